@@ -1,0 +1,77 @@
+#pragma once
+// core/checks: every contract check of tenet, and the one place where contract errors are
+// formatted. Ops, layers, losses, models and loaders call these; none formats its own message.
+#include <string>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "core/error.hpp"
+#include "core/shape.hpp"
+
+namespace tenet::checks {
+
+// Builds a ContractError fact by fact, then raises it.
+class Violation {
+ public:
+  Violation(std::string code, Phase phase, Site where);
+  Violation& summary(std::string text);
+  Violation& expected(const Shape& s);
+  Violation& expected(std::string text);
+  Violation& actual(const Shape& s);
+  Violation& actual(std::string text);
+  Violation& mark(std::vector<int> axes);
+  Violation& mark_differences(const Shape& expected, const Shape& actual);
+  Violation& provenance(std::vector<std::string> lines);
+  Violation& cause(std::string text);
+  Violation& fix(std::string text);
+  [[noreturn]] void raise() const;
+  const ContractInfo& info() const { return info_; }
+
+ private:
+  ContractInfo info_;
+};
+
+// Axes where two shapes of equal rank differ (unknown dims match anything).
+std::vector<int> differing_axes(const Shape& expected, const Shape& actual);
+// Keras name of an axis of an image-like tensor, e.g. "height" for axis 1 of rank 4.
+std::string axis_name(int axis, int rank);
+
+// ---- checks shared by ops and layers ----
+
+// NumPy broadcasting of two shapes, or elementwise.shape naming the axes that disagree.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase phase);
+
+// Concatenation: equal ranks (concat.rank), a valid axis (concat.axis), and equal sizes on
+// every axis but `axis` (concat.shape). Returns the output shape. `inputs_desc[i]` names
+// input i (its producer) for the message; `provenance` is shown as is.
+Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where, Phase phase,
+                   const std::vector<std::string>& inputs_desc = {},
+                   const std::vector<std::string>& provenance = {});
+
+// Stacking samples into a batch: all shapes equal, else batch.ragged naming the first outlier.
+void check_stackable(const std::vector<Shape>& shapes, const Site& where, Phase phase);
+
+// A reshape must keep the element count.
+void check_reshape(const Shape& from, const Shape& to, const Site& where);
+
+// An axis argument within [-rank, rank).
+int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase);
+
+// Two tensors compared element-wise must have the same shape (compare.shape).
+void check_compare(const Shape& a, const Shape& b, const Site& where);
+
+// A rank check: raises `code` with the given cause and fix when actual.rank() != rank.
+void check_rank(const Shape& actual, int rank, const std::string& code, const Site& where,
+                Phase phase, const std::string& expected_text, const std::string& cause,
+                const std::string& fix);
+
+// A dimension check: actual[axis] must equal `want` (when both are known).
+void check_dim(const Shape& actual, int axis, std::int64_t want, const std::string& code,
+               const Site& where, Phase phase, const Shape& expected_shape,
+               const std::string& cause, const std::string& fix);
+
+// A dtype check.
+void check_dtype(DType actual, DType want, const std::string& code, const Site& where,
+                 Phase phase, const std::string& cause, const std::string& fix);
+
+}  // namespace tenet::checks

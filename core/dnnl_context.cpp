@@ -1,0 +1,57 @@
+#include "core/dnnl_context.hpp"
+
+#include <omp.h>
+
+namespace tenet::kernels {
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+dnnl::stream& stream() {
+  static dnnl::stream s(engine());
+  return s;
+}
+
+dnnl::memory::dims dims_of(const Shape& s) {
+  dnnl::memory::dims d;
+  for (auto v : s) {
+    if (v < 0) internal_error("oneDNN dims of a shape with an unknown dimension " + s.str());
+    d.push_back(v);
+  }
+  return d;
+}
+
+void guarded(const std::string& where, const std::vector<Shape>& shapes,
+             const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    std::string s;
+    for (const auto& sh : shapes) s += (s.empty() ? "" : ", ") + sh.str();
+    internal_error("the oneDNN kernel of " + where + " failed on shapes " + s +
+                   " (oneDNN status " + std::to_string(static_cast<int>(e.status)) + ")");
+  }
+}
+
+void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a,
+           const float* b, float* c, float beta) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (std::int64_t i = 0; i < m * n; ++i) c[i] *= beta;
+    return;
+  }
+  dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, ta ? m : k, b,
+                                tb ? k : n, beta, c, n);
+  if (st != dnnl_success)
+    internal_error("oneDNN sgemm failed for (" + std::to_string(m) + ", " + std::to_string(k) +
+                   ") x (" + std::to_string(k) + ", " + std::to_string(n) + ")");
+}
+
+}  // namespace tenet::kernels
+
+namespace tenet {
+void set_num_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
+int num_threads() { return omp_get_max_threads(); }
+}  // namespace tenet

@@ -1,0 +1,40 @@
+#pragma once
+// The oneDNN kernel boundary: the one CPU engine and stream tenet uses, the thread count,
+// and the translation of oneDNN failures into tenet errors. Only core/ and layers/ .cpp files
+// include this header; oneDNN types never appear in tenet's public headers.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "core/error.hpp"
+#include "core/shape.hpp"
+
+namespace tenet::kernels {
+
+dnnl::engine& engine();
+dnnl::stream& stream();
+
+// oneDNN's dims for a shape (all dimensions must be known).
+dnnl::memory::dims dims_of(const Shape& s);
+
+// Runs `body`; a dnnl::error escaping it is rethrown as an InternalError naming the layer and
+// shapes (contracts are checked before kernels run, so a oneDNN failure here is tenet's bug).
+void guarded(const std::string& where, const std::vector<Shape>& shapes,
+             const std::function<void()>& body);
+
+// C = A (M, K) x B (K, N), row-major float32, through oneDNN's sgemm.
+// Measured here (benchmarks/gemm_choice): oneDNN's sgemm beats Debian's OpenBLAS, which does
+// not recognise this CPU and falls back to its AVX2 kernel, so GEMMs go to oneDNN and OpenBLAS
+// serves as the independent reference in tests.
+void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
+           const float* a, const float* b, float* c, float beta = 0.0f);
+
+}  // namespace tenet::kernels
+
+namespace tenet {
+// Threads used by tenet's kernels (oneDNN's OpenMP pool). Defaults to the machine's cores.
+void set_num_threads(int n);
+int num_threads();
+}  // namespace tenet

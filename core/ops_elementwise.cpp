@@ -1,0 +1,284 @@
+// Element-wise ops with NumPy broadcasting, and their gradients.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/autograd.hpp"
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+
+namespace tenet {
+
+namespace {
+
+DType promote(DType a, DType b) {
+  if (a == b) return a;
+  auto rank_of = [](DType t) {
+    switch (t) {
+      case DType::u8: return 0;
+      case DType::i32: return 1;
+      case DType::i64: return 2;
+      case DType::f32: return 3;
+      case DType::f64: return 4;
+    }
+    return 0;
+  };
+  return rank_of(a) > rank_of(b) ? a : b;
+}
+
+// Strides of `s` aligned to an output of rank `r`, 0 on broadcast axes.
+std::vector<std::int64_t> broadcast_strides(const Shape& s, const Shape& out) {
+  int r = out.rank();
+  std::vector<std::int64_t> st(static_cast<std::size_t>(r), 0);
+  std::int64_t acc = 1;
+  for (int i = s.rank() - 1; i >= 0; --i) {
+    int o = i + (r - s.rank());
+    st[o] = s[i] == 1 && out[o] != 1 ? 0 : acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+template <class T, class Op>
+void binary_kernel(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* po = out.data<T>();
+  const std::int64_t n = out.numel();
+  if (a.shape() == out.shape() && b.shape() == out.shape()) {
+    for (std::int64_t i = 0; i < n; ++i) po[i] = op(pa[i], pb[i]);
+    return;
+  }
+  if (b.numel() == 1 && a.shape() == out.shape()) {
+    const T s = pb[0];
+    for (std::int64_t i = 0; i < n; ++i) po[i] = op(pa[i], s);
+    return;
+  }
+  if (a.numel() == 1 && b.shape() == out.shape()) {
+    const T s = pa[0];
+    for (std::int64_t i = 0; i < n; ++i) po[i] = op(s, pb[i]);
+    return;
+  }
+  const Shape& os = out.shape();
+  const int r = os.rank();
+  auto sa = broadcast_strides(a.shape(), os), sb = broadcast_strides(b.shape(), os);
+  if (n == 0) return;
+  const std::int64_t inner = os[r - 1], ia = sa[r - 1], ib = sb[r - 1];
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(r), 0);
+  std::int64_t offa = 0, offb = 0;
+  for (std::int64_t base = 0; base < n; base += inner) {
+    for (std::int64_t j = 0; j < inner; ++j) po[base + j] = op(pa[offa + j * ia], pb[offb + j * ib]);
+    for (int d = r - 2; d >= 0; --d) {  // advance the outer counter
+      ++idx[d];
+      offa += sa[d];
+      offb += sb[d];
+      if (idx[d] < os[d]) break;
+      offa -= sa[d] * os[d];
+      offb -= sb[d] * os[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+enum class BinOp { add, sub, mul, div };
+
+Tensor binary_value(const Tensor& a0, const Tensor& b0, BinOp op, const Site& site) {
+  Shape out_shape = checks::broadcast_shapes(a0.shape(), b0.shape(), site, Phase::run);
+  DType t = promote(a0.dtype(), b0.dtype());
+  Tensor a = a0.dtype() == t ? a0 : a0.detach().astype(t);
+  Tensor b = b0.dtype() == t ? b0 : b0.detach().astype(t);
+  Tensor out = Tensor::empty(out_shape, t);
+  visit_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    switch (op) {
+      case BinOp::add: binary_kernel<T>(a, b, out, [](T x, T y) { return T(x + y); }); break;
+      case BinOp::sub: binary_kernel<T>(a, b, out, [](T x, T y) { return T(x - y); }); break;
+      case BinOp::mul: binary_kernel<T>(a, b, out, [](T x, T y) { return T(x * y); }); break;
+      case BinOp::div:
+        binary_kernel<T>(a, b, out, [](T x, T y) {
+          if constexpr (std::is_integral_v<T>) return y == 0 ? T(0) : T(x / y);
+          else return T(x / y);
+        });
+        break;
+    }
+  });
+  return out;
+}
+
+Tensor binary(const Tensor& a, const Tensor& b, BinOp op, const Site& site) {
+  Tensor out = binary_value(a, b, op, site);
+  if (!is_floating(out.dtype())) return out;
+  switch (op) {
+    case BinOp::add:
+      return attach_grad(out, site.name, {a, b}, [](const Tensor& d) {
+        return std::vector<Tensor>{d, d};
+      });
+    case BinOp::sub:
+      return attach_grad(out, site.name, {a, b}, [](const Tensor& d) {
+        return std::vector<Tensor>{d, -d};
+      });
+    case BinOp::mul:
+      return attach_grad(out, site.name, {a, b}, [a, b](const Tensor& d) {
+        return std::vector<Tensor>{d * b.detach(), d * a.detach()};
+      });
+    case BinOp::div:
+      return attach_grad(out, site.name, {a, b}, [a, b](const Tensor& d) {
+        Tensor bd = b.detach();
+        return std::vector<Tensor>{d / bd, -(d * a.detach()) / (bd * bd)};
+      });
+  }
+  return out;
+}
+
+Tensor scalar_like(const Tensor& a, double s) { return Tensor::scalar(s, a.dtype()); }
+
+template <class F, class G>
+Tensor unary(const Tensor& x, const char* name, F f, G grad) {
+  if (!is_floating(x.dtype()))
+    checks::Violation("input.dtype", Phase::run, Site(name, "op"))
+        .summary(std::string(name) + " needs floating-point input")
+        .expected("float32 or float64")
+        .actual(dtype_name(x.dtype()))
+        .fix("x.astype(DType::f32) first")
+        .raise();
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  const std::int64_t n = x.numel();
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* px = x.data<T>();
+      T* po = out.data<T>();
+      for (std::int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(f(px[i]));
+    }
+  });
+  return attach_grad(out, name, {x}, [x, out, grad](const Tensor& d) {
+    return std::vector<Tensor>{grad(d, x.detach(), out.detach())};
+  });
+}
+
+}  // namespace
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::add, Site("add", "op")); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::sub, Site("subtract", "op")); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::mul, Site("multiply", "op")); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::div, Site("divide", "op")); }
+Tensor operator+(const Tensor& a, double s) { return a + scalar_like(a, s); }
+Tensor operator-(const Tensor& a, double s) { return a - scalar_like(a, s); }
+Tensor operator*(const Tensor& a, double s) { return a * scalar_like(a, s); }
+Tensor operator/(const Tensor& a, double s) { return a / scalar_like(a, s); }
+Tensor operator+(double s, const Tensor& a) { return scalar_like(a, s) + a; }
+Tensor operator-(double s, const Tensor& a) { return scalar_like(a, s) - a; }
+Tensor operator*(double s, const Tensor& a) { return scalar_like(a, s) * a; }
+Tensor operator/(double s, const Tensor& a) { return scalar_like(a, s) / a; }
+Tensor operator-(const Tensor& a) { return scalar_like(a, 0.0) - a; }
+
+Tensor add(const Tensor& a, const Tensor& b, std::source_location loc) {
+  return binary(a, b, BinOp::add, Site("add", "op", loc));
+}
+Tensor multiply(const Tensor& a, const Tensor& b, std::source_location loc) {
+  return binary(a, b, BinOp::mul, Site("multiply", "op", loc));
+}
+
+Tensor exp(const Tensor& x) {
+  return unary(x, "exp", [](auto v) { return std::exp(v); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d * y; });
+}
+Tensor log(const Tensor& x) {
+  return unary(x, "log", [](auto v) { return std::log(v); },
+               [](const Tensor& d, const Tensor& x, const Tensor&) { return d / x; });
+}
+Tensor sqrt(const Tensor& x) {
+  return unary(x, "sqrt", [](auto v) { return std::sqrt(v); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d / (y * 2.0); });
+}
+Tensor square(const Tensor& x) {
+  return unary(x, "square", [](auto v) { return v * v; },
+               [](const Tensor& d, const Tensor& x, const Tensor&) { return d * x * 2.0; });
+}
+Tensor sigmoid(const Tensor& x) {
+  return unary(x, "sigmoid", [](auto v) { return 1 / (1 + std::exp(-v)); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d * y * (1.0 - y); });
+}
+Tensor tanh(const Tensor& x) {
+  return unary(x, "tanh", [](auto v) { return std::tanh(v); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d * (1.0 - y * y); });
+}
+
+// Multiplies d by a 0/1 mask computed from x (the shared shape of relu and clip gradients).
+template <class Pred>
+static Tensor masked(const Tensor& d, const Tensor& x, Pred keep) {
+  Tensor out = Tensor::empty(d.shape(), d.dtype());
+  visit_dtype(d.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* pd = d.data<T>();
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for (std::int64_t i = 0; i < d.numel(); ++i) po[i] = keep(px[i]) ? pd[i] : T(0);
+  });
+  return out;
+}
+
+Tensor relu(const Tensor& x) {
+  return unary(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); },
+               [](const Tensor& d, const Tensor& x, const Tensor&) {
+                 return masked(d, x, [](auto v) { return v > 0; });
+               });
+}
+
+Tensor clip(const Tensor& x, double low, double high) {
+  return unary(x, "clip", [=](auto v) { return std::clamp(v, decltype(v)(low), decltype(v)(high)); },
+               [=](const Tensor& d, const Tensor& x, const Tensor&) {
+                 return masked(d, x, [=](auto v) { return v >= low && v <= high; });
+               });
+}
+
+Tensor softmax(const Tensor& x, int axis) {
+  Tensor m = x.detach().max(axis, true);
+  Tensor e = exp(x - m);
+  return e / e.sum(axis, true);
+}
+
+Tensor log_softmax(const Tensor& x, int axis) {
+  Tensor m = x.detach().max(axis, true);
+  Tensor shifted = x - m;
+  return shifted - log(exp(shifted).sum(axis, true));
+}
+
+Tensor equal(const Tensor& a, const Tensor& b) {
+  checks::check_compare(a.shape(), b.shape(), Site("equal", "op"));
+  Tensor out = Tensor::empty(a.shape(), DType::u8);
+  Tensor bb = b.dtype() == a.dtype() ? b : b.astype(a.dtype());
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* pa = a.data<T>();
+    const T* pb = bb.data<T>();
+    auto* po = out.data<std::uint8_t>();
+    for (std::int64_t i = 0; i < a.numel(); ++i) po[i] = pa[i] == pb[i];
+  });
+  return out;
+}
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  checks::check_compare(a.shape(), b.shape(), Site("max_abs_diff", "op"));
+  auto va = a.to_vector<double>(), vb = b.to_vector<double>();
+  double m = 0;
+  for (std::size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
+  return m;
+}
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  checks::check_compare(a.shape(), b.shape(), Site("allclose", "op"));
+  auto va = a.to_vector<double>(), vb = b.to_vector<double>();
+  for (std::size_t i = 0; i < va.size(); ++i) {
+    if (std::isnan(va[i]) || std::isnan(vb[i])) return false;
+    if (std::abs(va[i] - vb[i]) > atol + rtol * std::abs(vb[i])) return false;
+  }
+  return true;
+}
+
+bool array_equal(const Tensor& a, const Tensor& b) {
+  if (!(a.shape() == b.shape()) || a.dtype() != b.dtype()) return false;
+  return std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
+}
+
+}  // namespace tenet

@@ -1,0 +1,256 @@
+#include "core/tensor.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iomanip>
+#include <random>
+#include <sstream>
+
+#include "core/autograd.hpp"
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+
+namespace tenet {
+
+static std::shared_ptr<std::byte> allocate(std::size_t bytes) {
+  std::size_t rounded = ((bytes + 63) / 64) * 64;
+  if (rounded == 0) rounded = 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (!p) throw std::bad_alloc();
+  return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
+}
+
+Tensor make_tensor(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
+
+static void check_factory_shape(const Shape& shape) {
+  for (int i = 0; i < shape.rank(); ++i)
+    if (shape[i] < 0)
+      checks::Violation("tensor.shape", Phase::run, Site("Tensor", "factory"))
+          .summary("a concrete tensor needs every dimension known")
+          .expected("every dimension >= 0")
+          .actual(shape)
+          .mark({i})
+          .cause("axis " + std::to_string(i) + " is None (unknown) or negative")
+          .fix("give concrete sizes; None is only for Input shapes")
+          .raise();
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  check_factory_shape(shape);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->dtype = dtype;
+  impl->storage = allocate(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.raw_data(), 0, t.nbytes());
+  return t;
+}
+
+Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    std::fill(p, p + t.numel(), static_cast<T>(value));
+  });
+  return t;
+}
+
+Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
+Tensor Tensor::scalar(double value, DType dtype) { return full(Shape{}, value, dtype); }
+
+Tensor Tensor::arange(std::int64_t n, DType dtype) {
+  Tensor t = empty(Shape{n}, dtype);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(i);
+  });
+  return t;
+}
+
+// Box-Muller on mt19937_64: the same numbers on every platform for a given seed.
+Tensor Tensor::randn(const Shape& shape, std::uint64_t seed, double mean, double stddev) {
+  Tensor t = empty(shape, DType::f32);
+  std::mt19937_64 gen(seed);
+  float* p = t.data<float>();
+  const double two_pi = 6.283185307179586;
+  std::int64_t n = t.numel();
+  for (std::int64_t i = 0; i < n; i += 2) {
+    double u1 = (static_cast<double>(gen() >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
+    double u2 = static_cast<double>(gen() >> 11) * 0x1.0p-53;
+    double r = std::sqrt(-2.0 * std::log(u1));
+    p[i] = static_cast<float>(mean + stddev * r * std::cos(two_pi * u2));
+    if (i + 1 < n) p[i + 1] = static_cast<float>(mean + stddev * r * std::sin(two_pi * u2));
+  }
+  return t;
+}
+
+Tensor Tensor::uniform(const Shape& shape, std::uint64_t seed, double low, double high) {
+  Tensor t = empty(shape, DType::f32);
+  std::mt19937_64 gen(seed);
+  float* p = t.data<float>();
+  for (std::int64_t i = 0; i < t.numel(); ++i)
+    p[i] = static_cast<float>(low + (high - low) * (static_cast<double>(gen() >> 11) * 0x1.0p-53));
+  return t;
+}
+
+Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType dtype) {
+  check_factory_shape(shape);
+  if (static_cast<std::int64_t>(count) != shape.numel())
+    checks::Violation("reshape.size", Phase::run, Site("from_vector", "factory"))
+        .summary("the number of values does not fill the requested shape")
+        .expected(std::to_string(shape.numel()) + " values for shape " + shape.str())
+        .actual(std::to_string(count) + " values")
+        .cause("the vector holds " + std::to_string(count) + " values but " + shape.str() +
+               " has " + std::to_string(shape.numel()) + " elements")
+        .fix("pass a shape whose dimensions multiply to " + std::to_string(count))
+        .raise();
+  Tensor t = Tensor::empty(shape, dtype);
+  if (count) std::memcpy(t.raw_data(), values, count * dtype_size(dtype));
+  return t;
+}
+
+static const TensorImpl& get(const std::shared_ptr<TensorImpl>& impl) {
+  if (!impl) internal_error("use of an undefined tensor");
+  return *impl;
+}
+
+const Shape& Tensor::shape() const { return get(impl_).shape; }
+DType Tensor::dtype() const { return get(impl_).dtype; }
+std::int64_t Tensor::numel() const { return get(impl_).shape.numel(); }
+void* Tensor::raw_data() { return get(impl_).storage.get(); }
+const void* Tensor::raw_data() const { return get(impl_).storage.get(); }
+
+void check_data_dtype(const Tensor& t, DType requested) {
+  if (t.dtype() != requested)
+    internal_error(std::string("data<") + dtype_name(requested) + ">() on a " +
+                   dtype_name(t.dtype()) + " tensor");
+}
+
+double Tensor::item() const {
+  if (numel() != 1)
+    checks::Violation("tensor.item", Phase::run, Site("item", "op"))
+        .summary("item() needs a tensor with exactly one element")
+        .expected("1 element")
+        .actual(shape())
+        .fix("reduce first, e.g. t.sum().item() or t.mean().item()")
+        .raise();
+  return at(std::vector<std::int64_t>(static_cast<std::size_t>(rank()), 0));
+}
+
+double Tensor::at(const std::vector<std::int64_t>& index) const {
+  const Shape& s = shape();
+  if (static_cast<int>(index.size()) != s.rank())
+    checks::Violation("tensor.index", Phase::run, Site("at", "op"))
+        .summary("an index needs one coordinate per axis")
+        .expected(std::to_string(s.rank()) + " coordinates for " + s.str())
+        .actual(std::to_string(index.size()) + " coordinates")
+        .raise();
+  std::int64_t flat = 0;
+  for (int i = 0; i < s.rank(); ++i) {
+    if (index[i] < 0 || index[i] >= s[i])
+      checks::Violation("tensor.index", Phase::run, Site("at", "op"))
+          .summary("index out of range on axis " + std::to_string(i))
+          .expected("0 <= index < " + std::to_string(s[i]))
+          .actual(std::to_string(index[i]))
+          .raise();
+    flat = flat * s[i] + index[i];
+  }
+  return visit_dtype(dtype(), [&](auto tag) -> double {
+    using T = decltype(tag);
+    return static_cast<double>(data<T>()[flat]);
+  });
+}
+
+std::string Tensor::str(int max_items) const {
+  if (!defined()) return "Tensor(undefined)";
+  std::ostringstream o;
+  o << "Tensor(shape=" << shape().str() << ", dtype=" << dtype_name(dtype()) << ", values=[";
+  std::int64_t n = numel();
+  visit_dtype(dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = data<T>();
+    for (std::int64_t i = 0; i < n && i < max_items; ++i) {
+      if (i) o << ", ";
+      if constexpr (sizeof(T) == 1) o << static_cast<int>(p[i]);
+      else o << p[i];
+    }
+  });
+  if (n > max_items) o << ", ...";
+  o << "])";
+  return o.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.str(); }
+
+// ---- autograd accessors ----
+Tensor& Tensor::requires_grad(bool on) {
+  if (on && !is_floating(dtype()))
+    checks::Violation("input.dtype", Phase::run, Site("requires_grad", "op"))
+        .summary("only floating-point tensors can require gradients")
+        .expected("float32 or float64")
+        .actual(dtype_name(dtype()))
+        .fix("x.astype(DType::f32) first")
+        .raise();
+  get(impl_);
+  impl_->requires_grad = on;
+  return *this;
+}
+bool Tensor::requires_grad() const { return get(impl_).requires_grad; }
+Tensor Tensor::grad() const {
+  return get(impl_).grad ? Tensor(impl_->grad) : Tensor();
+}
+void Tensor::set_grad(const Tensor& g) {
+  get(impl_);
+  impl_->grad = g.impl_;
+}
+void Tensor::zero_grad() {
+  get(impl_);
+  impl_->grad.reset();
+}
+const std::shared_ptr<GradNode>& Tensor::grad_fn() const { return get(impl_).grad_fn; }
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape();
+  impl->dtype = dtype();
+  impl->storage = impl_->storage;
+  return Tensor(std::move(impl));
+}
+
+Tensor Tensor::clone() const {
+  Tensor t = empty(shape(), dtype());
+  if (nbytes()) std::memcpy(t.raw_data(), raw_data(), nbytes());
+  return t;
+}
+
+Tensor Tensor::reshape(const Shape& s) const { return tenet::reshape(*this, s); }
+
+Tensor Tensor::astype(DType to) const {
+  Tensor out = empty(shape(), to);
+  std::int64_t n = numel();
+  visit_dtype(dtype(), [&](auto from_tag) {
+    using F = decltype(from_tag);
+    const F* src = data<F>();
+    visit_dtype(to, [&](auto to_tag) {
+      using T = decltype(to_tag);
+      T* dst = out.data<T>();
+      for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(src[i]);
+    });
+  });
+  if (is_floating(dtype()) && is_floating(to)) {
+    DType from = dtype();
+    return attach_grad(out, "astype", {*this},
+                       [from](const Tensor& d) { return std::vector<Tensor>{d.astype(from)}; });
+  }
+  return out;
+}
+
+}  // namespace tenet

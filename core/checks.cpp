@@ -4,10 +4,25 @@
 
 namespace tenet::checks {
 
+namespace {
+thread_local const CallContext* g_context = nullptr;
+}
+
+ScopedCallContext::ScopedCallContext(CallContext ctx) : previous_(g_context), ctx_(std::move(ctx)) {
+  g_context = &ctx_;
+}
+ScopedCallContext::~ScopedCallContext() { g_context = previous_; }
+const CallContext* current_call_context() { return g_context; }
+std::string input_desc(std::size_t i) {
+  if (g_context && i < g_context->input_desc.size()) return g_context->input_desc[i];
+  return "input " + std::to_string(i);
+}
+
 Violation::Violation(std::string code, Phase phase, Site where) {
   info_.code = std::move(code);
   info_.phase = phase;
   info_.where = std::move(where);
+  if (g_context) info_.provenance = g_context->provenance;
 }
 Violation& Violation::summary(std::string t) { info_.summary = std::move(t); return *this; }
 Violation& Violation::expected(const Shape& s) { info_.expected = s.str(); return *this; }
@@ -20,7 +35,7 @@ Violation& Violation::mark_differences(const Shape& e, const Shape& a) {
   return *this;
 }
 Violation& Violation::provenance(std::vector<std::string> lines) {
-  info_.provenance = std::move(lines);
+  if (!lines.empty()) info_.provenance = std::move(lines);
   return *this;
 }
 Violation& Violation::cause(std::string t) { info_.cause = std::move(t); return *this; }
@@ -106,9 +121,7 @@ int check_axis(int axis, int rank, const std::string& code, const Site& where, P
 
 Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where, Phase phase,
                    const std::vector<std::string>& desc, const std::vector<std::string>& prov) {
-  auto name_of = [&](std::size_t i) {
-    return i < desc.size() ? desc[i] : "input " + std::to_string(i);
-  };
+  auto name_of = [&](std::size_t i) { return i < desc.size() ? desc[i] : input_desc(i); };
   if (shapes.empty())
     Violation("concat.rank", phase, where)
         .summary("concatenation needs at least one input")

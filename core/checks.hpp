@@ -10,6 +10,28 @@
 
 namespace tenet::checks {
 
+// Facts about the layer call being checked, set by LayerImpl::call (and Model at run time) so
+// that every contract error raised inside a shape rule names its inputs and shows where their
+// sizes came from, without the shape rule passing them around.
+struct CallContext {
+  std::vector<std::string> input_desc;  // "'conv2d_1' (Conv2D) output (None, 28, 28, 64)"
+  std::vector<std::string> provenance;  // upstream layers with their output shapes
+};
+class ScopedCallContext {
+ public:
+  explicit ScopedCallContext(CallContext ctx);
+  ~ScopedCallContext();
+  ScopedCallContext(const ScopedCallContext&) = delete;
+  ScopedCallContext& operator=(const ScopedCallContext&) = delete;
+
+ private:
+  const CallContext* previous_;
+  CallContext ctx_;
+};
+const CallContext* current_call_context();
+// Input i's description from the current context, or "input i".
+std::string input_desc(std::size_t i);
+
 // Builds a ContractError fact by fact, then raises it.
 class Violation {
  public:

@@ -1,0 +1,207 @@
+#include "core/layer.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "core/autograd.hpp"
+#include "core/checks.hpp"
+
+namespace tenet {
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::none: return "linear";
+    case Activation::relu: return "relu";
+    case Activation::softmax: return "softmax";
+  }
+  return "?";
+}
+const char* padding_name(Padding p) { return p == Padding::same ? "same" : "valid"; }
+
+namespace {
+std::mutex g_names_mutex;
+std::map<std::string, int> g_name_counts;
+}  // namespace
+
+std::string unique_layer_name(const std::string& base) {
+  std::lock_guard lock(g_names_mutex);
+  int n = g_name_counts[base]++;
+  return n == 0 ? base : base + "_" + std::to_string(n);
+}
+
+void clear_session() {
+  std::lock_guard lock(g_names_mutex);
+  g_name_counts.clear();
+}
+
+LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
+                     std::source_location loc)
+    : type_(std::move(type)), base_name_(std::move(base_name)),
+      name_(name.empty() ? unique_layer_name(base_name_) : std::move(name)),
+      site_(name_, type_, loc) {}
+
+void LayerImpl::check_input_count(std::size_t n, Phase phase) const {
+  if (multi_input() ? n >= 1 : n == 1) return;
+  checks::Violation("layer.input_count", phase, site_)
+      .summary(type_ + (multi_input() ? " needs at least one input" : " takes exactly one input"))
+      .expected(multi_input() ? "a list of inputs" : "1 input")
+      .actual(std::to_string(n) + " inputs")
+      .fix(multi_input() ? "pass the tensors to join as a list: layer({a, b})"
+                         : "call the layer on one tensor; join several with Concatenate or Add")
+      .raise();
+}
+
+void LayerImpl::ensure_built(const std::vector<Shape>& inputs) {
+  if (built_) return;
+  build(inputs);
+  built_inputs_ = inputs;
+  built_ = true;
+}
+
+void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase) {
+  if (spec.rank >= 0 && actual.rank() != spec.rank)
+    checks::Violation("layer.input_spec", phase, where)
+        .summary("the layer declares inputs of rank " + std::to_string(spec.rank) +
+                 " (batch axis included) but received rank " + std::to_string(actual.rank()))
+        .expected("rank " + std::to_string(spec.rank))
+        .actual(actual)
+        .cause("received " + checks::input_desc(0))
+        .fix("reshape the input to rank " + std::to_string(spec.rank) +
+             " (Flatten, expand_dims) or change the layer's InputSpec")
+        .raise();
+  for (std::size_t i = 0; i < spec.axes.size(); ++i) {
+    int ax = actual.normalize_axis(spec.axes[i]);
+    if (ax < 0) continue;
+    std::int64_t want = spec.axes_dims[i];
+    if (want < 0 || actual[ax] < 0 || actual[ax] == want) continue;
+    Shape expected = actual.with(ax, want);
+    checks::Violation("layer.input_spec", phase, where)
+        .summary("the layer declares " + checks::axis_name(ax, actual.rank()) + " (axis " +
+                 std::to_string(ax) + ") of size " + std::to_string(want) + " but received " +
+                 std::to_string(actual[ax]))
+        .expected(expected)
+        .actual(actual)
+        .mark({ax})
+        .cause("received " + checks::input_desc(0) + "; the upstream width does not match "
+               "the contract the layer declared")
+        .fix("make the upstream layer produce " + std::to_string(want) + " on axis " +
+             std::to_string(ax) + ", or build this layer for " + std::to_string(actual[ax]))
+        .raise();
+  }
+  if (spec.check_dtype)
+    checks::check_dtype(DType::f32, spec.dtype, "layer.input_spec", where, phase,
+                        "the layer declares another dtype", "cast the input with astype");
+}
+
+static std::vector<Shape> shapes_of(const std::vector<Tensor>& xs) {
+  std::vector<Shape> s;
+  for (const auto& x : xs) s.push_back(x.shape());
+  return s;
+}
+
+Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opts) {
+  check_input_count(inputs.size(), Phase::run);
+  std::vector<Shape> shapes = shapes_of(inputs);
+  std::unique_ptr<checks::ScopedCallContext> ctx;
+  if (!checks::current_call_context()) {
+    checks::CallContext c;
+    for (const auto& s : shapes) c.input_desc.push_back("a tensor of shape " + s.str());
+    ctx = std::make_unique<checks::ScopedCallContext>(std::move(c));
+  }
+  for (const auto& x : inputs)
+    checks::check_dtype(x.dtype(), DType::f32, "input.dtype", site_, Phase::run,
+                        std::string("layers compute in float32; this input is ") +
+                            dtype_name(x.dtype()),
+                        "convert with x.astype(DType::f32), scaling images to [0, 1] "
+                        "(x.astype(DType::f32) / 255.0), or put a Rescaling(1.0 / 255) layer "
+                        "first");
+  if (const InputSpec* spec = input_spec())
+    for (const auto& s : shapes) check_input_spec(*spec, s, site_, Phase::run);
+  output_shape(shapes, Phase::run);
+  ensure_built(shapes);
+  return forward(inputs, opts);
+}
+
+SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
+  check_input_count(inputs.size(), Phase::build);
+  std::vector<Shape> shapes;
+  checks::CallContext c;
+  for (const auto& x : inputs) {
+    shapes.push_back(x.shape());
+    c.input_desc.push_back(describe_input(x));
+    for (auto& line : provenance(x))
+      if (std::find(c.provenance.begin(), c.provenance.end(), line) == c.provenance.end())
+        c.provenance.push_back(line);
+  }
+  checks::ScopedCallContext scope(std::move(c));
+  if (const InputSpec* spec = input_spec())
+    for (const auto& s : shapes) check_input_spec(*spec, s, site_, Phase::build);
+  Shape out = output_shape(shapes, Phase::build);
+  // Weights depend on feature sizes only, so a layer can be built from symbolic shapes.
+  ensure_built(shapes);
+  auto node = std::make_shared<SymbolicNode>();
+  node->shape = out;
+  node->dtype = DType::f32;
+  node->inputs = inputs;
+  node->id = next_node_id();
+  return SymbolicTensor(node);  // the Layer handle sets node->layer (needs the shared_ptr)
+}
+
+void LayerImpl::set_weights(const std::vector<Tensor>& values) {
+  std::vector<Tensor> current = weights();
+  std::vector<std::string> names = weight_names();
+  if (values.size() != current.size())
+    checks::Violation("checkpoint.mismatch", Phase::load, site_)
+        .summary(type_ + " '" + name_ + "' holds " + std::to_string(current.size()) +
+                 " variables, " + std::to_string(values.size()) + " were given")
+        .expected(std::to_string(current.size()) + " variables")
+        .actual(std::to_string(values.size()) + " variables")
+        .fix(current.empty() && !built_ ? "call the layer once (or build its model) before "
+                                          "setting weights"
+                                        : "pass the variables in Keras's order")
+        .raise();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!(values[i].shape() == current[i].shape()) || values[i].dtype() != current[i].dtype())
+      checks::Violation("checkpoint.mismatch", Phase::load, site_)
+          .summary("variable " + std::to_string(i) + " (" +
+                   (i < names.size() ? names[i] : std::string("?")) + ") does not fit")
+          .expected(current[i].shape().str() + " " + dtype_name(current[i].dtype()))
+          .actual(values[i].shape().str() + " " + dtype_name(values[i].dtype()))
+          .mark_differences(current[i].shape(), values[i].shape())
+          .fix("give each variable the layer's shape; nothing was changed")
+          .raise();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    Tensor dst = current[i];
+    std::memcpy(dst.raw_data(), values[i].raw_data(), values[i].nbytes());
+  }
+}
+
+std::int64_t LayerImpl::param_count(bool trainable_only) const {
+  std::int64_t n = 0;
+  auto ws = weights();
+  auto tr = trainable();
+  for (std::size_t i = 0; i < ws.size(); ++i)
+    if (!trainable_only || (i < tr.size() && tr[i])) n += ws[i].numel();
+  return n;
+}
+
+// ---- Layer handle ----
+SymbolicTensor Layer::operator()(const SymbolicTensor& x) const { return (*this)(std::vector{x}); }
+
+SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs) const {
+  SymbolicTensor out = impl_->call(xs);
+  out.node()->layer = impl_;
+  return out;
+}
+
+Tensor Layer::operator()(const Tensor& x, CallOptions opts) const {
+  return impl_->call(std::vector<Tensor>{x}, opts);
+}
+
+Tensor Layer::operator()(const std::vector<Tensor>& xs, CallOptions opts) const {
+  return impl_->call(xs, opts);
+}
+
+}  // namespace tenet

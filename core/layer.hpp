@@ -121,7 +121,12 @@ class Layer {
 
 // Automatic layer names like Keras: conv2d, conv2d_1, ... (counters per base name).
 std::string unique_layer_name(const std::string& base_name);
-// Resets the automatic name counters (like keras.backend.clear_session()).
+// Resets the automatic name counters and the seed sequence (like keras.backend.clear_session()).
 void clear_session();
+
+// Seeds for weight initialisation: a layer created with seed 0 draws the next seed of a
+// sequence that set_random_seed (or clear_session) restarts, so runs are reproducible.
+void set_random_seed(std::uint64_t seed);
+std::uint64_t layer_seed(std::uint64_t requested);
 
 }  // namespace tenet

@@ -1,0 +1,106 @@
+#include "layers/dense.hpp"
+
+#include <cmath>
+
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+
+namespace tenet {
+
+Tensor glorot_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out,
+                      std::uint64_t seed) {
+  double limit = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+  return Tensor::uniform(shape, seed, -limit, limit);
+}
+
+Tensor apply_activation(const Tensor& x, Activation a) {
+  switch (a) {
+    case Activation::none: return x;
+    case Activation::relu: return relu(x);
+    case Activation::softmax: return softmax(x, -1);
+  }
+  return x;
+}
+
+namespace {
+
+class DenseImpl : public LayerImpl {
+ public:
+  DenseImpl(std::int64_t units, DenseOptions o, std::source_location loc)
+      : LayerImpl("Dense", "dense", o.name, loc), units_(units), opt_(o) {
+    opt_.seed = layer_seed(o.seed);
+    if (units < 1)
+      checks::Violation("layer.config", Phase::build, site())
+          .summary("Dense needs at least one unit")
+          .expected("units >= 1")
+          .actual(std::to_string(units))
+          .raise();
+  }
+
+  // (batch, in) -> (batch, units). Only rank 2: Keras would apply Dense to the last axis of
+  // any rank, which hides forgotten Flatten layers; tenet asks for Flatten explicitly.
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    const Shape& s = in[0];
+    checks::check_rank(s, 2, "dense.rank", site(), phase, "(None, features)",
+                       "Dense receives " + checks::input_desc(0) + ", which still has " +
+                           std::to_string(s.rank() - 1) + " axes per sample",
+                       "put Flatten() (or GlobalAveragePooling2D()) before this Dense layer");
+    if (s[1] < 0)
+      checks::Violation("dense.undefined", phase, site())
+          .summary("Dense needs a known feature size, but the input's features are None")
+          .expected("(None, <known size>)")
+          .actual(s)
+          .mark({1})
+          .cause(checks::input_desc(0) + " has an unknown size, usually because an Input "
+                 "with None height/width was flattened: the number of features then depends "
+                 "on the image size")
+          .fix("use GlobalAveragePooling2D() instead of Flatten() so the size no longer "
+               "depends on height and width, or give the Input fixed height and width")
+          .raise();
+    if (built())
+      checks::check_dim(s, 1, in_features_, "dense.features", site(), phase,
+                        Shape{kUnknown, in_features_},
+                        "'" + name() + "' was built for " + std::to_string(in_features_) +
+                            " features (its kernel is (" + std::to_string(in_features_) + ", " +
+                            std::to_string(units_) + ")) but now receives " +
+                            checks::input_desc(0),
+                        "fix the upstream width so it gives " + std::to_string(in_features_) +
+                            " features, or use a new Dense layer for this input");
+    return Shape{s[0], units_};
+  }
+
+  void build(const std::vector<Shape>& in) override {
+    in_features_ = in[0][1];
+    kernel_ = glorot_uniform({in_features_, units_}, in_features_, units_, opt_.seed);
+    kernel_.requires_grad(true);
+    if (opt_.use_bias) bias_ = Tensor::zeros({units_}).requires_grad(true);
+  }
+
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    Tensor y = matmul(in[0], kernel_);  // (N, in) x (in, units) -> (N, units)
+    if (opt_.use_bias) y = y + bias_;
+    return apply_activation(y, opt_.activation);
+  }
+
+  std::vector<Tensor> weights() const override {
+    if (!built()) return {};
+    return opt_.use_bias ? std::vector<Tensor>{kernel_, bias_} : std::vector<Tensor>{kernel_};
+  }
+  std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
+  std::string describe() const override {
+    return std::to_string(units_) +
+           (opt_.activation == Activation::none ? "" : std::string(", ") + activation_name(opt_.activation));
+  }
+
+ private:
+  std::int64_t units_, in_features_ = 0;
+  DenseOptions opt_;
+  Tensor kernel_, bias_;
+};
+
+}  // namespace
+
+Dense::Dense(std::int64_t units, DenseOptions options, std::source_location loc)
+    : Layer(std::make_shared<DenseImpl>(units, options, loc)) {}
+
+}  // namespace tenet

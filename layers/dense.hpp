@@ -1,0 +1,27 @@
+#pragma once
+// Dense: y = activation(x . kernel + bias). Kernel (in, units) and bias (units,), as in Keras.
+#include "core/layer.hpp"
+
+namespace tenet {
+
+struct DenseOptions {
+  Activation activation = Activation::none;
+  bool use_bias = true;
+  std::uint64_t seed = 0;  // Glorot-uniform initialisation seed
+  std::string name;        // automatic ("dense", "dense_1", ...) when empty
+};
+
+class Dense : public Layer {
+ public:
+  explicit Dense(std::int64_t units, DenseOptions options = {},
+                 std::source_location loc = std::source_location::current());
+};
+
+// Glorot (Xavier) uniform initialisation as Keras does: U(-l, l), l = sqrt(6 / (fan_in + fan_out)).
+Tensor glorot_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out,
+                      std::uint64_t seed);
+
+// Applies a fused-or-not activation as an autograd op (used by Dense, Conv2D).
+Tensor apply_activation(const Tensor& x, Activation a);
+
+}  // namespace tenet

@@ -8,8 +8,11 @@ namespace {
 thread_local const CallContext* g_context = nullptr;
 }
 
-ScopedCallContext::ScopedCallContext(CallContext ctx) : previous_(g_context), ctx_(std::move(ctx)) {
-  g_context = &ctx_;
+ScopedCallContext::ScopedCallContext(CallContext ctx) : previous_(g_context), owned_(std::move(ctx)) {
+  g_context = &owned_;
+}
+ScopedCallContext::ScopedCallContext(const CallContext* ctx) : previous_(g_context) {
+  g_context = ctx;
 }
 ScopedCallContext::~ScopedCallContext() { g_context = previous_; }
 const CallContext* current_call_context() { return g_context; }

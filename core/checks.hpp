@@ -20,13 +20,14 @@ struct CallContext {
 class ScopedCallContext {
  public:
   explicit ScopedCallContext(CallContext ctx);
+  explicit ScopedCallContext(const CallContext* ctx);  // not copied: must outlive the scope
   ~ScopedCallContext();
   ScopedCallContext(const ScopedCallContext&) = delete;
   ScopedCallContext& operator=(const ScopedCallContext&) = delete;
 
  private:
   const CallContext* previous_;
-  CallContext ctx_;
+  CallContext owned_;
 };
 const CallContext* current_call_context();
 // Input i's description from the current context, or "input i".

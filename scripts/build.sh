@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 build_dir=${TENET_BUILD_DIR:-build}
 exec 9>/tmp/tenet-build.lock
 flock 9
-[[ -f "$build_dir/CMakeCache.txt" ]] || cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 if (($#)); then
   for t in "$@"; do cmake --build "$build_dir" -j2 --target "$t"; done
 else

@@ -1,0 +1,60 @@
+#pragma once
+// Helpers shared by the oneDNN-backed layers (Conv2D, MaxPool2D, BatchNorm): memory
+// descriptors for tenet's layouts, tensors wrapped as oneDNN memory without copies, reorders at
+// the boundary, one reusable scratchpad, and a per-shape cache of primitive plans.
+//
+// oneDNN always takes *logical* dims in NCHW / OIHW order; the format tag says how the bytes
+// lie. tenet's tensors are (N, H, W, C) row-major = tag nhwc, Conv2D kernels (KH, KW, I, O)
+// row-major = tag hwio.
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "core/dnnl_context.hpp"
+#include "core/tensor.hpp"
+
+namespace tenet::kernels {
+
+using tag = dnnl::memory::format_tag;
+using Args = std::unordered_map<int, dnnl::memory>;
+
+// A float32 memory descriptor: logical oneDNN dims and the physical format tag.
+dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format);
+
+// oneDNN memory over a tensor's storage (no copy); `d` must describe exactly t.nbytes().
+dnnl::memory wrap(const dnnl::memory::desc& d, const Tensor& t);
+
+// `user` itself when its layout already is `want`, else a reordered copy in fresh memory.
+dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want);
+
+// Copies `src` into `dst`, converting the layout.
+void reorder(const dnnl::memory& src, const dnnl::memory& dst);
+
+// Attributes asking for a user-provided scratchpad (see execute), plus optional post-ops.
+dnnl::primitive_attr scratchpad_attr(const dnnl::post_ops& ops = dnnl::post_ops());
+
+// Runs `p` with `args` and waits. When `pd` was created with scratchpad_attr, the scratchpad
+// comes from one per-thread buffer that only grows, so no call allocates oneDNN scratch.
+void execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, Args args);
+
+// Primitive plans keyed by input shape. Plans are shared_ptrs so a backward closure keeps the
+// plan of its forward call alive even if the cache is cleared in between.
+template <class Plan>
+class PlanCache {
+ public:
+  template <class Make>
+  std::shared_ptr<Plan> get(const std::vector<std::int64_t>& key, Make&& make) {
+    auto it = plans_.find(key);
+    if (it != plans_.end()) return it->second;
+    auto plan = std::make_shared<Plan>(make());
+    plans_.emplace(key, plan);
+    return plan;
+  }
+
+ private:
+  std::map<std::vector<std::int64_t>, std::shared_ptr<Plan>> plans_;
+};
+
+}  // namespace tenet::kernels

@@ -1,0 +1,280 @@
+// Model construction (graph, contracts), introspection (layers, weights, summary, to_dot).
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "core/model_state.hpp"
+
+namespace tenet {
+
+namespace {
+
+std::vector<std::shared_ptr<SymbolicNode>> topo_sort(const std::vector<SymbolicTensor>& outputs) {
+  std::vector<std::shared_ptr<SymbolicNode>> order;
+  std::set<const SymbolicNode*> seen;
+  std::function<void(const std::shared_ptr<SymbolicNode>&)> visit = [&](const auto& n) {
+    if (!seen.insert(n.get()).second) return;
+    for (const auto& in : n->inputs) visit(in.node());
+    order.push_back(n);
+  };
+  for (const auto& o : outputs) visit(o.node());
+  return order;
+}
+
+std::string list_inputs(const std::vector<SymbolicTensor>& xs) {
+  std::string s;
+  for (const auto& x : xs) s += (s.empty() ? "" : ", ") + x.name() + " " + x.shape().str();
+  return s.empty() ? "none" : s;
+}
+
+void check_graph(Model::State& st) {
+  std::set<const SymbolicNode*> listed;
+  for (const auto& in : st.inputs) listed.insert(in.node().get());
+  std::vector<SymbolicTensor> missing, used;
+  for (const auto& n : st.nodes)
+    if (n->inputs.empty()) {
+      SymbolicTensor t(n);
+      (listed.count(n.get()) ? used : missing).push_back(t);
+    }
+  if (!missing.empty())
+    checks::Violation("model.graph", Phase::build, st.site)
+        .summary("an output depends on an Input that is not listed in the model's inputs")
+        .expected("inputs: " + list_inputs(st.inputs))
+        .actual("also needed: " + list_inputs(missing))
+        .cause("the outputs are computed from " + missing[0].name() +
+               ", so the model could not be fed without it")
+        .fix("list it: Model({" + [&] {
+               std::string s;
+               for (const auto& i : st.inputs) s += i.name() + ", ";
+               return s + missing[0].name();
+             }() + "}, outputs)")
+        .raise();
+  for (const auto& in : st.inputs)
+    if (std::none_of(used.begin(), used.end(), [&](const auto& u) { return u.node() == in.node(); }))
+      checks::Violation("model.graph", Phase::build, st.site)
+          .summary("the Input '" + in.name() + "' is listed but no output depends on it")
+          .expected("every listed Input feeds an output")
+          .actual("unused: " + in.name() + " " + in.shape().str())
+          .cause(in.name() + " was created but its branch never reaches the outputs (a branch "
+                 "forgotten in a Concatenate?)")
+          .fix("join its branch into the outputs (e.g. Concatenate) or drop it from the inputs")
+          .raise();
+  std::map<std::string, const LayerImpl*> names;
+  for (const auto& l : st.layers) {
+    auto [it, fresh] = names.emplace(l->name(), l.get());
+    if (!fresh)
+      checks::Violation("model.graph", Phase::build, st.site)
+          .summary("two different layers are named '" + l->name() + "'")
+          .expected("unique layer names")
+          .actual("'" + l->name() + "' used by a " + it->second->type() + " and a " + l->type())
+          .cause("layer names identify weights in summaries, errors and checkpoints")
+          .fix("give one of them another name, or leave names empty for automatic ones")
+          .raise();
+  }
+}
+
+}  // namespace
+
+Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,
+             std::string name, std::source_location loc)
+    : s_(std::make_shared<State>()) {
+  s_->name = name.empty() ? unique_layer_name("functional") : name;
+  s_->site = Site(s_->name, "Model", loc);
+  s_->inputs = std::move(inputs);
+  s_->outputs = std::move(outputs);
+  if (s_->outputs.empty())
+    checks::Violation("model.graph", Phase::build, s_->site)
+        .summary("a model needs at least one output")
+        .expected("one or more outputs")
+        .actual("none")
+        .raise();
+  s_->nodes = topo_sort(s_->outputs);
+  std::set<const LayerImpl*> seen;
+  for (const auto& n : s_->nodes)
+    if (n->layer && seen.insert(n->layer.get()).second) s_->layers.push_back(n->layer);
+  check_graph(*s_);
+  for (std::size_t i = 0; i < s_->inputs.size(); ++i) s_->input_index[s_->inputs[i].node().get()] = i;
+  for (const auto& n : s_->nodes) {
+    checks::CallContext c;
+    for (const auto& in : n->inputs) {
+      c.input_desc.push_back(describe_input(in));
+      for (auto& line : provenance(in))
+        if (std::find(c.provenance.begin(), c.provenance.end(), line) == c.provenance.end())
+          c.provenance.push_back(line);
+    }
+    s_->contexts[n.get()] = std::move(c);
+  }
+}
+
+Model::Model(std::vector<SymbolicTensor> inputs, SymbolicTensor output, std::string name,
+             std::source_location loc)
+    : Model(std::move(inputs), std::vector<SymbolicTensor>{std::move(output)}, std::move(name), loc) {}
+
+Model::Model(SymbolicTensor input, SymbolicTensor output, std::string name, std::source_location loc)
+    : Model(std::vector<SymbolicTensor>{std::move(input)}, std::vector<SymbolicTensor>{std::move(output)},
+            std::move(name), loc) {}
+
+static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_location loc) {
+  if (items.empty() || !items[0].input.defined())
+    checks::Violation("model.graph", Phase::build, Site("sequential", "Sequential", loc))
+        .summary("a Sequential model starts with its Input")
+        .expected("Sequential({Input({...}), layer, ...})")
+        .actual(items.empty() ? "no elements" : "a layer first")
+        .fix("put Input(shape) first, e.g. Input({28, 28, 1})")
+        .raise();
+  SymbolicTensor x = items[0].input;
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    if (!items[i].layer.impl())
+      checks::Violation("model.graph", Phase::build, Site("sequential", "Sequential", loc))
+          .summary("only the first element of a Sequential may be an Input")
+          .expected("a layer at position " + std::to_string(i))
+          .actual("an Input")
+          .fix("use the functional Model for several inputs")
+          .raise();
+    x = items[i].layer(x);
+  }
+  return x;
+}
+
+Sequential::Sequential(std::vector<SequentialItem> items, std::string name, std::source_location loc)
+    : Model(std::vector<SymbolicTensor>{items.empty() ? SymbolicTensor() : items[0].input},
+            chain(items, loc), name.empty() ? unique_layer_name("sequential") : name, loc) {}
+
+const std::string& Model::name() const { return s_->name; }
+const std::vector<SymbolicTensor>& Model::inputs() const { return s_->inputs; }
+const std::vector<SymbolicTensor>& Model::outputs() const { return s_->outputs; }
+
+std::vector<Layer> Model::layers() const {
+  std::vector<Layer> out;
+  for (const auto& l : s_->layers) out.emplace_back(l);
+  return out;
+}
+
+Layer Model::get_layer(const std::string& name) const {
+  for (const auto& l : s_->layers)
+    if (l->name() == name) return Layer(l);
+  std::string names;
+  for (const auto& l : s_->layers) names += (names.empty() ? "" : ", ") + l->name();
+  checks::Violation("model.graph", Phase::run, s_->site)
+      .summary("no layer named '" + name + "'")
+      .expected("one of: " + names)
+      .actual("'" + name + "'")
+      .raise();
+}
+
+std::vector<Tensor> Model::weights() const {
+  std::vector<Tensor> out;
+  for (const auto& l : s_->layers)
+    for (auto& w : l->weights()) out.push_back(w);
+  return out;
+}
+
+std::vector<Tensor> Model::trainable_weights() const {
+  std::vector<Tensor> out;
+  for (const auto& l : s_->layers) {
+    auto ws = l->weights();
+    auto tr = l->trainable();
+    for (std::size_t i = 0; i < ws.size(); ++i)
+      if (i < tr.size() && tr[i]) out.push_back(ws[i]);
+  }
+  return out;
+}
+
+std::int64_t Model::count_params() const {
+  std::int64_t n = 0;
+  for (const auto& l : s_->layers) n += l->param_count();
+  return n;
+}
+
+Optimizer Model::optimizer() const { return s_->compiled.optimizer; }
+
+// ---- summary ----
+
+static std::string with_commas(std::int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+static std::string human_bytes(std::int64_t bytes) {
+  char buf[32];
+  if (bytes < 1024) std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+  else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.2f KB", bytes / 1024.0);
+  else std::snprintf(buf, sizeof buf, "%.2f MB", bytes / (1024.0 * 1024.0));
+  return buf;
+}
+
+std::string Model::summary_text() const {
+  struct Row { std::string layer, shape, params, connected; };
+  std::vector<Row> rows;
+  for (const auto& n : s_->nodes) {
+    Row r;
+    r.layer = n->layer->name() + " (" + n->layer->type() + ")";
+    r.shape = n->shape.str();
+    r.params = with_commas(n->layer->param_count());
+    for (const auto& in : n->inputs) r.connected += (r.connected.empty() ? "" : ", ") + in.name();
+    if (r.connected.empty()) r.connected = "-";
+    rows.push_back(r);
+  }
+  std::size_t w1 = 12, w2 = 12, w3 = 7, w4 = 12;
+  for (const auto& r : rows) {
+    w1 = std::max(w1, r.layer.size());
+    w2 = std::max(w2, r.shape.size());
+    w3 = std::max(w3, r.params.size());
+    w4 = std::max(w4, r.connected.size());
+  }
+  auto pad = [](const std::string& s, std::size_t w, bool right = false) {
+    std::string p(w > s.size() ? w - s.size() : 0, ' ');
+    return right ? p + s : s + p;
+  };
+  auto rule = [&](char c) {
+    return "+" + std::string(w1 + 2, c) + "+" + std::string(w2 + 2, c) + "+" +
+           std::string(w3 + 2, c) + "+" + std::string(w4 + 2, c) + "+\n";
+  };
+  std::ostringstream o;
+  o << "Model: \"" << s_->name << "\"\n" << rule('-');
+  o << "| " << pad("Layer (type)", w1) << " | " << pad("Output Shape", w2) << " | "
+    << pad("Param #", w3, true) << " | " << pad("Connected to", w4) << " |\n" << rule('=');
+  for (const auto& r : rows)
+    o << "| " << pad(r.layer, w1) << " | " << pad(r.shape, w2) << " | " << pad(r.params, w3, true)
+      << " | " << pad(r.connected, w4) << " |\n";
+  o << rule('-');
+  std::int64_t total = count_params(), trainable = 0;
+  for (const auto& l : s_->layers) trainable += l->param_count(true);
+  o << " Total params: " << with_commas(total) << " (" << human_bytes(total * 4) << ")\n";
+  o << " Trainable params: " << with_commas(trainable) << " (" << human_bytes(trainable * 4) << ")\n";
+  o << " Non-trainable params: " << with_commas(total - trainable) << " ("
+    << human_bytes((total - trainable) * 4) << ")\n";
+  return o.str();
+}
+
+void Model::summary() const { std::cout << summary_text() << std::flush; }
+
+std::string Model::to_dot() const {
+  std::ostringstream o;
+  o << "digraph \"" << s_->name << "\" {\n"
+    << "  graph [rankdir=TB, fontname=\"Helvetica\", label=\"" << s_->name << "\", labelloc=t];\n"
+    << "  node [shape=record, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
+       "fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=10];\n";
+  std::map<const SymbolicNode*, int> ids;
+  for (const auto& n : s_->nodes) {
+    int id = static_cast<int>(ids.size());
+    ids[n.get()] = id;
+    std::string d = n->layer->describe();
+    o << "  n" << id << " [label=\"{" << n->layer->name() << " : " << n->layer->type()
+      << (d.empty() ? "" : "|" + d) << "|out: " << n->shape.str() << "}\"";
+    if (n->inputs.empty()) o << ", fillcolor=\"#fdf1d6\"";
+    o << "];\n";
+  }
+  for (const auto& n : s_->nodes)
+    for (const auto& in : n->inputs)
+      o << "  n" << ids[in.node().get()] << " -> n" << ids[n.get()] << " [label=\" "
+        << in.shape().str() << "\"];\n";
+  o << "}\n";
+  return o.str();
+}
+
+}  // namespace tenet

@@ -1,0 +1,322 @@
+// Model::compile, call, fit, evaluate, predict, train_on_batch and test_on_batch.
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "core/autograd.hpp"
+#include "core/model_state.hpp"
+#include "core/ops.hpp"
+#include "core/progress.hpp"
+
+namespace tenet {
+
+namespace {
+
+// Batches of in-memory arrays, shuffled per epoch from (seed, epoch).
+class ArraySource : public BatchSource {
+ public:
+  ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
+      : x_(std::move(x)), y_(std::move(y)), batch_(std::max<std::int64_t>(batch, 1)),
+        shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
+  std::int64_t steps() const override {
+    return (x_[0].dim(0) + batch_ - 1) / batch_;
+  }
+  void start_epoch(int epoch) override {
+    std::iota(order_.begin(), order_.end(), 0);
+    if (shuffle_) {
+      std::mt19937_64 gen(seed_ * 1000003ULL + static_cast<std::uint64_t>(epoch));
+      for (std::size_t i = order_.size(); i > 1; --i)  // Fisher-Yates, portable
+        std::swap(order_[i - 1], order_[gen() % i]);
+    }
+    pos_ = 0;
+  }
+  bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
+    const auto n = static_cast<std::int64_t>(order_.size());
+    if (pos_ >= n) return false;
+    std::int64_t end = std::min(n, pos_ + batch_);
+    std::vector<std::int64_t> rows(order_.begin() + pos_, order_.begin() + end);
+    inputs.clear();
+    for (const auto& x : x_) inputs.push_back(take_rows(x, rows));
+    labels = y_.defined() ? take_rows(y_, rows) : Tensor();
+    index = pos_ / batch_;
+    pos_ = end;
+    return true;
+  }
+
+ private:
+  std::vector<Tensor> x_;
+  Tensor y_;
+  std::int64_t batch_;
+  bool shuffle_;
+  std::uint64_t seed_;
+  std::vector<std::int64_t> order_;
+  std::int64_t pos_ = 0;
+};
+
+// Sums of batch losses/metrics weighted by batch size; mean() gives the epoch's values.
+struct Running {
+  std::map<std::string, double> sums;
+  double count = 0;
+  void add(const Logs& l, double n) {
+    for (const auto& [k, v] : l) sums[k] += v * n;
+    count += n;
+  }
+  Logs mean() const {
+    Logs out;
+    for (const auto& [k, v] : sums) out[k] = count > 0 ? v / count : 0.0;
+    return out;
+  }
+};
+
+}  // namespace
+
+void Model::compile(CompileOptions options) {
+  if (!options.optimizer.defined()) options.optimizer = SGD();
+  if (!options.loss.defined())
+    checks::Violation("model.compile", Phase::build, s_->site)
+        .summary("compile needs a loss")
+        .expected("a loss, e.g. SparseCategoricalCrossentropy({.from_logits = true})")
+        .actual("none")
+        .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
+        .raise();
+  s_->compiled = std::move(options);
+  s_->is_compiled = true;
+}
+
+const History& Model::history() const { return s_->history; }
+
+std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options) {
+  std::map<const SymbolicNode*, Tensor> values;
+  for (const auto& n : s_->nodes) {
+    if (n->inputs.empty()) {
+      auto it = s_->input_index.find(n.get());
+      if (it == s_->input_index.end() || it->second >= x.size())
+        internal_error("model input without data");
+      values[n.get()] = x[it->second];
+      continue;
+    }
+    std::vector<Tensor> args;
+    for (const auto& in : n->inputs) args.push_back(values.at(in.node().get()));
+    checks::ScopedCallContext ctx(&s_->contexts.at(n.get()));
+    values[n.get()] = n->layer->call(args, options);
+  }
+  std::vector<Tensor> out;
+  for (const auto& o : s_->outputs) out.push_back(values.at(o.node().get()));
+  return out;
+}
+
+static void require_compiled(const Model::State& s, const char* what) {
+  if (!s.is_compiled)
+    checks::Violation("model.compile", Phase::run, s.site)
+        .summary(std::string(what) + " needs a compiled model")
+        .expected("model.compile({...}) before " + std::string(what))
+        .actual("not compiled")
+        .fix("call model.compile({.optimizer = ..., .loss = ..., .metrics = {Metric::accuracy}})")
+        .raise();
+}
+
+// Batch metrics from detached predictions (accuracy when asked for and the labels allow).
+static Logs batch_metrics(const Model::State& s, const Tensor& pred, const Tensor& labels) {
+  Logs logs;
+  auto kind = s.compiled.loss.impl()->label_kind();
+  for (Metric m : s.compiled.metrics) {
+    if (m != Metric::accuracy || kind == LabelKind::dense) continue;
+    auto p = pred.argmax(-1).to_vector<std::int64_t>();
+    std::vector<std::int64_t> t = kind == LabelKind::sparse ? labels.to_vector<std::int64_t>()
+                                                            : labels.argmax(-1).to_vector<std::int64_t>();
+    std::int64_t hits = 0;
+    for (std::size_t i = 0; i < p.size() && i < t.size(); ++i) hits += p[i] == t[i];
+    logs["accuracy"] = p.empty() ? 0.0 : static_cast<double>(hits) / static_cast<double>(p.size());
+  }
+  return logs;
+}
+
+Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan) {
+  auto trainable = trainable_weights();
+  for (auto& w : trainable) w.zero_grad();
+  try {
+    Tensor pred = call(x, {.training = true})[0];
+    Tensor loss = s_->compiled.loss(pred, y);
+    Logs logs = batch_metrics(*s_, pred.detach(), y);
+    logs["loss"] = loss.item();
+    if (guard_nan && !std::isfinite(logs["loss"])) {  // TerminateOnNaN: keep the last good weights
+      for (const auto& l : s_->layers) l->discard_step();
+      return logs;
+    }
+    loss.backward();
+    s_->compiled.optimizer.impl()->step(trainable);
+    for (const auto& l : s_->layers) l->commit_step();
+    return logs;
+  } catch (...) {
+    // Nothing was updated: weights and optimizer slots change only in step(), BatchNorm
+    // statistics only in commit_step(). Drop the pending statistics and the gradients.
+    for (const auto& l : s_->layers) l->discard_step();
+    for (auto& w : trainable) w.zero_grad();
+    throw;
+  }
+}
+
+Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+  require_compiled(*s_, "train_on_batch");
+  check_data(x, &y);
+  return train_step(x, y, false);
+}
+
+Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+  require_compiled(*s_, "test_on_batch");
+  check_data(x, &y);
+  NoGradGuard no_grad;
+  Tensor pred = call(x, {.training = false})[0];
+  Logs logs = batch_metrics(*s_, pred, y);
+  logs["loss"] = s_->compiled.loss(pred, y).item();
+  return logs;
+}
+
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
+  return fit(std::vector<Tensor>{x}, y, std::move(options));
+}
+
+History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
+  require_compiled(*s_, "fit");
+  check_data(x, &y);
+  std::vector<Tensor> xt = x, xv;
+  Tensor yt = y, yv;
+  if (options.validation_split > 0 && !options.validation_data) {
+    const std::int64_t n = x[0].dim(0);
+    const auto split = static_cast<std::int64_t>(static_cast<double>(n) * (1.0 - options.validation_split));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      xt[i] = slice(x[i].detach(), 0, 0, split);
+      xv.push_back(slice(x[i].detach(), 0, split, n));
+    }
+    yt = slice(y.detach(), 0, 0, split);
+    yv = slice(y.detach(), 0, split, n);
+  } else if (options.validation_data) {
+    xv = options.validation_data->x;
+    yv = options.validation_data->y;
+    check_data(xv, &yv);
+  }
+  ArraySource train(xt, yt, options.batch_size, options.shuffle, options.seed);
+  std::unique_ptr<ArraySource> val;
+  if (!xv.empty() && xv[0].dim(0) > 0)
+    val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0);
+  return fit_source(train, val.get(), options);
+}
+
+History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
+  require_compiled(*s_, "fit");
+  s_->history = History{};
+  History& h = s_->history;
+  stop_training = false;
+  bool guard_nan = false;
+  for (const auto& cb : o.callbacks) guard_nan = guard_nan || cb.impl()->guards_nan();
+  bool numerics_before = check_numerics();
+  set_check_numerics(o.check_numerics || numerics_before);
+  struct Restore {
+    bool v;
+    ~Restore() { set_check_numerics(v); }
+  } restore{numerics_before};
+  for (const auto& cb : o.callbacks) cb.impl()->on_train_begin(*this);
+  for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
+    for (const auto& cb : o.callbacks) cb.impl()->on_epoch_begin(*this, epoch);
+    if (o.verbose) std::printf("Epoch %d/%d\n", epoch + 1, o.epochs), std::fflush(stdout);
+    ProgressBar bar(train.steps(), o.verbose);
+    Running run;
+    train.start_epoch(epoch);
+    std::vector<Tensor> xb;
+    Tensor yb;
+    std::int64_t index = 0, steps = 0;
+    while (train.next(xb, yb, index)) {
+      Logs logs = train_step(xb, yb, guard_nan);
+      run.add(logs, static_cast<double>(xb[0].dim(0)));
+      ++steps;
+      Logs shown = run.mean();
+      bar.update(steps, shown);
+      for (const auto& cb : o.callbacks) cb.impl()->on_batch_end(*this, static_cast<int>(index), logs);
+      if (guard_nan && !std::isfinite(logs["loss"])) {
+        stop_training = true;
+        h.stop_reason = "TerminateOnNaN: loss became " + std::to_string(logs["loss"]) +
+                        " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(index) +
+                        "; that update was skipped";
+        break;
+      }
+    }
+    Logs epoch_logs = run.mean();
+    if (validation) {
+      Logs v = evaluate_source(*validation, 0);
+      for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;
+    }
+    bar.finish(epoch_logs, steps);
+    h.epoch.push_back(epoch);
+    for (const auto& cb : o.callbacks) cb.impl()->on_epoch_end(*this, epoch, epoch_logs);
+    for (const auto& [k, v] : epoch_logs) h.history[k].push_back(v);
+  }
+  for (const auto& cb : o.callbacks) cb.impl()->on_train_end(*this);
+  return h;
+}
+
+Logs Model::evaluate_source(BatchSource& source, int verbose) {
+  require_compiled(*s_, "evaluate");
+  NoGradGuard no_grad;
+  Running run;
+  ProgressBar bar(source.steps(), verbose);
+  source.start_epoch(0);
+  std::vector<Tensor> xb;
+  Tensor yb;
+  std::int64_t index = 0, steps = 0;
+  while (source.next(xb, yb, index)) {
+    Tensor pred = call(xb, {.training = false})[0];
+    Logs logs = batch_metrics(*s_, pred, yb);
+    logs["loss"] = s_->compiled.loss(pred, yb).item();
+    run.add(logs, static_cast<double>(xb[0].dim(0)));
+    bar.update(++steps, run.mean());
+  }
+  bar.finish(run.mean(), steps);
+  return run.mean();
+}
+
+Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
+  return evaluate(std::vector<Tensor>{x}, y, options);
+}
+
+Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
+  require_compiled(*s_, "evaluate");
+  check_data(x, &y);
+  ArraySource src(x, y, options.batch_size, false, 0);
+  return evaluate_source(src, options.verbose);
+}
+
+std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options) {
+  check_data(x, nullptr);
+  NoGradGuard no_grad;
+  ArraySource src(x, Tensor(), options.batch_size, false, 0);
+  src.start_epoch(0);
+  std::vector<std::vector<Tensor>> parts(s_->outputs.size());
+  std::vector<Tensor> xb;
+  Tensor yb;
+  std::int64_t index = 0;
+  while (src.next(xb, yb, index)) {
+    auto outs = call(xb, {.training = false});
+    for (std::size_t i = 0; i < outs.size(); ++i) parts[i].push_back(outs[i]);
+  }
+  std::vector<Tensor> result;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty()) {
+      Shape s = s_->outputs[i].shape().with(0, 0);
+      for (int d = 1; d < s.rank(); ++d) if (s[d] < 0) s[d] = 0;
+      result.push_back(Tensor::zeros(s));
+    } else {
+      result.push_back(parts[i].size() == 1 ? parts[i][0] : concat(parts[i], 0));
+    }
+  }
+  return result;
+}
+
+Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
+  return predict_outputs(x, options)[0];
+}
+
+Tensor Model::predict(const Tensor& x, PredictOptions options) {
+  return predict(std::vector<Tensor>{x}, options);
+}
+
+}  // namespace tenet

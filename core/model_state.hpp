@@ -1,0 +1,24 @@
+#pragma once
+// Model's internal state, shared by core/model*.cpp and data/checkpoint.cpp. Not public API.
+#include <map>
+#include <vector>
+
+#include "core/checks.hpp"
+#include "core/model.hpp"
+
+namespace tenet {
+
+struct Model::State {
+  std::string name;
+  Site site;
+  std::vector<SymbolicTensor> inputs, outputs;
+  std::vector<std::shared_ptr<SymbolicNode>> nodes;       // topological order
+  std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, graph order
+  std::map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
+  std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
+  CompileOptions compiled;
+  bool is_compiled = false;
+  History history;
+};
+
+}  // namespace tenet

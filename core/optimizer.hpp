@@ -1,0 +1,73 @@
+#pragma once
+// Optimizers with Keras's update rules. An optimizer keeps one set of slots (momentum,
+// Adam moments) per variable, in the order of the variables it is given.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace tenet {
+
+class OptimizerImpl {
+ public:
+  virtual ~OptimizerImpl() = default;
+  virtual std::string name() const = 0;
+  // Applies one update to every variable from its .grad() (variables without a gradient are
+  // left alone). Runs without recording autograd history.
+  void step(const std::vector<Tensor>& variables);
+  double learning_rate() const { return learning_rate_; }
+  void set_learning_rate(double lr) { learning_rate_ = lr; }
+  std::int64_t iterations() const { return iterations_; }
+  // Slots for checkpointing: per variable, in order; plus the iteration count.
+  const std::vector<std::vector<Tensor>>& slots() const { return slots_; }
+  void set_state(std::int64_t iterations, std::vector<std::vector<Tensor>> slots);
+  void reset() { slots_.clear(); iterations_ = 0; }
+
+ protected:
+  explicit OptimizerImpl(double lr) : learning_rate_(lr) {}
+  virtual int slot_count() const = 0;
+  // Updates one float32 variable `w` (n values) from gradient `g` and its slots.
+  virtual void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) = 0;
+
+  double learning_rate_;
+  std::int64_t iterations_ = 0;
+  std::vector<std::vector<Tensor>> slots_;
+};
+
+class Optimizer {
+ public:
+  Optimizer() = default;
+  explicit Optimizer(std::shared_ptr<OptimizerImpl> impl) : impl_(std::move(impl)) {}
+  const std::shared_ptr<OptimizerImpl>& impl() const { return impl_; }
+  bool defined() const { return impl_ != nullptr; }
+
+ protected:
+  std::shared_ptr<OptimizerImpl> impl_;
+};
+
+struct SGDOptions {
+  double learning_rate = 0.01;
+  double momentum = 0.0;
+  bool nesterov = false;
+};
+// Keras: v = momentum * v - lr * g; w += v   (nesterov: w += momentum * v - lr * g).
+class SGD : public Optimizer {
+ public:
+  explicit SGD(SGDOptions options = {});
+};
+
+struct AdamOptions {
+  double learning_rate = 0.001;
+  double beta_1 = 0.9;
+  double beta_2 = 0.999;
+  double epsilon = 1e-7;
+};
+// Keras: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
+//        w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
+class Adam : public Optimizer {
+ public:
+  explicit Adam(AdamOptions options = {});
+};
+
+}  // namespace tenet

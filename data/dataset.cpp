@@ -1,0 +1,218 @@
+// Dataset construction and transforms; iteration lives in dataset_epoch.cpp.
+#include <cmath>
+#include <stdexcept>
+
+#include "core/checks.hpp"
+#include "data/dataset_spec.hpp"
+
+namespace tenet::data {
+
+using Spec = Dataset::Spec;
+
+namespace {
+
+[[noreturn]] void misuse(const std::string& what) {
+  throw std::invalid_argument("tenet: " + what);
+}
+
+std::string count_str(std::int64_t n, const char* unit) {
+  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+}
+
+void check_sources(const std::vector<Tensor>& inputs, const Tensor& labels, const Site& site) {
+  if (inputs.empty())
+    checks::Violation("input.count", Phase::run, site)
+        .summary("a dataset needs at least one input tensor")
+        .expected("one tensor per model input").actual("none")
+        .fix("Dataset::from_tensors({x}, y)").raise();
+  auto rank0 = [&](const Tensor& t, const std::string& what) {
+    if (!t.defined()) internal_error("from_tensors: " + what + " is an undefined tensor");
+    if (t.rank() == 0)
+      checks::Violation("input.rank", Phase::run, site)
+          .summary(what + " has no sample axis").expected("(N, ...)").actual(t.shape())
+          .fix("give one row per sample on axis 0, e.g. expand_dims(t, 0)").raise();
+  };
+  for (std::size_t i = 0; i < inputs.size(); ++i) rank0(inputs[i], "input " + std::to_string(i));
+  if (labels.defined()) rank0(labels, "labels");
+  const std::int64_t n = inputs[0].dim(0);
+  for (std::size_t i = 0; i <= inputs.size(); ++i) {
+    const bool is_labels = i == inputs.size();
+    if (is_labels && !labels.defined()) break;
+    const Tensor& t = is_labels ? labels : inputs[i];
+    if (t.dim(0) == n) continue;
+    const std::string name = is_labels ? "labels" : "input " + std::to_string(i);
+    checks::Violation("batch.mismatch", Phase::run, site)
+        .summary("input 0 and " + name + " have different numbers of samples")
+        .expected(t.shape().with(0, n)).actual(t.shape()).mark({0})
+        .cause("input 0 holds " + count_str(n, "sample") + " " + inputs[0].shape().str() +
+               " but " + name + " holds " + std::to_string(t.dim(0)) + " " + t.shape().str() +
+               "; axis 0 counts samples, and resizing images cannot fix a sample-count mismatch")
+        .fix("slice both to the same number of samples (slice(t, 0, 0, " +
+             std::to_string(std::min(n, t.dim(0))) + ")), or fix the pipeline that dropped or "
+             "duplicated samples").raise();
+  }
+}
+
+}  // namespace
+
+std::int64_t Spec::selected_samples() const {
+  std::int64_t n = samples;
+  for (const auto& s : sample_steps)
+    if (s.kind == Kind::take) n = std::min(n, s.n);
+    else if (s.kind == Kind::skip) n = std::max<std::int64_t>(0, n - s.n);
+  return n;
+}
+
+std::int64_t Spec::source_batches() const {
+  if (generator()) return -1;
+  const std::int64_t n = selected_samples();
+  if (batch_size == 0) return 1;  // unbatched: one batch holding every selected sample
+  return drop_remainder ? n / batch_size : (n + batch_size - 1) / batch_size;
+}
+
+Dataset::Dataset(std::shared_ptr<const Spec> spec)
+    : spec_(std::move(spec)), next_epoch_(std::make_shared<std::atomic<std::int64_t>>(0)) {}
+
+Dataset Dataset::with(const std::function<void(Spec&)>& change) const {
+  auto s = std::make_shared<Spec>(*spec_);
+  change(*s);
+  return Dataset(std::move(s));
+}
+
+Dataset Dataset::from_tensors(std::vector<Tensor> inputs, Tensor labels,
+                              std::source_location loc) {
+  check_sources(inputs, labels, Site("from_tensors", "Dataset", loc));
+  auto s = std::make_shared<Spec>();
+  s->samples = inputs[0].dim(0);
+  s->inputs = std::move(inputs);
+  s->labels = std::move(labels);
+  return Dataset(std::move(s));
+}
+
+Dataset Dataset::from_generator(std::function<Generator()> make_epoch) {
+  if (!make_epoch) internal_error("from_generator: empty function");
+  auto s = std::make_shared<Spec>();
+  s->make_epoch = std::move(make_epoch);
+  s->batch_size = -1;
+  return Dataset(std::move(s));
+}
+
+Dataset Dataset::from_generator(Generator next) {
+  if (!next) internal_error("from_generator: empty function");
+  auto shared = std::make_shared<Generator>(std::move(next));
+  return from_generator(std::function<Generator()>([shared] { return *shared; }));
+}
+
+Dataset Dataset::shuffle(std::uint64_t seed) const {
+  if (spec_->generator())
+    misuse("shuffle() needs the samples of the dataset; a generator dataset is shuffled by "
+           "its generator");
+  return with([&](Spec& s) { s.sample_steps.push_back({Spec::Kind::shuffle, 0, seed, {}}); });
+}
+
+Dataset Dataset::batch(std::int64_t size, bool drop_remainder, std::source_location loc) const {
+  const Site site("batch", "Dataset", loc);
+  if (batched()) {
+    Shape once = spec_->generator() ? Shape{kUnknown, kUnknown}
+                                    : input_shapes()[0].with(0, spec_->batch_size);
+    checks::Violation("input.rank", Phase::run, site)
+        .summary("batch() on a dataset that is already batched")
+        .expected(spec_->generator() ? std::string("batches as the generator yields them")
+                                     : input_shapes()[0].str())
+        .actual(once.with_batch(kUnknown))
+        .cause(std::string("this dataset is already batched (") +
+               (spec_->generator() ? "its generator yields whole batches"
+                                   : "batches of " + std::to_string(spec_->batch_size)) +
+               "); batching again adds a second batch axis" +
+               (spec_->generator() ? std::string(" to every input")
+                                   : ", so input 0 becomes rank " + std::to_string(once.rank() + 1) +
+                                         " instead of " + std::to_string(once.rank())))
+        .fix("remove the second batch() call").raise();
+  }
+  if (size <= 0)
+    checks::Violation("batch.empty", Phase::run, site)
+        .summary("a batch size must be positive").expected("batch size >= 1")
+        .actual(std::to_string(size)).fix("batch(32), for example").raise();
+  const std::int64_t n = spec_->selected_samples();
+  if (drop_remainder && n < size)
+    checks::Violation("batch.empty", Phase::run, site)
+        .summary("drop_remainder leaves no batch at all")
+        .expected("at least " + count_str(size, "sample")).actual(count_str(n, "sample"))
+        .cause("the dataset holds " + count_str(n, "sample") + ", fewer than one batch of " +
+               std::to_string(size) + ", and drop_remainder = true drops them all")
+        .fix("batch(" + std::to_string(std::max<std::int64_t>(n, 1)) +
+             ") or drop_remainder = false").raise();
+  return with([&](Spec& s) {
+    s.batch_size = size;
+    s.drop_remainder = drop_remainder;
+  });
+}
+
+Dataset Dataset::map(BatchFn fn) const {
+  if (!fn) internal_error("map: empty function");
+  return with([&](Spec& s) { s.batch_steps.push_back({Spec::Kind::map, 0, 0, fn}); });
+}
+
+Dataset Dataset::take(std::int64_t n) const {
+  if (n < 0) misuse("take(" + std::to_string(n) + "): the count must be >= 0");
+  return with([&](Spec& s) {
+    (batched() ? s.batch_steps : s.sample_steps).push_back({Spec::Kind::take, n, 0, {}});
+  });
+}
+
+Dataset Dataset::skip(std::int64_t n) const {
+  if (n < 0) misuse("skip(" + std::to_string(n) + "): the count must be >= 0");
+  return with([&](Spec& s) {
+    (batched() ? s.batch_steps : s.sample_steps).push_back({Spec::Kind::skip, n, 0, {}});
+  });
+}
+
+std::pair<Dataset, Dataset> Dataset::split(double fraction) const {
+  if (!(fraction > 0.0 && fraction < 1.0))
+    misuse("split(" + std::to_string(fraction) + "): the validation fraction must be in (0, 1)");
+  if (spec_->generator()) misuse("split() needs to know the dataset's length; a generator "
+                                 "dataset has none (split the data before the generator)");
+  for (const auto& s : spec_->sample_steps)
+    if (s.kind == Spec::Kind::shuffle)
+      misuse("split() after shuffle() would pick a different validation set every epoch; "
+             "call split() first and shuffle the training part");
+  const std::int64_t n = batched() ? cardinality() : spec_->selected_samples();
+  const auto n_val = static_cast<std::int64_t>(std::llround(static_cast<double>(n) * fraction));
+  return {take(n - n_val), skip(n - n_val)};
+}
+
+Dataset Dataset::prefetch(bool on) const {
+  return with([&](Spec& s) { s.prefetch = on; });
+}
+
+std::int64_t Dataset::cardinality() const {
+  std::int64_t n = spec_->source_batches();
+  if (n < 0) return -1;
+  for (const auto& s : spec_->batch_steps)
+    if (s.kind == Spec::Kind::take) n = std::min(n, s.n);
+    else if (s.kind == Spec::Kind::skip) n = std::max<std::int64_t>(0, n - s.n);
+  return n;
+}
+
+bool Dataset::batched() const { return spec_->batch_size != 0; }
+std::int64_t Dataset::batch_size() const { return spec_->batch_size; }
+std::int64_t Dataset::num_samples() const {
+  return spec_->generator() ? -1 : spec_->selected_samples();
+}
+std::int64_t Dataset::num_inputs() const {
+  return spec_->generator() ? -1 : static_cast<std::int64_t>(spec_->inputs.size());
+}
+
+std::vector<Shape> Dataset::input_shapes() const {
+  std::vector<Shape> out;
+  for (const auto& t : spec_->inputs) out.push_back(t.shape().with(0, kUnknown));
+  return out;
+}
+
+Epoch Dataset::epoch(std::int64_t number) const {
+  return Epoch(make_stream(spec_, number), spec_->prefetch);
+}
+
+Epoch::iterator Dataset::begin() const { return Epoch::iterator(epoch((*next_epoch_)++)); }
+
+}  // namespace tenet::data

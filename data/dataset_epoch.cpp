@@ -1,0 +1,195 @@
+// Iterating a Dataset: the per-epoch sample order, the stream of checked batches, and the
+// Epoch that prefetches batch k+1 on a background thread while batch k is used.
+#include <future>
+#include <numeric>
+#include <random>
+
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+#include "data/dataset_spec.hpp"
+
+namespace tenet::data {
+
+using Spec = Dataset::Spec;
+
+// ---------------------------------------------------------------- checks
+
+void check_batch(const Batch& b, const std::string& origin) {
+  const Site site(origin, "Dataset");
+  const std::string at = "batch " + std::to_string(b.index);
+  if (b.inputs.empty())
+    checks::Violation("input.count", Phase::run, site)
+        .summary(at + " has no inputs").expected("one tensor per model input").actual("none")
+        .fix("return Batch{{x}, y} with one tensor per model input").raise();
+  for (std::size_t i = 0; i <= b.inputs.size(); ++i) {
+    const bool is_labels = i == b.inputs.size();
+    const Tensor& t = is_labels ? b.labels : b.inputs[i];
+    const std::string name = is_labels ? "labels" : "input " + std::to_string(i);
+    if (is_labels && !t.defined()) break;
+    if (!t.defined() || t.rank() == 0)
+      checks::Violation("input.rank", Phase::run, site)
+          .summary(at + ": " + name + " has no batch axis")
+          .expected("(batch, ...)").actual(t.defined() ? t.shape().str() : "an undefined tensor")
+          .fix("give every tensor of a batch its samples on axis 0").raise();
+    const std::int64_t n = b.inputs[0].dim(0);
+    if (t.dim(0) != n)
+      checks::Violation("batch.mismatch", Phase::run, site)
+          .summary(at + ": input 0 has " + std::to_string(n) + " samples but " + name + " has " +
+                   std::to_string(t.dim(0)))
+          .expected(t.shape().with(0, n)).actual(t.shape()).mark({0})
+          .cause(at + " from " + origin + " pairs " + std::to_string(n) + " samples of input 0 " +
+                 b.inputs[0].shape().str() + " with " + std::to_string(t.dim(0)) + " of " + name +
+                 " " + t.shape().str() + "; resizing cannot fix a sample-count mismatch")
+          .fix("slice both to the same number of samples, or fix the generator so that "
+               "inputs and labels of each batch come from the same samples").raise();
+  }
+  if (b.inputs[0].dim(0) == 0)
+    checks::Violation("batch.empty", Phase::run, site)
+        .summary(at + " holds no samples")
+        .expected("a batch of 1 or more samples").actual(b.inputs[0].shape())
+        .cause(at + " from " + origin + " has 0 samples on axis 0 (the data ran out, or a "
+               "filter removed every sample)")
+        .fix("return std::nullopt to end the epoch instead of an empty batch").raise();
+}
+
+Tensor stack_samples(const std::vector<Tensor>& samples, std::source_location loc) {
+  return tenet::stack(samples, 0, loc);
+}
+
+// ---------------------------------------------------------------- the stream of batches
+
+namespace {
+
+// Fisher-Yates on a mt19937_64 seeded from (seed, epoch): the same order on every platform.
+void shuffle_rows(std::vector<std::int64_t>& rows, std::uint64_t seed, std::int64_t epoch) {
+  const auto e = static_cast<std::uint64_t>(epoch);
+  std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                    static_cast<std::uint32_t>(e), static_cast<std::uint32_t>(e >> 32)};
+  std::mt19937_64 rng(seq);
+  for (std::size_t i = rows.size(); i > 1; --i) std::swap(rows[i - 1], rows[rng() % i]);
+}
+
+std::vector<std::int64_t> sample_order(const Spec& s, std::int64_t epoch) {
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(s.samples));
+  std::iota(rows.begin(), rows.end(), 0);
+  for (const auto& step : s.sample_steps) {
+    const auto n = std::min<std::size_t>(rows.size(), static_cast<std::size_t>(step.n));
+    if (step.kind == Spec::Kind::shuffle) shuffle_rows(rows, step.seed, epoch);
+    else if (step.kind == Spec::Kind::take) rows.resize(n);
+    else if (step.kind == Spec::Kind::skip) rows.erase(rows.begin(), rows.begin() + n);
+  }
+  return rows;
+}
+
+Generator tensor_source(std::shared_ptr<const Spec> s, std::int64_t epoch) {
+  auto rows = std::make_shared<std::vector<std::int64_t>>(sample_order(*s, epoch));
+  const std::int64_t n = static_cast<std::int64_t>(rows->size());
+  const std::int64_t size = s->batch_size > 0 ? s->batch_size : std::max<std::int64_t>(n, 1);
+  const std::int64_t count = s->source_batches();
+  return [s, rows, size, count, n, k = std::int64_t{0}]() mutable -> std::optional<Batch> {
+    if (k >= count) return std::nullopt;
+    const std::int64_t begin = k * size, end = std::min(n, begin + size);
+    const std::vector<std::int64_t> pick(rows->begin() + begin, rows->begin() + end);
+    Batch b;
+    for (const auto& x : s->inputs) b.inputs.push_back(take_rows(x, pick));
+    if (s->labels.defined()) b.labels = take_rows(s->labels, pick);
+    b.index = k++;
+    check_batch(b, "from_tensors");
+    return b;
+  };
+}
+
+Generator generator_source(const Spec& s) {
+  return [next = s.make_epoch(), k = std::int64_t{0}]() mutable -> std::optional<Batch> {
+    std::optional<Batch> b = next();
+    if (!b) return b;
+    b->index = k++;
+    check_batch(*b, "from_generator");
+    return b;
+  };
+}
+
+Generator add_step(Generator prev, const Spec::Step& step) {
+  switch (step.kind) {
+    case Spec::Kind::take:
+      return [prev, n = step.n, k = std::int64_t{0}]() mutable -> std::optional<Batch> {
+        if (k >= n) return std::nullopt;
+        ++k;
+        return prev();
+      };
+    case Spec::Kind::skip:
+      return [prev, n = step.n, skipped = false]() mutable -> std::optional<Batch> {
+        for (; !skipped && n > 0; --n)
+          if (!prev()) return std::nullopt;
+        skipped = true;
+        return prev();
+      };
+    case Spec::Kind::map:
+      return [prev, fn = step.fn]() -> std::optional<Batch> {
+        std::optional<Batch> b = prev();
+        if (!b) return b;
+        const std::int64_t index = b->index;
+        Batch out = fn(std::move(*b));
+        out.index = index;
+        check_batch(out, "map");
+        return out;
+      };
+    case Spec::Kind::shuffle: break;
+  }
+  internal_error("shuffle step among batch steps");
+}
+
+}  // namespace
+
+Generator make_stream(std::shared_ptr<const Spec> spec, std::int64_t epoch) {
+  Generator g = spec->generator() ? generator_source(*spec) : tensor_source(spec, epoch);
+  for (const auto& step : spec->batch_steps) g = add_step(std::move(g), step);
+  return [g = std::move(g), k = std::int64_t{0}]() mutable -> std::optional<Batch> {
+    std::optional<Batch> b = g();
+    if (b) b->index = k++;  // position in this epoch, after take/skip
+    return b;
+  };
+}
+
+// ---------------------------------------------------------------- Epoch and prefetch
+
+struct Epoch::State {
+  Generator produce;
+  bool prefetch = true;
+  bool finished = false;
+  std::future<std::optional<Batch>> pending;  // batch k+1, being prepared
+};
+
+Epoch::Epoch(Generator produce, bool prefetch) : state_(std::make_shared<State>()) {
+  state_->produce = std::move(produce);
+  state_->prefetch = prefetch;
+}
+
+std::optional<Batch> Epoch::next() {
+  State& s = *state_;
+  if (s.finished) return std::nullopt;
+  std::optional<Batch> b;
+  try {
+    b = s.pending.valid() ? s.pending.get() : s.produce();  // rethrows the producer's error
+  } catch (...) {
+    s.finished = true;
+    throw;
+  }
+  if (!b) {
+    s.finished = true;
+    return b;
+  }
+  // Only one call of produce runs at a time: the next starts after this one has returned.
+  if (s.prefetch) s.pending = std::async(std::launch::async, [&s] { return s.produce(); });
+  return b;
+}
+
+Epoch::iterator::iterator(Epoch epoch)
+    : epoch_(std::make_shared<Epoch>(std::move(epoch))), current_(epoch_->next()) {}
+
+Epoch::iterator& Epoch::iterator::operator++() {
+  current_ = epoch_->next();
+  return *this;
+}
+
+}  // namespace tenet::data

@@ -1,0 +1,27 @@
+#pragma once
+// data.format and IOError raising shared by the IDX and HDF5 readers (internal to data/).
+#include <string>
+
+#include "core/checks.hpp"
+
+namespace tenet::data::detail {
+
+// The facts of a data.format violation; `file` is named in `where` and in the summary.
+struct FormatFacts {
+  std::string summary;   // what broke, e.g. "the data ends early"
+  std::string expected;  // what a valid file holds here
+  std::string actual;    // what this file holds
+  std::string cause;
+  std::string fix;
+};
+[[noreturn]] void format_error(const std::string& file, const std::string& kind,
+                               const FormatFacts& facts);
+
+// IOError for a file that is missing or unreadable, with a hint for what to do.
+[[noreturn]] void io_error(const std::string& file, const std::string& what,
+                           const std::string& hint = "");
+
+// "47040016 bytes (44.9 MiB)"
+std::string bytes_str(unsigned long long n);
+
+}  // namespace tenet::data::detail

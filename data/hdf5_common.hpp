@@ -1,0 +1,36 @@
+#pragma once
+// Shared by hdf5_read.cpp and hdf5_write.cpp (internal to data/): RAII for HDF5 ids, dtype
+// mapping, and HDF5's error stack turned into text.
+#include <hdf5.h>
+
+#include <string>
+
+#include "core/dtype.hpp"
+
+namespace tenet::data::detail {
+
+// Owns an HDF5 id and closes it with `close` (H5Fclose, H5Dclose, ...).
+class H5Id {
+ public:
+  H5Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~H5Id() { if (id_ >= 0) close_(id_); }
+  H5Id(const H5Id&) = delete;
+  H5Id& operator=(const H5Id&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+  herr_t close() { herr_t r = id_ >= 0 ? close_(id_) : 0; id_ = -1; return r; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+// Turns off HDF5's automatic error printing (tenet reports errors itself).
+void silence_hdf5();
+// The innermost message on HDF5's error stack, e.g. "truncated file: eof = 1024, ...".
+std::string hdf5_error_text();
+
+hid_t h5_file_type(DType t);    // little-endian storage type
+hid_t h5_memory_type(DType t);  // native type
+
+}  // namespace tenet::data::detail

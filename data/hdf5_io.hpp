@@ -1,0 +1,33 @@
+#pragma once
+// Named arrays in HDF5 files: data::save_h5("set.h5", {{"x", x}, {"y", y}}) and
+// data::load_h5("set.h5"). Dtypes float32, float64, uint8, int32, int64; rank 0..8.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace tenet::data {
+
+using NamedArrays = std::vector<std::pair<std::string, Tensor>>;
+
+// Writes the arrays as datasets of one HDF5 file, in order ("a/b" creates group "a").
+// Atomic: the file is written beside `path` under a temporary name, flushed, fsync'ed and
+// renamed, so a crash never leaves a half-written `path`. A write failure raises IOError.
+void save_h5(const std::string& path, const NamedArrays& arrays);
+
+// Reads every dataset of the file (or only `names`) by its path ("x", "a/b"). Refused with
+// data.format naming the file: a file that is not HDF5 or is truncated, a dtype other than the
+// five above (strings, compounds, uint16, ...), rank above 8, a dataset declaring more data
+// than the file can hold, soft and external links, external storage. A missing file raises
+// IOError. HDF5's own error printing is switched off; its failures become these errors.
+std::map<std::string, Tensor> load_h5(const std::string& path);
+std::map<std::string, Tensor> load_h5(const std::string& path,
+                                      const std::vector<std::string>& names);
+
+// Raises data.format when the arrays (e.g. x and y) disagree in their first axis, naming both
+// arrays, both lengths and the file.
+void check_same_length(const std::map<std::string, Tensor>& arrays, const std::string& path);
+
+}  // namespace tenet::data

@@ -1,0 +1,208 @@
+// load_h5: every check happens before the data is read, so that a hostile or damaged file is
+// refused with data.format instead of crashing or allocating what it declares.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "data/format_error.hpp"
+#include "data/hdf5_common.hpp"
+#include "data/hdf5_io.hpp"
+
+namespace tenet::data {
+
+namespace {
+
+using detail::bytes_str;
+using detail::H5Id;
+
+constexpr int kMaxRank = 8;
+constexpr unsigned long long kMaxDeflateRatio = 1032;  // deflate never expands beyond this
+
+[[noreturn]] void refuse(const std::string& path, std::string summary, std::string expected,
+                         std::string actual, std::string cause, std::string fix = "") {
+  detail::format_error(path, "HDF5 file", {std::move(summary), std::move(expected),
+                                           std::move(actual), std::move(cause), std::move(fix)});
+}
+
+const char* link_kind(H5L_type_t t) {
+  return t == H5L_TYPE_SOFT ? "a soft link" : t == H5L_TYPE_EXTERNAL ? "an external link"
+                                                                     : "a user-defined link";
+}
+
+struct Walk {
+  std::vector<std::string> datasets;
+  std::string bad_link;
+  H5L_type_t bad_type = H5L_TYPE_HARD;
+};
+
+herr_t visit_link(hid_t group, const char* name, const H5L_info_t* info, void* data) {
+  auto* w = static_cast<Walk*>(data);
+  if (info->type != H5L_TYPE_HARD) {
+    w->bad_link = name;
+    w->bad_type = info->type;
+    return 1;  // stop: links are never followed
+  }
+  H5O_info_t oi;
+  if (H5Oget_info_by_name2(group, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+  if (oi.type == H5O_TYPE_DATASET) w->datasets.emplace_back(name);
+  return 0;
+}
+
+std::string first_bytes(const std::string& path) {
+  unsigned char b[8] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(b), 8);
+  std::string s;
+  for (std::streamsize i = 0; i < in.gcount(); ++i) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%s0x%02x", i ? " " : "", b[i]);
+    s += buf;
+  }
+  return s.empty() ? "an empty file" : "bytes " + s;
+}
+
+// The dtype of a dataset from its class, size and sign, or a refusal naming what it holds.
+DType dataset_dtype(hid_t set, const std::string& path, const std::string& name) {
+  H5Id type(H5Dget_type(set), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  const std::size_t size = H5Tget_size(type.get());
+  const bool is_signed = cls == H5T_INTEGER && H5Tget_sign(type.get()) == H5T_SGN_2;
+  if (cls == H5T_FLOAT && size == 4) return DType::f32;
+  if (cls == H5T_FLOAT && size == 8) return DType::f64;
+  if (cls == H5T_INTEGER && size == 1 && !is_signed) return DType::u8;
+  if (cls == H5T_INTEGER && size == 4 && is_signed) return DType::i32;
+  if (cls == H5T_INTEGER && size == 8 && is_signed) return DType::i64;
+  const char* what = cls == H5T_STRING ? "string" : cls == H5T_COMPOUND ? "compound"
+      : cls == H5T_INTEGER ? (is_signed ? "signed integer" : "unsigned integer")
+      : cls == H5T_FLOAT ? "float" : cls == H5T_ENUM ? "enum" : "non-numeric";
+  refuse(path, "dataset '" + name + "' has an unsupported dtype",
+         "float32, float64, uint8, int32 or int64",
+         std::string(what) + " of " + std::to_string(size) + " bytes",
+         "tenet tensors hold only those five dtypes",
+         "convert '" + name + "' to one of them when writing the file (e.g. with h5py: "
+         "f['" + name + "'][...].astype('float32'))");
+}
+
+Shape dataset_shape(hid_t set, const std::string& path, const std::string& name) {
+  H5Id space(H5Dget_space(set), H5Sclose);
+  if (H5Sget_simple_extent_type(space.get()) == H5S_NULL)
+    refuse(path, "dataset '" + name + "' holds no dataspace", "an array", "a null dataspace",
+           "the dataset was created without data");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0 || rank > kMaxRank)
+    refuse(path, "dataset '" + name + "' has too many axes", "rank 0.." + std::to_string(kMaxRank),
+           "rank " + std::to_string(rank), "tenet reads arrays of at most 8 axes");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return Shape(std::vector<std::int64_t>(dims.begin(), dims.end()));
+}
+
+// Refuses external/virtual storage and a declared size the file cannot hold.
+void check_storage(hid_t set, const Shape& shape, DType t, const std::string& path,
+                   const std::string& name, unsigned long long file_size) {
+  H5Id dcpl(H5Dget_create_plist(set), H5Pclose);
+  if (H5Pget_external_count(dcpl.get()) > 0 || H5Pget_layout(dcpl.get()) == H5D_VIRTUAL)
+    refuse(path, "dataset '" + name + "' keeps its data outside the file",
+           "data stored in the file itself", "external or virtual storage",
+           "tenet never reads files that a data file points to",
+           "copy the data into the file (e.g. h5repack) before loading");
+  const bool filtered = H5Pget_nfilters(dcpl.get()) > 0;
+  const unsigned long long limit = file_size * (filtered ? kMaxDeflateRatio : 1);
+  unsigned long long bytes = dtype_size(t);
+  bool over = false;
+  for (auto d : shape) {
+    if (d != 0 && bytes > limit / static_cast<unsigned long long>(d)) over = true;
+    bytes = over ? limit + 1 : bytes * static_cast<unsigned long long>(d);
+  }
+  if (bytes > limit)
+    refuse(path, "dataset '" + name + "' declares more data than the file holds",
+           "at most " + bytes_str(limit) + (filtered ? " (compressed " : " (a ") +
+               bytes_str(file_size) + " file)",
+           shape.str() + " " + dtype_name(t) + (over ? " = more than the limit" : " = " + bytes_str(bytes)),
+           "the dataset's header is corrupt or hostile, or the file was truncated");
+}
+
+Tensor read_dataset(hid_t file, const std::string& name, const std::string& path,
+                    unsigned long long file_size) {
+  H5Id set(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!set.ok())
+    refuse(path, "dataset '" + name + "' cannot be opened", "a readable dataset",
+           detail::hdf5_error_text(), "the file is corrupt");
+  const DType t = dataset_dtype(set.get(), path, name);
+  const Shape shape = dataset_shape(set.get(), path, name);
+  check_storage(set.get(), shape, t, path, name, file_size);
+  Tensor out = Tensor::empty(shape, t);
+  if (out.numel() > 0 && H5Dread(set.get(), detail::h5_memory_type(t), H5S_ALL, H5S_ALL,
+                                 H5P_DEFAULT, out.raw_data()) < 0)
+    refuse(path, "dataset '" + name + "' cannot be read", bytes_str(out.nbytes()) + " of data",
+           detail::hdf5_error_text(), "the file is truncated or corrupt");
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s.empty() ? "no datasets" : s;
+}
+
+std::map<std::string, Tensor> load(const std::string& path, const std::vector<std::string>* names) {
+  detail::silence_hdf5();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) detail::io_error(path, "no such file");
+  const unsigned long long file_size = std::filesystem::file_size(path, ec);
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    refuse(path, "not an HDF5 file", "the HDF5 signature 0x89 'HDF' 0x0d 0x0a 0x1a 0x0a",
+           first_bytes(path), "the file is of another format (npz? IDX? text?) or is damaged");
+  H5Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.ok())
+    refuse(path, "HDF5 cannot open it", "a complete HDF5 file of " + bytes_str(file_size),
+           detail::hdf5_error_text(), "the file is truncated or corrupt");
+  Walk walk;
+  if (H5Lvisit(file.get(), H5_INDEX_NAME, H5_ITER_INC, visit_link, &walk) < 0)
+    refuse(path, "its groups cannot be listed", "a readable group tree",
+           detail::hdf5_error_text(), "the file is corrupt");
+  if (!walk.bad_link.empty())
+    refuse(path, "'" + walk.bad_link + "' is " + link_kind(walk.bad_type),
+           "datasets stored in the file (hard links only)", link_kind(walk.bad_type),
+           "tenet never follows links, so that a data file cannot make it read other objects "
+           "or files", "store the array itself under that name");
+  std::map<std::string, Tensor> out;
+  const std::vector<std::string>& wanted = names ? *names : walk.datasets;
+  for (const auto& name : wanted) {
+    if (std::find(walk.datasets.begin(), walk.datasets.end(), name) == walk.datasets.end())
+      refuse(path, "no dataset named '" + name + "'", "a dataset '" + name + "'",
+             "the file holds: " + join(walk.datasets), "the name is misspelt or the file is "
+             "another one", "load one of: " + join(walk.datasets));
+    out[name] = read_dataset(file.get(), name, path, file_size);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, Tensor> load_h5(const std::string& path) { return load(path, nullptr); }
+
+std::map<std::string, Tensor> load_h5(const std::string& path,
+                                      const std::vector<std::string>& names) {
+  return load(path, &names);
+}
+
+void check_same_length(const std::map<std::string, Tensor>& arrays, const std::string& path) {
+  const std::pair<const std::string, Tensor>* first = nullptr;
+  for (const auto& entry : arrays) {
+    const auto& [name, t] = entry;
+    if (t.rank() == 0) continue;
+    if (!first) { first = &entry; continue; }
+    const std::int64_t a = first->second.dim(0), b = t.dim(0);
+    if (a != b)
+      refuse(path, "arrays disagree in length",
+             "'" + name + "' with " + std::to_string(a) + " samples, like '" + first->first + "'",
+             "'" + name + "' has " + std::to_string(b) + " samples",
+             "'" + first->first + "' holds " + std::to_string(a) + " samples but '" + name +
+                 "' holds " + std::to_string(b) + "; resizing cannot fix a sample-count "
+                 "mismatch", "slice both to the same length, or fix the code that wrote " + path);
+  }
+}
+
+}  // namespace tenet::data

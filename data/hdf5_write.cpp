@@ -1,0 +1,123 @@
+// save_h5: named arrays to one HDF5 file, written atomically (temp file, flush, fsync, rename).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include "core/error.hpp"
+#include "data/hdf5_common.hpp"
+#include "data/hdf5_io.hpp"
+
+namespace tenet::data {
+
+namespace detail {
+
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+static herr_t keep_innermost(unsigned, const H5E_error2_t* e, void* out) {
+  if (e && e->desc && *e->desc) *static_cast<std::string*>(out) = e->desc;
+  return 0;
+}
+
+std::string hdf5_error_text() {
+  std::string text;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &text);
+  H5Eclear2(H5E_DEFAULT);
+  return text.empty() ? "no detail from HDF5" : text;
+}
+
+hid_t h5_file_type(DType t) {
+  switch (t) {
+    case DType::f32: return H5T_IEEE_F32LE;
+    case DType::f64: return H5T_IEEE_F64LE;
+    case DType::u8: return H5T_STD_U8LE;
+    case DType::i32: return H5T_STD_I32LE;
+    case DType::i64: return H5T_STD_I64LE;
+  }
+  return -1;
+}
+
+hid_t h5_memory_type(DType t) {
+  switch (t) {
+    case DType::f32: return H5T_NATIVE_FLOAT;
+    case DType::f64: return H5T_NATIVE_DOUBLE;
+    case DType::u8: return H5T_NATIVE_UINT8;
+    case DType::i32: return H5T_NATIVE_INT32;
+    case DType::i64: return H5T_NATIVE_INT64;
+  }
+  return -1;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::H5Id;
+
+[[noreturn]] void write_failed(const std::string& path, const std::string& what) {
+  throw IOError("tenet: cannot write " + path + ": " + what + " (" + detail::hdf5_error_text() +
+                ")");
+}
+
+void write_one(hid_t file, hid_t lcpl, const std::string& name, const Tensor& t,
+               const std::string& path) {
+  std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
+  H5Id space(t.rank() == 0 ? H5Screate(H5S_SCALAR)
+                           : H5Screate_simple(t.rank(), dims.data(), nullptr), H5Sclose);
+  if (!space.ok()) write_failed(path, "dataspace for '" + name + "'");
+  H5Id set(H5Dcreate2(file, name.c_str(), detail::h5_file_type(t.dtype()), space.get(), lcpl,
+                      H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (!set.ok()) write_failed(path, "dataset '" + name + "'");
+  if (t.numel() > 0 && H5Dwrite(set.get(), detail::h5_memory_type(t.dtype()), H5S_ALL, H5S_ALL,
+                                H5P_DEFAULT, t.raw_data()) < 0)
+    write_failed(path, "data of '" + name + "'");
+}
+
+void write_file(const std::string& tmp, const NamedArrays& arrays) {
+  H5Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  if (!file.ok()) write_failed(tmp, "cannot create the file (directory missing or read-only?)");
+  H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  for (const auto& [name, t] : arrays) write_one(file.get(), lcpl.get(), name, t, tmp);
+  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) write_failed(tmp, "flush");
+  if (file.close() < 0) write_failed(tmp, "close");
+}
+
+void fsync_path(const std::string& p, bool directory) {
+  int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return;
+  const int r = ::fsync(fd);
+  ::close(fd);
+  if (r != 0 && !directory) throw IOError("tenet: fsync failed on " + p + " (disk full?)");
+}
+
+}  // namespace
+
+void save_h5(const std::string& path, const NamedArrays& arrays) {
+  detail::silence_hdf5();
+  std::set<std::string> seen;
+  for (const auto& [name, t] : arrays) {
+    if (!t.defined()) internal_error("save_h5: array '" + name + "' is an undefined tensor");
+    if (name.empty() || !seen.insert(name).second)
+      throw IOError("tenet: cannot write " + path + ": array name '" + name +
+                    "' is empty or given twice; give each array its own name");
+  }
+  namespace fs = std::filesystem;
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  try {
+    write_file(tmp, arrays);
+    fsync_path(tmp, false);
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) throw IOError("tenet: cannot rename " + tmp + " to " + path + ": " + ec.message());
+    const fs::path dir = fs::path(path).parent_path();
+    fsync_path(dir.empty() ? "." : dir.string(), true);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+}  // namespace tenet::data

@@ -1,0 +1,32 @@
+#pragma once
+// IDX files (the format of MNIST and Fashion-MNIST), plain or gzip-compressed.
+// Layout: 0x00 0x00 <type> <rank>, then `rank` big-endian uint32 dimensions, then the
+// elements in row-major order. tenet reads and writes element type 0x08 (unsigned byte).
+#include <string>
+
+#include "core/tensor.hpp"
+
+namespace tenet::data {
+
+// Reads an IDX file (gzip or plain; zlib detects which) into a uint8 tensor of the declared
+// shape. Every header field and the exact byte count are checked: a bad magic number, an
+// element type other than 0x08, a rank other than `expected_rank` (when >= 0), a file that
+// ends early or holds bytes after the data all raise ContractError `data.format` (phase load)
+// naming the file, what was found and what was expected. The header size is checked against
+// the file before any allocation. A missing or unreadable file raises IOError.
+Tensor read_idx(const std::string& path, int expected_rank = -1);
+
+// Writes a uint8 tensor (rank 1..255) as IDX; gzip-compressed when `path` ends in ".gz".
+// Other dtypes raise input.dtype; a write failure raises IOError.
+void write_idx(const std::string& path, const Tensor& values);
+
+// Reads an images file and a labels file and checks that they hold the same number of samples
+// (data.format naming both files and both counts otherwise).
+struct IdxPair {
+  Tensor images;  // uint8 (N, ...)
+  Tensor labels;  // uint8 (N,)
+};
+IdxPair read_idx_pair(const std::string& images_path, const std::string& labels_path,
+                      int images_rank = -1);
+
+}  // namespace tenet::data

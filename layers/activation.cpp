@@ -1,0 +1,45 @@
+#include "layers/activation.hpp"
+
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+
+namespace tenet {
+
+namespace {
+
+class ReLUImpl : public LayerImpl {
+ public:
+  ReLUImpl(ActivationLayerOptions o, std::source_location loc)
+      : LayerImpl("ReLU", "re_lu", o.name, loc) {}
+  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    return relu(in[0]);  // gradient: dout where x > 0, else 0
+  }
+};
+
+class SoftmaxImpl : public LayerImpl {
+ public:
+  SoftmaxImpl(int axis, ActivationLayerOptions o, std::source_location loc)
+      : LayerImpl("Softmax", "softmax", o.name, loc), axis_(axis) {}
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    checks::check_axis(axis_, in[0].rank(), "reduce.axis", site(), phase);
+    return in[0];
+  }
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    return softmax(in[0], axis_);  // max-shifted, so large inputs stay finite
+  }
+  std::string describe() const override { return "axis " + std::to_string(axis_); }
+
+ private:
+  int axis_;
+};
+
+}  // namespace
+
+ReLU::ReLU(ActivationLayerOptions options, std::source_location loc)
+    : Layer(std::make_shared<ReLUImpl>(options, loc)) {}
+
+Softmax::Softmax(int axis, ActivationLayerOptions options, std::source_location loc)
+    : Layer(std::make_shared<SoftmaxImpl>(axis, options, loc)) {}
+
+}  // namespace tenet

@@ -1,0 +1,191 @@
+#include "layers/batch_norm.hpp"
+
+#include "core/autograd.hpp"
+#include "core/checks.hpp"
+#include "core/kernels_dnnl.hpp"
+
+namespace tenet {
+
+namespace {
+
+using namespace dnnl;
+using kernels::tag;
+
+// The oneDNN primitives for M rows of C features: the input viewed as (M, 1, 1, C) nhwc, i.e.
+// logical dims (M, C, 1, 1); statistics, gamma and beta are (C,).
+struct NormPlan {
+  memory::desc data_md, stat_md;  // (M, 1, 1, C): nhwc / (C,): a
+  batch_normalization_forward::primitive_desc fwd_pd;
+  batch_normalization_backward::primitive_desc bwd_pd;
+  batch_normalization_forward fwd;
+  batch_normalization_backward bwd;
+};
+
+// A training-mode call's batch statistics, waiting for commit_step.
+struct PendingStats {
+  Tensor mean, variance;  // (C,)
+};
+
+class BatchNormImpl : public LayerImpl {
+ public:
+  BatchNormImpl(BatchNormOptions o, std::source_location loc)
+      : LayerImpl("BatchNorm", "batch_normalization", o.name, loc), opt_(o) {}
+
+  // Any shape (batch, ..., features) -> the same shape.
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    const Shape& s = in[0];
+    std::int64_t c = s.rank() >= 2 ? s[s.rank() - 1] : kUnknown;
+    std::int64_t want = built() ? features_ : kUnknown;
+    if (s.rank() >= 2 && c >= 0 && (want < 0 || c == want)) return s;
+    checks::Violation v("batchnorm.features", phase, site());
+    if (s.rank() < 2)
+      v.summary("BatchNorm needs a feature axis after the batch axis")
+          .expected("(None, features) or (None, height, width, channels)")
+          .actual(s)
+          .cause(checks::input_desc(0) + " has no axis to normalise")
+          .fix("give the layer (batch, features) or (batch, height, width, channels) tensors");
+    else if (c < 0)
+      v.summary("BatchNorm needs a known size on its last axis to create gamma and beta")
+          .expected("a known size on the last axis")
+          .actual(s)
+          .mark({s.rank() - 1})
+          .cause(checks::input_desc(0) + " has an unknown last axis")
+          .fix("give the Input a fixed channel/feature count");
+    else
+      v.summary("BatchNorm was built for " + std::to_string(want) + " features but receives " +
+                std::to_string(c))
+          .expected(s.with(s.rank() - 1, want))
+          .actual(s)
+          .mark({s.rank() - 1})
+          .cause("'" + name() + "' was built for " + std::to_string(want) +
+                 " features (gamma is (" + std::to_string(want) + ",)) but now receives " +
+                 checks::input_desc(0))
+          .fix("fix the upstream width so it gives " + std::to_string(want) +
+               " features, or use a new BatchNorm layer for this input");
+    v.raise();
+  }
+
+  void build(const std::vector<Shape>& in) override {
+    features_ = in[0][in[0].rank() - 1];
+    gamma_ = Tensor::ones({features_}).requires_grad(true);
+    beta_ = Tensor::zeros({features_}).requires_grad(true);
+    moving_mean_ = Tensor::zeros({features_});
+    moving_variance_ = Tensor::ones({features_});
+  }
+
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
+
+  std::vector<Tensor> weights() const override {
+    if (!built()) return {};
+    return {gamma_, beta_, moving_mean_, moving_variance_};
+  }
+  std::vector<std::string> weight_names() const override {
+    return {"gamma", "beta", "moving_mean", "moving_variance"};
+  }
+  std::vector<bool> trainable() const override { return {true, true, false, false}; }
+  std::string describe() const override {
+    std::string m = std::to_string(opt_.momentum);
+    m.erase(m.find_last_not_of('0') + 1);
+    return "momentum " + m;
+  }
+
+  void commit_step() override {
+    float m = static_cast<float>(opt_.momentum);
+    float* mean = moving_mean_.data<float>();
+    float* var = moving_variance_.data<float>();
+    for (const PendingStats& p : pending_) {
+      const float* bm = p.mean.data<float>();
+      const float* bv = p.variance.data<float>();
+      for (std::int64_t i = 0; i < features_; ++i) {
+        mean[i] = mean[i] * m + bm[i] * (1.0f - m);
+        var[i] = var[i] * m + bv[i] * (1.0f - m);
+      }
+    }
+    pending_.clear();
+  }
+  void discard_step() override { pending_.clear(); }
+
+ private:
+  NormPlan make_plan(std::int64_t rows, bool training) const;
+
+  BatchNormOptions opt_;
+  std::int64_t features_ = 0;
+  Tensor gamma_, beta_, moving_mean_, moving_variance_;
+  std::vector<PendingStats> pending_;
+  kernels::PlanCache<NormPlan> plans_;
+};
+
+NormPlan BatchNormImpl::make_plan(std::int64_t rows, bool training) const {
+  NormPlan p;
+  p.data_md = kernels::f32_desc({rows, features_, 1, 1}, tag::nhwc);
+  p.stat_md = kernels::f32_desc({features_}, tag::a);
+  auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+  if (!training) flags = flags | normalization_flags::use_global_stats;
+  float eps = static_cast<float>(opt_.epsilon);
+  engine& eng = kernels::engine();
+  p.fwd_pd = {{prop_kind::forward_training, p.data_md, eps, flags}, kernels::scratchpad_attr(), eng};
+  // oneDNN 2.6 fails to execute this backward unless SHIFT is passed, so use_shift stays set.
+  p.bwd_pd = {{prop_kind::backward, p.data_md, p.data_md, eps, flags}, kernels::scratchpad_attr(),
+              eng, p.fwd_pd};
+  p.fwd = batch_normalization_forward(p.fwd_pd);
+  p.bwd = batch_normalization_backward(p.bwd_pd);
+  return p;
+}
+
+Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
+  const Tensor& x = in[0];
+  const bool training = opts.training;
+  const std::int64_t rows = x.numel() / features_;
+  const std::string where = name() + " (BatchNorm)";
+  std::shared_ptr<NormPlan> plan;
+  Tensor y = Tensor::empty(x.shape());
+  // Training: fresh batch statistics (outputs); inference: the moving ones (inputs).
+  Tensor mean = training ? Tensor::empty({features_}) : moving_mean_.detach();
+  Tensor var = training ? Tensor::empty({features_}) : moving_variance_.detach();
+  kernels::guarded(where, {x.shape()}, [&] {
+    plan = plans_.get({rows, features_, training}, [&] { return make_plan(rows, training); });
+    const NormPlan& p = *plan;
+    kernels::execute(p.fwd, p.fwd_pd,
+                     {{DNNL_ARG_SRC, kernels::wrap(p.data_md, x)},
+                      {DNNL_ARG_DST, kernels::wrap(p.data_md, y)},
+                      {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma_)},
+                      {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta_)},
+                      {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
+                      {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)}});
+  });
+  if (training) pending_.push_back({mean, var});
+  // Inference snapshots the moving statistics so a later commit cannot change this backward.
+  if (!training && needs_grad({x, gamma_, beta_})) {
+    mean = mean.clone();
+    var = var.clone();
+  }
+  return attach_grad(y, where, {x, gamma_, beta_},
+                     [plan, x, mean, var, gamma = gamma_, beta = beta_, where](const Tensor& dout) {
+    Tensor dx = Tensor::empty(x.shape()), dgamma = Tensor::empty(gamma.shape()),
+           dbeta = Tensor::empty(beta.shape());
+    kernels::guarded(where + " backward", {x.shape(), dout.shape()}, [&] {
+      const NormPlan& p = *plan;
+      kernels::execute(p.bwd, p.bwd_pd,
+                       {{DNNL_ARG_SRC, kernels::wrap(p.data_md, x)},
+                        {DNNL_ARG_DIFF_DST, kernels::wrap(p.data_md, dout)},
+                        {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
+                        {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)},
+                        {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma)},
+                        {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta)},
+                        {DNNL_ARG_DIFF_SRC, kernels::wrap(p.data_md, dx)},
+                        {DNNL_ARG_DIFF_SCALE, kernels::wrap(p.stat_md, dgamma)},
+                        {DNNL_ARG_DIFF_SHIFT, kernels::wrap(p.stat_md, dbeta)}});
+    });
+    return std::vector<Tensor>{dx, dgamma, dbeta};
+  });
+}
+
+}  // namespace
+
+BatchNorm::BatchNorm(BatchNormOptions options, std::source_location loc)
+    : Layer(std::make_shared<BatchNormImpl>(options, loc)) {}
+
+void BatchNorm::commit() const { impl_->commit_step(); }
+void BatchNorm::discard() const { impl_->discard_step(); }
+
+}  // namespace tenet

@@ -1,0 +1,50 @@
+#include "layers/concatenate.hpp"
+
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+
+namespace tenet {
+
+void check_merge_inputs(std::size_t n, const std::string& type, const Site& where, Phase phase) {
+  if (n >= 2) return;
+  checks::Violation("layer.input_count", phase, where)
+      .summary(type + " joins two or more inputs, got " + std::to_string(n))
+      .expected("2 or more inputs")
+      .actual(std::to_string(n) + " input" + (n == 1 ? "" : "s"))
+      .cause(type + " on a single tensor has nothing to join it with")
+      .fix("call it on a list: " + type + "()({a, b}); drop the layer if there is one branch")
+      .raise();
+}
+
+namespace {
+
+class ConcatenateImpl : public LayerImpl {
+ public:
+  ConcatenateImpl(int axis, ConcatenateOptions o, std::source_location loc)
+      : LayerImpl("Concatenate", "concatenate", o.name, loc), axis_(axis) {}
+
+  bool multi_input() const override { return true; }
+
+  // Equal ranks, a valid axis, equal sizes off the join axis; the join axis sums.
+  // concat_shape takes input descriptions and provenance from the call context.
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    check_merge_inputs(in.size(), type(), site(), phase);
+    return checks::concat_shape(in, axis_, site(), phase);
+  }
+
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    return concat(in, axis_);  // records the gradient: one slice of dout per input
+  }
+
+  std::string describe() const override { return "axis " + std::to_string(axis_); }
+
+ private:
+  int axis_;
+};
+
+}  // namespace
+
+Concatenate::Concatenate(int axis, ConcatenateOptions options, std::source_location loc)
+    : Layer(std::make_shared<ConcatenateImpl>(axis, options, loc)) {}
+
+}  // namespace tenet

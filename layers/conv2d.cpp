@@ -1,0 +1,248 @@
+#include "layers/conv2d.hpp"
+
+#include "core/autograd.hpp"
+#include "core/checks.hpp"
+#include "core/kernels_dnnl.hpp"
+#include "layers/dense.hpp"
+#include "layers/spatial.hpp"
+
+namespace tenet {
+
+namespace {
+
+using namespace dnnl;
+using kernels::tag;
+
+// The oneDNN primitives of one input shape. Activations stay nhwc (the user's layout); the
+// kernel is hwio at the boundary and whatever oneDNN prefers inside (format_tag::any).
+struct ConvPlan {
+  Shape out_shape;                        // (N, OH, OW, O)
+  memory::desc src_md, dst_md;            // (N, H, W, C) / (N, OH, OW, O): nhwc
+  memory::desc user_wei_md, bias_md;      // (KH, KW, C, O): hwio / (O,): a
+  convolution_forward::primitive_desc fwd_pd;
+  convolution_backward_data::primitive_desc bwd_data_pd;
+  convolution_backward_weights::primitive_desc bwd_wei_pd;
+  eltwise_backward::primitive_desc relu_pd;  // only with a fused relu
+  convolution_forward fwd;
+  convolution_backward_data bwd_data;
+  convolution_backward_weights bwd_wei;
+  eltwise_backward relu_bwd;
+};
+
+std::string channel_word(std::int64_t c) {
+  return c == 1 ? "grayscale" : c == 3 ? "RGB" : c == 4 ? "RGBA" : "";
+}
+
+class Conv2DImpl : public LayerImpl {
+ public:
+  Conv2DImpl(std::int64_t filters, std::array<std::int64_t, 2> k, Conv2DOptions o,
+             std::source_location loc)
+      : LayerImpl("Conv2D", "conv2d", o.name, loc), filters_(filters), opt_(o) {
+    opt_.seed = layer_seed(o.seed);
+    win_ = {k[0], k[1], o.strides[0], o.strides[1], o.dilation[0], o.dilation[1], o.padding};
+    if (filters < 1 || k[0] < 1 || k[1] < 1 || o.strides[0] < 1 || o.strides[1] < 1 ||
+        o.dilation[0] < 1 || o.dilation[1] < 1)
+      checks::Violation("layer.config", Phase::build, site())
+          .summary("Conv2D needs filters, kernel size, strides and dilation of at least 1")
+          .expected("filters >= 1, kernel, strides, dilation >= 1x1")
+          .actual("filters " + std::to_string(filters) + ", kernel " + window_text(k[0], k[1]) +
+                  ", strides " + window_text(o.strides[0], o.strides[1]) + ", dilation " +
+                  window_text(o.dilation[0], o.dilation[1]))
+          .raise();
+  }
+
+  // (N, H, W, C) -> (N, H', W', filters); H'/W' by TensorFlow's valid/same rule.
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    Shape out = windowed_output_shape(in[0], win_, site(), phase, "kernel", filters_);
+    std::int64_t c = in[0][3], want = built() ? in_channels_ : kUnknown;
+    if ((want >= 0 && c >= 0 && c != want) || c < 0) raise_channels(in[0], want, phase);
+    return out;
+  }
+
+  void build(const std::vector<Shape>& in) override {
+    in_channels_ = in[0][3];
+    std::int64_t area = win_.kh * win_.kw;
+    kernel_ = glorot_uniform({win_.kh, win_.kw, in_channels_, filters_}, area * in_channels_,
+                             area * filters_, opt_.seed);
+    kernel_.requires_grad(true);
+    if (opt_.use_bias) bias_ = Tensor::zeros({filters_}).requires_grad(true);
+  }
+
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override;
+
+  std::vector<Tensor> weights() const override {
+    if (!built()) return {};
+    return opt_.use_bias ? std::vector<Tensor>{kernel_, bias_} : std::vector<Tensor>{kernel_};
+  }
+  std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
+  std::string describe() const override {
+    std::string s = window_text(win_.kh, win_.kw) + ", " + padding_name(win_.padding);
+    if (win_.sh != 1 || win_.sw != 1) s += ", strides " + window_text(win_.sh, win_.sw);
+    if (win_.dh != 1 || win_.dw != 1) s += ", dilation " + window_text(win_.dh, win_.dw);
+    if (opt_.activation != Activation::none) s += std::string(", ") + activation_name(opt_.activation);
+    return s;
+  }
+
+ private:
+  [[noreturn]] void raise_channels(const Shape& s, std::int64_t want, Phase phase) const;
+  std::shared_ptr<ConvPlan> plan_for(const Shape& x) const;
+  ConvPlan make_plan(const Shape& x) const;
+
+  std::int64_t filters_, in_channels_ = 0;
+  Conv2DOptions opt_;
+  Window2D win_;
+  Tensor kernel_, bias_;
+  mutable kernels::PlanCache<ConvPlan> plans_;
+};
+
+void Conv2DImpl::raise_channels(const Shape& s, std::int64_t want, Phase phase) const {
+  std::int64_t c = s[3];
+  if (c < 0)
+    checks::Violation("conv.channels", phase, site())
+        .summary("Conv2D needs a known channel count to create its kernel")
+        .expected("(None, " + dim_str(s[1]) + ", " + dim_str(s[2]) + ", <known channels>)")
+        .actual(s)
+        .mark({3})
+        .cause(checks::input_desc(0) + " has an unknown channel axis")
+        .fix("give the Input a fixed channel count, e.g. Input({28, 28, 1})")
+        .raise();
+  std::string cause = "'" + name() + "' was built for " + std::to_string(want) +
+                      " channels (its kernel is " + kernel_.shape().str() + ") but receives " +
+                      checks::input_desc(0) + " with " + std::to_string(c) + " channels";
+  if (!channel_word(c).empty() && !channel_word(want).empty())
+    cause += ": " + channel_word(c) + " images given to a layer built for " +
+             channel_word(want) + " images";
+  checks::Violation("conv.channels", phase, site())
+      .summary("the input has " + std::to_string(c) + " channels, the layer was built for " +
+               std::to_string(want))
+      .expected(s.with(3, want))
+      .actual(s)
+      .mark({3})
+      .cause(cause)
+      .fix("convert the images to " + std::to_string(want) + " channels" +
+           (want == 3 && c == 4 ? " (drop alpha: slice(x, -1, 0, 3))" : "") +
+           ", or build the layer for " + std::to_string(c) +
+           " channels (a new Conv2D called on this input)")
+      .raise();
+}
+
+ConvPlan Conv2DImpl::make_plan(const Shape& x) const {
+  ConvPlan p;
+  AxisPlan ph = plan_axis(x[1], win_.kh, win_.sh, win_.dh, win_.padding);
+  AxisPlan pw = plan_axis(x[2], win_.kw, win_.sw, win_.dw, win_.padding);
+  const std::int64_t n = x[0], c = x[3], o = filters_;
+  p.out_shape = Shape{n, ph.out, pw.out, o};
+  p.src_md = kernels::f32_desc({n, c, x[1], x[2]}, tag::nhwc);
+  p.dst_md = kernels::f32_desc({n, o, ph.out, pw.out}, tag::nhwc);
+  p.user_wei_md = kernels::f32_desc({o, c, win_.kh, win_.kw}, tag::hwio);
+  p.bias_md = opt_.use_bias ? kernels::f32_desc({o}, tag::a) : memory::desc();
+  memory::desc any_wei = kernels::f32_desc({o, c, win_.kh, win_.kw}, tag::any);
+  memory::dims strides{win_.sh, win_.sw}, dil{win_.dh - 1, win_.dw - 1};  // oneDNN: 0 = none
+  memory::dims pad_l{ph.pad_before, pw.pad_before}, pad_r{ph.pad_after, pw.pad_after};
+  const bool relu = opt_.activation == Activation::relu;
+  post_ops ops;
+  if (relu) ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+  engine& eng = kernels::engine();
+  convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
+                               p.src_md, any_wei, p.bias_md, p.dst_md, strides, dil, pad_l, pad_r);
+  p.fwd_pd = {fd, kernels::scratchpad_attr(ops), eng};
+  convolution_backward_data::desc bd(algorithm::convolution_direct, p.src_md, any_wei, p.dst_md,
+                                     strides, dil, pad_l, pad_r);
+  p.bwd_data_pd = {bd, kernels::scratchpad_attr(), eng, p.fwd_pd};
+  convolution_backward_weights::desc bw(algorithm::convolution_direct, p.src_md, any_wei,
+                                        p.bias_md, p.dst_md, strides, dil, pad_l, pad_r);
+  p.bwd_wei_pd = {bw, kernels::scratchpad_attr(), eng, p.fwd_pd};
+  p.fwd = convolution_forward(p.fwd_pd);
+  p.bwd_data = convolution_backward_data(p.bwd_data_pd);
+  p.bwd_wei = convolution_backward_weights(p.bwd_wei_pd);
+  if (relu) {  // relu'(pre) from the saved output: dst > 0 exactly where pre > 0
+    eltwise_forward::primitive_desc hint(
+        {prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, p.dst_md, 0.0f},
+        eng);
+    p.relu_pd = {{algorithm::eltwise_relu_use_dst_for_bwd, p.dst_md, p.dst_md, 0.0f},
+                 kernels::scratchpad_attr(), eng, hint};
+    p.relu_bwd = eltwise_backward(p.relu_pd);
+  }
+  return p;
+}
+
+std::shared_ptr<ConvPlan> Conv2DImpl::plan_for(const Shape& x) const {
+  std::shared_ptr<ConvPlan> plan;
+  kernels::guarded(name() + " (Conv2D)", {x, kernel_.shape()},
+                   [&] { plan = plans_.get(x.dims(), [&] { return make_plan(x); }); });
+  return plan;
+}
+
+// dx, dkernel, dbias from dout (N, OH, OW, O) nhwc; x (N, H, W, C) nhwc; y the saved output.
+std::vector<Tensor> conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& y,
+                                  const Tensor& kernel, const Tensor& bias, const Tensor& dout,
+                                  bool relu) {
+  Tensor dpre = dout, dx, dkernel = Tensor::empty(kernel.shape()), dbias;
+  if (relu) {  // through the fused relu first: dpre = dout * (y > 0)
+    dpre = Tensor::empty(dout.shape());
+    kernels::execute(p.relu_bwd, p.relu_pd,
+                     {{DNNL_ARG_DIFF_DST, kernels::wrap(p.dst_md, dout)},
+                      {DNNL_ARG_DST, kernels::wrap(p.dst_md, y)},
+                      {DNNL_ARG_DIFF_SRC, kernels::wrap(p.dst_md, dpre)}});
+  }
+  memory ddst = kernels::wrap(p.dst_md, dpre);
+  if (x.requires_grad()) {
+    dx = Tensor::empty(x.shape());
+    memory wei = kernels::as_layout(kernels::wrap(p.user_wei_md, kernel),
+                                    p.bwd_data_pd.weights_desc());
+    kernels::execute(p.bwd_data, p.bwd_data_pd,
+                     {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wei},
+                      {DNNL_ARG_DIFF_SRC, kernels::wrap(p.src_md, dx)}});
+  }
+  memory user_dwei = kernels::wrap(p.user_wei_md, dkernel);
+  bool direct = p.bwd_wei_pd.diff_weights_desc() == p.user_wei_md;
+  memory dwei = direct ? user_dwei : memory(p.bwd_wei_pd.diff_weights_desc(), kernels::engine());
+  kernels::Args args{{DNNL_ARG_SRC, kernels::wrap(p.src_md, x)},
+                     {DNNL_ARG_DIFF_DST, ddst},
+                     {DNNL_ARG_DIFF_WEIGHTS, dwei}};
+  if (bias.defined()) {
+    dbias = Tensor::empty(bias.shape());
+    args.emplace(DNNL_ARG_DIFF_BIAS, kernels::wrap(p.bias_md, dbias));
+  }
+  kernels::execute(p.bwd_wei, p.bwd_wei_pd, std::move(args));
+  if (!direct) kernels::reorder(dwei, user_dwei);
+  return {dx, dkernel, dbias};
+}
+
+Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
+  const Tensor& x = in[0];
+  std::shared_ptr<ConvPlan> plan = plan_for(x.shape());
+  Tensor y = Tensor::empty(plan->out_shape);  // (N, OH, OW, O)
+  const std::string where = name() + " (Conv2D)";
+  kernels::guarded(where, {x.shape(), kernel_.shape()}, [&] {
+    const ConvPlan& p = *plan;
+    kernels::Args args{
+        {DNNL_ARG_SRC, kernels::wrap(p.src_md, x)},
+        {DNNL_ARG_WEIGHTS, kernels::as_layout(kernels::wrap(p.user_wei_md, kernel_),
+                                              p.fwd_pd.weights_desc())},
+        {DNNL_ARG_DST, kernels::wrap(p.dst_md, y)}};
+    if (opt_.use_bias) args.emplace(DNNL_ARG_BIAS, kernels::wrap(p.bias_md, bias_));
+    kernels::execute(p.fwd, p.fwd_pd, std::move(args));
+  });
+  const bool relu = opt_.activation == Activation::relu;
+  // The closure keeps the plan, the input and a history-free view of the output (capturing y
+  // itself would make y's grad node own y: a reference cycle).
+  y = attach_grad(y, where, {x, kernel_, bias_},
+                  [plan, x, saved = y.detach(), kernel = kernel_, bias = bias_, relu,
+                   where](const Tensor& dout) {
+                    std::vector<Tensor> grads;
+                    kernels::guarded(where + " backward", {x.shape(), dout.shape()}, [&] {
+                      grads = conv_backward(*plan, x, saved, kernel, bias, dout, relu);
+                    });
+                    return grads;
+                  });
+  return opt_.activation == Activation::softmax ? apply_activation(y, opt_.activation) : y;
+}
+
+}  // namespace
+
+Conv2D::Conv2D(std::int64_t filters, std::array<std::int64_t, 2> kernel_size,
+               Conv2DOptions options, std::source_location loc)
+    : Layer(std::make_shared<Conv2DImpl>(filters, kernel_size, options, loc)) {}
+
+}  // namespace tenet

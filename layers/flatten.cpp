@@ -1,0 +1,45 @@
+#include "layers/flatten.hpp"
+
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+
+namespace tenet {
+
+namespace {
+
+class FlattenImpl : public LayerImpl {
+ public:
+  FlattenImpl(FlattenOptions o, std::source_location loc)
+      : LayerImpl("Flatten", "flatten", o.name, loc) {}
+
+  // (batch, d1, ..., dk) -> (batch, d1 * ... * dk); any unknown di makes the product unknown.
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    const Shape& s = in[0];
+    if (s.rank() < 1)
+      checks::Violation("flatten.rank", phase, site())
+          .summary("Flatten needs a batch axis")
+          .expected("(None, ...)")
+          .actual(s)
+          .cause("received " + checks::input_desc(0) + ", a scalar")
+          .fix("give the tensor a batch axis with expand_dims(x, 0)")
+          .raise();
+    std::int64_t features = 1;
+    for (int i = 1; i < s.rank(); ++i)
+      features = (features < 0 || s[i] < 0) ? kUnknown : features * s[i];
+    return Shape{s[0], features};
+  }
+
+  // Row-major storage already holds each sample's (h, w, c) elements contiguously.
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    const Tensor& x = in[0];
+    std::int64_t n = x.dim(0);
+    return reshape(x, Shape{n, n == 0 ? 0 : x.numel() / n});
+  }
+};
+
+}  // namespace
+
+Flatten::Flatten(FlattenOptions options, std::source_location loc)
+    : Layer(std::make_shared<FlattenImpl>(options, loc)) {}
+
+}  // namespace tenet

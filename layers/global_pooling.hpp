@@ -1,0 +1,29 @@
+#pragma once
+// Global pooling: (N, H, W, C) -> (N, C), the mean or the maximum over height and width.
+// Unlike Flatten, the output size does not depend on H and W, so it works after an Input with
+// None height/width. Contract: conv.rank when the input is not (batch, height, width, channels).
+#include "core/layer.hpp"
+
+namespace tenet {
+
+struct GlobalPoolingOptions {
+  std::string name;  // automatic ("global_average_pooling2d", ...) when empty
+};
+
+class GlobalAveragePooling2D : public Layer {
+ public:
+  explicit GlobalAveragePooling2D(GlobalPoolingOptions options = {},
+                                  std::source_location loc = std::source_location::current());
+};
+
+class GlobalMaxPooling2D : public Layer {
+ public:
+  explicit GlobalMaxPooling2D(GlobalPoolingOptions options = {},
+                              std::source_location loc = std::source_location::current());
+};
+
+// conv.rank for image layers other than Conv2D/MaxPool2D (global pooling, Resizing): the input
+// must be (batch, height, width, channels); the message says which axis is likely missing.
+void check_image_input(const Shape& s, const std::string& type, const Site& where, Phase phase);
+
+}  // namespace tenet

@@ -1,0 +1,40 @@
+#include "layers/rescaling.hpp"
+
+#include <cstdio>
+
+#include "core/ops.hpp"
+
+namespace tenet {
+
+namespace {
+
+class RescalingImpl : public LayerImpl {
+ public:
+  RescalingImpl(double scale, double offset, RescalingOptions o, std::source_location loc)
+      : LayerImpl("Rescaling", "rescaling", o.name, loc), scale_(scale), offset_(offset) {}
+
+  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+
+  // Any shape; the gradient is dout * scale (through the scalar ops).
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    Tensor y = in[0] * scale_;
+    return offset_ == 0.0 ? y : y + offset_;
+  }
+
+  std::string describe() const override {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "scale %g, offset %g", scale_, offset_);
+    return buf;
+  }
+
+ private:
+  double scale_, offset_;
+};
+
+}  // namespace
+
+Rescaling::Rescaling(double scale, double offset, RescalingOptions options,
+                     std::source_location loc)
+    : Layer(std::make_shared<RescalingImpl>(scale, offset, options, loc)) {}
+
+}  // namespace tenet

@@ -1,0 +1,85 @@
+#include "layers/reshape.hpp"
+
+#include "core/checks.hpp"
+#include "core/ops.hpp"
+
+namespace tenet {
+
+namespace {
+
+class ReshapeImpl : public LayerImpl {
+ public:
+  ReshapeImpl(const Shape& target, ReshapeOptions o, std::source_location loc)
+      : LayerImpl("Reshape", "reshape", o.name, loc), target_(target) {
+    int rest = 0;
+    bool bad = false;
+    for (std::int64_t d : target_) {
+      rest += d == -1;
+      bad = bad || d == 0 || d < -1;
+    }
+    if (bad || rest > 1)
+      checks::Violation("layer.config", Phase::build, site())
+          .summary("Reshape's target needs positive sizes and at most one -1")
+          .expected("e.g. Reshape({7, 7, 64}) or Reshape({-1, 64})")
+          .actual("Reshape(" + target_.str() + ")")
+          .fix("give the per-sample shape without the batch axis, with -1 for at most one axis")
+          .raise();
+  }
+
+  // (batch, ...) -> (batch, *target), resolving -1 from the per-sample element count.
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    const Shape& s = in[0];
+    Shape sample = s.rank() > 0 ? s.drop_front() : Shape{};
+    return resolve(sample, phase).with_batch(s.rank() > 0 ? s[0] : kUnknown);
+  }
+
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    const Tensor& x = in[0];
+    return reshape(x, resolve(x.shape().drop_front(), Phase::run).with_batch(x.dim(0)));
+  }
+
+  std::string describe() const override { return target_.str(); }
+
+ private:
+  Shape resolve(const Shape& sample, Phase phase) const {
+    Shape out = target_;
+    int rest = -1;
+    std::int64_t known = 1;
+    for (int i = 0; i < out.rank(); ++i)
+      if (out[i] == -1) rest = i;
+      else known *= out[i];
+    if (!sample.fully_known()) return out;  // None axes in, None out: checked at run time
+    const std::int64_t n = sample.numel();
+    if (rest >= 0 && n % known == 0) out[rest] = n / known;
+    else if (rest < 0 && n == known) return out;
+    if (rest < 0 || n % known != 0) raise_size(sample, n, known, rest >= 0, phase);
+    return out;
+  }
+
+  [[noreturn]] void raise_size(const Shape& sample, std::int64_t n, std::int64_t known,
+                               bool has_rest, Phase phase) const {
+    checks::Violation("reshape.size", phase, site())
+        .summary("Reshape must keep the number of elements per sample")
+        .expected(std::to_string(n) + " elements per sample, as in " +
+                  sample.with_batch(kUnknown).str())
+        .actual(has_rest ? "a multiple of " + std::to_string(known) + " in " +
+                               target_.with_batch(kUnknown).str()
+                         : std::to_string(known) + " elements in " +
+                               target_.with_batch(kUnknown).str())
+        .cause(checks::input_desc(0) + " holds " + std::to_string(n) +
+               " elements per sample, which " +
+               (has_rest ? "is not divisible by " : "differs from ") + std::to_string(known))
+        .fix("choose a target whose sizes multiply to " + std::to_string(n) +
+             " (Flatten() for a flat vector), or check the layer before Reshape")
+        .raise();
+  }
+
+  Shape target_;
+};
+
+}  // namespace
+
+Reshape::Reshape(const Shape& target, ReshapeOptions options, std::source_location loc)
+    : Layer(std::make_shared<ReshapeImpl>(target, options, loc)) {}
+
+}  // namespace tenet

@@ -1,0 +1,48 @@
+#include "layers/resizing.hpp"
+
+#include "core/checks.hpp"
+#include "core/ops_image.hpp"
+#include "layers/global_pooling.hpp"
+
+namespace tenet {
+
+namespace {
+
+class ResizingImpl : public LayerImpl {
+ public:
+  ResizingImpl(std::int64_t h, std::int64_t w, ResizingOptions o, std::source_location loc)
+      : LayerImpl("Resizing", "resizing", o.name, loc), height_(h), width_(w) {
+    if (h < 1 || w < 1)
+      checks::Violation("layer.config", Phase::build, site())
+          .summary("Resizing needs a positive target height and width")
+          .expected("height >= 1 and width >= 1")
+          .actual("Resizing(" + std::to_string(h) + ", " + std::to_string(w) + ")")
+          .fix("give the target size in pixels, e.g. Resizing(28, 28)")
+          .raise();
+  }
+
+  // (batch, H, W, C) -> (batch, height, width, C).
+  Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
+    check_image_input(in[0], type(), site(), phase);
+    return Shape{in[0][0], height_, width_, in[0][3]};
+  }
+
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    return resize(in[0], {height_, width_});  // (N, H, W, C) -> (N, height, width, C)
+  }
+
+  std::string describe() const override {
+    return std::to_string(height_) + "x" + std::to_string(width_) + ", bilinear";
+  }
+
+ private:
+  std::int64_t height_, width_;
+};
+
+}  // namespace
+
+Resizing::Resizing(std::int64_t height, std::int64_t width, ResizingOptions options,
+                   std::source_location loc)
+    : Layer(std::make_shared<ResizingImpl>(height, width, options, loc)) {}
+
+}  // namespace tenet

@@ -100,7 +100,9 @@ Dataset Dataset::from_generator(std::function<Generator()> make_epoch) {
 Dataset Dataset::from_generator(Generator next) {
   if (!next) internal_error("from_generator: empty function");
   auto shared = std::make_shared<Generator>(std::move(next));
-  return from_generator(std::function<Generator()>([shared] { return *shared; }));
+  // Every epoch calls the one shared function, so its state carries over between epochs.
+  return from_generator(std::function<Generator()>(
+      [shared] { return Generator([shared] { return (*shared)(); }); }));
 }
 
 Dataset Dataset::shuffle(std::uint64_t seed) const {

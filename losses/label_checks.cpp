@@ -26,8 +26,7 @@ void check_count(const Shape& p, const Tensor& labels, Phase phase, const Site& 
   checks::Violation("batch.mismatch", phase, where)
       .summary("predictions and labels hold different numbers of samples (" + n_str(p[0]) +
                " vs " + n_str(labels.dim(0)) + ")")
-      .expected(label_shape_for(p, labels.rank() == p.rank() ? labels.dim(-1) : 1)
-                    .with(0, p[0]).str() + ": one label per sample")
+      .expected(labels.shape().with(0, p[0]).str() + ": one label per prediction")
       .actual(labels.shape())
       .mark({0})
       .cause("the model produced " + n_str(p[0]) + " predictions but " + n_str(labels.dim(0)) +
@@ -147,10 +146,9 @@ void check_sparse(const Shape& p, const Tensor& labels, Phase phase, const Site&
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (v[i] >= 0 && v[i] < classes) continue;
     const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    std::string hint = *lo == 1 && *hi == classes
-                           ? "; the labels run from 1 to " + c + ", so they look 1-based: "
-                             "subtract 1"
-                           : "";
+    const bool one_based = *lo == 1 && *hi == classes;
+    std::string hint = one_based ? "; the labels run from 1 to " + c + ", so they look 1-based"
+                                 : "";
     checks::Violation("loss.label_range", phase, where)
         .summary("label " + std::to_string(v[i]) + " of sample " + std::to_string(i) +
                  " is outside [0, " + c + ")")
@@ -161,9 +159,10 @@ void check_sparse(const Shape& p, const Tensor& labels, Phase phase, const Site&
         .cause("the model has " + c + " outputs, so valid classes are 0 to " +
                std::to_string(classes - 1) + "; the first offending sample is " +
                std::to_string(i) + " with label " + std::to_string(v[i]) + hint)
-        .fix("check the label encoding (labels must start at 0), or give the last layer " +
-             std::to_string(std::max<std::int64_t>(*hi + 1, classes)) +
-             " units if there are that many classes")
+        .fix(one_based ? "subtract 1 from every label so that classes start at 0"
+                       : "check the label encoding (labels must start at 0), or give the last "
+                         "layer " + std::to_string(std::max<std::int64_t>(*hi + 1, classes)) +
+                             " units if there are that many classes")
         .raise();
   }
 }

@@ -164,6 +164,28 @@ TEST_CASE("Conv2D gradients pass the gradient check") {
   }
 }
 
+TEST_CASE("Conv2D without bias, and with an input that needs no gradient") {
+  RefConv c{3, 3, 2, 2, 1, 1, true};
+  Conv2DOptions o = options_of(c);
+  o.use_bias = false;
+  Conv2D conv(3, {3, 3}, o);
+  Tensor x = Tensor::randn({2, 6, 5, 2}, 13);  // a constant: only the kernel gets a gradient
+  Tensor y = conv(x);
+  REQUIRE(conv.weights().size() == 1);
+  Tensor kernel = conv.weights()[0];
+  Shape shape;
+  auto want = ref_conv(x, kernel, Tensor::zeros({3}), c, shape);
+  check_close(want, y, 1e-4);
+  Tensor dy = Tensor::randn(y.shape(), 14);
+  y.backward(dy);
+  std::vector<double> dx, dk, db;
+  ref_conv_backward(x, kernel, dy, c, dx, dk, db);
+  CHECK_FALSE(x.grad().defined());
+  check_close(dk, kernel.grad(), 1e-3);
+  check_gradients([&](const std::vector<Tensor>& in) { return conv(in[0]); }, {x},
+                  conv.weights());
+}
+
 TEST_CASE("Conv2D fused relu equals relu of the linear convolution") {
   Conv2D lin(3, {3, 3}, {.padding = Padding::same, .seed = 9});
   Conv2D act(3, {3, 3}, {.padding = Padding::same, .activation = Activation::relu, .seed = 9});

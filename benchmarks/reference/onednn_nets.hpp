@@ -1,0 +1,63 @@
+#pragma once
+// The raw-oneDNN reference that tenet's speed is judged against (benchmarks/README.md): three
+// Fashion-MNIST-shaped training nets written directly with oneDNN 2.6 primitives, created once,
+// with the layouts oneDNN prefers, SGD with Keras momentum and sparse softmax cross-entropy.
+// It depends on oneDNN and the standard library only; oneDNN types stay in the .cpp files.
+//
+//   net 'A': Conv2D(32, 3x3, valid)+ReLU, MaxPool 2x2, Conv2D(64, 3x3, valid)+ReLU,
+//            MaxPool 2x2, Flatten, Dense(128)+ReLU, Dense(10)
+//   net 'B': net A with BatchNormalization (training mode) between each Conv2D and its ReLU
+//   net 'C': image (28, 28, 1) -> Conv2D(16, same)+ReLU -> MaxPool -> (14, 14, 16);
+//            thumbnail (14, 14, 1) -> Conv2D(16, same)+ReLU -> (14, 14, 16);
+//            Concatenate -> Conv2D(32, same)+ReLU -> MaxPool -> Flatten -> Dense(10)
+//
+//   auto net = tenet_bench::make_reference('A', 64);
+//   float loss = net.train_step(images, nullptr, labels);  // images (64, 28, 28, 1)
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace tenet_bench {
+
+struct ReferenceOptions {
+  int batch = 64;
+  float learning_rate = 0.01f;
+  float momentum = 0.9f;       // Keras SGD: v = momentum * v - lr * g; w += v
+  float bn_momentum = 0.99f;   // Keras BatchNormalization moving averages (net B)
+  float bn_epsilon = 1e-3f;    // Keras BatchNormalization default
+  std::uint32_t seed = 1234;   // std::mt19937 for the Glorot-uniform kernels
+};
+
+class ReferenceNet {
+ public:
+  ReferenceNet(char net, ReferenceOptions options = {});
+  ~ReferenceNet();
+  ReferenceNet(ReferenceNet&&) noexcept;
+  ReferenceNet& operator=(ReferenceNet&&) noexcept;
+
+  // One SGD step on a batch; returns the mean sparse softmax cross-entropy of the batch
+  // before the update. images: (batch, 28, 28, 1); thumbs: (batch, 14, 14, 1), net C only
+  // (nullptr otherwise); labels: (batch) in [0, 10). Allocates nothing.
+  float train_step(const float* images_nhwc, const float* thumbs_nhwc_or_null,
+                   const std::int32_t* labels);
+  // Inference forward (batch norm on its moving averages); logits_out: (batch, 10).
+  void predict(const float* images_nhwc, const float* thumbs_nhwc_or_null, float* logits_out);
+
+  char net() const;
+  int batch() const;
+  bool takes_thumbnails() const { return net() == 'C'; }
+  std::int64_t parameter_count() const;  // trainable values (Keras's count)
+  std::string describe() const;          // each primitive with the oneDNN implementation chosen
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+inline ReferenceNet make_reference(char net, int batch) {
+  ReferenceOptions o;
+  o.batch = batch;
+  return ReferenceNet(net, o);
+}
+
+}  // namespace tenet_bench

@@ -1,0 +1,186 @@
+// Suite "data", part: HDF5 round trips for every dtype and every refusal case. The hostile
+// files (links, strings, huge declared sizes) are made here with HDF5's C API directly.
+#include <doctest/doctest.h>
+
+#if __has_include(<hdf5/serial/hdf5.h>)
+#include <hdf5/serial/hdf5.h>  // Debian keeps the serial HDF5 headers here
+#else
+#include <hdf5.h>
+#endif
+
+#include <filesystem>
+
+#include "core/ops.hpp"
+#include "data/hdf5_io.hpp"
+#include "test_data_util.hpp"
+
+using namespace tenet;
+using namespace tenet::testing;
+
+namespace {
+
+// A file holding dataset "x" (float32 (4,)) plus whatever `extra` adds, written with HDF5.
+template <class F>
+void make_h5(const std::string& path, F&& extra) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(f >= 0);
+  hsize_t dims[1] = {4};
+  hid_t space = H5Screate_simple(1, dims, nullptr);
+  hid_t set = H5Dcreate2(f, "x", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  float v[4] = {1, 2, 3, 4};
+  H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  H5Dclose(set);
+  H5Sclose(space);
+  extra(f);
+  H5Fclose(f);
+}
+
+void check_refused(const std::string& path, const std::string& summary_part) {
+  auto e = capture_contract([&] { data::load_h5(path); });
+  CHECK(e.code() == "data.format");
+  CHECK(e.phase() == Phase::load);
+  CHECK(std::string(e.what()).find(path) != std::string::npos);
+  CHECK_MESSAGE(e.info().summary.find(summary_part) != std::string::npos, e.what());
+}
+
+}  // namespace
+
+TEST_SUITE("data") {
+
+TEST_CASE("HDF5 round trip of every dtype, in order, with groups and a subset") {
+  TempDir dir;
+  const std::string path = dir.file("set.h5");
+  const Tensor f32 = Tensor::randn({3, 4, 2}, 1);
+  const Tensor f64 = Tensor::randn({5}, 2).astype(DType::f64) * 1e10;
+  const Tensor u8 = Tensor::arange(256, DType::u8).reshape({16, 16});
+  const Tensor i32 = Tensor::from_vector(std::vector<std::int32_t>{-7, 0, 2147483647});
+  const Tensor i64 = Tensor::from_vector(std::vector<std::int64_t>{-(1LL << 40), 5}, {2, 1});
+  const Tensor scalar = Tensor::scalar(2.5, DType::f64);
+  const Tensor empty = Tensor::zeros({0, 3});
+  data::save_h5(path, {{"x", f32}, {"f64", f64}, {"labels/u8", u8}, {"i32", i32},
+                       {"i64", i64}, {"scalar", scalar}, {"empty", empty}});
+  auto a = data::load_h5(path);
+  CHECK(a.size() == 7);
+  CHECK(array_equal(a.at("x"), f32));
+  CHECK(array_equal(a.at("f64"), f64));
+  CHECK(array_equal(a.at("labels/u8"), u8));
+  CHECK(array_equal(a.at("i32"), i32));
+  CHECK(array_equal(a.at("i64"), i64));
+  CHECK(a.at("scalar").shape() == Shape{});
+  CHECK(a.at("scalar").item() == 2.5);
+  CHECK(a.at("empty").shape() == Shape{0, 3});
+  auto sub = data::load_h5(path, {"i32", "x"});
+  CHECK(sub.size() == 2);
+  CHECK(array_equal(sub.at("i32"), i32));
+  // Atomic write: no temporary file is left beside the target.
+  int files = 0;
+  for (auto& entry : std::filesystem::directory_iterator(dir.file(""))) (void)entry, ++files;
+  CHECK(files == 1);
+  // A missing name lists what the file holds.
+  auto e = capture_contract([&] { data::load_h5(path, {"y"}); });
+  CHECK(e.code() == "data.format");
+  CHECK(e.actual().find("labels/u8") != std::string::npos);
+}
+
+TEST_CASE("HDF5: a file that is not HDF5, or is truncated, is data.format") {
+  TempDir dir;
+  const std::string text = dir.file("notes.h5");
+  write_bytes(text, {'h', 'e', 'l', 'l', 'o', '\n'});
+  check_refused(text, "not an HDF5 file");
+  const std::string path = dir.file("cut.h5");
+  data::save_h5(path, {{"x", Tensor::randn({1000}, 3)}});
+  auto bytes = read_bytes(path);
+  bytes.resize(bytes.size() / 2);
+  write_bytes(path, bytes);
+  auto e = capture_contract([&] { data::load_h5(path); });
+  CHECK(e.code() == "data.format");
+  CHECK(std::string(e.what()).find(path) != std::string::npos);
+  const std::string missing = capture_io([&] { data::load_h5(dir.file("missing.h5")); });
+  CHECK(missing.find("missing.h5") != std::string::npos);
+}
+
+TEST_CASE("HDF5: soft and external links are refused") {
+  TempDir dir;
+  const std::string soft = dir.file("soft.h5"), ext = dir.file("ext.h5");
+  make_h5(soft, [](hid_t f) { H5Lcreate_soft("/x", f, "alias", H5P_DEFAULT, H5P_DEFAULT); });
+  check_refused(soft, "'alias' is a soft link");
+  make_h5(ext, [&](hid_t f) {
+    H5Lcreate_external(soft.c_str(), "/x", f, "elsewhere", H5P_DEFAULT, H5P_DEFAULT);
+  });
+  check_refused(ext, "'elsewhere' is an external link");
+}
+
+TEST_CASE("HDF5: unsupported dtypes and external storage are refused") {
+  TempDir dir;
+  const std::string path = dir.file("strings.h5");
+  make_h5(path, [](hid_t f) {
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, 8);
+    hsize_t dims[1] = {2};
+    hid_t space = H5Screate_simple(1, dims, nullptr);
+    hid_t set = H5Dcreate2(f, "names", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, "abcdefghijklmnop");
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Tclose(type);
+  });
+  check_refused(path, "'names' has an unsupported dtype");
+  auto e = capture_contract([&] { data::load_h5(path); });
+  CHECK(e.actual() == "string of 8 bytes");
+  CHECK(data::load_h5(path, {"x"}).at("x").numel() == 4);  // the rest of the file is fine
+
+  const std::string u16 = dir.file("u16.h5");
+  make_h5(u16, [](hid_t f) {
+    hsize_t dims[1] = {3};
+    hid_t space = H5Screate_simple(1, dims, nullptr);
+    H5Dclose(H5Dcreate2(f, "u16", H5T_STD_U16LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Sclose(space);
+  });
+  e = capture_contract([&] { data::load_h5(u16, {"u16"}); });
+  CHECK(e.actual() == "unsigned integer of 2 bytes");
+
+  const std::string external = dir.file("external.h5");
+  make_h5(external, [&](hid_t f) {
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_external(dcpl, dir.file("raw.bin").c_str(), 0, 16);
+    hsize_t dims[1] = {4};
+    hid_t space = H5Screate_simple(1, dims, nullptr);
+    H5Dclose(H5Dcreate2(f, "outside", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5Sclose(space);
+    H5Pclose(dcpl);
+  });
+  check_refused(external, "'outside' keeps its data outside the file");
+}
+
+TEST_CASE("HDF5: a dataset declaring far more data than the file holds is refused") {
+  TempDir dir;
+  const std::string path = dir.file("huge.h5");
+  make_h5(path, [](hid_t f) {
+    // 2^40 float64 declared, chunked, no chunk ever written: the file stays a few KB.
+    hsize_t dims[2] = {1ull << 30, 1024}, chunk[2] = {1024, 1024};
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t space = H5Screate_simple(2, dims, nullptr);
+    H5Dclose(H5Dcreate2(f, "huge", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5Sclose(space);
+    H5Pclose(dcpl);
+  });
+  REQUIRE(std::filesystem::file_size(path) < 100000);
+  check_refused(path, "'huge' declares more data than the file holds");
+  auto e = capture_contract([&] { data::load_h5(path, {"huge"}); });
+  CHECK(e.actual().find("(1073741824, 1024) float64") != std::string::npos);
+}
+
+TEST_CASE("HDF5: check_same_length names both arrays and lengths") {
+  std::map<std::string, Tensor> arrays{{"x", Tensor::zeros({100, 2})}, {"y", Tensor::zeros({90})}};
+  auto e = capture_contract([&] { data::check_same_length(arrays, "set.h5"); });
+  CHECK(e.code() == "data.format");
+  CHECK(e.cause().find("'x' holds 100 samples but 'y' holds 90") != std::string::npos);
+  CHECK(e.cause().find("resizing cannot fix") != std::string::npos);
+  arrays["y"] = Tensor::zeros({100});
+  data::check_same_length(arrays, "set.h5");
+  CHECK(arrays.size() == 2);
+}
+
+}  // TEST_SUITE

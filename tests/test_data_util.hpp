@@ -1,0 +1,69 @@
+#pragma once
+// Helpers shared by the parts of the "data" suite: capturing a ContractError, temporary
+// directories that clean up after themselves, and raw file bytes.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace tenet::testing {
+
+template <class F>
+ContractError capture_contract(F&& f) {
+  try {
+    f();
+  } catch (const ContractError& e) {
+    return e;
+  }
+  FAIL("expected a ContractError");
+  throw std::logic_error("unreachable");
+}
+
+template <class F>
+std::string capture_io(F&& f) {
+  try {
+    f();
+  } catch (const IOError& e) {
+    return e.what();
+  }
+  FAIL("expected an IOError");
+  return "";
+}
+
+// A fresh directory under the system temp dir, removed with its contents at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("tenet_data_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+inline std::vector<unsigned char> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<unsigned char>(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace tenet::testing

@@ -35,7 +35,7 @@ struct Args {
 std::string vm_hwm() {
   std::ifstream f("/proc/self/status");
   for (std::string line; std::getline(f, line);)
-    if (line.rfind("VmHWM:", 0) == 0) return line.substr(6 + line.find_first_not_of(" \t", 6) - 6);
+    if (line.rfind("VmHWM:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 6));
   return "?";
 }
 

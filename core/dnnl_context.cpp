@@ -39,7 +39,7 @@ void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, con
            const float* b, float* c, float beta) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    for (std::int64_t i = 0; i < m * n; ++i) c[i] *= beta;
+    for (std::int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : c[i] * beta;
     return;
   }
   dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, ta ? m : k, b,

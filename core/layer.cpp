@@ -117,6 +117,15 @@ void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& wh
                         "the layer declares another dtype", "cast the input with astype");
 }
 
+void LayerImpl::check_input_dtype(DType t, Phase phase) const {
+  if (accepts_integer_input() && !is_floating(t)) return;
+  checks::check_dtype(t, DType::f32, "input.dtype", site_, phase,
+                      std::string("layers compute in float32; this input is ") + dtype_name(t),
+                      "convert with x.astype(DType::f32), scaling images to [0, 1] "
+                      "(x.astype(DType::f32) / 255.0), or put a Rescaling(1.0 / 255) layer "
+                      "first");
+}
+
 static std::vector<Shape> shapes_of(const std::vector<Tensor>& xs) {
   std::vector<Shape> s;
   for (const auto& x : xs) s.push_back(x.shape());
@@ -132,13 +141,7 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
     for (const auto& s : shapes) c.input_desc.push_back("a tensor of shape " + s.str());
     ctx = std::make_unique<checks::ScopedCallContext>(std::move(c));
   }
-  for (const auto& x : inputs)
-    checks::check_dtype(x.dtype(), DType::f32, "input.dtype", site_, Phase::run,
-                        std::string("layers compute in float32; this input is ") +
-                            dtype_name(x.dtype()),
-                        "convert with x.astype(DType::f32), scaling images to [0, 1] "
-                        "(x.astype(DType::f32) / 255.0), or put a Rescaling(1.0 / 255) layer "
-                        "first");
+  for (const auto& x : inputs) check_input_dtype(x.dtype(), Phase::run);
   if (const InputSpec* spec = input_spec())
     for (const auto& s : shapes) check_input_spec(*spec, s, site_, Phase::run);
   output_shape(shapes, Phase::run);
@@ -151,6 +154,7 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   std::vector<Shape> shapes;
   checks::CallContext c;
   for (const auto& x : inputs) {
+    check_input_dtype(x.dtype(), Phase::build);
     shapes.push_back(x.shape());
     c.input_desc.push_back(describe_input(x));
     for (auto& line : provenance(x))

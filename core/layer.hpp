@@ -70,6 +70,8 @@ class LayerImpl {
   virtual std::string describe() const { return ""; }
   // Number of inputs accepted: Concatenate/Add/Multiply take two or more.
   virtual bool multi_input() const { return false; }
+  // True for layers that convert integer input themselves (Rescaling); others need float32.
+  virtual bool accepts_integer_input() const { return false; }
   // A user layer's declared contract (checked before output_shape when present).
   virtual const InputSpec* input_spec() const { return nullptr; }
 
@@ -85,6 +87,8 @@ class LayerImpl {
   void ensure_built(const std::vector<Shape>& inputs);
   // Checks the input count (1 unless multi_input) with a clear message.
   void check_input_count(std::size_t n, Phase phase) const;
+  // Layers compute in float32 unless accepts_integer_input() (input.dtype).
+  void check_input_dtype(DType t, Phase phase) const;
 
  private:
   std::string type_, base_name_, name_;

@@ -56,10 +56,26 @@ Tensor matmul(const Tensor& a, const Tensor& b, std::source_location loc) {
   Shape out_shape = r == 3 ? Shape{batch, m, n} : Shape{m, n};
   Tensor c = Tensor::empty(out_shape, a.dtype());
   gemm_any(a, b, c, batch, m, k, n);
-  return attach_grad(c, "matmul", {a, b}, [a, b, r](const Tensor& d) {
+  return attach_grad(c, "matmul", {a, b}, [a, b, r, batch, m, k, n](const Tensor& d) {
+    Tensor da, db;
+    if (a.dtype() == DType::f32) {  // dA = dC B^T, dB = A^T dC straight from sgemm's flags
+      if (a.requires_grad()) {
+        da = Tensor::empty(a.shape(), DType::f32);
+        for (std::int64_t i = 0; i < batch; ++i)
+          kernels::sgemm(false, true, m, k, n, d.data<float>() + i * m * n,
+                         b.data<float>() + i * k * n, da.data<float>() + i * m * k);
+      }
+      if (b.requires_grad()) {
+        db = Tensor::empty(b.shape(), DType::f32);
+        for (std::int64_t i = 0; i < batch; ++i)
+          kernels::sgemm(true, false, k, n, m, a.data<float>() + i * m * k,
+                         d.data<float>() + i * m * n, db.data<float>() + i * k * n);
+      }
+      return std::vector<Tensor>{da, db};
+    }
     std::vector<int> perm = r == 3 ? std::vector<int>{0, 2, 1} : std::vector<int>{1, 0};
-    Tensor da = a.requires_grad() ? matmul(d, transpose(b.detach(), perm)) : Tensor();
-    Tensor db = b.requires_grad() ? matmul(transpose(a.detach(), perm), d) : Tensor();
+    if (a.requires_grad()) da = matmul(d, transpose(b.detach(), perm));
+    if (b.requires_grad()) db = matmul(transpose(a.detach(), perm), d);
     return std::vector<Tensor>{da, db};
   });
 }

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <iomanip>
 #include <random>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
@@ -13,12 +15,57 @@
 
 namespace tenet {
 
+// Storage comes from a small caching pool: a training step allocates tensors of the same
+// sizes again and again, and returning large blocks to the kernel (and faulting fresh zeroed
+// pages back in) cost more than the arithmetic. Freed blocks are kept per exact size, up to
+// a cap on the cached bytes.
+namespace {
+class StoragePool {
+ public:
+  static StoragePool& instance() {
+    static auto* pool = new StoragePool();  // never destroyed: tensors may outlive statics
+    return *pool;
+  }
+  std::byte* take(std::size_t bytes) {
+    {
+      std::lock_guard lock(mutex_);
+      auto it = free_.find(bytes);
+      if (it != free_.end() && !it->second.empty()) {
+        std::byte* p = it->second.back();
+        it->second.pop_back();
+        cached_ -= bytes;
+        return p;
+      }
+    }
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    return static_cast<std::byte*>(p);
+  }
+  void give(std::byte* p, std::size_t bytes) {
+    {
+      std::lock_guard lock(mutex_);
+      if (cached_ + bytes <= kMaxCached) {
+        free_[bytes].push_back(p);
+        cached_ += bytes;
+        return;
+      }
+    }
+    std::free(p);
+  }
+
+ private:
+  static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
+  std::mutex mutex_;
+  std::unordered_map<std::size_t, std::vector<std::byte*>> free_;
+  std::size_t cached_ = 0;
+};
+}  // namespace
+
 static std::shared_ptr<std::byte> allocate(std::size_t bytes) {
   std::size_t rounded = ((bytes + 63) / 64) * 64;
   if (rounded == 0) rounded = 64;
-  void* p = std::aligned_alloc(64, rounded);
-  if (!p) throw std::bad_alloc();
-  return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
+  std::byte* p = StoragePool::instance().take(rounded);
+  return std::shared_ptr<std::byte>(p, [rounded](std::byte* q) { StoragePool::instance().give(q, rounded); });
 }
 
 Tensor make_tensor(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }

@@ -105,7 +105,8 @@ class Dataset {
   std::int64_t batch_size() const;    // 0 before batch(), -1 for generators
   std::int64_t num_samples() const;   // samples per epoch, -1 for generators
   std::int64_t num_inputs() const;    // -1 for generators
-  // Per-input shapes of one batch in Keras notation, e.g. (None, 28, 28); empty for generators.
+  // Per-input shapes of one batch in Keras notation, e.g. (None, 28, 28), as the source holds
+  // them (before any map()); empty for generators.
   std::vector<Shape> input_shapes() const;
 
   // The batches of epoch `number` (which fixes the shuffle order).

@@ -108,7 +108,8 @@ Header read_header(gzFile f, const std::string& path, int expected_rank) {
                                           "and labels files are probably swapped"
         : expected_rank == 1 && rank == 3 ? "a rank-3 file holds images, not labels: the images "
                                             "and labels files are probably swapped"
-                                          : "the file does not hold the array expected here", ""});
+                                          : "the file does not hold the array expected here",
+        "read the images file (rank 3) as images and the labels file (rank 1) as labels"});
   Header h;
   std::vector<unsigned char> d(static_cast<std::size_t>(rank) * 4);
   const auto dgot = read_up_to(f, d.data(), d.size());

@@ -16,8 +16,12 @@ class RescalingImpl : public LayerImpl {
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
 
   // Any shape; the gradient is dout * scale (through the scalar ops).
+  // Rescaling is where integer pixels become floats: uint8/int input is cast to float32 first.
+  bool accepts_integer_input() const override { return true; }
+
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
-    Tensor y = in[0] * scale_;
+    Tensor x = in[0].dtype() == DType::f32 ? in[0] : in[0].astype(DType::f32);
+    Tensor y = x * scale_;
     return offset_ == 0.0 ? y : y + offset_;
   }
 

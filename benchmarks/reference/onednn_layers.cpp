@@ -66,7 +66,8 @@ Act Graph::conv3x3(const Act& x, std::int64_t oc, std::int64_t pad, bool relu) {
   dnnl::convolution_backward_weights::primitive_desc bwpd(bwd, attr(false), eng_, fpd);
   y.diff = alloc(bwpd.diff_dst_desc());
   if (relu) relu_backward(g, y);
-  memory bs = adapt(g, x.value, bwpd.src_desc());
+  // The forward's copy of x in the convolution's layout still holds this step's input.
+  memory bs = bwpd.src_desc() == s.get_desc() ? s : adapt(g, x.value, bwpd.src_desc());
   memory dw = sink(post, w.dw, bwpd.diff_weights_desc());
   memory db = sink(post, b.dw, bwpd.diff_bias_desc());
   add(g, bwpd, dnnl::convolution_backward_weights(bwpd),
@@ -207,9 +208,17 @@ Act Graph::dense(const Act& x, std::int64_t units, bool relu, bool logits) {
   tag user = src.size() == 4 ? tag::hwio : tag::io;
   auto src_any = md(src, tag::any), wei_any = md(wei, tag::any), bias_md = md({units}, tag::x);
   auto dst_fwd = md(dst, logits ? tag::nc : tag::any), dst_any = md(dst, tag::any);
-  dnnl::inner_product_forward::desc fd(prop_kind::forward_training, src_any, wei_any, bias_md,
-                                       dst_fwd);
-  dnnl::inner_product_forward::primitive_desc fpd(fd, attr(relu), eng_);
+  // Prefer reading the producer's (blocked) layout as is; oneDNN picks the weights to match.
+  dnnl::inner_product_forward::primitive_desc fpd;
+  try {
+    dnnl::inner_product_forward::desc fd(prop_kind::forward_training, x.value.get_desc(),
+                                         wei_any, bias_md, dst_fwd);
+    fpd = dnnl::inner_product_forward::primitive_desc(fd, attr(relu), eng_);
+  } catch (const dnnl::error&) {  // no implementation for that layout: let oneDNN choose
+    dnnl::inner_product_forward::desc fd(prop_kind::forward_training, src_any, wei_any,
+                                         bias_md, dst_fwd);
+    fpd = dnnl::inner_product_forward::primitive_desc(fd, attr(relu), eng_);
+  }
   Param w = make_param(fpd.weights_desc(), md(wei, user), glorot(fan_in * units, fan_in, units));
   Param b = make_param(fpd.bias_desc(), bias_md, std::vector<float>(units, 0.0f));
   Act y{alloc(fpd.dst_desc()), {}};
@@ -220,11 +229,20 @@ Act Graph::dense(const Act& x, std::int64_t units, bool relu, bool logits) {
           std::string("dense") + (relu ? "+relu" : "") + " fwd " + dims_str(dst));
 
   std::vector<Step> g, post;
-  dnnl::inner_product_backward_weights::desc bwd(src_any, wei_any, bias_md, dst_any);
-  dnnl::inner_product_backward_weights::primitive_desc bwpd(bwd, attr(false), eng_, fpd);
+  // Backward in the forward's layouts where oneDNN can (no reorder of x, dw or w), else any.
+  auto bw_pd = [&](const memory::desc& sd, const memory::desc& wd) {
+    dnnl::inner_product_backward_weights::desc d(sd, wd, bias_md, dst_any);
+    return dnnl::inner_product_backward_weights::primitive_desc(d, attr(false), eng_, fpd);
+  };
+  dnnl::inner_product_backward_weights::primitive_desc bwpd;
+  try {
+    bwpd = bw_pd(fpd.src_desc(), fpd.weights_desc());
+  } catch (const dnnl::error&) {
+    bwpd = bw_pd(src_any, wei_any);
+  }
   y.diff = alloc(logits ? md(dst, tag::nc) : bwpd.diff_dst_desc());  // logits: (N, units)
   if (relu) relu_backward(g, y);
-  memory bs = adapt(g, x.value, bwpd.src_desc());
+  memory bs = bwpd.src_desc() == s.get_desc() ? s : adapt(g, x.value, bwpd.src_desc());
   memory dd = adapt(g, y.diff, bwpd.diff_dst_desc());
   memory dw = sink(post, w.dw, bwpd.diff_weights_desc());
   memory db = sink(post, b.dw, bwpd.diff_bias_desc());
@@ -235,8 +253,16 @@ Act Graph::dense(const Act& x, std::int64_t units, bool relu, bool logits) {
   g.insert(g.end(), post.begin(), post.end());
   post.clear();
   if (x.diff) {
-    dnnl::inner_product_backward_data::desc bdd(src_any, wei_any, dst_any);
-    dnnl::inner_product_backward_data::primitive_desc bdpd(bdd, attr(false), eng_, fpd);
+    auto bd_pd = [&](const memory::desc& sd, const memory::desc& wd) {
+      dnnl::inner_product_backward_data::desc d(sd, wd, dst_any);
+      return dnnl::inner_product_backward_data::primitive_desc(d, attr(false), eng_, fpd);
+    };
+    dnnl::inner_product_backward_data::primitive_desc bdpd;
+    try {
+      bdpd = bd_pd(x.diff.get_desc(), fpd.weights_desc());
+    } catch (const dnnl::error&) {
+      bdpd = bd_pd(src_any, wei_any);
+    }
     memory wb = adapt(g, w.w, bdpd.weights_desc());
     memory dd2 = adapt(g, y.diff, bdpd.diff_dst_desc());
     memory dx = sink(post, x.diff, bdpd.diff_src_desc());

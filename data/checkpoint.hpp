@@ -1,0 +1,53 @@
+#pragma once
+// Checkpoints (internal to data/): Model::save_weights / load_weights write and read Keras 3's
+// `.weights.h5` layout, which Keras itself produces for model.save_weights("m.weights.h5"):
+//
+//   /                          attrs tenet_version, model_name (tenet's; Keras writes none)
+//   /layers/<group>/vars       attr name = the layer's own name; datasets 0, 1, ... (float32)
+//   /optimizer/vars            attr name = "adam" | "sgd"; 0 iteration (int64, scalar),
+//                              1 learning_rate (float32, scalar), then the slots of each
+//                              trainable variable in turn (Adam: momentum, velocity)
+//   /vars                      attr name = the model's name; empty
+//
+// <group> is the layer's class in snake case with a counter per class *within the model*
+// (conv2d, conv2d_1, batch_normalization, input_layer, ...), never the layer's own name,
+// which is not reproducible between two builds of the same model.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/layer.hpp"
+#include "core/model.hpp"
+#include "core/model_state.hpp"
+#include "data/hdf5_common.hpp"
+
+namespace tenet::data::detail {
+
+struct LayerGroup {
+  std::string group;  // "conv2d_1": the group under layers/
+  std::shared_ptr<LayerImpl> layer;
+};
+// The groups of the model's layers, in graph order.
+std::vector<LayerGroup> layer_groups(const Model::State& s);
+
+// Input layers hold no variables; Keras writes their groups for functional models but not for
+// Sequential ones, so a load accepts them missing or extra.
+bool is_input_group(const std::string& group);
+
+// The compiled optimizer, or nullptr when the model is not compiled.
+OptimizerImpl* model_optimizer(const Model::State& s);
+// Slots per variable of an optimizer (SGD 0 or 1, Adam 2), leaving its state as it was.
+std::size_t optimizer_slot_count(OptimizerImpl& opt);
+// Keras's name of the optimizer in the file: "adam", "sgd".
+std::string keras_optimizer_name(const OptimizerImpl& opt);
+
+// Writes an HDF5 file atomically: `fill` writes into a new file beside `path` under a unique
+// temporary name; it is then flushed, closed, fsync'ed and renamed over `path`, and the
+// directory is fsync'ed. On any failure the temporary file is removed, IOError names `path`,
+// and a previous file at `path` is untouched. Test hook: when the environment variable
+// TENET_TEST_FAIL_BEFORE_RENAME is set (non-empty), the write fails just before the rename.
+void write_h5_atomically(const std::string& path,
+                         const std::function<void(hid_t file)>& fill);
+
+}  // namespace tenet::data::detail

@@ -1,0 +1,198 @@
+// Model::load_weights: validates the whole file against the model before changing anything.
+// Every value is read into temporaries first; the model (and its optimizer) is written only
+// when nothing is left to fail.
+#include <algorithm>
+#include <iostream>
+
+#include "data/checkpoint.hpp"
+#include "data/checkpoint_file.hpp"
+
+namespace tenet::data::detail {
+namespace {
+
+std::string list(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& x : items) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string describe(const Tensor& w, const std::string& name, bool with_dtype) {
+  return name + " " + w.shape().str() + (with_dtype ? std::string(" ") + dtype_name(w.dtype()) : "");
+}
+
+std::string describe_model_vars(const LayerImpl& l) {
+  const auto ws = l.weights();
+  const auto names = l.weight_names();
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < ws.size(); ++i)
+    parts.push_back(describe(ws[i], i < names.size() ? names[i] : "variable " + std::to_string(i), false));
+  return parts.empty() ? "no variables" : list(parts);
+}
+
+// The differences between one layer group of the file and the model's layer.
+std::vector<std::string> compare_layer(const std::string& group, const LayerImpl& l,
+                                       const FileVars& f) {
+  const std::string at = "layers/" + group + ": ";
+  if (!f.problem.empty()) return {at + "file has " + f.problem};
+  const auto ws = l.weights();
+  const auto names = l.weight_names();
+  if (f.vars.size() != ws.size())
+    return {at + "file has " + std::to_string(f.vars.size()) + " variable" +
+            (f.vars.size() == 1 ? "" : "s") + " (" + f.describe() + "), model has " +
+            std::to_string(ws.size()) + " (" + describe_model_vars(l) + ")"};
+  std::vector<std::string> diffs;
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    const FileVar& v = f.vars[i];
+    const bool dtype_differs = !v.dtype_known || v.dtype != ws[i].dtype();
+    if (v.shape == ws[i].shape() && !dtype_differs) continue;
+    diffs.push_back(at + "file has " + v.describe(dtype_differs) + ", model has " +
+                    describe(ws[i], i < names.size() ? names[i] : "variable " + std::to_string(i),
+                             dtype_differs));
+  }
+  return diffs;
+}
+
+struct Plan {
+  std::vector<std::pair<std::shared_ptr<LayerImpl>, std::vector<Tensor>>> layers;
+  bool load_optimizer = false;
+  std::int64_t iterations = 0;
+  double learning_rate = 0;
+  std::vector<std::vector<Tensor>> slots;
+  std::vector<std::string> differences;  // layer mismatches: refused unless skip_mismatch
+  std::vector<std::string> warnings;     // optimizer state that does not fit: skipped, as Keras
+};
+
+void plan_layers(const CheckpointFile& file, const Model::State& s, Plan& plan) {
+  std::vector<std::string> expected;
+  for (const auto& [group, layer] : layer_groups(s)) {
+    expected.push_back(group);
+    const std::string vars = "layers/" + group + "/vars";
+    if (!file.has_group(vars)) {
+      if (is_input_group(group)) continue;  // Keras's Sequential files have no Input groups
+      plan.differences.push_back("layers/" + group + ": missing in the file; model has '" +
+                                 layer->name() + "' (" + layer->type() + ") with " +
+                                 describe_model_vars(*layer));
+      continue;
+    }
+    const FileVars f = file.vars(vars);
+    auto diffs = compare_layer(group, *layer, f);
+    if (!diffs.empty()) {
+      plan.differences.insert(plan.differences.end(), diffs.begin(), diffs.end());
+      continue;
+    }
+    plan.layers.emplace_back(layer, file.read(vars, layer->weights()));
+  }
+  for (const auto& group : file.children("layers")) {
+    if (std::find(expected.begin(), expected.end(), group) != expected.end()) continue;
+    if (is_input_group(group)) continue;
+    const std::string vars = "layers/" + group + "/vars";
+    const FileVars f = file.has_group(vars) ? file.vars(vars) : FileVars{};
+    plan.differences.push_back("layers/" + group + ": in the file only (" + f.describe() +
+                               "); the model has no layer in that place");
+  }
+}
+
+std::vector<Tensor> trainable_vars(const Model::State& s) {
+  std::vector<Tensor> out;
+  for (const auto& l : s.layers) {
+    const auto ws = l->weights();
+    const auto tr = l->trainable();
+    for (std::size_t i = 0; i < ws.size(); ++i)
+      if (i < tr.size() && tr[i]) out.push_back(ws[i]);
+  }
+  return out;
+}
+
+// The optimizer's state loads when it fits the compiled optimizer; otherwise it is skipped
+// with a warning, as Keras does, and the optimizer starts afresh.
+void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& plan) {
+  OptimizerImpl* opt = model_optimizer(s);
+  if (!opt || !file.has_group("optimizer/vars")) return;  // not compiled, or no saved state
+  const FileVars f = file.vars("optimizer/vars");
+  const std::string theirs = file.group_name("optimizer/vars"), mine = keras_optimizer_name(*opt);
+  const auto vars = trainable_vars(s);
+  const std::size_t k = optimizer_slot_count(*opt);
+  std::vector<Tensor> like{Tensor::zeros(Shape(), DType::i64), Tensor::zeros(Shape())};
+  if (f.vars.size() > 2)  // 2 only: saved before the first step, no slots yet
+    for (const auto& v : vars)
+      for (std::size_t j = 0; j < k; ++j) like.push_back(v);
+  std::string problem;
+  if (!theirs.empty() && theirs != mine) problem = "the file holds '" + theirs + "' state";
+  else if (!f.problem.empty()) problem = "the file has " + f.problem;
+  else if (f.vars.size() != like.size())
+    problem = "the file has " + std::to_string(f.vars.size()) + " variables, this " + mine +
+              " needs " + std::to_string(like.size()) + " (iteration, learning_rate and " +
+              std::to_string(k) + " slot(s) for each of " + std::to_string(vars.size()) +
+              " trainable variables)";
+  for (std::size_t i = 0; problem.empty() && i < like.size(); ++i) {
+    const FileVar& v = f.vars[i];
+    const bool lr_ok = i == 1 && v.dtype_known && (v.dtype == DType::f32 || v.dtype == DType::f64);
+    if (v.shape == like[i].shape() && (lr_ok || (v.dtype_known && v.dtype == like[i].dtype())))
+      continue;
+    problem = "the file has " + v.describe(true) + ", the model's optimizer needs " +
+              like[i].shape().str() + " " + dtype_name(like[i].dtype());
+  }
+  if (!problem.empty()) {
+    plan.warnings.push_back("optimizer: " + problem + "; the compiled " + mine +
+                            " keeps its current state");
+    return;
+  }
+  like[1] = Tensor::zeros(Shape(), f.vars[1].dtype);
+  const std::vector<Tensor> values = file.read("optimizer/vars", like);
+  plan.load_optimizer = true;
+  plan.iterations = values[0].data<std::int64_t>()[0];
+  plan.learning_rate = values[1].item();
+  for (std::size_t i = 0; i < vars.size() && values.size() > 2; ++i)
+    plan.slots.emplace_back(values.begin() + 2 + static_cast<std::ptrdiff_t>(i * k),
+                            values.begin() + 2 + static_cast<std::ptrdiff_t>((i + 1) * k));
+}
+
+[[noreturn]] void refuse(const std::string& path, const Model::State& s, const Plan& plan,
+                         std::size_t layer_count) {
+  std::string cause = "the file and the model differ in " +
+                      std::to_string(plan.differences.size()) + " place" +
+                      (plan.differences.size() == 1 ? "" : "s") + ":";
+  for (const auto& d : plan.differences) cause += "\n    - " + d;
+  checks::Violation("checkpoint.mismatch", Phase::load, s.site)
+      .summary("the weights file " + path + " does not fit model '" + s.name +
+               "'; nothing was loaded")
+      .expected("the layout of model '" + s.name + "': " + std::to_string(layer_count) +
+                " layer groups under layers/, Keras's order and shapes")
+      .actual(std::to_string(plan.differences.size()) + " difference" +
+              (plan.differences.size() == 1 ? "" : "s") + " (listed below)")
+      .cause(cause)
+      .fix("load a file saved from this architecture (layer groups are named by class and "
+           "order: dense, dense_1, ...), or pass WeightsLoadOptions{.skip_mismatch = true} to "
+           "load the layers that fit and get the skipped ones back")
+      .raise();
+}
+
+}  // namespace
+}  // namespace tenet::data::detail
+
+namespace tenet {
+
+std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options) {
+  using namespace data::detail;
+  const State& s = *s_;
+  const CheckpointFile file(path);
+  Plan plan;
+  plan_layers(file, s, plan);
+  if (!plan.differences.empty() && !options.skip_mismatch)
+    refuse(path, s, plan, layer_groups(s).size());
+  plan_optimizer(file, s, plan);
+  // Nothing below can fail: every value has been read and checked against its variable.
+  for (const auto& [layer, values] : plan.layers) layer->set_weights(values);
+  if (plan.load_optimizer) {
+    OptimizerImpl* opt = model_optimizer(s);
+    opt->set_state(plan.iterations, std::move(plan.slots));
+    opt->set_learning_rate(plan.learning_rate);
+  }
+  std::vector<std::string> skipped = std::move(plan.differences);
+  skipped.insert(skipped.end(), plan.warnings.begin(), plan.warnings.end());
+  for (const auto& item : skipped)
+    std::cerr << "tenet: load_weights(" << path << "): skipped " << item << "\n";
+  return skipped;
+}
+
+}  // namespace tenet

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <functional>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -25,6 +26,10 @@ struct Problem {
 };
 
 double median_seconds(const std::function<void()>& f, int reps) {
+  // On 2 cores the other library's idle threads still spin for a while after their last
+  // call (OpenMP's and OpenBLAS's wait policies) and would halve a 2-thread run: let them
+  // fall asleep first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   f();  // warm-up (thread pool start, packing buffers)
   std::vector<double> t;
   for (int i = 0; i < reps; ++i) {

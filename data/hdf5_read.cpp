@@ -121,6 +121,21 @@ void check_storage(hid_t set, const Shape& shape, DType t, const std::string& pa
                bytes_str(file_size) + " file)",
            shape.str() + " " + dtype_name(t) + (over ? " = more than the limit" : " = " + bytes_str(bytes)),
            "the dataset's header is corrupt or hostile, or the file was truncated");
+  // Contiguous and compact data must fill exactly the shape: HDF5 1.10 itself reads past its
+  // buffers when a corrupt layout message disagrees with the dataspace.
+  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;
+  const unsigned long long stored = H5Dget_storage_size(set);
+  const haddr_t offset = layout == H5D_CONTIGUOUS ? H5Dget_offset(set) : HADDR_UNDEF;
+  const bool outside = offset != HADDR_UNDEF && (offset > file_size || stored > file_size - offset);
+  // Unallocated contiguous storage (0 bytes) reads as fill values; compact data always exists.
+  if ((stored != bytes && (stored != 0 || layout == H5D_COMPACT)) || outside)
+    refuse(path, "dataset '" + name + "' has storage that does not match its shape",
+           bytes_str(bytes) + " for " + shape.str() + " " + dtype_name(t) + " inside the file",
+           bytes_str(stored) + (outside ? " at offset " + std::to_string(offset) +
+                                              ", past the end of the " + bytes_str(file_size) + " file"
+                                        : " stored"),
+           "the file is corrupt or truncated");
 }
 
 Tensor read_dataset(hid_t file, const std::string& name, const std::string& path,

@@ -263,6 +263,7 @@ TEST_CASE("mismatch: a layer missing in the file, a layer only in the file") {
   std::string msg = capture([&] { big.load_weights(dir.file("small.weights.h5")); }).what();
   CHECK(msg.find("layers/dense_1: file has vars/0 (8, 3), model has kernel (8, 8)") != std::string::npos);
   CHECK(msg.find("layers/dense_2: missing in the file; model has") != std::string::npos);
+  MESSAGE(msg);
   CHECK(bitwise_equal(before, big.weights()));
   const auto small_before = clones(small.weights());
   msg = capture([&] { small.load_weights(dir.file("big.weights.h5")); }).what();
@@ -333,6 +334,33 @@ TEST_CASE("corrupt files raise data.format naming the file; a missing one IOErro
             .find("no 'layers' group") != std::string::npos);
   CHECK_THROWS_AS(m.load_weights(dir.file("absent.weights.h5")), IOError);
   CHECK(bitwise_equal(before, m.weights()));
+}
+
+TEST_CASE("damaged bytes anywhere: a ContractError or a clean load, never a crash") {
+  TempDir dir;
+  clear_session();
+  Model m = mlp({4}, 3);
+  m.save_weights(dir.file("good.weights.h5"));
+  std::string bytes;
+  {
+    std::ifstream in(dir.file("good.weights.h5"), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  int refused = 0, loaded = 0;
+  for (std::size_t at = 0; at + 8 < bytes.size(); at += bytes.size() / 97 + 1) {
+    std::string bad = bytes;
+    for (std::size_t i = at; i < at + 8; ++i) bad[i] = static_cast<char>(~bad[i]);
+    { std::ofstream(dir.file("bad.weights.h5"), std::ios::binary) << bad; }
+    try {
+      m.load_weights(dir.file("bad.weights.h5"));
+      ++loaded;
+    } catch (const ContractError& e) {
+      CHECK((e.code() == "data.format" || e.code() == "checkpoint.mismatch"));
+      ++refused;
+    }
+  }
+  MESSAGE("damaged files: " << refused << " refused, " << loaded << " loaded (damage in data)");
+  CHECK(refused > 0);
 }
 
 TEST_CASE("soft and external links are refused") {

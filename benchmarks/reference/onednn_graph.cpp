@@ -180,6 +180,22 @@ void Graph::update_moving_stats(float momentum) {
   }
 }
 
+double Graph::gradient_sq_norm(int k) const {
+  double s = 0.0;
+  for (int i = 0; i < parameter_tensors(); ++i) {
+    if (k >= 0 && i != k) continue;
+    const float* g = floats(params_[i].dw);
+    for (std::size_t j = 0; j < float_count(params_[i].dw); ++j) s += double(g[j]) * g[j];
+  }
+  return s;
+}
+
+void Graph::move_along_gradient(int k, float step) {
+  float* w = floats(params_.at(k).w);
+  const float* g = floats(params_[k].dw);
+  for (std::size_t j = 0; j < float_count(params_[k].w); ++j) w[j] += step * g[j];
+}
+
 std::string Graph::describe() const {
   std::ostringstream s;
   s << "forward:\n";

@@ -71,6 +71,11 @@ class Graph {
   void sgd(float lr, float momentum);  // Keras: v = m*v - lr*g; w += v
   void update_moving_stats(float momentum);
   std::int64_t parameter_count() const { return n_params_; }
+  // For the finite-difference check: parameter tensors in creation order, the sum of dw^2
+  // of one (k >= 0) or all (k < 0) after backward(), and w_k += step * dw_k.
+  int parameter_tensors() const { return static_cast<int>(params_.size()); }
+  double gradient_sq_norm(int k) const;
+  void move_along_gradient(int k, float step);
   std::string describe() const;
 
  private:

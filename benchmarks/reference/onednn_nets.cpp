@@ -91,10 +91,7 @@ ReferenceNet& ReferenceNet::operator=(ReferenceNet&&) noexcept = default;
 float ReferenceNet::train_step(const float* images, const float* thumbs,
                                const std::int32_t* labels) {
   Impl& m = *impl_;
-  m.bind(images, thumbs);
-  m.graph.forward_training();
-  float loss = m.loss_and_grad(labels);
-  m.graph.backward();
+  float loss = loss_and_gradients(images, thumbs, labels);
   m.graph.sgd(m.opt.learning_rate, m.opt.momentum);
   if (m.net == 'B') m.graph.update_moving_stats(m.opt.bn_momentum);
   return loss;
@@ -112,5 +109,24 @@ char ReferenceNet::net() const { return impl_->net; }
 int ReferenceNet::batch() const { return impl_->opt.batch; }
 std::int64_t ReferenceNet::parameter_count() const { return impl_->graph.parameter_count(); }
 std::string ReferenceNet::describe() const { return impl_->graph.describe(); }
+
+float ReferenceNet::loss(const float* images, const float* thumbs, const std::int32_t* labels) {
+  impl_->bind(images, thumbs);
+  impl_->graph.forward_training();
+  return impl_->loss_and_grad(labels);
+}
+
+float ReferenceNet::loss_and_gradients(const float* images, const float* thumbs,
+                                       const std::int32_t* labels) {
+  float l = loss(images, thumbs, labels);
+  impl_->graph.backward();
+  return l;
+}
+
+int ReferenceNet::parameter_tensors() const { return impl_->graph.parameter_tensors(); }
+double ReferenceNet::gradient_sq_norm(int k) const { return impl_->graph.gradient_sq_norm(k); }
+void ReferenceNet::move_along_gradient(int k, float step) {
+  impl_->graph.move_along_gradient(k, step);
+}
 
 }  // namespace tenet_bench

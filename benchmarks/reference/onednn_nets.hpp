@@ -49,6 +49,18 @@ class ReferenceNet {
   std::int64_t parameter_count() const;  // trainable values (Keras's count)
   std::string describe() const;          // each primitive with the oneDNN implementation chosen
 
+  // For reference_check's finite-difference check of every gradient:
+  // the loss in training mode without any update (no backward, no moving averages) ...
+  float loss(const float* images_nhwc, const float* thumbs_nhwc_or_null,
+             const std::int32_t* labels);
+  // ... the loss with the gradients left in place (no update) ...
+  float loss_and_gradients(const float* images_nhwc, const float* thumbs_nhwc_or_null,
+                           const std::int32_t* labels);
+  // ... and, for parameter tensor k (creation order), |dL/dw_k|^2 and w_k += step * dL/dw_k.
+  int parameter_tensors() const;
+  double gradient_sq_norm(int k) const;
+  void move_along_gradient(int k, float step);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

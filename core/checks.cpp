@@ -20,6 +20,10 @@ std::string input_desc(std::size_t i) {
   if (g_context && i < g_context->input_desc.size()) return g_context->input_desc[i];
   return "input " + std::to_string(i);
 }
+SizeOrigin input_origin(std::size_t i) {
+  if (g_context && i < g_context->origins.size()) return g_context->origins[i];
+  return {};
+}
 
 Violation::Violation(std::string code, Phase phase, Site where) {
   info_.code = std::move(code);
@@ -71,6 +75,48 @@ static std::string join_axes(const std::vector<int>& axes, int rank) {
     if (i) s += i + 1 == axes.size() ? " and " : ", ";
     s += axis_name(axes[i], rank) + " (axis " + std::to_string(axes[i]) + ")";
   }
+  return s;
+}
+
+static std::string hw(std::int64_t h, std::int64_t w) {
+  return dim_str(h) + "x" + dim_str(w);
+}
+
+// "; the first branch: <origin 0>; the other: <origin i>" from the graph, when known.
+static std::string concat_spatial_cause(std::size_t i) {
+  SizeOrigin a = input_origin(0), b = input_origin(i);
+  if (a.sentence.empty() || b.sentence.empty()) return "";
+  return ". The sizes come from different steps: " + a.sentence + ", while " + b.sentence;
+}
+
+// The spatial fix for concat.shape: padding "same" on the odd branch's valid convolution
+// (plus the pooling still needed), pooling that branch, or Resizing to the first's size.
+static std::string concat_spatial_fix(const Shape& first, const Shape& other,
+                                      const std::string& other_desc, std::size_t i) {
+  const std::string target = hw(first[1], first[2]);
+  const std::string resizing = "Resizing(" + dim_str(first[1]) + ", " + dim_str(first[2]) + ")";
+  SizeOrigin o = input_origin(i);
+  std::vector<std::string> ways;
+  if (o.valid_conv && o.same_h > 0 && o.same_w > 0) {
+    std::string w = "give '" + o.layer + "' padding \"same\" (.padding = Padding::same) so it keeps " +
+                    hw(o.same_h, o.same_w);
+    if (first[1] > 0 && first[2] > 0 && (o.same_h != first[1] || o.same_w != first[2])) {
+      if (o.same_h % first[1] == 0 && o.same_w % first[2] == 0 &&
+          o.same_h / first[1] == o.same_w / first[2])
+        w += ", then pool it with MaxPool2D({" + std::to_string(o.same_h / first[1]) + ", " +
+             std::to_string(o.same_w / first[2]) + "}) to " + target;
+      else
+        w += ", then bring it to " + target;
+    }
+    ways.push_back(w);
+  }
+  const std::string branch = o.layer.empty() ? other_desc : "'" + o.layer + "'";
+  ways.push_back("pool or crop the branch of " + branch + " (" + hw(other[1], other[2]) +
+                 ") down to " + target);
+  ways.push_back("add " + resizing + " after " + branch);
+  std::string s = "make both branches " + target + " before joining: ";
+  for (std::size_t k = 0; k < ways.size(); ++k)
+    s += (k ? "; or " : "") + ways[k];
   return s;
 }
 
@@ -159,12 +205,12 @@ Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where
                  std::to_string(first[d]) + " vs " + std::to_string(shapes[i][d]);
       bool spatial = first.rank() == 4 && ax == 3 &&
                      std::all_of(bad.begin(), bad.end(), [](int d) { return d == 1 || d == 2; });
-      std::string fix = spatial
-          ? "make both branches the same height and width before joining: padding \"same\" on "
-            "the convolutions, another MaxPool2D on the larger branch, or Resizing(" +
-                std::to_string(first[1]) + ", " + std::to_string(first[2]) + ") on " + name_of(i)
+      std::string cause = name_of(0) + " is " + first.str() + " and " + name_of(i) + " is " +
+                          shapes[i].str() + ": " + diffs;
+      std::string fix = spatial ? concat_spatial_fix(first, shapes[i], name_of(i), i)
           : "make " + name_of(i) + " agree with " + name_of(0) + " on " + join_axes(bad, first.rank()) +
                 " (resize, pool, pad or reshape), or join on a different axis";
+      if (spatial) cause += concat_spatial_cause(i);
       Violation("concat.shape", phase, where)
           .summary("inputs differ on " + join_axes(bad, first.rank()) +
                    ", but may only differ on the join axis " + std::to_string(ax))
@@ -172,8 +218,7 @@ Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where
           .actual(shapes[i])
           .mark(bad)
           .provenance(prov)
-          .cause(name_of(0) + " is " + first.str() + " and " + name_of(i) + " is " +
-                 shapes[i].str() + ": " + diffs)
+          .cause(cause)
           .fix(fix)
           .raise();
     }

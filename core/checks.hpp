@@ -13,9 +13,18 @@ namespace tenet::checks {
 // Facts about the layer call being checked, set by LayerImpl::call (and Model at run time) so
 // that every contract error raised inside a shape rule names its inputs and shows where their
 // sizes came from, without the shape rule passing them around.
+// Where an input's height and width were last changed upstream (symbolic calls, rank 4):
+// the layer that set them, in one sentence, and the size a "same" padding there would keep.
+struct SizeOrigin {
+  std::string layer;            // "conv2d_1"; empty when unknown
+  std::string sentence;         // "'conv2d_1' applies a 5x5 kernel with padding \"valid\" to 32x32, giving 28x28"
+  bool valid_conv = false;      // a stride-1 Conv2D with padding "valid"
+  std::int64_t same_h = -1, same_w = -1;  // its output size with padding "same"
+};
 struct CallContext {
   std::vector<std::string> input_desc;  // "'conv2d_1' (Conv2D) output (None, 28, 28, 64)"
   std::vector<std::string> provenance;  // upstream layers with their output shapes
+  std::vector<SizeOrigin> origins;      // per input, filled for symbolic calls
 };
 class ScopedCallContext {
  public:
@@ -32,6 +41,8 @@ class ScopedCallContext {
 const CallContext* current_call_context();
 // Input i's description from the current context, or "input i".
 std::string input_desc(std::size_t i);
+// Input i's size origin from the current context (empty fields when unknown).
+SizeOrigin input_origin(std::size_t i);
 
 // Builds a ContractError fact by fact, then raises it.
 class Violation {

@@ -149,6 +149,46 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
   return forward(inputs, opts);
 }
 
+// Walks up from `x` to the layer that last changed its height and width (rank-4 tensors), so a
+// spatial mismatch can name the step that produced the odd size.
+static checks::SizeOrigin size_origin(const SymbolicTensor& x) {
+  checks::SizeOrigin o;
+  auto hw = [](const Shape& s) { return dim_str(s[1]) + "x" + dim_str(s[2]); };
+  for (SymbolicTensor t = x; t.defined() && t.shape().rank() == 4;) {
+    const auto& l = t.producer();
+    if (!l) return o;
+    const auto& ins = t.node()->inputs;
+    if (ins.empty()) {
+      o.layer = l->name();
+      o.sentence = "'" + l->name() + "' is an Input of " + hw(t.shape());
+      return o;
+    }
+    const Shape &in = ins[0].shape(), &out = t.shape();
+    if (in.rank() == 4 && in[1] == out[1] && in[2] == out[2]) {
+      t = ins[0];
+      continue;
+    }
+    o.layer = l->name();
+    const std::string d = l->describe();
+    const std::string kernel = d.substr(0, d.find(','));
+    if (l->type() == "Conv2D" && d.find("valid") != std::string::npos &&
+        d.find("strides") == std::string::npos && in.rank() == 4) {
+      o.valid_conv = true;
+      o.same_h = in[1];
+      o.same_w = in[2];
+      o.sentence = "'" + l->name() + "' applies a " + kernel + " kernel with padding \"valid\" to " +
+                   hw(in) + ", giving " + hw(out);
+    } else if (l->type() == "MaxPool2D") {
+      o.sentence = "'" + l->name() + "' pools " + hw(in) + " to " + hw(out) + " (" + d + ")";
+    } else {
+      o.sentence = "'" + l->name() + "' (" + l->type() + (d.empty() ? "" : " " + d) + ") turns " +
+                   (in.rank() == 4 ? hw(in) : in.str()) + " into " + hw(out);
+    }
+    return o;
+  }
+  return o;
+}
+
 SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   check_input_count(inputs.size(), Phase::build);
   std::vector<Shape> shapes;
@@ -157,6 +197,7 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
     check_input_dtype(x.dtype(), Phase::build);
     shapes.push_back(x.shape());
     c.input_desc.push_back(describe_input(x));
+    c.origins.push_back(size_origin(x));
     for (auto& line : provenance(x))
       if (std::find(c.provenance.begin(), c.provenance.end(), line) == c.provenance.end())
         c.provenance.push_back(line);

@@ -151,8 +151,10 @@ Tensor unary(const Tensor& x, const char* name, F f, G grad) {
       for (std::int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(f(px[i]));
     }
   });
-  return attach_grad(out, name, {x}, [x, out, grad](const Tensor& d) {
-    return std::vector<Tensor>{grad(d, x.detach(), out.detach())};
+  // The closure keeps a history-free view of the output: capturing `out` itself would make
+  // out's grad node own out, a reference cycle that leaked every step's whole graph.
+  return attach_grad(out, name, {x}, [x, y = out.detach(), grad](const Tensor& d) {
+    return std::vector<Tensor>{grad(d, x.detach(), y)};
   });
 }
 
@@ -213,7 +215,8 @@ static Tensor masked(const Tensor& d, const Tensor& x, Pred keep) {
     const T* pd = d.data<T>();
     const T* px = x.data<T>();
     T* po = out.data<T>();
-    for (std::int64_t i = 0; i < d.numel(); ++i) po[i] = keep(px[i]) ? pd[i] : T(0);
+    const std::int64_t n = d.numel();  // hoisted: numel() multiplies the dims on every call
+    for (std::int64_t i = 0; i < n; ++i) po[i] = keep(px[i]) ? pd[i] : T(0);
   });
   return out;
 }
@@ -253,7 +256,7 @@ Tensor equal(const Tensor& a, const Tensor& b) {
     const T* pa = a.data<T>();
     const T* pb = bb.data<T>();
     auto* po = out.data<std::uint8_t>();
-    for (std::int64_t i = 0; i < a.numel(); ++i) po[i] = pa[i] == pb[i];
+    for (std::int64_t i = 0, n = a.numel(); i < n; ++i) po[i] = pa[i] == pb[i];
   });
   return out;
 }

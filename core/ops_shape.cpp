@@ -68,7 +68,7 @@ Tensor transpose(const Tensor& x, const std::vector<int>& perm) {
   const auto* src = static_cast<const std::byte*>(x.raw_data());
   auto* dst = static_cast<std::byte*>(out.raw_data());
   std::vector<std::int64_t> idx(static_cast<std::size_t>(r), 0);
-  for (std::int64_t o = 0; o < out.numel(); ++o) {
+  for (std::int64_t o = 0, n = out.numel(); o < n; ++o) {
     std::int64_t off = 0;
     for (int i = 0; i < r; ++i) off += idx[i] * in_stride[perm[i]];
     std::memcpy(dst + o * es, src + off * es, es);

@@ -148,7 +148,7 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
 }
 
 [[noreturn]] void refuse(const std::string& path, const Model::State& s, const Plan& plan,
-                         std::size_t layer_count) {
+                         std::size_t layer_count, std::size_t file_count) {
   std::string cause = "the file and the model differ in " +
                       std::to_string(plan.differences.size()) + " place" +
                       (plan.differences.size() == 1 ? "" : "s") + ":";
@@ -158,8 +158,9 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
                "'; nothing was loaded")
       .expected("the layout of model '" + s.name + "': " + std::to_string(layer_count) +
                 " layer groups under layers/, Keras's order and shapes")
-      .actual(std::to_string(plan.differences.size()) + " difference" +
-              (plan.differences.size() == 1 ? "" : "s") + " (listed below)")
+      .actual("the file: " + std::to_string(file_count) + " layer groups; " +
+              std::to_string(plan.differences.size()) + " difference" +
+              (plan.differences.size() == 1 ? "" : "s") + " (listed under cause)")
       .cause(cause)
       .fix("load a file saved from this architecture (layer groups are named by class and "
            "order: dense, dense_1, ...), or pass WeightsLoadOptions{.skip_mismatch = true} to "
@@ -179,7 +180,7 @@ std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoa
   Plan plan;
   plan_layers(file, s, plan);
   if (!plan.differences.empty() && !options.skip_mismatch)
-    refuse(path, s, plan, layer_groups(s).size());
+    refuse(path, s, plan, layer_groups(s).size(), file.children("layers").size());
   plan_optimizer(file, s, plan);
   // Nothing below can fail: every value has been read and checked against its variable.
   for (const auto& [layer, values] : plan.layers) layer->set_weights(values);

@@ -88,17 +88,6 @@ using namespace ckpt;
 
 namespace {
 
-template <class F>
-ContractError capture(F&& f) {
-  try {
-    f();
-  } catch (const ContractError& e) {
-    return e;
-  }
-  FAIL("expected a ContractError");
-  throw std::logic_error("unreachable");
-}
-
 // Dataset `name` of an open file: its shape and whether it is little-endian float32.
 struct SetInfo {
   std::vector<hsize_t> dims;
@@ -263,7 +252,6 @@ TEST_CASE("mismatch: a layer missing in the file, a layer only in the file") {
   std::string msg = capture([&] { big.load_weights(dir.file("small.weights.h5")); }).what();
   CHECK(msg.find("layers/dense_1: file has vars/0 (8, 3), model has kernel (8, 8)") != std::string::npos);
   CHECK(msg.find("layers/dense_2: missing in the file; model has") != std::string::npos);
-  MESSAGE(msg);
   CHECK(bitwise_equal(before, big.weights()));
   const auto small_before = clones(small.weights());
   msg = capture([&] { small.load_weights(dir.file("big.weights.h5")); }).what();
@@ -307,75 +295,6 @@ TEST_CASE("skip_mismatch loads what fits and returns what it skipped") {
   CHECK(skipped[1] == "layers/dense_1: file has vars/1 (3,), model has bias (4,)");
   CHECK(bitwise_equal(a.layers()[1].weights(), b.layers()[1].weights()));  // dense loaded
   CHECK(bitwise_equal(b_last, b.layers().back().weights()));               // dense_1 kept
-}
-
-TEST_CASE("corrupt files raise data.format naming the file; a missing one IOError") {
-  TempDir dir;
-  clear_session();
-  Model m = mlp({4}, 3);
-  const auto before = clones(m.weights());
-  m.save_weights(dir.file("good.weights.h5"));
-  const auto size = fs::file_size(dir.file("good.weights.h5"));
-  { std::ofstream(dir.file("text.weights.h5")) << "not a checkpoint\n"; }
-  { std::ofstream(dir.file("empty.weights.h5")); }
-  fs::copy_file(dir.file("good.weights.h5"), dir.file("cut.weights.h5"));
-  fs::resize_file(dir.file("cut.weights.h5"), size / 2);
-  data::save_h5(dir.file("data.h5"), {{"x", Tensor::zeros({2, 3})}});
-  for (const char* name : {"text.weights.h5", "empty.weights.h5", "cut.weights.h5", "data.h5"}) {
-    CAPTURE(name);
-    ContractError e = capture([&] { m.load_weights(dir.file(name)); });
-    CHECK(e.code() == "data.format");
-    CHECK(e.phase() == Phase::load);
-    CHECK(std::string(e.what()).find(dir.file(name)) != std::string::npos);
-  }
-  CHECK(std::string(capture([&] { m.load_weights(dir.file("empty.weights.h5")); }).what())
-            .find("empty") != std::string::npos);
-  CHECK(std::string(capture([&] { m.load_weights(dir.file("data.h5")); }).what())
-            .find("no 'layers' group") != std::string::npos);
-  CHECK_THROWS_AS(m.load_weights(dir.file("absent.weights.h5")), IOError);
-  CHECK(bitwise_equal(before, m.weights()));
-}
-
-TEST_CASE("damaged bytes anywhere: a ContractError or a clean load, never a crash") {
-  TempDir dir;
-  clear_session();
-  Model m = mlp({4}, 3);
-  m.save_weights(dir.file("good.weights.h5"));
-  std::string bytes;
-  {
-    std::ifstream in(dir.file("good.weights.h5"), std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  int refused = 0, loaded = 0;
-  for (std::size_t at = 0; at + 8 < bytes.size(); at += bytes.size() / 97 + 1) {
-    std::string bad = bytes;
-    for (std::size_t i = at; i < at + 8; ++i) bad[i] = static_cast<char>(~bad[i]);
-    { std::ofstream(dir.file("bad.weights.h5"), std::ios::binary) << bad; }
-    try {
-      m.load_weights(dir.file("bad.weights.h5"));
-      ++loaded;
-    } catch (const ContractError& e) {
-      CHECK((e.code() == "data.format" || e.code() == "checkpoint.mismatch"));
-      ++refused;
-    }
-  }
-  MESSAGE("damaged files: " << refused << " refused, " << loaded << " loaded (damage in data)");
-  CHECK(refused > 0);
-}
-
-TEST_CASE("soft and external links are refused") {
-  TempDir dir;
-  clear_session();
-  Model m = mlp({4}, 3);
-  m.save_weights(dir.file("l.weights.h5"));
-  hid_t f = H5Fopen(dir.file("l.weights.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-  REQUIRE(f >= 0);
-  H5Ldelete(f, "layers/dense_1/vars/1", H5P_DEFAULT);
-  H5Lcreate_soft("/layers/dense/vars/1", f, "layers/dense_1/vars/1", H5P_DEFAULT, H5P_DEFAULT);
-  H5Fclose(f);
-  ContractError e = capture([&] { m.load_weights(dir.file("l.weights.h5")); });
-  CHECK(e.code() == "data.format");
-  CHECK(std::string(e.what()).find("'layers/dense_1/vars/1' is a soft link") != std::string::npos);
 }
 
 TEST_CASE("atomic save: a failure before the rename keeps the previous checkpoint") {

@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+
 #include <tenet.hpp>
 
 namespace ckpt {
@@ -32,5 +36,17 @@ void compile_adam(tenet::Model& m);
 tenet::Model mlp(std::vector<std::int64_t> hidden, std::int64_t out, bool bias = true);
 std::vector<tenet::Tensor> clones(const std::vector<tenet::Tensor>& ts);
 bool bitwise_equal(const std::vector<tenet::Tensor>& a, const std::vector<tenet::Tensor>& b);
+
+// The ContractError that f() raises (a test failure when it raises none).
+template <class F>
+tenet::ContractError capture(F&& f) {
+  try {
+    f();
+  } catch (const tenet::ContractError& e) {
+    return e;
+  }
+  FAIL("expected a tenet::ContractError");
+  throw std::logic_error("unreachable");
+}
 
 }  // namespace ckpt

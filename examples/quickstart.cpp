@@ -1,0 +1,25 @@
+// quickstart: a first tenet program. It loads Fashion-MNIST (Debian's dataset-fashion-mnist),
+// builds a small convolutional network, trains it for two epochs and saves its weights.
+// This is the program shown in the README.
+#include <tenet.hpp>
+using namespace tenet;
+
+int main() {
+  auto [train, test] = data::load_fashion_mnist();              // uint8 (60000, 28, 28)
+  Tensor x = expand_dims(train.images, -1).astype(DType::f32) / 255.0;   // (60000, 28, 28, 1)
+
+  auto image = Input({28, 28, 1}, {.name = "image"});
+  auto h = Conv2D(32, {3, 3}, {.activation = Activation::relu})(image);
+  h = MaxPool2D({2, 2})(h);
+  h = Flatten()(h);
+  auto logits = Dense(10)(h);
+  Model model(image, logits, "fashion");
+
+  model.summary();
+  model.compile({.optimizer = Adam(),
+                 .loss = SparseCategoricalCrossentropy({.from_logits = true}),
+                 .metrics = {Metric::accuracy}});
+  History history = model.fit(x, train.labels, {.epochs = 2, .batch_size = 64,
+                                                .validation_split = 0.1});
+  model.save_weights("fashion.weights.h5");
+}

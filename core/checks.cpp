@@ -205,8 +205,11 @@ Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where
                  std::to_string(first[d]) + " vs " + std::to_string(shapes[i][d]);
       bool spatial = first.rank() == 4 && ax == 3 &&
                      std::all_of(bad.begin(), bad.end(), [](int d) { return d == 1 || d == 2; });
-      std::string cause = name_of(0) + " is " + first.str() + " and " + name_of(i) + " is " +
-                          shapes[i].str() + ": " + diffs;
+      auto with_shape = [](const std::string& desc, const Shape& s) {
+        return desc.find(s.str()) == std::string::npos ? desc + " " + s.str() : desc;
+      };
+      std::string cause = with_shape(name_of(0), first) + " and " + with_shape(name_of(i), shapes[i]) +
+                          " differ in " + diffs;
       std::string fix = spatial ? concat_spatial_fix(first, shapes[i], name_of(i), i)
           : "make " + name_of(i) + " agree with " + name_of(0) + " on " + join_axes(bad, first.rank()) +
                 " (resize, pool, pad or reshape), or join on a different axis";

@@ -1,5 +1,6 @@
 #include "core/error.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace tenet {
@@ -57,6 +58,11 @@ std::string render(const ContractInfo& c) {
   o << "  where:    " << c.where.str() << "\n";
   if (!c.expected.empty() || !c.actual.empty()) {
     o << "  expected: " << c.expected << "\n";
+    // Carets under the expected shape too when both are shapes of the same rank.
+    auto dims = [](const std::string& t) { return std::count(t.begin(), t.end(), ','); };
+    std::string e_carets = caret_line(c.expected, c.marked);
+    if (!e_carets.empty() && dims(c.expected) == dims(c.actual) && c.actual[0] == '(')
+      o << "            " << e_carets << "\n";
     o << "  actual:   " << c.actual << "\n";
     std::string carets = caret_line(c.actual, c.marked);
     if (!carets.empty()) o << "            " << carets << "  (differs)\n";

@@ -18,6 +18,7 @@ struct Model::State {
   std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
   CompileOptions compiled;
   bool is_compiled = false;
+  bool sequential = false;  // Keras writes no input_layer group for Sequential models
   History history;
 };
 

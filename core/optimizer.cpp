@@ -39,8 +39,9 @@ class SGDImpl : public OptimizerImpl {
   explicit SGDImpl(SGDOptions o) : OptimizerImpl(o.learning_rate), o_(o) {}
   std::string name() const override { return "SGD"; }
 
- protected:
   int slot_count() const override { return o_.momentum > 0 ? 1 : 0; }
+
+ protected:
   void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) override {
     const float lr = static_cast<float>(learning_rate_), m = static_cast<float>(o_.momentum);
     if (slots.empty()) {
@@ -63,8 +64,9 @@ class AdamImpl : public OptimizerImpl {
   explicit AdamImpl(AdamOptions o) : OptimizerImpl(o.learning_rate), o_(o) {}
   std::string name() const override { return "Adam"; }
 
- protected:
   int slot_count() const override { return 2; }
+
+ protected:
   void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) override {
     const double t = static_cast<double>(iterations_);
     const float alpha = static_cast<float>(learning_rate_ * std::sqrt(1 - std::pow(o_.beta_2, t)) /

@@ -23,10 +23,11 @@ class OptimizerImpl {
   const std::vector<std::vector<Tensor>>& slots() const { return slots_; }
   void set_state(std::int64_t iterations, std::vector<std::vector<Tensor>> slots);
   void reset() { slots_.clear(); iterations_ = 0; }
+  // Slots per variable: SGD with momentum 1, without 0; Adam 2 (m and v).
+  virtual int slot_count() const = 0;
 
  protected:
   explicit OptimizerImpl(double lr) : learning_rate_(lr) {}
-  virtual int slot_count() const = 0;
   // Updates one float32 variable `w` (n values) from gradient `g` and its slots.
   virtual void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) = 0;
 

@@ -43,15 +43,7 @@ OptimizerImpl* model_optimizer(const Model::State& s) {
 }
 
 std::size_t optimizer_slot_count(OptimizerImpl& opt) {
-  if (!opt.slots().empty()) return opt.slots()[0].size();
-  // OptimizerImpl keeps slot_count() protected: one step on a variable without a gradient
-  // creates its slots and updates nothing; the previous state is then put back exactly.
-  const std::int64_t iterations = opt.iterations();
-  std::vector<std::vector<Tensor>> saved = opt.slots();
-  opt.step({Tensor::zeros(Shape{1})});
-  const std::size_t n = opt.slots().empty() ? 0 : opt.slots()[0].size();
-  opt.set_state(iterations, std::move(saved));
-  return n;
+  return static_cast<std::size_t>(opt.slot_count());
 }
 
 std::string keras_optimizer_name(const OptimizerImpl& opt) {
@@ -191,8 +183,10 @@ void write_model(hid_t file, const Model::State& s, const std::string& path) {
   write_string_attr(file, "model_name", s.name, path);
   H5Id layers(H5Gcreate2(file, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
   if (!layers.ok()) write_failed(path, "group 'layers'");
-  for (const auto& g : layer_groups(s))
+  for (const auto& g : layer_groups(s)) {
+    if (s.sequential && is_input_group(g.group)) continue;  // as Keras writes Sequential models
     write_vars(layers.get(), g.group, g.layer->name(), g.layer->weights(), path);
+  }
   if (const OptimizerImpl* opt = model_optimizer(s))
     write_vars(file, "optimizer", keras_optimizer_name(*opt), optimizer_vars(*opt), path);
   write_vars(file, "", s.name, {}, path);

@@ -179,6 +179,7 @@ void speed(char which, const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress visible when piped to a file
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];

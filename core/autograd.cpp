@@ -12,6 +12,7 @@ namespace tenet {
 namespace {
 thread_local bool g_grad_enabled = true;
 bool g_check_numerics = false;
+thread_local std::string g_numerics_step;
 }  // namespace
 
 bool grad_enabled() { return g_grad_enabled; }
@@ -20,6 +21,7 @@ NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
 
 void set_check_numerics(bool on) { g_check_numerics = on; }
 bool check_numerics() { return g_check_numerics; }
+void set_numerics_step(std::string where) { g_numerics_step = std::move(where); }
 
 void check_finite(const Tensor& t, const std::string& op, const std::string& what) {
   if (!t.defined() || !is_floating(t.dtype())) return;
@@ -38,7 +40,8 @@ void check_finite(const Tensor& t, const std::string& op, const std::string& wha
   });
   if (nan + inf == 0) return;
   checks::Violation("numerics.nonfinite", Phase::run, Site(op, "op"))
-      .summary("the " + what + " of " + op + " holds non-finite values")
+      .summary("the " + what + " of " + op + " holds non-finite values" +
+               (g_numerics_step.empty() ? std::string() : " at " + g_numerics_step))
       .expected("finite values")
       .actual(std::to_string(nan) + " NaN and " + std::to_string(inf) + " Inf among " +
               std::to_string(n) + " values of " + t.shape().str() + ", first at flat index " +

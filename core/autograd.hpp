@@ -63,5 +63,8 @@ void set_check_numerics(bool on);
 bool check_numerics();
 // Scans `t` and raises numerics.nonfinite naming `op` and `what` ("output"/"gradient").
 void check_finite(const Tensor& t, const std::string& op, const std::string& what);
+// Where the running computation is ("training step 3 (epoch 1, batch 2)"), named by
+// numerics.nonfinite; Model::fit sets it per step (thread-local, empty outside fit).
+void set_numerics_step(std::string where);
 
 }  // namespace tenet

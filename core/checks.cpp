@@ -111,8 +111,15 @@ static std::string concat_spatial_fix(const Shape& first, const Shape& other,
     ways.push_back(w);
   }
   const std::string branch = o.layer.empty() ? other_desc : "'" + o.layer + "'";
-  ways.push_back("pool or crop the branch of " + branch + " (" + hw(other[1], other[2]) +
-                 ") down to " + target);
+  const bool halves = first[1] > 0 && first[2] > 0 && other[1] % first[1] == 0 &&
+                     other[2] % first[2] == 0 && other[1] / first[1] == other[2] / first[2];
+  if (halves)
+    ways.push_back("pool the branch of " + branch + " with MaxPool2D({" +
+                   std::to_string(other[1] / first[1]) + ", " + std::to_string(other[2] / first[2]) +
+                   "}) (" + hw(other[1], other[2]) + " -> " + target + ")");
+  else
+    ways.push_back("pool or crop the branch of " + branch + " (" + hw(other[1], other[2]) +
+                   ") down to " + target);
   ways.push_back("add " + resizing + " after " + branch);
   std::string s = "make both branches " + target + " before joining: ";
   for (std::size_t k = 0; k < ways.size(); ++k)

@@ -29,6 +29,18 @@ dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want)
   return out;
 }
 
+dnnl::memory pooled(const dnnl::memory::desc& d, Tensor& holder) {
+  holder = Tensor::empty({static_cast<std::int64_t>(d.get_size())}, DType::u8);  // bytes
+  return dnnl::memory(d, engine(), holder.raw_data());
+}
+
+dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want, Tensor& holder) {
+  if (user.get_desc() == want) return user;
+  dnnl::memory out = pooled(want, holder);
+  reorder(user, out);
+  return out;
+}
+
 dnnl::primitive_attr scratchpad_attr(const dnnl::post_ops& ops) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);

@@ -29,6 +29,13 @@ dnnl::memory wrap(const dnnl::memory::desc& d, const Tensor& t);
 // `user` itself when its layout already is `want`, else a reordered copy in fresh memory.
 dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want);
 
+// Memory of descriptor `d` over pooled tensor storage that `holder` keeps alive (oneDNN's own
+// allocations are fresh pages on every call; tenet's storage pool recycles them).
+dnnl::memory pooled(const dnnl::memory::desc& d, Tensor& holder);
+
+// as_layout whose reordered copy lives in pooled storage kept by `holder`.
+dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want, Tensor& holder);
+
 // Copies `src` into `dst`, converting the layout.
 void reorder(const dnnl::memory& src, const dnnl::memory& dst);
 

@@ -100,16 +100,23 @@ void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& wh
     if (want < 0 || actual[ax] < 0 || actual[ax] == want) continue;
     Shape expected = actual.with(ax, want);
     checks::Violation("layer.input_spec", phase, where)
-        .summary("the layer declares " + checks::axis_name(ax, actual.rank()) + " (axis " +
-                 std::to_string(ax) + ") of size " + std::to_string(want) + " but received " +
+        .summary("'" + where.name + "' (" + where.type + ") declares " +
+                 checks::axis_name(ax, actual.rank()) + " (axis " + std::to_string(ax) +
+                 ") of size " + std::to_string(want) + " but received " +
                  std::to_string(actual[ax]))
         .expected(expected)
         .actual(actual)
         .mark({ax})
-        .cause("received " + checks::input_desc(0) + "; the upstream width does not match "
-               "the contract the layer declared")
+        .cause("'" + where.name + "' receives " + checks::input_desc(0) + ", whose axis " +
+               std::to_string(ax) + " is " + std::to_string(actual[ax]) + ", but its InputSpec "
+               "requires " + std::to_string(want) + ": the upstream width does not match")
         .fix("make the upstream layer produce " + std::to_string(want) + " on axis " +
-             std::to_string(ax) + ", or build this layer for " + std::to_string(actual[ax]))
+             std::to_string(ax) +
+             (actual.rank() == 2 ? " (e.g. Dense(" + std::to_string(want) + ") before '" +
+                                       where.name + "')"
+                                 : std::string()) +
+             ", or create the " + where.type + " layer for " +
+             std::to_string(actual[ax]))
         .raise();
   }
   if (spec.check_dtype)

@@ -213,9 +213,10 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
   set_check_numerics(o.check_numerics || numerics_before);
   struct Restore {
     bool v;
-    ~Restore() { set_check_numerics(v); }
+    ~Restore() { set_check_numerics(v); set_numerics_step(""); }
   } restore{numerics_before};
   for (const auto& cb : o.callbacks) cb.impl()->on_train_begin(*this);
+  std::int64_t global_step = 0;  // named by numerics.nonfinite
   for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
     for (const auto& cb : o.callbacks) cb.impl()->on_epoch_begin(*this, epoch);
     if (o.verbose) std::printf("Epoch %d/%d\n", epoch + 1, o.epochs), std::fflush(stdout);
@@ -226,6 +227,8 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
     Tensor yb;
     std::int64_t index = 0, steps = 0;
     while (train.next(xb, yb, index)) {
+      set_numerics_step("training step " + std::to_string(++global_step) + " (epoch " +
+                        std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
       Logs logs = train_step(xb, yb, guard_nan);
       run.add(logs, static_cast<double>(xb[0].dim(0)));
       ++steps;
@@ -241,6 +244,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
       }
     }
     Logs epoch_logs = run.mean();
+    set_numerics_step("validation after epoch " + std::to_string(epoch + 1));
     if (validation) {
       Logs v = evaluate_source(*validation, 0);
       for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;

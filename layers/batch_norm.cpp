@@ -11,10 +11,11 @@ namespace {
 using namespace dnnl;
 using kernels::tag;
 
-// The oneDNN primitives for M rows of C features: the input viewed as (M, 1, 1, C) nhwc, i.e.
-// logical dims (M, C, 1, 1); statistics, gamma and beta are (C,).
+// The oneDNN primitives of one input shape. Images (N, H, W, C) are described as they are
+// (logical dims (N, C, H, W), tag nhwc: oneDNN's nhwc kernel is faster on them than on rows);
+// any other rank as M rows of C features, (M, 1, 1, C) nhwc. Statistics, gamma, beta: (C,).
 struct NormPlan {
-  memory::desc data_md, stat_md;  // (M, 1, 1, C): nhwc / (C,): a
+  memory::desc data_md, stat_md;  // (N, H, W, C) or (M, 1, 1, C): nhwc / (C,): a
   batch_normalization_forward::primitive_desc fwd_pd;
   batch_normalization_backward::primitive_desc bwd_pd;
   batch_normalization_forward fwd;
@@ -106,7 +107,7 @@ class BatchNormImpl : public LayerImpl {
   void discard_step() override { pending_.clear(); }
 
  private:
-  NormPlan make_plan(std::int64_t rows, bool training) const;
+  NormPlan make_plan(const Shape& x, bool training) const;
 
   BatchNormOptions opt_;
   std::int64_t features_ = 0;
@@ -115,9 +116,12 @@ class BatchNormImpl : public LayerImpl {
   kernels::PlanCache<NormPlan> plans_;
 };
 
-NormPlan BatchNormImpl::make_plan(std::int64_t rows, bool training) const {
+NormPlan BatchNormImpl::make_plan(const Shape& x, bool training) const {
   NormPlan p;
-  p.data_md = kernels::f32_desc({rows, features_, 1, 1}, tag::nhwc);
+  const std::int64_t rows = x.numel() / features_;
+  memory::dims dims = x.rank() == 4 ? memory::dims{x[0], features_, x[1], x[2]}
+                                    : memory::dims{rows, features_, 1, 1};
+  p.data_md = kernels::f32_desc(dims, tag::nhwc);
   p.stat_md = kernels::f32_desc({features_}, tag::a);
   auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
   if (!training) flags = flags | normalization_flags::use_global_stats;
@@ -135,7 +139,6 @@ NormPlan BatchNormImpl::make_plan(std::int64_t rows, bool training) const {
 Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
   const Tensor& x = in[0];
   const bool training = opts.training;
-  const std::int64_t rows = x.numel() / features_;
   const std::string where = name() + " (BatchNorm)";
   std::shared_ptr<NormPlan> plan;
   Tensor y = Tensor::empty(x.shape());
@@ -143,7 +146,9 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   Tensor mean = training ? Tensor::empty({features_}) : moving_mean_.detach();
   Tensor var = training ? Tensor::empty({features_}) : moving_variance_.detach();
   kernels::guarded(where, {x.shape()}, [&] {
-    plan = plans_.get({rows, features_, training}, [&] { return make_plan(rows, training); });
+    std::vector<std::int64_t> key = x.shape().dims();
+    key.push_back(training);
+    plan = plans_.get(key, [&] { return make_plan(x.shape(), training); });
     const NormPlan& p = *plan;
     kernels::execute(p.fwd, p.fwd_pd,
                      {{DNNL_ARG_SRC, kernels::wrap(p.data_md, x)},

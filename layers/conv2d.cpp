@@ -188,15 +188,18 @@ std::vector<Tensor> conv_backward(const ConvPlan& p, const Tensor& x, const Tens
   memory ddst = kernels::wrap(p.dst_md, dpre);
   if (x.requires_grad()) {
     dx = Tensor::empty(x.shape());
+    Tensor wei_holder;  // the kernel in the layout backward-data wants
     memory wei = kernels::as_layout(kernels::wrap(p.user_wei_md, kernel),
-                                    p.bwd_data_pd.weights_desc());
+                                    p.bwd_data_pd.weights_desc(), wei_holder);
     kernels::execute(p.bwd_data, p.bwd_data_pd,
                      {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wei},
                       {DNNL_ARG_DIFF_SRC, kernels::wrap(p.src_md, dx)}});
   }
   memory user_dwei = kernels::wrap(p.user_wei_md, dkernel);
   bool direct = p.bwd_wei_pd.diff_weights_desc() == p.user_wei_md;
-  memory dwei = direct ? user_dwei : memory(p.bwd_wei_pd.diff_weights_desc(), kernels::engine());
+  Tensor dwei_holder;  // dkernel in oneDNN's layout, reordered to hwio below
+  memory dwei =
+      direct ? user_dwei : kernels::pooled(p.bwd_wei_pd.diff_weights_desc(), dwei_holder);
   kernels::Args args{{DNNL_ARG_SRC, kernels::wrap(p.src_md, x)},
                      {DNNL_ARG_DIFF_DST, ddst},
                      {DNNL_ARG_DIFF_WEIGHTS, dwei}};
@@ -216,10 +219,11 @@ Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
   const std::string where = name() + " (Conv2D)";
   kernels::guarded(where, {x.shape(), kernel_.shape()}, [&] {
     const ConvPlan& p = *plan;
+    Tensor wei_holder;  // the kernel in the layout the forward primitive wants
     kernels::Args args{
         {DNNL_ARG_SRC, kernels::wrap(p.src_md, x)},
         {DNNL_ARG_WEIGHTS, kernels::as_layout(kernels::wrap(p.user_wei_md, kernel_),
-                                              p.fwd_pd.weights_desc())},
+                                              p.fwd_pd.weights_desc(), wei_holder)},
         {DNNL_ARG_DST, kernels::wrap(p.dst_md, y)}};
     if (opt_.use_bias) args.emplace(DNNL_ARG_BIAS, kernels::wrap(p.bias_md, bias_));
     kernels::execute(p.fwd, p.fwd_pd, std::move(args));

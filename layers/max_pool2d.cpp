@@ -89,7 +89,7 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&)
   const std::string where = name() + " (MaxPool2D)";
   std::shared_ptr<PoolPlan> plan;
   Tensor y;
-  memory workspace;
+  Tensor workspace;  // argmax positions, oneDNN's layout; pooled storage (no fresh pages per step)
   kernels::guarded(where, {x.shape()}, [&] {
     std::vector<std::int64_t> key = x.shape().dims();
     key.push_back(training);
@@ -98,8 +98,9 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&)
     kernels::Args args{{DNNL_ARG_SRC, kernels::wrap(plan->src_md, x)},
                        {DNNL_ARG_DST, kernels::wrap(plan->dst_md, y)}};
     if (training) {
-      workspace = memory(plan->fwd_pd.workspace_desc(), kernels::engine());
-      args.emplace(DNNL_ARG_WORKSPACE, workspace);
+      const memory::desc& wd = plan->fwd_pd.workspace_desc();
+      workspace = Tensor::empty({static_cast<std::int64_t>(wd.get_size())}, DType::u8);
+      args.emplace(DNNL_ARG_WORKSPACE, kernels::wrap(wd, workspace));
     }
     kernels::execute(plan->fwd, plan->fwd_pd, std::move(args));
   });
@@ -109,7 +110,8 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&)
     kernels::guarded(where + " backward", {xs, dout.shape()}, [&] {
       kernels::execute(plan->bwd, plan->bwd_pd,
                        {{DNNL_ARG_DIFF_DST, kernels::wrap(plan->dst_md, dout)},
-                        {DNNL_ARG_WORKSPACE, workspace},
+                        {DNNL_ARG_WORKSPACE,
+                         kernels::wrap(plan->fwd_pd.workspace_desc(), workspace)},
                         {DNNL_ARG_DIFF_SRC, kernels::wrap(plan->src_md, dx)}});
     });
     return std::vector<Tensor>{dx};

@@ -22,6 +22,39 @@ std::string dims_str(const memory::dims& d) {
   return s + ")";
 }
 
+
+// Inner-product backward in the forward's layouts where oneDNN has an implementation (then x,
+// dw and w need no reorder), else in the layouts it prefers.
+dnnl::inner_product_backward_weights::primitive_desc ip_bwd_weights(
+    const dnnl::inner_product_forward::primitive_desc& fpd, const memory::desc& src_any,
+    const memory::desc& wei_any, const memory::desc& dst_any, const dnnl::primitive_attr& a,
+    const dnnl::engine& eng) {
+  auto make = [&](const memory::desc& sd, const memory::desc& wd) {
+    dnnl::inner_product_backward_weights::desc d(sd, wd, fpd.bias_desc(), dst_any);
+    return dnnl::inner_product_backward_weights::primitive_desc(d, a, eng, fpd);
+  };
+  try {
+    return make(fpd.src_desc(), fpd.weights_desc());
+  } catch (const dnnl::error&) {
+    return make(src_any, wei_any);
+  }
+}
+
+dnnl::inner_product_backward_data::primitive_desc ip_bwd_data(
+    const dnnl::inner_product_forward::primitive_desc& fpd, const memory::desc& diff_src,
+    const memory::desc& src_any, const memory::desc& wei_any, const memory::desc& dst_any,
+    const dnnl::primitive_attr& a, const dnnl::engine& eng) {
+  auto make = [&](const memory::desc& sd, const memory::desc& wd) {
+    dnnl::inner_product_backward_data::desc d(sd, wd, dst_any);
+    return dnnl::inner_product_backward_data::primitive_desc(d, a, eng, fpd);
+  };
+  try {
+    return make(diff_src, fpd.weights_desc());
+  } catch (const dnnl::error&) {
+    return make(src_any, wei_any);
+  }
+}
+
 }  // namespace
 
 // y.diff <- y.diff * (y > 0), in place; y is the post-ReLU output (relu_use_dst_for_bwd).
@@ -229,17 +262,7 @@ Act Graph::dense(const Act& x, std::int64_t units, bool relu, bool logits) {
           std::string("dense") + (relu ? "+relu" : "") + " fwd " + dims_str(dst));
 
   std::vector<Step> g, post;
-  // Backward in the forward's layouts where oneDNN can (no reorder of x, dw or w), else any.
-  auto bw_pd = [&](const memory::desc& sd, const memory::desc& wd) {
-    dnnl::inner_product_backward_weights::desc d(sd, wd, bias_md, dst_any);
-    return dnnl::inner_product_backward_weights::primitive_desc(d, attr(false), eng_, fpd);
-  };
-  dnnl::inner_product_backward_weights::primitive_desc bwpd;
-  try {
-    bwpd = bw_pd(fpd.src_desc(), fpd.weights_desc());
-  } catch (const dnnl::error&) {
-    bwpd = bw_pd(src_any, wei_any);
-  }
+  auto bwpd = ip_bwd_weights(fpd, src_any, wei_any, dst_any, attr(false), eng_);
   y.diff = alloc(logits ? md(dst, tag::nc) : bwpd.diff_dst_desc());  // logits: (N, units)
   if (relu) relu_backward(g, y);
   memory bs = bwpd.src_desc() == s.get_desc() ? s : adapt(g, x.value, bwpd.src_desc());
@@ -253,16 +276,8 @@ Act Graph::dense(const Act& x, std::int64_t units, bool relu, bool logits) {
   g.insert(g.end(), post.begin(), post.end());
   post.clear();
   if (x.diff) {
-    auto bd_pd = [&](const memory::desc& sd, const memory::desc& wd) {
-      dnnl::inner_product_backward_data::desc d(sd, wd, dst_any);
-      return dnnl::inner_product_backward_data::primitive_desc(d, attr(false), eng_, fpd);
-    };
-    dnnl::inner_product_backward_data::primitive_desc bdpd;
-    try {
-      bdpd = bd_pd(x.diff.get_desc(), fpd.weights_desc());
-    } catch (const dnnl::error&) {
-      bdpd = bd_pd(src_any, wei_any);
-    }
+    auto bdpd = ip_bwd_data(fpd, x.diff.get_desc(), src_any, wei_any, dst_any, attr(false),
+                            eng_);
     memory wb = adapt(g, w.w, bdpd.weights_desc());
     memory dd2 = adapt(g, y.diff, bdpd.diff_dst_desc());
     memory dx = sink(post, x.diff, bdpd.diff_src_desc());

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz) with clang in ./build-fuzz and runs each one.
+# Usage: scripts/fuzz.sh [runs] [target ...]     runs per target, default 1000000
+#   e.g. scripts/fuzz.sh 20000 fuzz_idx
+# Seeds come from tests/fuzz/corpus/<target>/ (read only); new corpus entries go to
+# build-fuzz/corpus/<target>/. A crash leaves crash-*/leak-*/timeout-* in build-fuzz/artifacts/
+# and makes this script fail: copy the input to tests/fuzz/regressions/ and add a test in
+# tests/test_reliability.cpp.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+runs=${1:-1000000}
+shift || true
+targets=("$@")
+((${#targets[@]})) || targets=(fuzz_idx fuzz_h5 fuzz_weights)
+build_dir=${TENET_FUZZ_DIR:-build-fuzz}
+(
+  exec 9>/tmp/tenet-build.lock
+  flock 9
+  cmake -S . -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DTENET_FUZZ=ON \
+    -DTENET_BUILD_EXAMPLES=OFF -DTENET_BUILD_BENCHMARKS=OFF >/dev/null
+  for t in "${targets[@]}"; do cmake --build "$build_dir" -j2 --target "$t"; done
+)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
+export OMP_NUM_THREADS=1
+mkdir -p "$build_dir/artifacts"
+for t in "${targets[@]}"; do
+  corpus="$build_dir/corpus/$t"
+  mkdir -p "$corpus"
+  echo "== $t: $runs runs"
+  # -timeout: one input taking > 10 s is a hang; -rss_limit_mb: a runaway allocation is a bug.
+  rc=0
+  "$build_dir/tests/fuzz/$t" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$build_dir/artifacts/$t-" "$corpus" "$root/tests/fuzz/corpus/$t" \
+    >"$build_dir/$t.log" 2>&1 || rc=$?
+  grep -E "^#[0-9]+ +(INITED|DONE)|^stat::|ERROR|SUMMARY" "$build_dir/$t.log" || true
+  ((rc == 0)) || { echo "$t FAILED (exit $rc): see $build_dir/$t.log"; exit 1; }
+done

@@ -1,0 +1,282 @@
+// Suite "reliability", part 2: the NaN guard (numerics.nonfinite, TerminateOnNaN), checkpoints
+// that survive SIGKILL mid-save, and the fuzz corpus and regressions replayed as tests.
+#include <doctest/doctest.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <tenet.hpp>
+
+#include "tests/test_reliability_util.hpp"
+
+using namespace tenet;
+namespace fs = std::filesystem;
+
+namespace {
+
+template <class F>
+ContractError capture(F&& f) {
+  try {
+    f();
+  } catch (const ContractError& e) {
+    return e;
+  }
+  FAIL("expected a ContractError");
+  throw std::logic_error("unreachable");
+}
+
+struct TempDir {
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path = fs::temp_directory_path() /
+           ("tenet_reliability_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+  fs::path path;
+};
+
+std::vector<unsigned char> read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+void write_bytes(const fs::path& p, const std::vector<unsigned char>& b) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+// (8, 3) inputs with a NaN in sample `nan_row` (or none when -1), and sparse labels.
+Tensor mlp_x(std::int64_t nan_row) {
+  Tensor x = Tensor::uniform({8, 3}, 11, -1.0, 1.0);
+  if (nan_row >= 0) x.data<float>()[nan_row * 3 + 1] = std::nanf("");
+  return x;
+}
+Tensor mlp_y() { return Tensor::from_vector(std::vector<std::int32_t>{0, 1, 1, 0, 1, 0, 0, 1}); }
+
+// The fuzz model of tests/fuzz/fuzz_weights.cpp, whose checkpoints are the weights seeds.
+Model fuzz_model() {
+  auto x = Input({4});
+  auto h = Dense(3, {.activation = Activation::relu, .seed = 1})(x);
+  h = BatchNorm()(h);
+  Model m(x, Dense(2, {.seed = 2})(h), "fuzz");
+  m.compile({.optimizer = Adam(), .loss = MeanSquaredError()});
+  return m;
+}
+
+// Whether `f` ends with one of the outcomes the loaders promise for bad bytes.
+template <class F>
+std::string outcome(F&& f) {
+  try {
+    f();
+    return "ok";
+  } catch (const ContractError& e) {
+    return e.code();
+  } catch (const IOError&) {
+    return "io";
+  } catch (const std::exception& e) {
+    return std::string("unexpected: ") + e.what();
+  }
+}
+
+}  // namespace
+
+TEST_SUITE("reliability") {
+
+// ---------------------------------------------------------------- NaN guard
+
+TEST_CASE("numerics: check_numerics names the first layer holding NaN, the step and counts") {
+  Model m = reliability::small_model(false, 1);
+  // batch_size 2, no shuffle: sample 5 is in the third batch (index 2), training step 3.
+  auto e = capture([&] {
+    m.fit(mlp_x(5), mlp_y(), {.epochs = 1, .batch_size = 2, .shuffle = false, .verbose = 0,
+                              .check_numerics = true});
+  });
+  CHECK(e.code() == "numerics.nonfinite");
+  CHECK(e.phase() == Phase::run);
+  const std::string what = e.what();
+  INFO(what);
+  CHECK(what.find("training step 3 (epoch 1, batch 2)") != std::string::npos);
+  CHECK(e.site().name.find("dense") != std::string::npos);  // the first Dense, not the loss
+  CHECK(e.site().name.find("dense_") == std::string::npos);
+  CHECK(e.expected() == "finite values");
+  // One NaN input value spreads over the whole sample's row of 4 units.
+  CHECK(e.actual().find("4 NaN and 0 Inf among 8 values of (2, 4)") != std::string::npos);
+  CHECK(e.actual().find("first at flat index 4") != std::string::npos);
+  CHECK(e.fix().find("learning rate") != std::string::npos);
+  // Checking is switched back off after fit, and no step context leaks into later errors.
+  CHECK_FALSE(check_numerics());
+}
+
+TEST_CASE("numerics: a non-finite gradient names the op and says gradient") {
+  set_check_numerics(true);
+  struct Off {
+    ~Off() { set_check_numerics(false); }
+  } off;
+  Tensor x = Tensor::from_vector(std::vector<float>{4.0f, 0.0f, 1.0f}).requires_grad(true);
+  Tensor y = sqrt(x);  // finite output: 2, 0, 1
+  auto e = capture([&] { y.sum().backward(); });  // d sqrt(x) / dx = 1 / (2 sqrt(x)): Inf at 0
+  CHECK(e.code() == "numerics.nonfinite");
+  CHECK(e.site().name == "sqrt");
+  const std::string what = e.what();
+  INFO(what);
+  CHECK(what.find("the gradient of sqrt") != std::string::npos);
+  CHECK(what.find("at training step") == std::string::npos);  // outside fit: no step named
+  CHECK(e.actual().find("0 NaN and 1 Inf among 3 values of (3)") != std::string::npos);
+  CHECK(e.actual().find("first at flat index 1") != std::string::npos);
+}
+
+TEST_CASE("numerics: TerminateOnNaN stops at the first NaN loss and keeps the last good weights") {
+  // Reference: the same model trained on the two good batches only.
+  Model good = reliability::small_model(false, 1);
+  good.fit(slice(mlp_x(-1), 0, 0, 4), slice(mlp_y(), 0, 0, 4),
+           {.epochs = 1, .batch_size = 2, .shuffle = false, .verbose = 0});
+  Model m = reliability::small_model(false, 1);
+  History h = m.fit(mlp_x(5), mlp_y(), {.epochs = 3, .batch_size = 2, .shuffle = false,
+                                        .verbose = 0, .callbacks = {TerminateOnNaN()}});
+  CHECK(h.epoch.size() == 1);  // epochs 2 and 3 never ran
+  CHECK(h.stop_reason.find("TerminateOnNaN") != std::string::npos);
+  CHECK(h.stop_reason.find("batch 2") != std::string::npos);
+  CHECK(m.stop_training);
+  auto w = m.weights(), g = good.weights();
+  REQUIRE(w.size() == g.size());
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    CHECK(array_equal(w[i], g[i]));  // bitwise: the NaN step changed nothing
+    for (float v : w[i].to_vector<float>()) CHECK(std::isfinite(v));
+  }
+  // The model still predicts finite values on clean data.
+  for (float v : m.predict(mlp_x(-1)).to_vector<float>()) CHECK(std::isfinite(v));
+}
+
+// ---------------------------------------------------------------- crash-safe checkpoints
+
+// A child process saves weights to one path in a loop (all weights = the iteration number);
+// the parent SIGKILLs it at random moments and loads the file after each kill. It must always
+// find a complete checkpoint of one of the versions written.
+TEST_CASE("checkpoint: a save killed by SIGKILL at any moment leaves a complete checkpoint") {
+  TempDir dir;
+  const std::string path = dir.file("loop.weights.h5");
+  Model m = reliability::small_model(false, 2);
+  std::mt19937 rng(4242);
+  double last_seen = 0;
+  for (int round = 0; round < 20; ++round) {
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // the child: save forever; never returns into the test runner
+      ::close(ready[0]);
+      try {
+        for (std::int64_t i = 1;; ++i) {
+          const double v = round * 100000.0 + static_cast<double>(i);
+          std::vector<Tensor> ws;
+          for (const auto& w : m.weights()) ws.push_back(Tensor::full(w.shape(), v));
+          for (const auto& l : m.layers()) {
+            const std::size_t k = l.weights().size();
+            if (k == 0) continue;
+            l.set_weights(std::vector<Tensor>(ws.begin(), ws.begin() + static_cast<long>(k)));
+            ws.erase(ws.begin(), ws.begin() + static_cast<long>(k));
+          }
+          m.save_weights(path);
+          if (i == 1 && ::write(ready[1], "1", 1) != 1) ::_exit(3);
+        }
+      } catch (...) {
+        ::_exit(2);
+      }
+    }
+    ::close(ready[1]);
+    pollfd p{ready[0], POLLIN, 0};
+    const int polled = ::poll(&p, 1, 20000);  // the first complete save of this child
+    char byte = 0;
+    const bool first_saved = polled == 1 && ::read(ready[0], &byte, 1) == 1;
+    ::close(ready[0]);
+    if (first_saved) std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(2000, 40000)(rng)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE_MESSAGE(first_saved, "the child did not finish its first save (exit status " << status << ")");
+    CHECK(WIFSIGNALED(status));
+    // The file must load completely, and every weight must hold one version's number.
+    Model loaded = reliability::small_model(false, 2);
+    CHECK_NOTHROW(loaded.load_weights(path));
+    std::vector<double> values;
+    for (const auto& w : loaded.weights())
+      for (float v : w.to_vector<float>()) values.push_back(v);
+    REQUIRE_FALSE(values.empty());
+    const double v = values[0];
+    for (double x : values) CHECK(x == v);
+    CHECK(v >= round * 100000.0 + 1);  // this round's child saved at least once
+    CHECK(v > last_seen);
+    last_seen = v;
+  }
+  // A killed save may leave its temporary file; the checkpoint itself is never one of them.
+  int temps = 0;
+  for (const auto& e : fs::directory_iterator(dir.path))
+    temps += e.path().filename().string().find(".tmp-") != std::string::npos;
+  MESSAGE("temporary files left by killed saves: " << temps << " of 20 kills");
+}
+
+// ---------------------------------------------------------------- fuzz corpus and regressions
+
+TEST_CASE("fuzz seeds load, and every truncation of them is refused with data.format") {
+  const fs::path corpus = fs::path(TENET_SOURCE_DIR) / "tests/fuzz/corpus";
+  TempDir dir;
+  auto xy = data::load_h5((corpus / "h5/xy.h5").string());
+  CHECK(xy.at("x").shape() == Shape{2, 3});
+  CHECK(xy.at("y").dtype() == DType::i64);
+  CHECK(data::read_idx((corpus / "idx/images.idx.gz").string()).shape() == Shape{2, 2, 2});
+  Model m = fuzz_model();
+  m.load_weights((corpus / "weights/trained.weights.h5").string());
+  for (const char* seed : {"h5/xy.h5", "weights/trained.weights.h5", "idx/images.idx"}) {
+    const auto bytes = read_bytes(corpus / seed);
+    for (std::size_t cut : {std::size_t{0}, std::size_t{5}, bytes.size() / 3, bytes.size() / 2,
+                            bytes.size() - 1}) {
+      CAPTURE(seed);
+      CAPTURE(cut);
+      const fs::path p = dir.path / "cut.bin";
+      write_bytes(p, std::vector<unsigned char>(bytes.begin(), bytes.begin() + static_cast<long>(cut)));
+      std::string got;
+      if (std::string(seed).starts_with("h5")) got = outcome([&] { data::load_h5(p.string()); });
+      else if (std::string(seed).starts_with("idx")) got = outcome([&] { data::read_idx(p.string()); });
+      else got = outcome([&] { m.load_weights(p.string()); });
+      CHECK(got == "data.format");
+    }
+  }
+}
+
+TEST_CASE("fuzz regressions: every input that once crashed a loader is now explained") {
+  const fs::path dir = fs::path(TENET_SOURCE_DIR) / "tests/fuzz/regressions";
+  Model m = fuzz_model();
+  int files = 0;
+  if (fs::exists(dir))
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      const std::string p = e.path().string();
+      CAPTURE(name);  // fuzz_<target>-crash-<sha1>: the target it crashed
+      std::string got;
+      if (name.starts_with("fuzz_idx")) got = outcome([&] { data::read_idx(p); });
+      else if (name.starts_with("fuzz_h5")) got = outcome([&] { data::load_h5(p); });
+      else if (name.starts_with("fuzz_weights")) got = outcome([&] { m.load_weights(p); });
+      else continue;
+      ++files;
+      CHECK((got == "ok" || got == "io" || got == "data.format" || got == "checkpoint.mismatch"));
+    }
+  MESSAGE(files << " fuzz regression inputs replayed");
+}
+
+}  // TEST_SUITE

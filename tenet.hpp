@@ -12,6 +12,7 @@
 #include "core/ops.hpp"
 #include "core/ops_image.hpp"
 #include "core/optimizer.hpp"
+#include "core/profile.hpp"
 #include "core/report.hpp"
 #include "core/shape.hpp"
 #include "core/symbolic.hpp"

@@ -1,12 +1,15 @@
 #include "core/layer.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <unordered_set>
 #include <cstring>
 #include <map>
 #include <mutex>
 
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
+#include "core/profile.hpp"
 
 namespace tenet {
 
@@ -153,7 +156,35 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
     for (const auto& s : shapes) check_input_spec(*spec, s, site_, Phase::run);
   output_shape(shapes, Phase::run);
   ensure_built(shapes);
-  return forward(inputs, opts);
+  if (!profiling::enabled()) return forward(inputs, opts);
+  return profiled_forward(inputs, opts);
+}
+
+// Times forward and charges to this layer every backward closure created by this call: the
+// nodes between the output and the inputs.
+Tensor LayerImpl::profiled_forward(const std::vector<Tensor>& inputs, const CallOptions& opts) {
+  using Clock = std::chrono::steady_clock;
+  const std::string label = name_ + " (" + type_ + ")";
+  auto t0 = Clock::now();
+  Tensor out = forward(inputs, opts);
+  profiling::record(label, false, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  std::unordered_set<const TensorImpl*> seen;
+  for (const auto& x : inputs) seen.insert(x.impl());
+  std::vector<Tensor> stack{out};
+  while (!stack.empty()) {
+    Tensor t = stack.back();
+    stack.pop_back();
+    if (!t.defined() || !seen.insert(t.impl()).second || !t.grad_fn()) continue;
+    GradNode& node = *t.grad_fn();
+    node.backward = [inner = std::move(node.backward), label](const Tensor& d) {
+      auto b0 = Clock::now();
+      auto grads = inner(d);
+      profiling::record(label, true, std::chrono::duration<double, std::milli>(Clock::now() - b0).count());
+      return grads;
+    };
+    for (const auto& in : node.inputs) stack.push_back(in);
+  }
+  return out;
 }
 
 // Walks up from `x` to the layer that last changed its height and width (rank-4 tensors), so a

@@ -87,6 +87,7 @@ class LayerImpl {
   void ensure_built(const std::vector<Shape>& inputs);
   // Checks the input count (1 unless multi_input) with a clear message.
   void check_input_count(std::size_t n, Phase phase) const;
+  Tensor profiled_forward(const std::vector<Tensor>& inputs, const CallOptions& opts);
   // Layers compute in float32 unless accepts_integer_input() (input.dtype).
   void check_input_dtype(DType t, Phase phase) const;
 

@@ -108,6 +108,10 @@ class Model {
   Tensor predict(const Tensor& x, PredictOptions options = {});
   std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {});
   Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y);
+  // Times `steps` training steps on (x, y) and returns a table of forward and backward time
+  // per layer, plus the rest of the step (loss, optimizer). Weights, optimizer state and
+  // BatchNorm statistics are restored afterwards, so profiling does not train the model.
+  std::string profile(const std::vector<Tensor>& x, const Tensor& y, int steps = 10);
   Logs test_on_batch(const std::vector<Tensor>& x, const Tensor& y);
   // Runs the graph eagerly on one batch (all outputs), recording autograd when training.
   std::vector<Tensor> call(const std::vector<Tensor>& x, CallOptions options = {});

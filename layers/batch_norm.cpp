@@ -140,6 +140,8 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   const Tensor& x = in[0];
   const bool training = opts.training;
   const std::string where = name() + " (BatchNorm)";
+  // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
+  if (x.numel() == 0) return Tensor::zeros(x.shape());
   std::shared_ptr<NormPlan> plan;
   Tensor y = Tensor::empty(x.shape());
   // Training: fresh batch statistics (outputs); inference: the moving ones (inputs).

@@ -1,0 +1,248 @@
+// train_bench: tenet against the raw-oneDNN reference (benchmarks/reference), in one process,
+// alternating, on the same Fashion-MNIST batches. Prints images/s of both and the ratio
+// tenet/reference per net (A, B, C; see benchmarks/README.md), batch sizes 16/64/256 for net A,
+// 1 vs 2 threads, single-image inference latency, and the per-layer profile of tenet's step.
+//
+// Usage: train_bench [--nets ABC] [--rounds 7] [--steps 30] [--quick]
+//        train_bench --first-step A   (process start to first finished step, with data loading)
+//        train_bench --rss A          (peak RSS of tenet training net A, data held as uint8)
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <tenet.hpp>
+#include "reference/onednn_nets.hpp"
+
+using namespace tenet;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Model build_net(char net) {
+  auto image = Input({28, 28, 1}, {.name = "image"});
+  auto relu = Activation::relu;
+  if (net == 'C') {
+    auto thumb = Input({14, 14, 1}, {.name = "thumb"});
+    auto a = MaxPool2D({2, 2})(Conv2D(16, {3, 3}, {.padding = Padding::same, .activation = relu})(image));
+    auto b = Conv2D(16, {3, 3}, {.padding = Padding::same, .activation = relu})(thumb);
+    auto z = Concatenate()({a, b});
+    z = MaxPool2D({2, 2})(Conv2D(32, {3, 3}, {.padding = Padding::same, .activation = relu})(z));
+    return Model({image, thumb}, Dense(10)(Flatten()(z)), "net_C");
+  }
+  auto conv = [&](SymbolicTensor x, std::int64_t filters) {
+    if (net == 'B') return ReLU()(BatchNorm()(Conv2D(filters, {3, 3})(x)));
+    return Conv2D(filters, {3, 3}, {.activation = relu})(x);
+  };
+  auto x = MaxPool2D({2, 2})(conv(image, 32));
+  x = MaxPool2D({2, 2})(conv(x, 64));
+  x = Dense(128, {.activation = relu})(Flatten()(x));
+  return Model(image, Dense(10)(x), std::string("net_") + net);
+}
+
+void compile(Model& m) {
+  m.compile({.optimizer = SGD({.learning_rate = 0.01, .momentum = 0.9}),
+             .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+}
+
+struct Data {
+  Tensor images, thumbs, labels;  // float (N, 28, 28, 1), (N, 14, 14, 1), int32 (N,)
+};
+
+Data load(std::int64_t n) {
+  auto [train, test] = data::load_fashion_mnist();
+  Data d;
+  d.images = expand_dims(slice(train.images, 0, 0, n), -1).astype(DType::f32) / 255.0;
+  d.thumbs = data::resize(d.images, {14, 14});
+  d.labels = slice(train.labels, 0, 0, n).astype(DType::i32);
+  return d;
+}
+
+// Runs `steps` training steps of tenet and of the reference on consecutive batches.
+struct Pair {
+  char net;
+  std::int64_t batch;
+  Model model;
+  tenet_bench::ReferenceNet ref;
+  const Data& d;
+  std::int64_t next = 0;
+
+  Pair(char n, std::int64_t b, const Data& data)
+      : net(n), batch(b), model(build_net(n)), ref(tenet_bench::make_reference(n, static_cast<int>(b))), d(data) {
+    compile(model);
+  }
+  std::int64_t start() {
+    std::int64_t s = next;
+    next = (next + batch + batch <= d.images.dim(0)) ? next + batch : 0;
+    return s;
+  }
+  double tenet_steps(int steps) {
+    auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i) {
+      std::int64_t s = start();
+      std::vector<Tensor> x{slice(d.images, 0, s, s + batch)};
+      if (net == 'C') x.push_back(slice(d.thumbs, 0, s, s + batch));
+      model.train_on_batch(x, slice(d.labels, 0, s, s + batch));
+    }
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  double reference_steps(int steps) {
+    auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i) {
+      std::int64_t s = start();
+      ref.train_step(d.images.data<float>() + s * 784,
+                     net == 'C' ? d.thumbs.data<float>() + s * 196 : nullptr,
+                     d.labels.data<std::int32_t>() + s);
+    }
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Alternates blocks of tenet and reference steps; returns median images/s of each.
+std::pair<double, double> compare(Pair& p, int rounds, int steps) {
+  p.tenet_steps(5);
+  p.reference_steps(5);
+  std::vector<double> t, r;
+  for (int i = 0; i < rounds; ++i) {
+    t.push_back(static_cast<double>(steps * p.batch) / p.tenet_steps(steps));
+    r.push_back(static_cast<double>(steps * p.batch) / p.reference_steps(steps));
+  }
+  return {median(t), median(r)};
+}
+
+void row(const std::string& label, std::pair<double, double> ir) {
+  std::printf("%-28s %10.0f %10.0f %8.2f\n", label.c_str(), ir.first, ir.second, ir.first / ir.second);
+  std::fflush(stdout);
+}
+
+double peak_rss_mib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+// Seconds since this process started (from /proc, 10 ms resolution).
+double seconds_since_process_start() {
+  std::ifstream stat("/proc/self/stat");
+  std::string s((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto p = s.rfind(')');
+  std::vector<std::string> fields;
+  std::string f;
+  for (std::size_t i = p + 2; i < s.size(); ++i)
+    if (s[i] == ' ') fields.push_back(f), f.clear();
+    else f += s[i];
+  double start = std::stod(fields[19]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream up("/proc/uptime");
+  double uptime = 0;
+  up >> uptime;
+  return uptime - start;
+}
+
+int first_step(char net) {
+  Data d = load(256);
+  Model m = build_net(net);
+  compile(m);
+  std::vector<Tensor> x{slice(d.images, 0, 0, 64)};
+  if (net == 'C') x.push_back(slice(d.thumbs, 0, 0, 64));
+  m.train_on_batch(x, slice(d.labels, 0, 0, 64));
+  std::printf("net %c: process start to first finished step %.2f s (Fashion-MNIST loading included)\n",
+              net, seconds_since_process_start());
+  return 0;
+}
+
+int rss(char net, int steps) {
+  auto [train, test] = data::load_fashion_mnist();  // uint8, as held by the main job
+  Model m = build_net(net);
+  compile(m);
+  data::Dataset ds = data::Dataset::from_tensors({expand_dims(train.images, -1)}, train.labels);
+  std::int64_t done = 0;
+  for (const auto& b : ds.shuffle(1).batch(64)) {
+    m.train_on_batch({b.inputs[0].astype(DType::f32) / 255.0}, b.labels);
+    if (++done == steps) break;
+  }
+  std::printf("net %c: peak RSS %.1f MiB after %lld steps (data set held as uint8)\n", net,
+              peak_rss_mib(), static_cast<long long>(done));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  std::string nets = "ABC";
+  int rounds = 7, steps = 30;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
+    if (a == "--rss" && i + 1 < argc) return rss(argv[++i][0], 300);
+    if (a == "--nets" && i + 1 < argc) nets = argv[++i];
+    else if (a == "--rounds" && i + 1 < argc) rounds = std::stoi(argv[++i]);
+    else if (a == "--steps" && i + 1 < argc) steps = std::stoi(argv[++i]);
+    else if (a == "--quick") quick = true, rounds = 3, steps = 10;
+  }
+  Data d = load(8192);
+  const int threads = omp_get_max_threads();
+  std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads, "
+              "median of %d rounds of %d steps\n\n", threads, rounds, steps);
+  std::printf("%-28s %10s %10s %8s\n", "case", "tenet im/s", "ref im/s", "ratio");
+  for (char n : nets) {
+    Pair p(n, 64, d);
+    row(std::string("net ") + n + ", batch 64", compare(p, rounds, steps));
+  }
+  if (!quick) {
+    for (std::int64_t b : {16, 256}) {
+      Pair p('A', b, d);
+      row("net A, batch " + std::to_string(b), compare(p, rounds, std::max(4, steps * 64 / static_cast<int>(b))));
+    }
+    omp_set_num_threads(1);
+    {
+      Pair p('A', 64, d);
+      row("net A, batch 64, 1 thread", compare(p, rounds, steps));
+    }
+    omp_set_num_threads(threads);
+    // Single-image inference latency.
+    for (char n : std::string("AC")) {
+      Model m = build_net(n);
+      auto ref = tenet_bench::make_reference(n, 1);
+      std::vector<Tensor> x{slice(d.images, 0, 0, 1)};
+      if (n == 'C') x.push_back(slice(d.thumbs, 0, 0, 1));
+      std::vector<float> logits(10);
+      std::vector<double> tt, rt;
+      for (int i = 0; i < 200; ++i) {
+        auto t0 = Clock::now();
+        (void)m.predict(x);
+        auto t1 = Clock::now();
+        ref.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
+        auto t2 = Clock::now();
+        if (i >= 20) {
+          tt.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+          rt.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+        }
+      }
+      std::printf("%-28s %8.0f us %8.0f us %8.2f  (latency: lower is better)\n",
+                  (std::string("net ") + n + ", 1 image, predict").c_str(), median(tt), median(rt),
+                  median(tt) / median(rt));
+    }
+  }
+  std::printf("\nPer-layer profile of one tenet training step (net A, batch 64):\n");
+  Model m = build_net('A');
+  compile(m);
+  std::printf("%s", m.profile({slice(d.images, 0, 0, 64)}, slice(d.labels, 0, 0, 64), 20).c_str());
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "train_bench: %s\n", e.what());
+  return 1;
+}

@@ -6,6 +6,12 @@
 // Usage: train_bench [--nets ABC] [--rounds 7] [--steps 30] [--quick]
 //        train_bench --first-step A   (process start to first finished step, with data loading)
 //        train_bench --rss A          (peak RSS of tenet training net A, data held as uint8)
+//
+// Built as train_bench_torch (-DTENET_WITH_TORCH, only when CMake finds libtorch), every case
+// also runs the libtorch nets of torch_nets.hpp in the same alternation (tenet, reference,
+// libtorch, then a 300 ms pause so OpenBLAS's spinning threads sleep before tenet's next
+// block), and prints libtorch's images/s and tenet/libtorch. Extra options there:
+//        train_bench_torch --first-step-torch A | --rss-torch A   (the same two, for libtorch)
 #include <omp.h>
 #include <unistd.h>
 
@@ -19,6 +25,12 @@
 
 #include <tenet.hpp>
 #include "reference/onednn_nets.hpp"
+#ifdef TENET_WITH_TORCH
+#include <cstdlib>
+#include <thread>
+
+#include "torch_nets.hpp"
+#endif
 
 using namespace tenet;
 using Clock = std::chrono::steady_clock;
@@ -72,9 +84,16 @@ struct Pair {
   tenet_bench::ReferenceNet ref;
   const Data& d;
   std::int64_t next = 0;
+#ifdef TENET_WITH_TORCH
+  tenet_bench::TorchNet torch;
+#endif
 
   Pair(char n, std::int64_t b, const Data& data)
-      : net(n), batch(b), model(build_net(n)), ref(tenet_bench::make_reference(n, static_cast<int>(b))), d(data) {
+      : net(n), batch(b), model(build_net(n)), ref(tenet_bench::make_reference(n, static_cast<int>(b))), d(data)
+#ifdef TENET_WITH_TORCH
+      , torch(n, static_cast<int>(b))
+#endif
+  {
     compile(model);
   }
   std::int64_t start() {
@@ -102,6 +121,20 @@ struct Pair {
     }
     return std::chrono::duration<double>(Clock::now() - t0).count();
   }
+#ifdef TENET_WITH_TORCH
+  double torch_steps(int steps) {
+    auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i) {
+      std::int64_t s = start();
+      torch.train_step(d.images.data<float>() + s * 784,
+                       net == 'C' ? d.thumbs.data<float>() + s * 196 : nullptr,
+                       d.labels.data<std::int32_t>() + s);
+    }
+    double t = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // OpenBLAS threads go to sleep
+    return t;
+  }
+#endif
 };
 
 double median(std::vector<double> v) {
@@ -109,20 +142,34 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Alternates blocks of tenet and reference steps; returns median images/s of each.
-std::pair<double, double> compare(Pair& p, int rounds, int steps) {
+struct Speeds {
+  double tenet = 0, ref = 0, torch = 0;  // median images/s
+};
+
+// Alternates blocks of tenet and reference (and libtorch) steps; returns median images/s of each.
+Speeds compare(Pair& p, int rounds, int steps) {
   p.tenet_steps(5);
   p.reference_steps(5);
-  std::vector<double> t, r;
+  std::vector<double> t, r, tt;
+#ifdef TENET_WITH_TORCH
+  p.torch_steps(5);
+#endif
   for (int i = 0; i < rounds; ++i) {
     t.push_back(static_cast<double>(steps * p.batch) / p.tenet_steps(steps));
     r.push_back(static_cast<double>(steps * p.batch) / p.reference_steps(steps));
+#ifdef TENET_WITH_TORCH
+    tt.push_back(static_cast<double>(steps * p.batch) / p.torch_steps(steps));
+#endif
   }
-  return {median(t), median(r)};
+  return {median(t), median(r), tt.empty() ? 0.0 : median(tt)};
 }
 
-void row(const std::string& label, std::pair<double, double> ir) {
-  std::printf("%-28s %10.0f %10.0f %8.2f\n", label.c_str(), ir.first, ir.second, ir.first / ir.second);
+void row(const std::string& label, Speeds s) {
+  std::printf("%-28s %10.0f %10.0f %8.2f", label.c_str(), s.tenet, s.ref, s.tenet / s.ref);
+#ifdef TENET_WITH_TORCH
+  std::printf(" %10.0f %12.2f", s.torch, s.tenet / s.torch);
+#endif
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -178,6 +225,34 @@ int rss(char net, int steps) {
   return 0;
 }
 
+#ifdef TENET_WITH_TORCH
+int first_step_torch(char net) {
+  Data d = load(256);
+  tenet_bench::TorchNet t(net, 64);
+  t.train_step(d.images.data<float>(), d.thumbs.data<float>(), d.labels.data<std::int32_t>());
+  std::printf("%s net %c: process start to first finished step %.2f s (Fashion-MNIST loading included)\n",
+              tenet_bench::TorchNet::version().c_str(), net, seconds_since_process_start());
+  return 0;
+}
+
+// As rss(): the whole training set held as uint8, each batch converted to float when used.
+int rss_torch(char net, int steps) {
+  auto [train, test] = data::load_fashion_mnist();
+  tenet_bench::TorchNet t(net, 64);
+  Tensor images = expand_dims(train.images, -1);  // (60000, 28, 28, 1) uint8
+  Tensor labels = train.labels.astype(DType::i32);
+  int done = 0;
+  for (std::int64_t s = 0; done < steps && s + 64 <= images.dim(0); s += 64, ++done) {
+    Tensor x = slice(images, 0, s, s + 64).astype(DType::f32) / 255.0;  // (64, 28, 28, 1)
+    Tensor th = data::resize(x, {14, 14});                              // (64, 14, 14, 1)
+    t.train_step(x.data<float>(), th.data<float>(), labels.data<std::int32_t>() + s);
+  }
+  std::printf("%s net %c: peak RSS %.1f MiB after %d steps (data set held as uint8)\n",
+              tenet_bench::TorchNet::version().c_str(), net, peak_rss_mib(), done);
+  return 0;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -188,6 +263,10 @@ int main(int argc, char** argv) try {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
     if (a == "--rss" && i + 1 < argc) return rss(argv[++i][0], 300);
+#ifdef TENET_WITH_TORCH
+    if (a == "--first-step-torch" && i + 1 < argc) return first_step_torch(argv[++i][0]);
+    if (a == "--rss-torch" && i + 1 < argc) return rss_torch(argv[++i][0], 300);
+#endif
     if (a == "--nets" && i + 1 < argc) nets = argv[++i];
     else if (a == "--rounds" && i + 1 < argc) rounds = std::stoi(argv[++i]);
     else if (a == "--steps" && i + 1 < argc) steps = std::stoi(argv[++i]);
@@ -197,7 +276,15 @@ int main(int argc, char** argv) try {
   const int threads = omp_get_max_threads();
   std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads, "
               "median of %d rounds of %d steps\n\n", threads, rounds, steps);
+#ifdef TENET_WITH_TORCH
+  const char* blas_threads = std::getenv("OPENBLAS_NUM_THREADS");
+  std::printf("with %s (NCHW), OPENBLAS_NUM_THREADS=%s; tenet/torch = tenet im/s / torch im/s\n\n",
+              tenet_bench::TorchNet::version().c_str(), blas_threads ? blas_threads : "(unset)");
+  std::printf("%-28s %10s %10s %8s %10s %12s\n", "case", "tenet im/s", "ref im/s", "ratio", "torch im/s",
+              "tenet/torch");
+#else
   std::printf("%-28s %10s %10s %8s\n", "case", "tenet im/s", "ref im/s", "ratio");
+#endif
   for (char n : nets) {
     Pair p(n, 64, d);
     row(std::string("net ") + n + ", batch 64", compare(p, rounds, steps));
@@ -208,11 +295,17 @@ int main(int argc, char** argv) try {
       row("net A, batch " + std::to_string(b), compare(p, rounds, std::max(4, steps * 64 / static_cast<int>(b))));
     }
     omp_set_num_threads(1);
+#ifdef TENET_WITH_TORCH
+    tenet_bench::TorchNet::set_threads(1);
+#endif
     {
       Pair p('A', 64, d);
       row("net A, batch 64, 1 thread", compare(p, rounds, steps));
     }
     omp_set_num_threads(threads);
+#ifdef TENET_WITH_TORCH
+    tenet_bench::TorchNet::set_threads(threads);
+#endif
     // Single-image inference latency.
     for (char n : std::string("AC")) {
       Model m = build_net(n);
@@ -220,21 +313,32 @@ int main(int argc, char** argv) try {
       std::vector<Tensor> x{slice(d.images, 0, 0, 1)};
       if (n == 'C') x.push_back(slice(d.thumbs, 0, 0, 1));
       std::vector<float> logits(10);
-      std::vector<double> tt, rt;
+      std::vector<double> tt, rt, pt;
+#ifdef TENET_WITH_TORCH
+      tenet_bench::TorchNet torch(n, 1);
+#endif
       for (int i = 0; i < 200; ++i) {
         auto t0 = Clock::now();
         (void)m.predict(x);
         auto t1 = Clock::now();
         ref.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
         auto t2 = Clock::now();
+#ifdef TENET_WITH_TORCH
+        torch.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
+#endif
+        auto t3 = Clock::now();
         if (i >= 20) {
           tt.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
           rt.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+          pt.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
         }
       }
-      std::printf("%-28s %8.0f us %8.0f us %8.2f  (latency: lower is better)\n",
-                  (std::string("net ") + n + ", 1 image, predict").c_str(), median(tt), median(rt),
-                  median(tt) / median(rt));
+      std::printf("%-28s %8.0f us %8.0f us %8.2f", (std::string("net ") + n + ", 1 image, predict").c_str(),
+                  median(tt), median(rt), median(tt) / median(rt));
+#ifdef TENET_WITH_TORCH
+      std::printf(" %8.0f us %12.2f", median(pt), median(tt) / median(pt));
+#endif
+      std::printf("  (latency: lower is better)\n");
     }
   }
   std::printf("\nPer-layer profile of one tenet training step (net A, batch 64):\n");

@@ -106,6 +106,7 @@ class Model {
   Logs evaluate_source(BatchSource& source, int verbose = 0);
   Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
   Tensor predict(const Tensor& x, PredictOptions options = {});
+  Tensor predict(const data::Dataset& ds, PredictOptions options = {});  // defined in data/
   std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {});
   Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y);
   // Times `steps` training steps on (x, y) and returns a table of forward and backward time

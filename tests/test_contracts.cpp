@@ -150,7 +150,8 @@ TEST_CASE("dense.features: a shared Dense called twice, 2048 where it was built 
   CHECK(has(e.fix(), "new Dense"));
   // provenance lists the upstream layers with shapes
   REQUIRE(e.provenance().size() == 2);
-  CHECK(has(e.provenance()[1], "widen (Dense): (None, 64) -> (None, 2048)"));
+  CHECK(has(e.provenance()[1], "widen (Dense"));
+  CHECK(has(e.provenance()[1], "(None, 64) -> (None, 2048)"));
   // the same layer eagerly: phase run
   auto r = capture("dense.features", [&] { (void)head(Tensor::zeros({3, 512})); });
   CHECK(r.phase() == Phase::run);

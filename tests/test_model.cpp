@@ -409,6 +409,8 @@ TEST_CASE("fit and evaluate on a data::Dataset; a bad generator batch is named b
   CHECK(h["val_accuracy"].back() > 0.85);
   Logs scores = m.evaluate(val);  // unbatched: batched with the default batch size
   CHECK(scores["accuracy"] == doctest::Approx(h["val_accuracy"].back()).epsilon(1e-9));
+  Tensor pv = m.predict(val);
+  CHECK(pv.shape() == Shape{val.num_samples(), 3});
   // A generator whose third batch holds grayscale images without their channel axis.
   int calls = 0;
   auto gen = data::Dataset::from_generator([&]() -> std::optional<data::Batch> {

@@ -12,6 +12,7 @@
 // libtorch, then a 300 ms pause so OpenBLAS's spinning threads sleep before tenet's next
 // block), and prints libtorch's images/s and tenet/libtorch. Extra options there:
 //        train_bench_torch --first-step-torch A | --rss-torch A   (the same two, for libtorch)
+//        train_bench_torch --check-torch   (parameter counts; the loss falls over 400 steps)
 #include <omp.h>
 #include <unistd.h>
 
@@ -251,6 +252,28 @@ int rss_torch(char net, int steps) {
               tenet_bench::TorchNet::version().c_str(), net, peak_rss_mib(), done);
   return 0;
 }
+
+// Sanity check of the libtorch nets: parameter counts (Keras's: A 225,034, B 225,226 trainable,
+// C 25,258) and the mean loss of the first and last 50 of 400 steps, which must fall.
+int check_torch() {
+  Data d = load(8192);
+  int status = 0;
+  for (char n : std::string("ABC")) {
+    tenet_bench::TorchNet t(n, 64);
+    double first = 0, last = 0;
+    for (std::int64_t i = 0; i < 400; ++i) {
+      std::int64_t s = (i * 64) % 8192;
+      float l = t.train_step(d.images.data<float>() + s * 784, d.thumbs.data<float>() + s * 196,
+                             d.labels.data<std::int32_t>() + s);
+      if (i < 50) first += l / 50;
+      if (i >= 350) last += l / 50;
+    }
+    std::printf("libtorch net %c: %lld parameters, mean loss steps 1-50 %.4f, steps 351-400 %.4f\n", n,
+                static_cast<long long>(t.parameter_count()), first, last);
+    if (!(last < first)) status = 1;
+  }
+  return status;
+}
 #endif
 
 }  // namespace
@@ -266,6 +289,7 @@ int main(int argc, char** argv) try {
 #ifdef TENET_WITH_TORCH
     if (a == "--first-step-torch" && i + 1 < argc) return first_step_torch(argv[++i][0]);
     if (a == "--rss-torch" && i + 1 < argc) return rss_torch(argv[++i][0], 300);
+    if (a == "--check-torch") return check_torch();
 #endif
     if (a == "--nets" && i + 1 < argc) nets = argv[++i];
     else if (a == "--rounds" && i + 1 < argc) rounds = std::stoi(argv[++i]);

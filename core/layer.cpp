@@ -85,7 +85,8 @@ void LayerImpl::ensure_built(const std::vector<Shape>& inputs) {
   built_ = true;
 }
 
-void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase) {
+void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase,
+                      DType dtype) {
   if (spec.rank >= 0 && actual.rank() != spec.rank)
     checks::Violation("layer.input_spec", phase, where)
         .summary("the layer declares inputs of rank " + std::to_string(spec.rank) +
@@ -123,8 +124,12 @@ void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& wh
         .raise();
   }
   if (spec.check_dtype)
-    checks::check_dtype(DType::f32, spec.dtype, "layer.input_spec", where, phase,
-                        "the layer declares another dtype", "cast the input with astype");
+    checks::check_dtype(dtype, spec.dtype, "layer.input_spec", where, phase,
+                        "'" + where.name + "' declares " + dtype_name(spec.dtype) +
+                            " inputs in its InputSpec but receives " + checks::input_desc(0) +
+                            " of " + dtype_name(dtype),
+                        std::string("cast the input to ") + dtype_name(spec.dtype) +
+                            " with x.astype(...), or change the layer's InputSpec");
 }
 
 void LayerImpl::check_input_dtype(DType t, Phase phase) const {
@@ -153,7 +158,7 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
   }
   for (const auto& x : inputs) check_input_dtype(x.dtype(), Phase::run);
   if (const InputSpec* spec = input_spec())
-    for (const auto& s : shapes) check_input_spec(*spec, s, site_, Phase::run);
+    for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
   output_shape(shapes, Phase::run);
   ensure_built(shapes);
   if (!profiling::enabled()) return forward(inputs, opts);
@@ -242,7 +247,7 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   }
   checks::ScopedCallContext scope(std::move(c));
   if (const InputSpec* spec = input_spec())
-    for (const auto& s : shapes) check_input_spec(*spec, s, site_, Phase::build);
+    for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::build, x.dtype());
   Shape out = output_shape(shapes, Phase::build);
   // Weights depend on feature sizes only, so a layer can be built from symbolic shapes.
   ensure_built(shapes);

@@ -99,7 +99,8 @@ class LayerImpl {
 };
 
 // Checks a declared InputSpec (layer.input_spec) against an input shape.
-void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase);
+void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase,
+                      DType dtype = DType::f32);
 
 // A handle to a layer. Concrete layers (Conv2D, Dense, ...) derive from it and add only
 // their constructors.

@@ -18,6 +18,20 @@ Tensor reshape(const Tensor& x, const Shape& target) {
     else known *= to[i];
   }
   if (infer >= 0 && known > 0 && x.numel() % known == 0) to[infer] = x.numel() / known;
+  for (int i = 0; i < to.rank(); ++i)  // a second -1, another negative size, or -1 beside a 0
+    if (to[i] < 0)
+      checks::Violation("reshape.size", Phase::run, Site("reshape", "op"))
+          .summary("cannot reshape " + x.shape().str() + " to " + target.str())
+          .expected("sizes >= 0, with at most one -1 beside sizes whose product is not 0")
+          .actual(target)
+          .mark({i})
+          .cause(infer != i ? "axis " + std::to_string(i) + " has size " + std::to_string(target[i]) +
+                                  ", and only one -1 (\"the rest\") can be inferred"
+                            : "-1 cannot be inferred: the other sizes multiply to " +
+                                  std::to_string(known) + " and " + x.shape().str() + " holds " +
+                                  std::to_string(x.numel()) + " elements")
+          .fix("give every size explicitly, e.g. reshape(x, " + x.shape().str() + ")")
+          .raise();
   checks::check_reshape(x.shape(), to, Site("reshape", "op"));
   Tensor out = x.detach();
   out.impl()->shape = to;

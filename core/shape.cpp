@@ -6,10 +6,13 @@ namespace tenet {
 
 std::int64_t Shape::numel() const {
   std::int64_t n = 1;
-  for (auto d : dims_) {
+  for (auto d : dims_)
     if (d < 0) internal_error("numel() of a shape with an unknown dimension " + str());
-    n *= d;
-  }
+  for (auto d : dims_)  // any 0 makes it empty, however large the other sizes (no overflow)
+    if (d == 0) return 0;
+  for (auto d : dims_)
+    if (__builtin_mul_overflow(n, d, &n))
+      internal_error("numel() of " + str() + " overflows a 64-bit count");
   return n;
 }
 

@@ -259,6 +259,11 @@ std::vector<Case> other_cases() {
     {"item() on a tensor of 3 elements", "tensor.item", [] { (void)Tensor::zeros({3}).item(); }},
     {"at() with an index out of range", "tensor.index", [] { (void)Tensor::zeros({2, 2}).at({2, 0}); }},
     {"Tensor::zeros with an unknown dimension", "tensor.shape", [] { (void)Tensor::zeros({kUnknown, 3}); }},
+    {"transpose with a repeated axis", "reshape.axis", [] {
+       (void)transpose(Tensor::zeros({2, 3}), {0, 0});
+     }},
+    {"slice on axis 2 of a matrix", "slice.range", [] { (void)slice(Tensor::zeros({2, 3}), 2, 0, 1); }},
+    {"Flatten on a scalar", "flatten.rank", [] { (void)Flatten()(Tensor::scalar(1.0)); }},
     {"backward() on a non-scalar", "autograd.backward", [] {
        Tensor w = Tensor::ones({3}).requires_grad(true);
        (w * 2.0).backward();

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-  int epochs = 4;
+  int epochs = 5;
   std::int64_t train_samples = 60000, batch = 64;
   std::string out = "out";
 };
@@ -49,9 +49,10 @@ Model build_model() {
 
   auto z = Concatenate(-1)({x, t});                           // (None, 14, 14, 48)
   z = BatchNorm()(z);
+  z = MaxPool2D({2, 2})(z);                                   // (None, 7, 7, 48)
   z = Conv2D(64, {3, 3}, {.padding = Padding::same, .activation = Activation::relu})(z);
-  z = MaxPool2D({2, 2})(z);                                   // (None, 7, 7, 64)
-  z = Flatten()(z);
+  z = Flatten()(z);                                           // (None, 3136)
+  z = Dropout(0.3)(z);                                        // only while training
   z = Dense(128, {.activation = Activation::relu})(z);
   auto logits = Dense(10)(z);
   return Model({image, thumb}, logits, "two_view");
@@ -91,6 +92,8 @@ int main(int argc, char** argv) try {
                                .validation_split = 0.1,
                                .callbacks = {ModelCheckpoint(weights, {.monitor = "val_accuracy",
                                                                        .save_best_only = true}),
+                                             ReduceLROnPlateau({.monitor = "val_loss", .factor = 0.3,
+                                                                .patience = 0}),
                                              CSVLogger((fs::path(args.out) / "training_log.csv").string())}});
 
   Logs scores = model.evaluate({t_img, t_thumb}, test.labels, {.batch_size = 256});

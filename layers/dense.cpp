@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "core/autograd.hpp"
 #include "core/checks.hpp"
+#include "core/dnnl_context.hpp"
 #include "core/ops.hpp"
 
 namespace tenet {
@@ -76,10 +78,50 @@ class DenseImpl : public LayerImpl {
     if (opt_.use_bias) bias_ = Tensor::zeros({units_}).requires_grad(true);
   }
 
+  // y = x . kernel (+ bias) (relu), as one autograd node: one sgemm, then bias and ReLU in
+  // one pass; backward masks dy by y > 0, then dx = dy . kernel^T, dkernel = x^T . dy,
+  // dbias = column sums of dy. Softmax is applied as a separate op.
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
-    Tensor y = matmul(in[0], kernel_);  // (N, in) x (in, units) -> (N, units)
-    if (opt_.use_bias) y = y + bias_;
-    return apply_activation(y, opt_.activation);
+    const Tensor& x = in[0];  // (N, in)
+    const std::int64_t n = x.dim(0), k = in_features_, u = units_;
+    const bool relu_fused = opt_.activation == Activation::relu;
+    Tensor y = Tensor::empty({n, u});  // (N, units)
+    kernels::sgemm(false, false, n, u, k, x.data<float>(), kernel_.data<float>(), y.data<float>());
+    float* py = y.data<float>();
+    const float* pb = opt_.use_bias ? bias_.data<float>() : nullptr;
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j < u; ++j) {
+        float v = py[i * u + j] + (pb ? pb[j] : 0.0f);
+        py[i * u + j] = relu_fused && v < 0.0f ? 0.0f : v;
+      }
+    std::vector<Tensor> inputs{x, kernel_};
+    if (opt_.use_bias) inputs.push_back(bias_);
+    Tensor out = attach_grad(y, name(), inputs, [x, kernel = kernel_, y = y.detach(), n, k, u, relu_fused,
+                                                  with_bias = opt_.use_bias](const Tensor& dout) {
+      Tensor dy = dout;  // (N, units)
+      if (relu_fused) {
+        dy = Tensor::empty({n, u});
+        const float *pd = dout.data<float>(), *py = y.data<float>();
+        float* q = dy.data<float>();
+        for (std::int64_t i = 0; i < n * u; ++i) q[i] = py[i] > 0.0f ? pd[i] : 0.0f;
+      }
+      Tensor dx, dkernel, dbias;
+      if (x.requires_grad()) {
+        dx = Tensor::empty({n, k});  // (N, in) = (N, units) . (units, in)
+        kernels::sgemm(false, true, n, k, u, dy.data<float>(), kernel.data<float>(), dx.data<float>());
+      }
+      dkernel = Tensor::empty({k, u});  // (in, units) = (in, N) . (N, units)
+      kernels::sgemm(true, false, k, u, n, x.data<float>(), dy.data<float>(), dkernel.data<float>());
+      if (with_bias) {
+        dbias = Tensor::zeros({u});
+        float* pb = dbias.data<float>();
+        const float* q = dy.data<float>();
+        for (std::int64_t i = 0; i < n; ++i)
+          for (std::int64_t j = 0; j < u; ++j) pb[j] += q[i * u + j];
+      }
+      return std::vector<Tensor>{dx, dkernel, dbias};
+    });
+    return opt_.activation == Activation::softmax ? softmax(out, -1) : out;
   }
 
   std::vector<Tensor> weights() const override {

@@ -32,8 +32,9 @@ class FlattenImpl : public LayerImpl {
   // Row-major storage already holds each sample's (h, w, c) elements contiguously.
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     const Tensor& x = in[0];
-    std::int64_t n = x.dim(0);
-    return reshape(x, Shape{n, n == 0 ? 0 : x.numel() / n});
+    std::int64_t features = 1;  // from the shape, not numel / n: a batch of 0 keeps its width
+    for (int i = 1; i < x.rank(); ++i) features *= x.dim(i);
+    return reshape(x, Shape{x.dim(0), features});
   }
 };
 

@@ -16,7 +16,7 @@ Shape label_shape_for(const Shape& p, std::int64_t last) {
 }
 
 bool looks_like_indices(const Shape& p, const Shape& l) {
-  return l.rank() == p.rank() - 1 || (l.rank() == p.rank() && l.dim(-1) == 1);
+  return l.rank() == p.rank() - 1 || (l.rank() == p.rank() && l.rank() > 0 && l.dim(-1) == 1);
 }
 
 }  // namespace
@@ -109,7 +109,7 @@ void check_sparse(const Shape& p, const Tensor& labels, Phase phase, const Site&
   const std::int64_t classes = p.rank() > 0 ? p.dim(-1) : kUnknown;
   const std::string c = dim_str(classes);
   const Shape want = p.rank() > 0 ? p.removed(p.rank() - 1) : p;
-  const bool one_hot_rows = l.rank() == p.rank() && l.dim(-1) != 1;
+  const bool one_hot_rows = l.rank() == p.rank() && l.rank() > 0 && l.dim(-1) != 1;
   if (is_floating(labels.dtype()))
     checks::Violation("loss.label_dtype", phase, where)
         .summary(std::string("SparseCategoricalCrossentropy needs integer class indices, got ") +

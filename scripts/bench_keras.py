@@ -152,8 +152,11 @@ def main():
           "rounds of %d train_on_batch steps%s" % (keras.__version__, tf.__version__, a.threads,
           a.rounds, a.steps, "; tenet from %s --quick in between" % a.train_bench
           if with_tenet else ""))
-    print("%-18s %10s %10s %10s %12s %10s" % ("case", "keras im/s", "tenet im/s", "ref im/s",
-                                              "tenet/keras", "ref/keras"))
+    if with_tenet:
+        print("%-18s %10s %10s %10s %12s %10s" % ("case", "keras im/s", "tenet im/s", "ref im/s",
+                                                  "tenet/keras", "ref/keras"))
+    else:
+        print("%-18s %10s" % ("case", "keras im/s"))
     for net in a.nets:
         r = Runner(net, 64, data)
         r.block(5)  # traces and compiles the train step

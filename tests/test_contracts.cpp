@@ -3,6 +3,8 @@
 // from the graph or the data. This file: the build-phase codes and the error gallery;
 // test_contracts_run.cpp: the run- and load-phase codes and the codes outside the catalog.
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <sys/wait.h>
 
 #include "test_contracts_util.hpp"
@@ -340,6 +342,10 @@ TEST_CASE("the error gallery raises every code and exits 0") {
       "checkpoint.mismatch", "data.format"};
   for (const char* c : codes) CHECK_MESSAGE(has(out, std::string("[") + c + "]"), c);
   CHECK(!has(out, "FAILED"));
+  // docs/errors.md has one section per code
+  std::ifstream doc(std::string(TENET_SOURCE_DIR) + "/docs/errors.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  for (const char* c : codes) CHECK_MESSAGE(has(text, std::string("\n## ") + c + "\n"), c);
   CHECK(!has(out, "dnnl"));
 }
 

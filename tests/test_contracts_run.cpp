@@ -220,6 +220,7 @@ TEST_CASE("numerics.nonfinite: the first op holding NaN, and the failing step ch
   CHECK(e.phase() == Phase::run);
   CHECK(e.expected() == "finite values");
   CHECK(has(e.actual(), "Inf"));
+  CHECK(has(e.what(), "training step 1"));  // the step of fit that failed
   CHECK(has(e.fix(), "learning rate"));
   for (std::size_t i = 0; i < before.size(); ++i) CHECK(allclose(m.weights()[i], before[i], 0, 0));
   CHECK_FALSE(check_numerics());  // switched off again after fit
@@ -307,6 +308,8 @@ TEST_CASE("codes outside the catalog's tables") {
   });
   capture("reshape.axis", [] { (void)transpose(Tensor::zeros({2, 3}), {0, 0}); });
   capture("slice.range", [] { (void)slice(Tensor::zeros({2, 3}), 2, 0, 1); });
+  auto fl = capture("flatten.rank", [] { (void)Flatten()(Tensor::scalar(1.0)); });
+  CHECK(has(fl.fix(), "expand_dims(x, 0)"));
 }
 
 }  // TEST_SUITE

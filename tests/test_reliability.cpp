@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <typeinfo>
 #include <random>
 #include <set>
 #include <string>
@@ -59,9 +60,9 @@ void run_case(const std::string& label, Tally& tally, const std::function<void()
     ++tally.refused;
     ++tally.codes[e.code()];
   } catch (const InternalError& e) {
-    FAIL_CHECK("InternalError: " << e.what());
+    FAIL_CHECK("InternalError: " << std::string(e.what()));
   } catch (const std::exception& e) {
-    FAIL_CHECK("unexpected exception type: " << e.what());
+    FAIL_CHECK("unexpected exception " << typeid(e).name() << ": " << std::string(e.what()));
   }
 }
 

@@ -33,7 +33,7 @@ class Rng {
     return tenet::Shape(d);
   }
   tenet::Shape change_last(const tenet::Shape& s) {
-    return s.with(-1, pick<std::int64_t>({0, 1, s.dim(-1) + 1, 5}));
+    return s.with(s.rank() - 1, pick<std::int64_t>({0, 1, s.dim(-1) + 1, 5}));
   }
   tenet::DType dtype() {
     using tenet::DType;

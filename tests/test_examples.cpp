@@ -54,7 +54,7 @@ TEST_CASE("two_view (the main job) learns on a subset and writes its outputs") {
   std::ifstream csv(out / "training_curves.csv");
   std::string header;
   std::getline(csv, header);
-  CHECK(header == "epoch,accuracy,loss,val_accuracy,val_loss");
+  CHECK(header == "epoch,accuracy,learning_rate,loss,val_accuracy,val_loss");  // learning_rate: ReduceLROnPlateau
   std::ifstream svg(out / "training_curves.svg");
   std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
   CHECK(text.find("<svg") == 0);

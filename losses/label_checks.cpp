@@ -19,6 +19,19 @@ bool looks_like_indices(const Shape& p, const Shape& l) {
   return l.rank() == p.rank() - 1 || (l.rank() == p.rank() && l.rank() > 0 && l.dim(-1) == 1);
 }
 
+// Cross-entropies need a class axis: rank-0 predictions (one number per batch) have none.
+void check_class_axis(const Shape& p, const Shape& l, Phase phase, const Site& where) {
+  if (p.rank() > 0) return;
+  checks::Violation("loss.label_shape", phase, where)
+      .summary("cross-entropy needs predictions with a class axis, got " + p.str())
+      .expected("predictions (batch, classes)")
+      .actual(p)
+      .cause("the predictions " + p.str() + " are a single number, so there are no classes to "
+             "score the labels " + l.str() + " against")
+      .fix("end the model with Dense(classes), or use MeanSquaredError() for one real target")
+      .raise();
+}
+
 }  // namespace
 
 void check_count(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
@@ -40,6 +53,7 @@ void check_count(const Shape& p, const Tensor& labels, Phase phase, const Site& 
 
 void check_one_hot(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
   check_count(p, labels, phase, where);
+  check_class_axis(p, labels.shape(), phase, where);
   const Shape& l = labels.shape();
   const std::int64_t classes = p.rank() > 0 ? p.dim(-1) : kUnknown;
   const std::string c = dim_str(classes);
@@ -105,6 +119,7 @@ void check_dense(const Shape& p, const Tensor& labels, Phase phase, const Site& 
 
 void check_sparse(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
   check_count(p, labels, phase, where);
+  check_class_axis(p, labels.shape(), phase, where);
   const Shape& l = labels.shape();
   const std::int64_t classes = p.rank() > 0 ? p.dim(-1) : kUnknown;
   const std::string c = dim_str(classes);

@@ -424,6 +424,25 @@ TEST_CASE("fit and evaluate on a data::Dataset; a bad generator batch is named b
   CHECK(e.fix().find("expand_dims(x, -1)") != std::string::npos);
 }
 
+TEST_CASE("uint8 images through a uint8 Input and Rescaling, and input.dtype at build time") {
+  auto image = Input({6, 6, 1}, {.name = "pixels", .dtype = DType::u8});
+  auto x = Rescaling(1.0 / 255)(image);
+  auto logits = Dense(3)(Flatten()(x));
+  Model m(image, logits);
+  Tensor u8 = Tensor::full({4, 6, 6, 1}, 255, DType::u8);
+  Tensor f = Tensor::full({4, 6, 6, 1}, 1.0);
+  auto w = m.get_layer(m.layers().back().name()).weights();  // Dense kernel (36, 3), bias (3,)
+  Tensor expected = matmul(Tensor::ones({4, 36}), w[0]) + w[1];  // 255 / 255 = 1 everywhere
+  CHECK(allclose(m.predict(u8), expected, 1e-5, 1e-5));
+  // The same model fed floats is refused: the Input declares uint8.
+  CHECK(capture([&] { (void)m.predict(f); }).code() == "input.dtype");
+  // Without Rescaling, a float layer directly on a uint8 Input is refused when built.
+  auto e = capture([&] { (void)Flatten()(Input({6, 6, 1}, {.dtype = DType::u8})); });
+  CHECK(e.code() == "input.dtype");
+  CHECK(e.phase() == Phase::build);
+  CHECK(e.fix().find("Rescaling(1.0 / 255)") != std::string::npos);
+}
+
 TEST_CASE("format_filepath fills epoch and metric templates") {
   CHECK(format_filepath("ck/e{epoch:02d}-{val_loss:.2f}.weights.h5", 3, {{"val_loss", 0.4567}}) ==
         "ck/e03-0.46.weights.h5");

@@ -51,6 +51,32 @@ static std::string caret_line(const std::string& shape_text, const std::vector<i
   return line;
 }
 
+// Breaks long lines of prose at spaces so that they stay under about 100 columns in a
+// terminal. Each line of `text` is wrapped on its own; continuation lines are indented to
+// `indent` plus that line's own leading spaces (so listed items stay aligned).
+static std::string wrap(const std::string& text, std::size_t indent) {
+  const std::size_t width = 100 > indent + 40 ? 100 - indent : 40;
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    const std::size_t lead = line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' ');
+    const std::string cont = "\n" + std::string(indent + lead, ' ');
+    while (line.size() > width) {
+      std::size_t cut = line.rfind(' ', width);
+      if (cut == std::string::npos || cut <= lead) break;
+      out += line.substr(0, cut) + cont;
+      line = line.substr(cut + 1);
+    }
+    out += line;
+    if (nl == std::string::npos) break;
+    out += "\n";
+    start = nl + 1;
+  }
+  return out;
+}
+
 std::string render(const ContractInfo& c) {
   std::ostringstream o;
   o << "[" << c.code << "] " << c.summary << "\n";
@@ -71,8 +97,8 @@ std::string render(const ContractInfo& c) {
     o << "  how the shapes came about:\n";
     for (const auto& p : c.provenance) o << "    " << p << "\n";
   }
-  if (!c.cause.empty()) o << "  cause:    " << c.cause << "\n";
-  if (!c.fix.empty()) o << "  fix:      " << c.fix << "\n";
+  if (!c.cause.empty()) o << "  cause:    " << wrap(c.cause, 12) << "\n";
+  if (!c.fix.empty()) o << "  fix:      " << wrap(c.fix, 12) << "\n";
   return o.str();
 }
 

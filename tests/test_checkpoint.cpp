@@ -266,7 +266,7 @@ TEST_CASE("mismatch: wrong variable count and dtype") {
   mlp({4}, 3, /*bias=*/false).save_weights(dir.file("nobias.weights.h5"));
   Model m = mlp({4}, 3);
   const auto before = clones(m.weights());
-  std::string msg = capture([&] { m.load_weights(dir.file("nobias.weights.h5")); }).what();
+  std::string msg = capture([&] { m.load_weights(dir.file("nobias.weights.h5")); }).cause();
   CHECK(msg.find("layers/dense_1: file has 1 variable (vars/0 (4, 3)), model has 2 (kernel (4, 3), bias (3,))") !=
         std::string::npos);
   // A hand-made file: float64 variables with the right shapes are a difference too.

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+# Regenerates docs/errors.md from examples/error_gallery.cpp (the programs) and the gallery's
+# real output (the messages), so the page never drifts from what tenet prints.
+# Usage: scripts/gen_errors_doc.py [build/examples/error_gallery]
+import collections, os, re, subprocess, sys
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+gallery = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, 'build/examples/error_gallery')
+src = open(os.path.join(root, 'examples/error_gallery.cpp')).read()
+out = subprocess.run([gallery], capture_output=True, text=True).stdout
+
+# cases from the source: {"title", "code", [] { body }},
+cases = []
+for m in re.finditer(r'\{"([^"]+)", "([a-z_.]+)", \[\] \{', src):
+    title, code = m.group(1), m.group(2)
+    i = m.end(); depth = 1
+    while depth:
+        c = src[i]
+        if c == '{': depth += 1
+        elif c == '}': depth -= 1
+        i += 1
+    body = src[m.end():i-1]
+    lines = body.split('\n')
+    lines = [l for l in lines]
+    # dedent
+    body = '\n'.join(l[7:] if l.startswith('       ') else l.strip() for l in lines).strip()
+    cases.append((title, code, body))
+
+# messages from the output
+msgs = {}
+for blk in re.split(r'\n=== \d+\. ', out)[1:]:
+    head, rest = blk.split('\n', 1)
+    title = re.sub(r'  \(expects [a-z_.]+\)$', '', head)
+    msg = rest.split('\n\n######')[0].split('\n\n')[0].rstrip('\n')
+    msgs[title] = msg
+
+by_code = collections.OrderedDict()
+for t, c, b in cases:
+    by_code.setdefault(c, []).append((t, b, msgs[t]))
+
+T = {
+# code: (phase, meaning, fix)
+'concat.shape': ('build', 'Concatenate (or `concat`) joins tensors that differ on an axis other than the join axis: typically two image branches of different height/width, e.g. one pooled to 16x16 and one a `valid` 5x5 convolution giving 28x28, or 64x64 and 128x128 inputs. The message marks the differing axes, shows the path of each branch, and names the layer that produced the odd size.', 'Make the branches agree before joining: `padding = Padding::same` on the convolution that shrank, a `MaxPool2D` on the larger branch, or a `Resizing(h, w)` layer on it.'),
+'concat.rank': ('build', 'Concatenate inputs of different rank, e.g. an image tensor `(None, 16, 16, 8)` and a vector `(None, 10)`.', '`Flatten()` the image side (or `Reshape` one side) so both have the same number of axes.'),
+'concat.axis': ('build', 'The join axis is out of range for the inputs\' rank. Axes count the batch axis: a `(None, H, W, C)` tensor has axes 0..3 (or -1..-4).', 'Use a valid axis; `-1` (channels) is the usual choice.'),
+'dense.features': ('build', 'A Dense layer receives a feature size other than the one it was built with. This happens when one Dense layer is called twice (shared weights) on inputs of different widths, or when an upstream layer changed.', 'Fix the upstream width, or create a new `Dense` for the second input.'),
+'dense.undefined': ('build', 'Dense receives `(None, None)`: an `Input` with `None` height/width was flattened, so the number of features depends on the image size and no kernel can be created.', 'Use `GlobalAveragePooling2D()` / `GlobalMaxPooling2D()` instead of `Flatten()`, or give the `Input` fixed height and width.'),
+'dense.rank': ('build', 'Dense receives a tensor that is not `(batch, features)`. Unlike Keras, tenet does not apply Dense to the last axis of an image tensor silently: it usually means a forgotten `Flatten`.', 'Put `Flatten()` or `GlobalAveragePooling2D()` before the Dense layer.'),
+'conv.rank': ('build', 'Conv2D / MaxPool2D / global pooling receive a tensor that is not `(batch, height, width, channels)`: the channel axis is missing (grayscale `(N, 28, 28)`), the data is flat, or it has an extra axis (batched twice). The message says which axis is missing.', '`expand_dims(x, -1)` for a missing channel axis, `expand_dims(x, 0)` for a single image, `Reshape({28, 28, 1})` for flat data, or remove the second batching.'),
+'conv.channels': ('build', 'A convolution receives a channel count other than the one it was built with: RGBA (4) into a layer built for RGB (3), or grayscale into RGB. Common when a Conv2D is shared between two inputs.', 'Convert the images (`slice(x, -1, 0, 3)` drops alpha), or create a separate `Conv2D` for that channel count.'),
+'conv.too_small': ('build', 'The kernel or pooling window is larger than the (padded) input, so the output would be empty. The cause shows the size arithmetic, e.g. `(4 - 5)/1 + 1 = 0`.', '`padding = Padding::same`, a smaller kernel, fewer pooling steps before the layer, or a larger input.'),
+'batchnorm.features': ('build', 'A BatchNorm receives a channel/feature count other than the one it was built with (its gamma, beta and moving statistics have that size).', 'Fix the upstream width, or create a new `BatchNorm` for this input.'),
+'elementwise.shape': ('build', '`Add` / `Multiply` layers (which require equal shapes), or tensor arithmetic `a + b`, `a * b` (which broadcast like NumPy), on shapes that are neither equal nor broadcastable. The differing axes are marked. At run time (tensor ops) the phase is `run`.', 'Make the shapes equal: slice, reshape, pad or resize one operand, or give the differing axis size 1 to broadcast it.'),
+'layer.input_spec': ('build', 'A user-written layer declares its input contract with an `InputSpec` (rank, and required sizes per axis) by overriding `LayerImpl::input_spec()`; a call breaks it. tenet checks it before the layer\'s shape rule, at build and at run time, and explains it like a built-in layer, with the user\'s layer name and source line. See `examples/custom_layer.cpp`:\n\n```cpp-fragment\nclass ScaleImpl : public LayerImpl {\n public:\n  ScaleImpl(std::source_location loc) : LayerImpl("Scale", "scale", "", loc) {\n    spec_.rank = 2; spec_.axes = {-1}; spec_.axes_dims = {1024};\n  }\n  const InputSpec* input_spec() const override { return &spec_; }\n  ...\n};\nclass Scale : public Layer {\n public:\n  explicit Scale(std::source_location loc = std::source_location::current())\n      : Layer(std::make_shared<ScaleImpl>(loc)) {}\n};\n```', 'Make the upstream layer produce the declared size, or create the layer for the size it receives.'),
+'model.graph': ('build', '`Model(inputs, outputs)` where an output needs an `Input` that is not listed, or a listed `Input` feeds no output, or two layers share a name.', 'List the missing Input (`Model({a, b}, out)`), drop the unused one, or rename a layer.'),
+'input.count': ('run', '`fit` / `evaluate` / `predict` receive a number of arrays other than the number of the model\'s Inputs. The message lists the Inputs by name and shape.', 'Pass one array per Input, in the order of the model\'s inputs.'),
+'input.rank': ('run', 'Data of the wrong rank for an Input: `(100, 28, 28)` for `(None, 28, 28, 1)` (channel axis missing), one image `(28, 28, 1)` without its batch axis, or data batched twice (one axis too many). Also raised by `Dataset::batch` on a batched dataset and for generator batches without a batch axis.', '`expand_dims(x, -1)`, `expand_dims(x, 0)`, or remove the second batching.'),
+'input.shape': ('run', 'A fixed axis differs: a model built for 224x224x3 called with 128x128x3. Nothing overflows (contrary to a common explanation): the weights were sized for the declared shape, and tenet refuses to compute on another one.', 'Resize the data (`data::resize`), add a `Resizing(224, 224)` layer after the Input, or declare `None` height/width if every layer allows it (global pooling instead of Flatten).'),
+'input.dtype': ('run', 'uint8 (or other integer) data for a float32 Input. Keras casts it silently, so the network trains on values 0..255; tenet refuses and says why. Also raised when a layer that computes in float32 receives integer data.', '`x.astype(DType::f32) / 255.0` (or `data::to_float(x)`), or declare the Input uint8 and put `Rescaling(1.0 / 255)` first.'),
+'batch.mismatch': ('run', 'The inputs and labels of one batch or dataset hold different numbers of samples (32 vs 64, 100 images with 90 labels). For generators the batch index is named. Resizing images cannot repair this: it changes height and width, not the number of samples.', 'Slice the arrays to the same samples, or fix the generator.'),
+'batch.empty': ('run', 'A batch with zero samples: a generator yielding an empty batch, or a dataset shorter than one batch with `drop_remainder`.', 'End a generator\'s epoch with `std::nullopt`; use a smaller batch or no `drop_remainder`.'),
+'batch.ragged': ('run', 'Samples of one batch have different shapes (a 128x128 and a 64x64 image stacked together). The first outlier is named.', 'Resize, pad (`data::pad_to`) or crop every sample to one size before batching.'),
+'loss.label_shape': ('run', 'The labels do not fit the loss: integer class indices `(100, 1)` for CategoricalCrossentropy over 5 classes, or one-hot rows of width 10 against 5 outputs.', '`one_hot(y, 5)`, or keep the indices and use `SparseCategoricalCrossentropy`.'),
+'loss.label_range': ('run', 'A sparse label outside `[0, classes)`; the first offending sample is named.', 'Check the label encoding (labels start at 0) or the number of output units.'),
+'loss.label_dtype': ('run', 'Float labels for a sparse loss, or integer labels for a one-hot loss.', 'Use the matching loss, or cast (`y.astype(DType::i32)`).'),
+'numerics.nonfinite': ('run', 'With `FitOptions::check_numerics` (or `set_check_numerics(true)`), the first op whose output or gradient holds NaN/Inf. The failing step changes no weight.', 'Lower the learning rate, scale the inputs, use `from_logits` losses; check the data for NaN.'),
+'compare.shape': ('run', '`allclose` / `equal` on tensors whose shapes differ. Comparison never broadcasts, so a `(10, 1)` vs `(10,)` slip cannot pass as equality. (`a == b` on tensors does not compile at all.)', 'Compare `a.shape() == b.shape()` first, or reshape/slice one side.'),
+'checkpoint.mismatch': ('load', 'A weights file whose layers, names or shapes do not fit the model. Every difference is listed and nothing in the model is changed.', 'Load a file saved from the same architecture, or `WeightsLoadOptions{.skip_mismatch = true}`.'),
+'data.format': ('load', 'An IDX or HDF5 file that is truncated, corrupt, of the wrong type, or whose arrays disagree in length. The file and what was read are named.', 'Re-create or re-download the file.'),
+'reshape.size': ('run', 'A reshape (op or `Reshape` layer, phase `build` for the layer) that changes the number of elements.', 'Choose a target shape whose dimensions multiply to the element count.'),
+'reshape.axis': ('run', '`expand_dims`, `squeeze` or `transpose` with an invalid axis or permutation.', 'Give a valid axis / a permutation of all axes.'),
+'slice.range': ('run', '`slice` on an axis that does not exist.', 'Use an axis in `[-rank, rank)`.'),
+'flatten.rank': ('build', 'Flatten receives a tensor without a batch axis (a scalar).', '`expand_dims(x, 0)`.'),
+'matmul.shape': ('run', '`matmul` operands whose inner dimensions differ, of another rank than 2 or 3, or of different dtypes.', 'Transpose or reshape one operand so that `(M, K) x (K, N)` holds.'),
+'layer.config': ('build', 'A layer constructed with an impossible configuration (0 units, a 0x0 kernel, a dropout rate outside [0, 1), a bad Reshape target).', 'Pass valid options; the message says which.'),
+'layer.input_count': ('build', 'A single-input layer called on several tensors, or a merge layer (Concatenate, Add, Multiply) called on fewer than two.', 'Call single-input layers on one tensor; pass merge layers a list `{a, b}`.'),
+'reduce.axis': ('run', 'A reduction (`sum`, `mean`, `max`, `argmax`, `Softmax`) over an axis that does not exist.', 'Use an axis in `[-rank, rank)`.'),
+'resize.size': ('run', '`resize` to a non-positive size, or of an empty image.', 'Pass `{height, width}` of at least 1.'),
+'model.compile': ('run', '`fit` / `evaluate` before `compile`, or `compile` without a loss (phase `build`).', '`model.compile({.optimizer = SGD(), .loss = ...})` first.'),
+'history.key': ('run', '`History[key]` for a metric that was never logged (e.g. `val_loss` without validation data).', 'Use one of the listed keys; `val_` keys need `validation_split` or `validation_data`.'),
+'callback.filepath': ('run', 'A `ModelCheckpoint` path template names a log key that does not exist.', 'Use `{epoch}` or a logged key.'),
+'tensor.item': ('run', '`item()` on a tensor of more than one element.', 'Reduce first: `t.sum().item()`.'),
+'tensor.index': ('run', '`at()` with the wrong number of coordinates or an out-of-range index.', 'One coordinate per axis, each in `[0, dim)`.'),
+'tensor.shape': ('run', 'A concrete tensor created with an unknown (`None`) or negative dimension.', 'Give concrete sizes; `None` is only for Input shapes.'),
+'autograd.backward': ('run', '`backward()` without a gradient on a tensor of more than one element.', 'Call it on a scalar loss (`loss.mean()`), or pass the output gradient.'),
+}
+
+helper = '''// The helpers used by several examples below (as in examples/error_gallery.cpp):
+Model classifier(const Shape& shape, std::int64_t classes, Loss loss) {
+  auto in = Input(shape, {.name = "image"});
+  auto x = shape.rank() > 1 ? Flatten()(in) : in;
+  Model m(in, Dense(classes, {.seed = 1})(x), "classifier");
+  m.compile({.optimizer = SGD(), .loss = std::move(loss)});
+  return m;
+}
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("tenet_gallery_" + name)).string();
+}'''
+
+catalog = ['concat.shape','concat.rank','concat.axis','dense.features','dense.undefined','conv.rank','conv.channels','conv.too_small','batchnorm.features','elementwise.shape','layer.input_spec','model.graph',
+ 'input.count','input.rank','input.shape','input.dtype','batch.mismatch','batch.empty','batch.ragged','loss.label_shape','loss.label_range','loss.label_dtype','numerics.nonfinite','compare.shape',
+ 'checkpoint.mismatch','data.format']
+extras = ['dense.rank','flatten.rank','reshape.size','reshape.axis','slice.range','matmul.shape','layer.config','layer.input_count','reduce.axis','resize.size','model.compile','history.key','callback.filepath','tensor.item','tensor.index','tensor.shape','autograd.backward']
+assert set(catalog+extras) == set(by_code), set(by_code) ^ set(catalog+extras)
+
+o = []
+
+CLASSIFIER = """// classifier(): Input(shape) -> [Flatten] -> Dense(classes), compiled with `loss`
+auto classifier = [](Shape shape, std::int64_t classes, Loss loss) {
+  auto in = Input(shape, {.name = "image"});
+  Model m(in, Dense(classes, {.seed = 1})(shape.rank() > 1 ? Flatten()(in) : in), "classifier");
+  m.compile({.optimizer = SGD(), .loss = loss});
+  return m;
+};
+"""
+TEMP = """auto temp_path = [](const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("tenet_gallery_" + name)).string();
+};
+"""
+gsrc = src
+scale_start = gsrc.index('// A user-written layer with a declared input contract')
+scale_end = gsrc.index('// ----', scale_start)
+SCALE = gsrc[scale_start:scale_end].strip()
+
+def standalone(body):
+    head = []
+    pre = ''
+    if 'classifier(' in body: pre += CLASSIFIER
+    if 'temp_path(' in body:
+        pre += TEMP
+        head.append('#include <filesystem>')
+    if 'std::ofstream' in body: head.append('#include <fstream>')
+    if 'numeric_limits' in body: head.append('#include <limits>')
+    if 'std::optional' in body: head.append('#include <optional>')
+    if 'Scale()' in body:
+        ind = '\n'.join('    ' + l if l else l for l in body.split('\n'))
+        return ('#include <iostream>\n#include <tenet.hpp>\nusing namespace tenet;\n\n' + SCALE +
+                '\n\nint main() {\n  try {\n' + ind +
+                '\n  } catch (const ContractError& e) {\n    std::cout << e.what();\n  }\n}')
+    return '\n'.join(head) + ('\n' if head else '') + pre + body
+
+o.append('''# tenet's errors
+
+Every contract tenet enforces raises `tenet::ContractError` with a stable code. This page has
+one section per code: what it means, a minimal program that triggers it, the message tenet
+prints, and the fix. It is the user-facing twin of the contract catalog and stays in step with
+it; `examples/error_gallery` runs every program below (the messages here are its real output,
+so source lines refer to `error_gallery.cpp`).
+
+```cpp-fragment
+try {
+  model.fit(x, y);
+} catch (const tenet::ContractError& e) {
+  e.code();      // "input.rank": stable, use it in tests and tools
+  e.phase();     // Phase::build (graph construction), run (data flowing) or load (files)
+  e.where();     // "'image' (InputLayer) created at train.cpp:12": layer, type, your source line
+  e.expected();  // "(None, 28, 28, 1)", Keras notation, batch axis None
+  e.actual();    // "(100, 28, 28)"
+  e.cause();     // the likely reason, computed from your graph or data
+  e.fix();       // a concrete change in tenet's API
+  e.provenance();// for graph errors: each upstream layer with its output shape
+  std::cerr << e.what();  // all of it, in one format
+}
+```
+
+Every message has the same layout: `[code] summary`, then `phase`, `where`, `expected` before
+`actual` (carets mark the axes that differ), `how the shapes came about` for graph errors, then
+`cause` and `fix`. Messages never contain oneDNN statuses, pointers or mangled type names.
+Broken invariants of tenet itself are not contract errors: they raise `tenet::InternalError`
+("tenet internal error ... please report it").
+
+Comparing tensors with `==` does not compile; the compiler message points to `equal(a, b)`
+(element-wise mask), `allclose(a, b, rtol, atol)` (numeric check) or `a.shape() == b.shape()`.
+
+''')
+
+def toc(codes):
+    return ', '.join('[`%s`](#%s)' % (c, c.replace('.', '')) for c in codes)
+o.append('**Build phase:** ' + toc(catalog[:12]) + '  \n**Run phase:** ' + toc(catalog[12:24]) +
+         '  \n**Load phase:** ' + toc(catalog[24:]) + '  \n**Other codes:** ' + toc(extras) + '\n')
+
+def section(code, level='##'):
+    phase, meaning, fix = T[code]
+    s = ['%s %s\n' % (level, code), '*Phase `%s`.* %s\n' % (phase, meaning)]
+    for title, body, msg in by_code[code]:
+        s.append('**%s**\n' % title)
+        s.append('```cpp\n%s\n```\n' % standalone(body))
+        s.append('```text\n%s\n```\n' % msg)
+    s.append('**Fix:** %s\n' % fix)
+    return '\n'.join(s)
+
+o.append('# Contracts checked when a model is built\n')
+for c in catalog[:12]: o.append(section(c))
+o.append('# Contracts checked when data flows\n')
+for c in catalog[12:24]: o.append(section(c))
+o.append('# Contracts checked when files are read\n')
+for c in catalog[24:]: o.append(section(c))
+o.append('# Other codes\n\nRaised by ops, tensors, configuration and training utilities.\n')
+for c in extras: o.append(section(c))
+open(os.path.join(root, 'docs/errors.md'), 'w').write('\n'.join(o))
+print('written')

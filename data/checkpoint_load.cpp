@@ -6,6 +6,7 @@
 
 #include "data/checkpoint.hpp"
 #include "data/checkpoint_file.hpp"
+#include "data/hdf5_guard.hpp"
 
 namespace tenet::data::detail {
 namespace {
@@ -175,6 +176,13 @@ namespace tenet {
 
 std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options) {
   using namespace data::detail;
+  // The child only reads and plans: skip_mismatch keeps it from refusing, nothing is applied.
+  probe_hdf5_read(path, "weights file", [&] {
+    const CheckpointFile file(path);
+    Plan plan;
+    plan_layers(file, *s_, plan);
+    plan_optimizer(file, *s_, plan);
+  });
   const State& s = *s_;
   const CheckpointFile file(path);
   Plan plan;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "data/format_error.hpp"
+#include "data/hdf5_guard.hpp"
 #include "data/hdf5_common.hpp"
 #include "data/hdf5_io.hpp"
 
@@ -196,10 +197,14 @@ std::map<std::string, Tensor> load(const std::string& path, const std::vector<st
 
 }  // namespace
 
-std::map<std::string, Tensor> load_h5(const std::string& path) { return load(path, nullptr); }
+std::map<std::string, Tensor> load_h5(const std::string& path) {
+  detail::probe_hdf5_read(path, "HDF5 data set", [&] { load(path, nullptr); });
+  return load(path, nullptr);
+}
 
 std::map<std::string, Tensor> load_h5(const std::string& path,
                                       const std::vector<std::string>& names) {
+  detail::probe_hdf5_read(path, "HDF5 data set", [&] { load(path, &names); });
   return load(path, &names);
 }
 

@@ -1,0 +1,20 @@
+#pragma once
+// Reading untrusted HDF5 files without letting libhdf5's own bugs take the program down.
+//
+// Fuzzing found files on which Debian's HDF5 1.10 itself crashes (a corrupt local heap makes
+// H5Lvisit copy into a null buffer) or never returns (a corrupt global heap makes H5Aread
+// loop). tenet cannot repair the library, so every HDF5 read runs first in a forked child
+// process: if the child crashes or does not finish in time, the file is refused with
+// data.format and the caller's process is untouched; if it finishes, the caller reads the
+// file itself, with the same result the child saw. (internal to data/)
+#include <functional>
+#include <string>
+
+namespace tenet::data::detail {
+
+// Runs `read` in a child process first (see above), then returns; the caller then reads for
+// real. `kind` names the reader in messages ("HDF5 data set", "weights file").
+void probe_hdf5_read(const std::string& path, const std::string& kind,
+                     const std::function<void()>& read);
+
+}  // namespace tenet::data::detail

@@ -26,9 +26,23 @@ struct TensorImpl {
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& dout)>;
 
 struct GradNode {
-  std::string op;               // "add", "conv2d_1 (Conv2D)": named in numerics errors
+  std::string op;               // "add", "conv2d_1": named in numerics errors
   std::vector<Tensor> inputs;   // the op's inputs, in order
   BackwardFn backward;
+  std::shared_ptr<const Site> layer;  // the layer whose call created this node, if any
+};
+
+// The layer being called on this thread (set by LayerImpl::call): nodes created meanwhile
+// remember it, so numerics errors name the layer and the user's line that created it.
+class CurrentLayerScope {
+ public:
+  explicit CurrentLayerScope(std::shared_ptr<const Site> layer);
+  ~CurrentLayerScope();
+  CurrentLayerScope(const CurrentLayerScope&) = delete;
+  CurrentLayerScope& operator=(const CurrentLayerScope&) = delete;
+
+ private:
+  std::shared_ptr<const Site> previous_;
 };
 
 Tensor make_tensor(std::shared_ptr<TensorImpl> impl);
@@ -62,7 +76,11 @@ class NoGradGuard {
 void set_check_numerics(bool on);
 bool check_numerics();
 // Scans `t` and raises numerics.nonfinite naming `op` and `what` ("output"/"gradient").
-void check_finite(const Tensor& t, const std::string& op, const std::string& what);
+// `inputs` (the op's inputs, for outputs) let the message say where the values came from;
+// `layer` is the layer whose call ran the op.
+void check_finite(const Tensor& t, const std::string& op, const std::string& what,
+                  const std::vector<Tensor>& inputs = {},
+                  const std::shared_ptr<const Site>& layer = nullptr);
 // Where the running computation is ("training step 3 (epoch 1, batch 2)"), named by
 // numerics.nonfinite; Model::fit sets it per step (thread-local, empty outside fit).
 void set_numerics_step(std::string where);

@@ -65,7 +65,7 @@ LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
                      std::source_location loc)
     : type_(std::move(type)), base_name_(std::move(base_name)),
       name_(name.empty() ? unique_layer_name(base_name_) : std::move(name)),
-      site_(name_, type_, loc) {}
+      site_(name_, type_, loc), shared_site_(std::make_shared<const Site>(site_)) {}
 
 void LayerImpl::check_input_count(std::size_t n, Phase phase) const {
   if (multi_input() ? n >= 1 : n == 1) return;
@@ -161,6 +161,7 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
     for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
   output_shape(shapes, Phase::run);
   ensure_built(shapes);
+  CurrentLayerScope layer_scope(shared_site_);
   if (!profiling::enabled()) return forward(inputs, opts);
   return profiled_forward(inputs, opts);
 }

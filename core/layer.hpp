@@ -94,6 +94,7 @@ class LayerImpl {
  private:
   std::string type_, base_name_, name_;
   Site site_;
+  std::shared_ptr<const Site> shared_site_;  // for autograd nodes created by this layer
   bool built_ = false;
   std::vector<Shape> built_inputs_;
 };

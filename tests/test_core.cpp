@@ -3,6 +3,8 @@
 
 #include <cblas.h>
 
+#include <cmath>
+
 #include "gradcheck.hpp"
 
 using namespace tenet;
@@ -205,6 +207,13 @@ TEST_CASE("numerics checking names the op that produced NaN") {
   CHECK(e.code() == "numerics.nonfinite");
   CHECK(e.where().find("log") != std::string::npos);
   CHECK(e.actual().find("1 NaN") != std::string::npos);
+  CHECK(e.cause().find("log received 1 values <= 0") != std::string::npos);
+  set_check_numerics(true);
+  Tensor data = Tensor::from_vector(std::vector<float>{1, std::nanf(""), 2});
+  auto e2 = capture([&] { (void)(data * 2.0); });
+  set_check_numerics(false);
+  CHECK(e2.cause().find("input 0 already holds 1 NaN") != std::string::npos);
+  CHECK(e2.cause().find("data") != std::string::npos);
 }
 
 TEST_CASE("an internal error says so and is not a ContractError") {

@@ -304,6 +304,10 @@ TEST_CASE("a failing step changes no weight, optimizer slot or BatchNorm statist
   auto e = capture([&] { m.train_on_batch({poisoned}, d.labels); });
   set_check_numerics(false);
   CHECK(e.code() == "numerics.nonfinite");
+  // The first layer to see the NaN is named, with the line that created it, and the cause
+  // says the NaN came in with the data.
+  CHECK(e.where().find("'conv2d' (Conv2D) created at test_model.cpp:") != std::string::npos);
+  CHECK(e.cause().find("already holds 1 NaN") != std::string::npos);
   CHECK(bitwise_equal(weights, m.weights()));  // includes BN moving mean and variance
   std::vector<Tensor> slot_after;
   for (auto& s : m.optimizer().impl()->slots()) for (auto& t : s) slot_after.push_back(t);

@@ -9,8 +9,10 @@
 //
 // Built as train_bench_torch (-DTENET_WITH_TORCH, only when CMake finds libtorch), every case
 // also runs the libtorch nets of torch_nets.hpp in the same alternation (tenet, reference,
-// libtorch, then a 300 ms pause so OpenBLAS's spinning threads sleep before tenet's next
-// block), and prints libtorch's images/s and tenet/libtorch. Extra options there:
+// libtorch), and prints libtorch's images/s and tenet/libtorch. libtorch's blocks run in a
+// child process (this program with --torch-child) started for each block: run in this process,
+// libtorch's OpenMP/OpenBLAS threads slowed tenet and the reference (benchmarks/README.md).
+// Extra options there:
 //        train_bench_torch --first-step-torch A | --rss-torch A   (the same two, for libtorch)
 //        train_bench_torch --check-torch   (parameter counts; the loss falls over 400 steps)
 #include <omp.h>
@@ -28,7 +30,7 @@
 #include "reference/onednn_nets.hpp"
 #ifdef TENET_WITH_TORCH
 #include <cstdlib>
-#include <thread>
+#include <stdexcept>
 
 #include "torch_nets.hpp"
 #endif
@@ -77,6 +79,19 @@ Data load(std::int64_t n) {
   return d;
 }
 
+#ifdef TENET_WITH_TORCH
+// Runs this program with `args` and returns the number it prints (the child inherits the
+// environment, OPENBLAS_NUM_THREADS included).
+double child_result(const std::string& args) {
+  std::string cmd = "/proc/" + std::to_string(getpid()) + "/exe " + args;
+  FILE* p = popen(cmd.c_str(), "r");
+  double v = 0;
+  if (!p || std::fscanf(p, "%lf", &v) != 1) throw std::runtime_error("child failed: " + cmd);
+  if (pclose(p) != 0) throw std::runtime_error("child failed: " + cmd);
+  return v;
+}
+#endif
+
 // Runs `steps` training steps of tenet and of the reference on consecutive batches.
 struct Pair {
   char net;
@@ -85,16 +100,9 @@ struct Pair {
   tenet_bench::ReferenceNet ref;
   const Data& d;
   std::int64_t next = 0;
-#ifdef TENET_WITH_TORCH
-  tenet_bench::TorchNet torch;
-#endif
 
   Pair(char n, std::int64_t b, const Data& data)
-      : net(n), batch(b), model(build_net(n)), ref(tenet_bench::make_reference(n, static_cast<int>(b))), d(data)
-#ifdef TENET_WITH_TORCH
-      , torch(n, static_cast<int>(b))
-#endif
-  {
+      : net(n), batch(b), model(build_net(n)), ref(tenet_bench::make_reference(n, static_cast<int>(b))), d(data) {
     compile(model);
   }
   std::int64_t start() {
@@ -123,17 +131,10 @@ struct Pair {
     return std::chrono::duration<double>(Clock::now() - t0).count();
   }
 #ifdef TENET_WITH_TORCH
+  // Seconds for `steps` libtorch steps, measured by a child process after 5 warm-up steps.
   double torch_steps(int steps) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < steps; ++i) {
-      std::int64_t s = start();
-      torch.train_step(d.images.data<float>() + s * 784,
-                       net == 'C' ? d.thumbs.data<float>() + s * 196 : nullptr,
-                       d.labels.data<std::int32_t>() + s);
-    }
-    double t = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // OpenBLAS threads go to sleep
-    return t;
+    return child_result("--torch-child " + std::string(1, net) + " " + std::to_string(batch) + " " +
+                        std::to_string(steps) + " " + std::to_string(omp_get_max_threads()));
   }
 #endif
 };
@@ -253,6 +254,41 @@ int rss_torch(char net, int steps) {
   return 0;
 }
 
+// Child of torch_steps(): prints the seconds of `steps` steps after 5 warm-up steps.
+int torch_child(char net, int batch, int steps, int threads) {
+  tenet_bench::TorchNet::set_threads(threads);
+  Data d = load(8192);
+  tenet_bench::TorchNet t(net, batch);
+  std::int64_t next = 0;
+  auto step = [&] {
+    std::int64_t s = next;
+    next = (next + 2 * batch <= 8192) ? next + batch : 0;
+    t.train_step(d.images.data<float>() + s * 784, d.thumbs.data<float>() + s * 196,
+                 d.labels.data<std::int32_t>() + s);
+  };
+  for (int i = 0; i < 5; ++i) step();
+  auto t0 = Clock::now();
+  for (int i = 0; i < steps; ++i) step();
+  std::printf("%.9f\n", std::chrono::duration<double>(Clock::now() - t0).count());
+  return 0;
+}
+
+// Child for the latency rows: median microseconds of 180 single-image predicts after 20.
+int torch_latency(char net, int threads) {
+  tenet_bench::TorchNet::set_threads(threads);
+  Data d = load(64);
+  tenet_bench::TorchNet t(net, 1);
+  std::vector<float> logits(10);
+  std::vector<double> us;
+  for (int i = 0; i < 200; ++i) {
+    auto t0 = Clock::now();
+    t.predict(d.images.data<float>(), d.thumbs.data<float>(), logits.data());
+    if (i >= 20) us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::printf("%.3f\n", median(us));
+  return 0;
+}
+
 // Sanity check of the libtorch nets: parameter counts (Keras's: A 225,034, B 225,226 trainable,
 // C 25,258) and the mean loss of the first and last 50 of 400 steps, which must fall.
 int check_torch() {
@@ -290,6 +326,9 @@ int main(int argc, char** argv) try {
     if (a == "--first-step-torch" && i + 1 < argc) return first_step_torch(argv[++i][0]);
     if (a == "--rss-torch" && i + 1 < argc) return rss_torch(argv[++i][0], 300);
     if (a == "--check-torch") return check_torch();
+    if (a == "--torch-child" && i + 4 < argc)
+      return torch_child(argv[i + 1][0], std::stoi(argv[i + 2]), std::stoi(argv[i + 3]), std::stoi(argv[i + 4]));
+    if (a == "--torch-latency" && i + 2 < argc) return torch_latency(argv[i + 1][0], std::stoi(argv[i + 2]));
 #endif
     if (a == "--nets" && i + 1 < argc) nets = argv[++i];
     else if (a == "--rounds" && i + 1 < argc) rounds = std::stoi(argv[++i]);
@@ -319,17 +358,11 @@ int main(int argc, char** argv) try {
       row("net A, batch " + std::to_string(b), compare(p, rounds, std::max(4, steps * 64 / static_cast<int>(b))));
     }
     omp_set_num_threads(1);
-#ifdef TENET_WITH_TORCH
-    tenet_bench::TorchNet::set_threads(1);
-#endif
     {
       Pair p('A', 64, d);
       row("net A, batch 64, 1 thread", compare(p, rounds, steps));
     }
     omp_set_num_threads(threads);
-#ifdef TENET_WITH_TORCH
-    tenet_bench::TorchNet::set_threads(threads);
-#endif
     // Single-image inference latency.
     for (char n : std::string("AC")) {
       Model m = build_net(n);
@@ -337,30 +370,23 @@ int main(int argc, char** argv) try {
       std::vector<Tensor> x{slice(d.images, 0, 0, 1)};
       if (n == 'C') x.push_back(slice(d.thumbs, 0, 0, 1));
       std::vector<float> logits(10);
-      std::vector<double> tt, rt, pt;
-#ifdef TENET_WITH_TORCH
-      tenet_bench::TorchNet torch(n, 1);
-#endif
+      std::vector<double> tt, rt;
       for (int i = 0; i < 200; ++i) {
         auto t0 = Clock::now();
         (void)m.predict(x);
         auto t1 = Clock::now();
         ref.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
         auto t2 = Clock::now();
-#ifdef TENET_WITH_TORCH
-        torch.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
-#endif
-        auto t3 = Clock::now();
         if (i >= 20) {
           tt.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
           rt.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
-          pt.push_back(std::chrono::duration<double, std::micro>(t3 - t2).count());
         }
       }
       std::printf("%-28s %8.0f us %8.0f us %8.2f", (std::string("net ") + n + ", 1 image, predict").c_str(),
                   median(tt), median(rt), median(tt) / median(rt));
 #ifdef TENET_WITH_TORCH
-      std::printf(" %8.0f us %12.2f", median(pt), median(tt) / median(pt));
+      double pt = child_result("--torch-latency " + std::string(1, n) + " " + std::to_string(threads));
+      std::printf(" %8.0f us %12.2f", pt, median(tt) / pt);
 #endif
       std::printf("  (latency: lower is better)\n");
     }

@@ -6,7 +6,8 @@
 // loop). tenet cannot repair the library, so every HDF5 read runs first in a forked child
 // process: if the child crashes or does not finish in time, the file is refused with
 // data.format and the caller's process is untouched; if it finishes, the caller reads the
-// file itself, with the same result the child saw. (internal to data/)
+// file itself, with the same result the child saw. Setting TENET_HDF5_IN_PROCESS=1 skips the
+// child (used by the fuzzers, which isolate crashes themselves). (internal to data/)
 #include <functional>
 #include <string>
 

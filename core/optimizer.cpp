@@ -34,6 +34,10 @@ void OptimizerImpl::set_state(std::int64_t iterations, std::vector<std::vector<T
 
 namespace {
 
+// Updates of large variables (a Dense kernel) are split over the threads; small ones are not
+// worth waking them for. Element-wise, so the result does not depend on the thread count.
+constexpr std::int64_t kParallelFrom = 32768;
+
 class SGDImpl : public OptimizerImpl {
  public:
   explicit SGDImpl(SGDOptions o) : OptimizerImpl(o.learning_rate), o_(o) {}
@@ -49,9 +53,11 @@ class SGDImpl : public OptimizerImpl {
       return;
     }
     float* v = slots[0].data<float>();
+    const bool nesterov = o_.nesterov;
+#pragma omp parallel for simd if (n > kParallelFrom)
     for (std::int64_t i = 0; i < n; ++i) {
       v[i] = m * v[i] - lr * g[i];
-      w[i] += o_.nesterov ? m * v[i] - lr * g[i] : v[i];
+      w[i] += nesterov ? m * v[i] - lr * g[i] : v[i];
     }
   }
 
@@ -75,6 +81,7 @@ class AdamImpl : public OptimizerImpl {
     const float eps = static_cast<float>(o_.epsilon);
     float* m = slots[0].data<float>();
     float* v = slots[1].data<float>();
+#pragma omp parallel for simd if (n > kParallelFrom)
     for (std::int64_t i = 0; i < n; ++i) {
       m[i] += (g[i] - m[i]) * (1 - b1);
       v[i] += (g[i] * g[i] - v[i]) * (1 - b2);

@@ -37,11 +37,20 @@ class DropoutImpl : public LayerImpl {
   Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override {
     const Tensor& x = in[0];
     if (!opts.training || rate_ == 0.0) return x;
-    Tensor mask = Tensor::uniform(x.shape(), mix(seed_ ^ mix(calls_++)));
+    // Counter-based mask: element i keeps its unit when splitmix64(call key + i), as a uniform
+    // number in [0, 1), is >= rate. Independent per element, so it is computed in parallel and
+    // does not depend on the thread count.
+    const std::uint64_t key = mix(seed_ ^ mix(calls_++));
+    Tensor mask = Tensor::empty(x.shape());
     float* m = mask.data<float>();
     const float keep_scale = static_cast<float>(1.0 / (1.0 - rate_));
-    const float rate = static_cast<float>(rate_);
-    for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = m[i] >= rate ? keep_scale : 0.0f;
+    const double rate = rate_;
+    const std::int64_t n = mask.numel();
+#pragma omp parallel for if (n > 65536)
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double u = static_cast<double>(mix(key + static_cast<std::uint64_t>(i)) >> 11) * 0x1.0p-53;
+      m[i] = u >= rate ? keep_scale : 0.0f;
+    }
     return x * mask;
   }
 

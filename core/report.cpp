@@ -29,7 +29,7 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
   if (hi - lo < 1e-9) hi = lo + 1;
   double pad = (hi - lo) * 0.08;
   lo -= pad, hi += pad;
-  const double l = x + 55, r = x + w - 15, t = y + 30, b = y + h - 40;
+  const double l = x + 55, r = x + w - 15, t = y + 30, b = y + h - 60;
   auto px = [&](std::size_t i) { return epochs > 1 ? l + (r - l) * static_cast<double>(i) / static_cast<double>(epochs - 1) : (l + r) / 2; };
   auto py = [&](double v) { return b - (b - t) * (v - lo) / (hi - lo); };
   o << "<text x='" << (l + r) / 2 << "' y='" << y + 18 << "' text-anchor='middle' font-size='15' font-weight='bold'>" << title << "</text>\n";
@@ -44,7 +44,8 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
   for (std::size_t i = 0; i < epochs; ++i)
     o << "<text x='" << px(i) << "' y='" << b + 16 << "' text-anchor='middle' font-size='11'>" << i + 1 << "</text>\n";
   o << "<text x='" << (l + r) / 2 << "' y='" << b + 32 << "' text-anchor='middle' font-size='12'>epoch</text>\n";
-  double ly = t + 14;
+  double lx = l + 10;  // the legend sits under the axis label, never over the curves
+  const double ly = b + 52;
   for (const auto& s : series) {
     o << "<polyline fill='none' stroke='" << s.color << "' stroke-width='2.2'" << (s.dashed ? " stroke-dasharray='6,4'" : "") << " points='";
     for (std::size_t i = 0; i < s.values->size(); ++i)
@@ -52,9 +53,9 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
     o << "'/>\n";
     for (std::size_t i = 0; i < s.values->size(); ++i)
       if (std::isfinite((*s.values)[i])) o << "<circle cx='" << px(i) << "' cy='" << py((*s.values)[i]) << "' r='3' fill='" << s.color << "'/>\n";
-    o << "<line x1='" << r - 120 << "' x2='" << r - 95 << "' y1='" << ly << "' y2='" << ly << "' stroke='" << s.color << "' stroke-width='2.2'" << (s.dashed ? " stroke-dasharray='6,4'" : "") << "/>\n";
-    o << "<text x='" << r - 90 << "' y='" << ly + 4 << "' font-size='12'>" << s.name << "</text>\n";
-    ly += 18;
+    o << "<line x1='" << lx << "' x2='" << lx + 25 << "' y1='" << ly << "' y2='" << ly << "' stroke='" << s.color << "' stroke-width='2.2'" << (s.dashed ? " stroke-dasharray='6,4'" : "") << "/>\n";
+    o << "<text x='" << lx + 30 << "' y='" << ly + 4 << "' font-size='12'>" << s.name << "</text>\n";
+    lx += 120;
   }
 }
 
@@ -64,7 +65,7 @@ void plot_history(const History& h, const std::string& path, const std::string& 
   const std::size_t epochs = h.epoch.size();
   std::vector<std::pair<std::string, std::string>> panels = {{"loss", "Loss"}, {"accuracy", "Accuracy"}};
   std::ostringstream o;
-  const double W = 900, H = 380;
+  const double W = 900, H = 400;
   o << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H + 30
     << "' font-family='Helvetica, Arial, sans-serif'>\n<rect width='100%' height='100%' fill='white'/>\n";
   if (!title.empty()) o << "<text x='" << W / 2 << "' y='20' text-anchor='middle' font-size='16'>" << title << "</text>\n";

@@ -65,12 +65,18 @@ void probe_hdf5_read(const std::string& path, const std::string& kind,
                   "(seen with corrupt global heaps); tenet stopped the read in a separate process",
                   "re-create the file; check it with h5dump"});
   }
-  if (WIFSIGNALED(status))
+  // The child ends with _exit(0) after reading; anything else (a signal, or a non-zero exit
+  // such as a sanitizer's report of memory corruption inside libhdf5) is a crash.
+  const bool crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  if (crashed)
     format_error(path, kind,
                  {"the HDF5 library crashes on this file",
                   "a " + kind + " that HDF5 can read",
-                  std::string("libhdf5 died with signal ") + std::to_string(WTERMSIG(status)) +
-                      " (" + ::strsignal(WTERMSIG(status)) + ")",
+                  WIFSIGNALED(status)
+                      ? std::string("libhdf5 died with signal ") + std::to_string(WTERMSIG(status)) +
+                            " (" + ::strsignal(WTERMSIG(status)) + ")"
+                      : "the reading process ended with status " +
+                            std::to_string(WEXITSTATUS(status)),
                   "the file's internal structures are corrupt in a way libhdf5 does not check "
                   "(seen with corrupt local heaps); tenet read it in a separate process, so "
                   "your program is unaffected",

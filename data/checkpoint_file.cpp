@@ -55,27 +55,6 @@ hid_t open_or_refuse(const std::string& path, unsigned long long size) {
   return f;
 }
 
-struct Walk {
-  std::map<std::string, H5O_type_t>* objects;
-  std::vector<std::string>* order;
-  std::string bad_link;
-  H5L_type_t bad_type = H5L_TYPE_HARD;
-};
-
-herr_t visit(hid_t group, const char* name, const H5L_info_t* info, void* data) {
-  auto* w = static_cast<Walk*>(data);
-  if (info->type != H5L_TYPE_HARD) {
-    w->bad_link = name;
-    w->bad_type = info->type;
-    return 1;  // stop: links are never followed
-  }
-  H5O_info_t oi;
-  if (H5Oget_info_by_name2(group, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
-  (*w->objects)[name] = oi.type;
-  w->order->emplace_back(name);
-  return 0;
-}
-
 bool is_index(const std::string& s) {
   return !s.empty() && s.size() < 9 && std::all_of(s.begin(), s.end(), [](char c) {
     return c >= '0' && c <= '9';
@@ -133,8 +112,12 @@ std::string FileVars::describe() const {
 
 CheckpointFile::CheckpointFile(const std::string& path)
     : path_(path), size_(checked_size(path)), file_(open_or_refuse(path, size_), H5Fclose) {
-  Walk w{&objects_, &order_, "", H5L_TYPE_HARD};
-  if (H5Lvisit(file_.get(), H5_INDEX_NAME, H5_ITER_INC, visit, &w) < 0)
+  HardLinkWalk w = walk_hard_links(file_.get());
+  for (const auto& [name, type] : w.objects) {
+    objects_[name] = type;
+    order_.push_back(name);
+  }
+  if (!w.ok)
     refuse(path, "its groups cannot be listed", "a readable group tree", hdf5_error_text(),
            "the file is truncated or corrupt");
   if (!w.bad_link.empty())

@@ -1,9 +1,11 @@
 #pragma once
-// Shared by hdf5_read.cpp and hdf5_write.cpp (internal to data/): RAII for HDF5 ids, dtype
+// Shared by hdf5_read.cpp, hdf5_write.cpp and checkpoint*.cpp (internal to data/): RAII for HDF5 ids, dtype
 // mapping, and HDF5's error stack turned into text.
 #include <hdf5.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/dtype.hpp"
 
@@ -29,6 +31,17 @@ class H5Id {
 void silence_hdf5();
 // The innermost message on HDF5's error stack, e.g. "truncated file: eof = 1024, ...".
 std::string hdf5_error_text();
+
+// Every object under the root, in name order, with its type; the walk stops at the first link
+// that is not a hard link (tenet never follows soft or external links). `ok` is false when
+// HDF5 cannot list the tree.
+struct HardLinkWalk {
+  std::vector<std::pair<std::string, H5O_type_t>> objects;
+  std::string bad_link;
+  H5L_type_t bad_type = H5L_TYPE_HARD;
+  bool ok = true;
+};
+HardLinkWalk walk_hard_links(hid_t file);
 
 hid_t h5_file_type(DType t);    // little-endian storage type
 hid_t h5_memory_type(DType t);  // native type

@@ -31,25 +31,6 @@ const char* link_kind(H5L_type_t t) {
                                                                      : "a user-defined link";
 }
 
-struct Walk {
-  std::vector<std::string> datasets;
-  std::string bad_link;
-  H5L_type_t bad_type = H5L_TYPE_HARD;
-};
-
-herr_t visit_link(hid_t group, const char* name, const H5L_info_t* info, void* data) {
-  auto* w = static_cast<Walk*>(data);
-  if (info->type != H5L_TYPE_HARD) {
-    w->bad_link = name;
-    w->bad_type = info->type;
-    return 1;  // stop: links are never followed
-  }
-  H5O_info_t oi;
-  if (H5Oget_info_by_name2(group, name, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
-  if (oi.type == H5O_TYPE_DATASET) w->datasets.emplace_back(name);
-  return 0;
-}
-
 std::string first_bytes(const std::string& path) {
   unsigned char b[8] = {};
   std::ifstream in(path, std::ios::binary);
@@ -174,8 +155,15 @@ std::map<std::string, Tensor> load(const std::string& path, const std::vector<st
   if (!file.ok())
     refuse(path, "HDF5 cannot open it", "a complete HDF5 file of " + bytes_str(file_size),
            detail::hdf5_error_text(), "the file is truncated or corrupt");
-  Walk walk;
-  if (H5Lvisit(file.get(), H5_INDEX_NAME, H5_ITER_INC, visit_link, &walk) < 0)
+  const detail::HardLinkWalk links = detail::walk_hard_links(file.get());
+  struct {
+    std::vector<std::string> datasets;
+    std::string bad_link;
+    H5L_type_t bad_type;
+  } walk{{}, links.bad_link, links.bad_type};
+  for (const auto& [name, type] : links.objects)
+    if (type == H5O_TYPE_DATASET) walk.datasets.push_back(name);
+  if (!links.ok)
     refuse(path, "its groups cannot be listed", "a readable group tree",
            detail::hdf5_error_text(), "the file is corrupt");
   if (!walk.bad_link.empty())

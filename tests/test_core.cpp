@@ -1,6 +1,8 @@
 // Suite "core": Shape, Tensor, ops, autograd, and the run-time tensor contracts.
 #include <doctest/doctest.h>
 
+#include "test_util.hpp"
+
 #include <cblas.h>
 
 #include <cmath>
@@ -8,18 +10,8 @@
 #include "gradcheck.hpp"
 
 using namespace tenet;
+using tenet::testing::capture;
 using tenet::testing::check_gradients;
-
-template <class F>
-ContractError capture(F&& f) {
-  try {
-    f();
-  } catch (const ContractError& e) {
-    return e;
-  }
-  FAIL("expected a ContractError");
-  throw std::logic_error("unreachable");
-}
 
 TEST_SUITE("core") {
 

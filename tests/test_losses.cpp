@@ -3,6 +3,8 @@
 // tests/gradcheck.hpp for both from_logits settings, and every label contract with its facts.
 #include <doctest/doctest.h>
 
+#include "test_util.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -12,20 +14,10 @@
 #include "losses/sparse_categorical_crossentropy.hpp"
 
 using namespace tenet;
+using tenet::testing::capture;
 using tenet::testing::check_gradients;
 
 namespace {
-
-template <class F>
-ContractError capture(F&& f) {
-  try {
-    f();
-  } catch (const ContractError& e) {
-    return e;
-  }
-  FAIL("expected a ContractError");
-  throw std::logic_error("unreachable");
-}
 
 bool has(const std::string& text, const std::string& word) {
   return text.find(word) != std::string::npos;

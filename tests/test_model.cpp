@@ -2,6 +2,8 @@
 // optimizers, determinism, and the data contracts checked before training.
 #include <doctest/doctest.h>
 
+#include "test_util.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -17,19 +19,11 @@
 #include "losses/sparse_categorical_crossentropy.hpp"
 
 using namespace tenet;
+using tenet::testing::capture;
+using tenet::testing::clones;
+using tenet::testing::bitwise_equal;
 
 namespace {
-
-template <class F>
-ContractError capture(F&& f) {
-  try {
-    f();
-  } catch (const ContractError& e) {
-    return e;
-  }
-  FAIL("expected a ContractError");
-  throw std::logic_error("unreachable");
-}
 
 // A learnable two-input problem: the class is the argmax of a fixed linear map of both views.
 struct Synthetic {
@@ -61,19 +55,6 @@ void compile_sgd(Model& m, double lr = 0.1) {
   m.compile({.optimizer = SGD({.learning_rate = lr, .momentum = 0.9}),
              .loss = SparseCategoricalCrossentropy({.from_logits = true}),
              .metrics = {Metric::accuracy}});
-}
-
-std::vector<Tensor> clones(const std::vector<Tensor>& ts) {
-  std::vector<Tensor> out;
-  for (const auto& t : ts) out.push_back(t.clone());
-  return out;
-}
-
-bool bitwise_equal(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (!array_equal(a[i], b[i])) return false;
-  return true;
 }
 
 }  // namespace

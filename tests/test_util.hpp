@@ -1,0 +1,38 @@
+#pragma once
+// Helpers shared by the test suites.
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include <tenet.hpp>
+
+namespace tenet::testing {
+
+// Runs f and returns the ContractError it must throw; fails the test if it throws none.
+template <class F>
+ContractError capture(F&& f) {
+  try {
+    f();
+  } catch (const ContractError& e) {
+    return e;
+  }
+  FAIL("expected a ContractError");
+  throw std::logic_error("unreachable");
+}
+
+inline std::vector<Tensor> clones(const std::vector<Tensor>& ts) {
+  std::vector<Tensor> out;
+  for (const auto& t : ts) out.push_back(t.clone());
+  return out;
+}
+
+// Same shapes, dtypes and bits, tensor by tensor.
+inline bool bitwise_equal(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!array_equal(a[i], b[i])) return false;
+  return true;
+}
+
+}  // namespace tenet::testing

@@ -19,19 +19,6 @@ namespace {
                                       std::move(cause), std::move(fix)});
 }
 
-std::string first_bytes(const std::string& path) {
-  unsigned char b[8] = {};
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(b), 8);
-  std::string s;
-  for (std::streamsize i = 0; i < in.gcount(); ++i) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%s0x%02x", i ? " " : "", b[i]);
-    s += buf;
-  }
-  return s.empty() ? "an empty file (0 bytes)" : "first bytes " + s;
-}
-
 unsigned long long checked_size(const std::string& path) {
   silence_hdf5();
   std::error_code ec;

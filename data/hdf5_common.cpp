@@ -1,5 +1,8 @@
 #include "data/hdf5_common.hpp"
 
+#include <cstdio>
+#include <fstream>
+
 namespace tenet::data::detail {
 
 namespace {
@@ -16,6 +19,19 @@ herr_t visit(hid_t group, const char* name, const H5L_info_t* info, void* data) 
   return 0;
 }
 }  // namespace
+
+std::string first_bytes(const std::string& path) {
+  unsigned char b[8] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(b), 8);
+  std::string s;
+  for (std::streamsize i = 0; i < in.gcount(); ++i) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%s0x%02x", i ? " " : "", b[i]);
+    s += buf;
+  }
+  return s.empty() ? "an empty file (0 bytes)" : "first bytes " + s;
+}
 
 HardLinkWalk walk_hard_links(hid_t file) {
   HardLinkWalk w;

@@ -43,6 +43,9 @@ struct HardLinkWalk {
 };
 HardLinkWalk walk_hard_links(hid_t file);
 
+// "first bytes 0x89 0x48 ..." (up to 8) or "an empty file (0 bytes)": what a refused file starts with.
+std::string first_bytes(const std::string& path);
+
 hid_t h5_file_type(DType t);    // little-endian storage type
 hid_t h5_memory_type(DType t);  // native type
 

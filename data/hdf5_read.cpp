@@ -31,19 +31,6 @@ const char* link_kind(H5L_type_t t) {
                                                                      : "a user-defined link";
 }
 
-std::string first_bytes(const std::string& path) {
-  unsigned char b[8] = {};
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(b), 8);
-  std::string s;
-  for (std::streamsize i = 0; i < in.gcount(); ++i) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%s0x%02x", i ? " " : "", b[i]);
-    s += buf;
-  }
-  return s.empty() ? "an empty file" : "bytes " + s;
-}
-
 // The dtype of a dataset from its class, size and sign, or a refusal naming what it holds.
 DType dataset_dtype(hid_t set, const std::string& path, const std::string& name) {
   H5Id type(H5Dget_type(set), H5Tclose);
@@ -150,7 +137,7 @@ std::map<std::string, Tensor> load(const std::string& path, const std::vector<st
   const unsigned long long file_size = std::filesystem::file_size(path, ec);
   if (H5Fis_hdf5(path.c_str()) <= 0)
     refuse(path, "not an HDF5 file", "the HDF5 signature 0x89 'HDF' 0x0d 0x0a 0x1a 0x0a",
-           first_bytes(path), "the file is of another format (npz? IDX? text?) or is damaged");
+           detail::first_bytes(path), "the file is of another format (npz? IDX? text?) or is damaged");
   H5Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok())
     refuse(path, "HDF5 cannot open it", "a complete HDF5 file of " + bytes_str(file_size),

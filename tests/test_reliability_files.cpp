@@ -2,6 +2,8 @@
 // that survive SIGKILL mid-save, and the fuzz corpus and regressions replayed as tests.
 #include <doctest/doctest.h>
 
+#include "test_util.hpp"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,19 +25,9 @@
 
 using namespace tenet;
 namespace fs = std::filesystem;
+using tenet::testing::capture;
 
 namespace {
-
-template <class F>
-ContractError capture(F&& f) {
-  try {
-    f();
-  } catch (const ContractError& e) {
-    return e;
-  }
-  FAIL("expected a ContractError");
-  throw std::logic_error("unreachable");
-}
 
 struct TempDir {
   TempDir() {

@@ -13,10 +13,22 @@
 
 namespace tenet {
 
+// How a tensor's bytes lie when they are not row-major: a kernel library's blocked layout, kept
+// between layers that share it (oneDNN's preferred layout between Conv2D, MaxPool2D and
+// BatchNorm; see kernels_dnnl.hpp). Element access (raw_data, data<T>) converts the tensor to
+// row-major first, once, so code that reads elements never sees a blocked layout.
+struct StorageLayout {
+  virtual ~StorageLayout() = default;
+  virtual std::size_t bytes() const = 0;  // storage size, padding included
+  virtual void to_row_major(const void* src, void* dst) const = 0;
+};
+
 struct TensorImpl {
   Shape shape;
   DType dtype = DType::f32;
-  std::shared_ptr<std::byte> storage;  // 64-byte aligned, numel * dtype_size bytes
+  // 64-byte aligned; numel * dtype_size bytes, or layout->bytes() when a layout is set.
+  std::shared_ptr<std::byte> storage;
+  std::shared_ptr<const StorageLayout> layout;  // null: row-major
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;
   std::shared_ptr<GradNode> grad_fn;
@@ -46,6 +58,14 @@ class CurrentLayerScope {
 };
 
 Tensor make_tensor(std::shared_ptr<TensorImpl> impl);
+
+// An uninitialised float32 tensor of `shape` whose storage lies in `layout`.
+Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout);
+// True when no other tensor shares t's object or storage: a backward closure may then write
+// into its output gradient (the engine hands each gradient over and keeps no copy).
+bool exclusively_owned(const Tensor& t);
+// The storage as it lies, without converting a blocked layout (for the kernels that share it).
+void* stored_bytes(const Tensor& t);
 
 // Attaches a GradNode to `out` when grad mode is on and any input requires a gradient.
 // Returns `out` for convenience. Ops call this once, after computing the forward value.

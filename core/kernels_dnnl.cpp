@@ -1,8 +1,90 @@
 #include "core/kernels_dnnl.hpp"
 
 #include <cstdlib>
+#include <functional>
+
+#include "core/autograd.hpp"
 
 namespace tenet::kernels {
+
+namespace {
+
+// A tensor's bytes in a oneDNN layout; converting to row-major is one reorder.
+class DnnlLayout : public StorageLayout {
+ public:
+  DnnlLayout(dnnl::memory::desc blocked, dnnl::memory::desc row_major)
+      : blocked_(std::move(blocked)), row_major_(std::move(row_major)) {}
+  std::size_t bytes() const override { return blocked_.get_size(); }
+  void to_row_major(const void* src, void* dst) const override {
+    reorder(dnnl::memory(blocked_, engine(), const_cast<void*>(src)),
+            dnnl::memory(row_major_, engine(), dst));
+  }
+  const dnnl::memory::desc& desc() const { return blocked_; }
+
+ private:
+  dnnl::memory::desc blocked_, row_major_;
+};
+
+const DnnlLayout* layout_of(const Tensor& t) {
+  return t.defined() ? dynamic_cast<const DnnlLayout*>(t.impl()->layout.get()) : nullptr;
+}
+
+}  // namespace
+
+bool is_blocked(const Tensor& t) { return layout_of(t) != nullptr; }
+
+dnnl::memory::desc stored_desc(const Tensor& t, const dnnl::memory::desc& row_major) {
+  const DnnlLayout* l = layout_of(t);
+  return l ? l->desc() : row_major;
+}
+
+bool same_bytes(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
+  if (a == b) return true;
+  const dnnl_memory_desc_t &x = a.data, &y = b.data;
+  if (x.ndims != y.ndims || x.data_type != y.data_type || x.format_kind != dnnl_blocked ||
+      y.format_kind != dnnl_blocked || x.offset0 != y.offset0)
+    return false;
+  const dnnl_blocking_desc_t &bx = x.format_desc.blocking, &by = y.format_desc.blocking;
+  if (bx.inner_nblks != 0 || by.inner_nblks != 0) return false;
+  for (int i = 0; i < x.ndims; ++i)  // strides of size-1 axes never move a byte
+    if (x.dims[i] != y.dims[i] || x.padded_dims[i] != y.padded_dims[i] ||
+        (x.dims[i] > 1 && bx.strides[i] != by.strides[i]))
+      return false;
+  return true;
+}
+
+Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
+                const dnnl::memory::desc& row_major) {
+  if (same_bytes(d, row_major)) return Tensor::empty(shape);
+  return empty_in_layout(shape, std::make_shared<DnnlLayout>(d, row_major));
+}
+
+dnnl::memory wrap_in(const dnnl::memory::desc& d, const Tensor& t) {
+  const DnnlLayout* l = layout_of(t);
+  if (!l) return wrap(d, t);
+  if (!same_bytes(l->desc(), d))
+    internal_error("a tensor " + t.shape().str() + " wrapped in a layout it does not have");
+  return dnnl::memory(d, engine(), stored_bytes(t));
+}
+
+dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& row_major,
+                     const dnnl::memory::desc& want, Tensor& holder) {
+  dnnl::memory::desc have = stored_desc(t, row_major);
+  if (same_bytes(have, want)) return dnnl::memory(want, engine(), stored_bytes(t));
+  dnnl::memory out = pooled(want, holder);
+  reorder(dnnl::memory(have, engine(), stored_bytes(t)), out);
+  return out;
+}
+
+void append_layout_key(std::vector<std::int64_t>& key, const Tensor& t) {
+  const DnnlLayout* l = layout_of(t);
+  if (!l) return key.push_back(0);
+  const dnnl_memory_desc_t& d = l->desc().data;
+  const dnnl_blocking_desc_t& b = d.format_desc.blocking;
+  key.push_back(1 + b.inner_nblks);
+  for (int i = 0; i < d.ndims; ++i) key.insert(key.end(), {b.strides[i], d.padded_dims[i]});
+  for (int i = 0; i < b.inner_nblks; ++i) key.insert(key.end(), {b.inner_blks[i], b.inner_idxs[i]});
+}
 
 dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, format);

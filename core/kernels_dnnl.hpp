@@ -36,6 +36,38 @@ dnnl::memory pooled(const dnnl::memory::desc& d, Tensor& holder);
 // as_layout whose reordered copy lives in pooled storage kept by `holder`.
 dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want, Tensor& holder);
 
+// ---- oneDNN's preferred layouts between layers ----
+// A Conv2D, MaxPool2D or BatchNorm output lies in the layout its primitive prefers (for
+// example nChw16c: channels in blocks of 16) and the next oneDNN layer reads it as it lies;
+// anything else that reads the elements gets row-major bytes (see StorageLayout).
+
+// True when t's bytes lie in a oneDNN layout other than row-major (a 4-D float32 tensor).
+bool is_blocked(const Tensor& t);
+
+// The descriptor of t's bytes as they lie now: its blocked layout, else `row_major`.
+dnnl::memory::desc stored_desc(const Tensor& t, const dnnl::memory::desc& row_major);
+
+// An uninitialised f32 tensor of `shape` in layout `d`; `row_major` describes the same dims
+// row-major. When `d` has the same bytes as row_major the tensor is a plain one.
+Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
+                const dnnl::memory::desc& row_major);
+
+// t's bytes as memory of layout `want`: t's own storage when its bytes already lie so (no
+// copy), else a reordered copy in pooled storage kept by `holder`.
+dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& row_major,
+                     const dnnl::memory::desc& want, Tensor& holder);
+
+// Memory of layout `d` over a tensor made by empty_in(…, d, …) (checked).
+dnnl::memory wrap_in(const dnnl::memory::desc& d, const Tensor& t);
+
+// True when the two descriptors put every element at the same byte (e.g. nchw and nhwc
+// with one channel).
+bool same_bytes(const dnnl::memory::desc& a, const dnnl::memory::desc& b);
+
+// Appends the layout t lies in (0 for row-major) to a plan-cache key: plans built on their
+// input's own layout (pooling, batch normalisation) differ by it.
+void append_layout_key(std::vector<std::int64_t>& key, const Tensor& t);
+
 // Copies `src` into `dst`, converting the layout.
 void reorder(const dnnl::memory& src, const dnnl::memory& dst);
 

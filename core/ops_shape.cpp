@@ -33,6 +33,7 @@ Tensor reshape(const Tensor& x, const Shape& target) {
           .fix("give every size explicitly, e.g. reshape(x, " + x.shape().str() + ")")
           .raise();
   checks::check_reshape(x.shape(), to, Site("reshape", "op"));
+  (void)x.raw_data();  // a view's element order is row-major: convert a blocked layout first
   Tensor out = x.detach();
   out.impl()->shape = to;
   Shape from = x.shape();

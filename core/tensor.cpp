@@ -163,16 +163,45 @@ Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType
   return t;
 }
 
-static const TensorImpl& get(const std::shared_ptr<TensorImpl>& impl) {
+static TensorImpl* impl_ptr(const std::shared_ptr<TensorImpl>& impl) {
   if (!impl) internal_error("use of an undefined tensor");
-  return *impl;
+  return impl.get();
 }
+static const TensorImpl& get(const std::shared_ptr<TensorImpl>& impl) { return *impl_ptr(impl); }
 
 const Shape& Tensor::shape() const { return get(impl_).shape; }
 DType Tensor::dtype() const { return get(impl_).dtype; }
 std::int64_t Tensor::numel() const { return get(impl_).shape.numel(); }
-void* Tensor::raw_data() { return get(impl_).storage.get(); }
-const void* Tensor::raw_data() const { return get(impl_).storage.get(); }
+void* Tensor::raw_data() {
+  TensorImpl& impl = *impl_ptr(impl_);
+  if (impl.layout) {  // a blocked layout becomes row-major on first element access
+    auto plain = allocate(static_cast<std::size_t>(impl.shape.numel()) * dtype_size(impl.dtype));
+    impl.layout->to_row_major(impl.storage.get(), plain.get());
+    impl.storage = std::move(plain);
+    impl.layout.reset();
+  }
+  return impl.storage.get();
+}
+
+Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout) {
+  check_factory_shape(shape);
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->storage = allocate(layout->bytes());
+  impl->layout = std::move(layout);
+  return make_tensor(std::move(impl));
+}
+
+bool exclusively_owned(const Tensor& t) {
+  return t.impl_ && t.impl_.use_count() == 1 && t.impl_->storage.use_count() == 1;
+}
+
+void* stored_bytes(const Tensor& t) {
+  if (!t.defined()) internal_error("use of an undefined tensor");
+  return t.impl()->storage.get();
+}
+// Converting a blocked layout changes how the bytes lie, not the values: const access may do it.
+const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
 
 void check_data_dtype(const Tensor& t, DType requested) {
   if (t.dtype() != requested)
@@ -269,6 +298,7 @@ Tensor Tensor::detach() const {
   impl->shape = shape();
   impl->dtype = dtype();
   impl->storage = impl_->storage;
+  impl->layout = impl_->layout;
   return Tensor(std::move(impl));
 }
 

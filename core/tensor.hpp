@@ -101,6 +101,7 @@ class Tensor {
   friend struct GradNode;
   friend class AutogradEngine;
   friend Tensor make_tensor(std::shared_ptr<TensorImpl>);
+  friend bool exclusively_owned(const Tensor&);
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -11,11 +11,12 @@ namespace {
 using namespace dnnl;
 using kernels::tag;
 
-// The oneDNN primitives of one input shape. Images (N, H, W, C) are described as they are
-// (logical dims (N, C, H, W), tag nhwc: oneDNN's nhwc kernel is faster on them than on rows);
-// any other rank as M rows of C features, (M, 1, 1, C) nhwc. Statistics, gamma, beta: (C,).
+// The oneDNN primitives of one input shape and layout. Images (N, H, W, C) are read as they lie
+// (nhwc, or the blocked layout of the oneDNN layer before) and the output keeps that layout;
+// any other rank is M rows of C features, (M, 1, 1, C) nhwc. Statistics, gamma, beta: (C,).
 struct NormPlan {
-  memory::desc data_md, stat_md;  // (N, H, W, C) or (M, 1, 1, C): nhwc / (C,): a
+  memory::desc row_major_md;      // (N, H, W, C) or (M, 1, 1, C): nhwc
+  memory::desc data_md, stat_md;  // the input's layout / (C,): a
   batch_normalization_forward::primitive_desc fwd_pd;
   batch_normalization_backward::primitive_desc bwd_pd;
   batch_normalization_forward fwd;
@@ -107,7 +108,7 @@ class BatchNormImpl : public LayerImpl {
   void discard_step() override { pending_.clear(); }
 
  private:
-  NormPlan make_plan(const Shape& x, bool training) const;
+  NormPlan make_plan(const Tensor& x, bool training) const;
 
   BatchNormOptions opt_;
   std::int64_t features_ = 0;
@@ -116,12 +117,14 @@ class BatchNormImpl : public LayerImpl {
   kernels::PlanCache<NormPlan> plans_;
 };
 
-NormPlan BatchNormImpl::make_plan(const Shape& x, bool training) const {
+NormPlan BatchNormImpl::make_plan(const Tensor& input, bool training) const {
   NormPlan p;
+  const Shape& x = input.shape();
   const std::int64_t rows = x.numel() / features_;
   memory::dims dims = x.rank() == 4 ? memory::dims{x[0], features_, x[1], x[2]}
                                     : memory::dims{rows, features_, 1, 1};
-  p.data_md = kernels::f32_desc(dims, tag::nhwc);
+  p.row_major_md = kernels::f32_desc(dims, tag::nhwc);
+  p.data_md = kernels::stored_desc(input, p.row_major_md);
   p.stat_md = kernels::f32_desc({features_}, tag::a);
   auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
   if (!training) flags = flags | normalization_flags::use_global_stats;
@@ -143,18 +146,20 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
   if (x.numel() == 0) return Tensor::zeros(x.shape());
   std::shared_ptr<NormPlan> plan;
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y;
   // Training: fresh batch statistics (outputs); inference: the moving ones (inputs).
   Tensor mean = training ? Tensor::empty({features_}) : moving_mean_.detach();
   Tensor var = training ? Tensor::empty({features_}) : moving_variance_.detach();
   kernels::guarded(where, {x.shape()}, [&] {
     std::vector<std::int64_t> key = x.shape().dims();
     key.push_back(training);
-    plan = plans_.get(key, [&] { return make_plan(x.shape(), training); });
+    kernels::append_layout_key(key, x);
+    plan = plans_.get(key, [&] { return make_plan(x, training); });
     const NormPlan& p = *plan;
+    y = kernels::empty_in(x.shape(), p.data_md, p.row_major_md);
     kernels::execute(p.fwd, p.fwd_pd,
-                     {{DNNL_ARG_SRC, kernels::wrap(p.data_md, x)},
-                      {DNNL_ARG_DST, kernels::wrap(p.data_md, y)},
+                     {{DNNL_ARG_SRC, kernels::wrap_in(p.data_md, x)},
+                      {DNNL_ARG_DST, kernels::wrap_in(p.data_md, y)},
                       {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma_)},
                       {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta_)},
                       {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
@@ -168,18 +173,20 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   }
   return attach_grad(y, where, {x, gamma_, beta_},
                      [plan, x, mean, var, gamma = gamma_, beta = beta_, where](const Tensor& dout) {
-    Tensor dx = Tensor::empty(x.shape()), dgamma = Tensor::empty(gamma.shape()),
-           dbeta = Tensor::empty(beta.shape());
+    const NormPlan& p = *plan;
+    Tensor dx = kernels::empty_in(x.shape(), p.data_md, p.row_major_md),
+           dgamma = Tensor::empty(gamma.shape()), dbeta = Tensor::empty(beta.shape());
     kernels::guarded(where + " backward", {x.shape(), dout.shape()}, [&] {
-      const NormPlan& p = *plan;
+      Tensor x_holder, dout_holder;  // in the forward's layout, if they no longer lie in it
       kernels::execute(p.bwd, p.bwd_pd,
-                       {{DNNL_ARG_SRC, kernels::wrap(p.data_md, x)},
-                        {DNNL_ARG_DIFF_DST, kernels::wrap(p.data_md, dout)},
+                       {{DNNL_ARG_SRC, kernels::read_as(x, p.row_major_md, p.data_md, x_holder)},
+                        {DNNL_ARG_DIFF_DST,
+                         kernels::read_as(dout, p.row_major_md, p.data_md, dout_holder)},
                         {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
                         {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)},
                         {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma)},
                         {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta)},
-                        {DNNL_ARG_DIFF_SRC, kernels::wrap(p.data_md, dx)},
+                        {DNNL_ARG_DIFF_SRC, kernels::wrap_in(p.data_md, dx)},
                         {DNNL_ARG_DIFF_SCALE, kernels::wrap(p.stat_md, dgamma)},
                         {DNNL_ARG_DIFF_SHIFT, kernels::wrap(p.stat_md, dbeta)}});
     });

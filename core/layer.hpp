@@ -18,6 +18,9 @@ namespace tenet {
 
 struct CallOptions {
   bool training = false;  // BatchNorm uses batch statistics and Dropout drops only when true
+  // Set by Model for a layer whose fuses_relu() is true and whose output goes only to a ReLU
+  // layer: the layer applies the ReLU itself (one pass instead of two) and Model skips the ReLU.
+  bool relu_after = false;
 };
 
 enum class Activation { none, relu, softmax };
@@ -74,6 +77,9 @@ class LayerImpl {
   virtual bool accepts_integer_input() const { return false; }
   // A user layer's declared contract (checked before output_shape when present).
   virtual const InputSpec* input_spec() const { return nullptr; }
+  // True for layers that honour CallOptions::relu_after (BatchNorm, through oneDNN's fused
+  // normalisation + ReLU).
+  virtual bool fuses_relu() const { return false; }
 
   // ---- provided ----
   Tensor call(const std::vector<Tensor>& inputs, const CallOptions& opts);

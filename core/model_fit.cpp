@@ -95,10 +95,16 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
       values[n.get()] = x[it->second];
       continue;
     }
+    if (s_->folded_relu.count(n.get())) {  // applied by the layer before (relu_after)
+      values[n.get()] = values.at(n->inputs[0].node().get());
+      continue;
+    }
     std::vector<Tensor> args;
     for (const auto& in : n->inputs) args.push_back(values.at(in.node().get()));
     checks::ScopedCallContext ctx(&s_->contexts.at(n.get()));
-    values[n.get()] = n->layer->call(args, options);
+    CallOptions o = options;
+    o.relu_after = s_->applies_relu.count(n.get()) > 0;
+    values[n.get()] = n->layer->call(args, o);
   }
   std::vector<Tensor> out;
   for (const auto& o : s_->outputs) out.push_back(values.at(o.node().get()));

@@ -1,6 +1,7 @@
 #pragma once
 // Model's internal state, shared by core/model*.cpp and data/checkpoint.cpp. Not public API.
 #include <map>
+#include <set>
 #include <vector>
 
 #include "core/checks.hpp"
@@ -16,6 +17,10 @@ struct Model::State {
   std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, graph order
   std::map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
   std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
+  // ReLU layer calls folded into the call before them (see CallOptions::relu_after): the
+  // ReLU node -> the node that applies it.
+  std::map<const SymbolicNode*, const SymbolicNode*> folded_relu;
+  std::set<const SymbolicNode*> applies_relu;  // the nodes called with relu_after
   CompileOptions compiled;
   bool is_compiled = false;
   bool sequential = false;  // Keras writes no input_layer group for Sequential models

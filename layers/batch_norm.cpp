@@ -85,6 +85,7 @@ class BatchNormImpl : public LayerImpl {
     return {"gamma", "beta", "moving_mean", "moving_variance"};
   }
   std::vector<bool> trainable() const override { return {true, true, false, false}; }
+  bool fuses_relu() const override { return true; }
   std::string describe() const override {
     std::string m = std::to_string(opt_.momentum);
     m.erase(m.find_last_not_of('0') + 1);
@@ -108,7 +109,7 @@ class BatchNormImpl : public LayerImpl {
   void discard_step() override { pending_.clear(); }
 
  private:
-  NormPlan make_plan(const Tensor& x, bool training) const;
+  NormPlan make_plan(const Tensor& x, bool training, bool relu) const;
 
   BatchNormOptions opt_;
   std::int64_t features_ = 0;
@@ -117,7 +118,7 @@ class BatchNormImpl : public LayerImpl {
   kernels::PlanCache<NormPlan> plans_;
 };
 
-NormPlan BatchNormImpl::make_plan(const Tensor& input, bool training) const {
+NormPlan BatchNormImpl::make_plan(const Tensor& input, bool training, bool relu) const {
   NormPlan p;
   const Shape& x = input.shape();
   const std::int64_t rows = x.numel() / features_;
@@ -128,6 +129,8 @@ NormPlan BatchNormImpl::make_plan(const Tensor& input, bool training) const {
   p.stat_md = kernels::f32_desc({features_}, tag::a);
   auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
   if (!training) flags = flags | normalization_flags::use_global_stats;
+  // A ReLU fused after the normalisation: backward reads its mask from the workspace.
+  if (relu) flags = flags | normalization_flags::fuse_norm_relu;
   float eps = static_cast<float>(opt_.epsilon);
   engine& eng = kernels::engine();
   p.fwd_pd = {{prop_kind::forward_training, p.data_md, eps, flags}, kernels::scratchpad_attr(), eng};
@@ -141,29 +144,30 @@ NormPlan BatchNormImpl::make_plan(const Tensor& input, bool training) const {
 
 Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
   const Tensor& x = in[0];
-  const bool training = opts.training;
-  const std::string where = name() + " (BatchNorm)";
+  const bool training = opts.training, relu = opts.relu_after;
+  const std::string where = name() + (relu ? " (BatchNorm + ReLU)" : " (BatchNorm)");
   // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
   if (x.numel() == 0) return Tensor::zeros(x.shape());
   std::shared_ptr<NormPlan> plan;
-  Tensor y;
+  Tensor y, workspace;  // workspace: the fused ReLU's mask, for backward
   // Training: fresh batch statistics (outputs); inference: the moving ones (inputs).
   Tensor mean = training ? Tensor::empty({features_}) : moving_mean_.detach();
   Tensor var = training ? Tensor::empty({features_}) : moving_variance_.detach();
   kernels::guarded(where, {x.shape()}, [&] {
     std::vector<std::int64_t> key = x.shape().dims();
-    key.push_back(training);
+    key.insert(key.end(), {training, relu});
     kernels::append_layout_key(key, x);
-    plan = plans_.get(key, [&] { return make_plan(x, training); });
+    plan = plans_.get(key, [&] { return make_plan(x, training, relu); });
     const NormPlan& p = *plan;
     y = kernels::empty_in(x.shape(), p.data_md, p.row_major_md);
-    kernels::execute(p.fwd, p.fwd_pd,
-                     {{DNNL_ARG_SRC, kernels::wrap_in(p.data_md, x)},
-                      {DNNL_ARG_DST, kernels::wrap_in(p.data_md, y)},
-                      {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma_)},
-                      {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta_)},
-                      {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
-                      {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)}});
+    kernels::Args args{{DNNL_ARG_SRC, kernels::wrap_in(p.data_md, x)},
+                       {DNNL_ARG_DST, kernels::wrap_in(p.data_md, y)},
+                       {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma_)},
+                       {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta_)},
+                       {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
+                       {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)}};
+    if (relu) args.emplace(DNNL_ARG_WORKSPACE, kernels::pooled(p.fwd_pd.workspace_desc(), workspace));
+    kernels::execute(p.fwd, p.fwd_pd, std::move(args));
   });
   if (training) pending_.push_back({mean, var});
   // Inference snapshots the moving statistics so a later commit cannot change this backward.
@@ -172,23 +176,26 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
     var = var.clone();
   }
   return attach_grad(y, where, {x, gamma_, beta_},
-                     [plan, x, mean, var, gamma = gamma_, beta = beta_, where](const Tensor& dout) {
+                     [plan, x, mean, var, workspace, gamma = gamma_, beta = beta_,
+                      where](const Tensor& dout) {
     const NormPlan& p = *plan;
     Tensor dx = kernels::empty_in(x.shape(), p.data_md, p.row_major_md),
            dgamma = Tensor::empty(gamma.shape()), dbeta = Tensor::empty(beta.shape());
     kernels::guarded(where + " backward", {x.shape(), dout.shape()}, [&] {
       Tensor x_holder, dout_holder;  // in the forward's layout, if they no longer lie in it
-      kernels::execute(p.bwd, p.bwd_pd,
-                       {{DNNL_ARG_SRC, kernels::read_as(x, p.row_major_md, p.data_md, x_holder)},
-                        {DNNL_ARG_DIFF_DST,
-                         kernels::read_as(dout, p.row_major_md, p.data_md, dout_holder)},
-                        {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
-                        {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)},
-                        {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma)},
-                        {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta)},
-                        {DNNL_ARG_DIFF_SRC, kernels::wrap_in(p.data_md, dx)},
-                        {DNNL_ARG_DIFF_SCALE, kernels::wrap(p.stat_md, dgamma)},
-                        {DNNL_ARG_DIFF_SHIFT, kernels::wrap(p.stat_md, dbeta)}});
+      kernels::Args args{
+          {DNNL_ARG_SRC, kernels::read_as(x, p.row_major_md, p.data_md, x_holder)},
+          {DNNL_ARG_DIFF_DST, kernels::read_as(dout, p.row_major_md, p.data_md, dout_holder)},
+          {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
+          {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)},
+          {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma)},
+          {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta)},
+          {DNNL_ARG_DIFF_SRC, kernels::wrap_in(p.data_md, dx)},
+          {DNNL_ARG_DIFF_SCALE, kernels::wrap(p.stat_md, dgamma)},
+          {DNNL_ARG_DIFF_SHIFT, kernels::wrap(p.stat_md, dbeta)}};
+      if (workspace.defined())
+        args.emplace(DNNL_ARG_WORKSPACE, kernels::wrap(p.fwd_pd.workspace_desc(), workspace));
+      kernels::execute(p.bwd, p.bwd_pd, std::move(args));
     });
     return std::vector<Tensor>{dx, dgamma, dbeta};
   });

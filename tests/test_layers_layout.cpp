@@ -1,0 +1,181 @@
+// Suite "layers" (part): activations in oneDNN's blocked layouts between Conv2D, MaxPool2D,
+// BatchNorm, ReLU and Concatenate; the conversion to row-major on element access; and the
+// BatchNorm + ReLU fold that Model applies. Every blocked flow is compared with the same layers
+// fed row-major copies (clone() converts), values and gradients.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "core/kernels_dnnl.hpp"
+#include "gradcheck.hpp"
+#include "tenet.hpp"
+
+using namespace tenet;
+
+namespace {
+
+// The largest |a - b| over two tensors of one shape (read as row-major).
+double max_diff(const Tensor& a, const Tensor& b) {
+  REQUIRE(a.shape() == b.shape());
+  auto va = a.to_vector<double>(), vb = b.to_vector<double>();
+  double worst = 0;
+  for (std::size_t i = 0; i < va.size(); ++i) worst = std::max(worst, std::abs(va[i] - vb[i]));
+  return worst;
+}
+
+// Runs `net` on x twice: as the layers pass tensors on (blocked where oneDNN prefers), and with
+// every intermediate cloned to row-major first. Returns the largest output difference and the
+// largest gradient difference over x and `params`.
+struct FlowDiff {
+  double value = 0, grad = 0;
+};
+using Net = std::function<Tensor(const Tensor&, const std::function<Tensor(Tensor)>&)>;
+FlowDiff compare_flows(const Net& net, const Tensor& x0, std::vector<Tensor> params) {
+  FlowDiff d;
+  Tensor r;  // one random projection for both flows
+  std::vector<Tensor> grads[2];
+  Tensor outs[2];
+  for (int plain = 0; plain < 2; ++plain) {
+    Tensor x = x0.clone().requires_grad(true);
+    for (auto& p : params) p.zero_grad();
+    // t * 1 reads t's elements (converting it) and gives a row-major result with a gradient.
+    auto pass = [plain](Tensor t) { return plain ? t * 1.0 : t; };
+    Tensor y = net(x, pass);
+    if (!r.defined()) r = Tensor::uniform(y.shape(), 7, -1.0, 1.0);
+    (y * r).sum().backward();
+    outs[plain] = y.detach();
+    grads[plain].push_back(x.grad());
+    for (auto& p : params) grads[plain].push_back(p.grad());
+  }
+  d.value = max_diff(outs[0], outs[1]);
+  for (std::size_t i = 0; i < grads[0].size(); ++i)
+    d.grad = std::max(d.grad, max_diff(grads[0][i], grads[1][i]));
+  return d;
+}
+
+}  // namespace
+
+TEST_SUITE("layers") {
+
+TEST_CASE("Conv2D, MaxPool2D, BatchNorm and ReLU pass oneDNN's blocked layout on") {
+  Conv2D conv1(16, {3, 3}, {.activation = Activation::relu, .seed = 1});
+  MaxPool2D pool({2, 2});
+  BatchNorm norm;
+  ReLU relu;
+  Conv2D conv2(8, {3, 3}, {.padding = Padding::same, .seed = 2});
+  Tensor x = Tensor::uniform({4, 14, 14, 3}, 3, -1.0, 1.0);
+
+  // The layers' own flow: every output stays in the layout its primitive prefers.
+  Tensor a = conv1(x), b = pool(a), c = norm(b, {.training = true}), e = relu(c);
+  CHECK(kernels::is_blocked(a));
+  CHECK(kernels::is_blocked(b));
+  CHECK(kernels::is_blocked(c));
+  CHECK(kernels::is_blocked(e));
+  CHECK(kernels::is_blocked(conv2(e)));
+  norm.discard();
+
+  auto net = [&](const Tensor& in, const std::function<Tensor(Tensor)>& pass) {
+    Tensor t = pass(conv1(in));
+    t = pass(pool(t));
+    t = pass(norm(t, {.training = true}));
+    t = pass(relu(t));
+    return conv2(t);
+  };
+  std::vector<Tensor> params = conv1.weights();
+  for (auto& w : conv2.weights()) params.push_back(w);
+  params.push_back(norm.weights()[0]);  // gamma
+  params.push_back(norm.weights()[1]);  // beta
+  FlowDiff d = compare_flows(net, x, params);
+  norm.discard();
+  CHECK(d.value < 1e-5);
+  CHECK(d.grad < 1e-4);
+}
+
+TEST_CASE("a blocked tensor becomes row-major once, on its first element access") {
+  Conv2D conv(16, {3, 3}, {.seed = 4});
+  Tensor x = Tensor::uniform({2, 6, 6, 2}, 5, -1.0, 1.0);
+  Tensor y = conv(x);
+  REQUIRE(kernels::is_blocked(y));
+  Tensor view = y.detach();  // shares the blocked bytes
+  Tensor plain = conv(x.clone());
+  auto values = y.to_vector<float>();  // converts y
+  CHECK_FALSE(kernels::is_blocked(y));
+  CHECK(kernels::is_blocked(view));  // a view converts on its own access
+  CHECK(values == view.to_vector<float>());
+  CHECK(values == plain.to_vector<float>());
+  // (n, h, w, c) order: element (1, 2, 3, 5) read through at() and through the flat vector.
+  CHECK(y.at({1, 2, 3, 5}) == values[((1 * 4 + 2) * 4 + 3) * 16 + 5]);
+  // A reshape (Flatten) of a blocked tensor is the row-major order too.
+  Tensor z = conv(x);
+  REQUIRE(kernels::is_blocked(z));
+  CHECK(reshape(z, {2, -1}).to_vector<float>() == values);
+}
+
+TEST_CASE("Concatenate of blocked images: aligned and misaligned channel offsets") {
+  for (std::int64_t first : {16, 8}) {
+    CAPTURE(first);
+    Conv2D left(first, {3, 3}, {.padding = Padding::same, .seed = 6});
+    Conv2D right(16, {3, 3}, {.padding = Padding::same, .seed = 7});
+    Concatenate cat;
+    Conv2D after(4, {3, 3}, {.seed = 8});
+    Tensor x = Tensor::uniform({2, 8, 8, 1}, 9, -1.0, 1.0);
+    Tensor joined = cat({left(x), right(x)});
+    CHECK(joined.shape() == Shape{2, 8, 8, first + 16});
+    if (first == 16) CHECK(kernels::is_blocked(joined));
+    auto net = [&](const Tensor& in, const std::function<Tensor(Tensor)>& pass) {
+      return after(pass(cat({pass(left(in)), pass(right(in))})));
+    };
+    std::vector<Tensor> params = left.weights();
+    for (auto& w : right.weights()) params.push_back(w);
+    FlowDiff d = compare_flows(net, x, params);
+    CHECK(d.value < 1e-5);
+    CHECK(d.grad < 1e-4);
+  }
+}
+
+TEST_CASE("Model folds a ReLU into the BatchNorm before it, and only when nothing else reads it") {
+  auto in = Input({6, 6, 2});
+  Conv2D conv(4, {3, 3}, {.seed = 10});
+  BatchNorm norm;
+  ReLU relu;
+  Flatten flat;
+  Dense dense(3, {.seed = 11});
+  auto normed = norm(conv(in));
+  Model folded(in, dense(flat(relu(normed))));
+  Tensor x = Tensor::uniform({5, 6, 6, 2}, 12, -2.0, 2.0);
+
+  // The model's (fused) pass against the same layers called one by one (unfused).
+  Tensor xa = x.clone().requires_grad(true), xb = x.clone().requires_grad(true);
+  Tensor ya = folded.call({xa}, {.training = true})[0];
+  norm.discard();
+  Tensor yb = dense(flat(relu(norm(conv(xb), {.training = true}))));
+  norm.discard();
+  CHECK(max_diff(ya, yb) < 1e-5);
+  Tensor r = Tensor::uniform(ya.shape(), 13, -1.0, 1.0);
+  (ya * r).sum().backward();
+  Tensor gx = xa.grad(), ggamma = norm.weights()[0].grad();
+  norm.weights()[0].zero_grad();
+  (yb * r).sum().backward();
+  CHECK(max_diff(gx, xb.grad()) < 1e-5);
+  CHECK(max_diff(ggamma, norm.weights()[0].grad()) < 1e-4);
+
+  // The fused pass against finite differences, in inference mode (moving statistics).
+  testing::check_gradients(
+      [&](const std::vector<Tensor>& v) { return folded.call({v[0]}, {.training = false})[0]; },
+      {x.clone().requires_grad(true)}, {norm.weights()[0], norm.weights()[1]});
+
+  // When the BatchNorm's output is also a model output, the ReLU is not folded: that output
+  // keeps its negative values.
+  Model both({in}, std::vector<SymbolicTensor>{relu(normed), normed});
+  auto outs = both.call({x}, {.training = true});
+  norm.discard();
+  auto lowest = [](const Tensor& t) {
+    auto v = t.to_vector<float>();
+    return *std::min_element(v.begin(), v.end());
+  };
+  CHECK(lowest(outs[1]) < 0.0f);
+  CHECK(lowest(outs[0]) == 0.0f);
+  CHECK(max_diff(outs[0], relu(outs[1])) == 0.0);
+}
+
+}  // TEST_SUITE

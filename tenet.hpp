@@ -14,6 +14,7 @@
 #include "core/optimizer.hpp"
 #include "core/profile.hpp"
 #include "core/report.hpp"
+#include "core/runtime.hpp"
 #include "core/shape.hpp"
 #include "core/symbolic.hpp"
 #include "core/tensor.hpp"

@@ -2,7 +2,38 @@
 
 #include <omp.h>
 
+#include <atomic>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
+namespace {
+std::atomic<bool> g_flush_denormals{true};
+std::atomic<int> g_float_mode_generation{1};  // bumped by every set_flush_denormals
+thread_local int t_float_mode_generation = 0;
+
+// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) flags.
+void apply_float_mode(bool flush) {
+#if defined(__SSE2__)
+  unsigned csr = _mm_getcsr();
+  _mm_setcsr(flush ? (csr | 0x8040u) : (csr & ~0x8040u));
+#else
+  (void)flush;
+#endif
+}
+}  // namespace
+
 namespace tenet::kernels {
+
+void ensure_float_mode() {
+  const int generation = g_float_mode_generation.load(std::memory_order_acquire);
+  if (t_float_mode_generation == generation) return;
+  const bool flush = g_flush_denormals.load();
+  apply_float_mode(flush);
+#pragma omp parallel
+  apply_float_mode(flush);
+  t_float_mode_generation = generation;
+}
 
 dnnl::engine& engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -38,6 +69,7 @@ void guarded(const std::string& where, const std::vector<Shape>& shapes,
 void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a,
            const float* b, float* c, float beta) {
   if (m == 0 || n == 0) return;
+  ensure_float_mode();
   if (k == 0) {
     for (std::int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : c[i] * beta;
     return;
@@ -54,4 +86,9 @@ void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, con
 namespace tenet {
 void set_num_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
 int num_threads() { return omp_get_max_threads(); }
+void set_flush_denormals(bool on) {
+  g_flush_denormals = on;
+  g_float_mode_generation.fetch_add(1, std::memory_order_release);
+}
+bool flush_denormals() { return g_flush_denormals; }
 }  // namespace tenet

@@ -9,12 +9,18 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "core/error.hpp"
+#include "core/runtime.hpp"
 #include "core/shape.hpp"
 
 namespace tenet::kernels {
 
 dnnl::engine& engine();
 dnnl::stream& stream();
+
+// Puts this thread, and once per setting every thread of the OpenMP pool, in the denormal
+// mode set_flush_denormals chose. Called before kernels run (a thread-local check after the
+// first call).
+void ensure_float_mode();
 
 // oneDNN's dims for a shape (all dimensions must be known).
 dnnl::memory::dims dims_of(const Shape& s);
@@ -33,8 +39,4 @@ void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int6
 
 }  // namespace tenet::kernels
 
-namespace tenet {
-// Threads used by tenet's kernels (oneDNN's OpenMP pool). Defaults to the machine's cores.
-void set_num_threads(int n);
-int num_threads();
-}  // namespace tenet
+

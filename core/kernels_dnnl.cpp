@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include "core/autograd.hpp"
 
@@ -98,9 +100,28 @@ dnnl::memory wrap(const dnnl::memory::desc& d, const Tensor& t) {
   return dnnl::memory(d, engine(), const_cast<void*>(t.raw_data()));
 }
 
+namespace {
+// The bytes of a memory descriptor (oneDNN zero-initialises the whole struct, so equal
+// descriptors give equal bytes).
+std::string_view desc_bytes(const dnnl::memory::desc& d) {
+  return {reinterpret_cast<const char*>(&d.data), sizeof d.data};
+}
+}  // namespace
+
 void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
-  dnnl::reorder(src, dst).execute(stream(), const_cast<dnnl::memory&>(src),
-                                  const_cast<dnnl::memory&>(dst));
+  // Reorder primitives per (source, destination) layout pair: creating one costs several
+  // microseconds, as much as moving a small tensor, and the same pairs recur every step.
+  thread_local std::unordered_map<std::string, dnnl::reorder> cache;
+  std::string key;
+  key.reserve(2 * sizeof(dnnl_memory_desc_t));
+  key.append(desc_bytes(src.get_desc())).append(desc_bytes(dst.get_desc()));
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    if (cache.size() >= 256) cache.clear();  // bounded: shapes of a long session come and go
+    it = cache.emplace(std::move(key), dnnl::reorder(src, dst)).first;
+  }
+  ensure_float_mode();
+  it->second.execute(stream(), const_cast<dnnl::memory&>(src), const_cast<dnnl::memory&>(dst));
   stream().wait();
 }
 
@@ -150,6 +171,7 @@ thread_local Scratch g_scratch;
 }  // namespace
 
 void execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, Args args) {
+  ensure_float_mode();
   dnnl::memory::desc sd = pd.scratchpad_desc();
   if (sd.get_size() > 0)
     args.emplace(DNNL_ARG_SCRATCHPAD,

@@ -1,11 +1,13 @@
 // Suite "core", performance-related behaviour: graphs are freed after a step (no reference
-// cycles), the long-row sum is accurate, relu's masked gradient on signed data.
+// cycles), the long-row sum is accurate, relu's masked gradient on signed data, denormals
+// flushed to zero in kernels.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <memory>
 
 #include "core/autograd.hpp"
+#include "core/dnnl_context.hpp"
 #include "core/ops.hpp"
 
 using namespace tenet;
@@ -48,6 +50,20 @@ TEST_CASE("relu's gradient passes exactly where the input is positive") {
   relu(x).backward(d);
   CHECK(x.grad().to_vector<float>() ==
         std::vector<float>{0.f, 0.f, 3.f, 0.f, 5.f, 6.f, 0.f, 8.f, 0.f});
+}
+
+TEST_CASE("kernels flush denormals to zero by default; set_flush_denormals(false) keeps them") {
+  // 1e-39 is a denormal float (copied in as bits: arithmetic would already flush it).
+  Tensor tiny = Tensor::from_vector(std::vector<float>(6, 1e-39f), {2, 3});
+  Tensor ones = Tensor::ones({3, 2});
+  CHECK(flush_denormals());
+  CHECK(matmul(tiny, ones).to_vector<float>() == std::vector<float>(4, 0.0f));
+  set_flush_denormals(false);
+  auto kept = matmul(tiny, ones).to_vector<float>();
+  const bool near_3e39 = kept[0] > 2.9e-39f && kept[0] < 3.1e-39f;  // compared while kept
+  set_flush_denormals(true);
+  CHECK(near_3e39);
+  CHECK(matmul(tiny, ones).to_vector<float>() == std::vector<float>(4, 0.0f));
 }
 
 }  // TEST_SUITE

@@ -1,10 +1,13 @@
 #include "data/hdf5_guard.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -48,8 +51,20 @@ void probe_hdf5_read(const std::string& path, const std::string& kind,
   const auto deadline = std::chrono::steady_clock::now() + time_allowed(path);
   int status = 0;
   pid_t done = 0;
+  // Wake when the child ends (a pidfd becomes readable), else poll with growing pauses.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    while ((done = ::waitpid(child, &status, WNOHANG)) == 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      if (::poll(&p, 1, static_cast<int>(left.count()) + 1) < 0 && errno != EINTR) break;
+    }
+    ::close(pidfd);
+  }
   auto pause = std::chrono::microseconds(50);
-  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 &&
+  while (done == 0 && (done = ::waitpid(child, &status, WNOHANG)) == 0 &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(20000));

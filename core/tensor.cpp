@@ -1,5 +1,7 @@
 #include "core/tensor.hpp"
 
+#include <sys/mman.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -37,8 +39,16 @@ class StoragePool {
         return p;
       }
     }
-    void* p = std::aligned_alloc(64, bytes);
+    // Blocks of 2 MiB and more (a batch of activations) are 2 MiB-aligned and asked to be
+    // backed by huge pages, where the kernel leaves that to the program (THP "madvise"):
+    // convolutions walking several such buffers then miss the TLB far less.
+    const bool huge = bytes >= kHugePage;
+    void* p = huge ? std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage)
+                   : std::aligned_alloc(64, bytes);
     if (!p) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+    if (huge) ::madvise(p, (bytes + kHugePage - 1) / kHugePage * kHugePage, MADV_HUGEPAGE);
+#endif
     return static_cast<std::byte*>(p);
   }
   void give(std::byte* p, std::size_t bytes) {
@@ -55,6 +65,7 @@ class StoragePool {
 
  private:
   static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
+  static constexpr std::size_t kHugePage = std::size_t(2) << 20;
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<std::byte*>> free_;
   std::size_t cached_ = 0;

@@ -276,10 +276,12 @@ TEST_CASE("fuzz regressions: every input that once crashed a loader is now expla
   MESSAGE(files << " fuzz regression inputs replayed");
 }
 
-// Two files found by fuzzing on which Debian's HDF5 1.10.8 itself crashes (a corrupt local heap:
-// H5Lvisit copies into a null buffer) or never returns (a corrupt global heap: H5Aread loops).
-// tenet reads every HDF5 file in a forked child first (data/hdf5_guard.cpp), so both must come
-// back as data.format, naming the file, in this process and within the guard's time limit.
+// Files found by fuzzing on which Debian's HDF5 1.10.8 itself crashes or never returns: a
+// corrupt local heap (H5Lvisit copies into a null buffer), a corrupt global heap (H5Aread
+// loops), a page read past its buffer (SIGSEGV in H5F__accum_read under H5PB_read) and an
+// unbounded recursion (stack overflow under H5WB_actual). tenet reads every HDF5 file in a
+// forked child first (data/hdf5_guard.cpp), so each must come back as data.format, in this
+// process and within the guard's time limit.
 TEST_CASE("HDF5 files that crash or hang libhdf5 are refused with data.format") {
   const fs::path dir = fs::path(TENET_SOURCE_DIR) / "tests/fuzz/known_crashes";
   for (const auto& e : fs::directory_iterator(dir)) {

@@ -4,7 +4,9 @@
 // backward() orders the nodes with one topological sort and runs the closures in reverse.
 // Broadcast gradients are reduced to each input's shape here, in one place (reduce_to_shape),
 // so ops may return gradients in the broadcast (output) shape.
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,13 +16,30 @@
 namespace tenet {
 
 // How a tensor's bytes lie when they are not row-major: a kernel library's blocked layout, kept
-// between layers that share it (oneDNN's preferred layout between Conv2D, MaxPool2D and
-// BatchNorm; see kernels_dnnl.hpp). Element access (raw_data, data<T>) converts the tensor to
-// row-major first, once, so code that reads elements never sees a blocked layout.
+// between the layers that share it (oneDNN's preferred layout between Conv2D, MaxPool2D,
+// BatchNorm, ReLU and Concatenate; see kernels_dnnl.hpp). Element access (raw_data, data<T>)
+// converts the tensor to row-major first, once, so code that reads elements never sees a
+// blocked layout.
 struct StorageLayout {
   virtual ~StorageLayout() = default;
   virtual std::size_t bytes() const = 0;  // storage size, padding included
   virtual void to_row_major(const void* src, void* dst) const = 0;
+};
+
+// The layout of one storage block, shared by every view of it (detach, the saved outputs in
+// backward closures): the conversion rewrites the block in place, under a mutex, so all views
+// see row-major bytes from then on and two threads reading one tensor do not race.
+class SharedLayout {
+ public:
+  explicit SharedLayout(std::shared_ptr<const StorageLayout> layout) : layout_(std::move(layout)) {}
+  std::shared_ptr<const StorageLayout> get() const;  // null once converted
+  // Rewrites `storage` as `row_major_bytes` of row-major elements, unless done already.
+  void make_row_major(std::byte* storage, std::size_t row_major_bytes);
+
+ private:
+  mutable std::mutex mutex_;
+  std::atomic<bool> row_major_{false};
+  std::shared_ptr<const StorageLayout> layout_;
 };
 
 struct TensorImpl {
@@ -28,7 +47,7 @@ struct TensorImpl {
   DType dtype = DType::f32;
   // 64-byte aligned; numel * dtype_size bytes, or layout->bytes() when a layout is set.
   std::shared_ptr<std::byte> storage;
-  std::shared_ptr<const StorageLayout> layout;  // null: row-major
+  std::shared_ptr<SharedLayout> layout;  // null: row-major from the start
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;
   std::shared_ptr<GradNode> grad_fn;

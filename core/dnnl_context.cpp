@@ -25,14 +25,24 @@ void apply_float_mode(bool flush) {
 
 namespace tenet::kernels {
 
-void ensure_float_mode() {
-  const int generation = g_float_mode_generation.load(std::memory_order_acquire);
-  if (t_float_mode_generation == generation) return;
+FloatModeScope::FloatModeScope() {
+#if defined(__SSE2__)
+  saved_ = _mm_getcsr();
+#endif
   const bool flush = g_flush_denormals.load();
-  apply_float_mode(flush);
+  const int generation = g_float_mode_generation.load(std::memory_order_acquire);
+  if (t_float_mode_generation != generation) {  // the pool's threads: once per setting
 #pragma omp parallel
+    apply_float_mode(flush);
+    t_float_mode_generation = generation;
+  }
   apply_float_mode(flush);
-  t_float_mode_generation = generation;
+}
+
+FloatModeScope::~FloatModeScope() {
+#if defined(__SSE2__)
+  _mm_setcsr(saved_);
+#endif
 }
 
 dnnl::engine& engine() {
@@ -69,7 +79,7 @@ void guarded(const std::string& where, const std::vector<Shape>& shapes,
 void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a,
            const float* b, float* c, float beta) {
   if (m == 0 || n == 0) return;
-  ensure_float_mode();
+  FloatModeScope float_mode;
   if (k == 0) {
     for (std::int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : c[i] * beta;
     return;
@@ -84,7 +94,10 @@ void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, con
 }  // namespace tenet::kernels
 
 namespace tenet {
-void set_num_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
+void set_num_threads(int n) {
+  omp_set_num_threads(n < 1 ? 1 : n);
+  g_float_mode_generation.fetch_add(1, std::memory_order_release);  // new threads: set again
+}
 int num_threads() { return omp_get_max_threads(); }
 void set_flush_denormals(bool on) {
   g_flush_denormals = on;

@@ -17,10 +17,19 @@ namespace tenet::kernels {
 dnnl::engine& engine();
 dnnl::stream& stream();
 
-// Puts this thread, and once per setting every thread of the OpenMP pool, in the denormal
-// mode set_flush_denormals chose. Called before kernels run (a thread-local check after the
-// first call).
-void ensure_float_mode();
+// The denormal mode set_flush_denormals chose, for the kernels run in this scope: set on the
+// calling thread and restored when the scope ends (the caller's own arithmetic keeps its
+// mode), and set on the threads of the OpenMP pool once per setting (they run the kernels).
+class FloatModeScope {
+ public:
+  FloatModeScope();
+  ~FloatModeScope();
+  FloatModeScope(const FloatModeScope&) = delete;
+  FloatModeScope& operator=(const FloatModeScope&) = delete;
+
+ private:
+  unsigned saved_ = 0;
+};
 
 // oneDNN's dims for a shape (all dimensions must be known).
 dnnl::memory::dims dims_of(const Shape& s);
@@ -38,5 +47,3 @@ void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int6
            const float* a, const float* b, float* c, float beta = 0.0f);
 
 }  // namespace tenet::kernels
-
-

@@ -18,8 +18,10 @@ class DnnlLayout : public StorageLayout {
       : blocked_(std::move(blocked)), row_major_(std::move(row_major)) {}
   std::size_t bytes() const override { return blocked_.get_size(); }
   void to_row_major(const void* src, void* dst) const override {
-    reorder(dnnl::memory(blocked_, engine(), const_cast<void*>(src)),
-            dnnl::memory(row_major_, engine(), dst));
+    guarded("the conversion of a tensor to row-major", {}, [&] {
+      reorder(dnnl::memory(blocked_, engine(), const_cast<void*>(src)),
+              dnnl::memory(row_major_, engine(), dst));
+    });
   }
   const dnnl::memory::desc& desc() const { return blocked_; }
 
@@ -27,8 +29,9 @@ class DnnlLayout : public StorageLayout {
   dnnl::memory::desc blocked_, row_major_;
 };
 
-const DnnlLayout* layout_of(const Tensor& t) {
-  return t.defined() ? dynamic_cast<const DnnlLayout*>(t.impl()->layout.get()) : nullptr;
+std::shared_ptr<const DnnlLayout> layout_of(const Tensor& t) {
+  if (!t.defined() || !t.impl()->layout) return nullptr;
+  return std::dynamic_pointer_cast<const DnnlLayout>(t.impl()->layout->get());
 }
 
 }  // namespace
@@ -36,7 +39,7 @@ const DnnlLayout* layout_of(const Tensor& t) {
 bool is_blocked(const Tensor& t) { return layout_of(t) != nullptr; }
 
 dnnl::memory::desc stored_desc(const Tensor& t, const dnnl::memory::desc& row_major) {
-  const DnnlLayout* l = layout_of(t);
+  const auto l = layout_of(t);
   return l ? l->desc() : row_major;
 }
 
@@ -62,7 +65,7 @@ Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
 }
 
 dnnl::memory wrap_in(const dnnl::memory::desc& d, const Tensor& t) {
-  const DnnlLayout* l = layout_of(t);
+  const auto l = layout_of(t);
   if (!l) return wrap(d, t);
   if (!same_bytes(l->desc(), d))
     internal_error("a tensor " + t.shape().str() + " wrapped in a layout it does not have");
@@ -79,7 +82,7 @@ dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& row_major,
 }
 
 void append_layout_key(std::vector<std::int64_t>& key, const Tensor& t) {
-  const DnnlLayout* l = layout_of(t);
+  const auto l = layout_of(t);
   if (!l) return key.push_back(0);
   const dnnl_memory_desc_t& d = l->desc().data;
   const dnnl_blocking_desc_t& b = d.format_desc.blocking;
@@ -101,8 +104,9 @@ dnnl::memory wrap(const dnnl::memory::desc& d, const Tensor& t) {
 }
 
 namespace {
-// The bytes of a memory descriptor (oneDNN zero-initialises the whole struct, so equal
-// descriptors give equal bytes).
+// The bytes of a memory descriptor, as a cache key. Equal descriptors built the same way give
+// equal bytes here; should two equal descriptors ever differ in unused bytes, the cost is one
+// more cached primitive, never a wrong one.
 std::string_view desc_bytes(const dnnl::memory::desc& d) {
   return {reinterpret_cast<const char*>(&d.data), sizeof d.data};
 }
@@ -120,7 +124,7 @@ void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
     if (cache.size() >= 256) cache.clear();  // bounded: shapes of a long session come and go
     it = cache.emplace(std::move(key), dnnl::reorder(src, dst)).first;
   }
-  ensure_float_mode();
+  FloatModeScope float_mode;
   it->second.execute(stream(), const_cast<dnnl::memory&>(src), const_cast<dnnl::memory&>(dst));
   stream().wait();
 }
@@ -171,7 +175,7 @@ thread_local Scratch g_scratch;
 }  // namespace
 
 void execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, Args args) {
-  ensure_float_mode();
+  FloatModeScope float_mode;
   dnnl::memory::desc sd = pd.scratchpad_desc();
   if (sd.get_size() > 0)
     args.emplace(DNNL_ARG_SCRATCHPAD,

@@ -1,11 +1,13 @@
 #pragma once
-// Helpers shared by the oneDNN-backed layers (Conv2D, MaxPool2D, BatchNorm): memory
-// descriptors for tenet's layouts, tensors wrapped as oneDNN memory without copies, reorders at
-// the boundary, one reusable scratchpad, and a per-shape cache of primitive plans.
+// Helpers shared by the oneDNN-backed layers and ops (Conv2D, MaxPool2D, BatchNorm, and relu
+// and channel concat on their outputs): memory descriptors for tenet's layouts, tensors in
+// oneDNN's blocked layouts, tensors wrapped as oneDNN memory without copies, cached reorders,
+// one reusable scratchpad, and a per-shape cache of primitive plans.
 //
 // oneDNN always takes *logical* dims in NCHW / OIHW order; the format tag says how the bytes
-// lie. tenet's tensors are (N, H, W, C) row-major = tag nhwc, Conv2D kernels (KH, KW, I, O)
-// row-major = tag hwio.
+// lie. tenet's row-major tensors are (N, H, W, C) = tag nhwc, Conv2D kernels (KH, KW, I, O) =
+// tag hwio; between oneDNN layers an (N, H, W, C) tensor may lie in a blocked layout such as
+// nChw16c (its StorageLayout says which).
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -57,7 +59,8 @@ Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
 dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& row_major,
                      const dnnl::memory::desc& want, Tensor& holder);
 
-// Memory of layout `d` over a tensor made by empty_in(…, d, …) (checked).
+// Memory of layout `d` over a tensor made by empty_in(…, d, …): a blocked tensor must lie in
+// `d` (checked); a row-major one only has its size checked.
 dnnl::memory wrap_in(const dnnl::memory::desc& d, const Tensor& t);
 
 // True when the two descriptors put every element at the same byte (e.g. nchw and nhwc

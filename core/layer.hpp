@@ -80,6 +80,9 @@ class LayerImpl {
   // True for layers that honour CallOptions::relu_after (BatchNorm, through oneDNN's fused
   // normalisation + ReLU).
   virtual bool fuses_relu() const { return false; }
+  // True for a layer that computes exactly max(x, 0) (the ReLU layer): Model may fold it into
+  // the layer before it.
+  virtual bool is_relu() const { return false; }
 
   // ---- provided ----
   Tensor call(const std::vector<Tensor>& inputs, const CallOptions& opts);

@@ -86,7 +86,7 @@ static void fold_relus(Model::State& st) {
     for (const auto& in : n->inputs) ++consumers[in.node().get()];
   for (const auto& o : st.outputs) ++consumers[o.node().get()];
   for (const auto& n : st.nodes) {
-    if (n->inputs.size() != 1 || n->layer->type() != "ReLU") continue;
+    if (n->inputs.size() != 1 || !n->layer->is_relu()) continue;
     const SymbolicNode* before = n->inputs[0].node().get();
     if (before->layer && before->layer->fuses_relu() && consumers[before] == 1) {
       st.folded_relu[n.get()] = before;

@@ -185,13 +185,29 @@ DType Tensor::dtype() const { return get(impl_).dtype; }
 std::int64_t Tensor::numel() const { return get(impl_).shape.numel(); }
 void* Tensor::raw_data() {
   TensorImpl& impl = *impl_ptr(impl_);
-  if (impl.layout) {  // a blocked layout becomes row-major on first element access
-    auto plain = allocate(static_cast<std::size_t>(impl.shape.numel()) * dtype_size(impl.dtype));
-    impl.layout->to_row_major(impl.storage.get(), plain.get());
-    impl.storage = std::move(plain);
-    impl.layout.reset();
-  }
+  if (impl.layout)  // a blocked layout becomes row-major on first element access
+    impl.layout->make_row_major(impl.storage.get(),
+                                static_cast<std::size_t>(impl.shape.numel()) * dtype_size(impl.dtype));
   return impl.storage.get();
+}
+
+std::shared_ptr<const StorageLayout> SharedLayout::get() const {
+  if (row_major_.load(std::memory_order_acquire)) return nullptr;
+  std::lock_guard lock(mutex_);
+  return layout_;
+}
+
+void SharedLayout::make_row_major(std::byte* storage, std::size_t row_major_bytes) {
+  if (row_major_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(mutex_);
+  if (!layout_) return;
+  // Through a scratch block: a blocked layout is at least as large as the row-major one, so
+  // the row-major bytes fit in the same storage and every view keeps pointing at it.
+  auto plain = allocate(row_major_bytes);
+  layout_->to_row_major(storage, plain.get());
+  std::memcpy(storage, plain.get(), row_major_bytes);
+  layout_.reset();
+  row_major_.store(true, std::memory_order_release);
 }
 
 Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout) {
@@ -199,7 +215,7 @@ Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> 
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->storage = allocate(layout->bytes());
-  impl->layout = std::move(layout);
+  impl->layout = std::make_shared<SharedLayout>(std::move(layout));
   return make_tensor(std::move(impl));
 }
 

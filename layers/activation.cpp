@@ -15,6 +15,7 @@ class ReLUImpl : public LayerImpl {
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     return relu(in[0]);  // gradient: dout where x > 0, else 0
   }
+  bool is_relu() const override { return true; }
 };
 
 class SoftmaxImpl : public LayerImpl {

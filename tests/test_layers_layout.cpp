@@ -91,24 +91,41 @@ TEST_CASE("Conv2D, MaxPool2D, BatchNorm and ReLU pass oneDNN's blocked layout on
   CHECK(d.grad < 1e-4);
 }
 
-TEST_CASE("a blocked tensor becomes row-major once, on its first element access") {
+TEST_CASE("a blocked tensor becomes row-major once, on its first element access, for every view") {
   Conv2D conv(16, {3, 3}, {.seed = 4});
   Tensor x = Tensor::uniform({2, 6, 6, 2}, 5, -1.0, 1.0);
   Tensor y = conv(x);
   REQUIRE(kernels::is_blocked(y));
   Tensor view = y.detach();  // shares the blocked bytes
   Tensor plain = conv(x.clone());
-  auto values = y.to_vector<float>();  // converts y
+  auto values = y.to_vector<float>();  // converts the storage y and view share
   CHECK_FALSE(kernels::is_blocked(y));
-  CHECK(kernels::is_blocked(view));  // a view converts on its own access
+  CHECK_FALSE(kernels::is_blocked(view));
   CHECK(values == view.to_vector<float>());
   CHECK(values == plain.to_vector<float>());
+  y.data<float>()[7] = 42.0f;  // views still share storage after the conversion
+  CHECK(view.data<float>()[7] == 42.0f);
   // (n, h, w, c) order: element (1, 2, 3, 5) read through at() and through the flat vector.
-  CHECK(y.at({1, 2, 3, 5}) == values[((1 * 4 + 2) * 4 + 3) * 16 + 5]);
+  CHECK(view.at({1, 2, 3, 5}) == values[((1 * 4 + 2) * 4 + 3) * 16 + 5]);
   // A reshape (Flatten) of a blocked tensor is the row-major order too.
   Tensor z = conv(x);
   REQUIRE(kernels::is_blocked(z));
+  values[7] = z.to_vector<float>()[7];
   CHECK(reshape(z, {2, -1}).to_vector<float>() == values);
+}
+
+TEST_CASE("oneDNN layers and ops take an empty batch") {
+  Conv2D conv(16, {3, 3}, {.seed = 4});
+  MaxPool2D pool({2, 2});
+  BatchNorm norm;
+  Tensor x = Tensor::zeros({0, 8, 8, 2}).requires_grad(true);
+  Tensor y = relu(pool(conv(x)));
+  CHECK(y.shape() == Shape{0, 3, 3, 16});
+  Tensor z = concat({y, norm(y, {.training = true})}, -1);
+  norm.discard();
+  CHECK(z.shape() == Shape{0, 3, 3, 32});
+  z.sum().backward();
+  CHECK(x.grad().shape() == x.shape());
 }
 
 TEST_CASE("Concatenate of blocked images: aligned and misaligned channel offsets") {

@@ -35,7 +35,7 @@ class StoragePool {
       if (it != free_.end() && !it->second.empty()) {
         std::byte* p = it->second.back();
         it->second.pop_back();
-        cached_ -= bytes;
+        cached_ -= footprint(bytes);
         return p;
       }
     }
@@ -43,20 +43,19 @@ class StoragePool {
     // backed by huge pages, where the kernel leaves that to the program (THP "madvise"):
     // convolutions walking several such buffers then miss the TLB far less.
     const bool huge = bytes >= kHugePage;
-    void* p = huge ? std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage)
-                   : std::aligned_alloc(64, bytes);
+    void* p = std::aligned_alloc(huge ? kHugePage : 64, footprint(bytes));
     if (!p) throw std::bad_alloc();
 #if defined(MADV_HUGEPAGE)
-    if (huge) ::madvise(p, (bytes + kHugePage - 1) / kHugePage * kHugePage, MADV_HUGEPAGE);
+    if (huge) ::madvise(p, footprint(bytes), MADV_HUGEPAGE);
 #endif
     return static_cast<std::byte*>(p);
   }
   void give(std::byte* p, std::size_t bytes) {
     {
       std::lock_guard lock(mutex_);
-      if (cached_ + bytes <= kMaxCached) {
+      if (cached_ + footprint(bytes) <= kMaxCached) {
         free_[bytes].push_back(p);
-        cached_ += bytes;
+        cached_ += footprint(bytes);
         return;
       }
     }
@@ -66,6 +65,10 @@ class StoragePool {
  private:
   static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
   static constexpr std::size_t kHugePage = std::size_t(2) << 20;
+  // The bytes a block of `bytes` really occupies (huge-page blocks are rounded up).
+  static std::size_t footprint(std::size_t bytes) {
+    return bytes >= kHugePage ? (bytes + kHugePage - 1) / kHugePage * kHugePage : bytes;
+  }
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<std::byte*>> free_;
   std::size_t cached_ = 0;

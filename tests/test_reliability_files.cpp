@@ -278,7 +278,8 @@ TEST_CASE("fuzz regressions: every input that once crashed a loader is now expla
 
 // Files found by fuzzing on which Debian's HDF5 1.10.8 itself crashes or never returns: a
 // corrupt local heap (H5Lvisit copies into a null buffer), a corrupt global heap (H5Aread
-// loops), a page read past its buffer (SIGSEGV in H5F__accum_read under H5PB_read) and an
+// loops), a page read past its buffer (SIGSEGV in H5F__accum_read under H5PB_read), a link
+// name built from a corrupt object header (SIGSEGV in H5G_build_fullpath_refstr_str) and an
 // unbounded recursion (stack overflow under H5WB_actual). tenet reads every HDF5 file in a
 // forked child first (data/hdf5_guard.cpp), so each must come back as data.format, in this
 // process and within the guard's time limit.

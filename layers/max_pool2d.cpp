@@ -13,8 +13,9 @@ using namespace dnnl;
 using kernels::tag;
 
 // The oneDNN primitives of one input shape and layout: the input is read as it lies (nhwc,
-// or the blocked layout of the oneDNN layer before) and the output keeps that layout. Training
-// keeps the argmax positions in a workspace that forward fills and backward reads.
+// or the blocked layout of the oneDNN layer before); the output takes the layout oneDNN picks
+// for it (format_tag::any: the input's, in practice). Training keeps the argmax positions in a
+// workspace that forward fills and backward reads.
 struct PoolPlan {
   Shape out_shape;              // (N, OH, OW, C)
   memory::desc src_md, dst_md;  // (N, H, W, C) / (N, OH, OW, C) row-major: nhwc

@@ -36,6 +36,15 @@ std::shared_ptr<const DnnlLayout> layout_of(const Tensor& t) {
 
 }  // namespace
 
+dnnl::memory::desc nhwc_desc(const Shape& s) {
+  return f32_desc({s[0], s[3], s[1], s[2]}, tag::nhwc);
+}
+
+bool can_overwrite(const Tensor& dout, const dnnl::memory::desc& row_major,
+                   const dnnl::memory::desc& want) {
+  return exclusively_owned(dout) && same_bytes(stored_desc(dout, row_major), want);
+}
+
 bool is_blocked(const Tensor& t) { return layout_of(t) != nullptr; }
 
 dnnl::memory::desc stored_desc(const Tensor& t, const dnnl::memory::desc& row_major) {

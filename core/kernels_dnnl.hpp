@@ -43,6 +43,14 @@ dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want,
 // example nChw16c: channels in blocks of 16) and the next oneDNN layer reads it as it lies;
 // anything else that reads the elements gets row-major bytes (see StorageLayout).
 
+// The row-major (nhwc) descriptor of an (N, H, W, C) shape, in oneDNN's (N, C, H, W) dims.
+dnnl::memory::desc nhwc_desc(const Shape& s);
+
+// True when a backward closure may write its input gradient over `dout`: the engine handed it
+// over and nothing else holds it (exclusively_owned), and it already lies in layout `want`.
+bool can_overwrite(const Tensor& dout, const dnnl::memory::desc& row_major,
+                   const dnnl::memory::desc& want);
+
 // True when t's bytes lie in a oneDNN layout other than row-major (a 4-D float32 tensor).
 bool is_blocked(const Tensor& t);
 

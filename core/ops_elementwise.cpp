@@ -241,7 +241,7 @@ static Tensor relu_in_layout(const Tensor& x) {
   using namespace dnnl;
   thread_local kernels::PlanCache<ReluPlan> plans;
   const Shape& s = x.shape();
-  memory::desc row_major = kernels::f32_desc({s[0], s[3], s[1], s[2]}, kernels::tag::nhwc);
+  memory::desc row_major = kernels::nhwc_desc(s);
   std::vector<std::int64_t> key = s.dims();
   kernels::append_layout_key(key, x);
   std::shared_ptr<ReluPlan> plan;
@@ -266,8 +266,7 @@ static Tensor relu_in_layout(const Tensor& x) {
   return attach_grad(y, "relu", {x}, [plan, saved = y.detach()](const Tensor& dout) {
     const ReluPlan& p = *plan;
     // In place when the engine handed over a gradient in this layout that nothing else holds.
-    const bool in_place = exclusively_owned(dout) && kernels::same_bytes(
-                                                         kernels::stored_desc(dout, p.row_major), p.data);
+    const bool in_place = kernels::can_overwrite(dout, p.row_major, p.data);
     Tensor dx = in_place ? dout : kernels::empty_in(dout.shape(), p.data, p.row_major);
     kernels::guarded("relu backward", {dout.shape()}, [&] {
       Tensor y_holder, dout_holder;  // in the forward's layout, if they no longer lie in it

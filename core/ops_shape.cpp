@@ -160,10 +160,6 @@ struct ConcatPlan {
   dnnl::concat prim;
 };
 
-static dnnl::memory::desc nhwc_desc(const Shape& s) {
-  return kernels::f32_desc({s[0], s[3], s[1], s[2]}, kernels::tag::nhwc);
-}
-
 static Tensor concat_in_layout(const std::vector<Tensor>& xs, const Shape& out_shape) {
   using namespace dnnl;
   thread_local kernels::PlanCache<ConcatPlan> plans;
@@ -180,10 +176,10 @@ static Tensor concat_in_layout(const std::vector<Tensor>& xs, const Shape& out_s
     plan = plans.get(key, [&] {
       ConcatPlan p;
       for (const Tensor& x : xs) {
-        p.row_major.push_back(nhwc_desc(x.shape()));
+        p.row_major.push_back(kernels::nhwc_desc(x.shape()));
         p.src.push_back(kernels::stored_desc(x, p.row_major.back()));
       }
-      p.out_row_major = nhwc_desc(out_shape);
+      p.out_row_major = kernels::nhwc_desc(out_shape);
       memory::desc any = kernels::f32_desc(p.out_row_major.dims(), kernels::tag::any);
       p.pd = dnnl::concat::primitive_desc(any, 1, p.src, kernels::engine(),
                                           kernels::scratchpad_attr());
@@ -193,10 +189,11 @@ static Tensor concat_in_layout(const std::vector<Tensor>& xs, const Shape& out_s
       std::int64_t block = 1;
       for (int i = 0; i < b.inner_nblks; ++i)
         if (b.inner_idxs[i] == 1) block *= b.inner_blks[i];
-      for (std::size_t i = 0; i + 1 < xs.size(); ++i)
-        if (xs[i].shape()[3] % block != 0)
-          p.pd = dnnl::concat::primitive_desc(p.out_row_major, 1, p.src, kernels::engine(),
-                                              kernels::scratchpad_attr());
+      std::int64_t misaligned = 0;  // some channel offset off a block boundary
+      for (std::size_t i = 0; i + 1 < xs.size(); ++i) misaligned |= xs[i].shape()[3] % block;
+      if (misaligned != 0)
+        p.pd = dnnl::concat::primitive_desc(p.out_row_major, 1, p.src, kernels::engine(),
+                                            kernels::scratchpad_attr());
       p.prim = dnnl::concat(p.pd);
       return p;
     });

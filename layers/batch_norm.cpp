@@ -181,8 +181,7 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
     const NormPlan& p = *plan;
     // dx overwrites dout when the engine handed over a gradient in this layout that nothing
     // else holds (oneDNN's batch normalization backward works in place).
-    const bool in_place = exclusively_owned(dout) &&
-                          kernels::same_bytes(kernels::stored_desc(dout, p.row_major_md), p.data_md);
+    const bool in_place = kernels::can_overwrite(dout, p.row_major_md, p.data_md);
     Tensor dx = in_place ? dout : kernels::empty_in(x.shape(), p.data_md, p.row_major_md),
            dgamma = Tensor::empty(gamma.shape()), dbeta = Tensor::empty(beta.shape());
     kernels::guarded(where + " backward", {x.shape(), dout.shape()}, [&] {

@@ -133,7 +133,7 @@ ConvPlan Conv2DImpl::make_plan(const Shape& x) const {
   AxisPlan pw = plan_axis(x[2], win_.kw, win_.sw, win_.dw, win_.padding);
   const std::int64_t n = x[0], c = x[3], o = filters_;
   p.out_shape = Shape{n, ph.out, pw.out, o};
-  p.src_md = kernels::f32_desc({n, c, x[1], x[2]}, tag::nhwc);
+  p.src_md = kernels::nhwc_desc(x);
   p.dst_md = kernels::f32_desc({n, o, ph.out, pw.out}, tag::nhwc);
   p.user_wei_md = kernels::f32_desc({o, c, win_.kh, win_.kw}, tag::hwio);
   p.bias_md = opt_.use_bias ? kernels::f32_desc({o}, tag::a) : memory::desc();

@@ -68,7 +68,7 @@ PoolPlan MaxPool2DImpl::make_plan(const Tensor& input, bool training) const {
   AxisPlan pw = plan_axis(x[2], win_.kw, win_.sw, 1, win_.padding);
   const std::int64_t n = x[0], c = x[3];
   p.out_shape = Shape{n, ph.out, pw.out, c};
-  p.src_md = kernels::f32_desc({n, c, x[1], x[2]}, tag::nhwc);
+  p.src_md = kernels::nhwc_desc(x);
   p.dst_md = kernels::f32_desc({n, c, ph.out, pw.out}, tag::nhwc);
   p.x_md = kernels::stored_desc(input, p.src_md);
   memory::desc any_dst = kernels::f32_desc({n, c, ph.out, pw.out}, tag::any);

@@ -4,9 +4,11 @@
 // Fuzzing found files on which Debian's HDF5 1.10 itself crashes (a corrupt local heap makes
 // H5Lvisit copy into a null buffer) or never returns (a corrupt global heap makes H5Aread
 // loop). tenet cannot repair the library, so every HDF5 read runs first in a forked child
-// process: if the child crashes or does not finish in time, the file is refused with
-// data.format and the caller's process is untouched; if it finishes, the caller reads the
-// file itself, with the same result the child saw. Setting TENET_HDF5_IN_PROCESS=1 skips the
+// process, which then shuts libhdf5 down (some files leave its state broken so that the
+// program's exit would crash or hang): if the child crashes, or uses more CPU time than the
+// read or the shutdown can need, the file is refused with data.format and the caller's
+// process is untouched; if it finishes, the caller reads the file itself, with the same
+// result the child saw. Setting TENET_HDF5_IN_PROCESS=1 skips the
 // child (used by the fuzzers, which isolate crashes themselves). (internal to data/)
 #include <functional>
 #include <string>

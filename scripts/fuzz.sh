@@ -5,7 +5,9 @@
 #   e.g. scripts/fuzz.sh 20000 fuzz_idx
 # TENET_FUZZ_SANITIZERS=leak builds in ./build-fuzz-lsan instead: no ASan, so the
 # HDF5 guard's fork per read costs little and a million inputs through the public readers take
-# hours rather than days (docs/reliability.md).
+# hours rather than days (docs/reliability.md). TENET_FUZZ_SANITIZERS=none (./build-fuzz-plain)
+# instruments for coverage only: crashes and hangs are still caught, leaks are not, and the
+# guard's fork is cheapest.
 # TENET_FUZZ_PAST_HDF5=1 fuzzes tenet's readers with libhdf5 called in-process (no guard) in
 # libFuzzer's fork mode, which records libhdf5's own crashes, hangs and OOMs in the artifacts
 # and keeps going; the final "#N DONE" line is the count. Those inputs must then give
@@ -23,7 +25,8 @@ targets=("$@")
 ((${#targets[@]})) || targets=(fuzz_idx fuzz_h5 fuzz_weights)
 sanitizers=${TENET_FUZZ_SANITIZERS:-address,undefined}
 default_dir=build-fuzz
-[[ $sanitizers == address,undefined ]] || default_dir=build-fuzz-lsan
+[[ $sanitizers == leak ]] && default_dir=build-fuzz-lsan
+[[ $sanitizers == none ]] && default_dir=build-fuzz-plain
 build_dir=${TENET_FUZZ_DIR:-$default_dir}
 (
   exec 9>/tmp/tenet-build.lock

@@ -296,4 +296,25 @@ TEST_CASE("HDF5 files that crash or hang libhdf5 are refused with data.format") 
   }
 }
 
+// A program that sets SIGCHLD to SIG_IGN has its children reaped unseen, so the guard cannot
+// read the child's exit status: it must then go by whether the child finished its read.
+TEST_CASE("the HDF5 guard still accepts good files and refuses crashing ones when SIGCHLD is ignored") {
+  const fs::path src = TENET_SOURCE_DIR;
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  REQUIRE(::sigaction(SIGCHLD, &ignore, &old) == 0);
+  Model m = fuzz_model();
+  const std::string good = outcome([&] {
+    m.load_weights((src / "tests/fuzz/corpus/fuzz_weights/fresh_weights.h5").string());
+  });
+  const std::string crash = outcome([&] {
+    data::load_h5(
+        (src / "tests/fuzz/known_crashes/fuzz_h5-crash-a0f7bd2aa3f034ead3ff037e53fc32a02d7f04b5")
+            .string());
+  });
+  ::sigaction(SIGCHLD, &old, nullptr);
+  CHECK(good == "ok");
+  CHECK(crash == "data.format");
+}
+
 }  // TEST_SUITE

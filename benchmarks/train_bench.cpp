@@ -6,6 +6,7 @@
 // Usage: train_bench [--nets ABC] [--rounds 7] [--steps 30] [--quick]
 //        train_bench --first-step A   (process start to first finished step, with data loading)
 //        train_bench --rss A          (peak RSS of tenet training net A, data held as uint8)
+//        train_bench --profile B      (per-layer profile of one step of net B, and the reference step)
 //
 // Built as train_bench_torch (-DTENET_WITH_TORCH, only when CMake finds libtorch), every case
 // also runs the libtorch nets of torch_nets.hpp in the same alternation (tenet, reference,
@@ -314,10 +315,25 @@ int check_torch() {
 
 }  // namespace
 
+// tenet's per-layer profile of one training step (batch 64) and, for scale, the reference's
+// step time measured right after it in the same process.
+void print_profile(char net, const Data& d) {
+  Pair p(net, 64, d);
+  std::vector<Tensor> x{slice(d.images, 0, 0, 64)};
+  if (net == 'C') x.push_back(slice(d.thumbs, 0, 0, 64));
+  std::printf("\nPer-layer profile of one tenet training step (net %c, batch 64):\n", net);
+  std::printf("%s", p.model.profile(x, slice(d.labels, 0, 0, 64), 20).c_str());
+  std::fflush(stdout);
+  p.reference_steps(5);
+  std::printf("reference step (same net and batch, 20 steps): %.3f ms\n",
+              p.reference_steps(20) / 20 * 1000);
+}
+
 int main(int argc, char** argv) try {
   std::string nets = "ABC";
   int rounds = 7, steps = 30;
   bool quick = false;
+  char profile_net = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
@@ -334,8 +350,13 @@ int main(int argc, char** argv) try {
     else if (a == "--rounds" && i + 1 < argc) rounds = std::stoi(argv[++i]);
     else if (a == "--steps" && i + 1 < argc) steps = std::stoi(argv[++i]);
     else if (a == "--quick") quick = true, rounds = 3, steps = 10;
+    else if (a == "--profile" && i + 1 < argc) profile_net = argv[++i][0];
   }
   Data d = load(8192);
+  if (profile_net) {
+    print_profile(profile_net, d);
+    return 0;
+  }
   const int threads = omp_get_max_threads();
   std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads, "
               "median of %d rounds of %d steps\n\n", threads, rounds, steps);
@@ -391,10 +412,7 @@ int main(int argc, char** argv) try {
       std::printf("  (latency: lower is better)\n");
     }
   }
-  std::printf("\nPer-layer profile of one tenet training step (net A, batch 64):\n");
-  Model m = build_net('A');
-  compile(m);
-  std::printf("%s", m.profile({slice(d.images, 0, 0, 64)}, slice(d.labels, 0, 0, 64), 20).c_str());
+  print_profile('A', d);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "train_bench: %s\n", e.what());

@@ -1,6 +1,5 @@
 #include "core/tensor.hpp"
 
-#include <sys/mman.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -35,27 +34,24 @@ class StoragePool {
       if (it != free_.end() && !it->second.empty()) {
         std::byte* p = it->second.back();
         it->second.pop_back();
-        cached_ -= footprint(bytes);
+        cached_ -= bytes;
         return p;
       }
     }
-    // Blocks of 2 MiB and more (a batch of activations) are 2 MiB-aligned and asked to be
-    // backed by huge pages, where the kernel leaves that to the program (THP "madvise"):
-    // convolutions walking several such buffers then miss the TLB far less.
-    const bool huge = bytes >= kHugePage;
-    void* p = std::aligned_alloc(huge ? kHugePage : 64, footprint(bytes));
+    // 64-byte aligned, on the system's normal pages. Huge pages (2 MiB-aligned blocks with
+    // MADV_HUGEPAGE) were tried: no speed-up of a training step stood out of the noise, and
+    // the first step got slower (each first touch clears a whole 2 MiB page: net B's first
+    // step took 133-221 ms instead of 66-89 ms, benchmarks/README.md).
+    void* p = std::aligned_alloc(64, bytes);
     if (!p) throw std::bad_alloc();
-#if defined(MADV_HUGEPAGE)
-    if (huge) ::madvise(p, footprint(bytes), MADV_HUGEPAGE);
-#endif
     return static_cast<std::byte*>(p);
   }
   void give(std::byte* p, std::size_t bytes) {
     {
       std::lock_guard lock(mutex_);
-      if (cached_ + footprint(bytes) <= kMaxCached) {
+      if (cached_ + bytes <= kMaxCached) {
         free_[bytes].push_back(p);
-        cached_ += footprint(bytes);
+        cached_ += bytes;
         return;
       }
     }
@@ -64,11 +60,6 @@ class StoragePool {
 
  private:
   static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
-  static constexpr std::size_t kHugePage = std::size_t(2) << 20;
-  // The bytes a block of `bytes` really occupies (huge-page blocks are rounded up).
-  static std::size_t footprint(std::size_t bytes) {
-    return bytes >= kHugePage ? (bytes + kHugePage - 1) / kHugePage * kHugePage : bytes;
-  }
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<std::byte*>> free_;
   std::size_t cached_ = 0;

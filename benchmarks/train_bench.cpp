@@ -17,81 +17,28 @@
 //        train_bench_torch --first-step-torch A | --rss-torch A   (the same two, for libtorch)
 //        train_bench_torch --check-torch   (parameter counts; the loss falls over 400 steps)
 #include <omp.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include <tenet.hpp>
+
+#include "bench_common.hpp"
 #include "reference/onednn_nets.hpp"
 #ifdef TENET_WITH_TORCH
 #include <cstdlib>
-#include <stdexcept>
 
+#include "torch_bench.hpp"
 #include "torch_nets.hpp"
 #endif
 
 using namespace tenet;
-using Clock = std::chrono::steady_clock;
+using namespace tenet_bench;
 
 namespace {
-
-Model build_net(char net) {
-  auto image = Input({28, 28, 1}, {.name = "image"});
-  auto relu = Activation::relu;
-  if (net == 'C') {
-    auto thumb = Input({14, 14, 1}, {.name = "thumb"});
-    auto a = MaxPool2D({2, 2})(Conv2D(16, {3, 3}, {.padding = Padding::same, .activation = relu})(image));
-    auto b = Conv2D(16, {3, 3}, {.padding = Padding::same, .activation = relu})(thumb);
-    auto z = Concatenate()({a, b});
-    z = MaxPool2D({2, 2})(Conv2D(32, {3, 3}, {.padding = Padding::same, .activation = relu})(z));
-    return Model({image, thumb}, Dense(10)(Flatten()(z)), "net_C");
-  }
-  auto conv = [&](SymbolicTensor x, std::int64_t filters) {
-    if (net == 'B') return ReLU()(BatchNorm()(Conv2D(filters, {3, 3})(x)));
-    return Conv2D(filters, {3, 3}, {.activation = relu})(x);
-  };
-  auto x = MaxPool2D({2, 2})(conv(image, 32));
-  x = MaxPool2D({2, 2})(conv(x, 64));
-  x = Dense(128, {.activation = relu})(Flatten()(x));
-  return Model(image, Dense(10)(x), std::string("net_") + net);
-}
-
-void compile(Model& m) {
-  m.compile({.optimizer = SGD({.learning_rate = 0.01, .momentum = 0.9}),
-             .loss = SparseCategoricalCrossentropy({.from_logits = true})});
-}
-
-struct Data {
-  Tensor images, thumbs, labels;  // float (N, 28, 28, 1), (N, 14, 14, 1), int32 (N,)
-};
-
-Data load(std::int64_t n) {
-  auto [train, test] = data::load_fashion_mnist();
-  Data d;
-  d.images = expand_dims(slice(train.images, 0, 0, n), -1).astype(DType::f32) / 255.0;
-  d.thumbs = data::resize(d.images, {14, 14});
-  d.labels = slice(train.labels, 0, 0, n).astype(DType::i32);
-  return d;
-}
-
-#ifdef TENET_WITH_TORCH
-// Runs this program with `args` and returns the number it prints (the child inherits the
-// environment, OPENBLAS_NUM_THREADS included).
-double child_result(const std::string& args) {
-  std::string cmd = "/proc/" + std::to_string(getpid()) + "/exe " + args;
-  FILE* p = popen(cmd.c_str(), "r");
-  double v = 0;
-  if (!p || std::fscanf(p, "%lf", &v) != 1) throw std::runtime_error("child failed: " + cmd);
-  if (pclose(p) != 0) throw std::runtime_error("child failed: " + cmd);
-  return v;
-}
-#endif
 
 // Runs `steps` training steps of tenet and of the reference on consecutive batches.
 struct Pair {
@@ -140,11 +87,6 @@ struct Pair {
 #endif
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 struct Speeds {
   double tenet = 0, ref = 0, torch = 0;  // median images/s
 };
@@ -174,31 +116,6 @@ void row(const std::string& label, Speeds s) {
 #endif
   std::printf("\n");
   std::fflush(stdout);
-}
-
-double peak_rss_mib() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
-}
-
-// Seconds since this process started (from /proc, 10 ms resolution).
-double seconds_since_process_start() {
-  std::ifstream stat("/proc/self/stat");
-  std::string s((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto p = s.rfind(')');
-  std::vector<std::string> fields;
-  std::string f;
-  for (std::size_t i = p + 2; i < s.size(); ++i)
-    if (s[i] == ' ') fields.push_back(f), f.clear();
-    else f += s[i];
-  double start = std::stod(fields[19]) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::ifstream up("/proc/uptime");
-  double uptime = 0;
-  up >> uptime;
-  return uptime - start;
 }
 
 // Process start to the first finished step, split so the target (0.1 s plus the data loading)
@@ -241,91 +158,6 @@ int rss(char net, int steps) {
               peak_rss_mib(), static_cast<long long>(done));
   return 0;
 }
-
-#ifdef TENET_WITH_TORCH
-int first_step_torch(char net) {
-  Data d = load(256);
-  tenet_bench::TorchNet t(net, 64);
-  t.train_step(d.images.data<float>(), d.thumbs.data<float>(), d.labels.data<std::int32_t>());
-  std::printf("%s net %c: process start to first finished step %.2f s (Fashion-MNIST loading included)\n",
-              tenet_bench::TorchNet::version().c_str(), net, seconds_since_process_start());
-  return 0;
-}
-
-// As rss(): the whole training set held as uint8, each batch converted to float when used.
-int rss_torch(char net, int steps) {
-  auto [train, test] = data::load_fashion_mnist();
-  tenet_bench::TorchNet t(net, 64);
-  Tensor images = expand_dims(train.images, -1);  // (60000, 28, 28, 1) uint8
-  Tensor labels = train.labels.astype(DType::i32);
-  int done = 0;
-  for (std::int64_t s = 0; done < steps && s + 64 <= images.dim(0); s += 64, ++done) {
-    Tensor x = slice(images, 0, s, s + 64).astype(DType::f32) / 255.0;  // (64, 28, 28, 1)
-    Tensor th = data::resize(x, {14, 14});                              // (64, 14, 14, 1)
-    t.train_step(x.data<float>(), th.data<float>(), labels.data<std::int32_t>() + s);
-  }
-  std::printf("%s net %c: peak RSS %.1f MiB after %d steps (data set held as uint8)\n",
-              tenet_bench::TorchNet::version().c_str(), net, peak_rss_mib(), done);
-  return 0;
-}
-
-// Child of torch_steps(): prints the seconds of `steps` steps after 5 warm-up steps.
-int torch_child(char net, int batch, int steps, int threads) {
-  tenet_bench::TorchNet::set_threads(threads);
-  Data d = load(8192);
-  tenet_bench::TorchNet t(net, batch);
-  std::int64_t next = 0;
-  auto step = [&] {
-    std::int64_t s = next;
-    next = (next + 2 * batch <= 8192) ? next + batch : 0;
-    t.train_step(d.images.data<float>() + s * 784, d.thumbs.data<float>() + s * 196,
-                 d.labels.data<std::int32_t>() + s);
-  };
-  for (int i = 0; i < 5; ++i) step();
-  auto t0 = Clock::now();
-  for (int i = 0; i < steps; ++i) step();
-  std::printf("%.9f\n", std::chrono::duration<double>(Clock::now() - t0).count());
-  return 0;
-}
-
-// Child for the latency rows: median microseconds of 180 single-image predicts after 20.
-int torch_latency(char net, int threads) {
-  tenet_bench::TorchNet::set_threads(threads);
-  Data d = load(64);
-  tenet_bench::TorchNet t(net, 1);
-  std::vector<float> logits(10);
-  std::vector<double> us;
-  for (int i = 0; i < 200; ++i) {
-    auto t0 = Clock::now();
-    t.predict(d.images.data<float>(), d.thumbs.data<float>(), logits.data());
-    if (i >= 20) us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-  }
-  std::printf("%.3f\n", median(us));
-  return 0;
-}
-
-// Sanity check of the libtorch nets: parameter counts (Keras's: A 225,034, B 225,226 trainable,
-// C 25,258) and the mean loss of the first and last 50 of 400 steps, which must fall.
-int check_torch() {
-  Data d = load(8192);
-  int status = 0;
-  for (char n : std::string("ABC")) {
-    tenet_bench::TorchNet t(n, 64);
-    double first = 0, last = 0;
-    for (std::int64_t i = 0; i < 400; ++i) {
-      std::int64_t s = (i * 64) % 8192;
-      float l = t.train_step(d.images.data<float>() + s * 784, d.thumbs.data<float>() + s * 196,
-                             d.labels.data<std::int32_t>() + s);
-      if (i < 50) first += l / 50;
-      if (i >= 350) last += l / 50;
-    }
-    std::printf("libtorch net %c: %lld parameters, mean loss steps 1-50 %.4f, steps 351-400 %.4f\n", n,
-                static_cast<long long>(t.parameter_count()), first, last);
-    if (!(last < first)) status = 1;
-  }
-  return status;
-}
-#endif
 
 }  // namespace
 

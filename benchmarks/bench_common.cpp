@@ -1,0 +1,77 @@
+#include "bench_common.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+
+namespace tenet_bench {
+
+using namespace tenet;
+
+Model build_net(char net) {
+  auto image = Input({28, 28, 1}, {.name = "image"});
+  auto relu = Activation::relu;
+  if (net == 'C') {
+    auto thumb = Input({14, 14, 1}, {.name = "thumb"});
+    auto a = MaxPool2D({2, 2})(Conv2D(16, {3, 3}, {.padding = Padding::same, .activation = relu})(image));
+    auto b = Conv2D(16, {3, 3}, {.padding = Padding::same, .activation = relu})(thumb);
+    auto z = Concatenate()({a, b});
+    z = MaxPool2D({2, 2})(Conv2D(32, {3, 3}, {.padding = Padding::same, .activation = relu})(z));
+    return Model({image, thumb}, Dense(10)(Flatten()(z)), "net_C");
+  }
+  auto conv = [&](SymbolicTensor x, std::int64_t filters) {
+    if (net == 'B') return ReLU()(BatchNorm()(Conv2D(filters, {3, 3})(x)));
+    return Conv2D(filters, {3, 3}, {.activation = relu})(x);
+  };
+  auto x = MaxPool2D({2, 2})(conv(image, 32));
+  x = MaxPool2D({2, 2})(conv(x, 64));
+  x = Dense(128, {.activation = relu})(Flatten()(x));
+  return Model(image, Dense(10)(x), std::string("net_") + net);
+}
+
+void compile(Model& m) {
+  m.compile({.optimizer = SGD({.learning_rate = 0.01, .momentum = 0.9}),
+             .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+}
+
+Data load(std::int64_t n) {
+  auto [train, test] = data::load_fashion_mnist();
+  Data d;
+  d.images = expand_dims(slice(train.images, 0, 0, n), -1).astype(DType::f32) / 255.0;
+  d.thumbs = data::resize(d.images, {14, 14});
+  d.labels = slice(train.labels, 0, 0, n).astype(DType::i32);
+  return d;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double peak_rss_mib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+double seconds_since_process_start() {
+  std::ifstream stat("/proc/self/stat");
+  std::string s((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto p = s.rfind(')');
+  std::vector<std::string> fields;
+  std::string f;
+  for (std::size_t i = p + 2; i < s.size(); ++i)
+    if (s[i] == ' ') fields.push_back(f), f.clear();
+    else f += s[i];
+  double start = std::stod(fields[19]) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream up("/proc/uptime");
+  double uptime = 0;
+  up >> uptime;
+  return uptime - start;
+}
+
+}  // namespace tenet_bench

@@ -8,6 +8,7 @@
 # hours rather than days (docs/reliability.md). TENET_FUZZ_SANITIZERS=none (./build-fuzz-plain)
 # instruments for coverage only: crashes and hangs are still caught, leaks are not, and the
 # guard's fork is cheapest.
+# TENET_FUZZ_JOBS=N runs N libFuzzer jobs in parallel (fork mode; one core each).
 # TENET_FUZZ_PAST_HDF5=1 fuzzes tenet's readers with libhdf5 called in-process (no guard) in
 # libFuzzer's fork mode, which records libhdf5's own crashes, hangs and OOMs in the artifacts
 # and keeps going; the final "#N DONE" line is the count. Those inputs must then give
@@ -55,7 +56,9 @@ for t in "${targets[@]}"; do
   [[ -n ${TENET_FUZZ_SECONDS:-} ]] && limit=(-max_total_time="$TENET_FUZZ_SECONDS")
   if [[ ${TENET_FUZZ_PAST_HDF5:-} == 1 ]]; then
     export TENET_HDF5_IN_PROCESS=1
-    limit+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    limit+=(-fork="${TENET_FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  elif [[ -n ${TENET_FUZZ_JOBS:-} ]]; then
+    limit+=(-fork="$TENET_FUZZ_JOBS")  # parallel jobs; the first crash still stops the run
   fi
   "$build_dir/tests/fuzz/$t" -runs="$runs" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
     -malloc_limit_mb=8192 -print_final_stats=1 \

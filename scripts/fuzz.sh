@@ -43,6 +43,9 @@ build_dir=${TENET_FUZZ_DIR:-$default_dir}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:allocator_may_return_null=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0:allocator_may_return_null=1}
 export OMP_NUM_THREADS=1
+# The HDF5 guard's CPU budget for one read (1 s by default): the inputs are at most a few
+# hundred KiB, and every input on which libhdf5 loops costs the whole budget.
+export TENET_HDF5_CPU_BUDGET_MS=${TENET_HDF5_CPU_BUDGET_MS:-100}
 mkdir -p "$build_dir/artifacts"
 for t in "${targets[@]}"; do
   corpus="$build_dir/corpus/$t"

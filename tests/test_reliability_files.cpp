@@ -317,4 +317,27 @@ TEST_CASE("the HDF5 guard still accepts good files and refuses crashing ones whe
   CHECK(crash == "data.format");
 }
 
+// The guard stops a looping read after its CPU-time budget (1 s by default; the fuzzers set
+// TENET_HDF5_CPU_BUDGET_MS=100) and says so.
+TEST_CASE("the HDF5 guard stops a read on which libhdf5 loops after its CPU budget") {
+  const fs::path p = fs::path(TENET_SOURCE_DIR) /
+                     "tests/fuzz/known_crashes/fuzz_weights-timeout-63e2dc9d3c9fbaef39338c4f9e8a0f510904ee7c";
+  Model m = fuzz_model();
+  REQUIRE(::setenv("TENET_HDF5_CPU_BUDGET_MS", "100", 1) == 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string code, msg;
+  try {
+    m.load_weights(p.string());
+  } catch (const ContractError& e) {
+    code = e.code(), msg = e.what();
+  }
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ::unsetenv("TENET_HDF5_CPU_BUDGET_MS");
+  INFO(msg);
+  CHECK(code == "data.format");
+  CHECK(msg.find("reading it does not finish: the HDF5 library loops on this file") != std::string::npos);
+  CHECK(msg.find("no result after 0.1 s of CPU time") != std::string::npos);
+  CHECK(took < std::chrono::seconds(3));  // 0.1 s of CPU, however busy the machine
+}
+
 }  // TEST_SUITE

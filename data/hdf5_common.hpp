@@ -27,7 +27,9 @@ class H5Id {
   herr_t (*close_)(hid_t);
 };
 
-// Turns off HDF5's automatic error printing (tenet reports errors itself).
+// Turns off HDF5's automatic error printing (tenet reports errors itself); the first call in a
+// process also replaces libhdf5's exit handler (hdf5_write.cpp says why). Called before every
+// HDF5 read or write.
 void silence_hdf5();
 // The innermost message on HDF5's error stack, e.g. "truncated file: eof = 1024, ...".
 std::string hdf5_error_text();

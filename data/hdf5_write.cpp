@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <vector>
 
 #include "core/error.hpp"
 #include "data/hdf5_common.hpp"
@@ -13,7 +15,35 @@ namespace tenet::data {
 
 namespace detail {
 
-void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+namespace {
+// Run at the program's exit instead of libhdf5's own handler (see silence_hdf5): writes out
+// every HDF5 file still open in the program, tenet's or anyone's, and leaves the rest of
+// libhdf5's state alone.
+void flush_open_hdf5_files() {
+  const ssize_t count = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE);
+  if (count <= 0) return;
+  std::vector<hid_t> ids(static_cast<std::size_t>(count));
+  const ssize_t got = H5Fget_obj_ids(H5F_OBJ_ALL, H5F_OBJ_FILE, ids.size(), ids.data());
+  for (ssize_t i = 0; i < got; ++i) H5Fflush(ids[static_cast<std::size_t>(i)], H5F_SCOPE_LOCAL);
+}
+}  // namespace
+
+// Every HDF5 entry point of tenet calls this before its first HDF5 call. libhdf5 normally
+// installs an exit handler (H5_term_library) that tears all of its state down when the
+// program ends. Fuzzing found corrupt files after whose read that teardown crashes (SIGSEGV in
+// H5SL_search under H5G_close, with the file long refused or loaded), so the program would
+// crash at its very end. tenet asks libhdf5 not to install it, before the library starts (no
+// effect if the program used HDF5 first), and installs flush_open_hdf5_files instead: files
+// left open are still written out; the memory goes back to the system with the process.
+void silence_hdf5() {
+  static const bool exit_handler_set = [] {
+    H5dont_atexit();
+    std::atexit(flush_open_hdf5_files);
+    return true;
+  }();
+  (void)exit_handler_set;
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 static herr_t keep_innermost(unsigned, const H5E_error2_t* e, void* out) {
   if (e && e->desc && *e->desc) *static_cast<std::string*>(out) = e->desc;

@@ -19,8 +19,9 @@ double child_result(const std::string& args) {
   std::string cmd = "/proc/" + std::to_string(getpid()) + "/exe " + args;
   FILE* p = popen(cmd.c_str(), "r");
   double v = 0;
-  if (!p || std::fscanf(p, "%lf", &v) != 1) throw std::runtime_error("child failed: " + cmd);
-  if (pclose(p) != 0) throw std::runtime_error("child failed: " + cmd);
+  if (!p) throw std::runtime_error("cannot start: " + cmd);
+  const bool read = std::fscanf(p, "%lf", &v) == 1;
+  if (pclose(p) != 0 || !read) throw std::runtime_error("child failed: " + cmd);
   return v;
 }
 

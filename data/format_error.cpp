@@ -1,12 +1,20 @@
 #include "data/format_error.hpp"
 
+#include <atomic>
 #include <cstdio>
 
 #include "core/error.hpp"
 
 namespace tenet::data::detail {
 
+namespace {
+std::atomic<bool> refused_a_file{false};
+}  // namespace
+
+bool refused_data_file() { return refused_a_file.load(); }
+
 void format_error(const std::string& file, const std::string& kind, const FormatFacts& f) {
+  refused_a_file = true;
   std::string fix = f.fix.empty()
       ? "re-create or re-download " + file + "; a file that fails these checks cannot be read"
       : f.fix;

@@ -36,12 +36,12 @@ milliseconds read_allowance(const std::string& path) {
   if (const char* env = std::getenv("TENET_HDF5_CPU_BUDGET_MS"); env && *env) {
     char* end = nullptr;
     const long long v = std::strtoll(env, &end, 10);
-    if (end && *end == '\0' && v > 0) base = v;
+    if (end && *end == '\0' && v > 0) base = std::min(v, 10'000'000LL);  // at most ~3 hours
   }
   return milliseconds(base + 20 * static_cast<long long>(mib));  // 1 s + 20 ms per MiB
 }
 // Shutting libhdf5 down after the read frees a few structures: microseconds when the file was
-// sound. Fuzzing found files after which it loops forever (and so would the program's exit).
+// sound. A file that leaves libhdf5's state broken can make it crash or loop there.
 constexpr milliseconds shutdown_allowance{500};
 // Wall-clock backstop for a child that is stuck without using the CPU.
 constexpr int wall_factor = 20;
@@ -55,27 +55,37 @@ milliseconds cpu_used(pid_t pid) {
   return milliseconds(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+// `wall` is true when the wall-clock backstop ended the wait, not the CPU budget.
 [[noreturn]] void refuse_loop(const std::string& path, const std::string& kind, bool in_shutdown,
-                              milliseconds allowed) {
-  char secs_buf[32];
-  std::snprintf(secs_buf, sizeof secs_buf, "%.1f s", allowed.count() / 1000.0);
-  const std::string secs = secs_buf;
+                              milliseconds allowed, bool wall, milliseconds waited,
+                              milliseconds cpu) {
+  auto secs = [](milliseconds ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
+    return std::string(buf);
+  };
+  const std::string what =
+      wall ? "no result after " + secs(waited) + " of waiting, while the reading process used " +
+                 secs(std::max(cpu, milliseconds(0))) + " of CPU time"
+           : "no result after " + secs(allowed) + " of CPU time";
   if (in_shutdown)
     format_error(path, kind,
                  {"the HDF5 library loops after reading this file",
                   "a " + kind + " after which libhdf5 can shut down",
-                  "the read finished, then shutting libhdf5 down did not finish in " + secs +
-                      " of CPU time",
+                  "the read finished, then shutting libhdf5 down gave " + what,
                   "the file's internal structures are corrupt in a way that leaves libhdf5's own "
-                  "state broken (seen with fuzzed weights files); a program that read it would "
-                  "hang when it exits. tenet read it in a separate process, so yours is unaffected",
+                  "state broken; tenet read it in a separate process, so yours is unaffected",
                   "re-create the file; check it with h5dump"});
   format_error(path, kind,
-               {"reading it does not finish: the HDF5 library loops on this file",
+               {wall ? "reading it does not finish: the reading process is stuck"
+                     : "reading it does not finish: the HDF5 library loops on this file",
                 "a " + kind + " that HDF5 reads in a bounded time",
-                "no result after " + secs + " of CPU time",
-                "the file's internal structures are corrupt in a way that makes libhdf5 loop "
-                "(seen with corrupt global heaps); tenet stopped the read in a separate process",
+                what,
+                wall ? "the reading process waited without running (a blocked file system, or a "
+                       "lock held when it was started); tenet stopped it"
+                     : "the file's internal structures are corrupt in a way that makes libhdf5 "
+                       "loop (seen with corrupt global heaps); tenet stopped the read in a "
+                       "separate process",
                 "re-create the file; check it with h5dump"});
 }
 
@@ -97,6 +107,8 @@ milliseconds cpu_used(pid_t pid) {
   // libhdf5's state without crashing the read itself (found by fuzzing: SIGSEGV, or an endless
   // loop, in H5_term_library at exit, long after the load) fails here instead, in the child.
   if (!others_open) H5close();
+  const char closed = 'c';  // the shutdown is over too (read when the exit status is unseen)
+  [[maybe_unused]] auto m = ::write(done_fd, &closed, 1);
   ::_exit(0);
 }
 
@@ -120,54 +132,63 @@ void probe_hdf5_read(const std::string& path, const std::string& kind,
     child_main(fds[1], read);
   }
   ::close(fds[1]);
-  // The pipe carries one byte when the read is over, and reports POLLHUP when the child has
-  // ended (its end closes with it); a short poll timeout keeps the budgets checked regardless.
+  // The child writes 'r' to the pipe when its read is over and 'c' when libhdf5 has shut down;
+  // a short poll timeout keeps the budgets checked while nothing arrives.
   const milliseconds read_allowed = read_allowance(path);
   const auto wall_limit = wall_factor * (read_allowed + shutdown_allowance);
   const auto wall_start = std::chrono::steady_clock::now();
-  bool read_over = false, child_gone = false;
+  bool read_over = false, shut_down = false;
   milliseconds phase_start_cpu{0};
+  auto take = [&](char byte) {
+    if (byte == 'r' && !read_over) {
+      read_over = true;
+      phase_start_cpu = std::max(cpu_used(child), milliseconds(0));
+    } else if (byte == 'c') {
+      shut_down = true;
+    }
+  };
+  pollfd p{fds[0], POLLIN, 0};
   int status = 0;
   pid_t done = 0;
   for (;;) {
     done = ::waitpid(child, &status, WNOHANG);
-    // -1 (ECHILD) when the program ignores SIGCHLD, so children are reaped unseen: then the
-    // pipe's end of file is the only sign that the child has ended.
-    if (done > 0 || (done < 0 && child_gone)) break;
+    if (done > 0) break;
+    if (done < 0 && errno == ECHILD) {
+      // The program ignores SIGCHLD, so the child was reaped unseen: it has ended, and what
+      // it wrote is in the pipe.
+      char byte = 0;
+      while (::poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0 && ::read(fds[0], &byte, 1) == 1)
+        take(byte);
+      break;
+    }
     const milliseconds allowed = read_over ? shutdown_allowance : read_allowed;
-    const milliseconds used = cpu_used(child) - phase_start_cpu;
-    if (used > allowed || std::chrono::steady_clock::now() - wall_start > wall_limit) {
+    const milliseconds cpu = cpu_used(child);
+    const auto waited = std::chrono::steady_clock::now() - wall_start;
+    const bool over_cpu = cpu - phase_start_cpu > allowed, over_wall = waited > wall_limit;
+    if (over_cpu || over_wall) {
       ::kill(child, SIGKILL);
       ::waitpid(child, &status, 0);
       ::close(fds[0]);
-      refuse_loop(path, kind, read_over, allowed);
+      refuse_loop(path, kind, read_over, allowed, !over_cpu,
+                  std::chrono::duration_cast<milliseconds>(waited), cpu);
     }
-    pollfd p{fds[0], POLLIN, 0};
-    const int ready = ::poll(&p, 1, child_gone ? 1 : 20);
-    if (ready > 0 && (p.revents & POLLIN) != 0) {
-      char byte = 0;
-      if (::read(fds[0], &byte, 1) == 1 && !read_over) {
-        read_over = true;
-        phase_start_cpu = std::max(cpu_used(child), milliseconds(0));
-      } else {
-        child_gone = true;  // end of file: the child has closed its end
-      }
-    } else if (ready > 0 && (p.revents & (POLLHUP | POLLERR)) != 0) {
-      child_gone = true;
-    }
+    char byte = 0;
+    if (::poll(&p, 1, 20) > 0 && (p.revents & POLLIN) != 0 && ::read(fds[0], &byte, 1) == 1)
+      take(byte);
   }
   ::close(fds[0]);
   // The child ends with _exit(0) after reading; anything else (a signal, or a non-zero exit
   // such as a sanitizer's report of memory corruption inside libhdf5) is a crash.
-  // Unseen exit status (SIGCHLD ignored): judged by whether the read got to its end.
-  const bool crashed = done < 0 ? !read_over
+  // Unseen exit status (SIGCHLD ignored): judged by whether the child got to its last step.
+  const bool crashed = done < 0 ? !shut_down
                                 : WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
   if (crashed)
     format_error(path, kind,
                  {read_over ? "the HDF5 library crashes after reading this file"
                             : "the HDF5 library crashes on this file",
                   "a " + kind + " that HDF5 can read",
-                  done < 0 ? std::string("the reading process ended before the read did")
+                  done < 0 ? std::string(read_over ? "the reading process ended while libhdf5 shut down"
+                                                   : "the reading process ended before the read did")
                   : WIFSIGNALED(status)
                       ? std::string("libhdf5 died with signal ") + std::to_string(WTERMSIG(status)) +
                             " (" + ::strsignal(WTERMSIG(status)) + ")" +

@@ -4,8 +4,8 @@
 // Fuzzing found files on which Debian's HDF5 1.10 itself crashes (a corrupt local heap makes
 // H5Lvisit copy into a null buffer) or never returns (a corrupt global heap makes H5Aread
 // loop). tenet cannot repair the library, so every HDF5 read runs first in a forked child
-// process, which then shuts libhdf5 down (some files leave its state broken so that the
-// program's exit would crash or hang): if the child crashes, or uses more CPU time than the
+// process, which then shuts libhdf5 down (some files leave its state broken, and shutting it
+// down then crashes or loops): if the child crashes, or uses more CPU time than the
 // read or the shutdown can need, the file is refused with data.format and the caller's
 // process is untouched; if it finishes, the caller reads the file itself, with the same
 // result the child saw. Setting TENET_HDF5_IN_PROCESS=1 skips the

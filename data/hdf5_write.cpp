@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
 #include "data/hdf5_io.hpp"
 
@@ -16,9 +17,7 @@ namespace tenet::data {
 namespace detail {
 
 namespace {
-// Run at the program's exit instead of libhdf5's own handler (see silence_hdf5): writes out
-// every HDF5 file still open in the program, tenet's or anyone's, and leaves the rest of
-// libhdf5's state alone.
+// Writes out every HDF5 file whose file id is still open, and nothing else.
 void flush_open_hdf5_files() {
   const ssize_t count = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE);
   if (count <= 0) return;
@@ -26,19 +25,29 @@ void flush_open_hdf5_files() {
   const ssize_t got = H5Fget_obj_ids(H5F_OBJ_ALL, H5F_OBJ_FILE, ids.size(), ids.data());
   for (ssize_t i = 0; i < got; ++i) H5Fflush(ids[static_cast<std::size_t>(i)], H5F_SCOPE_LOCAL);
 }
+
+// Run at the program's exit instead of libhdf5's own handler (see silence_hdf5).
+void at_exit() {
+  if (!refused_data_file()) {
+    H5close();  // what libhdf5's handler does: close everything, tear the library down
+    return;
+  }
+  flush_open_hdf5_files();
+}
 }  // namespace
 
 // Every HDF5 entry point of tenet calls this before its first HDF5 call. libhdf5 normally
 // installs an exit handler (H5_term_library) that tears all of its state down when the
-// program ends. Fuzzing found corrupt files after whose read that teardown crashes (SIGSEGV in
+// program ends. Fuzzing found corrupt files after which that teardown crashes (SIGSEGV in
 // H5SL_search under H5G_close, with the file long refused or loaded), so the program would
 // crash at its very end. tenet asks libhdf5 not to install it, before the library starts (no
-// effect if the program used HDF5 first), and installs flush_open_hdf5_files instead: files
-// left open are still written out; the memory goes back to the system with the process.
+// effect if the program used HDF5 first), and installs at_exit instead: the same teardown
+// (H5close), unless this process has refused a corrupt data file; then it only flushes the
+// files still open and leaves the rest of libhdf5's state to go with the process.
 void silence_hdf5() {
   static const bool exit_handler_set = [] {
     H5dont_atexit();
-    std::atexit(flush_open_hdf5_files);
+    std::atexit(at_exit);
     return true;
   }();
   (void)exit_handler_set;

@@ -218,13 +218,18 @@ TEST_CASE("HDF5: check_same_length names both arrays and lengths") {
 }
 
 // libhdf5's exit handler crashes after some corrupt files (data/hdf5_write.cpp), so tenet
-// replaces it with one that only flushes the files still open. The program must still end
-// cleanly and a file another part of it left open must still be complete. Run in a fresh
+// replaces it: the same teardown normally, only a flush of the files still open once the
+// process has refused a corrupt file. Either way the program must end cleanly and a file
+// another part of it left open must be complete. Run in a fresh
 // process (this binary, this test case alone) so that tenet makes the first HDF5 call.
 TEST_CASE("HDF5: a file left open by the program is still written out at exit") {
   if (const char* child_file = std::getenv("TENET_TEST_OPEN_AT_EXIT")) {
     TempDir dir;
     data::save_h5(dir.file("first.h5"), {{"a", Tensor::ones({3})}});  // tenet starts HDF5
+    if (std::getenv("TENET_TEST_REFUSE_FIRST")) {  // then the exit handler only flushes
+      write_bytes(dir.file("bad.h5"), {'n', 'o', 't', ' ', 'h', 'd', 'f'});
+      CHECK_THROWS_AS(data::load_h5(dir.file("bad.h5")), ContractError);
+    }
     const hid_t f = H5Fcreate(child_file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     const hsize_t dims[1] = {4};
     const hid_t space = H5Screate_simple(1, dims, nullptr);
@@ -233,19 +238,23 @@ TEST_CASE("HDF5: a file left open by the program is still written out at exit") 
     REQUIRE(H5Dwrite(set, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
     return;  // f, set and space stay open: the exit handler must write the file out
   }
-  TempDir dir;
-  const std::string path = dir.file("left_open.h5");
-  const std::string cmd = "TENET_TEST_OPEN_AT_EXIT='" + path + "' /proc/" +
-                          std::to_string(::getpid()) + "/exe -tc='HDF5: a file left open by the program*' " +
-                          "> /dev/null 2>&1";
-  const int status = std::system(cmd.c_str());
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  const auto arrays = data::load_h5(path);
-  REQUIRE(arrays.count("x") == 1);
-  const Tensor x = arrays.at("x");
-  CHECK(x.shape() == Shape{4});
-  CHECK(x.to_vector<std::int32_t>() == std::vector<std::int32_t>{1, 2, 3, 4});
+  for (const bool refuse_first : {false, true}) {
+    CAPTURE(refuse_first);
+    TempDir dir;
+    const std::string path = dir.file("left_open.h5");
+    const std::string cmd = std::string(refuse_first ? "TENET_TEST_REFUSE_FIRST=1 " : "") +
+                            "TENET_TEST_OPEN_AT_EXIT='" + path + "' /proc/" +
+                            std::to_string(::getpid()) +
+                            "/exe -tc='HDF5: a file left open by the program*' > /dev/null 2>&1";
+    const int status = std::system(cmd.c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    const auto arrays = data::load_h5(path);
+    REQUIRE(arrays.count("x") == 1);
+    const Tensor x = arrays.at("x");
+    CHECK(x.shape() == Shape{4});
+    CHECK(x.to_vector<std::int32_t>() == std::vector<std::int32_t>{1, 2, 3, 4});
+  }
 }
 
 }  // TEST_SUITE

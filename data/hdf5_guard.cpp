@@ -24,6 +24,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// The fix for every file the guard refuses.
+const char* const kRecreate = "re-create the file; check it with h5dump";
+
 // CPU time the child may spend reading: generous, a legitimate file needs a small fraction of
 // it. CPU time rather than wall time, so a busy machine never makes a good file look stuck.
 // TENET_HDF5_CPU_BUDGET_MS replaces the 1 s base (scripts/fuzz.sh sets 100 ms: its inputs are
@@ -75,7 +78,7 @@ milliseconds cpu_used(pid_t pid) {
                   "the read finished, then shutting libhdf5 down gave " + what,
                   "the file's internal structures are corrupt in a way that leaves libhdf5's own "
                   "state broken; tenet read it in a separate process, so yours is unaffected",
-                  "re-create the file; check it with h5dump"});
+                  kRecreate});
   format_error(path, kind,
                {wall ? "reading it does not finish: the reading process is stuck"
                      : "reading it does not finish: the HDF5 library loops on this file",
@@ -86,7 +89,7 @@ milliseconds cpu_used(pid_t pid) {
                      : "the file's internal structures are corrupt in a way that makes libhdf5 "
                        "loop (seen with corrupt global heaps); tenet stopped the read in a "
                        "separate process",
-                "re-create the file; check it with h5dump"});
+                kRecreate});
 }
 
 // In the child: read, tell the parent the read is over, shut libhdf5 down, exit.
@@ -198,7 +201,7 @@ void probe_hdf5_read(const std::string& path, const std::string& kind,
                   "the file's internal structures are corrupt in a way libhdf5 does not check "
                   "(seen with corrupt local heaps); tenet read it in a separate process, so "
                   "your program is unaffected",
-                  "re-create the file; check it with h5dump"});
+                  kRecreate});
 }
 
 }  // namespace tenet::data::detail

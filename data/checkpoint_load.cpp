@@ -148,6 +148,62 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
                             values.begin() + 2 + static_cast<std::ptrdiff_t>((i + 1) * k));
 }
 
+// The plan as the reading process sends it back: layers by their place in layer_groups().
+void put_plan(WireOut& out, const Plan& plan, const Model::State& s) {
+  const auto groups = layer_groups(s);
+  out.u64(plan.layers.size());
+  for (const auto& [layer, values] : plan.layers) {
+    std::size_t i = 0;
+    while (i < groups.size() && groups[i].layer != layer) ++i;
+    out.u64(i);
+    out.tensors(values);
+  }
+  out.u64(plan.load_optimizer);
+  out.u64(static_cast<std::uint64_t>(plan.iterations));
+  out.f64(plan.learning_rate);
+  out.u64(plan.slots.size());
+  for (const auto& slot : plan.slots) out.tensors(slot);
+  out.strs(plan.differences);
+  out.strs(plan.warnings);
+}
+
+// Values that do not fit their variables here mean the reading process's memory was corrupted.
+bool fit(const std::vector<Tensor>& values, const std::vector<Tensor>& vars) {
+  bool ok = values.size() == vars.size();
+  for (std::size_t j = 0; ok && j < vars.size(); ++j)
+    ok = values[j].shape() == vars[j].shape() && values[j].dtype() == vars[j].dtype();
+  return ok;
+}
+
+Plan get_plan(WireIn& in, const Model::State& s) {
+  const auto groups = layer_groups(s);
+  Plan plan;
+  for (std::uint64_t n = in.u64(), k = 0; k < n; ++k) {
+    const std::uint64_t i = in.u64();
+    std::vector<Tensor> values = in.tensors();
+    if (i >= groups.size() || !fit(values, groups[i].layer->weights()))
+      in.fail("values for a layer the model does not have, or of other shapes");
+    plan.layers.emplace_back(groups[i].layer, std::move(values));
+  }
+  plan.load_optimizer = in.u64() != 0;
+  plan.iterations = static_cast<std::int64_t>(in.u64());
+  plan.learning_rate = in.f64();
+  const auto vars = trainable_vars(s);
+  const std::uint64_t slots = in.u64();
+  if (slots != 0 && (!plan.load_optimizer || slots != vars.size()))
+    in.fail(std::to_string(slots) + " optimizer slot lists for " + std::to_string(vars.size()) +
+            " trainable variables");
+  for (const auto& v : vars) {
+    if (plan.slots.size() == slots) break;
+    plan.slots.push_back(in.tensors());
+    if (!fit(plan.slots.back(), std::vector<Tensor>(plan.slots.back().size(), v)))
+      in.fail("optimizer slots of other shapes than their variables");
+  }
+  plan.differences = in.strs();
+  plan.warnings = in.strs();
+  return plan;
+}
+
 [[noreturn]] void refuse(const std::string& path, const Model::State& s, const Plan& plan,
                          std::size_t layer_count, std::size_t file_count) {
   std::string cause = "the file and the model differ in " +
@@ -176,20 +232,21 @@ namespace tenet {
 
 std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options) {
   using namespace data::detail;
-  // The child only reads and plans: skip_mismatch keeps it from refusing, nothing is applied.
-  probe_hdf5_read(path, "weights file", [&] {
+  const State& s = *s_;
+  // The file is read and checked against the model in a separate process (data/hdf5_guard.hpp),
+  // which sends the plan back; the model itself is written only here, once nothing can fail.
+  WireIn in = read_in_child(path, "weights file", [&](WireOut& out) {
     const CheckpointFile file(path);
     Plan plan;
-    plan_layers(file, *s_, plan);
-    plan_optimizer(file, *s_, plan);
+    plan_layers(file, s, plan);
+    plan_optimizer(file, s, plan);
+    put_plan(out, plan, s);
+    out.u64(file.children("layers").size());
   });
-  const State& s = *s_;
-  const CheckpointFile file(path);
-  Plan plan;
-  plan_layers(file, s, plan);
+  Plan plan = get_plan(in, s);
+  const std::size_t file_count = in.u64();
   if (!plan.differences.empty() && !options.skip_mismatch)
-    refuse(path, s, plan, layer_groups(s).size(), file.children("layers").size());
-  plan_optimizer(file, s, plan);
+    refuse(path, s, plan, layer_groups(s).size(), file_count);
   // Nothing below can fail: every value has been read and checked against its variable.
   for (const auto& [layer, values] : plan.layers) layer->set_weights(values);
   if (plan.load_optimizer) {

@@ -13,12 +13,109 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <new>
 
-#include <hdf5.h>
-
+#include "core/error.hpp"
 #include "data/format_error.hpp"
 
+// Set by libFuzzer in a fuzzing build: a sanitizer report in the child would otherwise save
+// the input as a crash of the whole program, though the program only refuses the file.
+extern "C" void __sanitizer_set_death_callback(void (*)(void)) __attribute__((weak));
+
 namespace tenet::data::detail {
+
+// ------------------------------------------------------------------------------ the wire
+
+void WireOut::u64(std::uint64_t v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof v); }
+void WireOut::f64(double v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof v); }
+void WireOut::str(const std::string& s) {
+  u64(s.size());
+  bytes += s;
+}
+void WireOut::strs(const std::vector<std::string>& v) {
+  u64(v.size());
+  for (const auto& s : v) str(s);
+}
+void WireOut::tensor(const Tensor& t) {
+  u64(static_cast<std::uint64_t>(t.dtype()));
+  u64(static_cast<std::uint64_t>(t.rank()));
+  for (auto d : t.shape()) u64(static_cast<std::uint64_t>(d));
+  bytes.append(static_cast<const char*>(t.raw_data()), t.nbytes());
+}
+void WireOut::tensors(const std::vector<Tensor>& v) {
+  u64(v.size());
+  for (const auto& t : v) tensor(t);
+}
+
+WireIn::WireIn(std::string bytes, std::string path, std::string kind)
+    : bytes_(std::move(bytes)), path_(std::move(path)), kind_(std::move(kind)) {}
+
+void WireIn::fail(const std::string& what) {
+  format_error(path_, kind_,
+               {"the process that read it sent back a malformed result",
+                "a well-formed result from the reading process", what,
+                "libhdf5 corrupted the reading process's memory without crashing it; tenet "
+                "read the file in a separate process, so yours is unaffected",
+                "re-create the file; check it with h5dump"});
+}
+
+const char* WireIn::take(std::size_t n) {
+  if (n > bytes_.size() - pos_)
+    fail(std::to_string(bytes_.size() - pos_) + " bytes left where " + std::to_string(n) +
+         " were needed");
+  const char* p = bytes_.data() + pos_;
+  pos_ += n;
+  return p;
+}
+std::uint64_t WireIn::u64() {
+  std::uint64_t v;
+  std::memcpy(&v, take(sizeof v), sizeof v);
+  return v;
+}
+double WireIn::f64() {
+  double v;
+  std::memcpy(&v, take(sizeof v), sizeof v);
+  return v;
+}
+std::uint64_t WireIn::count(std::size_t min_bytes_each) {
+  const std::uint64_t n = u64();
+  if (min_bytes_each > 0 && n > (bytes_.size() - pos_) / min_bytes_each)
+    fail("a count of " + std::to_string(n) + " items that the result cannot hold");
+  return n;
+}
+std::string WireIn::str() {
+  const std::uint64_t n = count(1);
+  return std::string(take(n), n);
+}
+std::vector<std::string> WireIn::strs() {
+  std::vector<std::string> v(count(sizeof(std::uint64_t)));
+  for (auto& s : v) s = str();
+  return v;
+}
+Tensor WireIn::tensor() {
+  const std::uint64_t code = u64(), rank = u64();
+  if (code > static_cast<std::uint64_t>(DType::i64) || rank > 32)
+    fail("an array of dtype code " + std::to_string(code) + " and rank " + std::to_string(rank));
+  std::vector<std::int64_t> dims(rank);
+  std::uint64_t bytes = dtype_size(static_cast<DType>(code));
+  for (auto& d : dims) {
+    const std::uint64_t n = u64();
+    if (n != 0 && bytes > bytes_.size() / n) fail("an array larger than the result");
+    d = static_cast<std::int64_t>(n);
+    bytes *= n;
+  }
+  const char* src = take(bytes);
+  Tensor t = Tensor::empty(Shape(std::move(dims)), static_cast<DType>(code));
+  if (bytes > 0) std::memcpy(t.raw_data(), src, bytes);
+  return t;
+}
+std::vector<Tensor> WireIn::tensors() {
+  std::vector<Tensor> v(count(2 * sizeof(std::uint64_t)));
+  for (auto& t : v) t = tensor();
+  return v;
+}
+
+// ------------------------------------------------------------------------------ the child
 
 namespace {
 
@@ -26,6 +123,9 @@ using std::chrono::milliseconds;
 
 // The fix for every file the guard refuses.
 const char* const kRecreate = "re-create the file; check it with h5dump";
+
+// What the child sends first: how its read ended.
+enum Outcome : std::uint64_t { kResult, kContract, kIO, kNoMemory, kOther };
 
 // CPU time the child may spend reading: generous, a legitimate file needs a small fraction of
 // it. CPU time rather than wall time, so a busy machine never makes a good file look stuck.
@@ -43,9 +143,6 @@ milliseconds read_allowance(const std::string& path) {
   }
   return milliseconds(base + 20 * static_cast<long long>(mib));  // 1 s + 20 ms per MiB
 }
-// Shutting libhdf5 down after the read frees a few structures: microseconds when the file was
-// sound. A file that leaves libhdf5's state broken can make it crash or loop there.
-constexpr milliseconds shutdown_allowance{500};
 // Wall-clock backstop for a child that is stuck without using the CPU.
 constexpr int wall_factor = 20;
 
@@ -59,7 +156,7 @@ milliseconds cpu_used(pid_t pid) {
 }
 
 // `wall` is true when the wall-clock backstop ended the wait, not the CPU budget.
-[[noreturn]] void refuse_loop(const std::string& path, const std::string& kind, bool in_shutdown,
+[[noreturn]] void refuse_loop(const std::string& path, const std::string& kind,
                               milliseconds allowed, bool wall, milliseconds waited,
                               milliseconds cpu) {
   auto secs = [](milliseconds ms) {
@@ -67,23 +164,13 @@ milliseconds cpu_used(pid_t pid) {
     std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
     return std::string(buf);
   };
-  const std::string what =
-      wall ? "no result after " + secs(waited) + " of waiting, while the reading process used " +
-                 secs(std::max(cpu, milliseconds(0))) + " of CPU time"
-           : "no result after " + secs(allowed) + " of CPU time";
-  if (in_shutdown)
-    format_error(path, kind,
-                 {"the HDF5 library loops after reading this file",
-                  "a " + kind + " after which libhdf5 can shut down",
-                  "the read finished, then shutting libhdf5 down gave " + what,
-                  "the file's internal structures are corrupt in a way that leaves libhdf5's own "
-                  "state broken; tenet read it in a separate process, so yours is unaffected",
-                  kRecreate});
   format_error(path, kind,
                {wall ? "reading it does not finish: the reading process is stuck"
                      : "reading it does not finish: the HDF5 library loops on this file",
                 "a " + kind + " that HDF5 reads in a bounded time",
-                what,
+                wall ? "no result after " + secs(waited) + " of waiting, while the reading "
+                           "process used " + secs(std::max(cpu, milliseconds(0))) + " of CPU time"
+                     : "no result after " + secs(allowed) + " of CPU time",
                 wall ? "the reading process waited without running (a blocked file system, or a "
                        "lock held when it was started); tenet stopped it"
                      : "the file's internal structures are corrupt in a way that makes libhdf5 "
@@ -92,116 +179,176 @@ milliseconds cpu_used(pid_t pid) {
                 kRecreate});
 }
 
-// In the child: read, tell the parent the read is over, shut libhdf5 down, exit.
-[[noreturn]] void child_main(int done_fd, const std::function<void()>& read) {
+void write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) ::_exit(3);  // the parent is gone or stopped listening
+    p += w, n -= static_cast<std::size_t>(w);
+  }
+}
+
+// In the child: read, send the result (or the error) to the parent, exit without running any
+// exit handler (libhdf5's teardown, the program's atexit work and stdio buffers are the
+// parent's).
+[[noreturn]] void child_main(int out_fd, const std::function<void(WireOut&)>& read) {
   for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) ::signal(sig, SIG_DFL);
+  if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(nullptr);
   const int null_fd = ::open("/dev/null", O_WRONLY);  // the parent prints what matters
   if (null_fd >= 0) ::dup2(null_fd, STDOUT_FILENO), ::dup2(null_fd, STDERR_FILENO);
-  // HDF5 objects open before the read (the program's own files): then the child must not
-  // shut the library down, which would flush the child's copies of them.
-  const bool others_open = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) != 0;
+  WireOut out;
   try {
-    read();
-  } catch (...) {  // a ContractError or IOError is the parent's to raise again
+    out.u64(kResult);
+    read(out);
+  } catch (const ContractError& e) {
+    const ContractInfo& i = e.info();
+    out.bytes.clear();
+    out.u64(kContract);
+    for (const std::string* s : {&i.code, &i.where.name, &i.where.type, &i.where.file,
+                                 &i.summary, &i.expected, &i.actual, &i.cause, &i.fix})
+      out.str(*s);
+    out.u64(static_cast<std::uint64_t>(i.phase));
+    out.u64(i.where.line);
+    out.u64(i.marked.size());
+    for (int m : i.marked) out.u64(static_cast<std::uint64_t>(m));
+    out.strs(i.provenance);
+  } catch (const IOError& e) {
+    out.bytes.clear();
+    out.u64(kIO);
+    out.str(e.what());
+  } catch (const std::bad_alloc&) {
+    out.bytes.clear();
+    out.u64(kNoMemory);
+  } catch (const std::exception& e) {
+    out.bytes.clear();
+    out.u64(kOther);
+    out.str(e.what());
   }
-  const char done = 'r';
-  [[maybe_unused]] auto n = ::write(done_fd, &done, 1);
-  // Shutting the library down walks everything the read left behind: a file that corrupts
-  // libhdf5's state without crashing the read itself (found by fuzzing: SIGSEGV, or an endless
-  // loop, in H5_term_library at exit, long after the load) fails here instead, in the child.
-  if (!others_open) H5close();
-  const char closed = 'c';  // the shutdown is over too (read when the exit status is unseen)
-  [[maybe_unused]] auto m = ::write(done_fd, &closed, 1);
+  const std::uint64_t n = out.bytes.size();
+  write_all(out_fd, reinterpret_cast<const char*>(&n), sizeof n);
+  write_all(out_fd, out.bytes.data(), out.bytes.size());
   ::_exit(0);
+}
+
+// Raises again, in the caller's process, what the child's read raised; returns on success.
+void raise_outcome(WireIn& in) {
+  switch (in.u64()) {
+    case kResult:
+      return;
+    case kContract: {
+      ContractInfo i;
+      for (std::string* s : {&i.code, &i.where.name, &i.where.type, &i.where.file, &i.summary,
+                             &i.expected, &i.actual, &i.cause, &i.fix})
+        *s = in.str();
+      i.phase = static_cast<Phase>(in.u64() % 3);
+      i.where.line = static_cast<unsigned>(in.u64());
+      i.marked.resize(in.u64() % 64);
+      for (int& m : i.marked) m = static_cast<int>(in.u64());
+      i.provenance = in.strs();
+      throw ContractError(std::move(i));
+    }
+    case kIO:
+      throw IOError(in.str());
+    case kNoMemory:
+      throw std::bad_alloc();
+    default:
+      throw std::runtime_error(in.str());
+  }
 }
 
 }  // namespace
 
-void probe_hdf5_read(const std::string& path, const std::string& kind,
-                     const std::function<void()>& read) {
+WireIn read_in_child(const std::string& path, const std::string& kind,
+                     const std::function<void(WireOut&)>& read) {
   // For fuzzing tenet's own reader in-process (scripts/fuzz.sh): libFuzzer then sees libhdf5's
   // crashes itself, and its fork mode keeps going past them.
-  if (const char* in_process = std::getenv("TENET_HDF5_IN_PROCESS"); in_process && *in_process == '1')
-    return;
+  if (const char* in_process = std::getenv("TENET_HDF5_IN_PROCESS"); in_process && *in_process == '1') {
+    WireOut out;
+    read(out);
+    return WireIn(std::move(out.bytes), path, kind);
+  }
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return;  // cannot guard: read directly, as without it
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    io_error(path, std::string("cannot start the reading process: pipe: ") + std::strerror(errno));
+  ::fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);  // fewer round trips for large arrays; best effort
   const pid_t child = ::fork();
   if (child < 0) {
+    const int err = errno;
     ::close(fds[0]), ::close(fds[1]);
-    return;
+    io_error(path, std::string("cannot start the reading process: fork: ") + std::strerror(err),
+             "free memory or raise the process limit (ulimit -u)");
   }
   if (child == 0) {
     ::close(fds[0]);
     child_main(fds[1], read);
   }
   ::close(fds[1]);
-  // The child writes 'r' to the pipe when its read is over and 'c' when libhdf5 has shut down;
-  // a short poll timeout keeps the budgets checked while nothing arrives.
-  const milliseconds read_allowed = read_allowance(path);
-  const auto wall_limit = wall_factor * (read_allowed + shutdown_allowance);
+  // Collect what the child sends until the pipe closes (the child has ended) or it exits,
+  // checking its CPU time in between; a short poll timeout keeps the budget checked while
+  // nothing arrives.
+  const milliseconds allowed = read_allowance(path);
   const auto wall_start = std::chrono::steady_clock::now();
-  bool read_over = false, shut_down = false;
-  milliseconds phase_start_cpu{0};
-  auto take = [&](char byte) {
-    if (byte == 'r' && !read_over) {
-      read_over = true;
-      phase_start_cpu = std::max(cpu_used(child), milliseconds(0));
-    } else if (byte == 'c') {
-      shut_down = true;
-    }
-  };
+  std::string got;
+  std::vector<char> chunk(1 << 20);
   pollfd p{fds[0], POLLIN, 0};
+  auto drain = [&](int timeout_ms) {  // false at end of file
+    if (::poll(&p, 1, timeout_ms) <= 0 || (p.revents & (POLLIN | POLLHUP)) == 0) return true;
+    const ssize_t n = ::read(fds[0], chunk.data(), chunk.size());
+    if (n > 0) got.append(chunk.data(), static_cast<std::size_t>(n));
+    return n > 0 || (n < 0 && errno == EINTR);
+  };
   int status = 0;
   pid_t done = 0;
   for (;;) {
-    done = ::waitpid(child, &status, WNOHANG);
-    if (done > 0) break;
-    if (done < 0 && errno == ECHILD) {
-      // The program ignores SIGCHLD, so the child was reaped unseen: it has ended, and what
-      // it wrote is in the pipe.
-      char byte = 0;
-      while (::poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0 && ::read(fds[0], &byte, 1) == 1)
-        take(byte);
+    if (!drain(20)) {  // the pipe closed: the child is exiting, or has
+      do done = ::waitpid(child, &status, 0);
+      while (done < 0 && errno == EINTR);
       break;
     }
-    const milliseconds allowed = read_over ? shutdown_allowance : read_allowed;
+    done = ::waitpid(child, &status, WNOHANG);
+    if (done > 0 || (done < 0 && errno == ECHILD)) {
+      // Ended (or reaped unseen: the program ignores SIGCHLD); what it wrote is in the pipe.
+      while (drain(0) && (p.revents & POLLIN) != 0) {}
+      break;
+    }
     const milliseconds cpu = cpu_used(child);
     const auto waited = std::chrono::steady_clock::now() - wall_start;
-    const bool over_cpu = cpu - phase_start_cpu > allowed, over_wall = waited > wall_limit;
+    const bool over_cpu = cpu > allowed, over_wall = waited > wall_factor * allowed;
     if (over_cpu || over_wall) {
       ::kill(child, SIGKILL);
       ::waitpid(child, &status, 0);
       ::close(fds[0]);
-      refuse_loop(path, kind, read_over, allowed, !over_cpu,
+      refuse_loop(path, kind, allowed, !over_cpu,
                   std::chrono::duration_cast<milliseconds>(waited), cpu);
     }
-    char byte = 0;
-    if (::poll(&p, 1, 20) > 0 && (p.revents & POLLIN) != 0 && ::read(fds[0], &byte, 1) == 1)
-      take(byte);
   }
   ::close(fds[0]);
-  // The child ends with _exit(0) after reading; anything else (a signal, or a non-zero exit
-  // such as a sanitizer's report of memory corruption inside libhdf5) is a crash.
-  // Unseen exit status (SIGCHLD ignored): judged by whether the child got to its last step.
-  const bool crashed = done < 0 ? !shut_down
-                                : WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  // The child ends with _exit(0) after sending a complete result; anything else (a signal, a
+  // non-zero exit such as a sanitizer's report of memory corruption inside libhdf5, or a
+  // result cut short) is a crash. With SIGCHLD ignored the exit status is unseen (done < 0):
+  // then the complete result decides.
+  std::uint64_t declared = 0;
+  if (got.size() >= sizeof declared) std::memcpy(&declared, got.data(), sizeof declared);
+  const bool complete = got.size() >= sizeof declared && declared == got.size() - sizeof declared;
+  const bool crashed = !complete || (done > 0 && (WIFSIGNALED(status) ||
+                                                  (WIFEXITED(status) && WEXITSTATUS(status) != 0)));
   if (crashed)
     format_error(path, kind,
-                 {read_over ? "the HDF5 library crashes after reading this file"
-                            : "the HDF5 library crashes on this file",
-                  "a " + kind + " that HDF5 can read",
-                  done < 0 ? std::string(read_over ? "the reading process ended while libhdf5 shut down"
-                                                   : "the reading process ended before the read did")
-                  : WIFSIGNALED(status)
+                 {"the HDF5 library crashes on this file", "a " + kind + " that HDF5 can read",
+                  done > 0 && WIFSIGNALED(status)
                       ? std::string("libhdf5 died with signal ") + std::to_string(WTERMSIG(status)) +
-                            " (" + ::strsignal(WTERMSIG(status)) + ")" +
-                            (read_over ? " while shutting down after the read" : "")
-                      : "the reading process ended with status " +
-                            std::to_string(WEXITSTATUS(status)),
+                            " (" + ::strsignal(WTERMSIG(status)) + ")"
+                  : done > 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0
+                      ? "the reading process ended with status " + std::to_string(WEXITSTATUS(status))
+                      : "the reading process ended before sending its result",
                   "the file's internal structures are corrupt in a way libhdf5 does not check "
                   "(seen with corrupt local heaps); tenet read it in a separate process, so "
                   "your program is unaffected",
                   kRecreate});
+  WireIn in(std::move(got), path, kind);
+  in.u64();  // the length, checked above
+  raise_outcome(in);
+  return in;
 }
 
 }  // namespace tenet::data::detail

@@ -170,17 +170,31 @@ std::map<std::string, Tensor> load(const std::string& path, const std::vector<st
   return out;
 }
 
+// The read runs in a separate process (data/hdf5_guard.hpp), which sends the arrays back.
+std::map<std::string, Tensor> load_guarded(const std::string& path,
+                                           const std::vector<std::string>* names) {
+  detail::WireIn in = detail::read_in_child(path, "HDF5 data set", [&](detail::WireOut& out) {
+    const auto arrays = load(path, names);
+    out.u64(arrays.size());
+    for (const auto& [name, t] : arrays) out.str(name), out.tensor(t);
+  });
+  std::map<std::string, Tensor> arrays;
+  for (std::uint64_t n = in.u64(), i = 0; i < n; ++i) {
+    std::string name = in.str();
+    arrays[std::move(name)] = in.tensor();
+  }
+  return arrays;
+}
+
 }  // namespace
 
 std::map<std::string, Tensor> load_h5(const std::string& path) {
-  detail::probe_hdf5_read(path, "HDF5 data set", [&] { load(path, nullptr); });
-  return load(path, nullptr);
+  return load_guarded(path, nullptr);
 }
 
 std::map<std::string, Tensor> load_h5(const std::string& path,
                                       const std::vector<std::string>& names) {
-  detail::probe_hdf5_read(path, "HDF5 data set", [&] { load(path, &names); });
-  return load(path, &names);
+  return load_guarded(path, &names);
 }
 
 void check_same_length(const std::map<std::string, Tensor>& arrays, const std::string& path) {

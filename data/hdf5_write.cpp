@@ -40,7 +40,9 @@ void at_exit() {
 // installs an exit handler (H5_term_library) that tears all of its state down when the
 // program ends. Fuzzing found corrupt files after which that teardown crashes (SIGSEGV in
 // H5SL_search under H5G_close, with the file long refused or loaded), so the program would
-// crash at its very end. tenet asks libhdf5 not to install it, before the library starts (no
+// crash at its very end. tenet's readers now hand files to libhdf5 only in a child process
+// (hdf5_guard.hpp), but a read in the process itself (TENET_HDF5_IN_PROCESS=1, the fuzzers) can
+// still do this. tenet asks libhdf5 not to install its handler, before the library starts (no
 // effect if the program used HDF5 first), and installs at_exit instead: the same teardown
 // (H5close), unless this process has refused a corrupt data file; then it only flushes the
 // files still open and leaves the rest of libhdf5's state to go with the process.

@@ -242,7 +242,9 @@ TEST_CASE("HDF5: a file left open by the program is still written out at exit") 
     CAPTURE(refuse_first);
     TempDir dir;
     const std::string path = dir.file("left_open.h5");
-    const std::string cmd = std::string(refuse_first ? "TENET_TEST_REFUSE_FIRST=1 " : "") +
+    // The refusal must happen in the process itself (tenet's readers normally run libhdf5 in a
+    // child process; TENET_HDF5_IN_PROCESS=1 reads in-process, as the fuzzers do).
+    const std::string cmd = std::string(refuse_first ? "TENET_TEST_REFUSE_FIRST=1 TENET_HDF5_IN_PROCESS=1 " : "") +
                             "TENET_TEST_OPEN_AT_EXIT='" + path + "' /proc/" +
                             std::to_string(::getpid()) +
                             "/exe -tc='HDF5: a file left open by the program*' > /dev/null 2>&1";

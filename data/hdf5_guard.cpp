@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "data/format_error.hpp"
+#include "data/hdf5_common.hpp"
 
 // Set by libFuzzer in a fuzzing build: a sanitizer report in the child would otherwise save
 // the input as a crash of the whole program, though the program only refuses the file.
@@ -267,6 +268,9 @@ WireIn read_in_child(const std::string& path, const std::string& kind,
     read(out);
     return WireIn(std::move(out.bytes), path, kind);
   }
+  // libhdf5 starts up here, once, not in every child: a child inherits it ready (starting it
+  // takes longer than reading a small file). Starting it reads no file.
+  silence_hdf5();
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     io_error(path, std::string("cannot start the reading process: pipe: ") + std::strerror(errno));
@@ -289,12 +293,12 @@ WireIn read_in_child(const std::string& path, const std::string& kind,
   const milliseconds allowed = read_allowance(path);
   const auto wall_start = std::chrono::steady_clock::now();
   std::string got;
-  std::vector<char> chunk(1 << 20);
+  char chunk[1 << 16];  // on the stack: a fresh heap buffer per read costs a page fault per page
   pollfd p{fds[0], POLLIN, 0};
   auto drain = [&](int timeout_ms) {  // false at end of file
     if (::poll(&p, 1, timeout_ms) <= 0 || (p.revents & (POLLIN | POLLHUP)) == 0) return true;
-    const ssize_t n = ::read(fds[0], chunk.data(), chunk.size());
-    if (n > 0) got.append(chunk.data(), static_cast<std::size_t>(n));
+    const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
+    if (n > 0) got.append(chunk, static_cast<std::size_t>(n));
     return n > 0 || (n < 0 && errno == EINTR);
   };
   int status = 0;

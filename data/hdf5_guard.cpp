@@ -130,7 +130,7 @@ enum Outcome : std::uint64_t { kResult, kContract, kIO, kNoMemory, kOther };
 
 // CPU time the child may spend reading: generous, a legitimate file needs a small fraction of
 // it. CPU time rather than wall time, so a busy machine never makes a good file look stuck.
-// TENET_HDF5_CPU_BUDGET_MS replaces the 1 s base (scripts/fuzz.sh sets 100 ms: its inputs are
+// TENET_HDF5_CPU_BUDGET_MS replaces the 1 s base (scripts/fuzz.sh sets 25 ms: its inputs are
 // small, and every input on which libhdf5 loops costs the whole budget).
 milliseconds read_allowance(const std::string& path) {
   std::error_code ec;

@@ -48,8 +48,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:allocator_may
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0:allocator_may_return_null=1:symbolize=0}
 export OMP_NUM_THREADS=1
 # The HDF5 guard's CPU budget for one read (1 s by default): the inputs are at most a few
-# hundred KiB, and every input on which libhdf5 loops costs the whole budget.
-export TENET_HDF5_CPU_BUDGET_MS=${TENET_HDF5_CPU_BUDGET_MS:-100}
+# hundred KiB and a sound one reads in about a millisecond, while every input on which libhdf5
+# loops (or zero-fills hundreds of MiB for a size read from a corrupt header) costs the whole
+# budget: 25 ms instead of 100 ms took fuzz_h5 from 91 to 118 inputs/s (LeakSanitizer build).
+export TENET_HDF5_CPU_BUDGET_MS=${TENET_HDF5_CPU_BUDGET_MS:-25}
 mkdir -p "$build_dir/artifacts"
 for t in "${targets[@]}"; do
   corpus="$build_dir/corpus/$t"

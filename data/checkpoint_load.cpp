@@ -188,16 +188,19 @@ Plan get_plan(WireIn& in, const Model::State& s) {
   plan.load_optimizer = in.u64() != 0;
   plan.iterations = static_cast<std::int64_t>(in.u64());
   plan.learning_rate = in.f64();
+  OptimizerImpl* opt = model_optimizer(s);
+  if (plan.load_optimizer && !opt) in.fail("optimizer state for a model without an optimizer");
   const auto vars = trainable_vars(s);
   const std::uint64_t slots = in.u64();
   if (slots != 0 && (!plan.load_optimizer || slots != vars.size()))
     in.fail(std::to_string(slots) + " optimizer slot lists for " + std::to_string(vars.size()) +
             " trainable variables");
+  const std::size_t per_var = slots != 0 ? optimizer_slot_count(*opt) : 0;
   for (const auto& v : vars) {
     if (plan.slots.size() == slots) break;
     plan.slots.push_back(in.tensors());
-    if (!fit(plan.slots.back(), std::vector<Tensor>(plan.slots.back().size(), v)))
-      in.fail("optimizer slots of other shapes than their variables");
+    if (!fit(plan.slots.back(), std::vector<Tensor>(per_var, v)))
+      in.fail("optimizer slots that do not fit the optimizer's variables");
   }
   plan.differences = in.strs();
   plan.warnings = in.strs();
@@ -239,12 +242,13 @@ std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoa
     const CheckpointFile file(path);
     Plan plan;
     plan_layers(file, s, plan);
-    plan_optimizer(file, s, plan);
+    if (plan.differences.empty() || options.skip_mismatch) plan_optimizer(file, s, plan);
     put_plan(out, plan, s);
     out.u64(file.children("layers").size());
   });
   Plan plan = get_plan(in, s);
   const std::size_t file_count = in.u64();
+  in.finish();
   if (!plan.differences.empty() && !options.skip_mismatch)
     refuse(path, s, plan, layer_groups(s).size(), file_count);
   // Nothing below can fail: every value has been read and checked against its variable.

@@ -17,8 +17,9 @@ struct FormatFacts {
 [[noreturn]] void format_error(const std::string& file, const std::string& kind,
                                const FormatFacts& facts);
 
-// True once this process has refused a data file as corrupt (any format_error call): tenet's
-// HDF5 exit handler then leaves libhdf5's possibly broken state alone (hdf5_write.cpp).
+// True once this process has refused a data file as corrupt (any format_error call in it; a
+// refusal raised in the HDF5 guard's child and passed on does not count): tenet's HDF5 exit
+// handler then leaves libhdf5's possibly broken state alone (hdf5_write.cpp).
 bool refused_data_file();
 
 // IOError for a file that is missing or unreadable, with a hint for what to do.

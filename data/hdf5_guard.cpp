@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <new>
 
 #include "core/error.hpp"
@@ -95,21 +96,33 @@ std::vector<std::string> WireIn::strs() {
 }
 Tensor WireIn::tensor() {
   const std::uint64_t code = u64(), rank = u64();
-  if (code > static_cast<std::uint64_t>(DType::i64) || rank > 32)
+  if (code > static_cast<std::uint64_t>(DType::i64) || rank > 8)
     fail("an array of dtype code " + std::to_string(code) + " and rank " + std::to_string(rank));
   std::vector<std::int64_t> dims(rank);
-  std::uint64_t bytes = dtype_size(static_cast<DType>(code));
+  bool empty = false;
   for (auto& d : dims) {
     const std::uint64_t n = u64();
-    if (n != 0 && bytes > bytes_.size() / n) fail("an array larger than the result");
+    if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      fail("an array dimension of " + std::to_string(n));
     d = static_cast<std::int64_t>(n);
-    bytes *= n;
+    empty = empty || n == 0;
+  }
+  std::uint64_t bytes = empty ? 0 : dtype_size(static_cast<DType>(code));
+  for (auto d : dims) {  // at most the bytes left, so no product overflows
+    if (empty) break;
+    if (bytes > (bytes_.size() - pos_) / static_cast<std::uint64_t>(d))
+      fail("an array larger than the result");
+    bytes *= static_cast<std::uint64_t>(d);
   }
   const char* src = take(bytes);
   Tensor t = Tensor::empty(Shape(std::move(dims)), static_cast<DType>(code));
   if (bytes > 0) std::memcpy(t.raw_data(), src, bytes);
   return t;
 }
+void WireIn::finish() {
+  if (pos_ != bytes_.size()) fail(std::to_string(bytes_.size() - pos_) + " bytes left over");
+}
+
 std::vector<Tensor> WireIn::tensors() {
   std::vector<Tensor> v(count(2 * sizeof(std::uint64_t)));
   for (auto& t : v) t = tensor();
@@ -197,37 +210,45 @@ void write_all(int fd, const char* p, std::size_t n) {
   if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(nullptr);
   const int null_fd = ::open("/dev/null", O_WRONLY);  // the parent prints what matters
   if (null_fd >= 0) ::dup2(null_fd, STDOUT_FILENO), ::dup2(null_fd, STDERR_FILENO);
-  WireOut out;
   try {
-    out.u64(kResult);
-    read(out);
-  } catch (const ContractError& e) {
-    const ContractInfo& i = e.info();
-    out.bytes.clear();
-    out.u64(kContract);
-    for (const std::string* s : {&i.code, &i.where.name, &i.where.type, &i.where.file,
-                                 &i.summary, &i.expected, &i.actual, &i.cause, &i.fix})
-      out.str(*s);
-    out.u64(static_cast<std::uint64_t>(i.phase));
-    out.u64(i.where.line);
-    out.u64(i.marked.size());
-    for (int m : i.marked) out.u64(static_cast<std::uint64_t>(m));
-    out.strs(i.provenance);
-  } catch (const IOError& e) {
-    out.bytes.clear();
-    out.u64(kIO);
-    out.str(e.what());
-  } catch (const std::bad_alloc&) {
-    out.bytes.clear();
-    out.u64(kNoMemory);
-  } catch (const std::exception& e) {
-    out.bytes.clear();
-    out.u64(kOther);
-    out.str(e.what());
+    WireOut out;
+    try {
+      out.u64(kResult);
+      read(out);
+    } catch (const ContractError& e) {
+      const ContractInfo& i = e.info();
+      out.bytes.clear();
+      out.u64(kContract);
+      for (const std::string* s : {&i.code, &i.where.name, &i.where.type, &i.where.file,
+                                   &i.summary, &i.expected, &i.actual, &i.cause, &i.fix})
+        out.str(*s);
+      out.u64(static_cast<std::uint64_t>(i.phase));
+      out.u64(i.where.line);
+      out.u64(i.marked.size());
+      for (int m : i.marked) out.u64(static_cast<std::uint64_t>(m));
+      out.strs(i.provenance);
+    } catch (const IOError& e) {
+      out.bytes.clear();
+      out.u64(kIO);
+      out.str(e.what());
+    } catch (const std::bad_alloc&) {
+      out.bytes.clear();
+      out.u64(kNoMemory);
+    } catch (const std::exception& e) {
+      out.bytes.clear();
+      out.u64(kOther);
+      out.str(e.what());
+    } catch (...) {
+      out.bytes.clear();
+      out.u64(kOther);
+      out.str("tenet: the reader raised an exception that is not a std::exception");
+    }
+    const std::uint64_t n = out.bytes.size();
+    write_all(out_fd, reinterpret_cast<const char*>(&n), sizeof n);
+    write_all(out_fd, out.bytes.data(), out.bytes.size());
+  } catch (...) {  // no memory left to report the outcome: the parent sees no result
+    ::_exit(4);
   }
-  const std::uint64_t n = out.bytes.size();
-  write_all(out_fd, reinterpret_cast<const char*>(&n), sizeof n);
-  write_all(out_fd, out.bytes.data(), out.bytes.size());
   ::_exit(0);
 }
 
@@ -252,8 +273,10 @@ void raise_outcome(WireIn& in) {
       throw IOError(in.str());
     case kNoMemory:
       throw std::bad_alloc();
-    default:
+    case kOther:
       throw std::runtime_error(in.str());
+    default:
+      in.fail("an unknown outcome code");
   }
 }
 
@@ -287,32 +310,59 @@ WireIn read_in_child(const std::string& path, const std::string& kind,
     child_main(fds[1], read);
   }
   ::close(fds[1]);
-  // Collect what the child sends until the pipe closes (the child has ended) or it exits,
+  // Whatever happens below (a refusal, or bad_alloc while collecting the result), the child
+  // does not outlive this call and the pipe is closed.
+  struct Reaper {
+    pid_t pid;
+    int fd;
+    bool reaped = false;
+    ~Reaper() {
+      ::close(fd);
+      if (!reaped) ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0);
+    }
+  } reaper{child, fds[0]};
+  // Collect what the child sends (a length, then that many bytes) until it has exited,
   // checking its CPU time in between; a short poll timeout keeps the budget checked while
   // nothing arrives.
   const milliseconds allowed = read_allowance(path);
   const auto wall_start = std::chrono::steady_clock::now();
   std::string got;
+  std::uint64_t declared = 0;
+  constexpr std::uint64_t kMaxResult = std::uint64_t{1} << 40;  // a larger length is garbage
   char chunk[1 << 16];  // on the stack: a fresh heap buffer per read costs a page fault per page
   pollfd p{fds[0], POLLIN, 0};
+  auto complete = [&] { return got.size() >= sizeof declared && got.size() - sizeof declared == declared; };
+  auto malformed = [&](const std::string& what) {
+    ::kill(child, SIGKILL), ::waitpid(child, nullptr, 0), reaper.reaped = true;
+    WireIn(std::string(), path, kind).fail(what);
+  };
   auto drain = [&](int timeout_ms) {  // false at end of file
     if (::poll(&p, 1, timeout_ms) <= 0 || (p.revents & (POLLIN | POLLHUP)) == 0) return true;
     const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n > 0) got.append(chunk, static_cast<std::size_t>(n));
+    if (n > 0) {
+      const bool had_length = got.size() >= sizeof declared;
+      got.append(chunk, static_cast<std::size_t>(n));
+      if (!had_length && got.size() >= sizeof declared) {
+        std::memcpy(&declared, got.data(), sizeof declared);
+        if (declared > kMaxResult) malformed("a result of " + std::to_string(declared) + " bytes");
+        got.reserve(sizeof declared + declared);  // bad_alloc here is a real lack of memory
+      }
+      if (got.size() >= sizeof declared && got.size() - sizeof declared > declared)
+        malformed("more bytes than the " + std::to_string(declared) + " it announced");
+    }
     return n > 0 || (n < 0 && errno == EINTR);
   };
   int status = 0;
   pid_t done = 0;
+  bool eof = false;
   for (;;) {
-    if (!drain(20)) {  // the pipe closed: the child is exiting, or has
-      do done = ::waitpid(child, &status, 0);
-      while (done < 0 && errno == EINTR);
-      break;
-    }
+    if (!eof) eof = !drain(20);
+    else ::poll(nullptr, 0, 1);  // the pipe closed: the child is exiting, look again shortly
     done = ::waitpid(child, &status, WNOHANG);
     if (done > 0 || (done < 0 && errno == ECHILD)) {
       // Ended (or reaped unseen: the program ignores SIGCHLD); what it wrote is in the pipe.
-      while (drain(0) && (p.revents & POLLIN) != 0) {}
+      reaper.reaped = true;
+      while (!eof && drain(0) && (p.revents & POLLIN) != 0) {}
       break;
     }
     const milliseconds cpu = cpu_used(child);
@@ -321,22 +371,16 @@ WireIn read_in_child(const std::string& path, const std::string& kind,
     if (over_cpu || over_wall) {
       ::kill(child, SIGKILL);
       ::waitpid(child, &status, 0);
-      ::close(fds[0]);
+      reaper.reaped = true;
+      if (complete()) break;  // it had finished and sent everything: only its exit was late
       refuse_loop(path, kind, allowed, !over_cpu,
                   std::chrono::duration_cast<milliseconds>(waited), cpu);
     }
   }
-  ::close(fds[0]);
-  // The child ends with _exit(0) after sending a complete result; anything else (a signal, a
-  // non-zero exit such as a sanitizer's report of memory corruption inside libhdf5, or a
-  // result cut short) is a crash. With SIGCHLD ignored the exit status is unseen (done < 0):
-  // then the complete result decides.
-  std::uint64_t declared = 0;
-  if (got.size() >= sizeof declared) std::memcpy(&declared, got.data(), sizeof declared);
-  const bool complete = got.size() >= sizeof declared && declared == got.size() - sizeof declared;
-  const bool crashed = !complete || (done > 0 && (WIFSIGNALED(status) ||
-                                                  (WIFEXITED(status) && WEXITSTATUS(status) != 0)));
-  if (crashed)
+  // A complete result is the child's work done, whatever ended it afterwards (nothing runs
+  // between its last write and _exit). Anything else (a signal, a non-zero exit such as a
+  // sanitizer's report of memory corruption inside libhdf5, or a result cut short) is a crash.
+  if (!complete())
     format_error(path, kind,
                  {"the HDF5 library crashes on this file", "a " + kind + " that HDF5 can read",
                   done > 0 && WIFSIGNALED(status)

@@ -46,6 +46,8 @@ class WireIn {
   std::vector<Tensor> tensors();
   // Refuses the file: the result does not make sense (`what` says how).
   [[noreturn]] void fail(const std::string& what);
+  // Refuses the file unless every byte has been read.
+  void finish();
 
  private:
   const char* take(std::size_t n);

@@ -175,6 +175,9 @@ std::map<std::string, Tensor> load_guarded(const std::string& path,
                                            const std::vector<std::string>* names) {
   detail::WireIn in = detail::read_in_child(path, "HDF5 data set", [&](detail::WireOut& out) {
     const auto arrays = load(path, names);
+    std::size_t bytes = 64;
+    for (const auto& [name, t] : arrays) bytes += 128 + name.size() + t.nbytes();
+    out.bytes.reserve(bytes);
     out.u64(arrays.size());
     for (const auto& [name, t] : arrays) out.str(name), out.tensor(t);
   });
@@ -183,6 +186,10 @@ std::map<std::string, Tensor> load_guarded(const std::string& path,
     std::string name = in.str();
     arrays[std::move(name)] = in.tensor();
   }
+  in.finish();
+  if (names)
+    for (const auto& name : *names)
+      if (!arrays.count(name)) in.fail("no array '" + name + "', which was asked for");
   return arrays;
 }
 

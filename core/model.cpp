@@ -93,6 +93,17 @@ static void fold_relus(Model::State& st) {
       st.applies_relu.insert(before);
     }
   }
+  // A layer applying its own ReLU (Conv2D) whose output goes only to a MaxPool2D: the pool's
+  // backward zeroes the gradient of every window whose maximum is 0, which leaves nothing for
+  // the ReLU's backward to zero, so that pass is skipped.
+  for (const auto& n : st.nodes) {
+    if (n->inputs.size() != 1 || !n->layer || !n->layer->masks_relu_gradient()) continue;
+    const SymbolicNode* before = n->inputs[0].node().get();
+    if (before->layer && before->layer->skips_relu_backward() && consumers[before] == 1) {
+      st.input_from_relu.insert(n.get());
+      st.skip_relu_backward.insert(before);
+    }
+  }
 }
 
 Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,

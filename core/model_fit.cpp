@@ -104,6 +104,8 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
     checks::ScopedCallContext ctx(&s_->contexts.at(n.get()));
     CallOptions o = options;
     o.relu_after = s_->applies_relu.count(n.get()) > 0;
+    o.input_from_relu = s_->input_from_relu.count(n.get()) > 0;
+    o.skip_relu_backward = s_->skip_relu_backward.count(n.get()) > 0;
     values[n.get()] = n->layer->call(args, o);
   }
   std::vector<Tensor> out;

@@ -21,6 +21,9 @@ struct Model::State {
   // ReLU node -> the node that applies it.
   std::map<const SymbolicNode*, const SymbolicNode*> folded_relu;
   std::set<const SymbolicNode*> applies_relu;  // the nodes called with relu_after
+  // A ReLU's backward done by the layer after it (CallOptions::input_from_relu on the second,
+  // skip_relu_backward on the first).
+  std::set<const SymbolicNode*> input_from_relu, skip_relu_backward;
   CompileOptions compiled;
   bool is_compiled = false;
   bool sequential = false;  // Keras writes no input_layer group for Sequential models

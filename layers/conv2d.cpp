@@ -69,7 +69,9 @@ class Conv2DImpl : public LayerImpl {
     if (opt_.use_bias) bias_ = Tensor::zeros({filters_}).requires_grad(true);
   }
 
-  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override;
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
+
+  bool skips_relu_backward() const override { return opt_.activation == Activation::relu; }
 
   std::vector<Tensor> weights() const override {
     if (!built()) return {};
@@ -225,7 +227,7 @@ std::vector<Tensor> conv_backward(const ConvPlan& p, const Tensor& x, const Tens
   return {dx, dkernel, dbias};
 }
 
-Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
+Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
   const Tensor& x = in[0];
   std::shared_ptr<ConvPlan> plan = plan_for(x.shape());
   const ConvPlan& p = *plan;
@@ -241,7 +243,8 @@ Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
     if (opt_.use_bias) args.emplace(DNNL_ARG_BIAS, kernels::wrap(p.bias_md, bias_));
     kernels::execute(p.fwd, p.fwd_pd, std::move(args));
   });
-  const bool relu = opt_.activation == Activation::relu;
+  // The ReLU's backward, unless the layer after does it (CallOptions::skip_relu_backward).
+  const bool relu = opt_.activation == Activation::relu && !opts.skip_relu_backward;
   // The closure keeps the plan, the input and a history-free view of the output (capturing y
   // itself would make y's grad node own y: a reference cycle).
   y = attach_grad(y, where, {x, kernel_, bias_},

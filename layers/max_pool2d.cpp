@@ -3,27 +3,28 @@
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
 #include "core/kernels_dnnl.hpp"
+#include "core/pool_kernels.hpp"
 #include "layers/spatial.hpp"
 
 namespace tenet {
 
 namespace {
 
-using namespace dnnl;
+using dnnl::memory;
 using kernels::tag;
 
-// The oneDNN primitives of one input shape and layout: the input is read as it lies (nhwc,
-// or the blocked layout of the oneDNN layer before); the output takes the layout oneDNN picks
-// for it (format_tag::any: the input's, in practice). Training keeps the argmax positions in a
-// workspace that forward fills and backward reads.
+// One input shape and layout. tenet's own kernels (core/pool_kernels) read the input as it
+// lies (nhwc, or the blocked layout of the oneDNN layer before; any other layout is first
+// converted to nhwc) and write the output in the same kind of layout, so the next oneDNN layer
+// reads it without a conversion. Training keeps each output's argmax position (one byte for
+// windows under 255 cells) for backward, which writes the gradient in the input's layout.
 struct PoolPlan {
   Shape out_shape;              // (N, OH, OW, C)
   memory::desc src_md, dst_md;  // (N, H, W, C) / (N, OH, OW, C) row-major: nhwc
-  memory::desc x_md;            // the input's layout
-  pooling_forward::primitive_desc fwd_pd;
-  pooling_backward::primitive_desc bwd_pd;  // only for training plans
-  pooling_forward fwd;
-  pooling_backward bwd;
+  memory::desc x_md, y_md;      // the layouts the kernels read the input in and write the output
+  kernels::LaneBlocks xb, yb;
+  kernels::PoolWindow window;
+  bool wide_index = false;  // argmax as int32 (windows of 255 cells or more), else uint8
 };
 
 class MaxPool2DImpl : public LayerImpl {
@@ -45,7 +46,11 @@ class MaxPool2DImpl : public LayerImpl {
     return windowed_output_shape(in[0], win_, site(), phase, "pool window", kUnknown);
   }
 
-  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override;
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
+
+  // Its backward passes no gradient through a window whose maximum is 0 when told its input
+  // is a ReLU's output (CallOptions::input_from_relu).
+  bool masks_relu_gradient() const override { return true; }
 
   std::string describe() const override {
     std::string s = window_text(win_.kh, win_.kw);
@@ -55,13 +60,13 @@ class MaxPool2DImpl : public LayerImpl {
   }
 
  private:
-  PoolPlan make_plan(const Tensor& x, bool training) const;
+  PoolPlan make_plan(const Tensor& x) const;
 
   Window2D win_;
   kernels::PlanCache<PoolPlan> plans_;
 };
 
-PoolPlan MaxPool2DImpl::make_plan(const Tensor& input, bool training) const {
+PoolPlan MaxPool2DImpl::make_plan(const Tensor& input) const {
   PoolPlan p;
   const Shape& x = input.shape();
   AxisPlan ph = plan_axis(x[1], win_.kh, win_.sh, 1, win_.padding);
@@ -71,59 +76,62 @@ PoolPlan MaxPool2DImpl::make_plan(const Tensor& input, bool training) const {
   p.src_md = kernels::nhwc_desc(x);
   p.dst_md = kernels::f32_desc({n, c, ph.out, pw.out}, tag::nhwc);
   p.x_md = kernels::stored_desc(input, p.src_md);
-  memory::desc any_dst = kernels::f32_desc({n, c, ph.out, pw.out}, tag::any);
-  memory::dims strides{win_.sh, win_.sw}, window{win_.kh, win_.kw};
-  memory::dims pad_l{ph.pad_before, pw.pad_before}, pad_r{ph.pad_after, pw.pad_after};
-  engine& eng = kernels::engine();
-  prop_kind kind = training ? prop_kind::forward_training : prop_kind::forward_inference;
-  pooling_forward::desc fd(kind, algorithm::pooling_max, p.x_md, any_dst, strides, window,
-                           pad_l, pad_r);
-  p.fwd_pd = {fd, kernels::scratchpad_attr(), eng};
-  p.fwd = pooling_forward(p.fwd_pd);
-  if (training) {
-    pooling_backward::desc bd(algorithm::pooling_max, p.x_md, p.fwd_pd.dst_desc(), strides,
-                              window, pad_l, pad_r);
-    p.bwd_pd = {bd, kernels::scratchpad_attr(), eng, p.fwd_pd};
-    p.bwd = pooling_backward(p.bwd_pd);
+  std::optional<kernels::LaneBlocks> xb = kernels::lane_blocks(p.x_md);
+  if (!xb) {  // a layout the kernels do not read: converted to nhwc first
+    p.x_md = p.src_md;
+    xb = kernels::lane_blocks(p.x_md);
   }
+  p.xb = *xb;
+  p.y_md = kernels::same_layout(p.xb, {n, c, ph.out, pw.out});
+  p.yb = *kernels::lane_blocks(p.y_md);
+  p.window = {win_.kh, win_.kw, win_.sh, win_.sw, ph.pad_before, pw.pad_before};
+  p.wide_index = p.window.positions() >= 255;
   return p;
 }
 
-Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
+Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
   const Tensor& x = in[0];
-  const bool training = needs_grad({x});  // a workspace only when a gradient will be asked
+  const bool training = needs_grad({x});  // argmax positions only when a gradient will be asked
+  const bool relu_input = opts.input_from_relu;
   const std::string where = name() + " (MaxPool2D)";
   std::shared_ptr<PoolPlan> plan;
   Tensor y;
-  Tensor workspace;  // argmax positions, oneDNN's layout; pooled storage (no fresh pages per step)
+  Tensor argmax;  // per output lane: the window cell of its maximum (pooled storage)
   kernels::guarded(where, {x.shape()}, [&] {
     std::vector<std::int64_t> key = x.shape().dims();
-    key.push_back(training);
     kernels::append_layout_key(key, x);
-    plan = plans_.get(key, [&] { return make_plan(x, training); });
-    const memory::desc& y_md = plan->fwd_pd.dst_desc();
-    y = kernels::empty_in(plan->out_shape, y_md, plan->dst_md);  // (N, OH, OW, C)
-    kernels::Args args{{DNNL_ARG_SRC, kernels::wrap_in(plan->x_md, x)},
-                       {DNNL_ARG_DST, kernels::wrap_in(y_md, y)}};
-    if (training) {
-      const memory::desc& wd = plan->fwd_pd.workspace_desc();
-      workspace = Tensor::empty({static_cast<std::int64_t>(wd.get_size())}, DType::u8);
-      args.emplace(DNNL_ARG_WORKSPACE, kernels::wrap(wd, workspace));
-    }
-    kernels::execute(plan->fwd, plan->fwd_pd, std::move(args));
+    plan = plans_.get(key, [&] { return make_plan(x); });
+    const PoolPlan& p = *plan;
+    Tensor x_holder;  // x converted to nhwc, when the kernels do not read its layout
+    const auto* px = static_cast<const float*>(
+        kernels::read_as(x, p.src_md, p.x_md, x_holder).get_data_handle());
+    y = kernels::empty_in(p.out_shape, p.y_md, p.dst_md);  // (N, OH, OW, C)
+    auto* py = static_cast<float*>(kernels::wrap_in(p.y_md, y).get_data_handle());
+    if (!training) return kernels::max_pool_forward<std::uint8_t>(px, p.xb, py, p.yb, nullptr,
+                                                                  p.window, false);
+    argmax = Tensor::empty({p.yb.size()}, p.wide_index ? DType::i32 : DType::u8);
+    if (p.wide_index)
+      kernels::max_pool_forward(px, p.xb, py, p.yb, static_cast<std::int32_t*>(stored_bytes(argmax)),
+                                p.window, relu_input);
+    else
+      kernels::max_pool_forward(px, p.xb, py, p.yb, static_cast<std::uint8_t*>(stored_bytes(argmax)),
+                                p.window, relu_input);
   });
   if (!training) return y;
-  return attach_grad(y, where, {x}, [plan, workspace, where, xs = x.shape()](const Tensor& dout) {
-    const memory::desc& dx_md = plan->bwd_pd.diff_src_desc();
-    Tensor dx = kernels::empty_in(xs, dx_md, plan->src_md);  // (N, H, W, C)
+  return attach_grad(y, where, {x}, [plan, argmax, where, xs = x.shape()](const Tensor& dout) {
+    const PoolPlan& p = *plan;
+    Tensor dx = kernels::empty_in(xs, p.x_md, p.src_md);  // (N, H, W, C), laid out like x
     kernels::guarded(where + " backward", {xs, dout.shape()}, [&] {
       Tensor dout_holder;  // dout in the layout of the forward's output, when it is not
-      kernels::execute(
-          plan->bwd, plan->bwd_pd,
-          {{DNNL_ARG_DIFF_DST,
-            kernels::read_as(dout, plan->dst_md, plan->bwd_pd.diff_dst_desc(), dout_holder)},
-           {DNNL_ARG_WORKSPACE, kernels::wrap(plan->fwd_pd.workspace_desc(), workspace)},
-           {DNNL_ARG_DIFF_SRC, kernels::wrap_in(dx_md, dx)}});
+      const auto* pg = static_cast<const float*>(
+          kernels::read_as(dout, p.dst_md, p.y_md, dout_holder).get_data_handle());
+      auto* pdx = static_cast<float*>(kernels::wrap_in(p.x_md, dx).get_data_handle());
+      if (p.wide_index)
+        kernels::max_pool_backward(pg, p.yb, static_cast<const std::int32_t*>(stored_bytes(argmax)),
+                                   pdx, p.xb, p.window);
+      else
+        kernels::max_pool_backward(pg, p.yb, static_cast<const std::uint8_t*>(stored_bytes(argmax)),
+                                   pdx, p.xb, p.window);
     });
     return std::vector<Tensor>{dx};
   });

@@ -196,3 +196,55 @@ TEST_CASE("Model folds a ReLU into the BatchNorm before it, and only when nothin
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("layers") {
+
+TEST_CASE("Model lets MaxPool2D do the ReLU backward of the Conv2D before it, only when nothing else reads it") {
+  // Conv2D(relu) -> MaxPool2D inside a Model: the pool passes no gradient through a window whose
+  // maximum is 0 and the convolution skips its ReLU's backward. The gradients must equal, bit
+  // for bit, those of the same layers called one by one (each doing its own backward).
+  auto in = Input({9, 9, 3});
+  Conv2D conv(32, {3, 3}, {.activation = Activation::relu, .seed = 20});
+  MaxPool2D pool({2, 2});
+  Flatten flat;
+  Dense dense(4, {.seed = 21});
+  auto features = conv(in);
+  Model fused(in, dense(flat(pool(features))));
+  Tensor x = Tensor::uniform({6, 9, 9, 3}, 22, -1.0, 1.0);
+
+  Tensor xa = x.clone().requires_grad(true), xb = x.clone().requires_grad(true);
+  Tensor ya = fused.call({xa}, {.training = true})[0];
+  Tensor pooled = pool(conv(xb));
+  Tensor yb = dense(flat(pooled));
+  // Some windows are all zero after the ReLU: those are the ones whose gradient the pool drops.
+  auto pv = pooled.to_vector<float>();
+  CHECK(std::count(pv.begin(), pv.end(), 0.0f) > 0);
+  CHECK(max_diff(ya, yb) == 0.0);
+  Tensor r = Tensor::uniform(ya.shape(), 23, -1.0, 1.0);
+  auto grads = [&](const Tensor& y, const Tensor& xin) {
+    for (auto& w : conv.weights()) w.zero_grad();
+    (y * r).sum().backward();
+    std::vector<Tensor> g{xin.grad()};
+    for (auto& w : conv.weights()) g.push_back(w.grad());
+    return g;
+  };
+  auto ga = grads(ya, xa), gb = grads(yb, xb);
+  for (std::size_t i = 0; i < ga.size(); ++i) CHECK(max_diff(ga[i], gb[i]) == 0.0);
+
+  // (Finite differences are no sharper a check here: the unfused layers' gradients are checked
+  // against them in their own tests, and this net has ReLU and max kinks within any step.)
+
+  // When the convolution's output is also a model output, its ReLU's backward must stay: the
+  // gradient arriving through that second output is not masked by any pool.
+  Model both({in}, std::vector<SymbolicTensor>{dense(flat(pool(features))), features});
+  Tensor xc = x.clone().requires_grad(true), xd = x.clone().requires_grad(true);
+  auto outs = both.call({xc}, {.training = true});
+  Tensor feats = conv(xd);
+  Tensor alone = dense(flat(pool(feats)));
+  Tensor r2 = Tensor::uniform(feats.shape(), 24, -1.0, 1.0);
+  ((outs[0] * r).sum() + (outs[1] * r2).sum()).backward();
+  ((alone * r).sum() + (feats * r2).sum()).backward();
+  CHECK(max_diff(xc.grad(), xd.grad()) == 0.0);
+}
+
+}  // TEST_SUITE

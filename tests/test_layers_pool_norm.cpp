@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/kernels_dnnl.hpp"
 #include "gradcheck.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/max_pool2d.hpp"
@@ -31,6 +32,16 @@ double worst_diff(const std::vector<double>& want, const Tensor& got) {
   double worst = 0;
   for (std::size_t i = 0; i < g.size(); ++i) worst = std::max(worst, std::abs(g[i] - want[i]));
   return worst;
+}
+
+// A copy of the row-major (N, H, W, C) tensor t whose bytes lie in oneDNN layout `format`.
+Tensor copy_in_layout(const Tensor& t, kernels::tag format) {
+  const Shape& s = t.shape();
+  const dnnl::memory::desc rm = kernels::nhwc_desc(s);
+  const dnnl::memory::desc d = kernels::f32_desc({s[0], s[3], s[1], s[2]}, format);
+  Tensor b = kernels::empty_in(s, d, rm);
+  kernels::reorder(kernels::wrap(rm, t), kernels::wrap_in(d, b));
+  return b;
 }
 
 // Max pooling in double with TensorFlow's padding (padded cells never win), and the gradient
@@ -115,28 +126,42 @@ RefNorm ref_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const
 
 TEST_SUITE("layers") {
 
-TEST_CASE("MaxPool2D matches a double-precision reference, forward and backward") {
-  struct Case { long k, s; bool same; };
-  const Case cases[] = {{2, 2, false}, {2, 2, true}, {3, 2, false}, {3, 2, true},
-                        {3, 1, true},  {2, 1, false}};
-  for (const Case& c : cases) {
-    CAPTURE(c.k); CAPTURE(c.s); CAPTURE(c.same);
-    MaxPool2D pool({c.k, c.k}, {.strides = {c.s, c.s},
-                                .padding = c.same ? Padding::same : Padding::valid});
-    Tensor x = Tensor::randn({2, 7, 6, 3}, 21).requires_grad(true);
-    Tensor y = pool(x);
-    Tensor dy = Tensor::randn(y.shape(), 22);
-    y.backward(dy);
-    Shape shape;
-    std::vector<double> want, dx;
-    ref_pool(x, c.k, c.s, c.same, dy, shape, want, dx);
-    REQUIRE(y.shape() == shape);
-    CHECK(worst_diff(want, y) == 0.0);
-    CHECK(worst_diff(dx, x.grad()) <= 1e-6);
-    // Without a gradient (inference) the same values come from a workspace-free kernel.
-    NoGradGuard no_grad;
-    CHECK(worst_diff(want, pool(x)) == 0.0);
-  }
+TEST_CASE("MaxPool2D matches a double-precision reference in every layout, with every window") {
+  // Forward and backward, and inference (no gradient asked). tenet's pooling kernels take a block of channel lanes at a time: 16 when the layout's
+  // block allows (nChw16c, nhwc with 16k channels; 2x2/2 valid windows on their own fast path),
+  // else one. Each layout and window against the double-precision reference.
+  struct Layout { kernels::tag format; long c; };
+  const Layout layouts[] = {{kernels::tag::nhwc, 3},     {kernels::tag::nhwc, 32},
+                            {kernels::tag::aBcd16b, 32}, {kernels::tag::aBcd16b, 20},
+                            {kernels::tag::aBcd8b, 12},  {kernels::tag::nchw, 5}};
+  struct Window { long k, s; bool same; long h, w; };
+  const Window windows[] = {{2, 2, false, 9, 7},  {2, 2, false, 8, 8}, {2, 2, true, 9, 7},
+                            {3, 2, false, 9, 7},  {3, 1, true, 6, 5},  {2, 1, false, 5, 6},
+                            {16, 1, false, 17, 18}};  // 256 cells: int32 argmax positions
+  for (const Layout& l : layouts)
+    for (const Window& w : windows) {
+      CAPTURE(static_cast<int>(l.format)); CAPTURE(l.c);
+      CAPTURE(w.k); CAPTURE(w.s); CAPTURE(w.same); CAPTURE(w.h);
+      MaxPool2D pool({w.k, w.k}, {.strides = {w.s, w.s},
+                                  .padding = w.same ? Padding::same : Padding::valid});
+      Tensor plain = Tensor::randn({3, w.h, w.w, l.c}, 41);
+      Tensor x = copy_in_layout(plain, l.format).requires_grad(true);
+      const bool blocked = kernels::is_blocked(x);
+      CHECK(blocked == (l.format != kernels::tag::nhwc));
+      Tensor y = pool(x);
+      CHECK(kernels::is_blocked(y) == blocked);  // the output lies like the input
+      Tensor dy = Tensor::randn(y.shape(), 42);
+      y.backward(dy);
+      CHECK(kernels::is_blocked(x.grad()) == blocked);  // and so does the gradient
+      Shape shape;
+      std::vector<double> want, dx;
+      ref_pool(plain, w.k, w.s, w.same, dy, shape, want, dx);
+      REQUIRE(y.shape() == shape);
+      CHECK(worst_diff(want, y) == 0.0);
+      CHECK(worst_diff(dx, x.grad()) <= 1e-6);
+      NoGradGuard no_grad;  // inference: no argmax positions kept
+      CHECK(worst_diff(want, pool(copy_in_layout(plain, l.format))) == 0.0);
+    }
 }
 
 TEST_CASE("MaxPool2D gradient check, sizes and description") {

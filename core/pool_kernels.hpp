@@ -1,0 +1,58 @@
+#pragma once
+// tenet's own max-pooling kernels, used by MaxPool2D in place of oneDNN 2.6's pooling
+// primitives: on this project's machines those took about three times as long as a plain loop
+// over the same layout (benchmarks/pool_bench.cpp measures both in one run).
+//
+// An (N, C, H, W) float32 array is seen as [N][C/B][H][W][B]: channels in blocks of B lanes
+// that lie next to each other. That covers the layouts activations take here: row-major
+// channels-last (nhwc: one block of B = C lanes), oneDNN's nChw16c / nChw8c (B = 16 / 8; the
+// channel count padded up to a multiple of B, the padding lanes zero) and nchw (B = 1).
+#include <cstdint>
+#include <optional>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace tenet::kernels {
+
+struct LaneBlocks {
+  std::int64_t n = 0, blocks = 0, h = 0, w = 0, lanes = 0;  // lanes: B
+  dnnl::memory::format_tag format = dnnl::memory::format_tag::undef;
+
+  std::int64_t plane() const { return h * w * lanes; }  // one block of one image, contiguous
+  std::int64_t size() const { return n * blocks * plane(); }
+};
+
+// The blocks of a 4-D float32 descriptor, or nothing when its layout is none of those above.
+std::optional<LaneBlocks> lane_blocks(const dnnl::memory::desc& d);
+
+// The descriptor of (N, C, H, W) = dims in the same kind of layout as `like`.
+dnnl::memory::desc same_layout(const LaneBlocks& like, const dnnl::memory::dims& dims);
+
+struct PoolWindow {
+  std::int64_t kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
+  // Positions in one window: the argmax is stored as an index below this.
+  std::int64_t positions() const { return kh * kw; }
+};
+
+// The argmax index type: one byte when a window has fewer than 255 positions, else four.
+// kNoGradient marks an output that passes no gradient back (see max_pool_forward).
+template <class Index>
+constexpr Index kNoGradient = static_cast<Index>(-1);
+
+// y = the maximum of x over each window (cells outside x, from "same" padding, never count;
+// the first maximum in row-major window order wins ties). When `argmax` is not null it
+// receives, per output lane, the window position of that maximum; with `relu_input` (x is a
+// ReLU's output, so never negative) a window whose maximum is 0 gets kNoGradient instead:
+// ReLU's own backward would zero that gradient, so the layer before can skip it.
+// x and y share B; argmax is laid out like y with dense strides.
+template <class Index>
+void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
+                      Index* argmax, const PoolWindow& w, bool relu_input);
+
+// dx = the gradient of x: dy at each argmax position (summed where windows overlap), zero
+// elsewhere. dy lies like y in max_pool_forward, dx like x.
+template <class Index>
+void max_pool_backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
+                       const LaneBlocks& xb, const PoolWindow& w);
+
+}  // namespace tenet::kernels

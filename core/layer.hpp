@@ -21,6 +21,8 @@ struct CallOptions {
   // Set by Model for a layer whose fuses_relu() is true and whose output goes only to a ReLU
   // layer: the layer applies the ReLU itself (one pass instead of two) and Model skips the ReLU.
   bool relu_after = false;
+  // The two below are for Model only: a direct caller setting skip_relu_backward without the
+  // matching input_from_relu on the next layer gets wrong gradients.
   // Set by Model for a layer whose masks_relu_gradient() is true and whose input is the output
   // of a ReLU applied by the layer before (skips_relu_backward()) that goes nowhere else: its
   // backward then zeroes the gradient wherever that ReLU's would, and ...

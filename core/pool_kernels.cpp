@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/dnnl_context.hpp"
+
 namespace tenet::kernels {
 
 using dnnl::memory;
@@ -19,15 +21,26 @@ std::optional<LaneBlocks> lane_blocks(const memory::desc& d) {
   for (tag t : {tag::aBcd16b, tag::nhwc, tag::aBcd8b, tag::aBcd4b, tag::nchw}) {
     if (d != memory::desc(dims, memory::data_type::f32, t)) continue;
     b.format = t;
-    b.lanes = t == tag::nhwc ? c : t == tag::nchw ? 1 : t == tag::aBcd16b ? 16 : t == tag::aBcd8b ? 8 : 4;
+    b.lanes = t == tag::nhwc    ? std::max<std::int64_t>(c, 1)  // no channels: no blocks
+              : t == tag::nchw    ? 1
+              : t == tag::aBcd16b ? 16
+              : t == tag::aBcd8b  ? 8
+                                  : 4;
     b.blocks = (c + b.lanes - 1) / b.lanes;
     return b;
   }
   return std::nullopt;
 }
 
-memory::desc same_layout(const LaneBlocks& like, const memory::dims& dims) {
-  return memory::desc(dims, memory::data_type::f32, like.format);
+LaneBlocks with_size(const LaneBlocks& like, std::int64_t h, std::int64_t w) {
+  LaneBlocks b = like;
+  b.h = h;
+  b.w = w;
+  return b;
+}
+
+memory::desc desc_of(const LaneBlocks& b, std::int64_t channels) {
+  return memory::desc({b.n, channels, b.h, b.w}, memory::data_type::f32, b.format);
 }
 
 namespace {
@@ -162,11 +175,8 @@ void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlock
           const float* d = c + lanes;
           float* o = py + (oh * yb.w + ow) * lanes + j0;
           Index* k = pa ? pa + (oh * yb.w + ow) * lanes + j0 : nullptr;
-          if (!k) {
-#pragma omp simd
-            for (int j = 0; j < 16; ++j) o[j] = std::max(std::max(a[j], b[j]), std::max(c[j], d[j]));
-            continue;
-          }
+          Index unused[16];  // inference keeps no positions, but picks the same maximum
+          if (!k) k = unused;
 #pragma omp simd
           for (int j = 0; j < 16; ++j) {
             float m = a[j];
@@ -230,6 +240,7 @@ bool is_2x2(const LaneBlocks& xb, const LaneBlocks& yb, const PoolWindow& w) {
 template <class Index>
 void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
                       Index* argmax, const PoolWindow& w, bool relu_input) {
+  FloatModeScope mode;  // denormals flushed, as in every oneDNN kernel tenet runs
   if (is_2x2(xb, yb, w))
     forward_2x2(x, xb, y, yb, argmax, relu_input);
   else if (xb.lanes % 16 == 0)
@@ -241,6 +252,7 @@ void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const Lane
 template <class Index>
 void max_pool_backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
                        const LaneBlocks& xb, const PoolWindow& w) {
+  FloatModeScope mode;
   if (is_2x2(xb, yb, w))
     backward_2x2(dy, yb, argmax, dx, xb);
   else if (xb.lanes % 16 == 0)

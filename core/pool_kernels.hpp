@@ -1,7 +1,8 @@
 #pragma once
 // tenet's own max-pooling kernels, used by MaxPool2D in place of oneDNN 2.6's pooling
-// primitives: on this project's machines those took about three times as long as a plain loop
-// over the same layout (benchmarks/pool_bench.cpp measures both in one run).
+// primitives, which on this project's machine took several times as long as these loops on the
+// same layout (benchmarks/pool_bench.cpp measures both in one run; benchmarks/README.md has
+// the figures).
 //
 // An (N, C, H, W) float32 array is seen as [N][C/B][H][W][B]: channels in blocks of B lanes
 // that lie next to each other. That covers the layouts activations take here: row-major
@@ -25,8 +26,11 @@ struct LaneBlocks {
 // The blocks of a 4-D float32 descriptor, or nothing when its layout is none of those above.
 std::optional<LaneBlocks> lane_blocks(const dnnl::memory::desc& d);
 
-// The descriptor of (N, C, H, W) = dims in the same kind of layout as `like`.
-dnnl::memory::desc same_layout(const LaneBlocks& like, const dnnl::memory::dims& dims);
+// `like` with another height and width (an output in the input's layout: its lanes and blocks
+// are taken over, never worked out again from a descriptor, whose comparison ignores the
+// strides of size-1 axes), and the descriptor of such blocks over `channels` channels.
+LaneBlocks with_size(const LaneBlocks& like, std::int64_t h, std::int64_t w);
+dnnl::memory::desc desc_of(const LaneBlocks& b, std::int64_t channels);
 
 struct PoolWindow {
   std::int64_t kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;

@@ -82,8 +82,8 @@ PoolPlan MaxPool2DImpl::make_plan(const Tensor& input) const {
     xb = kernels::lane_blocks(p.x_md);
   }
   p.xb = *xb;
-  p.y_md = kernels::same_layout(p.xb, {n, c, ph.out, pw.out});
-  p.yb = *kernels::lane_blocks(p.y_md);
+  p.yb = kernels::with_size(p.xb, ph.out, pw.out);
+  p.y_md = kernels::desc_of(p.yb, c);
   p.window = {win_.kh, win_.kw, win_.sh, win_.sw, ph.pad_before, pw.pad_before};
   p.wide_index = p.window.positions() >= 255;
   return p;

@@ -199,13 +199,60 @@ TEST_CASE("Model folds a ReLU into the BatchNorm before it, and only when nothin
 
 TEST_SUITE("layers") {
 
+// Identity that records how Model calls it, claiming (like MaxPool2D) to mask a ReLU's gradient.
+class SpyImpl : public LayerImpl {
+ public:
+  SpyImpl() : LayerImpl("Spy", "spy", "", std::source_location::current()) {}
+  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions& o) override {
+    input_from_relu = o.input_from_relu;
+    return in[0];
+  }
+  bool masks_relu_gradient() const override { return true; }
+  bool input_from_relu = false;
+};
+
+TEST_CASE("Model hands a Conv2D's ReLU backward to the next layer only when it alone reads it") {
+  auto in = Input({6, 6, 2});
+  Tensor x = Tensor::uniform({2, 6, 6, 2}, 30, -1.0, 1.0);
+  auto spy_sees = [&](const std::function<Model(const Layer&)>& build) {
+    auto impl = std::make_shared<SpyImpl>();
+    Model m = build(Layer(impl));
+    m.call({x}, {.training = true});
+    return impl->input_from_relu;
+  };
+  Conv2D relu_conv(4, {3, 3}, {.activation = Activation::relu, .seed = 31});
+  Conv2D plain_conv(4, {3, 3}, {.seed = 32});
+  Flatten flat;
+  CHECK(spy_sees([&](const Layer& spy) { return Model(in, flat(spy(relu_conv(in)))); }));
+  // no ReLU of its own
+  CHECK_FALSE(spy_sees([&](const Layer& spy) { return Model(in, flat(spy(plain_conv(in)))); }));
+  // the convolution's output is also a model output
+  CHECK_FALSE(spy_sees([&](const Layer& spy) {
+    auto f = relu_conv(in);
+    return Model({in}, std::vector<SymbolicTensor>{flat(spy(f)), f});
+  }));
+  // ... or read by another layer
+  CHECK_FALSE(spy_sees([&](const Layer& spy) {
+    auto f = relu_conv(in);
+    return Model(in, Add()({flat(spy(f)), flat(f)}));
+  }));
+}
+
 TEST_CASE("Model lets MaxPool2D do the ReLU backward of the Conv2D before it, only when nothing else reads it") {
   // Conv2D(relu) -> MaxPool2D inside a Model: the pool passes no gradient through a window whose
   // maximum is 0 and the convolution skips its ReLU's backward. The gradients must equal, bit
   // for bit, those of the same layers called one by one (each doing its own backward).
+  // Each kind of window: 2x2/2 (its own loop), overlapping 3x3/2 (a cell in several windows),
+  // and "same" padding.
+  struct Pool { long k, s; Padding padding; };
+  for (const Pool& pc : {Pool{2, 2, Padding::valid}, Pool{3, 2, Padding::valid},
+                         Pool{2, 2, Padding::same}}) {
+  CAPTURE(pc.k);
+  CAPTURE(pc.s);
   auto in = Input({9, 9, 3});
   Conv2D conv(32, {3, 3}, {.activation = Activation::relu, .seed = 20});
-  MaxPool2D pool({2, 2});
+  MaxPool2D pool({pc.k, pc.k}, {.strides = {pc.s, pc.s}, .padding = pc.padding});
   Flatten flat;
   Dense dense(4, {.seed = 21});
   auto features = conv(in);
@@ -242,9 +289,16 @@ TEST_CASE("Model lets MaxPool2D do the ReLU backward of the Conv2D before it, on
   Tensor feats = conv(xd);
   Tensor alone = dense(flat(pool(feats)));
   Tensor r2 = Tensor::uniform(feats.shape(), 24, -1.0, 1.0);
+  for (auto& w : conv.weights()) w.zero_grad();
   ((outs[0] * r).sum() + (outs[1] * r2).sum()).backward();
+  std::vector<Tensor> gc{xc.grad()};
+  for (auto& w : conv.weights()) gc.push_back(w.grad());
+  for (auto& w : conv.weights()) w.zero_grad();
   ((alone * r).sum() + (feats * r2).sum()).backward();
-  CHECK(max_diff(xc.grad(), xd.grad()) == 0.0);
+  std::vector<Tensor> gd{xd.grad()};
+  for (auto& w : conv.weights()) gd.push_back(w.grad());
+  for (std::size_t i = 0; i < gc.size(); ++i) CHECK(max_diff(gc[i], gd[i]) == 0.0);
+  }
 }
 
 }  // TEST_SUITE

@@ -132,11 +132,15 @@ TEST_CASE("MaxPool2D matches a double-precision reference in every layout, with 
   // else one. Each layout and window against the double-precision reference.
   struct Layout { kernels::tag format; long c; };
   const Layout layouts[] = {{kernels::tag::nhwc, 3},     {kernels::tag::nhwc, 32},
-                            {kernels::tag::aBcd16b, 32}, {kernels::tag::aBcd16b, 20},
-                            {kernels::tag::aBcd8b, 12},  {kernels::tag::nchw, 5}};
+                            {kernels::tag::nhwc, 16},    {kernels::tag::aBcd16b, 32},
+                            {kernels::tag::aBcd16b, 20}, {kernels::tag::aBcd8b, 12},
+                            {kernels::tag::aBcd4b, 6},   {kernels::tag::nchw, 5}};
   struct Window { long k, s; bool same; long h, w; };
-  const Window windows[] = {{2, 2, false, 9, 7},  {2, 2, false, 8, 8}, {2, 2, true, 9, 7},
-                            {3, 2, false, 9, 7},  {3, 1, true, 6, 5},  {2, 1, false, 5, 6},
+  const Window windows[] = {{2, 2, false, 9, 7},  {2, 2, false, 8, 8},   {2, 2, true, 9, 7},
+                            {3, 2, false, 9, 7},  {3, 1, true, 6, 5},    {2, 1, false, 5, 6},
+                            {2, 3, false, 9, 7},  // stride past the window: cells in none
+                            {2, 2, false, 2, 2},  {2, 2, true, 1, 1},   // 1x1 outputs
+                            {15, 2, false, 17, 16},  // 225 cells: one-byte positions up to 224
                             {16, 1, false, 17, 18}};  // 256 cells: int32 argmax positions
   for (const Layout& l : layouts)
     for (const Window& w : windows) {
@@ -146,10 +150,16 @@ TEST_CASE("MaxPool2D matches a double-precision reference in every layout, with 
                                   .padding = w.same ? Padding::same : Padding::valid});
       Tensor plain = Tensor::randn({3, w.h, w.w, l.c}, 41);
       Tensor x = copy_in_layout(plain, l.format).requires_grad(true);
+      // A tensor is "blocked" when its bytes differ from row-major (nchw with 1x1 images
+      // does not).
+      auto apart = [&](const Shape& s) {
+        return !kernels::same_bytes(kernels::f32_desc({s[0], s[3], s[1], s[2]}, l.format),
+                                    kernels::nhwc_desc(s));
+      };
       const bool blocked = kernels::is_blocked(x);
-      CHECK(blocked == (l.format != kernels::tag::nhwc));
+      CHECK(blocked == apart(x.shape()));
       Tensor y = pool(x);
-      CHECK(kernels::is_blocked(y) == blocked);  // the output lies like the input
+      CHECK(kernels::is_blocked(y) == apart(y.shape()));  // the output lies like the input
       Tensor dy = Tensor::randn(y.shape(), 42);
       y.backward(dy);
       CHECK(kernels::is_blocked(x.grad()) == blocked);  // and so does the gradient
@@ -162,6 +172,18 @@ TEST_CASE("MaxPool2D matches a double-precision reference in every layout, with 
       NoGradGuard no_grad;  // inference: no argmax positions kept
       CHECK(worst_diff(want, pool(copy_in_layout(plain, l.format))) == 0.0);
     }
+}
+
+TEST_CASE("MaxPool2D takes tensors with no elements") {
+  MaxPool2D pool({2, 2});
+  for (const Shape& shape : {Shape{2, 4, 4, 0}, Shape{0, 4, 4, 3}, Shape{0, 4, 4, 32}}) {
+    CAPTURE(shape.str());
+    Tensor x = Tensor::zeros(shape).requires_grad(true);
+    Tensor y = pool(x);
+    CHECK(y.shape() == Shape{shape[0], 2, 2, shape[3]});
+    y.sum().backward();
+    CHECK(x.grad().shape() == shape);
+  }
 }
 
 TEST_CASE("MaxPool2D gradient check, sizes and description") {

@@ -79,10 +79,12 @@ template <int L, class Index>
 void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
                    Index* argmax, const PoolWindow& w, bool relu_input) {
   const std::int64_t lanes = xb.lanes;
-  #pragma omp parallel for schedule(static)
-  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p) {
-    const auto [px, py, pa] = plane(p, x, xb, y, yb, argmax);
-    for (std::int64_t oh = 0; oh < yb.h; ++oh)
+  // Over rows too, not only planes: one image has a single plane when its channels fit one
+  // block, and predicting one image would run on one thread.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
+    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
+      const auto [px, py, pa] = plane(p, x, xb, y, yb, argmax);
       for (std::int64_t ow = 0; ow < yb.w; ++ow) {
         const Cells c = cells_of(oh, ow, xb, w);
         const std::int64_t out = (oh * yb.w + ow) * lanes;
@@ -126,7 +128,7 @@ void backward_lanes(const float* dy, const LaneBlocks& yb, const Index* argmax, 
   const std::int64_t lanes = xb.lanes;
   // Windows that never share a cell write their cells; overlapping ones add.
   const bool disjoint = w.sh >= w.kh && w.sw >= w.kw;
-  #pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p) {
     const auto [px, pg, pa] = plane(p, dx, xb, dy, yb, argmax);
     // Cells in no window (the rows and columns a valid window leaves over) stay zero.
@@ -163,10 +165,12 @@ template <class Index>
 void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
                  Index* argmax, bool relu_input) {
   const std::int64_t lanes = xb.lanes, row = xb.w * lanes;
-  #pragma omp parallel for schedule(static)
-  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p) {
-    const auto [px, py, pa] = plane(p, x, xb, y, yb, argmax);
-    for (std::int64_t oh = 0; oh < yb.h; ++oh)
+  // Over rows too, not only planes: one image has a single plane when its channels fit one
+  // block, and predicting one image would run on one thread.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
+    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
+      const auto [px, py, pa] = plane(p, x, xb, y, yb, argmax);
       for (std::int64_t ow = 0; ow < yb.w; ++ow)
         for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
           const float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
@@ -195,10 +199,11 @@ template <class Index>
 void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
                   const LaneBlocks& xb) {
   const std::int64_t lanes = xb.lanes, row = xb.w * lanes;
-  #pragma omp parallel for schedule(static)
-  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p) {
-    const auto [px, pg, pa] = plane(p, dx, xb, dy, yb, argmax);
+  // Rows of outputs in parallel too: each writes its own two rows of dx.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
+      const auto [px, pg, pa] = plane(p, dx, xb, dy, yb, argmax);
       for (std::int64_t ow = 0; ow < yb.w; ++ow)
         for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
           float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
@@ -221,11 +226,11 @@ void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, fl
       for (std::int64_t r = 2 * oh; r < 2 * oh + 2; ++r)
         std::memset(px + (r * xb.w + 2 * yb.w) * lanes, 0,
                     static_cast<std::size_t>((xb.w - 2 * yb.w) * lanes) * sizeof(float));
+      // and an odd height a last row
+      if (oh == yb.h - 1)
+        std::memset(px + 2 * yb.h * row, 0,
+                    static_cast<std::size_t>((xb.h - 2 * yb.h) * row) * sizeof(float));
     }
-    // and an odd height a last row
-    std::memset(px + 2 * yb.h * row, 0,
-                static_cast<std::size_t>((xb.h - 2 * yb.h) * row) * sizeof(float));
-  }
 }
 
 // Every window inside x ("same" padding may add a last row or column of windows that reach

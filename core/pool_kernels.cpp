@@ -61,7 +61,9 @@ Cells cells_of(std::int64_t oh, std::int64_t ow, const LaneBlocks& xb, const Poo
   return c;
 }
 
-// Plane p (one image's block of channel lanes) of x, of y and of the argmax positions.
+// Plane p (one image's block of channel lanes) of x, of y and of the argmax positions. (Taken
+// apart member by member: clang 14, the fuzz build's compiler, refuses structured bindings
+// used inside `omp simd` loops.)
 template <class X, class Y, class Index>
 struct Plane {
   X* x;
@@ -84,7 +86,10 @@ void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlo
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const auto [px, py, pa] = plane(p, x, xb, y, yb, argmax);
+      const auto pl = plane(p, x, xb, y, yb, argmax);
+      const auto px = pl.x;
+      const auto py = pl.y;
+      const auto pa = pl.argmax;
       for (std::int64_t ow = 0; ow < yb.w; ++ow) {
         const Cells c = cells_of(oh, ow, xb, w);
         const std::int64_t out = (oh * yb.w + ow) * lanes;
@@ -130,7 +135,10 @@ void backward_lanes(const float* dy, const LaneBlocks& yb, const Index* argmax, 
   const bool disjoint = w.sh >= w.kh && w.sw >= w.kw;
 #pragma omp parallel for schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p) {
-    const auto [px, pg, pa] = plane(p, dx, xb, dy, yb, argmax);
+    const auto pl = plane(p, dx, xb, dy, yb, argmax);
+    const auto px = pl.x;
+    const auto pg = pl.y;
+    const auto pa = pl.argmax;
     // Cells in no window (the rows and columns a valid window leaves over) stay zero.
     std::memset(px, 0, static_cast<std::size_t>(xb.plane()) * sizeof(float));
     for (std::int64_t oh = 0; oh < yb.h; ++oh)
@@ -170,7 +178,10 @@ void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlock
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const auto [px, py, pa] = plane(p, x, xb, y, yb, argmax);
+      const auto pl = plane(p, x, xb, y, yb, argmax);
+      const auto px = pl.x;
+      const auto py = pl.y;
+      const auto pa = pl.argmax;
       for (std::int64_t ow = 0; ow < yb.w; ++ow)
         for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
           const float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
@@ -203,7 +214,10 @@ void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, fl
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const auto [px, pg, pa] = plane(p, dx, xb, dy, yb, argmax);
+      const auto pl = plane(p, dx, xb, dy, yb, argmax);
+      const auto px = pl.x;
+      const auto pg = pl.y;
+      const auto pa = pl.argmax;
       for (std::int64_t ow = 0; ow < yb.w; ++ow)
         for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
           float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;

@@ -61,20 +61,9 @@ Cells cells_of(std::int64_t oh, std::int64_t ow, const LaneBlocks& xb, const Poo
   return c;
 }
 
-// Plane p (one image's block of channel lanes) of x, of y and of the argmax positions. (Taken
-// apart member by member: clang 14, the fuzz build's compiler, refuses structured bindings
-// used inside `omp simd` loops.)
-template <class X, class Y, class Index>
-struct Plane {
-  X* x;
-  Y* y;
-  Index* argmax;
-};
-template <class X, class Y, class Index>
-Plane<X, Y, Index> plane(std::int64_t p, X* x, const LaneBlocks& xb, Y* y, const LaneBlocks& yb,
-                         Index* argmax) {
-  return {x + p * xb.plane(), y + p * yb.plane(), argmax ? argmax + p * yb.plane() : nullptr};
-}
+// kNoGradient marks an output that passes no gradient back (see max_pool_forward).
+template <class Index>
+constexpr Index kNoGradient = static_cast<Index>(-1);
 
 // L lanes at a time: 16 (one AVX-512 register of floats) when the block allows, else 1.
 template <int L, class Index>
@@ -86,10 +75,9 @@ void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlo
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const auto pl = plane(p, x, xb, y, yb, argmax);
-      const auto px = pl.x;
-      const auto py = pl.y;
-      const auto pa = pl.argmax;
+      const float* px = x + p * xb.plane();
+      float* py = y + p * yb.plane();
+      Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
       for (std::int64_t ow = 0; ow < yb.w; ++ow) {
         const Cells c = cells_of(oh, ow, xb, w);
         const std::int64_t out = (oh * yb.w + ow) * lanes;
@@ -135,10 +123,9 @@ void backward_lanes(const float* dy, const LaneBlocks& yb, const Index* argmax, 
   const bool disjoint = w.sh >= w.kh && w.sw >= w.kw;
 #pragma omp parallel for schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p) {
-    const auto pl = plane(p, dx, xb, dy, yb, argmax);
-    const auto px = pl.x;
-    const auto pg = pl.y;
-    const auto pa = pl.argmax;
+    float* px = dx + p * xb.plane();
+    const float* pg = dy + p * yb.plane();
+    const Index* pa = argmax + p * yb.plane();
     // Cells in no window (the rows and columns a valid window leaves over) stay zero.
     std::memset(px, 0, static_cast<std::size_t>(xb.plane()) * sizeof(float));
     for (std::int64_t oh = 0; oh < yb.h; ++oh)
@@ -168,7 +155,7 @@ void backward_lanes(const float* dy, const LaneBlocks& yb, const Index* argmax, 
 
 // The common case (Keras's default MaxPooling2D()): 2x2 windows, stride 2, no padding, 16
 // lanes at a time. The four cells are read in one pass so the maxima stay in registers; the
-// general loops below measured four times slower on this shape.
+// general loops above measured four times slower on this shape.
 template <class Index>
 void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
                  Index* argmax, bool relu_input) {
@@ -178,10 +165,9 @@ void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlock
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const auto pl = plane(p, x, xb, y, yb, argmax);
-      const auto px = pl.x;
-      const auto py = pl.y;
-      const auto pa = pl.argmax;
+      const float* px = x + p * xb.plane();
+      float* py = y + p * yb.plane();
+      Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
       for (std::int64_t ow = 0; ow < yb.w; ++ow)
         for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
           const float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
@@ -214,10 +200,9 @@ void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, fl
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const auto pl = plane(p, dx, xb, dy, yb, argmax);
-      const auto px = pl.x;
-      const auto pg = pl.y;
-      const auto pa = pl.argmax;
+      float* px = dx + p * xb.plane();
+      const float* pg = dy + p * yb.plane();
+      const Index* pa = argmax + p * yb.plane();
       for (std::int64_t ow = 0; ow < yb.w; ++ow)
         for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
           float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
@@ -254,12 +239,9 @@ bool is_2x2(const LaneBlocks& xb, const LaneBlocks& yb, const PoolWindow& w) {
          w.pad_top == 0 && w.pad_left == 0 && 2 * yb.h <= xb.h && 2 * yb.w <= xb.w;
 }
 
-}  // namespace
-
 template <class Index>
-void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
-                      Index* argmax, const PoolWindow& w, bool relu_input) {
-  FloatModeScope mode;  // denormals flushed, as in every oneDNN kernel tenet runs
+void forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb, Index* argmax,
+             const PoolWindow& w, bool relu_input) {
   if (is_2x2(xb, yb, w))
     forward_2x2(x, xb, y, yb, argmax, relu_input);
   else if (xb.lanes % 16 == 0)
@@ -269,9 +251,8 @@ void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const Lane
 }
 
 template <class Index>
-void max_pool_backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
-                       const LaneBlocks& xb, const PoolWindow& w) {
-  FloatModeScope mode;
+void backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
+              const LaneBlocks& xb, const PoolWindow& w) {
   if (is_2x2(xb, yb, w))
     backward_2x2(dy, yb, argmax, dx, xb);
   else if (xb.lanes % 16 == 0)
@@ -280,17 +261,26 @@ void max_pool_backward(const float* dy, const LaneBlocks& yb, const Index* argma
     backward_lanes<1>(dy, yb, argmax, dx, xb, w);
 }
 
-template void max_pool_forward<std::uint8_t>(const float*, const LaneBlocks&, float*,
-                                             const LaneBlocks&, std::uint8_t*, const PoolWindow&,
-                                             bool);
-template void max_pool_forward<std::int32_t>(const float*, const LaneBlocks&, float*,
-                                             const LaneBlocks&, std::int32_t*, const PoolWindow&,
-                                             bool);
-template void max_pool_backward<std::uint8_t>(const float*, const LaneBlocks&,
-                                              const std::uint8_t*, float*, const LaneBlocks&,
-                                              const PoolWindow&);
-template void max_pool_backward<std::int32_t>(const float*, const LaneBlocks&,
-                                              const std::int32_t*, float*, const LaneBlocks&,
-                                              const PoolWindow&);
+}  // namespace
+
+std::size_t argmax_bytes(const PoolWindow& w) { return w.kh * w.kw < 255 ? 1 : 4; }
+
+void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
+                      void* argmax, const PoolWindow& w, bool relu_input) {
+  FloatModeScope mode;  // denormals flushed, as in every oneDNN kernel tenet runs
+  if (argmax_bytes(w) == 1)
+    forward(x, xb, y, yb, static_cast<std::uint8_t*>(argmax), w, relu_input);
+  else
+    forward(x, xb, y, yb, static_cast<std::int32_t*>(argmax), w, relu_input);
+}
+
+void max_pool_backward(const float* dy, const LaneBlocks& yb, const void* argmax, float* dx,
+                       const LaneBlocks& xb, const PoolWindow& w) {
+  FloatModeScope mode;
+  if (argmax_bytes(w) == 1)
+    backward(dy, yb, static_cast<const std::uint8_t*>(argmax), dx, xb, w);
+  else
+    backward(dy, yb, static_cast<const std::int32_t*>(argmax), dx, xb, w);
+}
 
 }  // namespace tenet::kernels

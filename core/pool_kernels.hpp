@@ -8,6 +8,7 @@
 // that lie next to each other. That covers the layouts activations take here: row-major
 // channels-last (nhwc: one block of B = C lanes), oneDNN's nChw16c / nChw8c (B = 16 / 8; the
 // channel count padded up to a multiple of B, the padding lanes zero) and nchw (B = 1).
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -34,29 +35,24 @@ dnnl::memory::desc desc_of(const LaneBlocks& b, std::int64_t channels);
 
 struct PoolWindow {
   std::int64_t kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
-  // Positions in one window: the argmax is stored as an index below this.
-  std::int64_t positions() const { return kh * kw; }
 };
 
-// The argmax index type: one byte when a window has fewer than 255 positions, else four.
-// kNoGradient marks an output that passes no gradient back (see max_pool_forward).
-template <class Index>
-constexpr Index kNoGradient = static_cast<Index>(-1);
+// Bytes per stored argmax position (the cell of a window holding its maximum): one when a
+// window has fewer than 255 cells, else four. The argmax buffer holds yb.size() of them.
+std::size_t argmax_bytes(const PoolWindow& w);
 
 // y = the maximum of x over each window (cells outside x, from "same" padding, never count;
 // the first maximum in row-major window order wins ties). When `argmax` is not null it
-// receives, per output lane, the window position of that maximum; with `relu_input` (x is a
-// ReLU's output, so never negative) a window whose maximum is 0 gets kNoGradient instead:
-// ReLU's own backward would zero that gradient, so the layer before can skip it.
-// x and y share B; argmax is laid out like y with dense strides.
-template <class Index>
+// receives, per output lane, the window cell of that maximum; with `relu_input` (x is a
+// ReLU's output, so never negative) a window whose maximum is 0 is marked as passing no
+// gradient instead: ReLU's own backward would zero that gradient, so the layer before can skip
+// it. x and y share B; argmax is laid out like y with dense strides.
 void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
-                      Index* argmax, const PoolWindow& w, bool relu_input);
+                      void* argmax, const PoolWindow& w, bool relu_input);
 
 // dx = the gradient of x: dy at each argmax position (summed where windows overlap), zero
 // elsewhere. dy lies like y in max_pool_forward, dx like x.
-template <class Index>
-void max_pool_backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
+void max_pool_backward(const float* dy, const LaneBlocks& yb, const void* argmax, float* dx,
                        const LaneBlocks& xb, const PoolWindow& w);
 
 }  // namespace tenet::kernels

@@ -17,14 +17,13 @@ using kernels::tag;
 // lies (nhwc, or the blocked layout of the oneDNN layer before; any other layout is first
 // converted to nhwc) and write the output in the same kind of layout, so the next oneDNN layer
 // reads it without a conversion. Training keeps each output's argmax position (one byte for
-// windows under 255 cells) for backward, which writes the gradient in the input's layout.
+// windows under 255 cells, kernels::argmax_bytes) for backward, which writes the gradient in the input's layout.
 struct PoolPlan {
   Shape out_shape;              // (N, OH, OW, C)
   memory::desc src_md, dst_md;  // (N, H, W, C) / (N, OH, OW, C) row-major: nhwc
   memory::desc x_md, y_md;      // the layouts the kernels read the input in and write the output
   kernels::LaneBlocks xb, yb;
   kernels::PoolWindow window;
-  bool wide_index = false;  // argmax as int32 (windows of 255 cells or more), else uint8
 };
 
 class MaxPool2DImpl : public LayerImpl {
@@ -85,7 +84,6 @@ PoolPlan MaxPool2DImpl::make_plan(const Tensor& input) const {
   p.yb = kernels::with_size(p.xb, ph.out, pw.out);
   p.y_md = kernels::desc_of(p.yb, c);
   p.window = {win_.kh, win_.kw, win_.sh, win_.sw, ph.pad_before, pw.pad_before};
-  p.wide_index = p.window.positions() >= 255;
   return p;
 }
 
@@ -107,15 +105,11 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
         kernels::read_as(x, p.src_md, p.x_md, x_holder).get_data_handle());
     y = kernels::empty_in(p.out_shape, p.y_md, p.dst_md);  // (N, OH, OW, C)
     auto* py = static_cast<float*>(kernels::wrap_in(p.y_md, y).get_data_handle());
-    if (!training) return kernels::max_pool_forward<std::uint8_t>(px, p.xb, py, p.yb, nullptr,
-                                                                  p.window, false);
-    argmax = Tensor::empty({p.yb.size()}, p.wide_index ? DType::i32 : DType::u8);
-    if (p.wide_index)
-      kernels::max_pool_forward(px, p.xb, py, p.yb, static_cast<std::int32_t*>(stored_bytes(argmax)),
-                                p.window, relu_input);
-    else
-      kernels::max_pool_forward(px, p.xb, py, p.yb, static_cast<std::uint8_t*>(stored_bytes(argmax)),
-                                p.window, relu_input);
+    if (training)
+      argmax = Tensor::empty({p.yb.size() * static_cast<std::int64_t>(kernels::argmax_bytes(p.window))},
+                             DType::u8);
+    kernels::max_pool_forward(px, p.xb, py, p.yb, training ? stored_bytes(argmax) : nullptr,
+                              p.window, relu_input);
   });
   if (!training) return y;
   return attach_grad(y, where, {x}, [plan, argmax, where, xs = x.shape()](const Tensor& dout) {
@@ -126,12 +120,7 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
       const auto* pg = static_cast<const float*>(
           kernels::read_as(dout, p.dst_md, p.y_md, dout_holder).get_data_handle());
       auto* pdx = static_cast<float*>(kernels::wrap_in(p.x_md, dx).get_data_handle());
-      if (p.wide_index)
-        kernels::max_pool_backward(pg, p.yb, static_cast<const std::int32_t*>(stored_bytes(argmax)),
-                                   pdx, p.xb, p.window);
-      else
-        kernels::max_pool_backward(pg, p.yb, static_cast<const std::uint8_t*>(stored_bytes(argmax)),
-                                   pdx, p.xb, p.window);
+      kernels::max_pool_backward(pg, p.yb, stored_bytes(argmax), pdx, p.xb, p.window);
     });
     return std::vector<Tensor>{dx};
   });

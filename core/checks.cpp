@@ -1,6 +1,10 @@
 #include "core/checks.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <sstream>
 
 namespace tenet::checks {
 
@@ -320,6 +324,63 @@ void check_dtype(DType actual, DType want, const std::string& code, const Site& 
       .cause(cause)
       .fix(fix)
       .raise();
+}
+
+// ---- options.invalid ----
+
+namespace {
+std::string real_str(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os << std::setprecision(9) << v;
+  return os.str();
+}
+}  // namespace
+
+void invalid_option(const std::string& option, const std::string& value, const std::string& valid,
+                    const Site& where, Phase phase, const std::string& cause,
+                    const std::string& fix) {
+  Violation("options.invalid", phase, where)
+      .summary(option + " = " + value + " is outside its valid range")
+      .expected(valid)
+      .actual(value)
+      .cause(cause.empty() ? option + " was given " + value + ", which tenet cannot act on "
+                                 "(valid: " + valid + ")"
+                           : cause)
+      .fix(fix.empty() ? "pass " + option + " a value that is " + valid : fix)
+      .raise();
+}
+
+void check_option_range(const std::string& option, std::int64_t value, std::int64_t lo,
+                        std::int64_t hi, const Site& where, Phase phase) {
+  if (value >= lo && value <= hi) return;
+  std::string valid = hi == std::numeric_limits<std::int64_t>::max()
+                          ? "an integer >= " + std::to_string(lo)
+                          : "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  invalid_option(option, std::to_string(value), valid, where, phase);
+}
+
+void check_option_real(const std::string& option, double value, double lo, double hi,
+                       bool hi_inclusive, const Site& where, Phase phase) {
+  const bool ok = std::isfinite(value) && value >= lo && (hi_inclusive ? value <= hi : value < hi);
+  if (ok) return;
+  std::string valid = "a finite number in [" + real_str(lo) + ", " + real_str(hi) +
+                      (hi_inclusive ? "]" : ")");
+  if (std::isinf(hi)) valid = "a finite number >= " + real_str(lo);
+  invalid_option(option, real_str(value), valid, where, phase,
+                 std::isnan(value) ? option + " is NaN; NaN usually comes from a computation "
+                                              "such as 0/0 upstream of the option"
+                                   : std::string{});
+}
+
+void empty_handle(const std::string& argument, const std::string& type, const Site& where,
+                  Phase phase) {
+  invalid_option(argument, "an empty " + type, "a " + type + " that holds a value", where, phase,
+                 argument + " is a default-constructed (empty) " + type + ": it was declared "
+                 "but never assigned a result",
+                 "assign " + argument + " before this call, e.g. from Input(...), a layer call "
+                 "or Tensor::zeros(...)");
 }
 
 }  // namespace tenet::checks

@@ -108,4 +108,25 @@ void check_dim(const Shape& actual, int axis, std::int64_t want, const std::stri
 void check_dtype(DType actual, DType want, const std::string& code, const Site& where,
                  Phase phase, const std::string& cause, const std::string& fix);
 
+// ---- options.invalid: an option or argument outside its valid range, or an empty handle ----
+
+// Raises options.invalid: `option` ("FitOptions::batch_size") holds `value` ("0"), which is
+// outside `valid` ("an integer >= 1"). `cause` and `fix` are optional; when empty, the message
+// says what the option does not accept and that a value in the valid range is needed.
+[[noreturn]] void invalid_option(const std::string& option, const std::string& value,
+                                 const std::string& valid, const Site& where, Phase phase,
+                                 const std::string& cause = {}, const std::string& fix = {});
+
+// An integer option within [lo, hi].
+void check_option_range(const std::string& option, std::int64_t value, std::int64_t lo,
+                        std::int64_t hi, const Site& where, Phase phase);
+// A real option that must be finite and within [lo, hi) (or [lo, hi] when hi_inclusive); NaN
+// and infinities are always refused.
+void check_option_real(const std::string& option, double value, double lo, double hi,
+                       bool hi_inclusive, const Site& where, Phase phase);
+// An empty handle (a default-constructed Tensor, SymbolicTensor, Layer, ...) passed as
+// `argument` ("the first input of Model", "fit's x"): the user's mistake, never an internal error.
+[[noreturn]] void empty_handle(const std::string& argument, const std::string& type,
+                               const Site& where, Phase phase);
+
 }  // namespace tenet::checks

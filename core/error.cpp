@@ -103,10 +103,10 @@ std::string render(const ContractInfo& c) {
 }
 
 ContractError::ContractError(ContractInfo info)
-    : std::runtime_error(render(info)), info_(std::move(info)) {}
+    : Error(render(info)), info_(std::move(info)) {}
 
 InternalError::InternalError(const std::string& what)
-    : std::logic_error("tenet internal error: " + what +
+    : Error("tenet internal error: " + what +
                        "\nThis is a bug in tenet, not in your program; please report it with "
                        "this message.") {}
 

@@ -1,6 +1,8 @@
 #pragma once
-// ContractError: the one exception tenet throws when a user's shapes, dtypes, batches,
-// labels or files break a contract (see docs/errors.md for the catalog of codes).
+// Error: the base of everything tenet throws, so `catch (const tenet::Error&)` catches it all.
+// ContractError: a user's shapes, dtypes, batches, labels, options or files break a contract
+// (see docs/errors.md for the catalog of codes).
+// IOError: a file could not be opened, written or renamed (missing, permission, disk full).
 // InternalError: a broken invariant of tenet itself; it asks for a bug report.
 #include <source_location>
 #include <stdexcept>
@@ -26,6 +28,12 @@ struct Site {
 };
 
 // Every fact a contract error carries. Built by core/checks, never by hand in layers.
+// The base class of every exception tenet throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct ContractInfo {
   std::string code;
   Phase phase = Phase::run;
@@ -38,7 +46,7 @@ struct ContractInfo {
   std::string fix;
 };
 
-class ContractError : public std::runtime_error {
+class ContractError : public Error {
  public:
   explicit ContractError(ContractInfo info);
   const std::string& code() const { return info_.code; }
@@ -59,15 +67,15 @@ class ContractError : public std::runtime_error {
 // Renders a ContractInfo in tenet's one shared format (used for what()).
 std::string render(const ContractInfo& info);
 
-class InternalError : public std::logic_error {
+class InternalError : public Error {
  public:
   explicit InternalError(const std::string& what);
 };
 
 // An I/O failure (file missing, permission denied, disk full): not a contract, still explained.
-class IOError : public std::runtime_error {
+class IOError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  using Error::Error;
 };
 
 [[noreturn]] void internal_error(const std::string& what,

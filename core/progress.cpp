@@ -18,8 +18,10 @@ std::string format_logs(const Logs& logs) {
   return s;
 }
 
-ProgressBar::ProgressBar(std::int64_t total, int verbose)
-    : total_(total), verbose_(verbose), tty_(isatty(STDOUT_FILENO) != 0),
+ProgressBar::ProgressBar(std::int64_t total, int verbose, ProgressOptions options)
+    : total_(total), verbose_(verbose),
+      tty_(options.tty < 0 ? isatty(STDOUT_FILENO) != 0 : options.tty != 0),
+      log_interval_(options.log_interval), out_(options.out ? options.out : &std::cout),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 static std::string seconds_text(double s) {
@@ -58,17 +60,23 @@ std::string ProgressBar::line(std::int64_t step, const Logs& logs, bool final) c
 }
 
 void ProgressBar::update(std::int64_t step, const Logs& logs) {
-  if (verbose_ != 1 || !tty_) return;
+  if (verbose_ != 1) return;
   auto now = std::chrono::steady_clock::now();
+  if (!tty_) {  // a log: a whole line now and then, never a carriage return
+    if (step == total_ || now - last_draw_ < log_interval_) return;
+    last_draw_ = now;
+    *out_ << line(step, logs, false) << "\n" << std::flush;
+    return;
+  }
   if (step != total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
-  std::cout << "\r\033[K" << line(step, logs, false) << std::flush;
+  *out_ << "\r\033[K" << line(step, logs, false) << std::flush;
 }
 
 void ProgressBar::finish(const Logs& logs, std::int64_t steps) {
   if (verbose_ == 0) return;
-  if (tty_ && verbose_ == 1) std::cout << "\r\033[K";
-  std::cout << line(steps, logs, true) << "\n" << std::flush;
+  if (tty_ && verbose_ == 1) *out_ << "\r\033[K";
+  *out_ << line(steps, logs, true) << "\n" << std::flush;
 }
 
 }  // namespace tenet

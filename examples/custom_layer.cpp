@@ -9,6 +9,8 @@
 #include <iostream>
 #include <tenet.hpp>
 
+#include "example_cli.hpp"
+
 using namespace tenet;
 
 // Scale: y = x * w, one learnable weight per feature (a "per-feature gain").
@@ -59,7 +61,9 @@ class Scale : public Layer {
       : Layer(std::make_shared<ScaleImpl>(features, std::move(name), loc)) {}
 };
 
-int main() {
+int main(int argc, char** argv) try {
+  CLI::App app{"custom_layer: a user-written layer with its own input contract"};
+  if (int status = example::parse_command_line(app, argc, argv); status >= 0) return status;
   // 1. Used in a model, exactly like a built-in layer.
   auto features = Input({1024}, {.name = "features"});
   auto x = Scale(1024)(features);
@@ -93,4 +97,7 @@ int main() {
     if (e.code() != "layer.input_spec") return 1;
   }
   return 0;
+} catch (const tenet::Error& e) {  // anything else tenet raises: explained, status 1
+  std::cerr << e.what() << "\n";
+  return 1;
 }

@@ -13,6 +13,8 @@
 #include <string>
 #include <tenet.hpp>
 
+#include "example_cli.hpp"
+
 using namespace tenet;
 
 namespace {
@@ -273,7 +275,9 @@ std::vector<Case> other_cases() {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  CLI::App app{"error_gallery: one program per contract code, with the message tenet prints"};
+  if (int status = example::parse_command_line(app, argc, argv); status >= 0) return status;
   std::vector<std::string> failures;
   int n = 0;
   auto run_all = [&](const std::string& part, const std::vector<Case>& cases) {

@@ -3,15 +3,21 @@
 // Read it next to the summary it prints: every shape in the table is what tenet inferred when
 // each line below ran, before any data was seen.
 //
-// Usage: fashion_cnn [epochs]
+// Usage: fashion_cnn [EPOCHS]   (--help for more)
 #include <cstdio>
-#include <cstdlib>
+#include <iostream>
 
 #include <tenet.hpp>
+
+#include "example_cli.hpp"
 using namespace tenet;
 
-int main(int argc, char** argv) {
-  const int epochs = argc > 1 ? std::atoi(argv[1]) : 2;
+int main(int argc, char** argv) try {
+  CLI::App app{"fashion_cnn: the classic single-input convolutional network on Fashion-MNIST"};
+  int epochs = 2;
+  app.add_option("epochs,--epochs", epochs, "passes over the training data")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  if (int status = example::parse_command_line(app, argc, argv); status >= 0) return status;
 
   // uint8 images (N, 28, 28): add the channel axis and scale to [0, 1] floats.
   auto [train, test] = data::load_fashion_mnist();
@@ -37,4 +43,8 @@ int main(int argc, char** argv) {
 
   Logs scores = model.evaluate(x_test, test.labels, {.batch_size = 256});
   std::printf("test accuracy %.4f, test loss %.4f\n", scores["accuracy"], scores["loss"]);
+  return 0;
+} catch (const tenet::Error& e) {  // a contract, file or internal error: explained, status 1
+  std::cerr << e.what() << "\n";
+  return 1;
 }

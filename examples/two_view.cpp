@@ -5,7 +5,7 @@
 // convolution, and end in Dense(10). The program trains it, reports test accuracy and the
 // classes it confuses most, and writes the weights, training curves and the model diagram.
 //
-// Usage: two_view [--epochs N] [--train-samples N] [--out DIR] [--batch N]
+// Usage: two_view [--epochs N] [--train-samples N] [--batch N] [--out DIR]   (--help for more)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +14,8 @@
 #include <string>
 
 #include <tenet.hpp>
+
+#include "example_cli.hpp"
 
 using namespace tenet;
 namespace fs = std::filesystem;
@@ -26,17 +28,15 @@ struct Args {
   std::string out = "out";
 };
 
-Args parse(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
-    if (k == "--epochs") a.epochs = std::stoi(v);
-    else if (k == "--train-samples") a.train_samples = std::stoll(v);
-    else if (k == "--batch") a.batch = std::stoll(v);
-    else if (k == "--out") a.out = v;
-    else throw std::invalid_argument("unknown option " + k);
-  }
-  return a;
+void describe_arguments(CLI::App& app, Args& a) {
+  app.add_option("--epochs", a.epochs, "passes over the training data")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  app.add_option("--train-samples", a.train_samples, "train on the first N of the 60,000 images")
+      ->check(CLI::Range(1, 60000))->capture_default_str();
+  app.add_option("--batch", a.batch, "samples per training step")
+      ->check(CLI::Range(1, 60000))->capture_default_str();
+  app.add_option("--out", a.out, "folder for the weights, curves, log and diagram")
+      ->capture_default_str();
 }
 
 Model build_model() {
@@ -68,7 +68,10 @@ std::pair<Tensor, Tensor> views(const Tensor& images_u8) {
 
 int main(int argc, char** argv) try {
   const auto start = std::chrono::steady_clock::now();
-  Args args = parse(argc, argv);
+  CLI::App app{"two_view: trains tenet's two-input classifier on Fashion-MNIST (the main job)"};
+  Args args;
+  describe_arguments(app, args);
+  if (int status = example::parse_command_line(app, argc, argv); status >= 0) return status;
   fs::create_directories(args.out);
 
   auto [train, test] = data::load_fashion_mnist();
@@ -126,9 +129,9 @@ int main(int argc, char** argv) try {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("\nTotal time: %.1f s (data loading included)\n", seconds);
   return 0;
-} catch (const ContractError& e) {
-  std::cerr << e.what();
-  return 2;
+} catch (const tenet::Error& e) {  // a contract, file or internal error: explained, status 1
+  std::cerr << e.what() << "\n";
+  return 1;
 } catch (const std::exception& e) {
   std::cerr << "error: " << e.what() << "\n";
   return 1;

@@ -62,13 +62,63 @@ TEST_CASE("two_view (the main job) learns on a subset and writes its outputs") {
   fs::remove_all(out);
 }
 
-TEST_CASE("own_data_hdf5 trains on its HDF5 file") {
-  fs::path file = fs::temp_directory_path() / ("tenet_squares_" + std::to_string(::getpid()) + ".h5");
-  Run r = run(kExamples + "own_data_hdf5 " + file.string());
+TEST_CASE("own_data_hdf5 writes its toy set into its output folder, learns, and never writes a user's file") {
+  fs::path out = fs::temp_directory_path() / ("tenet_squares_" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  Run r = run(kExamples + "own_data_hdf5 --out " + out.string());
   INFO(r.output);
-  CHECK(r.status == 0);
-  CHECK(r.output.find("validation accuracy") != std::string::npos);
-  fs::remove(file);
+  REQUIRE(r.status == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(r.output, m, std::regex(R"(validation accuracy ([0-9.]+))")));
+  CHECK(std::stod(m[1]) > 0.8);
+  const fs::path file = out / "squares.h5";
+  REQUIRE(fs::exists(file));
+
+  // The same file given as the user's data: read, trained on, left byte for byte as it was.
+  auto read_all = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string before = read_all(file);
+  const auto mtime = fs::last_write_time(file);
+  Run mine = run(kExamples + "own_data_hdf5 --epochs 2 " + file.string());
+  INFO(mine.output);
+  CHECK(mine.status == 0);
+  CHECK(mine.output.find("wrote") == std::string::npos);
+  CHECK(mine.output.find("images (600, 16, 16, 1)") != std::string::npos);
+  CHECK(read_all(file) == before);
+  CHECK(fs::last_write_time(file) == mtime);
+
+  // A dataset name that is not in the file: tenet's explanation and status 1, the file untouched.
+  Run wrong = run(kExamples + "own_data_hdf5 --images pixels " + file.string());
+  CHECK(wrong.status == 256 * 1);
+  CHECK(wrong.output.find("pixels") != std::string::npos);
+  CHECK(read_all(file) == before);
+  fs::remove_all(out);
+}
+
+TEST_CASE("examples answer --help and refuse bad usage with status 2 before doing anything") {
+  for (const char* name : {"two_view", "fashion_cnn", "own_data_hdf5", "quickstart"}) {
+    Run help = run(kExamples + name + " --help");
+    INFO(name, help.output);
+    CHECK(help.status == 0);
+    CHECK(help.output.find("Usage") != std::string::npos);
+    CHECK(help.output.find("Epoch") == std::string::npos);   // nothing trained
+  }
+  struct Bad {
+    const char* args;
+    const char* says;
+  };
+  for (Bad b : {Bad{"two_view --epochs", "--epochs"}, Bad{"two_view --epochs x", "x"},
+                Bad{"two_view --epochs 0", "--epochs"}, Bad{"two_view --batchsize 3", "--batchsize"},
+                Bad{"fashion_cnn abc", "abc"}, Bad{"own_data_hdf5 /nonexistent/mine.h5", "mine.h5"},
+                Bad{"quickstart --epochs 3", "--epochs"}}) {
+    Run r = run(kExamples + b.args);
+    INFO(b.args, r.output);
+    CHECK(r.status == 256 * 2);
+    CHECK(r.output.find(b.says) != std::string::npos);
+    CHECK(r.output.find("Epoch") == std::string::npos);
+  }
 }
 
 }  // TEST_SUITE

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "core/model_state.hpp"
 
@@ -12,15 +13,26 @@ namespace tenet {
 
 namespace {
 
+// Depth-first post-order (inputs before the call that uses them), with an explicit stack so a
+// chain of any length fits: each entry is a node and how many of its inputs were pushed.
 std::vector<std::shared_ptr<SymbolicNode>> topo_sort(const std::vector<SymbolicTensor>& outputs) {
   std::vector<std::shared_ptr<SymbolicNode>> order;
-  std::set<const SymbolicNode*> seen;
-  std::function<void(const std::shared_ptr<SymbolicNode>&)> visit = [&](const auto& n) {
-    if (!seen.insert(n.get()).second) return;
-    for (const auto& in : n->inputs) visit(in.node());
-    order.push_back(n);
-  };
-  for (const auto& o : outputs) visit(o.node());
+  std::unordered_set<const SymbolicNode*> seen;
+  std::vector<std::pair<std::shared_ptr<SymbolicNode>, std::size_t>> stack;
+  for (const auto& o : outputs) {
+    if (!seen.insert(o.node().get()).second) continue;
+    stack.emplace_back(o.node(), 0);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->inputs.size()) {
+        const auto& in = node->inputs[next++].node();
+        if (seen.insert(in.get()).second) stack.emplace_back(in, 0);
+        continue;
+      }
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
   return order;
 }
 

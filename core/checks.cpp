@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/text_escape.hpp"
+
 namespace tenet::checks {
 
 namespace {
@@ -381,6 +383,39 @@ void empty_handle(const std::string& argument, const std::string& type, const Si
                  "but never assigned a result",
                  "assign " + argument + " before this call, e.g. from Input(...), a layer call "
                  "or Tensor::zeros(...)");
+}
+
+// ---- callback.filepath ----
+
+void missing_log_key(const std::string& pattern, const std::string& key,
+                     const std::map<std::string, double>& logs, const Site& where) {
+  std::string available = "epoch";
+  bool has_val = false;
+  for (const auto& [k, v] : logs) {
+    available += ", " + k;
+    has_val = has_val || k.rfind("val_", 0) == 0;
+  }
+  const bool val_key = key.rfind("val_", 0) == 0;
+  std::string cause;
+  if (val_key && !has_val)
+    cause = "'" + key + "' is a validation value, and this fit logs none: val_ keys exist only "
+            "with validation_split or validation_data";
+  else if (val_key && logs.count(key.substr(4)) == 0)
+    cause = "'" + key.substr(4) + "' is not logged either: only the loss and the metrics given "
+            "to compile are logged";
+  else
+    cause = "the logs of this epoch hold " + available + "; '" + key + "' is not among them "
+            "(metrics are logged only when given to compile)";
+  Violation("callback.filepath", Phase::run, where)
+      .summary("the checkpoint path " + text::quoted(pattern) + " names '" + key +
+               "', which is not in the logs")
+      .expected("{epoch} or one of the logged keys: " + available)
+      .actual("{" + key + "}")
+      .cause(cause)
+      .fix(val_key && !has_val ? "pass validation_split or validation_data to fit, or use {" +
+                                     key.substr(4) + "} in the path"
+                               : "use a logged key in the path, e.g. {epoch:02d} or {loss:.4f}")
+      .raise();
 }
 
 }  // namespace tenet::checks

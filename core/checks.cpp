@@ -396,25 +396,27 @@ void missing_log_key(const std::string& pattern, const std::string& key,
     has_val = has_val || k.rfind("val_", 0) == 0;
   }
   const bool val_key = key.rfind("val_", 0) == 0;
-  std::string cause;
-  if (val_key && !has_val)
+  const std::string base = val_key ? key.substr(4) : key;
+  std::string cause, fix;
+  const std::string example = logs.empty() ? "{epoch:02d}" : "{" + logs.begin()->first + ":.4f}";
+  if (val_key && !has_val) {
     cause = "'" + key + "' is a validation value, and this fit logs none: val_ keys exist only "
             "with validation_split or validation_data";
-  else if (val_key && logs.count(key.substr(4)) == 0)
-    cause = "'" + key.substr(4) + "' is not logged either: only the loss and the metrics given "
-            "to compile are logged";
-  else
+    fix = "pass validation_split or validation_data to fit" +
+          (logs.count(base) ? ", or use {" + base + "} in the path" : std::string());
+  } else {
     cause = "the logs of this epoch hold " + available + "; '" + key + "' is not among them "
-            "(metrics are logged only when given to compile)";
+            "(fit logs the loss, the metrics given to compile, their val_ versions when there is "
+            "validation data, and the keys callbacks add)";
+    fix = "use a logged key in the path, e.g. " + example;
+  }
   Violation("callback.filepath", Phase::run, where)
       .summary("the checkpoint path " + text::quoted(pattern) + " names '" + key +
                "', which is not in the logs")
-      .expected("{epoch} or one of the logged keys: " + available)
+      .expected("a field naming one of: " + available)
       .actual("{" + key + "}")
       .cause(cause)
-      .fix(val_key && !has_val ? "pass validation_split or validation_data to fit, or use {" +
-                                     key.substr(4) + "} in the path"
-                               : "use a logged key in the path, e.g. {epoch:02d} or {loss:.4f}")
+      .fix(fix)
       .raise();
 }
 

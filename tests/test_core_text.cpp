@@ -103,11 +103,14 @@ TEST_CASE("a key the logs do not hold: callback.filepath names the keys they do 
   auto e = capture([] { (void)format_filepath("ck/{val_acc:.2f}.h5", 1, {{"loss", 1.0}, {"accuracy", 0.5}}); });
   CHECK(e.code() == "callback.filepath");
   CHECK(e.actual() == "{val_acc}");
-  CHECK(e.expected() == "{epoch} or one of the logged keys: epoch, accuracy, loss");
+  CHECK(e.expected() == "a field naming one of: epoch, accuracy, loss");
   CHECK(has(e.cause(), "validation_split or validation_data"));
+  CHECK(e.fix() == "pass validation_split or validation_data to fit");  // no {acc} logged either
+  auto v = capture([] { (void)format_filepath("{val_loss}", 1, {{"loss", 1.0}}); });
+  CHECK(v.fix() == "pass validation_split or validation_data to fit, or use {loss} in the path");
   auto m = capture([] { (void)format_filepath("{acc}", 1, {{"loss", 1.0}}); });
-  CHECK(has(m.cause(), "'acc' is not among them"));
-  CHECK(has(m.fix(), "{loss:.4f}"));
+  CHECK(has(m.cause(), "the logs of this epoch hold epoch, loss; 'acc' is not among them"));
+  CHECK(m.fix() == "use a logged key in the path, e.g. {loss:.4f}");
 }
 
 TEST_CASE("terminal text: control characters become visible escapes") {

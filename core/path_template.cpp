@@ -43,7 +43,7 @@ int read_number(const std::string& s, std::size_t& j, int max, const char* what,
   if (j == start) return -1;
   const std::string digits = s.substr(start, j - start);
   if (digits.size() > 3 || std::stoi(digits) > max)
-    refuse("the field " + field + " asks for a " + what + " of " +
+    refuse(field + " asks for a " + what + " of " +
                (digits.size() > 12 ? digits.substr(0, 12) + "..." : digits) + ", above the " +
                "largest accepted, " + std::to_string(max),
            std::string("use a ") + what + " of at most " + std::to_string(max));

@@ -2,6 +2,7 @@
 // SVG charts and CSV files; ModelCheckpoint's path template checked at construction and at the
 // first epoch; and building a long chain of layers (linear time, no deep recursion).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>

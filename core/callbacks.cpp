@@ -5,10 +5,11 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <regex>
 
 #include "core/checks.hpp"
 #include "core/model.hpp"
+#include "core/path_template.hpp"
+#include "core/text_escape.hpp"
 
 namespace tenet {
 
@@ -135,7 +136,15 @@ class TerminateOnNaNImpl : public CallbackImpl {
 
 class CSVLoggerImpl : public CallbackImpl {
  public:
-  CSVLoggerImpl(std::string path, CSVLoggerOptions o) : path_(std::move(path)), o_(o) {}
+  CSVLoggerImpl(std::string path, CSVLoggerOptions o) : path_(std::move(path)), o_(o) {
+    const char sep = o_.separator;
+    if (sep == '"' || sep == '\n' || sep == '\r' || sep == '\0')
+      checks::invalid_option("CSVLoggerOptions::separator", text::quoted(std::string(1, sep)),
+                             "one character other than '\"', CR, LF and NUL", Site("CSVLogger", "Callback"),
+                             Phase::run, "RFC 4180 CSV quotes fields with '\"' and ends rows with "
+                             "line breaks, so neither can also separate fields",
+                             "use ',' (the default), ';' or '\\t'");
+  }
   void on_train_begin(Model&) override {
     header_written_ = false;
     if (o_.append) {
@@ -150,7 +159,7 @@ class CSVLoggerImpl : public CallbackImpl {
     if (!out) throw IOError("CSVLogger cannot write '" + path_ + "'");
     if (!header_written_) {
       out << "epoch";
-      for (const auto& [k, v] : logs) out << o_.separator << k;
+      for (const auto& [k, v] : logs) out << o_.separator << text::csv(k, o_.separator);
       out << "\n";
       header_written_ = true;
     }
@@ -217,53 +226,37 @@ class LambdaCallbackImpl : public CallbackImpl {
 
 class ModelCheckpointImpl : public CallbackImpl {
  public:
-  ModelCheckpointImpl(std::string path, ModelCheckpointOptions o) : path_(std::move(path)), o_(std::move(o)) {
+  ModelCheckpointImpl(std::string path, ModelCheckpointOptions o, Site site)
+      : path_(std::move(path), "ModelCheckpoint filepath", site, Phase::run), o_(std::move(o)),
+        site_(std::move(site)) {
     mon_.key = o_.monitor;
     mon_.max = maximise(o_.mode, o_.monitor);
   }
+  void on_train_begin(Model&) override { keys_checked_ = false; }
   void on_epoch_end(Model& m, int epoch, Logs& logs) override {
+    // At the first epoch, whether or not it saves: a key the logs do not hold is refused now,
+    // not at the first improvement (which may come late, or never).
+    if (!keys_checked_) path_.check_keys(logs, site_);
+    keys_checked_ = true;
     if (o_.save_best_only && mon_.observe(logs) != 1) return;
-    std::string file = format_filepath(path_, epoch + 1, logs);
+    std::string file = path_.format(epoch + 1, logs, site_);
     m.save_weights(file);
     if (o_.verbose) std::cout << "Epoch " << epoch + 1 << ": saved weights to " << file << "\n";
   }
 
  private:
-  std::string path_;
+  PathTemplate path_;
   ModelCheckpointOptions o_;
+  Site site_;
   Monitor mon_;
+  bool keys_checked_ = false;
 };
 
 }  // namespace
 
 std::string format_filepath(const std::string& pattern, int epoch, const Logs& logs) {
-  static const std::regex field(R"(\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\})");
-  std::string out;
-  auto begin = std::sregex_iterator(pattern.begin(), pattern.end(), field);
-  std::size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    const auto& m = *it;
-    out += pattern.substr(last, static_cast<std::size_t>(m.position()) - last);
-    last = static_cast<std::size_t>(m.position() + m.length());
-    std::string key = m[1], spec = m[2];
-    char buf[64];
-    if (key == "epoch") {
-      std::string f = "%" + (spec.empty() ? std::string("d") : spec);
-      std::snprintf(buf, sizeof buf, f.c_str(), epoch);
-    } else if (auto l = logs.find(key); l != logs.end()) {
-      std::string f = "%" + (spec.empty() ? std::string("g") : spec);
-      std::snprintf(buf, sizeof buf, f.c_str(), l->second);
-    } else {
-      checks::Violation("callback.filepath", Phase::run, Site("ModelCheckpoint", "Callback"))
-          .summary("the checkpoint path names '" + key + "', which is not in the logs")
-          .expected("{epoch} or a log key")
-          .actual("{" + key + "}")
-          .fix("use val_ keys only with validation data")
-          .raise();
-    }
-    out += buf;
-  }
-  return out + pattern.substr(last);
+  const Site site("ModelCheckpoint", "Callback");
+  return PathTemplate(pattern, "format_filepath pattern", site, Phase::run).format(epoch, logs, site);
 }
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions o) : Callback(std::make_shared<EarlyStoppingImpl>(std::move(o))) {}
@@ -273,7 +266,8 @@ CSVLogger::CSVLogger(std::string path, CSVLoggerOptions o)
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions o)
     : Callback(std::make_shared<ReduceLROnPlateauImpl>(std::move(o))) {}
 LambdaCallback::LambdaCallback(LambdaCallbackOptions o) : Callback(std::make_shared<LambdaCallbackImpl>(std::move(o))) {}
-ModelCheckpoint::ModelCheckpoint(std::string path, ModelCheckpointOptions o)
-    : Callback(std::make_shared<ModelCheckpointImpl>(std::move(path), std::move(o))) {}
+ModelCheckpoint::ModelCheckpoint(std::string path, ModelCheckpointOptions o, std::source_location loc)
+    : Callback(std::make_shared<ModelCheckpointImpl>(std::move(path), std::move(o),
+                                                     Site("ModelCheckpoint", "Callback", loc))) {}
 
 }  // namespace tenet

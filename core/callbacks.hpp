@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -107,13 +108,19 @@ struct ModelCheckpointOptions {
   int verbose = 0;
 };
 // Saves weights after each epoch to `filepath`, a template such as
-// "ckpt/epoch{epoch:02d}-{val_loss:.3f}.weights.h5" filled from the epoch and its logs.
+// "ckpt/epoch{epoch:02d}-{val_loss:.3f}.weights.h5" filled from the epoch and its logs. The
+// template is parsed here: a field outside the accepted subset (core/path_template.hpp) raises
+// options.invalid at once; a log key that the first epoch does not log raises callback.filepath
+// at the end of that epoch.
 class ModelCheckpoint : public Callback {
  public:
-  explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
+  explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {},
+                           std::source_location loc = std::source_location::current());
 };
 
-// Fills "{epoch:02d}" and "{key:.4f}"-style fields from the epoch (1-based) and the logs.
+// Fills "{epoch:02d}" and "{key:.4f}"-style fields from the epoch (1-based) and the logs: the
+// same subset as ModelCheckpoint, options.invalid outside it, callback.filepath for a key that
+// `logs` does not hold.
 std::string format_filepath(const std::string& pattern, int epoch, const Logs& logs);
 
 }  // namespace tenet

@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/text_escape.hpp"
+
 namespace tenet::checks {
 
 namespace {
@@ -381,6 +383,41 @@ void empty_handle(const std::string& argument, const std::string& type, const Si
                  "but never assigned a result",
                  "assign " + argument + " before this call, e.g. from Input(...), a layer call "
                  "or Tensor::zeros(...)");
+}
+
+// ---- callback.filepath ----
+
+void missing_log_key(const std::string& pattern, const std::string& key,
+                     const std::map<std::string, double>& logs, const Site& where) {
+  std::string available = "epoch";
+  bool has_val = false;
+  for (const auto& [k, v] : logs) {
+    available += ", " + k;
+    has_val = has_val || k.rfind("val_", 0) == 0;
+  }
+  const bool val_key = key.rfind("val_", 0) == 0;
+  const std::string base = val_key ? key.substr(4) : key;
+  std::string cause, fix;
+  const std::string example = logs.empty() ? "{epoch:02d}" : "{" + logs.begin()->first + ":.4f}";
+  if (val_key && !has_val) {
+    cause = "'" + key + "' is a validation value, and this fit logs none: val_ keys exist only "
+            "with validation_split or validation_data";
+    fix = "pass validation_split or validation_data to fit" +
+          (logs.count(base) ? ", or use {" + base + "} in the path" : std::string());
+  } else {
+    cause = "the logs of this epoch hold " + available + "; '" + key + "' is not among them "
+            "(fit logs the loss, the metrics given to compile, their val_ versions when there is "
+            "validation data, and the keys callbacks add)";
+    fix = "use a logged key in the path, e.g. " + example;
+  }
+  Violation("callback.filepath", Phase::run, where)
+      .summary("the checkpoint path " + text::quoted(pattern) + " names '" + key +
+               "', which is not in the logs")
+      .expected("a field naming one of: " + available)
+      .actual("{" + key + "}")
+      .cause(cause)
+      .fix(fix)
+      .raise();
 }
 
 }  // namespace tenet::checks

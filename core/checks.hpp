@@ -1,6 +1,7 @@
 #pragma once
 // core/checks: every contract check of tenet, and the one place where contract errors are
 // formatted. Ops, layers, losses, models and loaders call these; none formats its own message.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -128,5 +129,13 @@ void check_option_real(const std::string& option, double value, double lo, doubl
 // `argument` ("the first input of Model", "fit's x"): the user's mistake, never an internal error.
 [[noreturn]] void empty_handle(const std::string& argument, const std::string& type,
                                const Site& where, Phase phase);
+
+// ---- callback.filepath ----
+
+// A checkpoint path template names a log key that the logs do not hold: the template, the key
+// and the keys available (epoch and the logs'), with a cause that fits the case (val_ keys
+// without validation data, or a metric not compiled).
+[[noreturn]] void missing_log_key(const std::string& pattern, const std::string& key,
+                                  const std::map<std::string, double>& logs, const Site& where);
 
 }  // namespace tenet::checks

@@ -50,8 +50,10 @@ dnnl::engine& engine() {
   return e;
 }
 
+// One stream per thread: threads running models at the same time (separate Models, or predict
+// on one Model) never submit to, or wait on, a shared stream object.
 dnnl::stream& stream() {
-  static dnnl::stream s(engine());
+  thread_local dnnl::stream s(engine());
   return s;
 }
 

@@ -9,6 +9,7 @@
 // tag hwio; between oneDNN layers an (N, H, W, C) tensor may lie in a blocked layout such as
 // nChw16c (its StorageLayout says which).
 #include <map>
+#include <mutex>
 #include <memory>
 #include <unordered_map>
 
@@ -90,12 +91,16 @@ dnnl::primitive_attr scratchpad_attr(const dnnl::post_ops& ops = dnnl::post_ops(
 void execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, Args args);
 
 // Primitive plans keyed by input shape. Plans are shared_ptrs so a backward closure keeps the
-// plan of its forward call alive even if the cache is cleared in between.
+// plan of its forward call alive even if the cache is cleared in between. A layer's cache is
+// shared by every thread calling that layer (predict on one Model from several threads), so
+// lookups and insertions take a lock; the plans themselves are immutable, and their primitives
+// use a per-thread scratchpad (execute), which oneDNN allows to run concurrently.
 template <class Plan>
 class PlanCache {
  public:
   template <class Make>
   std::shared_ptr<Plan> get(const std::vector<std::int64_t>& key, Make&& make) {
+    std::lock_guard lock(mutex_);
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
     auto plan = std::make_shared<Plan>(make());
@@ -104,6 +109,7 @@ class PlanCache {
   }
 
  private:
+  std::mutex mutex_;
   std::map<std::vector<std::int64_t>, std::shared_ptr<Plan>> plans_;
 };
 

@@ -197,40 +197,43 @@ Tensor LayerImpl::profiled_forward(const std::vector<Tensor>& inputs, const Call
 // spatial mismatch can name the step that produced the odd size.
 static checks::SizeOrigin size_origin(const SymbolicTensor& x) {
   checks::SizeOrigin o;
+  if (!x.defined() || x.shape().rank() != 4) return o;
+  const SymbolicNode& t = x.node()->size_source ? *x.node()->size_source : *x.node();
+  const auto& l = t.layer;
+  if (!l) return o;
   auto hw = [](const Shape& s) { return dim_str(s[1]) + "x" + dim_str(s[2]); };
-  for (SymbolicTensor t = x; t.defined() && t.shape().rank() == 4;) {
-    const auto& l = t.producer();
-    if (!l) return o;
-    const auto& ins = t.node()->inputs;
-    if (ins.empty()) {
-      o.layer = l->name();
-      o.sentence = "'" + l->name() + "' is an Input of " + hw(t.shape());
-      return o;
-    }
-    const Shape &in = ins[0].shape(), &out = t.shape();
-    if (in.rank() == 4 && in[1] == out[1] && in[2] == out[2]) {
-      t = ins[0];
-      continue;
-    }
-    o.layer = l->name();
-    const std::string d = l->describe();
-    const std::string kernel = d.substr(0, d.find(','));
-    if (l->type() == "Conv2D" && d.find("valid") != std::string::npos &&
-        d.find("strides") == std::string::npos && in.rank() == 4) {
-      o.valid_conv = true;
-      o.same_h = in[1];
-      o.same_w = in[2];
-      o.sentence = "'" + l->name() + "' applies a " + kernel + " kernel with padding \"valid\" to " +
-                   hw(in) + ", giving " + hw(out);
-    } else if (l->type() == "MaxPool2D") {
-      o.sentence = "'" + l->name() + "' pools " + hw(in) + " to " + hw(out) + " (" + d + ")";
-    } else {
-      o.sentence = "'" + l->name() + "' (" + l->type() + (d.empty() ? "" : " " + d) + ") turns " +
-                   (in.rank() == 4 ? hw(in) : in.str()) + " into " + hw(out);
-    }
+  o.layer = l->name();
+  if (t.inputs.empty()) {
+    o.sentence = "'" + l->name() + "' is an Input of " + hw(t.shape);
     return o;
   }
+  const Shape &in = t.inputs[0].shape(), &out = t.shape;
+  const std::string d = l->describe();
+  const std::string kernel = d.substr(0, d.find(','));
+  if (l->type() == "Conv2D" && d.find("valid") != std::string::npos &&
+      d.find("strides") == std::string::npos && in.rank() == 4) {
+    o.valid_conv = true;
+    o.same_h = in[1];
+    o.same_w = in[2];
+    o.sentence = "'" + l->name() + "' applies a " + kernel + " kernel with padding \"valid\" to " +
+                 hw(in) + ", giving " + hw(out);
+  } else if (l->type() == "MaxPool2D") {
+    o.sentence = "'" + l->name() + "' pools " + hw(in) + " to " + hw(out) + " (" + d + ")";
+  } else {
+    o.sentence = "'" + l->name() + "' (" + l->type() + (d.empty() ? "" : " " + d) + ") turns " +
+                 (in.rank() == 4 ? hw(in) : in.str()) + " into " + hw(out);
+  }
   return o;
+}
+
+// Where size_origin's walk from a new node stops: the node whose first input has the same
+// height and width passes the question on to that input's answer.
+static const SymbolicNode* size_source(const Shape& out, const std::vector<SymbolicTensor>& inputs) {
+  if (out.rank() != 4 || inputs.empty() || !inputs[0].defined()) return nullptr;
+  const Shape& in = inputs[0].shape();
+  if (in.rank() != 4 || in[1] != out[1] || in[2] != out[2]) return nullptr;
+  const SymbolicNode* up = inputs[0].node().get();
+  return up->size_source ? up->size_source : up;
 }
 
 SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
@@ -257,6 +260,7 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   node->dtype = DType::f32;
   node->inputs = inputs;
   node->id = next_node_id();
+  node->size_source = size_source(out, inputs);
   return SymbolicTensor(node);  // the Layer handle sets node->layer (needs the shared_ptr)
 }
 

@@ -5,22 +5,35 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "core/model_state.hpp"
+#include "core/text_escape.hpp"
 
 namespace tenet {
 
 namespace {
 
+// Depth-first post-order (inputs before the call that uses them), with an explicit stack so a
+// chain of any length fits: each entry is a node and how many of its inputs were pushed.
 std::vector<std::shared_ptr<SymbolicNode>> topo_sort(const std::vector<SymbolicTensor>& outputs) {
   std::vector<std::shared_ptr<SymbolicNode>> order;
-  std::set<const SymbolicNode*> seen;
-  std::function<void(const std::shared_ptr<SymbolicNode>&)> visit = [&](const auto& n) {
-    if (!seen.insert(n.get()).second) return;
-    for (const auto& in : n->inputs) visit(in.node());
-    order.push_back(n);
-  };
-  for (const auto& o : outputs) visit(o.node());
+  std::unordered_set<const SymbolicNode*> seen;
+  std::vector<std::pair<std::shared_ptr<SymbolicNode>, std::size_t>> stack;
+  for (const auto& o : outputs) {
+    if (!seen.insert(o.node().get()).second) continue;
+    stack.emplace_back(o.node(), 0);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->inputs.size()) {
+        const auto& in = node->inputs[next++].node();
+        if (seen.insert(in.get()).second) stack.emplace_back(in, 0);
+        continue;
+      }
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
   return order;
 }
 
@@ -238,15 +251,21 @@ static std::string human_bytes(std::int64_t bytes) {
   return buf;
 }
 
+// Widest layer name and "Connected to" cell of a summary row; longer ones end in "...".
+constexpr std::size_t kNameCell = 60, kConnectedCell = 100;
+
 std::string Model::summary_text() const {
   struct Row { std::string layer, shape, params, connected; };
   std::vector<Row> rows;
   for (const auto& n : s_->nodes) {
     Row r;
-    r.layer = n->layer->name() + " (" + n->layer->type() + ")";
+    // Names are user text: control characters shown as escapes, long cells cut with "...".
+    r.layer = text::shortened(n->layer->name(), kNameCell) + " (" + text::printable(n->layer->type()) + ")";
     r.shape = n->shape.str();
     r.params = with_commas(n->layer->param_count());
-    for (const auto& in : n->inputs) r.connected += (r.connected.empty() ? "" : ", ") + in.name();
+    for (const auto& in : n->inputs)
+      r.connected += (r.connected.empty() ? "" : ", ") + text::shortened(in.name(), kNameCell);
+    r.connected = text::shortened(r.connected, kConnectedCell);
     if (r.connected.empty()) r.connected = "-";
     rows.push_back(r);
   }
@@ -266,7 +285,7 @@ std::string Model::summary_text() const {
            std::string(w3 + 2, c) + "+" + std::string(w4 + 2, c) + "+\n";
   };
   std::ostringstream o;
-  o << "Model: \"" << s_->name << "\"\n" << rule('-');
+  o << "Model: " << text::quoted(s_->name, kNameCell) << "\n" << rule('-');
   o << "| " << pad("Layer (type)", w1) << " | " << pad("Output Shape", w2) << " | "
     << pad("Param #", w3, true) << " | " << pad("Connected to", w4) << " |\n" << rule('=');
   for (const auto& r : rows)
@@ -286,8 +305,11 @@ void Model::summary() const { std::cout << summary_text() << std::flush; }
 
 std::string Model::to_dot() const {
   std::ostringstream o;
-  o << "digraph \"" << s_->name << "\" {\n"
-    << "  graph [rankdir=TB, fontname=\"Helvetica\", label=\"" << s_->name << "\", labelloc=t];\n"
+  // Every name is user text: text::dot keeps it inside its quoted string (and, in the record
+  // labels, inside its field), whatever it holds.
+  const std::string model_name = text::dot(s_->name);
+  o << "digraph \"" << model_name << "\" {\n"
+    << "  graph [rankdir=TB, fontname=\"Helvetica\", label=\"" << model_name << "\", labelloc=t];\n"
     << "  node [shape=record, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
        "fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=10];\n";
   std::map<const SymbolicNode*, int> ids;
@@ -295,15 +317,16 @@ std::string Model::to_dot() const {
     int id = static_cast<int>(ids.size());
     ids[n.get()] = id;
     std::string d = n->layer->describe();
-    o << "  n" << id << " [label=\"{" << n->layer->name() << " : " << n->layer->type()
-      << (d.empty() ? "" : "|" + d) << "|out: " << n->shape.str() << "}\"";
+    o << "  n" << id << " [label=\"{" << text::dot(n->layer->name(), true) << " : "
+      << text::dot(n->layer->type(), true) << (d.empty() ? "" : "|" + text::dot(d, true))
+      << "|out: " << text::dot(n->shape.str(), true) << "}\"";
     if (n->inputs.empty()) o << ", fillcolor=\"#fdf1d6\"";
     o << "];\n";
   }
   for (const auto& n : s_->nodes)
     for (const auto& in : n->inputs)
       o << "  n" << ids[in.node().get()] << " -> n" << ids[n.get()] << " [label=\" "
-        << in.shape().str() << "\"];\n";
+        << text::dot(in.shape().str()) << "\"];\n";
   o << "}\n";
   return o.str();
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/checks.hpp"
+#include "core/text_escape.hpp"
 
 namespace tenet {
 
@@ -32,7 +33,7 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
   const double l = x + 55, r = x + w - 15, t = y + 30, b = y + h - 60;
   auto px = [&](std::size_t i) { return epochs > 1 ? l + (r - l) * static_cast<double>(i) / static_cast<double>(epochs - 1) : (l + r) / 2; };
   auto py = [&](double v) { return b - (b - t) * (v - lo) / (hi - lo); };
-  o << "<text x='" << (l + r) / 2 << "' y='" << y + 18 << "' text-anchor='middle' font-size='15' font-weight='bold'>" << title << "</text>\n";
+  o << "<text x='" << (l + r) / 2 << "' y='" << y + 18 << "' text-anchor='middle' font-size='15' font-weight='bold'>" << text::xml(title) << "</text>\n";
   o << "<rect x='" << l << "' y='" << t << "' width='" << r - l << "' height='" << b - t << "' fill='#fafafa' stroke='#999'/>\n";
   for (int k = 0; k <= 4; ++k) {
     double v = lo + (hi - lo) * k / 4.0;
@@ -54,7 +55,7 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
     for (std::size_t i = 0; i < s.values->size(); ++i)
       if (std::isfinite((*s.values)[i])) o << "<circle cx='" << px(i) << "' cy='" << py((*s.values)[i]) << "' r='3' fill='" << s.color << "'/>\n";
     o << "<line x1='" << lx << "' x2='" << lx + 25 << "' y1='" << ly << "' y2='" << ly << "' stroke='" << s.color << "' stroke-width='2.2'" << (s.dashed ? " stroke-dasharray='6,4'" : "") << "/>\n";
-    o << "<text x='" << lx + 30 << "' y='" << ly + 4 << "' font-size='12'>" << s.name << "</text>\n";
+    o << "<text x='" << lx + 30 << "' y='" << ly + 4 << "' font-size='12'>" << text::xml(s.name) << "</text>\n";
     lx += 120;
   }
 }
@@ -68,7 +69,7 @@ void plot_history(const History& h, const std::string& path, const std::string& 
   const double W = 900, H = 400;
   o << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H + 30
     << "' font-family='Helvetica, Arial, sans-serif'>\n<rect width='100%' height='100%' fill='white'/>\n";
-  if (!title.empty()) o << "<text x='" << W / 2 << "' y='20' text-anchor='middle' font-size='16'>" << title << "</text>\n";
+  if (!title.empty()) o << "<text x='" << W / 2 << "' y='20' text-anchor='middle' font-size='16'>" << text::xml(title) << "</text>\n";
   double x = 0;
   for (const auto& [key, label] : panels) {
     std::vector<Series> series;
@@ -89,7 +90,7 @@ void write_history_csv(const History& h, const std::string& path) {
   std::ofstream out(path);
   if (!out) throw IOError("cannot write '" + path + "'");
   out << "epoch";
-  for (const auto& [k, v] : h.history) out << "," << k;
+  for (const auto& [k, v] : h.history) out << "," << text::csv(k);
   out << "\n";
   for (std::size_t i = 0; i < h.epoch.size(); ++i) {
     out << h.epoch[i] + 1;

@@ -1,8 +1,8 @@
 #include "core/symbolic.hpp"
 
 #include <atomic>
-#include <functional>
-#include <set>
+#include <queue>
+#include <unordered_set>
 
 #include "core/checks.hpp"
 #include "core/layer.hpp"
@@ -26,6 +26,19 @@ class InputLayerImpl : public LayerImpl {
 }  // namespace
 
 int next_node_id() { return g_next_id++; }
+
+SymbolicNode::~SymbolicNode() {
+  // Takes over the inputs that only this node holds, and theirs in turn, so that freeing the end
+  // of a chain of n layer calls runs n small steps here instead of n nested destructors.
+  std::vector<std::shared_ptr<SymbolicNode>> pending;
+  for (auto& in : inputs) pending.push_back(std::move(in.node_));
+  while (!pending.empty()) {
+    std::shared_ptr<SymbolicNode> n = std::move(pending.back());
+    pending.pop_back();
+    if (n && n.use_count() == 1)
+      for (auto& in : n->inputs) pending.push_back(std::move(in.node_));
+  }
+}
 
 const std::string& SymbolicTensor::name() const { return node_->layer->name(); }
 
@@ -52,30 +65,40 @@ std::string describe_input(const SymbolicTensor& t) {
   return "'" + l->name() + "' (" + l->type() + ") output " + t.shape().str();
 }
 
+namespace {
+std::string provenance_line(const SymbolicNode& n) {
+  const auto& l = n.layer;
+  std::string line = l->name() + " (" + l->type();
+  std::string d = l->describe();
+  if (!d.empty()) line += " " + d;
+  line += ")";
+  if (n.inputs.empty()) return line + ": " + n.shape.str();
+  std::string ins;
+  for (const auto& in : n.inputs) ins += (ins.empty() ? "" : " + ") + in.shape().str();
+  return line + ": " + ins + " -> " + n.shape.str();
+}
+}  // namespace
+
 std::vector<std::string> provenance(const SymbolicTensor& t, std::size_t max_lines) {
-  // Depth-first over the producers, oldest first, each layer call once.
+  // The max_lines most recent layer calls upstream of t (t included), oldest first. Node ids
+  // follow creation order, so a node's id exceeds its inputs': taking ancestors from a max-heap
+  // of ids yields them newest first, and the walk stops after max_lines nodes instead of
+  // visiting the whole graph (which made building a chain of n layers O(n^2)).
+  std::vector<const SymbolicNode*> picked;
+  if (!t.defined() || max_lines == 0) return {};
+  auto newer = [](const SymbolicNode* a, const SymbolicNode* b) { return a->id < b->id; };
+  std::priority_queue<const SymbolicNode*, std::vector<const SymbolicNode*>, decltype(newer)> heap(newer);
+  std::unordered_set<const SymbolicNode*> queued{t.node().get()};
+  heap.push(t.node().get());
+  while (!heap.empty() && picked.size() < max_lines) {
+    const SymbolicNode* n = heap.top();
+    heap.pop();
+    if (n->layer) picked.push_back(n);
+    for (const auto& in : n->inputs)
+      if (in.defined() && queued.insert(in.node().get()).second) heap.push(in.node().get());
+  }
   std::vector<std::string> lines;
-  std::set<const SymbolicNode*> seen;
-  std::function<void(const SymbolicTensor&)> visit = [&](const SymbolicTensor& x) {
-    if (!x.defined() || !seen.insert(x.node().get()).second) return;
-    for (const auto& in : x.node()->inputs) visit(in);
-    const auto& l = x.producer();
-    if (!l) return;
-    std::string line = l->name() + " (" + l->type();
-    std::string d = l->describe();
-    if (!d.empty()) line += " " + d;
-    line += ")";
-    if (x.node()->inputs.empty()) {
-      line += ": " + x.shape().str();
-    } else {
-      std::string ins;
-      for (const auto& in : x.node()->inputs) ins += (ins.empty() ? "" : " + ") + in.shape().str();
-      line += ": " + ins + " -> " + x.shape().str();
-    }
-    lines.push_back(line);
-  };
-  visit(t);
-  if (lines.size() > max_lines) lines.erase(lines.begin(), lines.end() - static_cast<long>(max_lines));
+  for (auto it = picked.rbegin(); it != picked.rend(); ++it) lines.push_back(provenance_line(**it));
   return lines;
 }
 

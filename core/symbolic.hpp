@@ -21,6 +21,13 @@ struct SymbolicNode {
   std::shared_ptr<LayerImpl> layer;     // the producer; an InputLayer for model inputs
   std::vector<SymbolicTensor> inputs;   // the producer's inputs for this call
   int id = 0;                           // creation order, unique per process
+  // For a rank-4 output: the nearest node upstream (this one when null) that set its height and
+  // width, following first inputs of equal height and width; kept so errors name it in O(1).
+  const SymbolicNode* size_source = nullptr;
+  SymbolicNode() = default;
+  SymbolicNode(const SymbolicNode&) = delete;
+  SymbolicNode& operator=(const SymbolicNode&) = delete;
+  ~SymbolicNode();  // iterative: a chain of any length is freed without deep recursion
 };
 
 class SymbolicTensor {
@@ -35,6 +42,7 @@ class SymbolicTensor {
   bool defined() const { return node_ != nullptr; }
 
  private:
+  friend struct SymbolicNode;
   std::shared_ptr<SymbolicNode> node_;
 };
 

@@ -301,6 +301,7 @@ int helper_main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 4, argv + argc);
   send_result(STDOUT_FILENO, [&](WireOut& out) {
     if (reader == "load_h5") return helper_read_h5(path, args, out);
+    if (reader == "load_weights") return helper_read_weights(path, args, out);
     throw std::runtime_error("tenet-h5-reader: no reader named '" + reader + "'");
   });
 }

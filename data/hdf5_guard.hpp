@@ -122,8 +122,11 @@ WireIn read_in_other_process(const std::string& path, const std::string& kind,
 // writes the result to its standard output and exits.
 int helper_main(int argc, char** argv);
 // The readers the helper runs, by name (defined beside their callers): "load_h5" (args:
-// "all", or "names" and the names; data/hdf5_read.cpp).
+// "all", or "names" and the names; data/hdf5_read.cpp) and "load_weights" (no args: the whole
+// file, CheckpointFile::put; data/checkpoint_file.cpp).
 void helper_read_h5(const std::string& path, const std::vector<std::string>& args, WireOut& out);
+void helper_read_weights(const std::string& path, const std::vector<std::string>& args,
+                         WireOut& out);
 // The helper's first argument: a helper built from another version of tenet refuses to run.
 inline constexpr const char* kHelperProtocol = "tenet-h5-wire-1";
 

@@ -183,6 +183,54 @@ TEST_CASE("HDF5: reads while other threads allocate go through the tenet-h5-read
   CHECK(outcome([&] { other.load_weights(weights); }) == spawned);
 }
 
+TEST_CASE("HDF5: a read while another thread is inside libhdf5 does not wait for its lock") {
+  // Debian's libhdf5 is built thread-safe: one global lock, held by a thread for the whole of
+  // an HDF5 call, callbacks included. A fork taken then would inherit it held (the child waits
+  // forever), and tenet used to call libhdf5 in the program before forking (it waited for the
+  // other thread to leave). The helper is a fresh process and the program calls no HDF5.
+  TempDir dir;
+  const std::string path = dir.file("a.h5"), other = dir.file("other.h5");
+  data::save_h5(path, {{"a", Tensor::ones({3})}});
+  data::save_h5(other, {{"b", Tensor::ones({2})}});
+  std::atomic<int> state{0};  // 1: the thread is inside HDF5; 2: let it go; 3: it gave up
+  std::thread holder([&] {
+    const hid_t f = H5Fopen(other.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    auto inside = [](hid_t, const char*, const H5L_info_t*, void* p) -> herr_t {
+      auto& s = *static_cast<std::atomic<int>*>(p);
+      s = 1;
+      for (int i = 0; i < 30000 && s == 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (s == 1) s = 3;  // a safety valve for the old code, which waited for this thread
+      return 0;
+    };
+    H5Literate(f, H5_INDEX_NAME, H5_ITER_INC, nullptr, inside, &state);
+    H5Fclose(f);
+  });
+  while (state == 0) std::this_thread::yield();
+  const std::string got = outcome([&] { CHECK(data::load_h5(path).count("a") == 1); });
+  const int held = state.exchange(2);
+  holder.join();
+  CHECK(got == "ok");
+  CHECK(held == 1);  // the read finished while the other thread still held libhdf5's lock
+  CHECK(data::detail::last_read_path() == ReadPath::spawned);
+}
+
+TEST_CASE("HDF5: files that crash or hang libhdf5 are refused through the helper too") {
+  // The helper is a separate process like a fork: its crash or loop refuses the file.
+  const std::filesystem::path dir =
+      std::filesystem::path(TENET_SOURCE_DIR) / "tests/fuzz/known_crashes";
+  Env budget("TENET_HDF5_CPU_BUDGET_MS", "100");
+  Model m = small_model(1);
+  BusyThreads busy(1);
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string(), p = e.path().string();
+    CAPTURE(name);
+    const std::string got = name.starts_with("fuzz_h5") ? outcome([&] { data::load_h5(p); })
+                                                        : outcome([&] { m.load_weights(p); });
+    CHECK(got.rfind("data.format\n", 0) == 0);
+    CHECK(data::detail::last_read_path() == ReadPath::spawned);
+  }
+}
+
 TEST_CASE("HDF5: in-process reads give the same arrays and the same errors as a reading process") {
   TempDir dir;
   const std::string good = dir.file("good.h5"), cut = dir.file("cut.h5"), text = dir.file("text.h5");

@@ -84,6 +84,32 @@ FileVar describe_dataset(hid_t file, const std::string& path, const std::string&
   return v;
 }
 
+// A FileVar on the wire (put / the WireIn constructor).
+void put_var(WireOut& out, const FileVar& v) {
+  out.str(v.name);
+  out.u64(static_cast<std::uint64_t>(v.shape.rank()));
+  for (auto d : v.shape) out.u64(static_cast<std::uint64_t>(d));
+  out.u64(static_cast<std::uint64_t>(v.dtype));
+  out.u64(v.dtype_known);
+  out.str(v.dtype_text);
+}
+
+FileVar get_var(WireIn& in) {
+  FileVar v;
+  v.name = in.str();
+  const std::uint64_t rank = in.u64();
+  if (rank > 8) in.fail("a variable of rank " + std::to_string(rank));
+  std::vector<std::int64_t> dims(rank);
+  for (auto& d : dims) d = static_cast<std::int64_t>(in.u64() & 0x7fffffffffffffffULL);
+  v.shape = Shape(std::move(dims));
+  const std::uint64_t dtype = in.u64();
+  if (dtype > static_cast<std::uint64_t>(DType::i64)) in.fail("a variable of dtype code " + std::to_string(dtype));
+  v.dtype = static_cast<DType>(dtype);
+  v.dtype_known = in.u64() != 0;
+  v.dtype_text = in.str();
+  return v;
+}
+
 }  // namespace
 
 std::string FileVar::describe(bool with_dtype) const {
@@ -141,6 +167,7 @@ std::vector<std::string> CheckpointFile::children(const std::string& group) cons
 }
 
 FileVars CheckpointFile::vars(const std::string& vars_group) const {
+  if (!file_.ok()) return sent(vars_group).vars;
   FileVars out;
   std::vector<std::string> names = children(vars_group);
   for (const auto& n : names)
@@ -163,6 +190,7 @@ FileVars CheckpointFile::vars(const std::string& vars_group) const {
 }
 
 std::string CheckpointFile::group_name(const std::string& group) const {
+  if (!file_.ok()) return sent(group).name;
   if (H5Aexists_by_name(file_.get(), group.c_str(), "name", H5P_DEFAULT) <= 0) return "";
   H5Id attr(H5Aopen_by_name(file_.get(), group.c_str(), "name", H5P_DEFAULT, H5P_DEFAULT),
             H5Aclose);
@@ -188,6 +216,7 @@ std::string CheckpointFile::group_name(const std::string& group) const {
 
 std::vector<Tensor> CheckpointFile::read(const std::string& vars_group,
                                          const std::vector<Tensor>& like) const {
+  if (!file_.ok()) return sent_values(vars_group, like);
   std::vector<Tensor> out;
   for (std::size_t i = 0; i < like.size(); ++i) {
     const std::string name = vars_group + "/" + std::to_string(i);
@@ -208,6 +237,88 @@ std::vector<Tensor> CheckpointFile::read(const std::string& vars_group,
     out.push_back(std::move(t));
   }
   return out;
+}
+
+
+// ------------------------------------------------------ a file read by the helper process
+
+namespace {
+std::vector<Tensor> like_vars(const FileVars& f) {
+  std::vector<Tensor> like;
+  for (const auto& v : f.vars) {
+    if (!v.dtype_known) return {};
+    like.push_back(Tensor::empty(v.shape, v.dtype));
+  }
+  return like;
+}
+}  // namespace
+
+void CheckpointFile::put(WireOut& out) const {
+  out.u64(size_);
+  out.u64(order_.size());
+  for (const auto& p : order_) out.str(p), out.u64(static_cast<std::uint64_t>(objects_.at(p)));
+  std::vector<std::string> groups;
+  for (const auto& p : order_)
+    if (objects_.at(p) == H5O_TYPE_GROUP && (p == "vars" || p.ends_with("/vars"))) groups.push_back(p);
+  out.u64(groups.size());
+  for (const auto& g : groups) {
+    const FileVars f = vars(g);
+    out.str(g);
+    out.u64(f.vars.size());
+    for (const auto& v : f.vars) put_var(out, v);
+    out.str(f.problem);
+    out.str(group_name(g));
+    const std::vector<Tensor> like = f.problem.empty() ? like_vars(f) : std::vector<Tensor>{};
+    try {
+      const std::vector<Tensor> values = like.empty() ? like : read(g, like);
+      out.u64(0);
+      out.tensors(values);
+    } catch (const ContractError& e) {
+      out.u64(1);
+      put_contract(out, e.info());
+    }
+  }
+}
+
+CheckpointFile::CheckpointFile(WireIn& in, const std::string& path)
+    : path_(path), size_(in.u64()), file_(-1, H5Fclose) {
+  for (std::uint64_t n = in.u64(), i = 0; i < n; ++i) {
+    std::string p = in.str();
+    objects_[p] = static_cast<H5O_type_t>(in.u64() % 8);
+    order_.push_back(std::move(p));
+  }
+  for (std::uint64_t n = in.u64(), i = 0; i < n; ++i) {
+    Sent& g = sent_[in.str()];
+    g.vars.vars.resize(in.u64() % 4096);
+    for (auto& v : g.vars.vars) v = get_var(in);
+    g.vars.problem = in.str();
+    g.name = in.str();
+    g.failed = in.u64() != 0;
+    if (g.failed) g.error = get_contract(in);
+    else g.values = in.tensors();
+  }
+}
+
+const CheckpointFile::Sent& CheckpointFile::sent(const std::string& vars_group) const {
+  const auto it = sent_.find(vars_group);
+  if (it == sent_.end())
+    WireIn(std::string(), path_, "weights file").fail("no variables for " + vars_group);
+  return it->second;
+}
+
+std::vector<Tensor> CheckpointFile::sent_values(const std::string& vars_group,
+                                                const std::vector<Tensor>& like) const {
+  const Sent& g = sent(vars_group);
+  if (g.failed) throw ContractError(g.error);
+  bool fit = g.values.size() == like.size();
+  for (std::size_t i = 0; fit && i < like.size(); ++i)
+    fit = g.values[i].shape() == like[i].shape() && g.values[i].dtype() == like[i].dtype();
+  if (!fit) WireIn(std::string(), path_, "weights file").fail("values of other shapes for " + vars_group);
+  return g.values;
+}
+
+void helper_read_weights(const std::string& path, const std::vector<std::string>&, WireOut& out) {
+  CheckpointFile(path).put(out);
 }
 
 }  // namespace tenet::data::detail

@@ -8,6 +8,7 @@
 
 #include "core/tensor.hpp"
 #include "data/hdf5_common.hpp"
+#include "data/hdf5_guard.hpp"
 
 namespace tenet::data::detail {
 
@@ -32,6 +33,12 @@ class CheckpointFile {
   // Opens `path`: IOError when missing; data.format (phase load, naming the file) when it is
   // not HDF5, is truncated or corrupt, holds soft/external links, or has no layers/ group.
   explicit CheckpointFile(const std::string& path);
+  // For a reading process that has no model (the tenet-h5-reader helper, data/hdf5_guard.hpp):
+  // put() sends the tree and, for every vars group, its variables, its "name" attribute and its
+  // values (or the error reading them raised); the second constructor rebuilds from that a file
+  // that answers as this one does, raising the same errors, without libhdf5.
+  void put(WireOut& out) const;
+  CheckpointFile(WireIn& in, const std::string& path);
 
   bool has_group(const std::string& group) const;
   // Names directly under `group` ("layers" -> conv2d, dense, ...), in the file's order.
@@ -49,6 +56,16 @@ class CheckpointFile {
   H5Id file_;
   std::map<std::string, H5O_type_t> objects_;  // every object by path ("layers/dense/vars")
   std::vector<std::string> order_;             // the same paths in visiting order
+  struct Sent {  // a vars group as put() sent it (file_ is then not open)
+    FileVars vars;
+    std::string name;
+    std::vector<Tensor> values;
+    bool failed = false;
+    ContractInfo error;
+  };
+  std::map<std::string, Sent> sent_;
+  const Sent& sent(const std::string& vars_group) const;
+  std::vector<Tensor> sent_values(const std::string& vars_group, const std::vector<Tensor>& like) const;
 };
 
 }  // namespace tenet::data::detail

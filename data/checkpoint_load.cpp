@@ -148,6 +148,13 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
                             values.begin() + 2 + static_cast<std::ptrdiff_t>((i + 1) * k));
 }
 
+Plan make_plan(const CheckpointFile& file, const Model::State& s, bool skip_mismatch) {
+  Plan plan;
+  plan_layers(file, s, plan);
+  if (plan.differences.empty() || skip_mismatch) plan_optimizer(file, s, plan);
+  return plan;
+}
+
 // The plan as the reading process sends it back: layers by their place in layer_groups().
 void put_plan(WireOut& out, const Plan& plan, const Model::State& s) {
   const auto groups = layer_groups(s);
@@ -238,16 +245,24 @@ std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoa
   const State& s = *s_;
   // The file is read and checked against the model in a separate process (data/hdf5_guard.hpp),
   // which sends the plan back; the model itself is written only here, once nothing can fail.
+  // The tenet-h5-reader helper (a multi-threaded program) has no model: it sends the file's
+  // contents, and the plan is made here from them.
+  const HelperRead helper{"load_weights", {}};
   WireIn in = read_in_child(path, "weights file", [&](WireOut& out) {
     const CheckpointFile file(path);
-    Plan plan;
-    plan_layers(file, s, plan);
-    if (plan.differences.empty() || options.skip_mismatch) plan_optimizer(file, s, plan);
-    put_plan(out, plan, s);
+    put_plan(out, make_plan(file, s, options.skip_mismatch), s);
     out.u64(file.children("layers").size());
-  });
-  Plan plan = get_plan(in, s);
-  const std::size_t file_count = in.u64();
+  }, &helper);
+  Plan plan;
+  std::size_t file_count = 0;
+  if (last_read_path() == ReadPath::spawned) {
+    const CheckpointFile file(in, path);
+    plan = make_plan(file, s, options.skip_mismatch);
+    file_count = file.children("layers").size();
+  } else {
+    plan = get_plan(in, s);
+    file_count = in.u64();
+  }
   in.finish();
   if (!plan.differences.empty() && !options.skip_mismatch)
     refuse(path, s, plan, layer_groups(s).size(), file_count);

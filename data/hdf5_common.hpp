@@ -27,10 +27,17 @@ class H5Id {
   herr_t (*close_)(hid_t);
 };
 
-// Turns off HDF5's automatic error printing (tenet reports errors itself); the first call in a
-// process also replaces libhdf5's exit handler (hdf5_write.cpp says why). Called before every
-// HDF5 read or write.
+// Turns off HDF5's automatic error printing for this thread (tenet reports errors itself).
+// Called before every HDF5 read or write.
 void silence_hdf5();
+// Before a read of an untrusted file in this process (data/hdf5_guard.hpp): replaces libhdf5's
+// exit handler when libhdf5 has not started yet (hdf5_write.cpp says why). A program whose
+// HDF5 files are read in a separate process keeps libhdf5's own handler.
+void guard_hdf5_exit();
+
+// Deflate never expands data beyond this ratio: the most a compressed dataset can declare per
+// byte of the file.
+inline constexpr unsigned long long kMaxDeflateRatio = 1032;
 // The innermost message on HDF5's error stack, e.g. "truncated file: eof = 1024, ...".
 std::string hdf5_error_text();
 

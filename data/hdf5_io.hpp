@@ -26,6 +26,18 @@ std::map<std::string, Tensor> load_h5(const std::string& path);
 std::map<std::string, Tensor> load_h5(const std::string& path,
                                       const std::vector<std::string>& names);
 
+// Where HDF5 files are read (load_h5, Model::load_weights): in a separate process by default,
+// so that a corrupt file that crashes or hangs libhdf5 is refused with data.format instead of
+// taking the program down (docs/data.md, "How HDF5 files are read"). in_process reads in the
+// calling process: faster for many small files, the same arrays and the same errors, but a
+// file that crashes libhdf5 then crashes the program. from_environment (the default) reads
+// TENET_HDF5_ISOLATION: unset or "process" -> child_process, "in_process" -> in_process; any
+// other value is refused with options.invalid at the next read.
+enum class Isolation { from_environment, child_process, in_process };
+void set_hdf5_isolation(Isolation mode);
+// The isolation in effect (options.invalid for a bad TENET_HDF5_ISOLATION).
+Isolation hdf5_isolation();
+
 // Raises data.format when the arrays (e.g. x and y) disagree in their first axis, naming both
 // arrays, both lengths and the file.
 void check_same_length(const std::map<std::string, Tensor>& arrays, const std::string& path);

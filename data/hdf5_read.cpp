@@ -18,7 +18,7 @@ using detail::bytes_str;
 using detail::H5Id;
 
 constexpr int kMaxRank = 8;
-constexpr unsigned long long kMaxDeflateRatio = 1032;  // deflate never expands beyond this
+using detail::kMaxDeflateRatio;
 
 [[noreturn]] void refuse(const std::string& path, std::string summary, std::string expected,
                          std::string actual, std::string cause, std::string fix = "") {
@@ -170,17 +170,24 @@ std::map<std::string, Tensor> load(const std::string& path, const std::vector<st
   return out;
 }
 
+// The arrays as the reading process sends them back.
+void put_arrays(const std::string& path, const std::vector<std::string>* names,
+                detail::WireOut& out) {
+  const auto arrays = load(path, names);
+  std::size_t bytes = 64;
+  for (const auto& [name, t] : arrays) bytes += 128 + name.size() + t.nbytes();
+  out.bytes.reserve(bytes);
+  out.u64(arrays.size());
+  for (const auto& [name, t] : arrays) out.str(name), out.tensor(t);
+}
+
 // The read runs in a separate process (data/hdf5_guard.hpp), which sends the arrays back.
 std::map<std::string, Tensor> load_guarded(const std::string& path,
                                            const std::vector<std::string>* names) {
-  detail::WireIn in = detail::read_in_child(path, "HDF5 data set", [&](detail::WireOut& out) {
-    const auto arrays = load(path, names);
-    std::size_t bytes = 64;
-    for (const auto& [name, t] : arrays) bytes += 128 + name.size() + t.nbytes();
-    out.bytes.reserve(bytes);
-    out.u64(arrays.size());
-    for (const auto& [name, t] : arrays) out.str(name), out.tensor(t);
-  });
+  detail::HelperRead helper{"load_h5", {names ? "names" : "all"}};
+  if (names) helper.args.insert(helper.args.end(), names->begin(), names->end());
+  detail::WireIn in = detail::read_in_child(
+      path, "HDF5 data set", [&](detail::WireOut& out) { put_arrays(path, names, out); }, &helper);
   std::map<std::string, Tensor> arrays;
   for (std::uint64_t n = in.u64(), i = 0; i < n; ++i) {
     std::string name = in.str();
@@ -194,6 +201,14 @@ std::map<std::string, Tensor> load_guarded(const std::string& path,
 }
 
 }  // namespace
+
+void detail::helper_read_h5(const std::string& path, const std::vector<std::string>& args,
+                            WireOut& out) {
+  if (args.empty() || (args[0] != "all" && args[0] != "names"))
+    throw std::runtime_error("tenet-h5-reader: load_h5 takes 'all' or 'names' and the names");
+  const std::vector<std::string> names(args.begin() + 1, args.end());
+  put_arrays(path, args[0] == "names" ? &names : nullptr, out);
+}
 
 std::map<std::string, Tensor> load_h5(const std::string& path) {
   return load_guarded(path, nullptr);

@@ -1,8 +1,13 @@
-// The bytes the HDF5 guard's child sends back (data/hdf5_guard.hpp): WireOut writes them,
-// WireIn reads them and refuses with data.format whatever does not parse.
+// The bytes the HDF5 guard's reading process sends back (data/hdf5_guard.hpp): WireOut writes
+// them, WireIn reads them and refuses with data.format whatever does not parse. A result is the
+// outcome (a number), then what the reader wrote or the error it raised (encode_read,
+// raise_outcome). The forked child, the tenet-h5-reader helper and an in-process read all
+// produce it the same way, so the caller sees the same arrays and the same errors.
 #include <cstring>
 #include <limits>
+#include <new>
 
+#include "core/error.hpp"
 #include "data/format_error.hpp"
 #include "data/hdf5_guard.hpp"
 
@@ -107,6 +112,82 @@ std::vector<Tensor> WireIn::tensors() {
   std::vector<Tensor> v(count(2 * sizeof(std::uint64_t)));
   for (auto& t : v) t = tensor();
   return v;
+}
+
+// ------------------------------------------------------------------------- outcomes
+
+namespace {
+// What a result starts with: how the read ended.
+enum Outcome : std::uint64_t { kResult, kContract, kIO, kNoMemory, kOther };
+}  // namespace
+
+void put_contract(WireOut& out, const ContractInfo& i) {
+  for (const std::string* s : {&i.code, &i.where.name, &i.where.type, &i.where.file, &i.summary,
+                               &i.expected, &i.actual, &i.cause, &i.fix})
+    out.str(*s);
+  out.u64(static_cast<std::uint64_t>(i.phase));
+  out.u64(i.where.line);
+  out.u64(i.marked.size());
+  for (int m : i.marked) out.u64(static_cast<std::uint64_t>(m));
+  out.strs(i.provenance);
+}
+
+ContractInfo get_contract(WireIn& in) {
+  ContractInfo i;
+  for (std::string* s : {&i.code, &i.where.name, &i.where.type, &i.where.file, &i.summary,
+                         &i.expected, &i.actual, &i.cause, &i.fix})
+    *s = in.str();
+  i.phase = static_cast<Phase>(in.u64() % 3);
+  i.where.line = static_cast<unsigned>(in.u64());
+  i.marked.resize(in.u64() % 64);
+  for (int& m : i.marked) m = static_cast<int>(in.u64());
+  i.provenance = in.strs();
+  return i;
+}
+
+std::string encode_read(const std::function<void(WireOut&)>& read) {
+  WireOut out;
+  try {
+    out.u64(kResult);
+    read(out);
+  } catch (const ContractError& e) {
+    out.bytes.clear();
+    out.u64(kContract);
+    put_contract(out, e.info());
+  } catch (const IOError& e) {
+    out.bytes.clear();
+    out.u64(kIO);
+    out.str(e.what());
+  } catch (const std::bad_alloc&) {
+    out.bytes.clear();
+    out.u64(kNoMemory);
+  } catch (const std::exception& e) {
+    out.bytes.clear();
+    out.u64(kOther);
+    out.str(e.what());
+  } catch (...) {
+    out.bytes.clear();
+    out.u64(kOther);
+    out.str("tenet: the reader raised an exception that is not a std::exception");
+  }
+  return std::move(out.bytes);
+}
+
+void raise_outcome(WireIn& in) {
+  switch (in.u64()) {
+    case kResult:
+      return;
+    case kContract:
+      throw ContractError(get_contract(in));
+    case kIO:
+      throw IOError(in.str());
+    case kNoMemory:
+      throw std::bad_alloc();
+    case kOther:
+      throw std::runtime_error(in.str());
+    default:
+      in.fail("an unknown outcome code");
+  }
 }
 
 }  // namespace tenet::data::detail

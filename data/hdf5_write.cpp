@@ -36,25 +36,26 @@ void at_exit() {
 }
 }  // namespace
 
-// Every HDF5 entry point of tenet calls this before its first HDF5 call. libhdf5 normally
-// installs an exit handler (H5_term_library) that tears all of its state down when the
-// program ends. Fuzzing found corrupt files after which that teardown crashes (SIGSEGV in
-// H5SL_search under H5G_close, with the file long refused or loaded), so the program would
-// crash at its very end. tenet's readers now hand files to libhdf5 only in a child process
-// (hdf5_guard.hpp), but a read in the process itself (TENET_HDF5_IN_PROCESS=1, the fuzzers) can
-// still do this. tenet asks libhdf5 not to install its handler, before the library starts (no
-// effect if the program used HDF5 first), and installs at_exit instead: the same teardown
-// (H5close), unless this process has refused a corrupt data file; then it only flushes the
-// files still open and leaves the rest of libhdf5's state to go with the process.
-void silence_hdf5() {
+// libhdf5 normally installs an exit handler (H5_term_library) that tears all of its state down
+// when the program ends. Fuzzing found corrupt files after which that teardown crashes
+// (SIGSEGV in H5SL_search under H5G_close, with the file long refused or loaded), so a process
+// that read such a file itself would crash at its very end. tenet's readers hand files to
+// libhdf5 in a separate process (hdf5_guard.hpp) and then leave libhdf5's handler alone; a read
+// in the process itself (in-process isolation: the fuzzers, or a program that chose it) first
+// calls this. If libhdf5 has not started yet (H5dont_atexit fails once it has), tenet asks it
+// not to install its handler and installs at_exit instead: the same teardown (H5close), unless
+// this process has refused a corrupt data file; then it only flushes the files still open and
+// leaves the rest of libhdf5's state to go with the process.
+void guard_hdf5_exit() {
   static const bool exit_handler_set = [] {
-    H5dont_atexit();
+    if (H5dont_atexit() < 0) return false;  // libhdf5 started already: its handler stays
     std::atexit(at_exit);
     return true;
   }();
   (void)exit_handler_set;
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
+
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 static herr_t keep_innermost(unsigned, const H5E_error2_t* e, void* out) {
   if (e && e->desc && *e->desc) *static_cast<std::string*>(out) = e->desc;

@@ -64,7 +64,7 @@ for t in "${targets[@]}"; do
   limit=()
   [[ -n ${TENET_FUZZ_SECONDS:-} ]] && limit=(-max_total_time="$TENET_FUZZ_SECONDS")
   if [[ ${TENET_FUZZ_PAST_HDF5:-} == 1 ]]; then
-    export TENET_HDF5_IN_PROCESS=1
+    export TENET_HDF5_ISOLATION=in_process
     limit+=(-fork="${TENET_FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   elif [[ -n ${TENET_FUZZ_JOBS:-} ]]; then
     limit+=(-fork="$TENET_FUZZ_JOBS")  # parallel jobs; the first crash still stops the run

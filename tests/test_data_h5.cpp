@@ -225,11 +225,13 @@ TEST_CASE("HDF5: check_same_length names both arrays and lengths") {
 TEST_CASE("HDF5: a file left open by the program is still written out at exit") {
   if (const char* child_file = std::getenv("TENET_TEST_OPEN_AT_EXIT")) {
     TempDir dir;
-    data::save_h5(dir.file("first.h5"), {{"a", Tensor::ones({3})}});  // tenet starts HDF5
-    if (std::getenv("TENET_TEST_REFUSE_FIRST")) {  // then the exit handler only flushes
+    // An in-process read that starts HDF5 replaces libhdf5's exit handler with tenet's, which
+    // only flushes once the process has refused a file; otherwise libhdf5's handler stays.
+    if (std::getenv("TENET_TEST_REFUSE_FIRST")) {
       write_bytes(dir.file("bad.h5"), {'n', 'o', 't', ' ', 'h', 'd', 'f'});
       CHECK_THROWS_AS(data::load_h5(dir.file("bad.h5")), ContractError);
     }
+    data::save_h5(dir.file("first.h5"), {{"a", Tensor::ones({3})}});
     const hid_t f = H5Fcreate(child_file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     const hsize_t dims[1] = {4};
     const hid_t space = H5Screate_simple(1, dims, nullptr);
@@ -243,8 +245,8 @@ TEST_CASE("HDF5: a file left open by the program is still written out at exit") 
     TempDir dir;
     const std::string path = dir.file("left_open.h5");
     // The refusal must happen in the process itself (tenet's readers normally run libhdf5 in a
-    // child process; TENET_HDF5_IN_PROCESS=1 reads in-process, as the fuzzers do).
-    const std::string cmd = std::string(refuse_first ? "TENET_TEST_REFUSE_FIRST=1 TENET_HDF5_IN_PROCESS=1 " : "") +
+    // separate process; TENET_HDF5_ISOLATION=in_process reads in-process, as the fuzzers do).
+    const std::string cmd = std::string(refuse_first ? "TENET_TEST_REFUSE_FIRST=1 TENET_HDF5_ISOLATION=in_process " : "") +
                             "TENET_TEST_OPEN_AT_EXIT='" + path + "' /proc/" +
                             std::to_string(::getpid()) +
                             "/exe -tc='HDF5: a file left open by the program*' > /dev/null 2>&1";

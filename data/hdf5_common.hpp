@@ -1,8 +1,10 @@
 #pragma once
 // Shared by hdf5_read.cpp, hdf5_write.cpp and checkpoint*.cpp (internal to data/): RAII for HDF5 ids, dtype
-// mapping, and HDF5's error stack turned into text.
+// mapping, HDF5's error stack turned into text, and the atomic HDF5 writer.
 #include <hdf5.h>
 
+#include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,5 +52,22 @@ std::string first_bytes(const std::string& path);
 
 hid_t h5_file_type(DType t);    // little-endian storage type
 hid_t h5_memory_type(DType t);  // native type
+
+// Held by every HDF5 call tenet makes in its own process while writing (libhdf5 is built
+// thread-safe on the supported platforms, so this is a second line: it also keeps a whole
+// file's writing in one thread at a time, and lets a fork wait until no write is inside
+// libhdf5).
+std::mutex& hdf5_mutex();
+
+// IOError "tenet: cannot write <path>: <what> (<HDF5's innermost message>)".
+[[noreturn]] void hdf5_write_failed(const std::string& path, const std::string& what);
+
+// Writes an HDF5 file through an AtomicFile (data/atomic_file.hpp: what `path` may be, the
+// temporary file, concurrency): `fill` writes into the new temporary file under hdf5_mutex();
+// the file is flushed, closed, fsync'ed and renamed over `path`. On any failure the temporary
+// file is removed, IOError names `path`, and a previous file at `path` is untouched. `writer`
+// names the caller in errors ("save_weights", "save_h5").
+void write_h5_atomically(const std::string& path, const std::string& writer,
+                         const std::function<void(hid_t file)>& fill);
 
 }  // namespace tenet::data::detail

@@ -1,0 +1,236 @@
+// AtomicFile: the one way tenet replaces a file (the rules are in data/atomic_file.hpp).
+#include "data/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <thread>
+
+#include "core/checks.hpp"
+#include "core/error.hpp"
+
+namespace tenet::data::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kMaxLinks = 40;          // as the kernel's own limit on a path (ELOOP)
+constexpr std::size_t kNameBytes = 32;  // of the target's name kept readable in a temp name
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+std::string dir_of(const std::string& p) {
+  const fs::path parent = fs::path(p).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+std::string hex(std::uint64_t v, int digits) {
+  static const char* d = "0123456789abcdef";
+  std::string s(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) s[static_cast<std::size_t>(i)] = d[v & 15];
+  return s;
+}
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// This host and pid namespace: a pid in a temporary file's name means something only here.
+const std::string& host_tag() {
+  static const std::string tag = [] {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    char ns[128] = {};
+    const ssize_t n = ::readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+    return hex(fnv1a(std::string(host) + "/" + std::string(ns, n > 0 ? n : 0)), 8);
+  }();
+  return tag;
+}
+
+// ".<up to 32 bytes of the name>~<hash of the whole name>." : what every temporary file of
+// this target starts with. The cut never splits a UTF-8 sequence.
+std::string temp_key(const std::string& name) {
+  std::size_t keep = std::min(name.size(), kNameBytes);
+  while (keep > 0 && keep < name.size() &&
+         (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80)
+    --keep;
+  return "." + name.substr(0, keep) + "~" + hex(fnv1a(name), 16) + ".";
+}
+
+std::string random_suffix() {
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device rd;
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    return std::mt19937_64(rd() ^ (static_cast<std::uint64_t>(now) << 1) ^
+                           std::hash<std::thread::id>()(std::this_thread::get_id()));
+  }();
+  return hex(rng(), 8);
+}
+
+const char* file_kind(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+std::string example_name(const std::string& writer) {
+  if (writer == "write_idx") return "labels.idx";
+  if (writer == "save_h5") return "data.h5";
+  return "model.weights.h5";
+}
+
+// options.invalid: `path` (through links, `target`) is something a write must never replace.
+[[noreturn]] void refuse_target(const std::string& writer, const std::string& path,
+                                const std::string& target, const std::string& kind) {
+  const std::string named = target == path ? path : path + " (a link to " + target + ")";
+  const bool dir = kind == "a directory";
+  checks::invalid_option(
+      writer + "'s path", "\"" + path + "\", " + (target == path ? "" : "a link to ") + kind,
+      "a regular file, a path where no file exists yet, or a symbolic link to one of these",
+      Site(writer, "op"), Phase::run,
+      named + " is " + kind + "; " + writer + " writes a new file and renames it over the "
+          "path, which " + (dir ? "cannot replace a directory"
+                                : "would turn " + target + " into a regular file"),
+      dir ? "give " + writer + " a file's path inside the directory, e.g. \"" +
+                (fs::path(path) / example_name(writer)).string() + "\""
+          : "give " + writer + " the path of a regular file (or of one to create), e.g. \"" +
+                example_name(writer) + "\"");
+}
+
+}  // namespace
+
+std::string temp_file_name(const std::string& target, long pid, const std::string& suffix) {
+  const fs::path t(target);
+  const std::string name = temp_key(t.filename().string()) + host_tag() + "-" +
+                           std::to_string(pid) + "-" + suffix + ".tmp";
+  return (fs::path(dir_of(target)) / name).string();
+}
+
+namespace {
+
+// Follows `path` through symbolic links to the file a write replaces or creates.
+std::string resolve(const AtomicFile& f, const std::string& path) {
+  std::string p = path;
+  for (int hops = 0;; ++hops) {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) {
+      const int err = errno;
+      if (err == ENOENT) return p;  // a new file (or a dangling link's: created)
+      f.fail("cannot look at " + p + ": " + errno_text(err));
+    }
+    if (!S_ISLNK(st.st_mode)) return p;
+    if (hops == kMaxLinks)
+      f.fail("more than " + std::to_string(kMaxLinks) + " symbolic links from " + path +
+             " (a loop of links?)");
+    std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4096), '\0');
+    const ssize_t n = ::readlink(p.c_str(), link.data(), link.size());
+    if (n <= 0) f.fail("cannot read the symbolic link " + p + ": " + errno_text(errno));
+    link.resize(static_cast<std::size_t>(n));
+    p = link[0] == '/' ? link : (fs::path(dir_of(p)) / link).string();
+  }
+}
+
+// Refuses a target that exists and is not a regular file.
+void check_target(const std::string& writer, const std::string& path, const std::string& target) {
+  struct stat st;
+  if (::lstat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    refuse_target(writer, path, target, file_kind(st.st_mode));
+}
+
+// Removes the temporary files of `target` whose writer (on this host and pid namespace) is
+// dead. Best effort: a file that cannot be looked at or removed is left alone.
+void remove_dead_writers(const std::string& target) {
+  const std::string key = temp_key(fs::path(target).filename().string()) + host_tag() + "-";
+  std::error_code ec;
+  fs::directory_iterator it(dir_of(target), ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= key.size() + 4 || name.compare(0, key.size(), key) != 0 ||
+        name.compare(name.size() - 4, 4, ".tmp") != 0)
+      continue;
+    char* rest = nullptr;
+    const long pid = std::strtol(name.c_str() + key.size(), &rest, 10);
+    if (pid <= 0 || *rest != '-' || pid == ::getpid()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(it->path().c_str());
+  }
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(const std::string& path, const std::string& writer)
+    : path_(path), writer_(writer) {
+  if (path.empty() || path.back() == '/')
+    checks::invalid_option(
+        writer + "'s path", path.empty() ? "\"\" (an empty path)" : "\"" + path + "\"",
+        "the path of a file", Site(writer, "op"), Phase::run,
+        path.empty() ? "an empty path names no file"
+                     : "a path ending in '/' names a directory, not a file",
+        "give " + writer + " a file name, e.g. \"" + example_name(writer) + "\"");
+  target_ = resolve(*this, path);
+  check_target(writer_, path_, target_);
+  remove_dead_writers(target_);
+  const std::string dir = dir_of(target_);
+  for (int attempt = 0; fd_ < 0; ++attempt) {
+    temp_ = temp_file_name(target_, static_cast<long>(::getpid()), random_suffix());
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);  // minus umask
+    if (fd_ >= 0) break;
+    const int err = errno;
+    if (err == EEXIST && attempt < 100) continue;
+    temp_.clear();
+    if (err == ENOENT || err == ENOTDIR) fail("the directory " + dir + " does not exist");
+    fail("cannot create a temporary file in " + dir + ": " + errno_text(err) +
+         (err == EACCES || err == EROFS ? " (the directory is not writable)" : ""));
+  }
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+}
+
+void AtomicFile::fail(const std::string& what) const {
+  const bool linked = !target_.empty() && target_ != path_;
+  throw IOError("tenet: cannot write " + path_ + (linked ? " (a link to " + target_ + ")" : "") +
+                ": " + what);
+}
+
+void AtomicFile::commit() {
+  if (::fsync(fd_) != 0)
+    fail("fsync of " + temp_ + " failed: " + errno_text(errno) + " (disk full?)");
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail("closing " + temp_ + " failed: " + errno_text(errno));
+  const char* hook = std::getenv("TENET_TEST_FAIL_BEFORE_RENAME");
+  if (hook && *hook)
+    fail("TENET_TEST_FAIL_BEFORE_RENAME is set (simulated failure before the rename)");
+  check_target(writer_, path_, target_);
+  if (::rename(temp_.c_str(), target_.c_str()) != 0)
+    fail("renaming " + temp_ + " to " + target_ + " failed: " + errno_text(errno));
+  committed_ = true;
+  // The rename is durable once the directory is; some file systems cannot fsync directories.
+  const int dir = ::open(dir_of(target_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+}  // namespace tenet::data::detail

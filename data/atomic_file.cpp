@@ -101,12 +101,13 @@ std::string example_name(const std::string& writer) {
   const std::string named = target == path ? path : path + " (a link to " + target + ")";
   const bool dir = kind == "a directory";
   checks::invalid_option(
-      writer + "'s path", "\"" + path + "\", " + (target == path ? "" : "a link to ") + kind,
+      writer + "'s path",
+      "\"" + path + "\", " + (target == path ? "" : "a link to " + target + ", ") + kind,
       "a regular file, a path where no file exists yet, or a symbolic link to one of these",
       Site(writer, "op"), Phase::run,
       named + " is " + kind + "; " + writer + " writes a new file and renames it over the "
           "path, which " + (dir ? "cannot replace a directory"
-                                : "would turn " + target + " into a regular file"),
+                                : "would replace " + target + " with a regular file"),
       dir ? "give " + writer + " a file's path inside the directory, e.g. \"" +
                 (fs::path(path) / example_name(writer)).string() + "\""
           : "give " + writer + " the path of a regular file (or of one to create), e.g. \"" +

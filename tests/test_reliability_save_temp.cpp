@@ -64,12 +64,18 @@ struct LiveChild {
   pid_t pid;
 };
 
+// Temporary files, today's (".<name>~<hash>.<host>-<pid>-<random>.tmp") or older tenets'.
 std::size_t temporaries_in(const fs::path& dir) {
   std::size_t n = 0;
-  for (const auto& name : names_in(dir))
-    n += name[0] == '.' && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
+  for (const auto& name : names_in(dir)) n += name.find(".tmp") != std::string::npos;
   return n;
 }
+
+// Sets TENET_TEST_FAIL_BEFORE_RENAME for its scope, even when a check throws.
+struct FailBeforeRename {
+  FailBeforeRename() { ::setenv("TENET_TEST_FAIL_BEFORE_RENAME", "1", 1); }
+  ~FailBeforeRename() { ::unsetenv("TENET_TEST_FAIL_BEFORE_RENAME"); }
+};
 
 }  // namespace
 
@@ -167,7 +173,8 @@ TEST_CASE("save: two threads saving one path 50 times each never fail; one compl
     b.join();
     CHECK(failures[0].empty());
     CHECK(failures[1].empty());
-    if (!failures[0].empty()) MESSAGE(failures[0][0]);
+    for (const auto& f : failures)
+      if (!f.empty()) MESSAGE(f.size() << " failures, the first: " << f[0]);
     const int version = w.read(path);
     CHECK((version == 1 || version == 2));
     CHECK(temporaries_in(save_test::dir_of(d)) == 0);
@@ -198,7 +205,7 @@ TEST_CASE("save: two processes saving one path 30 times each never fail") {
       try {
         one(path);
       } catch (const std::exception& e) {
-        if (failed++ == 0) MESSAGE(e.what());
+        if (failed++ == 0) MESSAGE(std::string(e.what()));
       }
     }
     int status = 0;
@@ -237,9 +244,10 @@ TEST_CASE("save: a failed save leaves no temporary file and the previous file in
     CHECK(what.find(d.file("missing/" + w.file)) != std::string::npos);
     CHECK(what.find("missing does not exist") != std::string::npos);
     // A failure just before the rename (the test hook).
-    ::setenv("TENET_TEST_FAIL_BEFORE_RENAME", "1", 1);
-    what = capture_io([&] { w.make(2)(d.file(w.file)); });
-    ::unsetenv("TENET_TEST_FAIL_BEFORE_RENAME");
+    {
+      FailBeforeRename hook;
+      what = capture_io([&] { w.make(2)(d.file(w.file)); });
+    }
     CHECK(what.find("TENET_TEST_FAIL_BEFORE_RENAME") != std::string::npos);
     CHECK(names_in(dir) == listing);
     CHECK(w.read(d.file(w.file)) == 1);

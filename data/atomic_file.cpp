@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <thread>
@@ -48,16 +50,31 @@ std::uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-// This host and pid namespace: a pid in a temporary file's name means something only here.
-const std::string& host_tag() {
-  static const std::string tag = [] {
+// Where a pid in a temporary file's name means something: "<host>.<run>", the host name's hash
+// and the hash of this boot of the kernel with this pid namespace. Machines sharing a directory
+// (NFS) have other host names, or other boots if they share one ("localhost").
+struct Tags {
+  std::string host, run;
+};
+const Tags& tags() {
+  static const Tags t = [] {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     char ns[128] = {};
     const ssize_t n = ::readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
-    return hex(fnv1a(std::string(host) + "/" + std::string(ns, n > 0 ? n : 0)), 8);
+    std::string boot;
+    std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), boot);
+    return Tags{hex(fnv1a(host), 8), hex(fnv1a(boot + "/" + std::string(ns, n > 0 ? n : 0)), 8)};
   }();
-  return tag;
+  return t;
+}
+
+// When this machine booted (wall clock, seconds): no writer of an earlier boot wrote after it.
+double boot_time() {
+  timespec real{}, boot{};
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  ::clock_gettime(CLOCK_BOOTTIME, &boot);
+  return static_cast<double>(real.tv_sec - boot.tv_sec) + 1e-9 * (real.tv_nsec - boot.tv_nsec);
 }
 
 // ".<up to 32 bytes of the name>~<hash of the whole name>." : what every temporary file of
@@ -116,10 +133,12 @@ std::string example_name(const std::string& writer) {
 
 }  // namespace
 
-std::string temp_file_name(const std::string& target, long pid, const std::string& suffix) {
+std::string temp_file_name(const std::string& target, long pid, const std::string& suffix,
+                           const std::string& run) {
   const fs::path t(target);
-  const std::string name = temp_key(t.filename().string()) + host_tag() + "-" +
-                           std::to_string(pid) + "-" + suffix + ".tmp";
+  const std::string name = temp_key(t.filename().string()) + tags().host + "." +
+                           (run.empty() ? tags().run : run) + "-" + std::to_string(pid) + "-" +
+                           suffix + ".tmp";
   return (fs::path(dir_of(target)) / name).string();
 }
 
@@ -154,10 +173,25 @@ void check_target(const std::string& writer, const std::string& path, const std:
     refuse_target(writer, path, target, file_kind(st.st_mode));
 }
 
-// Removes the temporary files of `target` whose writer (on this host and pid namespace) is
-// dead. Best effort: a file that cannot be looked at or removed is left alone.
+// Whether the writer of a temporary file named "<run>-<pid>-..." (`rest`) is certainly gone:
+// its pid no longer exists (same run), or it ran on an earlier boot of this machine or in
+// another pid namespace and the file has not changed since this machine booted.
+bool writer_gone(const char* rest, const struct stat& st) {
+  const std::string& run = tags().run;
+  char* end = nullptr;
+  if (std::strlen(rest) <= run.size() + 1 || rest[run.size()] != '-') return false;
+  const long pid = std::strtol(rest + run.size() + 1, &end, 10);
+  if (pid <= 0 || *end != '-') return false;
+  if (std::string(rest, run.size()) != run)
+    return static_cast<double>(st.st_mtim.tv_sec) < boot_time() - 1;
+  if (pid == ::getpid()) return false;  // another thread's save, running
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+// Removes the temporary files of `target` whose writer is gone (writer_gone). Best effort: a
+// file that cannot be looked at or removed is left alone.
 void remove_dead_writers(const std::string& target) {
-  const std::string key = temp_key(fs::path(target).filename().string()) + host_tag() + "-";
+  const std::string key = temp_key(fs::path(target).filename().string()) + tags().host + ".";
   std::error_code ec;
   fs::directory_iterator it(dir_of(target), ec), end;
   for (; !ec && it != end; it.increment(ec)) {
@@ -165,12 +199,10 @@ void remove_dead_writers(const std::string& target) {
     if (name.size() <= key.size() + 4 || name.compare(0, key.size(), key) != 0 ||
         name.compare(name.size() - 4, 4, ".tmp") != 0)
       continue;
-    char* rest = nullptr;
-    const long pid = std::strtol(name.c_str() + key.size(), &rest, 10);
-    if (pid <= 0 || *rest != '-' || pid == ::getpid()) continue;
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive
     struct stat st;
-    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(it->path().c_str());
+    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        writer_gone(name.c_str() + key.size(), st))
+      ::unlink(it->path().c_str());
   }
 }
 

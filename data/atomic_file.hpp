@@ -15,13 +15,15 @@
 // The temporary file. A new file in the final file's directory (so the rename stays within
 // one file system), created with O_EXCL under a unique name that fits NAME_MAX whatever the
 // target's length: "." + at most 32 bytes of the target's name + "~" + a 64-bit hash of the
-// whole name + "." + a tag of this host and pid namespace + "-" + the writer's pid + "-" +
-// a random suffix + ".tmp". It is created with mode 0666 minus the umask (like any new
-// file); the replaced file's mode is not copied. It is removed on every failure (exceptions,
-// HDF5 errors, disk full). Temporary files left by writers that were killed (SIGKILL, power
-// loss) are removed by the next write of the same target: those whose pid, on this host and
-// pid namespace, no longer exists. A live writer's file is never touched; nor is any file not
-// named by this scheme (a user's "<path>.tmp" is safe).
+// whole name + "." + <host> + "." + <run> + "-" + the writer's pid + "-" + a random suffix +
+// ".tmp", where <host> hashes the host name and <run> this boot of the kernel and the pid
+// namespace. It is created with mode 0666 minus the umask (like any new file); the replaced
+// file's mode is not copied. It is removed on every failure (exceptions, HDF5 errors, disk
+// full). Temporary files of the same target left by writers that were killed (SIGKILL, power
+// loss) are removed by the next write: those of this host whose pid no longer exists in this
+// run, and those of this host from another run (an earlier boot) not modified since this
+// machine booted. A live writer's file is never touched; nor is another host's, nor any file
+// not named by this scheme (a user's "<path>.tmp" is safe).
 //
 // Durability and concurrency. commit() fsyncs the temporary file, renames it over the target
 // and fsyncs the directory. Any number of threads and processes may write one target at once:
@@ -61,8 +63,10 @@ class AtomicFile {
 };
 
 // The name a writer with process id `pid` gives its temporary file for `target` (a path),
-// with `suffix` as its random part: the directory of `target` joined with the name described
-// above. For tests, which plant the files a killed writer would leave.
-std::string temp_file_name(const std::string& target, long pid, const std::string& suffix);
+// with `suffix` as its random part and `run` as its run tag (8 hex digits; empty: this
+// process's): the directory of `target` joined with the name described above. For tests,
+// which plant the files a killed writer would leave.
+std::string temp_file_name(const std::string& target, long pid, const std::string& suffix,
+                           const std::string& run = {});
 
 }  // namespace tenet::data::detail

@@ -4,6 +4,7 @@
 // threads and processes, and creates files with the umask's mode.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -93,15 +94,29 @@ TEST_CASE("save: the next save removes the temporary files of dead writers of th
                       mine = data::detail::temp_file_name(path, ::getpid(), "00000004"),
                       elsewhere = data::detail::temp_file_name(other, dead, "00000005"),
                       users = path + ".tmp";
-    for (const auto& p : {dead1, dead2, alive, mine, elsewhere, users}) write_bytes(p, junk);
+    // Another run (an earlier boot, or another pid namespace) of this host: removed once
+    // untouched since this machine booted; another host's: never.
+    const std::string before_boot = data::detail::temp_file_name(path, dead, "00000006", "0000beef"),
+                      other_ns = data::detail::temp_file_name(path, dead, "00000007", "0000beef");
+    std::string other_host = data::detail::temp_file_name(path, dead, "00000008", "0000beef");
+    other_host.replace(other_host.find(".0000beef-") - 8, 8, "host0000");
+    for (const auto& p : {dead1, dead2, alive, mine, elsewhere, users, before_boot, other_ns,
+                          other_host})
+      write_bytes(p, junk);
+    for (const auto& p : {before_boot, other_host}) {
+      const timespec long_ago[2] = {{1000000, 0}, {1000000, 0}};  // 1970
+      REQUIRE(::utimensat(AT_FDCWD, p.c_str(), long_ago, 0) == 0);
+    }
     CHECK(fs::path(dead1).filename().string().size() < 100);
     w.make(1)(path);
     CHECK(w.read(path) == 1);
-    CHECK_FALSE(fs::exists(dead1));
-    CHECK_FALSE(fs::exists(dead2));
-    for (const auto& p : {alive, mine, elsewhere, users}) {
+    for (const auto& p : {dead1, dead2, before_boot}) {
       CAPTURE(p);
-      CHECK(read_bytes(p) == junk);  // a live writer's, this thread's, another path's, the user's
+      CHECK_FALSE(fs::exists(p));
+    }
+    for (const auto& p : {alive, mine, elsewhere, users, other_ns, other_host}) {
+      CAPTURE(p);
+      CHECK(read_bytes(p) == junk);  // live writers', another path's, the user's, another host's
       fs::remove(p);
     }
   }

@@ -160,7 +160,10 @@ std::string resolve(const AtomicFile& f, const std::string& path) {
              " (a loop of links?)");
     std::string link(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4096), '\0');
     const ssize_t n = ::readlink(p.c_str(), link.data(), link.size());
-    if (n <= 0) f.fail("cannot read the symbolic link " + p + ": " + errno_text(errno));
+    if (n <= 0) {
+      const int err = errno;
+      f.fail("cannot read the symbolic link " + p + ": " + errno_text(err));
+    }
     link.resize(static_cast<std::size_t>(n));
     p = link[0] == '/' ? link : (fs::path(dir_of(p)) / link).string();
   }
@@ -246,17 +249,24 @@ void AtomicFile::fail(const std::string& what) const {
 }
 
 void AtomicFile::commit() {
-  if (::fsync(fd_) != 0)
-    fail("fsync of " + temp_ + " failed: " + errno_text(errno) + " (disk full?)");
+  if (::fsync(fd_) != 0) {
+    const int err = errno;
+    fail("fsync of " + temp_ + " failed: " + errno_text(err) + " (disk full?)");
+  }
   const int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) fail("closing " + temp_ + " failed: " + errno_text(errno));
+  if (::close(fd) != 0) {
+    const int err = errno;
+    fail("closing " + temp_ + " failed: " + errno_text(err));
+  }
   const char* hook = std::getenv("TENET_TEST_FAIL_BEFORE_RENAME");
   if (hook && *hook)
     fail("TENET_TEST_FAIL_BEFORE_RENAME is set (simulated failure before the rename)");
   check_target(writer_, path_, target_);
-  if (::rename(temp_.c_str(), target_.c_str()) != 0)
-    fail("renaming " + temp_ + " to " + target_ + " failed: " + errno_text(errno));
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+    const int err = errno;
+    fail("renaming " + temp_ + " to " + target_ + " failed: " + errno_text(err));
+  }
   committed_ = true;
   // The rename is durable once the directory is; some file systems cannot fsync directories.
   const int dir = ::open(dir_of(target_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -53,10 +53,10 @@ std::string first_bytes(const std::string& path);
 hid_t h5_file_type(DType t);    // little-endian storage type
 hid_t h5_memory_type(DType t);  // native type
 
-// Held by every HDF5 call tenet makes in its own process while writing (libhdf5 is built
-// thread-safe on the supported platforms, so this is a second line: it also keeps a whole
-// file's writing in one thread at a time, and lets a fork wait until no write is inside
-// libhdf5).
+// Held around every HDF5 call of tenet's writers, so one file is written by one thread at a
+// time (libhdf5 is built thread-safe on the supported platforms; this also covers one that is
+// not). Every fork() of the process waits for it (pthread_atfork, registered at the first
+// call), so a child never starts while a thread is inside libhdf5 holding its lock.
 std::mutex& hdf5_mutex();
 
 // IOError "tenet: cannot write <path>: <what> (<HDF5's innermost message>)".

@@ -1,5 +1,7 @@
 // save_h5: named arrays to one HDF5 file, written atomically (data/atomic_file.hpp); libhdf5's
 // exit handler; the atomic HDF5 writer shared with Model::save_weights.
+#include <pthread.h>
+
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -90,9 +92,22 @@ hid_t h5_memory_type(DType t) {
   return -1;
 }
 
-std::mutex& hdf5_mutex() {
+namespace {
+std::mutex& writer_mutex() {
   static std::mutex m;
   return m;
+}
+void lock_writers() { writer_mutex().lock(); }
+void unlock_writers() { writer_mutex().unlock(); }
+}  // namespace
+
+// A fork waits until no thread is writing through libhdf5: a child forked while another thread
+// held libhdf5's own lock would block in its first HDF5 call forever (the HDF5 guard's reading
+// child did: 3 of 200 loads beside a saving thread were refused as "stuck").
+std::mutex& hdf5_mutex() {
+  static const bool fork_safe = ::pthread_atfork(lock_writers, unlock_writers, unlock_writers) == 0;
+  (void)fork_safe;
+  return writer_mutex();
 }
 
 void hdf5_write_failed(const std::string& path, const std::string& what) {

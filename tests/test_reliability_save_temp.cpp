@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -194,6 +195,31 @@ TEST_CASE("save: two threads saving one path 50 times each never fail; one compl
     CHECK((version == 1 || version == 2));
     CHECK(temporaries_in(save_test::dir_of(d)) == 0);
   }
+}
+
+// Each load forks a reading process (data/hdf5_guard.hpp). A fork while the saving thread was
+// inside libhdf5 left the child blocked on libhdf5's lock, and the load was refused as stuck
+// (3 of 200 before forks waited for the writers' lock).
+TEST_CASE("save: loads while another thread saves are never refused") {
+  TempDir d;
+  const Tensor big = Tensor::uniform({1 << 20}, 3, -1.0, 1.0);
+  data::save_h5(d.file("small.h5"), {{"x", Tensor::zeros({4})}});
+  std::atomic<bool> stop{false};
+  std::thread saver([&] {
+    while (!stop) data::save_h5(d.file("big.h5"), {{"x", big}});
+  });
+  std::vector<std::string> failures;
+  for (int i = 0; i < 200; ++i) {
+    try {
+      data::load_h5(d.file("small.h5"));
+    } catch (const std::exception& e) {
+      failures.push_back(e.what());
+    }
+  }
+  stop = true;
+  saver.join();
+  CHECK(failures.empty());
+  if (!failures.empty()) MESSAGE(failures.size() << " of 200 refused, the first: " << failures[0]);
 }
 
 TEST_CASE("save: two processes saving one path 30 times each never fail") {

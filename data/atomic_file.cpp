@@ -1,6 +1,7 @@
 // AtomicFile: the one way tenet replaces a file (the rules are in data/atomic_file.hpp).
 #include "data/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -195,18 +196,21 @@ bool writer_gone(const char* rest, const struct stat& st) {
 // file that cannot be looked at or removed is left alone.
 void remove_dead_writers(const std::string& target) {
   const std::string key = temp_key(fs::path(target).filename().string()) + tags().host + ".";
-  std::error_code ec;
-  fs::directory_iterator it(dir_of(target), ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.size() <= key.size() + 4 || name.compare(0, key.size(), key) != 0 ||
-        name.compare(name.size() - 4, 4, ".tmp") != 0)
+  const std::string dir = dir_of(target);
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (const dirent* e = ::readdir(d)) {  // plain readdir: a save may sit beside 10,000 files
+    const std::size_t len = std::strlen(e->d_name);
+    if (len <= key.size() + 4 || std::strncmp(e->d_name, key.c_str(), key.size()) != 0 ||
+        std::strcmp(e->d_name + len - 4, ".tmp") != 0)
       continue;
+    const std::string path = (fs::path(dir) / e->d_name).string();
     struct stat st;
-    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        writer_gone(name.c_str() + key.size(), st))
-      ::unlink(it->path().c_str());
+    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        writer_gone(e->d_name + key.size(), st))
+      ::unlink(path.c_str());
   }
+  ::closedir(d);
 }
 
 }  // namespace

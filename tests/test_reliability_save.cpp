@@ -30,8 +30,8 @@ using tenet::testing::TempDir;
 
 namespace {
 
-// Every writer refuses `path` with options.invalid naming it and `kind`; nothing at `path`
-// changes (`mode` is what lstat says before and after) and no file appears in `dir`.
+// Every writer refuses `path` with options.invalid naming it, `named` and `kind`; what lstat
+// says of `path` does not change and no file appears in its directory.
 void check_refused(const std::string& path, const std::string& kind, const std::string& named) {
   const mode_t before = mode_at(path);
   const fs::path dir = fs::path(path).parent_path();

@@ -12,7 +12,6 @@
 // <group> is the layer's class in snake case with a counter per class *within the model*
 // (conv2d, conv2d_1, batch_normalization, input_layer, ...), never the layer's own name,
 // which is not reproducible between two builds of the same model.
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,13 +40,5 @@ OptimizerImpl* model_optimizer(const Model::State& s);
 std::size_t optimizer_slot_count(OptimizerImpl& opt);
 // Keras's name of the optimizer in the file: "adam", "sgd".
 std::string keras_optimizer_name(const OptimizerImpl& opt);
-
-// Writes an HDF5 file atomically: `fill` writes into a new file beside `path` under a unique
-// temporary name; it is then flushed, closed, fsync'ed and renamed over `path`, and the
-// directory is fsync'ed. On any failure the temporary file is removed, IOError names `path`,
-// and a previous file at `path` is untouched. Test hook: when the environment variable
-// TENET_TEST_FAIL_BEFORE_RENAME is set (non-empty), the write fails just before the rename.
-void write_h5_atomically(const std::string& path,
-                         const std::function<void(hid_t file)>& fill);
 
 }  // namespace tenet::data::detail

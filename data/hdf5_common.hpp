@@ -1,8 +1,10 @@
 #pragma once
 // Shared by hdf5_read.cpp, hdf5_write.cpp and checkpoint*.cpp (internal to data/): RAII for HDF5 ids, dtype
-// mapping, and HDF5's error stack turned into text.
+// mapping, HDF5's error stack turned into text, and the atomic HDF5 writer.
 #include <hdf5.h>
 
+#include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,5 +59,22 @@ std::string first_bytes(const std::string& path);
 
 hid_t h5_file_type(DType t);    // little-endian storage type
 hid_t h5_memory_type(DType t);  // native type
+
+// Held around every HDF5 call of tenet's writers, so one file is written by one thread at a
+// time (libhdf5 is built thread-safe on the supported platforms; this also covers one that is
+// not). Every fork() of the process waits for it (pthread_atfork, registered at the first
+// call), so a child never starts while a thread is inside libhdf5 holding its lock.
+std::mutex& hdf5_mutex();
+
+// IOError "tenet: cannot write <path>: <what> (<HDF5's innermost message>)".
+[[noreturn]] void hdf5_write_failed(const std::string& path, const std::string& what);
+
+// Writes an HDF5 file through an AtomicFile (data/atomic_file.hpp: what `path` may be, the
+// temporary file, concurrency): `fill` writes into the new temporary file under hdf5_mutex();
+// the file is flushed, closed, fsync'ed and renamed over `path`. On any failure the temporary
+// file is removed, IOError names `path`, and a previous file at `path` is untouched. `writer`
+// names the caller in errors ("save_weights", "save_h5").
+void write_h5_atomically(const std::string& path, const std::string& writer,
+                         const std::function<void(hid_t file)>& fill);
 
 }  // namespace tenet::data::detail

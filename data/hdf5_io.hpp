@@ -13,8 +13,13 @@ namespace tenet::data {
 using NamedArrays = std::vector<std::pair<std::string, Tensor>>;
 
 // Writes the arrays as datasets of one HDF5 file, in order ("a/b" creates group "a").
-// Atomic: the file is written beside `path` under a temporary name, flushed, fsync'ed and
-// renamed, so a crash never leaves a half-written `path`. A write failure raises IOError.
+// Refused with options.invalid, before anything is written: an empty Tensor(), an empty name,
+// a name given twice, a name with an empty, '.' or '..' part ("a//b", "/a", "a/../b"), a name
+// that is also another array's group ("a" with "a/b"), and a `path` that is a directory,
+// device, FIFO or socket. Atomic (data/atomic_file.hpp): the file is written beside `path`
+// (beside the file a symlink names) under a unique temporary name, flushed, fsync'ed and
+// renamed, so a crash never leaves a half-written `path`; threads and processes may save one
+// path at once. A write failure raises IOError and leaves no temporary file.
 void save_h5(const std::string& path, const NamedArrays& arrays);
 
 // Reads every dataset of the file (or only `names`) by its path ("x", "a/b"). Refused with

@@ -1,13 +1,15 @@
-// save_h5: named arrays to one HDF5 file, written atomically (temp file, flush, fsync, rename).
-#include <fcntl.h>
-#include <unistd.h>
+// save_h5: named arrays to one HDF5 file, written atomically (data/atomic_file.hpp); libhdf5's
+// exit handler; the atomic HDF5 writer shared with Model::save_weights.
+#include <pthread.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <set>
+#include <map>
+#include <mutex>
 #include <vector>
 
+#include "core/checks.hpp"
 #include "core/error.hpp"
+#include "data/atomic_file.hpp"
 #include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
 #include "data/hdf5_io.hpp"
@@ -91,75 +93,118 @@ hid_t h5_memory_type(DType t) {
   return -1;
 }
 
+namespace {
+std::mutex& writer_mutex() {
+  static std::mutex m;
+  return m;
+}
+void lock_writers() { writer_mutex().lock(); }
+void unlock_writers() { writer_mutex().unlock(); }
+}  // namespace
+
+// A fork waits until no thread is writing through libhdf5: a child forked while another thread
+// held libhdf5's own lock would block in its first HDF5 call forever (the HDF5 guard's reading
+// child did: 3 of 200 loads beside a saving thread were refused as "stuck").
+std::mutex& hdf5_mutex() {
+  static const bool fork_safe = ::pthread_atfork(lock_writers, unlock_writers, unlock_writers) == 0;
+  (void)fork_safe;
+  return writer_mutex();
+}
+
+void hdf5_write_failed(const std::string& path, const std::string& what) {
+  throw IOError("tenet: cannot write " + path + ": " + what + " (" + hdf5_error_text() + ")");
+}
+
+void write_h5_atomically(const std::string& path, const std::string& writer,
+                         const std::function<void(hid_t)>& fill) {
+  AtomicFile out(path, writer);
+  {
+    std::lock_guard<std::mutex> lock(hdf5_mutex());
+    silence_hdf5();  // per thread: HDF5's error stack and its printing are thread-local
+    H5Id file(H5Fcreate(out.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+              H5Fclose);
+    if (!file.ok()) hdf5_write_failed(path, "cannot create " + out.temp_path());
+    fill(file.get());
+    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0)
+      hdf5_write_failed(path, "flush of " + out.temp_path());
+    if (file.close() < 0) hdf5_write_failed(path, "close of " + out.temp_path());
+  }
+  out.commit();
+}
+
 }  // namespace detail
 
 namespace {
 
 using detail::H5Id;
 
-[[noreturn]] void write_failed(const std::string& path, const std::string& what) {
-  throw IOError("tenet: cannot write " + path + ": " + what + " (" + detail::hdf5_error_text() +
-                ")");
-}
-
 void write_one(hid_t file, hid_t lcpl, const std::string& name, const Tensor& t,
                const std::string& path) {
   std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
   H5Id space(t.rank() == 0 ? H5Screate(H5S_SCALAR)
                            : H5Screate_simple(t.rank(), dims.data(), nullptr), H5Sclose);
-  if (!space.ok()) write_failed(path, "dataspace for '" + name + "'");
+  if (!space.ok()) detail::hdf5_write_failed(path, "dataspace for '" + name + "'");
   H5Id set(H5Dcreate2(file, name.c_str(), detail::h5_file_type(t.dtype()), space.get(), lcpl,
                       H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!set.ok()) write_failed(path, "dataset '" + name + "'");
+  if (!set.ok()) detail::hdf5_write_failed(path, "dataset '" + name + "'");
   if (t.numel() > 0 && H5Dwrite(set.get(), detail::h5_memory_type(t.dtype()), H5S_ALL, H5S_ALL,
                                 H5P_DEFAULT, t.raw_data()) < 0)
-    write_failed(path, "data of '" + name + "'");
+    detail::hdf5_write_failed(path, "data of '" + name + "'");
 }
 
-void write_file(const std::string& tmp, const NamedArrays& arrays) {
-  H5Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) write_failed(tmp, "cannot create the file (directory missing or read-only?)");
-  H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(lcpl.get(), 1);
-  for (const auto& [name, t] : arrays) write_one(file.get(), lcpl.get(), name, t, tmp);
-  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) write_failed(tmp, "flush");
-  if (file.close() < 0) write_failed(tmp, "close");
+// What is wrong with an array's name as an HDF5 path, or "".
+std::string name_problem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  for (std::size_t at = 0;;) {
+    const std::size_t slash = name.find('/', at);
+    const std::string part = name.substr(at, slash == std::string::npos ? slash : slash - at);
+    if (part.empty()) return "has an empty part (a leading, trailing or doubled '/')";
+    if (part == "." || part == "..") return "has a '" + part + "' part";
+    if (slash == std::string::npos) return "";
+    at = slash + 1;
+  }
 }
 
-void fsync_path(const std::string& p, bool directory) {
-  int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;
-  const int r = ::fsync(fd);
-  ::close(fd);
-  if (r != 0 && !directory) throw IOError("tenet: fsync failed on " + p + " (disk full?)");
+[[noreturn]] void bad_name(std::size_t index, const std::string& name, const std::string& problem) {
+  checks::invalid_option(
+      "save_h5's array name", "\"" + name + "\" (array " + std::to_string(index) + ")",
+      "a name of its own, of '/'-separated parts none of which is empty, '.' or '..'",
+      Site("save_h5", "op"), Phase::run,
+      "the name \"" + name + "\" of array " + std::to_string(index) + " " + problem +
+          "; each array becomes the HDF5 data set of that path, which must be unique and "
+          "must not be a group of another array",
+      "give each array its own name, e.g. \"x\", \"y\" or \"train/x\"");
+}
+
+// Every array holds a value and has a name of its own that is a valid HDF5 path.
+void check_arrays(const NamedArrays& arrays) {
+  std::map<std::string, std::size_t> index;   // name -> position
+  std::map<std::string, std::string> groups;  // group path -> a name inside it
+  for (std::size_t i = 0; i < arrays.size(); ++i) {
+    const auto& [name, t] = arrays[i];
+    if (!t.defined())
+      checks::empty_handle("save_h5's array " + std::to_string(i) + " (\"" + name + "\")",
+                           "Tensor", Site("save_h5", "op"), Phase::run);
+    if (const std::string problem = name_problem(name); !problem.empty()) bad_name(i, name, problem);
+    if (const auto [it, fresh] = index.emplace(name, i); !fresh)
+      bad_name(i, name, "is also the name of array " + std::to_string(it->second));
+    for (std::size_t s = name.find('/'); s != std::string::npos; s = name.find('/', s + 1))
+      groups.emplace(name.substr(0, s), name);
+  }
+  for (const auto& [name, i] : index)
+    if (const auto g = groups.find(name); g != groups.end())
+      bad_name(i, name, "is also the group holding array \"" + g->second + "\"");
 }
 
 }  // namespace
 
 void save_h5(const std::string& path, const NamedArrays& arrays) {
-  detail::silence_hdf5();
-  std::set<std::string> seen;
-  for (const auto& [name, t] : arrays) {
-    if (!t.defined()) internal_error("save_h5: array '" + name + "' is an undefined tensor");
-    if (name.empty() || !seen.insert(name).second)
-      throw IOError("tenet: cannot write " + path + ": array name '" + name +
-                    "' is empty or given twice; give each array its own name");
-  }
-  namespace fs = std::filesystem;
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  try {
-    write_file(tmp, arrays);
-    fsync_path(tmp, false);
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) throw IOError("tenet: cannot rename " + tmp + " to " + path + ": " + ec.message());
-    const fs::path dir = fs::path(path).parent_path();
-    fsync_path(dir.empty() ? "." : dir.string(), true);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
+  check_arrays(arrays);
+  detail::write_h5_atomically(path, "save_h5", [&](hid_t file) {
+    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    for (const auto& [name, t] : arrays) write_one(file, lcpl.get(), name, t, path);
+  });
 }
 
 }  // namespace tenet::data

@@ -2,13 +2,18 @@
 // checked against what the file can hold before anything is allocated.
 #include "data/idx.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 
 #include "core/checks.hpp"
+#include "data/atomic_file.hpp"
 #include "data/format_error.hpp"
 
 namespace tenet::data {
@@ -193,6 +198,7 @@ IdxPair read_idx_pair(const std::string& images_path, const std::string& labels_
 
 void write_idx(const std::string& path, const Tensor& values) {
   const Site site("write_idx", "op");
+  if (!values.defined()) checks::empty_handle("write_idx's values", "Tensor", site, Phase::run);
   checks::check_dtype(values.dtype(), DType::u8, "input.dtype", site, Phase::run,
                       "IDX files written by tenet hold unsigned bytes",
                       "convert first, e.g. values.astype(DType::u8)");
@@ -207,22 +213,25 @@ void write_idx(const std::string& path, const Tensor& values) {
     for (int s = 24; s >= 0; s -= 8) header.push_back(static_cast<unsigned char>(d >> s));
   }
   const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-  const std::string tmp = path + ".tmp";
-  gzFile f = gzopen(tmp.c_str(), gz ? "wb6" : "wbT");
-  if (!f) throw IOError("tenet: cannot write " + tmp + " (directory missing or not writable?)");
+  detail::AtomicFile out(path, "write_idx");
+  const int fd = ::fcntl(out.fd(), F_DUPFD_CLOEXEC, 0);  // gzclose closes it; out keeps its own for the fsync
+  gzFile f = fd < 0 ? nullptr : gzdopen(fd, gz ? "wb6" : "wbT");
+  if (!f) {
+    if (fd >= 0) ::close(fd);
+    out.fail("cannot start writing " + out.temp_path() + " (out of memory or file descriptors?)");
+  }
   bool ok = gzwrite(f, header.data(), static_cast<unsigned>(header.size())) > 0;
   const auto* p = static_cast<const unsigned char*>(values.raw_data());
   for (std::size_t at = 0; ok && at < values.nbytes(); at += kChunk) {
     unsigned n = static_cast<unsigned>(std::min<std::size_t>(kChunk, values.nbytes() - at));
     ok = gzwrite(f, p + at, n) == static_cast<int>(n);
   }
-  ok = gzclose(f) == Z_OK && ok;
-  std::error_code ec;
-  if (ok) fs::rename(tmp, path, ec);
-  if (!ok || ec) {
-    fs::remove(tmp, ec);
-    throw IOError("tenet: writing " + path + " failed (disk full?)");
-  }
+  int err = ok ? 0 : errno;
+  if (gzclose(f) != Z_OK && ok) ok = false, err = errno;
+  if (!ok)
+    out.fail("writing " + out.temp_path() + " failed: " +
+             (err ? std::strerror(err) : "zlib error") + " (disk full?)");
+  out.commit();
 }
 
 }  // namespace tenet::data

@@ -226,7 +226,7 @@ TEST_CASE("checkpoint: a save killed by SIGKILL at any moment leaves a complete 
   // A killed save may leave its temporary file; the checkpoint itself is never one of them.
   int temps = 0;
   for (const auto& e : fs::directory_iterator(dir.path))
-    temps += e.path().filename().string().find(".tmp-") != std::string::npos;
+    temps += e.path().filename().string().ends_with(".tmp");
   MESSAGE("temporary files left by killed saves: " << temps << " of 20 kills");
 }
 

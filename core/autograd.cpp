@@ -15,6 +15,7 @@ thread_local bool g_grad_enabled = true;
 bool g_check_numerics = false;
 thread_local std::string g_numerics_step;
 thread_local std::shared_ptr<const Site> g_current_layer;
+thread_local Phase g_current_phase = Phase::run;
 }  // namespace
 
 bool grad_enabled() { return g_grad_enabled; }
@@ -93,11 +94,17 @@ std::string output_cause(const std::string& op, const std::vector<Tensor>& input
 
 }  // namespace
 
-CurrentLayerScope::CurrentLayerScope(std::shared_ptr<const Site> layer)
-    : previous_(std::move(g_current_layer)) {
+CurrentLayerScope::CurrentLayerScope(std::shared_ptr<const Site> layer, Phase phase)
+    : previous_(std::move(g_current_layer)), previous_phase_(g_current_phase) {
   g_current_layer = std::move(layer);
+  g_current_phase = phase;
 }
-CurrentLayerScope::~CurrentLayerScope() { g_current_layer = std::move(previous_); }
+CurrentLayerScope::~CurrentLayerScope() {
+  g_current_layer = std::move(previous_);
+  g_current_phase = previous_phase_;
+}
+const std::shared_ptr<const Site>& current_layer_site() { return g_current_layer; }
+Phase current_layer_phase() { return g_current_phase; }
 
 void check_finite(const Tensor& t, const std::string& op, const std::string& what,
                   const std::vector<Tensor>& inputs, const std::shared_ptr<const Site>& layer) {
@@ -188,6 +195,7 @@ static Tensor accumulate(const Tensor& a, const Tensor& b) {
 }
 
 void Tensor::backward(const Tensor& dout) const {
+  checks::defined(*this, "the Tensor whose backward() was called", Site("backward", "op"));
   Tensor seed = dout;
   if (!seed.defined()) {
     if (numel() != 1)
@@ -198,6 +206,16 @@ void Tensor::backward(const Tensor& dout) const {
           .fix("call backward on a scalar (e.g. loss.mean()), or pass the output gradient")
           .raise();
     seed = Tensor::ones(shape(), dtype());
+  } else if (!(seed.shape() == shape())) {
+    checks::Violation("autograd.backward", Phase::run, Site("backward", "op"))
+        .summary("the output gradient passed to backward() must have the tensor's shape")
+        .expected(shape())
+        .actual(seed.shape())
+        .mark_differences(shape(), seed.shape())
+        .cause("backward(dout) was given a gradient of shape " + seed.shape().str() +
+               " for a tensor of shape " + shape().str())
+        .fix("pass a gradient of shape " + shape().str() + ", or call backward() on a scalar")
+        .raise();
   }
   if (!requires_grad()) return;
   NoGradGuard no_grad;  // gradients themselves are not differentiated

@@ -62,7 +62,7 @@ class Conv2DImpl : public LayerImpl {
 
   void build(const std::vector<Shape>& in) override {
     in_channels_ = in[0][3];
-    std::int64_t area = win_.kh * win_.kw;
+    const double area = static_cast<double>(win_.kh) * static_cast<double>(win_.kw);
     kernel_ = glorot_uniform({win_.kh, win_.kw, in_channels_, filters_}, area * in_channels_,
                              area * filters_, opt_.seed);
     kernel_.requires_grad(true);

@@ -14,10 +14,11 @@ Tensor reshape(const Tensor& x, const Shape& target) {
   // One -1 may stand for "the rest", like NumPy.
   Shape to = target;
   int infer = -1;
-  std::int64_t known = 1;
+  std::int64_t known = 1;  // the sizes beside the first -1, multiplied with overflow checks
   for (int i = 0; i < to.rank(); ++i) {
     if (to[i] == -1 && infer < 0) infer = i;
-    else known *= to[i];
+    else if (__builtin_mul_overflow(known, to[i], &known))
+      checks::checked_known_numel(target, Site("reshape", "op"), Phase::run, x.dtype());
   }
   if (infer >= 0 && known > 0 && x.numel() % known == 0) to[infer] = x.numel() / known;
   for (int i = 0; i < to.rank(); ++i)  // a second -1, another negative size, or -1 beside a 0

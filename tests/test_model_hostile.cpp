@@ -37,14 +37,24 @@ TEST_CASE("hostile sizes: Input, Flatten, Dense and Conv2D refuse unaddressable 
   e = capture([] { (void)Flatten()(Input({1LL << 62, 1LL << 62})); });
   CHECK(e.code() == "options.invalid");
   CHECK(has(e, "(None, 4611686018427387904, 4611686018427387904)"));
-  // A kernel whose element count overflows (2^40 x 2^40 window) is refused at build.
+  // A kernel of 2^40 filters needs 36 TiB: refused at build, naming the layer and the shape.
+  e = capture([] { (void)Conv2D(1LL << 40, {3, 3}, {.name = "huge"})(Input({28, 28, 1})); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(e.site().name == "huge");
+  CHECK(e.actual() == "(3, 3, 1, 1099511627776)");
+  // Windows, strides and padding beyond the convolution kernel's 32-bit sizes: an internal
+  // error (a raw oneDNN failure) before.
   e = capture([] {
-    (void)Conv2D(8, {1LL << 40, 1LL << 40}, {.padding = Padding::same, .name = "huge"})(
+    (void)Conv2D(8, {1LL << 40, 1LL << 40}, {.padding = Padding::same, .name = "wide"})(
         Input({28, 28, 1}));
   });
   CHECK(e.code() == "options.invalid");
-  CHECK(e.site().name == "huge");
-  CHECK(has(e, "(1099511627776, 1099511627776, 1, 8)"));
+  CHECK(has(e, "'wide' kernel size, strides and dilation"));
+  e = capture([] {
+    (void)Conv2D(2, {3, 3}, {.strides = {1LL << 40, 1}})(Tensor::ones({1, 28, 28, 1}));
+  });
+  CHECK(e.code() == "options.invalid");
+  CHECK(has(e, "strides 1099511627776x1"));
   // A dilated window whose extent overflows is simply larger than the input.
   e = capture([] {
     (void)Conv2D(1, {3, 3}, {.dilation = {1LL << 62, 1}})(Input({28, 28, 1}));

@@ -165,6 +165,27 @@ Tensor reduce_to_shape(const Tensor& grad, const Shape& target) {
   return g;
 }
 
+// A backward closure (possibly a user op's, through attach_grad) must return for input i a
+// gradient of the input's shape or of a shape broadcasting to it: else autograd.backward.
+static void check_gradient_shape(const GradNode& node, std::size_t i, const Shape& grad,
+                                 const Shape& input) {
+  bool ok = grad.rank() >= input.rank();
+  for (int a = 0; ok && a < input.rank(); ++a) {
+    const std::int64_t g = grad[grad.rank() - input.rank() + a];
+    ok = g == input[a] || input[a] == 1;
+  }
+  if (ok) return;
+  checks::Violation("autograd.backward", Phase::run, node.layer ? *node.layer : Site(node.op, "op"))
+      .summary("the backward of '" + node.op + "' returned a gradient of shape " + grad.str() +
+               " for its " + checks::ordinal(i) + " input, of shape " + input.str())
+      .expected(input)
+      .actual(grad)
+      .cause("a backward closure must return, for each input, a gradient of that input's shape "
+             "(or of the output's broadcast shape)")
+      .fix("return gradients shaped like the op's inputs from the closure given to attach_grad")
+      .raise();
+}
+
 // Reverse topological order of the tensors that carry a grad_fn, reachable from `root`.
 static std::vector<Tensor> topo_order(const Tensor& root) {
   std::vector<Tensor> order;
@@ -230,6 +251,7 @@ void Tensor::backward(const Tensor& dout) const {
     for (std::size_t i = 0; i < node->inputs.size() && i < in_grads.size(); ++i) {
       const Tensor& in = node->inputs[i];
       if (!in.defined() || !in.requires_grad() || !in_grads[i].defined()) continue;
+      check_gradient_shape(*node, i, in_grads[i].shape(), in.shape());
       Tensor gi = reduce_to_shape(in_grads[i], in.shape());
       if (gi.dtype() != in.dtype()) gi = gi.astype(in.dtype());
       if (g_check_numerics) check_finite(gi, node->op, "gradient", {}, node->layer);

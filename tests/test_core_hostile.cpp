@@ -111,6 +111,16 @@ TEST_CASE("hostile indices and dtypes: std::out_of_range and internal errors no 
   CHECK(has(e, "the 1st variable given to SGD"));
 }
 
+TEST_CASE("a user op's backward returning a wrongly shaped gradient is autograd.backward") {
+  Tensor x = Tensor::ones({2, 3}).requires_grad(true);
+  Tensor y = attach_grad(x.detach() * 2.0, "my_op", {x}, [](const Tensor&) {
+    return std::vector<Tensor>{Tensor::ones({4})};  // the input is (2, 3)
+  });
+  auto e = capture([&] { y.sum().backward(); });
+  CHECK(e.code() == "autograd.backward");
+  CHECK(has(e, "the backward of 'my_op' returned a gradient of shape (4,) for its 1st input"));
+}
+
 TEST_CASE("empty handles: ops on a default-constructed Tensor name the argument") {
   const Tensor t = Tensor::ones({2});
   const std::vector<std::pair<std::function<void()>, std::string>> cases = {

@@ -2,6 +2,8 @@
 // core/checks: every contract check of tenet, and the one place where contract errors are
 // formatted. Ops, layers, losses, models and loaders call these; none formats its own message.
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/dtype.hpp"
@@ -159,14 +161,28 @@ std::int64_t checked_size_sum(std::int64_t a, std::int64_t b, const Shape& shape
 // options.invalid when they exceed this machine's physical memory (a size no allocation can
 // satisfy: Tensor::zeros({1LL << 40}), Dense(1000000000000)).
 std::size_t checked_bytes(const Shape& shape, DType dtype, const Site& where, Phase phase);
+// True when checked_bytes would pass: the allocation fast path, which builds no Site.
+bool fits_in_memory(const Shape& shape, DType dtype);
 // An allocation of a plausible size failed (the machine is out of memory right now): a
 // tenet::Error (not a contract) naming the shape and the bytes.
 [[noreturn]] void out_of_memory(const Shape& shape, DType dtype, std::size_t bytes,
                                 const Site& where);
-// Empty handles: returns `t` when it holds a value, else empty_handle(argument, ...).
-const Tensor& defined(const Tensor& t, const std::string& argument, const Site& where,
-                      Phase phase = Phase::run);
-const SymbolicTensor& defined(const SymbolicTensor& t, const std::string& argument,
-                              const Site& where, Phase phase = Phase::build);
+// Empty handles: returns `handle` (a Tensor or SymbolicTensor) when it holds a value, else
+// empty_handle(argument, ...). `argument` is a string, or a callable returning one: composed
+// names ("the 2nd input of 'dense'") are then built only on failure, never on the hot path.
+const char* handle_type(const Tensor&);          // "Tensor"
+const char* handle_type(const SymbolicTensor&);  // "SymbolicTensor"
+template <class Arg>
+std::string argument_text(Arg&& argument) {
+  if constexpr (std::is_invocable_v<Arg>) return argument();
+  else return std::string(argument);
+}
+template <class Handle, class Arg>
+const Handle& defined(const Handle& handle, Arg&& argument, const Site& where,
+                      Phase phase = Phase::run) {
+  if (!handle.defined())
+    empty_handle(argument_text(std::forward<Arg>(argument)), handle_type(handle), where, phase);
+  return handle;
+}
 
 }  // namespace tenet::checks

@@ -159,22 +159,22 @@ std::size_t checked_bytes(const Shape& s, DType dtype, const Site& where, Phase 
                  "a size this large is often a typo or an overflowed variable");
 }
 
+bool fits_in_memory(const Shape& s, DType dtype) {
+  std::int64_t n = 1;
+  for (auto d : s)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return false;
+  std::int64_t bytes = 0;
+  return !__builtin_mul_overflow(n, static_cast<std::int64_t>(dtype_size(dtype)), &bytes) &&
+         static_cast<std::size_t>(bytes) <= physical_memory();
+}
+
 void out_of_memory(const Shape& s, DType dtype, std::size_t bytes, const Site& where) {
   throw Error("tenet: out of memory: could not allocate " + bytes_text(bytes) + " for a " +
               dtype_name(dtype) + " tensor of shape " + s.str() + " in " + where.str() +
               "; free memory (smaller batches, fewer live tensors) or use smaller sizes");
 }
 
-const Tensor& defined(const Tensor& t, const std::string& argument, const Site& where,
-                      Phase phase) {
-  if (!t.defined()) empty_handle(argument, "Tensor", where, phase);
-  return t;
-}
-
-const SymbolicTensor& defined(const SymbolicTensor& t, const std::string& argument,
-                              const Site& where, Phase phase) {
-  if (!t.defined()) empty_handle(argument, "SymbolicTensor", where, phase);
-  return t;
-}
+const char* handle_type(const Tensor&) { return "Tensor"; }
+const char* handle_type(const SymbolicTensor&) { return "SymbolicTensor"; }
 
 }  // namespace tenet::checks

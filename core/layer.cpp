@@ -157,7 +157,8 @@ static std::vector<Shape> shapes_of(const std::vector<Tensor>& xs) {
 Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opts) {
   check_input_count(inputs.size(), Phase::run);
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    checks::defined(inputs[i], input_argument(i, inputs.size(), name_), site_, Phase::run);
+    checks::defined(inputs[i], [&] { return input_argument(i, inputs.size(), name_); }, site_,
+                    Phase::run);
   std::vector<Shape> shapes = shapes_of(inputs);
   std::unique_ptr<checks::ScopedCallContext> ctx;
   if (!checks::current_call_context()) {
@@ -245,7 +246,8 @@ static checks::SizeOrigin size_origin(const SymbolicTensor& x) {
 SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   check_input_count(inputs.size(), Phase::build);
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    checks::defined(inputs[i], input_argument(i, inputs.size(), name_), site_, Phase::build);
+    checks::defined(inputs[i], [&] { return input_argument(i, inputs.size(), name_); }, site_,
+                    Phase::build);
   std::vector<Shape> shapes;
   checks::CallContext c;
   for (const auto& x : inputs) {
@@ -287,8 +289,9 @@ void LayerImpl::set_weights(const std::vector<Tensor>& values) {
                                         : "pass the variables in Keras's order")
         .raise();
   for (std::size_t i = 0; i < values.size(); ++i)
-    checks::defined(values[i], "the " + checks::ordinal(i) + " value given to set_weights of '" +
-                                   name_ + "'", site_, Phase::load);
+    checks::defined(values[i], [&] {
+      return "the " + checks::ordinal(i) + " value given to set_weights of '" + name_ + "'";
+    }, site_, Phase::load);
   for (std::size_t i = 0; i < values.size(); ++i)
     if (!(values[i].shape() == current[i].shape()) || values[i].dtype() != current[i].dtype())
       checks::Violation("checkpoint.mismatch", Phase::load, site_)

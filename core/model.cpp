@@ -114,9 +114,11 @@ Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> out
   s_->inputs = std::move(inputs);
   s_->outputs = std::move(outputs);
   for (std::size_t i = 0; i < s_->inputs.size(); ++i)
-    checks::defined(s_->inputs[i], "the " + checks::ordinal(i) + " input of Model", s_->site);
+    checks::defined(s_->inputs[i], "the " + checks::ordinal(i) + " input of Model", s_->site,
+                    Phase::build);
   for (std::size_t i = 0; i < s_->outputs.size(); ++i)
-    checks::defined(s_->outputs[i], "the " + checks::ordinal(i) + " output of Model", s_->site);
+    checks::defined(s_->outputs[i], "the " + checks::ordinal(i) + " output of Model", s_->site,
+                    Phase::build);
   if (s_->outputs.empty())
     checks::Violation("model.graph", Phase::build, s_->site)
         .summary("a model needs at least one output")

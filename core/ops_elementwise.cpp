@@ -94,8 +94,8 @@ const char* symbol(BinOp op) {
 }
 
 Tensor binary_value(const Tensor& a0, const Tensor& b0, BinOp op, const Site& site) {
-  checks::defined(a0, std::string("the left operand of ") + symbol(op), site);
-  checks::defined(b0, std::string("the right operand of ") + symbol(op), site);
+  checks::defined(a0, [&] { return std::string("the left operand of ") + symbol(op); }, site);
+  checks::defined(b0, [&] { return std::string("the right operand of ") + symbol(op); }, site);
   Shape out_shape = checks::broadcast_shapes(a0.shape(), b0.shape(), site, Phase::run);
   DType t = promote(a0.dtype(), b0.dtype());
   Tensor a = a0.dtype() == t ? a0 : a0.detach().astype(t);
@@ -147,13 +147,13 @@ Tensor binary(const Tensor& a, const Tensor& b, BinOp op, const Site& site) {
 Tensor scalar_like(const Tensor& a, double s, BinOp op, const char* side) {
   const Site site(op == BinOp::add ? "add" : op == BinOp::sub ? "subtract"
                   : op == BinOp::mul ? "multiply" : "divide", "op");
-  checks::defined(a, std::string("the ") + side + " operand of " + symbol(op), site);
+  checks::defined(a, [&] { return std::string("the ") + side + " operand of " + symbol(op); }, site);
   return Tensor::scalar(s, a.dtype());
 }
 
 template <class F, class G>
 Tensor unary(const Tensor& x, const char* name, F f, G grad) {
-  checks::defined(x, std::string("the input of ") + name, Site(name, "op"));
+  checks::defined(x, [&] { return std::string("the input of ") + name; }, Site(name, "op"));
   if (!is_floating(x.dtype()))
     checks::Violation("input.dtype", Phase::run, Site(name, "op"))
         .summary(std::string(name) + " needs floating-point input")
@@ -331,8 +331,8 @@ Tensor log_softmax(const Tensor& x, int axis) {
 // Both tensors of a comparison hold values and have one shape (compare.shape).
 static void check_comparable(const Tensor& a, const Tensor& b, const char* name) {
   const Site site(name, "op");
-  checks::defined(a, std::string("the first tensor of ") + name, site);
-  checks::defined(b, std::string("the second tensor of ") + name, site);
+  checks::defined(a, [&] { return std::string("the first tensor of ") + name; }, site);
+  checks::defined(b, [&] { return std::string("the second tensor of ") + name; }, site);
   checks::check_compare(a.shape(), b.shape(), site);
 }
 

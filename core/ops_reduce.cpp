@@ -51,7 +51,7 @@ T sum_contiguous(const T* x, std::int64_t n) {
 // its axes (reduce.axis); returns the axis counted from 0.
 int reduce_axis(const Tensor& t, int axis, const char* name) {
   const Site site(name, "op");
-  checks::defined(t, std::string("the Tensor whose ") + name + "() was called", site);
+  checks::defined(t, [&] { return std::string("the Tensor whose ") + name + "() was called"; }, site);
   return checks::check_axis(axis, t.rank(), "reduce.axis", site, Phase::run);
 }
 

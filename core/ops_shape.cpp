@@ -259,7 +259,7 @@ static bool concat_stays_blocked(const std::vector<Tensor>& xs, int ax) {
 // Every tensor of a list argument (concat, stack) holds a value.
 static void check_all_defined(const std::vector<Tensor>& xs, const Site& site) {
   for (std::size_t i = 0; i < xs.size(); ++i)
-    checks::defined(xs[i], "the " + checks::ordinal(i) + " tensor of " + site.name, site);
+    checks::defined(xs[i], [&] { return "the " + checks::ordinal(i) + " tensor of " + site.name; }, site);
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int axis, std::source_location loc) {

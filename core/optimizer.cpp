@@ -9,12 +9,14 @@ namespace tenet {
 
 void OptimizerImpl::step(const std::vector<Tensor>& variables) {
   NoGradGuard no_grad;
-  const Site site(name(), "Optimizer");
   for (std::size_t i = 0; i < variables.size(); ++i) {
-    checks::defined(variables[i], "the " + checks::ordinal(i) + " variable given to " + name(), site);
+    const Site site(name(), "Optimizer");
+    checks::defined(variables[i], [&] {
+      return "the " + checks::ordinal(i) + " variable given to " + name();
+    }, site);
     const Tensor g = variables[i].grad();
     for (const Tensor& t : {variables[i], g})
-      if (t.defined())
+      if (t.defined() && t.dtype() != DType::f32)
         checks::check_dtype(t.dtype(), DType::f32, "input.dtype", site, Phase::run,
                             "the " + checks::ordinal(i) + " variable given to " + name() +
                                 " (or its gradient) is " + dtype_name(t.dtype()) +

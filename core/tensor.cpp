@@ -92,6 +92,8 @@ Tensor make_tensor(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(i
 // Every concrete tensor's storage size goes through here: known sizes >= 0 (tensor.shape),
 // an element and byte count that fit (options.invalid), and a size the machine can hold.
 static std::size_t storage_bytes(const Shape& shape, DType dtype) {
+  if (checks::fits_in_memory(shape, dtype))  // the fast path: no Site built per allocation
+    return static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
   return checks::checked_bytes(shape, dtype, allocation_site(), current_layer_phase());
 }
 

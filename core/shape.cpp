@@ -6,19 +6,23 @@
 namespace tenet {
 
 std::int64_t Shape::numel() const {
-  // The fast path of every element count; checks::checked_numel raises the contract errors
+  // The fast path of every element count, in one pass; raise_numel raises the contract errors
   // (an unknown or negative dimension, a count beyond what a 64-bit index can address).
-  bool zero = false, bad = false;
-  for (auto d : dims_) {
-    bad = bad || d < 0;
-    zero = zero || d == 0;
-  }
   std::int64_t n = 1;
-  if (!bad && zero) return 0;
-  for (auto d : dims_)
-    if (!bad && __builtin_mul_overflow(n, d, &n)) bad = true;
-  if (bad) return checks::checked_numel(*this, Site("numel", "op"), Phase::run, DType::u8);
-  return n;
+  bool overflow = false;
+  for (auto d : dims_) {
+    if (d < 0) raise_numel();
+    overflow |= __builtin_mul_overflow(n, d, &n);
+  }
+  if (!overflow) return n;
+  for (auto d : dims_)  // any 0 makes it empty, however large the other sizes
+    if (d == 0) return 0;
+  raise_numel();
+}
+
+void Shape::raise_numel() const {
+  checks::checked_numel(*this, Site("numel", "op"), Phase::run, DType::u8);
+  internal_error("checked_numel accepted " + str() + ", which numel() refused");
 }
 
 void Shape::raise_axis(int axis, int lo, int hi) const {

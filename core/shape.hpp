@@ -52,7 +52,8 @@ class Shape {
   friend bool operator==(const Shape&, const Shape&) = default;
 
  private:
-  [[noreturn]] void raise_axis(int axis, int lo, int hi) const;  // tensor.index
+  [[noreturn, gnu::cold, gnu::noinline]] void raise_axis(int axis, int lo, int hi) const;  // tensor.index
+  [[noreturn, gnu::cold, gnu::noinline]] void raise_numel() const;  // via checks::checked_numel
   std::vector<std::int64_t> dims_;
 };
 

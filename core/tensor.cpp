@@ -180,10 +180,12 @@ Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType
 // The one accessor of a tensor's state: an empty (default-constructed) Tensor is the user's
 // mistake (options.invalid), named by the member called on it. Ops taking several tensors
 // name the argument first (checks::defined), so this is what members and accessors raise.
+[[noreturn, gnu::cold, gnu::noinline]] static void raise_empty(const char* member) {
+  checks::empty_handle(std::string("the Tensor whose ") + member + " was called", "Tensor",
+                       Site(member, "op"), Phase::run);
+}
 static TensorImpl* impl_ptr(const std::shared_ptr<TensorImpl>& impl, const char* member) {
-  if (!impl)
-    checks::empty_handle(std::string("the Tensor whose ") + member + " was called", "Tensor",
-                         Site(member, "op"), Phase::run);
+  if (!impl) raise_empty(member);  // kept out of line: this accessor is on every hot path
   return impl.get();
 }
 static const TensorImpl& get(const std::shared_ptr<TensorImpl>& impl, const char* member) {
@@ -241,6 +243,7 @@ void* stored_bytes(const Tensor& t) {
 const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
 
 void check_data_dtype(const Tensor& t, DType requested) {
+  if (t.dtype() == requested) return;  // the hot path builds no message
   checks::check_dtype(t.dtype(), requested, "input.dtype", Site("data", "op"), Phase::run,
                       std::string("data<") + dtype_name(requested) + ">() reads the elements as " +
                           dtype_name(requested) + " but the tensor holds " + dtype_name(t.dtype()),

@@ -110,6 +110,9 @@ TEST_CASE("empty handles: layers, models and Sequential name the argument") {
   e = capture([&] { (void)SymbolicTensor().shape(); });
   CHECK(e.code() == "options.invalid");
   CHECK(has(e, "the SymbolicTensor whose shape() was called"));
+  Model m(x, y);
+  e = capture([&] { (void)m.call({}); });  // an internal error before
+  CHECK(e.code() == "input.count");
   Dense d(2, {.name = "dw"});
   (void)d(x);
   e = capture([&] { d.set_weights({Tensor(), Tensor::zeros({2})}); });

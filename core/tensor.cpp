@@ -50,7 +50,9 @@ class StoragePool {
     // MADV_HUGEPAGE) were tried: no speed-up of a training step stood out of the noise, and
     // the first step got slower (each first touch clears a whole 2 MiB page: net B's first
     // step took 133-221 ms instead of 66-89 ms, benchmarks/README.md).
-    return static_cast<std::byte*>(std::aligned_alloc(64, bytes));  // null: out of memory
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p && release_cached()) p = std::aligned_alloc(64, bytes);  // the cache gave memory back
+    return static_cast<std::byte*>(p);  // null: out of memory
   }
   void give(std::byte* p, std::size_t bytes) {
     {
@@ -65,6 +67,17 @@ class StoragePool {
   }
 
  private:
+  // Frees every cached block; true when there were some (an allocation may then succeed).
+  bool release_cached() {
+    std::lock_guard lock(mutex_);
+    if (cached_ == 0) return false;
+    for (auto& [bytes, blocks] : free_)
+      for (std::byte* p : blocks) std::free(p);
+    free_.clear();
+    cached_ = 0;
+    return true;
+  }
+
   static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::deque<std::byte*>> free_;

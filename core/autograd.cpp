@@ -15,6 +15,7 @@ thread_local bool g_grad_enabled = true;
 bool g_check_numerics = false;
 thread_local std::string g_numerics_step;
 thread_local std::shared_ptr<const Site> g_current_layer;
+thread_local Phase g_current_phase = Phase::run;
 }  // namespace
 
 bool grad_enabled() { return g_grad_enabled; }
@@ -93,11 +94,17 @@ std::string output_cause(const std::string& op, const std::vector<Tensor>& input
 
 }  // namespace
 
-CurrentLayerScope::CurrentLayerScope(std::shared_ptr<const Site> layer)
-    : previous_(std::move(g_current_layer)) {
+CurrentLayerScope::CurrentLayerScope(std::shared_ptr<const Site> layer, Phase phase)
+    : previous_(std::move(g_current_layer)), previous_phase_(g_current_phase) {
   g_current_layer = std::move(layer);
+  g_current_phase = phase;
 }
-CurrentLayerScope::~CurrentLayerScope() { g_current_layer = std::move(previous_); }
+CurrentLayerScope::~CurrentLayerScope() {
+  g_current_layer = std::move(previous_);
+  g_current_phase = previous_phase_;
+}
+const std::shared_ptr<const Site>& current_layer_site() { return g_current_layer; }
+Phase current_layer_phase() { return g_current_phase; }
 
 void check_finite(const Tensor& t, const std::string& op, const std::string& what,
                   const std::vector<Tensor>& inputs, const std::shared_ptr<const Site>& layer) {
@@ -158,6 +165,27 @@ Tensor reduce_to_shape(const Tensor& grad, const Shape& target) {
   return g;
 }
 
+// A backward closure (possibly a user op's, through attach_grad) must return for input i a
+// gradient of the input's shape or of a shape broadcasting to it: else autograd.backward.
+static void check_gradient_shape(const GradNode& node, std::size_t i, const Shape& grad,
+                                 const Shape& input) {
+  bool ok = grad.rank() >= input.rank();
+  for (int a = 0; ok && a < input.rank(); ++a) {
+    const std::int64_t g = grad[grad.rank() - input.rank() + a];
+    ok = g == input[a] || input[a] == 1;
+  }
+  if (ok) return;
+  checks::Violation("autograd.backward", Phase::run, node.layer ? *node.layer : Site(node.op, "op"))
+      .summary("the backward of '" + node.op + "' returned a gradient of shape " + grad.str() +
+               " for its " + checks::ordinal(i) + " input, of shape " + input.str())
+      .expected(input)
+      .actual(grad)
+      .cause("a backward closure must return, for each input, a gradient of that input's shape "
+             "(or of the output's broadcast shape)")
+      .fix("return gradients shaped like the op's inputs from the closure given to attach_grad")
+      .raise();
+}
+
 // Reverse topological order of the tensors that carry a grad_fn, reachable from `root`.
 static std::vector<Tensor> topo_order(const Tensor& root) {
   std::vector<Tensor> order;
@@ -188,6 +216,7 @@ static Tensor accumulate(const Tensor& a, const Tensor& b) {
 }
 
 void Tensor::backward(const Tensor& dout) const {
+  checks::defined(*this, "the Tensor whose backward() was called", Site("backward", "op"));
   Tensor seed = dout;
   if (!seed.defined()) {
     if (numel() != 1)
@@ -198,6 +227,16 @@ void Tensor::backward(const Tensor& dout) const {
           .fix("call backward on a scalar (e.g. loss.mean()), or pass the output gradient")
           .raise();
     seed = Tensor::ones(shape(), dtype());
+  } else if (!(seed.shape() == shape())) {
+    checks::Violation("autograd.backward", Phase::run, Site("backward", "op"))
+        .summary("the output gradient passed to backward() must have the tensor's shape")
+        .expected(shape())
+        .actual(seed.shape())
+        .mark_differences(shape(), seed.shape())
+        .cause("backward(dout) was given a gradient of shape " + seed.shape().str() +
+               " for a tensor of shape " + shape().str())
+        .fix("pass a gradient of shape " + shape().str() + ", or call backward() on a scalar")
+        .raise();
   }
   if (!requires_grad()) return;
   NoGradGuard no_grad;  // gradients themselves are not differentiated
@@ -212,6 +251,7 @@ void Tensor::backward(const Tensor& dout) const {
     for (std::size_t i = 0; i < node->inputs.size() && i < in_grads.size(); ++i) {
       const Tensor& in = node->inputs[i];
       if (!in.defined() || !in.requires_grad() || !in_grads[i].defined()) continue;
+      check_gradient_shape(*node, i, in_grads[i].shape(), in.shape());
       Tensor gi = reduce_to_shape(in_grads[i], in.shape());
       if (gi.dtype() != in.dtype()) gi = gi.astype(in.dtype());
       if (g_check_numerics) check_finite(gi, node->op, "gradient", {}, node->layer);

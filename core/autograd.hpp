@@ -67,14 +67,20 @@ struct GradNode {
 // remember it, so numerics errors name the layer and the user's line that created it.
 class CurrentLayerScope {
  public:
-  explicit CurrentLayerScope(std::shared_ptr<const Site> layer);
+  // `phase`: build while the layer creates its weights for a symbolic call, else run.
+  explicit CurrentLayerScope(std::shared_ptr<const Site> layer, Phase phase = Phase::run);
   ~CurrentLayerScope();
   CurrentLayerScope(const CurrentLayerScope&) = delete;
   CurrentLayerScope& operator=(const CurrentLayerScope&) = delete;
 
  private:
   std::shared_ptr<const Site> previous_;
+  Phase previous_phase_;
 };
+
+// The layer being called or built on this thread, or null (names the layer in size errors).
+const std::shared_ptr<const Site>& current_layer_site();
+Phase current_layer_phase();  // run outside a layer
 
 Tensor make_tensor(std::shared_ptr<TensorImpl> impl);
 

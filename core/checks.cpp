@@ -238,7 +238,9 @@ Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where
           .fix(fix)
           .raise();
     }
-    out[ax] = (out[ax] < 0 || shapes[i][ax] < 0) ? kUnknown : out[ax] + shapes[i][ax];
+    out[ax] = (out[ax] < 0 || shapes[i][ax] < 0)
+                  ? kUnknown
+                  : checked_size_sum(out[ax], shapes[i][ax], shapes[i], where, phase);
   }
   return out;
 }
@@ -378,11 +380,18 @@ void check_option_real(const std::string& option, double value, double lo, doubl
 
 void empty_handle(const std::string& argument, const std::string& type, const Site& where,
                   Phase phase) {
+  // Where a value of each kind of handle comes from, for the fix.
+  const std::string source =
+      type == "Tensor" ? "Tensor::zeros(...), Tensor::from_vector(...), an op or a layer call"
+      : type == "SymbolicTensor" ? "Input(...) or a layer called on one"
+      : type == "Layer" ? "a layer's constructor, e.g. Dense(10)"
+      : type == "Loss" ? "a loss's constructor, e.g. SparseCategoricalCrossentropy()"
+      : type == "Optimizer" ? "SGD() or Adam()"
+                            : "Input(...), a layer call or Tensor::zeros(...)";
   invalid_option(argument, "an empty " + type, "a " + type + " that holds a value", where, phase,
                  argument + " is a default-constructed (empty) " + type + ": it was declared "
                  "but never assigned a result",
-                 "assign " + argument + " before this call, e.g. from Input(...), a layer call "
-                 "or Tensor::zeros(...)");
+                 "assign " + argument + " before this call, e.g. from " + source);
 }
 
 // ---- callback.filepath ----

@@ -3,6 +3,8 @@
 // formatted. Ops, layers, losses, models and loaders call these; none formats its own message.
 #include <map>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/dtype.hpp"
@@ -137,5 +139,59 @@ void check_option_real(const std::string& option, double value, double lo, doubl
 // without validation data, or a metric not compiled).
 [[noreturn]] void missing_log_key(const std::string& pattern, const std::string& key,
                                   const std::map<std::string, double>& logs, const Site& where);
+
+}  // namespace tenet::checks
+
+// ---- sizes and handles (core/checks_size.cpp) ----
+namespace tenet {
+class Tensor;
+class SymbolicTensor;
+}  // namespace tenet
+namespace tenet::checks {
+
+// "1st", "2nd", "3rd", "4th", ... for argument i (0-based): "the 2nd input of Model".
+std::string ordinal(std::size_t i);
+// A dimension of a concrete shape must be known and >= 0 (tensor.shape, naming the axis and
+// its value: -5 is refused as negative, kUnknown as None).
+void check_concrete(const Shape& shape, const Site& where, Phase phase);
+// Every element and byte count of a user-given shape goes through these. The element count
+// must fit a signed 64-bit count and its bytes (count x dtype size) the largest object a
+// 64-bit process can address (PTRDIFF_MAX); else options.invalid naming the shape and the
+// count it would need. checked_numel needs a concrete shape (check_concrete).
+std::int64_t checked_numel(const Shape& shape, const Site& where, Phase phase,
+                           DType dtype = DType::f32);
+// The same for a symbolic shape: the product of its known dimensions (None axes skipped).
+std::int64_t checked_known_numel(const Shape& shape, const Site& where, Phase phase,
+                                 DType dtype = DType::f32);
+// a + b for sizes (concatenated axes), options.invalid when the sum overflows.
+std::int64_t checked_size_sum(std::int64_t a, std::int64_t b, const Shape& shape,
+                              const Site& where, Phase phase);
+// The bytes of a tensor of `shape` and `dtype` about to be allocated: checked_numel, then
+// options.invalid when they exceed this machine's physical memory (a size no allocation can
+// satisfy: Tensor::zeros({1LL << 40}), Dense(1000000000000)).
+std::size_t checked_bytes(const Shape& shape, DType dtype, const Site& where, Phase phase);
+// True when checked_bytes would pass: the allocation fast path, which builds no Site.
+bool fits_in_memory(const Shape& shape, DType dtype);
+// An allocation of a plausible size failed (the machine is out of memory right now): a
+// tenet::Error (not a contract) naming the shape and the bytes.
+[[noreturn]] void out_of_memory(const Shape& shape, DType dtype, std::size_t bytes,
+                                const Site& where);
+// Empty handles: returns `handle` (a Tensor or SymbolicTensor) when it holds a value, else
+// empty_handle(argument, ...). `argument` is a string, or a callable returning one: composed
+// names ("the 2nd input of 'dense'") are then built only on failure, never on the hot path.
+const char* handle_type(const Tensor&);          // "Tensor"
+const char* handle_type(const SymbolicTensor&);  // "SymbolicTensor"
+template <class Arg>
+std::string argument_text(Arg&& argument) {
+  if constexpr (std::is_invocable_v<Arg>) return argument();
+  else return std::string(argument);
+}
+template <class Handle, class Arg>
+const Handle& defined(const Handle& handle, Arg&& argument, const Site& where,
+                      Phase phase = Phase::run) {
+  if (!handle.defined())
+    empty_handle(argument_text(std::forward<Arg>(argument)), handle_type(handle), where, phase);
+  return handle;
+}
 
 }  // namespace tenet::checks

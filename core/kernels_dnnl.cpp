@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/autograd.hpp"
+#include "core/checks.hpp"
 
 namespace tenet::kernels {
 
@@ -176,7 +177,12 @@ struct Scratch {
     std::free(data);
     size = (n + 63) / 64 * 64;
     data = std::aligned_alloc(64, size);
-    if (!data) internal_error("cannot allocate " + std::to_string(size) + " bytes of scratch");
+    if (!data) {  // out of memory now: not a bug of tenet (a plain tenet::Error with the bytes)
+      const std::size_t asked = size;
+      size = 0;
+      checks::out_of_memory(Shape{static_cast<std::int64_t>(asked)}, DType::u8, asked,
+                            Site("scratchpad", "kernel"));
+    }
     return data;
   }
 };

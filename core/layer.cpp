@@ -78,8 +78,9 @@ void LayerImpl::check_input_count(std::size_t n, Phase phase) const {
       .raise();
 }
 
-void LayerImpl::ensure_built(const std::vector<Shape>& inputs) {
+void LayerImpl::ensure_built(const std::vector<Shape>& inputs, Phase phase) {
   if (built_) return;
+  CurrentLayerScope layer_scope(shared_site_, phase);  // weights too large name this layer
   build(inputs);
   built_inputs_ = inputs;
   built_ = true;
@@ -141,6 +142,12 @@ void LayerImpl::check_input_dtype(DType t, Phase phase) const {
                       "first");
 }
 
+// "the input of 'dense'", "the 2nd input of 'concatenate'": how an empty input is named.
+static std::string input_argument(std::size_t i, std::size_t n, const std::string& layer) {
+  return (n == 1 ? std::string("the input") : "the " + checks::ordinal(i) + " input") + " of '" +
+         layer + "'";
+}
+
 static std::vector<Shape> shapes_of(const std::vector<Tensor>& xs) {
   std::vector<Shape> s;
   for (const auto& x : xs) s.push_back(x.shape());
@@ -149,6 +156,9 @@ static std::vector<Shape> shapes_of(const std::vector<Tensor>& xs) {
 
 Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opts) {
   check_input_count(inputs.size(), Phase::run);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    checks::defined(inputs[i], [&] { return input_argument(i, inputs.size(), name_); }, site_,
+                    Phase::run);
   std::vector<Shape> shapes = shapes_of(inputs);
   std::unique_ptr<checks::ScopedCallContext> ctx;
   if (!checks::current_call_context()) {
@@ -160,7 +170,7 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
   if (const InputSpec* spec = input_spec())
     for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
   output_shape(shapes, Phase::run);
-  ensure_built(shapes);
+  ensure_built(shapes, Phase::run);
   CurrentLayerScope layer_scope(shared_site_);
   if (!profiling::enabled()) return forward(inputs, opts);
   return profiled_forward(inputs, opts);
@@ -238,6 +248,9 @@ static const SymbolicNode* size_source(const Shape& out, const std::vector<Symbo
 
 SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   check_input_count(inputs.size(), Phase::build);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    checks::defined(inputs[i], [&] { return input_argument(i, inputs.size(), name_); }, site_,
+                    Phase::build);
   std::vector<Shape> shapes;
   checks::CallContext c;
   for (const auto& x : inputs) {
@@ -253,8 +266,10 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   if (const InputSpec* spec = input_spec())
     for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::build, x.dtype());
   Shape out = output_shape(shapes, Phase::build);
+  // Every layer's output must be addressable (a rule that multiplies sizes may overflow).
+  checks::checked_known_numel(out, site_, Phase::build);
   // Weights depend on feature sizes only, so a layer can be built from symbolic shapes.
-  ensure_built(shapes);
+  ensure_built(shapes, Phase::build);
   auto node = std::make_shared<SymbolicNode>();
   node->shape = out;
   node->dtype = DType::f32;
@@ -277,6 +292,10 @@ void LayerImpl::set_weights(const std::vector<Tensor>& values) {
                                           "setting weights"
                                         : "pass the variables in Keras's order")
         .raise();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    checks::defined(values[i], [&] {
+      return "the " + checks::ordinal(i) + " value given to set_weights of '" + name_ + "'";
+    }, site_, Phase::load);
   for (std::size_t i = 0; i < values.size(); ++i)
     if (!(values[i].shape() == current[i].shape()) || values[i].dtype() != current[i].dtype())
       checks::Violation("checkpoint.mismatch", Phase::load, site_)
@@ -303,20 +322,36 @@ std::int64_t LayerImpl::param_count(bool trainable_only) const {
 }
 
 // ---- Layer handle ----
+// Every member of the handle goes through here: an empty Layer() is the user's mistake.
+LayerImpl& Layer::checked(const char* member) const {
+  if (!impl_)
+    checks::empty_handle(std::string("the Layer whose ") + member + " was called", "Layer",
+                         Site("Layer", "handle"), Phase::build);
+  return *impl_;
+}
+
 SymbolicTensor Layer::operator()(const SymbolicTensor& x) const { return (*this)(std::vector{x}); }
 
 SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs) const {
-  SymbolicTensor out = impl_->call(xs);
+  SymbolicTensor out = checked("operator()").call(xs);
   out.node()->layer = impl_;
   return out;
 }
 
 Tensor Layer::operator()(const Tensor& x, CallOptions opts) const {
-  return impl_->call(std::vector<Tensor>{x}, opts);
+  return checked("operator()").call(std::vector<Tensor>{x}, opts);
 }
 
 Tensor Layer::operator()(const std::vector<Tensor>& xs, CallOptions opts) const {
-  return impl_->call(xs, opts);
+  return checked("operator()").call(xs, opts);
 }
+
+const std::string& Layer::name() const { return checked("name()").name(); }
+const std::string& Layer::type() const { return checked("type()").type(); }
+std::vector<Tensor> Layer::weights() const { return checked("weights()").weights(); }
+void Layer::set_weights(const std::vector<Tensor>& values) const {
+  checked("set_weights()").set_weights(values);
+}
+std::int64_t Layer::count_params() const { return checked("count_params()").param_count(); }
 
 }  // namespace tenet

@@ -108,7 +108,7 @@ class LayerImpl {
   const std::vector<Shape>& built_inputs() const { return built_inputs_; }
 
  protected:
-  void ensure_built(const std::vector<Shape>& inputs);
+  void ensure_built(const std::vector<Shape>& inputs, Phase phase);
   // Checks the input count (1 unless multi_input) with a clear message.
   void check_input_count(std::size_t n, Phase phase) const;
   Tensor profiled_forward(const std::vector<Tensor>& inputs, const CallOptions& opts);
@@ -139,14 +139,17 @@ class Layer {
   Tensor operator()(const Tensor& x, CallOptions opts = {}) const;
   Tensor operator()(const std::vector<Tensor>& xs, CallOptions opts = {}) const;
 
-  const std::string& name() const { return impl_->name(); }
-  const std::string& type() const { return impl_->type(); }
-  std::vector<Tensor> weights() const { return impl_->weights(); }
-  void set_weights(const std::vector<Tensor>& values) const { impl_->set_weights(values); }
-  std::int64_t count_params() const { return impl_->param_count(); }
-  const std::shared_ptr<LayerImpl>& impl() const { return impl_; }
+  const std::string& name() const;
+  const std::string& type() const;
+  std::vector<Tensor> weights() const;
+  void set_weights(const std::vector<Tensor>& values) const;
+  std::int64_t count_params() const;
+  const std::shared_ptr<LayerImpl>& impl() const { return impl_; }  // null when empty
+  bool defined() const { return impl_ != nullptr; }
 
  protected:
+  // The layer, or options.invalid (checks::empty_handle) for an empty handle.
+  LayerImpl& checked(const char* member) const;
   std::shared_ptr<LayerImpl> impl_;
 };
 

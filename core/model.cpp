@@ -126,6 +126,12 @@ Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> out
   s_->site = Site(s_->name, "Model", loc);
   s_->inputs = std::move(inputs);
   s_->outputs = std::move(outputs);
+  for (std::size_t i = 0; i < s_->inputs.size(); ++i)
+    checks::defined(s_->inputs[i], "the " + checks::ordinal(i) + " input of Model", s_->site,
+                    Phase::build);
+  for (std::size_t i = 0; i < s_->outputs.size(); ++i)
+    checks::defined(s_->outputs[i], "the " + checks::ordinal(i) + " output of Model", s_->site,
+                    Phase::build);
   if (s_->outputs.empty())
     checks::Violation("model.graph", Phase::build, s_->site)
         .summary("a model needs at least one output")
@@ -160,6 +166,11 @@ Model::Model(SymbolicTensor input, SymbolicTensor output, std::string name, std:
             std::move(name), loc) {}
 
 static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_location loc) {
+  const Site site("sequential", "Sequential", loc);
+  for (std::size_t i = 0; i < items.size(); ++i)  // an element holding neither an Input nor a layer
+    if (!items[i].input.defined() && !items[i].layer.defined())
+      checks::empty_handle("the " + checks::ordinal(i) + " element of Sequential",
+                           i == 0 ? "SymbolicTensor" : "Layer", site, Phase::build);
   if (items.empty() || !items[0].input.defined())
     checks::Violation("model.graph", Phase::build, Site("sequential", "Sequential", loc))
         .summary("a Sequential model starts with its Input")

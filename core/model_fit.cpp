@@ -90,8 +90,10 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
   for (const auto& n : s_->nodes) {
     if (n->inputs.empty()) {
       auto it = s_->input_index.find(n.get());
-      if (it == s_->input_index.end() || it->second >= x.size())
+      if (it == s_->input_index.end() || it->second >= x.size()) {
+        check_data(x, nullptr, Phase::run);  // too few arrays: input.count, the user's mistake
         internal_error("model input without data");
+      }
       values[n.get()] = x[it->second];
       continue;
     }

@@ -83,7 +83,19 @@ void binary_kernel(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
 
 enum class BinOp { add, sub, mul, div };
 
+const char* symbol(BinOp op) {
+  switch (op) {
+    case BinOp::add: return "+";
+    case BinOp::sub: return "-";
+    case BinOp::mul: return "*";
+    case BinOp::div: return "/";
+  }
+  return "?";
+}
+
 Tensor binary_value(const Tensor& a0, const Tensor& b0, BinOp op, const Site& site) {
+  checks::defined(a0, [&] { return std::string("the left operand of ") + symbol(op); }, site);
+  checks::defined(b0, [&] { return std::string("the right operand of ") + symbol(op); }, site);
   Shape out_shape = checks::broadcast_shapes(a0.shape(), b0.shape(), site, Phase::run);
   DType t = promote(a0.dtype(), b0.dtype());
   Tensor a = a0.dtype() == t ? a0 : a0.detach().astype(t);
@@ -131,10 +143,17 @@ Tensor binary(const Tensor& a, const Tensor& b, BinOp op, const Site& site) {
   return out;
 }
 
-Tensor scalar_like(const Tensor& a, double s) { return Tensor::scalar(s, a.dtype()); }
+// A scalar operand of a's dtype; `a` is `side` ("left"/"right") operand of `op`.
+Tensor scalar_like(const Tensor& a, double s, BinOp op, const char* side) {
+  const Site site(op == BinOp::add ? "add" : op == BinOp::sub ? "subtract"
+                  : op == BinOp::mul ? "multiply" : "divide", "op");
+  checks::defined(a, [&] { return std::string("the ") + side + " operand of " + symbol(op); }, site);
+  return Tensor::scalar(s, a.dtype());
+}
 
 template <class F, class G>
 Tensor unary(const Tensor& x, const char* name, F f, G grad) {
+  checks::defined(x, [&] { return std::string("the input of ") + name; }, Site(name, "op"));
   if (!is_floating(x.dtype()))
     checks::Violation("input.dtype", Phase::run, Site(name, "op"))
         .summary(std::string(name) + " needs floating-point input")
@@ -165,15 +184,15 @@ Tensor operator+(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::
 Tensor operator-(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::sub, Site("subtract", "op")); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::mul, Site("multiply", "op")); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::div, Site("divide", "op")); }
-Tensor operator+(const Tensor& a, double s) { return a + scalar_like(a, s); }
-Tensor operator-(const Tensor& a, double s) { return a - scalar_like(a, s); }
-Tensor operator*(const Tensor& a, double s) { return a * scalar_like(a, s); }
-Tensor operator/(const Tensor& a, double s) { return a / scalar_like(a, s); }
-Tensor operator+(double s, const Tensor& a) { return scalar_like(a, s) + a; }
-Tensor operator-(double s, const Tensor& a) { return scalar_like(a, s) - a; }
-Tensor operator*(double s, const Tensor& a) { return scalar_like(a, s) * a; }
-Tensor operator/(double s, const Tensor& a) { return scalar_like(a, s) / a; }
-Tensor operator-(const Tensor& a) { return scalar_like(a, 0.0) - a; }
+Tensor operator+(const Tensor& a, double s) { return a + scalar_like(a, s, BinOp::add, "left"); }
+Tensor operator-(const Tensor& a, double s) { return a - scalar_like(a, s, BinOp::sub, "left"); }
+Tensor operator*(const Tensor& a, double s) { return a * scalar_like(a, s, BinOp::mul, "left"); }
+Tensor operator/(const Tensor& a, double s) { return a / scalar_like(a, s, BinOp::div, "left"); }
+Tensor operator+(double s, const Tensor& a) { return scalar_like(a, s, BinOp::add, "right") + a; }
+Tensor operator-(double s, const Tensor& a) { return scalar_like(a, s, BinOp::sub, "right") - a; }
+Tensor operator*(double s, const Tensor& a) { return scalar_like(a, s, BinOp::mul, "right") * a; }
+Tensor operator/(double s, const Tensor& a) { return scalar_like(a, s, BinOp::div, "right") / a; }
+Tensor operator-(const Tensor& a) { return scalar_like(a, 0.0, BinOp::sub, "right") - a; }
 
 Tensor add(const Tensor& a, const Tensor& b, std::source_location loc) {
   return binary(a, b, BinOp::add, Site("add", "op", loc));
@@ -280,6 +299,7 @@ static Tensor relu_in_layout(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
+  checks::defined(x, "the input of relu", Site("relu", "op"));
   if (kernels::is_blocked(x)) return relu_in_layout(x);
   return unary(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); },
                [](const Tensor& d, const Tensor& x, const Tensor&) {
@@ -295,19 +315,29 @@ Tensor clip(const Tensor& x, double low, double high) {
 }
 
 Tensor softmax(const Tensor& x, int axis) {
+  checks::defined(x, "the input of softmax", Site("softmax", "op"));
   Tensor m = x.detach().max(axis, true);
   Tensor e = exp(x - m);
   return e / e.sum(axis, true);
 }
 
 Tensor log_softmax(const Tensor& x, int axis) {
+  checks::defined(x, "the input of log_softmax", Site("log_softmax", "op"));
   Tensor m = x.detach().max(axis, true);
   Tensor shifted = x - m;
   return shifted - log(exp(shifted).sum(axis, true));
 }
 
+// Both tensors of a comparison hold values and have one shape (compare.shape).
+static void check_comparable(const Tensor& a, const Tensor& b, const char* name) {
+  const Site site(name, "op");
+  checks::defined(a, [&] { return std::string("the first tensor of ") + name; }, site);
+  checks::defined(b, [&] { return std::string("the second tensor of ") + name; }, site);
+  checks::check_compare(a.shape(), b.shape(), site);
+}
+
 Tensor equal(const Tensor& a, const Tensor& b) {
-  checks::check_compare(a.shape(), b.shape(), Site("equal", "op"));
+  check_comparable(a, b, "equal");
   Tensor out = Tensor::empty(a.shape(), DType::u8);
   Tensor bb = b.dtype() == a.dtype() ? b : b.astype(a.dtype());
   visit_dtype(a.dtype(), [&](auto tag) {
@@ -321,7 +351,7 @@ Tensor equal(const Tensor& a, const Tensor& b) {
 }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
-  checks::check_compare(a.shape(), b.shape(), Site("max_abs_diff", "op"));
+  check_comparable(a, b, "max_abs_diff");
   auto va = a.to_vector<double>(), vb = b.to_vector<double>();
   double m = 0;
   for (std::size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
@@ -329,7 +359,7 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 }
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
-  checks::check_compare(a.shape(), b.shape(), Site("allclose", "op"));
+  check_comparable(a, b, "allclose");
   auto va = a.to_vector<double>(), vb = b.to_vector<double>();
   for (std::size_t i = 0; i < va.size(); ++i) {
     if (std::isnan(va[i]) || std::isnan(vb[i])) return false;
@@ -339,6 +369,8 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
 }
 
 bool array_equal(const Tensor& a, const Tensor& b) {
+  checks::defined(a, "the first tensor of array_equal", Site("array_equal", "op"));
+  checks::defined(b, "the second tensor of array_equal", Site("array_equal", "op"));
   if (!(a.shape() == b.shape()) || a.dtype() != b.dtype()) return false;
   return std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }

@@ -119,6 +119,7 @@ void check_resize_args(const Shape& s, std::array<std::int64_t, 2> size, const S
 
 Tensor resize(const Tensor& images, std::array<std::int64_t, 2> size) {
   const Site site("resize", "op");
+  checks::defined(images, "the images given to resize", site);
   const Shape& s = images.shape();
   check_resize_args(s, size, site);
   const bool batched = s.rank() == 4;

@@ -33,6 +33,8 @@ void gemm_any(const Tensor& a, const Tensor& b, Tensor& c, std::int64_t batch, s
 
 Tensor matmul(const Tensor& a, const Tensor& b, std::source_location loc) {
   Site site("matmul", "op", loc);
+  checks::defined(a, "the first operand of matmul", site);
+  checks::defined(b, "the second operand of matmul", site);
   const Shape &sa = a.shape(), &sb = b.shape();
   const int r = sa.rank();
   if (r != sb.rank() || (r != 2 && r != 3) || !is_floating(a.dtype()) || a.dtype() != b.dtype() ||

@@ -47,10 +47,18 @@ T sum_contiguous(const T* x, std::int64_t n) {
                         ((acc[4] + acc[5]) + (acc[6] + acc[7])));
 }
 
+// The tensor a reduction is called on holds a value (options.invalid), and `axis` is one of
+// its axes (reduce.axis); returns the axis counted from 0.
+int reduce_axis(const Tensor& t, int axis, const char* name) {
+  const Site site(name, "op");
+  checks::defined(t, [&] { return std::string("the Tensor whose ") + name + "() was called"; }, site);
+  return checks::check_axis(axis, t.rank(), "reduce.axis", site, Phase::run);
+}
+
 }  // namespace
 
 Tensor Tensor::sum(int axis, bool keepdims) const {
-  int ax = checks::check_axis(axis, rank(), "reduce.axis", Site("sum", "op"), Phase::run);
+  int ax = reduce_axis(*this, axis, "sum");
   Split p = split_at(shape(), ax);
   DType t = is_floating(dtype()) ? dtype() : DType::i64;
   Tensor src = dtype() == t ? *this : detach().astype(t);
@@ -77,22 +85,24 @@ Tensor Tensor::sum(int axis, bool keepdims) const {
 }
 
 Tensor Tensor::sum() const {
+  checks::defined(*this, "the Tensor whose sum() was called", Site("sum", "op"));
   if (rank() == 0) return *this;
   return reshape(Shape{numel()}).sum(0, false);
 }
 
 Tensor Tensor::mean(int axis, bool keepdims) const {
-  int ax = checks::check_axis(axis, rank(), "reduce.axis", Site("mean", "op"), Phase::run);
+  int ax = reduce_axis(*this, axis, "mean");
   Tensor s = sum(ax, keepdims);
   return s / static_cast<double>(std::max<std::int64_t>(shape()[ax], 1));
 }
 
 Tensor Tensor::mean() const {
+  checks::defined(*this, "the Tensor whose mean() was called", Site("mean", "op"));
   return sum() / static_cast<double>(std::max<std::int64_t>(numel(), 1));
 }
 
 Tensor Tensor::max(int axis, bool keepdims) const {
-  int ax = checks::check_axis(axis, rank(), "reduce.axis", Site("max", "op"), Phase::run);
+  int ax = reduce_axis(*this, axis, "max");
   Split p = split_at(shape(), ax);
   Tensor out = Tensor::empty(reduced_shape(shape(), ax, keepdims), dtype());
   Tensor arg = Tensor::empty(Shape{p.outer, p.inner}, DType::i64);
@@ -131,7 +141,7 @@ Tensor Tensor::max(int axis, bool keepdims) const {
 }
 
 Tensor Tensor::argmax(int axis) const {
-  int ax = checks::check_axis(axis, rank(), "reduce.axis", Site("argmax", "op"), Phase::run);
+  int ax = reduce_axis(*this, axis, "argmax");
   Split p = split_at(shape(), ax);
   Tensor out = Tensor::empty(shape().removed(ax), DType::i64);
   auto* o = out.data<std::int64_t>();

@@ -10,13 +10,15 @@
 namespace tenet {
 
 Tensor reshape(const Tensor& x, const Shape& target) {
+  checks::defined(x, "the input of reshape", Site("reshape", "op"));
   // One -1 may stand for "the rest", like NumPy.
   Shape to = target;
   int infer = -1;
-  std::int64_t known = 1;
+  std::int64_t known = 1;  // the sizes beside the first -1, multiplied with overflow checks
   for (int i = 0; i < to.rank(); ++i) {
     if (to[i] == -1 && infer < 0) infer = i;
-    else known *= to[i];
+    else if (__builtin_mul_overflow(known, to[i], &known))
+      checks::checked_known_numel(target, Site("reshape", "op"), Phase::run, x.dtype());
   }
   if (infer >= 0 && known > 0 && x.numel() % known == 0) to[infer] = x.numel() / known;
   for (int i = 0; i < to.rank(); ++i)  // a second -1, another negative size, or -1 beside a 0
@@ -44,12 +46,14 @@ Tensor reshape(const Tensor& x, const Shape& target) {
 }
 
 Tensor expand_dims(const Tensor& x, int axis) {
+  checks::defined(x, "the input of expand_dims", Site("expand_dims", "op"));
   int r = x.rank() + 1;
   int ax = checks::check_axis(axis, r, "reshape.axis", Site("expand_dims", "op"), Phase::run);
   return reshape(x, x.shape().inserted(ax, 1));
 }
 
 Tensor squeeze(const Tensor& x, int axis) {
+  checks::defined(x, "the input of squeeze", Site("squeeze", "op"));
   int ax = checks::check_axis(axis, x.rank(), "reshape.axis", Site("squeeze", "op"), Phase::run);
   if (x.shape()[ax] != 1)
     checks::Violation("reshape.size", Phase::run, Site("squeeze", "op"))
@@ -63,6 +67,7 @@ Tensor squeeze(const Tensor& x, int axis) {
 }
 
 Tensor transpose(const Tensor& x, const std::vector<int>& perm) {
+  checks::defined(x, "the input of transpose", Site("transpose", "op"));
   const Shape& s = x.shape();
   const int r = s.rank();
   std::vector<int> sorted(perm);
@@ -101,6 +106,7 @@ Tensor transpose(const Tensor& x, const std::vector<int>& perm) {
 }
 
 Tensor transpose(const Tensor& x) {
+  checks::defined(x, "the input of transpose", Site("transpose", "op"));
   std::vector<int> perm(static_cast<std::size_t>(x.rank()));
   std::iota(perm.rbegin(), perm.rend(), 0);
   return transpose(x, perm);
@@ -121,6 +127,7 @@ static void copy_block(const Tensor& src, std::int64_t src_start, Tensor& dst,
 }
 
 Tensor slice(const Tensor& x, int axis, std::int64_t start, std::int64_t stop) {
+  checks::defined(x, "the input of slice", Site("slice", "op"));
   int ax = checks::check_axis(axis, x.rank(), "slice.range", Site("slice", "op"), Phase::run);
   const std::int64_t n = x.shape()[ax];
   if (start < 0) start += n;
@@ -138,13 +145,26 @@ Tensor slice(const Tensor& x, int axis, std::int64_t start, std::int64_t stop) {
 }
 
 Tensor take_rows(const Tensor& x, const std::vector<std::int64_t>& rows) {
+  const Site site("take_rows", "op");
+  checks::defined(x, "the input of take_rows", site);
+  checks::check_rank(x.shape(), std::max(x.rank(), 1), "tensor.index", site, Phase::run,
+                     "a tensor with a batch axis", "take_rows picks rows along axis 0, and " +
+                     x.shape().str() + " is a scalar", "expand_dims(x, 0) first");
   const std::int64_t n = x.shape()[0];
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (rows[i] < 0 || rows[i] >= n)
+      checks::Violation("tensor.index", Phase::run, site)
+          .summary("row index " + std::to_string(rows[i]) + " (the " + checks::ordinal(i) +
+                   " of the rows) is out of range for " + x.shape().str())
+          .expected("0 <= row < " + std::to_string(n))
+          .actual(std::to_string(rows[i]))
+          .fix("pick rows within the tensor's first axis")
+          .raise();
   const std::size_t row_bytes = x.numel() ? x.nbytes() / static_cast<std::size_t>(n) : 0;
   Tensor out = Tensor::empty(x.shape().with(0, static_cast<std::int64_t>(rows.size())), x.dtype());
   const auto* s = static_cast<const std::byte*>(x.raw_data());
   auto* d = static_cast<std::byte*>(out.raw_data());
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i] < 0 || rows[i] >= n) internal_error("take_rows index out of range");
     std::memcpy(d + i * row_bytes, s + rows[i] * row_bytes, row_bytes);
   }
   return out;
@@ -236,8 +256,15 @@ static bool concat_stays_blocked(const std::vector<Tensor>& xs, int ax) {
   return any_blocked;
 }
 
+// Every tensor of a list argument (concat, stack) holds a value.
+static void check_all_defined(const std::vector<Tensor>& xs, const Site& site) {
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    checks::defined(xs[i], [&] { return "the " + checks::ordinal(i) + " tensor of " + site.name; }, site);
+}
+
 Tensor concat(const std::vector<Tensor>& xs, int axis, std::source_location loc) {
   Site site("concat", "op", loc);
+  check_all_defined(xs, site);
   std::vector<Shape> shapes;
   for (const auto& x : xs) shapes.push_back(x.shape());
   Shape out_shape = checks::concat_shape(shapes, axis, site, Phase::run);
@@ -277,6 +304,7 @@ Tensor stack(const std::vector<Tensor>& xs, int axis, std::source_location loc) 
         .expected("one or more tensors")
         .actual("none")
         .raise();
+  check_all_defined(xs, site);
   std::vector<Shape> shapes;
   for (const auto& x : xs) shapes.push_back(x.shape());
   checks::check_stackable(shapes, site, Phase::run);

@@ -3,11 +3,26 @@
 #include <cmath>
 
 #include "core/autograd.hpp"
+#include "core/checks.hpp"
 
 namespace tenet {
 
 void OptimizerImpl::step(const std::vector<Tensor>& variables) {
   NoGradGuard no_grad;
+  for (std::size_t i = 0; i < variables.size(); ++i) {
+    const Site site(name(), "Optimizer");
+    checks::defined(variables[i], [&] {
+      return "the " + checks::ordinal(i) + " variable given to " + name();
+    }, site);
+    const Tensor g = variables[i].grad();
+    for (const Tensor& t : {variables[i], g})
+      if (t.defined() && t.dtype() != DType::f32)
+        checks::check_dtype(t.dtype(), DType::f32, "input.dtype", site, Phase::run,
+                            "the " + checks::ordinal(i) + " variable given to " + name() +
+                                " (or its gradient) is " + dtype_name(t.dtype()) +
+                                "; optimizers update float32 variables",
+                            "give the optimizer float32 variables: x.astype(DType::f32)");
+  }
   if (slots_.size() != variables.size()) {
     slots_.clear();
     for (const auto& v : variables) {
@@ -21,8 +36,6 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
     Tensor w = variables[i];
     Tensor g = w.grad();
     if (!g.defined()) continue;
-    if (w.dtype() != DType::f32 || g.dtype() != DType::f32)
-      internal_error("optimizer variables must be float32");
     update(w.data<float>(), g.data<float>(), w.numel(), slots_[i]);
   }
 }

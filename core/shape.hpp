@@ -17,15 +17,23 @@ class Shape {
   explicit Shape(std::vector<std::int64_t> dims) : dims_(std::move(dims)) {}
 
   int rank() const { return static_cast<int>(dims_.size()); }
-  std::int64_t operator[](int axis) const { return dims_.at(static_cast<std::size_t>(axis)); }
-  std::int64_t& operator[](int axis) { return dims_.at(static_cast<std::size_t>(axis)); }
+  // Dimension `axis` in [0, rank); tensor.index otherwise.
+  std::int64_t operator[](int axis) const {
+    if (static_cast<std::size_t>(axis) >= dims_.size()) raise_axis(axis, 0, rank() - 1);
+    return dims_[static_cast<std::size_t>(axis)];
+  }
+  std::int64_t& operator[](int axis) {
+    if (static_cast<std::size_t>(axis) >= dims_.size()) raise_axis(axis, 0, rank() - 1);
+    return dims_[static_cast<std::size_t>(axis)];
+  }
   // Dimension by possibly negative axis (-1 is the last).
-  std::int64_t dim(int axis) const { return (*this)[normalize_axis(axis)]; }
+  std::int64_t dim(int axis) const;
   const std::vector<std::int64_t>& dims() const { return dims_; }
   auto begin() const { return dims_.begin(); }
   auto end() const { return dims_.end(); }
 
-  // Number of elements; throws an internal error if any dimension is unknown.
+  // Number of elements, multiplied with overflow checks: tensor.shape if a dimension is
+  // unknown or negative, options.invalid if the count exceeds a 64-bit count.
   std::int64_t numel() const;
   bool fully_known() const;
   // Maps a negative axis to its positive index; returns -1 when out of range.
@@ -44,6 +52,8 @@ class Shape {
   friend bool operator==(const Shape&, const Shape&) = default;
 
  private:
+  [[noreturn, gnu::cold, gnu::noinline]] void raise_axis(int axis, int lo, int hi) const;  // tensor.index
+  [[noreturn, gnu::cold, gnu::noinline]] void raise_numel() const;  // via checks::checked_numel
   std::vector<std::int64_t> dims_;
 };
 

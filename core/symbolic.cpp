@@ -40,18 +40,29 @@ SymbolicNode::~SymbolicNode() {
   }
 }
 
-const std::string& SymbolicTensor::name() const { return node_->layer->name(); }
+const std::string& SymbolicTensor::name() const { return checked("name()").layer->name(); }
+
+void SymbolicTensor::raise_empty(const char* member) {
+  checks::empty_handle(std::string("the SymbolicTensor whose ") + member + " was called",
+                       "SymbolicTensor", Site("SymbolicTensor", "handle"), Phase::build);
+}
 
 SymbolicTensor Input(const Shape& shape, InputOptions options, std::source_location loc) {
+  const Site site(options.name.empty() ? "input" : options.name, "InputLayer", loc);
   for (int i = 0; i < shape.rank(); ++i)
     if (shape[i] == 0 || shape[i] < kUnknown)
-      checks::Violation("input.shape", Phase::build, Site(options.name.empty() ? "input" : options.name, "InputLayer", loc))
+      checks::Violation("input.shape", Phase::build, site)
           .summary("an Input's dimensions must be positive or None")
           .expected("sizes >= 1, or kUnknown for None")
           .actual(shape)
           .mark({i})
+          .cause("axis " + std::to_string(i) + " of the sample shape is " +
+                 std::to_string(shape[i]) +
+                 (shape[i] < 0 ? ", a negative size (only -1, kUnknown, means None)"
+                               : ": a sample with no elements"))
           .fix("give the shape of one sample without the batch axis, e.g. {28, 28, 1}")
           .raise();
+  checks::checked_known_numel(shape.with_batch(kUnknown), site, Phase::build, options.dtype);
   auto node = std::make_shared<SymbolicNode>();
   node->shape = shape.with_batch(kUnknown);
   node->dtype = options.dtype;

@@ -34,15 +34,21 @@ class SymbolicTensor {
  public:
   SymbolicTensor() = default;
   explicit SymbolicTensor(std::shared_ptr<SymbolicNode> node) : node_(std::move(node)) {}
-  const Shape& shape() const { return node_->shape; }
-  DType dtype() const { return node_->dtype; }
-  const std::shared_ptr<SymbolicNode>& node() const { return node_; }
-  const std::shared_ptr<LayerImpl>& producer() const { return node_->layer; }
+  // Each accessor raises options.invalid (checks::empty_handle) on an empty handle.
+  const Shape& shape() const { return checked("shape()").shape; }
+  DType dtype() const { return checked("dtype()").dtype; }
+  const std::shared_ptr<SymbolicNode>& node() const { return node_; }  // null when empty
+  const std::shared_ptr<LayerImpl>& producer() const { return checked("producer()").layer; }
   const std::string& name() const;  // the producing layer's name
   bool defined() const { return node_ != nullptr; }
 
  private:
   friend struct SymbolicNode;
+  const SymbolicNode& checked(const char* member) const {
+    if (!node_) raise_empty(member);
+    return *node_;
+  }
+  [[noreturn]] static void raise_empty(const char* member);
   std::shared_ptr<SymbolicNode> node_;
 };
 

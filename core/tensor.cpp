@@ -51,8 +51,8 @@ class StoragePool {
     // the first step got slower (each first touch clears a whole 2 MiB page: net B's first
     // step took 133-221 ms instead of 66-89 ms, benchmarks/README.md).
     void* p = std::aligned_alloc(64, bytes);
-    if (!p) throw std::bad_alloc();
-    return static_cast<std::byte*>(p);
+    if (!p && release_cached()) p = std::aligned_alloc(64, bytes);  // the cache gave memory back
+    return static_cast<std::byte*>(p);  // null: out of memory
   }
   void give(std::byte* p, std::size_t bytes) {
     {
@@ -67,6 +67,17 @@ class StoragePool {
   }
 
  private:
+  // Frees every cached block; true when there were some (an allocation may then succeed).
+  bool release_cached() {
+    std::lock_guard lock(mutex_);
+    if (cached_ == 0) return false;
+    for (auto& [bytes, blocks] : free_)
+      for (std::byte* p : blocks) std::free(p);
+    free_.clear();
+    cached_ = 0;
+    return true;
+  }
+
   static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::deque<std::byte*>> free_;
@@ -74,34 +85,37 @@ class StoragePool {
 };
 }  // namespace
 
-static std::shared_ptr<std::byte> allocate(std::size_t bytes) {
+// Where storage is being created: the layer being called or built, else the factory.
+static Site allocation_site() {
+  if (const auto& layer = current_layer_site()) return *layer;
+  return Site("Tensor", "factory");
+}
+
+// `bytes` (already checked against the machine by checks::checked_bytes) for `shape`.
+static std::shared_ptr<std::byte> allocate(std::size_t bytes, const Shape& shape, DType dtype) {
   std::size_t rounded = ((bytes + 63) / 64) * 64;
   if (rounded == 0) rounded = 64;
   std::byte* p = StoragePool::instance().take(rounded);
+  if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
   return std::shared_ptr<std::byte>(p, [rounded](std::byte* q) { StoragePool::instance().give(q, rounded); });
 }
 
 Tensor make_tensor(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
 
-static void check_factory_shape(const Shape& shape) {
-  for (int i = 0; i < shape.rank(); ++i)
-    if (shape[i] < 0)
-      checks::Violation("tensor.shape", Phase::run, Site("Tensor", "factory"))
-          .summary("a concrete tensor needs every dimension known")
-          .expected("every dimension >= 0")
-          .actual(shape)
-          .mark({i})
-          .cause("axis " + std::to_string(i) + " is None (unknown) or negative")
-          .fix("give concrete sizes; None is only for Input shapes")
-          .raise();
+// Every concrete tensor's storage size goes through here: known sizes >= 0 (tensor.shape),
+// an element and byte count that fit (options.invalid), and a size the machine can hold.
+static std::size_t storage_bytes(const Shape& shape, DType dtype) {
+  if (checks::fits_in_memory(shape, dtype))  // the fast path: no Site built per allocation
+    return static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
+  return checks::checked_bytes(shape, dtype, allocation_site(), current_layer_phase());
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  check_factory_shape(shape);
+  const std::size_t bytes = storage_bytes(shape, dtype);
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->dtype = dtype;
-  impl->storage = allocate(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
+  impl->storage = allocate(bytes, shape, dtype);
   return Tensor(std::move(impl));
 }
 
@@ -161,8 +175,8 @@ Tensor Tensor::uniform(const Shape& shape, std::uint64_t seed, double low, doubl
 }
 
 Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType dtype) {
-  check_factory_shape(shape);
-  if (static_cast<std::int64_t>(count) != shape.numel())
+  const std::int64_t numel = checks::checked_numel(shape, Site("from_vector", "factory"), Phase::run, dtype);
+  if (static_cast<std::int64_t>(count) != numel)
     checks::Violation("reshape.size", Phase::run, Site("from_vector", "factory"))
         .summary("the number of values does not fill the requested shape")
         .expected(std::to_string(shape.numel()) + " values for shape " + shape.str())
@@ -176,17 +190,26 @@ Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType
   return t;
 }
 
-static TensorImpl* impl_ptr(const std::shared_ptr<TensorImpl>& impl) {
-  if (!impl) internal_error("use of an undefined tensor");
+// The one accessor of a tensor's state: an empty (default-constructed) Tensor is the user's
+// mistake (options.invalid), named by the member called on it. Ops taking several tensors
+// name the argument first (checks::defined), so this is what members and accessors raise.
+[[noreturn, gnu::cold, gnu::noinline]] static void raise_empty(const char* member) {
+  checks::empty_handle(std::string("the Tensor whose ") + member + " was called", "Tensor",
+                       Site(member, "op"), Phase::run);
+}
+static TensorImpl* impl_ptr(const std::shared_ptr<TensorImpl>& impl, const char* member) {
+  if (!impl) raise_empty(member);  // kept out of line: this accessor is on every hot path
   return impl.get();
 }
-static const TensorImpl& get(const std::shared_ptr<TensorImpl>& impl) { return *impl_ptr(impl); }
+static const TensorImpl& get(const std::shared_ptr<TensorImpl>& impl, const char* member) {
+  return *impl_ptr(impl, member);
+}
 
-const Shape& Tensor::shape() const { return get(impl_).shape; }
-DType Tensor::dtype() const { return get(impl_).dtype; }
-std::int64_t Tensor::numel() const { return get(impl_).shape.numel(); }
+const Shape& Tensor::shape() const { return get(impl_, "shape()").shape; }
+DType Tensor::dtype() const { return get(impl_, "dtype()").dtype; }
+std::int64_t Tensor::numel() const { return get(impl_, "numel()").shape.numel(); }
 void* Tensor::raw_data() {
-  TensorImpl& impl = *impl_ptr(impl_);
+  TensorImpl& impl = *impl_ptr(impl_, "data()");
   if (impl.layout)  // a blocked layout becomes row-major on first element access
     impl.layout->make_row_major(impl.storage.get(),
                                 static_cast<std::size_t>(impl.shape.numel()) * dtype_size(impl.dtype));
@@ -205,7 +228,7 @@ void SharedLayout::make_row_major(std::byte* storage, std::size_t row_major_byte
   if (!layout_) return;
   // Through a scratch block: a blocked layout is at least as large as the row-major one, so
   // the row-major bytes fit in the same storage and every view keeps pointing at it.
-  auto plain = allocate(row_major_bytes);
+  auto plain = allocate(row_major_bytes, Shape{static_cast<std::int64_t>(row_major_bytes)}, DType::u8);
   layout_->to_row_major(storage, plain.get());
   std::memcpy(storage, plain.get(), row_major_bytes);
   layout_.reset();
@@ -213,10 +236,10 @@ void SharedLayout::make_row_major(std::byte* storage, std::size_t row_major_byte
 }
 
 Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout) {
-  check_factory_shape(shape);
+  storage_bytes(shape, DType::f32);
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
-  impl->storage = allocate(layout->bytes());
+  impl->storage = allocate(layout->bytes(), shape, DType::f32);
   impl->layout = std::make_shared<SharedLayout>(std::move(layout));
   return make_tensor(std::move(impl));
 }
@@ -226,20 +249,23 @@ bool exclusively_owned(const Tensor& t) {
 }
 
 void* stored_bytes(const Tensor& t) {
-  if (!t.defined()) internal_error("use of an undefined tensor");
+  if (!t.defined()) impl_ptr(nullptr, "data()");
   return t.impl()->storage.get();
 }
 // Converting a blocked layout changes how the bytes lie, not the values: const access may do it.
 const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
 
 void check_data_dtype(const Tensor& t, DType requested) {
-  if (t.dtype() != requested)
-    internal_error(std::string("data<") + dtype_name(requested) + ">() on a " +
-                   dtype_name(t.dtype()) + " tensor");
+  if (t.dtype() == requested) return;  // the hot path builds no message
+  checks::check_dtype(t.dtype(), requested, "input.dtype", Site("data", "op"), Phase::run,
+                      std::string("data<") + dtype_name(requested) + ">() reads the elements as " +
+                          dtype_name(requested) + " but the tensor holds " + dtype_name(t.dtype()),
+                      std::string("call data<T>() with the tensor's element type, or convert "
+                                  "first with t.astype(DType::...)"));
 }
 
 double Tensor::item() const {
-  if (numel() != 1)
+  if (get(impl_, "item()").shape.numel() != 1)
     checks::Violation("tensor.item", Phase::run, Site("item", "op"))
         .summary("item() needs a tensor with exactly one element")
         .expected("1 element")
@@ -250,7 +276,7 @@ double Tensor::item() const {
 }
 
 double Tensor::at(const std::vector<std::int64_t>& index) const {
-  const Shape& s = shape();
+  const Shape& s = get(impl_, "at()").shape;
   if (static_cast<int>(index.size()) != s.rank())
     checks::Violation("tensor.index", Phase::run, Site("at", "op"))
         .summary("an index needs one coordinate per axis")
@@ -297,42 +323,37 @@ std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << s.str(
 
 // ---- autograd accessors ----
 Tensor& Tensor::requires_grad(bool on) {
-  if (on && !is_floating(dtype()))
+  if (on && !is_floating(get(impl_, "requires_grad()").dtype))
     checks::Violation("input.dtype", Phase::run, Site("requires_grad", "op"))
         .summary("only floating-point tensors can require gradients")
         .expected("float32 or float64")
         .actual(dtype_name(dtype()))
         .fix("x.astype(DType::f32) first")
         .raise();
-  get(impl_);
   impl_->requires_grad = on;
   return *this;
 }
-bool Tensor::requires_grad() const { return get(impl_).requires_grad; }
+bool Tensor::requires_grad() const { return get(impl_, "requires_grad()").requires_grad; }
 Tensor Tensor::grad() const {
-  return get(impl_).grad ? Tensor(impl_->grad) : Tensor();
+  return get(impl_, "grad()").grad ? Tensor(impl_->grad) : Tensor();
 }
-void Tensor::set_grad(const Tensor& g) {
-  get(impl_);
-  impl_->grad = g.impl_;
-}
-void Tensor::zero_grad() {
-  get(impl_);
-  impl_->grad.reset();
-}
-const std::shared_ptr<GradNode>& Tensor::grad_fn() const { return get(impl_).grad_fn; }
+void Tensor::set_grad(const Tensor& g) { impl_ptr(impl_, "set_grad()")->grad = g.impl_; }
+void Tensor::zero_grad() { impl_ptr(impl_, "zero_grad()")->grad.reset(); }
+const std::shared_ptr<GradNode>& Tensor::grad_fn() const { return get(impl_, "grad_fn()").grad_fn; }
 
 Tensor Tensor::detach() const {
+  const TensorImpl& self = get(impl_, "detach()");
   auto impl = std::make_shared<TensorImpl>();
-  impl->shape = shape();
-  impl->dtype = dtype();
-  impl->storage = impl_->storage;
-  impl->layout = impl_->layout;
+  impl->shape = self.shape;
+  impl->dtype = self.dtype;
+  impl->storage = self.storage;
+  impl->layout = self.layout;
   return Tensor(std::move(impl));
 }
 
 Tensor Tensor::clone() const {
-  Tensor t = empty(shape(), dtype());
+  const TensorImpl& self = get(impl_, "clone()");
+  Tensor t = empty(self.shape, self.dtype);
   if (nbytes()) std::memcpy(t.raw_data(), raw_data(), nbytes());
   return t;
 }
@@ -340,7 +361,7 @@ Tensor Tensor::clone() const {
 Tensor Tensor::reshape(const Shape& s) const { return tenet::reshape(*this, s); }
 
 Tensor Tensor::astype(DType to) const {
-  Tensor out = empty(shape(), to);
+  Tensor out = empty(get(impl_, "astype()").shape, to);
   std::int64_t n = numel();
   visit_dtype(dtype(), [&](auto from_tag) {
     using F = decltype(from_tag);

@@ -1,5 +1,7 @@
 #include "layers/conv2d.hpp"
 
+#include <limits>
+
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
 #include "core/kernels_dnnl.hpp"
@@ -55,6 +57,7 @@ class Conv2DImpl : public LayerImpl {
   // (N, H, W, C) -> (N, H', W', filters); H'/W' by TensorFlow's valid/same rule.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     Shape out = windowed_output_shape(in[0], win_, site(), phase, "kernel", filters_);
+    check_kernel_limits(in[0], phase);
     std::int64_t c = in[0][3], want = built() ? in_channels_ : kUnknown;
     if ((want >= 0 && c >= 0 && c != want) || c < 0) raise_channels(in[0], want, phase);
     return out;
@@ -62,7 +65,7 @@ class Conv2DImpl : public LayerImpl {
 
   void build(const std::vector<Shape>& in) override {
     in_channels_ = in[0][3];
-    std::int64_t area = win_.kh * win_.kw;
+    const double area = static_cast<double>(win_.kh) * static_cast<double>(win_.kw);
     kernel_ = glorot_uniform({win_.kh, win_.kw, in_channels_, filters_}, area * in_channels_,
                              area * filters_, opt_.seed);
     kernel_.requires_grad(true);
@@ -88,6 +91,7 @@ class Conv2DImpl : public LayerImpl {
 
  private:
   [[noreturn]] void raise_channels(const Shape& s, std::int64_t want, Phase phase) const;
+  void check_kernel_limits(const Shape& s, Phase phase) const;
   std::shared_ptr<ConvPlan> plan_for(const Shape& x) const;
   ConvPlan make_plan(const Shape& x) const;
 
@@ -97,6 +101,25 @@ class Conv2DImpl : public LayerImpl {
   Tensor kernel_, bias_;
   mutable kernels::PlanCache<ConvPlan> plans_;
 };
+
+// oneDNN takes strides, the dilated kernel extent and the padding as 32-bit sizes: beyond them
+// its convolution fails, so such sizes are the user's options.invalid, not an internal error.
+void Conv2DImpl::check_kernel_limits(const Shape& s, Phase phase) const {
+  constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
+  const AxisPlan ph = plan_axis(s[1], win_.kh, win_.sh, win_.dh, win_.padding);
+  const AxisPlan pw = plan_axis(s[2], win_.kw, win_.sw, win_.dw, win_.padding);
+  auto extent = [](std::int64_t k, std::int64_t d) { return double(k - 1) * double(d) + 1; };
+  for (double v : {double(win_.sh), double(win_.sw), extent(win_.kh, win_.dh),
+                   extent(win_.kw, win_.dw), double(ph.pad_after), double(pw.pad_after)})
+    if (v > double(kLimit))
+      checks::invalid_option("'" + name() + "' kernel size, strides and dilation",
+                             "strides " + window_text(win_.sh, win_.sw) + ", dilation " +
+                                 window_text(win_.dh, win_.dw) + " with a " +
+                                 window_text(win_.kh, win_.kw) + " kernel",
+                             "strides, dilated kernel extent and padding of at most " +
+                                 std::to_string(kLimit) + " (the convolution kernel's limit)",
+                             site(), phase);
+}
 
 void Conv2DImpl::raise_channels(const Shape& s, std::int64_t want, Phase phase) const {
   std::int64_t c = s[3];

@@ -9,9 +9,8 @@
 
 namespace tenet {
 
-Tensor glorot_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out,
-                      std::uint64_t seed) {
-  double limit = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+Tensor glorot_uniform(const Shape& shape, double fan_in, double fan_out, std::uint64_t seed) {
+  double limit = std::sqrt(6.0 / (fan_in + fan_out));
   return Tensor::uniform(shape, seed, -limit, limit);
 }
 

@@ -18,8 +18,9 @@ class Dense : public Layer {
 };
 
 // Glorot (Xavier) uniform initialisation as Keras does: U(-l, l), l = sqrt(6 / (fan_in + fan_out)).
-Tensor glorot_uniform(const Shape& shape, std::int64_t fan_in, std::int64_t fan_out,
-                      std::uint64_t seed);
+// Fans in double: a product of user sizes never overflows here (the shape is checked when the
+// tensor is allocated).
+Tensor glorot_uniform(const Shape& shape, double fan_in, double fan_out, std::uint64_t seed);
 
 // Applies a fused-or-not activation as an autograd op (used by Dense, Conv2D).
 Tensor apply_activation(const Tensor& x, Activation a);

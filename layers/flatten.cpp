@@ -23,9 +23,10 @@ class FlattenImpl : public LayerImpl {
           .cause("received " + checks::input_desc(0) + ", a scalar")
           .fix("give the tensor a batch axis with expand_dims(x, 0)")
           .raise();
-    std::int64_t features = 1;
-    for (int i = 1; i < s.rank(); ++i)
-      features = (features < 0 || s[i] < 0) ? kUnknown : features * s[i];
+    const Shape sample = s.drop_front();
+    const std::int64_t features = sample.fully_known()
+                                      ? checks::checked_numel(sample, site(), phase)
+                                      : kUnknown;
     return Shape{s[0], features};
   }
 

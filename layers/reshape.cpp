@@ -44,12 +44,11 @@ class ReshapeImpl : public LayerImpl {
   Shape resolve(const Shape& sample, Phase phase) const {
     Shape out = target_;
     int rest = -1;
-    std::int64_t known = 1;
     for (int i = 0; i < out.rank(); ++i)
       if (out[i] == -1) rest = i;
-      else known *= out[i];
+    const std::int64_t known = checks::checked_known_numel(target_, site(), phase);
     if (!sample.fully_known()) return out;  // None axes in, None out: checked at run time
-    const std::int64_t n = sample.numel();
+    const std::int64_t n = checks::checked_numel(sample, site(), phase);
     if (rest >= 0 && n % known == 0) out[rest] = n / known;
     else if (rest < 0 && n == known) return out;
     if (rest < 0 || n % known != 0) raise_size(sample, n, known, rest >= 0, phase);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/checks.hpp"
 
@@ -13,19 +14,32 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 std::string num(std::int64_t v) { return std::to_string(v); }
+// (k - 1) * d + 1, the extent of a dilated window, saturated at the largest int64.
+std::int64_t span_of(std::int64_t k, std::int64_t d) {
+  std::int64_t span = 0;
+  if (__builtin_mul_overflow(k - 1, d, &span) || __builtin_add_overflow(span, 1, &span))
+    return std::numeric_limits<std::int64_t>::max();
+  return span;
+}
 }  // namespace
 
+// Sizes here come from the user (kernel, strides, dilation): products and sums saturate at the
+// largest int64 instead of overflowing, which still reads as "larger than any input".
 AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t stride, std::int64_t dilation,
                    Padding padding) {
   AxisPlan p;
   if (in < 0) return p;
-  std::int64_t span = (k - 1) * dilation + 1;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t span = span_of(k, dilation);
   if (padding == Padding::valid) {
     p.out = floor_div(in - span, stride) + 1;
     return p;
   }
-  p.out = (in + stride - 1) / stride;
-  std::int64_t total = std::max<std::int64_t>((p.out - 1) * stride + span - in, 0);
+  p.out = in / stride + (in % stride != 0);
+  std::int64_t total = 0;
+  if (__builtin_mul_overflow(p.out - 1, stride, &total) || __builtin_add_overflow(total, span, &total))
+    total = kMax;
+  total = std::max<std::int64_t>(total - in, 0);
   p.pad_before = total / 2;
   p.pad_after = total - p.pad_before;
   return p;
@@ -74,7 +88,7 @@ namespace {
 
 std::string arithmetic(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d,
                        std::int64_t out) {
-  std::int64_t span = (k - 1) * d + 1;
+  std::int64_t span = span_of(k, d);
   return "(" + num(in) + " - " + num(span) + ")/" + num(s) + " + 1 = " + num(out);
 }
 
@@ -96,9 +110,9 @@ std::string arithmetic(std::int64_t in, std::int64_t k, std::int64_t s, std::int
   std::string cause = sum + ": " + parts[0] + (parts.size() > 1 ? ", " + parts[1] : "");
   if (w.dh > 1 || w.dw > 1)
     cause += " (dilation " + window_text(w.dh, w.dw) + " spreads the " + what + " over " +
-             window_text((w.kh - 1) * w.dh + 1, (w.kw - 1) * w.dw + 1) + ")";
+             window_text(span_of(w.kh, w.dh), span_of(w.kw, w.dw)) + ")";
   cause += "; the input is " + checks::input_desc(0);
-  std::int64_t need_h = (w.kh - 1) * w.dh + 1, need_w = (w.kw - 1) * w.dw + 1;
+  std::int64_t need_h = span_of(w.kh, w.dh), need_w = span_of(w.kw, w.dw);
   checks::Violation("conv.too_small", phase, where)
       .summary("the " + what + " is larger than the input, so the output would be empty")
       .expected("(None, >=" + num(need_h) + ", >=" + num(need_w) + ", " + dim_str(in[3]) + ")")

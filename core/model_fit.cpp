@@ -4,6 +4,8 @@
 #include <random>
 
 #include "core/autograd.hpp"
+#include "core/model_numerics.hpp"
+#include "core/numerics.hpp"
 #include "core/model_state.hpp"
 #include "core/ops.hpp"
 #include "core/progress.hpp"
@@ -12,12 +14,15 @@ namespace tenet {
 
 namespace {
 
-// Batches of in-memory arrays, shuffled per epoch from (seed, epoch).
+// Batches of in-memory arrays, shuffled per epoch from (seed, epoch). `first_sample`: the
+// index of row 0 in the arrays the user gave (a validation split starts past the training part).
 class ArraySource : public BatchSource {
  public:
-  ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
+  ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed,
+              std::int64_t first_sample = 0)
       : x_(std::move(x)), y_(std::move(y)), batch_(std::max<std::int64_t>(batch, 1)),
-        shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
+        shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))),
+        first_sample_(first_sample) {}
   std::int64_t steps() const override {
     return (x_[0].dim(0) + batch_ - 1) / batch_;
   }
@@ -39,8 +44,13 @@ class ArraySource : public BatchSource {
     for (const auto& x : x_) inputs.push_back(take_rows(x, rows));
     labels = y_.defined() ? take_rows(y_, rows) : Tensor();
     index = pos_ / batch_;
+    batch_start_ = pos_;
     pos_ = end;
     return true;
+  }
+  std::int64_t sample_index(std::int64_t row) const override {
+    const auto at = static_cast<std::size_t>(batch_start_ + row);
+    return at < order_.size() ? first_sample_ + order_[at] : -1;
   }
 
  private:
@@ -50,7 +60,8 @@ class ArraySource : public BatchSource {
   bool shuffle_;
   std::uint64_t seed_;
   std::vector<std::int64_t> order_;
-  std::int64_t pos_ = 0;
+  std::int64_t first_sample_;
+  std::int64_t pos_ = 0, batch_start_ = 0;
 };
 
 // Sums of batch losses/metrics weighted by batch size; mean() gives the epoch's values.
@@ -152,11 +163,12 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
       return logs;
     }
     loss.backward();
-    s_->compiled.optimizer.impl()->step(trainable);
+    numerics::optimizer_step(*s_, trainable);  // with checking on, undone when not finite
     for (const auto& l : s_->layers) l->commit_step();
     return logs;
   } catch (...) {
-    // Nothing was updated: weights and optimizer slots change only in step(), BatchNorm
+    // Nothing was updated: weights and optimizer slots change only in the optimizer's step
+    // (which undoes itself when checking finds it non-finite), BatchNorm
     // statistics only in commit_step(). Drop the pending statistics and the gradients.
     for (const auto& l : s_->layers) l->discard_step();
     for (auto& w : trainable) w.zero_grad();
@@ -167,12 +179,18 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "train_on_batch");
   check_data(x, &y);
+  numerics::StepLabel label("train_on_batch");
+  numerics::check_variables(*s_);
+  numerics::check_batch(*s_, x, y, nullptr, 0);
   return train_step(x, y, false);
 }
 
 Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "test_on_batch");
   check_data(x, &y);
+  numerics::StepLabel label("test_on_batch");
+  numerics::check_variables(*s_);
+  numerics::check_batch(*s_, x, y, nullptr, 0);
   NoGradGuard no_grad;
   Tensor pred = call(x, {.training = false})[0];
   Logs logs = batch_metrics(*s_, pred, y);
@@ -206,7 +224,8 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
   ArraySource train(xt, yt, options.batch_size, options.shuffle, options.seed);
   std::unique_ptr<ArraySource> val;
   if (!xv.empty() && xv[0].dim(0) > 0)
-    val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0);
+    val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0,
+                                        options.validation_data ? 0 : yt.dim(0));
   return fit_source(train, val.get(), options);
 }
 
@@ -217,12 +236,10 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
   stop_training = false;
   bool guard_nan = false;
   for (const auto& cb : o.callbacks) guard_nan = guard_nan || cb.impl()->guards_nan();
-  bool numerics_before = check_numerics();
-  set_check_numerics(o.check_numerics || numerics_before);
-  struct Restore {
-    bool v;
-    ~Restore() { set_check_numerics(v); set_numerics_step(""); }
-  } restore{numerics_before};
+  // Checking is this call's (or an enclosing NumericsScope's on this thread), never global.
+  NumericsScope numerics_scope(o.check_numerics || check_numerics());
+  numerics::StepLabel step_label("the start of fit");
+  numerics::check_variables(*s_);
   for (const auto& cb : o.callbacks) cb.impl()->on_train_begin(*this);
   std::int64_t global_step = 0;  // named by numerics.nonfinite
   for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
@@ -235,8 +252,9 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
     Tensor yb;
     std::int64_t index = 0, steps = 0;
     while (train.next(xb, yb, index)) {
-      set_numerics_step("training step " + std::to_string(++global_step) + " (epoch " +
-                        std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
+      step_label.set("training step " + std::to_string(++global_step) + " (epoch " +
+                     std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
+      numerics::check_batch(*s_, xb, yb, &train, index);
       Logs logs = train_step(xb, yb, guard_nan);
       run.add(logs, static_cast<double>(xb[0].dim(0)));
       ++steps;
@@ -252,7 +270,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
       }
     }
     Logs epoch_logs = run.mean();
-    set_numerics_step("validation after epoch " + std::to_string(epoch + 1));
+    step_label.set("validation after epoch " + std::to_string(epoch + 1));
     if (validation) {
       Logs v = evaluate_source(*validation, 0);
       for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;
@@ -268,6 +286,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
 
 Logs Model::evaluate_source(BatchSource& source, int verbose) {
   require_compiled(*s_, "evaluate");
+  numerics::check_variables(*s_);
   NoGradGuard no_grad;
   Running run;
   ProgressBar bar(source.steps(), verbose);
@@ -276,6 +295,7 @@ Logs Model::evaluate_source(BatchSource& source, int verbose) {
   Tensor yb;
   std::int64_t index = 0, steps = 0;
   while (source.next(xb, yb, index)) {
+    numerics::check_batch(*s_, xb, yb, &source, index);
     Tensor pred = call(xb, {.training = false})[0];
     Logs logs = batch_metrics(*s_, pred, yb);
     logs["loss"] = s_->compiled.loss(pred, yb).item();
@@ -294,6 +314,8 @@ Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOpti
   require_compiled(*s_, "evaluate");
   check_data(x, &y);
   ArraySource src(x, y, options.batch_size, false, 0);
+  NumericsScope numerics_scope(options.check_numerics || check_numerics());
+  numerics::StepLabel step_label("evaluate");
   return evaluate_source(src, options.verbose);
 }
 

@@ -221,7 +221,8 @@ TEST_CASE("numerics.nonfinite: the first op holding NaN, and the failing step ch
   CHECK(e.expected() == "finite values");
   CHECK(has(e.actual(), "Inf"));
   CHECK(has(e.what(), "training step 1"));  // the step of fit that failed
-  CHECK(has(e.fix(), "learning rate"));
+  CHECK(has(e.cause(), "sample 1 (row 1 of batch 0)"));  // the data, named before any layer
+  CHECK(has(e.fix(), "clean the data"));
   for (std::size_t i = 0; i < before.size(); ++i) CHECK(allclose(m.weights()[i], before[i], 0, 0));
   CHECK_FALSE(check_numerics());  // switched off again after fit
 }

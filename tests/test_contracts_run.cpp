@@ -206,7 +206,7 @@ TEST_CASE("loss.label_range names the first offending sample; loss.label_dtype")
   CHECK(has(d.fix(), "astype(DType::i32)"));
 }
 
-TEST_CASE("numerics.nonfinite: the first op holding NaN, and the failing step changes no weight") {
+TEST_CASE("numerics.nonfinite: Inf in the data named with its sample; the failing step changes no weight") {
   clear_session();
   auto in = Input({4});
   Model m = compiled(Model(in, Dense(1, {.seed = 3})(in)), MeanSquaredError());

@@ -226,6 +226,13 @@ TEST_CASE("numerics: NaN in the input data is named as the input and the user's 
   });
   CHECK(has(ev.info().summary, "holds non-finite values at evaluate"));
   CHECK(has(ev.cause(), "sample 3 (row 3 of batch 0)"));
+  // A Dataset knows no sample numbers: its batch and row are named.
+  auto ds = capture([&] {
+    m.fit(data::Dataset::from_tensors({data_x(8, {6})}, data_y(8)),
+          {.batch_size = 4, .verbose = 0, .check_numerics = true});
+  });
+  CHECK(has(ds.info().summary, "at training step 2 (epoch 1, batch 1)"));
+  CHECK(has(ds.cause(), "the first is in row 2 of batch 1."));
   CHECK_FALSE(check_numerics());
 }
 

@@ -69,7 +69,7 @@ void check_batch(const Model::State& s, const std::vector<Tensor>& x, const Tens
     check_array(x[i], s.inputs[i].producer()->site(),
                 "input " + std::to_string(i) + " ('" + s.inputs[i].name() + "')", source,
                 batch_index);
-  if (y.defined()) check_array(y, s.site, "the labels", source, batch_index);
+  if (y.defined()) check_array(y, s.site, "the batch of labels", source, batch_index);
 }
 
 void optimizer_step(const Model::State& s, const std::vector<Tensor>& trainable) {

@@ -170,8 +170,9 @@ void check_layer_inputs(const std::vector<Tensor>& inputs, const Site& layer) {
           inputs[i],
           checks::input_desc(i) + " reaches '" + layer.name + "' already holding NaN/Inf, made "
           "outside the checked computation: given to the layer as data, or computed while "
-          "checking was off. Unchecked, a ReLU here (or fused into the layer) would turn NaN "
-          "into 0 and hide it",
+          "checking was off. Unchecked, " +
+              (layer.type == "ReLU" ? std::string("this ReLU would turn NaN into 0 and hide it")
+                                    : "the NaN would spread, or vanish in a fused ReLU"),
           "clean the tensor given to the layer (look for NaN/Inf where it was made), or run the "
           "computation that made it under a NumericsScope too");
   }

@@ -217,7 +217,7 @@ TEST_CASE("numerics: NaN in the input data is named as the input and the user's 
   y.data<float>()[13] = std::numeric_limits<float>::infinity();
   auto l = capture([&] { r.fit(data_x(8, {}), y, {.batch_size = 8, .shuffle = false, .verbose = 0,
                                                     .check_numerics = true}); });
-  CHECK(has(l.info().summary, "the labels holds non-finite values"));
+  CHECK(has(l.info().summary, "the batch of labels holds non-finite values"));
   CHECK(has(l.cause(), "sample 6 (row 6 of batch 0)"));
   // evaluate has the same option.
   auto ev = capture([&] {

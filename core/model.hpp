@@ -67,9 +67,6 @@ class BatchSource {
   virtual void start_epoch(int epoch) = 0;
   // Fills the next batch; false at the end of the epoch. `index` is the batch number.
   virtual bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) = 0;
-  // The sample of the user's data that row `row` of the last batch is, or -1 when unknown
-  // (numerics.nonfinite names it).
-  virtual std::int64_t sample_index(std::int64_t /*row*/) const { return -1; }
 };
 
 struct WeightsLoadOptions {

@@ -14,15 +14,12 @@ namespace tenet {
 
 namespace {
 
-// Batches of in-memory arrays, shuffled per epoch from (seed, epoch). `first_sample`: the
-// index of row 0 in the arrays the user gave (a validation split starts past the training part).
+// Batches of in-memory arrays, shuffled per epoch from (seed, epoch).
 class ArraySource : public BatchSource {
  public:
-  ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed,
-              std::int64_t first_sample = 0)
+  ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
       : x_(std::move(x)), y_(std::move(y)), batch_(std::max<std::int64_t>(batch, 1)),
-        shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))),
-        first_sample_(first_sample) {}
+        shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
   std::int64_t steps() const override {
     return (x_[0].dim(0) + batch_ - 1) / batch_;
   }
@@ -44,13 +41,8 @@ class ArraySource : public BatchSource {
     for (const auto& x : x_) inputs.push_back(take_rows(x, rows));
     labels = y_.defined() ? take_rows(y_, rows) : Tensor();
     index = pos_ / batch_;
-    batch_start_ = pos_;
     pos_ = end;
     return true;
-  }
-  std::int64_t sample_index(std::int64_t row) const override {
-    const auto at = static_cast<std::size_t>(batch_start_ + row);
-    return at < order_.size() ? first_sample_ + order_[at] : -1;
   }
 
  private:
@@ -60,9 +52,15 @@ class ArraySource : public BatchSource {
   bool shuffle_;
   std::uint64_t seed_;
   std::vector<std::int64_t> order_;
-  std::int64_t first_sample_;
-  std::int64_t pos_ = 0, batch_start_ = 0;
+  std::int64_t pos_ = 0;
 };
+
+// With checking on, a batch's inputs are checked as they arrive, unless they come from arrays
+// that fit / evaluate checked whole before the first step (naming the sample).
+void check_batch_inputs(const Model::State& s, const BatchSource& source,
+                        const std::vector<Tensor>& x, const Tensor& y, std::int64_t index) {
+  if (!dynamic_cast<const ArraySource*>(&source)) numerics::check_inputs(s, x, y, index);
+}
 
 // Sums of batch losses/metrics weighted by batch size; mean() gives the epoch's values.
 struct Running {
@@ -181,7 +179,7 @@ Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   check_data(x, &y);
   numerics::StepLabel label("train_on_batch");
   numerics::check_variables(*s_);
-  numerics::check_batch(*s_, x, y, nullptr, 0);
+  numerics::check_inputs(*s_, x, y, -1);
   return train_step(x, y, false);
 }
 
@@ -190,7 +188,7 @@ Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   check_data(x, &y);
   numerics::StepLabel label("test_on_batch");
   numerics::check_variables(*s_);
-  numerics::check_batch(*s_, x, y, nullptr, 0);
+  numerics::check_inputs(*s_, x, y, -1);
   NoGradGuard no_grad;
   Tensor pred = call(x, {.training = false})[0];
   Logs logs = batch_metrics(*s_, pred, y);
@@ -224,8 +222,15 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
   ArraySource train(xt, yt, options.batch_size, options.shuffle, options.seed);
   std::unique_ptr<ArraySource> val;
   if (!xv.empty() && xv[0].dim(0) > 0)
-    val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0,
-                                        options.validation_data ? 0 : yt.dim(0));
+    val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0);
+  // The whole arrays, before any step: a NaN is named by its sample, before anything trains.
+  NumericsScope numerics_scope(options.check_numerics || check_numerics());
+  numerics::StepLabel step_label("the start of fit");
+  numerics::check_inputs(*s_, x, y, -1);
+  if (options.validation_data) {
+    step_label.set("the start of fit (validation_data)");
+    numerics::check_inputs(*s_, xv, yv, -1);
+  }
   return fit_source(train, val.get(), options);
 }
 
@@ -254,7 +259,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
     while (train.next(xb, yb, index)) {
       step_label.set("training step " + std::to_string(++global_step) + " (epoch " +
                      std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
-      numerics::check_batch(*s_, xb, yb, &train, index);
+      check_batch_inputs(*s_, train, xb, yb, index);
       Logs logs = train_step(xb, yb, guard_nan);
       run.add(logs, static_cast<double>(xb[0].dim(0)));
       ++steps;
@@ -295,7 +300,7 @@ Logs Model::evaluate_source(BatchSource& source, int verbose) {
   Tensor yb;
   std::int64_t index = 0, steps = 0;
   while (source.next(xb, yb, index)) {
-    numerics::check_batch(*s_, xb, yb, &source, index);
+    check_batch_inputs(*s_, source, xb, yb, index);
     Tensor pred = call(xb, {.training = false})[0];
     Logs logs = batch_metrics(*s_, pred, yb);
     logs["loss"] = s_->compiled.loss(pred, yb).item();
@@ -316,6 +321,7 @@ Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOpti
   ArraySource src(x, y, options.batch_size, false, 0);
   NumericsScope numerics_scope(options.check_numerics || check_numerics());
   numerics::StepLabel step_label("evaluate");
+  numerics::check_inputs(*s_, x, y, -1);
   return evaluate_source(src, options.verbose);
 }
 

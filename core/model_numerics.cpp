@@ -33,16 +33,15 @@ std::vector<NamedVariable> variables(const Model::State& s) {
 }
 
 void check_array(const Tensor& t, const Site& site, const std::string& subject,
-                 const BatchSource* source, std::int64_t batch_index) {
+                 std::int64_t batch_index) {
   if (all_finite(t)) return;
   const std::int64_t rows = t.rank() > 0 ? t.dim(0) : 1;
   const std::int64_t per_row = rows > 0 ? t.numel() / rows : 1;
-  const std::int64_t row = scan(t).first / per_row;
-  const std::int64_t sample = source ? source->sample_index(row) : row;
-  const std::string in_batch = "row " + std::to_string(row) + " of batch " + std::to_string(batch_index);
+  const std::string row = std::to_string(scan(t).first / per_row);
   raise(site, subject, t,
         "the data holds NaN/Inf: the first is in " +
-            (sample >= 0 ? "sample " + std::to_string(sample) + " (" + in_batch + ")" : in_batch) +
+            (batch_index < 0 ? "sample " + row
+                             : "row " + row + " of batch " + std::to_string(batch_index)) +
             ". It would spread through every layer and, through the gradients, into every weight",
         "clean the data before training: drop or replace the samples holding NaN/Inf, and look "
         "at the preprocessing that made them (a division by zero, a log of 0, a failed parse)");
@@ -62,14 +61,13 @@ void check_variables(const Model::State& s) {
   }
 }
 
-void check_batch(const Model::State& s, const std::vector<Tensor>& x, const Tensor& y,
-                 const BatchSource* source, std::int64_t batch_index) {
+void check_inputs(const Model::State& s, const std::vector<Tensor>& x, const Tensor& y,
+                  std::int64_t batch_index) {
   if (!check_numerics()) return;
   for (std::size_t i = 0; i < x.size() && i < s.inputs.size(); ++i)
     check_array(x[i], s.inputs[i].producer()->site(),
-                "input " + std::to_string(i) + " ('" + s.inputs[i].name() + "')", source,
-                batch_index);
-  if (y.defined()) check_array(y, s.site, "the batch of labels", source, batch_index);
+                "input " + std::to_string(i) + " ('" + s.inputs[i].name() + "')", batch_index);
+  if (y.defined()) check_array(y, s.site, "the label array y", batch_index);
 }
 
 void optimizer_step(const Model::State& s, const std::vector<Tensor>& trainable) {

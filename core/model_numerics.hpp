@@ -11,10 +11,11 @@ namespace tenet::numerics {
 
 // Every variable of every layer (BatchNorm's moving statistics included) is finite.
 void check_variables(const Model::State& s);
-// One batch: the inputs and floating labels are finite. Names the input and the first
-// offending sample (`source` maps a row of the batch to its sample; null: rows are samples).
-void check_batch(const Model::State& s, const std::vector<Tensor>& x, const Tensor& y,
-                 const BatchSource* source, std::int64_t batch_index);
+// The inputs and floating labels are finite; else names the input and where the first
+// NaN/Inf lies. batch_index < 0: `x` and `y` are the arrays the user gave, whose rows are the
+// samples, checked whole before anything runs; otherwise batch `batch_index` of a Dataset.
+void check_inputs(const Model::State& s, const std::vector<Tensor>& x, const Tensor& y,
+                  std::int64_t batch_index);
 // Runs the optimizer's step on `trainable`. With checking on, verifies the updated variables
 // and the optimizer's slots, and undoes the whole update before raising when one is not finite.
 void optimizer_step(const Model::State& s, const std::vector<Tensor>& trainable);

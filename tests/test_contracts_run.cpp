@@ -220,8 +220,8 @@ TEST_CASE("numerics.nonfinite: Inf in the data named with its sample; the failin
   CHECK(e.phase() == Phase::run);
   CHECK(e.expected() == "finite values");
   CHECK(has(e.actual(), "Inf"));
-  CHECK(has(e.what(), "training step 1"));  // the step of fit that failed
-  CHECK(has(e.cause(), "sample 1 (row 1 of batch 0)"));  // the data, named before any layer
+  CHECK(has(e.what(), "at the start of fit"));  // the arrays are checked before any step
+  CHECK(has(e.cause(), "the first is in sample 1."));
   CHECK(has(e.fix(), "clean the data"));
   for (std::size_t i = 0; i < before.size(); ++i) CHECK(allclose(m.weights()[i], before[i], 0, 0));
   CHECK_FALSE(check_numerics());  // switched off again after fit

@@ -1,19 +1,17 @@
 #include "core/autograd.hpp"
 
-#include <cmath>
-#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/checks.hpp"
+#include "core/numerics.hpp"
 #include "core/ops.hpp"
 
 namespace tenet {
 
 namespace {
 thread_local bool g_grad_enabled = true;
-bool g_check_numerics = false;
-thread_local std::string g_numerics_step;
+thread_local bool g_check_numerics = false;
 thread_local std::shared_ptr<const Site> g_current_layer;
 thread_local Phase g_current_phase = Phase::run;
 }  // namespace
@@ -22,77 +20,9 @@ bool grad_enabled() { return g_grad_enabled; }
 NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
 
-void set_check_numerics(bool on) { g_check_numerics = on; }
+NumericsScope::NumericsScope(bool on) : previous_(g_check_numerics) { g_check_numerics = on; }
+NumericsScope::~NumericsScope() { g_check_numerics = previous_; }
 bool check_numerics() { return g_check_numerics; }
-void set_numerics_step(std::string where) { g_numerics_step = std::move(where); }
-
-namespace {
-
-struct FiniteCount {
-  std::int64_t nan = 0, inf = 0, first = -1;
-  double max_abs = 0;  // over the finite values
-  bool ok() const { return nan + inf == 0; }
-};
-
-FiniteCount count_finite(const Tensor& t) {
-  FiniteCount c;
-  if (!t.defined() || !is_floating(t.dtype())) return c;
-  visit_dtype(t.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T* p = t.data<T>();
-      for (std::int64_t i = 0, n = t.numel(); i < n; ++i) {
-        if (std::isnan(p[i])) ++c.nan;
-        else if (std::isinf(p[i])) ++c.inf;
-        else {
-          c.max_abs = std::max(c.max_abs, static_cast<double>(std::abs(p[i])));
-          continue;
-        }
-        if (c.first < 0) c.first = i;
-      }
-    }
-  });
-  return c;
-}
-
-std::int64_t count_if_value(const Tensor& t, bool (*pred)(double)) {
-  if (!t.defined() || !is_floating(t.dtype())) return 0;
-  std::int64_t n = 0;
-  for (double v : t.to_vector<double>()) n += pred(v);
-  return n;
-}
-
-// Why an op produced NaN/Inf, from its inputs.
-std::string output_cause(const std::string& op, const std::vector<Tensor>& inputs) {
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    FiniteCount c = count_finite(inputs[i]);
-    if (!c.ok())
-      return "its input " + std::to_string(i) + " already holds " + std::to_string(c.nan) +
-             " NaN and " + std::to_string(c.inf) + " Inf: the values came in from outside the "
-             "checked ops, usually from the data: look for NaN/Inf in the arrays given to fit";
-  }
-  if (inputs.empty()) return "the op produced NaN/Inf";
-  const Tensor& x = inputs[0];
-  if (op == "log") {
-    std::int64_t bad = count_if_value(x, [](double v) { return v <= 0; });
-    return "log received " + std::to_string(bad) + " values <= 0 (log(0) = -inf, log(<0) = NaN)";
-  }
-  if (op == "sqrt")
-    return "sqrt received " + std::to_string(count_if_value(x, [](double v) { return v < 0; })) +
-           " negative values";
-  if (op == "divide" && inputs.size() > 1)
-    return "the divisor holds " +
-           std::to_string(count_if_value(inputs[1], [](double v) { return v == 0; })) + " zeros";
-  double largest = 0;
-  for (const auto& in : inputs) largest = std::max(largest, count_finite(in).max_abs);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g", largest);
-  return "the inputs are finite but large (largest magnitude " + std::string(buf) +
-         "): the result overflowed float range; weights or activations are growing, usually "
-         "because the learning rate is too high";
-}
-
-}  // namespace
 
 CurrentLayerScope::CurrentLayerScope(std::shared_ptr<const Site> layer, Phase phase)
     : previous_(std::move(g_current_layer)), previous_phase_(g_current_phase) {
@@ -106,31 +36,6 @@ CurrentLayerScope::~CurrentLayerScope() {
 const std::shared_ptr<const Site>& current_layer_site() { return g_current_layer; }
 Phase current_layer_phase() { return g_current_phase; }
 
-void check_finite(const Tensor& t, const std::string& op, const std::string& what,
-                  const std::vector<Tensor>& inputs, const std::shared_ptr<const Site>& layer) {
-  FiniteCount c = count_finite(t);
-  if (c.ok()) return;
-  const bool gradient = what == "gradient";
-  char largest[64];
-  std::snprintf(largest, sizeof largest, "%.3g", c.max_abs);
-  const std::string in_layer = layer && layer->name != op ? " in " + layer->name : "";
-  checks::Violation("numerics.nonfinite", Phase::run, layer ? *layer : Site(op, "op"))
-      .summary("the " + what + " of " + op + in_layer + " holds non-finite values" +
-               (g_numerics_step.empty() ? std::string() : " at " + g_numerics_step))
-      .expected("finite values")
-      .actual(std::to_string(c.nan) + " NaN and " + std::to_string(c.inf) + " Inf among " +
-              std::to_string(t.numel()) + " values of " + t.shape().str() + ", first at flat index " +
-              std::to_string(c.first))
-      .cause(gradient ? "the gradient reaching " + op + " overflowed (largest finite magnitude " +
-                            largest + "): the loss or the weights are growing without bound, "
-                            "usually because the learning rate is too high"
-                      : output_cause(op, inputs))
-      .fix(gradient ? "lower the learning rate (e.g. by 10x), or use a from_logits loss"
-                    : "check the data for NaN/Inf and scale inputs to [0, 1]; lower the learning "
-                      "rate; use from_logits losses rather than log of probabilities")
-      .raise();
-}
-
 bool needs_grad(const std::vector<Tensor>& inputs) {
   if (!g_grad_enabled) return false;
   for (const auto& t : inputs)
@@ -139,7 +44,7 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 }
 
 Tensor attach_grad(Tensor out, std::string op, std::vector<Tensor> inputs, BackwardFn backward) {
-  if (g_check_numerics) check_finite(out, op, "output", inputs, g_current_layer);
+  if (g_check_numerics) numerics::check_op(out, op, "output", inputs, g_current_layer);
   if (!needs_grad(inputs)) return out;
   auto node = std::make_shared<GradNode>();
   node->layer = g_current_layer;
@@ -254,7 +159,7 @@ void Tensor::backward(const Tensor& dout) const {
       check_gradient_shape(*node, i, in_grads[i].shape(), in.shape());
       Tensor gi = reduce_to_shape(in_grads[i], in.shape());
       if (gi.dtype() != in.dtype()) gi = gi.astype(in.dtype());
-      if (g_check_numerics) check_finite(gi, node->op, "gradient", {}, node->layer);
+      if (g_check_numerics) numerics::check_op(gi, node->op, "gradient", {}, node->layer);
       if (in.grad_fn()) {
         grads[in.impl()] = accumulate(grads[in.impl()], gi);
       } else {  // a leaf: accumulate into .grad()

@@ -116,18 +116,25 @@ class NoGradGuard {
   bool previous_;
 };
 
-// Numerics checking (numerics.nonfinite): when on, every op output and every gradient the
-// engine computes is scanned for NaN/Inf and the first offender raises a ContractError.
-void set_check_numerics(bool on);
+// Numerics checking (numerics.nonfinite) is a property of the running call on this thread,
+// never of the process: fit / evaluate turn it on from their options (check_numerics) for
+// their own duration; around eager code (layer calls, ops, train_on_batch) a NumericsScope
+// turns it on until the scope ends. Another thread's checking never changes this one's.
+// While on, the model's input batches, every variable at the start of a call, every layer's
+// inputs, every op output and gradient, the optimizer's update and BatchNorm's batch
+// statistics are scanned, and the first NaN/Inf raises a ContractError naming where it was
+// found. Off, nothing is scanned. On or off, results are bitwise identical: checking only reads.
+class NumericsScope {
+ public:
+  explicit NumericsScope(bool on = true);
+  ~NumericsScope();
+  NumericsScope(const NumericsScope&) = delete;
+  NumericsScope& operator=(const NumericsScope&) = delete;
+
+ private:
+  bool previous_;
+};
+// Whether checking is on for the running call on this thread.
 bool check_numerics();
-// Scans `t` and raises numerics.nonfinite naming `op` and `what` ("output"/"gradient").
-// `inputs` (the op's inputs, for outputs) let the message say where the values came from;
-// `layer` is the layer whose call ran the op.
-void check_finite(const Tensor& t, const std::string& op, const std::string& what,
-                  const std::vector<Tensor>& inputs = {},
-                  const std::shared_ptr<const Site>& layer = nullptr);
-// Where the running computation is ("training step 3 (epoch 1, batch 2)"), named by
-// numerics.nonfinite; Model::fit sets it per step (thread-local, empty outside fit).
-void set_numerics_step(std::string where);
 
 }  // namespace tenet

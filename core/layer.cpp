@@ -9,6 +9,7 @@
 
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
+#include "core/numerics.hpp"
 #include "core/profile.hpp"
 
 namespace tenet {
@@ -171,6 +172,7 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
     for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
   output_shape(shapes, Phase::run);
   ensure_built(shapes, Phase::run);
+  if (check_numerics()) numerics::check_layer_inputs(inputs, site_);
   CurrentLayerScope layer_scope(shared_site_);
   if (!profiling::enabled()) return forward(inputs, opts);
   return profiled_forward(inputs, opts);

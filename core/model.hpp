@@ -44,12 +44,15 @@ struct FitOptions {
   int verbose = 1;                // 0 silent, 1 progress bar, 2 one line per epoch
   std::vector<Callback> callbacks;
   int initial_epoch = 0;
-  bool check_numerics = false;    // raise numerics.nonfinite at the first NaN/Inf
+  // Raise numerics.nonfinite at the first NaN/Inf (input data, variables, layer inputs, op
+  // outputs and gradients, the optimizer's update, BatchNorm statistics), for this call only.
+  bool check_numerics = false;
 };
 
 struct EvaluateOptions {
   std::int64_t batch_size = 32;
   int verbose = 0;
+  bool check_numerics = false;  // as FitOptions::check_numerics, for this call only
 };
 
 struct PredictOptions {

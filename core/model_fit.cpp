@@ -4,6 +4,8 @@
 #include <random>
 
 #include "core/autograd.hpp"
+#include "core/model_numerics.hpp"
+#include "core/numerics.hpp"
 #include "core/model_state.hpp"
 #include "core/ops.hpp"
 #include "core/progress.hpp"
@@ -52,6 +54,13 @@ class ArraySource : public BatchSource {
   std::vector<std::int64_t> order_;
   std::int64_t pos_ = 0;
 };
+
+// With checking on, a batch's inputs are checked as they arrive, unless they come from arrays
+// that fit / evaluate checked whole before the first step (naming the sample).
+void check_batch_inputs(const Model::State& s, const BatchSource& source,
+                        const std::vector<Tensor>& x, const Tensor& y, std::int64_t index) {
+  if (!dynamic_cast<const ArraySource*>(&source)) numerics::check_inputs(s, x, y, index);
+}
 
 // Sums of batch losses/metrics weighted by batch size; mean() gives the epoch's values.
 struct Running {
@@ -154,11 +163,12 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
       return logs;
     }
     loss.backward();
-    s_->compiled.optimizer.impl()->step(trainable);
+    numerics::optimizer_step(*s_, trainable);  // with checking on, undone when not finite
     for (const auto& l : s_->layers) l->commit_step();
     return logs;
   } catch (...) {
-    // Nothing was updated: weights and optimizer slots change only in step(), BatchNorm
+    // Nothing was updated: weights and optimizer slots change only in the optimizer's step
+    // (which undoes itself when checking finds it non-finite), BatchNorm
     // statistics only in commit_step(). Drop the pending statistics and the gradients.
     for (const auto& l : s_->layers) l->discard_step();
     for (auto& w : trainable) w.zero_grad();
@@ -169,12 +179,18 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "train_on_batch");
   check_data(x, &y);
+  numerics::StepLabel label("train_on_batch");
+  numerics::check_variables(*s_);
+  numerics::check_inputs(*s_, x, y, -1);
   return train_step(x, y, false);
 }
 
 Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "test_on_batch");
   check_data(x, &y);
+  numerics::StepLabel label("test_on_batch");
+  numerics::check_variables(*s_);
+  numerics::check_inputs(*s_, x, y, -1);
   NoGradGuard no_grad;
   Tensor pred = call(x, {.training = false})[0];
   Logs logs = batch_metrics(*s_, pred, y);
@@ -209,6 +225,14 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
   std::unique_ptr<ArraySource> val;
   if (!xv.empty() && xv[0].dim(0) > 0)
     val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0);
+  // The whole arrays, before any step: a NaN is named by its sample, before anything trains.
+  NumericsScope numerics_scope(options.check_numerics || check_numerics());
+  numerics::StepLabel step_label("the start of fit");
+  numerics::check_inputs(*s_, x, y, -1);
+  if (options.validation_data) {
+    step_label.set("the start of fit (validation_data)");
+    numerics::check_inputs(*s_, xv, yv, -1);
+  }
   return fit_source(train, val.get(), options);
 }
 
@@ -219,12 +243,10 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
   stop_training = false;
   bool guard_nan = false;
   for (const auto& cb : o.callbacks) guard_nan = guard_nan || cb.impl()->guards_nan();
-  bool numerics_before = check_numerics();
-  set_check_numerics(o.check_numerics || numerics_before);
-  struct Restore {
-    bool v;
-    ~Restore() { set_check_numerics(v); set_numerics_step(""); }
-  } restore{numerics_before};
+  // Checking is this call's (or an enclosing NumericsScope's on this thread), never global.
+  NumericsScope numerics_scope(o.check_numerics || check_numerics());
+  numerics::StepLabel step_label("the start of fit");
+  numerics::check_variables(*s_);
   for (const auto& cb : o.callbacks) cb.impl()->on_train_begin(*this);
   std::int64_t global_step = 0;  // named by numerics.nonfinite
   for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
@@ -237,8 +259,9 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
     Tensor yb;
     std::int64_t index = 0, steps = 0;
     while (train.next(xb, yb, index)) {
-      set_numerics_step("training step " + std::to_string(++global_step) + " (epoch " +
-                        std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
+      step_label.set("training step " + std::to_string(++global_step) + " (epoch " +
+                     std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
+      check_batch_inputs(*s_, train, xb, yb, index);
       Logs logs = train_step(xb, yb, guard_nan);
       run.add(logs, static_cast<double>(xb[0].dim(0)));
       ++steps;
@@ -254,7 +277,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
       }
     }
     Logs epoch_logs = run.mean();
-    set_numerics_step("validation after epoch " + std::to_string(epoch + 1));
+    step_label.set("validation after epoch " + std::to_string(epoch + 1));
     if (validation) {
       Logs v = evaluate_source(*validation, 0);
       for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;
@@ -270,6 +293,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
 
 Logs Model::evaluate_source(BatchSource& source, int verbose) {
   require_compiled(*s_, "evaluate");
+  numerics::check_variables(*s_);
   NoGradGuard no_grad;
   Running run;
   ProgressBar bar(source.steps(), verbose);
@@ -278,6 +302,7 @@ Logs Model::evaluate_source(BatchSource& source, int verbose) {
   Tensor yb;
   std::int64_t index = 0, steps = 0;
   while (source.next(xb, yb, index)) {
+    check_batch_inputs(*s_, source, xb, yb, index);
     Tensor pred = call(xb, {.training = false})[0];
     Logs logs = batch_metrics(*s_, pred, yb);
     logs["loss"] = s_->compiled.loss(pred, yb).item();
@@ -296,6 +321,9 @@ Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOpti
   require_compiled(*s_, "evaluate");
   check_data(x, &y);
   ArraySource src(x, y, options.batch_size, false, 0);
+  NumericsScope numerics_scope(options.check_numerics || check_numerics());
+  numerics::StepLabel step_label("evaluate");
+  numerics::check_inputs(*s_, x, y, -1);
   return evaluate_source(src, options.verbose);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/autograd.hpp"
 #include "core/checks.hpp"
 #include "core/model.hpp"
 #include "core/ops.hpp"
@@ -72,6 +73,7 @@ Tensor Model::predict(const data::Dataset& ds, PredictOptions options) {
 
 Logs Model::evaluate(const data::Dataset& ds, EvaluateOptions options) {
   DatasetSource src(*this, ds, options.batch_size);
+  NumericsScope numerics_scope(options.check_numerics || check_numerics());
   return evaluate_source(src, options.verbose);
 }
 

@@ -3,6 +3,7 @@
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
 #include "core/kernels_dnnl.hpp"
+#include "core/numerics.hpp"
 
 namespace tenet {
 
@@ -169,6 +170,7 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
     if (relu) args.emplace(DNNL_ARG_WORKSPACE, kernels::pooled(p.fwd_pd.workspace_desc(), workspace));
     kernels::execute(p.fwd, p.fwd_pd, std::move(args));
   });
+  if (training && check_numerics()) numerics::check_batch_statistics(mean, var, x, site());
   if (training) pending_.push_back({mean, var});
   // Inference snapshots the moving statistics so a later commit cannot change this backward.
   if (!training && needs_grad({x, gamma_, beta_})) {

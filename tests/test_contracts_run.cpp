@@ -206,7 +206,7 @@ TEST_CASE("loss.label_range names the first offending sample; loss.label_dtype")
   CHECK(has(d.fix(), "astype(DType::i32)"));
 }
 
-TEST_CASE("numerics.nonfinite: the first op holding NaN, and the failing step changes no weight") {
+TEST_CASE("numerics.nonfinite: Inf in the data named with its sample; the failing step changes no weight") {
   clear_session();
   auto in = Input({4});
   Model m = compiled(Model(in, Dense(1, {.seed = 3})(in)), MeanSquaredError());
@@ -220,8 +220,9 @@ TEST_CASE("numerics.nonfinite: the first op holding NaN, and the failing step ch
   CHECK(e.phase() == Phase::run);
   CHECK(e.expected() == "finite values");
   CHECK(has(e.actual(), "Inf"));
-  CHECK(has(e.what(), "training step 1"));  // the step of fit that failed
-  CHECK(has(e.fix(), "learning rate"));
+  CHECK(has(e.what(), "at the start of fit"));  // the arrays are checked before any step
+  CHECK(has(e.cause(), "the first is in sample 1."));
+  CHECK(has(e.fix(), "clean the data"));
   for (std::size_t i = 0; i < before.size(); ++i) CHECK(allclose(m.weights()[i], before[i], 0, 0));
   CHECK_FALSE(check_numerics());  // switched off again after fit
 }

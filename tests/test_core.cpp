@@ -193,17 +193,20 @@ TEST_CASE("autograd: accumulation, shared subgraphs and no-grad scope") {
 }
 
 TEST_CASE("numerics checking names the op that produced NaN") {
-  set_check_numerics(true);
-  auto e = capture([] { (void)log(Tensor::from_vector(std::vector<float>{1, -1})); });
-  set_check_numerics(false);
+  auto e = capture([] {
+    NumericsScope checking;
+    (void)log(Tensor::from_vector(std::vector<float>{1, -1}));
+  });
+  CHECK_FALSE(check_numerics());  // the scope has ended
   CHECK(e.code() == "numerics.nonfinite");
   CHECK(e.where().find("log") != std::string::npos);
   CHECK(e.actual().find("1 NaN") != std::string::npos);
   CHECK(e.cause().find("log received 1 values <= 0") != std::string::npos);
-  set_check_numerics(true);
   Tensor data = Tensor::from_vector(std::vector<float>{1, std::nanf(""), 2});
-  auto e2 = capture([&] { (void)(data * 2.0); });
-  set_check_numerics(false);
+  auto e2 = capture([&] {
+    NumericsScope checking;
+    (void)(data * 2.0);
+  });
   CHECK(e2.cause().find("input 0 already holds 1 NaN") != std::string::npos);
   CHECK(e2.cause().find("data") != std::string::npos);
 }

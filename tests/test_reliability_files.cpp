@@ -94,10 +94,10 @@ TEST_SUITE("reliability") {
 
 // ---------------------------------------------------------------- NaN guard
 
-TEST_CASE("numerics: check_numerics names the first layer holding NaN, the step and counts") {
-  clear_session();  // layer names from "dense" again
+TEST_CASE("numerics: check_numerics names the input and sample holding NaN, the step and counts") {
+  clear_session();
   Model m = reliability::small_model(false, 1);
-  // batch_size 2, no shuffle: sample 5 is in the third batch (index 2), training step 3.
+  // Sample 5 would be in the third batch; the arrays are checked whole before the first step.
   auto e = capture([&] {
     m.fit(mlp_x(5), mlp_y(), {.epochs = 1, .batch_size = 2, .shuffle = false, .verbose = 0,
                               .check_numerics = true});
@@ -106,25 +106,23 @@ TEST_CASE("numerics: check_numerics names the first layer holding NaN, the step 
   CHECK(e.phase() == Phase::run);
   const std::string what = e.what();
   INFO(what);
-  CHECK(what.find("training step 3 (epoch 1, batch 2)") != std::string::npos);
-  // The first layer holding NaN: the first Dense (the NaN entered with the data), not the
-  // second Dense ("dense_1") or the loss that come after it.
-  CHECK(e.site().name == "dense");
-  CHECK(what.find("the output of dense holds non-finite values") != std::string::npos);
+  CHECK(what.find("holds non-finite values at the start of fit") != std::string::npos);
+  // The data is named before any layer sees it: the Input, not the first Dense.
+  CHECK(e.site().name == m.inputs()[0].name());
+  CHECK(what.find("input 0 ('" + m.inputs()[0].name() + "') holds non-finite values") !=
+        std::string::npos);
   CHECK(e.expected() == "finite values");
-  // One NaN input value spreads over the whole sample's row of 4 units.
-  CHECK(e.actual().find("4 NaN and 0 Inf among 8 values of (2, 4)") != std::string::npos);
-  CHECK(e.actual().find("first at flat index 4") != std::string::npos);
-  CHECK(e.fix().find("learning rate") != std::string::npos);
-  // Checking is switched back off after fit, and no step context leaks into later errors.
+  CHECK(e.actual().find("1 NaN and 0 Inf among 24 values of (8, 3)") != std::string::npos);
+  CHECK(e.actual().find("first at flat index 16") != std::string::npos);
+  CHECK(e.cause().find("the first is in sample 5.") != std::string::npos);
+  CHECK(m.optimizer().impl()->iterations() == 0);  // nothing trained
+  CHECK(e.fix().find("clean the data") != std::string::npos);
+  // Checking belonged to that fit call: it is off again.
   CHECK_FALSE(check_numerics());
 }
 
 TEST_CASE("numerics: a non-finite gradient is caught in the backward pass at its first op") {
-  set_check_numerics(true);
-  struct Off {
-    ~Off() { set_check_numerics(false); }
-  } off;
+  NumericsScope checking;
   Tensor x = Tensor::from_vector(std::vector<float>{4.0f, 0.0f, 1.0f}).requires_grad(true);
   Tensor y = sqrt(x);  // the forward pass is finite: 2, 0, 1
   CHECK(y.to_vector<float>() == std::vector<float>{2.0f, 0.0f, 1.0f});

@@ -1,0 +1,23 @@
+#pragma once
+// The model's part of numerics checking (numerics.nonfinite): its variables when a call
+// begins, its input batches, and the optimizer's update. Each function does nothing unless
+// checking is on for this thread (check_numerics()). Not public API.
+#include <string>
+#include <vector>
+
+#include "core/model_state.hpp"
+
+namespace tenet::numerics {
+
+// Every variable of every layer (BatchNorm's moving statistics included) is finite.
+void check_variables(const Model::State& s);
+// The inputs and floating labels are finite; else names the input and where the first
+// NaN/Inf lies. batch_index < 0: `x` and `y` are the arrays the user gave, whose rows are the
+// samples, checked whole before anything runs; otherwise batch `batch_index` of a Dataset.
+void check_inputs(const Model::State& s, const std::vector<Tensor>& x, const Tensor& y,
+                  std::int64_t batch_index);
+// Runs the optimizer's step on `trainable`. With checking on, verifies the updated variables
+// and the optimizer's slots, and undoes the whole update before raising when one is not finite.
+void optimizer_step(const Model::State& s, const std::vector<Tensor>& trainable);
+
+}  // namespace tenet::numerics

@@ -336,6 +336,12 @@ std::string real_str(double v) {
   os << std::setprecision(9) << v;
   return os.str();
 }
+// The cause of a refused real option: said only for NaN, which needs explaining.
+std::string nan_cause(const std::string& option, double v) {
+  return std::isnan(v) ? option + " is NaN; NaN usually comes from a computation such as 0/0 "
+                                  "upstream of the option"
+                       : std::string{};
+}
 }  // namespace
 
 void invalid_option(const std::string& option, const std::string& value, const std::string& valid,
@@ -369,9 +375,7 @@ void check_option_real(const std::string& option, double value, double lo, doubl
                       (hi_inclusive ? "]" : ")");
   if (std::isinf(hi)) valid = "a finite number >= " + real_str(lo);
   invalid_option(option, real_str(value), valid, where, phase,
-                 std::isnan(value) ? option + " is NaN; NaN usually comes from a computation "
-                                              "such as 0/0 upstream of the option"
-                                   : std::string{});
+                 nan_cause(option, value));
 }
 
 void empty_handle(const std::string& argument, const std::string& type, const Site& where,
@@ -382,5 +386,30 @@ void empty_handle(const std::string& argument, const std::string& type, const Si
                  "assign " + argument + " before this call, e.g. from Input(...), a layer call "
                  "or Tensor::zeros(...)");
 }
+
+void check_option_above(const std::string& option, double value, double lo, const Site& where,
+                        Phase phase) {
+  if (std::isfinite(value) && value > lo) return;
+  invalid_option(option, real_str(value), "a finite number > " + real_str(lo), where, phase,
+                 nan_cause(option, value));
+}
+
+void check_option_positive(const std::string& option, std::int64_t value, const Site& where,
+                           Phase phase) {
+  check_option_range(option, value, 1, std::numeric_limits<std::int64_t>::max(), where, phase);
+}
+
+void no_samples(const std::string& call, const std::string& cause, const std::string& fix,
+                const Site& where) {
+  Violation("batch.empty", Phase::run, where)
+      .summary(call + " received no samples")
+      .expected("at least 1 sample")
+      .actual("0 samples")
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
+
+std::string option_value(double value) { return real_str(value); }
 
 }  // namespace tenet::checks

@@ -128,5 +128,19 @@ void check_option_real(const std::string& option, double value, double lo, doubl
 // `argument` ("the first input of Model", "fit's x"): the user's mistake, never an internal error.
 [[noreturn]] void empty_handle(const std::string& argument, const std::string& type,
                                const Site& where, Phase phase);
+// A real option that must be finite and strictly above `lo` (a learning rate, an epsilon).
+void check_option_above(const std::string& option, double value, double lo, const Site& where,
+                        Phase phase);
+// An integer option that must be >= 1 (units, filters, a window or a batch size).
+void check_option_positive(const std::string& option, std::int64_t value, const Site& where,
+                           Phase phase);
+// batch.empty for a whole call: `call` ("fit", "train_on_batch") would run on zero samples and
+// could only report meaningless numbers (or move weights with optimizer momentum alone).
+// `cause` says where the zero came from.
+[[noreturn]] void no_samples(const std::string& call, const std::string& cause,
+                             const std::string& fix, const Site& where);
+
+// A real option's value as messages print it: "0.25", "NaN", "inf".
+std::string option_value(double value);
 
 }  // namespace tenet::checks

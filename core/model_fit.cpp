@@ -16,7 +16,7 @@ namespace {
 class ArraySource : public BatchSource {
  public:
   ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
-      : x_(std::move(x)), y_(std::move(y)), batch_(std::max<std::int64_t>(batch, 1)),
+      : x_(std::move(x)), y_(std::move(y)), batch_(batch),  // >= 1: checked by the caller
         shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
   std::int64_t steps() const override {
     return (x_[0].dim(0) + batch_ - 1) / batch_;
@@ -113,6 +113,12 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
   return out;
 }
 
+// batch.empty for a source that yields no batch in an epoch.
+[[noreturn]] static void raise_no_batches(const std::string& what, const Site& where) {
+  checks::no_samples("fit", what + "; an epoch without a step has no loss to report",
+                     "give fit at least one batch per epoch", where);
+}
+
 static void require_compiled(const Model::State& s, const char* what) {
   if (!s.is_compiled)
     checks::Violation("model.compile", Phase::run, s.site)
@@ -166,13 +172,19 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
 
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "train_on_batch");
+  const Site where = call_site(*s_, "train_on_batch");
+  check_handles(x, &y, "train_on_batch", where);
   check_data(x, &y);
+  check_samples(x, "train_on_batch", where);
   return train_step(x, y, false);
 }
 
 Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "test_on_batch");
+  const Site where = call_site(*s_, "test_on_batch");
+  check_handles(x, &y, "test_on_batch", where);
   check_data(x, &y);
+  check_samples(x, "test_on_batch", where);
   NoGradGuard no_grad;
   Tensor pred = call(x, {.training = false})[0];
   Logs logs = batch_metrics(*s_, pred, y);
@@ -186,7 +198,11 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
 
 History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
   require_compiled(*s_, "fit");
+  const Site where = call_site(*s_, "fit");
+  check_fit_options(options, where);
+  check_handles(x, &y, "fit", where);
   check_data(x, &y);
+  check_samples(x, "fit", where);
   std::vector<Tensor> xt = x, xv;
   Tensor yt = y, yv;
   if (options.validation_split > 0 && !options.validation_data) {
@@ -198,6 +214,11 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
     }
     yt = slice(y.detach(), 0, 0, split);
     yv = slice(y.detach(), 0, split, n);
+    if (split == 0)
+      checks::no_samples("fit", "validation_split = " + checks::option_value(options.validation_split) +
+                                    " keeps all " + std::to_string(n) + " samples for validation "
+                                    "(the training part rounds down to 0)",
+                         "a smaller validation_split, or more samples", where);
   } else if (options.validation_data) {
     xv = options.validation_data->x;
     yv = options.validation_data->y;
@@ -212,6 +233,11 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
 
 History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
   require_compiled(*s_, "fit");
+  const Site where = call_site(*s_, "fit");
+  check_fit_options(o, where);
+  if (train.steps() == 0) raise_no_batches("the training data has 0 batches per epoch", where);
+  if (validation && validation->steps() == 0)
+    raise_no_batches("the validation data has 0 batches", where);
   s_->history = History{};
   History& h = s_->history;
   stop_training = false;
@@ -250,6 +276,14 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
                         "; that update was skipped";
         break;
       }
+    }
+    if (steps == 0 && epoch == o.initial_epoch)  // a generator: its length is not known before
+      raise_no_batches("the training data ended epoch " + std::to_string(epoch + 1) +
+                           " before its first batch", where);
+    if (steps == 0) {  // a generator that ran out of data after the first epoch, as in Keras
+      h.stop_reason = "the training data yielded no batch in epoch " + std::to_string(epoch + 1) +
+                      "; training stopped after epoch " + std::to_string(epoch);
+      break;
     }
     Logs epoch_logs = run.mean();
     set_numerics_step("validation after epoch " + std::to_string(epoch + 1));
@@ -292,12 +326,19 @@ Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) 
 
 Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
   require_compiled(*s_, "evaluate");
+  const Site where = call_site(*s_, "evaluate");
+  check_evaluate_options(options, where);
+  check_handles(x, &y, "evaluate", where);
   check_data(x, &y);
+  check_samples(x, "evaluate", where);
   ArraySource src(x, y, options.batch_size, false, 0);
   return evaluate_source(src, options.verbose);
 }
 
 std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options) {
+  const Site where = call_site(*s_, "predict");
+  check_predict_options(options, where);
+  check_handles(x, nullptr, "predict", where);
   check_data(x, nullptr);
   NoGradGuard no_grad;
   ArraySource src(x, Tensor(), options.batch_size, false, 0);

@@ -378,13 +378,24 @@ void check_option_real(const std::string& option, double value, double lo, doubl
                  nan_cause(option, value));
 }
 
+namespace {
+// How a handle of `type` gets a value, for empty_handle's fix.
+std::string handle_example(const std::string& type) {
+  if (type == "Tensor") return "from Tensor::zeros(...), a data loader or a computation";
+  if (type == "SymbolicTensor") return "from Input(...) or a layer call";
+  if (type == "Callback") return "EarlyStopping(...) or TerminateOnNaN()";
+  if (type == "Loss") return "SparseCategoricalCrossentropy({.from_logits = true})";
+  if (type == "Layer") return "Dense(10)";
+  return "from the function that creates a " + type;
+}
+}  // namespace
+
 void empty_handle(const std::string& argument, const std::string& type, const Site& where,
                   Phase phase) {
   invalid_option(argument, "an empty " + type, "a " + type + " that holds a value", where, phase,
                  argument + " is a default-constructed (empty) " + type + ": it was declared "
                  "but never assigned a result",
-                 "assign " + argument + " before this call, e.g. from Input(...), a layer call "
-                 "or Tensor::zeros(...)");
+                 "assign " + argument + " before this call, e.g. " + handle_example(type));
 }
 
 void check_option_above(const std::string& option, double value, double lo, const Site& where,
@@ -411,5 +422,12 @@ void no_samples(const std::string& call, const std::string& cause, const std::st
 }
 
 std::string option_value(double value) { return real_str(value); }
+
+void check_option_finite(const std::string& option, double value, const Site& where,
+                         Phase phase) {
+  if (std::isfinite(value)) return;
+  invalid_option(option, real_str(value), "a finite number", where, phase,
+                 nan_cause(option, value));
+}
 
 }  // namespace tenet::checks

@@ -140,6 +140,8 @@ void check_option_positive(const std::string& option, std::int64_t value, const 
 [[noreturn]] void no_samples(const std::string& call, const std::string& cause,
                              const std::string& fix, const Site& where);
 
+// A real option that must be finite (any sign): a scale, an offset.
+void check_option_finite(const std::string& option, double value, const Site& where, Phase phase);
 // A real option's value as messages print it: "0.25", "NaN", "inf".
 std::string option_value(double value);
 

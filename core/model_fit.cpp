@@ -79,6 +79,7 @@ void Model::compile(CompileOptions options) {
         .actual("none")
         .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
         .raise();
+  check_compile_options(options, call_site(*s_, "compile"));
   s_->compiled = std::move(options);
   s_->is_compiled = true;
 }

@@ -34,6 +34,7 @@ struct Model::State {
 // The `where` of a call's errors: "'classifier.fit' (Model)".
 Site call_site(const Model::State& s, const std::string& call);
 // options.invalid for every option outside its range (named, with its value and range).
+void check_compile_options(const CompileOptions& o, const Site& where);
 void check_fit_options(const FitOptions& o, const Site& where);
 void check_evaluate_options(const EvaluateOptions& o, const Site& where);
 void check_predict_options(const PredictOptions& o, const Site& where);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/autograd.hpp"
+#include "core/checks.hpp"
 
 namespace tenet {
 
@@ -27,6 +28,15 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
   }
 }
 
+OptimizerImpl::OptimizerImpl(double lr, Site where) : learning_rate_(lr), where_(std::move(where)) {
+  checks::check_option_above(where_.type + "Options::learning_rate", lr, 0.0, where_, Phase::build);
+}
+
+void OptimizerImpl::set_learning_rate(double lr) {
+  checks::check_option_above(where_.type + "::set_learning_rate", lr, 0.0, where_, Phase::run);
+  learning_rate_ = lr;
+}
+
 void OptimizerImpl::set_state(std::int64_t iterations, std::vector<std::vector<Tensor>> slots) {
   iterations_ = iterations;
   slots_ = std::move(slots);
@@ -40,7 +50,10 @@ constexpr std::int64_t kParallelFrom = 32768;
 
 class SGDImpl : public OptimizerImpl {
  public:
-  explicit SGDImpl(SGDOptions o) : OptimizerImpl(o.learning_rate), o_(o) {}
+  SGDImpl(SGDOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
+    checks::check_option_real("SGDOptions::momentum", o.momentum, 0.0, 1.0, false, where_,
+                              Phase::build);
+  }
   std::string name() const override { return "SGD"; }
 
   int slot_count() const override { return o_.momentum > 0 ? 1 : 0; }
@@ -67,7 +80,11 @@ class SGDImpl : public OptimizerImpl {
 
 class AdamImpl : public OptimizerImpl {
  public:
-  explicit AdamImpl(AdamOptions o) : OptimizerImpl(o.learning_rate), o_(o) {}
+  AdamImpl(AdamOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
+    checks::check_option_real("AdamOptions::beta_1", o.beta_1, 0.0, 1.0, false, where_, Phase::build);
+    checks::check_option_real("AdamOptions::beta_2", o.beta_2, 0.0, 1.0, false, where_, Phase::build);
+    checks::check_option_above("AdamOptions::epsilon", o.epsilon, 0.0, where_, Phase::build);
+  }
   std::string name() const override { return "Adam"; }
 
   int slot_count() const override { return 2; }
@@ -95,7 +112,9 @@ class AdamImpl : public OptimizerImpl {
 
 }  // namespace
 
-SGD::SGD(SGDOptions o) : Optimizer(std::make_shared<SGDImpl>(o)) {}
-Adam::Adam(AdamOptions o) : Optimizer(std::make_shared<AdamImpl>(o)) {}
+SGD::SGD(SGDOptions o, std::source_location loc)
+    : Optimizer(std::make_shared<SGDImpl>(o, Site("SGD", "SGD", loc))) {}
+Adam::Adam(AdamOptions o, std::source_location loc)
+    : Optimizer(std::make_shared<AdamImpl>(o, Site("Adam", "Adam", loc))) {}
 
 }  // namespace tenet

@@ -361,7 +361,10 @@ void invalid_option(const std::string& option, const std::string& value, const s
 void check_option_range(const std::string& option, std::int64_t value, std::int64_t lo,
                         std::int64_t hi, const Site& where, Phase phase) {
   if (value >= lo && value <= hi) return;
-  std::string valid = hi == std::numeric_limits<std::int64_t>::max()
+  // No upper bound when `hi` is the largest value of the option's type (int or int64).
+  const bool unbounded = hi == std::numeric_limits<std::int64_t>::max() ||
+                         hi == std::numeric_limits<int>::max();
+  std::string valid = unbounded
                           ? "an integer >= " + std::to_string(lo)
                           : "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   invalid_option(option, std::to_string(value), valid, where, phase);

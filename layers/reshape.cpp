@@ -19,7 +19,7 @@ class ReshapeImpl : public LayerImpl {
     }
     if (bad || rest > 1)
       checks::invalid_option(
-          "Reshape target", target_.str(), "sizes >= 1, with at most one -1", site(),
+          "Reshape target", target_text(), "sizes >= 1, with at most one -1", site(),
           Phase::build,
           bad ? "a size of 0 or below -1 cannot describe a per-sample shape"
               : "-1 means \"the rest\" and can stand for one axis only; " +
@@ -74,6 +74,13 @@ class ReshapeImpl : public LayerImpl {
         .fix("choose a target whose sizes multiply to " + std::to_string(n) +
              " (Flatten() for a flat vector), or check the layer before Reshape")
         .raise();
+  }
+
+  // The target as given, -1 included: "{-1, -1}" (Shape::str would print -1 as None).
+  std::string target_text() const {
+    std::string t;
+    for (std::int64_t d : target_) t += (t.empty() ? "{" : ", ") + std::to_string(d);
+    return (t.empty() ? "{" : t) + "}";
   }
 
   Shape target_;

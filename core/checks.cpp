@@ -408,9 +408,12 @@ void check_option_above(const std::string& option, double value, double lo, cons
                  nan_cause(option, value));
 }
 
-void check_option_positive(const std::string& option, std::int64_t value, const Site& where,
-                           Phase phase) {
-  check_option_range(option, value, 1, std::numeric_limits<std::int64_t>::max(), where, phase);
+void check_option_positive(const std::string& option, std::int64_t value,
+                           const std::string& meaning, const Site& where, Phase phase) {
+  if (value >= 1) return;
+  invalid_option(option, std::to_string(value), "an integer >= 1", where, phase,
+                 option + " is " + meaning + ", a count that cannot be " +
+                     std::to_string(value));
 }
 
 void no_samples(const std::string& call, const std::string& cause, const std::string& fix,

@@ -131,9 +131,10 @@ void check_option_real(const std::string& option, double value, double lo, doubl
 // A real option that must be finite and strictly above `lo` (a learning rate, an epsilon).
 void check_option_above(const std::string& option, double value, double lo, const Site& where,
                         Phase phase);
-// An integer option that must be >= 1 (units, filters, a window or a batch size).
-void check_option_positive(const std::string& option, std::int64_t value, const Site& where,
-                           Phase phase);
+// An integer option that must be >= 1 (units, filters, a window or a batch size). `meaning`
+// says what the option counts ("the number of outputs"), for the cause.
+void check_option_positive(const std::string& option, std::int64_t value,
+                           const std::string& meaning, const Site& where, Phase phase);
 // batch.empty for a whole call: `call` ("fit", "train_on_batch") would run on zero samples and
 // could only report meaningless numbers (or move weights with optimizer momentum alone).
 // `cause` says where the zero came from.

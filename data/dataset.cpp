@@ -148,7 +148,8 @@ Dataset Dataset::batch(std::int64_t size, bool drop_remainder, std::source_locat
                                          " instead of " + std::to_string(once.rank())))
         .fix("remove the second batch() call").raise();
   }
-  checks::check_option_positive("Dataset::batch size", size, site, Phase::run);
+  checks::check_option_positive("Dataset::batch size", size, "the number of samples per batch",
+                                site, Phase::run);
   const std::int64_t n = spec_->selected_samples();
   if (drop_remainder && n < size)
     checks::Violation("batch.empty", Phase::run, site)

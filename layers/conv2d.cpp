@@ -41,7 +41,8 @@ class Conv2DImpl : public LayerImpl {
       : LayerImpl("Conv2D", "conv2d", o.name, loc), filters_(filters), opt_(o) {
     opt_.seed = layer_seed(o.seed);
     win_ = {k[0], k[1], o.strides[0], o.strides[1], o.dilation[0], o.dilation[1], o.padding};
-    checks::check_option_positive("Conv2D filters", filters, site(), Phase::build);
+    checks::check_option_positive("Conv2D filters", filters, "the number of output channels",
+                                  site(), Phase::build);
     check_window_option("Conv2D kernel_size", k, site());
     check_window_option("Conv2DOptions::strides", o.strides, site());
     check_window_option("Conv2DOptions::dilation", o.dilation, site());

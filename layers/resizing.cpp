@@ -12,8 +12,10 @@ class ResizingImpl : public LayerImpl {
  public:
   ResizingImpl(std::int64_t h, std::int64_t w, ResizingOptions o, std::source_location loc)
       : LayerImpl("Resizing", "resizing", o.name, loc), height_(h), width_(w) {
-    checks::check_option_positive("Resizing height", h, site(), Phase::build);
-    checks::check_option_positive("Resizing width", w, site(), Phase::build);
+    checks::check_option_positive("Resizing height", h, "the output height in pixels", site(),
+                                  Phase::build);
+    checks::check_option_positive("Resizing width", w, "the output width in pixels", site(),
+                                  Phase::build);
   }
 
   // (batch, H, W, C) -> (batch, height, width, C).

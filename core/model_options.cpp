@@ -48,22 +48,14 @@ Site call_site(const Model::State& s, const std::string& call) {
   return Site(s.name + "." + call, "Model");
 }
 
+// Metrics: only the values of enum Metric (a cast integer is refused). Accuracy with a
+// regression loss is accepted, as Keras accepts it, and not logged (there are no classes).
 void check_compile_options(const CompileOptions& o, const Site& where) {
-  for (std::size_t i = 0; i < o.metrics.size(); ++i) {
-    const std::string option = "CompileOptions::metrics[" + std::to_string(i) + "]";
+  for (std::size_t i = 0; i < o.metrics.size(); ++i)
     if (o.metrics[i] != Metric::accuracy)
-      checks::invalid_option(option, std::to_string(static_cast<int>(o.metrics[i])),
-                             "Metric::accuracy", where, Phase::build);
-    if (o.loss.impl()->label_kind() == LabelKind::dense)
-      checks::invalid_option(
-          option, "Metric::accuracy", "a metric the loss's labels can score", where,
-          Phase::build,
-          "accuracy compares predicted classes with class labels, but " + o.loss.impl()->name() +
-              " takes real-valued targets: there is no class to compare, and the metric "
-              "would never be logged",
-          "drop Metric::accuracy, or use a classification loss (SparseCategoricalCrossentropy "
-          "or CategoricalCrossentropy)");
-  }
+      checks::invalid_option("CompileOptions::metrics[" + std::to_string(i) + "]",
+                             std::to_string(static_cast<int>(o.metrics[i])),
+                             "a Metric: Metric::accuracy", where, Phase::build);
 }
 
 void check_fit_options(const FitOptions& o, const Site& where) {

@@ -165,6 +165,10 @@ TEST_CASE("options.invalid: every Dataset argument outside its range, named with
   CHECK(no_fn.actual() == "an empty std::function");
   CHECK(capture_contract([] { (void)Dataset::from_generator(data::Generator()); }).code() ==
         "options.invalid");
+  auto classes = capture_contract([] { (void)one_hot(Tensor::zeros({3}, DType::i32), 0); });
+  check_invalid(classes, "one_hot classes", "0", "an integer >= 1");
+  CHECK(capture_contract([] { (void)to_float(Tensor::zeros({2}, DType::u8), std::nan("")); })
+            .actual() == "NaN");
   auto hole = Dataset::from_generator(data::Generator([k = 0]() mutable -> std::optional<Batch> {
     if (k++ == 1) return std::nullopt;
     return Batch{{Tensor()}, Tensor::zeros({2})};

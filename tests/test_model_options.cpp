@@ -185,6 +185,9 @@ TEST_CASE("batch.empty: fit and train_on_batch on zero samples move no weight or
   CHECK(capture([&] { (void)m.evaluate(x0, y0); }).code() == "batch.empty");
   CHECK(capture([&] { (void)m.test_on_batch({x0}, y0); }).code() == "batch.empty");
   check_unchanged(m, before);
+  check_invalid(capture([&] { (void)m.profile({features(4)}, labels(4), 0); }),
+                "Model::profile steps", "0", "an integer >= 1");
+  check_unchanged(m, before);
 }
 
 TEST_CASE("options.invalid: optimizer hyperparameters, checked when the optimizer is made") {

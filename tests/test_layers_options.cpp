@@ -68,6 +68,9 @@ TEST_CASE("options.invalid: layer options outside their ranges") {
   check_invalid(two, "Reshape target", "{-1, -1}", "at most one -1");
   CHECK(has(two.cause(), "2 axes are -1"));
   check_invalid(capture([] { (void)Reshape({0, 4}); }), "Reshape target", "{0, 4}", "sizes >= 1");
+  auto slash = capture([] { (void)Dense(4, {.name = "encoder/dense"}); });
+  check_invalid(slash, "Dense name", "'encoder/dense'", "a name without '/'");
+  CHECK(has(slash.fix(), "'encoder_dense'"));
   // The limits themselves are valid: momentum 1 freezes the statistics, rate 0 keeps every unit.
   CHECK_NOTHROW((void)BatchNorm({.momentum = 1.0}));
   CHECK_NOTHROW((void)BatchNorm({.momentum = 0.0}));

@@ -114,12 +114,6 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
   return out;
 }
 
-// batch.empty for a source that yields no batch in an epoch.
-[[noreturn]] static void raise_no_batches(const std::string& what, const Site& where) {
-  checks::no_samples("fit", what + "; an epoch without a step has no loss to report",
-                     "give fit at least one batch per epoch", where);
-}
-
 static void require_compiled(const Model::State& s, const char* what) {
   if (!s.is_compiled)
     checks::Violation("model.compile", Phase::run, s.site)
@@ -236,9 +230,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
   require_compiled(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(o, where);
-  if (train.steps() == 0) raise_no_batches("the training data has 0 batches per epoch", where);
-  if (validation && validation->steps() == 0)
-    raise_no_batches("the validation data has 0 batches", where);
+  check_batch_counts(train, validation, where);
   s_->history = History{};
   History& h = s_->history;
   stop_training = false;
@@ -278,12 +270,8 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
         break;
       }
     }
-    if (steps == 0 && epoch == o.initial_epoch)  // a generator: its length is not known before
-      raise_no_batches("the training data ended epoch " + std::to_string(epoch + 1) +
-                           " before its first batch", where);
-    if (steps == 0) {  // a generator that ran out of data after the first epoch, as in Keras
-      h.stop_reason = "the training data yielded no batch in epoch " + std::to_string(epoch + 1) +
-                      "; training stopped after epoch " + std::to_string(epoch);
+    if (steps == 0) {  // a generator's epoch, whose length is not known in advance
+      end_on_empty_epoch(epoch, o.initial_epoch, h, where);
       break;
     }
     Logs epoch_logs = run.mean();

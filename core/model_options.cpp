@@ -112,4 +112,26 @@ void check_samples(const std::vector<Tensor>& x, const std::string& call, const 
                      where);
 }
 
+namespace {
+[[noreturn]] void no_batches(const std::string& what, const Site& where) {
+  checks::no_samples("fit", what + "; an epoch without a step has no loss to report",
+                     "give fit at least one batch per epoch", where);
+}
+}  // namespace
+
+void check_batch_counts(const BatchSource& train, const BatchSource* validation,
+                        const Site& where) {
+  if (train.steps() == 0) no_batches("the training data has 0 batches per epoch", where);
+  if (validation && validation->steps() == 0)
+    no_batches("the validation data has 0 batches", where);
+}
+
+void end_on_empty_epoch(int epoch, int first_epoch, History& h, const Site& where) {
+  if (epoch == first_epoch)
+    no_batches("the training data ended epoch " + std::to_string(epoch + 1) +
+                   " before its first batch", where);
+  h.stop_reason = "the training data yielded no batch in epoch " + std::to_string(epoch + 1) +
+                  "; training stopped after epoch " + std::to_string(epoch);
+}
+
 }  // namespace tenet

@@ -182,12 +182,31 @@ TEST_CASE("batch.empty: fit and train_on_batch on zero samples move no weight or
   auto ds = capture([&] { m.fit(none, {.verbose = 0}); });
   CHECK(ds.code() == "batch.empty");
   CHECK(has(ds.cause(), "0 batches per epoch"));
+  auto dry = data::Dataset::from_generator(data::Generator([]() -> std::optional<data::Batch> {
+    return std::nullopt;
+  }));
+  auto gen = capture([&] { m.fit(dry, {.verbose = 0}); });
+  CHECK(gen.code() == "batch.empty");
+  CHECK(has(gen.cause(), "ended epoch 1 before its first batch"));
   CHECK(capture([&] { (void)m.evaluate(x0, y0); }).code() == "batch.empty");
   CHECK(capture([&] { (void)m.test_on_batch({x0}, y0); }).code() == "batch.empty");
   check_unchanged(m, before);
   check_invalid(capture([&] { (void)m.profile({features(4)}, labels(4), 0); }),
                 "Model::profile steps", "0", "an integer >= 1");
   check_unchanged(m, before);
+}
+
+TEST_CASE("a generator that runs out after the first epoch ends training, as in Keras") {
+  Model m = small_model();
+  int calls = 0;  // one function for every epoch: two batches, then nothing
+  auto once = data::Dataset::from_generator(data::Generator([&]() -> std::optional<data::Batch> {
+    if (calls++ >= 2) return std::nullopt;
+    return data::Batch{{features(4)}, labels(4)};
+  }));
+  History h = m.fit(once, {.epochs = 3, .verbose = 0});
+  CHECK(h.epoch == std::vector<int>{0});
+  CHECK(has(h.stop_reason, "no batch in epoch 2"));
+  CHECK(m.optimizer().impl()->iterations() == 2);
 }
 
 TEST_CASE("options.invalid: optimizer hyperparameters, checked when the optimizer is made") {

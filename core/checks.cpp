@@ -336,11 +336,11 @@ std::string real_str(double v) {
   os << std::setprecision(9) << v;
   return os.str();
 }
-// The cause of a refused real option: said only for NaN, which needs explaining.
-std::string nan_cause(const std::string& option, double v) {
+// The cause of a refused real option: NaN's own, else the caller's (empty: the default).
+std::string nan_cause(const std::string& option, double v, const std::string& cause = {}) {
   return std::isnan(v) ? option + " is NaN; NaN usually comes from a computation such as 0/0 "
                                   "upstream of the option"
-                       : std::string{};
+                       : cause;
 }
 }  // namespace
 
@@ -371,14 +371,14 @@ void check_option_range(const std::string& option, std::int64_t value, std::int6
 }
 
 void check_option_real(const std::string& option, double value, double lo, double hi,
-                       bool hi_inclusive, const Site& where, Phase phase) {
+                       bool hi_inclusive, const Site& where, Phase phase,
+                       const std::string& cause) {
   const bool ok = std::isfinite(value) && value >= lo && (hi_inclusive ? value <= hi : value < hi);
   if (ok) return;
   std::string valid = "a finite number in [" + real_str(lo) + ", " + real_str(hi) +
                       (hi_inclusive ? "]" : ")");
   if (std::isinf(hi)) valid = "a finite number >= " + real_str(lo);
-  invalid_option(option, real_str(value), valid, where, phase,
-                 nan_cause(option, value));
+  invalid_option(option, real_str(value), valid, where, phase, nan_cause(option, value, cause));
 }
 
 namespace {
@@ -402,10 +402,10 @@ void empty_handle(const std::string& argument, const std::string& type, const Si
 }
 
 void check_option_above(const std::string& option, double value, double lo, const Site& where,
-                        Phase phase) {
+                        Phase phase, const std::string& cause) {
   if (std::isfinite(value) && value > lo) return;
   invalid_option(option, real_str(value), "a finite number > " + real_str(lo), where, phase,
-                 nan_cause(option, value));
+                 nan_cause(option, value, cause));
 }
 
 void check_option_positive(const std::string& option, std::int64_t value,

@@ -103,10 +103,10 @@ void check_handles(const std::vector<Tensor>& x, const Tensor* y, const std::str
 void check_samples(const std::vector<Tensor>& x, const std::string& call, const Site& where) {
   if (x.empty() || x[0].rank() == 0 || x[0].dim(0) > 0) return;
   const bool trains = call == "fit" || call == "train_on_batch";
-  checks::no_samples(call, "x holds 0 samples " + x[0].shape().str() + "; " +
-                               (trains ? "a training step on no data would still move the "
-                                         "weights through the optimizer's momentum and count "
-                                         "an iteration"
+  checks::no_samples(call, "x has shape " + x[0].shape().str() + ", 0 samples; " +
+                               (trains ? "a step on no data has no loss to average, yet it "
+                                         "would count an optimizer iteration and, with "
+                                         "momentum or Adam, still move the weights"
                                        : "a loss over no samples is a mean over nothing"),
                      "pass at least one sample, or skip the call when there is no data",
                      where);

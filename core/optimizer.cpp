@@ -28,12 +28,24 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
   }
 }
 
+namespace {
+void check_learning_rate(const std::string& option, double lr, const Site& where, Phase phase) {
+  checks::check_option_above(
+      option, lr, 0.0, where, phase,
+      std::isinf(lr) ? "an infinite rate turns every weight into inf or NaN at the first step"
+      : lr == 0      ? "a learning rate of 0 never moves the weights: training would run and "
+                       "change nothing"
+                     : "a negative learning rate moves the weights up the gradient, increasing "
+                       "the loss");
+}
+}  // namespace
+
 OptimizerImpl::OptimizerImpl(double lr, Site where) : learning_rate_(lr), where_(std::move(where)) {
-  checks::check_option_above(where_.type + "Options::learning_rate", lr, 0.0, where_, Phase::build);
+  check_learning_rate(where_.type + "Options::learning_rate", lr, where_, Phase::build);
 }
 
 void OptimizerImpl::set_learning_rate(double lr) {
-  checks::check_option_above(where_.type + "::set_learning_rate", lr, 0.0, where_, Phase::run);
+  check_learning_rate(where_.type + "::set_learning_rate", lr, where_, Phase::run);
   learning_rate_ = lr;
 }
 
@@ -52,7 +64,10 @@ class SGDImpl : public OptimizerImpl {
  public:
   SGDImpl(SGDOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
     checks::check_option_real("SGDOptions::momentum", o.momentum, 0.0, 1.0, false, where_,
-                              Phase::build);
+                              Phase::build,
+                              "momentum is the share of the last update kept in the next "
+                              "(v = momentum * v - lr * g); at 1 or above the updates never "
+                              "decay and grow without bound, below 0 they flip sign each step");
   }
   std::string name() const override { return "SGD"; }
 
@@ -81,8 +96,13 @@ class SGDImpl : public OptimizerImpl {
 class AdamImpl : public OptimizerImpl {
  public:
   AdamImpl(AdamOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
-    checks::check_option_real("AdamOptions::beta_1", o.beta_1, 0.0, 1.0, false, where_, Phase::build);
-    checks::check_option_real("AdamOptions::beta_2", o.beta_2, 0.0, 1.0, false, where_, Phase::build);
+    const std::string decay = " is the decay of a moving average of the gradients; Adam divides "
+                              "by 1 - beta^t, which is 0 for beta = 1, and a beta outside [0, 1) "
+                              "is not a decay";
+    checks::check_option_real("AdamOptions::beta_1", o.beta_1, 0.0, 1.0, false, where_,
+                              Phase::build, "beta_1" + decay);
+    checks::check_option_real("AdamOptions::beta_2", o.beta_2, 0.0, 1.0, false, where_,
+                              Phase::build, "beta_2" + decay);
     checks::check_option_above("AdamOptions::epsilon", o.epsilon, 0.0, where_, Phase::build);
   }
   std::string name() const override { return "Adam"; }

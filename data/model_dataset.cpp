@@ -40,15 +40,18 @@ class DatasetSource : public BatchSource {
  private:
   [[noreturn]] void raise_no_labels(std::int64_t index) const {
     const std::string name = call_.substr(0, call_.find('\''));
+    const bool generator = ds_.num_samples() < 0;
     checks::invalid_option(
         (call_ == name ? name + "'s" : call_) + " dataset", "batch " + std::to_string(index) + " without labels",
         "a dataset whose batches carry labels", Site(model_.name() + "." + name, "Model"),
         Phase::run,
-        "batch " + std::to_string(index) + " of the dataset has no labels (a Dataset made by "
-        "from_tensors({x}) without y, or a generator whose Batch leaves labels empty); " +
-            name + " needs one label per sample to compute the loss",
-        "Dataset::from_tensors({x}, y), or fill Batch::labels in the generator; use predict "
-        "for data without labels");
+        "batch " + std::to_string(index) + " of the dataset has no labels: " +
+            (generator ? "the generator's Batch leaves labels empty"
+                       : "the dataset was made by from_tensors({x}) without y") + "; " + name +
+            " needs one label per sample to compute the loss",
+        std::string(generator ? "fill Batch::labels in the generator"
+                              : "Dataset::from_tensors({x}, y)") +
+            "; use predict for data without labels");
   }
 
   const Model& model_;

@@ -34,7 +34,10 @@ class BatchNormImpl : public LayerImpl {
       : LayerImpl("BatchNorm", "batch_normalization", o.name, loc), opt_(o) {
     // momentum 1 keeps the moving statistics frozen; epsilon keeps sqrt(var + epsilon) > 0.
     checks::check_option_real("BatchNormOptions::momentum", o.momentum, 0.0, 1.0, true, site(),
-                              Phase::build);
+                              Phase::build,
+                              "the moving statistics are updated as moving * momentum + batch * "
+                              "(1 - momentum); a momentum outside [0, 1] weighs them negatively "
+                              "and they diverge");
     checks::check_option_above("BatchNormOptions::epsilon", o.epsilon, 0.0, site(), Phase::build);
   }
 

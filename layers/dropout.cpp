@@ -22,7 +22,11 @@ class DropoutImpl : public LayerImpl {
   DropoutImpl(double rate, DropoutOptions o, std::source_location loc)
       : LayerImpl("Dropout", "dropout", o.name, loc), rate_(rate), seed_(layer_seed(o.seed)) {
     // rate is the fraction of units dropped; 1 would drop every unit and scale by 1 / 0.
-    checks::check_option_real("Dropout rate", rate, 0.0, 1.0, false, site(), Phase::build);
+    checks::check_option_real("Dropout rate", rate, 0.0, 1.0, false, site(), Phase::build,
+                              rate >= 1.0 ? "a rate of 1 or more drops every unit, and the kept "
+                                            "ones would be scaled by 1 / (1 - rate)"
+                                          : "rate is the fraction of units dropped, never "
+                                            "negative");
   }
 
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }

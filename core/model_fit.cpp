@@ -305,6 +305,10 @@ Logs Model::evaluate_source(BatchSource& source, int verbose) {
     run.add(logs, static_cast<double>(xb[0].dim(0)));
     bar.update(++steps, run.mean());
   }
+  if (steps == 0)  // a mean over nothing would read as a loss of 0
+    checks::no_samples("evaluate", "the data yielded no batch; a loss over no samples is a "
+                                   "mean over nothing",
+                       "give evaluate at least one batch", call_site(*s_, "evaluate"));
   bar.finish(run.mean(), steps);
   return run.mean();
 }

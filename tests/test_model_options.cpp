@@ -189,6 +189,9 @@ TEST_CASE("batch.empty: fit and train_on_batch on zero samples move no weight or
   CHECK(gen.code() == "batch.empty");
   CHECK(has(gen.cause(), "ended epoch 1 before its first batch"));
   CHECK(capture([&] { (void)m.evaluate(x0, y0); }).code() == "batch.empty");
+  auto ev = capture([&] { (void)m.evaluate(none); });
+  CHECK(ev.code() == "batch.empty");
+  CHECK(has(ev.cause(), "yielded no batch"));
   CHECK(capture([&] { (void)m.test_on_batch({x0}, y0); }).code() == "batch.empty");
   check_unchanged(m, before);
   check_invalid(capture([&] { (void)m.profile({features(4)}, labels(4), 0); }),

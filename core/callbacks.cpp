@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <regex>
 
 #include "core/checks.hpp"
 #include "core/model.hpp"
@@ -93,6 +95,11 @@ void restore(Model& m, const std::vector<Tensor>& saved) {
 class EarlyStoppingImpl : public CallbackImpl {
  public:
   explicit EarlyStoppingImpl(EarlyStoppingOptions o) : o_(std::move(o)) {
+    const Site where("EarlyStopping", "Callback");
+    checks::check_option_range("EarlyStoppingOptions::patience", o_.patience, 0,
+                               std::numeric_limits<int>::max(), where, Phase::build);
+    checks::check_option_finite("EarlyStoppingOptions::min_delta", o_.min_delta, where,
+                                Phase::build);
     mon_.key = o_.monitor;
     mon_.max = maximise(o_.mode, o_.monitor);
     mon_.min_delta = std::abs(o_.min_delta);
@@ -181,6 +188,21 @@ class CSVLoggerImpl : public CallbackImpl {
 class ReduceLROnPlateauImpl : public CallbackImpl {
  public:
   explicit ReduceLROnPlateauImpl(ReduceLROnPlateauOptions o) : o_(std::move(o)) {
+    const Site where("ReduceLROnPlateau", "Callback");
+    // factor multiplies the rate on a plateau: 1 or more would never reduce it (Keras refuses
+    // it too), 0 would stop learning.
+    if (!(o_.factor > 0.0 && o_.factor < 1.0))
+      checks::invalid_option("ReduceLROnPlateauOptions::factor", checks::option_value(o_.factor),
+                             "a fraction in (0, 1)", where, Phase::build);
+    const int most = std::numeric_limits<int>::max();
+    checks::check_option_range("ReduceLROnPlateauOptions::patience", o_.patience, 0, most, where,
+                               Phase::build);
+    checks::check_option_range("ReduceLROnPlateauOptions::cooldown", o_.cooldown, 0, most, where,
+                               Phase::build);
+    checks::check_option_real("ReduceLROnPlateauOptions::min_lr", o_.min_lr, 0.0,
+                              std::numeric_limits<double>::infinity(), false, where, Phase::build);
+    checks::check_option_finite("ReduceLROnPlateauOptions::min_delta", o_.min_delta, where,
+                                Phase::build);
     mon_.key = o_.monitor;
     mon_.max = maximise(o_.mode, o_.monitor);
     mon_.min_delta = o_.min_delta;
@@ -195,7 +217,7 @@ class ReduceLROnPlateauImpl : public CallbackImpl {
     if (mon_.observe(logs) != 0 || mon_.wait < o_.patience) return;
     double lr = opt->learning_rate();
     double next = std::max(lr * o_.factor, o_.min_lr);
-    if (next < lr) {
+    if (next < lr && next > 0) {  // a rate that underflows to 0 is not a rate
       opt->set_learning_rate(next);
       if (o_.verbose)
         std::cout << "Epoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "

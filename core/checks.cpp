@@ -340,6 +340,12 @@ std::string real_str(double v) {
   os << std::setprecision(9) << v;
   return os.str();
 }
+// The cause of a refused real option: NaN's own, else the caller's (empty: the default).
+std::string nan_cause(const std::string& option, double v, const std::string& cause = {}) {
+  return std::isnan(v) ? option + " is NaN; NaN usually comes from a computation such as 0/0 "
+                                  "upstream of the option"
+                       : cause;
+}
 }  // namespace
 
 void invalid_option(const std::string& option, const std::string& value, const std::string& valid,
@@ -359,23 +365,24 @@ void invalid_option(const std::string& option, const std::string& value, const s
 void check_option_range(const std::string& option, std::int64_t value, std::int64_t lo,
                         std::int64_t hi, const Site& where, Phase phase) {
   if (value >= lo && value <= hi) return;
-  std::string valid = hi == std::numeric_limits<std::int64_t>::max()
+  // No upper bound when `hi` is the largest value of the option's type (int or int64).
+  const bool unbounded = hi == std::numeric_limits<std::int64_t>::max() ||
+                         hi == std::numeric_limits<int>::max();
+  std::string valid = unbounded
                           ? "an integer >= " + std::to_string(lo)
                           : "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   invalid_option(option, std::to_string(value), valid, where, phase);
 }
 
 void check_option_real(const std::string& option, double value, double lo, double hi,
-                       bool hi_inclusive, const Site& where, Phase phase) {
+                       bool hi_inclusive, const Site& where, Phase phase,
+                       const std::string& cause) {
   const bool ok = std::isfinite(value) && value >= lo && (hi_inclusive ? value <= hi : value < hi);
   if (ok) return;
   std::string valid = "a finite number in [" + real_str(lo) + ", " + real_str(hi) +
                       (hi_inclusive ? "]" : ")");
   if (std::isinf(hi)) valid = "a finite number >= " + real_str(lo);
-  invalid_option(option, real_str(value), valid, where, phase,
-                 std::isnan(value) ? option + " is NaN; NaN usually comes from a computation "
-                                              "such as 0/0 upstream of the option"
-                                   : std::string{});
+  invalid_option(option, real_str(value), valid, where, phase, nan_cause(option, value, cause));
 }
 
 void empty_handle(const std::string& argument, const std::string& type, const Site& where,
@@ -427,6 +434,41 @@ void missing_log_key(const std::string& pattern, const std::string& key,
       .cause(cause)
       .fix(fix)
       .raise();
+}
+
+void check_option_above(const std::string& option, double value, double lo, const Site& where,
+                        Phase phase, const std::string& cause) {
+  if (std::isfinite(value) && value > lo) return;
+  invalid_option(option, real_str(value), "a finite number > " + real_str(lo), where, phase,
+                 nan_cause(option, value, cause));
+}
+
+void check_option_positive(const std::string& option, std::int64_t value,
+                           const std::string& meaning, const Site& where, Phase phase) {
+  if (value >= 1) return;
+  invalid_option(option, std::to_string(value), "an integer >= 1", where, phase,
+                 option + " is " + meaning + ", a count that cannot be " +
+                     std::to_string(value));
+}
+
+void no_samples(const std::string& call, const std::string& cause, const std::string& fix,
+                const Site& where) {
+  Violation("batch.empty", Phase::run, where)
+      .summary(call + " received no samples")
+      .expected("at least 1 sample")
+      .actual("0 samples")
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
+
+std::string option_value(double value) { return real_str(value); }
+
+void check_option_finite(const std::string& option, double value, const Site& where,
+                         Phase phase) {
+  if (std::isfinite(value)) return;
+  invalid_option(option, real_str(value), "a finite number", where, phase,
+                 nan_cause(option, value));
 }
 
 }  // namespace tenet::checks

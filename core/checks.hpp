@@ -124,13 +124,32 @@ void check_dtype(DType actual, DType want, const std::string& code, const Site& 
 void check_option_range(const std::string& option, std::int64_t value, std::int64_t lo,
                         std::int64_t hi, const Site& where, Phase phase);
 // A real option that must be finite and within [lo, hi) (or [lo, hi] when hi_inclusive); NaN
-// and infinities are always refused.
+// and infinities are always refused. `cause`, when given, explains a finite value out of range
+// (what the option does, and what such a value would do).
 void check_option_real(const std::string& option, double value, double lo, double hi,
-                       bool hi_inclusive, const Site& where, Phase phase);
+                       bool hi_inclusive, const Site& where, Phase phase,
+                       const std::string& cause = {});
 // An empty handle (a default-constructed Tensor, SymbolicTensor, Layer, ...) passed as
 // `argument` ("the first input of Model", "fit's x"): the user's mistake, never an internal error.
 [[noreturn]] void empty_handle(const std::string& argument, const std::string& type,
                                const Site& where, Phase phase);
+// A real option that must be finite and strictly above `lo` (a learning rate, an epsilon).
+void check_option_above(const std::string& option, double value, double lo, const Site& where,
+                        Phase phase, const std::string& cause = {});
+// An integer option that must be >= 1 (units, filters, a window or a batch size). `meaning`
+// says what the option counts ("the number of outputs"), for the cause.
+void check_option_positive(const std::string& option, std::int64_t value,
+                           const std::string& meaning, const Site& where, Phase phase);
+// batch.empty for a whole call: `call` ("fit", "train_on_batch") would run on zero samples and
+// could only report meaningless numbers (or move weights with optimizer momentum alone).
+// `cause` says where the zero came from.
+[[noreturn]] void no_samples(const std::string& call, const std::string& cause,
+                             const std::string& fix, const Site& where);
+
+// A real option that must be finite (any sign): a scale, an offset.
+void check_option_finite(const std::string& option, double value, const Site& where, Phase phase);
+// A real option's value as messages print it: "0.25", "NaN", "inf".
+std::string option_value(double value);
 
 // ---- callback.filepath ----
 

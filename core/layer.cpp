@@ -66,7 +66,18 @@ LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
                      std::source_location loc)
     : type_(std::move(type)), base_name_(std::move(base_name)),
       name_(name.empty() ? unique_layer_name(base_name_) : std::move(name)),
-      site_(name_, type_, loc), shared_site_(std::make_shared<const Site>(site_)) {}
+      site_(name_, type_, loc), shared_site_(std::make_shared<const Site>(site_)) {
+  if (name_.find('/') != std::string::npos)  // Keras refuses it too
+    checks::invalid_option(type_ + " name", "'" + name_ + "'", "a name without '/'", site_,
+                           Phase::build,
+                           "'/' separates groups in a weights file (layers/<name>/vars), so '" +
+                               name_ + "' would be saved as nested layers and never load back",
+                           "use '_' or '-' instead of '/', e.g. '" + [&] {
+                             std::string n = name_;
+                             std::replace(n.begin(), n.end(), '/', '_');
+                             return n;
+                           }() + "'");
+}
 
 void LayerImpl::check_input_count(std::size_t n, Phase phase) const {
   if (multi_input() ? n >= 1 : n == 1) return;

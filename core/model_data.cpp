@@ -81,6 +81,7 @@ void check_shape(const SymbolicTensor& in, const Shape& got) {
 
 void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase) const {
   (void)phase;
+  check_handles(x, y, "check_data", call_site(*s_, "check_data"));
   const auto& ins = s_->inputs;
   if (x.size() != ins.size())
     checks::Violation("input.count", Phase::run, s_->site)

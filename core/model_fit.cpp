@@ -18,7 +18,7 @@ namespace {
 class ArraySource : public BatchSource {
  public:
   ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
-      : x_(std::move(x)), y_(std::move(y)), batch_(std::max<std::int64_t>(batch, 1)),
+      : x_(std::move(x)), y_(std::move(y)), batch_(batch),  // >= 1: checked by the caller
         shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
   std::int64_t steps() const override {
     return (x_[0].dim(0) + batch_ - 1) / batch_;
@@ -88,6 +88,7 @@ void Model::compile(CompileOptions options) {
         .actual("none")
         .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
         .raise();
+  check_compile_options(options, call_site(*s_, "compile"));
   s_->compiled = std::move(options);
   s_->is_compiled = true;
 }
@@ -178,7 +179,10 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
 
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "train_on_batch");
+  const Site where = call_site(*s_, "train_on_batch");
+  check_handles(x, &y, "train_on_batch", where);
   check_data(x, &y);
+  check_samples(x, "train_on_batch", where);
   numerics::StepLabel label("train_on_batch");
   numerics::check_variables(*s_);
   numerics::check_inputs(*s_, x, y, -1);
@@ -187,7 +191,10 @@ Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
 
 Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "test_on_batch");
+  const Site where = call_site(*s_, "test_on_batch");
+  check_handles(x, &y, "test_on_batch", where);
   check_data(x, &y);
+  check_samples(x, "test_on_batch", where);
   numerics::StepLabel label("test_on_batch");
   numerics::check_variables(*s_);
   numerics::check_inputs(*s_, x, y, -1);
@@ -204,7 +211,11 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
 
 History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
   require_compiled(*s_, "fit");
+  const Site where = call_site(*s_, "fit");
+  check_fit_options(options, where);
+  check_handles(x, &y, "fit", where);
   check_data(x, &y);
+  check_samples(x, "fit", where);
   std::vector<Tensor> xt = x, xv;
   Tensor yt = y, yv;
   if (options.validation_split > 0 && !options.validation_data) {
@@ -216,6 +227,11 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
     }
     yt = slice(y.detach(), 0, 0, split);
     yv = slice(y.detach(), 0, split, n);
+    if (split == 0)
+      checks::no_samples("fit", "validation_split = " + checks::option_value(options.validation_split) +
+                                    " keeps all " + std::to_string(n) + " samples for validation "
+                                    "(the training part rounds down to 0)",
+                         "a smaller validation_split, or more samples", where);
   } else if (options.validation_data) {
     xv = options.validation_data->x;
     yv = options.validation_data->y;
@@ -238,6 +254,9 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
 
 History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
   require_compiled(*s_, "fit");
+  const Site where = call_site(*s_, "fit");
+  check_fit_options(o, where);
+  check_batch_counts(train, validation, where);
   s_->history = History{};
   History& h = s_->history;
   stop_training = false;
@@ -276,6 +295,10 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
         break;
       }
     }
+    if (steps == 0) {  // a generator's epoch, whose length is not known in advance
+      end_on_empty_epoch(epoch, o.initial_epoch, h, where);
+      break;
+    }
     Logs epoch_logs = run.mean();
     step_label.set("validation after epoch " + std::to_string(epoch + 1));
     if (validation) {
@@ -309,6 +332,10 @@ Logs Model::evaluate_source(BatchSource& source, int verbose) {
     run.add(logs, static_cast<double>(xb[0].dim(0)));
     bar.update(++steps, run.mean());
   }
+  if (steps == 0)  // a mean over nothing would read as a loss of 0
+    checks::no_samples("evaluate", "the data yielded no batch; a loss over no samples is a "
+                                   "mean over nothing",
+                       "give evaluate at least one batch", call_site(*s_, "evaluate"));
   bar.finish(run.mean(), steps);
   return run.mean();
 }
@@ -319,7 +346,11 @@ Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) 
 
 Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
   require_compiled(*s_, "evaluate");
+  const Site where = call_site(*s_, "evaluate");
+  check_evaluate_options(options, where);
+  check_handles(x, &y, "evaluate", where);
   check_data(x, &y);
+  check_samples(x, "evaluate", where);
   ArraySource src(x, y, options.batch_size, false, 0);
   NumericsScope numerics_scope(options.check_numerics || check_numerics());
   numerics::StepLabel step_label("evaluate");
@@ -328,6 +359,9 @@ Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOpti
 }
 
 std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options) {
+  const Site where = call_site(*s_, "predict");
+  check_predict_options(options, where);
+  check_handles(x, nullptr, "predict", where);
   check_data(x, nullptr);
   NoGradGuard no_grad;
   ArraySource src(x, Tensor(), options.batch_size, false, 0);

@@ -9,6 +9,8 @@
 namespace tenet {
 
 std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int steps) {
+  checks::check_option_positive("Model::profile steps", steps, "the number of timed steps",
+                                call_site(*s_, "profile"), Phase::run);
   std::vector<Tensor> saved;
   for (const auto& w : weights()) saved.push_back(w.clone());
   OptimizerImpl* opt = s_->is_compiled ? s_->compiled.optimizer.impl().get() : nullptr;

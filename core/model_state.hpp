@@ -30,4 +30,24 @@ struct Model::State {
   History history;
 };
 
+// core/model_options.cpp: what fit / evaluate / predict / *_on_batch check before any data.
+// The `where` of a call's errors: "'classifier.fit' (Model)".
+Site call_site(const Model::State& s, const std::string& call);
+// options.invalid for every option outside its range (named, with its value and range).
+void check_compile_options(const CompileOptions& o, const Site& where);
+void check_fit_options(const FitOptions& o, const Site& where);
+void check_evaluate_options(const EvaluateOptions& o, const Site& where);
+void check_predict_options(const PredictOptions& o, const Site& where);
+// options.invalid for an empty Tensor among the arrays (named "fit's x[1]", "fit's y").
+void check_handles(const std::vector<Tensor>& x, const Tensor* y, const std::string& call,
+                   const Site& where);
+// batch.empty when the arrays hold no sample.
+void check_samples(const std::vector<Tensor>& x, const std::string& call, const Site& where);
+// batch.empty when fit's training or validation source has 0 batches per epoch.
+void check_batch_counts(const BatchSource& train, const BatchSource* validation,
+                        const Site& where);
+// A training epoch that yielded no batch (a generator): batch.empty on the first epoch; after
+// it, training ends as in Keras ("ran out of data"), the reason in h.stop_reason.
+void end_on_empty_epoch(int epoch, int first_epoch, History& h, const Site& where);
+
 }  // namespace tenet

@@ -40,6 +40,27 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
   }
 }
 
+namespace {
+void check_learning_rate(const std::string& option, double lr, const Site& where, Phase phase) {
+  checks::check_option_above(
+      option, lr, 0.0, where, phase,
+      std::isinf(lr) ? "an infinite rate turns every weight into inf or NaN at the first step"
+      : lr == 0      ? "a learning rate of 0 never moves the weights: training would run and "
+                       "change nothing"
+                     : "a negative learning rate moves the weights up the gradient, increasing "
+                       "the loss");
+}
+}  // namespace
+
+OptimizerImpl::OptimizerImpl(double lr, Site where) : learning_rate_(lr), where_(std::move(where)) {
+  check_learning_rate(where_.type + "Options::learning_rate", lr, where_, Phase::build);
+}
+
+void OptimizerImpl::set_learning_rate(double lr) {
+  check_learning_rate(where_.type + "::set_learning_rate", lr, where_, Phase::run);
+  learning_rate_ = lr;
+}
+
 void OptimizerImpl::set_state(std::int64_t iterations, std::vector<std::vector<Tensor>> slots) {
   iterations_ = iterations;
   slots_ = std::move(slots);
@@ -53,7 +74,13 @@ constexpr std::int64_t kParallelFrom = 32768;
 
 class SGDImpl : public OptimizerImpl {
  public:
-  explicit SGDImpl(SGDOptions o) : OptimizerImpl(o.learning_rate), o_(o) {}
+  SGDImpl(SGDOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
+    checks::check_option_real("SGDOptions::momentum", o.momentum, 0.0, 1.0, false, where_,
+                              Phase::build,
+                              "momentum is the share of the last update kept in the next "
+                              "(v = momentum * v - lr * g); at 1 or above the updates never "
+                              "decay and grow without bound, below 0 they flip sign each step");
+  }
   std::string name() const override { return "SGD"; }
 
   int slot_count() const override { return o_.momentum > 0 ? 1 : 0; }
@@ -80,7 +107,16 @@ class SGDImpl : public OptimizerImpl {
 
 class AdamImpl : public OptimizerImpl {
  public:
-  explicit AdamImpl(AdamOptions o) : OptimizerImpl(o.learning_rate), o_(o) {}
+  AdamImpl(AdamOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
+    const std::string decay = " is the decay of a moving average of the gradients; Adam divides "
+                              "by 1 - beta^t, which is 0 for beta = 1, and a beta outside [0, 1) "
+                              "is not a decay";
+    checks::check_option_real("AdamOptions::beta_1", o.beta_1, 0.0, 1.0, false, where_,
+                              Phase::build, "beta_1" + decay);
+    checks::check_option_real("AdamOptions::beta_2", o.beta_2, 0.0, 1.0, false, where_,
+                              Phase::build, "beta_2" + decay);
+    checks::check_option_above("AdamOptions::epsilon", o.epsilon, 0.0, where_, Phase::build);
+  }
   std::string name() const override { return "Adam"; }
 
   int slot_count() const override { return 2; }
@@ -108,7 +144,9 @@ class AdamImpl : public OptimizerImpl {
 
 }  // namespace
 
-SGD::SGD(SGDOptions o) : Optimizer(std::make_shared<SGDImpl>(o)) {}
-Adam::Adam(AdamOptions o) : Optimizer(std::make_shared<AdamImpl>(o)) {}
+SGD::SGD(SGDOptions o, std::source_location loc)
+    : Optimizer(std::make_shared<SGDImpl>(o, Site("SGD", "SGD", loc))) {}
+Adam::Adam(AdamOptions o, std::source_location loc)
+    : Optimizer(std::make_shared<AdamImpl>(o, Site("Adam", "Adam", loc))) {}
 
 }  // namespace tenet

@@ -2,6 +2,7 @@
 // Optimizers with Keras's update rules. An optimizer keeps one set of slots (momentum,
 // Adam moments) per variable, in the order of the variables it is given.
 #include <memory>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ class OptimizerImpl {
   // left alone). Runs without recording autograd history.
   void step(const std::vector<Tensor>& variables);
   double learning_rate() const { return learning_rate_; }
-  void set_learning_rate(double lr) { learning_rate_ = lr; }
+  // A finite rate > 0, else options.invalid (as for the constructor's learning_rate).
+  void set_learning_rate(double lr);
   std::int64_t iterations() const { return iterations_; }
   // Slots for checkpointing: per variable, in order; plus the iteration count.
   const std::vector<std::vector<Tensor>>& slots() const { return slots_; }
@@ -27,11 +29,13 @@ class OptimizerImpl {
   virtual int slot_count() const = 0;
 
  protected:
-  explicit OptimizerImpl(double lr) : learning_rate_(lr) {}
+  // `where` names the optimizer in errors; `lr` is checked like every hyperparameter.
+  OptimizerImpl(double lr, Site where);
   // Updates one float32 variable `w` (n values) from gradient `g` and its slots.
   virtual void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) = 0;
 
   double learning_rate_;
+  Site where_;
   std::int64_t iterations_ = 0;
   std::vector<std::vector<Tensor>> slots_;
 };
@@ -48,27 +52,29 @@ class Optimizer {
 };
 
 struct SGDOptions {
-  double learning_rate = 0.01;
-  double momentum = 0.0;
+  double learning_rate = 0.01;  // finite, > 0
+  double momentum = 0.0;        // in [0, 1)
   bool nesterov = false;
 };
 // Keras: v = momentum * v - lr * g; w += v   (nesterov: w += momentum * v - lr * g).
 class SGD : public Optimizer {
  public:
-  explicit SGD(SGDOptions options = {});
+  explicit SGD(SGDOptions options = {},
+               std::source_location loc = std::source_location::current());
 };
 
 struct AdamOptions {
-  double learning_rate = 0.001;
-  double beta_1 = 0.9;
-  double beta_2 = 0.999;
-  double epsilon = 1e-7;
+  double learning_rate = 0.001;  // finite, > 0
+  double beta_1 = 0.9;           // in [0, 1)
+  double beta_2 = 0.999;         // in [0, 1)
+  double epsilon = 1e-7;         // finite, > 0
 };
 // Keras: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
 //        w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps).
 class Adam : public Optimizer {
  public:
-  explicit Adam(AdamOptions options = {});
+  explicit Adam(AdamOptions options = {},
+                std::source_location loc = std::source_location::current());
 };
 
 }  // namespace tenet

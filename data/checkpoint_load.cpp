@@ -2,6 +2,7 @@
 // Every value is read into temporaries first; the model (and its optimizer) is written only
 // when nothing is left to fail.
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 
 #include "data/checkpoint.hpp"
@@ -140,6 +141,12 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
   }
   like[1] = Tensor::zeros(Shape(), f.vars[1].dtype);
   const std::vector<Tensor> values = file.read("optimizer/vars", like);
+  if (const double lr = values[1].item(); !(std::isfinite(lr) && lr > 0)) {  // set_learning_rate refuses it
+    plan.warnings.push_back("optimizer: the file's learning_rate is " + checks::option_value(lr) +
+                            ", not a finite rate > 0; the compiled " + mine +
+                            " keeps its current state");
+    return;
+  }
   plan.load_optimizer = true;
   plan.iterations = values[0].data<std::int64_t>()[0];
   plan.learning_rate = values[1].item();

@@ -1,6 +1,6 @@
 // Dataset construction and transforms; iteration lives in dataset_epoch.cpp.
 #include <cmath>
-#include <stdexcept>
+#include <limits>
 
 #include "core/checks.hpp"
 #include "data/dataset_spec.hpp"
@@ -11,8 +11,21 @@ using Spec = Dataset::Spec;
 
 namespace {
 
-[[noreturn]] void misuse(const std::string& what) {
-  throw std::invalid_argument("tenet: " + what);
+// options.invalid for a call that needs what this dataset is not: `call` ("Dataset::shuffle")
+// was made on `what` ("a generator dataset").
+[[noreturn]] void misuse(const std::string& call, const std::string& what,
+                         const std::string& valid, const Site& where, const std::string& cause,
+                         const std::string& fix) {
+  checks::invalid_option(call + "'s dataset", what, valid, where, Phase::run, cause, fix);
+}
+
+// options.invalid for an empty std::function given to `call`.
+[[noreturn]] void empty_function(const std::string& call, const Site& where) {
+  checks::invalid_option(call + "'s function", "an empty std::function", "a callable",
+                         where, Phase::run,
+                         "the std::function given to " + call + " holds no callable: it was "
+                         "default-constructed or moved from",
+                         "pass a lambda, e.g. [](data::Batch b) { return b; }");
 }
 
 std::string count_str(std::int64_t n, const char* unit) {
@@ -26,13 +39,14 @@ void check_sources(const std::vector<Tensor>& inputs, const Tensor& labels, cons
         .expected("one tensor per model input").actual("none")
         .fix("Dataset::from_tensors({x}, y)").raise();
   auto rank0 = [&](const Tensor& t, const std::string& what) {
-    if (!t.defined()) internal_error("from_tensors: " + what + " is an undefined tensor");
+    if (!t.defined()) checks::empty_handle("from_tensors' " + what, "Tensor", site, Phase::run);
     if (t.rank() == 0)
       checks::Violation("input.rank", Phase::run, site)
           .summary(what + " has no sample axis").expected("(N, ...)").actual(t.shape())
           .fix("give one row per sample on axis 0, e.g. expand_dims(t, 0)").raise();
   };
-  for (std::size_t i = 0; i < inputs.size(); ++i) rank0(inputs[i], "input " + std::to_string(i));
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    rank0(inputs[i], "inputs[" + std::to_string(i) + "]");
   if (labels.defined()) rank0(labels, "labels");
   const std::int64_t n = inputs[0].dim(0);
   for (std::size_t i = 0; i <= inputs.size(); ++i) {
@@ -90,7 +104,7 @@ Dataset Dataset::from_tensors(std::vector<Tensor> inputs, Tensor labels,
 }
 
 Dataset Dataset::from_generator(std::function<Generator()> make_epoch) {
-  if (!make_epoch) internal_error("from_generator: empty function");
+  if (!make_epoch) empty_function("Dataset::from_generator", Site("from_generator", "Dataset"));
   auto s = std::make_shared<Spec>();
   s->make_epoch = std::move(make_epoch);
   s->batch_size = -1;
@@ -98,17 +112,20 @@ Dataset Dataset::from_generator(std::function<Generator()> make_epoch) {
 }
 
 Dataset Dataset::from_generator(Generator next) {
-  if (!next) internal_error("from_generator: empty function");
+  if (!next) empty_function("Dataset::from_generator", Site("from_generator", "Dataset"));
   auto shared = std::make_shared<Generator>(std::move(next));
   // Every epoch calls the one shared function, so its state carries over between epochs.
   return from_generator(std::function<Generator()>(
       [shared] { return Generator([shared] { return (*shared)(); }); }));
 }
 
-Dataset Dataset::shuffle(std::uint64_t seed) const {
+Dataset Dataset::shuffle(std::uint64_t seed, std::source_location loc) const {
   if (spec_->generator())
-    misuse("shuffle() needs the samples of the dataset; a generator dataset is shuffled by "
-           "its generator");
+    misuse("Dataset::shuffle", "a generator dataset", "a dataset made by from_tensors",
+           Site("shuffle", "Dataset", loc),
+           "shuffle() reorders the samples before batching; a generator yields whole batches, "
+           "so tenet never sees its samples",
+           "shuffle inside the generator, or build the dataset with from_tensors");
   return with([&](Spec& s) { s.sample_steps.push_back({Spec::Kind::shuffle, 0, seed, {}}); });
 }
 
@@ -131,10 +148,8 @@ Dataset Dataset::batch(std::int64_t size, bool drop_remainder, std::source_locat
                                          " instead of " + std::to_string(once.rank())))
         .fix("remove the second batch() call").raise();
   }
-  if (size <= 0)
-    checks::Violation("batch.empty", Phase::run, site)
-        .summary("a batch size must be positive").expected("batch size >= 1")
-        .actual(std::to_string(size)).fix("batch(32), for example").raise();
+  checks::check_option_positive("Dataset::batch size", size, "the number of samples per batch",
+                                site, Phase::run);
   const std::int64_t n = spec_->selected_samples();
   if (drop_remainder && n < size)
     checks::Violation("batch.empty", Phase::run, site)
@@ -150,34 +165,48 @@ Dataset Dataset::batch(std::int64_t size, bool drop_remainder, std::source_locat
   });
 }
 
-Dataset Dataset::map(BatchFn fn) const {
-  if (!fn) internal_error("map: empty function");
+Dataset Dataset::map(BatchFn fn, std::source_location loc) const {
+  if (!fn) empty_function("Dataset::map", Site("map", "Dataset", loc));
   return with([&](Spec& s) { s.batch_steps.push_back({Spec::Kind::map, 0, 0, fn}); });
 }
 
-Dataset Dataset::take(std::int64_t n) const {
-  if (n < 0) misuse("take(" + std::to_string(n) + "): the count must be >= 0");
+Dataset Dataset::take(std::int64_t n, std::source_location loc) const {
+  checks::check_option_range("Dataset::take n", n, 0, std::numeric_limits<std::int64_t>::max(),
+                             Site("take", "Dataset", loc), Phase::run);
   return with([&](Spec& s) {
     (batched() ? s.batch_steps : s.sample_steps).push_back({Spec::Kind::take, n, 0, {}});
   });
 }
 
-Dataset Dataset::skip(std::int64_t n) const {
-  if (n < 0) misuse("skip(" + std::to_string(n) + "): the count must be >= 0");
+Dataset Dataset::skip(std::int64_t n, std::source_location loc) const {
+  checks::check_option_range("Dataset::skip n", n, 0, std::numeric_limits<std::int64_t>::max(),
+                             Site("skip", "Dataset", loc), Phase::run);
   return with([&](Spec& s) {
     (batched() ? s.batch_steps : s.sample_steps).push_back({Spec::Kind::skip, n, 0, {}});
   });
 }
 
-std::pair<Dataset, Dataset> Dataset::split(double fraction) const {
-  if (!(fraction > 0.0 && fraction < 1.0))
-    misuse("split(" + std::to_string(fraction) + "): the validation fraction must be in (0, 1)");
-  if (spec_->generator()) misuse("split() needs to know the dataset's length; a generator "
-                                 "dataset has none (split the data before the generator)");
+std::pair<Dataset, Dataset> Dataset::split(double fraction, std::source_location loc) const {
+  const Site site("split", "Dataset", loc);
+  if (!(fraction > 0.0 && fraction < 1.0))  // NaN too
+    checks::invalid_option("Dataset::split validation_fraction", checks::option_value(fraction),
+                           "a fraction in (0, 1)", site, Phase::run,
+                           fraction >= 1.0 ? "a fraction >= 1 keeps every sample for validation "
+                                             "and leaves none to train on"
+                           : fraction == 0.0 ? "a fraction of 0 leaves no validation sample"
+                                             : std::string{},
+                           "split(0.2), for example; for no validation, do not call split");
+  if (spec_->generator())
+    misuse("Dataset::split", "a generator dataset", "a dataset made by from_tensors", site,
+           "split() needs the dataset's length; a generator dataset has none",
+           "split the data before the generator, or build the dataset with from_tensors");
   for (const auto& s : spec_->sample_steps)
     if (s.kind == Spec::Kind::shuffle)
-      misuse("split() after shuffle() would pick a different validation set every epoch; "
-             "call split() first and shuffle the training part");
+      misuse("Dataset::split", "a shuffled dataset", "a dataset not shuffled yet", site,
+             "split() after shuffle() would pick a different validation set every epoch, "
+             "mixing validation samples into training",
+             "call split() first and shuffle the training part: "
+             "auto [train, val] = ds.split(0.2); train = train.shuffle(seed)");
   const std::int64_t n = batched() ? cardinality() : spec_->selected_samples();
   const auto n_val = static_cast<std::int64_t>(std::llround(static_cast<double>(n) * fraction));
   return {take(n - n_val), skip(n - n_val)};

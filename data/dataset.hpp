@@ -81,21 +81,25 @@ class Dataset {
   // Shuffles the samples, anew each epoch, reproducibly: epoch e of shuffle(seed) is always the
   // same order. Samples are shuffled before batching even when called after batch() (tenet
   // does not shuffle whole batches). Not available for generators.
-  Dataset shuffle(std::uint64_t seed) const;
-  // Groups samples into batches of `size`; the last one may be smaller unless drop_remainder.
-  // Batching a batched dataset raises input.rank; drop_remainder with fewer samples than one
-  // batch raises batch.empty.
+  Dataset shuffle(std::uint64_t seed,
+                  std::source_location loc = std::source_location::current()) const;
+  // Groups samples into batches of `size` (>= 1, else options.invalid); the last one may be
+  // smaller unless drop_remainder. Batching a batched dataset raises input.rank;
+  // drop_remainder with fewer samples than one batch raises batch.empty.
   Dataset batch(std::int64_t size, bool drop_remainder = false,
                 std::source_location loc = std::source_location::current()) const;
   // Transforms every batch (after batching, whenever map() is called); the result is checked.
-  Dataset map(BatchFn fn) const;
+  Dataset map(BatchFn fn, std::source_location loc = std::source_location::current()) const;
   // Before batch(): the first n samples / all but the first n. After batch() (and for
   // generators): the first n batches / all but the first n batches.
-  Dataset take(std::int64_t n) const;
-  Dataset skip(std::int64_t n) const;
+  // n >= 0, else options.invalid.
+  Dataset take(std::int64_t n, std::source_location loc = std::source_location::current()) const;
+  Dataset skip(std::int64_t n, std::source_location loc = std::source_location::current()) const;
   // {train, validation}: the last `validation_fraction` of the samples (before batch()) or of
-  // the batches (after), like Keras validation_split. Call it before shuffle().
-  std::pair<Dataset, Dataset> split(double validation_fraction) const;
+  // the batches (after), like Keras validation_split. Call it before shuffle(). The fraction
+  // is in (0, 1), else options.invalid.
+  std::pair<Dataset, Dataset> split(double validation_fraction,
+                                    std::source_location loc = std::source_location::current()) const;
   // Background preparation of batch k+1 while batch k is used (on by default).
   Dataset prefetch(bool on) const;
 

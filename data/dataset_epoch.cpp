@@ -26,10 +26,11 @@ void check_batch(const Batch& b, const std::string& origin) {
     const Tensor& t = is_labels ? b.labels : b.inputs[i];
     const std::string name = is_labels ? "labels" : "input " + std::to_string(i);
     if (is_labels && !t.defined()) break;
-    if (!t.defined() || t.rank() == 0)
+    if (!t.defined()) checks::empty_handle(at + "'s " + name, "Tensor", site, Phase::run);
+    if (t.rank() == 0)
       checks::Violation("input.rank", Phase::run, site)
           .summary(at + ": " + name + " has no batch axis")
-          .expected("(batch, ...)").actual(t.defined() ? t.shape().str() : "an undefined tensor")
+          .expected("(batch, ...)").actual(t.shape())
           .fix("give every tensor of a batch its samples on axis 0").raise();
     const std::int64_t n = b.inputs[0].dim(0);
     if (t.dim(0) != n)

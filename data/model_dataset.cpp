@@ -5,7 +5,7 @@
 
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
-#include "core/model.hpp"
+#include "core/model_state.hpp"
 #include "core/ops.hpp"
 #include "data/dataset.hpp"
 
@@ -15,13 +15,16 @@ namespace {
 
 class DatasetSource : public BatchSource {
  public:
-  DatasetSource(const Model& model, data::Dataset ds, std::int64_t batch_size)
-      : model_(model), ds_(ds.batched() || ds.batch_size() < 0 ? ds : ds.batch(batch_size)) {}
+  // `call` ("fit", "fit's validation", "evaluate") names the caller when a batch has no labels.
+  DatasetSource(const Model& model, data::Dataset ds, std::int64_t batch_size, std::string call)
+      : model_(model), ds_(ds.batched() || ds.batch_size() < 0 ? ds : ds.batch(batch_size)),
+        call_(std::move(call)) {}
   std::int64_t steps() const override { return ds_.cardinality(); }
   void start_epoch(int epoch) override { epoch_.emplace(ds_.epoch(epoch)); }
   bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
     std::optional<data::Batch> b = epoch_->next();
     if (!b) return false;
+    if (!b->labels.defined()) raise_no_labels(b->index);
     try {
       model_.check_data(b->inputs, b->labels.defined() ? &b->labels : nullptr);
     } catch (const ContractError& e) {  // name the batch, keep every other fact
@@ -36,21 +39,56 @@ class DatasetSource : public BatchSource {
   }
 
  private:
+  [[noreturn]] void raise_no_labels(std::int64_t index) const {
+    const std::string name = call_.substr(0, call_.find('\''));
+    const bool generator = ds_.num_samples() < 0;
+    checks::invalid_option(
+        (call_ == name ? name + "'s" : call_) + " dataset", "batch " + std::to_string(index) + " without labels",
+        "a dataset whose batches carry labels", Site(model_.name() + "." + name, "Model"),
+        Phase::run,
+        "batch " + std::to_string(index) + " of the dataset has no labels: " +
+            (generator ? "the generator's Batch leaves labels empty"
+                       : "the dataset was made by from_tensors({x}) without y") + "; " + name +
+            " needs one label per sample to compute the loss",
+        std::string(generator ? "fill Batch::labels in the generator"
+                              : "Dataset::from_tensors({x}, y)") +
+            "; use predict for data without labels");
+  }
+
   const Model& model_;
   data::Dataset ds_;
+  std::string call_;
   std::optional<data::Epoch> epoch_;
 };
 
 }  // namespace
 
 History Model::fit(const data::Dataset& train, FitOptions options, const data::Dataset* validation) {
-  DatasetSource src(*this, train, options.batch_size);
+  const Site where = call_site(*s_, "fit");
+  check_fit_options(options, where);
+  if (options.validation_split > 0)  // Keras refuses it too: a dataset has no "last fraction"
+    checks::invalid_option(
+        "FitOptions::validation_split", checks::option_value(options.validation_split),
+        "0 when fit is given a Dataset", where, Phase::run,
+        "validation_split takes the last fraction of in-memory arrays; fit on a Dataset "
+        "would ignore it and validate on nothing",
+        "auto [train, val] = ds.split(" + checks::option_value(options.validation_split) +
+            "); model.fit(train, options, &val)");
+  if (options.validation_data)
+    checks::invalid_option(
+        "FitOptions::validation_data", "arrays", "none when fit is given a Dataset", where,
+        Phase::run, "fit on a Dataset takes its validation data as a Dataset; the arrays in "
+        "FitOptions::validation_data would be ignored",
+        "model.fit(train, options, &validation) with "
+        "validation = Dataset::from_tensors(validation_x, validation_y)");
+  DatasetSource src(*this, train, options.batch_size, "fit");
   std::optional<DatasetSource> val;
-  if (validation) val.emplace(*this, *validation, options.batch_size);
+  if (validation) val.emplace(*this, *validation, options.batch_size, "fit's validation");
   return fit_source(src, val ? &*val : nullptr, options);
 }
 
 Tensor Model::predict(const data::Dataset& ds, PredictOptions options) {
+  check_predict_options(options, call_site(*s_, "predict"));
   data::Dataset batched = ds.batched() || ds.batch_size() < 0 ? ds : ds.batch(options.batch_size);
   std::vector<Tensor> parts;
   for (const data::Batch& b : batched) {
@@ -72,7 +110,8 @@ Tensor Model::predict(const data::Dataset& ds, PredictOptions options) {
 }
 
 Logs Model::evaluate(const data::Dataset& ds, EvaluateOptions options) {
-  DatasetSource src(*this, ds, options.batch_size);
+  check_evaluate_options(options, call_site(*s_, "evaluate"));
+  DatasetSource src(*this, ds, options.batch_size, "evaluate");
   NumericsScope numerics_scope(options.check_numerics || check_numerics());
   return evaluate_source(src, options.verbose);
 }

@@ -12,6 +12,8 @@ namespace tenet {
 
 Tensor one_hot(const Tensor& labels, std::int64_t classes, std::source_location loc) {
   const Site site("one_hot", "op", loc);
+  checks::check_option_positive("one_hot classes", classes, "the width of each one-hot row",
+                                site, Phase::run);
   const bool column = labels.rank() == 2 && labels.dim(1) == 1;
   if (labels.rank() != 1 && !column)
     checks::Violation("loss.label_shape", Phase::run, site)
@@ -54,7 +56,10 @@ Tensor one_hot(const Tensor& labels, std::int64_t classes, std::source_location 
   return out;
 }
 
-Tensor to_float(const Tensor& x, double scale) { return x.astype(DType::f32) * scale; }
+Tensor to_float(const Tensor& x, double scale) {
+  checks::check_option_finite("to_float scale", scale, Site("to_float", "op"), Phase::run);
+  return x.astype(DType::f32) * scale;
+}
 
 }  // namespace tenet
 

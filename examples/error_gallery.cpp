@@ -223,6 +223,14 @@ std::vector<Case> other_cases() {
        x.data<float>()[5] = std::numeric_limits<float>::quiet_NaN();
        m.fit(x, Tensor::zeros({4, 1}), {.verbose = 0, .check_numerics = true});
      }},
+    {"fit with batch_size 0", "options.invalid", [] {
+       Model m = classifier({4}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
+       m.fit(Tensor::zeros({8, 4}), Tensor::zeros({8}, DType::i32), {.batch_size = 0});
+     }},
+    {"fit with validation_split 1.0", "options.invalid", [] {
+       Model m = classifier({4}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
+       m.fit(Tensor::zeros({8, 4}), Tensor::zeros({8}, DType::i32), {.validation_split = 1.0});
+     }},
     {"Loading weights saved from a model with other layer sizes", "checkpoint.mismatch", [] {
        const std::string path = temp_path("mismatch.weights.h5");
        classifier({8}, 4, MeanSquaredError()).save_weights(path);
@@ -243,7 +251,7 @@ std::vector<Case> other_cases() {
     {"matmul of (4, 3) by (4, 5)", "matmul.shape", [] {
        (void)matmul(Tensor::zeros({4, 3}), Tensor::zeros({4, 5}));
      }},
-    {"Dense with zero units", "layer.config", [] { (void)Dense(0); }},
+    {"Dense with zero units", "options.invalid", [] { (void)Dense(0); }},
     {"Dense called on two tensors", "layer.input_count", [] {
        (void)Dense(4)({Input({4}), Input({4})});
      }},

@@ -32,7 +32,15 @@ struct PendingStats {
 class BatchNormImpl : public LayerImpl {
  public:
   BatchNormImpl(BatchNormOptions o, std::source_location loc)
-      : LayerImpl("BatchNorm", "batch_normalization", o.name, loc), opt_(o) {}
+      : LayerImpl("BatchNorm", "batch_normalization", o.name, loc), opt_(o) {
+    // momentum 1 keeps the moving statistics frozen; epsilon keeps sqrt(var + epsilon) > 0.
+    checks::check_option_real("BatchNormOptions::momentum", o.momentum, 0.0, 1.0, true, site(),
+                              Phase::build,
+                              "the moving statistics are updated as moving * momentum + batch * "
+                              "(1 - momentum); a momentum outside [0, 1] weighs them negatively "
+                              "and they diverge");
+    checks::check_option_above("BatchNormOptions::epsilon", o.epsilon, 0.0, site(), Phase::build);
+  }
 
   // Any shape (batch, ..., features) -> the same shape.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {

@@ -9,8 +9,8 @@
 namespace tenet {
 
 struct BatchNormOptions {
-  double momentum = 0.99;
-  double epsilon = 1e-3;
+  double momentum = 0.99;  // in [0, 1]
+  double epsilon = 1e-3;   // finite, > 0
   std::string name;  // automatic ("batch_normalization", "batch_normalization_1", ...) when empty
 };
 

@@ -43,15 +43,11 @@ class Conv2DImpl : public LayerImpl {
       : LayerImpl("Conv2D", "conv2d", o.name, loc), filters_(filters), opt_(o) {
     opt_.seed = layer_seed(o.seed);
     win_ = {k[0], k[1], o.strides[0], o.strides[1], o.dilation[0], o.dilation[1], o.padding};
-    if (filters < 1 || k[0] < 1 || k[1] < 1 || o.strides[0] < 1 || o.strides[1] < 1 ||
-        o.dilation[0] < 1 || o.dilation[1] < 1)
-      checks::Violation("layer.config", Phase::build, site())
-          .summary("Conv2D needs filters, kernel size, strides and dilation of at least 1")
-          .expected("filters >= 1, kernel, strides, dilation >= 1x1")
-          .actual("filters " + std::to_string(filters) + ", kernel " + window_text(k[0], k[1]) +
-                  ", strides " + window_text(o.strides[0], o.strides[1]) + ", dilation " +
-                  window_text(o.dilation[0], o.dilation[1]))
-          .raise();
+    checks::check_option_positive("Conv2D filters", filters, "the number of output channels",
+                                  site(), Phase::build);
+    check_window_option("Conv2D kernel_size", k, site());
+    check_window_option("Conv2DOptions::strides", o.strides, site());
+    check_window_option("Conv2DOptions::dilation", o.dilation, site());
   }
 
   // (N, H, W, C) -> (N, H', W', filters); H'/W' by TensorFlow's valid/same rule.

@@ -30,12 +30,8 @@ class DenseImpl : public LayerImpl {
   DenseImpl(std::int64_t units, DenseOptions o, std::source_location loc)
       : LayerImpl("Dense", "dense", o.name, loc), units_(units), opt_(o) {
     opt_.seed = layer_seed(o.seed);
-    if (units < 1)
-      checks::Violation("layer.config", Phase::build, site())
-          .summary("Dense needs at least one unit")
-          .expected("units >= 1")
-          .actual(std::to_string(units))
-          .raise();
+    checks::check_option_positive("Dense units", units, "the number of outputs (the kernel's columns)",
+                                  site(), Phase::build);
   }
 
   // (batch, in) -> (batch, units). Only rank 2: Keras would apply Dense to the last axis of

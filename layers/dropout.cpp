@@ -21,13 +21,12 @@ class DropoutImpl : public LayerImpl {
  public:
   DropoutImpl(double rate, DropoutOptions o, std::source_location loc)
       : LayerImpl("Dropout", "dropout", o.name, loc), rate_(rate), seed_(layer_seed(o.seed)) {
-    if (!(rate >= 0.0 && rate < 1.0))
-      checks::Violation("layer.config", Phase::build, site())
-          .summary("Dropout's rate is the fraction of units dropped, in [0, 1)")
-          .expected("0 <= rate < 1")
-          .actual(std::to_string(rate))
-          .fix("pass a fraction such as Dropout(0.5); rate 1 would drop every unit")
-          .raise();
+    // rate is the fraction of units dropped; 1 would drop every unit and scale by 1 / 0.
+    checks::check_option_real("Dropout rate", rate, 0.0, 1.0, false, site(), Phase::build,
+                              rate >= 1.0 ? "a rate of 1 or more drops every unit, and the kept "
+                                            "ones would be scaled by 1 / (1 - rate)"
+                                          : "rate is the fraction of units dropped, never "
+                                            "negative");
   }
 
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }

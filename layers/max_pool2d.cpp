@@ -32,12 +32,8 @@ class MaxPool2DImpl : public LayerImpl {
       : LayerImpl("MaxPool2D", "max_pooling2d", o.name, loc) {
     std::array<std::int64_t, 2> s = o.strides == std::array<std::int64_t, 2>{} ? pool : o.strides;
     win_ = {pool[0], pool[1], s[0], s[1], 1, 1, o.padding};
-    if (pool[0] < 1 || pool[1] < 1 || s[0] < 1 || s[1] < 1)
-      checks::Violation("layer.config", Phase::build, site())
-          .summary("MaxPool2D needs pool size and strides of at least 1")
-          .expected("pool size and strides >= 1x1")
-          .actual("pool " + window_text(pool[0], pool[1]) + ", strides " + window_text(s[0], s[1]))
-          .raise();
+    check_window_option("MaxPool2D pool_size", pool, site());
+    check_window_option("MaxPool2DOptions::strides", s, site());
   }
 
   // (N, H, W, C) -> (N, H', W', C); H'/W' by TensorFlow's valid/same rule.

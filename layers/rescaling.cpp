@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/checks.hpp"
 #include "core/ops.hpp"
 
 namespace tenet {
@@ -11,7 +12,10 @@ namespace {
 class RescalingImpl : public LayerImpl {
  public:
   RescalingImpl(double scale, double offset, RescalingOptions o, std::source_location loc)
-      : LayerImpl("Rescaling", "rescaling", o.name, loc), scale_(scale), offset_(offset) {}
+      : LayerImpl("Rescaling", "rescaling", o.name, loc), scale_(scale), offset_(offset) {
+    checks::check_option_finite("Rescaling scale", scale, site(), Phase::build);
+    checks::check_option_finite("Rescaling offset", offset, site(), Phase::build);
+  }
 
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
 

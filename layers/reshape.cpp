@@ -18,12 +18,14 @@ class ReshapeImpl : public LayerImpl {
       bad = bad || d == 0 || d < -1;
     }
     if (bad || rest > 1)
-      checks::Violation("layer.config", Phase::build, site())
-          .summary("Reshape's target needs positive sizes and at most one -1")
-          .expected("e.g. Reshape({7, 7, 64}) or Reshape({-1, 64})")
-          .actual("Reshape(" + target_.str() + ")")
-          .fix("give the per-sample shape without the batch axis, with -1 for at most one axis")
-          .raise();
+      checks::invalid_option(
+          "Reshape target", target_text(), "sizes >= 1, with at most one -1", site(),
+          Phase::build,
+          bad ? "a size of 0 or below -1 cannot describe a per-sample shape"
+              : "-1 means \"the rest\" and can stand for one axis only; " +
+                    std::to_string(rest) + " axes are -1",
+          "give the per-sample shape without the batch axis, e.g. Reshape({7, 7, 64}) or "
+          "Reshape({-1, 64})");
   }
 
   // (batch, ...) -> (batch, *target), resolving -1 from the per-sample element count.
@@ -71,6 +73,13 @@ class ReshapeImpl : public LayerImpl {
         .fix("choose a target whose sizes multiply to " + std::to_string(n) +
              " (Flatten() for a flat vector), or check the layer before Reshape")
         .raise();
+  }
+
+  // The target as given, -1 included: "{-1, -1}" (Shape::str would print -1 as None).
+  std::string target_text() const {
+    std::string t;
+    for (std::int64_t d : target_) t += (t.empty() ? "{" : ", ") + std::to_string(d);
+    return (t.empty() ? "{" : t) + "}";
   }
 
   Shape target_;

@@ -12,13 +12,10 @@ class ResizingImpl : public LayerImpl {
  public:
   ResizingImpl(std::int64_t h, std::int64_t w, ResizingOptions o, std::source_location loc)
       : LayerImpl("Resizing", "resizing", o.name, loc), height_(h), width_(w) {
-    if (h < 1 || w < 1)
-      checks::Violation("layer.config", Phase::build, site())
-          .summary("Resizing needs a positive target height and width")
-          .expected("height >= 1 and width >= 1")
-          .actual("Resizing(" + std::to_string(h) + ", " + std::to_string(w) + ")")
-          .fix("give the target size in pixels, e.g. Resizing(28, 28)")
-          .raise();
+    checks::check_option_positive("Resizing height", h, "the output height in pixels", site(),
+                                  Phase::build);
+    checks::check_option_positive("Resizing width", w, "the output width in pixels", site(),
+                                  Phase::build);
   }
 
   // (batch, H, W, C) -> (batch, height, width, C).

@@ -47,6 +47,15 @@ AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t stride, std::in
 
 std::string window_text(std::int64_t h, std::int64_t w) { return num(h) + "x" + num(w); }
 
+void check_window_option(const std::string& option, std::array<std::int64_t, 2> v,
+                         const Site& where) {
+  if (v[0] >= 1 && v[1] >= 1) return;
+  const std::string value = "{" + num(v[0]) + ", " + num(v[1]) + "}";
+  checks::invalid_option(option, value, "two integers >= 1 (height, width)", where, Phase::build,
+                         option + " counts pixels along height and width; " + value +
+                             " has a size below 1, which covers or advances by no pixel");
+}
+
 namespace {
 
 [[noreturn]] void raise_rank(const Shape& in, const Site& where, Phase phase) {

@@ -1,6 +1,7 @@
 #pragma once
 // Window arithmetic shared by Conv2D and MaxPool2D (TensorFlow's "valid"/"same" rules) and
 // their shared contracts conv.rank and conv.too_small.
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -32,6 +33,11 @@ AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t stride, std::in
 // channels `out_channels` (kUnknown keeps the input's). Raises conv.rank or conv.too_small.
 Shape windowed_output_shape(const Shape& in, const Window2D& w, const Site& where, Phase phase,
                             const std::string& what, std::int64_t out_channels);
+
+// options.invalid unless both sizes of a window option (kernel_size, strides, dilation,
+// pool_size) are >= 1. `option` names it: "Conv2DOptions::strides".
+void check_window_option(const std::string& option, std::array<std::int64_t, 2> v,
+                         const Site& where);
 
 // "3x3", or "3x3/2" with strides, for describe().
 std::string window_text(std::int64_t h, std::int64_t w);

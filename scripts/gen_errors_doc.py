@@ -64,6 +64,7 @@ T = {
 'loss.label_dtype': ('run', 'Float labels for a sparse loss, or integer labels for a one-hot loss.', 'Use the matching loss, or cast (`y.astype(DType::i32)`).'),
 'numerics.nonfinite': ('run', 'With `FitOptions::check_numerics` (or `set_check_numerics(true)`), the first op whose output or gradient holds NaN/Inf. The failing step changes no weight.', 'Lower the learning rate, scale the inputs, use `from_logits` losses; check the data for NaN.'),
 'compare.shape': ('run', '`allclose` / `equal` on tensors whose shapes differ. Comparison never broadcasts, so a `(10, 1)` vs `(10,)` slip cannot pass as equality. (`a == b` on tensors does not compile at all.)', 'Compare `a.shape() == b.shape()` first, or reshape/slice one side.'),
+'options.invalid': ('run', 'An option or argument outside its valid range, or an empty handle: `FitOptions::batch_size` 0, `validation_split` NaN or >= 1, `epochs` < 0, `initial_epoch` beyond `epochs`, an SGD learning rate <= 0 or a momentum outside [0, 1), a `Dense(0)`, a Dropout rate of 1, a BatchNorm momentum outside [0, 1], `Dataset::take(-1)`, a default-constructed `Tensor()` given to `fit`. The message names the option, its value and the valid range; the cause is specific where the value has a consequence worth explaining. Layer, optimizer and callback options are checked when the object is made (phase `build`, with your source line); call options and arguments when the call starts, before any step (phase `run`). The table of ranges is in docs/models.md.', 'Pass a value inside the range the message states.'),
 'checkpoint.mismatch': ('load', 'A weights file whose layers, names or shapes do not fit the model. Every difference is listed and nothing in the model is changed.', 'Load a file saved from the same architecture, or `WeightsLoadOptions{.skip_mismatch = true}`.'),
 'data.format': ('load', 'An IDX or HDF5 file that is truncated, corrupt, of the wrong type, or whose arrays disagree in length. The file and what was read are named.', 'Re-create or re-download the file.'),
 'reshape.size': ('run', 'A reshape (op or `Reshape` layer, phase `build` for the layer) that changes the number of elements.', 'Choose a target shape whose dimensions multiply to the element count.'),
@@ -71,7 +72,6 @@ T = {
 'slice.range': ('run', '`slice` on an axis that does not exist.', 'Use an axis in `[-rank, rank)`.'),
 'flatten.rank': ('build', 'Flatten receives a tensor without a batch axis (a scalar).', '`expand_dims(x, 0)`.'),
 'matmul.shape': ('run', '`matmul` operands whose inner dimensions differ, of another rank than 2 or 3, or of different dtypes.', 'Transpose or reshape one operand so that `(M, K) x (K, N)` holds.'),
-'layer.config': ('build', 'A layer constructed with an impossible configuration (0 units, a 0x0 kernel, a dropout rate outside [0, 1), a bad Reshape target).', 'Pass valid options; the message says which.'),
 'layer.input_count': ('build', 'A single-input layer called on several tensors, or a merge layer (Concatenate, Add, Multiply) called on fewer than two.', 'Call single-input layers on one tensor; pass merge layers a list `{a, b}`.'),
 'reduce.axis': ('run', 'A reduction (`sum`, `mean`, `max`, `argmax`, `Softmax`) over an axis that does not exist.', 'Use an axis in `[-rank, rank)`.'),
 'resize.size': ('run', '`resize` to a non-positive size, or of an empty image.', 'Pass `{height, width}` of at least 1.'),
@@ -97,9 +97,9 @@ std::string temp_path(const std::string& name) {
 }'''
 
 catalog = ['concat.shape','concat.rank','concat.axis','dense.features','dense.undefined','conv.rank','conv.channels','conv.too_small','batchnorm.features','elementwise.shape','layer.input_spec','model.graph',
- 'input.count','input.rank','input.shape','input.dtype','batch.mismatch','batch.empty','batch.ragged','loss.label_shape','loss.label_range','loss.label_dtype','numerics.nonfinite','compare.shape',
+ 'input.count','input.rank','input.shape','input.dtype','batch.mismatch','batch.empty','batch.ragged','loss.label_shape','loss.label_range','loss.label_dtype','numerics.nonfinite','compare.shape','options.invalid',
  'checkpoint.mismatch','data.format']
-extras = ['dense.rank','flatten.rank','reshape.size','reshape.axis','slice.range','matmul.shape','layer.config','layer.input_count','reduce.axis','resize.size','model.compile','history.key','callback.filepath','tensor.item','tensor.index','tensor.shape','autograd.backward']
+extras = ['dense.rank','flatten.rank','reshape.size','reshape.axis','slice.range','matmul.shape','layer.input_count','reduce.axis','resize.size','model.compile','history.key','callback.filepath','tensor.item','tensor.index','tensor.shape','autograd.backward']
 assert set(catalog+extras) == set(by_code), set(by_code) ^ set(catalog+extras)
 
 o = []
@@ -175,8 +175,8 @@ Comparing tensors with `==` does not compile; the compiler message points to `eq
 
 def toc(codes):
     return ', '.join('[`%s`](#%s)' % (c, c.replace('.', '')) for c in codes)
-o.append('**Build phase:** ' + toc(catalog[:12]) + '  \n**Run phase:** ' + toc(catalog[12:24]) +
-         '  \n**Load phase:** ' + toc(catalog[24:]) + '  \n**Other codes:** ' + toc(extras) + '\n')
+o.append('**Build phase:** ' + toc(catalog[:12]) + '  \n**Run phase:** ' + toc(catalog[12:25]) +
+         '  \n**Load phase:** ' + toc(catalog[25:]) + '  \n**Other codes:** ' + toc(extras) + '\n')
 
 def section(code, level='##'):
     phase, meaning, fix = T[code]
@@ -191,9 +191,9 @@ def section(code, level='##'):
 o.append('# Contracts checked when a model is built\n')
 for c in catalog[:12]: o.append(section(c))
 o.append('# Contracts checked when data flows\n')
-for c in catalog[12:24]: o.append(section(c))
+for c in catalog[12:25]: o.append(section(c))
 o.append('# Contracts checked when files are read\n')
-for c in catalog[24:]: o.append(section(c))
+for c in catalog[25:]: o.append(section(c))
 o.append('# Other codes\n\nRaised by ops, tensors, configuration and training utilities.\n')
 for c in extras: o.append(section(c))
 open(os.path.join(root, 'docs/errors.md'), 'w').write('\n'.join(o))

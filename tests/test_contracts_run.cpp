@@ -279,7 +279,7 @@ TEST_CASE("codes outside the catalog's tables") {
   CHECK(has(r.fix(), "24"));
   auto mm = capture("matmul.shape", [] { (void)matmul(Tensor::zeros({4, 3}), Tensor::zeros({4, 5})); });
   CHECK(has(mm.expected(), "K = 3"));
-  const unsigned line = __LINE__; auto cfg = capture("layer.config", [] { (void)Dense(0); });
+  const unsigned line = __LINE__; auto cfg = capture("options.invalid", [] { (void)Dense(0); });
   CHECK(cfg.phase() == Phase::build);
   CHECK(has(cfg.where(), at(__FILE__, line)));
   auto cnt = capture("layer.input_count", [] { (void)Dense(4)({Input({4}), Input({4})}); });

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <set>
 #include <thread>
 
+#include "core/checks.hpp"
 #include "core/ops.hpp"
 #include "core/ops_image.hpp"
 #include "data/dataset.hpp"
@@ -117,7 +119,63 @@ TEST_CASE("take/skip count samples before batch() and batches after; split sizes
   auto [tb, vb] = numbered(100).batch(10).split(0.3);
   CHECK(tb.cardinality() == 7);
   CHECK(vb.cardinality() == 3);
-  CHECK_THROWS_AS(numbered(10).shuffle(1).split(0.5), std::invalid_argument);
+  auto late = capture_contract([] { (void)numbered(10).shuffle(1).split(0.5); });
+  CHECK(late.code() == "options.invalid");
+  CHECK(late.actual() == "a shuffled dataset");
+}
+
+TEST_CASE("options.invalid: every Dataset argument outside its range, named with value and range") {
+  auto check_invalid = [](const ContractError& e, const std::string& option,
+                          const std::string& value, const std::string& range) {
+    INFO(e.what());
+    CHECK(e.code() == "options.invalid");
+    CHECK(e.info().summary.find(option) != std::string::npos);
+    CHECK(e.actual() == value);
+    CHECK(e.expected().find(range) != std::string::npos);
+    CHECK(e.where().find("test_data_dataset.cpp") != std::string::npos);  // the user's line
+  };
+  check_invalid(capture_contract([] { (void)numbered(10).take(-1); }), "Dataset::take n", "-1",
+                "an integer >= 0");
+  check_invalid(capture_contract([] { (void)numbered(10).batch(4).take(-3); }), "Dataset::take n",
+                "-3", ">= 0");
+  check_invalid(capture_contract([] { (void)numbered(10).skip(-2); }), "Dataset::skip n", "-2",
+                ">= 0");
+  check_invalid(capture_contract([] { (void)numbered(10).batch(0); }), "Dataset::batch size", "0",
+                "an integer >= 1");
+  check_invalid(capture_contract([] { (void)numbered(10).batch(-8, true); }),
+                "Dataset::batch size", "-8", ">= 1");
+  for (double f : {0.0, 1.0, -0.5, 1.5, std::nan("")})
+    check_invalid(capture_contract([f] { (void)numbered(10).split(f); }),
+                  "Dataset::split validation_fraction", f != f ? "NaN" : checks::option_value(f),
+                  "a fraction in (0, 1)");
+  auto all = capture_contract([] { (void)numbered(10).split(1.0); });
+  CHECK(all.cause().find("leaves none to train on") != std::string::npos);
+  auto gen = Dataset::from_generator(data::Generator([]() -> std::optional<Batch> { return std::nullopt; }));
+  check_invalid(capture_contract([&] { (void)gen.shuffle(1); }), "Dataset::shuffle's dataset",
+                "a generator dataset", "a dataset made by from_tensors");
+  check_invalid(capture_contract([&] { (void)gen.split(0.2); }), "Dataset::split's dataset",
+                "a generator dataset", "from_tensors");
+  // Empty handles and empty functions: the user's mistake, not an internal error.
+  auto undefined = capture_contract([] { (void)Dataset::from_tensors({Tensor::zeros({4, 2}), Tensor()}); });
+  CHECK(undefined.code() == "options.invalid");
+  CHECK(undefined.info().summary.find("from_tensors' inputs[1]") != std::string::npos);
+  CHECK(undefined.actual() == "an empty Tensor");
+  auto no_fn = capture_contract([] { (void)numbered(4).map(data::BatchFn()); });
+  CHECK(no_fn.code() == "options.invalid");
+  CHECK(no_fn.actual() == "an empty std::function");
+  CHECK(capture_contract([] { (void)Dataset::from_generator(data::Generator()); }).code() ==
+        "options.invalid");
+  auto classes = capture_contract([] { (void)one_hot(Tensor::zeros({3}, DType::i32), 0); });
+  check_invalid(classes, "one_hot classes", "0", "an integer >= 1");
+  CHECK(capture_contract([] { (void)to_float(Tensor::zeros({2}, DType::u8), std::nan("")); })
+            .actual() == "NaN");
+  auto hole = Dataset::from_generator(data::Generator([k = 0]() mutable -> std::optional<Batch> {
+    if (k++ == 1) return std::nullopt;
+    return Batch{{Tensor()}, Tensor::zeros({2})};
+  }));
+  auto e = capture_contract([&] { for (const Batch& b : hole) (void)b; });
+  CHECK(e.code() == "options.invalid");
+  CHECK(e.info().summary.find("batch 0's input 0") != std::string::npos);
 }
 
 TEST_CASE("prefetch yields the same batches, prepared on another thread ahead of time") {

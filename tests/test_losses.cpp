@@ -270,4 +270,40 @@ TEST_CASE("loss.label_dtype: float labels for a sparse loss, integer rows for a 
   CHECK(has(c.fix(), "astype(DType::f32)"));
 }
 
+TEST_CASE("input.dtype: every loss refuses non-float32 predictions, with or without logits") {
+  const Tensor u8 = Tensor::zeros({4, 3}, DType::u8);
+  const Tensor one_hot_rows = Tensor::zeros({4, 3}), sparse = Tensor::zeros({4}, DType::i32);
+  auto check = [](const Loss& loss, const Tensor& p, const Tensor& y) {
+    auto e = capture([&] { (void)loss(p, y); });
+    INFO(e.what());
+    CHECK(e.code() == "input.dtype");
+    CHECK(e.expected() == "float32");
+    CHECK(e.actual() == dtype_name(p.dtype()));
+    CHECK(has(e.fix(), "astype(DType::f32)"));
+  };
+  for (bool logits : {false, true}) {
+    CAPTURE(logits);
+    check(CategoricalCrossentropy({.from_logits = logits}), u8, one_hot_rows);
+    check(SparseCategoricalCrossentropy({.from_logits = logits}), u8, sparse);
+    check(CategoricalCrossentropy({.from_logits = logits}), u8.astype(DType::i64), one_hot_rows);
+    check(SparseCategoricalCrossentropy({.from_logits = logits}), one_hot_rows.astype(DType::f64),
+          sparse);
+  }
+  check(MeanSquaredError(), u8, one_hot_rows);
+  check(MeanSquaredError(), one_hot_rows.astype(DType::i32), one_hot_rows);
+}
+
+TEST_CASE("options.invalid: empty predictions, labels or Loss handles") {
+  auto e = capture([] { (void)MeanSquaredError()(Tensor(), Tensor::zeros({4, 1})); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(has(e.info().summary, "mean_squared_error's predictions"));
+  CHECK(e.actual() == "an empty Tensor");
+  auto y = capture([] { (void)SparseCategoricalCrossentropy()(Tensor::zeros({4, 3}), Tensor()); });
+  CHECK(y.code() == "options.invalid");
+  CHECK(has(y.info().summary, "sparse_categorical_crossentropy's labels"));
+  auto l = capture([] { (void)Loss()(Tensor::zeros({4, 3}), Tensor::zeros({4, 3})); });
+  CHECK(l.code() == "options.invalid");
+  CHECK(l.actual() == "an empty Loss");
+}
+
 }  // TEST_SUITE

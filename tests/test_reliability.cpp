@@ -33,7 +33,7 @@ const std::set<std::string>& known_codes() {
       "conv.rank",          "conv.too_small",    "data.format",       "dense.features",
       "dense.rank",         "dense.undefined",   "elementwise.shape", "flatten.rank",
       "history.key",        "input.count",       "input.dtype",       "input.rank",
-      "input.shape",        "layer.config",      "layer.input_count", "layer.input_spec",
+      "input.shape",        "options.invalid",   "layer.input_count", "layer.input_spec",
       "loss.label_dtype",   "loss.label_range",  "loss.label_shape",  "matmul.shape",
       "model.compile",      "model.graph",       "numerics.nonfinite", "reduce.axis",
       "reshape.axis",       "reshape.size",      "resize.size",       "slice.range",

@@ -147,7 +147,7 @@ bool ByteSource::begin_member() {
     refuse("trailing bytes after the last member",
            "the end of the file after member " + std::to_string(members_ - 1) +
                "'s trailer (or another gzip member, starting 0x1f 0x8b)",
-           std::to_string(file_size_ - member_start_) + " more bytes at byte " +
+           bytes_str(file_size_ - member_start_) + " more from byte " +
                std::to_string(member_start_) + ", starting " + shown,
            "something was appended to the gzip file (two files joined, padding, a partial "
            "copy over an older file?)");

@@ -24,25 +24,11 @@ Tensor bytes_tensor(const Shape& shape, unsigned seed) {
   return Tensor::from_vector(v, shape);
 }
 
-// A plain IDX header for uint8 data: 0 0 8 rank, then big-endian dims.
-std::vector<unsigned char> idx_header(const std::vector<std::uint32_t>& dims, unsigned char type = 0x08) {
-  std::vector<unsigned char> h = {0, 0, type, static_cast<unsigned char>(dims.size())};
-  for (auto d : dims)
-    for (int s = 24; s >= 0; s -= 8) h.push_back(static_cast<unsigned char>(d >> s));
-  return h;
-}
-
 void write_gz(const std::string& path, const std::vector<unsigned char>& bytes) {
   gzFile f = gzopen(path.c_str(), "wb9");
   REQUIRE(f != nullptr);
   gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
   gzclose(f);
-}
-
-void check_format_error(const ContractError& e, const std::string& path) {
-  CHECK(e.code() == "data.format");
-  CHECK(e.phase() == Phase::load);
-  CHECK(std::string(e.what()).find(path) != std::string::npos);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ class CheckpointFile {
   // not HDF5, is truncated or corrupt, holds soft/external links, or has no layers/ group.
   explicit CheckpointFile(const std::string& path);
 
+  const std::string& path() const { return path_; }
   bool has_group(const std::string& group) const;
   // Names directly under `group` ("layers" -> conv2d, dense, ...), in the file's order.
   std::vector<std::string> children(const std::string& group) const;

@@ -45,12 +45,13 @@ void check_values(const std::string& path, const std::string& variable, const Te
                   bool nonnegative, const std::string& cause, const std::string& fix) {
   const BadValue b = scan(t, nonnegative);
   if (b.index < 0) return;
-  const std::string what = nonnegative ? "finite values >= 0" : "finite values";
   format_error(path, "weights file", {variable + " holds " + (std::isfinite(b.value)
         ? std::string("negative values") : "NaN or infinite values"),
-      what + " (" + std::string(dtype_name(t.dtype())) + " " + t.shape().str() + ")",
-      number(b.value) + " at flat index " + std::to_string(b.index) + "; " +
-          std::to_string(b.count) + " of " + std::to_string(t.numel()) + " values are not " + what,
+      std::string(nonnegative ? "finite values >= 0" : "finite values") + " (" +
+          dtype_name(t.dtype()) + " " + t.shape().str() + ")",
+      number(b.value) + " at flat index " + std::to_string(b.index) + " (" +
+          std::to_string(b.count) + " of " + std::to_string(t.numel()) + " values are NaN" +
+          (nonnegative ? ", infinite or negative)" : " or infinite)"),
       cause, fix});
 }
 
@@ -82,7 +83,7 @@ void check_optimizer_values(const std::string& path, const OptimizerImpl& opt,
   if (it < 0 || it > OptimizerImpl::kMaxIterations)
     format_error(path, "weights file", {"optimizer/vars/0 (iteration) holds an impossible count",
         "0 .. 2^53 (" + std::to_string(OptimizerImpl::kMaxIterations) + ") steps",
-        std::to_string(it), std::string(kCorrupt) + " (one flipped sign bit makes 2 into "
+        std::to_string(it), std::string(kCorrupt) + " (a flipped sign bit turns 2 into "
         "-2^63+2); training on from it would make " + opt.name() + "'s update NaN or overflow "
         "the step counter", fix});
   const double lr = values[1].item();

@@ -291,3 +291,64 @@ TEST_CASE("integrity: NaN slots and a negative Adam velocity are refused, naming
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("checkpoint") {
+
+TEST_CASE("integrity: single-bit flips never load changed weights or slots") {
+  // Fletcher-32 covers every dataset of rank >= 1; the two scalars (iteration, learning rate)
+  // have no checksum, so a flip there may load a different but possible optimizer state.
+  TempDir dir;
+  const std::string good = dir.file("good.weights.h5"), path = dir.file("flip.weights.h5");
+  trained_mlp(1).save_weights(good);
+  std::string bytes;
+  {
+    std::ifstream in(good, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  Model m = trained_mlp(2);
+  m.load_weights(good);
+  const Snapshot original(m);  // the learning rate as the file holds it (float32)
+  int refused_count = 0, same = 0, scalars = 0, changed = 0;
+  auto flip = [&](std::size_t at, int bit) {
+    std::string bad = bytes;
+    bad[at] = static_cast<char>(bad[at] ^ (1 << bit));
+    { std::ofstream(path, std::ios::binary) << bad; }
+    try {
+      m.load_weights(path);
+      const Snapshot now(m);
+      if (!bitwise_equal(now.weights, original.weights) || !bitwise_equal(now.slots, original.slots))
+        ++changed;
+      else if (now.iterations != original.iterations || now.learning_rate != original.learning_rate)
+        ++scalars;
+      else
+        ++same;
+      m.load_weights(good);
+    } catch (const ContractError& e) {
+      CHECK((e.code() == "data.format" || e.code() == "checkpoint.mismatch"));
+      ++refused_count;
+    }
+  };
+  auto report = [&](const std::string& where) {
+    MESSAGE(where << ": " << refused_count << " refused, " << same << " loaded the same values, "
+                  << scalars << " another iteration count or learning rate, " << changed
+                  << " changed weights or slots");
+    CHECK(changed == 0);
+    refused_count = same = scalars = changed = 0;
+  };
+  int flips = 0;
+  for (std::size_t at = 0; at < bytes.size(); at += bytes.size() / 150 + 1, ++flips)
+    flip(at, static_cast<int>(at % 8));
+  report(std::to_string(flips) + " flips anywhere in the " + std::to_string(bytes.size()) +
+         "-byte file");
+  flips = 0;
+  const std::vector<std::pair<const char*, int>> sets = {
+      {"layers/dense/vars/0", 96}, {"layers/dense/vars/1", 16}, {"layers/dense_1/vars/0", 48},
+      {"layers/dense_1/vars/1", 12}, {"optimizer/vars/2", 96}, {"optimizer/vars/5", 16}};
+  for (const auto& [name, size] : sets) {
+    const haddr_t offset = data_offset(good, name);
+    for (int b = 0; b < size; b += 5, ++flips) flip(offset + static_cast<haddr_t>(b), b % 8);
+  }
+  report(std::to_string(flips) + " flips in the data of 6 datasets");
+}
+
+}  // TEST_SUITE

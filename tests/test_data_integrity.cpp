@@ -1,13 +1,22 @@
 // Suite "data", integrity part: a gzip IDX file whose bytes were changed, cut or extended is
-// refused with data.format naming the gzip check that failed, never loaded with wrong data.
+// refused with data.format naming the gzip check that failed, never loaded with wrong data;
+// save_h5 writes Fletcher-32 checksums, and a changed chunk is refused naming the dataset.
 #include <doctest/doctest.h>
 
 #include <zlib.h>
 
+#if __has_include(<hdf5/serial/hdf5.h>)
+#include <hdf5/serial/hdf5.h>  // Debian keeps the serial HDF5 headers here
+#else
+#include <hdf5.h>
+#endif
+
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "data/hdf5_io.hpp"
 #include "data/idx.hpp"
 #include "test_data_util.hpp"
 
@@ -235,6 +244,53 @@ TEST_CASE("plain IDX: bytes after the declared data are refused (not a gzip file
   check_format_error(e, path);
   CHECK(e.info().summary.find("bytes after the data") != std::string::npos);
   CHECK(e.actual().find("1 byte more") != std::string::npos);
+}
+
+TEST_CASE("save_h5: arrays chunked (<= 1 MiB) with Fletcher-32; a flipped bit in chunk 2 is refused") {
+  TempDir dir;
+  const std::string path = dir.file("big.h5");
+  const Tensor big = Tensor::randn({600, 1000}, 4);  // 2.4 MB: chunks of 262 rows (1048000 bytes)
+  data::save_h5(path, {{"big", big}, {"s", Tensor::full({}, 3.0)}, {"none", Tensor::zeros({0, 3})}});
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(f >= 0);
+  hid_t set = H5Dopen2(f, "big", H5P_DEFAULT);
+  hid_t dcpl = H5Dget_create_plist(set);
+  hsize_t chunk[2] = {0, 0};
+  CHECK(H5Pget_chunk(dcpl, 2, chunk) == 2);
+  CHECK(chunk[0] == 262);
+  CHECK(chunk[1] == 1000);
+  CHECK(H5Pget_nfilters(dcpl) == 1);
+  hid_t space = H5Dget_space(set);
+  hsize_t origin[2], size = 0;
+  unsigned mask = 0;
+  haddr_t at = HADDR_UNDEF;
+  CHECK(H5Dget_chunk_info(set, space, 1, origin, &mask, &at, &size) >= 0);  // rows 262..523
+  CHECK(origin[0] == 262);
+  H5Sclose(space);
+  H5Pclose(dcpl);
+  H5Dclose(set);
+  H5Fclose(f);
+  REQUIRE(at != HADDR_UNDEF);
+
+  auto back = data::load_h5(path);
+  CHECK(array_equal(back.at("big"), big));
+  CHECK(back.at("s").item() == 3.0);
+  CHECK(back.at("none").shape() == Shape{0, 3});
+
+  std::fstream io(path, std::ios::binary | std::ios::in | std::ios::out);
+  io.seekg(static_cast<std::streamoff>(at + 40000));
+  char c = 0;
+  io.get(c);
+  io.seekp(static_cast<std::streamoff>(at + 40000));
+  io.put(static_cast<char>(c ^ 0x10));
+  io.close();
+  const ContractError e = capture_contract([&] { data::load_h5(path); });
+  check_format_error(e, path);
+  CHECK(e.info().summary.find("checksum failed: dataset 'big' is corrupt") != std::string::npos);
+  CHECK(e.expected().find("2400000 bytes (2.3 MiB) of data matching the Fletcher-32 checksum") !=
+        std::string::npos);
+  CHECK(data::load_h5(path, {"s"}).at("s").item() == 3.0);  // the other datasets still read
 }
 
 }  // TEST_SUITE

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "data/fashion_mnist.hpp"
 #include "data/hdf5_io.hpp"
 #include "data/idx.hpp"
 #include "test_data_util.hpp"
@@ -232,6 +233,25 @@ TEST_CASE("gzip IDX: every single-bit flip after the fixed header is refused or 
   }
   MESSAGE(refused_count << " flips refused, " << harmless << " harmless");
   CHECK(harmless < 8);  // at most the padding bits of the last deflate byte
+}
+
+TEST_CASE("load_fashion_mnist: a flipped CRC-32 byte in one of the four files is refused") {
+  // The data ends exactly where the old reader stopped asking for bytes, so the CRC-32 after
+  // it was never checked and the file loaded.
+  TempDir dir;
+  const std::pair<const char*, Shape> files[] = {{"train-images-idx3-ubyte.gz", {60000, 28, 28}},
+      {"train-labels-idx1-ubyte.gz", {60000}}, {"t10k-images-idx3-ubyte.gz", {10000, 28, 28}},
+      {"t10k-labels-idx1-ubyte.gz", {10000}}};
+  for (const auto& [name, shape] : files) data::write_idx(dir.file(name), Tensor::zeros(shape, DType::u8));
+  const std::string bad = dir.file("t10k-images-idx3-ubyte.gz");
+  auto z = read_bytes(bad);
+  z[z.size() - 5] ^= 0x80;  // the CRC-32's high byte
+  write_bytes(bad, z);
+  const ContractError e = capture_contract([&] { data::load_fashion_mnist(dir.file("")); });
+  CHECK(e.code() == "data.format");
+  CHECK(std::string(e.what()).find("t10k-images-idx3-ubyte.gz: gzip check failed: CRC-32 mismatch "
+                                   "in member 1") != std::string::npos);
+  CHECK(e.actual().find("7840016 decompressed bytes") != std::string::npos);
 }
 
 TEST_CASE("plain IDX: bytes after the declared data are refused (not a gzip file)") {

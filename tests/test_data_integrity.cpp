@@ -236,8 +236,7 @@ TEST_CASE("gzip IDX: every single-bit flip after the fixed header is refused or 
 }
 
 TEST_CASE("load_fashion_mnist: a flipped CRC-32 byte in one of the four files is refused") {
-  // The data ends exactly where the old reader stopped asking for bytes, so the CRC-32 after
-  // it was never checked and the file loaded.
+  // The old reader refused this file without naming the check that failed.
   TempDir dir;
   const std::pair<const char*, Shape> files[] = {{"train-images-idx3-ubyte.gz", {60000, 28, 28}},
       {"train-labels-idx1-ubyte.gz", {60000}}, {"t10k-images-idx3-ubyte.gz", {10000, 28, 28}},

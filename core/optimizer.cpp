@@ -84,6 +84,7 @@ class SGDImpl : public OptimizerImpl {
   std::string name() const override { return "SGD"; }
 
   int slot_count() const override { return o_.momentum > 0 ? 1 : 0; }
+  std::string slot_name(int) const override { return "momentum"; }
 
  protected:
   void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) override {
@@ -120,6 +121,8 @@ class AdamImpl : public OptimizerImpl {
   std::string name() const override { return "Adam"; }
 
   int slot_count() const override { return 2; }
+  std::string slot_name(int j) const override { return j == 0 ? "momentum" : "velocity"; }
+  bool slot_nonnegative(int j) const override { return j == 1; }
 
  protected:
   void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) override {

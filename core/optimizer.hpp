@@ -27,6 +27,14 @@ class OptimizerImpl {
   void reset() { slots_.clear(); iterations_ = 0; }
   // Slots per variable: SGD with momentum 1, without 0; Adam 2 (m and v).
   virtual int slot_count() const = 0;
+  // Keras's name of slot j: "momentum" (SGD, Adam's m), "velocity" (Adam's v).
+  virtual std::string slot_name(int j) const = 0;
+  // True when slot j can never be negative (Adam's velocity: a running mean of squared gradients).
+  virtual bool slot_nonnegative(int j) const { (void)j; return false; }
+  // The largest iteration count a restored state may hold: 2^53 steps (where a double stops
+  // counting exactly; centuries of training at a million steps a second). A larger count is a
+  // damaged file, and INT64_MAX would overflow at the next step.
+  static constexpr std::int64_t kMaxIterations = std::int64_t{1} << 53;
 
  protected:
   // `where` names the optimizer in errors; `lr` is checked like every hyperparameter.

@@ -87,9 +87,10 @@ void write_var(hid_t vars, std::size_t index, const Tensor& t, const std::string
   std::vector<hsize_t> dims(t.shape().begin(), t.shape().end());
   H5Id space(t.rank() == 0 ? H5Screate(H5S_SCALAR)
                            : H5Screate_simple(t.rank(), dims.data(), nullptr), H5Sclose);
+  H5Id dcpl(checksummed_dcpl(dims, dtype_size(t.dtype())), H5Pclose);  // Fletcher-32
   H5Id set(H5Dcreate2(vars, name.c_str(), h5_file_type(t.dtype()), space.get(), H5P_DEFAULT,
-                      H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!space.ok() || !set.ok()) hdf5_write_failed(path, "dataset 'vars/" + name + "'");
+                      dcpl.get(), H5P_DEFAULT), H5Dclose);
+  if (!space.ok() || !dcpl.ok() || !set.ok()) hdf5_write_failed(path, "dataset 'vars/" + name + "'");
   if (t.numel() > 0 && H5Dwrite(set.get(), h5_memory_type(t.dtype()), H5S_ALL, H5S_ALL,
                                 H5P_DEFAULT, t.raw_data()) < 0)
     hdf5_write_failed(path, "data of 'vars/" + name + "'");

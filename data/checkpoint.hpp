@@ -41,4 +41,15 @@ std::size_t optimizer_slot_count(OptimizerImpl& opt);
 // Keras's name of the optimizer in the file: "adam", "sgd".
 std::string keras_optimizer_name(const OptimizerImpl& opt);
 
+// Refuse values no training run produces, with data.format naming `path`, the variable and the
+// first bad value (checkpoint_values.cpp). Layers: NaN or infinite weights. Optimizer (`values`
+// as in the file: iteration, learning_rate, slots; `variable_names` names the trainable
+// variable each group of slots belongs to): an iteration count outside 0..2^53, a learning
+// rate that is not finite and > 0, NaN or infinite slots, a negative Adam velocity.
+void check_layer_values(const std::string& path, const std::string& group,
+                        const LayerImpl& layer, const std::vector<Tensor>& values);
+void check_optimizer_values(const std::string& path, const OptimizerImpl& opt,
+                            const std::vector<Tensor>& values,
+                            const std::vector<std::string>& variable_names);
+
 }  // namespace tenet::data::detail

@@ -231,9 +231,8 @@ std::vector<Tensor> CheckpointFile::read(const std::string& vars_group,
     Tensor t = Tensor::empty(like[i].shape(), like[i].dtype());
     if (t.numel() > 0 && H5Dread(set.get(), h5_memory_type(t.dtype()), H5S_ALL, H5S_ALL,
                                  H5P_DEFAULT, t.raw_data()) < 0)
-      refuse(path_, "'" + name + "' cannot be read", bytes_str(t.nbytes()) + " of data",
-             hdf5_error_text(), "the file is truncated or corrupt",
-             "load an earlier checkpoint, or save the weights again");
+      dataset_read_failed(path_, "weights file", name, t.nbytes(),
+                          "load an earlier checkpoint, or save the weights again");
     out.push_back(std::move(t));
   }
   return out;

@@ -40,6 +40,7 @@ class CheckpointFile {
   void put(WireOut& out) const;
   CheckpointFile(WireIn& in, const std::string& path);
 
+  const std::string& path() const { return path_; }
   bool has_group(const std::string& group) const;
   // Names directly under `group` ("layers" -> conv2d, dense, ...), in the file's order.
   std::vector<std::string> children(const std::string& group) const;

@@ -82,7 +82,9 @@ void plan_layers(const CheckpointFile& file, const Model::State& s, Plan& plan) 
       plan.differences.insert(plan.differences.end(), diffs.begin(), diffs.end());
       continue;
     }
-    plan.layers.emplace_back(layer, file.read(vars, layer->weights()));
+    std::vector<Tensor> values = file.read(vars, layer->weights());
+    check_layer_values(file.path(), group, *layer, values);
+    plan.layers.emplace_back(layer, std::move(values));
   }
   for (const auto& group : file.children("layers")) {
     if (std::find(expected.begin(), expected.end(), group) != expected.end()) continue;
@@ -94,13 +96,20 @@ void plan_layers(const CheckpointFile& file, const Model::State& s, Plan& plan) 
   }
 }
 
-std::vector<Tensor> trainable_vars(const Model::State& s) {
+// The trainable variables in the optimizer's order; `names` gets "kernel of layer 'dense_3'".
+std::vector<Tensor> trainable_vars(const Model::State& s, std::vector<std::string>* names = nullptr) {
   std::vector<Tensor> out;
   for (const auto& l : s.layers) {
     const auto ws = l->weights();
     const auto tr = l->trainable();
-    for (std::size_t i = 0; i < ws.size(); ++i)
-      if (i < tr.size() && tr[i]) out.push_back(ws[i]);
+    const auto wn = names ? l->weight_names() : std::vector<std::string>{};
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+      if (i >= tr.size() || !tr[i]) continue;
+      out.push_back(ws[i]);
+      if (names)
+        names->push_back((i < wn.size() ? wn[i] : "variable " + std::to_string(i)) +
+                         " of layer '" + l->name() + "'");
+    }
   }
   return out;
 }
@@ -112,7 +121,8 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
   if (!opt || !file.has_group("optimizer/vars")) return;  // not compiled, or no saved state
   const FileVars f = file.vars("optimizer/vars");
   const std::string theirs = file.group_name("optimizer/vars"), mine = keras_optimizer_name(*opt);
-  const auto vars = trainable_vars(s);
+  std::vector<std::string> var_names;
+  const auto vars = trainable_vars(s, &var_names);
   const std::size_t k = optimizer_slot_count(*opt);
   std::vector<Tensor> like{Tensor::zeros(Shape(), DType::i64), Tensor::zeros(Shape())};
   if (f.vars.size() > 2)  // 2 only: saved before the first step, no slots yet
@@ -141,12 +151,7 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
   }
   like[1] = Tensor::zeros(Shape(), f.vars[1].dtype);
   const std::vector<Tensor> values = file.read("optimizer/vars", like);
-  if (const double lr = values[1].item(); !(std::isfinite(lr) && lr > 0)) {  // set_learning_rate refuses it
-    plan.warnings.push_back("optimizer: the file's learning_rate is " + checks::option_value(lr) +
-                            ", not a finite rate > 0; the compiled " + mine +
-                            " keeps its current state");
-    return;
-  }
+  check_optimizer_values(file.path(), *opt, values, var_names);
   plan.load_optimizer = true;
   plan.iterations = values[0].data<std::int64_t>()[0];
   plan.learning_rate = values[1].item();

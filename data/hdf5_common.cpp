@@ -1,7 +1,10 @@
 #include "data/hdf5_common.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+
+#include "data/format_error.hpp"
 
 namespace tenet::data::detail {
 
@@ -31,6 +34,41 @@ std::string first_bytes(const std::string& path) {
     s += buf;
   }
   return s.empty() ? "an empty file (0 bytes)" : "first bytes " + s;
+}
+
+hid_t checksummed_dcpl(const std::vector<hsize_t>& dims, std::size_t element_size) {
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  constexpr hsize_t kMaxChunkBytes = 1u << 20;
+  std::vector<hsize_t> chunk = dims;
+  hsize_t bytes = element_size;
+  for (hsize_t d : dims) bytes *= d;
+  if (dcpl < 0 || dims.empty() || bytes == 0) return dcpl;
+  // Split the outer axes first: chunk[i] rows of what lies inside axis i.
+  for (std::size_t i = 0; i < chunk.size() && bytes > kMaxChunkBytes; ++i) {
+    const hsize_t inner = bytes / chunk[i];
+    chunk[i] = std::max<hsize_t>(1, kMaxChunkBytes / inner);
+    bytes = inner * chunk[i];
+  }
+  if (H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()) < 0 ||
+      H5Pset_fletcher32(dcpl) < 0) {
+    H5Pclose(dcpl);
+    return -1;
+  }
+  return dcpl;
+}
+
+void dataset_read_failed(const std::string& file, const std::string& kind,
+                         const std::string& name, unsigned long long bytes,
+                         const std::string& fix) {
+  const std::string text = hdf5_error_text();
+  if (text.find("Fletcher32") != std::string::npos)
+    format_error(file, kind, {"checksum failed: dataset '" + name + "' is corrupt",
+        bytes_str(bytes) + " of data matching the Fletcher-32 checksum stored with it",
+        "data that does not match it (HDF5: " + text + ")",
+        "bytes of the dataset changed after the file was written (a disk, memory or transfer "
+        "error, or an edit)", fix});
+  format_error(file, kind, {"dataset '" + name + "' cannot be read", bytes_str(bytes) + " of data",
+                            text, "the file is truncated or corrupt", fix});
 }
 
 HardLinkWalk walk_hard_links(hid_t file) {

@@ -57,6 +57,20 @@ HardLinkWalk walk_hard_links(hid_t file);
 // "first bytes 0x89 0x48 ..." (up to 8) or "an empty file (0 bytes)": what a refused file starts with.
 std::string first_bytes(const std::string& path);
 
+// A new dataset creation property list for an array of `dims` (`element_size` bytes each):
+// chunked (whole arrays up to 1 MiB; larger ones split along their first axes into chunks of at
+// most 1 MiB) with HDF5's Fletcher-32 checksum filter, so that reading data whose bytes changed
+// fails. Scalars and empty arrays cannot be chunked: they get HDF5's default (contiguous, no
+// checksum). The caller closes the list (H5Pclose).
+hid_t checksummed_dcpl(const std::vector<hsize_t>& dims, std::size_t element_size);
+
+// Refuses a dataset whose H5Dread failed (data.format naming `file` and dataset `name`): a
+// failed Fletcher-32 checksum is said so; other failures quote HDF5's message. `kind` and `fix`
+// as in format_error (format_error.hpp).
+[[noreturn]] void dataset_read_failed(const std::string& file, const std::string& kind,
+                                      const std::string& name, unsigned long long bytes,
+                                      const std::string& fix);
+
 hid_t h5_file_type(DType t);    // little-endian storage type
 hid_t h5_memory_type(DType t);  // native type
 

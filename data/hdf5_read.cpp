@@ -119,8 +119,7 @@ Tensor read_dataset(hid_t file, const std::string& name, const std::string& path
   Tensor out = Tensor::empty(shape, t);
   if (out.numel() > 0 && H5Dread(set.get(), detail::h5_memory_type(t), H5S_ALL, H5S_ALL,
                                  H5P_DEFAULT, out.raw_data()) < 0)
-    refuse(path, "dataset '" + name + "' cannot be read", bytes_str(out.nbytes()) + " of data",
-           detail::hdf5_error_text(), "the file is truncated or corrupt");
+    detail::dataset_read_failed(path, "HDF5 file", name, out.nbytes(), "");
   return out;
 }
 

@@ -144,9 +144,10 @@ void write_one(hid_t file, hid_t lcpl, const std::string& name, const Tensor& t,
   H5Id space(t.rank() == 0 ? H5Screate(H5S_SCALAR)
                            : H5Screate_simple(t.rank(), dims.data(), nullptr), H5Sclose);
   if (!space.ok()) detail::hdf5_write_failed(path, "dataspace for '" + name + "'");
+  H5Id dcpl(detail::checksummed_dcpl(dims, dtype_size(t.dtype())), H5Pclose);  // Fletcher-32
   H5Id set(H5Dcreate2(file, name.c_str(), detail::h5_file_type(t.dtype()), space.get(), lcpl,
-                      H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-  if (!set.ok()) detail::hdf5_write_failed(path, "dataset '" + name + "'");
+                      dcpl.get(), H5P_DEFAULT), H5Dclose);
+  if (!dcpl.ok() || !set.ok()) detail::hdf5_write_failed(path, "dataset '" + name + "'");
   if (t.numel() > 0 && H5Dwrite(set.get(), detail::h5_memory_type(t.dtype()), H5S_ALL, H5S_ALL,
                                 H5P_DEFAULT, t.raw_data()) < 0)
     detail::hdf5_write_failed(path, "data of '" + name + "'");

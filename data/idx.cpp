@@ -14,10 +14,12 @@
 
 #include "core/checks.hpp"
 #include "data/atomic_file.hpp"
+#include "data/byte_source.hpp"
 #include "data/format_error.hpp"
 
 namespace tenet::data {
 
+using detail::ByteSource;
 using detail::bytes_str;
 using detail::format_error;
 namespace fs = std::filesystem;
@@ -26,12 +28,7 @@ namespace {
 
 constexpr unsigned long long kMaxIdxBytes = 1ull << 33;  // 8 GiB: larger is surely corrupt
 constexpr unsigned long long kMaxDeflateRatio = 1032;     // deflate never expands beyond this
-constexpr unsigned kChunk = 1u << 26;                     // gzread takes an unsigned length
-
-struct GzCloser {
-  gzFile f;
-  ~GzCloser() { if (f) gzclose(f); }
-};
+constexpr unsigned kChunk = 1u << 26;                     // gzwrite takes an unsigned length
 
 const char* idx_type_name(int t) {
   switch (t) {
@@ -57,37 +54,18 @@ std::string hex_bytes(const unsigned char* b, int n) {
   return s;
 }
 
-// Reads up to n bytes; returns how many arrived (fewer when the data ends or is corrupt).
-unsigned long long read_up_to(gzFile f, unsigned char* dst, unsigned long long n) {
-  unsigned long long got = 0;
-  while (got < n) {
-    unsigned want = static_cast<unsigned>(std::min<unsigned long long>(n - got, kChunk));
-    int r = gzread(f, dst + got, want);
-    if (r <= 0) break;
-    got += static_cast<unsigned long long>(r);
-  }
-  return got;
-}
-
-std::string zlib_note(gzFile f) {
-  int err = Z_OK;
-  const char* msg = gzerror(f, &err);
-  if (err == Z_OK || err == Z_STREAM_END || !msg) return "";
-  return " (zlib: " + std::string(msg) + ")";
-}
-
 struct Header {
   std::vector<std::int64_t> dims;
   unsigned long long header_bytes = 0, data_bytes = 0;
 };
 
-Header read_header(gzFile f, const std::string& path, int expected_rank) {
+Header read_header(ByteSource& f, const std::string& path, int expected_rank) {
   std::array<unsigned char, 4> m{};
-  const auto got = read_up_to(f, m.data(), 4);
+  const auto got = f.read(m.data(), 4);
   if (got < 4)
     format_error(path, "IDX file", {"the file ends inside the 4-byte magic number",
                                     "4 header bytes 0x00 0x00 0x08 <rank>",
-                                    bytes_str(got) + " in the whole file" + zlib_note(f),
+                                    bytes_str(got) + " in the whole file",
                                     "the file is empty or truncated", ""});
   const std::string magic = hex_bytes(m.data(), 4);
   if (m[0] != 0 || m[1] != 0)
@@ -117,11 +95,11 @@ Header read_header(gzFile f, const std::string& path, int expected_rank) {
         "read the images file (rank 3) as images and the labels file (rank 1) as labels"});
   Header h;
   std::vector<unsigned char> d(static_cast<std::size_t>(rank) * 4);
-  const auto dgot = read_up_to(f, d.data(), d.size());
+  const auto dgot = f.read(d.data(), d.size());
   if (dgot < d.size())
     format_error(path, "IDX file", {"the file ends inside the header",
         std::to_string(rank) + " dimensions (" + std::to_string(d.size()) + " bytes) after the magic",
-        bytes_str(dgot) + zlib_note(f), "the file is truncated", ""});
+        bytes_str(dgot), "the file is truncated", ""});
   h.header_bytes = 4 + d.size();
   unsigned long long total = 1;
   for (int i = 0; i < rank; ++i) {
@@ -154,25 +132,20 @@ void check_declared_size(const Header& h, const std::string& path, unsigned long
 }  // namespace
 
 Tensor read_idx(const std::string& path, int expected_rank) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) detail::io_error(path, "no such file");
-  const unsigned long long file_size = fs::file_size(path, ec);
-  if (ec) detail::io_error(path, ec.message());
-  GzCloser gz{gzopen(path.c_str(), "rb")};
-  if (!gz.f) detail::io_error(path, "cannot open the file (permissions?)");
-  gzbuffer(gz.f, 1u << 18);
-  const Header h = read_header(gz.f, path, expected_rank);
-  check_declared_size(h, path, file_size, gzdirect(gz.f) == 0);
+  ByteSource in(path, "IDX file");  // a gzip file is checked member by member as it is read
+  const Header h = read_header(in, path, expected_rank);
+  check_declared_size(h, path, in.file_size(), in.compressed());
   Tensor out = Tensor::empty(Shape(h.dims), DType::u8);  // size checked against the file above
-  const auto got = read_up_to(gz.f, out.data<std::uint8_t>(), h.data_bytes);
+  const auto got = in.read(out.data<std::uint8_t>(), h.data_bytes);
   if (got < h.data_bytes)
     format_error(path, "IDX file", {"the data ends early",
-        bytes_str(h.data_bytes) + " of data for " + Shape(h.dims).str(),
-        bytes_str(got) + zlib_note(gz.f),
+        bytes_str(h.data_bytes) + " of data for " + Shape(h.dims).str(), bytes_str(got),
         "the file is truncated (an interrupted download or copy?)", ""});
+  // Reading on to the end also checks the rest of a gzip stream (the last CRC-32 and ISIZE).
   std::vector<unsigned char> extra(1u << 16);
   unsigned long long more = 0;
-  for (int r; more < (1ull << 30) && (r = gzread(gz.f, extra.data(), 1u << 16)) > 0;) more += r;
+  for (unsigned long long r; more < (1ull << 30) && (r = in.read(extra.data(), extra.size())) > 0;)
+    more += r;
   if (more > 0)
     format_error(path, "IDX file", {"the file holds bytes after the data",
         bytes_str(h.header_bytes + h.data_bytes) + " in total for " + Shape(h.dims).str(),

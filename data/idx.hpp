@@ -8,12 +8,16 @@
 
 namespace tenet::data {
 
-// Reads an IDX file (gzip or plain; zlib detects which) into a uint8 tensor of the declared
-// shape. Every header field and the exact byte count are checked: a bad magic number, an
-// element type other than 0x08, a rank other than `expected_rank` (when >= 0), a file that
-// ends early or holds bytes after the data all raise ContractError `data.format` (phase load)
-// naming the file, what was found and what was expected. The header size is checked against
-// the file before any allocation. A missing or unreadable file raises IOError.
+// Reads an IDX file (gzip or plain: a file starting 0x1f 0x8b is gzip) into a uint8 tensor of
+// the declared shape. Every header field and the exact byte count are checked: a bad magic
+// number, an element type other than 0x08, a rank other than `expected_rank` (when >= 0), a
+// file that ends early or holds bytes after the data all raise ContractError `data.format`
+// (phase load) naming the file, what was found and what was expected. A gzip file is checked
+// to its end, member by member (data/byte_source.hpp): a bad header, corrupt deflate data, a
+// truncated stream or trailer, a CRC-32 or ISIZE mismatch and bytes after the last member are
+// data.format naming the check ("gzip check failed: CRC-32 mismatch in member 1"). Several
+// gzip members one after the other (`cat a.gz b.gz`) are one valid file. The header size is
+// checked against the file before any allocation. A missing or unreadable file raises IOError.
 Tensor read_idx(const std::string& path, int expected_rank = -1);
 
 // Writes a uint8 tensor (rank 1..255) as IDX; gzip-compressed when `path` ends in ".gz".

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -50,6 +51,22 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A plain IDX header for uint8 data: 0 0 8 rank, then big-endian dims.
+inline std::vector<unsigned char> idx_header(const std::vector<std::uint32_t>& dims,
+                                             unsigned char type = 0x08) {
+  std::vector<unsigned char> h = {0, 0, type, static_cast<unsigned char>(dims.size())};
+  for (auto d : dims)
+    for (int s = 24; s >= 0; s -= 8) h.push_back(static_cast<unsigned char>(d >> s));
+  return h;
+}
+
+// data.format, phase load, naming `path`.
+inline void check_format_error(const ContractError& e, const std::string& path) {
+  CHECK(e.code() == "data.format");
+  CHECK(e.phase() == Phase::load);
+  CHECK(std::string(e.what()).find(path) != std::string::npos);
+}
 
 inline void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
   std::ofstream out(path, std::ios::binary);

@@ -1,0 +1,107 @@
+// The values of a weights file that no training run produces: refused by load_weights with
+// data.format naming the file, the variable and the value, before the model changes.
+#include <cmath>
+#include <cstdio>
+
+#include "data/checkpoint.hpp"
+#include "data/format_error.hpp"
+
+namespace tenet::data::detail {
+
+namespace {
+
+struct BadValue {
+  std::int64_t index = -1;  // flat index of the first bad value, -1 when there is none
+  double value = 0;
+  std::int64_t count = 0;   // how many values are bad
+};
+
+// The first value that is not finite (or, with `nonnegative`, is negative).
+template <class T>
+BadValue scan(const T* p, std::int64_t n, bool nonnegative) {
+  BadValue b;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double v = static_cast<double>(p[i]);
+    if (std::isfinite(v) && (!nonnegative || v >= 0)) continue;
+    if (b.index < 0) b.index = i, b.value = v;
+    ++b.count;
+  }
+  return b;
+}
+
+BadValue scan(const Tensor& t, bool nonnegative) {
+  if (t.dtype() == DType::f32) return scan(t.data<float>(), t.numel(), nonnegative);
+  if (t.dtype() == DType::f64) return scan(t.data<double>(), t.numel(), nonnegative);
+  return {};
+}
+
+std::string number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+void check_values(const std::string& path, const std::string& variable, const Tensor& t,
+                  bool nonnegative, const std::string& cause, const std::string& fix) {
+  const BadValue b = scan(t, nonnegative);
+  if (b.index < 0) return;
+  format_error(path, "weights file", {variable + " holds " + (std::isfinite(b.value)
+        ? std::string("negative values") : "NaN or infinite values"),
+      std::string(nonnegative ? "finite values >= 0" : "finite values") + " (" +
+          dtype_name(t.dtype()) + " " + t.shape().str() + ")",
+      number(b.value) + " at flat index " + std::to_string(b.index) + " (" +
+          std::to_string(b.count) + " of " + std::to_string(t.numel()) + " values are NaN" +
+          (nonnegative ? ", infinite or negative)" : " or infinite)"),
+      cause, fix});
+}
+
+const char* const kCorrupt = "the file is damaged or was edited";
+
+}  // namespace
+
+void check_layer_values(const std::string& path, const std::string& group, const LayerImpl& layer,
+                        const std::vector<Tensor>& values) {
+  const auto names = layer.weight_names();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    check_values(path, "layers/" + group + "/vars/" + std::to_string(i) + " (" +
+                           (i < names.size() ? names[i] : "variable " + std::to_string(i)) +
+                           " of layer '" + layer.name() + "')",
+                 values[i], false,
+                 std::string("the training that saved it diverged, or ") + kCorrupt +
+                     "; a NaN or infinite weight makes every prediction NaN, so such a file is "
+                     "never loaded",
+                 "load a checkpoint saved before the loss became NaN (TerminateOnNaN stops fit "
+                 "before it updates weights with a NaN loss)");
+}
+
+void check_optimizer_values(const std::string& path, const OptimizerImpl& opt,
+                            const std::vector<Tensor>& values,
+                            const std::vector<std::string>& variable_names) {
+  const std::string fix = "load an earlier checkpoint, or load these weights into a model "
+                          "that is not compiled and compile it afterwards (a fresh optimizer)";
+  const std::int64_t it = values[0].data<std::int64_t>()[0];
+  if (it < 0 || it > OptimizerImpl::kMaxIterations)
+    format_error(path, "weights file", {"optimizer/vars/0 (iteration) holds an impossible count",
+        "0 .. 2^53 (" + std::to_string(OptimizerImpl::kMaxIterations) + ") steps",
+        std::to_string(it), std::string(kCorrupt) + " (a flipped sign bit turns 2 into "
+        "-2^63+2); training on from it would make " + opt.name() + "'s update NaN or overflow "
+        "the step counter", fix});
+  const double lr = values[1].item();
+  if (!std::isfinite(lr) || lr <= 0)
+    format_error(path, "weights file", {"optimizer/vars/1 (learning_rate) holds an impossible "
+        "learning rate", "a finite learning rate > 0", number(lr), std::string(kCorrupt) +
+        "; training on with it would make every weight NaN or move it the wrong way", fix});
+  const std::size_t k = static_cast<std::size_t>(opt.slot_count());
+  for (std::size_t i = 2; i < values.size(); ++i) {
+    const std::size_t var = (i - 2) / (k ? k : 1), j = (i - 2) % (k ? k : 1);
+    const std::string owner = var < variable_names.size() ? variable_names[var]
+                                                          : "variable " + std::to_string(var);
+    check_values(path, "optimizer/vars/" + std::to_string(i) + " (" +
+                           opt.slot_name(static_cast<int>(j)) + " of " + owner + ")",
+                 values[i], opt.slot_nonnegative(static_cast<int>(j)),
+                 std::string(kCorrupt) + "; training on from this state would make the weights "
+                 "NaN at the next step", fix);
+  }
+}
+
+}  // namespace tenet::data::detail

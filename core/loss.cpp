@@ -5,12 +5,11 @@
 namespace tenet {
 
 Tensor Loss::operator()(const Tensor& predictions, const Tensor& labels) const {
-  if (!impl_) checks::empty_handle("this Loss", "Loss", Site("loss", "Loss"), Phase::run);
+  if (!impl_)
+    checks::empty_handle("the Loss that was called", "Loss", Site("Loss", "handle"), Phase::run);
   const Site where(impl_->name(), "Loss");
-  if (!predictions.defined())
-    checks::empty_handle(impl_->name() + "'s predictions", "Tensor", where, Phase::run);
-  if (!labels.defined())
-    checks::empty_handle(impl_->name() + "'s labels", "Tensor", where, Phase::run);
+  checks::defined(predictions, [&] { return "the predictions given to loss '" + impl_->name() + "'"; }, where);
+  checks::defined(labels, [&] { return "the labels given to loss '" + impl_->name() + "'"; }, where);
   // Every loss computes in float32, as the layers do (its fused kernels read float32 directly).
   checks::check_dtype(predictions.dtype(), DType::f32, "input.dtype", where, Phase::run,
                       std::string("a loss compares float32 predictions (a model's outputs) "

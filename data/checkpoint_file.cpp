@@ -242,10 +242,26 @@ std::vector<Tensor> CheckpointFile::read(const std::string& vars_group,
 // ------------------------------------------------------ a file read by the helper process
 
 namespace {
-std::vector<Tensor> like_vars(const FileVars& f) {
+// Buffers shaped as the file declares its variables. A declared size the file cannot hold (more
+// than its size times deflate's largest ratio: a corrupt or hostile header) is data.format
+// before anything is allocated.
+std::vector<Tensor> like_vars(const FileVars& f, const std::string& path, const std::string& group,
+                              unsigned long long file_size) {
+  const unsigned long long limit = file_size * kMaxDeflateRatio;
   std::vector<Tensor> like;
-  for (const auto& v : f.vars) {
+  for (std::size_t i = 0; i < f.vars.size(); ++i) {
+    const auto& v = f.vars[i];
     if (!v.dtype_known) return {};
+    unsigned long long bytes = dtype_size(v.dtype);
+    for (auto d : v.shape)
+      bytes = d > 0 && bytes > limit / static_cast<unsigned long long>(d)
+                  ? limit + 1 : bytes * static_cast<unsigned long long>(std::max<std::int64_t>(d, 0));
+    if (bytes > limit)
+      refuse(path, "dataset '" + group + "/" + std::to_string(i) + "' declares more data than the file holds",
+             "at most " + std::to_string(limit) + " bytes (a " + std::to_string(file_size) + "-byte file)",
+             v.shape.str() + " " + dtype_name(v.dtype),
+             "the dataset's header is corrupt or hostile, or the file was truncated",
+             "load an earlier checkpoint, or save the weights again");
     like.push_back(Tensor::empty(v.shape, v.dtype));
   }
   return like;
@@ -267,8 +283,9 @@ void CheckpointFile::put(WireOut& out) const {
     for (const auto& v : f.vars) put_var(out, v);
     out.str(f.problem);
     out.str(group_name(g));
-    const std::vector<Tensor> like = f.problem.empty() ? like_vars(f) : std::vector<Tensor>{};
     try {
+      const std::vector<Tensor> like =
+          f.problem.empty() ? like_vars(f, path_, g, size_) : std::vector<Tensor>{};
       const std::vector<Tensor> values = like.empty() ? like : read(g, like);
       out.u64(0);
       out.tensors(values);

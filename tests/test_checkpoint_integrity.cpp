@@ -324,7 +324,7 @@ TEST_CASE("integrity: single-bit flips never load changed weights or slots") {
         ++same;
       m.load_weights(good);
     } catch (const ContractError& e) {
-      CHECK((e.code() == "data.format" || e.code() == "checkpoint.mismatch"));
+      CHECK_MESSAGE((e.code() == "data.format" || e.code() == "checkpoint.mismatch"), std::string(e.what()));
       ++refused_count;
     }
   };

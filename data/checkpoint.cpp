@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <map>
 
 #include "core/error.hpp"
@@ -121,8 +122,16 @@ void write_model(hid_t file, const Model::State& s, const std::string& path) {
     if (s.sequential && is_input_group(g.group)) continue;  // as Keras writes Sequential models
     write_vars(layers.get(), g.group, g.layer->name(), g.layer->weights(), path);
   }
-  if (const OptimizerImpl* opt = model_optimizer(s))
+  if (const OptimizerImpl* opt = model_optimizer(s)) {
     write_vars(file, "optimizer", keras_optimizer_name(*opt), optimizer_vars(*opt), path);
+    H5Id vars(H5Gopen2(file, "optimizer/vars", H5P_DEFAULT), H5Gclose);
+    if (!vars.ok()) hdf5_write_failed(path, "group 'optimizer/vars'");
+    // Keras keeps the learning rate as a float32 variable (0.001 reads back as
+    // 0.0010000000474974513); the exact value rides beside it so that a resumed run is exact.
+    char exact[32];
+    std::snprintf(exact, sizeof exact, "%.17g", opt->learning_rate());
+    write_string_attr(vars.get(), kExactLearningRate, exact, path);
+  }
   write_vars(file, "", s.name, {}, path);
 }
 

@@ -38,6 +38,11 @@ bool is_input_group(const std::string& group);
 OptimizerImpl* model_optimizer(const Model::State& s);
 // Slots per variable of an optimizer (SGD 0 or 1, Adam 2), leaving its state as it was.
 std::size_t optimizer_slot_count(OptimizerImpl& opt);
+// The attribute of optimizer/vars holding the learning rate exactly ("%.17g"): Keras's own
+// variable there is float32. Keras ignores the attribute; tenet prefers it when it rounds to
+// the float32 variable (so a file whose variable was changed by another tool keeps that change).
+inline constexpr const char* kExactLearningRate = "tenet_learning_rate";
+
 // Keras's name of the optimizer in the file: "adam", "sgd".
 std::string keras_optimizer_name(const OptimizerImpl& opt);
 

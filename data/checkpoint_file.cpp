@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
+#include "data/checkpoint.hpp"
 #include "data/format_error.hpp"
 
 namespace tenet::data::detail {
@@ -189,10 +191,11 @@ FileVars CheckpointFile::vars(const std::string& vars_group) const {
   return out;
 }
 
-std::string CheckpointFile::group_name(const std::string& group) const {
-  if (!file_.ok()) return sent(group).name;
-  if (H5Aexists_by_name(file_.get(), group.c_str(), "name", H5P_DEFAULT) <= 0) return "";
-  H5Id attr(H5Aopen_by_name(file_.get(), group.c_str(), "name", H5P_DEFAULT, H5P_DEFAULT),
+std::string CheckpointFile::group_attr(const std::string& group, const char* key) const {
+  const bool name = std::string_view(key) == "name";
+  if (!file_.ok()) return name ? sent(group).name : sent(group).exact_learning_rate;
+  if (H5Aexists_by_name(file_.get(), group.c_str(), key, H5P_DEFAULT) <= 0) return "";
+  H5Id attr(H5Aopen_by_name(file_.get(), group.c_str(), key, H5P_DEFAULT, H5P_DEFAULT),
             H5Aclose);
   H5Id type(attr.ok() ? H5Aget_type(attr.get()) : -1, H5Tclose);
   if (!type.ok() || H5Tget_class(type.get()) != H5T_STRING) return "";
@@ -283,6 +286,7 @@ void CheckpointFile::put(WireOut& out) const {
     for (const auto& v : f.vars) put_var(out, v);
     out.str(f.problem);
     out.str(group_name(g));
+    out.str(group_attr(g, kExactLearningRate));
     try {
       const std::vector<Tensor> like =
           f.problem.empty() ? like_vars(f, path_, g, size_) : std::vector<Tensor>{};
@@ -309,6 +313,7 @@ CheckpointFile::CheckpointFile(WireIn& in, const std::string& path)
     for (auto& v : g.vars.vars) v = get_var(in);
     g.vars.problem = in.str();
     g.name = in.str();
+    g.exact_learning_rate = in.str();
     g.failed = in.u64() != 0;
     if (g.failed) g.error = get_contract(in);
     else g.values = in.tensors();

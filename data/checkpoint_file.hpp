@@ -46,7 +46,10 @@ class CheckpointFile {
   std::vector<std::string> children(const std::string& group) const;
   FileVars vars(const std::string& vars_group) const;
   // The "name" attribute of a group (Keras writes one on every vars group), or "".
-  std::string group_name(const std::string& group) const;
+  std::string group_name(const std::string& group) const { return group_attr(group, "name"); }
+  // A string attribute of a group, or "" when it is missing or not a string. put() sends
+  // "name" and kExactLearningRate of every vars group.
+  std::string group_attr(const std::string& group, const char* key) const;
   // Reads the group's datasets into new tensors shaped and typed like `like` (already
   // compared with vars()); data.format if the data cannot be read.
   std::vector<Tensor> read(const std::string& vars_group, const std::vector<Tensor>& like) const;
@@ -59,7 +62,7 @@ class CheckpointFile {
   std::vector<std::string> order_;             // the same paths in visiting order
   struct Sent {  // a vars group as put() sent it (file_ is then not open)
     FileVars vars;
-    std::string name;
+    std::string name, exact_learning_rate;
     std::vector<Tensor> values;
     bool failed = false;
     ContractInfo error;

@@ -3,6 +3,7 @@
 // when nothing is left to fail.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "data/checkpoint.hpp"
@@ -116,6 +117,18 @@ std::vector<Tensor> trainable_vars(const Model::State& s, std::vector<std::strin
 
 // The optimizer's state loads when it fits the compiled optimizer; otherwise it is skipped
 // with a warning, as Keras does, and the optimizer starts afresh.
+// The learning rate to restore: the exact value tenet writes beside Keras's float32 variable
+// when it rounds to that variable, else the variable itself (a Keras file, or one whose
+// variable another tool changed).
+double restored_learning_rate(const CheckpointFile& file, double stored) {
+  const std::string exact = file.group_attr("optimizer/vars", kExactLearningRate);
+  if (exact.empty()) return stored;
+  char* end = nullptr;
+  const double d = std::strtod(exact.c_str(), &end);
+  const bool rounds_to_stored = static_cast<float>(d) == static_cast<float>(stored);
+  return end && *end == '\0' && std::isfinite(d) && d > 0 && rounds_to_stored ? d : stored;
+}
+
 void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& plan) {
   OptimizerImpl* opt = model_optimizer(s);
   if (!opt || !file.has_group("optimizer/vars")) return;  // not compiled, or no saved state
@@ -154,7 +167,7 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
   check_optimizer_values(file.path(), *opt, values, var_names);
   plan.load_optimizer = true;
   plan.iterations = values[0].data<std::int64_t>()[0];
-  plan.learning_rate = values[1].item();
+  plan.learning_rate = restored_learning_rate(file, values[1].item());
   for (std::size_t i = 0; i < vars.size() && values.size() > 2; ++i)
     plan.slots.emplace_back(values.begin() + 2 + static_cast<std::ptrdiff_t>(i * k),
                             values.begin() + 2 + static_cast<std::ptrdiff_t>((i + 1) * k));

@@ -59,6 +59,44 @@ TEST_CASE("resume: fit 2 epochs == fit 1, save, load into a fresh model, fit 1 m
   CHECK_FALSE(bitwise_equal(straight.weights(), fresh_opt.weights()));
 }
 
+TEST_CASE("resume: the learning rate comes back exactly, not rounded through Keras's float32 variable") {
+  TempDir dir;
+  const CompatData d = compat_data(48, 11);
+  for (double lr : {0.001, 0.0006, 0.1}) {  // Adam's default; what ReduceLROnPlateau makes of 0.002
+    CAPTURE(lr);
+    auto compile = [lr](Model& m) {
+      m.compile({.optimizer = Adam({.learning_rate = lr}),
+                 .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+    };
+    const FitOptions one{.epochs = 1, .batch_size = 16, .seed = 3, .verbose = 0};
+    FitOptions two = one, second = one;
+    two.epochs = second.epochs = 2;
+    second.initial_epoch = 1;
+    clear_session();
+    set_random_seed(7);
+    Model straight = compat_model();
+    compile(straight);
+    straight.fit({d.image, d.thumb}, d.labels, two);
+
+    clear_session();
+    set_random_seed(7);
+    Model first = compat_model();
+    compile(first);
+    first.fit({d.image, d.thumb}, d.labels, one);
+    first.save_weights(dir.file("lr.weights.h5"));
+
+    clear_session();
+    set_random_seed(99);
+    Model resumed = compat_model();
+    resumed.compile({.optimizer = Adam({.learning_rate = 0.5}),  // the file's rate must win
+                     .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+    CHECK(resumed.load_weights(dir.file("lr.weights.h5")).empty());
+    CHECK(resumed.optimizer().impl()->learning_rate() == lr);  // exactly, not 0.0010000000474974513
+    resumed.fit({d.image, d.thumb}, d.labels, second);
+    CHECK(bitwise_equal(straight.weights(), resumed.weights()));
+  }
+}
+
 TEST_CASE("optimizer state of another optimizer is skipped with a warning, weights load") {
   TempDir dir;
   clear_session();

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -267,18 +268,27 @@ constexpr std::size_t kNameCell = 60, kConnectedCell = 100;
 
 std::string Model::summary_text() const {
   struct Row { std::string layer, shape, params, connected; };
+  // One row per layer, as Keras lists model.layers: a layer called twice (shared weights) is
+  // one row whose shape is "multiple" when its calls differ and whose inputs are every call's.
   std::vector<Row> rows;
+  std::map<const LayerImpl*, std::size_t> row_of;
   for (const auto& n : s_->nodes) {
-    Row r;
+    std::string inputs;
+    for (const auto& in : n->inputs) inputs += (inputs.empty() ? "" : ", ") + text::shortened(in.name(), kNameCell);
+    const auto [it, fresh] = row_of.emplace(n->layer.get(), rows.size());
+    if (!fresh) {  // another call of a shared layer
+      Row& r = rows[it->second];
+      if (r.shape != n->shape.str()) r.shape = "multiple";
+      r.connected += (r.connected.empty() || inputs.empty() ? "" : ", ") + inputs;
+      continue;
+    }
     // Names are user text: control characters shown as escapes, long cells cut with "...".
-    r.layer = text::shortened(n->layer->name(), kNameCell) + " (" + text::printable(n->layer->type()) + ")";
-    r.shape = n->shape.str();
-    r.params = with_commas(n->layer->param_count());
-    for (const auto& in : n->inputs)
-      r.connected += (r.connected.empty() ? "" : ", ") + text::shortened(in.name(), kNameCell);
+    rows.push_back({text::shortened(n->layer->name(), kNameCell) + " (" + text::printable(n->layer->type()) + ")",
+                    n->shape.str(), with_commas(n->layer->param_count()), inputs});
+  }
+  for (auto& r : rows) {
     r.connected = text::shortened(r.connected, kConnectedCell);
     if (r.connected.empty()) r.connected = "-";
-    rows.push_back(r);
   }
   std::size_t w1 = 12, w2 = 12, w3 = 7, w4 = 12;
   for (const auto& r : rows) {

@@ -116,6 +116,14 @@ TEST_CASE("a layer called twice shares its weights and raises dense.features on 
   auto y = Concatenate()({shared(a), shared(b)});
   Model m({a, b}, y);
   CHECK(m.count_params() == 4 * 3 + 3);  // counted once
+  // ... and listed once in the summary, as Keras lists model.layers, with both calls' inputs.
+  const std::string table = m.summary_text();
+  const std::string row = "| " + shared.name() + " (Dense)";
+  CHECK(table.find(row) != std::string::npos);
+  CHECK(table.find(row, table.find(row) + 1) == std::string::npos);
+  const std::string line = table.substr(table.find(row), table.find('\n', table.find(row)) - table.find(row));
+  CHECK(line.find(a.name() + ", " + b.name()) != std::string::npos);
+  CHECK(line.find("(None, 3)") != std::string::npos);
   Tensor xa = Tensor::randn({2, 4}, 1);
   Tensor out = m.predict({xa, xa});
   CHECK(allclose(slice(out, 1, 0, 3), slice(out, 1, 3, 6)));

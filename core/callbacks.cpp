@@ -1,5 +1,7 @@
 #include "core/callbacks.hpp"
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -7,11 +9,13 @@
 #include <iostream>
 #include <limits>
 #include <regex>
+#include <sstream>
 
 #include "core/checks.hpp"
 #include "core/model.hpp"
 #include "core/path_template.hpp"
 #include "core/text_escape.hpp"
+#include "data/atomic_file.hpp"
 
 namespace tenet {
 
@@ -152,18 +156,20 @@ class CSVLoggerImpl : public CallbackImpl {
                              "line breaks, so neither can also separate fields",
                              "use ',' (the default), ';' or '\\t'");
   }
+  // The file is rewritten whole (atomically) at the start and after each epoch, never opened
+  // in place: a FIFO, device or directory is refused (options.invalid) instead of blocking.
   void on_train_begin(Model&) override {
-    header_written_ = false;
-    if (o_.append) {
-      std::ifstream in(path_);
-      header_written_ = in.good() && in.peek() != std::ifstream::traits_type::eof();
-    } else {
-      std::ofstream(path_, std::ios::trunc);
+    content_.clear();
+    struct stat st;
+    if (o_.append && ::stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      std::ifstream in(path_, std::ios::binary);
+      content_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
+    header_written_ = !content_.empty();
+    data::detail::write_file_atomically(path_, "CSVLogger", content_);
   }
   void on_epoch_end(Model&, int epoch, Logs& logs) override {
-    std::ofstream out(path_, std::ios::app);
-    if (!out) throw IOError("CSVLogger cannot write '" + path_ + "'");
+    std::ostringstream out;
     if (!header_written_) {
       out << "epoch";
       for (const auto& [k, v] : logs) out << o_.separator << text::csv(k, o_.separator);
@@ -177,11 +183,14 @@ class CSVLoggerImpl : public CallbackImpl {
       out << o_.separator << buf;
     }
     out << "\n";
+    content_ += out.str();
+    data::detail::write_file_atomically(path_, "CSVLogger", content_);
   }
 
  private:
   std::string path_;
   CSVLoggerOptions o_;
+  std::string content_;  // the whole file as written so far
   bool header_written_ = false;
 };
 

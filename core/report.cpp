@@ -8,6 +8,7 @@
 
 #include "core/checks.hpp"
 #include "core/text_escape.hpp"
+#include "data/atomic_file.hpp"
 
 namespace tenet {
 
@@ -82,13 +83,11 @@ void plot_history(const History& h, const std::string& path, const std::string& 
     x += W / 2;
   }
   o << "</svg>\n";
-  std::ofstream out(path);
-  if (!out || !(out << o.str())) throw IOError("cannot write the plot to '" + path + "'");
+  data::detail::write_file_atomically(path, "plot_history", o.str());
 }
 
 void write_history_csv(const History& h, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw IOError("cannot write '" + path + "'");
+  std::ostringstream out;
   out << "epoch";
   for (const auto& [k, v] : h.history) out << "," << text::csv(k);
   out << "\n";
@@ -101,6 +100,7 @@ void write_history_csv(const History& h, const std::string& path) {
     }
     out << "\n";
   }
+  data::detail::write_file_atomically(path, "write_history_csv", out.str());
 }
 
 Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int64_t classes) {

@@ -21,6 +21,7 @@
 
 #include "core/checks.hpp"
 #include "core/error.hpp"
+#include "data/format_error.hpp"
 
 namespace tenet::data::detail {
 
@@ -98,18 +99,11 @@ std::string random_suffix() {
   return hex(rng(), 8);
 }
 
-const char* file_kind(mode_t m) {
-  if (S_ISDIR(m)) return "a directory";
-  if (S_ISCHR(m)) return "a character device";
-  if (S_ISBLK(m)) return "a block device";
-  if (S_ISFIFO(m)) return "a FIFO (named pipe)";
-  if (S_ISSOCK(m)) return "a socket";
-  return "not a regular file";
-}
-
 std::string example_name(const std::string& writer) {
   if (writer == "write_idx") return "labels.idx";
   if (writer == "save_h5") return "data.h5";
+  if (writer == "plot_history") return "history.svg";
+  if (writer == "CSVLogger" || writer == "write_history_csv") return "history.csv";
   return "model.weights.h5";
 }
 
@@ -235,9 +229,15 @@ AtomicFile::AtomicFile(const std::string& path, const std::string& writer)
     const int err = errno;
     if (err == EEXIST && attempt < 100) continue;
     temp_.clear();
-    if (err == ENOENT || err == ENOTDIR) fail("the directory " + dir + " does not exist");
+    struct stat dst;
+    const bool dir_exists = ::stat(dir.c_str(), &dst) == 0 && S_ISDIR(dst.st_mode);
+    if ((err == ENOENT || err == ENOTDIR) && !dir_exists)
+      fail("the directory " + dir + " does not exist");
     fail("cannot create a temporary file in " + dir + ": " + errno_text(err) +
-         (err == EACCES || err == EROFS ? " (the directory is not writable)" : ""));
+         (err == EACCES || err == EROFS ? " (the directory is not writable)"
+          : err == ENOENT ? " (the directory exists, but its file system does not allow new "
+                            "files, as in /proc and /sys)"
+                          : ""));
   }
 }
 
@@ -278,6 +278,18 @@ void AtomicFile::commit() {
     ::fsync(dir);
     ::close(dir);
   }
+}
+
+void write_file_atomically(const std::string& path, const std::string& writer,
+                           const std::string& bytes) {
+  AtomicFile out(path, writer);
+  for (std::size_t at = 0; at < bytes.size();) {
+    const ssize_t n = ::write(out.fd(), bytes.data() + at, bytes.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) out.fail("writing " + out.temp_path() + " failed: " + errno_text(errno) + " (disk full?)");
+    at += static_cast<std::size_t>(n);
+  }
+  out.commit();
 }
 
 }  // namespace tenet::data::detail

@@ -1,7 +1,8 @@
 #pragma once
 // Atomic replacement of a file (internal to data/). Every file tenet writes goes through here:
 // Model::save_weights (and so ModelCheckpoint) and data::save_h5 via write_h5_atomically,
-// data::write_idx directly. One set of rules for all of them:
+// data::write_idx directly, and the text files (CSVLogger, write_history_csv, plot_history) via
+// write_file_atomically. One set of rules for all of them:
 //
 // The target. `path` may name a regular file (replaced), nothing yet (created), or a symbolic
 // link: the link is followed (chains too) and the file it names is written; the link itself
@@ -62,6 +63,10 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// Writes `bytes` as the whole content of `path` through an AtomicFile (the rules above: a FIFO,
+// device or directory is refused with options.invalid, never opened, so a write never blocks).
+void write_file_atomically(const std::string& path, const std::string& writer,
+                           const std::string& bytes);
 // The name a writer with process id `pid` gives its temporary file for `target` (a path),
 // with `suffix` as its random part and `run` as its run tag (8 hex digits; empty: this
 // process's): the directory of `target` joined with the name described above. For tests,

@@ -42,7 +42,7 @@ ByteSource::ByteSource(const std::string& path, std::string kind)
     : path_(path), kind_(std::move(kind)) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) io_error(path, "no such file");
+  require_regular_file(path);
   file_size_ = fs::file_size(path, ec);
   if (ec) io_error(path, ec.message());
   file_.reset(std::fopen(path.c_str(), "rb"));

@@ -24,8 +24,8 @@ namespace {
 unsigned long long checked_size(const std::string& path) {
   silence_hdf5();
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    io_error(path, "no such file", "check the path; save_weights(\"" + path + "\") writes it");
+  require_regular_file(path, "no such file",
+                       "check the path; save_weights(\"" + path + "\") writes it");
   return std::filesystem::file_size(path, ec);
 }
 

@@ -61,8 +61,8 @@ FashionMnist load_fashion_mnist(std::string dir) {
   for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
     const std::string path = dir + "/" + f;
-    if (!std::filesystem::is_regular_file(path))
-      detail::io_error(path, "Fashion-MNIST file not found (directory from " + origin + ")",
+    detail::require_regular_file(path,
+          "Fashion-MNIST file not found (directory from " + origin + ")",
           origin == "the default location"
               ? "install the Debian package: sudo apt-get install dataset-fashion-mnist, or set "
                 "TENET_FASHION_MNIST_DIR to a directory holding the four *-ubyte.gz files"

@@ -1,7 +1,11 @@
 #include "data/format_error.hpp"
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "core/error.hpp"
 
@@ -31,6 +35,34 @@ void io_error(const std::string& file, const std::string& what, const std::strin
   std::string msg = "tenet: cannot read " + file + ": " + what;
   if (!hint.empty()) msg += "\n  fix: " + hint;
   throw IOError(msg);
+}
+
+const char* file_kind(unsigned mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+void require_regular_file(const std::string& path, const std::string& missing,
+                          const std::string& hint) {
+  if (path.empty()) io_error("\"\"", "the path is empty", "pass the path of the file to read");
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT) io_error(path, missing, hint);
+    if (err == ENOTDIR)
+      io_error(path, "a part of the path before the last '/' is a file, not a directory",
+               "check the path (a trailing '/' makes the name a directory)");
+    io_error(path, std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode))
+    io_error(path, std::string("it is ") + file_kind(st.st_mode) + ", not a regular file",
+             S_ISDIR(st.st_mode) ? "give the path of a file inside the directory"
+                                 : "give the path of a regular file; copy the data to one first "
+                                   "(a FIFO or device is never read, so reading cannot block)");
 }
 
 std::string bytes_str(unsigned long long n) {

@@ -164,8 +164,8 @@ struct Child {
 // What the process sent: a length, then that many bytes.
 class Result {
  public:
-  Result(Child& child, const std::string& path, const std::string& kind)
-      : child_(child), path_(path), kind_(kind) {}
+  Result(Child& child, const std::string& path, const std::string& kind, const std::string& exe)
+      : child_(child), path_(path), kind_(kind), exe_(exe) {}
   bool complete() const {
     return got_.size() >= sizeof declared_ && got_.size() - sizeof declared_ == declared_;
   }
@@ -196,11 +196,15 @@ class Result {
   }
   [[noreturn]] void malformed(const std::string& what) {
     child_.kill_and_reap();
+    if (!exe_.empty())  // the helper encodes its own result: garbage means another program
+      refuse_helper(path_, exe_, exe_ + " sent " + what + " while reading " + path_ +
+                                     ": it is not a tenet-h5-reader of this tenet");
     WireIn(std::string(), path_, kind_).fail(what);
   }
   Child& child_;
   const std::string& path_;
   const std::string& kind_;
+  const std::string& exe_;  // the helper, or "" for a fork
   std::string got_;
   std::uint64_t declared_ = 0;
   char chunk_[1 << 16];  // a fresh heap buffer per read costs a page fault per page
@@ -239,6 +243,10 @@ void collect(Child& child, Result& result, const std::string& path, const std::s
 [[noreturn]] void refuse_crash(const Child& child, const std::string& path,
                                const std::string& kind, const std::string& exe) {
   const int st = child.status;
+  // tenet's reader sends its whole result before it exits with status 0.
+  if (!exe.empty() && child.exited && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    refuse_helper(path, exe, exe + " exited with status 0 without sending a result while "
+                             "reading " + path + ": it is not a tenet-h5-reader");
   if (child.exited && WIFEXITED(st) && WEXITSTATUS(st) == kWrongProtocol)
     io_error(path, "the HDF5 reading helper " + exe + " belongs to another version of tenet",
              "rebuild or reinstall tenet, or point TENET_H5_READER to the tenet-h5-reader "
@@ -278,7 +286,7 @@ WireIn read_in_other_process(const std::string& path, const std::string& kind,
   }
   ::close(fds[1]);
   Child child{pid, fds[0]};
-  Result result(child, path, kind);
+  Result result(child, path, kind, helper_exe);
   collect(child, result, path, kind, allowed);
   // A complete result is the process's work done, whatever ended it afterwards (nothing runs
   // between its last write and _exit).

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "core/checks.hpp"
+#include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
 #include "data/hdf5_io.hpp"
 
@@ -130,13 +131,7 @@ std::size_t thread_count() {
 
 std::string helper_path() {
   if (const char* env = std::getenv("TENET_H5_READER"); env && *env) {
-    if (!executable(env))
-      checks::invalid_option("TENET_H5_READER", std::string("'") + env + "'",
-                             "the path of an executable tenet-h5-reader",
-                             Site("TENET_H5_READER", "environment variable"), Phase::load,
-                             std::string("no executable file at ") + env,
-                             "unset TENET_H5_READER, or point it to the tenet-h5-reader built "
-                             "with tenet (build/tenet-h5-reader, or <prefix>/libexec/tenet/)");
+    if (!executable(env)) refuse_helper("", env, std::string("no executable file at ") + env);
     return env;
   }
 #ifdef TENET_H5_READER_BUILD_PATH
@@ -146,6 +141,17 @@ std::string helper_path() {
   if (executable(TENET_H5_READER_INSTALL_PATH)) return TENET_H5_READER_INSTALL_PATH;
 #endif
   return "";
+}
+
+void refuse_helper(const std::string& path, const std::string& exe, const std::string& cause) {
+  if (const char* env = std::getenv("TENET_H5_READER"); env && exe == env)
+    checks::invalid_option("TENET_H5_READER", "'" + exe + "'",
+                           "the path of an executable tenet-h5-reader",
+                           Site("TENET_H5_READER", "environment variable"), Phase::load, cause,
+                           "unset TENET_H5_READER, or point it to the tenet-h5-reader built "
+                           "with tenet (build/tenet-h5-reader, or <prefix>/libexec/tenet/)");
+  io_error(path, "the HDF5 reading helper " + exe + " is broken: " + cause,
+           "rebuild or reinstall tenet");
 }
 
 ReadPath last_read_path() { return last_path; }

@@ -100,6 +100,10 @@ std::size_t thread_count();
 // The helper executable: $TENET_H5_READER, else the build tree's, else the installed one;
 // "" when none is executable.
 std::string helper_path();
+// When TENET_H5_READER names `exe`: options.invalid on the variable, with `cause`. Otherwise
+// (the build tree's or installed helper) IOError on `path` saying the helper is broken.
+[[noreturn]] void refuse_helper(const std::string& path, const std::string& exe,
+                                const std::string& cause);
 
 // Runs `read` where choose_read_path says (the helper runs `helper` instead) and returns what
 // it wrote to its WireOut; an exception `read` raised there is raised again here. `kind` names

@@ -132,7 +132,7 @@ std::string join(const std::vector<std::string>& v) {
 std::map<std::string, Tensor> load(const std::string& path, const std::vector<std::string>* names) {
   detail::silence_hdf5();
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) detail::io_error(path, "no such file");
+  detail::require_regular_file(path);
   const unsigned long long file_size = std::filesystem::file_size(path, ec);
   if (H5Fis_hdf5(path.c_str()) <= 0)
     refuse(path, "not an HDF5 file", "the HDF5 signature 0x89 'HDF' 0x0d 0x0a 0x1a 0x0a",

@@ -21,7 +21,7 @@ class ArraySource : public BatchSource {
       : x_(std::move(x)), y_(std::move(y)), batch_(batch),  // >= 1: checked by the caller
         shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
   std::int64_t steps() const override {
-    return (x_[0].dim(0) + batch_ - 1) / batch_;
+    return checks::batch_count(x_[0].dim(0), batch_);
   }
   void start_epoch(int epoch) override {
     std::iota(order_.begin(), order_.end(), 0);
@@ -35,7 +35,7 @@ class ArraySource : public BatchSource {
   bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
     const auto n = static_cast<std::int64_t>(order_.size());
     if (pos_ >= n) return false;
-    std::int64_t end = std::min(n, pos_ + batch_);
+    std::int64_t end = pos_ + std::min(batch_, n - pos_);  // never pos_ + batch_ (overflow)
     std::vector<std::int64_t> rows(order_.begin() + pos_, order_.begin() + end);
     inputs.clear();
     for (const auto& x : x_) inputs.push_back(take_rows(x, rows));

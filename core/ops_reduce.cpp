@@ -103,6 +103,7 @@ Tensor Tensor::mean() const {
 
 Tensor Tensor::max(int axis, bool keepdims) const {
   int ax = reduce_axis(*this, axis, "max");
+  checks::check_nonempty_axis(shape(), ax, "max", Site("max", "op"), Phase::run);
   Split p = split_at(shape(), ax);
   Tensor out = Tensor::empty(reduced_shape(shape(), ax, keepdims), dtype());
   Tensor arg = Tensor::empty(Shape{p.outer, p.inner}, DType::i64);
@@ -142,6 +143,7 @@ Tensor Tensor::max(int axis, bool keepdims) const {
 
 Tensor Tensor::argmax(int axis) const {
   int ax = reduce_axis(*this, axis, "argmax");
+  checks::check_nonempty_axis(shape(), ax, "argmax", Site("argmax", "op"), Phase::run);
   Split p = split_at(shape(), ax);
   Tensor out = Tensor::empty(shape().removed(ax), DType::i64);
   auto* o = out.data<std::int64_t>();

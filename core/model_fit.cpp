@@ -80,6 +80,7 @@ struct Running {
 }  // namespace
 
 void Model::compile(CompileOptions options) {
+  TrainingGuard guard(*s_, "compile");
   if (!options.optimizer.defined()) options.optimizer = SGD();
   if (!options.loss.defined())
     checks::Violation("model.compile", Phase::build, s_->site)
@@ -179,6 +180,7 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
 
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "train_on_batch");
+  TrainingGuard guard(*s_, "train_on_batch");
   const Site where = call_site(*s_, "train_on_batch");
   check_handles(x, &y, "train_on_batch", where);
   check_data(x, &y);
@@ -254,6 +256,7 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
 
 History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
   require_compiled(*s_, "fit");
+  TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(o, where);
   check_batch_counts(train, validation, where);

@@ -134,4 +134,17 @@ void end_on_empty_epoch(int epoch, int first_epoch, History& h, const Site& wher
                   "; training stopped after epoch " + std::to_string(epoch);
 }
 
+TrainingGuard::TrainingGuard(Model::State& s, const char* call) : s_(s) {
+  if (!s.training.exchange(true)) return;
+  checks::Violation("model.compile", Phase::run, call_site(s, call))
+      .summary(std::string(call) + " called while this model is already training")
+      .expected("one fit, train_on_batch or compile at a time on a Model")
+      .actual(std::string(call) + " during a running fit or train_on_batch")
+      .cause("the running call updates the weights, optimizer slots and History in place; a "
+             "second one (from a callback, or from another thread) would rewrite them under it")
+      .fix("call it after the running fit returns (a callback can set model.stop_training = "
+           "true), or train a second Model with its own layers")
+      .raise();
+}
+
 }  // namespace tenet

@@ -1,11 +1,15 @@
-// Suite "model", part "hostile_api": batch sizes near INT64_MAX, for arrays and Datasets, and
-// one_hot labels no integer holds.
+// Suite "model", part "hostile_api": batch sizes near INT64_MAX, for arrays and Datasets,
+// one_hot labels no integer holds, an Input listed twice, and fit, train_on_batch or compile
+// called while the same Model trains (from a callback or another thread).
 #include <doctest/doctest.h>
 
 #include "test_util.hpp"
 
 #include <cstdint>
+#include <atomic>
 #include <limits>
+#include <string>
+#include <thread>
 #include <vector>
 
 using namespace tenet;
@@ -53,6 +57,76 @@ TEST_CASE("hostile api: one_hot names a huge float label as it is") {
   CHECK(mentions(e, "label -inf at sample 0"));
   e = capture([] { (void)one_hot(Tensor::from_vector(std::vector<std::int64_t>{5}), 3); });
   CHECK(mentions(e, "call one_hot(labels, 6)"));
+}
+
+TEST_CASE("hostile api: an Input listed twice in a Model is refused") {
+  // Model({a, a}, ...) took two arrays and silently used only the second one.
+  auto a = Input({4}, {.name = "pixels"});
+  auto e = capture([&] { Model m(std::vector<SymbolicTensor>{a, a}, Dense(2)(a)); });
+  CHECK(e.code() == "model.graph");
+  CHECK(e.phase() == Phase::build);
+  CHECK(mentions(e, "the Input 'pixels' is listed twice in the model's inputs"));
+  CHECK(mentions(e, "inputs: pixels (None, 4), pixels (None, 4)"));
+}
+
+TEST_CASE("hostile api: fit, train_on_batch and compile refuse to run inside a running fit") {
+  Tensor x = Tensor::randn({8, 4}, 1), y = Tensor::randn({8, 3}, 2);
+  // A fit from on_epoch_end reset the History the outer fit was filling.
+  auto m = small_model();
+  std::vector<std::string> codes;
+  auto nested = [&](Model& mm) {
+    for (auto call : {+[](Model& n, const Tensor& a, const Tensor& b) { n.fit(a, b, {.verbose = 0}); },
+                      +[](Model& n, const Tensor& a, const Tensor& b) { n.train_on_batch({a}, b); },
+                      +[](Model& n, const Tensor&, const Tensor&) {
+                        n.compile({.optimizer = Adam(), .loss = MeanSquaredError()});
+                      }}) {
+      auto e = capture([&] { call(mm, x, y); });
+      codes.push_back(e.code());
+      CHECK(mentions(e, "called while this model is already training"));
+    }
+  };
+  History h = m.fit(x, y, {.epochs = 2, .batch_size = 4, .verbose = 0,
+                           .callbacks = {LambdaCallback({.on_epoch_end = [&](Model& mm, int, Logs&) {
+                             nested(mm);
+                           }})}});
+  CHECK(codes == std::vector<std::string>(6, "model.compile"));
+  CHECK(h["loss"].size() == 2);
+  CHECK(m.optimizer().impl()->name() == "SGD");
+  CHECK(m.optimizer().impl()->iterations() == 4);
+  // predict and evaluate inside a callback stay allowed, and the guard is released after a
+  // callback throws: the next fit runs.
+  CHECK_THROWS_AS(m.fit(x, y, {.verbose = 0, .callbacks = {LambdaCallback({.on_batch_end =
+                      [&](Model& mm, int, Logs&) {
+                        (void)mm.predict(x);
+                        (void)mm.evaluate(x, y);
+                        throw std::runtime_error("user callback");
+                      }})}}),
+                  std::runtime_error);
+  CHECK(m.fit(x, y, {.verbose = 0})["loss"].size() == 1);
+}
+
+TEST_CASE("hostile api: a second thread's fit on a training Model is refused, not raced") {
+  Tensor x = Tensor::randn({8, 4}, 1), y = Tensor::randn({8, 3}, 2);
+  auto m = small_model();
+  std::atomic<bool> inside{false}, done{false};
+  std::string code;
+  // The other thread calls fit while the first is inside its first epoch (held there until the
+  // other thread has its answer): deterministic, no timing.
+  std::thread other([&] {
+    while (!inside.load()) std::this_thread::yield();
+    try {
+      m.fit(x, y, {.verbose = 0});
+    } catch (const ContractError& e) {
+      code = e.code();
+    }
+    done.store(true);
+  });
+  m.fit(x, y, {.verbose = 0, .callbacks = {LambdaCallback({.on_epoch_begin = [&](Model&, int) {
+                 inside.store(true);
+                 while (!done.load()) std::this_thread::yield();
+               }})}});
+  other.join();
+  CHECK(code == "model.compile");
 }
 
 }  // TEST_SUITE

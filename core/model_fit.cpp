@@ -90,6 +90,7 @@ void Model::compile(CompileOptions options) {
         .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
         .raise();
   check_compile_options(options, call_site(*s_, "compile"));
+  check_single_output(*s_);
   s_->compiled = std::move(options);
   s_->is_compiled = true;
 }

@@ -147,4 +147,18 @@ TrainingGuard::TrainingGuard(Model::State& s, const char* call) : s_(s) {
       .raise();
 }
 
+void check_single_output(const Model::State& s) {
+  if (s.outputs.size() == 1) return;  // training used outputs[0] only: the others never learned
+  checks::Violation("model.compile", Phase::build, s.site)
+      .summary("compile needs a model with one output, this one has " +
+               std::to_string(s.outputs.size()))
+      .expected("1 output (one loss, one label array)")
+      .actual(std::to_string(s.outputs.size()) + " outputs")
+      .cause("fit, evaluate and train_on_batch take one label array for one loss; the outputs "
+             "after the first would never be trained or scored")
+      .fix("train a Model per output (they can share layers), or Concatenate the outputs into "
+           "one; predict_outputs still gives every output of an uncompiled model")
+      .raise();
+}
+
 }  // namespace tenet

@@ -52,6 +52,8 @@ Site call_site(const Model::State& s, const std::string& call);
 // options.invalid for every option outside its range (named, with its value and range).
 void check_compile_options(const CompileOptions& o, const Site& where);
 void check_fit_options(const FitOptions& o, const Site& where);
+// model.compile for a model with several outputs (one loss, one label array).
+void check_single_output(const Model::State& s);
 void check_evaluate_options(const EvaluateOptions& o, const Site& where);
 void check_predict_options(const PredictOptions& o, const Site& where);
 // options.invalid for an empty Tensor among the arrays (named "fit's x[1]", "fit's y").

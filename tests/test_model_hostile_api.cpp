@@ -1,6 +1,7 @@
 // Suite "model", part "hostile_api": batch sizes near INT64_MAX, for arrays and Datasets,
-// one_hot labels no integer holds, an Input listed twice, and fit, train_on_batch or compile
-// called while the same Model trains (from a callback or another thread).
+// one_hot labels no integer holds, an Input listed twice, several outputs given to compile,
+// and fit, train_on_batch or compile called while the same Model trains (from a callback or
+// another thread).
 #include <doctest/doctest.h>
 
 #include "test_util.hpp"
@@ -127,6 +128,16 @@ TEST_CASE("hostile api: a second thread's fit on a training Model is refused, no
                }})}});
   other.join();
   CHECK(code == "model.compile");
+}
+
+TEST_CASE("hostile api: compile refuses a model with several outputs") {
+  // fit trained the first output only and ignored the second without a word.
+  auto in = Input({4});
+  Model m(std::vector<SymbolicTensor>{in}, std::vector<SymbolicTensor>{Dense(3)(in), Dense(2)(in)});
+  auto e = capture([&] { m.compile({.optimizer = SGD(), .loss = MeanSquaredError()}); });
+  CHECK(e.code() == "model.compile");
+  CHECK(mentions(e, "compile needs a model with one output, this one has 2"));
+  CHECK(m.predict_outputs({Tensor::ones({2, 4})}).size() == 2);
 }
 
 }  // TEST_SUITE

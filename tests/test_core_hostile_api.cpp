@@ -1,10 +1,11 @@
 // Suite "core", part "hostile_api": values the public Tensor API could not represent or
 // answer: integer overflow and division, floats cast to integers, meaningless tolerances and
-// distribution parameters, reductions that pick an element along an empty axis.
+// distribution parameters, reductions that pick an element along an empty axis or skip a NaN.
 #include <doctest/doctest.h>
 
 #include "test_util.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -103,6 +104,20 @@ TEST_CASE("hostile api: max and argmax along an axis of size 0 are refused") {
   CHECK(Tensor::ones({0, 3}).argmax(1).shape() == Shape{0});
   CHECK(softmax(Tensor::ones({3, 0})).shape() == Shape{3, 0});
   CHECK(log_softmax(Tensor::ones({0, 3})).shape() == Shape{0, 3});
+}
+
+TEST_CASE("hostile api: max and argmax answer NaN wherever it stands") {
+  // A NaN after the first element was skipped: max gave 3 and argmax 2 for {1, NaN, 3}.
+  const float nan = static_cast<float>(kNaN);
+  auto x = Tensor::from_vector(std::vector<float>{1, nan, 3, nan}, {1, 4});
+  CHECK(x.argmax(1).at({0}) == 1);
+  CHECK(std::isnan(x.max(1).at({0})));
+  auto first = Tensor::from_vector(std::vector<float>{nan, 5}, {1, 2});
+  CHECK(first.argmax(1).at({0}) == 0);
+  CHECK(std::isnan(first.max(1).at({0})));
+  auto clean = Tensor::from_vector(std::vector<float>{1, 7, 7, -2}, {2, 2});
+  CHECK(clean.argmax(1).to_vector<std::int64_t>() == std::vector<std::int64_t>{1, 0});
+  CHECK(clean.max(0).to_vector<float>() == std::vector<float>{7, 7});
 }
 
 }  // TEST_SUITE

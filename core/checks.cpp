@@ -471,4 +471,59 @@ void check_option_finite(const std::string& option, double value, const Site& wh
                  nan_cause(option, value));
 }
 
+namespace {
+// [lo, hi): the range of an integer dtype, exact in double (powers of two, or 0).
+std::pair<double, double> integer_range(DType to) {
+  return visit_dtype(to, [](auto tag) {
+    using T = decltype(tag);
+    const double hi = std::ldexp(1.0, std::numeric_limits<T>::digits);
+    return std::pair<double, double>(std::is_signed_v<T> ? -hi : 0.0, hi);
+  });
+}
+}  // namespace
+
+bool fits_integer(double value, DType to) {
+  if (is_floating(to)) return true;
+  const auto [lo, hi] = integer_range(to);
+  const double t = std::trunc(value);
+  return t >= lo && t < hi;  // false for NaN
+}
+
+void not_representable(const std::string& code, const std::string& what, double value,
+                       DType to, const Site& where, Phase phase) {
+  const std::string range = visit_dtype(to, [](auto tag) {
+    using T = decltype(tag);
+    return "[" + std::to_string(+std::numeric_limits<T>::min()) + ", " +
+           std::to_string(+std::numeric_limits<T>::max()) + "]";
+  });
+  const std::string name = dtype_name(to);
+  const std::string cause =
+      std::isnan(value) ? "NaN has no " + name + " value"
+      : std::isinf(value) ? "an infinity has no " + name + " value"
+                          : real_str(value) + " lies outside " + name + "'s range " + range;
+  Violation(code, phase, where)
+      .summary(what + " = " + real_str(value) + " cannot be converted to " + name)
+      .expected("a finite number within " + range + " (truncated toward zero)")
+      .actual(real_str(value))
+      .cause(cause + "; the conversion would be undefined")
+      .fix("clip or replace the value first (e.g. clip(x, lo, hi)), or keep a float dtype")
+      .raise();
+}
+
+void check_nonempty_axis(const Shape& shape, int axis, const std::string& op,
+                         const Site& where, Phase phase) {
+  if (shape.dim(axis) != 0) return;
+  Violation("reduce.axis", phase, where)
+      .summary(op + " along axis " + std::to_string(axis) + " of " + shape.str() +
+               ", which has size 0")
+      .expected("axis " + std::to_string(axis) + " of size >= 1")
+      .actual(shape)
+      .mark({axis})
+      .cause(op + " picks one element along the axis, and an axis of size 0 has none (the "
+             "result would be made up)")
+      .fix("reduce along an axis that holds elements, or skip the call when x.dim(" +
+           std::to_string(axis) + ") == 0")
+      .raise();
+}
+
 }  // namespace tenet::checks

@@ -213,4 +213,21 @@ const Handle& defined(const Handle& handle, Arg&& argument, const Site& where,
   return handle;
 }
 
+// Batches of `batch` (>= 1) samples needed to cover `n` (>= 0): ceil(n / batch) without the
+// n + batch - 1 that overflows for a batch size near INT64_MAX.
+std::int64_t batch_count(std::int64_t n, std::int64_t batch);
+
+// True when `value`, truncated toward zero, is a value of the integer dtype `to` (always true
+// for a float dtype): converting anything else (NaN, 1e20 to int64) is undefined behaviour.
+bool fits_integer(double value, DType to);
+// Raises `code` for `what` ("the fill value", "element 3 of astype's input") = `value`, which
+// the integer dtype `to` cannot hold (fits_integer was false).
+[[noreturn]] void not_representable(const std::string& code, const std::string& what,
+                                    double value, DType to, const Site& where, Phase phase);
+
+// reduce.axis when axis `axis` (counted from 0) of `shape` has size 0: `op` ("max",
+// "argmax") picks one element along it, and an empty axis has none to pick.
+void check_nonempty_axis(const Shape& shape, int axis, const std::string& op, const Site& where,
+                         Phase phase);
+
 }  // namespace tenet::checks

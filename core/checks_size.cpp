@@ -177,4 +177,8 @@ void out_of_memory(const Shape& s, DType dtype, std::size_t bytes, const Site& w
 const char* handle_type(const Tensor&) { return "Tensor"; }
 const char* handle_type(const SymbolicTensor&) { return "SymbolicTensor"; }
 
+std::int64_t batch_count(std::int64_t n, std::int64_t batch) {
+  return n / batch + (n % batch != 0 ? 1 : 0);
+}
+
 }  // namespace tenet::checks

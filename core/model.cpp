@@ -46,7 +46,17 @@ std::string list_inputs(const std::vector<SymbolicTensor>& xs) {
 
 void check_graph(Model::State& st) {
   std::set<const SymbolicNode*> listed;
-  for (const auto& in : st.inputs) listed.insert(in.node().get());
+  for (std::size_t i = 0; i < st.inputs.size(); ++i)
+    if (!listed.insert(st.inputs[i].node().get()).second)
+      // Fed twice, one Input takes the second array only: the first was silently ignored.
+      checks::Violation("model.graph", Phase::build, st.site)
+          .summary("the Input '" + st.inputs[i].name() + "' is listed twice in the model's inputs")
+          .expected("each Input listed once")
+          .actual("inputs: " + list_inputs(st.inputs))
+          .cause("a model takes one array per listed input; an Input listed twice would be fed "
+                 "two arrays and could use only one of them")
+          .fix("list each Input once, or create a second Input({...}) for the second array")
+          .raise();
   std::vector<SymbolicTensor> missing, used;
   for (const auto& n : st.nodes)
     if (n->inputs.empty()) {

@@ -21,7 +21,7 @@ class ArraySource : public BatchSource {
       : x_(std::move(x)), y_(std::move(y)), batch_(batch),  // >= 1: checked by the caller
         shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
   std::int64_t steps() const override {
-    return (x_[0].dim(0) + batch_ - 1) / batch_;
+    return checks::batch_count(x_[0].dim(0), batch_);
   }
   void start_epoch(int epoch) override {
     std::iota(order_.begin(), order_.end(), 0);
@@ -35,7 +35,7 @@ class ArraySource : public BatchSource {
   bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
     const auto n = static_cast<std::int64_t>(order_.size());
     if (pos_ >= n) return false;
-    std::int64_t end = std::min(n, pos_ + batch_);
+    std::int64_t end = pos_ + std::min(batch_, n - pos_);  // never pos_ + batch_ (overflow)
     std::vector<std::int64_t> rows(order_.begin() + pos_, order_.begin() + end);
     inputs.clear();
     for (const auto& x : x_) inputs.push_back(take_rows(x, rows));
@@ -80,6 +80,7 @@ struct Running {
 }  // namespace
 
 void Model::compile(CompileOptions options) {
+  TrainingGuard guard(*s_, "compile");
   if (!options.optimizer.defined()) options.optimizer = SGD();
   if (!options.loss.defined())
     checks::Violation("model.compile", Phase::build, s_->site)
@@ -89,6 +90,7 @@ void Model::compile(CompileOptions options) {
         .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
         .raise();
   check_compile_options(options, call_site(*s_, "compile"));
+  check_single_output(*s_);
   s_->compiled = std::move(options);
   s_->is_compiled = true;
 }
@@ -179,6 +181,7 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
 
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   require_compiled(*s_, "train_on_batch");
+  TrainingGuard guard(*s_, "train_on_batch");
   const Site where = call_site(*s_, "train_on_batch");
   check_handles(x, &y, "train_on_batch", where);
   check_data(x, &y);
@@ -254,6 +257,7 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
 
 History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
   require_compiled(*s_, "fit");
+  TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(o, where);
   check_batch_counts(train, validation, where);

@@ -1,5 +1,6 @@
 #pragma once
 // Model's internal state, shared by core/model*.cpp and data/checkpoint.cpp. Not public API.
+#include <atomic>
 #include <map>
 #include <set>
 #include <vector>
@@ -28,6 +29,21 @@ struct Model::State {
   bool is_compiled = false;
   bool sequential = false;  // Keras writes no input_layer group for Sequential models
   History history;
+  std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)
+};
+
+// Held by fit, train_on_batch and compile for their duration: a second one while another runs
+// (from a callback, or from another thread) raises model.compile instead of rewriting the
+// weights, optimizer slots and History the running call holds. `call` is "fit", ...
+class TrainingGuard {
+ public:
+  TrainingGuard(Model::State& s, const char* call);
+  ~TrainingGuard() { s_.training.store(false); }
+  TrainingGuard(const TrainingGuard&) = delete;
+  TrainingGuard& operator=(const TrainingGuard&) = delete;
+
+ private:
+  Model::State& s_;
 };
 
 // core/model_options.cpp: what fit / evaluate / predict / *_on_batch check before any data.
@@ -36,6 +52,8 @@ Site call_site(const Model::State& s, const std::string& call);
 // options.invalid for every option outside its range (named, with its value and range).
 void check_compile_options(const CompileOptions& o, const Site& where);
 void check_fit_options(const FitOptions& o, const Site& where);
+// model.compile for a model with several outputs (one loss, one label array).
+void check_single_output(const Model::State& s);
 void check_evaluate_options(const EvaluateOptions& o, const Site& where);
 void check_predict_options(const PredictOptions& o, const Site& where);
 // options.invalid for an empty Tensor among the arrays (named "fit's x[1]", "fit's y").

@@ -59,6 +59,7 @@ Tensor stack(const std::vector<Tensor>& xs, int axis = 0,
 
 // ---- comparison ----
 Tensor equal(const Tensor& a, const Tensor& b);  // uint8 mask; contract compare.shape
+// rtol and atol finite and >= 0 (options.invalid otherwise).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
 bool array_equal(const Tensor& a, const Tensor& b);  // same shape, dtype and bits
 double max_abs_diff(const Tensor& a, const Tensor& b);

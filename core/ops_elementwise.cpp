@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <limits>
+#include <type_traits>
 
 #include "core/autograd.hpp"
 #include "core/checks.hpp"
@@ -93,6 +96,32 @@ const char* symbol(BinOp op) {
   return "?";
 }
 
+// Integer arithmetic wraps around like NumPy's (two's complement): computed in the unsigned
+// type, since a signed overflow (int32 2^31 - 1 + 1) is undefined behaviour in C++.
+template <class T, class Op>
+T wrap(T x, T y, Op op) {
+  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(op(static_cast<U>(x), static_cast<U>(y))));
+  } else {
+    return T(op(x, y));
+  }
+}
+
+// Integer division by 0 gives 0 (as NumPy, without its warning); the most negative value
+// divided by -1 wraps to itself instead of trapping (SIGFPE on x86).
+template <class T>
+T divide(T x, T y) {
+  if constexpr (std::is_integral_v<T>) {
+    if (y == 0) return T(0);
+    if constexpr (std::is_signed_v<T>)
+      if (y == T(-1)) return wrap<T>(T(0), x, std::minus<>());
+    return T(x / y);
+  } else {
+    return T(x / y);
+  }
+}
+
 Tensor binary_value(const Tensor& a0, const Tensor& b0, BinOp op, const Site& site) {
   checks::defined(a0, [&] { return std::string("the left operand of ") + symbol(op); }, site);
   checks::defined(b0, [&] { return std::string("the right operand of ") + symbol(op); }, site);
@@ -104,15 +133,16 @@ Tensor binary_value(const Tensor& a0, const Tensor& b0, BinOp op, const Site& si
   visit_dtype(t, [&](auto tag) {
     using T = decltype(tag);
     switch (op) {
-      case BinOp::add: binary_kernel<T>(a, b, out, [](T x, T y) { return T(x + y); }); break;
-      case BinOp::sub: binary_kernel<T>(a, b, out, [](T x, T y) { return T(x - y); }); break;
-      case BinOp::mul: binary_kernel<T>(a, b, out, [](T x, T y) { return T(x * y); }); break;
-      case BinOp::div:
-        binary_kernel<T>(a, b, out, [](T x, T y) {
-          if constexpr (std::is_integral_v<T>) return y == 0 ? T(0) : T(x / y);
-          else return T(x / y);
-        });
+      case BinOp::add:
+        binary_kernel<T>(a, b, out, [](T x, T y) { return wrap<T>(x, y, std::plus<>()); });
         break;
+      case BinOp::sub:
+        binary_kernel<T>(a, b, out, [](T x, T y) { return wrap<T>(x, y, std::minus<>()); });
+        break;
+      case BinOp::mul:
+        binary_kernel<T>(a, b, out, [](T x, T y) { return wrap<T>(x, y, std::multiplies<>()); });
+        break;
+      case BinOp::div: binary_kernel<T>(a, b, out, [](T x, T y) { return divide<T>(x, y); }); break;
     }
   });
   return out;
@@ -314,16 +344,22 @@ Tensor clip(const Tensor& x, double low, double high) {
                });
 }
 
+// The per-row maximum subtracted for stability; zeros for a tensor without elements, where
+// max refuses an axis of size 0.
+static Tensor shift_of(const Tensor& x, int axis) {
+  return x.numel() == 0 ? x.detach().sum(axis, true) : x.detach().max(axis, true);
+}
+
 Tensor softmax(const Tensor& x, int axis) {
   checks::defined(x, "the input of softmax", Site("softmax", "op"));
-  Tensor m = x.detach().max(axis, true);
+  Tensor m = shift_of(x, axis);
   Tensor e = exp(x - m);
   return e / e.sum(axis, true);
 }
 
 Tensor log_softmax(const Tensor& x, int axis) {
   checks::defined(x, "the input of log_softmax", Site("log_softmax", "op"));
-  Tensor m = x.detach().max(axis, true);
+  Tensor m = shift_of(x, axis);
   Tensor shifted = x - m;
   return shifted - log(exp(shifted).sum(axis, true));
 }
@@ -360,6 +396,13 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   check_comparable(a, b, "allclose");
+  // A NaN tolerance made every comparison false (so any tensors were "close"), a negative one
+  // made even equal tensors differ.
+  const double inf = std::numeric_limits<double>::infinity();
+  const Site site("allclose", "op");
+  const std::string why = "a tolerance is a distance, so it cannot be negative";
+  checks::check_option_real("allclose rtol", rtol, 0.0, inf, false, site, Phase::run, why);
+  checks::check_option_real("allclose atol", atol, 0.0, inf, false, site, Phase::run, why);
   auto va = a.to_vector<double>(), vb = b.to_vector<double>();
   for (std::size_t i = 0; i < va.size(); ++i) {
     if (std::isnan(va[i]) || std::isnan(vb[i])) return false;

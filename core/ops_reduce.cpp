@@ -1,5 +1,6 @@
 // Reductions along an axis: sum, mean, max, argmax. A tensor is viewed as
 // (outer, n, inner) around the reduced axis.
+#include <cmath>
 #include <limits>
 #include <type_traits>
 
@@ -45,6 +46,14 @@ T sum_contiguous(const T* x, std::int64_t n) {
   for (; i < n; ++i) acc[0] += static_cast<Acc>(x[i]);
   return static_cast<T>(((acc[0] + acc[1]) + (acc[2] + acc[3])) +
                         ((acc[4] + acc[5]) + (acc[6] + acc[7])));
+}
+
+// NaN wins max and argmax (the first NaN, as NumPy): `v > best` alone skipped a NaN unless it
+// came first, so the answer depended on where the NaN stood.
+template <class T>
+bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
+  else return false;
 }
 
 // The tensor a reduction is called on holds a value (options.invalid), and `axis` is one of
@@ -103,6 +112,7 @@ Tensor Tensor::mean() const {
 
 Tensor Tensor::max(int axis, bool keepdims) const {
   int ax = reduce_axis(*this, axis, "max");
+  checks::check_nonempty_axis(shape(), ax, "max", Site("max", "op"), Phase::run);
   Split p = split_at(shape(), ax);
   Tensor out = Tensor::empty(reduced_shape(shape(), ax, keepdims), dtype());
   Tensor arg = Tensor::empty(Shape{p.outer, p.inner}, DType::i64);
@@ -117,7 +127,7 @@ Tensor Tensor::max(int axis, bool keepdims) const {
         std::int64_t bi = 0;
         for (std::int64_t k = 0; k < p.n; ++k) {
           T v = x[(a * p.n + k) * p.inner + i];
-          if (v > best || k == 0) { best = v; bi = k; }
+          if (k == 0 || v > best || (is_nan(v) && !is_nan(best))) { best = v; bi = k; }
         }
         o[a * p.inner + i] = best;
         ai[a * p.inner + i] = bi;
@@ -142,6 +152,7 @@ Tensor Tensor::max(int axis, bool keepdims) const {
 
 Tensor Tensor::argmax(int axis) const {
   int ax = reduce_axis(*this, axis, "argmax");
+  checks::check_nonempty_axis(shape(), ax, "argmax", Site("argmax", "op"), Phase::run);
   Split p = split_at(shape(), ax);
   Tensor out = Tensor::empty(shape().removed(ax), DType::i64);
   auto* o = out.data<std::int64_t>();
@@ -151,8 +162,10 @@ Tensor Tensor::argmax(int axis) const {
     for (std::int64_t a = 0; a < p.outer; ++a)
       for (std::int64_t i = 0; i < p.inner; ++i) {
         std::int64_t bi = 0;
-        for (std::int64_t k = 1; k < p.n; ++k)
-          if (x[(a * p.n + k) * p.inner + i] > x[(a * p.n + bi) * p.inner + i]) bi = k;
+        for (std::int64_t k = 1; k < p.n && !is_nan(x[(a * p.n + bi) * p.inner + i]); ++k) {
+          const T v = x[(a * p.n + k) * p.inner + i];
+          if (v > x[(a * p.n + bi) * p.inner + i] || is_nan(v)) bi = k;
+        }
         o[a * p.inner + i] = bi;
       }
   });

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <iomanip>
+#include <limits>
 #include <random>
 #include <mutex>
 #include <sstream>
@@ -126,6 +127,9 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype) {
 }
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+  if (!checks::fits_integer(value, dtype))
+    checks::not_representable("options.invalid", "the fill value", value, dtype,
+                              Site("Tensor", "factory"), Phase::run);
   Tensor t = empty(shape, dtype);
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
@@ -150,6 +154,11 @@ Tensor Tensor::arange(std::int64_t n, DType dtype) {
 
 // Box-Muller on mt19937_64: the same numbers on every platform for a given seed.
 Tensor Tensor::randn(const Shape& shape, std::uint64_t seed, double mean, double stddev) {
+  const Site site("randn", "factory");
+  checks::check_option_finite("Tensor::randn mean", mean, site, Phase::run);
+  checks::check_option_real("Tensor::randn stddev", stddev, 0.0,
+                            std::numeric_limits<double>::infinity(), false, site, Phase::run,
+                            "a standard deviation is a spread, so it cannot be negative");
   Tensor t = empty(shape, DType::f32);
   std::mt19937_64 gen(seed);
   float* p = t.data<float>();
@@ -166,6 +175,11 @@ Tensor Tensor::randn(const Shape& shape, std::uint64_t seed, double mean, double
 }
 
 Tensor Tensor::uniform(const Shape& shape, std::uint64_t seed, double low, double high) {
+  const Site site("uniform", "factory");
+  checks::check_option_finite("Tensor::uniform low", low, site, Phase::run);
+  checks::check_option_real("Tensor::uniform high", high, low,
+                            std::numeric_limits<double>::infinity(), false, site, Phase::run,
+                            "values are drawn from [low, high), so high cannot be below low");
   Tensor t = empty(shape, DType::f32);
   std::mt19937_64 gen(seed);
   float* p = t.data<float>();
@@ -369,6 +383,13 @@ Tensor Tensor::astype(DType to) const {
     visit_dtype(to, [&](auto to_tag) {
       using T = decltype(to_tag);
       T* dst = out.data<T>();
+      if constexpr (std::is_floating_point_v<F> && std::is_integral_v<T>) {
+        for (std::int64_t i = 0; i < n; ++i)
+          if (!checks::fits_integer(static_cast<double>(src[i]), to))
+            checks::not_representable("input.dtype", "element " + std::to_string(i) +
+                                      " of astype's input", src[i], to,
+                                      Site("astype", "op"), Phase::run);
+      }
       for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(src[i]);
     });
   });

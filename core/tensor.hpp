@@ -73,6 +73,8 @@ class Tensor {
 
   // ---- shape and type (all differentiable where the dtype is floating) ----
   Tensor reshape(const Shape& shape) const;
+  // Float to integer: an element the integer dtype cannot hold (NaN, 300 to uint8) raises
+  // input.dtype instead of an undefined conversion.
   Tensor astype(DType dtype) const;
   Tensor sum() const;
   Tensor sum(int axis, bool keepdims = false) const;

@@ -81,7 +81,7 @@ std::int64_t Spec::source_batches() const {
   if (generator()) return -1;
   const std::int64_t n = selected_samples();
   if (batch_size == 0) return 1;  // unbatched: one batch holding every selected sample
-  return drop_remainder ? n / batch_size : (n + batch_size - 1) / batch_size;
+  return drop_remainder ? n / batch_size : checks::batch_count(n, batch_size);
 }
 
 Dataset::Dataset(std::shared_ptr<const Spec> spec)

@@ -43,14 +43,14 @@ Tensor one_hot(const Tensor& labels, std::int64_t classes, std::source_location 
       checks::Violation("loss.label_range", Phase::run, site)
           .summary("label out of range for " + std::to_string(classes) + " classes")
           .expected("labels in [0, " + std::to_string(classes) + ")")
-          .actual("label " + std::to_string(static_cast<long long>(y)) + " at sample " +
-                  std::to_string(i))
+          .actual("label " + checks::option_value(y) + " at sample " + std::to_string(i))
           .cause(y < 0 ? "a negative label (a missing-value marker such as -1?)"
                        : "the label is >= classes: the labels count from 1, or there are more "
                          "than " + std::to_string(classes) + " classes")
-          .fix("check the label encoding, or call one_hot(labels, " +
-               std::to_string(static_cast<long long>(y) + 1) + ") if there are that many "
-               "classes").raise();
+          .fix(y >= 0 && y < 1e9  // never a cast of 1e30 or inf to an integer (undefined)
+                   ? "check the label encoding, or call one_hot(labels, " +
+                         checks::option_value(y + 1) + ") if there are that many classes"
+                   : std::string("check the label encoding")).raise();
     p[i * classes + static_cast<std::int64_t>(y)] = 1.0f;
   }
   return out;

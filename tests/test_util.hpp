@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <tenet.hpp>
@@ -33,6 +34,16 @@ inline bool bitwise_equal(const std::vector<Tensor>& a, const std::vector<Tensor
   for (std::size_t i = 0; i < a.size(); ++i)
     if (!array_equal(a[i], b[i])) return false;
   return true;
+}
+
+// True when the error's message holds `text`, with its line wrapping undone (a phrase is found
+// wherever the message breaks it).
+inline bool mentions(const ContractError& e, const std::string& text) {
+  std::string flat;
+  for (const char* p = e.what(); *p; ++p)
+    if (*p != '\n' && !(*p == ' ' && !flat.empty() && flat.back() == ' ')) flat += *p;
+    else if (!flat.empty() && flat.back() != ' ') flat += ' ';
+  return flat.find(text) != std::string::npos;
 }
 
 }  // namespace tenet::testing

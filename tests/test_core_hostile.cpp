@@ -14,13 +14,7 @@ using tenet::testing::capture;
 namespace {
 
 // The message with its line wrapping undone, so a phrase is found wherever it breaks.
-bool has(const ContractError& e, const std::string& text) {
-  std::string flat;
-  for (const char* p = e.what(); *p; ++p)
-    if (*p != '\n' && !(*p == ' ' && !flat.empty() && flat.back() == ' ')) flat += *p;
-    else if (!flat.empty() && flat.back() != ' ') flat += ' ';
-  return flat.find(text) != std::string::npos;
-}
+bool has(const ContractError& e, const std::string& text) { return tenet::testing::mentions(e, text); }
 
 }  // namespace
 

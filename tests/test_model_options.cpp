@@ -28,13 +28,7 @@ bool has(const std::string& text, const std::string& part) {
 // The facts of an options.invalid error: the option named, its value, its valid range.
 void check_invalid(const ContractError& e, const std::string& option, const std::string& value,
                    const std::string& range) {
-  INFO(e.what());
-  CHECK(e.code() == "options.invalid");
-  CHECK_MESSAGE(has(e.what(), option), e.what());
-  CHECK_MESSAGE(e.actual() == value, e.what());
-  CHECK_MESSAGE(has(e.expected(), range), e.what());
-  CHECK(!e.cause().empty());
-  CHECK(!e.fix().empty());
+  tenet::testing::check_invalid_option(e, option, value, range);
 }
 
 // Input(4) -> Dense(3), compiled with SGD + momentum so that any step moves the weights.

@@ -46,4 +46,17 @@ inline bool mentions(const ContractError& e, const std::string& text) {
   return flat.find(text) != std::string::npos;
 }
 
+// The facts of an options.invalid error: the option named, its value, its valid range, and a
+// cause and fix.
+inline void check_invalid_option(const ContractError& e, const std::string& option,
+                                 const std::string& value, const std::string& range) {
+  INFO(e.what());
+  CHECK(e.code() == "options.invalid");
+  CHECK(std::string(e.what()).find(option) != std::string::npos);
+  CHECK(e.actual() == value);
+  CHECK(e.expected().find(range) != std::string::npos);
+  CHECK(!e.cause().empty());
+  CHECK(!e.fix().empty());
+}
+
 }  // namespace tenet::testing

@@ -61,6 +61,27 @@ void check_variables(const Model::State& s) {
   }
 }
 
+void check_saved_variables(const Model::State& s, const std::string& path) {
+  const std::string fix = "save before the weights diverge (TerminateOnNaN stops fit before a NaN "
+                          "loss updates them; check_numerics names the step that spoils them); "
+                          "the file at " + path + " was left as it was";
+  for (const auto& v : variables(s))
+    if (!all_finite(v.value))
+      raise(v.layer->site(), "variable " + v.name, v.value,
+            "save_weights would write a NaN/Inf weight, and load_weights refuses such a file: "
+            "the training that made these weights diverged, or set_weights gave them",
+            fix);
+  const OptimizerImpl* opt = s.is_compiled ? s.compiled.optimizer.impl().get() : nullptr;
+  if (!opt) return;
+  for (const auto& per_variable : opt->slots())
+    for (const auto& slot : per_variable)
+      if (!all_finite(slot))
+        raise(s.site, "a slot of optimizer '" + opt->name() + "'", slot,
+              "save_weights would write a NaN/Inf optimizer slot, and load_weights refuses such "
+              "a file: the optimizer's state diverged",
+              fix);
+}
+
 void check_inputs(const Model::State& s, const std::vector<Tensor>& x, const Tensor& y,
                   std::int64_t batch_index) {
   if (!check_numerics()) return;

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/model_numerics.hpp"
 #include "data/hdf5_common.hpp"
 
 #ifndef TENET_VERSION
@@ -143,6 +144,7 @@ namespace tenet {
 
 void Model::save_weights(const std::string& path) const {
   const State& s = *s_;
+  numerics::check_saved_variables(s, path);  // a file load_weights would refuse is never written
   data::detail::write_h5_atomically(
       path, "save_weights", [&](hid_t file) { data::detail::write_model(file, s, path); });
 }

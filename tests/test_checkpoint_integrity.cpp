@@ -351,4 +351,31 @@ TEST_CASE("integrity: single-bit flips never load changed weights or slots") {
   report(std::to_string(flips) + " flips in the data of 6 datasets");
 }
 
+TEST_CASE("integrity: save_weights refuses NaN weights and leaves the previous file as it was") {
+  TempDir dir;
+  const std::string path = dir.file("m.weights.h5");
+  Model m = trained_mlp(3);
+  m.save_weights(path);
+  auto bytes = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string before = bytes();
+  std::vector<Tensor> w = m.layers()[2].weights();  // the second Dense: kernel, bias
+  std::vector<Tensor> bad{w[0].clone(), w[1].clone()};
+  bad[1].data<float>()[1] = std::numeric_limits<float>::quiet_NaN();
+  m.layers()[2].set_weights(bad);
+  try {
+    m.save_weights(path);
+    FAIL("a NaN weight was saved");
+  } catch (const ContractError& e) {
+    CHECK(e.code() == "numerics.nonfinite");
+    CHECK(std::string(e.what()).find("'bias' of '" + m.layers()[2].name() + "'") != std::string::npos);
+    CHECK(e.cause().find("load_weights refuses such a file") != std::string::npos);
+  }
+  CHECK(bytes() == before);
+  Model fresh = trained_mlp(3);
+  CHECK(fresh.load_weights(path).empty());  // the earlier checkpoint still loads
+}
+
 }  // TEST_SUITE

@@ -1,8 +1,9 @@
-// Model::compile, call, fit, evaluate, predict, train_on_batch and test_on_batch.
+// Model::compile, call, fit, evaluate, train_on_batch and test_on_batch (predict: model_predict.cpp).
 #include <cmath>
 #include <numeric>
 #include <random>
 
+#include "core/array_source.hpp"
 #include "core/autograd.hpp"
 #include "core/model_numerics.hpp"
 #include "core/numerics.hpp"
@@ -12,48 +13,9 @@
 
 namespace tenet {
 
+using detail::ArraySource;
+
 namespace {
-
-// Batches of in-memory arrays, shuffled per epoch from (seed, epoch).
-class ArraySource : public BatchSource {
- public:
-  ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
-      : x_(std::move(x)), y_(std::move(y)), batch_(batch),  // >= 1: checked by the caller
-        shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
-  std::int64_t steps() const override {
-    return checks::batch_count(x_[0].dim(0), batch_);
-  }
-  void start_epoch(int epoch) override {
-    std::iota(order_.begin(), order_.end(), 0);
-    if (shuffle_) {
-      std::mt19937_64 gen(seed_ * 1000003ULL + static_cast<std::uint64_t>(epoch));
-      for (std::size_t i = order_.size(); i > 1; --i)  // Fisher-Yates, portable
-        std::swap(order_[i - 1], order_[gen() % i]);
-    }
-    pos_ = 0;
-  }
-  bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
-    const auto n = static_cast<std::int64_t>(order_.size());
-    if (pos_ >= n) return false;
-    std::int64_t end = pos_ + std::min(batch_, n - pos_);  // never pos_ + batch_ (overflow)
-    std::vector<std::int64_t> rows(order_.begin() + pos_, order_.begin() + end);
-    inputs.clear();
-    for (const auto& x : x_) inputs.push_back(take_rows(x, rows));
-    labels = y_.defined() ? take_rows(y_, rows) : Tensor();
-    index = pos_ / batch_;
-    pos_ = end;
-    return true;
-  }
-
- private:
-  std::vector<Tensor> x_;
-  Tensor y_;
-  std::int64_t batch_;
-  bool shuffle_;
-  std::uint64_t seed_;
-  std::vector<std::int64_t> order_;
-  std::int64_t pos_ = 0;
-};
 
 // With checking on, a batch's inputs are checked as they arrive, unless they come from arrays
 // that fit / evaluate checked whole before the first step (naming the sample).
@@ -360,43 +322,6 @@ Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOpti
   numerics::StepLabel step_label("evaluate");
   numerics::check_inputs(*s_, x, y, -1);
   return evaluate_source(src, options.verbose);
-}
-
-std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options) {
-  const Site where = call_site(*s_, "predict");
-  check_predict_options(options, where);
-  check_handles(x, nullptr, "predict", where);
-  check_data(x, nullptr);
-  NoGradGuard no_grad;
-  ArraySource src(x, Tensor(), options.batch_size, false, 0);
-  src.start_epoch(0);
-  std::vector<std::vector<Tensor>> parts(s_->outputs.size());
-  std::vector<Tensor> xb;
-  Tensor yb;
-  std::int64_t index = 0;
-  while (src.next(xb, yb, index)) {
-    auto outs = call(xb, {.training = false});
-    for (std::size_t i = 0; i < outs.size(); ++i) parts[i].push_back(outs[i]);
-  }
-  std::vector<Tensor> result;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].empty()) {
-      Shape s = s_->outputs[i].shape().with(0, 0);
-      for (int d = 1; d < s.rank(); ++d) if (s[d] < 0) s[d] = 0;
-      result.push_back(Tensor::zeros(s));
-    } else {
-      result.push_back(parts[i].size() == 1 ? parts[i][0] : concat(parts[i], 0));
-    }
-  }
-  return result;
-}
-
-Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
-  return predict_outputs(x, options)[0];
-}
-
-Tensor Model::predict(const Tensor& x, PredictOptions options) {
-  return predict(std::vector<Tensor>{x}, options);
 }
 
 }  // namespace tenet

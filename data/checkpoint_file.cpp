@@ -255,11 +255,7 @@ std::vector<Tensor> like_vars(const FileVars& f, const std::string& path, const 
   for (std::size_t i = 0; i < f.vars.size(); ++i) {
     const auto& v = f.vars[i];
     if (!v.dtype_known) return {};
-    unsigned long long bytes = dtype_size(v.dtype);
-    for (auto d : v.shape)
-      bytes = d > 0 && bytes > limit / static_cast<unsigned long long>(d)
-                  ? limit + 1 : bytes * static_cast<unsigned long long>(std::max<std::int64_t>(d, 0));
-    if (bytes > limit)
+    if (declared_bytes(v.shape, v.dtype, limit) > limit)
       refuse(path, "dataset '" + group + "/" + std::to_string(i) + "' declares more data than the file holds",
              "at most " + std::to_string(limit) + " bytes (a " + std::to_string(file_size) + "-byte file)",
              v.shape.str() + " " + dtype_name(v.dtype),

@@ -77,4 +77,14 @@ HardLinkWalk walk_hard_links(hid_t file) {
   return w;
 }
 
+unsigned long long declared_bytes(const Shape& shape, DType dtype, unsigned long long limit) {
+  unsigned long long bytes = dtype_size(dtype);
+  for (auto d : shape) {
+    if (d <= 0) return 0;
+    if (bytes > limit / static_cast<unsigned long long>(d)) return limit + 1;
+    bytes *= static_cast<unsigned long long>(d);
+  }
+  return bytes;
+}
+
 }  // namespace tenet::data::detail

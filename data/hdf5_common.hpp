@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/dtype.hpp"
+#include "core/shape.hpp"
 
 namespace tenet::data::detail {
 
@@ -40,6 +41,10 @@ void guard_hdf5_exit();
 // Deflate never expands data beyond this ratio: the most a compressed dataset can declare per
 // byte of the file.
 inline constexpr unsigned long long kMaxDeflateRatio = 1032;
+// The bytes a dataset of `shape` and `dtype` declares, or limit + 1 once they pass `limit`
+// (multiplied without overflow, whatever a corrupt header says): every reader compares a
+// declared size with what the file can hold before it allocates.
+unsigned long long declared_bytes(const Shape& shape, DType dtype, unsigned long long limit);
 // The innermost message on HDF5's error stack, e.g. "truncated file: eof = 1024, ...".
 std::string hdf5_error_text();
 

@@ -78,17 +78,12 @@ void check_storage(hid_t set, const Shape& shape, DType t, const std::string& pa
            "copy the data into the file (e.g. h5repack) before loading");
   const bool filtered = H5Pget_nfilters(dcpl.get()) > 0;
   const unsigned long long limit = file_size * (filtered ? kMaxDeflateRatio : 1);
-  unsigned long long bytes = dtype_size(t);
-  bool over = false;
-  for (auto d : shape) {
-    if (d != 0 && bytes > limit / static_cast<unsigned long long>(d)) over = true;
-    bytes = over ? limit + 1 : bytes * static_cast<unsigned long long>(d);
-  }
+  const unsigned long long bytes = detail::declared_bytes(shape, t, limit);
   if (bytes > limit)
     refuse(path, "dataset '" + name + "' declares more data than the file holds",
            "at most " + bytes_str(limit) + (filtered ? " (compressed " : " (a ") +
                bytes_str(file_size) + " file)",
-           shape.str() + " " + dtype_name(t) + (over ? " = more than the limit" : " = " + bytes_str(bytes)),
+           shape.str() + " " + dtype_name(t) + " = more than the limit",
            "the dataset's header is corrupt or hostile, or the file was truncated");
   // Contiguous and compact data must fill exactly the shape: HDF5 1.10 itself reads past its
   // buffers when a corrupt layout message disagrees with the dataspace.

@@ -11,15 +11,12 @@
 
 using namespace tenet;
 using tenet::testing::capture;
+using tenet::testing::has;
+using tenet::testing::kInf;
+using tenet::testing::kNaN;
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 void check_invalid(const ContractError& e, const std::string& option, const std::string& value,
                    const std::string& range) {

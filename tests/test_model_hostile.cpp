@@ -10,13 +10,7 @@
 
 using namespace tenet;
 using tenet::testing::capture;
-
-namespace {
-
-// The message with its line wrapping undone, so a phrase is found wherever it breaks.
-bool has(const ContractError& e, const std::string& text) { return tenet::testing::mentions(e, text); }
-
-}  // namespace
+using tenet::testing::has;
 
 TEST_SUITE("model") {
 

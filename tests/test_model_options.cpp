@@ -14,16 +14,13 @@
 using namespace tenet;
 using tenet::testing::bitwise_equal;
 using tenet::testing::capture;
+using tenet::testing::has;
+using tenet::testing::kInf;
+using tenet::testing::kNaN;
 using tenet::testing::clones;
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // The facts of an options.invalid error: the option named, its value, its valid range.
 void check_invalid(const ContractError& e, const std::string& option, const std::string& value,

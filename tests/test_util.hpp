@@ -2,6 +2,7 @@
 // Helpers shared by the test suites.
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,6 +46,16 @@ inline bool mentions(const ContractError& e, const std::string& text) {
     else if (!flat.empty() && flat.back() != ' ') flat += ' ';
   return flat.find(text) != std::string::npos;
 }
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// `part` occurs in `text`.
+inline bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+// The error's message holds `text`, its line wrapping undone (see mentions).
+inline bool has(const ContractError& e, const std::string& text) { return mentions(e, text); }
 
 // The facts of an options.invalid error: the option named, its value, its valid range, and a
 // cause and fix.

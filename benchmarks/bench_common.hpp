@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace tenet_bench {
 

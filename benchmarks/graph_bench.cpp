@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace {
 

@@ -19,7 +19,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "core/pool_kernels.hpp"
+#include "core/kernels/pooling.hpp"
 
 namespace {
 

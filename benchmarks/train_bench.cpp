@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "bench_common.hpp"
 #include "reference/onednn_nets.hpp"

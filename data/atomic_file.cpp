@@ -19,8 +19,8 @@
 #include <random>
 #include <thread>
 
-#include "core/checks.hpp"
-#include "core/error.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/base/error.hpp>
 #include "data/format_error.hpp"
 
 namespace tenet::data::detail {

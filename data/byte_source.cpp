@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <new>
 
-#include "core/error.hpp"
+#include <tenet/core/base/error.hpp>
 #include "data/format_error.hpp"
 
 namespace tenet::data::detail {

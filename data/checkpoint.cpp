@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <map>
 
-#include "core/error.hpp"
-#include "core/model_numerics.hpp"
+#include <tenet/core/base/error.hpp>
+#include "core/training/model_numerics.hpp"
 #include "data/hdf5_common.hpp"
 
 #ifndef TENET_VERSION

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "core/layer.hpp"
-#include "core/model.hpp"
-#include "core/model_state.hpp"
+#include <tenet/core/graph/layer.hpp>
+#include <tenet/core/training/model.hpp>
+#include "core/training/model_state.hpp"
 #include "data/hdf5_common.hpp"
 
 namespace tenet::data::detail {

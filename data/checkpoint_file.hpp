@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.hpp"
+#include <tenet/core/tensor/tensor.hpp>
 #include "data/hdf5_common.hpp"
 #include "data/hdf5_guard.hpp"
 

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <limits>
 
-#include "core/checks.hpp"
+#include <tenet/core/contracts/checks.hpp>
 #include "data/dataset_spec.hpp"
 
 namespace tenet::data {

@@ -4,8 +4,8 @@
 #include <numeric>
 #include <random>
 
-#include "core/checks.hpp"
-#include "core/ops.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/ops.hpp>
 #include "data/dataset_spec.hpp"
 
 namespace tenet::data {

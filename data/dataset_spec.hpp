@@ -3,7 +3,7 @@
 // the sample-level steps before batching, the batch size, and the batch-level steps after.
 #include <string>
 
-#include "data/dataset.hpp"
+#include <tenet/data/dataset.hpp>
 
 namespace tenet::data {
 

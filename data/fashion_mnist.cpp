@@ -1,11 +1,11 @@
-#include "data/fashion_mnist.hpp"
+#include <tenet/data/fashion_mnist.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <future>
 
 #include "data/format_error.hpp"
-#include "data/idx.hpp"
+#include <tenet/data/idx.hpp>
 
 namespace tenet::data {
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <string>
 
-#include "core/tensor.hpp"
+#include <tenet/core/tensor/tensor.hpp>
 
 namespace tenet::data {
 

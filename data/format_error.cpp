@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "core/error.hpp"
+#include <tenet/core/base/error.hpp>
 
 namespace tenet::data::detail {
 

@@ -2,7 +2,7 @@
 // data.format and IOError raising shared by the IDX and HDF5 readers (internal to data/).
 #include <string>
 
-#include "core/checks.hpp"
+#include <tenet/core/contracts/checks.hpp>
 
 namespace tenet::data::detail {
 

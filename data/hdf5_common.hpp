@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/dtype.hpp"
-#include "core/shape.hpp"
+#include <tenet/core/base/dtype.hpp>
+#include <tenet/core/base/shape.hpp>
 
 namespace tenet::data::detail {
 

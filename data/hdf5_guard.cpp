@@ -12,10 +12,10 @@
 #include <iostream>
 #include <mutex>
 
-#include "core/checks.hpp"
+#include <tenet/core/contracts/checks.hpp>
 #include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
-#include "data/hdf5_io.hpp"
+#include <tenet/data/hdf5_io.hpp>
 
 namespace tenet::data {
 

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/tensor.hpp"
+#include <tenet/core/base/error.hpp>
+#include <tenet/core/tensor/tensor.hpp>
 
 namespace tenet::data::detail {
 

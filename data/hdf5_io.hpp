@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/tensor.hpp"
+#include <tenet/core/tensor/tensor.hpp>
 
 namespace tenet::data {
 

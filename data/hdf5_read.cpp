@@ -8,7 +8,7 @@
 #include "data/format_error.hpp"
 #include "data/hdf5_guard.hpp"
 #include "data/hdf5_common.hpp"
-#include "data/hdf5_io.hpp"
+#include <tenet/data/hdf5_io.hpp>
 
 namespace tenet::data {
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <new>
 
-#include "core/error.hpp"
+#include <tenet/core/base/error.hpp>
 #include "data/format_error.hpp"
 #include "data/hdf5_guard.hpp"
 

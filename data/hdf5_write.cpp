@@ -7,12 +7,12 @@
 #include <mutex>
 #include <vector>
 
-#include "core/checks.hpp"
-#include "core/error.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/base/error.hpp>
 #include "data/atomic_file.hpp"
 #include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
-#include "data/hdf5_io.hpp"
+#include <tenet/data/hdf5_io.hpp>
 
 namespace tenet::data {
 

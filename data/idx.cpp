@@ -1,6 +1,6 @@
 // IDX reader and writer. The header is validated field by field and its declared size is
 // checked against what the file can hold before anything is allocated.
-#include "data/idx.hpp"
+#include <tenet/data/idx.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "core/checks.hpp"
+#include <tenet/core/contracts/checks.hpp>
 #include "data/atomic_file.hpp"
 #include "data/byte_source.hpp"
 #include "data/format_error.hpp"

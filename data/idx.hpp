@@ -4,7 +4,7 @@
 // elements in row-major order. tenet reads and writes element type 0x08 (unsigned byte).
 #include <string>
 
-#include "core/tensor.hpp"
+#include <tenet/core/tensor/tensor.hpp>
 
 namespace tenet::data {
 

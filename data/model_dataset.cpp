@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <optional>
 
-#include "core/autograd.hpp"
-#include "core/checks.hpp"
-#include "core/model_state.hpp"
-#include "core/ops.hpp"
-#include "data/dataset.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+#include "core/training/model_state.hpp"
+#include <tenet/core/ops/ops.hpp>
+#include <tenet/data/dataset.hpp>
 
 namespace tenet {
 

@@ -1,12 +1,12 @@
-#include "data/preprocess.hpp"
+#include <tenet/data/preprocess.hpp>
 
 #include <cmath>
 #include <cstring>
 #include <random>
 
-#include "core/checks.hpp"
-#include "core/ops.hpp"
-#include "core/ops_image.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/ops.hpp>
+#include <tenet/core/ops/image.hpp>
 
 namespace tenet {
 

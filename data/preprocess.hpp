@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <source_location>
 
-#include "core/tensor.hpp"
+#include <tenet/core/tensor/tensor.hpp>
 
 namespace tenet {
 

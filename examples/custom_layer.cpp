@@ -7,7 +7,7 @@
 // same explanatory error (code layer.input_spec) as a built-in layer, with YOUR layer's name
 // and the line that created it.
 #include <iostream>
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "example_cli.hpp"
 

@@ -11,7 +11,7 @@
 #include <functional>
 #include <iostream>
 #include <string>
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "example_cli.hpp"
 

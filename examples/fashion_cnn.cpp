@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "example_cli.hpp"
 using namespace tenet;

@@ -14,7 +14,7 @@
 #include <iostream>
 #include <string>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "example_cli.hpp"
 using namespace tenet;

@@ -5,7 +5,7 @@
 // the data set missing) is printed with its explanation and the program exits with status 1.
 #include <iostream>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "example_cli.hpp"
 using namespace tenet;

@@ -13,7 +13,7 @@
 #include <iostream>
 #include <string>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "example_cli.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
 // Activation layers: ReLU (y = max(x, 0)) and Softmax (normalised exponentials along `axis`).
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

@@ -1,9 +1,9 @@
-#include "layers/batch_norm.hpp"
+#include <tenet/layers/batch_norm.hpp>
 
-#include "core/autograd.hpp"
-#include "core/checks.hpp"
-#include "core/kernels_dnnl.hpp"
-#include "core/numerics.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+#include "core/kernels/memory.hpp"
+#include "core/tensor/numerics.hpp"
 
 namespace tenet {
 

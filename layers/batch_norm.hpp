@@ -4,7 +4,7 @@
 //   y = gamma * (x - mean) / sqrt(var + epsilon) + beta
 // The moving statistics change only when a training step is committed:
 //   moving = moving * momentum + batch * (1 - momentum)    (batch variance biased, like Keras)
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Concatenate: joins two or more inputs along `axis` (counting the batch axis, -1 = channels).
 // Contracts (build and run): concat.rank, concat.axis, concat.shape.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

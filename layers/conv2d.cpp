@@ -1,11 +1,11 @@
-#include "layers/conv2d.hpp"
+#include <tenet/layers/conv2d.hpp>
 
 #include <limits>
 
-#include "core/autograd.hpp"
-#include "core/checks.hpp"
-#include "core/kernels_dnnl.hpp"
-#include "layers/dense.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+#include "core/kernels/memory.hpp"
+#include <tenet/layers/dense.hpp>
 #include "layers/spatial.hpp"
 
 namespace tenet {

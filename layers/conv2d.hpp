@@ -3,7 +3,7 @@
 // Input (N, H, W, C), kernel (kh, kw, C, filters), bias (filters,), output (N, H', W', filters).
 #include <array>
 
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

@@ -1,11 +1,11 @@
-#include "layers/dense.hpp"
+#include <tenet/layers/dense.hpp>
 
 #include <cmath>
 
-#include "core/autograd.hpp"
-#include "core/checks.hpp"
-#include "core/dnnl_context.hpp"
-#include "core/ops.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+#include "core/kernels/context.hpp"
+#include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
 

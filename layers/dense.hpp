@@ -1,6 +1,6 @@
 #pragma once
 // Dense: y = activation(x . kernel + bias). Kernel (in, units) and bias (units,), as in Keras.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

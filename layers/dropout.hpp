@@ -2,7 +2,7 @@
 // Dropout: identity at inference; when training, each unit is zeroed with probability `rate`
 // and the kept ones are scaled by 1 / (1 - rate), as Keras does. Masks come from a seeded
 // sequence: each training call draws a new mask, and the same seed replays the same masks.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

@@ -1,7 +1,7 @@
-#include "layers/flatten.hpp"
+#include <tenet/layers/flatten.hpp>
 
-#include "core/checks.hpp"
-#include "core/ops.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
 

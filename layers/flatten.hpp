@@ -2,7 +2,7 @@
 // Flatten: (N, d1, ..., dk) -> (N, d1 * ... * dk), row-major, so images (N, H, W, C) flatten in
 // (h, w, c) order exactly as Keras's channels-last Flatten. An unknown (None) axis other than
 // the batch gives an unknown feature count; a following Dense then raises dense.undefined.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

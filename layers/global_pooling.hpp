@@ -2,7 +2,7 @@
 // Global pooling: (N, H, W, C) -> (N, C), the mean or the maximum over height and width.
 // Unlike Flatten, the output size does not depend on H and W, so it works after an Input with
 // None height/width. Contract: conv.rank when the input is not (batch, height, width, channels).
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

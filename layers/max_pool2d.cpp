@@ -1,9 +1,9 @@
-#include "layers/max_pool2d.hpp"
+#include <tenet/layers/max_pool2d.hpp>
 
-#include "core/autograd.hpp"
-#include "core/checks.hpp"
-#include "core/kernels_dnnl.hpp"
-#include "core/pool_kernels.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+#include "core/kernels/memory.hpp"
+#include "core/kernels/pooling.hpp"
 #include "layers/spatial.hpp"
 
 namespace tenet {

@@ -3,7 +3,7 @@
 // Input (N, H, W, C), output (N, H', W', C); "same" padding never picks a padded cell.
 #include <array>
 
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

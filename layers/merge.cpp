@@ -1,8 +1,8 @@
-#include "layers/merge.hpp"
+#include <tenet/layers/merge.hpp>
 
-#include "core/checks.hpp"
-#include "core/ops.hpp"
-#include "layers/concatenate.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/ops.hpp>
+#include <tenet/layers/concatenate.hpp>
 
 namespace tenet {
 

@@ -2,7 +2,7 @@
 // Merge layers: Add (x1 + x2 + ...) and Multiply (x1 * x2 * ...) of two or more inputs with
 // equal shapes, as Keras's merge layers require (unknown axes such as the batch match any
 // size). Contract: elementwise.shape, with the differing axes marked.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

@@ -1,9 +1,9 @@
-#include "layers/rescaling.hpp"
+#include <tenet/layers/rescaling.hpp>
 
 #include <cstdio>
 
-#include "core/checks.hpp"
-#include "core/ops.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
 

@@ -1,7 +1,7 @@
 #pragma once
 // Rescaling: y = x * scale + offset, e.g. Rescaling(1.0 / 255) to bring uint8-range images to
 // [0, 1], or Rescaling(1.0 / 127.5, -1) for [-1, 1]. No weights.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

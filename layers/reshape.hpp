@@ -2,7 +2,7 @@
 // Reshape: (N, ...) -> (N, *target) where `target` omits the batch axis, e.g. Reshape({7, 7, 64}).
 // One entry may be -1 ("the rest"), as in Keras. The element count is checked when the model
 // is built (reshape.size) whenever the input's per-sample size is known.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

@@ -1,8 +1,8 @@
-#include "layers/resizing.hpp"
+#include <tenet/layers/resizing.hpp>
 
-#include "core/checks.hpp"
-#include "core/ops_image.hpp"
-#include "layers/global_pooling.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/image.hpp>
+#include <tenet/layers/global_pooling.hpp>
 
 namespace tenet {
 

@@ -1,8 +1,8 @@
 #pragma once
 // Resizing: bilinear resize of images (N, H, W, C) -> (N, height, width, C) with half-pixel
-// centres, the same numbers as Keras's Resizing / tf.image.resize (see core/ops_image.hpp).
+// centres, the same numbers as Keras's Resizing / tf.image.resize (see core/ops/image.hpp).
 // Input height and width may be unknown (None). Contract: conv.rank.
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

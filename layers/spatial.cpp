@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "core/checks.hpp"
+#include <tenet/core/contracts/checks.hpp>
 
 namespace tenet {
 

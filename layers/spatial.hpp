@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/layer.hpp"
+#include <tenet/core/graph/layer.hpp>
 
 namespace tenet {
 

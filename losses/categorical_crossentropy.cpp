@@ -1,9 +1,9 @@
-#include "losses/categorical_crossentropy.hpp"
+#include <tenet/losses/categorical_crossentropy.hpp>
 
 #include <cmath>
 
-#include "core/autograd.hpp"
-#include "core/ops.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/ops/ops.hpp>
 #include "losses/label_checks.hpp"
 
 namespace tenet {

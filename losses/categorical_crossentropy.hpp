@@ -3,7 +3,7 @@
 // probabilities (N, C), or logits with from_logits = true. Result: the mean over the batch, ().
 // As Keras: probabilities are normalised to sum 1 and clipped to [1e-7, 1 - 1e-7]; with logits
 // softmax and cross-entropy are one fused, numerically stable op.
-#include "core/loss.hpp"
+#include <tenet/core/graph/loss.hpp>
 
 namespace tenet {
 

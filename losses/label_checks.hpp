@@ -2,8 +2,8 @@
 // The label contracts shared by the losses: batch.mismatch, loss.label_shape,
 // loss.label_range and loss.label_dtype. Each raises through core/checks with the
 // predictions' shape as context; `predictions` may have an unknown (None) batch axis.
-#include "core/checks.hpp"
-#include "core/tensor.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/tensor/tensor.hpp>
 
 namespace tenet::labels {
 

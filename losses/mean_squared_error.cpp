@@ -1,6 +1,6 @@
-#include "losses/mean_squared_error.hpp"
+#include <tenet/losses/mean_squared_error.hpp>
 
-#include "core/ops.hpp"
+#include <tenet/core/ops/ops.hpp>
 #include "losses/label_checks.hpp"
 
 namespace tenet {

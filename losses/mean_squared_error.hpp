@@ -1,7 +1,7 @@
 #pragma once
 // MeanSquaredError: mean of (prediction - target)^2 over every element, shape (). Targets have
 // the predictions' shape ((N,) is accepted for (N, 1)); integer targets are read as float32.
-#include "core/loss.hpp"
+#include <tenet/core/graph/loss.hpp>
 
 namespace tenet {
 

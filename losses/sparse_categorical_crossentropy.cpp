@@ -1,6 +1,6 @@
-#include "losses/sparse_categorical_crossentropy.hpp"
+#include <tenet/losses/sparse_categorical_crossentropy.hpp>
 
-#include "core/ops.hpp"
+#include <tenet/core/ops/ops.hpp>
 #include "losses/label_checks.hpp"
 
 namespace tenet {

@@ -3,7 +3,7 @@
 // uint8, int32 or int64, in [0, C); predictions are probabilities (N, C), or logits with
 // from_logits = true. Result: the mean over the batch, shape (). Same numerics as
 // CategoricalCrossentropy on one_hot(labels, C).
-#include "losses/categorical_crossentropy.hpp"
+#include <tenet/losses/categorical_crossentropy.hpp>
 
 namespace tenet {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace tenet::testing {
 

@@ -15,7 +15,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "test_checkpoint_util.hpp"
 

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iterator>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "test_checkpoint_util.hpp"
 

@@ -16,7 +16,7 @@
 #include <iterator>
 #include <limits>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "test_checkpoint_util.hpp"
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "test_checkpoint_util.hpp"
 

@@ -8,7 +8,7 @@
 
 #include <stdexcept>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace ckpt {
 

@@ -7,7 +7,7 @@
 #include <regex>
 #include <string>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace contracts_test {
 

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <memory>
 
-#include "core/autograd.hpp"
-#include "core/dnnl_context.hpp"
-#include "core/ops.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include "core/kernels/context.hpp"
+#include <tenet/core/ops/ops.hpp>
 
 using namespace tenet;
 

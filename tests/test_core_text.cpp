@@ -6,8 +6,8 @@
 #include <limits>
 #include <string>
 
-#include "core/path_template.hpp"
-#include "core/text_escape.hpp"
+#include "core/training/path_template.hpp"
+#include "core/base/text_escape.hpp"
 #include "test_util.hpp"
 
 using namespace tenet;

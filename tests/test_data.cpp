@@ -8,9 +8,9 @@
 
 #include <zlib.h>
 
-#include "core/ops.hpp"
-#include "data/fashion_mnist.hpp"
-#include "data/idx.hpp"
+#include <tenet/core/ops/ops.hpp>
+#include <tenet/data/fashion_mnist.hpp>
+#include <tenet/data/idx.hpp>
 #include "test_data_util.hpp"
 
 using namespace tenet;

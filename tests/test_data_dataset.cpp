@@ -8,11 +8,11 @@
 #include <set>
 #include <thread>
 
-#include "core/checks.hpp"
-#include "core/ops.hpp"
-#include "core/ops_image.hpp"
-#include "data/dataset.hpp"
-#include "data/preprocess.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/ops.hpp>
+#include <tenet/core/ops/image.hpp>
+#include <tenet/data/dataset.hpp>
+#include <tenet/data/preprocess.hpp>
 #include "test_data_util.hpp"
 
 using namespace tenet;

@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <random>
 
-#include "core/ops.hpp"
-#include "data/hdf5_io.hpp"
+#include <tenet/core/ops/ops.hpp>
+#include <tenet/data/hdf5_io.hpp>
 #include "test_data_util.hpp"
 
 using namespace tenet;

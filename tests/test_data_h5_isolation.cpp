@@ -18,10 +18,10 @@
 #include <memory>
 #include <thread>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "data/hdf5_guard.hpp"
-#include "data/hdf5_io.hpp"
+#include <tenet/data/hdf5_io.hpp>
 #include "test_data_util.hpp"
 
 using namespace tenet;

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "data/fashion_mnist.hpp"
-#include "data/hdf5_io.hpp"
-#include "data/idx.hpp"
+#include <tenet/data/fashion_mnist.hpp>
+#include <tenet/data/hdf5_io.hpp>
+#include <tenet/data/idx.hpp>
 #include "test_data_util.hpp"
 
 using namespace tenet;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include <tenet/core/base/error.hpp>
 #include "test_util.hpp"
 
 namespace tenet::testing {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <string>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace fs = std::filesystem;
 

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "gradcheck.hpp"
-#include "layers/conv2d.hpp"
+#include <tenet/layers/conv2d.hpp>
 
 using namespace tenet;
 using tenet::testing::check_gradients;

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 
-#include "core/kernels_dnnl.hpp"
+#include "core/kernels/memory.hpp"
 #include "gradcheck.hpp"
-#include "tenet.hpp"
+#include <tenet/tenet.hpp>
 
 using namespace tenet;
 

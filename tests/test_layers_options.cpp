@@ -7,7 +7,7 @@
 
 #include <limits>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 using namespace tenet;
 using tenet::testing::capture;

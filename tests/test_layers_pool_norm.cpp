@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "core/kernels_dnnl.hpp"
+#include "core/kernels/memory.hpp"
 #include "gradcheck.hpp"
-#include "layers/batch_norm.hpp"
-#include "layers/max_pool2d.hpp"
+#include <tenet/layers/batch_norm.hpp>
+#include <tenet/layers/max_pool2d.hpp>
 
 using namespace tenet;
 using tenet::testing::check_gradients;

@@ -8,19 +8,19 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/layer.hpp"
-#include "core/ops_image.hpp"
+#include <tenet/core/graph/layer.hpp>
+#include <tenet/core/ops/image.hpp>
 #include "gradcheck.hpp"
-#include "layers/activation.hpp"
-#include "layers/concatenate.hpp"
-#include "layers/dense.hpp"
-#include "layers/dropout.hpp"
-#include "layers/flatten.hpp"
-#include "layers/global_pooling.hpp"
-#include "layers/merge.hpp"
-#include "layers/rescaling.hpp"
-#include "layers/reshape.hpp"
-#include "layers/resizing.hpp"
+#include <tenet/layers/activation.hpp>
+#include <tenet/layers/concatenate.hpp>
+#include <tenet/layers/dense.hpp>
+#include <tenet/layers/dropout.hpp>
+#include <tenet/layers/flatten.hpp>
+#include <tenet/layers/global_pooling.hpp>
+#include <tenet/layers/merge.hpp>
+#include <tenet/layers/rescaling.hpp>
+#include <tenet/layers/reshape.hpp>
+#include <tenet/layers/resizing.hpp>
 
 using namespace tenet;
 using tenet::testing::capture;

@@ -9,9 +9,9 @@
 #include <cmath>
 
 #include "gradcheck.hpp"
-#include "losses/categorical_crossentropy.hpp"
-#include "losses/mean_squared_error.hpp"
-#include "losses/sparse_categorical_crossentropy.hpp"
+#include <tenet/losses/categorical_crossentropy.hpp>
+#include <tenet/losses/mean_squared_error.hpp>
+#include <tenet/losses/sparse_categorical_crossentropy.hpp>
 
 using namespace tenet;
 using tenet::testing::capture;

@@ -9,14 +9,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include <tenet.hpp>
-#include "layers/batch_norm.hpp"
-#include "layers/concatenate.hpp"
-#include "layers/conv2d.hpp"
-#include "layers/flatten.hpp"
-#include "layers/max_pool2d.hpp"
-#include "losses/categorical_crossentropy.hpp"
-#include "losses/sparse_categorical_crossentropy.hpp"
+#include <tenet/tenet.hpp>
+#include <tenet/layers/batch_norm.hpp>
+#include <tenet/layers/concatenate.hpp>
+#include <tenet/layers/conv2d.hpp>
+#include <tenet/layers/flatten.hpp>
+#include <tenet/layers/max_pool2d.hpp>
+#include <tenet/losses/categorical_crossentropy.hpp>
+#include <tenet/losses/sparse_categorical_crossentropy.hpp>
 
 using namespace tenet;
 using tenet::testing::capture;

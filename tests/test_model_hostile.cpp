@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 using namespace tenet;
 using tenet::testing::capture;

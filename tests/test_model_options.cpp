@@ -7,9 +7,9 @@
 
 #include <limits>
 
-#include <tenet.hpp>
-#include "losses/mean_squared_error.hpp"
-#include "losses/sparse_categorical_crossentropy.hpp"
+#include <tenet/tenet.hpp>
+#include <tenet/losses/mean_squared_error.hpp>
+#include <tenet/losses/sparse_categorical_crossentropy.hpp>
 
 using namespace tenet;
 using tenet::testing::bitwise_equal;

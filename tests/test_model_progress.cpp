@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-#include "core/progress.hpp"
+#include "core/training/progress.hpp"
 
 using namespace tenet;
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "tests/test_reliability_util.hpp"
 

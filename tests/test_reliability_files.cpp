@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "data/hdf5_guard.hpp"
 #include "tests/test_reliability_util.hpp"

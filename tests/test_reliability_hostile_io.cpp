@@ -16,7 +16,7 @@
 #include <functional>
 #include <string>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 using namespace tenet;
 namespace fs = std::filesystem;

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 using namespace tenet;
 using tenet::testing::capture;

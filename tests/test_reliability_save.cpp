@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <string>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "tests/test_reliability_save_util.hpp"
 

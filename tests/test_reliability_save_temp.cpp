@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "data/atomic_file.hpp"
 #include "tests/test_reliability_save_util.hpp"

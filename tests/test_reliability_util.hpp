@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace reliability {
 

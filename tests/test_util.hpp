@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 namespace tenet::testing {
 

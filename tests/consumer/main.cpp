@@ -1,5 +1,5 @@
 // Uses tenet through its public header only; exits 0 when a tiny model predicts.
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 using namespace tenet;
 
 int main() {

@@ -11,7 +11,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "core/error.hpp"
+#include <tenet/core/base/error.hpp>
 
 namespace tenet::fuzz {
 

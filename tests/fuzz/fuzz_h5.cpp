@@ -2,7 +2,7 @@
 // five dtypes and rank <= 8 whose element counts match their shapes, data.format, IOError.
 #include <cstdint>
 
-#include "data/hdf5_io.hpp"
+#include <tenet/data/hdf5_io.hpp>
 #include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

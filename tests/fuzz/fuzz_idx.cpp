@@ -2,7 +2,7 @@
 // Accepted outcomes: a uint8 tensor whose byte count matches its header, data.format, IOError.
 #include <cstdint>
 
-#include "data/idx.hpp"
+#include <tenet/data/idx.hpp>
 #include "tests/fuzz/fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

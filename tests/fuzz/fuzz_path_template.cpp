@@ -8,7 +8,7 @@
 // Standalone build (no tenet library, no HDF5): see tests/fuzz/CMakeLists.txt, or
 //   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 //     -I. -include tests/fuzz/source_location_shim.hpp tests/fuzz/fuzz_path_template.cpp
-//     core/path_template.cpp core/checks.cpp core/error.cpp core/shape.cpp core/text_escape.cpp
+//     core/training/path_template.cpp core/contracts/checks.cpp core/base/error.cpp core/base/shape.cpp core/base/text_escape.cpp
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,8 +17,8 @@
 #include <map>
 #include <string>
 
-#include "core/path_template.hpp"
-#include "core/text_escape.hpp"
+#include "core/training/path_template.hpp"
+#include "core/base/text_escape.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 namespace {

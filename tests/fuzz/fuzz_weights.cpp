@@ -3,7 +3,7 @@
 // bytes. Accepted outcomes: weights loaded, checkpoint.mismatch, data.format, IOError.
 #include <cstdint>
 
-#include <tenet.hpp>
+#include <tenet/tenet.hpp>
 
 #include "tests/fuzz/fuzz_common.hpp"
 

@@ -1,0 +1,118 @@
+#include <tenet/core/base/error.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace tenet {
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::build: return "build";
+    case Phase::run: return "run";
+    case Phase::load: return "load";
+  }
+  return "?";
+}
+
+static std::string basename_of(const char* path) {
+  std::string s = path ? path : "";
+  auto slash = s.find_last_of('/');
+  return slash == std::string::npos ? s : s.substr(slash + 1);
+}
+
+Site::Site(std::string n, std::string t, const std::source_location& loc)
+    : name(std::move(n)), type(std::move(t)), file(basename_of(loc.file_name())), line(loc.line()) {}
+
+std::string Site::str() const {
+  std::string s = "'" + name + "' (" + type + ")";
+  if (!file.empty()) s += " created at " + file + ":" + std::to_string(line);
+  return s;
+}
+
+// Places a caret under each marked dimension of a shape printed as "(a, b, c)".
+static std::string caret_line(const std::string& shape_text, const std::vector<int>& marked) {
+  if (marked.empty() || shape_text.empty() || shape_text[0] != '(') return "";
+  std::string line(shape_text.size(), ' ');
+  int axis = 0;
+  std::size_t start = 1;
+  for (std::size_t i = 1; i <= shape_text.size(); ++i) {
+    bool end = i == shape_text.size() || shape_text[i] == ',' || shape_text[i] == ')';
+    if (!end) continue;
+    std::size_t b = start;
+    while (b < i && shape_text[b] == ' ') ++b;
+    for (int m : marked)
+      if (m == axis)
+        for (std::size_t k = b; k < i; ++k) line[k] = '^';
+    ++axis;
+    start = i + 1;
+    if (i < shape_text.size() && shape_text[i] == ')') break;
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+// Breaks long lines of prose at spaces so that they stay under about 100 columns in a
+// terminal. Each line of `text` is wrapped on its own; continuation lines are indented to
+// `indent` plus that line's own leading spaces (so listed items stay aligned).
+static std::string wrap(const std::string& text, std::size_t indent) {
+  const std::size_t width = 100 > indent + 40 ? 100 - indent : 40;
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    const std::size_t lead = line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' ');
+    const std::string cont = "\n" + std::string(indent + lead, ' ');
+    while (line.size() > width) {
+      std::size_t cut = line.rfind(' ', width);
+      if (cut == std::string::npos || cut <= lead) break;
+      out += line.substr(0, cut) + cont;
+      line = line.substr(cut + 1);
+    }
+    out += line;
+    if (nl == std::string::npos) break;
+    out += "\n";
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string render(const ContractInfo& c) {
+  std::ostringstream o;
+  o << "[" << c.code << "] " << c.summary << "\n";
+  o << "  phase:    " << phase_name(c.phase) << "\n";
+  o << "  where:    " << c.where.str() << "\n";
+  if (!c.expected.empty() || !c.actual.empty()) {
+    o << "  expected: " << c.expected << "\n";
+    // Carets under the expected shape too when both are shapes of the same rank.
+    auto dims = [](const std::string& t) { return std::count(t.begin(), t.end(), ','); };
+    std::string e_carets = caret_line(c.expected, c.marked);
+    if (!e_carets.empty() && dims(c.expected) == dims(c.actual) && c.actual[0] == '(')
+      o << "            " << e_carets << "\n";
+    o << "  actual:   " << c.actual << "\n";
+    std::string carets = caret_line(c.actual, c.marked);
+    if (!carets.empty()) o << "            " << carets << "  (differs)\n";
+  }
+  if (!c.provenance.empty()) {
+    o << "  how the shapes came about:\n";
+    for (const auto& p : c.provenance) o << "    " << p << "\n";
+  }
+  if (!c.cause.empty()) o << "  cause:    " << wrap(c.cause, 12) << "\n";
+  if (!c.fix.empty()) o << "  fix:      " << wrap(c.fix, 12) << "\n";
+  return o.str();
+}
+
+ContractError::ContractError(ContractInfo info)
+    : Error(render(info)), info_(std::move(info)) {}
+
+InternalError::InternalError(const std::string& what)
+    : Error("tenet internal error: " + what +
+                       "\nThis is a bug in tenet, not in your program; please report it with "
+                       "this message.") {}
+
+void internal_error(const std::string& what, std::source_location loc) {
+  throw InternalError(what + " (at " + basename_of(loc.file_name()) + ":" +
+                      std::to_string(loc.line()) + ")");
+}
+
+}  // namespace tenet

@@ -1,0 +1,233 @@
+#pragma once
+// core/checks: every contract check of tenet, and the one place where contract errors are
+// formatted. Ops, layers, losses, models and loaders call these; none formats its own message.
+#include <map>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <tenet/core/base/dtype.hpp>
+#include <tenet/core/base/error.hpp>
+#include <tenet/core/base/shape.hpp>
+
+namespace tenet::checks {
+
+// Facts about the layer call being checked, set by LayerImpl::call (and Model at run time) so
+// that every contract error raised inside a shape rule names its inputs and shows where their
+// sizes came from, without the shape rule passing them around.
+// Where an input's height and width were last changed upstream (symbolic calls, rank 4):
+// the layer that set them, in one sentence, and the size a "same" padding there would keep.
+struct SizeOrigin {
+  std::string layer;            // "conv2d_1"; empty when unknown
+  std::string sentence;         // "'conv2d_1' applies a 5x5 kernel with padding \"valid\" to 32x32, giving 28x28"
+  bool valid_conv = false;      // a stride-1 Conv2D with padding "valid"
+  std::int64_t same_h = -1, same_w = -1;  // its output size with padding "same"
+};
+struct CallContext {
+  std::vector<std::string> input_desc;  // "'conv2d_1' (Conv2D) output (None, 28, 28, 64)"
+  std::vector<std::string> provenance;  // upstream layers with their output shapes
+  std::vector<SizeOrigin> origins;      // per input, filled for symbolic calls
+};
+class ScopedCallContext {
+ public:
+  explicit ScopedCallContext(CallContext ctx);
+  explicit ScopedCallContext(const CallContext* ctx);  // not copied: must outlive the scope
+  ~ScopedCallContext();
+  ScopedCallContext(const ScopedCallContext&) = delete;
+  ScopedCallContext& operator=(const ScopedCallContext&) = delete;
+
+ private:
+  const CallContext* previous_;
+  CallContext owned_;
+};
+const CallContext* current_call_context();
+// Input i's description from the current context, or "input i".
+std::string input_desc(std::size_t i);
+// Input i's size origin from the current context (empty fields when unknown).
+SizeOrigin input_origin(std::size_t i);
+
+// Builds a ContractError fact by fact, then raises it.
+class Violation {
+ public:
+  Violation(std::string code, Phase phase, Site where);
+  Violation& summary(std::string text);
+  Violation& expected(const Shape& s);
+  Violation& expected(std::string text);
+  Violation& actual(const Shape& s);
+  Violation& actual(std::string text);
+  Violation& mark(std::vector<int> axes);
+  Violation& mark_differences(const Shape& expected, const Shape& actual);
+  Violation& provenance(std::vector<std::string> lines);
+  Violation& cause(std::string text);
+  Violation& fix(std::string text);
+  [[noreturn]] void raise() const;
+  const ContractInfo& info() const { return info_; }
+
+ private:
+  ContractInfo info_;
+};
+
+// Axes where two shapes of equal rank differ (unknown dims match anything).
+std::vector<int> differing_axes(const Shape& expected, const Shape& actual);
+// Keras name of an axis of an image-like tensor, e.g. "height" for axis 1 of rank 4.
+std::string axis_name(int axis, int rank);
+
+// ---- checks shared by ops and layers ----
+
+// NumPy broadcasting of two shapes, or elementwise.shape naming the axes that disagree.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase phase);
+
+// Concatenation: equal ranks (concat.rank), a valid axis (concat.axis), and equal sizes on
+// every axis but `axis` (concat.shape). Returns the output shape. `inputs_desc[i]` names
+// input i (its producer) for the message; `provenance` is shown as is.
+Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where, Phase phase,
+                   const std::vector<std::string>& inputs_desc = {},
+                   const std::vector<std::string>& provenance = {});
+
+// Stacking samples into a batch: all shapes equal, else batch.ragged naming the first outlier.
+void check_stackable(const std::vector<Shape>& shapes, const Site& where, Phase phase);
+
+// A reshape must keep the element count.
+void check_reshape(const Shape& from, const Shape& to, const Site& where);
+
+// An axis argument within [-rank, rank).
+int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase);
+
+// Two tensors compared element-wise must have the same shape (compare.shape).
+void check_compare(const Shape& a, const Shape& b, const Site& where);
+
+// A rank check: raises `code` with the given cause and fix when actual.rank() != rank.
+void check_rank(const Shape& actual, int rank, const std::string& code, const Site& where,
+                Phase phase, const std::string& expected_text, const std::string& cause,
+                const std::string& fix);
+
+// A dimension check: actual[axis] must equal `want` (when both are known).
+void check_dim(const Shape& actual, int axis, std::int64_t want, const std::string& code,
+               const Site& where, Phase phase, const Shape& expected_shape,
+               const std::string& cause, const std::string& fix);
+
+// A dtype check.
+void check_dtype(DType actual, DType want, const std::string& code, const Site& where,
+                 Phase phase, const std::string& cause, const std::string& fix);
+
+// ---- options.invalid: an option or argument outside its valid range, or an empty handle ----
+
+// Raises options.invalid: `option` ("FitOptions::batch_size") holds `value` ("0"), which is
+// outside `valid` ("an integer >= 1"). `cause` and `fix` are optional; when empty, the message
+// says what the option does not accept and that a value in the valid range is needed.
+[[noreturn]] void invalid_option(const std::string& option, const std::string& value,
+                                 const std::string& valid, const Site& where, Phase phase,
+                                 const std::string& cause = {}, const std::string& fix = {});
+
+// An integer option within [lo, hi].
+void check_option_range(const std::string& option, std::int64_t value, std::int64_t lo,
+                        std::int64_t hi, const Site& where, Phase phase);
+// A real option that must be finite and within [lo, hi) (or [lo, hi] when hi_inclusive); NaN
+// and infinities are always refused. `cause`, when given, explains a finite value out of range
+// (what the option does, and what such a value would do).
+void check_option_real(const std::string& option, double value, double lo, double hi,
+                       bool hi_inclusive, const Site& where, Phase phase,
+                       const std::string& cause = {});
+// An empty handle (a default-constructed Tensor, SymbolicTensor, Layer, ...) passed as
+// `argument` ("the first input of Model", "fit's x"): the user's mistake, never an internal error.
+[[noreturn]] void empty_handle(const std::string& argument, const std::string& type,
+                               const Site& where, Phase phase);
+// A real option that must be finite and strictly above `lo` (a learning rate, an epsilon).
+void check_option_above(const std::string& option, double value, double lo, const Site& where,
+                        Phase phase, const std::string& cause = {});
+// An integer option that must be >= 1 (units, filters, a window or a batch size). `meaning`
+// says what the option counts ("the number of outputs"), for the cause.
+void check_option_positive(const std::string& option, std::int64_t value,
+                           const std::string& meaning, const Site& where, Phase phase);
+// batch.empty for a whole call: `call` ("fit", "train_on_batch") would run on zero samples and
+// could only report meaningless numbers (or move weights with optimizer momentum alone).
+// `cause` says where the zero came from.
+[[noreturn]] void no_samples(const std::string& call, const std::string& cause,
+                             const std::string& fix, const Site& where);
+
+// A real option that must be finite (any sign): a scale, an offset.
+void check_option_finite(const std::string& option, double value, const Site& where, Phase phase);
+// A real option's value as messages print it: "0.25", "NaN", "inf".
+std::string option_value(double value);
+
+// ---- callback.filepath ----
+
+// A checkpoint path template names a log key that the logs do not hold: the template, the key
+// and the keys available (epoch and the logs'), with a cause that fits the case (val_ keys
+// without validation data, or a metric not compiled).
+[[noreturn]] void missing_log_key(const std::string& pattern, const std::string& key,
+                                  const std::map<std::string, double>& logs, const Site& where);
+
+}  // namespace tenet::checks
+
+// ---- sizes and handles (core/contracts/sizes.cpp) ----
+namespace tenet {
+class Tensor;
+class SymbolicTensor;
+}  // namespace tenet
+namespace tenet::checks {
+
+// "1st", "2nd", "3rd", "4th", ... for argument i (0-based): "the 2nd input of Model".
+std::string ordinal(std::size_t i);
+// A dimension of a concrete shape must be known and >= 0 (tensor.shape, naming the axis and
+// its value: -5 is refused as negative, kUnknown as None).
+void check_concrete(const Shape& shape, const Site& where, Phase phase);
+// Every element and byte count of a user-given shape goes through these. The element count
+// must fit a signed 64-bit count and its bytes (count x dtype size) the largest object a
+// 64-bit process can address (PTRDIFF_MAX); else options.invalid naming the shape and the
+// count it would need. checked_numel needs a concrete shape (check_concrete).
+std::int64_t checked_numel(const Shape& shape, const Site& where, Phase phase,
+                           DType dtype = DType::f32);
+// The same for a symbolic shape: the product of its known dimensions (None axes skipped).
+std::int64_t checked_known_numel(const Shape& shape, const Site& where, Phase phase,
+                                 DType dtype = DType::f32);
+// a + b for sizes (concatenated axes), options.invalid when the sum overflows.
+std::int64_t checked_size_sum(std::int64_t a, std::int64_t b, const Shape& shape,
+                              const Site& where, Phase phase);
+// The bytes of a tensor of `shape` and `dtype` about to be allocated: checked_numel, then
+// options.invalid when they exceed this machine's physical memory (a size no allocation can
+// satisfy: Tensor::zeros({1LL << 40}), Dense(1000000000000)).
+std::size_t checked_bytes(const Shape& shape, DType dtype, const Site& where, Phase phase);
+// True when checked_bytes would pass: the allocation fast path, which builds no Site.
+bool fits_in_memory(const Shape& shape, DType dtype);
+// An allocation of a plausible size failed (the machine is out of memory right now): a
+// tenet::Error (not a contract) naming the shape and the bytes.
+[[noreturn]] void out_of_memory(const Shape& shape, DType dtype, std::size_t bytes,
+                                const Site& where);
+// Empty handles: returns `handle` (a Tensor or SymbolicTensor) when it holds a value, else
+// empty_handle(argument, ...). `argument` is a string, or a callable returning one: composed
+// names ("the 2nd input of 'dense'") are then built only on failure, never on the hot path.
+const char* handle_type(const Tensor&);          // "Tensor"
+const char* handle_type(const SymbolicTensor&);  // "SymbolicTensor"
+template <class Arg>
+std::string argument_text(Arg&& argument) {
+  if constexpr (std::is_invocable_v<Arg>) return argument();
+  else return std::string(argument);
+}
+template <class Handle, class Arg>
+const Handle& defined(const Handle& handle, Arg&& argument, const Site& where,
+                      Phase phase = Phase::run) {
+  if (!handle.defined())
+    empty_handle(argument_text(std::forward<Arg>(argument)), handle_type(handle), where, phase);
+  return handle;
+}
+
+// Batches of `batch` (>= 1) samples needed to cover `n` (>= 0): ceil(n / batch) without the
+// n + batch - 1 that overflows for a batch size near INT64_MAX.
+std::int64_t batch_count(std::int64_t n, std::int64_t batch);
+
+// True when `value`, truncated toward zero, is a value of the integer dtype `to` (always true
+// for a float dtype): converting anything else (NaN, 1e20 to int64) is undefined behaviour.
+bool fits_integer(double value, DType to);
+// Raises `code` for `what` ("the fill value", "element 3 of astype's input") = `value`, which
+// the integer dtype `to` cannot hold (fits_integer was false).
+[[noreturn]] void not_representable(const std::string& code, const std::string& what,
+                                    double value, DType to, const Site& where, Phase phase);
+
+// reduce.axis when axis `axis` (counted from 0) of `shape` has size 0: `op` ("max",
+// "argmax") picks one element along it, and an empty axis has none to pick.
+void check_nonempty_axis(const Shape& shape, int axis, const std::string& op, const Site& where,
+                         Phase phase);
+
+}  // namespace tenet::checks

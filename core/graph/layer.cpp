@@ -1,0 +1,370 @@
+#include <tenet/core/graph/layer.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_set>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+#include "core/tensor/numerics.hpp"
+#include <tenet/core/training/profile.hpp>
+
+namespace tenet {
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::none: return "linear";
+    case Activation::relu: return "relu";
+    case Activation::softmax: return "softmax";
+  }
+  return "?";
+}
+const char* padding_name(Padding p) { return p == Padding::same ? "same" : "valid"; }
+
+namespace {
+std::mutex g_names_mutex;
+std::map<std::string, int> g_name_counts;
+}  // namespace
+
+std::string unique_layer_name(const std::string& base) {
+  std::lock_guard lock(g_names_mutex);
+  int n = g_name_counts[base]++;
+  return n == 0 ? base : base + "_" + std::to_string(n);
+}
+
+namespace {
+std::uint64_t g_seed_base = 1337, g_seed_count = 0;
+}
+
+void set_random_seed(std::uint64_t seed) {
+  std::lock_guard lock(g_names_mutex);
+  g_seed_base = seed;
+  g_seed_count = 0;
+}
+
+std::uint64_t layer_seed(std::uint64_t requested) {
+  if (requested != 0) return requested;
+  std::lock_guard lock(g_names_mutex);
+  // splitmix64 of (base, count): well-spread seeds from a simple counter.
+  std::uint64_t z = g_seed_base + 0x9E3779B97F4A7C15ULL * ++g_seed_count;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+void clear_session() {
+  std::lock_guard lock(g_names_mutex);
+  g_name_counts.clear();
+  g_seed_base = 1337;
+  g_seed_count = 0;
+}
+
+LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
+                     std::source_location loc)
+    : type_(std::move(type)), base_name_(std::move(base_name)),
+      name_(name.empty() ? unique_layer_name(base_name_) : std::move(name)),
+      site_(name_, type_, loc), shared_site_(std::make_shared<const Site>(site_)) {
+  if (name_.find('/') != std::string::npos)  // Keras refuses it too
+    checks::invalid_option(type_ + " name", "'" + name_ + "'", "a name without '/'", site_,
+                           Phase::build,
+                           "'/' separates groups in a weights file (layers/<name>/vars), so '" +
+                               name_ + "' would be saved as nested layers and never load back",
+                           "use '_' or '-' instead of '/', e.g. '" + [&] {
+                             std::string n = name_;
+                             std::replace(n.begin(), n.end(), '/', '_');
+                             return n;
+                           }() + "'");
+}
+
+void LayerImpl::check_input_count(std::size_t n, Phase phase) const {
+  if (multi_input() ? n >= 1 : n == 1) return;
+  checks::Violation("layer.input_count", phase, site_)
+      .summary(type_ + (multi_input() ? " needs at least one input" : " takes exactly one input"))
+      .expected(multi_input() ? "a list of inputs" : "1 input")
+      .actual(std::to_string(n) + " inputs")
+      .fix(multi_input() ? "pass the tensors to join as a list: layer({a, b})"
+                         : "call the layer on one tensor; join several with Concatenate or Add")
+      .raise();
+}
+
+void LayerImpl::ensure_built(const std::vector<Shape>& inputs, Phase phase) {
+  if (built_) return;
+  CurrentLayerScope layer_scope(shared_site_, phase);  // weights too large name this layer
+  build(inputs);
+  built_inputs_ = inputs;
+  built_ = true;
+}
+
+void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase,
+                      DType dtype) {
+  if (spec.rank >= 0 && actual.rank() != spec.rank)
+    checks::Violation("layer.input_spec", phase, where)
+        .summary("the layer declares inputs of rank " + std::to_string(spec.rank) +
+                 " (batch axis included) but received rank " + std::to_string(actual.rank()))
+        .expected("rank " + std::to_string(spec.rank))
+        .actual(actual)
+        .cause("received " + checks::input_desc(0))
+        .fix("reshape the input to rank " + std::to_string(spec.rank) +
+             " (Flatten, expand_dims) or change the layer's InputSpec")
+        .raise();
+  for (std::size_t i = 0; i < spec.axes.size(); ++i) {
+    int ax = actual.normalize_axis(spec.axes[i]);
+    if (ax < 0) continue;
+    std::int64_t want = spec.axes_dims[i];
+    if (want < 0 || actual[ax] < 0 || actual[ax] == want) continue;
+    Shape expected = actual.with(ax, want);
+    checks::Violation("layer.input_spec", phase, where)
+        .summary("'" + where.name + "' (" + where.type + ") declares " +
+                 checks::axis_name(ax, actual.rank()) + " (axis " + std::to_string(ax) +
+                 ") of size " + std::to_string(want) + " but received " +
+                 std::to_string(actual[ax]))
+        .expected(expected)
+        .actual(actual)
+        .mark({ax})
+        .cause("'" + where.name + "' receives " + checks::input_desc(0) + ", whose axis " +
+               std::to_string(ax) + " is " + std::to_string(actual[ax]) + ", but its InputSpec "
+               "requires " + std::to_string(want) + ": the upstream width does not match")
+        .fix("make the upstream layer produce " + std::to_string(want) + " on axis " +
+             std::to_string(ax) +
+             (actual.rank() == 2 ? " (e.g. Dense(" + std::to_string(want) + ") before '" +
+                                       where.name + "')"
+                                 : std::string()) +
+             ", or create the " + where.type + " layer for " +
+             std::to_string(actual[ax]))
+        .raise();
+  }
+  if (spec.check_dtype)
+    checks::check_dtype(dtype, spec.dtype, "layer.input_spec", where, phase,
+                        "'" + where.name + "' declares " + dtype_name(spec.dtype) +
+                            " inputs in its InputSpec but receives " + checks::input_desc(0) +
+                            " of " + dtype_name(dtype),
+                        std::string("cast the input to ") + dtype_name(spec.dtype) +
+                            " with x.astype(...), or change the layer's InputSpec");
+}
+
+void LayerImpl::check_input_dtype(DType t, Phase phase) const {
+  if (accepts_integer_input() && !is_floating(t)) return;
+  checks::check_dtype(t, DType::f32, "input.dtype", site_, phase,
+                      std::string("layers compute in float32; this input is ") + dtype_name(t),
+                      "convert with x.astype(DType::f32), scaling images to [0, 1] "
+                      "(x.astype(DType::f32) / 255.0), or put a Rescaling(1.0 / 255) layer "
+                      "first");
+}
+
+// "the input of 'dense'", "the 2nd input of 'concatenate'": how an empty input is named.
+static std::string input_argument(std::size_t i, std::size_t n, const std::string& layer) {
+  return (n == 1 ? std::string("the input") : "the " + checks::ordinal(i) + " input") + " of '" +
+         layer + "'";
+}
+
+static std::vector<Shape> shapes_of(const std::vector<Tensor>& xs) {
+  std::vector<Shape> s;
+  for (const auto& x : xs) s.push_back(x.shape());
+  return s;
+}
+
+Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opts) {
+  check_input_count(inputs.size(), Phase::run);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    checks::defined(inputs[i], [&] { return input_argument(i, inputs.size(), name_); }, site_,
+                    Phase::run);
+  std::vector<Shape> shapes = shapes_of(inputs);
+  std::unique_ptr<checks::ScopedCallContext> ctx;
+  if (!checks::current_call_context()) {
+    checks::CallContext c;
+    for (const auto& s : shapes) c.input_desc.push_back("a tensor of shape " + s.str());
+    ctx = std::make_unique<checks::ScopedCallContext>(std::move(c));
+  }
+  for (const auto& x : inputs) check_input_dtype(x.dtype(), Phase::run);
+  if (const InputSpec* spec = input_spec())
+    for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
+  output_shape(shapes, Phase::run);
+  ensure_built(shapes, Phase::run);
+  if (check_numerics()) numerics::check_layer_inputs(inputs, site_);
+  CurrentLayerScope layer_scope(shared_site_);
+  if (!profiling::enabled()) return forward(inputs, opts);
+  return profiled_forward(inputs, opts);
+}
+
+// Times forward and charges to this layer every backward closure created by this call: the
+// nodes between the output and the inputs.
+Tensor LayerImpl::profiled_forward(const std::vector<Tensor>& inputs, const CallOptions& opts) {
+  using Clock = std::chrono::steady_clock;
+  const std::string label = name_ + " (" + type_ + ")";
+  auto t0 = Clock::now();
+  Tensor out = forward(inputs, opts);
+  profiling::record(label, false, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  std::unordered_set<const TensorImpl*> seen;
+  for (const auto& x : inputs) seen.insert(x.impl());
+  std::vector<Tensor> stack{out};
+  while (!stack.empty()) {
+    Tensor t = stack.back();
+    stack.pop_back();
+    if (!t.defined() || !seen.insert(t.impl()).second || !t.grad_fn()) continue;
+    GradNode& node = *t.grad_fn();
+    node.backward = [inner = std::move(node.backward), label](const Tensor& d) {
+      auto b0 = Clock::now();
+      auto grads = inner(d);
+      profiling::record(label, true, std::chrono::duration<double, std::milli>(Clock::now() - b0).count());
+      return grads;
+    };
+    for (const auto& in : node.inputs) stack.push_back(in);
+  }
+  return out;
+}
+
+// Walks up from `x` to the layer that last changed its height and width (rank-4 tensors), so a
+// spatial mismatch can name the step that produced the odd size.
+static checks::SizeOrigin size_origin(const SymbolicTensor& x) {
+  checks::SizeOrigin o;
+  if (!x.defined() || x.shape().rank() != 4) return o;
+  const SymbolicNode& t = x.node()->size_source ? *x.node()->size_source : *x.node();
+  const auto& l = t.layer;
+  if (!l) return o;
+  auto hw = [](const Shape& s) { return dim_str(s[1]) + "x" + dim_str(s[2]); };
+  o.layer = l->name();
+  if (t.inputs.empty()) {
+    o.sentence = "'" + l->name() + "' is an Input of " + hw(t.shape);
+    return o;
+  }
+  const Shape &in = t.inputs[0].shape(), &out = t.shape;
+  const std::string d = l->describe();
+  const std::string kernel = d.substr(0, d.find(','));
+  if (l->type() == "Conv2D" && d.find("valid") != std::string::npos &&
+      d.find("strides") == std::string::npos && in.rank() == 4) {
+    o.valid_conv = true;
+    o.same_h = in[1];
+    o.same_w = in[2];
+    o.sentence = "'" + l->name() + "' applies a " + kernel + " kernel with padding \"valid\" to " +
+                 hw(in) + ", giving " + hw(out);
+  } else if (l->type() == "MaxPool2D") {
+    o.sentence = "'" + l->name() + "' pools " + hw(in) + " to " + hw(out) + " (" + d + ")";
+  } else {
+    o.sentence = "'" + l->name() + "' (" + l->type() + (d.empty() ? "" : " " + d) + ") turns " +
+                 (in.rank() == 4 ? hw(in) : in.str()) + " into " + hw(out);
+  }
+  return o;
+}
+
+// Where size_origin's walk from a new node stops: the node whose first input has the same
+// height and width passes the question on to that input's answer.
+static const SymbolicNode* size_source(const Shape& out, const std::vector<SymbolicTensor>& inputs) {
+  if (out.rank() != 4 || inputs.empty() || !inputs[0].defined()) return nullptr;
+  const Shape& in = inputs[0].shape();
+  if (in.rank() != 4 || in[1] != out[1] || in[2] != out[2]) return nullptr;
+  const SymbolicNode* up = inputs[0].node().get();
+  return up->size_source ? up->size_source : up;
+}
+
+SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
+  check_input_count(inputs.size(), Phase::build);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    checks::defined(inputs[i], [&] { return input_argument(i, inputs.size(), name_); }, site_,
+                    Phase::build);
+  std::vector<Shape> shapes;
+  checks::CallContext c;
+  for (const auto& x : inputs) {
+    check_input_dtype(x.dtype(), Phase::build);
+    shapes.push_back(x.shape());
+    c.input_desc.push_back(describe_input(x));
+    c.origins.push_back(size_origin(x));
+    for (auto& line : provenance(x))
+      if (std::find(c.provenance.begin(), c.provenance.end(), line) == c.provenance.end())
+        c.provenance.push_back(line);
+  }
+  checks::ScopedCallContext scope(std::move(c));
+  if (const InputSpec* spec = input_spec())
+    for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::build, x.dtype());
+  Shape out = output_shape(shapes, Phase::build);
+  // Every layer's output must be addressable (a rule that multiplies sizes may overflow).
+  checks::checked_known_numel(out, site_, Phase::build);
+  // Weights depend on feature sizes only, so a layer can be built from symbolic shapes.
+  ensure_built(shapes, Phase::build);
+  auto node = std::make_shared<SymbolicNode>();
+  node->shape = out;
+  node->dtype = DType::f32;
+  node->inputs = inputs;
+  node->id = next_node_id();
+  node->size_source = size_source(out, inputs);
+  return SymbolicTensor(node);  // the Layer handle sets node->layer (needs the shared_ptr)
+}
+
+void LayerImpl::set_weights(const std::vector<Tensor>& values) {
+  std::vector<Tensor> current = weights();
+  std::vector<std::string> names = weight_names();
+  if (values.size() != current.size())
+    checks::Violation("checkpoint.mismatch", Phase::load, site_)
+        .summary(type_ + " '" + name_ + "' holds " + std::to_string(current.size()) +
+                 " variables, " + std::to_string(values.size()) + " were given")
+        .expected(std::to_string(current.size()) + " variables")
+        .actual(std::to_string(values.size()) + " variables")
+        .fix(current.empty() && !built_ ? "call the layer once (or build its model) before "
+                                          "setting weights"
+                                        : "pass the variables in Keras's order")
+        .raise();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    checks::defined(values[i], [&] {
+      return "the " + checks::ordinal(i) + " value given to set_weights of '" + name_ + "'";
+    }, site_, Phase::load);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!(values[i].shape() == current[i].shape()) || values[i].dtype() != current[i].dtype())
+      checks::Violation("checkpoint.mismatch", Phase::load, site_)
+          .summary("variable " + std::to_string(i) + " (" +
+                   (i < names.size() ? names[i] : std::string("?")) + ") does not fit")
+          .expected(current[i].shape().str() + " " + dtype_name(current[i].dtype()))
+          .actual(values[i].shape().str() + " " + dtype_name(values[i].dtype()))
+          .mark_differences(current[i].shape(), values[i].shape())
+          .fix("give each variable the layer's shape; nothing was changed")
+          .raise();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    Tensor dst = current[i];
+    std::memcpy(dst.raw_data(), values[i].raw_data(), values[i].nbytes());
+  }
+}
+
+std::int64_t LayerImpl::param_count(bool trainable_only) const {
+  std::int64_t n = 0;
+  auto ws = weights();
+  auto tr = trainable();
+  for (std::size_t i = 0; i < ws.size(); ++i)
+    if (!trainable_only || (i < tr.size() && tr[i])) n += ws[i].numel();
+  return n;
+}
+
+// ---- Layer handle ----
+// Every member of the handle goes through here: an empty Layer() is the user's mistake.
+LayerImpl& Layer::checked(const char* member) const {
+  if (!impl_)
+    checks::empty_handle(std::string("the Layer whose ") + member + " was called", "Layer",
+                         Site("Layer", "handle"), Phase::build);
+  return *impl_;
+}
+
+SymbolicTensor Layer::operator()(const SymbolicTensor& x) const { return (*this)(std::vector{x}); }
+
+SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs) const {
+  SymbolicTensor out = checked("operator()").call(xs);
+  out.node()->layer = impl_;
+  return out;
+}
+
+Tensor Layer::operator()(const Tensor& x, CallOptions opts) const {
+  return checked("operator()").call(std::vector<Tensor>{x}, opts);
+}
+
+Tensor Layer::operator()(const std::vector<Tensor>& xs, CallOptions opts) const {
+  return checked("operator()").call(xs, opts);
+}
+
+const std::string& Layer::name() const { return checked("name()").name(); }
+const std::string& Layer::type() const { return checked("type()").type(); }
+std::vector<Tensor> Layer::weights() const { return checked("weights()").weights(); }
+void Layer::set_weights(const std::vector<Tensor>& values) const {
+  checked("set_weights()").set_weights(values);
+}
+std::int64_t Layer::count_params() const { return checked("count_params()").param_count(); }
+
+}  // namespace tenet

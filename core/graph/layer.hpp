@@ -1,0 +1,166 @@
+#pragma once
+// Layer: the base of every layer. A layer is an object with shared state: copying a handle
+// shares the layer, and calling it twice shares its weights.
+//
+// Called on SymbolicTensors (from Input) a layer runs its shape rule at once, so a broken
+// contract surfaces at the line that builds the model (phase build). Called on concrete
+// Tensors it runs eagerly, records the autograd graph, and checks the same rule (phase run).
+#include <memory>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include <tenet/core/base/error.hpp>
+#include <tenet/core/graph/symbolic.hpp>
+#include <tenet/core/tensor/tensor.hpp>
+
+namespace tenet {
+
+struct CallOptions {
+  bool training = false;  // BatchNorm uses batch statistics and Dropout drops only when true
+  // Set by Model for a layer whose fuses_relu() is true and whose output goes only to a ReLU
+  // layer: the layer applies the ReLU itself (one pass instead of two) and Model skips the ReLU.
+  bool relu_after = false;
+  // The two below are for Model only: a direct caller setting skip_relu_backward without the
+  // matching input_from_relu on the next layer gets wrong gradients.
+  // Set by Model for a layer whose masks_relu_gradient() is true and whose input is the output
+  // of a ReLU applied by the layer before (skips_relu_backward()) that goes nowhere else: its
+  // backward then zeroes the gradient wherever that ReLU's would, and ...
+  bool input_from_relu = false;
+  // ... that layer, called with skip_relu_backward, passes the gradient straight through its
+  // ReLU (one pass over the activations fewer per step).
+  bool skip_relu_backward = false;
+};
+
+enum class Activation { none, relu, softmax };
+enum class Padding { valid, same };
+const char* activation_name(Activation a);
+const char* padding_name(Padding p);
+
+// A declared input contract (like Keras's InputSpec). Unknown (kUnknown) entries match any size.
+// Built-in layers check their contracts in output_shape; user layers may declare one instead.
+struct InputSpec {
+  int rank = -1;                       // -1: any rank
+  std::vector<std::int64_t> axes_dims;  // parallel to axes: required size per axis
+  std::vector<int> axes;                // axes (may be negative) with a required size
+  DType dtype = DType::f32;
+  bool check_dtype = false;
+};
+
+class LayerImpl {
+ public:
+  // `base_name` is Keras's snake-case name (conv2d); `name` empty means automatic (conv2d_1).
+  LayerImpl(std::string type, std::string base_name, std::string name, std::source_location loc);
+  virtual ~LayerImpl() = default;
+  LayerImpl(const LayerImpl&) = delete;
+  LayerImpl& operator=(const LayerImpl&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& type() const { return type_; }
+  const std::string& base_name() const { return base_name_; }
+  Site site() const { return site_; }
+  bool built() const { return built_; }
+
+  // ---- what a layer implements ----
+  // The shape rule: checks the layer's contracts on input shapes (batch axis included, any
+  // axis possibly unknown) and returns the output shape. Raises through core/checks only.
+  virtual Shape output_shape(const std::vector<Shape>& inputs, Phase phase) = 0;
+  // Creates the weights for these input shapes; called once, before the first forward.
+  virtual void build(const std::vector<Shape>& /*inputs*/) {}
+  // Eager forward recording autograd history. Inputs have already passed output_shape.
+  virtual Tensor forward(const std::vector<Tensor>& inputs, const CallOptions& opts) = 0;
+  // Every variable in Keras's order (Conv2D: kernel, bias; BatchNorm: gamma, beta,
+  // moving_mean, moving_variance) with their names and whether the optimizer updates them.
+  virtual std::vector<Tensor> weights() const { return {}; }
+  virtual std::vector<std::string> weight_names() const { return {}; }
+  virtual std::vector<bool> trainable() const { return std::vector<bool>(weights().size(), true); }
+  // Called by Model after a successful training step; BatchNorm commits its moving statistics
+  // here so that a step that fails leaves them untouched.
+  virtual void commit_step() {}
+  virtual void discard_step() {}
+  // One line describing the configuration, used in provenance and summaries ("3x3, same").
+  virtual std::string describe() const { return ""; }
+  // Number of inputs accepted: Concatenate/Add/Multiply take two or more.
+  virtual bool multi_input() const { return false; }
+  // True for layers that convert integer input themselves (Rescaling); others need float32.
+  virtual bool accepts_integer_input() const { return false; }
+  // A user layer's declared contract (checked before output_shape when present).
+  virtual const InputSpec* input_spec() const { return nullptr; }
+  // True for layers that honour CallOptions::relu_after (BatchNorm, through oneDNN's fused
+  // normalisation + ReLU).
+  virtual bool fuses_relu() const { return false; }
+  // True for a layer that computes exactly max(x, 0) (the ReLU layer): Model may fold it into
+  // the layer before it.
+  virtual bool is_relu() const { return false; }
+  // True for a layer that honours CallOptions::input_from_relu (MaxPool2D: a window whose
+  // maximum is 0 passes no gradient back, which is what the ReLU before would do).
+  virtual bool masks_relu_gradient() const { return false; }
+  // True for a layer that applies a ReLU of its own and honours CallOptions::skip_relu_backward
+  // (Conv2D with activation relu).
+  virtual bool skips_relu_backward() const { return false; }
+
+  // ---- provided ----
+  Tensor call(const std::vector<Tensor>& inputs, const CallOptions& opts);
+  SymbolicTensor call(const std::vector<SymbolicTensor>& inputs);
+  void set_weights(const std::vector<Tensor>& values);
+  std::int64_t param_count(bool trainable_only = false) const;
+  // Shapes of the inputs this layer was built for (empty until built).
+  const std::vector<Shape>& built_inputs() const { return built_inputs_; }
+
+ protected:
+  void ensure_built(const std::vector<Shape>& inputs, Phase phase);
+  // Checks the input count (1 unless multi_input) with a clear message.
+  void check_input_count(std::size_t n, Phase phase) const;
+  Tensor profiled_forward(const std::vector<Tensor>& inputs, const CallOptions& opts);
+  // Layers compute in float32 unless accepts_integer_input() (input.dtype).
+  void check_input_dtype(DType t, Phase phase) const;
+
+ private:
+  std::string type_, base_name_, name_;
+  Site site_;
+  std::shared_ptr<const Site> shared_site_;  // for autograd nodes created by this layer
+  bool built_ = false;
+  std::vector<Shape> built_inputs_;
+};
+
+// Checks a declared InputSpec (layer.input_spec) against an input shape.
+void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase,
+                      DType dtype = DType::f32);
+
+// A handle to a layer. Concrete layers (Conv2D, Dense, ...) derive from it and add only
+// their constructors.
+class Layer {
+ public:
+  Layer() = default;
+  explicit Layer(std::shared_ptr<LayerImpl> impl) : impl_(std::move(impl)) {}
+
+  SymbolicTensor operator()(const SymbolicTensor& x) const;
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) const;
+  Tensor operator()(const Tensor& x, CallOptions opts = {}) const;
+  Tensor operator()(const std::vector<Tensor>& xs, CallOptions opts = {}) const;
+
+  const std::string& name() const;
+  const std::string& type() const;
+  std::vector<Tensor> weights() const;
+  void set_weights(const std::vector<Tensor>& values) const;
+  std::int64_t count_params() const;
+  const std::shared_ptr<LayerImpl>& impl() const { return impl_; }  // null when empty
+  bool defined() const { return impl_ != nullptr; }
+
+ protected:
+  // The layer, or options.invalid (checks::empty_handle) for an empty handle.
+  LayerImpl& checked(const char* member) const;
+  std::shared_ptr<LayerImpl> impl_;
+};
+
+// Automatic layer names like Keras: conv2d, conv2d_1, ... (counters per base name).
+std::string unique_layer_name(const std::string& base_name);
+// Resets the automatic name counters and the seed sequence (like keras.backend.clear_session()).
+void clear_session();
+
+// Seeds for weight initialisation: a layer created with seed 0 draws the next seed of a
+// sequence that set_random_seed (or clear_session) restarts, so runs are reproducible.
+void set_random_seed(std::uint64_t seed);
+std::uint64_t layer_seed(std::uint64_t requested);
+
+}  // namespace tenet

@@ -1,0 +1,109 @@
+#include "core/kernels/context.hpp"
+
+#include <omp.h>
+
+#include <atomic>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
+namespace {
+std::atomic<bool> g_flush_denormals{true};
+std::atomic<int> g_float_mode_generation{1};  // bumped by every set_flush_denormals
+thread_local int t_float_mode_generation = 0;
+
+// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) flags.
+void apply_float_mode(bool flush) {
+#if defined(__SSE2__)
+  unsigned csr = _mm_getcsr();
+  _mm_setcsr(flush ? (csr | 0x8040u) : (csr & ~0x8040u));
+#else
+  (void)flush;
+#endif
+}
+}  // namespace
+
+namespace tenet::kernels {
+
+FloatModeScope::FloatModeScope() {
+#if defined(__SSE2__)
+  saved_ = _mm_getcsr();
+#endif
+  const bool flush = g_flush_denormals.load();
+  const int generation = g_float_mode_generation.load(std::memory_order_acquire);
+  if (t_float_mode_generation != generation) {  // the pool's threads: once per setting
+#pragma omp parallel
+    apply_float_mode(flush);
+    t_float_mode_generation = generation;
+  }
+  apply_float_mode(flush);
+}
+
+FloatModeScope::~FloatModeScope() {
+#if defined(__SSE2__)
+  _mm_setcsr(saved_);
+#endif
+}
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+// One stream per thread: threads running models at the same time (separate Models, or predict
+// on one Model) never submit to, or wait on, a shared stream object.
+dnnl::stream& stream() {
+  thread_local dnnl::stream s(engine());
+  return s;
+}
+
+dnnl::memory::dims dims_of(const Shape& s) {
+  dnnl::memory::dims d;
+  for (auto v : s) {
+    if (v < 0) internal_error("oneDNN dims of a shape with an unknown dimension " + s.str());
+    d.push_back(v);
+  }
+  return d;
+}
+
+void guarded(const std::string& where, const std::vector<Shape>& shapes,
+             const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    std::string s;
+    for (const auto& sh : shapes) s += (s.empty() ? "" : ", ") + sh.str();
+    internal_error("the oneDNN kernel of " + where + " failed on shapes " + s +
+                   " (oneDNN status " + std::to_string(static_cast<int>(e.status)) + ")");
+  }
+}
+
+void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a,
+           const float* b, float* c, float beta) {
+  if (m == 0 || n == 0) return;
+  FloatModeScope float_mode;
+  if (k == 0) {
+    for (std::int64_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : c[i] * beta;
+    return;
+  }
+  dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, ta ? m : k, b,
+                                tb ? k : n, beta, c, n);
+  if (st != dnnl_success)
+    internal_error("oneDNN sgemm failed for (" + std::to_string(m) + ", " + std::to_string(k) +
+                   ") x (" + std::to_string(k) + ", " + std::to_string(n) + ")");
+}
+
+}  // namespace tenet::kernels
+
+namespace tenet {
+void set_num_threads(int n) {
+  omp_set_num_threads(n < 1 ? 1 : n);
+  g_float_mode_generation.fetch_add(1, std::memory_order_release);  // new threads: set again
+}
+int num_threads() { return omp_get_max_threads(); }
+void set_flush_denormals(bool on) {
+  g_flush_denormals = on;
+  g_float_mode_generation.fetch_add(1, std::memory_order_release);
+}
+bool flush_denormals() { return g_flush_denormals; }
+}  // namespace tenet

@@ -1,0 +1,202 @@
+#include "core/kernels/memory.hpp"
+
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+
+namespace tenet::kernels {
+
+namespace {
+
+// A tensor's bytes in a oneDNN layout; converting to row-major is one reorder.
+class DnnlLayout : public StorageLayout {
+ public:
+  DnnlLayout(dnnl::memory::desc blocked, dnnl::memory::desc row_major)
+      : blocked_(std::move(blocked)), row_major_(std::move(row_major)) {}
+  std::size_t bytes() const override { return blocked_.get_size(); }
+  void to_row_major(const void* src, void* dst) const override {
+    guarded("the conversion of a tensor to row-major", {}, [&] {
+      reorder(dnnl::memory(blocked_, engine(), const_cast<void*>(src)),
+              dnnl::memory(row_major_, engine(), dst));
+    });
+  }
+  const dnnl::memory::desc& desc() const { return blocked_; }
+
+ private:
+  dnnl::memory::desc blocked_, row_major_;
+};
+
+std::shared_ptr<const DnnlLayout> layout_of(const Tensor& t) {
+  if (!t.defined() || !t.impl()->layout) return nullptr;
+  return std::dynamic_pointer_cast<const DnnlLayout>(t.impl()->layout->get());
+}
+
+}  // namespace
+
+dnnl::memory::desc nhwc_desc(const Shape& s) {
+  return f32_desc({s[0], s[3], s[1], s[2]}, tag::nhwc);
+}
+
+bool can_overwrite(const Tensor& dout, const dnnl::memory::desc& row_major,
+                   const dnnl::memory::desc& want) {
+  return exclusively_owned(dout) && same_bytes(stored_desc(dout, row_major), want);
+}
+
+bool is_blocked(const Tensor& t) { return layout_of(t) != nullptr; }
+
+dnnl::memory::desc stored_desc(const Tensor& t, const dnnl::memory::desc& row_major) {
+  const auto l = layout_of(t);
+  return l ? l->desc() : row_major;
+}
+
+bool same_bytes(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
+  if (a == b) return true;
+  const dnnl_memory_desc_t &x = a.data, &y = b.data;
+  if (x.ndims != y.ndims || x.data_type != y.data_type || x.format_kind != dnnl_blocked ||
+      y.format_kind != dnnl_blocked || x.offset0 != y.offset0)
+    return false;
+  const dnnl_blocking_desc_t &bx = x.format_desc.blocking, &by = y.format_desc.blocking;
+  if (bx.inner_nblks != 0 || by.inner_nblks != 0) return false;
+  for (int i = 0; i < x.ndims; ++i)  // strides of size-1 axes never move a byte
+    if (x.dims[i] != y.dims[i] || x.padded_dims[i] != y.padded_dims[i] ||
+        (x.dims[i] > 1 && bx.strides[i] != by.strides[i]))
+      return false;
+  return true;
+}
+
+Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
+                const dnnl::memory::desc& row_major) {
+  if (same_bytes(d, row_major)) return Tensor::empty(shape);
+  return empty_in_layout(shape, std::make_shared<DnnlLayout>(d, row_major));
+}
+
+dnnl::memory wrap_in(const dnnl::memory::desc& d, const Tensor& t) {
+  const auto l = layout_of(t);
+  if (!l) return wrap(d, t);
+  if (!same_bytes(l->desc(), d))
+    internal_error("a tensor " + t.shape().str() + " wrapped in a layout it does not have");
+  return dnnl::memory(d, engine(), stored_bytes(t));
+}
+
+dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& row_major,
+                     const dnnl::memory::desc& want, Tensor& holder) {
+  dnnl::memory::desc have = stored_desc(t, row_major);
+  if (same_bytes(have, want)) return dnnl::memory(want, engine(), stored_bytes(t));
+  dnnl::memory out = pooled(want, holder);
+  reorder(dnnl::memory(have, engine(), stored_bytes(t)), out);
+  return out;
+}
+
+void append_layout_key(std::vector<std::int64_t>& key, const Tensor& t) {
+  const auto l = layout_of(t);
+  if (!l) return key.push_back(0);
+  const dnnl_memory_desc_t& d = l->desc().data;
+  const dnnl_blocking_desc_t& b = d.format_desc.blocking;
+  key.push_back(1 + b.inner_nblks);
+  for (int i = 0; i < d.ndims; ++i) key.insert(key.end(), {b.strides[i], d.padded_dims[i]});
+  for (int i = 0; i < b.inner_nblks; ++i) key.insert(key.end(), {b.inner_blks[i], b.inner_idxs[i]});
+}
+
+dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format) {
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, format);
+}
+
+dnnl::memory wrap(const dnnl::memory::desc& d, const Tensor& t) {
+  if (d.get_size() != t.nbytes())
+    internal_error("oneDNN memory of " + std::to_string(d.get_size()) + " bytes over a tensor " +
+                   t.shape().str() + " of " + std::to_string(t.nbytes()) + " bytes");
+  // oneDNN takes a non-const handle; tensors wrapped as read-only inputs are never written.
+  return dnnl::memory(d, engine(), const_cast<void*>(t.raw_data()));
+}
+
+namespace {
+// The bytes of a memory descriptor, as a cache key. Equal descriptors built the same way give
+// equal bytes here; should two equal descriptors ever differ in unused bytes, the cost is one
+// more cached primitive, never a wrong one.
+std::string_view desc_bytes(const dnnl::memory::desc& d) {
+  return {reinterpret_cast<const char*>(&d.data), sizeof d.data};
+}
+}  // namespace
+
+void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
+  // Reorder primitives per (source, destination) layout pair: creating one costs several
+  // microseconds, as much as moving a small tensor, and the same pairs recur every step.
+  thread_local std::unordered_map<std::string, dnnl::reorder> cache;
+  std::string key;
+  key.reserve(2 * sizeof(dnnl_memory_desc_t));
+  key.append(desc_bytes(src.get_desc())).append(desc_bytes(dst.get_desc()));
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    if (cache.size() >= 256) cache.clear();  // bounded: shapes of a long session come and go
+    it = cache.emplace(std::move(key), dnnl::reorder(src, dst)).first;
+  }
+  FloatModeScope float_mode;
+  it->second.execute(stream(), const_cast<dnnl::memory&>(src), const_cast<dnnl::memory&>(dst));
+  stream().wait();
+}
+
+dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want) {
+  if (user.get_desc() == want) return user;
+  dnnl::memory out(want, engine());
+  reorder(user, out);
+  return out;
+}
+
+dnnl::memory pooled(const dnnl::memory::desc& d, Tensor& holder) {
+  holder = Tensor::empty({static_cast<std::int64_t>(d.get_size())}, DType::u8);  // bytes
+  return dnnl::memory(d, engine(), holder.raw_data());
+}
+
+dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want, Tensor& holder) {
+  if (user.get_desc() == want) return user;
+  dnnl::memory out = pooled(want, holder);
+  reorder(user, out);
+  return out;
+}
+
+dnnl::primitive_attr scratchpad_attr(const dnnl::post_ops& ops) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+namespace {
+// One growing 64-byte-aligned buffer per thread; primitives run synchronously, so a single
+// buffer serves every primitive in turn.
+struct Scratch {
+  void* data = nullptr;
+  std::size_t size = 0;
+  ~Scratch() { std::free(data); }
+  void* reserve(std::size_t n) {
+    if (n <= size) return data;
+    std::free(data);
+    size = (n + 63) / 64 * 64;
+    data = std::aligned_alloc(64, size);
+    if (!data) {  // out of memory now: not a bug of tenet (a plain tenet::Error with the bytes)
+      const std::size_t asked = size;
+      size = 0;
+      checks::out_of_memory(Shape{static_cast<std::int64_t>(asked)}, DType::u8, asked,
+                            Site("scratchpad", "kernel"));
+    }
+    return data;
+  }
+};
+thread_local Scratch g_scratch;
+}  // namespace
+
+void execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, Args args) {
+  FloatModeScope float_mode;
+  dnnl::memory::desc sd = pd.scratchpad_desc();
+  if (sd.get_size() > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD,
+                 dnnl::memory(sd, engine(), g_scratch.reserve(sd.get_size())));
+  p.execute(stream(), args);
+  stream().wait();
+}
+
+}  // namespace tenet::kernels

@@ -1,0 +1,286 @@
+#include "core/kernels/pooling.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/kernels/context.hpp"
+
+namespace tenet::kernels {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+
+std::optional<LaneBlocks> lane_blocks(const memory::desc& d) {
+  if (d.data.ndims != 4 || d.data.data_type != dnnl_f32) return std::nullopt;
+  const memory::dims dims = d.dims();
+  LaneBlocks b;
+  b.n = dims[0];
+  b.h = dims[2];
+  b.w = dims[3];
+  const std::int64_t c = dims[1];
+  for (tag t : {tag::aBcd16b, tag::nhwc, tag::aBcd8b, tag::aBcd4b, tag::nchw}) {
+    if (d != memory::desc(dims, memory::data_type::f32, t)) continue;
+    b.format = t;
+    b.lanes = t == tag::nhwc    ? std::max<std::int64_t>(c, 1)  // no channels: no blocks
+              : t == tag::nchw    ? 1
+              : t == tag::aBcd16b ? 16
+              : t == tag::aBcd8b  ? 8
+                                  : 4;
+    b.blocks = (c + b.lanes - 1) / b.lanes;
+    return b;
+  }
+  return std::nullopt;
+}
+
+LaneBlocks with_size(const LaneBlocks& like, std::int64_t h, std::int64_t w) {
+  LaneBlocks b = like;
+  b.h = h;
+  b.w = w;
+  return b;
+}
+
+memory::desc desc_of(const LaneBlocks& b, std::int64_t channels) {
+  return memory::desc({b.n, channels, b.h, b.w}, memory::data_type::f32, b.format);
+}
+
+namespace {
+
+// One window of one output: the cells of x it covers (clipped to x).
+struct Cells {
+  std::int64_t h0, w0, hs, he, ws, we;  // h0/w0: the window's corner, possibly outside x
+};
+
+Cells cells_of(std::int64_t oh, std::int64_t ow, const LaneBlocks& xb, const PoolWindow& w) {
+  Cells c;
+  c.h0 = oh * w.sh - w.pad_top;
+  c.w0 = ow * w.sw - w.pad_left;
+  c.hs = std::max<std::int64_t>(c.h0, 0);
+  c.he = std::min(c.h0 + w.kh, xb.h);
+  c.ws = std::max<std::int64_t>(c.w0, 0);
+  c.we = std::min(c.w0 + w.kw, xb.w);
+  return c;
+}
+
+// kNoGradient marks an output that passes no gradient back (see max_pool_forward).
+template <class Index>
+constexpr Index kNoGradient = static_cast<Index>(-1);
+
+// L lanes at a time: 16 (one AVX-512 register of floats) when the block allows, else 1.
+template <int L, class Index>
+void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
+                   Index* argmax, const PoolWindow& w, bool relu_input) {
+  const std::int64_t lanes = xb.lanes;
+  // Over rows too, not only planes: one image has a single plane when its channels fit one
+  // block, and predicting one image would run on one thread.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
+    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
+      const float* px = x + p * xb.plane();
+      float* py = y + p * yb.plane();
+      Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
+      for (std::int64_t ow = 0; ow < yb.w; ++ow) {
+        const Cells c = cells_of(oh, ow, xb, w);
+        const std::int64_t out = (oh * yb.w + ow) * lanes;
+        for (std::int64_t j0 = 0; j0 < lanes; j0 += L) {
+          float m[L];
+          Index k[L];
+          const float* first = px + (c.hs * xb.w + c.ws) * lanes + j0;
+          const Index first_k = static_cast<Index>((c.hs - c.h0) * w.kw + (c.ws - c.w0));
+#pragma omp simd
+          for (int j = 0; j < L; ++j) {
+            m[j] = first[j];
+            k[j] = first_k;
+          }
+          for (std::int64_t i = c.hs; i < c.he; ++i)
+            for (std::int64_t q = c.ws; q < c.we; ++q) {
+              if (i == c.hs && q == c.ws) continue;
+              const float* cell = px + (i * xb.w + q) * lanes + j0;
+              const Index idx = static_cast<Index>((i - c.h0) * w.kw + (q - c.w0));
+#pragma omp simd
+              for (int j = 0; j < L; ++j)
+                if (cell[j] > m[j]) {
+                  m[j] = cell[j];
+                  k[j] = idx;
+                }
+            }
+#pragma omp simd
+          for (int j = 0; j < L; ++j) py[out + j0 + j] = m[j];
+          if (pa) {
+#pragma omp simd
+            for (int j = 0; j < L; ++j)
+              pa[out + j0 + j] = relu_input && !(m[j] > 0.0f) ? kNoGradient<Index> : k[j];
+          }
+        }
+      }
+  }
+}
+
+template <int L, class Index>
+void backward_lanes(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
+                    const LaneBlocks& xb, const PoolWindow& w) {
+  const std::int64_t lanes = xb.lanes;
+  // Windows that never share a cell write their cells; overlapping ones add.
+  const bool disjoint = w.sh >= w.kh && w.sw >= w.kw;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p) {
+    float* px = dx + p * xb.plane();
+    const float* pg = dy + p * yb.plane();
+    const Index* pa = argmax + p * yb.plane();
+    // Cells in no window (the rows and columns a valid window leaves over) stay zero.
+    std::memset(px, 0, static_cast<std::size_t>(xb.plane()) * sizeof(float));
+    for (std::int64_t oh = 0; oh < yb.h; ++oh)
+      for (std::int64_t ow = 0; ow < yb.w; ++ow) {
+        const Cells c = cells_of(oh, ow, xb, w);
+        const std::int64_t out = (oh * yb.w + ow) * lanes;
+        for (std::int64_t i = c.hs; i < c.he; ++i)
+          for (std::int64_t q = c.ws; q < c.we; ++q) {
+            float* cell = px + (i * xb.w + q) * lanes;
+            const Index idx = static_cast<Index>((i - c.h0) * w.kw + (q - c.w0));
+            for (std::int64_t j0 = 0; j0 < lanes; j0 += L) {
+              const float* g = pg + out + j0;
+              const Index* a = pa + out + j0;
+              float* d = cell + j0;
+              if (disjoint) {
+#pragma omp simd
+                for (int j = 0; j < L; ++j) d[j] = a[j] == idx ? g[j] : 0.0f;
+              } else {
+#pragma omp simd
+                for (int j = 0; j < L; ++j) d[j] += a[j] == idx ? g[j] : 0.0f;
+              }
+            }
+          }
+      }
+  }
+}
+
+// The common case (Keras's default MaxPooling2D()): 2x2 windows, stride 2, no padding, 16
+// lanes at a time. The four cells are read in one pass so the maxima stay in registers; the
+// general loops above measured four times slower on this shape.
+template <class Index>
+void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
+                 Index* argmax, bool relu_input) {
+  const std::int64_t lanes = xb.lanes, row = xb.w * lanes;
+  // Over rows too, not only planes: one image has a single plane when its channels fit one
+  // block, and predicting one image would run on one thread.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
+    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
+      const float* px = x + p * xb.plane();
+      float* py = y + p * yb.plane();
+      Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
+      for (std::int64_t ow = 0; ow < yb.w; ++ow)
+        for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
+          const float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
+          const float* b = a + lanes;
+          const float* c = a + row;
+          const float* d = c + lanes;
+          float* o = py + (oh * yb.w + ow) * lanes + j0;
+          Index* k = pa ? pa + (oh * yb.w + ow) * lanes + j0 : nullptr;
+          Index unused[16];  // inference keeps no positions, but picks the same maximum
+          if (!k) k = unused;
+#pragma omp simd
+          for (int j = 0; j < 16; ++j) {
+            float m = a[j];
+            Index i = 0;
+            if (b[j] > m) { m = b[j]; i = 1; }
+            if (c[j] > m) { m = c[j]; i = 2; }
+            if (d[j] > m) { m = d[j]; i = 3; }
+            o[j] = m;
+            k[j] = relu_input && !(m > 0.0f) ? kNoGradient<Index> : i;
+          }
+        }
+  }
+}
+
+template <class Index>
+void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
+                  const LaneBlocks& xb) {
+  const std::int64_t lanes = xb.lanes, row = xb.w * lanes;
+  // Rows of outputs in parallel too: each writes its own two rows of dx.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
+    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
+      float* px = dx + p * xb.plane();
+      const float* pg = dy + p * yb.plane();
+      const Index* pa = argmax + p * yb.plane();
+      for (std::int64_t ow = 0; ow < yb.w; ++ow)
+        for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
+          float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
+          float* b = a + lanes;
+          float* c = a + row;
+          float* d = c + lanes;
+          const float* g = pg + (oh * yb.w + ow) * lanes + j0;
+          const Index* k = pa + (oh * yb.w + ow) * lanes + j0;
+#pragma omp simd
+          for (int j = 0; j < 16; ++j) {
+            const float v = g[j];
+            const Index i = k[j];
+            a[j] = i == 0 ? v : 0.0f;
+            b[j] = i == 1 ? v : 0.0f;
+            c[j] = i == 2 ? v : 0.0f;
+            d[j] = i == 3 ? v : 0.0f;
+          }
+        }
+      // an odd width leaves a last column in no window
+      for (std::int64_t r = 2 * oh; r < 2 * oh + 2; ++r)
+        std::memset(px + (r * xb.w + 2 * yb.w) * lanes, 0,
+                    static_cast<std::size_t>((xb.w - 2 * yb.w) * lanes) * sizeof(float));
+      // and an odd height a last row
+      if (oh == yb.h - 1)
+        std::memset(px + 2 * yb.h * row, 0,
+                    static_cast<std::size_t>((xb.h - 2 * yb.h) * row) * sizeof(float));
+    }
+}
+
+// Every window inside x ("same" padding may add a last row or column of windows that reach
+// past it, with nothing padded before).
+bool is_2x2(const LaneBlocks& xb, const LaneBlocks& yb, const PoolWindow& w) {
+  return xb.lanes % 16 == 0 && w.kh == 2 && w.kw == 2 && w.sh == 2 && w.sw == 2 &&
+         w.pad_top == 0 && w.pad_left == 0 && 2 * yb.h <= xb.h && 2 * yb.w <= xb.w;
+}
+
+template <class Index>
+void forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb, Index* argmax,
+             const PoolWindow& w, bool relu_input) {
+  if (is_2x2(xb, yb, w))
+    forward_2x2(x, xb, y, yb, argmax, relu_input);
+  else if (xb.lanes % 16 == 0)
+    forward_lanes<16>(x, xb, y, yb, argmax, w, relu_input);
+  else
+    forward_lanes<1>(x, xb, y, yb, argmax, w, relu_input);
+}
+
+template <class Index>
+void backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
+              const LaneBlocks& xb, const PoolWindow& w) {
+  if (is_2x2(xb, yb, w))
+    backward_2x2(dy, yb, argmax, dx, xb);
+  else if (xb.lanes % 16 == 0)
+    backward_lanes<16>(dy, yb, argmax, dx, xb, w);
+  else
+    backward_lanes<1>(dy, yb, argmax, dx, xb, w);
+}
+
+}  // namespace
+
+std::size_t argmax_bytes(const PoolWindow& w) { return w.kh * w.kw < 255 ? 1 : 4; }
+
+void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
+                      void* argmax, const PoolWindow& w, bool relu_input) {
+  FloatModeScope mode;  // denormals flushed, as in every oneDNN kernel tenet runs
+  if (argmax_bytes(w) == 1)
+    forward(x, xb, y, yb, static_cast<std::uint8_t*>(argmax), w, relu_input);
+  else
+    forward(x, xb, y, yb, static_cast<std::int32_t*>(argmax), w, relu_input);
+}
+
+void max_pool_backward(const float* dy, const LaneBlocks& yb, const void* argmax, float* dx,
+                       const LaneBlocks& xb, const PoolWindow& w) {
+  FloatModeScope mode;
+  if (argmax_bytes(w) == 1)
+    backward(dy, yb, static_cast<const std::uint8_t*>(argmax), dx, xb, w);
+  else
+    backward(dy, yb, static_cast<const std::int32_t*>(argmax), dx, xb, w);
+}
+
+}  // namespace tenet::kernels

@@ -1,0 +1,367 @@
+// Element-wise ops with NumPy broadcasting, and their gradients.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <type_traits>
+
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+#include "core/kernels/memory.hpp"
+#include <tenet/core/ops/ops.hpp>
+
+namespace tenet {
+
+namespace {
+
+DType promote(DType a, DType b) {
+  if (a == b) return a;
+  auto rank_of = [](DType t) {
+    switch (t) {
+      case DType::u8: return 0;
+      case DType::i32: return 1;
+      case DType::i64: return 2;
+      case DType::f32: return 3;
+      case DType::f64: return 4;
+    }
+    return 0;
+  };
+  return rank_of(a) > rank_of(b) ? a : b;
+}
+
+// Strides of `s` aligned to an output of rank `r`, 0 on broadcast axes.
+std::vector<std::int64_t> broadcast_strides(const Shape& s, const Shape& out) {
+  int r = out.rank();
+  std::vector<std::int64_t> st(static_cast<std::size_t>(r), 0);
+  std::int64_t acc = 1;
+  for (int i = s.rank() - 1; i >= 0; --i) {
+    int o = i + (r - s.rank());
+    st[o] = s[i] == 1 && out[o] != 1 ? 0 : acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+template <class T, class Op>
+void binary_kernel(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* po = out.data<T>();
+  const std::int64_t n = out.numel();
+  if (a.shape() == out.shape() && b.shape() == out.shape()) {
+    for (std::int64_t i = 0; i < n; ++i) po[i] = op(pa[i], pb[i]);
+    return;
+  }
+  if (b.numel() == 1 && a.shape() == out.shape()) {
+    const T s = pb[0];
+    for (std::int64_t i = 0; i < n; ++i) po[i] = op(pa[i], s);
+    return;
+  }
+  if (a.numel() == 1 && b.shape() == out.shape()) {
+    const T s = pa[0];
+    for (std::int64_t i = 0; i < n; ++i) po[i] = op(s, pb[i]);
+    return;
+  }
+  const Shape& os = out.shape();
+  const int r = os.rank();
+  auto sa = broadcast_strides(a.shape(), os), sb = broadcast_strides(b.shape(), os);
+  if (n == 0) return;
+  const std::int64_t inner = os[r - 1], ia = sa[r - 1], ib = sb[r - 1];
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(r), 0);
+  std::int64_t offa = 0, offb = 0;
+  for (std::int64_t base = 0; base < n; base += inner) {
+    for (std::int64_t j = 0; j < inner; ++j) po[base + j] = op(pa[offa + j * ia], pb[offb + j * ib]);
+    for (int d = r - 2; d >= 0; --d) {  // advance the outer counter
+      ++idx[d];
+      offa += sa[d];
+      offb += sb[d];
+      if (idx[d] < os[d]) break;
+      offa -= sa[d] * os[d];
+      offb -= sb[d] * os[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+enum class BinOp { add, sub, mul, div };
+
+const char* symbol(BinOp op) {
+  switch (op) {
+    case BinOp::add: return "+";
+    case BinOp::sub: return "-";
+    case BinOp::mul: return "*";
+    case BinOp::div: return "/";
+  }
+  return "?";
+}
+
+// Integer arithmetic wraps around like NumPy's (two's complement): computed in the unsigned
+// type, since a signed overflow (int32 2^31 - 1 + 1) is undefined behaviour in C++.
+template <class T, class Op>
+T wrap(T x, T y, Op op) {
+  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(op(static_cast<U>(x), static_cast<U>(y))));
+  } else {
+    return T(op(x, y));
+  }
+}
+
+// Integer division by 0 gives 0 (as NumPy, without its warning); the most negative value
+// divided by -1 wraps to itself instead of trapping (SIGFPE on x86).
+template <class T>
+T divide(T x, T y) {
+  if constexpr (std::is_integral_v<T>) {
+    if (y == 0) return T(0);
+    if constexpr (std::is_signed_v<T>)
+      if (y == T(-1)) return wrap<T>(T(0), x, std::minus<>());
+    return T(x / y);
+  } else {
+    return T(x / y);
+  }
+}
+
+Tensor binary_value(const Tensor& a0, const Tensor& b0, BinOp op, const Site& site) {
+  checks::defined(a0, [&] { return std::string("the left operand of ") + symbol(op); }, site);
+  checks::defined(b0, [&] { return std::string("the right operand of ") + symbol(op); }, site);
+  Shape out_shape = checks::broadcast_shapes(a0.shape(), b0.shape(), site, Phase::run);
+  DType t = promote(a0.dtype(), b0.dtype());
+  Tensor a = a0.dtype() == t ? a0 : a0.detach().astype(t);
+  Tensor b = b0.dtype() == t ? b0 : b0.detach().astype(t);
+  Tensor out = Tensor::empty(out_shape, t);
+  visit_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    switch (op) {
+      case BinOp::add:
+        binary_kernel<T>(a, b, out, [](T x, T y) { return wrap<T>(x, y, std::plus<>()); });
+        break;
+      case BinOp::sub:
+        binary_kernel<T>(a, b, out, [](T x, T y) { return wrap<T>(x, y, std::minus<>()); });
+        break;
+      case BinOp::mul:
+        binary_kernel<T>(a, b, out, [](T x, T y) { return wrap<T>(x, y, std::multiplies<>()); });
+        break;
+      case BinOp::div: binary_kernel<T>(a, b, out, [](T x, T y) { return divide<T>(x, y); }); break;
+    }
+  });
+  return out;
+}
+
+Tensor binary(const Tensor& a, const Tensor& b, BinOp op, const Site& site) {
+  Tensor out = binary_value(a, b, op, site);
+  if (!is_floating(out.dtype())) return out;
+  switch (op) {
+    case BinOp::add:
+      return attach_grad(out, site.name, {a, b}, [](const Tensor& d) {
+        return std::vector<Tensor>{d, d};
+      });
+    case BinOp::sub:
+      return attach_grad(out, site.name, {a, b}, [](const Tensor& d) {
+        return std::vector<Tensor>{d, -d};
+      });
+    case BinOp::mul:
+      return attach_grad(out, site.name, {a, b}, [a, b](const Tensor& d) {
+        return std::vector<Tensor>{d * b.detach(), d * a.detach()};
+      });
+    case BinOp::div:
+      return attach_grad(out, site.name, {a, b}, [a, b](const Tensor& d) {
+        Tensor bd = b.detach();
+        return std::vector<Tensor>{d / bd, -(d * a.detach()) / (bd * bd)};
+      });
+  }
+  return out;
+}
+
+// A scalar operand of a's dtype; `a` is `side` ("left"/"right") operand of `op`.
+Tensor scalar_like(const Tensor& a, double s, BinOp op, const char* side) {
+  const Site site(op == BinOp::add ? "add" : op == BinOp::sub ? "subtract"
+                  : op == BinOp::mul ? "multiply" : "divide", "op");
+  checks::defined(a, [&] { return std::string("the ") + side + " operand of " + symbol(op); }, site);
+  return Tensor::scalar(s, a.dtype());
+}
+
+template <class F, class G>
+Tensor unary(const Tensor& x, const char* name, F f, G grad) {
+  checks::defined(x, [&] { return std::string("the input of ") + name; }, Site(name, "op"));
+  if (!is_floating(x.dtype()))
+    checks::Violation("input.dtype", Phase::run, Site(name, "op"))
+        .summary(std::string(name) + " needs floating-point input")
+        .expected("float32 or float64")
+        .actual(dtype_name(x.dtype()))
+        .fix("x.astype(DType::f32) first")
+        .raise();
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  const std::int64_t n = x.numel();
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* px = x.data<T>();
+      T* po = out.data<T>();
+      for (std::int64_t i = 0; i < n; ++i) po[i] = static_cast<T>(f(px[i]));
+    }
+  });
+  // The closure keeps a history-free view of the output: capturing `out` itself would make
+  // out's grad node own out, a reference cycle that leaked every step's whole graph.
+  return attach_grad(out, name, {x}, [x, y = out.detach(), grad](const Tensor& d) {
+    return std::vector<Tensor>{grad(d, x.detach(), y)};
+  });
+}
+
+}  // namespace
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::add, Site("add", "op")); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::sub, Site("subtract", "op")); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::mul, Site("multiply", "op")); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::div, Site("divide", "op")); }
+Tensor operator+(const Tensor& a, double s) { return a + scalar_like(a, s, BinOp::add, "left"); }
+Tensor operator-(const Tensor& a, double s) { return a - scalar_like(a, s, BinOp::sub, "left"); }
+Tensor operator*(const Tensor& a, double s) { return a * scalar_like(a, s, BinOp::mul, "left"); }
+Tensor operator/(const Tensor& a, double s) { return a / scalar_like(a, s, BinOp::div, "left"); }
+Tensor operator+(double s, const Tensor& a) { return scalar_like(a, s, BinOp::add, "right") + a; }
+Tensor operator-(double s, const Tensor& a) { return scalar_like(a, s, BinOp::sub, "right") - a; }
+Tensor operator*(double s, const Tensor& a) { return scalar_like(a, s, BinOp::mul, "right") * a; }
+Tensor operator/(double s, const Tensor& a) { return scalar_like(a, s, BinOp::div, "right") / a; }
+Tensor operator-(const Tensor& a) { return scalar_like(a, 0.0, BinOp::sub, "right") - a; }
+
+Tensor add(const Tensor& a, const Tensor& b, std::source_location loc) {
+  return binary(a, b, BinOp::add, Site("add", "op", loc));
+}
+Tensor multiply(const Tensor& a, const Tensor& b, std::source_location loc) {
+  return binary(a, b, BinOp::mul, Site("multiply", "op", loc));
+}
+
+Tensor exp(const Tensor& x) {
+  return unary(x, "exp", [](auto v) { return std::exp(v); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d * y; });
+}
+Tensor log(const Tensor& x) {
+  return unary(x, "log", [](auto v) { return std::log(v); },
+               [](const Tensor& d, const Tensor& x, const Tensor&) { return d / x; });
+}
+Tensor sqrt(const Tensor& x) {
+  return unary(x, "sqrt", [](auto v) { return std::sqrt(v); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d / (y * 2.0); });
+}
+Tensor square(const Tensor& x) {
+  return unary(x, "square", [](auto v) { return v * v; },
+               [](const Tensor& d, const Tensor& x, const Tensor&) { return d * x * 2.0; });
+}
+Tensor sigmoid(const Tensor& x) {
+  return unary(x, "sigmoid", [](auto v) { return 1 / (1 + std::exp(-v)); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d * y * (1.0 - y); });
+}
+Tensor tanh(const Tensor& x) {
+  return unary(x, "tanh", [](auto v) { return std::tanh(v); },
+               [](const Tensor& d, const Tensor&, const Tensor& y) { return d * (1.0 - y * y); });
+}
+
+// Multiplies d by a 0/1 mask computed from x (the shared shape of relu and clip gradients).
+template <class Pred>
+static Tensor masked(const Tensor& d, const Tensor& x, Pred keep) {
+  Tensor out = Tensor::empty(d.shape(), d.dtype());
+  visit_dtype(d.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* pd = d.data<T>();
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    const std::int64_t n = d.numel();  // hoisted: numel() multiplies the dims on every call
+    // Both operands are loaded unconditionally so the select vectorises: a branch on the sign
+    // of activations mispredicts about half the time.
+    for (std::int64_t i = 0; i < n; ++i) {
+      const T g = pd[i];
+      po[i] = keep(px[i]) ? g : T(0);
+    }
+  });
+  return out;
+}
+
+// ReLU on a tensor in a oneDNN blocked layout (a Conv2D or BatchNorm output): computed in that
+// layout by oneDNN's eltwise primitives, so the next oneDNN layer reads it without a reorder.
+struct ReluPlan {
+  dnnl::memory::desc row_major, data;
+  dnnl::eltwise_forward::primitive_desc fwd_pd;
+  dnnl::eltwise_backward::primitive_desc bwd_pd;
+  dnnl::eltwise_forward fwd;
+  dnnl::eltwise_backward bwd;
+};
+
+static Tensor relu_in_layout(const Tensor& x) {
+  using namespace dnnl;
+  thread_local kernels::PlanCache<ReluPlan> plans;
+  const Shape& s = x.shape();
+  memory::desc row_major = kernels::nhwc_desc(s);
+  std::vector<std::int64_t> key = s.dims();
+  kernels::append_layout_key(key, x);
+  std::shared_ptr<ReluPlan> plan;
+  Tensor y;
+  kernels::guarded("relu", {s}, [&] {
+    plan = plans.get(key, [&] {
+      ReluPlan p{row_major, kernels::stored_desc(x, row_major), {}, {}, {}, {}};
+      const algorithm relu = algorithm::eltwise_relu_use_dst_for_bwd;
+      p.fwd_pd = {{prop_kind::forward_training, relu, p.data, 0.0f},
+                  kernels::scratchpad_attr(), kernels::engine()};
+      p.bwd_pd = {{relu, p.data, p.data, 0.0f}, kernels::scratchpad_attr(), kernels::engine(),
+                  p.fwd_pd};
+      p.fwd = eltwise_forward(p.fwd_pd);
+      p.bwd = eltwise_backward(p.bwd_pd);
+      return p;
+    });
+    y = kernels::empty_in(s, plan->data, row_major);
+    kernels::execute(plan->fwd, plan->fwd_pd,
+                     {{DNNL_ARG_SRC, kernels::wrap_in(plan->data, x)},
+                      {DNNL_ARG_DST, kernels::wrap_in(plan->data, y)}});
+  });
+  return attach_grad(y, "relu", {x}, [plan, saved = y.detach()](const Tensor& dout) {
+    const ReluPlan& p = *plan;
+    // In place when the engine handed over a gradient in this layout that nothing else holds.
+    const bool in_place = kernels::can_overwrite(dout, p.row_major, p.data);
+    Tensor dx = in_place ? dout : kernels::empty_in(dout.shape(), p.data, p.row_major);
+    kernels::guarded("relu backward", {dout.shape()}, [&] {
+      Tensor y_holder, dout_holder;  // in the forward's layout, if they no longer lie in it
+      kernels::execute(p.bwd, p.bwd_pd,
+                       {{DNNL_ARG_DST, kernels::read_as(saved, p.row_major, p.data, y_holder)},
+                        {DNNL_ARG_DIFF_DST, kernels::read_as(dout, p.row_major, p.data, dout_holder)},
+                        {DNNL_ARG_DIFF_SRC, kernels::wrap_in(p.data, dx)}});
+    });
+    return std::vector<Tensor>{dx};
+  });
+}
+
+Tensor relu(const Tensor& x) {
+  checks::defined(x, "the input of relu", Site("relu", "op"));
+  if (kernels::is_blocked(x)) return relu_in_layout(x);
+  return unary(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); },
+               [](const Tensor& d, const Tensor& x, const Tensor&) {
+                 return masked(d, x, [](auto v) { return v > 0; });
+               });
+}
+
+Tensor clip(const Tensor& x, double low, double high) {
+  return unary(x, "clip", [=](auto v) { return std::clamp(v, decltype(v)(low), decltype(v)(high)); },
+               [=](const Tensor& d, const Tensor& x, const Tensor&) {
+                 return masked(d, x, [=](auto v) { return v >= low && v <= high; });
+               });
+}
+
+// The per-row maximum subtracted for stability; zeros for a tensor without elements, where
+// max refuses an axis of size 0.
+static Tensor shift_of(const Tensor& x, int axis) {
+  return x.numel() == 0 ? x.detach().sum(axis, true) : x.detach().max(axis, true);
+}
+
+Tensor softmax(const Tensor& x, int axis) {
+  checks::defined(x, "the input of softmax", Site("softmax", "op"));
+  Tensor m = shift_of(x, axis);
+  Tensor e = exp(x - m);
+  return e / e.sum(axis, true);
+}
+
+Tensor log_softmax(const Tensor& x, int axis) {
+  checks::defined(x, "the input of log_softmax", Site("log_softmax", "op"));
+  Tensor m = shift_of(x, axis);
+  Tensor shifted = x - m;
+  return shifted - log(exp(shifted).sum(axis, true));
+}
+
+}  // namespace tenet

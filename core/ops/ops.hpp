@@ -1,0 +1,67 @@
+#pragma once
+// Tensor operations. All float ops record autograd history; gradients are checked against
+// finite differences in tests/test_core.cpp. Binary ops broadcast like NumPy.
+#include <source_location>
+#include <vector>
+
+#include <tenet/core/tensor/tensor.hpp>
+
+namespace tenet {
+
+// ---- element-wise (broadcasting; contract elementwise.shape) ----
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, double s);
+Tensor operator-(const Tensor& a, double s);
+Tensor operator*(const Tensor& a, double s);
+Tensor operator/(const Tensor& a, double s);
+Tensor operator+(double s, const Tensor& a);
+Tensor operator-(double s, const Tensor& a);
+Tensor operator*(double s, const Tensor& a);
+Tensor operator/(double s, const Tensor& a);
+Tensor operator-(const Tensor& a);
+Tensor add(const Tensor& a, const Tensor& b,
+           std::source_location loc = std::source_location::current());
+Tensor multiply(const Tensor& a, const Tensor& b,
+                std::source_location loc = std::source_location::current());
+
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor clip(const Tensor& x, double low, double high);  // gradient passes inside the range
+Tensor softmax(const Tensor& x, int axis = -1);
+Tensor log_softmax(const Tensor& x, int axis = -1);
+
+// ---- linear algebra ----
+// (M, K) x (K, N) -> (M, N); also (B, M, K) x (B, K, N). Contract: matmul.shape.
+Tensor matmul(const Tensor& a, const Tensor& b,
+              std::source_location loc = std::source_location::current());
+
+// ---- shape ----
+Tensor reshape(const Tensor& x, const Shape& shape);
+Tensor expand_dims(const Tensor& x, int axis);
+Tensor squeeze(const Tensor& x, int axis);
+Tensor transpose(const Tensor& x, const std::vector<int>& perm);
+Tensor transpose(const Tensor& x);  // reverses the axes
+Tensor slice(const Tensor& x, int axis, std::int64_t start, std::int64_t stop);
+// Rows of `x` along axis 0 at the given indices (used for shuffling and batching).
+Tensor take_rows(const Tensor& x, const std::vector<std::int64_t>& rows);
+Tensor concat(const std::vector<Tensor>& xs, int axis = -1,
+              std::source_location loc = std::source_location::current());
+Tensor stack(const std::vector<Tensor>& xs, int axis = 0,
+             std::source_location loc = std::source_location::current());
+
+// ---- comparison ----
+Tensor equal(const Tensor& a, const Tensor& b);  // uint8 mask; contract compare.shape
+// rtol and atol finite and >= 0 (options.invalid otherwise).
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+bool array_equal(const Tensor& a, const Tensor& b);  // same shape, dtype and bits
+double max_abs_diff(const Tensor& a, const Tensor& b);
+
+}  // namespace tenet

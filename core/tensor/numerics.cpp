@@ -1,0 +1,195 @@
+#include "core/tensor/numerics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include <tenet/core/tensor/autograd.hpp>
+#include <tenet/core/contracts/checks.hpp>
+
+namespace tenet::numerics {
+
+namespace {
+
+thread_local std::string g_step;
+
+// Non-finite when every exponent bit is set (Inf, NaN): a bit test, so it holds under any
+// floating-point flags, and an or-reduction, which vectorises. The storage holds floats;
+// may_alias lets it be read as integers.
+template <class Bits>
+bool all_finite_bits(const void* data, std::size_t n, Bits exponent) {
+  using Word [[gnu::may_alias]] = Bits;
+  const Word* p = static_cast<const Word*>(data);
+  Bits bad = 0;
+#pragma omp simd reduction(| : bad)
+  for (std::size_t i = 0; i < n; ++i) bad |= static_cast<Bits>((p[i] & exponent) == exponent);
+  return bad == 0;
+}
+
+bool all_finite_bytes(const void* data, std::size_t n, DType dtype) {
+  if (dtype == DType::f32) return all_finite_bits<std::uint32_t>(data, n, 0x7f800000u);
+  if (dtype == DType::f64) return all_finite_bits<std::uint64_t>(data, n, 0x7ff0000000000000ull);
+  return true;
+}
+
+template <class T>
+Scan scan_values(const T* p, std::int64_t n) {
+  Scan s;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (std::isnan(p[i])) ++s.nan;
+    else if (std::isinf(p[i])) ++s.inf;
+    else {
+      s.max_abs = std::max(s.max_abs, static_cast<double>(std::abs(p[i])));
+      continue;
+    }
+    if (s.first < 0) s.first = i;
+  }
+  return s;
+}
+
+// The tensor's blocked layout, or null when its bytes are row-major.
+std::shared_ptr<const StorageLayout> blocked_layout(const Tensor& t) {
+  const auto& shared = t.impl()->layout;
+  return shared ? shared->get() : nullptr;
+}
+
+std::int64_t count_if_value(const Tensor& t, bool (*pred)(double)) {
+  if (!t.defined() || !is_floating(t.dtype())) return 0;
+  std::int64_t n = 0;
+  for (double v : t.to_vector<double>()) n += pred(v);  // error path only
+  return n;
+}
+
+// A trainable leaf: a layer's weight rather than data or an op's result.
+bool is_variable(const Tensor& t) { return t.requires_grad() && !t.grad_fn(); }
+
+std::string counts(const Scan& s) {
+  return std::to_string(s.nan) + " NaN and " + std::to_string(s.inf) + " Inf";
+}
+
+// Why an op produced NaN/Inf, from its inputs.
+std::string output_cause(const std::string& op, const std::vector<Tensor>& inputs) {
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (all_finite(inputs[i])) continue;
+    const std::string held =
+        "its input " + std::to_string(i) + " already holds " + counts(scan(inputs[i]));
+    if (is_variable(inputs[i]))
+      return held + ": that input is a variable (a layer weight), made non-finite before this "
+             "op ran: by set_weights or load_weights, or by an update made while checking was off";
+    return held + ": the values came in from outside the checked ops: from the data given to "
+           "the op, or from a computation run while checking was off";
+  }
+  if (inputs.empty()) return "the op produced NaN/Inf";
+  const Tensor& x = inputs[0];
+  if (op == "log") {
+    std::int64_t bad = count_if_value(x, [](double v) { return v <= 0; });
+    return "log received " + std::to_string(bad) + " values <= 0 (log(0) = -inf, log(<0) = NaN)";
+  }
+  if (op == "sqrt")
+    return "sqrt received " + std::to_string(count_if_value(x, [](double v) { return v < 0; })) +
+           " negative values";
+  if (op == "divide" && inputs.size() > 1)
+    return "the divisor holds " +
+           std::to_string(count_if_value(inputs[1], [](double v) { return v == 0; })) + " zeros";
+  double largest = 0;
+  for (const auto& in : inputs) largest = std::max(largest, scan(in).max_abs);
+  return "the inputs are finite but large (largest magnitude " + magnitude(largest) +
+         "): the result overflowed float range; weights or activations are growing, usually "
+         "because the learning rate is too high";
+}
+
+}  // namespace
+
+bool all_finite(const Tensor& t) {
+  if (!t.defined() || !is_floating(t.dtype()) || t.numel() == 0) return true;
+  if (auto layout = blocked_layout(t)) {
+    // The stored bytes include the layout's padding, which oneDNN keeps at zero; should it
+    // hold anything else, the exact row-major scan decides.
+    if (all_finite_bytes(stored_bytes(t), layout->bytes() / dtype_size(t.dtype()), t.dtype()))
+      return true;
+    return scan(t).ok();
+  }
+  return all_finite_bytes(stored_bytes(t), static_cast<std::size_t>(t.numel()), t.dtype());
+}
+
+Scan scan(const Tensor& t) {
+  if (!t.defined() || !is_floating(t.dtype()) || t.numel() == 0) return {};
+  Tensor plain = t;
+  if (auto layout = blocked_layout(t)) {  // a row-major copy; `t` keeps its layout
+    plain = Tensor::empty(t.shape(), t.dtype());
+    layout->to_row_major(stored_bytes(t), stored_bytes(plain));
+  }
+  if (t.dtype() == DType::f64) return scan_values(static_cast<const double*>(stored_bytes(plain)), t.numel());
+  return scan_values(static_cast<const float*>(stored_bytes(plain)), t.numel());
+}
+
+std::string magnitude(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+StepLabel::StepLabel(std::string where) : previous_(std::move(g_step)) { g_step = std::move(where); }
+StepLabel::~StepLabel() { g_step = std::move(previous_); }
+void StepLabel::set(std::string where) { g_step = std::move(where); }
+
+void raise(const Site& site, const std::string& subject, const Tensor& t, const std::string& cause,
+           const std::string& fix) {
+  Scan s = scan(t);
+  checks::Violation("numerics.nonfinite", Phase::run, site)
+      .summary(subject + " holds non-finite values" + (g_step.empty() ? "" : " at " + g_step))
+      .expected("finite values")
+      .actual(counts(s) + " among " + std::to_string(t.numel()) + " values of " +
+              t.shape().str() + ", first at flat index " + std::to_string(s.first))
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
+
+void check_op(const Tensor& t, const std::string& op, const std::string& what,
+              const std::vector<Tensor>& inputs, const std::shared_ptr<const Site>& layer) {
+  if (all_finite(t)) return;
+  const std::string in_layer = layer && layer->name != op ? " in " + layer->name : "";
+  const Site site = layer ? *layer : Site(op, "op");
+  if (what == "gradient")
+    raise(site, "the gradient of " + op + in_layer, t,
+          "the gradient reaching " + op + " overflowed (largest finite magnitude " +
+              magnitude(scan(t).max_abs) + "): the loss or the weights are growing without "
+              "bound, usually because the learning rate is too high",
+          "lower the learning rate (e.g. by 10x), or use a from_logits loss");
+  raise(site, "the " + what + " of " + op + in_layer, t, output_cause(op, inputs),
+        "check the data for NaN/Inf and scale inputs to [0, 1]; lower the learning rate; use "
+        "from_logits losses rather than log of probabilities");
+}
+
+void check_layer_inputs(const std::vector<Tensor>& inputs, const Site& layer) {
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (all_finite(inputs[i])) continue;
+    raise(layer, "input " + std::to_string(i) + " of '" + layer.name + "' (" + layer.type + ")",
+          inputs[i],
+          checks::input_desc(i) + " reaches '" + layer.name + "' already holding NaN/Inf, made "
+          "outside the checked computation: given to the layer as data, or computed while "
+          "checking was off. Unchecked, " +
+              (layer.type == "ReLU" ? std::string("this ReLU would turn NaN into 0 and hide it")
+                                    : "the NaN would spread, or vanish in a fused ReLU"),
+          "clean the tensor given to the layer (look for NaN/Inf where it was made), or run the "
+          "computation that made it under a NumericsScope too");
+  }
+}
+
+void check_batch_statistics(const Tensor& mean, const Tensor& variance, const Tensor& input,
+                            const Site& layer) {
+  for (const auto& [stat, t] : {std::pair<const char*, Tensor>{"mean", mean}, {"variance", variance}}) {
+    if (all_finite(t)) continue;
+    raise(layer, std::string("the batch ") + stat + " of '" + layer.name + "' (" + layer.type + ")",
+          t,
+          "its inputs are finite but reach magnitude " + magnitude(scan(input).max_abs) +
+              ": their squares (or sums) overflow float range (3.4e+38), and the batch " + stat +
+              " would enter moving_" + stat + " and spoil every later prediction",
+          "scale the inputs (to [0, 1], or standardise them); if the activations grow during "
+          "training, lower the learning rate");
+  }
+}
+
+}  // namespace tenet::numerics

@@ -1,0 +1,134 @@
+#pragma once
+// Tensor: an eager n-dimensional array with shared contiguous storage and autograd.
+// Layout is row-major; image tensors are channels-last (N, H, W, C) like Keras.
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <tenet/core/base/dtype.hpp>
+#include <tenet/core/base/error.hpp>
+#include <tenet/core/base/shape.hpp>
+
+namespace tenet {
+
+struct GradNode;
+struct TensorImpl;
+
+class Tensor {
+ public:
+  Tensor() = default;  // an undefined tensor (defined() is false)
+
+  // ---- factories ----
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32);  // uninitialised
+  static Tensor zeros(const Shape& shape, DType dtype = DType::f32);
+  static Tensor ones(const Shape& shape, DType dtype = DType::f32);
+  static Tensor full(const Shape& shape, double value, DType dtype = DType::f32);
+  static Tensor scalar(double value, DType dtype = DType::f32);  // shape ()
+  static Tensor randn(const Shape& shape, std::uint64_t seed, double mean = 0.0,
+                      double stddev = 1.0);
+  static Tensor uniform(const Shape& shape, std::uint64_t seed, double low = 0.0,
+                        double high = 1.0);
+  static Tensor arange(std::int64_t n, DType dtype = DType::f32);
+  template <class T>
+  static Tensor from_vector(const std::vector<T>& values, const Shape& shape);
+  template <class T>
+  static Tensor from_vector(const std::vector<T>& values) {
+    return from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
+  }
+
+  // ---- facts ----
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  DType dtype() const;
+  int rank() const { return shape().rank(); }
+  std::int64_t numel() const;
+  std::int64_t dim(int axis) const { return shape().dim(axis); }
+  std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype()); }
+
+  // ---- element access (the C++ type must match dtype(), else an internal error) ----
+  template <class T> T* data();
+  template <class T> const T* data() const;
+  void* raw_data();
+  const void* raw_data() const;
+  template <class T> std::vector<T> to_vector() const;
+  double item() const;                                    // a one-element tensor, as double
+  double at(const std::vector<std::int64_t>& index) const;  // any dtype, read as double
+  std::string str(int max_items = 8) const;
+
+  // ---- autograd ----
+  Tensor& requires_grad(bool on);
+  bool requires_grad() const;
+  Tensor grad() const;             // undefined until backward reaches this tensor
+  void set_grad(const Tensor& g);  // used by the engine and optimizers
+  void zero_grad();
+  // Back-propagates from this tensor. Without an argument it must hold one element.
+  void backward(const Tensor& dout = Tensor()) const;
+  const std::shared_ptr<GradNode>& grad_fn() const;
+  Tensor detach() const;  // shares storage, no history
+  Tensor clone() const;   // copies storage, no history
+
+  // ---- shape and type (all differentiable where the dtype is floating) ----
+  Tensor reshape(const Shape& shape) const;
+  // Float to integer: an element the integer dtype cannot hold (NaN, 300 to uint8) raises
+  // input.dtype instead of an undefined conversion.
+  Tensor astype(DType dtype) const;
+  Tensor sum() const;
+  Tensor sum(int axis, bool keepdims = false) const;
+  Tensor mean() const;
+  Tensor mean(int axis, bool keepdims = false) const;
+  Tensor max(int axis, bool keepdims = false) const;
+  Tensor argmax(int axis) const;  // int64, not differentiable
+
+  // Comparing tensors with == is ambiguous, so it does not compile (see compare.shape).
+  template <class Other>
+  friend bool operator==(const Tensor&, const Other&) {
+    static_assert(sizeof(Other) == 0,
+                  "tenet: comparing tensors with == is ambiguous. Use equal(a, b) for an "
+                  "element-wise mask, allclose(a, b, rtol, atol) for a numeric check, or "
+                  "a.shape() == b.shape() to compare shapes.");
+    return false;
+  }
+
+  // Identity of the underlying tensor (for graph bookkeeping).
+  TensorImpl* impl() const { return impl_.get(); }
+  bool same_as(const Tensor& other) const { return impl_ == other.impl_; }
+
+ private:
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<TensorImpl> impl_;
+  friend struct GradNode;
+  friend class AutogradEngine;
+  friend Tensor make_tensor(std::shared_ptr<TensorImpl>);
+  friend bool exclusively_owned(const Tensor&);
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+std::ostream& operator<<(std::ostream& os, const Shape& s);
+
+// ---------- template definitions ----------
+void check_data_dtype(const Tensor& t, DType requested);
+
+template <class T> T* Tensor::data() {
+  check_data_dtype(*this, dtype_of_v<T>);
+  return static_cast<T*>(raw_data());
+}
+template <class T> const T* Tensor::data() const {
+  check_data_dtype(*this, dtype_of_v<T>);
+  return static_cast<const T*>(raw_data());
+}
+template <class T> std::vector<T> Tensor::to_vector() const {
+  Tensor c = dtype() == dtype_of_v<T> ? *this : astype(dtype_of_v<T>);
+  const T* p = c.data<T>();
+  return std::vector<T>(p, p + c.numel());
+}
+Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType dtype);
+template <class T>
+Tensor Tensor::from_vector(const std::vector<T>& values, const Shape& shape) {
+  return from_raw(values.data(), values.size(), shape, dtype_of_v<T>);
+}
+
+}  // namespace tenet

@@ -1,0 +1,304 @@
+#include <tenet/core/training/callbacks.hpp>
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <regex>
+#include <sstream>
+
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/training/model.hpp>
+#include "core/training/path_template.hpp"
+#include "core/base/text_escape.hpp"
+#include "data/atomic_file.hpp"
+
+namespace tenet {
+
+const std::vector<double>& History::operator[](const std::string& key) const {
+  auto it = history.find(key);
+  if (it == history.end()) {
+    std::string keys;
+    for (const auto& [k, v] : history) keys += (keys.empty() ? "" : ", ") + k;
+    checks::Violation("history.key", Phase::run, Site("History", "History"))
+        .summary("History has no key '" + key + "'")
+        .expected("one of: " + (keys.empty() ? std::string("(none: fit ran no epoch)") : keys))
+        .actual("'" + key + "'")
+        .fix("val_ keys exist only with validation_split or validation_data")
+        .raise();
+  }
+  return it->second;
+}
+
+std::vector<std::string> History::keys() const {
+  std::vector<std::string> k;
+  for (const auto& [name, v] : history) k.push_back(name);
+  return k;
+}
+
+namespace {
+
+bool maximise(Mode mode, const std::string& monitor) {
+  if (mode != Mode::automatic) return mode == Mode::max;
+  return monitor.find("acc") != std::string::npos;
+}
+
+// Tracks the best value of a monitored log and how long since it improved.
+struct Monitor {
+  std::string key;
+  bool max = false;
+  double min_delta = 0;
+  double best = 0;
+  bool has_best = false;
+  int wait = 0;
+  bool warned = false;
+  // Returns 1 if improved, 0 if not, -1 if the key is missing.
+  int observe(const Logs& logs) {
+    auto it = logs.find(key);
+    if (it == logs.end()) {
+      if (!warned)
+        std::cerr << "tenet: callback monitors '" << key << "', which is not in the logs ("
+                  << [&] {
+                       std::string s;
+                       for (const auto& [k, v] : logs) s += (s.empty() ? "" : ", ") + k;
+                       return s;
+                     }()
+                  << "); it does nothing. Add validation data for val_ keys.\n";
+      warned = true;
+      return -1;
+    }
+    double v = it->second;
+    bool better = !has_best || (max ? v > best + min_delta : v < best - min_delta);
+    if (better) {
+      best = v;
+      has_best = true;
+      wait = 0;
+      return 1;
+    }
+    ++wait;
+    return 0;
+  }
+};
+
+std::vector<Tensor> snapshot(const Model& m) {
+  std::vector<Tensor> s;
+  for (const auto& w : m.weights()) s.push_back(w.clone());
+  return s;
+}
+
+void restore(Model& m, const std::vector<Tensor>& saved) {
+  auto ws = m.weights();
+  for (std::size_t i = 0; i < ws.size() && i < saved.size(); ++i)
+    std::memcpy(ws[i].raw_data(), saved[i].raw_data(), saved[i].nbytes());
+}
+
+class EarlyStoppingImpl : public CallbackImpl {
+ public:
+  explicit EarlyStoppingImpl(EarlyStoppingOptions o) : o_(std::move(o)) {
+    const Site where("EarlyStopping", "Callback");
+    checks::check_option_range("EarlyStoppingOptions::patience", o_.patience, 0,
+                               std::numeric_limits<int>::max(), where, Phase::build);
+    checks::check_option_finite("EarlyStoppingOptions::min_delta", o_.min_delta, where,
+                                Phase::build);
+    mon_.key = o_.monitor;
+    mon_.max = maximise(o_.mode, o_.monitor);
+    mon_.min_delta = std::abs(o_.min_delta);
+  }
+  void on_train_begin(Model&) override {
+    Monitor fresh;
+    fresh.key = mon_.key;
+    fresh.max = mon_.max;
+    fresh.min_delta = mon_.min_delta;
+    mon_ = fresh;
+    best_.clear();
+  }
+  void on_epoch_end(Model& m, int, Logs& logs) override {
+    int r = mon_.observe(logs);
+    if (r == 1 && o_.restore_best_weights) best_ = snapshot(m);
+    // Keras: stop once `patience` epochs passed without improvement (patience 0: at the first).
+    if (r == 0 && mon_.wait >= std::max(o_.patience, 1)) {
+      m.stop_training = true;
+      if (o_.restore_best_weights && !best_.empty()) restore(m, best_);
+    }
+  }
+
+ private:
+  EarlyStoppingOptions o_;
+  Monitor mon_;
+  std::vector<Tensor> best_;
+};
+
+class TerminateOnNaNImpl : public CallbackImpl {
+ public:
+  bool guards_nan() const override { return true; }
+  void on_batch_end(Model& m, int batch, Logs& logs) override {
+    auto it = logs.find("loss");
+    if (it != logs.end() && !std::isfinite(it->second)) {
+      std::cerr << "tenet: batch " << batch << ": invalid loss " << it->second
+                << ", terminating training (the last good weights are kept)\n";
+      m.stop_training = true;
+    }
+  }
+};
+
+class CSVLoggerImpl : public CallbackImpl {
+ public:
+  CSVLoggerImpl(std::string path, CSVLoggerOptions o) : path_(std::move(path)), o_(o) {
+    const char sep = o_.separator;
+    if (sep == '"' || sep == '\n' || sep == '\r' || sep == '\0')
+      checks::invalid_option("CSVLoggerOptions::separator", text::quoted(std::string(1, sep)),
+                             "one character other than '\"', CR, LF and NUL", Site("CSVLogger", "Callback"),
+                             Phase::run, "RFC 4180 CSV quotes fields with '\"' and ends rows with "
+                             "line breaks, so neither can also separate fields",
+                             "use ',' (the default), ';' or '\\t'");
+  }
+  // The file is rewritten whole (atomically) at the start and after each epoch, never opened
+  // in place: a FIFO, device or directory is refused (options.invalid) instead of blocking.
+  void on_train_begin(Model&) override {
+    content_.clear();
+    struct stat st;
+    if (o_.append && ::stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      std::ifstream in(path_, std::ios::binary);
+      content_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    header_written_ = !content_.empty();
+    data::detail::write_file_atomically(path_, "CSVLogger", content_);
+  }
+  void on_epoch_end(Model&, int epoch, Logs& logs) override {
+    std::ostringstream out;
+    if (!header_written_) {
+      out << "epoch";
+      for (const auto& [k, v] : logs) out << o_.separator << text::csv(k, o_.separator);
+      out << "\n";
+      header_written_ = true;
+    }
+    out << epoch;
+    char buf[64];
+    for (const auto& [k, v] : logs) {
+      std::snprintf(buf, sizeof buf, "%.9g", v);
+      out << o_.separator << buf;
+    }
+    out << "\n";
+    content_ += out.str();
+    data::detail::write_file_atomically(path_, "CSVLogger", content_);
+  }
+
+ private:
+  std::string path_;
+  CSVLoggerOptions o_;
+  std::string content_;  // the whole file as written so far
+  bool header_written_ = false;
+};
+
+class ReduceLROnPlateauImpl : public CallbackImpl {
+ public:
+  explicit ReduceLROnPlateauImpl(ReduceLROnPlateauOptions o) : o_(std::move(o)) {
+    const Site where("ReduceLROnPlateau", "Callback");
+    // factor multiplies the rate on a plateau: 1 or more would never reduce it (Keras refuses
+    // it too), 0 would stop learning.
+    if (!(o_.factor > 0.0 && o_.factor < 1.0))
+      checks::invalid_option("ReduceLROnPlateauOptions::factor", checks::option_value(o_.factor),
+                             "a fraction in (0, 1)", where, Phase::build);
+    const int most = std::numeric_limits<int>::max();
+    checks::check_option_range("ReduceLROnPlateauOptions::patience", o_.patience, 0, most, where,
+                               Phase::build);
+    checks::check_option_range("ReduceLROnPlateauOptions::cooldown", o_.cooldown, 0, most, where,
+                               Phase::build);
+    checks::check_option_real("ReduceLROnPlateauOptions::min_lr", o_.min_lr, 0.0,
+                              std::numeric_limits<double>::infinity(), false, where, Phase::build);
+    checks::check_option_finite("ReduceLROnPlateauOptions::min_delta", o_.min_delta, where,
+                                Phase::build);
+    mon_.key = o_.monitor;
+    mon_.max = maximise(o_.mode, o_.monitor);
+    mon_.min_delta = o_.min_delta;
+  }
+  void on_epoch_end(Model& m, int epoch, Logs& logs) override {
+    auto opt = m.optimizer().impl();
+    logs["learning_rate"] = opt->learning_rate();
+    if (cooldown_ > 0) {
+      --cooldown_;
+      mon_.wait = 0;
+    }
+    if (mon_.observe(logs) != 0 || mon_.wait < o_.patience) return;
+    double lr = opt->learning_rate();
+    double next = std::max(lr * o_.factor, o_.min_lr);
+    if (next < lr && next > 0) {  // a rate that underflows to 0 is not a rate
+      opt->set_learning_rate(next);
+      if (o_.verbose)
+        std::cout << "Epoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "
+                  << next << "\n";
+      cooldown_ = o_.cooldown;
+      mon_.wait = 0;
+    }
+  }
+
+ private:
+  ReduceLROnPlateauOptions o_;
+  Monitor mon_;
+  int cooldown_ = 0;
+};
+
+class LambdaCallbackImpl : public CallbackImpl {
+ public:
+  explicit LambdaCallbackImpl(LambdaCallbackOptions o) : o_(std::move(o)) {}
+  void on_train_begin(Model& m) override { if (o_.on_train_begin) o_.on_train_begin(m); }
+  void on_train_end(Model& m) override { if (o_.on_train_end) o_.on_train_end(m); }
+  void on_epoch_begin(Model& m, int e) override { if (o_.on_epoch_begin) o_.on_epoch_begin(m, e); }
+  void on_epoch_end(Model& m, int e, Logs& l) override { if (o_.on_epoch_end) o_.on_epoch_end(m, e, l); }
+  void on_batch_end(Model& m, int b, Logs& l) override { if (o_.on_batch_end) o_.on_batch_end(m, b, l); }
+
+ private:
+  LambdaCallbackOptions o_;
+};
+
+class ModelCheckpointImpl : public CallbackImpl {
+ public:
+  ModelCheckpointImpl(std::string path, ModelCheckpointOptions o, Site site)
+      : path_(std::move(path), "ModelCheckpoint filepath", site, Phase::run), o_(std::move(o)),
+        site_(std::move(site)) {
+    mon_.key = o_.monitor;
+    mon_.max = maximise(o_.mode, o_.monitor);
+  }
+  void on_train_begin(Model&) override { keys_checked_ = false; }
+  void on_epoch_end(Model& m, int epoch, Logs& logs) override {
+    // At the first epoch, whether or not it saves: a key the logs do not hold is refused now,
+    // not at the first improvement (which may come late, or never).
+    if (!keys_checked_) path_.check_keys(logs, site_);
+    keys_checked_ = true;
+    if (o_.save_best_only && mon_.observe(logs) != 1) return;
+    std::string file = path_.format(epoch + 1, logs, site_);
+    m.save_weights(file);
+    if (o_.verbose) std::cout << "Epoch " << epoch + 1 << ": saved weights to " << file << "\n";
+  }
+
+ private:
+  PathTemplate path_;
+  ModelCheckpointOptions o_;
+  Site site_;
+  Monitor mon_;
+  bool keys_checked_ = false;
+};
+
+}  // namespace
+
+std::string format_filepath(const std::string& pattern, int epoch, const Logs& logs) {
+  const Site site("ModelCheckpoint", "Callback");
+  return PathTemplate(pattern, "format_filepath pattern", site, Phase::run).format(epoch, logs, site);
+}
+
+EarlyStopping::EarlyStopping(EarlyStoppingOptions o) : Callback(std::make_shared<EarlyStoppingImpl>(std::move(o))) {}
+TerminateOnNaN::TerminateOnNaN() : Callback(std::make_shared<TerminateOnNaNImpl>()) {}
+CSVLogger::CSVLogger(std::string path, CSVLoggerOptions o)
+    : Callback(std::make_shared<CSVLoggerImpl>(std::move(path), o)) {}
+ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions o)
+    : Callback(std::make_shared<ReduceLROnPlateauImpl>(std::move(o))) {}
+LambdaCallback::LambdaCallback(LambdaCallbackOptions o) : Callback(std::make_shared<LambdaCallbackImpl>(std::move(o))) {}
+ModelCheckpoint::ModelCheckpoint(std::string path, ModelCheckpointOptions o, std::source_location loc)
+    : Callback(std::make_shared<ModelCheckpointImpl>(std::move(path), std::move(o),
+                                                     Site("ModelCheckpoint", "Callback", loc))) {}
+
+}  // namespace tenet

@@ -1,0 +1,365 @@
+// Model construction (graph, contracts), introspection (layers, weights, summary, to_dot).
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+#include "core/training/model_state.hpp"
+#include "core/base/text_escape.hpp"
+
+namespace tenet {
+
+namespace {
+
+// Depth-first post-order (inputs before the call that uses them), with an explicit stack so a
+// chain of any length fits: each entry is a node and how many of its inputs were pushed.
+std::vector<std::shared_ptr<SymbolicNode>> topo_sort(const std::vector<SymbolicTensor>& outputs) {
+  std::vector<std::shared_ptr<SymbolicNode>> order;
+  std::unordered_set<const SymbolicNode*> seen;
+  std::vector<std::pair<std::shared_ptr<SymbolicNode>, std::size_t>> stack;
+  for (const auto& o : outputs) {
+    if (!seen.insert(o.node().get()).second) continue;
+    stack.emplace_back(o.node(), 0);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->inputs.size()) {
+        const auto& in = node->inputs[next++].node();
+        if (seen.insert(in.get()).second) stack.emplace_back(in, 0);
+        continue;
+      }
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+std::string list_inputs(const std::vector<SymbolicTensor>& xs) {
+  std::string s;
+  for (const auto& x : xs) s += (s.empty() ? "" : ", ") + x.name() + " " + x.shape().str();
+  return s.empty() ? "none" : s;
+}
+
+void check_graph(Model::State& st) {
+  std::set<const SymbolicNode*> listed;
+  for (std::size_t i = 0; i < st.inputs.size(); ++i)
+    if (!listed.insert(st.inputs[i].node().get()).second)
+      // Fed twice, one Input takes the second array only: the first was silently ignored.
+      checks::Violation("model.graph", Phase::build, st.site)
+          .summary("the Input '" + st.inputs[i].name() + "' is listed twice in the model's inputs")
+          .expected("each Input listed once")
+          .actual("inputs: " + list_inputs(st.inputs))
+          .cause("a model takes one array per listed input; an Input listed twice would be fed "
+                 "two arrays and could use only one of them")
+          .fix("list each Input once, or create a second Input({...}) for the second array")
+          .raise();
+  std::vector<SymbolicTensor> missing, used;
+  for (const auto& n : st.nodes)
+    if (n->inputs.empty()) {
+      SymbolicTensor t(n);
+      (listed.count(n.get()) ? used : missing).push_back(t);
+    }
+  if (!missing.empty())
+    checks::Violation("model.graph", Phase::build, st.site)
+        .summary("an output depends on an Input that is not listed in the model's inputs")
+        .expected("inputs: " + list_inputs(st.inputs))
+        .actual("also needed: " + list_inputs(missing))
+        .cause("the outputs are computed from " + missing[0].name() +
+               ", so the model could not be fed without it")
+        .fix("list it: Model({" + [&] {
+               std::string s;
+               for (const auto& i : st.inputs) s += i.name() + ", ";
+               return s + missing[0].name();
+             }() + "}, outputs)")
+        .raise();
+  for (const auto& in : st.inputs)
+    if (std::none_of(used.begin(), used.end(), [&](const auto& u) { return u.node() == in.node(); }))
+      checks::Violation("model.graph", Phase::build, st.site)
+          .summary("the Input '" + in.name() + "' is listed but no output depends on it")
+          .expected("every listed Input feeds an output")
+          .actual("unused: " + in.name() + " " + in.shape().str())
+          .cause(in.name() + " was created but its branch never reaches the outputs (a branch "
+                 "forgotten in a Concatenate?)")
+          .fix("join its branch into the outputs (e.g. Concatenate) or drop it from the inputs")
+          .raise();
+  std::map<std::string, const LayerImpl*> names;
+  for (const auto& l : st.layers) {
+    auto [it, fresh] = names.emplace(l->name(), l.get());
+    if (!fresh)
+      checks::Violation("model.graph", Phase::build, st.site)
+          .summary("two different layers are named '" + l->name() + "'")
+          .expected("unique layer names")
+          .actual("'" + l->name() + "' used by a " + it->second->type() + " and a " + l->type())
+          .cause("layer names identify weights in summaries, errors and checkpoints")
+          .fix("give one of them another name, or leave names empty for automatic ones")
+          .raise();
+  }
+}
+
+}  // namespace
+
+// A ReLU layer whose input comes from a layer that fuses it (BatchNorm) and goes nowhere else
+// (no other consumer, not a model output) is applied by that layer in the same pass.
+static void fold_relus(Model::State& st) {
+  std::map<const SymbolicNode*, int> consumers;
+  for (const auto& n : st.nodes)
+    for (const auto& in : n->inputs) ++consumers[in.node().get()];
+  for (const auto& o : st.outputs) ++consumers[o.node().get()];
+  for (const auto& n : st.nodes) {
+    if (n->inputs.size() != 1 || !n->layer->is_relu()) continue;
+    const SymbolicNode* before = n->inputs[0].node().get();
+    if (before->layer && before->layer->fuses_relu() && consumers[before] == 1) {
+      st.folded_relu[n.get()] = before;
+      st.applies_relu.insert(before);
+    }
+  }
+  // A layer applying its own ReLU (Conv2D) whose output goes only to a MaxPool2D: the pool's
+  // backward zeroes the gradient of every window whose maximum is 0, which leaves nothing for
+  // the ReLU's backward to zero, so that pass is skipped.
+  for (const auto& n : st.nodes) {
+    if (n->inputs.size() != 1 || !n->layer || !n->layer->masks_relu_gradient()) continue;
+    const SymbolicNode* before = n->inputs[0].node().get();
+    if (before->layer && before->layer->skips_relu_backward() && consumers[before] == 1) {
+      st.input_from_relu.insert(n.get());
+      st.skip_relu_backward.insert(before);
+    }
+  }
+}
+
+Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,
+             std::string name, std::source_location loc)
+    : s_(std::make_shared<State>()) {
+  s_->name = name.empty() ? unique_layer_name("functional") : name;
+  s_->site = Site(s_->name, "Model", loc);
+  s_->inputs = std::move(inputs);
+  s_->outputs = std::move(outputs);
+  for (std::size_t i = 0; i < s_->inputs.size(); ++i)
+    checks::defined(s_->inputs[i], "the " + checks::ordinal(i) + " input of Model", s_->site,
+                    Phase::build);
+  for (std::size_t i = 0; i < s_->outputs.size(); ++i)
+    checks::defined(s_->outputs[i], "the " + checks::ordinal(i) + " output of Model", s_->site,
+                    Phase::build);
+  if (s_->outputs.empty())
+    checks::Violation("model.graph", Phase::build, s_->site)
+        .summary("a model needs at least one output")
+        .expected("one or more outputs")
+        .actual("none")
+        .raise();
+  s_->nodes = topo_sort(s_->outputs);
+  std::set<const LayerImpl*> seen;
+  for (const auto& n : s_->nodes)
+    if (n->layer && seen.insert(n->layer.get()).second) s_->layers.push_back(n->layer);
+  check_graph(*s_);
+  for (std::size_t i = 0; i < s_->inputs.size(); ++i) s_->input_index[s_->inputs[i].node().get()] = i;
+  for (const auto& n : s_->nodes) {
+    checks::CallContext c;
+    for (const auto& in : n->inputs) {
+      c.input_desc.push_back(describe_input(in));
+      for (auto& line : provenance(in))
+        if (std::find(c.provenance.begin(), c.provenance.end(), line) == c.provenance.end())
+          c.provenance.push_back(line);
+    }
+    s_->contexts[n.get()] = std::move(c);
+  }
+  fold_relus(*s_);
+}
+
+Model::Model(std::vector<SymbolicTensor> inputs, SymbolicTensor output, std::string name,
+             std::source_location loc)
+    : Model(std::move(inputs), std::vector<SymbolicTensor>{std::move(output)}, std::move(name), loc) {}
+
+Model::Model(SymbolicTensor input, SymbolicTensor output, std::string name, std::source_location loc)
+    : Model(std::vector<SymbolicTensor>{std::move(input)}, std::vector<SymbolicTensor>{std::move(output)},
+            std::move(name), loc) {}
+
+static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_location loc) {
+  const Site site("sequential", "Sequential", loc);
+  for (std::size_t i = 0; i < items.size(); ++i)  // an element holding neither an Input nor a layer
+    if (!items[i].input.defined() && !items[i].layer.defined())
+      checks::empty_handle("the " + checks::ordinal(i) + " element of Sequential",
+                           i == 0 ? "SymbolicTensor" : "Layer", site, Phase::build);
+  if (items.empty() || !items[0].input.defined())
+    checks::Violation("model.graph", Phase::build, Site("sequential", "Sequential", loc))
+        .summary("a Sequential model starts with its Input")
+        .expected("Sequential({Input({...}), layer, ...})")
+        .actual(items.empty() ? "no elements" : "a layer first")
+        .fix("put Input(shape) first, e.g. Input({28, 28, 1})")
+        .raise();
+  SymbolicTensor x = items[0].input;
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    if (!items[i].layer.impl())
+      checks::Violation("model.graph", Phase::build, Site("sequential", "Sequential", loc))
+          .summary("only the first element of a Sequential may be an Input")
+          .expected("a layer at position " + std::to_string(i))
+          .actual("an Input")
+          .fix("use the functional Model for several inputs")
+          .raise();
+    x = items[i].layer(x);
+  }
+  return x;
+}
+
+Sequential::Sequential(std::vector<SequentialItem> items, std::string name, std::source_location loc)
+    : Model(std::vector<SymbolicTensor>{items.empty() ? SymbolicTensor() : items[0].input},
+            chain(items, loc), name.empty() ? unique_layer_name("sequential") : name, loc) {
+  state()->sequential = true;
+}
+
+const std::string& Model::name() const { return s_->name; }
+const std::vector<SymbolicTensor>& Model::inputs() const { return s_->inputs; }
+const std::vector<SymbolicTensor>& Model::outputs() const { return s_->outputs; }
+
+std::vector<Layer> Model::layers() const {
+  std::vector<Layer> out;
+  for (const auto& l : s_->layers) out.emplace_back(l);
+  return out;
+}
+
+Layer Model::get_layer(const std::string& name) const {
+  for (const auto& l : s_->layers)
+    if (l->name() == name) return Layer(l);
+  std::string names;
+  for (const auto& l : s_->layers) names += (names.empty() ? "" : ", ") + l->name();
+  checks::Violation("model.graph", Phase::run, s_->site)
+      .summary("no layer named '" + name + "'")
+      .expected("one of: " + names)
+      .actual("'" + name + "'")
+      .raise();
+}
+
+std::vector<Tensor> Model::weights() const {
+  std::vector<Tensor> out;
+  for (const auto& l : s_->layers)
+    for (auto& w : l->weights()) out.push_back(w);
+  return out;
+}
+
+std::vector<Tensor> Model::trainable_weights() const {
+  std::vector<Tensor> out;
+  for (const auto& l : s_->layers) {
+    auto ws = l->weights();
+    auto tr = l->trainable();
+    for (std::size_t i = 0; i < ws.size(); ++i)
+      if (i < tr.size() && tr[i]) out.push_back(ws[i]);
+  }
+  return out;
+}
+
+std::int64_t Model::count_params() const {
+  std::int64_t n = 0;
+  for (const auto& l : s_->layers) n += l->param_count();
+  return n;
+}
+
+Optimizer Model::optimizer() const { return s_->compiled.optimizer; }
+
+// ---- summary ----
+
+static std::string with_commas(std::int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+static std::string human_bytes(std::int64_t bytes) {
+  char buf[32];
+  if (bytes < 1024) std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(bytes));
+  else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.2f KB", bytes / 1024.0);
+  else std::snprintf(buf, sizeof buf, "%.2f MB", bytes / (1024.0 * 1024.0));
+  return buf;
+}
+
+// Widest layer name and "Connected to" cell of a summary row; longer ones end in "...".
+constexpr std::size_t kNameCell = 60, kConnectedCell = 100;
+
+std::string Model::summary_text() const {
+  struct Row { std::string layer, shape, params, connected; };
+  // One row per layer, as Keras lists model.layers: a layer called twice (shared weights) is
+  // one row whose shape is "multiple" when its calls differ and whose inputs are every call's.
+  std::vector<Row> rows;
+  std::map<const LayerImpl*, std::size_t> row_of;
+  for (const auto& n : s_->nodes) {
+    std::string inputs;
+    for (const auto& in : n->inputs) inputs += (inputs.empty() ? "" : ", ") + text::shortened(in.name(), kNameCell);
+    const auto [it, fresh] = row_of.emplace(n->layer.get(), rows.size());
+    if (!fresh) {  // another call of a shared layer
+      Row& r = rows[it->second];
+      if (r.shape != n->shape.str()) r.shape = "multiple";
+      r.connected += (r.connected.empty() || inputs.empty() ? "" : ", ") + inputs;
+      continue;
+    }
+    // Names are user text: control characters shown as escapes, long cells cut with "...".
+    rows.push_back({text::shortened(n->layer->name(), kNameCell) + " (" + text::printable(n->layer->type()) + ")",
+                    n->shape.str(), with_commas(n->layer->param_count()), inputs});
+  }
+  for (auto& r : rows) {
+    r.connected = text::shortened(r.connected, kConnectedCell);
+    if (r.connected.empty()) r.connected = "-";
+  }
+  std::size_t w1 = 12, w2 = 12, w3 = 7, w4 = 12;
+  for (const auto& r : rows) {
+    w1 = std::max(w1, r.layer.size());
+    w2 = std::max(w2, r.shape.size());
+    w3 = std::max(w3, r.params.size());
+    w4 = std::max(w4, r.connected.size());
+  }
+  auto pad = [](const std::string& s, std::size_t w, bool right = false) {
+    std::string p(w > s.size() ? w - s.size() : 0, ' ');
+    return right ? p + s : s + p;
+  };
+  auto rule = [&](char c) {
+    return "+" + std::string(w1 + 2, c) + "+" + std::string(w2 + 2, c) + "+" +
+           std::string(w3 + 2, c) + "+" + std::string(w4 + 2, c) + "+\n";
+  };
+  std::ostringstream o;
+  o << "Model: " << text::quoted(s_->name, kNameCell) << "\n" << rule('-');
+  o << "| " << pad("Layer (type)", w1) << " | " << pad("Output Shape", w2) << " | "
+    << pad("Param #", w3, true) << " | " << pad("Connected to", w4) << " |\n" << rule('=');
+  for (const auto& r : rows)
+    o << "| " << pad(r.layer, w1) << " | " << pad(r.shape, w2) << " | " << pad(r.params, w3, true)
+      << " | " << pad(r.connected, w4) << " |\n";
+  o << rule('-');
+  std::int64_t total = count_params(), trainable = 0;
+  for (const auto& l : s_->layers) trainable += l->param_count(true);
+  o << " Total params: " << with_commas(total) << " (" << human_bytes(total * 4) << ")\n";
+  o << " Trainable params: " << with_commas(trainable) << " (" << human_bytes(trainable * 4) << ")\n";
+  o << " Non-trainable params: " << with_commas(total - trainable) << " ("
+    << human_bytes((total - trainable) * 4) << ")\n";
+  return o.str();
+}
+
+void Model::summary() const { std::cout << summary_text() << std::flush; }
+
+std::string Model::to_dot() const {
+  std::ostringstream o;
+  // Every name is user text: text::dot keeps it inside its quoted string (and, in the record
+  // labels, inside its field), whatever it holds.
+  const std::string model_name = text::dot(s_->name);
+  o << "digraph \"" << model_name << "\" {\n"
+    << "  graph [rankdir=TB, fontname=\"Helvetica\", label=\"" << model_name << "\", labelloc=t];\n"
+    << "  node [shape=record, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
+       "fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=10];\n";
+  std::map<const SymbolicNode*, int> ids;
+  for (const auto& n : s_->nodes) {
+    int id = static_cast<int>(ids.size());
+    ids[n.get()] = id;
+    std::string d = n->layer->describe();
+    o << "  n" << id << " [label=\"{" << text::dot(n->layer->name(), true) << " : "
+      << text::dot(n->layer->type(), true) << (d.empty() ? "" : "|" + text::dot(d, true))
+      << "|out: " << text::dot(n->shape.str(), true) << "}\"";
+    if (n->inputs.empty()) o << ", fillcolor=\"#fdf1d6\"";
+    o << "];\n";
+  }
+  for (const auto& n : s_->nodes)
+    for (const auto& in : n->inputs)
+      o << "  n" << ids[in.node().get()] << " -> n" << ids[n.get()] << " [label=\" "
+        << text::dot(in.shape().str()) << "\"];\n";
+  o << "}\n";
+  return o.str();
+}
+
+}  // namespace tenet

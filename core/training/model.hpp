@@ -1,0 +1,160 @@
+#pragma once
+// Model: a graph of layer calls from Inputs to outputs (the functional API), with Keras's
+// comforts: summary(), to_dot(), compile(), fit() with a progress bar and callbacks,
+// evaluate(), predict(), and weights saved to HDF5 in Keras's layout.
+#include <map>
+#include <memory>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include <tenet/core/training/callbacks.hpp>
+#include <tenet/core/graph/layer.hpp>
+#include <tenet/core/graph/loss.hpp>
+#include <tenet/core/training/optimizer.hpp>
+
+namespace tenet {
+
+namespace data {
+class Dataset;
+}
+
+enum class Metric { accuracy };
+
+struct CompileOptions {
+  Optimizer optimizer;
+  Loss loss;
+  std::vector<Metric> metrics;
+};
+
+// Validation arrays: one tensor per model input, and the labels.
+struct ValidationData {
+  std::vector<Tensor> x;
+  Tensor y;
+};
+
+struct FitOptions {
+  int epochs = 1;
+  std::int64_t batch_size = 32;
+  bool shuffle = true;
+  std::uint64_t seed = 0;
+  double validation_split = 0.0;  // the last fraction of the samples, taken before shuffling
+  std::optional<ValidationData> validation_data;
+  int verbose = 1;                // 0 silent, 1 progress bar, 2 one line per epoch
+  std::vector<Callback> callbacks;
+  int initial_epoch = 0;
+  // Raise numerics.nonfinite at the first NaN/Inf (input data, variables, layer inputs, op
+  // outputs and gradients, the optimizer's update, BatchNorm statistics), for this call only.
+  bool check_numerics = false;
+};
+
+struct EvaluateOptions {
+  std::int64_t batch_size = 32;
+  int verbose = 0;
+  bool check_numerics = false;  // as FitOptions::check_numerics, for this call only
+};
+
+struct PredictOptions {
+  std::int64_t batch_size = 32;
+};
+
+// A source of (inputs, labels) batches for one epoch: in-memory arrays or a data::Dataset.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual std::int64_t steps() const = 0;  // batches per epoch, or -1 when unknown
+  virtual void start_epoch(int epoch) = 0;
+  // Fills the next batch; false at the end of the epoch. `index` is the batch number.
+  virtual bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) = 0;
+};
+
+struct WeightsLoadOptions {
+  bool skip_mismatch = false;  // load what fits, report what was skipped (in the return value)
+};
+
+class Model {
+ public:
+  Model(std::vector<SymbolicTensor> inputs, SymbolicTensor output, std::string name = "",
+        std::source_location loc = std::source_location::current());
+  Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,
+        std::string name = "", std::source_location loc = std::source_location::current());
+  Model(SymbolicTensor input, SymbolicTensor output, std::string name = "",
+        std::source_location loc = std::source_location::current());
+
+  const std::string& name() const;
+  const std::vector<SymbolicTensor>& inputs() const;
+  const std::vector<SymbolicTensor>& outputs() const;
+  // Distinct layers in graph order (Input layers included), as in Keras's model.layers.
+  std::vector<Layer> layers() const;
+  Layer get_layer(const std::string& name) const;
+  // All variables in layer order (Keras's model.weights), and the trainable ones.
+  std::vector<Tensor> weights() const;
+  std::vector<Tensor> trainable_weights() const;
+  std::int64_t count_params() const;
+
+  std::string summary_text() const;
+  void summary() const;  // prints summary_text() to stdout
+  std::string to_dot() const;  // Graphviz, shapes on every edge
+
+  void compile(CompileOptions options);
+  History fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options = {});
+  History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  History fit(const data::Dataset& train, FitOptions options = {},
+              const data::Dataset* validation = nullptr);  // defined in data/
+  History fit_source(BatchSource& train, BatchSource* validation, const FitOptions& options);
+  Logs evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options = {});
+  Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  Logs evaluate(const data::Dataset& ds, EvaluateOptions options = {});  // defined in data/
+  Logs evaluate_source(BatchSource& source, int verbose = 0);
+  Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
+  Tensor predict(const Tensor& x, PredictOptions options = {});
+  Tensor predict(const data::Dataset& ds, PredictOptions options = {});  // defined in data/
+  std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {});
+  Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y);
+  // Times `steps` training steps on (x, y) and returns a table of forward and backward time
+  // per layer, plus the rest of the step (loss, optimizer). Weights, optimizer state and
+  // BatchNorm statistics are restored afterwards, so profiling does not train the model.
+  std::string profile(const std::vector<Tensor>& x, const Tensor& y, int steps = 10);
+  Logs test_on_batch(const std::vector<Tensor>& x, const Tensor& y);
+  // Runs the graph eagerly on one batch (all outputs), recording autograd when training.
+  std::vector<Tensor> call(const std::vector<Tensor>& x, CallOptions options = {});
+
+  // Checks data against the Inputs (input.count, input.rank, input.shape, input.dtype) and
+  // the labels against the inputs and the loss (batch.mismatch, loss.*). fit/evaluate run it
+  // before the first step; it is public so users can validate data early.
+  void check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase = Phase::run) const;
+
+  // Weights in HDF5, Keras 3 `.weights.h5` layout (defined in data/checkpoint.cpp).
+  void save_weights(const std::string& path) const;
+  std::vector<std::string> load_weights(const std::string& path, WeightsLoadOptions options = {});
+
+  Optimizer optimizer() const;
+  // The History of the current or last fit, reachable even when fit ended with an exception.
+  const History& history() const;
+  bool stop_training = false;  // callbacks set this to end fit after the current epoch
+
+  struct State;
+  const std::shared_ptr<State>& state() const { return s_; }
+
+ private:
+  std::shared_ptr<State> s_;
+  Logs train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan);
+};
+
+// One element of a Sequential: the Input first, then layers.
+struct SequentialItem {
+  SequentialItem(SymbolicTensor input) : input(std::move(input)) {}  // NOLINT: implicit
+  SequentialItem(Layer layer) : layer(std::move(layer)) {}            // NOLINT: implicit
+  SymbolicTensor input;
+  Layer layer;
+};
+
+// A linear stack of layers: Sequential mlp({Input({784}), Dense(128), Dense(10)}).
+class Sequential : public Model {
+ public:
+  Sequential(std::vector<SequentialItem> items, std::string name = "sequential",
+             std::source_location loc = std::source_location::current());
+};
+
+}  // namespace tenet

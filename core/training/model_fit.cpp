@@ -1,0 +1,327 @@
+// Model::compile, call, fit, evaluate, train_on_batch and test_on_batch (predict: model_predict.cpp).
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "core/training/array_source.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include "core/training/model_numerics.hpp"
+#include "core/tensor/numerics.hpp"
+#include "core/training/model_state.hpp"
+#include <tenet/core/ops/ops.hpp>
+#include "core/training/progress.hpp"
+
+namespace tenet {
+
+using detail::ArraySource;
+
+namespace {
+
+// With checking on, a batch's inputs are checked as they arrive, unless they come from arrays
+// that fit / evaluate checked whole before the first step (naming the sample).
+void check_batch_inputs(const Model::State& s, const BatchSource& source,
+                        const std::vector<Tensor>& x, const Tensor& y, std::int64_t index) {
+  if (!dynamic_cast<const ArraySource*>(&source)) numerics::check_inputs(s, x, y, index);
+}
+
+// Sums of batch losses/metrics weighted by batch size; mean() gives the epoch's values.
+struct Running {
+  std::map<std::string, double> sums;
+  double count = 0;
+  void add(const Logs& l, double n) {
+    for (const auto& [k, v] : l) sums[k] += v * n;
+    count += n;
+  }
+  Logs mean() const {
+    Logs out;
+    for (const auto& [k, v] : sums) out[k] = count > 0 ? v / count : 0.0;
+    return out;
+  }
+};
+
+}  // namespace
+
+void Model::compile(CompileOptions options) {
+  TrainingGuard guard(*s_, "compile");
+  if (!options.optimizer.defined()) options.optimizer = SGD();
+  if (!options.loss.defined())
+    checks::Violation("model.compile", Phase::build, s_->site)
+        .summary("compile needs a loss")
+        .expected("a loss, e.g. SparseCategoricalCrossentropy({.from_logits = true})")
+        .actual("none")
+        .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
+        .raise();
+  check_compile_options(options, call_site(*s_, "compile"));
+  check_single_output(*s_);
+  s_->compiled = std::move(options);
+  s_->is_compiled = true;
+}
+
+const History& Model::history() const { return s_->history; }
+
+std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options) {
+  std::map<const SymbolicNode*, Tensor> values;
+  for (const auto& n : s_->nodes) {
+    if (n->inputs.empty()) {
+      auto it = s_->input_index.find(n.get());
+      if (it == s_->input_index.end() || it->second >= x.size()) {
+        check_data(x, nullptr, Phase::run);  // too few arrays: input.count, the user's mistake
+        internal_error("model input without data");
+      }
+      values[n.get()] = x[it->second];
+      continue;
+    }
+    if (s_->folded_relu.count(n.get())) {  // applied by the layer before (relu_after)
+      values[n.get()] = values.at(n->inputs[0].node().get());
+      continue;
+    }
+    std::vector<Tensor> args;
+    for (const auto& in : n->inputs) args.push_back(values.at(in.node().get()));
+    checks::ScopedCallContext ctx(&s_->contexts.at(n.get()));
+    CallOptions o = options;
+    o.relu_after = s_->applies_relu.count(n.get()) > 0;
+    o.input_from_relu = s_->input_from_relu.count(n.get()) > 0;
+    o.skip_relu_backward = s_->skip_relu_backward.count(n.get()) > 0;
+    values[n.get()] = n->layer->call(args, o);
+  }
+  std::vector<Tensor> out;
+  for (const auto& o : s_->outputs) out.push_back(values.at(o.node().get()));
+  return out;
+}
+
+static void require_compiled(const Model::State& s, const char* what) {
+  if (!s.is_compiled)
+    checks::Violation("model.compile", Phase::run, s.site)
+        .summary(std::string(what) + " needs a compiled model")
+        .expected("model.compile({...}) before " + std::string(what))
+        .actual("not compiled")
+        .fix("call model.compile({.optimizer = ..., .loss = ..., .metrics = {Metric::accuracy}})")
+        .raise();
+}
+
+// Batch metrics from detached predictions (accuracy when asked for and the labels allow).
+static Logs batch_metrics(const Model::State& s, const Tensor& pred, const Tensor& labels) {
+  Logs logs;
+  auto kind = s.compiled.loss.impl()->label_kind();
+  for (Metric m : s.compiled.metrics) {
+    if (m != Metric::accuracy || kind == LabelKind::dense) continue;
+    auto p = pred.argmax(-1).to_vector<std::int64_t>();
+    std::vector<std::int64_t> t = kind == LabelKind::sparse ? labels.to_vector<std::int64_t>()
+                                                            : labels.argmax(-1).to_vector<std::int64_t>();
+    std::int64_t hits = 0;
+    for (std::size_t i = 0; i < p.size() && i < t.size(); ++i) hits += p[i] == t[i];
+    logs["accuracy"] = p.empty() ? 0.0 : static_cast<double>(hits) / static_cast<double>(p.size());
+  }
+  return logs;
+}
+
+Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan) {
+  auto trainable = trainable_weights();
+  for (auto& w : trainable) w.zero_grad();
+  try {
+    Tensor pred = call(x, {.training = true})[0];
+    Tensor loss = s_->compiled.loss(pred, y);
+    Logs logs = batch_metrics(*s_, pred.detach(), y);
+    logs["loss"] = loss.item();
+    if (guard_nan && !std::isfinite(logs["loss"])) {  // TerminateOnNaN: keep the last good weights
+      for (const auto& l : s_->layers) l->discard_step();
+      return logs;
+    }
+    loss.backward();
+    numerics::optimizer_step(*s_, trainable);  // with checking on, undone when not finite
+    for (const auto& l : s_->layers) l->commit_step();
+    return logs;
+  } catch (...) {
+    // Nothing was updated: weights and optimizer slots change only in the optimizer's step
+    // (which undoes itself when checking finds it non-finite), BatchNorm
+    // statistics only in commit_step(). Drop the pending statistics and the gradients.
+    for (const auto& l : s_->layers) l->discard_step();
+    for (auto& w : trainable) w.zero_grad();
+    throw;
+  }
+}
+
+Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+  require_compiled(*s_, "train_on_batch");
+  TrainingGuard guard(*s_, "train_on_batch");
+  const Site where = call_site(*s_, "train_on_batch");
+  check_handles(x, &y, "train_on_batch", where);
+  check_data(x, &y);
+  check_samples(x, "train_on_batch", where);
+  numerics::StepLabel label("train_on_batch");
+  numerics::check_variables(*s_);
+  numerics::check_inputs(*s_, x, y, -1);
+  return train_step(x, y, false);
+}
+
+Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+  require_compiled(*s_, "test_on_batch");
+  const Site where = call_site(*s_, "test_on_batch");
+  check_handles(x, &y, "test_on_batch", where);
+  check_data(x, &y);
+  check_samples(x, "test_on_batch", where);
+  numerics::StepLabel label("test_on_batch");
+  numerics::check_variables(*s_);
+  numerics::check_inputs(*s_, x, y, -1);
+  NoGradGuard no_grad;
+  Tensor pred = call(x, {.training = false})[0];
+  Logs logs = batch_metrics(*s_, pred, y);
+  logs["loss"] = s_->compiled.loss(pred, y).item();
+  return logs;
+}
+
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
+  return fit(std::vector<Tensor>{x}, y, std::move(options));
+}
+
+History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
+  require_compiled(*s_, "fit");
+  const Site where = call_site(*s_, "fit");
+  check_fit_options(options, where);
+  check_handles(x, &y, "fit", where);
+  check_data(x, &y);
+  check_samples(x, "fit", where);
+  std::vector<Tensor> xt = x, xv;
+  Tensor yt = y, yv;
+  if (options.validation_split > 0 && !options.validation_data) {
+    const std::int64_t n = x[0].dim(0);
+    const auto split = static_cast<std::int64_t>(static_cast<double>(n) * (1.0 - options.validation_split));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      xt[i] = slice(x[i].detach(), 0, 0, split);
+      xv.push_back(slice(x[i].detach(), 0, split, n));
+    }
+    yt = slice(y.detach(), 0, 0, split);
+    yv = slice(y.detach(), 0, split, n);
+    if (split == 0)
+      checks::no_samples("fit", "validation_split = " + checks::option_value(options.validation_split) +
+                                    " keeps all " + std::to_string(n) + " samples for validation "
+                                    "(the training part rounds down to 0)",
+                         "a smaller validation_split, or more samples", where);
+  } else if (options.validation_data) {
+    xv = options.validation_data->x;
+    yv = options.validation_data->y;
+    check_data(xv, &yv);
+  }
+  ArraySource train(xt, yt, options.batch_size, options.shuffle, options.seed);
+  std::unique_ptr<ArraySource> val;
+  if (!xv.empty() && xv[0].dim(0) > 0)
+    val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0);
+  // The whole arrays, before any step: a NaN is named by its sample, before anything trains.
+  NumericsScope numerics_scope(options.check_numerics || check_numerics());
+  numerics::StepLabel step_label("the start of fit");
+  numerics::check_inputs(*s_, x, y, -1);
+  if (options.validation_data) {
+    step_label.set("the start of fit (validation_data)");
+    numerics::check_inputs(*s_, xv, yv, -1);
+  }
+  return fit_source(train, val.get(), options);
+}
+
+History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
+  require_compiled(*s_, "fit");
+  TrainingGuard guard(*s_, "fit");
+  const Site where = call_site(*s_, "fit");
+  check_fit_options(o, where);
+  check_batch_counts(train, validation, where);
+  s_->history = History{};
+  History& h = s_->history;
+  stop_training = false;
+  bool guard_nan = false;
+  for (const auto& cb : o.callbacks) guard_nan = guard_nan || cb.impl()->guards_nan();
+  // Checking is this call's (or an enclosing NumericsScope's on this thread), never global.
+  NumericsScope numerics_scope(o.check_numerics || check_numerics());
+  numerics::StepLabel step_label("the start of fit");
+  numerics::check_variables(*s_);
+  for (const auto& cb : o.callbacks) cb.impl()->on_train_begin(*this);
+  std::int64_t global_step = 0;  // named by numerics.nonfinite
+  for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
+    for (const auto& cb : o.callbacks) cb.impl()->on_epoch_begin(*this, epoch);
+    if (o.verbose) std::printf("Epoch %d/%d\n", epoch + 1, o.epochs), std::fflush(stdout);
+    ProgressBar bar(train.steps(), o.verbose);
+    Running run;
+    train.start_epoch(epoch);
+    std::vector<Tensor> xb;
+    Tensor yb;
+    std::int64_t index = 0, steps = 0;
+    while (train.next(xb, yb, index)) {
+      step_label.set("training step " + std::to_string(++global_step) + " (epoch " +
+                     std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
+      check_batch_inputs(*s_, train, xb, yb, index);
+      Logs logs = train_step(xb, yb, guard_nan);
+      run.add(logs, static_cast<double>(xb[0].dim(0)));
+      ++steps;
+      Logs shown = run.mean();
+      bar.update(steps, shown);
+      for (const auto& cb : o.callbacks) cb.impl()->on_batch_end(*this, static_cast<int>(index), logs);
+      if (guard_nan && !std::isfinite(logs["loss"])) {
+        stop_training = true;
+        h.stop_reason = "TerminateOnNaN: loss became " + std::to_string(logs["loss"]) +
+                        " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(index) +
+                        "; that update was skipped";
+        break;
+      }
+    }
+    if (steps == 0) {  // a generator's epoch, whose length is not known in advance
+      end_on_empty_epoch(epoch, o.initial_epoch, h, where);
+      break;
+    }
+    Logs epoch_logs = run.mean();
+    step_label.set("validation after epoch " + std::to_string(epoch + 1));
+    if (validation) {
+      Logs v = evaluate_source(*validation, 0);
+      for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;
+    }
+    bar.finish(epoch_logs, steps);
+    h.epoch.push_back(epoch);
+    for (const auto& cb : o.callbacks) cb.impl()->on_epoch_end(*this, epoch, epoch_logs);
+    for (const auto& [k, v] : epoch_logs) h.history[k].push_back(v);
+  }
+  for (const auto& cb : o.callbacks) cb.impl()->on_train_end(*this);
+  return h;
+}
+
+Logs Model::evaluate_source(BatchSource& source, int verbose) {
+  require_compiled(*s_, "evaluate");
+  numerics::check_variables(*s_);
+  NoGradGuard no_grad;
+  Running run;
+  ProgressBar bar(source.steps(), verbose);
+  source.start_epoch(0);
+  std::vector<Tensor> xb;
+  Tensor yb;
+  std::int64_t index = 0, steps = 0;
+  while (source.next(xb, yb, index)) {
+    check_batch_inputs(*s_, source, xb, yb, index);
+    Tensor pred = call(xb, {.training = false})[0];
+    Logs logs = batch_metrics(*s_, pred, yb);
+    logs["loss"] = s_->compiled.loss(pred, yb).item();
+    run.add(logs, static_cast<double>(xb[0].dim(0)));
+    bar.update(++steps, run.mean());
+  }
+  if (steps == 0)  // a mean over nothing would read as a loss of 0
+    checks::no_samples("evaluate", "the data yielded no batch; a loss over no samples is a "
+                                   "mean over nothing",
+                       "give evaluate at least one batch", call_site(*s_, "evaluate"));
+  bar.finish(run.mean(), steps);
+  return run.mean();
+}
+
+Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
+  return evaluate(std::vector<Tensor>{x}, y, options);
+}
+
+Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
+  require_compiled(*s_, "evaluate");
+  const Site where = call_site(*s_, "evaluate");
+  check_evaluate_options(options, where);
+  check_handles(x, &y, "evaluate", where);
+  check_data(x, &y);
+  check_samples(x, "evaluate", where);
+  ArraySource src(x, y, options.batch_size, false, 0);
+  NumericsScope numerics_scope(options.check_numerics || check_numerics());
+  numerics::StepLabel step_label("evaluate");
+  numerics::check_inputs(*s_, x, y, -1);
+  return evaluate_source(src, options.verbose);
+}
+
+}  // namespace tenet

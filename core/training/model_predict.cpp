@@ -1,0 +1,48 @@
+// Model::predict: the model in inference mode over in-memory arrays, batch by batch.
+#include "core/training/array_source.hpp"
+#include <tenet/core/tensor/autograd.hpp>
+#include "core/training/model_state.hpp"
+#include <tenet/core/ops/ops.hpp>
+
+namespace tenet {
+
+using detail::ArraySource;
+
+std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options) {
+  const Site where = call_site(*s_, "predict");
+  check_predict_options(options, where);
+  check_handles(x, nullptr, "predict", where);
+  check_data(x, nullptr);
+  NoGradGuard no_grad;
+  ArraySource src(x, Tensor(), options.batch_size, false, 0);
+  src.start_epoch(0);
+  std::vector<std::vector<Tensor>> parts(s_->outputs.size());
+  std::vector<Tensor> xb;
+  Tensor yb;
+  std::int64_t index = 0;
+  while (src.next(xb, yb, index)) {
+    auto outs = call(xb, {.training = false});
+    for (std::size_t i = 0; i < outs.size(); ++i) parts[i].push_back(outs[i]);
+  }
+  std::vector<Tensor> result;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty()) {
+      Shape s = s_->outputs[i].shape().with(0, 0);
+      for (int d = 1; d < s.rank(); ++d) if (s[d] < 0) s[d] = 0;
+      result.push_back(Tensor::zeros(s));
+    } else {
+      result.push_back(parts[i].size() == 1 ? parts[i][0] : concat(parts[i], 0));
+    }
+  }
+  return result;
+}
+
+Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
+  return predict_outputs(x, options)[0];
+}
+
+Tensor Model::predict(const Tensor& x, PredictOptions options) {
+  return predict(std::vector<Tensor>{x}, options);
+}
+
+}  // namespace tenet

@@ -1,0 +1,71 @@
+#pragma once
+// Model's internal state, shared by core/model*.cpp and data/checkpoint.cpp. Not public API.
+#include <atomic>
+#include <map>
+#include <set>
+#include <vector>
+
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/training/model.hpp>
+
+namespace tenet {
+
+struct Model::State {
+  std::string name;
+  Site site;
+  std::vector<SymbolicTensor> inputs, outputs;
+  std::vector<std::shared_ptr<SymbolicNode>> nodes;       // topological order
+  std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, graph order
+  std::map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
+  std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
+  // ReLU layer calls folded into the call before them (see CallOptions::relu_after): the
+  // ReLU node -> the node that applies it.
+  std::map<const SymbolicNode*, const SymbolicNode*> folded_relu;
+  std::set<const SymbolicNode*> applies_relu;  // the nodes called with relu_after
+  // A ReLU's backward done by the layer after it (CallOptions::input_from_relu on the second,
+  // skip_relu_backward on the first).
+  std::set<const SymbolicNode*> input_from_relu, skip_relu_backward;
+  CompileOptions compiled;
+  bool is_compiled = false;
+  bool sequential = false;  // Keras writes no input_layer group for Sequential models
+  History history;
+  std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)
+};
+
+// Held by fit, train_on_batch and compile for their duration: a second one while another runs
+// (from a callback, or from another thread) raises model.compile instead of rewriting the
+// weights, optimizer slots and History the running call holds. `call` is "fit", ...
+class TrainingGuard {
+ public:
+  TrainingGuard(Model::State& s, const char* call);
+  ~TrainingGuard() { s_.training.store(false); }
+  TrainingGuard(const TrainingGuard&) = delete;
+  TrainingGuard& operator=(const TrainingGuard&) = delete;
+
+ private:
+  Model::State& s_;
+};
+
+// core/training/model_options.cpp: what fit / evaluate / predict / *_on_batch check before any data.
+// The `where` of a call's errors: "'classifier.fit' (Model)".
+Site call_site(const Model::State& s, const std::string& call);
+// options.invalid for every option outside its range (named, with its value and range).
+void check_compile_options(const CompileOptions& o, const Site& where);
+void check_fit_options(const FitOptions& o, const Site& where);
+// model.compile for a model with several outputs (one loss, one label array).
+void check_single_output(const Model::State& s);
+void check_evaluate_options(const EvaluateOptions& o, const Site& where);
+void check_predict_options(const PredictOptions& o, const Site& where);
+// options.invalid for an empty Tensor among the arrays (named "fit's x[1]", "fit's y").
+void check_handles(const std::vector<Tensor>& x, const Tensor* y, const std::string& call,
+                   const Site& where);
+// batch.empty when the arrays hold no sample.
+void check_samples(const std::vector<Tensor>& x, const std::string& call, const Site& where);
+// batch.empty when fit's training or validation source has 0 batches per epoch.
+void check_batch_counts(const BatchSource& train, const BatchSource* validation,
+                        const Site& where);
+// A training epoch that yielded no batch (a generator): batch.empty on the first epoch; after
+// it, training ends as in Keras ("ran out of data"), the reason in h.stop_reason.
+void end_on_empty_epoch(int epoch, int first_epoch, History& h, const Site& where);
+
+}  // namespace tenet

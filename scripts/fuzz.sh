@@ -12,11 +12,11 @@
 # TENET_FUZZ_PAST_HDF5=1 fuzzes tenet's readers with libhdf5 called in-process (no guard) in
 # libFuzzer's fork mode, which records libhdf5's own crashes, hangs and OOMs in the artifacts
 # and keeps going; the final "#N DONE" line is the count. Those inputs must then give
-# data.format through the public readers (tests/fuzz/known_crashes, test_reliability).
+# data.format through the public readers (tests/fuzz/known_crashes, tests/data/test_fuzz_regressions.cpp).
 # Seeds come from tests/fuzz/corpus/<target>/ (read only); new corpus entries go to
 # build-fuzz/corpus/<target>/. A crash leaves crash-*/leak-*/timeout-* in build-fuzz/artifacts/
 # and makes this script fail: copy the input to tests/fuzz/regressions/ and add a test in
-# tests/test_reliability.cpp.
+# tests/data/test_fuzz_regressions.cpp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

@@ -3,14 +3,14 @@
 
 Needs Keras 3 with a backend and h5py (`pip install tensorflow-cpu keras h5py`); never part of
 tenet's build or tests. Both directions use the same model, built in the same order as
-ckpt::compat_model() in tests/test_checkpoint.cpp:
+ckpt::compat_model() in tests/data/test_checkpoint.cpp:
 
   Input 28x28x1 -> Conv2D(8, 3x3, same, relu) -> MaxPool2D --+
   Input 14x14x1 -> Conv2D(8, 3x3, same, relu) ---------------+-> Concatenate -> BatchNorm
       -> Flatten -> Dense(16, relu) -> Dense(10)
 
 Usage:
-  keras_compat.py all [--test-binary build/tests/test_checkpoint] [--dir DIR]
+  keras_compat.py all [--test-binary build/tests/test_data] [--dir DIR]
       runs both directions (calls the tenet test binary with the environment variables)
   keras_compat.py check-tenet DIR   Keras loads DIR/tenet.weights.h5, predicts DIR/tenet_io.h5
   keras_compat.py write-keras DIR   Keras writes DIR/keras.weights.h5 and DIR/keras.io.h5
@@ -96,7 +96,7 @@ def main():
     p.add_argument("command", choices=["all", "check-tenet", "write-keras"])
     p.add_argument("dir", nargs="?")
     p.add_argument("--dir", dest="dir_opt")
-    p.add_argument("--test-binary", default="build/tests/test_checkpoint")
+    p.add_argument("--test-binary", default="build/tests/test_data")
     p.add_argument("--tol", type=float, default=1e-4)
     a = p.parse_args()
     directory = a.dir or a.dir_opt or tempfile.mkdtemp(prefix="tenet_keras_")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds tenet and its tests with AddressSanitizer + UndefinedBehaviorSanitizer in ./build-asan
 # and runs the whole test suite there under ctest. Any ASan/UBSan report fails the run.
-# Usage: [TENET_ASAN_TARGETS="t1 t2"] scripts/sanitize.sh [ctest args...]  (e.g. -R test_reliability)
+# Usage: [TENET_ASAN_TARGETS="t1 t2"] scripts/sanitize.sh [ctest args...]  (e.g. -R test_data)
 # The build holds /tmp/tenet-build.lock like scripts/build.sh, so it never shares the 2 cores
 # with another build; the tests run outside the lock.
 set -euo pipefail
@@ -13,7 +13,7 @@ build_dir=${TENET_ASAN_DIR:-build-asan}
   flock 9
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
     -DTENET_SANITIZE=ON -DTENET_BUILD_EXAMPLES=OFF -DTENET_BUILD_BENCHMARKS=OFF >/dev/null
-  if [[ -n ${TENET_ASAN_TARGETS:-} ]]; then  # e.g. TENET_ASAN_TARGETS="test_reliability"
+  if [[ -n ${TENET_ASAN_TARGETS:-} ]]; then  # e.g. TENET_ASAN_TARGETS="test_data"
     for t in $TENET_ASAN_TARGETS; do cmake --build "$build_dir" -j2 --target "$t"; done
   else
     cmake --build "$build_dir" -j2
@@ -27,14 +27,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:allocator_may
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-# Not run here (all covered by the normal suite): test_examples and test_contracts' error-gallery
-# case need the example programs (not built with sanitizers, to save time); consumer_* and
+# Not run here (all covered by the normal suite): test_examples (the error gallery among them)
+# needs the example programs (not built with sanitizers, to save time); consumer_* and
 # doc_snippets compile plain programs against the library, which cannot link the sanitized
 # static library without the sanitizer runtimes.
 status=0
 ctest --test-dir "$build_dir" --output-on-failure \
-  -E '^(test_examples|test_contracts|consumer_.*|doc_snippets)$' "$@" || status=$?
-if [[ $# -eq 0 && -x "$build_dir/tests/test_contracts" ]]; then
-  "$build_dir/tests/test_contracts" -tce="the error gallery*" || status=$?
-fi
+  -E '^(test_examples|consumer_.*|doc_snippets)$' "$@" || status=$?
 exit "$status"

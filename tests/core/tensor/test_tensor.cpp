@@ -1,0 +1,123 @@
+// Suite "core/tensor": the tests of tensor.
+#include <doctest/doctest.h>
+
+#include <cblas.h>
+#include <cmath>
+#include <functional>
+#include <string>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "support/test_util.hpp"
+#include "support/gradcheck.hpp"
+
+using namespace tenet;
+using tenet::testing::capture;
+using tenet::testing::check_gradients;
+using tenet::testing::has;
+using tenet::testing::mentions;
+using tenet::testing::kInf;
+using tenet::testing::kNaN;
+
+TEST_SUITE("core/tensor") {
+
+TEST_CASE("factories, dtypes and element access") {
+  Tensor z = Tensor::zeros({2, 3});
+  CHECK(z.dtype() == DType::f32);
+  CHECK(z.numel() == 6);
+  Tensor u = Tensor::zeros({4, 28, 28}, DType::u8);
+  CHECK(u.dtype() == DType::u8);
+  CHECK(u.nbytes() == 4 * 28 * 28);
+  Tensor v = Tensor::from_vector(std::vector<float>{1, 2, 3, 4}, {2, 2});
+  CHECK(v.at({1, 0}) == 3.0);
+  CHECK(Tensor::full({2}, 7.5).at({1}) == 7.5);
+  // The same seed gives the same numbers; a different seed does not.
+  CHECK(array_equal(Tensor::randn({100}, 7), Tensor::randn({100}, 7)));
+  CHECK_FALSE(array_equal(Tensor::randn({100}, 7), Tensor::randn({100}, 8)));
+  Tensor r = Tensor::randn({20000}, 3);
+  CHECK(std::abs(r.mean().item()) < 0.03);
+  CHECK(std::abs(square(r).mean().item() - 1.0) < 0.05);
+  Tensor un = Tensor::uniform({1000}, 1, -2, 2);
+  auto vals = un.to_vector<float>();
+  CHECK(*std::min_element(vals.begin(), vals.end()) >= -2.0f);
+  CHECK(*std::max_element(vals.begin(), vals.end()) < 2.0f);
+}
+
+TEST_CASE("astype, expand_dims and scaling as in the API sketch") {
+  Tensor u = Tensor::full({100, 28, 28}, 255, DType::u8);
+  Tensor b = expand_dims(u, -1).astype(DType::f32) / 255.0;
+  CHECK(b.shape() == Shape{100, 28, 28, 1});
+  CHECK(b.at({5, 3, 3, 0}) == doctest::Approx(1.0));
+  CHECK(squeeze(b, 3).shape() == Shape{100, 28, 28});
+}
+
+TEST_CASE("hostile indices and dtypes: std::out_of_range and internal errors no longer escape") {
+  Tensor t = Tensor::zeros({2, 3});
+  auto e = capture([&] { (void)t.dim(5); });
+  CHECK(e.code() == "tensor.index");
+  CHECK(has(e, "axis 5 is out of range for the shape (2, 3)"));
+  e = capture([&] { (void)t.shape()[-1]; });
+  CHECK(e.code() == "tensor.index");
+  e = capture([&] { (void)t.shape().removed(2); });
+  CHECK(e.code() == "tensor.index");
+  e = capture([&] { (void)t.data<std::int32_t>(); });
+  CHECK(e.code() == "input.dtype");
+  CHECK(has(e, "data<int32>() reads the elements as int32 but the tensor holds float32"));
+  e = capture([&] { (void)take_rows(t, {0, 7}); });
+  CHECK(e.code() == "tensor.index");
+  CHECK(has(e, "row index 7"));
+  Tensor w = Tensor::ones({3}).requires_grad(true);
+  Tensor y = w * 2.0;
+  e = capture([&] { y.backward(Tensor::ones({4})); });
+  CHECK(e.code() == "autograd.backward");
+  CHECK(e.actual() == "(4,)");
+  Tensor v = Tensor::zeros({2}, DType::f64);
+  v.set_grad(Tensor::zeros({2}, DType::f64));
+  e = capture([&] { SGD().impl()->step({v}); });
+  CHECK(e.code() == "input.dtype");
+  CHECK(has(e, "the 1st variable given to SGD"));
+}
+
+TEST_CASE("hostile api: a float that no integer dtype value holds is refused, not cast") {
+  // Tensor::full(NaN, int64) and astype of NaN / 1e20 were undefined conversions (garbage).
+  auto e = capture([] { (void)Tensor::full({2}, kNaN, DType::i64); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "the fill value = NaN cannot be converted to int64"));
+  CHECK(mentions(e, "NaN has no int64 value"));
+  e = capture([] { (void)Tensor::full({2}, 1e30, DType::i32); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "[-2147483648, 2147483647]"));
+  e = capture([] { (void)Tensor::full({1}, -1, DType::u8); });
+  CHECK(mentions(e, "-1 lies outside uint8's range [0, 255]"));
+  e = capture([] { (void)(Tensor::ones({2}, DType::i32) + kInf); });
+  CHECK(e.code() == "options.invalid");
+  e = capture([] { (void)Tensor::from_vector(std::vector<float>{1, 2, static_cast<float>(kNaN)}).astype(DType::i32); });
+  CHECK(e.code() == "input.dtype");
+  CHECK(e.site().name == "astype");
+  CHECK(mentions(e, "element 2 of astype's input = NaN cannot be converted to int32"));
+  e = capture([] { (void)Tensor::full({1}, 300.0).astype(DType::u8); });
+  CHECK(mentions(e, "300 lies outside uint8's range [0, 255]"));
+  // What fits still converts, truncating toward zero; -2^63 is the last int64.
+  CHECK(Tensor::from_vector(std::vector<double>{-0.9, 255.9, 0.5}).astype(DType::u8).at({1}) == 255);
+  CHECK(Tensor::full({1}, -9223372036854775808.0, DType::i64).astype(DType::f64).item() ==
+        -9223372036854775808.0);
+  CHECK(Tensor::full({1}, -1.5, DType::f32).astype(DType::i32).item() == -1);
+}
+
+TEST_CASE("hostile api: randn and uniform refuse parameters that give no distribution") {
+  auto e = capture([] { (void)Tensor::randn({3}, 1, 0.0, -1.0); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "Tensor::randn stddev = -1"));
+  e = capture([] { (void)Tensor::randn({3}, 1, kNaN, 1.0); });
+  CHECK(mentions(e, "Tensor::randn mean = NaN"));
+  e = capture([] { (void)Tensor::randn({3}, 1, 0.0, kInf); });
+  CHECK(mentions(e, "Tensor::randn stddev = inf"));
+  e = capture([] { (void)Tensor::uniform({3}, 1, 5.0, 1.0); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "Tensor::uniform high = 1"));
+  CHECK(mentions(e, "a finite number >= 5"));
+  CHECK(Tensor::randn({3}, 1, 2.0, 0.0).to_vector<float>() == std::vector<float>{2, 2, 2});
+}
+
+}  // TEST_SUITE

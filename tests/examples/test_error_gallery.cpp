@@ -1,0 +1,42 @@
+// Suite "examples": the tests of error_gallery.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sys/wait.h>
+
+#include "support/test_contracts_util.hpp"
+
+using namespace tenet;
+using contracts_test::at;
+using contracts_test::capture;
+using contracts_test::has;
+
+TEST_SUITE("examples") {
+
+TEST_CASE("the error gallery raises every code and exits 0") {
+  const std::string cmd = std::string(TENET_BINARY_DIR) + "/examples/error_gallery 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  REQUIRE(WIFEXITED(status));
+  CHECK_MESSAGE(WEXITSTATUS(status) == 0, out);
+  const char* codes[] = {
+      "concat.shape", "concat.rank", "concat.axis", "dense.features", "dense.undefined",
+      "conv.rank", "conv.channels", "conv.too_small", "batchnorm.features", "elementwise.shape",
+      "layer.input_spec", "model.graph", "input.count", "input.rank", "input.shape",
+      "input.dtype", "batch.mismatch", "batch.empty", "batch.ragged", "loss.label_shape",
+      "loss.label_range", "loss.label_dtype", "numerics.nonfinite", "compare.shape",
+      "options.invalid", "checkpoint.mismatch", "data.format"};
+  for (const char* c : codes) CHECK_MESSAGE(has(out, std::string("[") + c + "]"), c);
+  CHECK(!has(out, "FAILED"));
+  // docs/errors.md has one section per code
+  std::ifstream doc(std::string(TENET_SOURCE_DIR) + "/docs/errors.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  for (const char* c : codes) CHECK_MESSAGE(has(text, std::string("\n## ") + c + "\n"), c);
+  CHECK(!has(out, "dnnl"));
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,68 @@
+// Suite "layers": the tests of conv2d_contracts.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sys/wait.h>
+
+#include "support/test_contracts_util.hpp"
+
+using namespace tenet;
+using contracts_test::at;
+using contracts_test::capture;
+using contracts_test::has;
+
+TEST_SUITE("layers") {
+
+TEST_CASE("conv.rank: the channel axis is missing, or an extra axis") {
+  clear_session();
+  Conv2D conv(8, {3, 3}); const unsigned line = __LINE__;
+  auto e = capture("conv.rank", [&] { (void)conv(Input({28, 28}, {.name = "gray"})); });
+  CHECK(e.phase() == Phase::build);
+  CHECK(has(e.where(), "'conv2d' (Conv2D) created at " + at(__FILE__, line)));
+  CHECK(e.expected() == "(None, 28, 28, channels)");
+  CHECK(e.actual() == "(None, 28, 28)");
+  CHECK(has(e.cause(), "channel axis is missing"));
+  CHECK(has(e.fix(), "expand_dims(x, -1)"));
+  auto five = capture("conv.rank", [&] { (void)MaxPool2D()(Input({4, 28, 28, 1})); });
+  CHECK(has(five.cause(), "batched twice"));
+  auto run = capture("conv.rank", [&] { (void)conv(Tensor::zeros({28, 28, 1})); });
+  CHECK(run.phase() == Phase::run);
+  CHECK(has(run.fix(), "expand_dims(x, 0)"));
+}
+
+TEST_CASE("conv.channels: four channels into a layer built for three") {
+  clear_session();
+  Conv2D conv(8, {3, 3}, {.padding = Padding::same}); const unsigned line = __LINE__;
+  (void)conv(Input({32, 32, 3}, {.name = "rgb"}));
+  auto e = capture("conv.channels", [&] { (void)conv(Input({32, 32, 4}, {.name = "rgba"})); });
+  CHECK(e.phase() == Phase::build);
+  CHECK(has(e.where(), at(__FILE__, line)));
+  CHECK(e.expected() == "(None, 32, 32, 3)");
+  CHECK(e.actual() == "(None, 32, 32, 4)");
+  CHECK(e.info().marked == std::vector<int>{3});
+  CHECK(has(e.cause(), "RGBA"));
+  CHECK(has(e.cause(), "(3, 3, 3, 8)"));
+  CHECK(has(e.fix(), "slice(x, -1, 0, 3)"));
+  auto gray = capture("conv.channels", [&] { (void)conv(Tensor::zeros({1, 8, 8, 1})); });
+  CHECK(gray.phase() == Phase::run);
+  CHECK(has(gray.cause(), "grayscale"));
+}
+
+TEST_CASE("conv.too_small: the size arithmetic after two poolings") {
+  clear_session();
+  auto x = MaxPool2D()(MaxPool2D()(Input({16, 16, 3})));
+  Conv2D conv(8, {5, 5}); const unsigned line = __LINE__;
+  auto e = capture("conv.too_small", [&] { (void)conv(x); });
+  CHECK(e.phase() == Phase::build);
+  CHECK(has(e.where(), at(__FILE__, line)));
+  CHECK(e.actual() == "(None, 4, 4, 3)");
+  CHECK(e.expected() == "(None, >=5, >=5, 3)");
+  CHECK(has(e.cause(), "(4 - 5)/1 + 1 = 0"));
+  CHECK(has(e.fix(), "padding \"same\""));
+  CHECK(has(e.fix(), "fewer pooling"));
+  auto pool = capture("conv.too_small", [&] { (void)MaxPool2D({3, 3})(Tensor::zeros({1, 2, 8, 1})); });
+  CHECK(pool.phase() == Phase::run);
+  CHECK(pool.info().marked == std::vector<int>{1});
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,74 @@
+// Suite "layers", part "options": every layer option outside its valid range raises
+// options.invalid when the layer is made, naming the option, the value and the range, with the
+// user's line in where().
+#include <doctest/doctest.h>
+
+#include <limits>
+
+#include <tenet/tenet.hpp>
+
+#include "support/test_util.hpp"
+
+using namespace tenet;
+using tenet::testing::capture;
+using tenet::testing::has;
+using tenet::testing::kInf;
+using tenet::testing::kNaN;
+
+namespace {
+
+void check_invalid(const ContractError& e, const std::string& option, const std::string& value,
+                   const std::string& range) {
+  tenet::testing::check_invalid_option(e, option, value, range);
+  CHECK(e.phase() == Phase::build);
+  CHECK(has(e.where(), "test_layer_options.cpp"));  // the line that made the layer
+}
+
+}  // namespace
+
+TEST_SUITE("layers") {
+
+TEST_CASE("options.invalid: layer options outside their ranges") {
+  clear_session();
+  check_invalid(capture([] { (void)Dense(0); }), "Dense units", "0", "an integer >= 1");
+  check_invalid(capture([] { (void)Dense(-3); }), "Dense units", "-3", ">= 1");
+  check_invalid(capture([] { (void)Conv2D(0, {3, 3}); }), "Conv2D filters", "0", ">= 1");
+  check_invalid(capture([] { (void)Conv2D(8, {0, 3}); }), "Conv2D kernel_size", "{0, 3}",
+                "two integers >= 1");
+  check_invalid(capture([] { (void)Conv2D(8, {3, 3}, {.strides = {1, -1}}); }),
+                "Conv2DOptions::strides", "{1, -1}", ">= 1");
+  check_invalid(capture([] { (void)Conv2D(8, {3, 3}, {.dilation = {0, 0}}); }),
+                "Conv2DOptions::dilation", "{0, 0}", ">= 1");
+  check_invalid(capture([] { (void)MaxPool2D({2, 0}); }), "MaxPool2D pool_size", "{2, 0}", ">= 1");
+  check_invalid(capture([] { (void)MaxPool2D({2, 2}, {.strides = {0, 2}}); }),
+                "MaxPool2DOptions::strides", "{0, 2}", ">= 1");
+  check_invalid(capture([] { (void)Dropout(1.0); }), "Dropout rate", "1", "[0, 1)");
+  check_invalid(capture([] { (void)Dropout(-0.2); }), "Dropout rate", "-0.2", "[0, 1)");
+  check_invalid(capture([] { (void)Dropout(kNaN); }), "Dropout rate", "NaN", "[0, 1)");
+  check_invalid(capture([] { (void)BatchNorm({.momentum = 1.5}); }), "BatchNormOptions::momentum",
+                "1.5", "[0, 1]");
+  check_invalid(capture([] { (void)BatchNorm({.momentum = -0.1}); }),
+                "BatchNormOptions::momentum", "-0.1", "[0, 1]");
+  check_invalid(capture([] { (void)BatchNorm({.epsilon = 0}); }), "BatchNormOptions::epsilon", "0",
+                "a finite number > 0");
+  check_invalid(capture([] { (void)BatchNorm({.epsilon = kNaN}); }), "BatchNormOptions::epsilon",
+                "NaN", "> 0");
+  check_invalid(capture([] { (void)Rescaling(kNaN); }), "Rescaling scale", "NaN", "a finite number");
+  check_invalid(capture([] { (void)Rescaling(kInf); }), "Rescaling scale", "inf", "a finite number");
+  check_invalid(capture([] { (void)Rescaling(1.0, -kInf); }), "Rescaling offset", "-inf", "finite");
+  check_invalid(capture([] { (void)Resizing(0, 28); }), "Resizing height", "0", ">= 1");
+  check_invalid(capture([] { (void)Resizing(28, -1); }), "Resizing width", "-1", ">= 1");
+  auto two = capture([] { (void)Reshape({-1, -1}); });
+  check_invalid(two, "Reshape target", "{-1, -1}", "at most one -1");
+  CHECK(has(two.cause(), "2 axes are -1"));
+  check_invalid(capture([] { (void)Reshape({0, 4}); }), "Reshape target", "{0, 4}", "sizes >= 1");
+  auto slash = capture([] { (void)Dense(4, {.name = "encoder/dense"}); });
+  check_invalid(slash, "Dense name", "'encoder/dense'", "a name without '/'");
+  CHECK(has(slash.fix(), "'encoder_dense'"));
+  // The limits themselves are valid: momentum 1 freezes the statistics, rate 0 keeps every unit.
+  CHECK_NOTHROW((void)BatchNorm({.momentum = 1.0}));
+  CHECK_NOTHROW((void)BatchNorm({.momentum = 0.0}));
+  CHECK(Dropout(0.0)(Tensor::ones({2, 2}), {.training = true}).sum().item() == 4.0);
+}
+
+}  // TEST_SUITE

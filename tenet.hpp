@@ -13,6 +13,7 @@
 #include <tenet/core/ops/image.hpp>
 #include <tenet/core/training/optimizer.hpp>
 #include <tenet/core/training/profile.hpp>
+#include <tenet/core/training/schedule.hpp>
 #include <tenet/data/report.hpp>
 #include <tenet/core/base/runtime.hpp>
 #include <tenet/core/base/shape.hpp>
@@ -33,6 +34,7 @@
 #include <tenet/layers/reshape.hpp>
 #include <tenet/layers/resizing.hpp>
 
+#include <tenet/losses/binary_crossentropy.hpp>
 #include <tenet/losses/categorical_crossentropy.hpp>
 #include <tenet/losses/mean_squared_error.hpp>
 #include <tenet/losses/sparse_categorical_crossentropy.hpp>

@@ -42,6 +42,16 @@ std::size_t optimizer_slot_count(OptimizerImpl& opt) {
   return static_cast<std::size_t>(opt.slot_count());
 }
 
+std::vector<std::pair<std::size_t, std::size_t>> slot_file_order(const OptimizerImpl& opt,
+                                                                  std::size_t variables) {
+  const std::size_t k = static_cast<std::size_t>(opt.slot_count());
+  std::vector<std::pair<std::size_t, std::size_t>> order;
+  for (std::size_t a = 0; a < (opt.slots_by_kind() ? k : variables); ++a)
+    for (std::size_t b = 0; b < (opt.slots_by_kind() ? variables : k); ++b)
+      order.emplace_back(opt.slots_by_kind() ? b : a, opt.slots_by_kind() ? a : b);
+  return order;
+}
+
 std::string keras_optimizer_name(const OptimizerImpl& opt) {
   std::string n = opt.name();
   std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -104,13 +114,15 @@ void write_vars(hid_t parent, const std::string& name, const std::string& vars_n
   for (std::size_t i = 0; i < values.size(); ++i) write_var(vars.get(), i, values[i], path);
 }
 
-// Keras's optimizer variables: iteration, learning_rate, then each variable's slots in turn.
+// Keras's optimizer variables: iteration, learning_rate (absent when a schedule drives the
+// rate), then the slots in Keras's order (slot_file_order).
 std::vector<Tensor> optimizer_vars(const OptimizerImpl& opt) {
   const std::int64_t it = opt.iterations();
   const float lr = static_cast<float>(opt.learning_rate());
-  std::vector<Tensor> out{from_raw(&it, 1, Shape(), DType::i64), from_raw(&lr, 1, Shape(), DType::f32)};
-  for (const auto& per_var : opt.slots())
-    for (const auto& s : per_var) out.push_back(s);
+  std::vector<Tensor> out{from_raw(&it, 1, Shape(), DType::i64)};
+  if (!opt.schedule().defined()) out.push_back(from_raw(&lr, 1, Shape(), DType::f32));
+  const auto& slots = opt.slots();
+  for (const auto& [i, j] : slot_file_order(opt, slots.size())) out.push_back(slots[i][j]);
   return out;
 }
 
@@ -125,13 +137,15 @@ void write_model(hid_t file, const Model::State& s, const std::string& path) {
   }
   if (const OptimizerImpl* opt = model_optimizer(s)) {
     write_vars(file, "optimizer", keras_optimizer_name(*opt), optimizer_vars(*opt), path);
-    H5Id vars(H5Gopen2(file, "optimizer/vars", H5P_DEFAULT), H5Gclose);
-    if (!vars.ok()) hdf5_write_failed(path, "group 'optimizer/vars'");
     // Keras keeps the learning rate as a float32 variable (0.001 reads back as
     // 0.0010000000474974513); the exact value rides beside it so that a resumed run is exact.
-    char exact[32];
-    std::snprintf(exact, sizeof exact, "%.17g", opt->learning_rate());
-    write_string_attr(vars.get(), kExactLearningRate, exact, path);
+    if (!opt->schedule().defined()) {
+      H5Id vars(H5Gopen2(file, "optimizer/vars", H5P_DEFAULT), H5Gclose);
+      if (!vars.ok()) hdf5_write_failed(path, "group 'optimizer/vars'");
+      char exact[32];
+      std::snprintf(exact, sizeof exact, "%.17g", opt->learning_rate());
+      write_string_attr(vars.get(), kExactLearningRate, exact, path);
+    }
   }
   write_vars(file, "", s.name, {}, path);
 }

@@ -45,6 +45,9 @@ inline constexpr const char* kExactLearningRate = "tenet_learning_rate";
 
 // Keras's name of the optimizer in the file: "adam", "sgd".
 std::string keras_optimizer_name(const OptimizerImpl& opt);
+// The (variable, slot) pairs in the order Keras stores an optimizer's slots in a weights file.
+std::vector<std::pair<std::size_t, std::size_t>> slot_file_order(const OptimizerImpl& opt,
+                                                                  std::size_t variables);
 
 // Refuse values no training run produces, with data.format naming `path`, the variable and the
 // first bad value (checkpoint_values.cpp). Layers: NaN or infinite weights. Optimizer (`values`

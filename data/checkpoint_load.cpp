@@ -137,21 +137,27 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
   std::vector<std::string> var_names;
   const auto vars = trainable_vars(s, &var_names);
   const std::size_t k = optimizer_slot_count(*opt);
-  std::vector<Tensor> like{Tensor::zeros(Shape(), DType::i64), Tensor::zeros(Shape())};
-  if (f.vars.size() > 2)  // 2 only: saved before the first step, no slots yet
-    for (const auto& v : vars)
-      for (std::size_t j = 0; j < k; ++j) like.push_back(v);
+  // Keras's file: iteration, learning_rate (not with a schedule), the slots in Keras's order.
+  const bool lr_var = !opt->schedule().defined();
+  const std::size_t head = lr_var ? 2 : 1;
+  std::vector<Tensor> like{Tensor::zeros(Shape(), DType::i64)};
+  if (lr_var) like.push_back(Tensor::zeros(Shape()));
+  const auto order = slot_file_order(*opt, vars.size());
+  if (f.vars.size() > head)  // iteration and rate only: saved before the first step, no slots
+    for (const auto& [i, j] : order) like.push_back(vars[i]);
   std::string problem;
   if (!theirs.empty() && theirs != mine) problem = "the file holds '" + theirs + "' state";
   else if (!f.problem.empty()) problem = "the file has " + f.problem;
   else if (f.vars.size() != like.size())
     problem = "the file has " + std::to_string(f.vars.size()) + " variables, this " + mine +
-              " needs " + std::to_string(like.size()) + " (iteration, learning_rate and " +
+              " needs " + std::to_string(like.size()) + " (iteration, " +
+              (lr_var ? "learning_rate " : "no learning_rate (a schedule drives it) ") + "and " +
               std::to_string(k) + " slot(s) for each of " + std::to_string(vars.size()) +
               " trainable variables)";
   for (std::size_t i = 0; problem.empty() && i < like.size(); ++i) {
     const FileVar& v = f.vars[i];
-    const bool lr_ok = i == 1 && v.dtype_known && (v.dtype == DType::f32 || v.dtype == DType::f64);
+    const bool lr_ok = lr_var && i == 1 && v.dtype_known &&
+                       (v.dtype == DType::f32 || v.dtype == DType::f64);
     if (v.shape == like[i].shape() && (lr_ok || (v.dtype_known && v.dtype == like[i].dtype())))
       continue;
     problem = "the file has " + v.describe(true) + ", the model's optimizer needs " +
@@ -162,15 +168,20 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
                             " keeps its current state");
     return;
   }
-  like[1] = Tensor::zeros(Shape(), f.vars[1].dtype);
-  const std::vector<Tensor> values = file.read("optimizer/vars", like);
+  if (lr_var) like[1] = Tensor::zeros(Shape(), f.vars[1].dtype);
+  const std::vector<Tensor> read = file.read("optimizer/vars", like);
+  // In tenet's order from here: iteration, rate, then each variable's slots in turn.
+  std::vector<Tensor> values{read[0], lr_var ? read[1] : Tensor::scalar(opt->learning_rate())};
+  std::vector<std::vector<Tensor>> slots(read.size() > head ? vars.size() : 0,
+                                         std::vector<Tensor>(k));
+  for (std::size_t n = 0; n < order.size() && read.size() > head; ++n)
+    slots[order[n].first][order[n].second] = read[head + n];
+  for (const auto& per_var : slots) values.insert(values.end(), per_var.begin(), per_var.end());
   check_optimizer_values(file.path(), *opt, values, var_names);
   plan.load_optimizer = true;
   plan.iterations = values[0].data<std::int64_t>()[0];
-  plan.learning_rate = restored_learning_rate(file, values[1].item());
-  for (std::size_t i = 0; i < vars.size() && values.size() > 2; ++i)
-    plan.slots.emplace_back(values.begin() + 2 + static_cast<std::ptrdiff_t>(i * k),
-                            values.begin() + 2 + static_cast<std::ptrdiff_t>((i + 1) * k));
+  plan.learning_rate = lr_var ? restored_learning_rate(file, values[1].item()) : 0.0;
+  plan.slots = std::move(slots);
 }
 
 Plan make_plan(const CheckpointFile& file, const Model::State& s, bool skip_mismatch) {
@@ -296,7 +307,7 @@ std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoa
   if (plan.load_optimizer) {
     OptimizerImpl* opt = model_optimizer(s);
     opt->set_state(plan.iterations, std::move(plan.slots));
-    opt->set_learning_rate(plan.learning_rate);
+    if (!opt->schedule().defined()) opt->set_learning_rate(plan.learning_rate);
   }
   std::vector<std::string> skipped = std::move(plan.differences);
   skipped.insert(skipped.end(), plan.warnings.begin(), plan.warnings.end());

@@ -21,4 +21,9 @@ void check_sparse(const Shape& predictions, const Tensor& labels, Phase phase,
 // Real targets of the predictions' shape for regression losses; (N,) is accepted for (N, 1).
 void check_dense(const Shape& predictions, const Tensor& labels, Phase phase, const Site& where);
 
+// Binary targets for BinaryCrossentropy: the predictions' shape ((N,) for (N, 1)), every
+// value in [0, 1] (loss.label_range explains +-1 codes, 0/255 masks and class indices).
+void check_binary(const Shape& predictions, const Tensor& labels, Phase phase,
+                  const Site& where);
+
 }  // namespace tenet::labels

@@ -216,6 +216,10 @@ class ReduceLROnPlateauImpl : public CallbackImpl {
     mon_.max = maximise(o_.mode, o_.monitor);
     mon_.min_delta = o_.min_delta;
   }
+  void on_train_begin(Model& m) override {
+    const auto opt = m.optimizer().impl();
+    opt->require_settable_rate("ReduceLROnPlateau", opt->learning_rate());
+  }
   void on_epoch_end(Model& m, int epoch, Logs& logs) override {
     auto opt = m.optimizer().impl();
     logs["learning_rate"] = opt->learning_rate();
@@ -240,6 +244,43 @@ class ReduceLROnPlateauImpl : public CallbackImpl {
   ReduceLROnPlateauOptions o_;
   Monitor mon_;
   int cooldown_ = 0;
+};
+
+class LearningRateSchedulerImpl : public CallbackImpl {
+ public:
+  LearningRateSchedulerImpl(std::function<double(int, double)> schedule, int verbose)
+      : schedule_(std::move(schedule)), verbose_(verbose) {
+    if (!schedule_)
+      checks::empty_handle("the schedule function of LearningRateScheduler", "std::function",
+                           Site("LearningRateScheduler", "Callback"), Phase::build);
+  }
+  void on_train_begin(Model& m) override {
+    const auto opt = m.optimizer().impl();
+    opt->require_settable_rate("LearningRateScheduler", opt->learning_rate());
+  }
+  void on_epoch_begin(Model& m, int epoch) override {
+    const auto opt = m.optimizer().impl();
+    const double lr = schedule_(epoch, opt->learning_rate());
+    if (!(std::isfinite(lr) && lr > 0))
+      checks::invalid_option("the LearningRateScheduler function's result",
+                             checks::option_value(lr), "a finite rate > 0", Site("LearningRateScheduler", "Callback"),
+                             Phase::run,
+                             "for epoch " + std::to_string(epoch) + " (0-based) the function "
+                             "returned " + checks::option_value(lr) +
+                                 ", which would stop training or make the weights NaN",
+                             "return a finite rate > 0 for every epoch");
+    opt->set_learning_rate(lr);
+    if (verbose_)
+      std::cout << "\nEpoch " << epoch + 1 << ": LearningRateScheduler setting learning rate to "
+                << lr << ".\n";
+  }
+  void on_epoch_end(Model& m, int, Logs& logs) override {
+    logs["learning_rate"] = m.optimizer().impl()->learning_rate();
+  }
+
+ private:
+  std::function<double(int, double)> schedule_;
+  int verbose_;
 };
 
 class LambdaCallbackImpl : public CallbackImpl {
@@ -296,6 +337,10 @@ CSVLogger::CSVLogger(std::string path, CSVLoggerOptions o)
     : Callback(std::make_shared<CSVLoggerImpl>(std::move(path), o)) {}
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions o)
     : Callback(std::make_shared<ReduceLROnPlateauImpl>(std::move(o))) {}
+LearningRateScheduler::LearningRateScheduler(std::function<double(int, double)> schedule,
+                                             int verbose)
+    : Callback(std::make_shared<LearningRateSchedulerImpl>(std::move(schedule), verbose)) {}
+
 LambdaCallback::LambdaCallback(LambdaCallbackOptions o) : Callback(std::make_shared<LambdaCallbackImpl>(std::move(o))) {}
 ModelCheckpoint::ModelCheckpoint(std::string path, ModelCheckpointOptions o, std::source_location loc)
     : Callback(std::make_shared<ModelCheckpointImpl>(std::move(path), std::move(o),

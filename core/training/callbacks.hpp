@@ -91,6 +91,15 @@ class ReduceLROnPlateau : public Callback {
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
 };
 
+// Sets the learning rate at the start of each epoch to schedule(epoch, current rate), epoch
+// counted from 0, as Keras's LearningRateScheduler; logs it as "learning_rate". Refused when
+// the optimizer's rate comes from a LearningRateSchedule.
+class LearningRateScheduler : public Callback {
+ public:
+  explicit LearningRateScheduler(std::function<double(int epoch, double lr)> schedule,
+                                 int verbose = 0);
+};
+
 struct LambdaCallbackOptions {
   std::function<void(Model&)> on_train_begin, on_train_end;
   std::function<void(Model&, int)> on_epoch_begin;

@@ -31,12 +31,22 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
       slots_.push_back(std::move(s));
     }
   }
+  const double lr = learning_rate();  // Keras: the schedule at the count before this step
+  if (schedule_.defined() && !(std::isfinite(lr) && lr >= 0))  // a decay may end at 0
+    checks::invalid_option(schedule_.name() + " (the learning rate schedule)", std::to_string(lr),
+                           "a finite rate >= 0 at every step", where_, Phase::run,
+                           "at step " + std::to_string(iterations_) + " the schedule gave " +
+                               std::to_string(lr) + "; updating with it would " +
+                               (std::isfinite(lr) ? "stop or reverse training"
+                                                  : "turn every weight into inf or NaN"),
+                           "choose the schedule's options so that its rate stays finite and "
+                           "not negative for the whole run (a decay_rate above 1 grows without bound)");
   ++iterations_;
   for (std::size_t i = 0; i < variables.size(); ++i) {
     Tensor w = variables[i];
     Tensor g = w.grad();
     if (!g.defined()) continue;
-    update(w.data<float>(), g.data<float>(), w.numel(), slots_[i]);
+    update(w.data<float>(), g.data<float>(), w.numel(), slots_[i], lr);
   }
 }
 
@@ -52,11 +62,32 @@ void check_learning_rate(const std::string& option, double lr, const Site& where
 }
 }  // namespace
 
-OptimizerImpl::OptimizerImpl(double lr, Site where) : learning_rate_(lr), where_(std::move(where)) {
-  check_learning_rate(where_.type + "Options::learning_rate", lr, where_, Phase::build);
+OptimizerImpl::OptimizerImpl(const LearningRate& lr, Site where)
+    : learning_rate_(lr.initial()), schedule_(lr.schedule()), where_(std::move(where)) {
+  if (!schedule_.defined())
+    check_learning_rate(where_.type + "Options::learning_rate", learning_rate_, where_,
+                        Phase::build);
+}
+
+double OptimizerImpl::learning_rate() const {
+  return schedule_.defined() ? schedule_(iterations_) : learning_rate_;
+}
+
+void OptimizerImpl::require_settable_rate(const std::string& who, double lr) const {
+  if (schedule_.defined())
+    checks::invalid_option(who, std::to_string(lr),
+                           "no call: this optimizer's rate comes from its schedule", where_,
+                           Phase::run,
+                           "the " + where_.type + " was given a " + schedule_.name() +
+                               " as learning_rate, which decides the rate of every step; "
+                               "setting a rate too (ReduceLROnPlateau, LearningRateScheduler "
+                               "or a direct call) would fight it",
+                           "use either the schedule or the callback that sets the rate: give "
+                           "the optimizer a fixed learning_rate to let callbacks change it");
 }
 
 void OptimizerImpl::set_learning_rate(double lr) {
+  require_settable_rate(where_.type + "::set_learning_rate", lr);
   check_learning_rate(where_.type + "::set_learning_rate", lr, where_, Phase::run);
   learning_rate_ = lr;
 }
@@ -65,91 +96,5 @@ void OptimizerImpl::set_state(std::int64_t iterations, std::vector<std::vector<T
   iterations_ = iterations;
   slots_ = std::move(slots);
 }
-
-namespace {
-
-// Updates of large variables (a Dense kernel) are split over the threads; small ones are not
-// worth waking them for. Element-wise, so the result does not depend on the thread count.
-constexpr std::int64_t kParallelFrom = 32768;
-
-class SGDImpl : public OptimizerImpl {
- public:
-  SGDImpl(SGDOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
-    checks::check_option_real("SGDOptions::momentum", o.momentum, 0.0, 1.0, false, where_,
-                              Phase::build,
-                              "momentum is the share of the last update kept in the next "
-                              "(v = momentum * v - lr * g); at 1 or above the updates never "
-                              "decay and grow without bound, below 0 they flip sign each step");
-  }
-  std::string name() const override { return "SGD"; }
-
-  int slot_count() const override { return o_.momentum > 0 ? 1 : 0; }
-  std::string slot_name(int) const override { return "momentum"; }
-
- protected:
-  void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) override {
-    const float lr = static_cast<float>(learning_rate_), m = static_cast<float>(o_.momentum);
-    if (slots.empty()) {
-      for (std::int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
-      return;
-    }
-    float* v = slots[0].data<float>();
-    const bool nesterov = o_.nesterov;
-#pragma omp parallel for simd if (n > kParallelFrom)
-    for (std::int64_t i = 0; i < n; ++i) {
-      v[i] = m * v[i] - lr * g[i];
-      w[i] += nesterov ? m * v[i] - lr * g[i] : v[i];
-    }
-  }
-
- private:
-  SGDOptions o_;
-};
-
-class AdamImpl : public OptimizerImpl {
- public:
-  AdamImpl(AdamOptions o, Site where) : OptimizerImpl(o.learning_rate, std::move(where)), o_(o) {
-    const std::string decay = " is the decay of a moving average of the gradients; Adam divides "
-                              "by 1 - beta^t, which is 0 for beta = 1, and a beta outside [0, 1) "
-                              "is not a decay";
-    checks::check_option_real("AdamOptions::beta_1", o.beta_1, 0.0, 1.0, false, where_,
-                              Phase::build, "beta_1" + decay);
-    checks::check_option_real("AdamOptions::beta_2", o.beta_2, 0.0, 1.0, false, where_,
-                              Phase::build, "beta_2" + decay);
-    checks::check_option_above("AdamOptions::epsilon", o.epsilon, 0.0, where_, Phase::build);
-  }
-  std::string name() const override { return "Adam"; }
-
-  int slot_count() const override { return 2; }
-  std::string slot_name(int j) const override { return j == 0 ? "momentum" : "velocity"; }
-  bool slot_nonnegative(int j) const override { return j == 1; }
-
- protected:
-  void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) override {
-    const double t = static_cast<double>(iterations_);
-    const float alpha = static_cast<float>(learning_rate_ * std::sqrt(1 - std::pow(o_.beta_2, t)) /
-                                           (1 - std::pow(o_.beta_1, t)));
-    const float b1 = static_cast<float>(o_.beta_1), b2 = static_cast<float>(o_.beta_2);
-    const float eps = static_cast<float>(o_.epsilon);
-    float* m = slots[0].data<float>();
-    float* v = slots[1].data<float>();
-#pragma omp parallel for simd if (n > kParallelFrom)
-    for (std::int64_t i = 0; i < n; ++i) {
-      m[i] += (g[i] - m[i]) * (1 - b1);
-      v[i] += (g[i] * g[i] - v[i]) * (1 - b2);
-      w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
-    }
-  }
-
- private:
-  AdamOptions o_;
-};
-
-}  // namespace
-
-SGD::SGD(SGDOptions o, std::source_location loc)
-    : Optimizer(std::make_shared<SGDImpl>(o, Site("SGD", "SGD", loc))) {}
-Adam::Adam(AdamOptions o, std::source_location loc)
-    : Optimizer(std::make_shared<AdamImpl>(o, Site("Adam", "Adam", loc))) {}
 
 }  // namespace tenet

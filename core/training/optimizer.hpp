@@ -1,12 +1,14 @@
 #pragma once
-// Optimizers with Keras's update rules. An optimizer keeps one set of slots (momentum,
-// Adam moments) per variable, in the order of the variables it is given.
+// Optimizers with Keras's update rules: SGD (with momentum), Adam, AdamW, RMSprop. An optimizer
+// keeps one set of slots (momentum, moments, velocities) per variable, in the order of the
+// variables it is given. Each takes a fixed learning rate or a schedule (schedule.hpp).
 #include <memory>
 #include <source_location>
 #include <string>
 #include <vector>
 
 #include <tenet/core/tensor/tensor.hpp>
+#include <tenet/core/training/schedule.hpp>
 
 namespace tenet {
 
@@ -17,9 +19,16 @@ class OptimizerImpl {
   // Applies one update to every variable from its .grad() (variables without a gradient are
   // left alone). Runs without recording autograd history.
   void step(const std::vector<Tensor>& variables);
-  double learning_rate() const { return learning_rate_; }
-  // A finite rate > 0, else options.invalid (as for the constructor's learning_rate).
+  // The rate the next step uses: the fixed rate, or the schedule's rate at iterations().
+  double learning_rate() const;
+  // A finite rate > 0, else options.invalid (as for the constructor's learning_rate); refused
+  // when a schedule drives the rate.
   void set_learning_rate(double lr);
+  // options.invalid naming `who` (a callback, set_learning_rate) when a schedule drives the rate.
+  void require_settable_rate(const std::string& who, double lr) const;
+  // The schedule given as learning_rate, or an empty one. Keras then stores no learning_rate
+  // variable in weights files.
+  const LearningRateSchedule& schedule() const { return schedule_; }
   std::int64_t iterations() const { return iterations_; }
   // Slots for checkpointing: per variable, in order; plus the iteration count.
   const std::vector<std::vector<Tensor>>& slots() const { return slots_; }
@@ -31,6 +40,9 @@ class OptimizerImpl {
   virtual std::string slot_name(int j) const = 0;
   // True when slot j can never be negative (Adam's velocity: a running mean of squared gradients).
   virtual bool slot_nonnegative(int j) const { (void)j; return false; }
+  // Keras's order of the slots in a weights file: per variable in turn (SGD, Adam: false) or
+  // slot by slot, all variables' slot 0 first (RMSprop: true).
+  virtual bool slots_by_kind() const { return false; }
   // The largest iteration count a restored state may hold: 2^53 steps (where a double stops
   // counting exactly; centuries of training at a million steps a second). A larger count is a
   // damaged file, and INT64_MAX would overflow at the next step.
@@ -38,11 +50,14 @@ class OptimizerImpl {
 
  protected:
   // `where` names the optimizer in errors; `lr` is checked like every hyperparameter.
-  OptimizerImpl(double lr, Site where);
-  // Updates one float32 variable `w` (n values) from gradient `g` and its slots.
-  virtual void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots) = 0;
+  OptimizerImpl(const LearningRate& lr, Site where);
+  // Updates one float32 variable `w` (n values) from gradient `g` and its slots, with the
+  // step's rate `lr` (iterations() already counts this step).
+  virtual void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots,
+                      double lr) = 0;
 
   double learning_rate_;
+  LearningRateSchedule schedule_;
   Site where_;
   std::int64_t iterations_ = 0;
   std::vector<std::vector<Tensor>> slots_;
@@ -60,7 +75,7 @@ class Optimizer {
 };
 
 struct SGDOptions {
-  double learning_rate = 0.01;  // finite, > 0
+  LearningRate learning_rate = 0.01;  // finite, > 0, or a schedule
   double momentum = 0.0;        // in [0, 1)
   bool nesterov = false;
 };
@@ -72,7 +87,7 @@ class SGD : public Optimizer {
 };
 
 struct AdamOptions {
-  double learning_rate = 0.001;  // finite, > 0
+  LearningRate learning_rate = 0.001;  // finite, > 0, or a schedule
   double beta_1 = 0.9;           // in [0, 1)
   double beta_2 = 0.999;         // in [0, 1)
   double epsilon = 1e-7;         // finite, > 0
@@ -83,6 +98,36 @@ class Adam : public Optimizer {
  public:
   explicit Adam(AdamOptions options = {},
                 std::source_location loc = std::source_location::current());
+};
+
+struct AdamWOptions {
+  LearningRate learning_rate = 0.001;  // finite, > 0, or a schedule
+  double weight_decay = 0.004;         // finite, >= 0
+  double beta_1 = 0.9;                 // in [0, 1)
+  double beta_2 = 0.999;               // in [0, 1)
+  double epsilon = 1e-7;               // finite, > 0
+};
+// Keras's AdamW: first w -= w * weight_decay * lr (decoupled decay, on every trainable
+// variable, biases included), then Adam's update.
+class AdamW : public Optimizer {
+ public:
+  explicit AdamW(AdamWOptions options = {},
+                 std::source_location loc = std::source_location::current());
+};
+
+struct RMSpropOptions {
+  LearningRate learning_rate = 0.001;  // finite, > 0, or a schedule
+  double rho = 0.9;                    // in [0, 1)
+  double momentum = 0.0;               // in [0, 1)
+  double epsilon = 1e-7;               // finite, > 0
+  bool centered = false;
+};
+// Keras: v = rho v + (1 - rho) g^2;  centered: a = rho a + (1 - rho) g, d = v - a^2 + eps,
+// else d = v + eps;  inc = lr g / sqrt(d);  momentum: m = momentum m + inc, w -= m; else w -= inc.
+class RMSprop : public Optimizer {
+ public:
+  explicit RMSprop(RMSpropOptions options = {},
+                   std::source_location loc = std::source_location::current());
 };
 
 }  // namespace tenet

@@ -129,6 +129,16 @@ double restored_learning_rate(const CheckpointFile& file, double stored) {
   return end && *end == '\0' && std::isfinite(d) && d > 0 && rounds_to_stored ? d : stored;
 }
 
+// Keras names an optimizer's group after its class, snake_cased and numbered when a process made
+// several ("adam", "adam_2", "rm_sprop_3"): those are all the same optimizer.
+bool same_optimizer_name(std::string theirs, const std::string& mine) {
+  const auto digits = theirs.find_last_not_of("0123456789");
+  if (digits != std::string::npos && digits + 1 < theirs.size() && theirs[digits] == '_')
+    theirs.erase(digits);
+  std::erase(theirs, '_');
+  return theirs == mine;
+}
+
 void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& plan) {
   OptimizerImpl* opt = model_optimizer(s);
   if (!opt || !file.has_group("optimizer/vars")) return;  // not compiled, or no saved state
@@ -146,7 +156,7 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
   if (f.vars.size() > head)  // iteration and rate only: saved before the first step, no slots
     for (const auto& [i, j] : order) like.push_back(vars[i]);
   std::string problem;
-  if (!theirs.empty() && theirs != mine) problem = "the file holds '" + theirs + "' state";
+  if (!theirs.empty() && !same_optimizer_name(theirs, mine)) problem = "the file holds '" + theirs + "' state";
   else if (!f.problem.empty()) problem = "the file has " + f.problem;
   else if (f.vars.size() != like.size())
     problem = "the file has " + std::to_string(f.vars.size()) + " variables, this " + mine +

@@ -59,3 +59,25 @@ p = np.array([[0.9, 0.2, 1.0], [0.0, 0.4, 0.7]], dtype="float32")
 z = np.array([[2.0, -1.0, 0.0], [-30.0, 0.5, 40.0]], dtype="float32")
 show("bce_probabilities", [float(keras.losses.BinaryCrossentropy()(y, p))])
 show("bce_logits", [float(keras.losses.BinaryCrossentropy(from_logits=True)(y, z))])
+
+
+def optimizer_fixture(opt, path):
+    """A Dense(3) model on 4 features, trained one step with `opt`, its weights file (with the
+    optimizer's state) written to `path`; prints the optimizer's variables in file order."""
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(optimizer=opt, loss="mse")
+    x = np.arange(8, dtype="float32").reshape(2, 4) / 8
+    model.train_on_batch(x, np.ones((2, 3), dtype="float32"))
+    model.save_weights(path)
+    print(f"// {path}")
+    for v in opt.variables:
+        show(v.path, np.array(v).ravel().tolist())
+    show("kernel", np.array(model.layers[0].kernel).ravel().tolist())
+
+
+if __name__ == "__main__" and os.environ.get("TENET_FIXTURES"):
+    out = os.environ["TENET_FIXTURES"]
+    optimizer_fixture(O.RMSprop(0.01, momentum=0.5, centered=True),
+                      f"{out}/rmsprop_momentum_centered.weights.h5")
+    optimizer_fixture(O.Adam(S.ExponentialDecay(0.01, 10, 0.5)), f"{out}/adam_schedule.weights.h5")

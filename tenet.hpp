@@ -43,4 +43,5 @@
 #include <tenet/data/fashion_mnist.hpp>
 #include <tenet/data/hdf5_io.hpp>
 #include <tenet/data/idx.hpp>
+#include <tenet/data/image_folder.hpp>
 #include <tenet/data/preprocess.hpp>

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
@@ -66,6 +66,8 @@ struct Folder {
 };
 
 }  // namespace
+
+TEST_SUITE("data") {
 
 TEST_CASE("image_folder: classes are sorted subfolders, PNG pixels exact, JPEG close") {
   Folder f;
@@ -160,3 +162,5 @@ TEST_CASE("image_folder: folders without classes or images are explained; missin
   e = capture([&] { data::image_folder(f.root.string(), {.image_size = {{0, 4}}}); });
   CHECK(e.code() == "options.invalid");
 }
+
+}  // TEST_SUITE

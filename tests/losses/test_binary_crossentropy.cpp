@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "gradcheck.hpp"
-#include "test_util.hpp"
+#include "support/gradcheck.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
@@ -25,6 +25,8 @@ ContractError label_error(const Tensor& labels) {
 }
 
 }  // namespace
+
+TEST_SUITE("losses") {
 
 TEST_CASE("binary cross-entropy matches Keras from probabilities and from logits") {
   const Tensor y = rows({1, 0, 1, 0, 0, 1});
@@ -73,3 +75,5 @@ TEST_CASE("binary labels out of [0, 1] are explained from their values") {
   e = label_error(Tensor::zeros({2, 4}));  // shape
   CHECK(e.code() == "loss.label_shape");
 }
+
+}  // TEST_SUITE

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
@@ -21,6 +21,8 @@ Model small_model(const Optimizer& opt) {
 const Tensor kX = Tensor::uniform({16, 4}, 1), kY = Tensor::uniform({16, 2}, 2);
 
 }  // namespace
+
+TEST_SUITE("core/training") {
 
 TEST_CASE("LearningRateScheduler sets each epoch's rate and logs it") {
   Model m = small_model(SGD({.learning_rate = 0.1}));
@@ -64,3 +66,5 @@ TEST_CASE("fit with a scheduled optimizer logs the rate each step used") {
   CHECK(m.optimizer().impl()->iterations() == 2);
   CHECK(m.optimizer().impl()->learning_rate() == 0.125);
 }
+
+}  // TEST_SUITE

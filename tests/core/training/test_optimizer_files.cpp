@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
@@ -32,6 +32,8 @@ void check_values(const Tensor& t, const std::vector<double>& want) {
 }
 
 }  // namespace
+
+TEST_SUITE("core/training") {
 
 TEST_CASE("RMSprop's state loads from a Keras file, slots stored kind by kind") {
   Model m = dense_model(RMSprop({.learning_rate = 0.01, .momentum = 0.5, .centered = true}));
@@ -92,3 +94,5 @@ TEST_CASE("tenet's files of scheduled and RMSprop optimizers load back exactly")
   }
   std::filesystem::remove_all(dir);
 }
+
+}  // TEST_SUITE

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
@@ -65,6 +65,8 @@ void check_rates(const LearningRateSchedule& s, const std::string& name) {
 
 }  // namespace
 
+TEST_SUITE("core/training") {
+
 TEST_CASE("SGD, Adam, AdamW and RMSprop match Keras step by step") {
   check_close(run_six_steps(SGD({.learning_rate = 0.05, .momentum = 0.9, .nesterov = true})),
               "sgd_momentum_nesterov");
@@ -119,3 +121,5 @@ TEST_CASE("an optimizer reports its schedule's rate for the next step") {
   CHECK(adam.impl()->iterations() == 2);
   CHECK(adam.impl()->learning_rate() == 0.25);
 }
+
+}  // TEST_SUITE

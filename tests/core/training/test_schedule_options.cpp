@@ -4,11 +4,13 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
 using tenet::testing::mentions;
+
+TEST_SUITE("core/training") {
 
 TEST_CASE("schedule options outside their ranges are options.invalid, named") {
   auto e = capture([] { ExponentialDecay({.decay_steps = 0}); });
@@ -60,3 +62,5 @@ TEST_CASE("a rate driven by a schedule cannot also be set") {
   fixed.impl()->set_learning_rate(0.1);
   CHECK(fixed.impl()->learning_rate() == 0.1);
 }
+
+}  // TEST_SUITE

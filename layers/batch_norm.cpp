@@ -2,27 +2,13 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
-#include "core/kernels/memory.hpp"
+#include "core/kernels/batch_norm.hpp"
+#include "core/kernels/context.hpp"
 #include "core/tensor/numerics.hpp"
 
 namespace tenet {
 
 namespace {
-
-using namespace dnnl;
-using kernels::tag;
-
-// The oneDNN primitives of one input shape and layout. Images (N, H, W, C) are read as they lie
-// (nhwc, or the blocked layout of the oneDNN layer before) and the output keeps that layout;
-// any other rank is M rows of C features, (M, 1, 1, C) nhwc. Statistics, gamma, beta: (C,).
-struct NormPlan {
-  memory::desc row_major_md;      // (N, H, W, C) or (M, 1, 1, C): nhwc
-  memory::desc data_md, stat_md;  // the input's layout / (C,): a
-  batch_normalization_forward::primitive_desc fwd_pd;
-  batch_normalization_backward::primitive_desc bwd_pd;
-  batch_normalization_forward fwd;
-  batch_normalization_backward bwd;
-};
 
 // A training-mode call's batch statistics, waiting for commit_step.
 struct PendingStats {
@@ -118,99 +104,43 @@ class BatchNormImpl : public LayerImpl {
   void discard_step() override { pending_.clear(); }
 
  private:
-  NormPlan make_plan(const Tensor& x, bool training, bool relu) const;
-
   BatchNormOptions opt_;
   std::int64_t features_ = 0;
   Tensor gamma_, beta_, moving_mean_, moving_variance_;
   std::vector<PendingStats> pending_;
-  kernels::PlanCache<NormPlan> plans_;
+  kernels::NormPlans plans_;
 };
-
-NormPlan BatchNormImpl::make_plan(const Tensor& input, bool training, bool relu) const {
-  NormPlan p;
-  const Shape& x = input.shape();
-  const std::int64_t rows = x.numel() / features_;
-  memory::dims dims = x.rank() == 4 ? memory::dims{x[0], features_, x[1], x[2]}
-                                    : memory::dims{rows, features_, 1, 1};
-  p.row_major_md = kernels::f32_desc(dims, tag::nhwc);
-  p.data_md = kernels::stored_desc(input, p.row_major_md);
-  p.stat_md = kernels::f32_desc({features_}, tag::a);
-  auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
-  if (!training) flags = flags | normalization_flags::use_global_stats;
-  // A ReLU fused after the normalisation: backward reads its mask from the workspace.
-  if (relu) flags = flags | normalization_flags::fuse_norm_relu;
-  float eps = static_cast<float>(opt_.epsilon);
-  engine& eng = kernels::engine();
-  p.fwd_pd = {{prop_kind::forward_training, p.data_md, eps, flags}, kernels::scratchpad_attr(), eng};
-  // oneDNN 2.6 fails to execute this backward unless SHIFT is passed, so use_shift stays set.
-  p.bwd_pd = {{prop_kind::backward, p.data_md, p.data_md, eps, flags}, kernels::scratchpad_attr(),
-              eng, p.fwd_pd};
-  p.fwd = batch_normalization_forward(p.fwd_pd);
-  p.bwd = batch_normalization_backward(p.bwd_pd);
-  return p;
-}
 
 Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
   const Tensor& x = in[0];
-  const bool training = opts.training, relu = opts.relu_after;
-  const std::string where = name() + (relu ? " (BatchNorm + ReLU)" : " (BatchNorm)");
+  const kernels::NormMode mode{features_, opt_.epsilon, opts.training, opts.relu_after};
+  const std::string where = name() + (mode.relu ? " (BatchNorm + ReLU)" : " (BatchNorm)");
   // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
   if (x.numel() == 0) return Tensor::zeros(x.shape());
-  std::shared_ptr<NormPlan> plan;
-  Tensor y, workspace;  // workspace: the fused ReLU's mask, for backward
+  std::shared_ptr<const kernels::NormPlan> plan;
+  Tensor y;
   // Training: fresh batch statistics (outputs); inference: the moving ones (inputs).
-  Tensor mean = training ? Tensor::empty({features_}) : moving_mean_.detach();
-  Tensor var = training ? Tensor::empty({features_}) : moving_variance_.detach();
+  kernels::NormState state{gamma_, beta_,
+                           mode.training ? Tensor::empty({features_}) : moving_mean_.detach(),
+                           mode.training ? Tensor::empty({features_}) : moving_variance_.detach(),
+                           Tensor()};
   kernels::guarded(where, {x.shape()}, [&] {
-    std::vector<std::int64_t> key = x.shape().dims();
-    key.insert(key.end(), {training, relu});
-    kernels::append_layout_key(key, x);
-    plan = plans_.get(key, [&] { return make_plan(x, training, relu); });
-    const NormPlan& p = *plan;
-    y = kernels::empty_in(x.shape(), p.data_md, p.row_major_md);
-    kernels::Args args{{DNNL_ARG_SRC, kernels::wrap_in(p.data_md, x)},
-                       {DNNL_ARG_DST, kernels::wrap_in(p.data_md, y)},
-                       {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma_)},
-                       {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta_)},
-                       {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
-                       {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)}};
-    if (relu) args.emplace(DNNL_ARG_WORKSPACE, kernels::pooled(p.fwd_pd.workspace_desc(), workspace));
-    kernels::execute(p.fwd, p.fwd_pd, std::move(args));
+    plan = kernels::batch_norm_plan(plans_, x, mode);
+    y = kernels::batch_norm_forward(*plan, x, state);
   });
-  if (training && check_numerics()) numerics::check_batch_statistics(mean, var, x, site());
-  if (training) pending_.push_back({mean, var});
+  if (mode.training && check_numerics())
+    numerics::check_batch_statistics(state.mean, state.variance, x, site());
+  if (mode.training) pending_.push_back({state.mean, state.variance});
   // Inference snapshots the moving statistics so a later commit cannot change this backward.
-  if (!training && needs_grad({x, gamma_, beta_})) {
-    mean = mean.clone();
-    var = var.clone();
+  if (!mode.training && needs_grad({x, gamma_, beta_})) {
+    state.mean = state.mean.clone();
+    state.variance = state.variance.clone();
   }
-  return attach_grad(y, where, {x, gamma_, beta_},
-                     [plan, x, mean, var, workspace, gamma = gamma_, beta = beta_,
-                      where](const Tensor& dout) {
-    const NormPlan& p = *plan;
-    // dx gets its own buffer: oneDNN's batch normalization backward can work in place over
-    // dout, but measured in net B (benchmarks/README.md) it ran 0.03-0.06 ms slower per call
-    // that way, for no memory saved once the storage pool has warmed up.
-    Tensor dx = kernels::empty_in(x.shape(), p.data_md, p.row_major_md),
-           dgamma = Tensor::empty(gamma.shape()), dbeta = Tensor::empty(beta.shape());
-    kernels::guarded(where + " backward", {x.shape(), dout.shape()}, [&] {
-      Tensor x_holder, dout_holder;  // in the forward's layout, if they no longer lie in it
-      kernels::Args args{
-          {DNNL_ARG_SRC, kernels::read_as(x, p.row_major_md, p.data_md, x_holder)},
-          {DNNL_ARG_DIFF_DST, kernels::read_as(dout, p.row_major_md, p.data_md, dout_holder)},
-          {DNNL_ARG_MEAN, kernels::wrap(p.stat_md, mean)},
-          {DNNL_ARG_VARIANCE, kernels::wrap(p.stat_md, var)},
-          {DNNL_ARG_SCALE, kernels::wrap(p.stat_md, gamma)},
-          {DNNL_ARG_SHIFT, kernels::wrap(p.stat_md, beta)},
-          {DNNL_ARG_DIFF_SRC, kernels::wrap_in(p.data_md, dx)},
-          {DNNL_ARG_DIFF_SCALE, kernels::wrap(p.stat_md, dgamma)},
-          {DNNL_ARG_DIFF_SHIFT, kernels::wrap(p.stat_md, dbeta)}};
-      if (workspace.defined())
-        args.emplace(DNNL_ARG_WORKSPACE, kernels::wrap(p.fwd_pd.workspace_desc(), workspace));
-      kernels::execute(p.bwd, p.bwd_pd, std::move(args));
-    });
-    return std::vector<Tensor>{dx, dgamma, dbeta};
+  return attach_grad(y, where, {x, gamma_, beta_}, [plan, x, state, where](const Tensor& dout) {
+    std::vector<Tensor> grads;
+    kernels::guarded(where + " backward", {x.shape(), dout.shape()},
+                     [&] { grads = kernels::batch_norm_backward(*plan, x, dout, state); });
+    return grads;
   });
 }
 

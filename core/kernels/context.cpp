@@ -1,5 +1,7 @@
 #include "core/kernels/context.hpp"
 
+#include "core/kernels/memory.hpp"
+
 #include <omp.h>
 
 #include <atomic>

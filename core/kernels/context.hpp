@@ -1,21 +1,19 @@
 #pragma once
-// The oneDNN kernel boundary: the one CPU engine and stream tenet uses, the thread count,
-// and the translation of oneDNN failures into tenet errors. Only core/ and layers/ .cpp files
-// include this header; oneDNN types never appear in tenet's public headers.
+// The kernel boundary's common part, in tenet's terms: the denormal mode kernels run with,
+// the translation of kernel failures into tenet errors, and the plain matrix product. No oneDNN
+// type appears here: the headers of core/kernels that layers and ops include (conv.hpp,
+// batch_norm.hpp, max_pool.hpp, relu.hpp, concat.hpp, layout.hpp) speak shapes and tensors;
+// memory.hpp and pooling.hpp, which speak oneDNN, are included only inside core/kernels.
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include <tenet/core/base/error.hpp>
 #include <tenet/core/base/runtime.hpp>
 #include <tenet/core/base/shape.hpp>
 
 namespace tenet::kernels {
-
-dnnl::engine& engine();
-dnnl::stream& stream();
 
 // The denormal mode set_flush_denormals chose, for the kernels run in this scope: set on the
 // calling thread and restored when the scope ends (the caller's own arithmetic keeps its
@@ -30,9 +28,6 @@ class FloatModeScope {
  private:
   unsigned saved_ = 0;
 };
-
-// oneDNN's dims for a shape (all dimensions must be known).
-dnnl::memory::dims dims_of(const Shape& s);
 
 // Runs `body`; a dnnl::error escaping it is rethrown as an InternalError naming the layer and
 // shapes (contracts are checked before kernels run, so a oneDNN failure here is tenet's bug).

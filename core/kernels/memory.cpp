@@ -74,19 +74,19 @@ Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
   return empty_in_layout(shape, std::make_shared<DnnlLayout>(d, row_major));
 }
 
-dnnl::memory wrap_in(const dnnl::memory::desc& d, const Tensor& t) {
+dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t) {
   const auto l = layout_of(t);
-  if (!l) return wrap(d, t);
+  if (!l) return row_major_memory(d, t);
   if (!same_bytes(l->desc(), d))
-    internal_error("a tensor " + t.shape().str() + " wrapped in a layout it does not have");
+    internal_error("a tensor " + t.shape().str() + " seen in a layout it does not have");
   return dnnl::memory(d, engine(), stored_bytes(t));
 }
 
-dnnl::memory read_as(const Tensor& t, const dnnl::memory::desc& row_major,
-                     const dnnl::memory::desc& want, Tensor& holder) {
+dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
+                              const dnnl::memory::desc& want, Tensor& holder) {
   dnnl::memory::desc have = stored_desc(t, row_major);
   if (same_bytes(have, want)) return dnnl::memory(want, engine(), stored_bytes(t));
-  dnnl::memory out = pooled(want, holder);
+  dnnl::memory out = recycled_memory(want, holder);
   reorder(dnnl::memory(have, engine(), stored_bytes(t)), out);
   return out;
 }
@@ -105,11 +105,11 @@ dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, format);
 }
 
-dnnl::memory wrap(const dnnl::memory::desc& d, const Tensor& t) {
+dnnl::memory row_major_memory(const dnnl::memory::desc& d, const Tensor& t) {
   if (d.get_size() != t.nbytes())
     internal_error("oneDNN memory of " + std::to_string(d.get_size()) + " bytes over a tensor " +
                    t.shape().str() + " of " + std::to_string(t.nbytes()) + " bytes");
-  // oneDNN takes a non-const handle; tensors wrapped as read-only inputs are never written.
+  // oneDNN takes a non-const handle; tensors passed as read-only inputs are never written.
   return dnnl::memory(d, engine(), const_cast<void*>(t.raw_data()));
 }
 
@@ -139,22 +139,16 @@ void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
   stream().wait();
 }
 
-dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want) {
-  if (user.get_desc() == want) return user;
-  dnnl::memory out(want, engine());
-  reorder(user, out);
-  return out;
-}
-
-dnnl::memory pooled(const dnnl::memory::desc& d, Tensor& holder) {
+dnnl::memory recycled_memory(const dnnl::memory::desc& d, Tensor& holder) {
   holder = Tensor::empty({static_cast<std::int64_t>(d.get_size())}, DType::u8);  // bytes
   return dnnl::memory(d, engine(), holder.raw_data());
 }
 
-dnnl::memory as_layout(const dnnl::memory& user, const dnnl::memory::desc& want, Tensor& holder) {
-  if (user.get_desc() == want) return user;
-  dnnl::memory out = pooled(want, holder);
-  reorder(user, out);
+dnnl::memory reorder_if_needed(const dnnl::memory& src, const dnnl::memory::desc& want,
+                               Tensor& holder) {
+  if (src.get_desc() == want) return src;
+  dnnl::memory out = recycled_memory(want, holder);
+  reorder(src, out);
   return out;
 }
 

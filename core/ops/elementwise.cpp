@@ -8,7 +8,9 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
-#include "core/kernels/memory.hpp"
+#include "core/kernels/context.hpp"
+#include "core/kernels/layout.hpp"
+#include "core/kernels/relu.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -276,54 +278,15 @@ static Tensor masked(const Tensor& d, const Tensor& x, Pred keep) {
   return out;
 }
 
-// ReLU on a tensor in a oneDNN blocked layout (a Conv2D or BatchNorm output): computed in that
-// layout by oneDNN's eltwise primitives, so the next oneDNN layer reads it without a reorder.
-struct ReluPlan {
-  dnnl::memory::desc row_major, data;
-  dnnl::eltwise_forward::primitive_desc fwd_pd;
-  dnnl::eltwise_backward::primitive_desc bwd_pd;
-  dnnl::eltwise_forward fwd;
-  dnnl::eltwise_backward bwd;
-};
-
+// ReLU on a blocked tensor (a Conv2D or BatchNorm output) stays in its layout (kernels/relu.hpp).
 static Tensor relu_in_layout(const Tensor& x) {
-  using namespace dnnl;
-  thread_local kernels::PlanCache<ReluPlan> plans;
-  const Shape& s = x.shape();
-  memory::desc row_major = kernels::nhwc_desc(s);
-  std::vector<std::int64_t> key = s.dims();
-  kernels::append_layout_key(key, x);
-  std::shared_ptr<ReluPlan> plan;
+  std::shared_ptr<const kernels::ReluPlan> plan;
   Tensor y;
-  kernels::guarded("relu", {s}, [&] {
-    plan = plans.get(key, [&] {
-      ReluPlan p{row_major, kernels::stored_desc(x, row_major), {}, {}, {}, {}};
-      const algorithm relu = algorithm::eltwise_relu_use_dst_for_bwd;
-      p.fwd_pd = {{prop_kind::forward_training, relu, p.data, 0.0f},
-                  kernels::scratchpad_attr(), kernels::engine()};
-      p.bwd_pd = {{relu, p.data, p.data, 0.0f}, kernels::scratchpad_attr(), kernels::engine(),
-                  p.fwd_pd};
-      p.fwd = eltwise_forward(p.fwd_pd);
-      p.bwd = eltwise_backward(p.bwd_pd);
-      return p;
-    });
-    y = kernels::empty_in(s, plan->data, row_major);
-    kernels::execute(plan->fwd, plan->fwd_pd,
-                     {{DNNL_ARG_SRC, kernels::wrap_in(plan->data, x)},
-                      {DNNL_ARG_DST, kernels::wrap_in(plan->data, y)}});
-  });
+  kernels::guarded("relu", {x.shape()}, [&] { y = kernels::blocked_relu(x, plan); });
   return attach_grad(y, "relu", {x}, [plan, saved = y.detach()](const Tensor& dout) {
-    const ReluPlan& p = *plan;
-    // In place when the engine handed over a gradient in this layout that nothing else holds.
-    const bool in_place = kernels::can_overwrite(dout, p.row_major, p.data);
-    Tensor dx = in_place ? dout : kernels::empty_in(dout.shape(), p.data, p.row_major);
-    kernels::guarded("relu backward", {dout.shape()}, [&] {
-      Tensor y_holder, dout_holder;  // in the forward's layout, if they no longer lie in it
-      kernels::execute(p.bwd, p.bwd_pd,
-                       {{DNNL_ARG_DST, kernels::read_as(saved, p.row_major, p.data, y_holder)},
-                        {DNNL_ARG_DIFF_DST, kernels::read_as(dout, p.row_major, p.data, dout_holder)},
-                        {DNNL_ARG_DIFF_SRC, kernels::wrap_in(p.data, dx)}});
-    });
+    Tensor dx;
+    kernels::guarded("relu backward", {dout.shape()},
+                     [&] { dx = kernels::blocked_relu_backward(*plan, saved, dout); });
     return std::vector<Tensor>{dx};
   });
 }

@@ -4,7 +4,9 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
-#include "core/kernels/memory.hpp"
+#include "core/kernels/concat.hpp"
+#include "core/kernels/context.hpp"
+#include "core/kernels/layout.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -170,76 +172,18 @@ Tensor take_rows(const Tensor& x, const std::vector<std::int64_t>& rows) {
   return out;
 }
 
-// Concatenation on the channel axis of images that lie in oneDNN layouts (Conv2D, MaxPool2D,
-// BatchNorm outputs): oneDNN's concat writes the output in its preferred layout, and the
-// gradient of each input is a sub-block of the output gradient, reordered out of it.
-struct ConcatPlan {
-  std::vector<dnnl::memory::desc> row_major, src;  // per input
-  dnnl::memory::desc out_row_major;
-  dnnl::concat::primitive_desc pd;
-  dnnl::concat prim;
-};
-
+// Channel concatenation of images in oneDNN layouts stays blocked (kernels/concat.hpp).
 static Tensor concat_in_layout(const std::vector<Tensor>& xs, const Shape& out_shape) {
-  using namespace dnnl;
-  thread_local kernels::PlanCache<ConcatPlan> plans;
-  std::vector<std::int64_t> key;
-  for (const Tensor& x : xs) {
-    key.insert(key.end(), x.shape().dims().begin(), x.shape().dims().end());
-    kernels::append_layout_key(key, x);
-  }
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) shapes.push_back(x.shape());
-  std::shared_ptr<ConcatPlan> plan;
+  std::shared_ptr<const kernels::ConcatPlan> plan;
   Tensor out;
-  kernels::guarded("concat", shapes, [&] {
-    plan = plans.get(key, [&] {
-      ConcatPlan p;
-      for (const Tensor& x : xs) {
-        p.row_major.push_back(kernels::nhwc_desc(x.shape()));
-        p.src.push_back(kernels::stored_desc(x, p.row_major.back()));
-      }
-      p.out_row_major = kernels::nhwc_desc(out_shape);
-      memory::desc any = kernels::f32_desc(p.out_row_major.dims(), kernels::tag::any);
-      p.pd = dnnl::concat::primitive_desc(any, 1, p.src, kernels::engine(),
-                                          kernels::scratchpad_attr());
-      // Each input's gradient is a sub-block of the output's: its channel offset must fall on
-      // a block boundary of the layout oneDNN chose, else the output is row-major.
-      const dnnl_blocking_desc_t& b = p.pd.dst_desc().data.format_desc.blocking;
-      std::int64_t block = 1;
-      for (int i = 0; i < b.inner_nblks; ++i)
-        if (b.inner_idxs[i] == 1) block *= b.inner_blks[i];
-      std::int64_t misaligned = 0;  // some channel offset off a block boundary
-      for (std::size_t i = 0; i + 1 < xs.size(); ++i) misaligned |= xs[i].shape()[3] % block;
-      if (misaligned != 0)
-        p.pd = dnnl::concat::primitive_desc(p.out_row_major, 1, p.src, kernels::engine(),
-                                            kernels::scratchpad_attr());
-      p.prim = dnnl::concat(p.pd);
-      return p;
-    });
-    out = kernels::empty_in(out_shape, plan->pd.dst_desc(), plan->out_row_major);
-    kernels::Args args{{DNNL_ARG_DST, kernels::wrap_in(plan->pd.dst_desc(), out)}};
-    for (std::size_t i = 0; i < xs.size(); ++i)
-      args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), kernels::wrap_in(plan->src[i], xs[i]));
-    kernels::execute(plan->prim, plan->pd, std::move(args));
-  });
+  kernels::guarded("concat", shapes,
+                   [&] { out = kernels::blocked_concat_channels(xs, out_shape, plan); });
   return attach_grad(out, "concat", xs, [plan, shapes](const Tensor& d) {
-    const ConcatPlan& p = *plan;
     std::vector<Tensor> gs;
-    kernels::guarded("concat backward", {d.shape()}, [&] {
-      Tensor d_holder;  // d in the forward output's layout, if it does not lie so already
-      memory whole = kernels::read_as(d, p.out_row_major, p.pd.dst_desc(), d_holder);
-      std::int64_t at = 0;
-      for (std::size_t i = 0; i < shapes.size(); ++i) {
-        const Shape& s = shapes[i];
-        memory::desc part = p.pd.dst_desc().submemory_desc({s[0], s[3], s[1], s[2]}, {0, at, 0, 0});
-        Tensor g = kernels::empty_in(s, p.src[i], p.row_major[i]);
-        kernels::reorder(memory(part, kernels::engine(), whole.get_data_handle()),
-                         kernels::wrap_in(p.src[i], g));
-        gs.push_back(g);
-        at += s[3];
-      }
-    });
+    kernels::guarded("concat backward", {d.shape()},
+                     [&] { gs = kernels::blocked_concat_channels_backward(*plan, shapes, d); });
     return gs;
   });
 }

@@ -25,7 +25,7 @@ Tensor copy_in_layout(const Tensor& t, kernels::tag format) {
   const dnnl::memory::desc rm = kernels::nhwc_desc(s);
   const dnnl::memory::desc d = kernels::f32_desc({s[0], s[3], s[1], s[2]}, format);
   Tensor b = kernels::empty_in(s, d, rm);
-  kernels::reorder(kernels::wrap(rm, t), kernels::wrap_in(d, b));
+  kernels::reorder(kernels::row_major_memory(rm, t), kernels::stored_memory(d, b));
   return b;
 }
 

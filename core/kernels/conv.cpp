@@ -1,0 +1,158 @@
+#include "core/kernels/conv.hpp"
+
+#include <tenet/core/tensor/autograd.hpp>
+#include "core/kernels/memory.hpp"
+
+namespace tenet::kernels {
+
+using namespace dnnl;
+
+// The oneDNN primitives of one geometry. Activations are (N, H, W, C) to the user; between
+// oneDNN layers they lie in the layout the primitives prefer (format_tag::any), so the input is
+// reordered only when it arrives in another layout. The kernel is hwio at the boundary.
+struct ConvPlan {
+  Shape out_shape;                        // (N, OH, OW, O)
+  memory::desc src_md, dst_md;            // (N, H, W, C) / (N, OH, OW, O) row-major: nhwc
+  memory::desc user_wei_md, bias_md;      // (KH, KW, C, O): hwio / (O,): a
+  convolution_forward::primitive_desc fwd_pd;
+  convolution_backward_data::primitive_desc bwd_data_pd;
+  convolution_backward_weights::primitive_desc bwd_wei_pd;
+  eltwise_backward::primitive_desc relu_pd;  // only with a fused relu
+  convolution_forward fwd;
+  convolution_backward_data bwd_data;
+  convolution_backward_weights bwd_wei;
+  eltwise_backward relu_bwd;
+};
+
+namespace {
+
+// relu'(pre) from the saved output: dst > 0 exactly where pre > 0.
+void add_relu_backward(ConvPlan& p) {
+  const memory::desc& y = p.fwd_pd.dst_desc();
+  eltwise_forward::primitive_desc hint(
+      {prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, y, 0.0f}, engine());
+  p.relu_pd = {{algorithm::eltwise_relu_use_dst_for_bwd, y, y, 0.0f}, scratchpad_attr(), engine(),
+               hint};
+  p.relu_bwd = eltwise_backward(p.relu_pd);
+}
+
+ConvPlan make_plan(const ConvGeometry& g) {
+  ConvPlan p;
+  const Shape& x = g.input;
+  const std::int64_t n = x[0], c = x[3], o = g.filters, kh = g.kernel[0], kw = g.kernel[1];
+  const std::int64_t oh = g.output[0], ow = g.output[1];
+  p.out_shape = Shape{n, oh, ow, o};
+  p.src_md = nhwc_desc(x);
+  p.dst_md = f32_desc({n, o, oh, ow}, tag::nhwc);
+  p.user_wei_md = f32_desc({o, c, kh, kw}, tag::hwio);
+  p.bias_md = g.bias ? f32_desc({o}, tag::a) : memory::desc();
+  memory::desc any_wei = f32_desc({o, c, kh, kw}, tag::any);
+  memory::desc any_src = f32_desc({n, c, x[1], x[2]}, tag::any);
+  memory::desc any_dst = f32_desc({n, o, oh, ow}, tag::any);
+  memory::dims strides{g.strides[0], g.strides[1]};
+  memory::dims dil{g.dilation[0] - 1, g.dilation[1] - 1};  // oneDNN: 0 = none
+  memory::dims pad_l{g.pad_before[0], g.pad_before[1]}, pad_r{g.pad_after[0], g.pad_after[1]};
+  post_ops ops;
+  if (g.relu) ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+  dnnl::engine& eng = engine();
+  convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
+                               any_src, any_wei, p.bias_md, any_dst, strides, dil, pad_l, pad_r);
+  p.fwd_pd = {fd, scratchpad_attr(ops), eng};
+  convolution_backward_data::desc bd(algorithm::convolution_direct, any_src, any_wei, any_dst,
+                                     strides, dil, pad_l, pad_r);
+  p.bwd_data_pd = {bd, scratchpad_attr(), eng, p.fwd_pd};
+  convolution_backward_weights::desc bw(algorithm::convolution_direct, any_src, any_wei,
+                                        p.bias_md, any_dst, strides, dil, pad_l, pad_r);
+  p.bwd_wei_pd = {bw, scratchpad_attr(), eng, p.fwd_pd};
+  p.fwd = convolution_forward(p.fwd_pd);
+  p.bwd_data = convolution_backward_data(p.bwd_data_pd);
+  p.bwd_wei = convolution_backward_weights(p.bwd_wei_pd);
+  if (g.relu) add_relu_backward(p);
+  return p;
+}
+
+// dx (N, H, W, C) in backward-data's preferred layout, from ddst (dout, after the ReLU).
+Tensor backward_data(const ConvPlan& p, const Shape& x_shape, const memory& ddst,
+                     const Tensor& kernel) {
+  Tensor dx = empty_in(x_shape, p.bwd_data_pd.diff_src_desc(), p.src_md);
+  Tensor wei_holder, ddst_holder;  // the kernel and dout in backward-data's layouts
+  memory wei = reorder_if_needed(row_major_memory(p.user_wei_md, kernel),
+                                 p.bwd_data_pd.weights_desc(), wei_holder);
+  execute(p.bwd_data, p.bwd_data_pd,
+          {{DNNL_ARG_DIFF_DST,
+            reorder_if_needed(ddst, p.bwd_data_pd.diff_dst_desc(), ddst_holder)},
+           {DNNL_ARG_WEIGHTS, wei},
+           {DNNL_ARG_DIFF_SRC, stored_memory(p.bwd_data_pd.diff_src_desc(), dx)}});
+  return dx;
+}
+
+// {dkernel (KH, KW, C, O), dbias (O,)} from x and ddst.
+std::vector<Tensor> backward_weights(const ConvPlan& p, const Tensor& x, const memory& ddst,
+                                     const Tensor& kernel, const Tensor& bias) {
+  Tensor dkernel = Tensor::empty(kernel.shape()), dbias;
+  memory user_dwei = row_major_memory(p.user_wei_md, dkernel);
+  bool direct = p.bwd_wei_pd.diff_weights_desc() == p.user_wei_md;
+  Tensor dwei_holder, src_holder, ddst_holder;  // oneDNN-layout copies
+  memory dwei =
+      direct ? user_dwei : recycled_memory(p.bwd_wei_pd.diff_weights_desc(), dwei_holder);
+  Args args{{DNNL_ARG_SRC, tensor_in_layout(x, p.src_md, p.bwd_wei_pd.src_desc(), src_holder)},
+            {DNNL_ARG_DIFF_DST,
+             reorder_if_needed(ddst, p.bwd_wei_pd.diff_dst_desc(), ddst_holder)},
+            {DNNL_ARG_DIFF_WEIGHTS, dwei}};
+  if (bias.defined()) {
+    dbias = Tensor::empty(bias.shape());
+    args.emplace(DNNL_ARG_DIFF_BIAS, row_major_memory(p.bias_md, dbias));
+  }
+  execute(p.bwd_wei, p.bwd_wei_pd, std::move(args));
+  if (!direct) reorder(dwei, user_dwei);
+  return {dkernel, dbias};
+}
+
+}  // namespace
+
+std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& g) {
+  std::vector<std::int64_t> key = g.input.dims();
+  key.insert(key.end(), {g.filters, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1],
+                         g.dilation[0], g.dilation[1], g.pad_before[0], g.pad_before[1],
+                         g.pad_after[0], g.pad_after[1], g.output[0], g.output[1], g.bias,
+                         g.relu});
+  return cache.get(key, [&] { return make_plan(g); });
+}
+
+Tensor conv_forward(const ConvPlan& p, const Tensor& x, const Tensor& kernel, const Tensor& bias) {
+  Tensor y = empty_in(p.out_shape, p.fwd_pd.dst_desc(), p.dst_md);  // (N, OH, OW, O)
+  Tensor src_holder, wei_holder;  // x and the kernel in the forward primitive's layouts
+  Args args{{DNNL_ARG_SRC, tensor_in_layout(x, p.src_md, p.fwd_pd.src_desc(), src_holder)},
+            {DNNL_ARG_WEIGHTS, reorder_if_needed(row_major_memory(p.user_wei_md, kernel),
+                                                 p.fwd_pd.weights_desc(), wei_holder)},
+            {DNNL_ARG_DST, stored_memory(p.fwd_pd.dst_desc(), y)}};
+  if (bias.defined()) args.emplace(DNNL_ARG_BIAS, row_major_memory(p.bias_md, bias));
+  execute(p.fwd, p.fwd_pd, std::move(args));
+  return y;
+}
+
+std::vector<Tensor> conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& y,
+                                  const Tensor& kernel, const Tensor& bias, const Tensor& dout,
+                                  bool relu) {
+  Tensor dout_holder, dpre_holder;
+  const memory::desc& y_md = p.fwd_pd.dst_desc();
+  memory ddst = tensor_in_layout(dout, p.dst_md, y_md, dout_holder);
+  if (relu) {  // through the fused relu first: dpre = dout * (y > 0)
+    Tensor y_holder;
+    // In place when these bytes are this closure's own: a copy made above, or a gradient the
+    // engine handed over that nothing else holds.
+    const bool own = dout_holder.defined() || exclusively_owned(dout);
+    memory dpre = own ? ddst : recycled_memory(y_md, dpre_holder);
+    execute(p.relu_bwd, p.relu_pd,
+            {{DNNL_ARG_DIFF_DST, ddst},
+             {DNNL_ARG_DST, tensor_in_layout(y, p.dst_md, y_md, y_holder)},
+             {DNNL_ARG_DIFF_SRC, dpre}});
+    ddst = dpre;
+  }
+  Tensor dx;
+  if (x.requires_grad()) dx = backward_data(p, x.shape(), ddst, kernel);
+  std::vector<Tensor> dw = backward_weights(p, x, ddst, kernel, bias);
+  return {dx, dw[0], dw[1]};
+}
+
+}  // namespace tenet::kernels

@@ -1,0 +1,48 @@
+#pragma once
+// 2-D convolution of channels-last images on oneDNN primitives, in tenet's terms. Users see
+// x (N, H, W, C), kernel (KH, KW, C, O) (Keras's layout, oneDNN's hwio), bias (O,) and
+// y (N, OH, OW, O). Between oneDNN layers x and y lie in the layout the primitives prefer
+// (nChw16c on this machine, see StorageLayout); x is reordered only when it arrives in another.
+// Backward primitives are built with the forward one as hint.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/kernels/plan_cache.hpp"
+#include <tenet/core/tensor/tensor.hpp>
+
+namespace tenet::kernels {
+
+struct ConvGeometry {
+  Shape input;                                   // (N, H, W, C), all known
+  std::int64_t filters = 0;                      // O
+  std::array<std::int64_t, 2> kernel{1, 1};      // (KH, KW)
+  std::array<std::int64_t, 2> strides{1, 1};
+  std::array<std::int64_t, 2> dilation{1, 1};    // Keras's: 1 is none
+  std::array<std::int64_t, 2> pad_before{0, 0};  // (top, left)
+  std::array<std::int64_t, 2> pad_after{0, 0};   // (bottom, right)
+  std::array<std::int64_t, 2> output{0, 0};      // (OH, OW), from the layer's padding rule
+  bool bias = true;
+  bool relu = false;  // a ReLU fused as the convolution's post-op
+};
+
+struct ConvPlan;  // the primitives of one geometry (conv.cpp)
+using ConvPlans = PlanCache<ConvPlan>;
+
+// The plan of `g` from `cache`, built on first use.
+std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& g);
+
+// y (N, OH, OW, O) = conv(x, kernel) + bias, then the fused ReLU if the plan has one; y lies in
+// the forward primitive's preferred layout. `bias` is undefined when the plan has none.
+Tensor conv_forward(const ConvPlan& p, const Tensor& x, const Tensor& kernel, const Tensor& bias);
+
+// {dx, dkernel, dbias} from dout (N, OH, OW, O), x and y, the saved output, each in whatever
+// layout it lies; `relu`: go through the fused ReLU's backward first (dout * (y > 0)). dx is
+// undefined unless x requires a gradient, dbias unless `bias` is defined; dx lies in
+// backward-data's preferred layout.
+std::vector<Tensor> conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& y,
+                                  const Tensor& kernel, const Tensor& bias, const Tensor& dout,
+                                  bool relu);
+
+}  // namespace tenet::kernels

@@ -1,0 +1,35 @@
+#pragma once
+// A per-layer (or per-op) cache of kernel plans: the primitives of one input shape and layout,
+// built once and reused every step.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace tenet::kernels {
+
+// Primitive plans keyed by input shape. Plans are shared_ptrs so a backward closure keeps the
+// plan of its forward call alive even if the cache is cleared in between. A layer's cache is
+// shared by every thread calling that layer (predict on one Model from several threads), so
+// lookups and insertions take a lock; the plans themselves are immutable, and their primitives
+// use a per-thread scratchpad (execute), which oneDNN allows to run concurrently.
+template <class Plan>
+class PlanCache {
+ public:
+  template <class Make>
+  std::shared_ptr<Plan> get(const std::vector<std::int64_t>& key, Make&& make) {
+    std::lock_guard lock(mutex_);
+    auto it = plans_.find(key);
+    if (it != plans_.end()) return it->second;
+    auto plan = std::make_shared<Plan>(make());
+    plans_.emplace(key, plan);
+    return plan;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::vector<std::int64_t>, std::shared_ptr<Plan>> plans_;
+};
+
+}  // namespace tenet::kernels

@@ -12,7 +12,7 @@
 #include <tenet/core/ops/ops.hpp>
 #include <tenet/core/ops/image.hpp>
 #include <tenet/core/training/optimizer.hpp>
-#include <tenet/core/training/profile.hpp>
+#include <tenet/core/graph/profile.hpp>
 #include <tenet/core/training/schedule.hpp>
 #include <tenet/data/report.hpp>
 #include <tenet/core/base/runtime.hpp>
@@ -45,3 +45,4 @@
 #include <tenet/data/idx.hpp>
 #include <tenet/data/image_folder.hpp>
 #include <tenet/data/preprocess.hpp>
+#include <tenet/data/weights.hpp>

@@ -175,6 +175,49 @@ void print_profile(char net, const Data& d) {
               p.reference_steps(20) / 20 * 1000);
 }
 
+// Single-image inference latency of net `n`: tenet's predict against the reference's.
+void print_latency(char n, const Data& d, [[maybe_unused]] int threads) {
+  Model m = build_net(n);
+  auto ref = tenet_bench::make_reference(n, 1);
+  std::vector<Tensor> x{slice(d.images, 0, 0, 1)};
+  if (n == 'C') x.push_back(slice(d.thumbs, 0, 0, 1));
+  std::vector<float> logits(10);
+  std::vector<double> tt, rt;
+  for (int i = 0; i < 200; ++i) {
+    auto t0 = Clock::now();
+    (void)m.predict(x);
+    auto t1 = Clock::now();
+    ref.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
+    auto t2 = Clock::now();
+    if (i >= 20) {
+      tt.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      rt.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+    }
+  }
+  std::printf("%-28s %8.0f us %8.0f us %8.2f", (std::string("net ") + n + ", 1 image, predict").c_str(),
+              median(tt), median(rt), median(tt) / median(rt));
+#ifdef TENET_WITH_TORCH
+  double pt = child_result("--torch-latency " + std::string(1, n) + " " + std::to_string(threads));
+  std::printf(" %8.0f us %12.2f", pt, median(tt) / pt);
+#endif
+  std::printf("  (latency: lower is better)\n");
+}
+
+// The table's title and header.
+void print_header(int threads, int rounds, int steps) {
+  std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads, "
+              "median of %d rounds of %d steps\n\n", threads, rounds, steps);
+#ifdef TENET_WITH_TORCH
+  const char* blas_threads = std::getenv("OPENBLAS_NUM_THREADS");
+  std::printf("with %s (NCHW), OPENBLAS_NUM_THREADS=%s; tenet/torch = tenet im/s / torch im/s\n\n",
+              tenet_bench::TorchNet::version().c_str(), blas_threads ? blas_threads : "(unset)");
+  std::printf("%-28s %10s %10s %8s %10s %12s\n", "case", "tenet im/s", "ref im/s", "ratio", "torch im/s",
+              "tenet/torch");
+#else
+  std::printf("%-28s %10s %10s %8s\n", "case", "tenet im/s", "ref im/s", "ratio");
+#endif
+}
+
 int main(int argc, char** argv) try {
   std::string nets = "ABC";
   int rounds = 7, steps = 30;
@@ -204,17 +247,7 @@ int main(int argc, char** argv) try {
     return 0;
   }
   const int threads = omp_get_max_threads();
-  std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads, "
-              "median of %d rounds of %d steps\n\n", threads, rounds, steps);
-#ifdef TENET_WITH_TORCH
-  const char* blas_threads = std::getenv("OPENBLAS_NUM_THREADS");
-  std::printf("with %s (NCHW), OPENBLAS_NUM_THREADS=%s; tenet/torch = tenet im/s / torch im/s\n\n",
-              tenet_bench::TorchNet::version().c_str(), blas_threads ? blas_threads : "(unset)");
-  std::printf("%-28s %10s %10s %8s %10s %12s\n", "case", "tenet im/s", "ref im/s", "ratio", "torch im/s",
-              "tenet/torch");
-#else
-  std::printf("%-28s %10s %10s %8s\n", "case", "tenet im/s", "ref im/s", "ratio");
-#endif
+  print_header(threads, rounds, steps);
   for (char n : nets) {
     Pair p(n, 64, d);
     row(std::string("net ") + n + ", batch 64", compare(p, rounds, steps));
@@ -230,33 +263,7 @@ int main(int argc, char** argv) try {
       row("net A, batch 64, 1 thread", compare(p, rounds, steps));
     }
     omp_set_num_threads(threads);
-    // Single-image inference latency.
-    for (char n : std::string("AC")) {
-      Model m = build_net(n);
-      auto ref = tenet_bench::make_reference(n, 1);
-      std::vector<Tensor> x{slice(d.images, 0, 0, 1)};
-      if (n == 'C') x.push_back(slice(d.thumbs, 0, 0, 1));
-      std::vector<float> logits(10);
-      std::vector<double> tt, rt;
-      for (int i = 0; i < 200; ++i) {
-        auto t0 = Clock::now();
-        (void)m.predict(x);
-        auto t1 = Clock::now();
-        ref.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
-        auto t2 = Clock::now();
-        if (i >= 20) {
-          tt.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-          rt.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
-        }
-      }
-      std::printf("%-28s %8.0f us %8.0f us %8.2f", (std::string("net ") + n + ", 1 image, predict").c_str(),
-                  median(tt), median(rt), median(tt) / median(rt));
-#ifdef TENET_WITH_TORCH
-      double pt = child_result("--torch-latency " + std::string(1, n) + " " + std::to_string(threads));
-      std::printf(" %8.0f us %12.2f", pt, median(tt) / pt);
-#endif
-      std::printf("  (latency: lower is better)\n");
-    }
+    for (char n : std::string("AC")) print_latency(n, d, threads);
   }
   print_profile('A', d);
   return 0;

@@ -8,7 +8,6 @@
 #include <map>
 
 #include <tenet/core/base/error.hpp>
-#include "core/training/model_numerics.hpp"
 #include "data/hdf5_common.hpp"
 
 #ifndef TENET_VERSION
@@ -17,7 +16,7 @@
 
 namespace tenet::data::detail {
 
-std::vector<LayerGroup> layer_groups(const Model::State& s) {
+std::vector<LayerGroup> layer_groups(const ModelVariables& s) {
   std::vector<LayerGroup> out;
   std::map<std::string, int> used;  // Keras: the first is "dense", then "dense_1", ...
   for (const auto& l : s.layers) {
@@ -34,9 +33,7 @@ bool is_input_group(const std::string& group) {
   return group == "input_layer" || group.rfind("input_layer_", 0) == 0;
 }
 
-OptimizerImpl* model_optimizer(const Model::State& s) {
-  return s.is_compiled ? s.compiled.optimizer.impl().get() : nullptr;
-}
+OptimizerImpl* model_optimizer(const ModelVariables& s) { return s.optimizer; }
 
 std::size_t optimizer_slot_count(OptimizerImpl& opt) {
   return static_cast<std::size_t>(opt.slot_count());
@@ -126,7 +123,7 @@ std::vector<Tensor> optimizer_vars(const OptimizerImpl& opt) {
   return out;
 }
 
-void write_model(hid_t file, const Model::State& s, const std::string& path) {
+void write_model(hid_t file, const ModelVariables& s, const std::string& path) {
   write_string_attr(file, "tenet_version", TENET_VERSION, path);
   write_string_attr(file, "model_name", s.name, path);
   H5Id layers(H5Gcreate2(file, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
@@ -152,15 +149,31 @@ void write_model(hid_t file, const Model::State& s, const std::string& path) {
 
 }  // namespace
 
-}  // namespace tenet::data::detail
-
-namespace tenet {
-
-void Model::save_weights(const std::string& path) const {
-  const State& s = *s_;
-  numerics::check_saved_variables(s, path);  // a file load_weights would refuse is never written
-  data::detail::write_h5_atomically(
-      path, "save_weights", [&](hid_t file) { data::detail::write_model(file, s, path); });
+void save_keras_weights(const ModelVariables& s, const std::string& path) {
+  write_h5_atomically(path, "save_weights", [&](hid_t file) { write_model(file, s, path); });
 }
 
-}  // namespace tenet
+}  // namespace tenet::data::detail
+
+namespace tenet::data {
+
+namespace {
+class KerasWeights : public WeightsFormat {
+ public:
+  void save(const ModelVariables& m, const std::string& path) const override {
+    detail::save_keras_weights(m, path);
+  }
+  std::vector<std::string> load(const ModelVariables& m, const std::string& path,
+                                const WeightsLoadOptions& options) const override {
+    return detail::load_keras_weights(m, path, options);
+  }
+};
+}  // namespace
+
+bool install_keras_weights() {
+  static const KerasWeights format;
+  static const bool installed = install_weights_format(format);
+  return installed;
+}
+
+}  // namespace tenet::data

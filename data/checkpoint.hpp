@@ -1,5 +1,6 @@
 #pragma once
-// Checkpoints (internal to data/): Model::save_weights / load_weights write and read Keras 3's
+// Checkpoints (internal to data/): the WeightsFormat behind Model::save_weights / load_weights
+// (core/training/weights_format.hpp) writes and reads Keras 3's
 // `.weights.h5` layout, which Keras itself produces for model.save_weights("m.weights.h5"):
 //
 //   /                          attrs tenet_version, model_name (tenet's; Keras writes none)
@@ -17,8 +18,7 @@
 #include <vector>
 
 #include <tenet/core/graph/layer.hpp>
-#include <tenet/core/training/model.hpp>
-#include "core/training/model_state.hpp"
+#include "core/training/weights_format.hpp"
 #include "data/hdf5_common.hpp"
 
 namespace tenet::data::detail {
@@ -28,14 +28,14 @@ struct LayerGroup {
   std::shared_ptr<LayerImpl> layer;
 };
 // The groups of the model's layers, in graph order.
-std::vector<LayerGroup> layer_groups(const Model::State& s);
+std::vector<LayerGroup> layer_groups(const ModelVariables& s);
 
 // Input layers hold no variables; Keras writes their groups for functional models but not for
 // Sequential ones, so a load accepts them missing or extra.
 bool is_input_group(const std::string& group);
 
 // The compiled optimizer, or nullptr when the model is not compiled.
-OptimizerImpl* model_optimizer(const Model::State& s);
+OptimizerImpl* model_optimizer(const ModelVariables& s);
 // Slots per variable of an optimizer (SGD 0 or 1, Adam 2), leaving its state as it was.
 std::size_t optimizer_slot_count(OptimizerImpl& opt);
 // The attribute of optimizer/vars holding the learning rate exactly ("%.17g"): Keras's own
@@ -59,5 +59,10 @@ void check_layer_values(const std::string& path, const std::string& group,
 void check_optimizer_values(const std::string& path, const OptimizerImpl& opt,
                             const std::vector<Tensor>& values,
                             const std::vector<std::string>& variable_names);
+
+// Keras's .weights.h5 through libhdf5 (checkpoint.cpp: save; checkpoint_load.cpp: load).
+void save_keras_weights(const ModelVariables& m, const std::string& path);
+std::vector<std::string> load_keras_weights(const ModelVariables& m, const std::string& path,
+                                            const WeightsLoadOptions& options);
 
 }  // namespace tenet::data::detail

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <tenet/core/contracts/checks.hpp>
 #include "data/checkpoint.hpp"
 #include "data/checkpoint_file.hpp"
 #include "data/hdf5_guard.hpp"
@@ -65,7 +66,7 @@ struct Plan {
   std::vector<std::string> warnings;     // optimizer state that does not fit: skipped, as Keras
 };
 
-void plan_layers(const CheckpointFile& file, const Model::State& s, Plan& plan) {
+void plan_layers(const CheckpointFile& file, const ModelVariables& s, Plan& plan) {
   std::vector<std::string> expected;
   for (const auto& [group, layer] : layer_groups(s)) {
     expected.push_back(group);
@@ -98,7 +99,7 @@ void plan_layers(const CheckpointFile& file, const Model::State& s, Plan& plan) 
 }
 
 // The trainable variables in the optimizer's order; `names` gets "kernel of layer 'dense_3'".
-std::vector<Tensor> trainable_vars(const Model::State& s, std::vector<std::string>* names = nullptr) {
+std::vector<Tensor> trainable_vars(const ModelVariables& s, std::vector<std::string>* names = nullptr) {
   std::vector<Tensor> out;
   for (const auto& l : s.layers) {
     const auto ws = l->weights();
@@ -139,7 +140,7 @@ bool same_optimizer_name(std::string theirs, const std::string& mine) {
   return theirs == mine;
 }
 
-void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& plan) {
+void plan_optimizer(const CheckpointFile& file, const ModelVariables& s, Plan& plan) {
   OptimizerImpl* opt = model_optimizer(s);
   if (!opt || !file.has_group("optimizer/vars")) return;  // not compiled, or no saved state
   const FileVars f = file.vars("optimizer/vars");
@@ -194,7 +195,7 @@ void plan_optimizer(const CheckpointFile& file, const Model::State& s, Plan& pla
   plan.slots = std::move(slots);
 }
 
-Plan make_plan(const CheckpointFile& file, const Model::State& s, bool skip_mismatch) {
+Plan make_plan(const CheckpointFile& file, const ModelVariables& s, bool skip_mismatch) {
   Plan plan;
   plan_layers(file, s, plan);
   if (plan.differences.empty() || skip_mismatch) plan_optimizer(file, s, plan);
@@ -202,7 +203,7 @@ Plan make_plan(const CheckpointFile& file, const Model::State& s, bool skip_mism
 }
 
 // The plan as the reading process sends it back: layers by their place in layer_groups().
-void put_plan(WireOut& out, const Plan& plan, const Model::State& s) {
+void put_plan(WireOut& out, const Plan& plan, const ModelVariables& s) {
   const auto groups = layer_groups(s);
   out.u64(plan.layers.size());
   for (const auto& [layer, values] : plan.layers) {
@@ -228,7 +229,7 @@ bool fit(const std::vector<Tensor>& values, const std::vector<Tensor>& vars) {
   return ok;
 }
 
-Plan get_plan(WireIn& in, const Model::State& s) {
+Plan get_plan(WireIn& in, const ModelVariables& s) {
   const auto groups = layer_groups(s);
   Plan plan;
   for (std::uint64_t n = in.u64(), k = 0; k < n; ++k) {
@@ -260,7 +261,7 @@ Plan get_plan(WireIn& in, const Model::State& s) {
   return plan;
 }
 
-[[noreturn]] void refuse(const std::string& path, const Model::State& s, const Plan& plan,
+[[noreturn]] void refuse(const std::string& path, const ModelVariables& s, const Plan& plan,
                          std::size_t layer_count, std::size_t file_count) {
   std::string cause = "the file and the model differ in " +
                       std::to_string(plan.differences.size()) + " place" +
@@ -282,13 +283,9 @@ Plan get_plan(WireIn& in, const Model::State& s) {
 }
 
 }  // namespace
-}  // namespace tenet::data::detail
 
-namespace tenet {
-
-std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options) {
-  using namespace data::detail;
-  const State& s = *s_;
+std::vector<std::string> load_keras_weights(const ModelVariables& s, const std::string& path,
+                                            const WeightsLoadOptions& options) {
   // The file is read and checked against the model in a separate process (data/hdf5_guard.hpp),
   // which sends the plan back; the model itself is written only here, once nothing can fail.
   // The tenet-h5-reader helper (a multi-threaded program) has no model: it sends the file's
@@ -326,4 +323,4 @@ std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoa
   return skipped;
 }
 
-}  // namespace tenet
+}  // namespace tenet::data::detail

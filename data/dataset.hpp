@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <tenet/core/tensor/tensor.hpp>
+#include <tenet/core/training/model.hpp>
 
 namespace tenet::data {
 
@@ -65,7 +66,7 @@ class Epoch {
   std::shared_ptr<State> state_;
 };
 
-class Dataset {
+class Dataset : public BatchSource {
  public:
   // One tensor per model input plus labels (or an undefined Tensor), all with the same number
   // of samples on axis 0, else batch.mismatch.
@@ -119,6 +120,11 @@ class Dataset {
   // in the state that copies of this Dataset share.
   Epoch::iterator begin() const;
   Epoch::iterator end() const { return Epoch::iterator(); }
+
+  // What Model::fit, evaluate and predict read (BatchSource): this dataset's batches, batched
+  // by `batch_size` unless batched already, each checked against `model` as it arrives.
+  std::unique_ptr<BatchReader> read(const Model& model, std::int64_t batch_size,
+                                    const std::string& call) const override;
 
   struct Spec;
 

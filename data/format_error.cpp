@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/base/atomic_file.hpp"
 #include <tenet/core/base/error.hpp>
 
 namespace tenet::data::detail {
@@ -37,15 +38,6 @@ void io_error(const std::string& file, const std::string& what, const std::strin
   throw IOError(msg);
 }
 
-const char* file_kind(unsigned mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
 void require_regular_file(const std::string& path, const std::string& missing,
                           const std::string& hint) {
   if (path.empty()) io_error("\"\"", "the path is empty", "pass the path of the file to read");
@@ -59,7 +51,7 @@ void require_regular_file(const std::string& path, const std::string& missing,
     io_error(path, std::strerror(err));
   }
   if (!S_ISREG(st.st_mode))
-    io_error(path, std::string("it is ") + file_kind(st.st_mode) + ", not a regular file",
+    io_error(path, std::string("it is ") + files::file_kind(st.st_mode) + ", not a regular file",
              S_ISDIR(st.st_mode) ? "give the path of a file inside the directory"
                                  : "give the path of a regular file; copy the data to one first "
                                    "(a FIFO or device is never read, so reading cannot block)");

@@ -26,9 +26,6 @@ bool refused_data_file();
 [[noreturn]] void io_error(const std::string& file, const std::string& what,
                            const std::string& hint = "");
 
-// What a file that is not a regular file is, from its st_mode: "a directory", "a character
-// device", "a block device", "a FIFO (named pipe)", "a socket".
-const char* file_kind(unsigned mode);
 // IOError unless `path` names a regular file (symbolic links followed), with a true reason: an
 // empty path; a missing file (`missing` says so and `hint` is the fix); a path through
 // something that is not a directory ("f.h5/"); or a directory, device, FIFO or socket, named

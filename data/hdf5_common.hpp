@@ -88,7 +88,7 @@ std::mutex& hdf5_mutex();
 // IOError "tenet: cannot write <path>: <what> (<HDF5's innermost message>)".
 [[noreturn]] void hdf5_write_failed(const std::string& path, const std::string& what);
 
-// Writes an HDF5 file through an AtomicFile (data/atomic_file.hpp: what `path` may be, the
+// Writes an HDF5 file through an AtomicFile (core/base/atomic_file.hpp: what `path` may be, the
 // temporary file, concurrency): `fill` writes into the new temporary file under hdf5_mutex();
 // the file is flushed, closed, fsync'ed and renamed over `path`. On any failure the temporary
 // file is removed, IOError names `path`, and a previous file at `path` is untouched. `writer`

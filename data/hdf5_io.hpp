@@ -16,7 +16,7 @@ using NamedArrays = std::vector<std::pair<std::string, Tensor>>;
 // Refused with options.invalid, before anything is written: an empty Tensor(), an empty name,
 // a name given twice, a name with an empty, '.' or '..' part ("a//b", "/a", "a/../b"), a name
 // that is also another array's group ("a" with "a/b"), and a `path` that is a directory,
-// device, FIFO or socket. Atomic (data/atomic_file.hpp): the file is written beside `path`
+// device, FIFO or socket. Atomic (core/base/atomic_file.hpp): the file is written beside `path`
 // (beside the file a symlink names) under a unique temporary name, flushed, fsync'ed and
 // renamed, so a crash never leaves a half-written `path`; threads and processes may save one
 // path at once. A write failure raises IOError and leaves no temporary file.

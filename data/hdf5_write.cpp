@@ -1,4 +1,4 @@
-// save_h5: named arrays to one HDF5 file, written atomically (data/atomic_file.hpp); libhdf5's
+// save_h5: named arrays to one HDF5 file, written atomically (core/base/atomic_file.hpp); libhdf5's
 // exit handler; the atomic HDF5 writer shared with Model::save_weights.
 #include <pthread.h>
 
@@ -9,7 +9,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/base/error.hpp>
-#include "data/atomic_file.hpp"
+#include "core/base/atomic_file.hpp"
 #include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
 #include <tenet/data/hdf5_io.hpp>
@@ -117,7 +117,7 @@ void hdf5_write_failed(const std::string& path, const std::string& what) {
 
 void write_h5_atomically(const std::string& path, const std::string& writer,
                          const std::function<void(hid_t)>& fill) {
-  AtomicFile out(path, writer);
+  files::AtomicFile out(path, writer);
   {
     std::lock_guard<std::mutex> lock(hdf5_mutex());
     silence_hdf5();  // per thread: HDF5's error stack and its printing are thread-local

@@ -13,7 +13,7 @@
 #include <limits>
 
 #include <tenet/core/contracts/checks.hpp>
-#include "data/atomic_file.hpp"
+#include "core/base/atomic_file.hpp"
 #include "data/byte_source.hpp"
 #include "data/format_error.hpp"
 
@@ -186,7 +186,7 @@ void write_idx(const std::string& path, const Tensor& values) {
     for (int s = 24; s >= 0; s -= 8) header.push_back(static_cast<unsigned char>(d >> s));
   }
   const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-  detail::AtomicFile out(path, "write_idx");
+  files::AtomicFile out(path, "write_idx");
   const int fd = ::fcntl(out.fd(), F_DUPFD_CLOEXEC, 0);  // gzclose closes it; out keeps its own for the fsync
   gzFile f = fd < 0 ? nullptr : gzdopen(fd, gz ? "wb6" : "wbT");
   if (!f) {

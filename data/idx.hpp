@@ -22,7 +22,7 @@ Tensor read_idx(const std::string& path, int expected_rank = -1);
 
 // Writes a uint8 tensor (rank 1..255) as IDX; gzip-compressed when `path` ends in ".gz".
 // Other dtypes raise input.dtype, an empty Tensor() options.invalid. Written atomically
-// through a temporary file of its own (data/atomic_file.hpp says what `path` may be: never a
+// through a temporary file of its own (core/base/atomic_file.hpp says what `path` may be: never a
 // device, FIFO, socket or directory; symlinks are written through); a user's "<path>.tmp" is
 // never touched. A write failure raises IOError and leaves no temporary file.
 void write_idx(const std::string& path, const Tensor& values);

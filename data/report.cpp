@@ -8,7 +8,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include "core/base/text_escape.hpp"
-#include "data/atomic_file.hpp"
+#include "core/base/atomic_file.hpp"
 
 namespace tenet {
 
@@ -83,7 +83,7 @@ void plot_history(const History& h, const std::string& path, const std::string& 
     x += W / 2;
   }
   o << "</svg>\n";
-  data::detail::write_file_atomically(path, "plot_history", o.str());
+  files::write_file_atomically(path, "plot_history", o.str());
 }
 
 void write_history_csv(const History& h, const std::string& path) {
@@ -100,7 +100,7 @@ void write_history_csv(const History& h, const std::string& path) {
     }
     out << "\n";
   }
-  data::detail::write_file_atomically(path, "write_history_csv", out.str());
+  files::write_file_atomically(path, "write_history_csv", out.str());
 }
 
 Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int64_t classes) {

@@ -64,7 +64,7 @@ class Scale : public Layer {
 
 // ---------------------------------------------------------------- the motivating cases
 
-std::vector<Case> motivating_cases() {
+std::vector<Case> motivating_cases_1() {
   return {
     {"Two-input model whose image branches differ in size (64x64 and 128x128)", "concat.shape", [] {
        auto small = Input({64, 64, 3}, {.name = "small_view"});
@@ -111,6 +111,11 @@ std::vector<Case> motivating_cases() {
        Model m = classifier({28, 28, 1}, 10, SparseCategoricalCrossentropy({.from_logits = true}));
        m.fit(Tensor::zeros({16, 28, 28, 1}, DType::u8), Tensor::zeros({16}, DType::i32), {.verbose = 0});
      }},
+  };
+}
+
+std::vector<Case> motivating_cases_2() {
+  return {
     {"A generator whose batch 1 pairs 32 images with 64 labels", "batch.mismatch", [] {
        Model m = classifier({4}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
        auto make = [] {
@@ -161,9 +166,16 @@ std::vector<Case> motivating_cases() {
   };
 }
 
+std::vector<Case> motivating_cases() {
+  std::vector<Case> all;
+  for (auto part : {motivating_cases_1(), motivating_cases_2()})
+    all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
 // ---------------------------------------------------------------- the rest of the catalog
 
-std::vector<Case> other_cases() {
+std::vector<Case> other_cases_1() {
   return {
     {"Concatenate of a flat and an image tensor", "concat.rank", [] {
        (void)Concatenate()({Input({16, 16, 8}), Input({10})});
@@ -204,6 +216,11 @@ std::vector<Case> other_cases() {
        Model m({a, b}, Add()({a, b}), "pair");
        (void)m.predict(Tensor::zeros({8, 4}));
      }},
+  };
+}
+
+std::vector<Case> other_cases_2() {
+  return {
     {"Data batched twice", "input.rank", [] {
        Model m = classifier({4}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
        (void)m.predict(Tensor::zeros({10, 8, 4}));
@@ -238,6 +255,11 @@ std::vector<Case> other_cases() {
        struct Remove { std::string p; ~Remove() { std::remove(p.c_str()); } } cleanup{path};
        (void)other.load_weights(path);
      }},
+  };
+}
+
+std::vector<Case> other_cases_3() {
+  return {
     {"An IDX file that is not an IDX file", "data.format", [] {
        const std::string path = temp_path("broken.idx");
        std::ofstream(path, std::ios::binary) << "definitely not idx";
@@ -279,6 +301,13 @@ std::vector<Case> other_cases() {
        (w * 2.0).backward();
      }},
   };
+}
+
+std::vector<Case> other_cases() {
+  std::vector<Case> all;
+  for (auto part : {other_cases_1(), other_cases_2(), other_cases_3()})
+    all.insert(all.end(), part.begin(), part.end());
+  return all;
 }
 
 }  // namespace

@@ -64,6 +64,20 @@ std::pair<Tensor, Tensor> views(const Tensor& images_u8) {
   return {image, data::resize(image, {14, 14})};
 }
 
+// The training curves (SVG and CSV) and the model's graph (Graphviz .dot, and .svg when `dot`
+// is installed) in `out`; true when the .svg was rendered.
+bool write_curves_and_graph(const Model& model, const History& history, const fs::path& out) {
+  plot_history(history, (out / "training_curves.svg").string(), "two_view on Fashion-MNIST");
+  write_history_csv(history, (out / "training_curves.csv").string());
+  const std::string dot = (out / "two_view.dot").string();
+  std::FILE* f = std::fopen(dot.c_str(), "w");
+  if (!f) throw IOError("cannot write " + dot);
+  std::fputs(model.to_dot().c_str(), f);
+  std::fclose(f);
+  std::string render = "dot -Tsvg '" + dot + "' -o '" + (out / "two_view.svg").string() + "' 2>/dev/null";
+  return std::system("command -v dot >/dev/null 2>&1") == 0 && std::system(render.c_str()) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -110,16 +124,7 @@ int main(int argc, char** argv) try {
     std::printf("  %-12s -> %-12s %4lld\n", names[c.true_class].c_str(),
                 names[c.predicted_class].c_str(), static_cast<long long>(c.count));
 
-  const fs::path out(args.out);
-  plot_history(history, (out / "training_curves.svg").string(), "two_view on Fashion-MNIST");
-  write_history_csv(history, (out / "training_curves.csv").string());
-  const std::string dot = (out / "two_view.dot").string();
-  std::FILE* f = std::fopen(dot.c_str(), "w");
-  if (!f) throw IOError("cannot write " + dot);
-  std::fputs(model.to_dot().c_str(), f);
-  std::fclose(f);
-  std::string render = "dot -Tsvg '" + dot + "' -o '" + (out / "two_view.svg").string() + "' 2>/dev/null";
-  const bool rendered = std::system("command -v dot >/dev/null 2>&1") == 0 && std::system(render.c_str()) == 0;
+  const bool rendered = write_curves_and_graph(model, history, args.out);
 
   std::printf("\nWrote to %s/:\n", args.out.c_str());
   std::printf("  two_view.weights.h5     best weights (Keras .weights.h5 layout)\n");

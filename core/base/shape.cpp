@@ -1,6 +1,5 @@
 #include <tenet/core/base/shape.hpp>
 
-#include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/base/error.hpp>
 
 namespace tenet {
@@ -18,21 +17,6 @@ std::int64_t Shape::numel() const {
   for (auto d : dims_)  // any 0 makes it empty, however large the other sizes
     if (d == 0) return 0;
   raise_numel();
-}
-
-void Shape::raise_numel() const {
-  checks::checked_numel(*this, Site("numel", "op"), Phase::run, DType::u8);
-  internal_error("checked_numel accepted " + str() + ", which numel() refused");
-}
-
-void Shape::raise_axis(int axis, int lo, int hi) const {
-  checks::Violation("tensor.index", Phase::run, Site("Shape", "op"))
-      .summary("axis " + std::to_string(axis) + " is out of range for the shape " + str())
-      .expected("an axis in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]")
-      .actual(std::to_string(axis))
-      .cause(str() + " has " + std::to_string(rank()) + " axes")
-      .fix("use an axis within the rank, counting the batch axis; -1 is the last axis")
-      .raise();
 }
 
 std::int64_t Shape::dim(int axis) const {

@@ -7,8 +7,6 @@
 #include <limits>
 
 #include <tenet/core/contracts/checks.hpp>
-#include <tenet/core/graph/symbolic.hpp>
-#include <tenet/core/tensor/tensor.hpp>
 
 namespace tenet::checks {
 

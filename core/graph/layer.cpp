@@ -10,7 +10,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
 #include "core/tensor/numerics.hpp"
-#include <tenet/core/training/profile.hpp>
+#include <tenet/core/graph/profile.hpp>
 
 namespace tenet {
 

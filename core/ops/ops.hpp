@@ -8,6 +8,10 @@
 
 namespace tenet {
 
+// Sums `grad` over broadcast axes so that it has `target` shape (the backward pass does it for
+// every op, in one place: core/ops/backward.cpp).
+Tensor reduce_to_shape(const Tensor& grad, const Shape& target);
+
 // ---- element-wise (broadcasting; contract elementwise.shape) ----
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);

@@ -11,6 +11,8 @@
 
 namespace tenet {
 
+Tensor Tensor::reshape(const Shape& s) const { return tenet::reshape(*this, s); }
+
 Tensor reshape(const Tensor& x, const Shape& target) {
   checks::defined(x, "the input of reshape", Site("reshape", "op"));
   // One -1 may stand for "the rest", like NumPy.

@@ -1,12 +1,10 @@
 #pragma once
 // The autograd graph. Every differentiable op returns a tensor whose grad_fn is a GradNode:
 // the op's inputs and a closure mapping the output gradient to one gradient per input.
-// backward() orders the nodes with one topological sort and runs the closures in reverse.
-// Broadcast gradients are reduced to each input's shape here, in one place (reduce_to_shape),
-// so ops may return gradients in the broadcast (output) shape.
-#include <atomic>
+// backward() (core/ops/backward.cpp) orders the nodes with one topological sort and runs the
+// closures in reverse. Broadcast gradients are reduced to each input's shape there, in one place
+// (reduce_to_shape), so ops may return gradients in the broadcast (output) shape.
 #include <functional>
-#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,32 +13,7 @@
 
 namespace tenet {
 
-// How a tensor's bytes lie when they are not row-major: a kernel library's blocked layout, kept
-// between the layers that share it (oneDNN's preferred layout between Conv2D, MaxPool2D,
-// BatchNorm, ReLU and Concatenate; see kernels_dnnl.hpp). Element access (raw_data, data<T>)
-// converts the tensor to row-major first, once, so code that reads elements never sees a
-// blocked layout.
-struct StorageLayout {
-  virtual ~StorageLayout() = default;
-  virtual std::size_t bytes() const = 0;  // storage size, padding included
-  virtual void to_row_major(const void* src, void* dst) const = 0;
-};
-
-// The layout of one storage block, shared by every view of it (detach, the saved outputs in
-// backward closures): the conversion rewrites the block in place, under a mutex, so all views
-// see row-major bytes from then on and two threads reading one tensor do not race.
-class SharedLayout {
- public:
-  explicit SharedLayout(std::shared_ptr<const StorageLayout> layout) : layout_(std::move(layout)) {}
-  std::shared_ptr<const StorageLayout> get() const;  // null once converted
-  // Rewrites `storage` as `row_major_bytes` of row-major elements, unless done already.
-  void make_row_major(std::byte* storage, std::size_t row_major_bytes);
-
- private:
-  mutable std::mutex mutex_;
-  std::atomic<bool> row_major_{false};
-  std::shared_ptr<const StorageLayout> layout_;
-};
+class SharedLayout;  // how the storage lies when not row-major (core/tensor/storage.hpp)
 
 struct TensorImpl {
   Shape shape;
@@ -84,8 +57,6 @@ Phase current_layer_phase();  // run outside a layer
 
 Tensor make_tensor(std::shared_ptr<TensorImpl> impl);
 
-// An uninitialised float32 tensor of `shape` whose storage lies in `layout`.
-Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout);
 // True when no other tensor shares t's object or storage: a backward closure may then write
 // into its output gradient (the engine hands each gradient over and keeps no copy).
 bool exclusively_owned(const Tensor& t);
@@ -98,9 +69,6 @@ Tensor attach_grad(Tensor out, std::string op, std::vector<Tensor> inputs, Backw
 
 // True when any of the tensors requires a gradient and grad mode is enabled.
 bool needs_grad(const std::vector<Tensor>& inputs);
-
-// Sums `grad` over broadcast axes so that it has `target` shape.
-Tensor reduce_to_shape(const Tensor& grad, const Shape& target);
 
 bool grad_enabled();
 

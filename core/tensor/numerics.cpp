@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <tenet/core/tensor/autograd.hpp>
+#include "core/tensor/storage.hpp"
 #include <tenet/core/contracts/checks.hpp>
 
 namespace tenet::numerics {

@@ -3,119 +3,25 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <iomanip>
 #include <limits>
 #include <random>
-#include <mutex>
 #include <sstream>
-#include <unordered_map>
 
 #include <tenet/core/tensor/autograd.hpp>
+#include "core/tensor/storage.hpp"
 #include <tenet/core/contracts/checks.hpp>
-#include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
 
-// Storage comes from a small caching pool: a training step allocates tensors of the same
-// sizes again and again, and returning large blocks to the kernel (and faulting fresh zeroed
-// pages back in) cost more than the arithmetic. Freed blocks are kept per exact size, up to
-// a cap on the cached bytes, and handed out again oldest first: a block freed long ago is
-// what a program with one fixed buffer per tensor would write to. Handing out the block freed
-// last instead (a stack) made every memory-bound primitive that writes a fresh buffer slower
-// with identical descriptors: net B's first convolution forward 0.47-0.54 ms against 0.21 ms
-// for the raw-oneDNN reference, its first BatchNorm forward 0.69-0.73 against 0.50-0.54 and
-// backward 0.86-0.95 against 0.71-0.73 (2 threads, ONEDNN_VERBOSE per-call medians;
-// oldest first: 0.21-0.31, 0.49-0.50 and 0.71-0.81, level with the reference, whose own
-// numbers come from the same runs; benchmarks/README.md).
-namespace {
-class StoragePool {
- public:
-  static StoragePool& instance() {
-    static auto* pool = new StoragePool();  // never destroyed: tensors may outlive statics
-    return *pool;
-  }
-  std::byte* take(std::size_t bytes) {
-    {
-      std::lock_guard lock(mutex_);
-      auto it = free_.find(bytes);
-      if (it != free_.end() && !it->second.empty()) {
-        std::byte* p = it->second.front();  // oldest first (see above)
-        it->second.pop_front();
-        cached_ -= bytes;
-        return p;
-      }
-    }
-    // 64-byte aligned, on the system's normal pages. Huge pages (2 MiB-aligned blocks with
-    // MADV_HUGEPAGE) were tried: no speed-up of a training step stood out of the noise, and
-    // the first step got slower (each first touch clears a whole 2 MiB page: net B's first
-    // step took 133-221 ms instead of 66-89 ms, benchmarks/README.md).
-    void* p = std::aligned_alloc(64, bytes);
-    if (!p && release_cached()) p = std::aligned_alloc(64, bytes);  // the cache gave memory back
-    return static_cast<std::byte*>(p);  // null: out of memory
-  }
-  void give(std::byte* p, std::size_t bytes) {
-    {
-      std::lock_guard lock(mutex_);
-      if (cached_ + bytes <= kMaxCached) {
-        free_[bytes].push_back(p);
-        cached_ += bytes;
-        return;
-      }
-    }
-    std::free(p);
-  }
-
- private:
-  // Frees every cached block; true when there were some (an allocation may then succeed).
-  bool release_cached() {
-    std::lock_guard lock(mutex_);
-    if (cached_ == 0) return false;
-    for (auto& [bytes, blocks] : free_)
-      for (std::byte* p : blocks) std::free(p);
-    free_.clear();
-    cached_ = 0;
-    return true;
-  }
-
-  static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
-  std::mutex mutex_;
-  std::unordered_map<std::size_t, std::deque<std::byte*>> free_;
-  std::size_t cached_ = 0;
-};
-}  // namespace
-
-// Where storage is being created: the layer being called or built, else the factory.
-static Site allocation_site() {
-  if (const auto& layer = current_layer_site()) return *layer;
-  return Site("Tensor", "factory");
-}
-
-// `bytes` (already checked against the machine by checks::checked_bytes) for `shape`.
-static std::shared_ptr<std::byte> allocate(std::size_t bytes, const Shape& shape, DType dtype) {
-  std::size_t rounded = ((bytes + 63) / 64) * 64;
-  if (rounded == 0) rounded = 64;
-  std::byte* p = StoragePool::instance().take(rounded);
-  if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
-  return std::shared_ptr<std::byte>(p, [rounded](std::byte* q) { StoragePool::instance().give(q, rounded); });
-}
-
 Tensor make_tensor(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
-
-// Every concrete tensor's storage size goes through here: known sizes >= 0 (tensor.shape),
-// an element and byte count that fit (options.invalid), and a size the machine can hold.
-static std::size_t storage_bytes(const Shape& shape, DType dtype) {
-  if (checks::fits_in_memory(shape, dtype))  // the fast path: no Site built per allocation
-    return static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
-  return checks::checked_bytes(shape, dtype, allocation_site(), current_layer_phase());
-}
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   const std::size_t bytes = storage_bytes(shape, dtype);
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->dtype = dtype;
-  impl->storage = allocate(bytes, shape, dtype);
+  impl->storage = allocate_storage(bytes, shape, dtype);
   return Tensor(std::move(impl));
 }
 
@@ -229,34 +135,6 @@ void* Tensor::raw_data() {
   return impl.storage.get();
 }
 
-std::shared_ptr<const StorageLayout> SharedLayout::get() const {
-  if (row_major_.load(std::memory_order_acquire)) return nullptr;
-  std::lock_guard lock(mutex_);
-  return layout_;
-}
-
-void SharedLayout::make_row_major(std::byte* storage, std::size_t row_major_bytes) {
-  if (row_major_.load(std::memory_order_acquire)) return;
-  std::lock_guard lock(mutex_);
-  if (!layout_) return;
-  // Through a scratch block: a blocked layout is at least as large as the row-major one, so
-  // the row-major bytes fit in the same storage and every view keeps pointing at it.
-  auto plain = allocate(row_major_bytes, Shape{static_cast<std::int64_t>(row_major_bytes)}, DType::u8);
-  layout_->to_row_major(storage, plain.get());
-  std::memcpy(storage, plain.get(), row_major_bytes);
-  layout_.reset();
-  row_major_.store(true, std::memory_order_release);
-}
-
-Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout) {
-  storage_bytes(shape, DType::f32);
-  auto impl = std::make_shared<TensorImpl>();
-  impl->shape = shape;
-  impl->storage = allocate(layout->bytes(), shape, DType::f32);
-  impl->layout = std::make_shared<SharedLayout>(std::move(layout));
-  return make_tensor(std::move(impl));
-}
-
 bool exclusively_owned(const Tensor& t) {
   return t.impl_ && t.impl_.use_count() == 1 && t.impl_->storage.use_count() == 1;
 }
@@ -348,8 +226,6 @@ Tensor Tensor::clone() const {
   if (nbytes()) std::memcpy(t.raw_data(), raw_data(), nbytes());
   return t;
 }
-
-Tensor Tensor::reshape(const Shape& s) const { return tenet::reshape(*this, s); }
 
 Tensor Tensor::astype(DType to) const {
   Tensor out = empty(get(impl_, "astype()").shape, to);

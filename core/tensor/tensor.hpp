@@ -1,6 +1,10 @@
 #pragma once
-// Tensor: an eager n-dimensional array with shared contiguous storage and autograd.
-// Layout is row-major; image tensors are channels-last (N, H, W, C) like Keras.
+// Tensor: an eager n-dimensional array with shared contiguous storage and autograd. Image
+// tensors are channels-last (N, H, W, C) like Keras. Elements read through data<T>(),
+// raw_data() and to_vector() are row-major; the storage itself may lie in a kernel's blocked
+// layout between oneDNN layers (StorageLayout, autograd.hpp) and is converted to row-major,
+// once, on the first such read. The methods that compute (backward, reshape, sum, mean, max,
+// argmax) are defined with the ops in core/ops; the tensor wing itself calls none of them.
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -65,7 +69,8 @@ class Tensor {
   Tensor grad() const;             // undefined until backward reaches this tensor
   void set_grad(const Tensor& g);  // used by the engine and optimizers
   void zero_grad();
-  // Back-propagates from this tensor. Without an argument it must hold one element.
+  // Back-propagates from this tensor (core/ops/backward.cpp). Without an argument it must hold
+  // one element.
   void backward(const Tensor& dout = Tensor()) const;
   const std::shared_ptr<GradNode>& grad_fn() const;
   Tensor detach() const;  // shares storage, no history

@@ -1,5 +1,5 @@
 #pragma once
-// ArraySource: the batches of in-memory arrays that fit, evaluate and predict iterate, shuffled
+// ArrayReader: the batches of in-memory arrays that fit, evaluate and predict iterate, shuffled
 // per epoch from (seed, epoch) with a portable Fisher-Yates, so the order of epoch e depends
 // only on (seed, e). Internal to core (not installed with the public headers' API).
 #include <algorithm>
@@ -14,9 +14,9 @@
 
 namespace tenet::detail {
 
-class ArraySource : public BatchSource {
+class ArrayReader : public BatchReader {
  public:
-  ArraySource(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
+  ArrayReader(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
       : x_(std::move(x)), y_(std::move(y)), batch_(batch),  // >= 1: checked by the caller
         shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
   std::int64_t steps() const override {

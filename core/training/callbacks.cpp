@@ -15,7 +15,7 @@
 #include <tenet/core/training/model.hpp>
 #include "core/training/path_template.hpp"
 #include "core/base/text_escape.hpp"
-#include "data/atomic_file.hpp"
+#include "core/base/atomic_file.hpp"
 
 namespace tenet {
 
@@ -166,7 +166,7 @@ class CSVLoggerImpl : public CallbackImpl {
       content_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
     header_written_ = !content_.empty();
-    data::detail::write_file_atomically(path_, "CSVLogger", content_);
+    files::write_file_atomically(path_, "CSVLogger", content_);
   }
   void on_epoch_end(Model&, int epoch, Logs& logs) override {
     std::ostringstream out;
@@ -184,7 +184,7 @@ class CSVLoggerImpl : public CallbackImpl {
     }
     out << "\n";
     content_ += out.str();
-    data::detail::write_file_atomically(path_, "CSVLogger", content_);
+    files::write_file_atomically(path_, "CSVLogger", content_);
   }
 
  private:

@@ -16,10 +16,6 @@
 
 namespace tenet {
 
-namespace data {
-class Dataset;
-}
-
 enum class Metric { accuracy };
 
 struct CompileOptions {
@@ -59,14 +55,29 @@ struct PredictOptions {
   std::int64_t batch_size = 32;
 };
 
-// A source of (inputs, labels) batches for one epoch: in-memory arrays or a data::Dataset.
-class BatchSource {
+// One call's (inputs, labels) batches, one epoch at a time: in-memory arrays (ArrayReader,
+// core/training/array_source.hpp) or a BatchSource's reader.
+class BatchReader {
  public:
-  virtual ~BatchSource() = default;
+  virtual ~BatchReader() = default;
   virtual std::int64_t steps() const = 0;  // batches per epoch, or -1 when unknown
   virtual void start_epoch(int epoch) = 0;
   // Fills the next batch; false at the end of the epoch. `index` is the batch number.
   virtual bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) = 0;
+};
+
+class Model;
+
+// What fit, evaluate and predict take besides arrays: a source of batches that gives each call
+// its own reader. data::Dataset implements it (data/dataset_reader.cpp).
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  // A reader for `call` ("fit", "fit's validation", "evaluate", "predict") on `model`: batches
+  // of `batch_size` samples unless the source is batched already, each checked against the
+  // model's Inputs (and, but for predict, its labels and loss) as it arrives.
+  virtual std::unique_ptr<BatchReader> read(const Model& model, std::int64_t batch_size,
+                                            const std::string& call) const = 0;
 };
 
 struct WeightsLoadOptions {
@@ -100,16 +111,16 @@ class Model {
   void compile(CompileOptions options);
   History fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options = {});
   History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
-  History fit(const data::Dataset& train, FitOptions options = {},
-              const data::Dataset* validation = nullptr);  // defined in data/
-  History fit_source(BatchSource& train, BatchSource* validation, const FitOptions& options);
+  History fit(const BatchSource& train, FitOptions options = {},
+              const BatchSource* validation = nullptr);
+  History fit_source(BatchReader& train, BatchReader* validation, const FitOptions& options);
   Logs evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options = {});
   Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
-  Logs evaluate(const data::Dataset& ds, EvaluateOptions options = {});  // defined in data/
-  Logs evaluate_source(BatchSource& source, int verbose = 0);
+  Logs evaluate(const BatchSource& source, EvaluateOptions options = {});
+  Logs evaluate_source(BatchReader& source, int verbose = 0);
   Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
   Tensor predict(const Tensor& x, PredictOptions options = {});
-  Tensor predict(const data::Dataset& ds, PredictOptions options = {});  // defined in data/
+  Tensor predict(const BatchSource& source, PredictOptions options = {});
   std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {});
   Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y);
   // Times `steps` training steps on (x, y) and returns a table of forward and backward time
@@ -125,7 +136,8 @@ class Model {
   // before the first step; it is public so users can validate data early.
   void check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase = Phase::run) const;
 
-  // Weights in HDF5, Keras 3 `.weights.h5` layout (defined in data/checkpoint.cpp).
+  // Weights in HDF5, Keras 3 `.weights.h5` layout: forwarded to the installed weights format
+  // (data/checkpoint.cpp, installed by data/weights.hpp, which tenet.hpp includes).
   void save_weights(const std::string& path) const;
   std::vector<std::string> load_weights(const std::string& path, WeightsLoadOptions options = {});
 

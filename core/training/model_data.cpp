@@ -77,14 +77,11 @@ void check_shape(const SymbolicTensor& in, const Shape& got) {
       .raise();
 }
 
-}  // namespace
-
-void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase) const {
-  (void)phase;
-  check_handles(x, y, "check_data", call_site(*s_, "check_data"));
-  const auto& ins = s_->inputs;
+// input.count: one array per Input.
+void check_input_count(const std::vector<SymbolicTensor>& ins, const std::vector<Tensor>& x,
+                       const Site& model) {
   if (x.size() != ins.size())
-    checks::Violation("input.count", Phase::run, s_->site)
+    checks::Violation("input.count", Phase::run, model)
         .summary("the model has " + std::to_string(ins.size()) + " input(s) but received " +
                  std::to_string(x.size()) + " array(s)")
         .expected(std::to_string(ins.size()) + " arrays, for " + inputs_listing(ins))
@@ -97,31 +94,34 @@ void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phas
                return s;
              }() + "}")
         .raise();
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const auto& in = ins[i];
-    if (x[i].dtype() != in.dtype()) {
-      bool ints = !is_floating(x[i].dtype());
-      checks::Violation("input.dtype", Phase::run, in.producer()->site())
-          .summary(std::string("data for Input '") + in.name() + "' is " +
-                   dtype_name(x[i].dtype()) + ", the Input expects " + dtype_name(in.dtype()))
-          .expected(std::string(dtype_name(in.dtype())) + " " + in.shape().str())
-          .actual(std::string(dtype_name(x[i].dtype())) + " " + x[i].shape().str())
-          .cause(ints ? "integer pixels (0..255) were passed as is; tenet does not cast "
-                        "silently, because a cast without scaling trains on values 255 times "
-                        "larger than intended"
-                      : "the floating-point precision differs from the Input's")
-          .fix(ints ? "x.astype(DType::f32) / 255.0 (or to_float(x)), or declare the Input "
-                      "with dtype uint8 and put Rescaling(1.0 / 255) first"
-                    : std::string("x.astype(DType::") +
-                          (in.dtype() == DType::f32 ? "f32" : "f64") + ")")
-          .raise();
-    }
-    check_rank(in, x[i].shape(), i);
-    check_shape(in, x[i].shape());
-  }
+}
+
+// input.dtype: the array's dtype is the Input's.
+void check_input_dtype(const SymbolicTensor& in, const Tensor& x) {
+  if (x.dtype() == in.dtype()) return;
+  bool ints = !is_floating(x.dtype());
+  checks::Violation("input.dtype", Phase::run, in.producer()->site())
+      .summary(std::string("data for Input '") + in.name() + "' is " +
+               dtype_name(x.dtype()) + ", the Input expects " + dtype_name(in.dtype()))
+      .expected(std::string(dtype_name(in.dtype())) + " " + in.shape().str())
+      .actual(std::string(dtype_name(x.dtype())) + " " + x.shape().str())
+      .cause(ints ? "integer pixels (0..255) were passed as is; tenet does not cast "
+                    "silently, because a cast without scaling trains on values 255 times "
+                    "larger than intended"
+                  : "the floating-point precision differs from the Input's")
+      .fix(ints ? "x.astype(DType::f32) / 255.0 (or to_float(x)), or declare the Input "
+                  "with dtype uint8 and put Rescaling(1.0 / 255) first"
+                : std::string("x.astype(DType::") +
+                      (in.dtype() == DType::f32 ? "f32" : "f64") + ")")
+      .raise();
+}
+
+// batch.mismatch: every input array, and the labels, hold the same number of samples.
+void check_sample_counts(const std::vector<SymbolicTensor>& ins, const std::vector<Tensor>& x,
+                         const Tensor* y, const Site& model) {
   for (std::size_t i = 1; i < x.size(); ++i)
     if (x[i].dim(0) != x[0].dim(0))
-      checks::Violation("batch.mismatch", Phase::run, s_->site)
+      checks::Violation("batch.mismatch", Phase::run, model)
           .summary("the input arrays hold different numbers of samples")
           .expected(std::to_string(x[0].dim(0)) + " samples (as " + ins[0].name() + ")")
           .actual(std::to_string(x[i].dim(0)) + " samples for " + ins[i].name())
@@ -134,7 +134,7 @@ void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phas
           .raise();
   if (!y) return;
   if (y->rank() == 0 || y->dim(0) != x[0].dim(0))
-    checks::Violation("batch.mismatch", Phase::run, s_->site)
+    checks::Violation("batch.mismatch", Phase::run, model)
         .summary("inputs and labels hold different numbers of samples")
         .expected(std::to_string(x[0].dim(0)) + " labels (one per sample of " + ins[0].name() + ")")
         .actual(y->rank() == 0 ? std::string("a scalar label") : std::to_string(y->dim(0)) + " labels " + y->shape().str())
@@ -144,6 +144,22 @@ void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phas
         .fix("slice images and labels to the same samples, or check that labels and images "
              "come from the same split")
         .raise();
+}
+
+}  // namespace
+
+void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase) const {
+  (void)phase;
+  check_handles(x, y, "check_data", call_site(*s_, "check_data"));
+  const auto& ins = s_->inputs;
+  check_input_count(ins, x, s_->site);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    check_input_dtype(ins[i], x[i]);
+    check_rank(ins[i], x[i].shape(), i);
+    check_shape(ins[i], x[i].shape());
+  }
+  check_sample_counts(ins, x, y, s_->site);
+  if (!y) return;
   if (s_->is_compiled && s_->compiled.loss.defined()) {
     const auto& loss = s_->compiled.loss.impl();
     loss->check_labels(s_->outputs[0].shape(), *y, Phase::run, Site(loss->name(), "Loss"));

@@ -13,15 +13,15 @@
 
 namespace tenet {
 
-using detail::ArraySource;
+using detail::ArrayReader;
 
 namespace {
 
 // With checking on, a batch's inputs are checked as they arrive, unless they come from arrays
 // that fit / evaluate checked whole before the first step (naming the sample).
-void check_batch_inputs(const Model::State& s, const BatchSource& source,
+void check_batch_inputs(const Model::State& s, const BatchReader& source,
                         const std::vector<Tensor>& x, const Tensor& y, std::int64_t index) {
-  if (!dynamic_cast<const ArraySource*>(&source)) numerics::check_inputs(s, x, y, index);
+  if (!dynamic_cast<const ArrayReader*>(&source)) numerics::check_inputs(s, x, y, index);
 }
 
 // Sums of batch losses/metrics weighted by batch size; mean() gives the epoch's values.
@@ -202,10 +202,10 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
     yv = options.validation_data->y;
     check_data(xv, &yv);
   }
-  ArraySource train(xt, yt, options.batch_size, options.shuffle, options.seed);
-  std::unique_ptr<ArraySource> val;
+  ArrayReader train(xt, yt, options.batch_size, options.shuffle, options.seed);
+  std::unique_ptr<ArrayReader> val;
   if (!xv.empty() && xv[0].dim(0) > 0)
-    val = std::make_unique<ArraySource>(xv, yv, options.batch_size, false, 0);
+    val = std::make_unique<ArrayReader>(xv, yv, options.batch_size, false, 0);
   // The whole arrays, before any step: a NaN is named by its sample, before anything trains.
   NumericsScope numerics_scope(options.check_numerics || check_numerics());
   numerics::StepLabel step_label("the start of fit");
@@ -217,7 +217,14 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
   return fit_source(train, val.get(), options);
 }
 
-History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
+// Why fit stopped when TerminateOnNaN saw a non-finite loss.
+static std::string nan_stop_reason(double loss, int epoch, std::int64_t index) {
+  return "TerminateOnNaN: loss became " + std::to_string(loss) + " at epoch " +
+         std::to_string(epoch + 1) + ", batch " + std::to_string(index) +
+         "; that update was skipped";
+}
+
+History Model::fit_source(BatchReader& train, BatchReader* validation, const FitOptions& o) {
   require_compiled(*s_, "fit");
   TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
@@ -255,9 +262,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
       for (const auto& cb : o.callbacks) cb.impl()->on_batch_end(*this, static_cast<int>(index), logs);
       if (guard_nan && !std::isfinite(logs["loss"])) {
         stop_training = true;
-        h.stop_reason = "TerminateOnNaN: loss became " + std::to_string(logs["loss"]) +
-                        " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(index) +
-                        "; that update was skipped";
+        h.stop_reason = nan_stop_reason(logs["loss"], epoch, index);
         break;
       }
     }
@@ -280,7 +285,7 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
   return h;
 }
 
-Logs Model::evaluate_source(BatchSource& source, int verbose) {
+Logs Model::evaluate_source(BatchReader& source, int verbose) {
   require_compiled(*s_, "evaluate");
   numerics::check_variables(*s_);
   NoGradGuard no_grad;
@@ -317,7 +322,7 @@ Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOpti
   check_handles(x, &y, "evaluate", where);
   check_data(x, &y);
   check_samples(x, "evaluate", where);
-  ArraySource src(x, y, options.batch_size, false, 0);
+  ArrayReader src(x, y, options.batch_size, false, 0);
   NumericsScope numerics_scope(options.check_numerics || check_numerics());
   numerics::StepLabel step_label("evaluate");
   numerics::check_inputs(*s_, x, y, -1);

@@ -119,7 +119,7 @@ namespace {
 }
 }  // namespace
 
-void check_batch_counts(const BatchSource& train, const BatchSource* validation,
+void check_batch_counts(const BatchReader& train, const BatchReader* validation,
                         const Site& where) {
   if (train.steps() == 0) no_batches("the training data has 0 batches per epoch", where);
   if (validation && validation->steps() == 0)

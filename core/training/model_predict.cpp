@@ -6,7 +6,7 @@
 
 namespace tenet {
 
-using detail::ArraySource;
+using detail::ArrayReader;
 
 std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options) {
   const Site where = call_site(*s_, "predict");
@@ -14,7 +14,7 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, Predict
   check_handles(x, nullptr, "predict", where);
   check_data(x, nullptr);
   NoGradGuard no_grad;
-  ArraySource src(x, Tensor(), options.batch_size, false, 0);
+  ArrayReader src(x, Tensor(), options.batch_size, false, 0);
   src.start_epoch(0);
   std::vector<std::vector<Tensor>> parts(s_->outputs.size());
   std::vector<Tensor> xb;

@@ -62,7 +62,7 @@ void check_handles(const std::vector<Tensor>& x, const Tensor* y, const std::str
 // batch.empty when the arrays hold no sample.
 void check_samples(const std::vector<Tensor>& x, const std::string& call, const Site& where);
 // batch.empty when fit's training or validation source has 0 batches per epoch.
-void check_batch_counts(const BatchSource& train, const BatchSource* validation,
+void check_batch_counts(const BatchReader& train, const BatchReader* validation,
                         const Site& where);
 // A training epoch that yielded no batch (a generator): batch.empty on the first epoch; after
 // it, training ends as in Keras ("ran out of data"), the reason in h.stop_reason.

@@ -21,7 +21,7 @@
 
 #include <tenet/tenet.hpp>
 
-#include "data/atomic_file.hpp"
+#include "core/base/atomic_file.hpp"
 #include "support/test_reliability_save_util.hpp"
 
 using namespace tenet;
@@ -90,17 +90,17 @@ TEST_CASE("save: the next save removes the temporary files of dead writers of th
     const pid_t dead = dead_pid();
     LiveChild live;
     const std::vector<unsigned char> junk(4096, 0x5a);
-    const std::string dead1 = data::detail::temp_file_name(path, dead, "00000001"),
-                      dead2 = data::detail::temp_file_name(path, dead, "00000002"),
-                      alive = data::detail::temp_file_name(path, live.pid, "00000003"),
-                      mine = data::detail::temp_file_name(path, ::getpid(), "00000004"),
-                      elsewhere = data::detail::temp_file_name(other, dead, "00000005"),
+    const std::string dead1 = files::temp_file_name(path, dead, "00000001"),
+                      dead2 = files::temp_file_name(path, dead, "00000002"),
+                      alive = files::temp_file_name(path, live.pid, "00000003"),
+                      mine = files::temp_file_name(path, ::getpid(), "00000004"),
+                      elsewhere = files::temp_file_name(other, dead, "00000005"),
                       users = path + ".tmp";
     // Another run (an earlier boot, or another pid namespace) of this host: removed once
     // untouched since this machine booted; another host's: never.
-    const std::string before_boot = data::detail::temp_file_name(path, dead, "00000006", "0000beef"),
-                      other_ns = data::detail::temp_file_name(path, dead, "00000007", "0000beef");
-    std::string other_host = data::detail::temp_file_name(path, dead, "00000008", "0000beef");
+    const std::string before_boot = files::temp_file_name(path, dead, "00000006", "0000beef"),
+                      other_ns = files::temp_file_name(path, dead, "00000007", "0000beef");
+    std::string other_host = files::temp_file_name(path, dead, "00000008", "0000beef");
     other_host.replace(other_host.find(".0000beef-") - 8, 8, "host0000");
     for (const auto& p : {dead1, dead2, alive, mine, elsewhere, users, before_boot, other_ns,
                           other_host})

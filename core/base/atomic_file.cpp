@@ -1,5 +1,5 @@
-// AtomicFile: the one way tenet replaces a file (the rules are in data/atomic_file.hpp).
-#include "data/atomic_file.hpp"
+// AtomicFile: the one way tenet replaces a file (the rules are in core/base/atomic_file.hpp).
+#include "core/base/atomic_file.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,11 +19,9 @@
 #include <random>
 #include <thread>
 
-#include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/base/error.hpp>
-#include "data/format_error.hpp"
 
-namespace tenet::data::detail {
+namespace tenet::files {
 
 namespace fs = std::filesystem;
 
@@ -99,34 +97,18 @@ std::string random_suffix() {
   return hex(rng(), 8);
 }
 
-std::string example_name(const std::string& writer) {
-  if (writer == "write_idx") return "labels.idx";
-  if (writer == "save_h5") return "data.h5";
-  if (writer == "plot_history") return "history.svg";
-  if (writer == "CSVLogger" || writer == "write_history_csv") return "history.csv";
-  return "model.weights.h5";
-}
 
-// options.invalid: `path` (through links, `target`) is something a write must never replace.
-[[noreturn]] void refuse_target(const std::string& writer, const std::string& path,
-                                const std::string& target, const std::string& kind) {
-  const std::string named = target == path ? path : path + " (a link to " + target + ")";
-  const bool dir = kind == "a directory";
-  checks::invalid_option(
-      writer + "'s path",
-      "\"" + path + "\", " + (target == path ? "" : "a link to " + target + ", ") + kind,
-      "a regular file, a path where no file exists yet, or a symbolic link to one of these",
-      Site(writer, "op"), Phase::run,
-      named + " is " + kind + "; " + writer + " writes a new file and renames it over the "
-          "path, which " + (dir ? "cannot replace a directory"
-                                : "would replace " + target + " with a regular file"),
-      dir ? "give " + writer + " a file's path inside the directory, e.g. \"" +
-                (fs::path(path) / example_name(writer)).string() + "\""
-          : "give " + writer + " the path of a regular file (or of one to create), e.g. \"" +
-                example_name(writer) + "\"");
-}
 
 }  // namespace
+
+const char* file_kind(unsigned mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
 
 std::string temp_file_name(const std::string& target, long pid, const std::string& suffix,
                            const std::string& run) {
@@ -211,13 +193,7 @@ void remove_dead_writers(const std::string& target) {
 
 AtomicFile::AtomicFile(const std::string& path, const std::string& writer)
     : path_(path), writer_(writer) {
-  if (path.empty() || path.back() == '/')
-    checks::invalid_option(
-        writer + "'s path", path.empty() ? "\"\" (an empty path)" : "\"" + path + "\"",
-        "the path of a file", Site(writer, "op"), Phase::run,
-        path.empty() ? "an empty path names no file"
-                     : "a path ending in '/' names a directory, not a file",
-        "give " + writer + " a file name, e.g. \"" + example_name(writer) + "\"");
+  if (path.empty() || path.back() == '/') refuse_path(writer, path);
   target_ = resolve(*this, path);
   check_target(writer_, path_, target_);
   remove_dead_writers(target_);
@@ -292,4 +268,4 @@ void write_file_atomically(const std::string& path, const std::string& writer,
   out.commit();
 }
 
-}  // namespace tenet::data::detail
+}  // namespace tenet::files

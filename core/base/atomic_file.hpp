@@ -1,5 +1,5 @@
 #pragma once
-// Atomic replacement of a file (internal to data/). Every file tenet writes goes through here:
+// Atomic replacement of a file (internal to tenet). Every file tenet writes goes through here:
 // Model::save_weights (and so ModelCheckpoint) and data::save_h5 via write_h5_atomically,
 // data::write_idx directly, and the text files (CSVLogger, write_history_csv, plot_history) via
 // write_file_atomically. One set of rules for all of them:
@@ -35,7 +35,7 @@
 // commit() raises IOError just before the rename.
 #include <string>
 
-namespace tenet::data::detail {
+namespace tenet::files {
 
 class AtomicFile {
  public:
@@ -74,4 +74,15 @@ void write_file_atomically(const std::string& path, const std::string& writer,
 std::string temp_file_name(const std::string& target, long pid, const std::string& suffix,
                            const std::string& run = {});
 
-}  // namespace tenet::data::detail
+// What a file that is not a regular file is, from its st_mode: "a directory", "a character
+// device", "a block device", "a FIFO (named pipe)", "a socket".
+const char* file_kind(unsigned mode);
+
+// options.invalid: `path` (through links, `target`) is `kind` ("a directory"), something a
+// write must never replace; or `path` is empty or ends in '/'. Defined with the checks, in
+// core/contracts/file_errors.cpp (core/base sits below them).
+[[noreturn]] void refuse_target(const std::string& writer, const std::string& path,
+                                const std::string& target, const std::string& kind);
+[[noreturn]] void refuse_path(const std::string& writer, const std::string& path);
+
+}  // namespace tenet::files

@@ -1,0 +1,51 @@
+#pragma once
+// Tensor storage (internal): the caching pool every tensor's bytes come from, and the layouts
+// of storage that is not row-major.
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+
+#include <tenet/core/tensor/tensor.hpp>
+
+namespace tenet {
+
+// How a tensor's bytes lie when they are not row-major: a kernel library's blocked layout, kept
+// between the layers that share it (oneDNN's preferred layout between Conv2D, MaxPool2D,
+// BatchNorm, ReLU and Concatenate; see core/kernels/memory.hpp). Element access (raw_data, data<T>)
+// converts the tensor to row-major first, once, so code that reads elements never sees a
+// blocked layout.
+struct StorageLayout {
+  virtual ~StorageLayout() = default;
+  virtual std::size_t bytes() const = 0;  // storage size, padding included
+  virtual void to_row_major(const void* src, void* dst) const = 0;
+};
+
+// The layout of one storage block, shared by every view of it (detach, the saved outputs in
+// backward closures): the conversion rewrites the block in place, under a mutex, so all views
+// see row-major bytes from then on and two threads reading one tensor do not race.
+class SharedLayout {
+ public:
+  explicit SharedLayout(std::shared_ptr<const StorageLayout> layout) : layout_(std::move(layout)) {}
+  std::shared_ptr<const StorageLayout> get() const;  // null once converted
+  // Rewrites `storage` as `row_major_bytes` of row-major elements, unless done already.
+  void make_row_major(std::byte* storage, std::size_t row_major_bytes);
+
+ private:
+  mutable std::mutex mutex_;
+  std::atomic<bool> row_major_{false};
+  std::shared_ptr<const StorageLayout> layout_;
+};
+
+// `bytes` of 64-byte aligned storage from the pool for a tensor of `shape` and `dtype` (already
+// checked by storage_bytes); out of memory raises the plain Error naming the layer or factory.
+std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shape, DType dtype);
+
+// The bytes of a concrete tensor of `shape` and `dtype`: known sizes >= 0 (tensor.shape), an
+// element and byte count that fit (options.invalid), and a size the machine can hold.
+std::size_t storage_bytes(const Shape& shape, DType dtype);
+
+// An uninitialised float32 tensor of `shape` whose storage lies in `layout`.
+Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout);
+
+}  // namespace tenet

@@ -1,0 +1,46 @@
+// Model::save_weights and load_weights: thin members that forward to the installed
+// WeightsFormat (core/training/weights_format.hpp; data/checkpoint.cpp is the one tenet has).
+#include <atomic>
+
+#include "core/training/model_numerics.hpp"
+#include "core/training/model_state.hpp"
+#include "core/training/weights_format.hpp"
+
+namespace tenet {
+
+namespace {
+
+std::atomic<const WeightsFormat*> g_format{nullptr};
+
+const WeightsFormat& format(const char* call) {
+  const WeightsFormat* f = g_format.load(std::memory_order_acquire);
+  if (!f)
+    throw Error(std::string("tenet: ") + call + " has no weights file format: include " +
+                "<tenet/tenet.hpp> (or <tenet/data/weights.hpp>) in the program, which links "
+                "Keras's .weights.h5 format in");
+  return *f;
+}
+
+ModelVariables variables(const Model::State& s) {
+  return {s.name, s.site, s.sequential, s.layers,
+          s.is_compiled ? s.compiled.optimizer.impl().get() : nullptr};
+}
+
+}  // namespace
+
+bool install_weights_format(const WeightsFormat& f) {
+  g_format.store(&f, std::memory_order_release);
+  return true;
+}
+
+void Model::save_weights(const std::string& path) const {
+  const WeightsFormat& f = format("save_weights");
+  numerics::check_saved_variables(*s_, path);  // a file load_weights would refuse is never written
+  f.save(variables(*s_), path);
+}
+
+std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options) {
+  return format("load_weights").load(variables(*s_), path, options);
+}
+
+}  // namespace tenet

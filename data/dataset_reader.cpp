@@ -1,0 +1,76 @@
+// data::Dataset as a BatchSource: the reader that Model::fit, evaluate and predict take from a
+// Dataset (core/training/model_sources.cpp). Every batch is checked against the model's Inputs
+// (and, but for predict, its labels and loss) as it arrives, and an error names its index.
+#include <memory>
+#include <optional>
+
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/training/model.hpp>
+#include <tenet/data/dataset.hpp>
+
+namespace tenet {
+
+namespace {
+
+class DatasetReader : public BatchReader {
+ public:
+  // `call` ("fit", "fit's validation", "evaluate", "predict") names the caller when a batch has
+  // no labels; predict reads none.
+  DatasetReader(const Model& model, data::Dataset ds, std::int64_t batch_size, std::string call)
+      : model_(model), ds_(ds.batched() || ds.batch_size() < 0 ? ds : ds.batch(batch_size)),
+        call_(std::move(call)) {}
+  std::int64_t steps() const override { return ds_.cardinality(); }
+  void start_epoch(int epoch) override { epoch_.emplace(ds_.epoch(epoch)); }
+  bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
+    std::optional<data::Batch> b = epoch_->next();
+    if (!b) return false;
+    const bool labelled = call_ != "predict";
+    if (labelled && !b->labels.defined()) raise_no_labels(b->index);
+    try {
+      model_.check_data(b->inputs, labelled ? &b->labels : nullptr);
+    } catch (const ContractError& e) {  // name the batch, keep every other fact
+      ContractInfo info = e.info();
+      info.summary = "batch " + std::to_string(b->index) + " of the dataset: " + info.summary;
+      throw ContractError(info);
+    }
+    inputs = std::move(b->inputs);
+    labels = std::move(b->labels);
+    index = b->index;
+    return true;
+  }
+
+ private:
+  [[noreturn]] void raise_no_labels(std::int64_t index) const {
+    const std::string name = call_.substr(0, call_.find('\''));
+    const bool generator = ds_.num_samples() < 0;
+    checks::invalid_option(
+        (call_ == name ? name + "'s" : call_) + " dataset", "batch " + std::to_string(index) + " without labels",
+        "a dataset whose batches carry labels", Site(model_.name() + "." + name, "Model"),
+        Phase::run,
+        "batch " + std::to_string(index) + " of the dataset has no labels: " +
+            (generator ? "the generator's Batch leaves labels empty"
+                       : "the dataset was made by from_tensors({x}) without y") + "; " + name +
+            " needs one label per sample to compute the loss",
+        std::string(generator ? "fill Batch::labels in the generator"
+                              : "Dataset::from_tensors({x}, y)") +
+            "; use predict for data without labels");
+  }
+
+  const Model& model_;
+  data::Dataset ds_;
+  std::string call_;
+  std::optional<data::Epoch> epoch_;
+};
+
+}  // namespace
+
+namespace data {
+
+std::unique_ptr<BatchReader> Dataset::read(const Model& model, std::int64_t batch_size,
+                                           const std::string& call) const {
+  return std::make_unique<DatasetReader>(model, *this, batch_size, call);
+}
+
+}  // namespace data
+
+}  // namespace tenet

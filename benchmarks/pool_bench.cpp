@@ -1,7 +1,8 @@
-// Why MaxPool2D runs on tenet's own kernels (core/pool_kernels): one training step's max pooling
-// (forward keeping the argmax, backward) timed against oneDNN 2.6's pooling primitives on the
-// same blocked layout (nChw16c, what the convolutions before hand over), alternating in one
-// run, median of 101 repetitions, at 1 and 2 threads. The "+ ReLU backward" rows add the pass
+// Why MaxPool2D runs on tenet's own kernels (core/kernels/pooling.cpp): one training step's
+// max pooling (forward keeping the argmax, backward) timed against oneDNN 2.6's pooling
+// primitives on the same blocked layout (nChw16c, what the convolutions before hand over),
+// alternating in one run, median of 101 repetitions, at 1 and 2 threads. The "+ ReLU
+// backward" rows add the pass
 // that a Conv2D(relu) -> MaxPool2D pair saves in a Model: oneDNN needs its eltwise backward
 // after the pooling backward; tenet's pool masks the gradient itself. The results are
 // compared too: forward values and gradients must be equal, element for element.

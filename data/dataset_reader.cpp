@@ -20,9 +20,18 @@ class DatasetReader : public BatchReader {
       : model_(model), ds_(ds.batched() || ds.batch_size() < 0 ? ds : ds.batch(batch_size)),
         call_(std::move(call)) {}
   std::int64_t steps() const override { return ds_.cardinality(); }
-  void start_epoch(int epoch) override { epoch_.emplace(ds_.epoch(epoch)); }
+  // fit and evaluate read epoch `epoch`; predict reads the dataset's next epoch, as a range-for
+  // over it would (Dataset::begin).
+  void start_epoch(int epoch) override {
+    if (call_ == "predict") {
+      range_.emplace(ds_.begin());
+      advance_ = false;
+    } else {
+      epoch_.emplace(ds_.epoch(epoch));
+    }
+  }
   bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
-    std::optional<data::Batch> b = epoch_->next();
+    std::optional<data::Batch> b = fetch();
     if (!b) return false;
     const bool labelled = call_ != "predict";
     if (labelled && !b->labels.defined()) raise_no_labels(b->index);
@@ -40,6 +49,14 @@ class DatasetReader : public BatchReader {
   }
 
  private:
+  std::optional<data::Batch> fetch() {
+    if (!range_) return epoch_->next();
+    if (advance_) ++*range_;  // the next batch is prepared only once this one has been used
+    advance_ = true;
+    if (*range_ == ds_.end()) return std::nullopt;
+    return **range_;
+  }
+
   [[noreturn]] void raise_no_labels(std::int64_t index) const {
     const std::string name = call_.substr(0, call_.find('\''));
     const bool generator = ds_.num_samples() < 0;
@@ -60,6 +77,8 @@ class DatasetReader : public BatchReader {
   data::Dataset ds_;
   std::string call_;
   std::optional<data::Epoch> epoch_;
+  std::optional<data::Epoch::iterator> range_;  // predict's
+  bool advance_ = false;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <tenet/core/contracts/checks.hpp>
 #include "core/kernels/context.hpp"
 #include "core/kernels/conv.hpp"
+#include <tenet/core/ops/ops.hpp>
 #include <tenet/layers/dense.hpp>
 #include "layers/spatial.hpp"
 
@@ -162,7 +163,7 @@ Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opt
                     });
                     return grads;
                   });
-  return opt_.activation == Activation::softmax ? apply_activation(y, opt_.activation) : y;
+  return opt_.activation == Activation::softmax ? softmax(y, -1) : y;
 }
 
 }  // namespace

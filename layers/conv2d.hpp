@@ -12,7 +12,9 @@ struct Conv2DOptions {
   Padding padding = Padding::valid;  // "same" pads like TensorFlow (extra row/column at the end)
   std::array<std::int64_t, 2> dilation = {1, 1};
   bool use_bias = true;
-  Activation activation = Activation::none;  // none or relu (fused into the oneDNN kernel)
+  // none; relu (fused into the convolution kernel as its post-op); or softmax over the
+  // channel axis, applied after the convolution as its own op.
+  Activation activation = Activation::none;
   std::uint64_t seed = 0;  // Glorot-uniform initialisation seed; 0 draws from the sequence
   std::string name;        // automatic ("conv2d", "conv2d_1", ...) when empty
 };

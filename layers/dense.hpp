@@ -22,7 +22,8 @@ class Dense : public Layer {
 // tensor is allocated).
 Tensor glorot_uniform(const Shape& shape, double fan_in, double fan_out, std::uint64_t seed);
 
-// Applies a fused-or-not activation as an autograd op (used by Dense, Conv2D).
+// `a` applied to x as an autograd op: x itself, relu(x), or softmax(x) over the last axis. For
+// custom layers: Dense and Conv2D fuse a ReLU into their own kernels and call softmax directly.
 Tensor apply_activation(const Tensor& x, Activation a);
 
 }  // namespace tenet

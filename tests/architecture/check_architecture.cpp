@@ -11,8 +11,10 @@
 //   examples    an example includes a tenet header other than <tenet/tenet.hpp>;
 //   cycle       the directories' includes form a cycle (each include of the cycle is named);
 //   onednn      a oneDNN header included outside core/kernels (the raw-oneDNN reference in
-//               benchmarks/reference and tests/core/kernels excepted), or a oneDNN name
-//               (dnnl::, dnnl_*, DNNL_*) in library code outside core/kernels;
+//               benchmarks/reference, the oneDNN measurements gemm_choice and pool_bench, and
+//               tests/core/kernels excepted); in library code outside core/kernels, a oneDNN
+//               name (dnnl::, dnnl_*, DNNL_*) or an include of a core/kernels header that
+//               includes oneDNN (memory.hpp, pooling.hpp);
 //   length      a file over 400 lines or a function over 60.
 // Function lengths come from brace matching on the code with comments, literals and
 // preprocessor lines blanked (source_scan.hpp says which braces open a function). What the

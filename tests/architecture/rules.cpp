@@ -206,6 +206,20 @@ void check_onednn_names(const std::string& path, const std::string& text,
   }
 }
 
+// Whether `path` includes a oneDNN header, directly or through files of the tree.
+bool reaches_onednn(const std::map<std::string, std::string>& files, const std::string& path,
+                    std::map<std::string, bool>& memo) {
+  if (auto it = memo.find(path); it != memo.end()) return it->second;
+  memo[path] = false;  // a cycle adds nothing
+  bool found = false;
+  for (const Include& inc : includes_of(files.at(path))) {
+    const std::string target = resolve(files, path, inc);
+    found = found || is_onednn_header(inc.target) ||
+            (!target.empty() && reaches_onednn(files, target, memo));
+  }
+  return memo[path] = found;
+}
+
 }  // namespace
 
 std::string module_of(const std::string& path) {
@@ -222,6 +236,7 @@ std::string module_of(const std::string& path) {
 std::vector<Finding> check_tree(const std::map<std::string, std::string>& files) {
   std::vector<Finding> out;
   Graph graph;
+  std::map<std::string, bool> onednn;  // reaches_onednn's memo
   for (const auto& [path, text] : files) {
     const std::string from = module_of(path);
     if (is_core(from) && rank_of(from) < 0)
@@ -234,6 +249,10 @@ std::vector<Finding> check_tree(const std::map<std::string, std::string>& files)
       if (target.empty()) continue;
       const std::string to = module_of(target);
       if (from != to) graph[from].emplace(to, Edge{path, inc.line});
+      if (speaks_onednn(from) && to == "core/kernels" && reaches_onednn(files, target, onednn))
+        out.push_back({path, inc.line, "onednn",
+                       "includes " + target + ", which includes oneDNN: outside core/kernels, "
+                       "include only the kernels headers written in tenet's terms"});
       const std::string rule = include_rule(from, to);
       if (!rule.empty())
         out.push_back({path, inc.line, rule, rule_text(rule, from, to) + " (" + target + ")"});

@@ -30,6 +30,11 @@ std::map<std::string, std::string> made_up_tree() {
   t["core/tensor/t.cpp"] = "#include \"core/tensor/t.hpp\"\n#include <tenet/core/ops/o.hpp>\n";
   t["core/ops/o.hpp"] = "#pragma once\n#include \"core/tensor/t.hpp\"\n";
   t["core/kernels/k.cpp"] = "#include <oneapi/dnnl/dnnl.hpp>\n";
+  t["core/kernels/glue.hpp"] = "#pragma once\n#include \"core/kernels/deeper.hpp\"\n";
+  t["core/kernels/deeper.hpp"] = "#pragma once\n#include <oneapi/dnnl/dnnl.hpp>\n";
+  t["core/kernels/clean.hpp"] = "#pragma once\n";
+  t["core/ops/uses.cpp"] =
+      "#include \"core/kernels/clean.hpp\"\n#include \"core/kernels/glue.hpp\"\n";
   t["core/training/f.cpp"] = "#include \"data/w.hpp\"\n";
   t["core/extra/x.hpp"] = "#pragma once\n";
   t["data/w.hpp"] = "#pragma once\n#include <tenet/layers/l.hpp>\n";
@@ -56,6 +61,7 @@ int self_test() {
   const std::set<Key> want = {
       {"core/extra/x.hpp", 1, "wing-order"},
       {"core/ops/o.hpp", 2, "cycle"},
+      {"core/ops/uses.cpp", 2, "onednn"},
       {"core/tensor/t.cpp", 2, "cycle"},
       {"core/tensor/t.cpp", 2, "wing-order"},
       {"core/training/f.cpp", 1, "core-above"},

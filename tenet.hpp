@@ -12,13 +12,13 @@
 #include <tenet/core/ops/ops.hpp>
 #include <tenet/core/ops/image.hpp>
 #include <tenet/core/training/optimizer.hpp>
-#include <tenet/core/training/profile.hpp>
 #include <tenet/core/training/schedule.hpp>
 #include <tenet/data/report.hpp>
 #include <tenet/core/base/runtime.hpp>
 #include <tenet/core/base/shape.hpp>
 #include <tenet/core/graph/symbolic.hpp>
 #include <tenet/core/tensor/tensor.hpp>
+#include <tenet/version.hpp>
 
 #include <tenet/layers/activation.hpp>
 #include <tenet/layers/batch_norm.hpp>

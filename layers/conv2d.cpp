@@ -5,6 +5,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
 #include "core/kernels/memory.hpp"
+#include "core/tensor/tensor_impl.hpp"
 #include <tenet/layers/dense.hpp>
 #include "layers/spatial.hpp"
 

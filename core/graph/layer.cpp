@@ -10,7 +10,9 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
 #include "core/tensor/numerics.hpp"
-#include <tenet/core/training/profile.hpp>
+#include "core/tensor/tensor_impl.hpp"
+#include "core/graph/symbolic_node.hpp"
+#include "core/training/profile.hpp"
 
 namespace tenet {
 
@@ -198,12 +200,12 @@ Tensor LayerImpl::profiled_forward(const std::vector<Tensor>& inputs, const Call
   Tensor out = forward(inputs, opts);
   profiling::record(label, false, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   std::unordered_set<const TensorImpl*> seen;
-  for (const auto& x : inputs) seen.insert(x.impl());
+  for (const auto& x : inputs) seen.insert(impl_of(x));
   std::vector<Tensor> stack{out};
   while (!stack.empty()) {
     Tensor t = stack.back();
     stack.pop_back();
-    if (!t.defined() || !seen.insert(t.impl()).second || !t.grad_fn()) continue;
+    if (!t.defined() || !seen.insert(impl_of(t)).second || !t.grad_fn()) continue;
     GradNode& node = *t.grad_fn();
     node.backward = [inner = std::move(node.backward), label](const Tensor& d) {
       auto b0 = Clock::now();

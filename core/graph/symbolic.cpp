@@ -6,6 +6,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/graph/layer.hpp>
+#include "core/graph/symbolic_node.hpp"
 
 namespace tenet {
 
@@ -40,6 +41,15 @@ SymbolicNode::~SymbolicNode() {
   }
 }
 
+const SymbolicNode& SymbolicTensor::checked(const char* member) const {
+  if (!node_) raise_empty(member);
+  return *node_;
+}
+const Shape& SymbolicTensor::shape() const { return checked("shape()").shape; }
+DType SymbolicTensor::dtype() const { return checked("dtype()").dtype; }
+const std::shared_ptr<LayerImpl>& SymbolicTensor::producer() const {
+  return checked("producer()").layer;
+}
 const std::string& SymbolicTensor::name() const { return checked("name()").layer->name(); }
 
 void SymbolicTensor::raise_empty(const char* member) {

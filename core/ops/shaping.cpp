@@ -5,6 +5,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
 #include "core/kernels/memory.hpp"
+#include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -38,7 +39,7 @@ Tensor reshape(const Tensor& x, const Shape& target) {
   checks::check_reshape(x.shape(), to, Site("reshape", "op"));
   (void)x.raw_data();  // a view's element order is row-major: convert a blocked layout first
   Tensor out = x.detach();
-  out.impl()->shape = to;
+  impl_of(out)->shape = to;
   Shape from = x.shape();
   return attach_grad(out, "reshape", {x}, [from](const Tensor& d) {
     return std::vector<Tensor>{d.reshape(from)};

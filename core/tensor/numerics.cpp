@@ -7,6 +7,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/tensor/tensor_impl.hpp"
 
 namespace tenet::numerics {
 
@@ -50,7 +51,7 @@ Scan scan_values(const T* p, std::int64_t n) {
 
 // The tensor's blocked layout, or null when its bytes are row-major.
 std::shared_ptr<const StorageLayout> blocked_layout(const Tensor& t) {
-  const auto& shared = t.impl()->layout;
+  const auto& shared = impl_of(t)->layout;
   return shared ? shared->get() : nullptr;
 }
 

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include <tenet/core/tensor/autograd.hpp>
+#include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 
@@ -99,8 +99,6 @@ static std::shared_ptr<std::byte> allocate(std::size_t bytes, const Shape& shape
   if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
   return std::shared_ptr<std::byte>(p, [rounded](std::byte* q) { StoragePool::instance().give(q, rounded); });
 }
-
-Tensor make_tensor(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
 
 // Every concrete tensor's storage size goes through here: known sizes >= 0 (tensor.shape),
 // an element and byte count that fit (options.invalid), and a size the machine can hold.
@@ -258,12 +256,13 @@ Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> 
 }
 
 bool exclusively_owned(const Tensor& t) {
-  return t.impl_ && t.impl_.use_count() == 1 && t.impl_->storage.use_count() == 1;
+  const auto& impl = detail::TensorAccess::shared(t);
+  return impl && impl.use_count() == 1 && impl->storage.use_count() == 1;
 }
 
 void* stored_bytes(const Tensor& t) {
   if (!t.defined()) impl_ptr(nullptr, "data()");
-  return t.impl()->storage.get();
+  return impl_of(t)->storage.get();
 }
 // Converting a blocked layout changes how the bytes lie, not the values: const access may do it.
 const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }

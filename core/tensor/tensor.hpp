@@ -15,8 +15,11 @@
 
 namespace tenet {
 
-struct GradNode;
-struct TensorImpl;
+struct GradNode;    // the autograd node that produced a tensor (opaque to users)
+struct TensorImpl;  // a tensor's state: internal (core/tensor/tensor_impl.hpp)
+namespace detail {
+struct TensorAccess;
+}
 
 class Tensor {
  public:
@@ -67,6 +70,7 @@ class Tensor {
   void zero_grad();
   // Back-propagates from this tensor. Without an argument it must hold one element.
   void backward(const Tensor& dout = Tensor()) const;
+  // The op that produced this tensor (opaque), null for a leaf or outside grad mode.
   const std::shared_ptr<GradNode>& grad_fn() const;
   Tensor detach() const;  // shares storage, no history
   Tensor clone() const;   // copies storage, no history
@@ -93,17 +97,13 @@ class Tensor {
     return false;
   }
 
-  // Identity of the underlying tensor (for graph bookkeeping).
-  TensorImpl* impl() const { return impl_.get(); }
+  // True when both handles refer to the same tensor (copies of a handle share it).
   bool same_as(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<TensorImpl> impl_;
-  friend struct GradNode;
-  friend class AutogradEngine;
-  friend Tensor make_tensor(std::shared_ptr<TensorImpl>);
-  friend bool exclusively_owned(const Tensor&);
+  friend struct detail::TensorAccess;  // the engine's door (core/tensor/tensor_impl.hpp)
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -206,7 +206,7 @@ static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_loca
 Sequential::Sequential(std::vector<SequentialItem> items, std::string name, std::source_location loc)
     : Model(std::vector<SymbolicTensor>{items.empty() ? SymbolicTensor() : items[0].input},
             chain(items, loc), name.empty() ? unique_layer_name("sequential") : name, loc) {
-  state()->sequential = true;
+  model_state(*this)->sequential = true;
 }
 
 const std::string& Model::name() const { return s_->name; }

@@ -19,6 +19,9 @@ namespace tenet {
 namespace data {
 class Dataset;
 }
+namespace detail {
+struct ModelAccess;
+}
 
 enum class Metric { accuracy };
 
@@ -134,10 +137,10 @@ class Model {
   const History& history() const;
   bool stop_training = false;  // callbacks set this to end fit after the current epoch
 
-  struct State;
-  const std::shared_ptr<State>& state() const { return s_; }
+  struct State;  // internal (core/training/model_state.hpp)
 
  private:
+  friend struct detail::ModelAccess;
   std::shared_ptr<State> s_;
   Logs train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan);
 };

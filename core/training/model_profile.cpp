@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/training/model_state.hpp"
-#include <tenet/core/training/profile.hpp>
+#include "core/training/profile.hpp"
 
 namespace tenet {
 

@@ -7,6 +7,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/training/model.hpp>
+#include "core/graph/symbolic_node.hpp"
 
 namespace tenet {
 
@@ -31,6 +32,17 @@ struct Model::State {
   History history;
   std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)
 };
+
+namespace detail {
+// The only friend of Model: its .cpp files and data/checkpoint reach the state through it.
+struct ModelAccess {
+  static const std::shared_ptr<Model::State>& state(const Model& m) { return m.s_; }
+};
+}  // namespace detail
+// A model's internal state (what Model::state() returned before it left the public API).
+inline const std::shared_ptr<Model::State>& model_state(const Model& m) {
+  return detail::ModelAccess::state(m);
+}
 
 // Held by fit, train_on_batch and compile for their duration: a second one while another runs
 // (from a callback, or from another thread) raises model.compile instead of rewriting the

@@ -1,4 +1,4 @@
-#include <tenet/core/training/profile.hpp>
+#include "core/training/profile.hpp"
 
 #include <atomic>
 #include <map>

@@ -1,5 +1,5 @@
 # Compiles SRC and passes only if compilation fails with tenet's explanation of `==`.
-execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INC} -I/usr/include ${SRC}
+execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INC} -I${GEN} -I/usr/include ${SRC}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0)
   message(FATAL_ERROR "${SRC} compiled, but comparing tensors with == must not compile")

@@ -1,4 +1,5 @@
-# Installs tenet into a scratch prefix, then builds and runs tests/consumer against it:
+# Installs tenet into a scratch prefix, then builds and runs tests/consumer against it (its HDF5
+# read runs through the installed tenet-h5-reader, which must find the installed library):
 #   MODE=package      configures tests/consumer (LANGUAGES CXX) with find_package(tenet);
 #   MODE=pkgconfig    compiles tests/consumer/main.cpp with `pkg-config --cflags --libs tenet`;
 #   MODE=subdirectory only configures tests/consumer with add_subdirectory (building would
@@ -18,7 +19,7 @@ if(MODE STREQUAL "package")
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/build -DCMAKE_BUILD_TYPE=Release
       -DTENET_MODE=package -DCMAKE_PREFIX_PATH=${prefix})
   run(${CMAKE_COMMAND} --build ${work}/build)
-  run(${work}/build/consumer)
+  run(${work}/build/consumer ${work}/arrays.h5)
   message(STATUS "find_package(tenet) in a CXX-only project: the consumer built and ran")
 elseif(MODE STREQUAL "pkgconfig")
   run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${prefix})
@@ -40,7 +41,7 @@ elseif(MODE STREQUAL "pkgconfig")
   string(REPLACE "-L" "-Wl,-rpath," rpath "${flags}")
   run(sh -c "${CXX} -std=c++20 ${SOURCE_DIR}/tests/consumer/main.cpp -o ${work}/consumer \
 $(pkg-config --cflags --libs ${static} tenet) ${rpath}")
-  run(${work}/consumer)
+  run(${work}/consumer ${work}/arrays.h5)
   message(STATUS "pkg-config --cflags --libs tenet: the consumer built and ran")
 else()
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/build -DTENET_MODE=subdirectory

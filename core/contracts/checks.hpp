@@ -10,6 +10,7 @@
 #include <tenet/core/base/dtype.hpp>
 #include <tenet/core/base/error.hpp>
 #include <tenet/core/base/shape.hpp>
+#include <tenet/core/contracts/facts.hpp>
 
 namespace tenet::checks {
 
@@ -23,11 +24,13 @@ struct SizeOrigin {
   std::string sentence;         // "'conv2d_1' applies a 5x5 kernel with padding \"valid\" to 32x32, giving 28x28"
   bool valid_conv = false;      // a stride-1 Conv2D with padding "valid"
   std::int64_t same_h = -1, same_w = -1;  // its output size with padding "same"
+  LayerFacts facts;             // that layer's facts (its window, if any)
 };
 struct CallContext {
   std::vector<std::string> input_desc;  // "'conv2d_1' (Conv2D) output (None, 28, 28, 64)"
   std::vector<std::string> provenance;  // upstream layers with their output shapes
   std::vector<SizeOrigin> origins;      // per input, filled for symbolic calls
+  std::vector<LayerFacts> producers;    // per input, the facts of the layer that made it
 };
 class ScopedCallContext {
  public:
@@ -46,6 +49,8 @@ const CallContext* current_call_context();
 std::string input_desc(std::size_t i);
 // Input i's size origin from the current context (empty fields when unknown).
 SizeOrigin input_origin(std::size_t i);
+// The facts of the layer that produced input i (default facts when unknown).
+LayerFacts input_producer(std::size_t i);
 
 // Builds a ContractError fact by fact, then raises it.
 class Violation {
@@ -70,6 +75,8 @@ class Violation {
 
 // Axes where two shapes of equal rank differ (unknown dims match anything).
 std::vector<int> differing_axes(const Shape& expected, const Shape& actual);
+// "height (axis 1) and width (axis 2)": axes named for a tensor of rank `rank`.
+std::string join_axes(const std::vector<int>& axes, int rank);
 // Keras name of an axis of an image-like tensor, e.g. "height" for axis 1 of rank 4.
 std::string axis_name(int axis, int rank);
 

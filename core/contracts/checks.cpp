@@ -52,6 +52,10 @@ Violation& Violation::mark_differences(const Shape& e, const Shape& a) {
   info_.marked = differing_axes(e, a);
   return *this;
 }
+Violation& Violation::mark_expected(std::vector<int> axes) {
+  info_.marked_expected = std::move(axes);
+  return *this;
+}
 Violation& Violation::provenance(std::vector<std::string> lines) {
   if (!lines.empty()) info_.provenance = std::move(lines);
   return *this;
@@ -102,8 +106,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
     else bad.push_back(i);
   }
   if (!bad.empty()) {
-    std::vector<int> marks;
-    for (int i : bad) marks.push_back(i - (r - b.rank()));
+    std::vector<int> marks, marks_a;  // the same axes counted in b and in a
+    for (int i : bad) marks.push_back(i - (r - b.rank())), marks_a.push_back(i - (r - a.rank()));
     std::string axes;
     for (int i : bad)
       axes += (axes.empty() ? "" : ", ") + std::to_string(i) + " (" +
@@ -114,10 +118,16 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
         .expected(a)
         .actual(b)
         .mark(marks)
-        .cause("aligned from the right, axis " + axes +
-               " differ and neither side is 1, so NumPy broadcasting cannot apply")
-        .fix("make the shapes equal (slice, reshape or resize one operand), or give the "
-             "differing axis size 1 to broadcast it")
+        .mark_expected(marks_a)
+        .cause((a.rank() == b.rank() ? std::string("axis ")
+                    : "the operands have " + std::to_string(a.rank()) + " and " +
+                          std::to_string(b.rank()) + " axes, so the shorter one lines up with the "
+                          "last axes of the other; aligned from the right, axis ") +
+               axes + " differ and neither side is 1, so NumPy broadcasting cannot apply")
+        .fix("make the sizes on those axes equal (slice, reshape or resize the operand " + b.str() +
+             " to " + dim_str(a[marks_a.back()]) +
+             " there, or make it for that size), or give that axis size 1 in one operand to "
+             "broadcast it")
         .raise();
   }
   return Shape(out);

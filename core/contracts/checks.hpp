@@ -63,6 +63,8 @@ class Violation {
   Violation& actual(std::string text);
   Violation& mark(std::vector<int> axes);
   Violation& mark_differences(const Shape& expected, const Shape& actual);
+  // Axes to mark under `expected` when it has another rank than `actual`.
+  Violation& mark_expected(std::vector<int> axes);
   Violation& provenance(std::vector<std::string> lines);
   Violation& cause(std::string text);
   Violation& fix(std::string text);

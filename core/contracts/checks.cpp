@@ -135,15 +135,20 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
 
 int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase) {
   if (axis >= -rank && axis < rank) return axis < 0 ? axis + rank : axis;
+  const std::string r = std::to_string(rank);
   Violation(code, phase, where)
-      .summary("axis " + std::to_string(axis) + " is out of range for rank " +
-               std::to_string(rank))
+      .summary("axis " + std::to_string(axis) + " is out of range for rank " + r)
       .expected("an axis in [" + std::to_string(-rank) + ", " + std::to_string(rank - 1) + "]")
       .actual(std::to_string(axis))
-      .cause("the inputs have " + std::to_string(rank) +
-             " axes including the batch axis (axis 0), so valid axes run from 0 to " +
-             std::to_string(rank - 1) + " or from -1 back to " + std::to_string(-rank))
-      .fix("use axis -1 for the last axis (channels in (N, H, W, C)), counting the batch axis")
+      .cause(axis >= rank ? "the tensors have " + r + " axes counted from 0 with the batch axis "
+                            "as axis 0, so the last one is " + std::to_string(rank - 1) +
+                            (axis == rank ? "; axis " + r + " counts one past it (as if from 1)" : "")
+                          : "negative axes count back from -1 (the last axis), so -" + r +
+                            " is the first of the " + r + " axes; " + std::to_string(axis) +
+                            " goes past it")
+      .fix(axis >= rank ? "use axis " + std::to_string(rank - 1) + " or -1 for the last axis "
+                          "(channels in (N, H, W, C))"
+                        : "use an axis from -1 to -" + r + ", or from 0 to " + std::to_string(rank - 1))
       .raise();
 }
 

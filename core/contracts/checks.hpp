@@ -1,6 +1,19 @@
 #pragma once
-// core/checks: every contract check of tenet, and the one place where contract errors are
-// formatted. Ops, layers, losses, models and loaders call these; none formats its own message.
+// core/contracts/checks.hpp: the Violation builder every contract error is raised through, the
+// call context that lets a check name its inputs, and the named checks shared by ops, layers and
+// models (shapes, axes, dtypes, options, sizes, single tensors). The message text is rendered in
+// one format by core/base/error.cpp (render).
+//
+// The contract checks live in core/contracts, one file per subject: this header's checks
+// (checks.cpp, options.cpp, sizes.cpp, tensor_checks.cpp, merge_checks.cpp for concat), and the
+// internal headers layer_checks.hpp (conv.*, dense.*, batchnorm.features, elementwise.shape of
+// merge layers, layer.input_*), input_checks.hpp (input.*), label_checks.hpp (loss.label_*) and
+// graph_checks.hpp (model.graph). Causes read facts: LayerFacts (facts.hpp) that layers expose,
+// the call context, the data's values; never type names or describe() text.
+// Not everything is here yet: checks of the data pipeline (data/: Dataset, generator batches,
+// preprocessing and file formats), checkpoint.mismatch, numerics.nonfinite, autograd.backward,
+// model.compile, history.key, matmul.shape, resize.size and reshape.axis still build their
+// Violation where they are raised (`grep -rn "Violation(" core layers losses data`).
 #include <map>
 #include <string>
 #include <type_traits>
@@ -167,6 +180,25 @@ std::string option_value(double value);
 // without validation data, or a metric not compiled).
 [[noreturn]] void missing_log_key(const std::string& pattern, const std::string& key,
                                   const std::map<std::string, double>& logs, const Site& where);
+
+// ---- reading and making single tensors (core/contracts/tensor_checks.cpp) ----
+
+// tensor.item: item() reads the one element of a tensor of `shape`.
+void check_item(const Shape& shape);
+// tensor.index: at(index) needs one coordinate per axis of `shape`, each in [0, size).
+void check_index(const Shape& shape, const std::vector<std::int64_t>& index);
+// reshape.size: reshape(x of `from`) to `target`, whose axis `bad` is negative after inferring
+// the -1 at axis `infer` (-1: none) from the other sizes' product `known`.
+[[noreturn]] void reshape_target(const Shape& from, const Shape& target, int bad, int infer,
+                                 std::int64_t known);
+// reshape.size: squeeze removes axis `axis` of `shape` only when its size is 1.
+void check_squeeze(const Shape& shape, int axis);
+// tensor.index: rows picked along axis 0 of `shape` must exist.
+void check_rows(const Shape& shape, const std::vector<std::int64_t>& rows, const Site& where);
+// input.dtype: `what` ("relu computes in floating point") refuses the integer dtype `got`.
+void check_floating(DType got, const std::string& what, const Site& where);
+// reshape.size: `count` values given for a tensor of `shape`.
+void check_value_count(std::size_t count, const Shape& shape);
 
 }  // namespace tenet::checks
 

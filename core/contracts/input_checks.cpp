@@ -54,6 +54,24 @@ std::string none_input(const Shape& want) {
 
 }  // namespace
 
+void check_input_declaration(const Shape& shape, const Site& where) {
+  for (int i = 0; i < shape.rank(); ++i) {
+    if (shape[i] != 0 && shape[i] >= kUnknown) continue;
+    Violation("input.shape", Phase::build, where)
+        .summary("an Input's dimensions must be positive or None")
+        .expected("sizes >= 1, or kUnknown for None")
+        .actual(shape)
+        .mark({i})
+        .cause("axis " + num(i) + " of the sample shape is " + num(shape[i]) +
+               (shape[i] < 0 ? ", a negative size (only -1, kUnknown, means None)"
+                             : ": a sample with no elements"))
+        .fix(shape[i] < 0 ? "write kUnknown for a size known only when data arrives, or the "
+                            "size itself"
+                          : "give the shape of one sample without the batch axis, e.g. {28, 28, 1}")
+        .raise();
+  }
+}
+
 void check_input_count(const std::vector<std::string>& names, const std::vector<Shape>& shapes,
                        std::size_t got, const Site& where) {
   if (got == names.size()) return;

@@ -22,6 +22,8 @@ struct SizeUse {
   bool flattened = false;           // a Flatten is among the reasons
 };
 
+// input.shape (phase build): an Input's declared sample shape needs sizes >= 1 or kUnknown.
+void check_input_declaration(const Shape& sample, const Site& where);
 // input.count: `got` arrays for the Inputs named in `names` (in order), with their shapes.
 void check_input_count(const std::vector<std::string>& names, const std::vector<Shape>& shapes,
                        std::size_t got, const Site& where);

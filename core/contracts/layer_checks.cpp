@@ -34,6 +34,8 @@ std::string size_source_text(const LayerFacts& up, std::int64_t got) {
   return "";
 }
 
+std::string axes_count(int n) { return num(n) + (n == 1 ? " axis" : " axes"); }
+
 // "(None, 28, 28, <known>)": the shape with a known last axis.
 std::string known_last_axis_text(const Shape& s) {
   std::string t = "(";
@@ -157,8 +159,8 @@ void input_spec_rank(int rank, const Shape& actual, const Site& layer, Phase pha
       .expected("rank " + num(rank))
       .actual(actual)
       .cause("its InputSpec asks for rank " + num(rank) + ", and it receives " + input_desc(0) +
-             (more ? ", which has " + num(actual.rank() - rank) + " axis too many"
-                   : ", which lacks " + num(rank - actual.rank()) + " axis"))
+             (more ? ", which has " + axes_count(actual.rank() - rank) + " too many"
+                   : ", which lacks " + axes_count(rank - actual.rank())))
       .fix(more ? (rank == 2 ? "put Flatten() or GlobalAveragePooling2D() before '" + layer.name + "'"
                              : "Reshape the input to rank " + num(rank)) +
                       ", or change the layer's InputSpec"

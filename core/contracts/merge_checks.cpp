@@ -84,6 +84,24 @@ std::string rank_fix(const Shape& a, const Shape& b, const std::string& a_desc,
          "tensor beside images), or Flatten() " + high_desc + " " + high.str();
 }
 
+// concat.rank: every input has the first one's rank; the fix names the side to change.
+template <class NameOf>
+void check_concat_ranks(const std::vector<Shape>& shapes, const NameOf& name_of,
+                        const std::vector<std::string>& prov, const Site& where, Phase phase) {
+  const Shape& first = shapes[0];
+  for (std::size_t i = 1; i < shapes.size(); ++i)
+    if (shapes[i].rank() != first.rank())
+      Violation("concat.rank", phase, where)
+          .summary("inputs to concatenate have different ranks")
+          .expected(first)
+          .actual(shapes[i])
+          .provenance(prov)
+          .cause(name_of(0) + " has rank " + std::to_string(first.rank()) + " but " +
+                 name_of(i) + " has rank " + std::to_string(shapes[i].rank()))
+          .fix(rank_fix(first, shapes[i], name_of(0), name_of(i)))
+          .raise();
+}
+
 }  // namespace
 
 void check_input_count(std::size_t n, bool multi_input, const Site& layer, Phase phase) {
@@ -164,17 +182,7 @@ Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where
         .actual("none")
         .raise();
   const Shape& first = shapes[0];
-  for (std::size_t i = 1; i < shapes.size(); ++i)
-    if (shapes[i].rank() != first.rank())
-      Violation("concat.rank", phase, where)
-          .summary("inputs to concatenate have different ranks")
-          .expected(first)
-          .actual(shapes[i])
-          .provenance(prov)
-          .cause(name_of(0) + " has rank " + std::to_string(first.rank()) + " but " +
-                 name_of(i) + " has rank " + std::to_string(shapes[i].rank()))
-          .fix(rank_fix(first, shapes[i], name_of(0), name_of(i)))
-          .raise();
+  check_concat_ranks(shapes, name_of, prov, where, phase);
   int ax = check_axis(axis, first.rank(), "concat.axis", where, phase);
   Shape out = first;
   for (std::size_t i = 1; i < shapes.size(); ++i) {

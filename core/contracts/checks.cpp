@@ -146,8 +146,8 @@ int check_axis(int axis, int rank, const std::string& code, const Site& where, P
                           : "negative axes count back from -1 (the last axis), so -" + r +
                             " is the first of the " + r + " axes; " + std::to_string(axis) +
                             " goes past it")
-      .fix(axis >= rank ? "use axis " + std::to_string(rank - 1) + " or -1 for the last axis "
-                          "(channels in (N, H, W, C))"
+      .fix(axis >= rank ? "use axis " + std::to_string(rank - 1) + " (or axis -1) for the last "
+                          "axis (channels in (N, H, W, C))"
                         : "use an axis from -1 to -" + r + ", or from 0 to " + std::to_string(rank - 1))
       .raise();
 }

@@ -32,6 +32,11 @@ struct IntegerAdvice {
 };
 IntegerAdvice integer_advice(DType got, const ValueRange& r) {
   const std::string t = dtype_name(got);
+  if (r.known && r.lo == 0 && r.hi == 0)
+    return {t + " data that is all zeros, so its scale cannot be told from the values; tenet does "
+                "not cast silently",
+            "x.astype(DType::f32), divided by 255.0 if the real data is 0..255 pixels (x.astype("
+            "DType::f32) / 255.0, or Rescaling(1.0 / 255) after a uint8 Input)"};
   if (r.known && r.lo >= 0 && r.hi <= 1)
     return {t + " data whose values are only " + (r.hi > r.lo ? "0 and 1" : value(r.hi)) +
                 " (a mask or binary data, not 0..255 pixels); tenet does not cast silently",

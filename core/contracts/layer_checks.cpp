@@ -67,22 +67,24 @@ void check_built_size(const std::string& code, const Site& layer, const LayerFac
   const bool image = input.rank() == 4;
   const std::string unit = image ? "channels" : "features";
   const ChannelAdvice ca = image ? channel_advice(got, want) : ChannelAdvice{};
-  std::string cause = "'" + layer.name + "' (" + layer.type + ") was built by its first call for " +
-                      num(want) + " " + unit + " (its " + facts.built_weight +
+  std::string cause = "'" + layer.name + "' (" + layer.type + ") was built for " + num(want) + " " +
+                      unit + " by its first call (its " + facts.built_weight +
                       "); this call shares those weights but gives it " + input_desc(0);
+  const std::string rebuild = "build the layer for " + num(got) + " " + unit + ": call a new " +
+                              layer.type + " layer on this input, with its own weights";
   std::string fix;
   const LayerFacts up = input_producer(0);
   if (ca.known) {
     cause += ": " + ca.cause;
-    fix = ca.fix + "; or call a new " + layer.type + " on this input so it gets its own weights";
+    fix = ca.fix + "; or " + rebuild;
   } else if (up.size_rule == SizeRule::flattens) {
     cause += size_source_text(up, got);
     fix = "give both inputs the same height and width before the Flatten, or use "
-          "GlobalAveragePooling2D() instead of Flatten() so the features are the channels; or "
-          "call a new " + layer.type + " on this input";
+          "GlobalAveragePooling2D() instead of Flatten() so the features are the channels; or " +
+          rebuild;
   } else {
-    fix = "make the layer before give " + num(want) + " " + unit + " (its units or filters), or "
-          "call a new " + layer.type + " on this input so it gets its own weights";
+    fix = "make the layer before give " + num(want) + " " + unit + " (its units or filters), or " +
+          rebuild;
   }
   Violation(code, phase, layer)
       .summary("'" + layer.name + "' was built for " + num(want) + " " + unit + " but receives " +

@@ -60,6 +60,15 @@ std::string concat_spatial_fix(const Shape& first, const Shape& other,
 }
 
 
+// "height (axis 1) 28 vs 14, width (axis 2) 28 vs 14".
+std::string axes_sizes(const std::vector<int>& axes, const Shape& a, const Shape& b) {
+  std::string s;
+  for (int ax : axes)
+    s += (s.empty() ? "" : ", ") + axis_name(ax, a.rank()) + " (axis " + num(ax) + ") " +
+         dim_str(a[ax]) + " vs " + dim_str(b[ax]);
+  return s;
+}
+
 // Which side to change when two tensors to join differ in rank: the higher-rank side loses its
 // extra axes (Flatten keeps every value, global pooling one per channel), or the lower-rank side
 // is reshaped up when it cannot be the one flattened.
@@ -166,7 +175,7 @@ void check_merge_pair(const Shape& a, const Shape& b, std::size_t i, const Site&
       .expected(a)
       .actual(b)
       .mark(bad)
-      .cause(input_desc(0) + " and " + input_desc(i) + " differ on " + join_axes(bad, a.rank()) +
+      .cause(input_desc(0) + " and " + input_desc(i) + " differ on " + axes_sizes(bad, a, b) +
              "; " + layer.type + " adds or multiplies element by element and does not broadcast")
       .fix(fix)
       .raise();

@@ -14,7 +14,7 @@ void check_item(const Shape& shape) {
   Violation("tensor.item", Phase::run, Site("item", "op"))
       .summary("item() needs a tensor with exactly one element")
       .expected("1 element")
-      .actual(shape.str() + ", " + num(n) + " elements")
+      .actual(shape)
       .cause(n == 0 ? "the tensor " + shape.str() + " is empty (an axis of size 0): there is no "
                       "value to read, e.g. a reduction over an empty batch"
                     : "the tensor " + shape.str() + " holds " + num(n) + " values and item() "

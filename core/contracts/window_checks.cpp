@@ -92,7 +92,7 @@ void window_too_small(const Shape& in, const WindowFacts& w, std::int64_t out_h,
   std::string fix = "give '" + where.name + "' padding \"same\" (.padding = Padding::same), use a " +
                     "smaller " + what;
   if (w.dh > 1 || w.dw > 1) fix += " or a smaller dilation";
-  fix += pooled_before ? ", remove or shrink the pooling '" + o.layer + "' before it"
+  fix += pooled_before ? ", use fewer pooling steps before it (remove or shrink '" + o.layer + "')"
                        : ", or feed a larger input";
   const std::int64_t need_h = span_of(w.kh, w.dh), need_w = span_of(w.kw, w.dw);
   Violation("conv.too_small", phase, where)

@@ -12,6 +12,7 @@ namespace {
 
 struct SizeDep {
   bool hw = false, features = false;  // the height/width, or features made of them, follow the Input's
+  std::string flatten;                // the layer that made those features
 };
 
 // How the layers after `input` use its height and width, read from their facts in graph order:
@@ -32,6 +33,7 @@ checks::SizeUse spatial_use(const Model::State& s, const SymbolicNode* input) {
         ++following;
         in.hw |= it->second.hw;
         in.features |= it->second.features;
+        if (!it->second.flatten.empty()) in.flatten = it->second.flatten;
       }
     if (following == 0 || n->inputs.empty()) continue;
     const checks::LayerFacts f = n->layer->facts();
@@ -39,7 +41,7 @@ checks::SizeUse spatial_use(const Model::State& s, const SymbolicNode* input) {
     SizeDep out = in;
     using R = checks::SizeRule;
     if (f.size_rule == R::flattens) {
-      out = {false, true};
+      out = {false, true, who};
       use.flattened = true;
     } else if (f.size_rule == R::pools_away || f.size_rule == R::resizes) {
       out = {};
@@ -54,7 +56,7 @@ checks::SizeUse spatial_use(const Model::State& s, const SymbolicNode* input) {
       out = {};
     } else if (in.features && f.built_last_axis >= 0) {
       note(use.fixers, who + " was built for " + std::to_string(f.built_last_axis) +
-                           " features, the count a Flatten makes of the declared size");
+                           " features, the count " + in.flatten + " makes of the declared size");
       out = {};
     }
     dep[n.get()] = out;

@@ -7,25 +7,19 @@
 
 #include <tenet/tenet.hpp>
 
+#include "support/test_contracts_util.hpp"
+
 namespace causes_test {
 
-inline bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
+using contracts_test::has;
+// The ContractError `f` must raise, checked to carry `code` and the rules of every message.
+using contracts_test::capture;
 template <class F>
 tenet::ContractError raised(const std::string& code, F&& f) {
-  try {
-    f();
-  } catch (const tenet::ContractError& e) {
-    CHECK_MESSAGE(e.code() == code, e.what());
-    return e;
-  }
-  FAIL("expected a ContractError " << code);
-  throw std::logic_error("unreachable");
+  return capture(code, std::forward<F>(f));
 }
 
-// Two situations of one code explained differently: the causes or the fixes differ.
+// Two situations of one code explained differently: both the causes and the fixes differ.
 inline void differ(const tenet::ContractError& a, const tenet::ContractError& b) {
   CHECK(a.code() == b.code());
   CHECK_MESSAGE((a.cause() != b.cause() && a.fix() != b.fix()), a.what() << "\n" << b.what());

@@ -7,13 +7,11 @@ using causes_test::has;
 using causes_test::raised;
 
 namespace {
-class ScaleImpl : public LayerImpl {
+// A user layer whose only contract is the InputSpec it is given: (batch, 1024).
+class DeclaredImpl : public LayerImpl {
  public:
-  explicit ScaleImpl(std::source_location loc) : LayerImpl("Scale", "scale", "", loc) {
-    spec_.rank = 2;
-    spec_.axes = {-1};
-    spec_.axes_dims = {1024};
-  }
+  DeclaredImpl(InputSpec spec, std::source_location loc)
+      : LayerImpl("Declared", "declared", "", loc), spec_(std::move(spec)) {}
   const InputSpec* input_spec() const override { return &spec_; }
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override { return in[0]; }
@@ -22,7 +20,7 @@ class ScaleImpl : public LayerImpl {
   InputSpec spec_;
 };
 Layer scale(std::source_location loc = std::source_location::current()) {
-  return Layer(std::make_shared<ScaleImpl>(loc));
+  return Layer(std::make_shared<DeclaredImpl>(InputSpec{.rank = 2, .axes_dims = {1024}, .axes = {-1}}, loc));
 }
 }  // namespace
 

@@ -75,6 +75,7 @@ class Conv2DImpl : public LayerImpl {
   std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
   checks::LayerFacts facts() const override {
     checks::LayerFacts f = checks::facts_of(checks::SizeRule::windows, window_facts(win_, true));
+    f.output_size_option = "filters";
     if (built()) f.built_last_axis = in_channels_, f.built_weight = "kernel " + kernel_.shape().str();
     return f;
   }

@@ -104,6 +104,7 @@ class DenseImpl : public LayerImpl {
   std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
   checks::LayerFacts facts() const override {
     checks::LayerFacts f;
+    f.output_size_option = "units";
     if (built()) f.built_last_axis = in_features_, f.built_weight = "kernel " + kernel_.shape().str();
     return f;
   }

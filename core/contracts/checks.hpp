@@ -44,6 +44,7 @@ struct CallContext {
   std::vector<std::string> provenance;  // upstream layers with their output shapes
   std::vector<SizeOrigin> origins;      // per input, filled for symbolic calls
   std::vector<LayerFacts> producers;    // per input, the facts of the layer that made it
+  std::vector<std::string> producer_names;  // per input, that layer's name ("conv2d_1")
 };
 class ScopedCallContext {
  public:

@@ -39,6 +39,9 @@ struct LayerFacts {
   std::int64_t built_last_axis = kUnknown;
   // The weight that holds that size, for messages: "kernel (1024, 10)", "gamma (16,)".
   std::string built_weight;
+  // The option that sets the size of the output's last axis ("filters", "units"); empty when
+  // the layer keeps its input's.
+  std::string output_size_option;
 };
 
 // The facts of a layer that has a size rule (and a window) but no weights sized by its input.

@@ -99,8 +99,7 @@ void no_layer_named(const std::string& name, const std::vector<std::string>& nam
       .expected("one of: " + all)
       .actual("'" + name + "'")
       .cause(close.empty() ? "no layer of this model has that name or a name containing it"
-                           : "the closest name is '" + close + "' (automatic names count from "
-                             "the second layer of a kind: dense, dense_1, ...)")
+                           : "the closest name is '" + close + "'")
       .fix(close.empty() ? "use one of the listed names (model.summary() shows them)"
                          : "use '" + close + "', or name the layer when creating it (.name = \"" +
                                name + "\")")

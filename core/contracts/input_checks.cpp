@@ -162,8 +162,8 @@ void check_input_shape(const std::string& name, const Shape& want, const Shape& 
   } else if (ca.known) {
     cause = "the model was built for " + num(want[3]) + " channels and the data has " +
             num(got[3]) + ": " + ca.cause;
-    fix = ca.fix + "; or build the model for " + num(got[3]) + " channels (its Input and the "
-          "layers after it) and train it again";
+    fix = ca.fix + "; or build the model for " + num(got[3]) + " channel" +
+          (got[3] == 1 ? "" : "s") + " (its Input and the layers after it) and train it again";
   } else {
     cause = "the Input declares " + joined([&] {
       std::vector<std::string> v;

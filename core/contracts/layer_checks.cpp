@@ -125,7 +125,8 @@ void check_known_last_axis(const std::string& code, const Site& layer, const Sha
                        : input_desc(0) + " has None on its last axis, as its Input declares")
       .fix(flattened ? "use GlobalAveragePooling2D() instead of Flatten() so the size no longer "
                        "depends on height and width, or give the Input fixed height and width"
-                     : "declare the last axis in the Input, e.g. " + example)
+                     : "declare the size of the last axis in the Input, e.g. " + example +
+                           " for " + (input.rank() == 4 ? "3 channels" : "16 features"))
       .raise();
 }
 

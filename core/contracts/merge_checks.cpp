@@ -82,15 +82,17 @@ std::string rank_fix(const Shape& a, const Shape& b, const std::string& a_desc,
   std::int64_t flat = 1;
   for (int d = 1; d < high.rank(); ++d) flat = high[d] < 0 || flat < 0 ? kUnknown : flat * high[d];
   if (low.rank() == 2) {
-    std::string s = "bring " + high_desc + " down to rank 2: Flatten() it (" + high.str() + " -> " +
+    std::string s = "bring " + high_desc + " down to rank 2: Flatten() it (-> " +
                     Shape{kUnknown, flat}.str() + ")";
     if (high.rank() == 4)
       s += " or GlobalAveragePooling2D() it (-> " + Shape{kUnknown, high[3]}.str() + ")";
     return s + "; " + low_desc + " is already (batch, features)";
   }
-  return "Reshape " + low_desc + " " + low.str() + " to rank " + num(high.rank()) +
-         " (e.g. Reshape({1, 1, " + dim_str(low[low.rank() - 1]) + "}) for a (batch, features) "
-         "tensor beside images), or Flatten() " + high_desc + " " + high.str();
+  std::string dims;
+  for (int d = low.rank(); d < high.rank(); ++d) dims += "1, ";
+  for (int d = 1; d < low.rank(); ++d) dims += (d > 1 ? ", " : "") + dim_str(low[d]);
+  return "Reshape " + low_desc + " to rank " + num(high.rank()) + " (Reshape({" + dims +
+         "})), or Flatten() " + high_desc + " and the other side to join them as features";
 }
 
 // concat.rank: every input has the first one's rank; the fix names the side to change.
@@ -164,8 +166,15 @@ void check_merge_pair(const Shape& a, const Shape& b, std::size_t i, const Site&
     const SizeOrigin o = input_origin(i);
     if (!o.sentence.empty()) fix += " (" + o.sentence + ")";
   } else if (last_only) {
-    fix = "give the last layer of the branch of " + input_desc(i) + " " + dim_str(a[last]) + " " +
-          (a.rank() == 4 ? "filters" : "units") + ", or use Concatenate, which allows different " +
+    const LayerFacts up = input_producer(i);
+    const CallContext* ctx = current_call_context();
+    const std::string name = ctx && i < ctx->producer_names.size() ? ctx->producer_names[i] : "";
+    fix = (up.output_size_option.empty() || name.empty()
+               ? "make the branch of " + input_desc(i) + " end with " + dim_str(a[last]) +
+                     (a.rank() == 4 ? " channels" : " features")
+               : "give '" + name + "', the last layer of that branch, " + dim_str(a[last]) + " " +
+                     up.output_size_option) +
+          ", or use Concatenate, which allows different " +
           (a.rank() == 4 ? "channel" : "feature") + " counts";
   } else {
     fix = "make both branches produce " + a.str() + ", or join them with Concatenate";

@@ -238,6 +238,7 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
     c.input_desc.push_back(describe_input(x));
     c.origins.push_back(size_origin(x));
     c.producers.push_back(x.producer()->facts());
+    c.producer_names.push_back(x.producer()->name());
     for (auto& line : provenance(x))
       if (std::find(c.provenance.begin(), c.provenance.end(), line) == c.provenance.end())
         c.provenance.push_back(line);

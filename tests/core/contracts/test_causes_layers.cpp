@@ -50,7 +50,7 @@ TEST_CASE("dense.undefined: a Flatten of None height/width, or an Input declarin
   CHECK(has(flat.fix(), "GlobalAveragePooling2D()"));
   auto input = raised("dense.undefined", [] { (void)Dense(10)(Input({kUnknown})); });
   CHECK(has(input.cause(), "as its Input declares"));
-  CHECK(has(input.fix(), "declare the last axis in the Input"));
+  CHECK(has(input.fix(), "declare the size of the last axis in the Input, e.g. Input({16}) for 16 features"));
   differ(flat, input);
 }
 

@@ -281,6 +281,8 @@ std::vector<Case> other_cases() {
   };
 }
 
+#include "error_gallery_facts.hpp"
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -307,6 +309,7 @@ int main(int argc, char** argv) {
   };
   run_all("The situations that motivated the catalog", motivating_cases());
   run_all("The rest of the catalog", other_cases());
+  run_all("Situations that need another explanation", fact_cases());
   std::cout << "\n" << n - static_cast<int>(failures.size()) << " of " << n
             << " cases raised their expected code\n";
   for (const auto& f : failures) std::cout << "FAILED: " << f << "\n";

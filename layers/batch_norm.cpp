@@ -1,7 +1,7 @@
 #include <tenet/layers/batch_norm.hpp>
 
 #include <tenet/core/tensor/autograd.hpp>
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include "core/kernels/memory.hpp"
 #include "core/tensor/numerics.hpp"
 
@@ -45,35 +45,9 @@ class BatchNormImpl : public LayerImpl {
   // Any shape (batch, ..., features) -> the same shape.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     const Shape& s = in[0];
-    std::int64_t c = s.rank() >= 2 ? s[s.rank() - 1] : kUnknown;
-    std::int64_t want = built() ? features_ : kUnknown;
-    if (s.rank() >= 2 && c >= 0 && (want < 0 || c == want)) return s;
-    checks::Violation v("batchnorm.features", phase, site());
-    if (s.rank() < 2)
-      v.summary("BatchNorm needs a feature axis after the batch axis")
-          .expected("(None, features) or (None, height, width, channels)")
-          .actual(s)
-          .cause(checks::input_desc(0) + " has no axis to normalise")
-          .fix("give the layer (batch, features) or (batch, height, width, channels) tensors");
-    else if (c < 0)
-      v.summary("BatchNorm needs a known size on its last axis to create gamma and beta")
-          .expected("a known size on the last axis")
-          .actual(s)
-          .mark({s.rank() - 1})
-          .cause(checks::input_desc(0) + " has an unknown last axis")
-          .fix("give the Input a fixed channel/feature count");
-    else
-      v.summary("BatchNorm was built for " + std::to_string(want) + " features but receives " +
-                std::to_string(c))
-          .expected(s.with(s.rank() - 1, want))
-          .actual(s)
-          .mark({s.rank() - 1})
-          .cause("'" + name() + "' was built for " + std::to_string(want) +
-                 " features (gamma is (" + std::to_string(want) + ",)) but now receives " +
-                 checks::input_desc(0))
-          .fix("fix the upstream width so it gives " + std::to_string(want) +
-               " features, or use a new BatchNorm layer for this input");
-    v.raise();
+    checks::check_known_last_axis("batchnorm.features", site(), s, "gamma and beta", phase);
+    checks::check_built_size("batchnorm.features", site(), facts(), s, phase);
+    return s;
   }
 
   void build(const std::vector<Shape>& in) override {
@@ -95,6 +69,11 @@ class BatchNormImpl : public LayerImpl {
   }
   std::vector<bool> trainable() const override { return {true, true, false, false}; }
   bool fuses_relu() const override { return true; }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f;
+    if (built()) f.built_last_axis = features_, f.built_weight = "gamma " + gamma_.shape().str();
+    return f;
+  }
   std::string describe() const override {
     std::string m = std::to_string(opt_.momentum);
     m.erase(m.find_last_not_of('0') + 1);

@@ -3,7 +3,7 @@
 #include <limits>
 
 #include <tenet/core/tensor/autograd.hpp>
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include "core/kernels/memory.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include <tenet/layers/dense.hpp>
@@ -33,10 +33,6 @@ struct ConvPlan {
   eltwise_backward relu_bwd;
 };
 
-std::string channel_word(std::int64_t c) {
-  return c == 1 ? "grayscale" : c == 3 ? "RGB" : c == 4 ? "RGBA" : "";
-}
-
 class Conv2DImpl : public LayerImpl {
  public:
   Conv2DImpl(std::int64_t filters, std::array<std::int64_t, 2> k, Conv2DOptions o,
@@ -55,8 +51,8 @@ class Conv2DImpl : public LayerImpl {
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     Shape out = windowed_output_shape(in[0], win_, site(), phase, "kernel", filters_);
     check_kernel_limits(in[0], phase);
-    std::int64_t c = in[0][3], want = built() ? in_channels_ : kUnknown;
-    if ((want >= 0 && c >= 0 && c != want) || c < 0) raise_channels(in[0], want, phase);
+    checks::check_known_last_axis("conv.channels", site(), in[0], "its kernel", phase);
+    checks::check_built_size("conv.channels", site(), facts(), in[0], phase);
     return out;
   }
 
@@ -78,6 +74,12 @@ class Conv2DImpl : public LayerImpl {
     return opt_.use_bias ? std::vector<Tensor>{kernel_, bias_} : std::vector<Tensor>{kernel_};
   }
   std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f = checks::facts_of(checks::SizeRule::windows, window_facts(win_, true));
+    f.output_size_option = "filters";
+    if (built()) f.built_last_axis = in_channels_, f.built_weight = "kernel " + kernel_.shape().str();
+    return f;
+  }
   std::string describe() const override {
     std::string s = window_text(win_.kh, win_.kw) + ", " + padding_name(win_.padding);
     if (win_.sh != 1 || win_.sw != 1) s += ", strides " + window_text(win_.sh, win_.sw);
@@ -87,7 +89,6 @@ class Conv2DImpl : public LayerImpl {
   }
 
  private:
-  [[noreturn]] void raise_channels(const Shape& s, std::int64_t want, Phase phase) const;
   void check_kernel_limits(const Shape& s, Phase phase) const;
   std::shared_ptr<ConvPlan> plan_for(const Shape& x) const;
   ConvPlan make_plan(const Shape& x) const;
@@ -116,37 +117,6 @@ void Conv2DImpl::check_kernel_limits(const Shape& s, Phase phase) const {
                              "strides, dilated kernel extent and padding of at most " +
                                  std::to_string(kLimit) + " (the convolution kernel's limit)",
                              site(), phase);
-}
-
-void Conv2DImpl::raise_channels(const Shape& s, std::int64_t want, Phase phase) const {
-  std::int64_t c = s[3];
-  if (c < 0)
-    checks::Violation("conv.channels", phase, site())
-        .summary("Conv2D needs a known channel count to create its kernel")
-        .expected("(None, " + dim_str(s[1]) + ", " + dim_str(s[2]) + ", <known channels>)")
-        .actual(s)
-        .mark({3})
-        .cause(checks::input_desc(0) + " has an unknown channel axis")
-        .fix("give the Input a fixed channel count, e.g. Input({28, 28, 1})")
-        .raise();
-  std::string cause = "'" + name() + "' was built for " + std::to_string(want) +
-                      " channels (its kernel is " + kernel_.shape().str() + ") but receives " +
-                      checks::input_desc(0) + " with " + std::to_string(c) + " channels";
-  if (!channel_word(c).empty() && !channel_word(want).empty())
-    cause += ": " + channel_word(c) + " images given to a layer built for " +
-             channel_word(want) + " images";
-  checks::Violation("conv.channels", phase, site())
-      .summary("the input has " + std::to_string(c) + " channels, the layer was built for " +
-               std::to_string(want))
-      .expected(s.with(3, want))
-      .actual(s)
-      .mark({3})
-      .cause(cause)
-      .fix("convert the images to " + std::to_string(want) + " channels" +
-           (want == 3 && c == 4 ? " (drop alpha: slice(x, -1, 0, 3))" : "") +
-           ", or build the layer for " + std::to_string(c) +
-           " channels (a new Conv2D called on this input)")
-      .raise();
 }
 
 ConvPlan Conv2DImpl::make_plan(const Shape& x) const {

@@ -48,6 +48,9 @@ class MaxPool2DImpl : public LayerImpl {
   // is a ReLU's output (CallOptions::input_from_relu).
   bool masks_relu_gradient() const override { return true; }
 
+  checks::LayerFacts facts() const override {
+    return checks::facts_of(checks::SizeRule::windows, window_facts(win_, false));
+  }
   std::string describe() const override {
     std::string s = window_text(win_.kh, win_.kw);
     if (win_.padding == Padding::same) s += ", same";

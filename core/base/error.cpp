@@ -51,6 +51,19 @@ static std::string caret_line(const std::string& shape_text, const std::vector<i
   return line;
 }
 
+// The number of axes of a shape printed as "(a, b)", "(a,)" or "()"; -1 for other text.
+static int axis_count(const std::string& t) {
+  if (t.empty() || t[0] != '(') return -1;
+  const std::size_t close = t.find(')');
+  if (close == std::string::npos) return -1;
+  const std::string inner = t.substr(1, close - 1);
+  if (inner.find_first_not_of(' ') == std::string::npos) return 0;
+  int n = 1;
+  for (std::size_t i = 0; i < inner.size(); ++i)
+    if (inner[i] == ',' && inner.find_first_not_of(' ', i + 1) != std::string::npos) ++n;
+  return n;
+}
+
 // Breaks long lines of prose at spaces so that they stay under about 100 columns in a
 // terminal. Each line of `text` is wrapped on its own; continuation lines are indented to
 // `indent` plus that line's own leading spaces (so listed items stay aligned).
@@ -84,11 +97,13 @@ std::string render(const ContractInfo& c) {
   o << "  where:    " << c.where.str() << "\n";
   if (!c.expected.empty() || !c.actual.empty()) {
     o << "  expected: " << c.expected << "\n";
-    // Carets under the expected shape too when both are shapes of the same rank.
-    auto dims = [](const std::string& t) { return std::count(t.begin(), t.end(), ','); };
-    std::string e_carets = caret_line(c.expected, c.marked);
-    if (!e_carets.empty() && dims(c.expected) == dims(c.actual) && c.actual[0] == '(')
-      o << "            " << e_carets << "\n";
+    // Carets under the expected shape: its own marks, or actual's when both are shapes of the
+    // same rank (the same axis index then names the same axis).
+    const bool same_rank = !c.actual.empty() && c.actual[0] == '(' &&
+                           axis_count(c.expected) == axis_count(c.actual);
+    std::string e_carets = caret_line(c.expected, !c.marked_expected.empty() ? c.marked_expected
+                                                  : same_rank ? c.marked : std::vector<int>{});
+    if (!e_carets.empty()) o << "            " << e_carets << "\n";
     o << "  actual:   " << c.actual << "\n";
     std::string carets = caret_line(c.actual, c.marked);
     if (!carets.empty()) o << "            " << carets << "  (differs)\n";

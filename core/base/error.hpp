@@ -41,6 +41,9 @@ struct ContractInfo {
   std::string summary;                 // one line: what broke
   std::string expected, actual;        // Keras notation, expected first
   std::vector<int> marked;             // indices of differing axes, marked under `actual`
+  // Axes marked under `expected` when its rank differs from `actual`'s (aligned by the check
+  // that raised); when empty, `marked` is used for both shapes if their ranks are equal.
+  std::vector<int> marked_expected;
   std::vector<std::string> provenance; // upstream path: "conv2d_1 (Conv2D) -> (None, 28, 28, 64)"
   std::string cause;
   std::string fix;

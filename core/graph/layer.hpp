@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <tenet/core/base/error.hpp>
+#include <tenet/core/contracts/facts.hpp>
 #include <tenet/core/graph/symbolic.hpp>
 #include <tenet/core/tensor/tensor.hpp>
 
@@ -80,6 +81,9 @@ class LayerImpl {
   virtual void discard_step() {}
   // One line describing the configuration, used in provenance and summaries ("3x3, same").
   virtual std::string describe() const { return ""; }
+  // What contract causes may read about this layer: its window, how it treats height and
+  // width, the size its weights were built for (core/contracts/facts.hpp).
+  virtual checks::LayerFacts facts() const { return {}; }
   // Number of inputs accepted: Concatenate/Add/Multiply take two or more.
   virtual bool multi_input() const { return false; }
   // True for layers that convert integer input themselves (Rescaling); others need float32.

@@ -184,13 +184,7 @@ Tensor scalar_like(const Tensor& a, double s, BinOp op, const char* side) {
 template <class F, class G>
 Tensor unary(const Tensor& x, const char* name, F f, G grad) {
   checks::defined(x, [&] { return std::string("the input of ") + name; }, Site(name, "op"));
-  if (!is_floating(x.dtype()))
-    checks::Violation("input.dtype", Phase::run, Site(name, "op"))
-        .summary(std::string(name) + " needs floating-point input")
-        .expected("float32 or float64")
-        .actual(dtype_name(x.dtype()))
-        .fix("x.astype(DType::f32) first")
-        .raise();
+  checks::check_floating(x.dtype(), std::string(name) + " computes in floating point", Site(name, "op"));
   Tensor out = Tensor::empty(x.shape(), x.dtype());
   const std::int64_t n = x.numel();
   visit_dtype(x.dtype(), [&](auto tag) {

@@ -193,4 +193,12 @@ void check_batch_statistics(const Tensor& mean, const Tensor& variance, const Te
   }
 }
 
+checks::ValueRange integer_range(const Tensor& t) {
+  checks::ValueRange r;
+  if (is_floating(t.dtype()) || t.numel() == 0) return r;
+  const auto v = t.to_vector<double>();
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return {true, *lo, *hi};
+}
+
 }  // namespace tenet::numerics

@@ -65,8 +65,13 @@ std::vector<Tensor> call_with_gradient(Model& m, const Tensor& x0) {
   return {y.detach().clone(), x.grad().clone()};
 }
 
-// One layer of a user's: y = scale * x where x > 0, else slope * x. It declares every member
-// the old per-layer fusion hooks had (is_relu, masks_relu_gradient, ...): they must not matter.
+// A user's activation: scale * x where x > 0, else slope * x; its gradient at 0 is scale.
+Tensor user_activation(const Tensor& x, double slope, double scale) {
+  return x * scale + relu(-x) * (scale - slope);
+}
+
+// The layer of a user's computing it. It declares every member the old per-layer fusion hooks
+// had (is_relu, masks_relu_gradient, ...): they must not matter.
 class UserActivationImpl : public LayerImpl {
  public:
   UserActivationImpl(double slope, double scale)
@@ -75,7 +80,7 @@ class UserActivationImpl : public LayerImpl {
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     ++calls;
-    return relu(in[0]) * scale_ - relu(-in[0]) * slope_;
+    return user_activation(in[0], slope_, scale_);
   }
   bool is_relu() const { return true; }
   bool fuses_relu() const { return true; }
@@ -174,8 +179,7 @@ TEST_CASE("a user's layer after a BatchNorm runs, whatever it declares, with cor
   // Its own values (negative inputs scaled by 0.25, not clipped to 0 as a ReLU would).
   Tensor normed = norm(x, {.training = true});
   norm.discard();
-  Tensor own = relu(normed) * 1.5 - relu(-normed) * 0.25;
-  CHECK(array_equal(y, dense(Flatten()(own))));
+  CHECK(array_equal(y, dense(Flatten()(user_activation(normed, 0.25, 1.5)))));
   // Gradients through the model against finite differences (inference: moving statistics).
   Tensor xg = x.clone().requires_grad(true);
   testing::check_gradients(
@@ -185,7 +189,7 @@ TEST_CASE("a user's layer after a BatchNorm runs, whatever it declares, with cor
 
 TEST_CASE("a user's layer after a Conv2D(relu) gets the ReLU's gradient, whatever it declares") {
   // Were the convolution's ReLU backward left to a layer that does not do it (the old
-  // masks_relu_gradient hook), the gradient would flow through the clipped positions.
+  // masks_relu_gradient hook), the gradient (2 at 0) would flow through the clipped positions.
   auto in = Input({4, 4, 2});
   Conv2D conv(4, {3, 3}, {.activation = Activation::relu, .seed = 11});
   Layer user(std::make_shared<UserActivationImpl>(1.0, 2.0));

@@ -1,3 +1,4 @@
+// Suite "core/training": the tests of fusion.
 // The fusion pass (core/training/fusion.cpp) and the roles it gives tenet's own layers
 // (core/graph/fusable.hpp): which chains become fused nodes, that a fused model trains exactly as
 // its layers run one by one, and that a user's layer is never fused whatever it declares.
@@ -7,8 +8,8 @@
 
 #include "core/graph/fusable.hpp"
 #include "core/training/fusion.hpp"
-#include "gradcheck.hpp"
-#include "test_util.hpp"
+#include "support/gradcheck.hpp"
+#include "support/test_util.hpp"
 #include <tenet/tenet.hpp>
 
 using namespace tenet;
@@ -104,7 +105,7 @@ constexpr bool has_fusion_hook = requires(const T& l) { l.is_relu(); } ||
 
 }  // namespace
 
-TEST_SUITE("fusion") {
+TEST_SUITE("core/training") {
 
 TEST_CASE("the pass fuses Conv2D(relu)+MaxPool2D and BatchNorm+ReLU only when nothing else reads the first") {
   auto in = Input({6, 6, 16});

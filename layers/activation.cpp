@@ -2,12 +2,13 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
+#include "core/graph/fusable.hpp"
 
 namespace tenet {
 
 namespace {
 
-class ReLUImpl : public LayerImpl {
+class ReLUImpl : public LayerImpl, public fusion::Fusable {
  public:
   ReLUImpl(ActivationLayerOptions o, std::source_location loc)
       : LayerImpl("ReLU", "re_lu", o.name, loc) {}
@@ -15,7 +16,7 @@ class ReLUImpl : public LayerImpl {
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     return relu(in[0]);  // gradient: dout where x > 0, else 0
   }
-  bool is_relu() const override { return true; }
+  fusion::Facts fusion_facts() const override { return {.op = fusion::Op::relu}; }
 };
 
 class SoftmaxImpl : public LayerImpl {

@@ -2,6 +2,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/contracts/layer_checks.hpp"
+#include "core/graph/fusable.hpp"
 #include "core/kernels/memory.hpp"
 #include "core/tensor/numerics.hpp"
 
@@ -29,7 +30,7 @@ struct PendingStats {
   Tensor mean, variance;  // (C,)
 };
 
-class BatchNormImpl : public LayerImpl {
+class BatchNormImpl : public LayerImpl, public fusion::Fusable {
  public:
   BatchNormImpl(BatchNormOptions o, std::source_location loc)
       : LayerImpl("BatchNorm", "batch_normalization", o.name, loc), opt_(o) {
@@ -68,12 +69,12 @@ class BatchNormImpl : public LayerImpl {
     return {"gamma", "beta", "moving_mean", "moving_variance"};
   }
   std::vector<bool> trainable() const override { return {true, true, false, false}; }
-  bool fuses_relu() const override { return true; }
   checks::LayerFacts facts() const override {
     checks::LayerFacts f;
     if (built()) f.built_last_axis = features_, f.built_weight = "gamma " + gamma_.shape().str();
     return f;
   }
+  fusion::Facts fusion_facts() const override { return {.op = fusion::Op::batch_norm}; }
   std::string describe() const override {
     std::string m = std::to_string(opt_.momentum);
     m.erase(m.find_last_not_of('0') + 1);
@@ -132,7 +133,8 @@ NormPlan BatchNormImpl::make_plan(const Tensor& input, bool training, bool relu)
 
 Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
   const Tensor& x = in[0];
-  const bool training = opts.training, relu = opts.relu_after;
+  // relu: a fused node (BatchNorm+ReLU, core/training/fusion) has the ReLU after applied here.
+  const bool training = opts.training, relu = fusion::role_of(this).apply_relu;
   const std::string where = name() + (relu ? " (BatchNorm + ReLU)" : " (BatchNorm)");
   // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
   if (x.numel() == 0) return Tensor::zeros(x.shape());

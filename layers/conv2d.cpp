@@ -4,6 +4,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/contracts/layer_checks.hpp"
+#include "core/graph/fusable.hpp"
 #include "core/kernels/memory.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include <tenet/layers/dense.hpp>
@@ -33,7 +34,7 @@ struct ConvPlan {
   eltwise_backward relu_bwd;
 };
 
-class Conv2DImpl : public LayerImpl {
+class Conv2DImpl : public LayerImpl, public fusion::Fusable {
  public:
   Conv2DImpl(std::int64_t filters, std::array<std::int64_t, 2> k, Conv2DOptions o,
              std::source_location loc)
@@ -67,7 +68,9 @@ class Conv2DImpl : public LayerImpl {
 
   Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
 
-  bool skips_relu_backward() const override { return opt_.activation == Activation::relu; }
+  fusion::Facts fusion_facts() const override {
+    return {.op = fusion::Op::conv2d, .relu_activation = opt_.activation == Activation::relu};
+  }
 
   std::vector<Tensor> weights() const override {
     if (!built()) return {};
@@ -217,7 +220,7 @@ std::vector<Tensor> conv_backward(const ConvPlan& p, const Tensor& x, const Tens
   return {dx, dkernel, dbias};
 }
 
-Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
+Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
   const Tensor& x = in[0];
   std::shared_ptr<ConvPlan> plan = plan_for(x.shape());
   const ConvPlan& p = *plan;
@@ -233,8 +236,9 @@ Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opt
     if (opt_.use_bias) args.emplace(DNNL_ARG_BIAS, kernels::wrap(p.bias_md, bias_));
     kernels::execute(p.fwd, p.fwd_pd, std::move(args));
   });
-  // The ReLU's backward, unless the layer after does it (CallOptions::skip_relu_backward).
-  const bool relu = opt_.activation == Activation::relu && !opts.skip_relu_backward;
+  // The ReLU's backward, unless a fused node left it to the MaxPool2D after (core/training/fusion).
+  const bool relu =
+      opt_.activation == Activation::relu && !fusion::role_of(this).leave_relu_backward;
   // The closure keeps the plan, the input and a history-free view of the output (capturing y
   // itself would make y's grad node own y: a reference cycle).
   y = attach_grad(y, where, {x, kernel_, bias_},

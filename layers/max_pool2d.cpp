@@ -2,6 +2,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/graph/fusable.hpp"
 #include "core/kernels/memory.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include "core/kernels/pooling.hpp"
@@ -27,7 +28,7 @@ struct PoolPlan {
   kernels::PoolWindow window;
 };
 
-class MaxPool2DImpl : public LayerImpl {
+class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
  public:
   MaxPool2DImpl(std::array<std::int64_t, 2> pool, MaxPool2DOptions o, std::source_location loc)
       : LayerImpl("MaxPool2D", "max_pooling2d", o.name, loc) {
@@ -44,9 +45,7 @@ class MaxPool2DImpl : public LayerImpl {
 
   Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
 
-  // Its backward passes no gradient through a window whose maximum is 0 when told its input
-  // is a ReLU's output (CallOptions::input_from_relu).
-  bool masks_relu_gradient() const override { return true; }
+  fusion::Facts fusion_facts() const override { return {.op = fusion::Op::max_pool2d}; }
 
   checks::LayerFacts facts() const override {
     return checks::facts_of(checks::SizeRule::windows, window_facts(win_, false));
@@ -87,10 +86,11 @@ PoolPlan MaxPool2DImpl::make_plan(const Tensor& input) const {
   return p;
 }
 
-Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
+Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
   const Tensor& x = in[0];
   const bool training = needs_grad({x});  // argmax positions only when a gradient will be asked
-  const bool relu_input = opts.input_from_relu;
+  // In a fused node (Conv2D+ReLU+MaxPool2D): a window whose maximum is 0 passes no gradient.
+  const bool relu_input = fusion::role_of(this).input_from_relu;
   const std::string where = name() + " (MaxPool2D)";
   std::shared_ptr<PoolPlan> plan;
   Tensor y;

@@ -19,18 +19,6 @@ namespace tenet {
 
 struct CallOptions {
   bool training = false;  // BatchNorm uses batch statistics and Dropout drops only when true
-  // Set by Model for a layer whose fuses_relu() is true and whose output goes only to a ReLU
-  // layer: the layer applies the ReLU itself (one pass instead of two) and Model skips the ReLU.
-  bool relu_after = false;
-  // The two below are for Model only: a direct caller setting skip_relu_backward without the
-  // matching input_from_relu on the next layer gets wrong gradients.
-  // Set by Model for a layer whose masks_relu_gradient() is true and whose input is the output
-  // of a ReLU applied by the layer before (skips_relu_backward()) that goes nowhere else: its
-  // backward then zeroes the gradient wherever that ReLU's would, and ...
-  bool input_from_relu = false;
-  // ... that layer, called with skip_relu_backward, passes the gradient straight through its
-  // ReLU (one pass over the activations fewer per step).
-  bool skip_relu_backward = false;
 };
 
 enum class Activation { none, relu, softmax };
@@ -90,18 +78,6 @@ class LayerImpl {
   virtual bool accepts_integer_input() const { return false; }
   // A user layer's declared contract (checked before output_shape when present).
   virtual const InputSpec* input_spec() const { return nullptr; }
-  // True for layers that honour CallOptions::relu_after (BatchNorm, through oneDNN's fused
-  // normalisation + ReLU).
-  virtual bool fuses_relu() const { return false; }
-  // True for a layer that computes exactly max(x, 0) (the ReLU layer): Model may fold it into
-  // the layer before it.
-  virtual bool is_relu() const { return false; }
-  // True for a layer that honours CallOptions::input_from_relu (MaxPool2D: a window whose
-  // maximum is 0 passes no gradient back, which is what the ReLU before would do).
-  virtual bool masks_relu_gradient() const { return false; }
-  // True for a layer that applies a ReLU of its own and honours CallOptions::skip_relu_backward
-  // (Conv2D with activation relu).
-  virtual bool skips_relu_backward() const { return false; }
 
   // ---- provided ----
   Tensor call(const std::vector<Tensor>& inputs, const CallOptions& opts);

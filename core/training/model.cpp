@@ -77,34 +77,6 @@ void check_graph(Model::State& st) {
 
 }  // namespace
 
-// A ReLU layer whose input comes from a layer that fuses it (BatchNorm) and goes nowhere else
-// (no other consumer, not a model output) is applied by that layer in the same pass.
-static void fold_relus(Model::State& st) {
-  std::map<const SymbolicNode*, int> consumers;
-  for (const auto& n : st.nodes)
-    for (const auto& in : n->inputs) ++consumers[in.node().get()];
-  for (const auto& o : st.outputs) ++consumers[o.node().get()];
-  for (const auto& n : st.nodes) {
-    if (n->inputs.size() != 1 || !n->layer->is_relu()) continue;
-    const SymbolicNode* before = n->inputs[0].node().get();
-    if (before->layer && before->layer->fuses_relu() && consumers[before] == 1) {
-      st.folded_relu[n.get()] = before;
-      st.applies_relu.insert(before);
-    }
-  }
-  // A layer applying its own ReLU (Conv2D) whose output goes only to a MaxPool2D: the pool's
-  // backward zeroes the gradient of every window whose maximum is 0, which leaves nothing for
-  // the ReLU's backward to zero, so that pass is skipped.
-  for (const auto& n : st.nodes) {
-    if (n->inputs.size() != 1 || !n->layer || !n->layer->masks_relu_gradient()) continue;
-    const SymbolicNode* before = n->inputs[0].node().get();
-    if (before->layer && before->layer->skips_relu_backward() && consumers[before] == 1) {
-      st.input_from_relu.insert(n.get());
-      st.skip_relu_backward.insert(before);
-    }
-  }
-}
-
 Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,
              std::string name, std::source_location loc)
     : s_(std::make_shared<State>()) {
@@ -136,7 +108,7 @@ Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> out
     }
     s_->contexts[n.get()] = std::move(c);
   }
-  fold_relus(*s_);
+  s_->steps = fusion::plan(s_->nodes, s_->outputs);
 }
 
 Model::Model(std::vector<SymbolicTensor> inputs, SymbolicTensor output, std::string name,

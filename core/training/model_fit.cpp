@@ -61,28 +61,26 @@ const History& Model::history() const { return s_->history; }
 
 std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options) {
   std::map<const SymbolicNode*, Tensor> values;
-  for (const auto& n : s_->nodes) {
+  const fusion::CallNode call_node = [&](const SymbolicNode& n, const std::vector<Tensor>& args) {
+    checks::ScopedCallContext ctx(&s_->contexts.at(&n));
+    return n.layer->call(args, options);
+  };
+  for (const fusion::Step& step : s_->steps) {
+    const SymbolicNode* n = step.node;
     if (n->inputs.empty()) {
-      auto it = s_->input_index.find(n.get());
+      auto it = s_->input_index.find(n);
       if (it == s_->input_index.end() || it->second >= x.size()) {
         check_data(x, nullptr, Phase::run);  // too few arrays: input.count, the user's mistake
         internal_error("model input without data");
       }
-      values[n.get()] = x[it->second];
+      values[n] = x[it->second];
       continue;
     }
-    if (s_->folded_relu.count(n.get())) {  // applied by the layer before (relu_after)
-      values[n.get()] = values.at(n->inputs[0].node().get());
-      continue;
-    }
+    // A fused node reads its first part's inputs and stands for its last part's value.
+    const SymbolicNode& first = step.fused ? *step.fused->parts().front() : *n;
     std::vector<Tensor> args;
-    for (const auto& in : n->inputs) args.push_back(values.at(in.node().get()));
-    checks::ScopedCallContext ctx(&s_->contexts.at(n.get()));
-    CallOptions o = options;
-    o.relu_after = s_->applies_relu.count(n.get()) > 0;
-    o.input_from_relu = s_->input_from_relu.count(n.get()) > 0;
-    o.skip_relu_backward = s_->skip_relu_backward.count(n.get()) > 0;
-    values[n.get()] = n->layer->call(args, o);
+    for (const auto& in : first.inputs) args.push_back(values.at(in.node().get()));
+    values[n] = step.fused ? step.fused->run(args, call_node) : call_node(*n, args);
   }
   std::vector<Tensor> out;
   for (const auto& o : s_->outputs) out.push_back(values.at(o.node().get()));

@@ -50,6 +50,9 @@ std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int st
   std::snprintf(line, sizeof line, "%-36s %25.3f   (batch %lld, %d steps)\n", "step total", total,
                 static_cast<long long>(x.empty() ? 0 : x[0].dim(0)), steps);
   out += line;
+  // Fused nodes run their layers as one: a ReLU run inside a BatchNorm has no row of its own.
+  const std::string fused = fusion::describe(*this);
+  if (!fused.empty()) out += "fused nodes:\n" + fused;
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/training/model.hpp>
 #include "core/graph/symbolic_node.hpp"
+#include "core/training/fusion.hpp"
 
 namespace tenet {
 
@@ -19,13 +20,8 @@ struct Model::State {
   std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, graph order
   std::map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
   std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
-  // ReLU layer calls folded into the call before them (see CallOptions::relu_after): the
-  // ReLU node -> the node that applies it.
-  std::map<const SymbolicNode*, const SymbolicNode*> folded_relu;
-  std::set<const SymbolicNode*> applies_relu;  // the nodes called with relu_after
-  // A ReLU's backward done by the layer after it (CallOptions::input_from_relu on the second,
-  // skip_relu_backward on the first).
-  std::set<const SymbolicNode*> input_from_relu, skip_relu_backward;
+  // The run order: the nodes, with fused nodes in place of the chains the fusion pass found.
+  std::vector<fusion::Step> steps;
   CompileOptions compiled;
   bool is_compiled = false;
   bool sequential = false;  // Keras writes no input_layer group for Sequential models

@@ -42,6 +42,10 @@ class ReshapeImpl : public LayerImpl {
 
   std::string describe() const override { return target_.str(); }
 
+  std::vector<LayerOption> options() const override {
+    return {{"target_shape", std::vector<std::int64_t>(target_.begin(), target_.end())}};
+  }
+
  private:
   Shape resolve(const Shape& sample, Phase phase) const {
     Shape out = target_;

@@ -20,7 +20,9 @@ Optimizer optimizer_from_keras(const Json& v, const std::string& file) {
     bad_json(file, "the compile config's optimizer", "a name or an optimizer object", &v);
   std::string cls = spec["class_name"].get<std::string>();
   std::transform(cls.begin(), cls.end(), cls.begin(), [](unsigned char c) { return std::tolower(c); });
-  ConfigReader r(spec.value("config", Json::object()), file, "optimizer", spec["class_name"].get<std::string>());
+  const Json config = spec.value("config", Json::object());
+  ConfigReader r(config, file, "optimizer", spec["class_name"].get<std::string>(),
+                 "the optimizer");
   r.ignore("name");
   for (const char* k : {"weight_decay", "clipnorm", "global_clipnorm", "clipvalue",
                         "ema_overwrite_frequency", "loss_scale_factor",
@@ -52,7 +54,8 @@ Loss loss_from_keras(const Json& v, const std::string& file) {
   if (!spec.is_object() || !spec.value("class_name", Json()).is_string())
     bad_json(file, "the compile config's loss", "a loss name or a loss object", &v);
   const std::string cls = spec["class_name"].get<std::string>();
-  ConfigReader r(spec.value("config", Json::object()), file, "loss", cls);
+  const Json config = spec.value("config", Json::object());
+  ConfigReader r(config, file, "loss", cls, "the loss");
   r.ignore("name");
   r.only("reduction", {"sum_over_batch_size", "auto"});
   r.only("dtype", {nullptr, "float32"});
@@ -86,7 +89,7 @@ std::vector<Metric> metrics_from_keras(const Json* v, ConfigReader& r) {
 
 std::optional<CompileOptions> compile_from_keras(const Json* config, const std::string& file) {
   if (!config || config->is_null() || (config->is_object() && config->empty())) return std::nullopt;
-  ConfigReader r(*config, file, "compile", "compile config");
+  ConfigReader r(*config, file, "compile_config", "compile config", "the compile config");
   const Json* opt = r.get("optimizer");
   const Json* loss = r.get("loss");
   if (!opt || !loss) r.wrong_type(opt ? "loss" : "optimizer", "present in a compile config");

@@ -55,9 +55,9 @@ Json parse_json(const std::string& text, const std::string& file) {
 }
 
 ConfigReader::ConfigReader(const Json& config, std::string file, std::string layer,
-                           std::string class_name)
+                           std::string class_name, std::string kind)
     : config_(config), file_(std::move(file)), layer_(std::move(layer)),
-      class_(std::move(class_name)) {
+      class_(std::move(class_name)), kind_(std::move(kind)) {
   if (!config_.is_object())
     bad_json(file_, "the config of '" + layer_ + "' (" + class_ + ")", "a JSON object", &config_);
 }
@@ -76,7 +76,9 @@ void ConfigReader::wrong_type(const std::string& key, const std::string& expecte
 
 void ConfigReader::unsupported(const std::string& key, const Json& value,
                                const std::string& supported) const {
-  checks::model_unsupported(file_, layer_, class_, key, json_text(value), supported);
+  const std::string subject = kind_ == "layer" ? "layer '" + layer_ + "' (" + class_ + ")"
+                                               : kind_ + " (" + class_ + ")";
+  checks::model_unsupported(file_, Site(layer_, class_), subject, key, json_text(value), supported);
 }
 
 std::int64_t ConfigReader::integer(const std::string& key, std::int64_t fallback,

@@ -43,7 +43,10 @@ std::string json_text(const Json& value);
 // unread with model.unsupported (an option tenet lacks). Wrong JSON types raise data.format.
 class ConfigReader {
  public:
-  ConfigReader(const Json& config, std::string file, std::string layer, std::string class_name);
+  // `layer` and `class_name` name what the config belongs to; `kind` is "layer" for a layer
+  // (the subject of errors is then "layer 'conv2d' (Conv2D)"), else e.g. "the optimizer".
+  ConfigReader(const Json& config, std::string file, std::string layer, std::string class_name,
+               std::string kind = "layer");
   const std::string& layer() const { return layer_; }
   const Json* get(const std::string& key);  // nullptr when absent; marks the key read
   std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t lo,
@@ -67,7 +70,7 @@ class ConfigReader {
 
  private:
   const Json& config_;
-  std::string file_, layer_, class_;
+  std::string file_, layer_, class_, kind_;
   std::set<std::string> read_;
 };
 
@@ -77,8 +80,7 @@ class ConfigReader {
 Layer layer_from_keras(const std::string& class_name, ConfigReader& r, bool initializers_matter);
 // {"module", "class_name", "config", "registered_name"} of a tenet layer (not InputLayer).
 Json layer_to_keras(const LayerImpl& layer);
-// The Keras dtype of an Input ("float32", "uint8", ...), and back (nullopt when not one).
-std::string keras_dtype(DType t);
+// The dtype of a Keras Input ("float32", "uint8", ... as dtype_name writes them), or nullopt.
 std::optional<DType> dtype_from_keras(const std::string& name);
 // The float32 dtype policy object Keras writes in every layer config.
 Json float32_policy();

@@ -68,20 +68,9 @@ Json float32_policy() {
   return module_object("keras", "DTypePolicy", {{"name", "float32"}});
 }
 
-std::string keras_dtype(DType t) {
-  switch (t) {
-    case DType::f32: return "float32";
-    case DType::f64: return "float64";
-    case DType::u8: return "uint8";
-    case DType::i32: return "int32";
-    case DType::i64: return "int64";
-  }
-  return "float32";
-}
-
 std::optional<DType> dtype_from_keras(const std::string& name) {
   for (DType t : {DType::f32, DType::f64, DType::u8, DType::i32, DType::i64})
-    if (keras_dtype(t) == name) return t;
+    if (dtype_name(t) == name) return t;  // tenet's dtype names are NumPy's, as Keras's
   return std::nullopt;
 }
 
@@ -98,10 +87,16 @@ Json layer_to_keras(const LayerImpl& layer) {
   Json c = {{"name", layer.name()}, {"trainable", true}, {"dtype", float32_policy()}};
   std::uint64_t seed = 0;
   for (const LayerOption& o : layer.options()) {
-    if (o.key == "seed" && (cls == "Conv2D" || cls == "Dense"))
-      seed = static_cast<std::uint64_t>(std::get<std::int64_t>(o.value));
-    else
+    if (o.key != "seed") {
       c[o.key] = option_value(o);
+      continue;
+    }
+    // A seed the user chose (small) is kept; one drawn from tenet's sequence (a 64-bit hash)
+    // is written as null, as Keras writes an unseeded layer: Keras seeds are 32-bit.
+    const auto s = static_cast<std::uint64_t>(std::get<std::int64_t>(o.value));
+    const std::uint64_t kept = s < (std::uint64_t{1} << 31) ? s : 0;
+    if (cls == "Dropout") c["seed"] = kept ? Json(kept) : Json(nullptr);
+    else seed = kept;
   }
   add_fixed(cls, c, seed);
   return module_object("keras.layers", cls, std::move(c));

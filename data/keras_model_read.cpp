@@ -157,8 +157,10 @@ std::vector<Ref> Graph::read_node(const Entry& e, const Json& node) {
     bad_json(file_, what, "{\"args\": [inputs], \"kwargs\": {}} (Keras 3)", &node);
   const Json kwargs = node.value("kwargs", Json::object());
   if (!kwargs.is_object()) bad_json(file_, what + "'s kwargs", "an object", &kwargs);
+  // A `training` recorded in a call is overridden by the model's own (fit: true, predict and
+  // evaluate: false) in Keras as in tenet (keras/src/models/functional.py, operation_fn).
   for (auto it = kwargs.begin(); it != kwargs.end(); ++it)
-    if (!it.value().is_null())
+    if (!it.value().is_null() && !(it.key() == "training" && it.value().is_boolean()))
       ConfigReader(kwargs, file_, e.name, e.cls).unsupported(it.key(), it.value(),
                                                              "no call arguments");
   const Json& arg = node["args"][0];
@@ -322,7 +324,7 @@ PartialBuild build_from_keras(const Json& root, const std::string& file, bool in
   if (!config || !config->is_object()) bad_json(file, "the model's config", "an object", config);
   ConfigReader r(*config, file, config->value("name", Json("model")).is_string()
                                     ? config->value("name", std::string("model")) : "model",
-                 cls.is_string() ? cls.get<std::string>() : "?");
+                 cls.is_string() ? cls.get<std::string>() : "?", "the model");
   r.common();  // name, trainable, dtype policy
   r.ignore("layers");
   if (cls == "Sequential") {

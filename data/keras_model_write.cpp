@@ -19,7 +19,7 @@ Json batch_shape(const Shape& s) {  // (None, 28, 28, 1) -> [null, 28, 28, 1]
 Json input_layer(const SymbolicTensor& t) {
   return {{"module", "keras.layers"},
           {"class_name", "InputLayer"},
-          {"config", {{"batch_shape", batch_shape(t.shape())}, {"dtype", keras_dtype(t.dtype())},
+          {"config", {{"batch_shape", batch_shape(t.shape())}, {"dtype", dtype_name(t.dtype())},
                       {"sparse", false}, {"ragged", false}, {"name", t.name()},
                       {"optional", false}}},
           {"registered_name", nullptr}};
@@ -44,7 +44,7 @@ Json history(const SymbolicTensor& t, const NodeIndex& idx) {
 
 Json keras_tensor(const SymbolicTensor& t, const NodeIndex& idx) {
   return {{"class_name", "__keras_tensor__"},
-          {"config", {{"shape", batch_shape(t.shape())}, {"dtype", keras_dtype(t.dtype())},
+          {"config", {{"shape", batch_shape(t.shape())}, {"dtype", dtype_name(t.dtype())},
                       {"keras_history", history(t, idx)}}}};
 }
 
@@ -73,9 +73,14 @@ Json functional(const Model& model) {
     entry["inbound_nodes"] = nodes;
     layers.push_back(entry);
   }
-  Json ins = Json::array(), outs = Json::array();
-  for (const auto& t : s.inputs) ins.push_back(history(t, idx));
-  for (const auto& t : s.outputs) outs.push_back(history(t, idx));
+  // One input or output is written bare (["dense", 0, 0]), several as a list, as Keras does:
+  // the form decides whether Keras's model takes and returns a list.
+  auto endpoints = [&](const std::vector<SymbolicTensor>& ts) {
+    Json out = Json::array();
+    for (const auto& t : ts) out.push_back(history(t, idx));
+    return ts.size() == 1 ? out[0] : out;
+  };
+  const Json ins = endpoints(s.inputs), outs = endpoints(s.outputs);
   return {{"module", "keras.src.models.functional"},
           {"class_name", "Functional"},
           {"config", {{"name", s.name}, {"trainable", true}, {"layers", layers},

@@ -3,7 +3,7 @@
 
 Each model NAME gives NAME.keras (Keras's model.save), NAME.io.h5 (inputs x0, x1, ... and
 Keras's predictions `pred`, float32) and, for the branched models, NAME.weights.h5
-(model.save_weights). Refusal fixtures: unsupported_layer.keras, unsupported_dtype.json.
+(model.save_weights). Refusal fixtures: unsupported_layer.keras, unsupported_dtype.json, bomb.keras.
 
 Usage: /work/venv-keras/bin/python scripts/make_keras_fixtures.py [OUT_DIR]
 Needs Keras 3 with a backend (tensorflow-cpu) and h5py.
@@ -122,6 +122,11 @@ def main():
                              name="mixed")
     with open(os.path.join(out, "unsupported_dtype.json"), "w") as f:
         f.write(mixed.to_json())
+    # A zip bomb: config.json of 17 MiB of spaces, deflated to about 17 KiB (tenet reads at
+    # most 16 MiB of JSON).
+    import zipfile
+    with zipfile.ZipFile(os.path.join(out, "bomb.keras"), "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("config.json", b" " * (17 << 20))
     with open(os.path.join(out, "sequential.json"), "w") as f:
         f.write(keras.models.load_model(os.path.join(out, "sequential.keras")).to_json())
 

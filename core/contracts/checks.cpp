@@ -330,24 +330,22 @@ void check_dtype(DType actual, DType want, const std::string& code, const Site& 
       .raise();
 }
 
-void model_unsupported(const std::string& file, const std::string& layer,
-                       const std::string& class_name, const std::string& option,
-                       const std::string& value, const std::string& supported) {
-  const std::string who = layer.empty() ? "the model" : "layer '" + layer + "' (" + class_name + ")";
+void model_unsupported(const std::string& file, const Site& where, const std::string& subject,
+                       const std::string& option, const std::string& value,
+                       const std::string& supported) {
   const bool is_class = option == "class_name";
-  Violation("model.unsupported", Phase::load,
-            Site(layer.empty() ? file : layer, class_name.empty() ? "Keras model" : class_name))
-      .summary(is_class ? file + ": " + who + " is a layer tenet does not have"
-                        : file + ": " + who + " has " + option + " = " + value +
+  Violation("model.unsupported", Phase::load, where)
+      .summary(is_class ? file + ": " + subject + " is a class tenet does not have"
+                        : file + ": " + subject + " has " + option + " = " + value +
                               ", which tenet cannot represent exactly")
       .expected(option + ": " + supported)
       .actual(option + ": " + value)
       .cause("tenet builds a model from a Keras file only when every layer and option means "
              "exactly what it means in Keras; it never substitutes a near equivalent")
-      .fix(is_class ? "replace the layer in Keras by one tenet has (docs/keras.md lists them), "
-                      "save the model again and reload it"
-                    : "set " + option + " to one of the supported values in Keras, save the "
-                      "model again and reload it (docs/keras.md lists what loads)")
+      .fix(is_class ? "replace it in Keras by one tenet has (docs/keras.md lists them), save "
+                      "the model again and reload it"
+                    : "set " + option + " to a supported value in Keras, save the model again "
+                      "and reload it (docs/keras.md lists what loads)")
       .raise();
 }
 

@@ -3,6 +3,8 @@
 // Model::load_weights.
 #include <tenet/data/keras.hpp>
 
+#include <sys/stat.h>
+
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -102,10 +104,23 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+// A path that names no file raises IOError; one naming a directory, device, FIFO or socket is
+// refused with data.format without being opened (a FIFO would block).
+void require_model_file(const std::string& path) {
+  struct stat st;
+  if (!path.empty() && ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    data::detail::format_error(path, "Keras model file",
+                               {"the path is not a regular file", "a .keras or .json file",
+                                data::detail::file_kind(st.st_mode),
+                                "a model is read from a file; this path names something else",
+                                "pass the path of the .keras or .json file"});
+  data::detail::require_regular_file(path, "no such file", "check the path of the model file");
+}
+
 }  // namespace
 
 PartialBuild build_partial(const std::string& path) {
-  data::detail::require_regular_file(path, "no such file", "check the path of the model file");
+  require_model_file(path);
   if (is_zip(path)) return partial_from_archive(path, false, path);
   return partial_from_json(read_small_file(path), path);
 }

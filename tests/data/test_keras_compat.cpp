@@ -19,7 +19,8 @@ TEST_CASE("keras compat: archives written by Keras load, predict and are written
     return;
   }
   for (const char* name : {"branch_swap", "branch_multi", "all_layers", "sequential"}) {
-    CAPTURE(name);
+    const std::string shown = name;
+    CAPTURE(shown);
     const std::string base = std::string(dir) + "/" + name;
     Model m = keras::load_model(base + ".keras");
     auto arrays = data::load_h5(base + ".io.h5");
@@ -31,7 +32,7 @@ TEST_CASE("keras compat: archives written by Keras load, predict and are written
     }
     Tensor pred = m.predict(x);
     const double diff = kf::max_diff(pred, arrays.at("pred"));
-    MESSAGE(name << ": max |tenet - keras| = " << diff);
+    MESSAGE(std::string(name) << ": max |tenet - keras| = " << diff);
     CHECK(diff < 1e-5);
     keras::save_model(m, base + ".tenet.keras");
     out.emplace_back("pred", pred);

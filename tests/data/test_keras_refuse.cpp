@@ -3,6 +3,8 @@
 // absurd JSON, cycles, zip bombs, damaged archives, non-regular files.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "keras_fixtures.hpp"
@@ -125,10 +127,17 @@ TEST_CASE("keras refuse: damaged archives and zip bombs are data.format") {
   CHECK(e.code() == "data.format");
 }
 
-TEST_CASE("keras refuse: a directory or FIFO is not read") {
+TEST_CASE("keras refuse: a directory or FIFO is data.format and never opened") {
   testing::TempDir dir;
-  const std::string path = dir.file("");
-  CHECK_THROWS_AS((void)keras::load_model(path), IOError);
+  auto e = capture([&] { (void)keras::load_model(dir.file("")); });
+  CHECK(e.code() == "data.format");
+  CHECK(has(e, "a directory"));
+  const std::string fifo = dir.file("model.keras");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto f = capture([&] { (void)keras::build_partial(fifo); });  // would block if opened
+  CHECK(f.code() == "data.format");
+  CHECK(has(f, "a FIFO (named pipe)"));
+  CHECK_THROWS_AS((void)keras::load_model(dir.file("missing.keras")), IOError);
 }
 
 TEST_CASE("keras refuse: build_partial returns a model that does not build with its failure") {

@@ -35,7 +35,8 @@ class TwiceImpl : public LayerImpl {
 TEST_CASE("keras roundtrip: a Keras archive saved by tenet loads with the same predictions") {
   testing::TempDir dir;
   for (const char* name : {"all_layers", "branch_multi", "sequential"}) {
-    CAPTURE(name);
+    const std::string shown = name;
+    CAPTURE(shown);
     Model a = keras::load_model(kf::path(std::string(name) + ".keras"));
     const std::string file = dir.file(std::string(name) + ".keras");
     keras::save_model(a, file);

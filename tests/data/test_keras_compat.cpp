@@ -6,8 +6,8 @@
 
 #include <cstdlib>
 
-#include "keras_fixtures.hpp"
-#include "test_util.hpp"
+#include "support/keras_fixtures.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 namespace kf = tenet::keras_fixtures;

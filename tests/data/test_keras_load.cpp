@@ -3,9 +3,9 @@
 // are read, and the layers keep their names and classes.
 #include <doctest/doctest.h>
 
-#include "keras_fixtures.hpp"
+#include "support/keras_fixtures.hpp"
 #include "core/training/model_state.hpp"
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 namespace kf = tenet::keras_fixtures;

@@ -3,9 +3,8 @@
 // model built in tenet and predict what Keras predicted.
 #include <doctest/doctest.h>
 
-#include "keras_fixtures.hpp"
-#include "test_data_util.hpp"
-#include "test_util.hpp"
+#include "support/keras_fixtures.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 namespace kf = tenet::keras_fixtures;

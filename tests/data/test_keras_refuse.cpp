@@ -7,10 +7,9 @@
 
 #include <fstream>
 
-#include "keras_fixtures.hpp"
+#include "support/keras_fixtures.hpp"
 #include "data/keras_json.hpp"
-#include "test_data_util.hpp"
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using testing::capture;

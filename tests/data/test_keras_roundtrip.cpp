@@ -5,10 +5,9 @@
 
 #include <fstream>
 
-#include "keras_fixtures.hpp"
+#include "support/keras_fixtures.hpp"
 #include "core/training/model_state.hpp"
-#include "test_data_util.hpp"
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using testing::capture;

@@ -75,7 +75,7 @@ class AdamImpl : public OptimizerImpl {
   }
   std::string name() const override { return "Adam"; }
   std::vector<std::pair<std::string, double>> hyperparameters() const override {
-    return {{"beta_1", o_.beta_1}, {"beta_2", o_.beta_2}, {"epsilon", o_.epsilon}};
+    return {{"beta_1", rule_.beta_1}, {"beta_2", rule_.beta_2}, {"epsilon", rule_.epsilon}};
   }
 
   int slot_count() const override { return 2; }

@@ -44,4 +44,5 @@
 #include <tenet/data/hdf5_io.hpp>
 #include <tenet/data/idx.hpp>
 #include <tenet/data/image_folder.hpp>
+#include <tenet/data/keras.hpp>
 #include <tenet/data/preprocess.hpp>

@@ -3,6 +3,7 @@
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 #include "core/graph/fusable.hpp"
+#include <tenet/layers/dense.hpp>
 
 namespace tenet {
 
@@ -32,11 +33,35 @@ class SoftmaxImpl : public LayerImpl {
   }
   std::string describe() const override { return "axis " + std::to_string(axis_); }
 
+  std::vector<LayerOption> options() const override { return {{"axis", std::int64_t{axis_}}}; }
+
  private:
   int axis_;
 };
 
+class ActivationImpl : public LayerImpl {
+ public:
+  ActivationImpl(Activation a, ActivationLayerOptions o, std::source_location loc)
+      : LayerImpl("Activation", "activation", o.name, loc), activation_(a) {}
+  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    return apply_activation(in[0], activation_);
+  }
+  bool is_relu() const override { return activation_ == Activation::relu; }
+  std::string describe() const override { return activation_name(activation_); }
+  std::vector<LayerOption> options() const override {
+    return {{"activation", std::string(activation_name(activation_))}};
+  }
+
+ private:
+  Activation activation_;
+};
+
 }  // namespace
+
+ActivationLayer::ActivationLayer(Activation activation, ActivationLayerOptions options,
+                                 std::source_location loc)
+    : Layer(std::make_shared<ActivationImpl>(activation, options, loc)) {}
 
 ReLU::ReLU(ActivationLayerOptions options, std::source_location loc)
     : Layer(std::make_shared<ReLUImpl>(options, loc)) {}

@@ -97,6 +97,10 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   }
   void discard_step() override { pending_.clear(); }
 
+  std::vector<LayerOption> options() const override {
+    return {{"momentum", opt_.momentum}, {"epsilon", opt_.epsilon}};
+  }
+
  private:
   NormPlan make_plan(const Tensor& x, bool training, bool relu) const;
 

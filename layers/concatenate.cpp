@@ -33,6 +33,8 @@ class ConcatenateImpl : public LayerImpl {
 
   std::string describe() const override { return "axis " + std::to_string(axis_); }
 
+  std::vector<LayerOption> options() const override { return {{"axis", std::int64_t{axis_}}}; }
+
  private:
   int axis_;
 };

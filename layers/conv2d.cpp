@@ -91,6 +91,18 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
     return s;
   }
 
+  std::vector<LayerOption> options() const override {
+    using V = std::vector<std::int64_t>;
+    return {{"filters", filters_},
+            {"kernel_size", V{win_.kh, win_.kw}},
+            {"strides", V{win_.sh, win_.sw}},
+            {"padding", std::string(padding_name(win_.padding))},
+            {"dilation_rate", V{win_.dh, win_.dw}},
+            {"use_bias", opt_.use_bias},
+            {"activation", std::string(activation_name(opt_.activation))},
+            {"seed", static_cast<std::int64_t>(opt_.seed)}};
+  }
+
  private:
   void check_kernel_limits(const Shape& s, Phase phase) const;
   std::shared_ptr<ConvPlan> plan_for(const Shape& x) const;

@@ -113,6 +113,13 @@ class DenseImpl : public LayerImpl {
            (opt_.activation == Activation::none ? "" : std::string(", ") + activation_name(opt_.activation));
   }
 
+  std::vector<LayerOption> options() const override {
+    return {{"units", units_},
+            {"activation", std::string(activation_name(opt_.activation))},
+            {"use_bias", opt_.use_bias},
+            {"seed", static_cast<std::int64_t>(opt_.seed)}};
+  }
+
  private:
   std::int64_t units_, in_features_ = 0;
   DenseOptions opt_;

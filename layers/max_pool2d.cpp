@@ -57,6 +57,13 @@ class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
     return s;
   }
 
+  std::vector<LayerOption> options() const override {
+    using V = std::vector<std::int64_t>;
+    return {{"pool_size", V{win_.kh, win_.kw}},
+            {"strides", V{win_.sh, win_.sw}},
+            {"padding", std::string(padding_name(win_.padding))}};
+  }
+
  private:
   PoolPlan make_plan(const Tensor& x) const;
 

@@ -43,6 +43,10 @@ class ReshapeImpl : public LayerImpl {
   std::string describe() const override { return target_.str(); }
   checks::LayerFacts facts() const override { return checks::facts_of(checks::SizeRule::reshapes); }
 
+  std::vector<LayerOption> options() const override {
+    return {{"target_shape", std::vector<std::int64_t>(target_.begin(), target_.end())}};
+  }
+
  private:
   Shape resolve(const Shape& sample, Phase phase) const {
     Shape out = target_;

@@ -33,6 +33,10 @@ class ResizingImpl : public LayerImpl {
     return std::to_string(height_) + "x" + std::to_string(width_) + ", bilinear";
   }
 
+  std::vector<LayerOption> options() const override {
+    return {{"height", height_}, {"width", width_}};
+  }
+
  private:
   std::int64_t height_, width_;
 };

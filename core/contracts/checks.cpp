@@ -237,4 +237,36 @@ void check_dtype(DType actual, DType want, const std::string& code, const Site& 
       .raise();
 }
 
+void model_unsupported(const std::string& file, const Site& where, const std::string& subject,
+                       const std::string& option, const std::string& value,
+                       const std::string& supported) {
+  const bool is_class = option == "class_name";
+  Violation("model.unsupported", Phase::load, where)
+      .summary(is_class ? file + ": " + subject + " is a class tenet does not have"
+                        : file + ": " + subject + " has " + option + " = " + value +
+                              ", which tenet cannot represent exactly")
+      .expected(option + ": " + supported)
+      .actual(option + ": " + value)
+      .cause("tenet builds a model from a Keras file only when every layer and option means "
+             "exactly what it means in Keras; it never substitutes a near equivalent")
+      .fix(is_class ? "replace it in Keras by one tenet has (docs/keras.md lists them), save "
+                      "the model again and reload it"
+                    : "set " + option + " to a supported value in Keras, save the model again "
+                      "and reload it (docs/keras.md lists what loads)")
+      .raise();
+}
+
+void model_not_keras(const std::string& layer, const std::string& type) {
+  Violation("model.unsupported", Phase::run, Site(layer, type))
+      .summary("layer '" + layer + "' (" + type + ") has no Keras class, so the model cannot "
+               "be saved as a Keras file")
+      .expected("layers of the classes Keras and tenet share (docs/keras.md lists them)")
+      .actual("class_name: " + type)
+      .cause("a Keras model file names each layer's Keras class; Keras could not load a class "
+             "it does not have")
+      .fix("save the weights alone with save_weights, or build the model from tenet's "
+           "built-in layers")
+      .raise();
+}
+
 }  // namespace tenet::checks

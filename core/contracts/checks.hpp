@@ -272,4 +272,17 @@ bool fits_integer(double value, DType to);
 void check_nonempty_axis(const Shape& shape, int axis, const std::string& op, const Site& where,
                          Phase phase);
 
+// model.unsupported (phase load): the Keras model file `file` describes something tenet cannot
+// represent exactly. `subject` says what ("layer 'conv2d' (Conv2D)", "the optimizer (Adam)"),
+// `where` names it as a Site, `option` is the config key ("class_name" for a layer class
+// tenet lacks), `value` its value as the file spells it, `supported` what tenet accepts there.
+// Nothing is ever approximated.
+[[noreturn]] void model_unsupported(const std::string& file, const Site& where,
+                                    const std::string& subject, const std::string& option,
+                                    const std::string& value, const std::string& supported);
+
+// model.unsupported when saving a model as a Keras file: layer `layer` of type `type` (a user's
+// own LayerImpl) has no Keras class, so Keras could not load the file.
+[[noreturn]] void model_not_keras(const std::string& layer, const std::string& type);
+
 }  // namespace tenet::checks

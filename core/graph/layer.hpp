@@ -8,6 +8,7 @@
 #include <memory>
 #include <source_location>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <tenet/core/base/error.hpp>
@@ -34,6 +35,13 @@ struct InputSpec {
   std::vector<int> axes;                // axes (may be negative) with a required size
   DType dtype = DType::f32;
   bool check_dtype = false;
+};
+
+// One option of a layer under its Keras config name, in Keras's terms ("padding": "same",
+// "activation": "relu"), so model files can describe the layer (data/keras*.cpp).
+struct LayerOption {
+  std::string key;
+  std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>> value;
 };
 
 class LayerImpl {
@@ -67,6 +75,9 @@ class LayerImpl {
   // here so that a step that fails leaves them untouched.
   virtual void commit_step() {}
   virtual void discard_step() {}
+  // Everything needed to build the layer again, under Keras's config names (Conv2D: filters,
+  // kernel_size, strides, padding, dilation_rate, use_bias, activation, seed). None by default.
+  virtual std::vector<LayerOption> options() const { return {}; }
   // One line describing the configuration, used in provenance and summaries ("3x3, same").
   virtual std::string describe() const { return ""; }
   // What contract causes may read about this layer: its window, how it treats height and

@@ -17,6 +17,8 @@ class LossImpl {
   virtual ~LossImpl() = default;
   virtual std::string name() const = 0;  // Keras's name: "sparse_categorical_crossentropy"
   virtual LabelKind label_kind() const = 0;
+  // True for a crossentropy built with from_logits (Keras's config key), for model files.
+  virtual bool from_logits() const { return false; }
   // Checks the labels against the predictions' shape (batch axis may be unknown). Raises
   // loss.label_shape / loss.label_range / loss.label_dtype through core/checks.
   virtual void check_labels(const Shape& predictions, const Tensor& labels, Phase phase,

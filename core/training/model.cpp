@@ -93,9 +93,7 @@ Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> out
   if (s_->outputs.empty())
     checks::no_outputs(s_->site);
   s_->nodes = topo_sort(s_->outputs);
-  std::set<const LayerImpl*> seen;
-  for (const auto& n : s_->nodes)
-    if (n->layer && seen.insert(n->layer.get()).second) s_->layers.push_back(n->layer);
+  s_->layers = keras_layer_order(s_->outputs);
   check_graph(*s_);
   for (std::size_t i = 0; i < s_->inputs.size(); ++i) s_->input_index[s_->inputs[i].node().get()] = i;
   for (const auto& n : s_->nodes) {

@@ -17,7 +17,7 @@ struct Model::State {
   Site site;
   std::vector<SymbolicTensor> inputs, outputs;
   std::vector<std::shared_ptr<SymbolicNode>> nodes;       // topological order
-  std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, graph order
+  std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, Keras's order (keras_layer_order)
   std::map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
   std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
   // The run order: the nodes, with fused nodes in place of the chains the fusion pass found.
@@ -39,6 +39,10 @@ struct ModelAccess {
 inline const std::shared_ptr<Model::State>& model_state(const Model& m) {
   return detail::ModelAccess::state(m);
 }
+// The distinct layers of the graph ending at `outputs` in Keras's order (model.layers, and the
+// numbering of weights-file groups): deepest first, ties in first-visit order of a depth-first
+// walk from the outputs (core/training/model_order.cpp).
+std::vector<std::shared_ptr<LayerImpl>> keras_layer_order(const std::vector<SymbolicTensor>& outputs);
 
 // Held by fit, train_on_batch and compile for their duration: a second one while another runs
 // (from a callback, or from another thread) raises model.compile instead of rewriting the

@@ -24,6 +24,9 @@ class SGDImpl : public OptimizerImpl {
                               "decay and grow without bound, below 0 they flip sign each step");
   }
   std::string name() const override { return "SGD"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"momentum", o_.momentum}, {"nesterov", o_.nesterov ? 1.0 : 0.0}};
+  }
 
   int slot_count() const override { return o_.momentum > 0 ? 1 : 0; }
   std::string slot_name(int) const override { return "momentum"; }
@@ -71,6 +74,9 @@ class AdamImpl : public OptimizerImpl {
     checks::check_option_above(options + "::epsilon", rule.epsilon, 0.0, where_, Phase::build);
   }
   std::string name() const override { return "Adam"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"beta_1", rule_.beta_1}, {"beta_2", rule_.beta_2}, {"epsilon", rule_.epsilon}};
+  }
 
   int slot_count() const override { return 2; }
   std::string slot_name(int j) const override { return j == 0 ? "momentum" : "velocity"; }

@@ -36,7 +36,7 @@ inline const std::string& seed_dir() {
 }
 
 // `tenet ARGS` run inside tests/fixtures/seed (fixtures name their data relative to it).
-inline Run tenet(const std::string& args) {
+inline Run run_tenet(const std::string& args) {
   return run_command("cd " + seed_dir() + " && " + std::string(TENET_BINARY_DIR) + "/tenet " + args);
 }
 

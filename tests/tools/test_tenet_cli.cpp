@@ -44,7 +44,7 @@ TEST_CASE("tenet explain: every seed fixture prints the gallery's code and messa
   for (const auto& f : manifest()) {
     if (f.gallery_case == 0) continue;
     CAPTURE(f.name);
-    const Run r = tenet("explain " + f.name + ".keras" + f.args);
+    const Run r = run_tenet("explain " + f.name + ".keras" + f.args);
     CHECK(r.status == 1);
     CHECK(r.out.find("[" + f.codes + "]") != std::string::npos);
     CHECK(r.out.find("problem 1 of 1") != std::string::npos);
@@ -57,7 +57,7 @@ TEST_CASE("tenet explain: every seed fixture prints the gallery's code and messa
 }
 
 TEST_CASE("tenet explain: independent problems are all reported in one run") {
-  const Run r = tenet("explain two_problems.keras --data two_problems.h5");
+  const Run r = run_tenet("explain two_problems.keras --data two_problems.h5");
   CHECK(r.status == 1);
   CHECK(r.out.find("[input.shape] data for Input 'image' differs on a fixed axis") != std::string::npos);
   CHECK(r.out.find("actual:   (4, 16, 16, 4)") != std::string::npos);
@@ -67,7 +67,7 @@ TEST_CASE("tenet explain: independent problems are all reported in one run") {
 }
 
 TEST_CASE("tenet explain: a sound model and data run one step and one predict, exit 0") {
-  const Run r = tenet("explain sound.keras --data sound.h5 --batch 4");
+  const Run r = run_tenet("explain sound.keras --data sound.h5 --batch 4");
   CHECK(r.status == 0);
   CHECK(r.out.find("loss sparse_categorical_crossentropy (from the model file)") != std::string::npos);
   CHECK(r.out.find("image <- image (8, 8, 8, 1) float32") == std::string::npos);
@@ -79,7 +79,7 @@ TEST_CASE("tenet explain: a sound model and data run one step and one predict, e
 }
 
 TEST_CASE("tenet trace: one row per layer with statistics, gradient norms for trainable layers") {
-  const Run r = tenet("trace sound.keras --data sound.h5 --batch 8");
+  const Run r = run_tenet("trace sound.keras --data sound.h5 --batch 8");
   CHECK(r.status == 0);
   CHECK(r.out.find("one batch of 8 samples from sound.h5, training mode (loss ") != std::string::npos);
   CHECK(r.out.find("layer (type)") != std::string::npos);
@@ -94,18 +94,18 @@ TEST_CASE("tenet trace: one row per layer with statistics, gradient norms for tr
   const auto dense_row = r.out.substr(r.out.find("dense (Dense)"));
   CHECK(dense_row.substr(0, dense_row.find('\n')).find(" - ") == std::string::npos);
   // Without labels: inference mode, no gradients.
-  const Run p = tenet("trace wrong_size.keras --data concat_valid.h5 --batch 2");
+  const Run p = run_tenet("trace wrong_size.keras --data concat_valid.h5 --batch 2");
   CHECK(p.status == 0);
   CHECK(p.out.find("inference mode") != std::string::npos);
 }
 
 TEST_CASE("tenet summary: the table of a model; a model that does not build exits 1") {
-  const Run r = tenet("summary sound.keras");
+  const Run r = run_tenet("summary sound.keras");
   CHECK(r.status == 0);
   CHECK(r.out.find("Model: \"sound\"") != std::string::npos);
   CHECK(r.out.find("conv2d (Conv2D)") != std::string::npos);
   CHECK(r.out.find("Total params: 235") != std::string::npos);  // 3*3*1*4+4 + 64*3+3
-  const Run bad = tenet("summary concat_sizes.keras");
+  const Run bad = run_tenet("summary concat_sizes.keras");
   CHECK(bad.status == 1);
   CHECK(bad.out.find("[concat.shape]") != std::string::npos);
   CHECK(bad.out.find("conv2d_1 (Conv2D) (None, 128, 128, 8)") != std::string::npos);
@@ -113,19 +113,19 @@ TEST_CASE("tenet summary: the table of a model; a model that does not build exit
 
 TEST_CASE("tenet diagram: SVG and DOT; the failing layer and its edges in red with both shapes") {
   const std::string svg = temp("sound.svg"), dot = temp("concat.dot"), bad_svg = temp("concat.svg");
-  const Run ok = tenet("diagram sound.keras -o " + svg);
+  const Run ok = run_tenet("diagram sound.keras -o " + svg);
   CHECK(ok.status == 0);
   const std::string s = read_text(svg);
   CHECK(s.rfind("<svg", 0) == 0);
   CHECK(s.find("conv2d (Conv2D)") != std::string::npos);
   CHECK(s.find("#d62728") == std::string::npos);  // nothing red
-  const Run bad = tenet("diagram concat_sizes.keras -o " + dot);
+  const Run bad = run_tenet("diagram concat_sizes.keras -o " + dot);
   CHECK(bad.status == 1);
   const std::string d = read_text(dot);
   CHECK(d.find("-> n4 [label=\" (None, 64, 64, 8)\", color=\"#d62728\"") != std::string::npos);
   CHECK(d.find("-> n4 [label=\" (None, 128, 128, 8)\", color=\"#d62728\"") != std::string::npos);
   CHECK(d.find("concat.shape: expected (None, 64, 64, 8), received (None, 128, 128, 8)") != std::string::npos);
-  CHECK(tenet("diagram concat_sizes.keras -o " + bad_svg).status == 1);
+  CHECK(run_tenet("diagram concat_sizes.keras -o " + bad_svg).status == 1);
   const std::string b = read_text(bad_svg);
   CHECK(b.find("stroke='#d62728'") != std::string::npos);
   CHECK(b.find("(None, 128, 128, 8)") != std::string::npos);
@@ -133,24 +133,24 @@ TEST_CASE("tenet diagram: SVG and DOT; the failing layer and its edges in red wi
 }
 
 TEST_CASE("tenet: exit status 2 for bad usage, 0 for --help, 1 for a bad data file") {
-  CHECK(tenet("").status == 2);
-  CHECK(tenet("explain sound.keras").status == 2);                       // --data missing
-  CHECK(tenet("explain missing.keras --data sound.h5").status == 2);     // no such file
-  CHECK(tenet("diagram sound.keras -o out.png").status == 2);            // not .svg/.dot
-  CHECK(tenet("explain sound.keras --data sound.h5 --loss hinge").status == 2);
-  CHECK(tenet("explain sound.keras --data sound.h5 --batch 0").status == 2);
-  const Run unknown = tenet("explain sound.keras --data sound.h5 --x thumb=/x");
+  CHECK(run_tenet("").status == 2);
+  CHECK(run_tenet("explain sound.keras").status == 2);                       // --data missing
+  CHECK(run_tenet("explain missing.keras --data sound.h5").status == 2);     // no such file
+  CHECK(run_tenet("diagram sound.keras -o out.png").status == 2);            // not .svg/.dot
+  CHECK(run_tenet("explain sound.keras --data sound.h5 --loss hinge").status == 2);
+  CHECK(run_tenet("explain sound.keras --data sound.h5 --batch 0").status == 2);
+  const Run unknown = run_tenet("explain sound.keras --data sound.h5 --x thumb=/x");
   CHECK(unknown.status == 2);
   CHECK(unknown.out.find("the model has no input 'thumb'; its inputs: image") != std::string::npos);
-  const Run absent = tenet("explain sound.keras --data sound.h5 --x image=/train/x");
+  const Run absent = run_tenet("explain sound.keras --data sound.h5 --x image=/train/x");
   CHECK(absent.status == 2);
   CHECK(absent.out.find("holds no array 'train/x'") != std::string::npos);
   for (const char* cmd : {"--help", "explain --help", "trace --help", "summary --help", "diagram --help"}) {
-    const Run h = tenet(cmd);
+    const Run h = run_tenet(cmd);
     CHECK(h.status == 0);
     CHECK(h.out.find("Usage:") != std::string::npos);
   }
-  const Run corrupt = tenet("explain sound.keras --data manifest.txt");
+  const Run corrupt = run_tenet("explain sound.keras --data manifest.txt");
   CHECK(corrupt.status == 1);
   CHECK(corrupt.out.find("[data.format]") != std::string::npos);
 }

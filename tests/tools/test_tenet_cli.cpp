@@ -84,19 +84,33 @@ TEST_CASE("tenet trace: one row per layer with statistics, gradient norms for tr
   CHECK(r.out.find("one batch of 8 samples from sound.h5, training mode (loss ") != std::string::npos);
   CHECK(r.out.find("layer (type)") != std::string::npos);
   CHECK(r.out.find("grad norm") != std::string::npos);
-  for (const char* row : {"image (InputLayer)  (8, 8, 8, 1)", "conv2d (Conv2D)", "(8, 8, 8, 4)",
+  for (const char* row : {"image (InputLayer)", "(8, 8, 8, 1)", "conv2d (Conv2D)", "(8, 8, 8, 4)",
                           "max_pooling2d (MaxPool2D)", "(8, 4, 4, 4)", "flatten (Flatten)", "(8, 64)",
                           "dense (Dense)", "(8, 3)"})
     CHECK_MESSAGE(r.out.find(row) != std::string::npos, row);
   // The Input row has no weights: its gradient column is "-"; Dense has a number there.
-  const auto input_row = r.out.substr(r.out.find("image (InputLayer)"));
-  CHECK(input_row.substr(0, input_row.find('\n')).find(" - ") != std::string::npos);
-  const auto dense_row = r.out.substr(r.out.find("dense (Dense)"));
-  CHECK(dense_row.substr(0, dense_row.find('\n')).find(" - ") == std::string::npos);
-  // Without labels: inference mode, no gradients.
-  const Run p = run_tenet("trace wrong_size.keras --data concat_valid.h5 --batch 2");
+  const std::regex no_gradient(R"(\s-(\s|$))");
+  const auto row_of = [&](const std::string& out, const std::string& layer) {
+    const auto at = out.find(layer);
+    return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+  };
+  CHECK(std::regex_search(row_of(r.out, "image (InputLayer)"), no_gradient));
+  CHECK_FALSE(std::regex_search(row_of(r.out, "dense (Dense)"), no_gradient));
+  // Without labels (a .npy of inputs only): inference mode, no gradients.
+  const std::string npy = temp("inputs.npy");
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 8, 8, 1), }";
+  header += std::string(128 - 10 - header.size() - 1, ' ') + "\n";  // 128 bytes in all, as NumPy pads
+  std::ofstream(npy, std::ios::binary) << std::string("\x93NUMPY\x01\x00", 8) << static_cast<char>(header.size())
+                                       << '\0' << header << std::string(2 * 64 * 4, '\0');
+  const Run p = run_tenet("trace sound.keras --data " + npy);
   CHECK(p.status == 0);
   CHECK(p.out.find("inference mode") != std::string::npos);
+  CHECK(std::regex_search(row_of(p.out, "dense (Dense)"), no_gradient));
+  std::filesystem::remove(npy);
+  // Data that breaks a contract: the error, exit 1.
+  const Run bad = run_tenet("trace wrong_size.keras --data wrong_size.h5");
+  CHECK(bad.status == 1);
+  CHECK(bad.out.find("[input.shape]") != std::string::npos);
 }
 
 TEST_CASE("tenet summary: the table of a model; a model that does not build exits 1") {
@@ -118,7 +132,7 @@ TEST_CASE("tenet diagram: SVG and DOT; the failing layer and its edges in red wi
   const std::string s = read_text(svg);
   CHECK(s.rfind("<svg", 0) == 0);
   CHECK(s.find("conv2d (Conv2D)") != std::string::npos);
-  CHECK(s.find("#d62728") == std::string::npos);  // nothing red
+  CHECK(s.find("stroke='#d62728'") == std::string::npos);  // nothing red
   const Run bad = run_tenet("diagram concat_sizes.keras -o " + dot);
   CHECK(bad.status == 1);
   const std::string d = read_text(dot);

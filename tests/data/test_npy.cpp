@@ -10,7 +10,7 @@
 
 #include <tenet/data/npy.hpp>
 
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "tests/tools/tenet_cli_util.hpp"
+#include "support/tenet_cli_util.hpp"
 
 using namespace tenet::testing;
 

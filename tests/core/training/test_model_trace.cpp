@@ -7,7 +7,7 @@
 
 #include <tenet/tenet.hpp>
 
-#include "test_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet;
 

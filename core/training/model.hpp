@@ -72,6 +72,20 @@ class BatchSource {
   virtual bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) = 0;
 };
 
+// One row of Model::trace: a layer call's output on one batch, and its weights' gradient.
+struct TraceRow {
+  std::string layer, type;
+  Shape shape;                // the output's shape, batch axis included
+  DType dtype = DType::f32;
+  double mean = 0, std = 0, min = 0, max = 0;  // std: population (NumPy's default, ddof 0)
+  double zero_fraction = 0;   // elements exactly 0, as a fraction of all
+  std::optional<double> grad_norm;  // L2 norm of the trainable weights' gradients
+};
+struct ModelTrace {
+  std::vector<TraceRow> rows;  // one per layer call, in graph order, Input layers included
+  std::optional<double> loss;  // when labels were given to a compiled model
+};
+
 struct WeightsLoadOptions {
   bool skip_mismatch = false;  // load what fits, report what was skipped (in the return value)
 };
@@ -110,6 +124,10 @@ class Model {
   Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
   Logs evaluate(const data::Dataset& ds, EvaluateOptions options = {});  // defined in data/
   Logs evaluate_source(BatchSource& source, int verbose = 0);
+  // Runs one batch through every layer, each on its own (no fused ReLU), and, given labels of
+  // a compiled model, the loss and its gradients (training mode). Changes no weight, optimizer
+  // state or BatchNorm statistic. Data checked as by check_data (core/training/model_trace.cpp).
+  ModelTrace trace(const std::vector<Tensor>& x, const Tensor& y = Tensor());
   Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
   Tensor predict(const Tensor& x, PredictOptions options = {});
   Tensor predict(const data::Dataset& ds, PredictOptions options = {});  // defined in data/

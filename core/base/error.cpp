@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/base/user_call.hpp"
+
 namespace tenet {
 
 const char* phase_name(Phase p) {
@@ -23,10 +25,76 @@ static std::string basename_of(const char* path) {
 Site::Site(std::string n, std::string t, const std::source_location& loc)
     : name(std::move(n)), type(std::move(t)), file(basename_of(loc.file_name())), line(loc.line()) {}
 
+Site Site::call(std::string n, std::string t, const std::source_location& loc) {
+  Site s(std::move(n), std::move(t));
+  s.call_file = basename_of(loc.file_name());
+  s.call_line = loc.line();
+  return s;
+}
+
 std::string Site::str() const {
   std::string s = "'" + name + "' (" + type + ")";
   if (!file.empty()) s += " created at " + file + ":" + std::to_string(line);
+  if (!call_file.empty()) {
+    s += (file.empty() ? " called at " : ", called at ") + call_file + ":" + std::to_string(call_line);
+    if (!call_what.empty()) s += " (" + call_what + ")";
+  }
   return s;
+}
+
+// ---- the user's call on this thread (core/base/user_call.hpp) ----
+
+namespace {
+thread_local UserCall g_user_call;
+thread_local const ScopedLayerCall* g_layer_call = nullptr;
+}  // namespace
+
+ScopedUserCall::ScopedUserCall(const char* what, const std::source_location& loc) {
+  if (g_user_call.active) return;  // the outermost call is the user's
+  g_user_call = UserCall{what, loc, true};
+  opened_ = true;
+}
+ScopedUserCall::ScopedUserCall(const UserCall& call) {
+  if (g_user_call.active || !call.active) return;
+  g_user_call = call;
+  opened_ = true;
+}
+ScopedUserCall::~ScopedUserCall() {
+  if (opened_) g_user_call = UserCall{};
+}
+UserCall current_user_call() { return g_user_call; }
+
+ScopedLayerCall::ScopedLayerCall(const std::string& l, const std::source_location& where)
+    : layer(l), loc(where), previous(g_layer_call) {
+  g_layer_call = this;
+}
+ScopedLayerCall::~ScopedLayerCall() { g_layer_call = previous; }
+const ScopedLayerCall* current_layer_call() { return g_layer_call; }
+
+// Fills the failing call from this thread's calls: the layer's own call in the graph (when
+// `where` names a layer being called), else the user's call; the user's call becomes `during`
+// when `where` already names another line.
+static ContractInfo with_call(ContractInfo info) {
+  Site& w = info.where;
+  if (w.call_file.empty())
+    for (const ScopedLayerCall* c = g_layer_call; c; c = c->previous)
+      if (c->layer == w.name && c->loc.line() != 0) {
+        w.call_file = basename_of(c->loc.file_name());
+        w.call_line = c->loc.line();
+        break;
+      }
+  if (!g_user_call.active) return info;
+  const std::string file = basename_of(g_user_call.loc.file_name());
+  const unsigned line = g_user_call.loc.line();
+  const std::string what = g_user_call.what ? g_user_call.what : "";
+  if (w.call_file.empty()) {
+    w.call_file = file;
+    w.call_line = line;
+    w.call_what = what;
+  } else if ((w.call_file != file || w.call_line != line) && info.during.empty()) {
+    info.during = (what.empty() ? "the call" : what) + " at " + file + ":" + std::to_string(line);
+  }
+  return info;
 }
 
 // Places a caret under each marked dimension of a shape printed as "(a, b, c)".
@@ -81,7 +149,7 @@ std::string render(const ContractInfo& c) {
   std::ostringstream o;
   o << "[" << c.code << "] " << c.summary << "\n";
   o << "  phase:    " << phase_name(c.phase) << "\n";
-  o << "  where:    " << c.where.str() << "\n";
+  o << "  where:    " << c.where.str() << (c.during.empty() ? "" : ", during " + c.during) << "\n";
   if (!c.expected.empty() || !c.actual.empty()) {
     o << "  expected: " << c.expected << "\n";
     // Carets under the expected shape too when both are shapes of the same rank.
@@ -103,7 +171,16 @@ std::string render(const ContractInfo& c) {
 }
 
 ContractError::ContractError(ContractInfo info)
-    : Error(render(info)), info_(std::move(info)) {}
+    : ContractError(with_call(std::move(info)), 0) {}
+ContractError::ContractError(ContractInfo info, int) : Error(render(info)), info_(std::move(info)) {}
+
+std::string ContractError::where() const {
+  return info_.where.str() + (info_.during.empty() ? "" : ", during " + info_.during);
+}
+std::string ContractError::called_at() const {
+  if (info_.where.call_file.empty()) return "";
+  return info_.where.call_file + ":" + std::to_string(info_.where.call_line);
+}
 
 InternalError::InternalError(const std::string& what)
     : Error("tenet internal error: " + what +

@@ -198,7 +198,7 @@ static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_loca
           .actual("an Input")
           .fix("use the functional Model for several inputs")
           .raise();
-    x = items[i].layer(x);
+    x = items[i].layer(x, loc);
   }
   return x;
 }

@@ -41,7 +41,8 @@ struct Running {
 
 }  // namespace
 
-void Model::compile(CompileOptions options) {
+void Model::compile(CompileOptions options, std::source_location loc) {
+  const ScopedUserCall user("model.compile", loc);
   TrainingGuard guard(*s_, "compile");
   if (!options.optimizer.defined()) options.optimizer = SGD();
   if (!options.loss.defined())
@@ -59,7 +60,9 @@ void Model::compile(CompileOptions options) {
 
 const History& Model::history() const { return s_->history; }
 
-std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options) {
+std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options,
+                                std::source_location loc) {
+  const ScopedUserCall user("model.call", loc);
   std::map<const SymbolicNode*, Tensor> values;
   for (const auto& n : s_->nodes) {
     if (n->inputs.empty()) {
@@ -78,6 +81,7 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
     std::vector<Tensor> args;
     for (const auto& in : n->inputs) args.push_back(values.at(in.node().get()));
     checks::ScopedCallContext ctx(&s_->contexts.at(n.get()));
+    const ScopedLayerCall layer_call(n->layer->name(), n->call_loc);  // a shared layer's own call
     CallOptions o = options;
     o.relu_after = s_->applies_relu.count(n.get()) > 0;
     o.input_from_relu = s_->input_from_relu.count(n.get()) > 0;
@@ -141,7 +145,9 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
   }
 }
 
-Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                           std::source_location loc) {
+  const ScopedUserCall user("model.train_on_batch", loc);
   require_compiled(*s_, "train_on_batch");
   TrainingGuard guard(*s_, "train_on_batch");
   const Site where = call_site(*s_, "train_on_batch");
@@ -154,7 +160,9 @@ Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   return train_step(x, y, false);
 }
 
-Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                          std::source_location loc) {
+  const ScopedUserCall user("model.test_on_batch", loc);
   require_compiled(*s_, "test_on_batch");
   const Site where = call_site(*s_, "test_on_batch");
   check_handles(x, &y, "test_on_batch", where);
@@ -170,11 +178,14 @@ Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   return logs;
 }
 
-History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
-  return fit(std::vector<Tensor>{x}, y, std::move(options));
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions options,
+                   std::source_location loc) {
+  return fit(std::vector<Tensor>{x}, y, std::move(options), loc);
 }
 
-History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
+History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options,
+                   std::source_location loc) {
+  const ScopedUserCall user("model.fit", loc);
   require_compiled(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(options, where);
@@ -217,7 +228,9 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
   return fit_source(train, val.get(), options);
 }
 
-History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o) {
+History Model::fit_source(BatchSource& train, BatchSource* validation, const FitOptions& o,
+                          std::source_location loc) {
+  const ScopedUserCall user("model.fit", loc);
   require_compiled(*s_, "fit");
   TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
@@ -280,7 +293,8 @@ History Model::fit_source(BatchSource& train, BatchSource* validation, const Fit
   return h;
 }
 
-Logs Model::evaluate_source(BatchSource& source, int verbose) {
+Logs Model::evaluate_source(BatchSource& source, int verbose, std::source_location loc) {
+  const ScopedUserCall user("model.evaluate", loc);
   require_compiled(*s_, "evaluate");
   numerics::check_variables(*s_);
   NoGradGuard no_grad;
@@ -306,11 +320,14 @@ Logs Model::evaluate_source(BatchSource& source, int verbose) {
   return run.mean();
 }
 
-Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
-  return evaluate(std::vector<Tensor>{x}, y, options);
+Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options,
+                     std::source_location loc) {
+  return evaluate(std::vector<Tensor>{x}, y, options, loc);
 }
 
-Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
+Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options,
+                     std::source_location loc) {
+  const ScopedUserCall user("model.evaluate", loc);
   require_compiled(*s_, "evaluate");
   const Site where = call_site(*s_, "evaluate");
   check_evaluate_options(options, where);

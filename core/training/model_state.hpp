@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/user_call.hpp"
 #include <tenet/core/training/model.hpp>
 
 namespace tenet {

@@ -71,28 +71,41 @@ ScopedLayerCall::ScopedLayerCall(const std::string& l, const std::source_locatio
 ScopedLayerCall::~ScopedLayerCall() { g_layer_call = previous; }
 const ScopedLayerCall* current_layer_call() { return g_layer_call; }
 
+static std::string file_line(const std::source_location& loc) {
+  return basename_of(loc.file_name()) + ":" + std::to_string(loc.line());
+}
+
 // Fills the failing call from this thread's calls: the layer's own call in the graph (when
-// `where` names a layer being called), else the user's call; the user's call becomes `during`
-// when `where` already names another line.
+// `where` names a layer being called), else the user's call. When `where` already names
+// another line, the enclosing calls go to `during`: the layer whose call ran it ("the call of
+// 'scale' at model.cpp:14") and the user's call ("model.fit at train.cpp:40").
 static ContractInfo with_call(ContractInfo info) {
   Site& w = info.where;
+  const ScopedLayerCall* inner = g_layer_call && g_layer_call->loc.line() ? g_layer_call : nullptr;
   if (w.call_file.empty())
     for (const ScopedLayerCall* c = g_layer_call; c; c = c->previous)
       if (c->layer == w.name && c->loc.line() != 0) {
         w.call_file = basename_of(c->loc.file_name());
         w.call_line = c->loc.line();
+        inner = nullptr;
         break;
       }
-  if (!g_user_call.active) return info;
-  const std::string file = basename_of(g_user_call.loc.file_name());
-  const unsigned line = g_user_call.loc.line();
-  const std::string what = g_user_call.what ? g_user_call.what : "";
-  if (w.call_file.empty()) {
-    w.call_file = file;
-    w.call_line = line;
-    w.call_what = what;
-  } else if ((w.call_file != file || w.call_line != line) && info.during.empty()) {
-    info.during = (what.empty() ? "the call" : what) + " at " + file + ":" + std::to_string(line);
+  if (w.call_file.empty() && g_user_call.active) {
+    w.call_file = basename_of(g_user_call.loc.file_name());
+    w.call_line = g_user_call.loc.line();
+    w.call_what = g_user_call.what ? g_user_call.what : "";
+  }
+  if (!info.during.empty() || w.call_file.empty()) return info;
+  std::string here = w.call_file + ":" + std::to_string(w.call_line);
+  if (inner && inner->layer != w.name && file_line(inner->loc) != here) {
+    here = file_line(inner->loc);
+    info.during = "the call of '" + inner->layer + "' at " + here;
+  }
+  if (g_user_call.active && file_line(g_user_call.loc) != here &&
+      file_line(g_user_call.loc) != w.call_file + ":" + std::to_string(w.call_line)) {
+    const std::string what = g_user_call.what ? g_user_call.what : "the call";
+    info.during += (info.during.empty() ? "" : ", during ") + what + " at " +
+                   file_line(g_user_call.loc);
   }
   return info;
 }

@@ -106,7 +106,8 @@ void check_sample_counts(const std::vector<SymbolicTensor>& ins, const std::vect
       .expected(std::to_string(n) + " labels (one per sample of " + ins[0].name() + ")")
       .actual(labels)
       .cause("there are " + std::to_string(n) + " samples " + x[0].shape().str() + " but " +
-             (y->rank() == 0 ? std::string("no label axis") : labels) + "." + note)
+             (y->rank() == 0 ? std::string("no label axis") : labels) +
+             "; each sample needs its label, on axis 0." + note)
       .fix("slice inputs and labels to the same samples, or check that labels and inputs "
            "come from the same split")
       .raise();

@@ -56,16 +56,16 @@ T = {
 'input.rank': ('run', 'Data of the wrong rank for an Input: `(100, 28, 28)` for `(None, 28, 28, 1)` (channel axis missing), one image `(28, 28, 1)` without its batch axis, or data batched twice (one axis too many). Also raised by `Dataset::batch` on a batched dataset and for generator batches without a batch axis.', '`expand_dims(x, -1)`, `expand_dims(x, 0)`, or remove the second batching.'),
 'input.shape': ('run', 'A fixed axis differs: a model built for 224x224x3 called with 128x128x3. Nothing overflows (contrary to a common explanation): the weights were sized for the declared shape, and tenet refuses to compute on another one.', 'Resize the data (`data::resize`), add a `Resizing(224, 224)` layer after the Input, or declare `None` height/width if every layer allows it (global pooling instead of Flatten).'),
 'input.dtype': ('run', 'uint8 (or other integer) data for a float32 Input. Keras casts it silently, so the network trains on values 0..255; tenet refuses and says why. Also raised when a layer that computes in float32 receives integer data.', '`x.astype(DType::f32) / 255.0` (or `data::to_float(x)`), or declare the Input uint8 and put `Rescaling(1.0 / 255)` first.'),
-'batch.mismatch': ('run', 'The inputs and labels of one batch or dataset hold different numbers of samples (32 vs 64, 100 images with 90 labels). For generators the batch index is named. Resizing images cannot repair this: it changes height and width, not the number of samples.', 'Slice the arrays to the same samples, or fix the generator.'),
-'batch.empty': ('run', 'A batch with zero samples: a generator yielding an empty batch, or a dataset shorter than one batch with `drop_remainder`.', 'End a generator\'s epoch with `std::nullopt`; use a smaller batch or no `drop_remainder`.'),
+'batch.mismatch': ('run', 'The inputs and labels of one batch or dataset hold different numbers of samples (32 vs 64, 100 images with 90 labels), or a loss called directly is given more or fewer labels than predictions. For generators the batch index is named. When the data holds images, the message adds that resizing cannot repair this (it changes height and width, not the number of samples); for other data it does not speak of images.', 'Slice the arrays to the same samples (the message gives the count), or fix the generator or map function.'),
+'batch.empty': ('run', 'A batch with zero samples, or a call with none: a generator whose first batch of an epoch is empty, a generator yielding an empty batch in the middle of an epoch (after batches with samples), a `map` function that removed every sample of a batch, a dataset shorter than one batch with `drop_remainder`, or fit/evaluate on zero samples. The cause says which, and the batch (counted from 1, with its index).', 'For an empty batch in the middle of an epoch, make the generator skip the empty selection: returning `std::nullopt` there would end the epoch and drop every batch after it. Keep at least one sample per batch in a `map` function; use a smaller batch or no `drop_remainder`.'),
 'batch.ragged': ('run', 'Samples of one batch have different shapes (a 128x128 and a 64x64 image stacked together). The first outlier is named.', 'Resize, pad (`data::pad_to`) or crop every sample to one size before batching.'),
 'loss.label_shape': ('run', 'The labels do not fit the loss: integer class indices `(100, 1)` for CategoricalCrossentropy over 5 classes, or one-hot rows of width 10 against 5 outputs.', '`one_hot(y, 5)`, or keep the indices and use `SparseCategoricalCrossentropy`.'),
 'loss.label_range': ('run', 'A sparse label outside `[0, classes)`; the first offending sample is named.', 'Check the label encoding (labels start at 0) or the number of output units.'),
 'loss.label_dtype': ('run', 'Float labels for a sparse loss, or integer labels for a one-hot loss.', 'Use the matching loss, or cast (`y.astype(DType::i32)`).'),
 'numerics.nonfinite': ('run', 'With `FitOptions::check_numerics` / `EvaluateOptions::check_numerics` (that call only) or inside a `NumericsScope` (this thread), the first NaN/Inf: in the input data, a variable, a layer\'s input, an op\'s output or gradient, BatchNorm\'s batch statistics, or the optimizer\'s update. The failing step changes no weight.', 'Lower the learning rate, scale the inputs, use `from_logits` losses; check the data for NaN.'),
-'compare.shape': ('run', '`allclose` / `equal` on tensors whose shapes differ. Comparison never broadcasts, so a `(10, 1)` vs `(10,)` slip cannot pass as equality. (`a == b` on tensors does not compile at all.)', 'Compare `a.shape() == b.shape()` first, or reshape/slice one side.'),
+'compare.shape': ('run', '`allclose` / `equal` / `max_abs_diff` on tensors whose shapes differ; the message names the call that failed and its line. Comparison never broadcasts, so a `(10, 1)` vs `(10,)` slip cannot pass as equality. The cause reads the shapes: the same elements with an extra axis of size 1, the same count arranged differently, or different counts. (`a == b` on tensors does not compile at all; the compiler\'s message names `[compare.shape]`.)', 'Reshape the side with the extra axis of size 1, compare `a.shape() == b.shape()` first, or compare matching slices.'),
 'options.invalid': ('run', 'An option or argument outside its valid range, or an empty handle: `FitOptions::batch_size` 0, `validation_split` NaN or >= 1, `epochs` < 0, `initial_epoch` beyond `epochs`, an SGD learning rate <= 0 or a momentum outside [0, 1), a `Dense(0)`, a Dropout rate of 1, a BatchNorm momentum outside [0, 1], `Dataset::take(-1)`, a default-constructed `Tensor()` given to `fit`. The message names the option, its value and the valid range; the cause is specific where the value has a consequence worth explaining. Layer, optimizer and callback options are checked when the object is made (phase `build`, with your source line); call options and arguments when the call starts, before any step (phase `run`). The table of ranges is in docs/models.md.', 'Pass a value inside the range the message states.'),
-'checkpoint.mismatch': ('load', 'A weights file whose layers, names or shapes do not fit the model. Every difference is listed and nothing in the model is changed.', 'Load a file saved from the same architecture, or `WeightsLoadOptions{.skip_mismatch = true}`.'),
+'checkpoint.mismatch': ('load', 'A weights file whose layers, names or shapes do not fit the model. Every difference is listed and nothing in the model is changed. The file names layer groups by class and order, as Keras does (`dense`, `dense_1`); each difference shows the name you gave that layer beside the group (`layers/dense_1 (your layer \'head\', Dense)`).', 'Load a file saved from the same architecture, or `WeightsLoadOptions{.skip_mismatch = true}`.'),
 'data.format': ('load', 'An IDX or HDF5 file that is truncated, corrupt, of the wrong type, or whose arrays disagree in length. The file and what was read are named.', 'Re-create or re-download the file.'),
 'reshape.size': ('run', 'A reshape (op or `Reshape` layer, phase `build` for the layer) that changes the number of elements.', 'Choose a target shape whose dimensions multiply to the element count.'),
 'reshape.axis': ('run', '`expand_dims`, `squeeze` or `transpose` with an invalid axis or permutation.', 'Give a valid axis / a permutation of all axes.'),
@@ -152,7 +152,9 @@ try {
 } catch (const tenet::ContractError& e) {
   e.code();      // "input.rank": stable, use it in tests and tools
   e.phase();     // Phase::build (graph construction), run (data flowing) or load (files)
-  e.where();     // "'image' (InputLayer) created at train.cpp:12": layer, type, your source line
+  e.where();     // "'image' (InputLayer) created at train.cpp:12, called at train.cpp:40
+                 //  (model.fit)": layer, type, the line that created it, the failing call
+  e.called_at(); // "train.cpp:40": your line of the failing call ("" when not recorded)
   e.expected();  // "(None, 28, 28, 1)", Keras notation, batch axis None
   e.actual();    // "(100, 28, 28)"
   e.cause();     // the likely reason, computed from your graph or data
@@ -168,7 +170,12 @@ Every message has the same layout: `[code] summary`, then `phase`, `where`, `exp
 Broken invariants of tenet itself are not contract errors: they raise `tenet::InternalError`
 ("tenet internal error ... please report it").
 
-Comparing tensors with `==` does not compile; the compiler message points to `equal(a, b)`
+Errors raised while data flows name the line of your call that failed (`called at`) beside the
+line that created the layer; docs/models.md ("Which line an error names") lists the calls that
+record it and the few that cannot.
+
+Comparing tensors with `==` does not compile; the compiler message names `[compare.shape]` and
+points to `equal(a, b)`
 (element-wise mask), `allclose(a, b, rtol, atol)` (numeric check) or `a.shape() == b.shape()`.
 
 ''')

@@ -75,7 +75,7 @@ std::string axis_name(int axis, int rank) {
   return "axis " + std::to_string(axis);
 }
 
-static std::string join_axes(const std::vector<int>& axes, int rank) {
+std::string join_axes(const std::vector<int>& axes, int rank) {
   std::string s;
   for (std::size_t i = 0; i < axes.size(); ++i) {
     if (i) s += i + 1 == axes.size() ? " and " : ", ";
@@ -245,21 +245,6 @@ Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where
   return out;
 }
 
-void check_stackable(const std::vector<Shape>& shapes, const Site& where, Phase phase) {
-  for (std::size_t i = 1; i < shapes.size(); ++i)
-    if (!(shapes[i] == shapes[0]))
-      Violation("batch.ragged", phase, where)
-          .summary("samples of one batch have different shapes")
-          .expected(shapes[0])
-          .actual(shapes[i])
-          .mark_differences(shapes[0], shapes[i])
-          .cause("sample 0 is " + shapes[0].str() + " but sample " + std::to_string(i) + " is " +
-                 shapes[i].str() + "; a batch is one array, so every sample needs one shape")
-          .fix("resize, pad or centre-crop every sample to one size before batching "
-               "(data::resize, data::pad_to), e.g. to " + shapes[0].str())
-          .raise();
-}
-
 void check_reshape(const Shape& from, const Shape& to, const Site& where) {
   if (from.numel() == to.numel()) return;
   Violation("reshape.size", Phase::run, where)
@@ -269,49 +254,6 @@ void check_reshape(const Shape& from, const Shape& to, const Site& where) {
       .cause(from.str() + " holds " + std::to_string(from.numel()) + " elements but " + to.str() +
              " holds " + std::to_string(to.numel()))
       .fix("choose a target shape whose dimensions multiply to " + std::to_string(from.numel()))
-      .raise();
-}
-
-// The dimensions of a shape other than 1s: equal for (10, 1) and (10).
-static std::vector<std::int64_t> without_ones(const Shape& s) {
-  std::vector<std::int64_t> out;
-  for (int i = 0; i < s.rank(); ++i)
-    if (s[i] != 1) out.push_back(s[i]);
-  return out;
-}
-
-// compare.shape: the cause and fix name the call (`where.name`: equal, allclose, max_abs_diff)
-// and read the two shapes: the same elements with an extra axis of size 1, the same count
-// arranged differently, or different counts.
-void check_compare(const Shape& a, const Shape& b, const Site& where) {
-  if (a == b) return;
-  const std::string& op = where.name;
-  const std::string na = std::to_string(a.numel()), nb = std::to_string(b.numel());
-  std::string cause = a.rank() != b.rank()
-      ? "the ranks differ (" + std::to_string(a.rank()) + " vs " + std::to_string(b.rank()) + ")"
-      : "the shapes differ on " + join_axes(differing_axes(a, b), a.rank());
-  std::string fix;
-  if (a.numel() == b.numel() && without_ones(a) == without_ones(b)) {
-    cause += "; both hold the same " + na + " elements, one with an extra axis of size 1, and " +
-             op + " never broadcasts, so that (10, 1) against (10) cannot pass as " +
-             (op == "equal" ? "a (10, 10) mask" : "equality");
-    fix = "reshape(b, " + a.str() + ") (or squeeze the axis of size 1) before " + op;
-  } else if (a.numel() == b.numel()) {
-    cause += "; both hold " + na + " elements, arranged differently";
-    fix = "reshape or transpose one side to " + a.str() + " if the elements correspond, then " + op;
-  } else {
-    cause += "; the first holds " + na + " elements and the second " + nb +
-             ", so they cannot be the same values";
-    fix = "compare a.shape() == b.shape() first, or " + op +
-          " matching slices (slice(x, axis, start, stop))";
-  }
-  Violation("compare.shape", Phase::run, where)
-      .summary(op + " compares element by element, so both tensors need the same shape")
-      .expected(a)
-      .actual(b)
-      .mark_differences(a, b)
-      .cause(cause)
-      .fix(fix)
       .raise();
 }
 

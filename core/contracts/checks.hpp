@@ -70,6 +70,8 @@ class Violation {
 
 // Axes where two shapes of equal rank differ (unknown dims match anything).
 std::vector<int> differing_axes(const Shape& expected, const Shape& actual);
+// "height (axis 1) and width (axis 2)": axes named for a tensor of `rank`.
+std::string join_axes(const std::vector<int>& axes, int rank);
 // Keras name of an axis of an image-like tensor, e.g. "height" for axis 1 of rank 4.
 std::string axis_name(int axis, int rank);
 

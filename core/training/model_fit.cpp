@@ -39,6 +39,24 @@ struct Running {
   }
 };
 
+// compile's fix for a missing loss, read from the model's output: one unit is a real target
+// (or a logit), several are classes.
+std::string loss_suggestion(const Model::State& s) {
+  const Shape& out = s.outputs[0].shape();
+  const std::int64_t units = out.rank() > 0 ? out[out.rank() - 1] : 1;
+  if (units == 1)
+    return "the output " + out.str() + " holds one value per sample: model.compile({.optimizer "
+           "= SGD(), .loss = MeanSquaredError()}) for a real target";
+  const auto& last = s.outputs[0].producer();
+  const bool softmax = last->type() == "Softmax" ||
+                       last->describe().find("softmax") != std::string::npos;
+  return "the output " + out.str() + " scores " + dim_str(units) + " classes" +
+         (softmax ? " as probabilities (softmax)" : " as logits (no softmax)") +
+         ": model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy(" +
+         (softmax ? "" : "{.from_logits = true}") + ")}) for class indices, or "
+         "CategoricalCrossentropy for one-hot labels";
+}
+
 }  // namespace
 
 void Model::compile(CompileOptions options, std::source_location loc) {
@@ -48,9 +66,9 @@ void Model::compile(CompileOptions options, std::source_location loc) {
   if (!options.loss.defined())
     checks::Violation("model.compile", Phase::build, s_->site)
         .summary("compile needs a loss")
-        .expected("a loss, e.g. SparseCategoricalCrossentropy({.from_logits = true})")
+        .expected("a loss, the measure fit minimises")
         .actual("none")
-        .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
+        .fix(loss_suggestion(*s_))
         .raise();
   check_compile_options(options, call_site(*s_, "compile"));
   check_single_output(*s_);

@@ -35,7 +35,8 @@ Site Site::call(std::string n, std::string t, const std::source_location& loc) {
 std::string Site::str() const {
   std::string s = "'" + name + "' (" + type + ")";
   if (!file.empty()) s += " created at " + file + ":" + std::to_string(line);
-  if (!call_file.empty()) {
+  // A layer created and called on one line (Dense(10)(x)) shows that line once.
+  if (!call_file.empty() && !(call_file == file && call_line == line && call_what.empty())) {
     s += (file.empty() ? " called at " : ", called at ") + call_file + ":" + std::to_string(call_line);
     if (!call_what.empty()) s += " (" + call_what + ")";
   }

@@ -32,11 +32,10 @@ std::string describe_model_vars(const LayerImpl& l) {
   return parts.empty() ? "no variables" : list(parts);
 }
 
-// "layers/dense_1 (your layer 'head', Dense)": the file's group, which Keras names by class and
-// order, beside the name the user gave the layer (when it differs).
+// "layers/dense_1 (your layer 'head')": the file's group, which Keras names by class and order,
+// beside the name the user gave the layer when it differs.
 std::string group_and_layer(const std::string& group, const LayerImpl& l) {
-  const std::string named = l.name() == group ? "" : "your layer '" + l.name() + "', ";
-  return "layers/" + group + " (" + named + l.type() + ")";
+  return "layers/" + group + (l.name() == group ? "" : " (your layer '" + l.name() + "')");
 }
 
 // The differences between one layer group of the file and the model's layer.
@@ -79,8 +78,9 @@ void plan_layers(const CheckpointFile& file, const Model::State& s, Plan& plan) 
     const std::string vars = "layers/" + group + "/vars";
     if (!file.has_group(vars)) {
       if (is_input_group(group)) continue;  // Keras's Sequential files have no Input groups
-      plan.differences.push_back(group_and_layer(group, *layer) + ": missing in the file; "
-                                 "the model's layer has " + describe_model_vars(*layer));
+      plan.differences.push_back("layers/" + group + ": missing in the file; model has '" +
+                                 layer->name() + "' (" + layer->type() + ") with " +
+                                 describe_model_vars(*layer));
       continue;
     }
     const FileVars f = file.vars(vars);

@@ -1,6 +1,7 @@
 // Run-time explanations reviewed for truth in the case at hand (issue 19): each test feeds two
 // situations that need different explanations and checks both texts (batch.ragged,
 // numerics.nonfinite, options.invalid, model.compile, callback.filepath).
+#include <cmath>
 #include <filesystem>
 
 #include "test_contracts_util.hpp"

@@ -3,7 +3,7 @@
 // their own cause and fix.
 #include <optional>
 
-#include "test_contracts_util.hpp"
+#include "support/test_contracts_util.hpp"
 
 using namespace tenet;
 using contracts_test::capture;
@@ -27,7 +27,7 @@ void drain(const data::Dataset& ds) {
 
 }  // namespace
 
-TEST_SUITE("dataset messages") {
+TEST_SUITE("data") {
 
 TEST_CASE("batch.empty: a generator's first batch against one in the middle of the epoch") {
   auto e = capture("batch.empty", [&] { drain(sized({0, 2})); });

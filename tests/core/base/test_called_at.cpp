@@ -3,7 +3,7 @@
 // created the layer. Every test asserts the exact __LINE__ of the call.
 #include <optional>
 
-#include "test_contracts_util.hpp"
+#include "support/test_contracts_util.hpp"
 
 using namespace tenet;
 using contracts_test::at;
@@ -29,7 +29,7 @@ data::Generator batches(std::vector<std::int64_t> labels) {
 
 }  // namespace
 
-TEST_SUITE("called at") {
+TEST_SUITE("core/base") {
 
 TEST_CASE("fit, evaluate, predict, train_on_batch and check_data name the user's line") {
   Model m = classifier({4}, 3);

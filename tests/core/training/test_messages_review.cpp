@@ -4,13 +4,13 @@
 #include <cmath>
 #include <filesystem>
 
-#include "test_contracts_util.hpp"
+#include "support/test_contracts_util.hpp"
 
 using namespace tenet;
 using contracts_test::capture;
 using contracts_test::has;
 
-TEST_SUITE("run-time messages") {
+TEST_SUITE("core/training") {
 
 TEST_CASE("batch.ragged: images of two sizes against images of two channel counts") {
   auto e = capture("batch.ragged", [] {

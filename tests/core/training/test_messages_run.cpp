@@ -3,7 +3,7 @@
 // checkpoint.mismatch, the sample counts a loss is given).
 #include <filesystem>
 
-#include "test_contracts_util.hpp"
+#include "support/test_contracts_util.hpp"
 
 using namespace tenet;
 using contracts_test::capture;
@@ -22,7 +22,7 @@ std::string temp_file(const std::string& name) {
 
 }  // namespace
 
-TEST_SUITE("run-time messages") {
+TEST_SUITE("core/training") {
 
 TEST_CASE("batch.mismatch speaks of resizing only for a model with image inputs") {
   clear_session();

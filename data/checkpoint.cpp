@@ -153,7 +153,8 @@ void write_model(hid_t file, const Model::State& s, const std::string& path) {
 
 namespace tenet {
 
-void Model::save_weights(const std::string& path) const {
+void Model::save_weights(const std::string& path, std::source_location loc) const {
+  const ScopedUserCall user("model.save_weights", loc);
   const State& s = *s_;
   numerics::check_saved_variables(s, path);  // a file load_weights would refuse is never written
   data::detail::write_h5_atomically(

@@ -63,7 +63,9 @@ class DatasetSource : public BatchSource {
 
 }  // namespace
 
-History Model::fit(const data::Dataset& train, FitOptions options, const data::Dataset* validation) {
+History Model::fit(const data::Dataset& train, FitOptions options, const data::Dataset* validation,
+                   std::source_location loc) {
+  const ScopedUserCall user("model.fit", loc);
   const Site where = call_site(*s_, "fit");
   check_fit_options(options, where);
   if (options.validation_split > 0)  // Keras refuses it too: a dataset has no "last fraction"
@@ -87,7 +89,8 @@ History Model::fit(const data::Dataset& train, FitOptions options, const data::D
   return fit_source(src, val ? &*val : nullptr, options);
 }
 
-Tensor Model::predict(const data::Dataset& ds, PredictOptions options) {
+Tensor Model::predict(const data::Dataset& ds, PredictOptions options, std::source_location loc) {
+  const ScopedUserCall user("model.predict", loc);
   check_predict_options(options, call_site(*s_, "predict"));
   data::Dataset batched = ds.batched() || ds.batch_size() < 0 ? ds : ds.batch(options.batch_size);
   std::vector<Tensor> parts;
@@ -109,7 +112,8 @@ Tensor Model::predict(const data::Dataset& ds, PredictOptions options) {
   return parts.size() == 1 ? parts[0] : concat(parts, 0);
 }
 
-Logs Model::evaluate(const data::Dataset& ds, EvaluateOptions options) {
+Logs Model::evaluate(const data::Dataset& ds, EvaluateOptions options, std::source_location loc) {
+  const ScopedUserCall user("model.evaluate", loc);
   check_evaluate_options(options, call_site(*s_, "evaluate"));
   DatasetSource src(*this, ds, options.batch_size, "evaluate");
   NumericsScope numerics_scope(options.check_numerics || check_numerics());

@@ -37,12 +37,11 @@ void check_count(const Shape& p, const Tensor& labels, Phase phase, const Site& 
       .expected(labels.shape().with(0, p[0]).str() + ": one label per prediction")
       .actual(labels.shape())
       .mark({0})
-      .cause("the model produced " + n_str(p[0]) + " predictions but " + n_str(labels.dim(0)) +
-             " labels were given; the inputs and labels were sliced, filtered or generated "
-             "separately. This is a sample-count mismatch: resizing or reshaping the images "
-             "cannot fix it")
-      .fix("give x and y the same number of samples (slice both with the same indices), or "
-           "fix the generator so each batch yields as many labels as images")
+      .cause("there are " + n_str(p[0]) + " predictions " + p.str() + " and " +
+             n_str(labels.dim(0)) + " labels " + labels.shape().str() + "; the loss pairs "
+             "prediction i with label i, so axis 0 (samples) must match")
+      .fix("give the loss one label per prediction: take predictions and labels from the "
+           "same samples (slice both with the same indices)")
       .raise();
 }
 

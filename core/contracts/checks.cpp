@@ -179,22 +179,6 @@ void check_reshape(const Shape& from, const Shape& to, const Site& where) {
       .raise();
 }
 
-void check_compare(const Shape& a, const Shape& b, const Site& where) {
-  if (a == b) return;
-  Violation("compare.shape", Phase::run, where)
-      .summary("tensors compared element by element must have the same shape")
-      .expected(a)
-      .actual(b)
-      .mark_differences(a, b)
-      .cause(a.rank() != b.rank()
-                 ? "the ranks differ (" + std::to_string(a.rank()) + " vs " +
-                       std::to_string(b.rank()) + ")"
-                 : "the shapes differ on " + join_axes(differing_axes(a, b), a.rank()))
-      .fix("compare a.shape() == b.shape() first, or reshape/slice one side; allclose never "
-           "broadcasts so that a shape slip cannot pass as equality")
-      .raise();
-}
-
 void check_rank(const Shape& actual, int rank, const std::string& code, const Site& where,
                 Phase phase, const std::string& expected_text, const std::string& cause,
                 const std::string& fix) {

@@ -286,3 +286,25 @@ void check_nonempty_axis(const Shape& shape, int axis, const std::string& op, co
 [[noreturn]] void model_not_keras(const std::string& layer, const std::string& type);
 
 }  // namespace tenet::checks
+
+// ---- batches while data flows (core/contracts/batches.cpp) ----
+namespace tenet::checks {
+
+// The sentence a batch.mismatch adds about resizing, read from the shapes involved: when one of
+// them is an image batch (rank 4), " Resizing images cannot fix this: it changes height and
+// width, not the number of samples."; else "" (a model without images gets no such advice).
+std::string sample_count_note(const std::vector<Shape>& shapes);
+
+// The facts of an empty batch met in a Dataset's stream of batches.
+struct EmptyBatch {
+  std::string source;                // "from_generator", "from_tensors" or "map"
+  std::int64_t index = 0;            // the batch's position in its epoch, counted from 0
+  std::int64_t samples_before = -1;  // for "map": the samples of the batch it was given
+  Shape shape;                       // the empty input 0
+};
+// batch.empty for that batch: the first batch of an epoch, one in the middle of an epoch (which
+// std::nullopt would not fix: it would end the epoch and drop the batches after it), or one a
+// map function emptied, each with its own cause and fix.
+[[noreturn]] void empty_batch(const EmptyBatch& facts, const Site& where);
+
+}  // namespace tenet::checks

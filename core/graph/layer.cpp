@@ -10,6 +10,8 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/contracts/input_checks.hpp"
 #include "core/contracts/layer_checks.hpp"
+#include <tenet/core/contracts/checks.hpp>
+#include "core/base/user_call.hpp"
 #include "core/tensor/numerics.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include "core/graph/symbolic_node.hpp"
@@ -313,20 +315,31 @@ LayerImpl& Layer::checked(const char* member) const {
   return *impl_;
 }
 
-SymbolicTensor Layer::operator()(const SymbolicTensor& x) const { return (*this)(std::vector{x}); }
+SymbolicTensor Layer::operator()(const SymbolicTensor& x, std::source_location loc) const {
+  return (*this)(std::vector{x}, loc);
+}
 
-SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs) const {
-  SymbolicTensor out = checked("operator()").call(xs);
+SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs,
+                                 std::source_location loc) const {
+  LayerImpl& l = checked("operator()");
+  const ScopedUserCall user(nullptr, loc);
+  const ScopedLayerCall call(l.name(), loc);
+  SymbolicTensor out = l.call(xs);
   out.node()->layer = impl_;
+  out.node()->call_loc = loc;
   return out;
 }
 
-Tensor Layer::operator()(const Tensor& x, CallOptions opts) const {
-  return checked("operator()").call(std::vector<Tensor>{x}, opts);
+Tensor Layer::operator()(const Tensor& x, CallOptions opts, std::source_location loc) const {
+  return (*this)(std::vector<Tensor>{x}, opts, loc);
 }
 
-Tensor Layer::operator()(const std::vector<Tensor>& xs, CallOptions opts) const {
-  return checked("operator()").call(xs, opts);
+Tensor Layer::operator()(const std::vector<Tensor>& xs, CallOptions opts,
+                         std::source_location loc) const {
+  LayerImpl& l = checked("operator()");
+  const ScopedUserCall user(nullptr, loc);
+  const ScopedLayerCall call(l.name(), loc);
+  return l.call(xs, opts);
 }
 
 const std::string& Layer::name() const { return checked("name()").name(); }

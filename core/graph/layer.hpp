@@ -125,10 +125,17 @@ class Layer {
   Layer() = default;
   explicit Layer(std::shared_ptr<LayerImpl> impl) : impl_(std::move(impl)) {}
 
-  SymbolicTensor operator()(const SymbolicTensor& x) const;
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) const;
-  Tensor operator()(const Tensor& x, CallOptions opts = {}) const;
-  Tensor operator()(const std::vector<Tensor>& xs, CallOptions opts = {}) const;
+  // `loc` is the user's line of this call: errors name it beside the layer's creation line
+  // ("called at"), and a model's graph keeps it, so a layer called twice (shared weights) that
+  // fails during fit names the call that broke.
+  SymbolicTensor operator()(const SymbolicTensor& x,
+                            std::source_location loc = std::source_location::current()) const;
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs,
+                            std::source_location loc = std::source_location::current()) const;
+  Tensor operator()(const Tensor& x, CallOptions opts = {},
+                    std::source_location loc = std::source_location::current()) const;
+  Tensor operator()(const std::vector<Tensor>& xs, CallOptions opts = {},
+                    std::source_location loc = std::source_location::current()) const;
 
   const std::string& name() const;
   const std::string& type() const;

@@ -1,4 +1,5 @@
 #pragma once
+#include <source_location>
 // The node behind a SymbolicTensor: one layer call of the graph being built, with its output
 // shape and inputs. Internal: not installed; core/graph and Model (core/training) read and
 // write it, users only hold the opaque handle (SymbolicTensor::node()).
@@ -18,6 +19,8 @@ struct SymbolicNode {
   // For a rank-4 output: the nearest node upstream (this one when null) that set its height and
   // width, following first inputs of equal height and width; kept so errors name it in O(1).
   const SymbolicNode* size_source = nullptr;
+  // The user's line of the layer call that made this node (Layer::operator()).
+  std::source_location call_loc;
   SymbolicNode() = default;
   SymbolicNode(const SymbolicNode&) = delete;
   SymbolicNode& operator=(const SymbolicNode&) = delete;

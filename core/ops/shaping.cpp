@@ -238,7 +238,7 @@ static void check_all_defined(const std::vector<Tensor>& xs, const Site& site) {
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int axis, std::source_location loc) {
-  Site site("concat", "op", loc);
+  Site site = Site::call("concat", "op", loc);
   check_all_defined(xs, site);
   std::vector<Shape> shapes;
   for (const auto& x : xs) shapes.push_back(x.shape());
@@ -272,7 +272,7 @@ Tensor concat(const std::vector<Tensor>& xs, int axis, std::source_location loc)
 }
 
 Tensor stack(const std::vector<Tensor>& xs, int axis, std::source_location loc) {
-  Site site("stack", "op", loc);
+  Site site = Site::call("stack", "op", loc);
   if (xs.empty())
     checks::Violation("batch.empty", Phase::run, site)
         .summary("stack needs at least one tensor")

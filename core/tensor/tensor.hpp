@@ -91,9 +91,10 @@ class Tensor {
   template <class Other>
   friend bool operator==(const Tensor&, const Other&) {
     static_assert(sizeof(Other) == 0,
-                  "tenet: comparing tensors with == is ambiguous. Use equal(a, b) for an "
-                  "element-wise mask, allclose(a, b, rtol, atol) for a numeric check, or "
-                  "a.shape() == b.shape() to compare shapes.");
+                  "tenet [compare.shape]: comparing tensors with == is ambiguous. Use "
+                  "equal(a, b) for an element-wise mask, allclose(a, b, rtol, atol) for a "
+                  "numeric check, or a.shape() == b.shape() to compare shapes (docs/errors.md, "
+                  "compare.shape).");
     return false;
   }
 

@@ -129,7 +129,7 @@ static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_loca
   for (std::size_t i = 1; i < items.size(); ++i) {
     if (!items[i].layer.impl())
       checks::sequential_input_inside(i, site);
-    x = items[i].layer(x);
+    x = items[i].layer(x, loc);
   }
   return x;
 }

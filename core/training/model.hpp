@@ -114,41 +114,61 @@ class Model {
   void summary() const;  // prints summary_text() to stdout
   std::string to_dot() const;  // Graphviz, shapes on every edge
 
-  void compile(CompileOptions options);
-  History fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options = {});
-  History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  void compile(CompileOptions options, std::source_location loc = std::source_location::current());
+  History fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options = {},
+              std::source_location loc = std::source_location::current());
+  History fit(const Tensor& x, const Tensor& y, FitOptions options = {},
+              std::source_location loc = std::source_location::current());
   History fit(const data::Dataset& train, FitOptions options = {},
-              const data::Dataset* validation = nullptr);  // defined in data/
-  History fit_source(BatchSource& train, BatchSource* validation, const FitOptions& options);
-  Logs evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options = {});
-  Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
-  Logs evaluate(const data::Dataset& ds, EvaluateOptions options = {});  // defined in data/
-  Logs evaluate_source(BatchSource& source, int verbose = 0);
+              const data::Dataset* validation = nullptr,  // defined in data/
+              std::source_location loc = std::source_location::current());
+  History fit_source(BatchSource& train, BatchSource* validation, const FitOptions& options,
+                     std::source_location loc = std::source_location::current());
+  Logs evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options = {},
+                std::source_location loc = std::source_location::current());
+  Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {},
+                std::source_location loc = std::source_location::current());
+  Logs evaluate(const data::Dataset& ds, EvaluateOptions options = {},  // defined in data/
+                std::source_location loc = std::source_location::current());
+  Logs evaluate_source(BatchSource& source, int verbose = 0, std::source_location loc = std::source_location::current());
+  // Every public call above takes the user's line (`loc`, defaulted): a contract error raised
+  // while it runs names that line ("called at train.cpp:40 (model.fit)").
   // Runs one batch through every layer, each on its own (no fused ReLU), and, given labels of
   // a compiled model, the loss and its gradients (training mode). Changes no weight, optimizer
   // state or BatchNorm statistic. Data checked as by check_data (core/training/model_trace.cpp).
   ModelTrace trace(const std::vector<Tensor>& x, const Tensor& y = Tensor());
-  Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
-  Tensor predict(const Tensor& x, PredictOptions options = {});
-  Tensor predict(const data::Dataset& ds, PredictOptions options = {});  // defined in data/
-  std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {});
-  Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y);
+  Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {},
+                 std::source_location loc = std::source_location::current());
+  Tensor predict(const Tensor& x, PredictOptions options = {},
+                 std::source_location loc = std::source_location::current());
+  Tensor predict(const data::Dataset& ds, PredictOptions options = {},  // defined in data/
+                 std::source_location loc = std::source_location::current());
+  std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {},
+                                      std::source_location loc = std::source_location::current());
+  Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                      std::source_location loc = std::source_location::current());
   // Times `steps` training steps on (x, y) and returns a table of forward and backward time
   // per layer, plus the rest of the step (loss, optimizer). Weights, optimizer state and
   // BatchNorm statistics are restored afterwards, so profiling does not train the model.
-  std::string profile(const std::vector<Tensor>& x, const Tensor& y, int steps = 10);
-  Logs test_on_batch(const std::vector<Tensor>& x, const Tensor& y);
+  std::string profile(const std::vector<Tensor>& x, const Tensor& y, int steps = 10,
+                      std::source_location loc = std::source_location::current());
+  Logs test_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                     std::source_location loc = std::source_location::current());
   // Runs the graph eagerly on one batch (all outputs), recording autograd when training.
-  std::vector<Tensor> call(const std::vector<Tensor>& x, CallOptions options = {});
+  std::vector<Tensor> call(const std::vector<Tensor>& x, CallOptions options = {},
+                           std::source_location loc = std::source_location::current());
 
   // Checks data against the Inputs (input.count, input.rank, input.shape, input.dtype) and
   // the labels against the inputs and the loss (batch.mismatch, loss.*). fit/evaluate run it
   // before the first step; it is public so users can validate data early.
-  void check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase = Phase::run) const;
+  void check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase = Phase::run,
+                  std::source_location loc = std::source_location::current()) const;
 
   // Weights in HDF5, Keras 3 `.weights.h5` layout (defined in data/checkpoint.cpp).
-  void save_weights(const std::string& path) const;
-  std::vector<std::string> load_weights(const std::string& path, WeightsLoadOptions options = {});
+  void save_weights(const std::string& path,
+                    std::source_location loc = std::source_location::current()) const;
+  std::vector<std::string> load_weights(const std::string& path, WeightsLoadOptions options = {},
+                                        std::source_location loc = std::source_location::current());
 
   Optimizer optimizer() const;
   // The History of the current or last fit, reachable even when fit ended with an exception.

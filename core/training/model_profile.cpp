@@ -8,7 +8,9 @@
 
 namespace tenet {
 
-std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int steps) {
+std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int steps,
+                           std::source_location loc) {
+  const ScopedUserCall user("model.profile", loc);
   checks::check_option_positive("Model::profile steps", steps, "the number of timed steps",
                                 call_site(*s_, "profile"), Phase::run);
   std::vector<Tensor> saved;

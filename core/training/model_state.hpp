@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/user_call.hpp"
 #include <tenet/core/training/model.hpp>
 #include "core/graph/symbolic_node.hpp"
 #include "core/training/fusion.hpp"

@@ -134,7 +134,7 @@ TEST_CASE("data contracts are checked before the first step") {
     CHECK(e.code() == "batch.mismatch");
     CHECK(e.expected().find("100") != std::string::npos);
     CHECK(e.actual().find("90") != std::string::npos);
-    CHECK(e.cause().find("Resizing cannot fix this") != std::string::npos);
+    CHECK(e.cause().find("Resizing images cannot fix this") != std::string::npos);
   }
   SUBCASE("loss.label_range before any weight changes") {
     Tensor bad = Tensor::zeros({100}, DType::i32);

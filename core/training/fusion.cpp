@@ -88,7 +88,7 @@ std::vector<Step> plan(const std::vector<std::shared_ptr<SymbolicNode>>& nodes,
 
 std::string describe(const Model& model) {
   std::string out;
-  for (const Step& s : model.state()->steps) {
+  for (const Step& s : model_state(model)->steps) {
     if (!s.fused) continue;
     std::string parts;
     for (const SymbolicNode* p : s.fused->parts())

@@ -104,7 +104,7 @@ std::optional<CompileOptions> compile_from_keras(const Json* config, const std::
 }
 
 Json compile_to_keras(const Model& model) {
-  const Model::State& s = *model.state();
+  const Model::State& s = *model_state(model);
   if (!s.is_compiled) return nullptr;
   const OptimizerImpl& opt = *s.compiled.optimizer.impl();
   Json oc = {{"name", opt.name() == "Adam" ? "adam" : "SGD"},

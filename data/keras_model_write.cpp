@@ -49,7 +49,7 @@ Json keras_tensor(const SymbolicTensor& t, const NodeIndex& idx) {
 }
 
 Json functional(const Model& model) {
-  const Model::State& s = *model.state();
+  const Model::State& s = *model_state(model);
   const NodeIndex idx = node_indices(s);
   Json layers = Json::array();
   for (const auto& l : s.layers) {
@@ -90,7 +90,7 @@ Json functional(const Model& model) {
 }
 
 Json sequential(const Model& model) {
-  const Model::State& s = *model.state();
+  const Model::State& s = *model_state(model);
   Json layers = Json::array({input_layer(s.inputs[0])});
   for (const auto& l : s.layers)
     if (l->type() != "InputLayer") layers.push_back(layer_to_keras(*l));
@@ -106,7 +106,7 @@ Json sequential(const Model& model) {
 }  // namespace
 
 Json model_to_keras(const Model& model) {
-  Json root = model.state()->sequential ? sequential(model) : functional(model);
+  Json root = model_state(model)->sequential ? sequential(model) : functional(model);
   const Json compile = compile_to_keras(model);
   if (!compile.is_null()) root["compile_config"] = compile;
   return root;

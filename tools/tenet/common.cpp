@@ -34,8 +34,8 @@ void print_built(const keras::PartialBuild& b, std::ostream& out) {
 
 Model load_compiled(const RunArgs& args, std::string& note) {
   Model m = keras::load_model(args.model);
-  if (m.state()->is_compiled) {
-    note = "loss " + m.state()->compiled.loss.impl()->name() + " (from the model file)";
+  if (model_state(m)->is_compiled) {
+    note = "loss " + model_state(m)->compiled.loss.impl()->name() + " (from the model file)";
     if (!args.loss.empty()) note += "; --loss " + args.loss + " is not used";
   } else if (!args.loss.empty()) {
     CompileOptions c;

@@ -60,7 +60,7 @@ void check_data(const Model& m, const LoadedData& d, Problems& p) {
     for (std::size_t i = 0; i < d.x.size(); ++i) xs.push_back(stand_in(m.inputs()[i], samples(d.x[i])));
     p.attempt([&] { m.check_data(xs, nullptr); });
   }
-  if (!d.y.defined() || !m.state()->is_compiled) return;
+  if (!d.y.defined() || !model_state(m)->is_compiled) return;
   if (found.size() == d.x.size())  // labels against the first input's sample count
     p.attempt([&] { m.check_data(stand_ins(m, samples(d.x[0])), &d.y); });
   p.attempt([&] { m.check_data(stand_ins(m, samples(d.y)), &d.y); });  // against the loss
@@ -70,7 +70,7 @@ void check_data(const Model& m, const LoadedData& d, Problems& p) {
 void run_step(Model& m, const LoadedData& d, std::int64_t batch, Problems& p, std::ostream& out) {
   const auto xb = first_samples(d.x, batch);
   const std::int64_t n = xb[0].dim(0);
-  if (d.y.defined() && m.state()->is_compiled) {
+  if (d.y.defined() && model_state(m)->is_compiled) {
     const Tensor yb = first_samples({d.y}, batch)[0];
     FitOptions one_step;
     one_step.batch_size = batch;
@@ -119,7 +119,7 @@ int explain(const RunArgs& args, std::ostream& out) {
   check_data(m, d, p);
   const bool data_ok = p.list.empty();
   if (data_ok) {
-    out << "checks: inputs, dtypes, batch sizes" << (d.y.defined() && m.state()->is_compiled ? ", labels against the loss" : "")
+    out << "checks: inputs, dtypes, batch sizes" << (d.y.defined() && model_state(m)->is_compiled ? ", labels against the loss" : "")
         << ": all pass\n";
     run_step(m, d, args.batch, p, out);
   }

@@ -59,7 +59,7 @@ int trace(const RunArgs& args, std::ostream& out) {
   for (const auto& x : d.x)
     if (x.defined()) found.push_back(x);
   const auto xb = first_samples(found, args.batch);
-  const bool labels = d.y.defined() && m.state()->is_compiled;
+  const bool labels = d.y.defined() && model_state(m)->is_compiled;
   const ModelTrace t = m.trace(xb, labels ? first_samples({d.y}, args.batch)[0] : Tensor());
   out << "model: " << m.name() << " from " << args.model << ", " << note << "\n"
       << "one batch of " << (xb.empty() ? 0 : xb[0].dim(0)) << " samples from " << args.data.path

@@ -32,7 +32,7 @@ Optimizer optimizer_from_keras(const Json& v, const std::string& file) {
   r.ignore("ema_momentum");  // used only with use_ema, which is false here
   if (cls == "adam") {
     AdamOptions o;
-    o.learning_rate = r.number("learning_rate", o.learning_rate);
+    o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
     o.beta_1 = r.number("beta_1", o.beta_1);
     o.beta_2 = r.number("beta_2", o.beta_2);
     o.epsilon = r.number("epsilon", o.epsilon);
@@ -42,7 +42,7 @@ Optimizer optimizer_from_keras(const Json& v, const std::string& file) {
   }
   if (cls != "sgd") r.unsupported("class_name", spec["class_name"], "Adam or SGD");
   SGDOptions o;
-  o.learning_rate = r.number("learning_rate", o.learning_rate);
+  o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
   o.momentum = r.number("momentum", o.momentum);
   o.nesterov = r.boolean("nesterov", o.nesterov);
   r.finish();
@@ -107,16 +107,24 @@ Json compile_to_keras(const Model& model) {
   const Model::State& s = *model_state(model);
   if (!s.is_compiled) return nullptr;
   const OptimizerImpl& opt = *s.compiled.optimizer.impl();
-  Json oc = {{"name", opt.name() == "Adam" ? "adam" : "SGD"},
-             {"learning_rate", opt.learning_rate()}};
+  if (opt.schedule().defined())  // written as a fixed rate it would change training
+    checks::model_unsupported("the model being saved", Site(opt.name(), "optimizer"),
+                              "the optimizer (" + opt.name() + ")", "learning_rate",
+                              opt.schedule().name(),
+                              "a fixed learning rate (schedules are not written to Keras "
+                              "files yet)");
+  static const std::map<std::string, std::string> keras_name = {
+      {"Adam", "adam"}, {"AdamW", "adamw"}, {"RMSprop", "rmsprop"}, {"SGD", "SGD"}};
+  Json oc = {{"name", keras_name.at(opt.name())}, {"learning_rate", opt.learning_rate()}};
   for (const auto& [k, v] : opt.hyperparameters())
-    if (k == "nesterov") oc[k] = v != 0.0;
+    if (k == "nesterov" || k == "centered") oc[k] = v != 0.0;
     else oc[k] = v;
   const LossImpl& loss = *s.compiled.loss.impl();
   static const std::map<std::string, std::string> loss_class = {
       {"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"},
       {"categorical_crossentropy", "CategoricalCrossentropy"},
-      {"mean_squared_error", "MeanSquaredError"}};
+      {"mean_squared_error", "MeanSquaredError"},
+      {"binary_crossentropy", "BinaryCrossentropy"}};
   Json lc = {{"name", loss.name()}, {"reduction", "sum_over_batch_size"}};
   if (loss.name() != "mean_squared_error") lc["from_logits"] = loss.from_logits();
   Json metrics = Json::array();

@@ -39,7 +39,7 @@ class SoftmaxImpl : public LayerImpl {
   int axis_;
 };
 
-class ActivationImpl : public LayerImpl {
+class ActivationImpl : public LayerImpl, public fusion::Fusable {
  public:
   ActivationImpl(Activation a, ActivationLayerOptions o, std::source_location loc)
       : LayerImpl("Activation", "activation", o.name, loc), activation_(a) {}
@@ -47,7 +47,9 @@ class ActivationImpl : public LayerImpl {
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     return apply_activation(in[0], activation_);
   }
-  bool is_relu() const override { return activation_ == Activation::relu; }
+  fusion::Facts fusion_facts() const override {
+    return {.op = activation_ == Activation::relu ? fusion::Op::relu : fusion::Op::other};
+  }
   std::string describe() const override { return activation_name(activation_); }
   std::vector<LayerOption> options() const override {
     return {{"activation", std::string(activation_name(activation_))}};

@@ -152,21 +152,6 @@ int check_axis(int axis, int rank, const std::string& code, const Site& where, P
       .raise();
 }
 
-void check_stackable(const std::vector<Shape>& shapes, const Site& where, Phase phase) {
-  for (std::size_t i = 1; i < shapes.size(); ++i)
-    if (!(shapes[i] == shapes[0]))
-      Violation("batch.ragged", phase, where)
-          .summary("samples of one batch have different shapes")
-          .expected(shapes[0])
-          .actual(shapes[i])
-          .mark_differences(shapes[0], shapes[i])
-          .cause("sample 0 is " + shapes[0].str() + " but sample " + std::to_string(i) + " is " +
-                 shapes[i].str() + "; a batch is one array, so every sample needs one shape")
-          .fix("resize, pad or centre-crop every sample to one size before batching "
-               "(data::resize, data::pad_to), e.g. to " + shapes[0].str())
-          .raise();
-}
-
 void check_reshape(const Shape& from, const Shape& to, const Site& where) {
   if (from.numel() == to.numel()) return;
   Violation("reshape.size", Phase::run, where)

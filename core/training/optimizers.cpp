@@ -116,6 +116,11 @@ class AdamWImpl : public AdamImpl {
                               "a negative decay would grow the weights instead");
   }
   std::string name() const override { return "AdamW"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    auto h = AdamImpl::hyperparameters();
+    h.emplace_back("weight_decay", weight_decay_);
+    return h;
+  }
 
  protected:
   void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots,
@@ -142,6 +147,10 @@ class RMSpropImpl : public OptimizerImpl {
     checks::check_option_above("RMSpropOptions::epsilon", o.epsilon, 0.0, where_, Phase::build);
   }
   std::string name() const override { return "RMSprop"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"rho", o_.rho}, {"momentum", o_.momentum}, {"epsilon", o_.epsilon},
+            {"centered", o_.centered ? 1.0 : 0.0}};
+  }
 
   // Keras creates the velocities, then the momentums, then the average gradients.
   int slot_count() const override { return 1 + (o_.momentum > 0) + o_.centered; }

@@ -43,7 +43,7 @@ TEST_CASE("keras load: layers keep their names, classes and order") {
 TEST_CASE("keras load: the compile config is read (optimizer, loss, metrics)") {
   Model a = keras::load_model(kf::path("all_layers.keras"));
   CHECK(a.optimizer().impl()->name() == "Adam");
-  const Model::State& s = *a.state();
+  const Model::State& s = *tenet::model_state(a);
   CHECK(s.is_compiled);
   CHECK(s.compiled.loss.impl()->name() == "sparse_categorical_crossentropy");
   CHECK(s.compiled.metrics == std::vector<Metric>{Metric::accuracy});
@@ -58,7 +58,7 @@ TEST_CASE("keras load: a JSON architecture builds with fresh weights") {
   Model m = keras::load_model(kf::path("sequential.json"));
   CHECK(m.name() == "seq");
   CHECK(m.count_params() == Model(keras::load_model(kf::path("sequential.keras"))).count_params());
-  CHECK(m.state()->sequential);
+  CHECK(tenet::model_state(m)->sequential);
 }
 
 TEST_CASE("keras load: a loaded model trains (one step)") {

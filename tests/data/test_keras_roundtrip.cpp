@@ -42,7 +42,7 @@ TEST_CASE("keras roundtrip: a Keras archive saved by tenet loads with the same p
     Model b = keras::load_model(file);
     const kf::IO io = kf::io(name);
     CHECK(kf::max_diff(b.predict(io.x), io.pred) < 1e-5);
-    CHECK(b.state()->sequential == a.state()->sequential);
+    CHECK(tenet::model_state(b)->sequential == tenet::model_state(a)->sequential);
     CHECK(b.optimizer().impl()->name() == a.optimizer().impl()->name());
     CHECK(b.optimizer().impl()->iterations() == a.optimizer().impl()->iterations());
     CHECK(keras::model_to_json(b) == keras::model_to_json(a));
@@ -74,7 +74,7 @@ TEST_CASE("keras roundtrip: every layer and option of tenet survives JSON") {
   CHECK(keras::model_to_json(back) == json);
   CHECK(back.count_params() == m.count_params());
   CHECK(back.summary_text() == m.summary_text());
-  CHECK(back.state()->compiled.loss.impl()->from_logits());
+  CHECK(tenet::model_state(back)->compiled.loss.impl()->from_logits());
   CHECK(has(json, R"("class_name":"Conv2D")"));
   CHECK(has(json, R"("dilation_rate":[1,1])"));
   CHECK(has(json, R"("kernel_size":[3,2])"));

@@ -59,7 +59,7 @@ TEST_CASE("tenet explain: every seed fixture prints the gallery's code and messa
 TEST_CASE("tenet explain: independent problems are all reported in one run") {
   const Run r = run_tenet("explain two_problems.keras --data two_problems.h5");
   CHECK(r.status == 1);
-  CHECK(r.out.find("[input.shape] data for Input 'image' differs on a fixed axis") != std::string::npos);
+  CHECK(r.out.find("[input.shape] data for Input 'image' differs on channels (axis 3)") != std::string::npos);
   CHECK(r.out.find("actual:   (4, 16, 16, 4)") != std::string::npos);
   CHECK(r.out.find("[loss.label_range]") != std::string::npos);
   CHECK(r.out.find("problem 2 of 2") != std::string::npos);

@@ -134,7 +134,7 @@ def standalone(body):
     if 'std::optional' in body: head.append('#include <optional>')
     if 'Scale()' in body:
         ind = '\n'.join('    ' + l if l else l for l in body.split('\n'))
-        return ('#include <iostream>\n#include <tenet.hpp>\nusing namespace tenet;\n\n' + SCALE +
+        return ('#include <iostream>\n#include <tenet/tenet.hpp>\nusing namespace tenet;\n\n' + SCALE +
                 '\n\nint main() {\n  try {\n' + ind +
                 '\n  } catch (const ContractError& e) {\n    std::cout << e.what();\n  }\n}')
     return '\n'.join(head) + ('\n' if head else '') + pre + body

@@ -12,13 +12,13 @@
 #include <tenet/core/ops/ops.hpp>
 #include <tenet/core/ops/image.hpp>
 #include <tenet/core/training/optimizer.hpp>
-#include <tenet/core/graph/profile.hpp>
 #include <tenet/core/training/schedule.hpp>
 #include <tenet/data/report.hpp>
 #include <tenet/core/base/runtime.hpp>
 #include <tenet/core/base/shape.hpp>
 #include <tenet/core/graph/symbolic.hpp>
 #include <tenet/core/tensor/tensor.hpp>
+#include <tenet/version.hpp>
 
 #include <tenet/layers/activation.hpp>
 #include <tenet/layers/batch_norm.hpp>
@@ -44,5 +44,6 @@
 #include <tenet/data/hdf5_io.hpp>
 #include <tenet/data/idx.hpp>
 #include <tenet/data/image_folder.hpp>
+#include <tenet/data/keras.hpp>
 #include <tenet/data/preprocess.hpp>
 #include <tenet/data/weights.hpp>

@@ -9,10 +9,7 @@
 
 #include <tenet/core/base/error.hpp>
 #include "data/hdf5_common.hpp"
-
-#ifndef TENET_VERSION
-#define TENET_VERSION "unknown"
-#endif
+#include <tenet/version.hpp>
 
 namespace tenet::data::detail {
 
@@ -124,7 +121,7 @@ std::vector<Tensor> optimizer_vars(const OptimizerImpl& opt) {
 }
 
 void write_model(hid_t file, const ModelVariables& s, const std::string& path) {
-  write_string_attr(file, "tenet_version", TENET_VERSION, path);
+  write_string_attr(file, "tenet_version", version(), path);
   write_string_attr(file, "model_name", s.name, path);
   H5Id layers(H5Gcreate2(file, "layers", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
   if (!layers.ok()) hdf5_write_failed(path, "group 'layers'");

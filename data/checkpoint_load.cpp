@@ -33,10 +33,16 @@ std::string describe_model_vars(const LayerImpl& l) {
   return parts.empty() ? "no variables" : list(parts);
 }
 
+// "layers/dense_1 (your layer 'head')": the file's group, which Keras names by class and order,
+// beside the name the user gave the layer when it differs.
+std::string group_and_layer(const std::string& group, const LayerImpl& l) {
+  return "layers/" + group + (l.name() == group ? "" : " (your layer '" + l.name() + "')");
+}
+
 // The differences between one layer group of the file and the model's layer.
 std::vector<std::string> compare_layer(const std::string& group, const LayerImpl& l,
                                        const FileVars& f) {
-  const std::string at = "layers/" + group + ": ";
+  const std::string at = group_and_layer(group, l) + ": ";
   if (!f.problem.empty()) return {at + "file has " + f.problem};
   const auto ws = l.weights();
   const auto names = l.weight_names();

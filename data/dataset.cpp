@@ -60,7 +60,7 @@ void check_sources(const std::vector<Tensor>& inputs, const Tensor& labels, cons
         .expected(t.shape().with(0, n)).actual(t.shape()).mark({0})
         .cause("input 0 holds " + count_str(n, "sample") + " " + inputs[0].shape().str() +
                " but " + name + " holds " + std::to_string(t.dim(0)) + " " + t.shape().str() +
-               "; axis 0 counts samples, and resizing images cannot fix a sample-count mismatch")
+               "; axis 0 counts samples." + checks::sample_count_note({inputs[0].shape(), t.shape()}))
         .fix("slice both to the same number of samples (slice(t, 0, 0, " +
              std::to_string(std::min(n, t.dim(0))) + ")), or fix the pipeline that dropped or "
              "duplicated samples").raise();
@@ -97,26 +97,29 @@ Dataset Dataset::from_tensors(std::vector<Tensor> inputs, Tensor labels,
                               std::source_location loc) {
   check_sources(inputs, labels, Site("from_tensors", "Dataset", loc));
   auto s = std::make_shared<Spec>();
+  s->created = loc;
   s->samples = inputs[0].dim(0);
   s->inputs = std::move(inputs);
   s->labels = std::move(labels);
   return Dataset(std::move(s));
 }
 
-Dataset Dataset::from_generator(std::function<Generator()> make_epoch) {
-  if (!make_epoch) empty_function("Dataset::from_generator", Site("from_generator", "Dataset"));
+Dataset Dataset::from_generator(std::function<Generator()> make_epoch, std::source_location loc) {
+  if (!make_epoch)
+    empty_function("Dataset::from_generator", Site("from_generator", "Dataset", loc));
   auto s = std::make_shared<Spec>();
+  s->created = loc;
   s->make_epoch = std::move(make_epoch);
   s->batch_size = -1;
   return Dataset(std::move(s));
 }
 
-Dataset Dataset::from_generator(Generator next) {
-  if (!next) empty_function("Dataset::from_generator", Site("from_generator", "Dataset"));
+Dataset Dataset::from_generator(Generator next, std::source_location loc) {
+  if (!next) empty_function("Dataset::from_generator", Site("from_generator", "Dataset", loc));
   auto shared = std::make_shared<Generator>(std::move(next));
   // Every epoch calls the one shared function, so its state carries over between epochs.
   return from_generator(std::function<Generator()>(
-      [shared] { return Generator([shared] { return (*shared)(); }); }));
+      [shared] { return Generator([shared] { return (*shared)(); }); }), loc);
 }
 
 Dataset Dataset::shuffle(std::uint64_t seed, std::source_location loc) const {
@@ -167,7 +170,7 @@ Dataset Dataset::batch(std::int64_t size, bool drop_remainder, std::source_locat
 
 Dataset Dataset::map(BatchFn fn, std::source_location loc) const {
   if (!fn) empty_function("Dataset::map", Site("map", "Dataset", loc));
-  return with([&](Spec& s) { s.batch_steps.push_back({Spec::Kind::map, 0, 0, fn}); });
+  return with([&](Spec& s) { s.batch_steps.push_back({Spec::Kind::map, 0, 0, fn, loc}); });
 }
 
 Dataset Dataset::take(std::int64_t n, std::source_location loc) const {
@@ -240,10 +243,12 @@ std::vector<Shape> Dataset::input_shapes() const {
   return out;
 }
 
-Epoch Dataset::epoch(std::int64_t number) const {
-  return Epoch(make_stream(spec_, number), spec_->prefetch);
+Epoch Dataset::epoch(std::int64_t number, std::source_location loc) const {
+  return Epoch(make_stream(spec_, number), spec_->prefetch, loc);
 }
 
-Epoch::iterator Dataset::begin() const { return Epoch::iterator(epoch((*next_epoch_)++)); }
+Epoch::iterator Dataset::begin(std::source_location loc) const {
+  return Epoch::iterator(epoch((*next_epoch_)++, loc));
+}
 
 }  // namespace tenet::data

@@ -37,7 +37,9 @@ using BatchFn = std::function<Batch(Batch)>;
 // map function) is rethrown by the next() that would have returned that batch.
 class Epoch {
  public:
-  Epoch(Generator produce, bool prefetch);
+  // `loc`: the user's line that started the epoch, named by its errors (see Dataset::epoch).
+  Epoch(Generator produce, bool prefetch,
+        std::source_location loc = std::source_location::current());
   std::optional<Batch> next();
 
   class iterator {
@@ -76,8 +78,10 @@ class Dataset : public BatchSource {
   // function until it returns std::nullopt (so the generator decides where epochs end). With a
   // factory, each epoch calls make_epoch() for a fresh generator (restartable epochs).
   // Generators run on the prefetch thread, one call at a time, never concurrently.
-  static Dataset from_generator(Generator next);
-  static Dataset from_generator(std::function<Generator()> make_epoch);
+  static Dataset from_generator(Generator next,
+                                std::source_location loc = std::source_location::current());
+  static Dataset from_generator(std::function<Generator()> make_epoch,
+                                std::source_location loc = std::source_location::current());
 
   // Shuffles the samples, anew each epoch, reproducibly: epoch e of shuffle(seed) is always the
   // same order. Samples are shuffled before batching even when called after batch() (tenet
@@ -114,11 +118,14 @@ class Dataset : public BatchSource {
   // them (before any map()); empty for generators.
   std::vector<Shape> input_shapes() const;
 
-  // The batches of epoch `number` (which fixes the shuffle order).
-  Epoch epoch(std::int64_t number) const;
+  // The batches of epoch `number` (which fixes the shuffle order). `loc`, the user's line, is
+  // named by the errors of this epoch's batches ("called at"), unless the epoch runs inside
+  // a call that names its own line (model.fit).
+  Epoch epoch(std::int64_t number,
+              std::source_location loc = std::source_location::current()) const;
   // Range-for over the next epoch: each begin() starts a new epoch (0, 1, 2, ...), counted
-  // in the state that copies of this Dataset share.
-  Epoch::iterator begin() const;
+  // in the state that copies of this Dataset share. `loc` is the line of the for statement.
+  Epoch::iterator begin(std::source_location loc = std::source_location::current()) const;
   Epoch::iterator end() const { return Epoch::iterator(); }
 
   // What Model::fit, evaluate and predict read (BatchSource): this dataset's batches, batched

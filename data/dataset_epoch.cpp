@@ -6,6 +6,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
+#include "core/base/user_call.hpp"
 #include "data/dataset_spec.hpp"
 
 namespace tenet::data {
@@ -15,12 +16,19 @@ using Spec = Dataset::Spec;
 // ---------------------------------------------------------------- checks
 
 void check_batch(const Batch& b, const std::string& origin) {
-  const Site site(origin, "Dataset");
+  check_batch(b, BatchFrom{origin, {}, -1});
+}
+
+void check_batch(const Batch& b, const BatchFrom& from) {
+  const std::string& origin = from.source;
+  const Site site = from.loc.line() ? Site(origin, "Dataset", from.loc) : Site(origin, "Dataset");
   const std::string at = "batch " + std::to_string(b.index);
   if (b.inputs.empty())
     checks::Violation("input.count", Phase::run, site)
         .summary(at + " has no inputs").expected("one tensor per model input").actual("none")
         .fix("return Batch{{x}, y} with one tensor per model input").raise();
+  std::vector<Shape> shapes;
+  for (const auto& t : b.inputs) shapes.push_back(t.defined() ? t.shape() : Shape());
   for (std::size_t i = 0; i <= b.inputs.size(); ++i) {
     const bool is_labels = i == b.inputs.size();
     const Tensor& t = is_labels ? b.labels : b.inputs[i];
@@ -40,17 +48,14 @@ void check_batch(const Batch& b, const std::string& origin) {
           .expected(t.shape().with(0, n)).actual(t.shape()).mark({0})
           .cause(at + " from " + origin + " pairs " + std::to_string(n) + " samples of input 0 " +
                  b.inputs[0].shape().str() + " with " + std::to_string(t.dim(0)) + " of " + name +
-                 " " + t.shape().str() + "; resizing cannot fix a sample-count mismatch")
-          .fix("slice both to the same number of samples, or fix the generator so that "
-               "inputs and labels of each batch come from the same samples").raise();
+                 " " + t.shape().str() + "; axis 0 counts samples." +
+                 checks::sample_count_note(shapes))
+          .fix("slice both to the same number of samples, or fix the " +
+               std::string(origin == "map" ? "map function" : "generator") +
+               " so that inputs and labels of each batch come from the same samples").raise();
   }
   if (b.inputs[0].dim(0) == 0)
-    checks::Violation("batch.empty", Phase::run, site)
-        .summary(at + " holds no samples")
-        .expected("a batch of 1 or more samples").actual(b.inputs[0].shape())
-        .cause(at + " from " + origin + " has 0 samples on axis 0 (the data ran out, or a "
-               "filter removed every sample)")
-        .fix("return std::nullopt to end the epoch instead of an empty batch").raise();
+    checks::empty_batch({origin, b.index, from.samples_before, b.inputs[0].shape()}, site);
 }
 
 Tensor stack_samples(const std::vector<Tensor>& samples, std::source_location loc) {
@@ -95,17 +100,18 @@ Generator tensor_source(std::shared_ptr<const Spec> s, std::int64_t epoch) {
     for (const auto& x : s->inputs) b.inputs.push_back(take_rows(x, pick));
     if (s->labels.defined()) b.labels = take_rows(s->labels, pick);
     b.index = k++;
-    check_batch(b, "from_tensors");
+    check_batch(b, BatchFrom{"from_tensors", s->created, -1});
     return b;
   };
 }
 
 Generator generator_source(const Spec& s) {
-  return [next = s.make_epoch(), k = std::int64_t{0}]() mutable -> std::optional<Batch> {
+  return [next = s.make_epoch(), k = std::int64_t{0},
+          loc = s.created]() mutable -> std::optional<Batch> {
     std::optional<Batch> b = next();
     if (!b) return b;
     b->index = k++;
-    check_batch(*b, "from_generator");
+    check_batch(*b, BatchFrom{"from_generator", loc, -1});
     return b;
   };
 }
@@ -126,13 +132,13 @@ Generator add_step(Generator prev, const Spec::Step& step) {
         return prev();
       };
     case Spec::Kind::map:
-      return [prev, fn = step.fn]() -> std::optional<Batch> {
+      return [prev, fn = step.fn, loc = step.loc]() -> std::optional<Batch> {
         std::optional<Batch> b = prev();
         if (!b) return b;
-        const std::int64_t index = b->index;
+        const std::int64_t index = b->index, given = b->size();
         Batch out = fn(std::move(*b));
         out.index = index;
-        check_batch(out, "map");
+        check_batch(out, BatchFrom{"map", loc, given});
         return out;
       };
     case Spec::Kind::shuffle: break;
@@ -156,19 +162,24 @@ Generator make_stream(std::shared_ptr<const Spec> spec, std::int64_t epoch) {
 
 struct Epoch::State {
   Generator produce;
+  UserCall call;  // the user's call this epoch serves, re-opened on the prefetch thread
   bool prefetch = true;
   bool finished = false;
   std::future<std::optional<Batch>> pending;  // batch k+1, being prepared
 };
 
-Epoch::Epoch(Generator produce, bool prefetch) : state_(std::make_shared<State>()) {
+Epoch::Epoch(Generator produce, bool prefetch, std::source_location loc)
+    : state_(std::make_shared<State>()) {
   state_->produce = std::move(produce);
   state_->prefetch = prefetch;
+  state_->call = current_user_call();  // inside model.fit: fit's line
+  if (!state_->call.active) state_->call = UserCall{"iterating the Dataset", loc, true};
 }
 
 std::optional<Batch> Epoch::next() {
   State& s = *state_;
   if (s.finished) return std::nullopt;
+  const ScopedUserCall user(s.call);
   std::optional<Batch> b;
   try {
     b = s.pending.valid() ? s.pending.get() : s.produce();  // rethrows the producer's error
@@ -181,7 +192,11 @@ std::optional<Batch> Epoch::next() {
     return b;
   }
   // Only one call of produce runs at a time: the next starts after this one has returned.
-  if (s.prefetch) s.pending = std::async(std::launch::async, [&s] { return s.produce(); });
+  if (s.prefetch)
+    s.pending = std::async(std::launch::async, [&s] {
+      const ScopedUserCall user(s.call);
+      return s.produce();
+    });
   return b;
 }
 

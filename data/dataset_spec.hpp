@@ -14,6 +14,7 @@ struct Dataset::Spec {
     std::int64_t n = 0;       // take/skip count
     std::uint64_t seed = 0;   // shuffle seed
     BatchFn fn;               // map
+    std::source_location loc = {};  // map: the user's line of the map() call
   };
   // source: tensors (inputs + labels) or a generator factory
   std::vector<Tensor> inputs;
@@ -21,6 +22,7 @@ struct Dataset::Spec {
   std::int64_t samples = 0;
   std::function<Generator()> make_epoch;
   bool generator() const { return static_cast<bool>(make_epoch); }
+  std::source_location created;  // the user's line of from_tensors / from_generator
 
   std::vector<Step> sample_steps;  // on the sample order of one epoch (shuffle, take, skip)
   std::int64_t batch_size = 0;     // 0: not batched
@@ -31,6 +33,14 @@ struct Dataset::Spec {
   std::int64_t selected_samples() const;  // after the sample steps
   std::int64_t source_batches() const;    // batches before the batch steps
 };
+
+// Where a batch comes from, for check_batch's explanations (dataset_epoch.cpp).
+struct BatchFrom {
+  std::string source;                // "from_tensors", "from_generator", "map"
+  std::source_location loc;          // the Dataset's creation, or the map() call
+  std::int64_t samples_before = -1;  // map: the samples of the batch the function was given
+};
+void check_batch(const Batch& b, const BatchFrom& from);
 
 // The stream of batches of one epoch, every batch checked (dataset_epoch.cpp).
 Generator make_stream(std::shared_ptr<const Dataset::Spec> spec, std::int64_t epoch);

@@ -21,7 +21,8 @@ bool refused_data_file() { return refused_a_file.load(); }
 void format_error(const std::string& file, const std::string& kind, const FormatFacts& f) {
   refused_a_file = true;
   std::string fix = f.fix.empty()
-      ? "re-create or re-download " + file + "; a file that fails these checks cannot be read"
+      ? "check that " + file + " is the " + kind + " you meant; if it is, re-create or "
+        "re-download it (a file that fails these checks cannot be read)"
       : f.fix;
   checks::Violation("data.format", Phase::load, Site(file, kind))
       .summary(kind + " " + file + ": " + f.summary)

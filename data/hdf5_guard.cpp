@@ -4,6 +4,7 @@
 #include "data/hdf5_guard.hpp"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -129,11 +130,25 @@ std::size_t thread_count() {
   return n;
 }
 
+// The helper where `cmake --install --prefix <dir>` put it beside this library: the installed
+// libtenet.so in <dir>/lib finds <dir>/libexec/tenet/tenet-h5-reader, whatever <dir> is.
+static std::string helper_beside_library() {
+#ifdef TENET_H5_READER_FROM_LIBRARY
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&helper_path), &info) == 0 || !info.dli_fname) return "";
+  const auto dir = std::filesystem::path(info.dli_fname).parent_path();
+  return (dir / TENET_H5_READER_FROM_LIBRARY).lexically_normal().string();
+#else
+  return "";
+#endif
+}
+
 std::string helper_path() {
   if (const char* env = std::getenv("TENET_H5_READER"); env && *env) {
     if (!executable(env)) refuse_helper("", env, std::string("no executable file at ") + env);
     return env;
   }
+  if (std::string beside = helper_beside_library(); executable(beside)) return beside;
 #ifdef TENET_H5_READER_BUILD_PATH
   if (executable(TENET_H5_READER_BUILD_PATH)) return TENET_H5_READER_BUILD_PATH;
 #endif

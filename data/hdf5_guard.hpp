@@ -97,8 +97,9 @@ ReadPath choose_read_path(bool helper_can_read);
 ReadPath last_read_path();
 // The number of threads of this process (/proc/self/task), 0 when it cannot be counted.
 std::size_t thread_count();
-// The helper executable: $TENET_H5_READER, else the build tree's, else the installed one;
-// "" when none is executable.
+// The helper executable: $TENET_H5_READER, else the one installed relative to this library
+// (<prefix>/libexec/tenet/ for <prefix>/lib/libtenet.so), else the build tree's, else the one
+// under CMAKE_INSTALL_PREFIX; "" when none is executable.
 std::string helper_path();
 // When TENET_H5_READER names `exe`: options.invalid on the variable, with `cause`. Otherwise
 // (the build tree's or installed helper) IOError on `path` saying the helper is broken.

@@ -225,8 +225,9 @@ void check_same_length(const std::map<std::string, Tensor>& arrays, const std::s
              "'" + name + "' with " + std::to_string(a) + " samples, like '" + first->first + "'",
              "'" + name + "' has " + std::to_string(b) + " samples",
              "'" + first->first + "' holds " + std::to_string(a) + " samples but '" + name +
-                 "' holds " + std::to_string(b) + "; resizing cannot fix a sample-count "
-                 "mismatch", "slice both to the same length, or fix the code that wrote " + path);
+                 "' holds " + std::to_string(b) + "; axis 0 counts samples." +
+                 checks::sample_count_note({first->second.shape(), t.shape()}),
+             "slice both to the same length, or fix the code that wrote " + path);
   }
 }
 

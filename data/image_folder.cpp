@@ -12,6 +12,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/image.hpp>
+#include "core/base/atomic_file.hpp"
 #include "data/format_error.hpp"
 
 namespace tenet::data {
@@ -63,7 +64,7 @@ std::vector<std::uint8_t> read_file(const fs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     format_error(path.string(), "image", {"is not a regular file", "a PNG or JPEG file",
-                                          detail::file_kind(st.st_mode),
+                                          files::file_kind(st.st_mode),
                                           "it is named like an image but reading it could block "
                                           "or never end",
                                           "move it out of the image folder"});

@@ -11,7 +11,7 @@
 namespace tenet {
 
 Tensor one_hot(const Tensor& labels, std::int64_t classes, std::source_location loc) {
-  const Site site("one_hot", "op", loc);
+  const Site site = Site::call("one_hot", "op", loc);
   checks::check_option_positive("one_hot classes", classes, "the width of each one-hot row",
                                 site, Phase::run);
   const bool column = labels.rank() == 2 && labels.dim(1) == 1;

@@ -310,6 +310,9 @@ std::vector<Case> other_cases() {
   return all;
 }
 
+#include "error_gallery_facts.hpp"
+#include "error_gallery_called_at.hpp"
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -336,6 +339,9 @@ int main(int argc, char** argv) {
   };
   run_all("The situations that motivated the catalog", motivating_cases());
   run_all("The rest of the catalog", other_cases());
+  run_all("Situations that need another explanation", fact_cases());
+  run_all("The case at hand (issue 19)", case_at_hand_cases());
+  run_all("The line of the failing call (issue 19)", called_at_cases());
   std::cout << "\n" << n - static_cast<int>(failures.size()) << " of " << n
             << " cases raised their expected code\n";
   for (const auto& f : failures) std::cout << "FAILED: " << f << "\n";

@@ -2,12 +2,14 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
+#include "core/graph/fusable.hpp"
+#include <tenet/layers/dense.hpp>
 
 namespace tenet {
 
 namespace {
 
-class ReLUImpl : public LayerImpl {
+class ReLUImpl : public LayerImpl, public fusion::Fusable {
  public:
   ReLUImpl(ActivationLayerOptions o, std::source_location loc)
       : LayerImpl("ReLU", "re_lu", o.name, loc) {}
@@ -15,7 +17,7 @@ class ReLUImpl : public LayerImpl {
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     return relu(in[0]);  // gradient: dout where x > 0, else 0
   }
-  bool is_relu() const override { return true; }
+  fusion::Facts fusion_facts() const override { return {.op = fusion::Op::relu}; }
 };
 
 class SoftmaxImpl : public LayerImpl {
@@ -31,11 +33,37 @@ class SoftmaxImpl : public LayerImpl {
   }
   std::string describe() const override { return "axis " + std::to_string(axis_); }
 
+  std::vector<LayerOption> options() const override { return {{"axis", std::int64_t{axis_}}}; }
+
  private:
   int axis_;
 };
 
+class ActivationImpl : public LayerImpl, public fusion::Fusable {
+ public:
+  ActivationImpl(Activation a, ActivationLayerOptions o, std::source_location loc)
+      : LayerImpl("Activation", "activation", o.name, loc), activation_(a) {}
+  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    return apply_activation(in[0], activation_);
+  }
+  fusion::Facts fusion_facts() const override {
+    return {.op = activation_ == Activation::relu ? fusion::Op::relu : fusion::Op::other};
+  }
+  std::string describe() const override { return activation_name(activation_); }
+  std::vector<LayerOption> options() const override {
+    return {{"activation", std::string(activation_name(activation_))}};
+  }
+
+ private:
+  Activation activation_;
+};
+
 }  // namespace
+
+ActivationLayer::ActivationLayer(Activation activation, ActivationLayerOptions options,
+                                 std::source_location loc)
+    : Layer(std::make_shared<ActivationImpl>(activation, options, loc)) {}
 
 ReLU::ReLU(ActivationLayerOptions options, std::source_location loc)
     : Layer(std::make_shared<ReLUImpl>(options, loc)) {}

@@ -1,7 +1,8 @@
 #include <tenet/layers/batch_norm.hpp>
 
 #include <tenet/core/tensor/autograd.hpp>
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
+#include "core/graph/fusable.hpp"
 #include "core/kernels/batch_norm.hpp"
 #include "core/kernels/context.hpp"
 #include "core/tensor/numerics.hpp"
@@ -15,7 +16,7 @@ struct PendingStats {
   Tensor mean, variance;  // (C,)
 };
 
-class BatchNormImpl : public LayerImpl {
+class BatchNormImpl : public LayerImpl, public fusion::Fusable {
  public:
   BatchNormImpl(BatchNormOptions o, std::source_location loc)
       : LayerImpl("BatchNorm", "batch_normalization", o.name, loc), opt_(o) {
@@ -31,35 +32,9 @@ class BatchNormImpl : public LayerImpl {
   // Any shape (batch, ..., features) -> the same shape.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     const Shape& s = in[0];
-    std::int64_t c = s.rank() >= 2 ? s[s.rank() - 1] : kUnknown;
-    std::int64_t want = built() ? features_ : kUnknown;
-    if (s.rank() >= 2 && c >= 0 && (want < 0 || c == want)) return s;
-    checks::Violation v("batchnorm.features", phase, site());
-    if (s.rank() < 2)
-      v.summary("BatchNorm needs a feature axis after the batch axis")
-          .expected("(None, features) or (None, height, width, channels)")
-          .actual(s)
-          .cause(checks::input_desc(0) + " has no axis to normalise")
-          .fix("give the layer (batch, features) or (batch, height, width, channels) tensors");
-    else if (c < 0)
-      v.summary("BatchNorm needs a known size on its last axis to create gamma and beta")
-          .expected("a known size on the last axis")
-          .actual(s)
-          .mark({s.rank() - 1})
-          .cause(checks::input_desc(0) + " has an unknown last axis")
-          .fix("give the Input a fixed channel/feature count");
-    else
-      v.summary("BatchNorm was built for " + std::to_string(want) + " features but receives " +
-                std::to_string(c))
-          .expected(s.with(s.rank() - 1, want))
-          .actual(s)
-          .mark({s.rank() - 1})
-          .cause("'" + name() + "' was built for " + std::to_string(want) +
-                 " features (gamma is (" + std::to_string(want) + ",)) but now receives " +
-                 checks::input_desc(0))
-          .fix("fix the upstream width so it gives " + std::to_string(want) +
-               " features, or use a new BatchNorm layer for this input");
-    v.raise();
+    checks::check_known_last_axis("batchnorm.features", site(), s, "gamma and beta", phase);
+    checks::check_built_size("batchnorm.features", site(), facts(), s, phase);
+    return s;
   }
 
   void build(const std::vector<Shape>& in) override {
@@ -80,7 +55,12 @@ class BatchNormImpl : public LayerImpl {
     return {"gamma", "beta", "moving_mean", "moving_variance"};
   }
   std::vector<bool> trainable() const override { return {true, true, false, false}; }
-  bool fuses_relu() const override { return true; }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f;
+    if (built()) f.built_last_axis = features_, f.built_weight = "gamma " + gamma_.shape().str();
+    return f;
+  }
+  fusion::Facts fusion_facts() const override { return {.op = fusion::Op::batch_norm}; }
   std::string describe() const override {
     std::string m = std::to_string(opt_.momentum);
     m.erase(m.find_last_not_of('0') + 1);
@@ -103,6 +83,10 @@ class BatchNormImpl : public LayerImpl {
   }
   void discard_step() override { pending_.clear(); }
 
+  std::vector<LayerOption> options() const override {
+    return {{"momentum", opt_.momentum}, {"epsilon", opt_.epsilon}};
+  }
+
  private:
   BatchNormOptions opt_;
   std::int64_t features_ = 0;
@@ -113,7 +97,9 @@ class BatchNormImpl : public LayerImpl {
 
 Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
   const Tensor& x = in[0];
-  const kernels::NormMode mode{features_, opt_.epsilon, opts.training, opts.relu_after};
+  // relu: a fused node (BatchNorm+ReLU, core/training/fusion) has the ReLU after applied here.
+  const bool relu = fusion::role_of(this).apply_relu;
+  const kernels::NormMode mode{features_, opt_.epsilon, opts.training, relu};
   const std::string where = name() + (mode.relu ? " (BatchNorm + ReLU)" : " (BatchNorm)");
   // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
   if (x.numel() == 0) return Tensor::zeros(x.shape());

@@ -1,19 +1,13 @@
 #include <tenet/layers/concatenate.hpp>
 
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
 
 void check_merge_inputs(std::size_t n, const std::string& type, const Site& where, Phase phase) {
-  if (n >= 2) return;
-  checks::Violation("layer.input_count", phase, where)
-      .summary(type + " joins two or more inputs, got " + std::to_string(n))
-      .expected("2 or more inputs")
-      .actual(std::to_string(n) + " input" + (n == 1 ? "" : "s"))
-      .cause(type + " on a single tensor has nothing to join it with")
-      .fix("call it on a list: " + type + "()({a, b}); drop the layer if there is one branch")
-      .raise();
+  (void)type;
+  checks::check_merge_count(n, where, phase);
 }
 
 namespace {
@@ -24,6 +18,7 @@ class ConcatenateImpl : public LayerImpl {
       : LayerImpl("Concatenate", "concatenate", o.name, loc), axis_(axis) {}
 
   bool multi_input() const override { return true; }
+  checks::LayerFacts facts() const override { return checks::facts_of(checks::SizeRule::joins); }
 
   // Equal ranks, a valid axis, equal sizes off the join axis; the join axis sums.
   // concat_shape takes input descriptions and provenance from the call context.
@@ -37,6 +32,8 @@ class ConcatenateImpl : public LayerImpl {
   }
 
   std::string describe() const override { return "axis " + std::to_string(axis_); }
+
+  std::vector<LayerOption> options() const override { return {{"axis", std::int64_t{axis_}}}; }
 
  private:
   int axis_;

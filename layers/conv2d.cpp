@@ -3,7 +3,8 @@
 #include <limits>
 
 #include <tenet/core/tensor/autograd.hpp>
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
+#include "core/graph/fusable.hpp"
 #include "core/kernels/context.hpp"
 #include "core/kernels/conv.hpp"
 #include <tenet/core/ops/ops.hpp>
@@ -14,11 +15,7 @@ namespace tenet {
 
 namespace {
 
-std::string channel_word(std::int64_t c) {
-  return c == 1 ? "grayscale" : c == 3 ? "RGB" : c == 4 ? "RGBA" : "";
-}
-
-class Conv2DImpl : public LayerImpl {
+class Conv2DImpl : public LayerImpl, public fusion::Fusable {
  public:
   Conv2DImpl(std::int64_t filters, std::array<std::int64_t, 2> k, Conv2DOptions o,
              std::source_location loc)
@@ -36,8 +33,8 @@ class Conv2DImpl : public LayerImpl {
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     Shape out = windowed_output_shape(in[0], win_, site(), phase, "kernel", filters_);
     check_kernel_limits(in[0], phase);
-    std::int64_t c = in[0][3], want = built() ? in_channels_ : kUnknown;
-    if ((want >= 0 && c >= 0 && c != want) || c < 0) raise_channels(in[0], want, phase);
+    checks::check_known_last_axis("conv.channels", site(), in[0], "its kernel", phase);
+    checks::check_built_size("conv.channels", site(), facts(), in[0], phase);
     return out;
   }
 
@@ -52,13 +49,21 @@ class Conv2DImpl : public LayerImpl {
 
   Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
 
-  bool skips_relu_backward() const override { return opt_.activation == Activation::relu; }
+  fusion::Facts fusion_facts() const override {
+    return {.op = fusion::Op::conv2d, .relu_activation = opt_.activation == Activation::relu};
+  }
 
   std::vector<Tensor> weights() const override {
     if (!built()) return {};
     return opt_.use_bias ? std::vector<Tensor>{kernel_, bias_} : std::vector<Tensor>{kernel_};
   }
   std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f = checks::facts_of(checks::SizeRule::windows, window_facts(win_, true));
+    f.output_size_option = "filters";
+    if (built()) f.built_last_axis = in_channels_, f.built_weight = "kernel " + kernel_.shape().str();
+    return f;
+  }
   std::string describe() const override {
     std::string s = window_text(win_.kh, win_.kw) + ", " + padding_name(win_.padding);
     if (win_.sh != 1 || win_.sw != 1) s += ", strides " + window_text(win_.sh, win_.sw);
@@ -67,8 +72,19 @@ class Conv2DImpl : public LayerImpl {
     return s;
   }
 
+  std::vector<LayerOption> options() const override {
+    using V = std::vector<std::int64_t>;
+    return {{"filters", filters_},
+            {"kernel_size", V{win_.kh, win_.kw}},
+            {"strides", V{win_.sh, win_.sw}},
+            {"padding", std::string(padding_name(win_.padding))},
+            {"dilation_rate", V{win_.dh, win_.dw}},
+            {"use_bias", opt_.use_bias},
+            {"activation", std::string(activation_name(opt_.activation))},
+            {"seed", static_cast<std::int64_t>(opt_.seed)}};
+  }
+
  private:
-  [[noreturn]] void raise_channels(const Shape& s, std::int64_t want, Phase phase) const;
   void check_kernel_limits(const Shape& s, Phase phase) const;
   std::shared_ptr<const kernels::ConvPlan> plan_for(const Shape& x) const;
 
@@ -98,37 +114,6 @@ void Conv2DImpl::check_kernel_limits(const Shape& s, Phase phase) const {
                              site(), phase);
 }
 
-void Conv2DImpl::raise_channels(const Shape& s, std::int64_t want, Phase phase) const {
-  std::int64_t c = s[3];
-  if (c < 0)
-    checks::Violation("conv.channels", phase, site())
-        .summary("Conv2D needs a known channel count to create its kernel")
-        .expected("(None, " + dim_str(s[1]) + ", " + dim_str(s[2]) + ", <known channels>)")
-        .actual(s)
-        .mark({3})
-        .cause(checks::input_desc(0) + " has an unknown channel axis")
-        .fix("give the Input a fixed channel count, e.g. Input({28, 28, 1})")
-        .raise();
-  std::string cause = "'" + name() + "' was built for " + std::to_string(want) +
-                      " channels (its kernel is " + kernel_.shape().str() + ") but receives " +
-                      checks::input_desc(0) + " with " + std::to_string(c) + " channels";
-  if (!channel_word(c).empty() && !channel_word(want).empty())
-    cause += ": " + channel_word(c) + " images given to a layer built for " +
-             channel_word(want) + " images";
-  checks::Violation("conv.channels", phase, site())
-      .summary("the input has " + std::to_string(c) + " channels, the layer was built for " +
-               std::to_string(want))
-      .expected(s.with(3, want))
-      .actual(s)
-      .mark({3})
-      .cause(cause)
-      .fix("convert the images to " + std::to_string(want) + " channels" +
-           (want == 3 && c == 4 ? " (drop alpha: slice(x, -1, 0, 3))" : "") +
-           ", or build the layer for " + std::to_string(c) +
-           " channels (a new Conv2D called on this input)")
-      .raise();
-}
-
 // The kernel's geometry for input x (N, H, W, C): padding and output size by TensorFlow's rule.
 std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x) const {
   const AxisPlan ph = plan_axis(x[1], win_.kh, win_.sh, win_.dh, win_.padding);
@@ -143,15 +128,16 @@ std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x) co
   return plan;
 }
 
-Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
+Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
   const Tensor& x = in[0];
   std::shared_ptr<const kernels::ConvPlan> plan = plan_for(x.shape());
   const std::string where = name() + " (Conv2D)";
   Tensor y;  // (N, OH, OW, filters)
   kernels::guarded(where, {x.shape(), kernel_.shape()},
                    [&] { y = kernels::conv_forward(*plan, x, kernel_, bias_); });
-  // The ReLU's backward, unless the layer after does it (CallOptions::skip_relu_backward).
-  const bool relu = opt_.activation == Activation::relu && !opts.skip_relu_backward;
+  // The ReLU's backward, unless a fused node left it to the MaxPool2D after (core/training/fusion).
+  const bool relu =
+      opt_.activation == Activation::relu && !fusion::role_of(this).leave_relu_backward;
   // The closure keeps the plan, the input and a history-free view of the output (capturing y
   // itself would make y's grad node own y: a reference cycle).
   y = attach_grad(y, where, {x, kernel_, bias_},

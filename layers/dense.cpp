@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include <tenet/core/tensor/autograd.hpp>
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include "core/kernels/context.hpp"
 #include <tenet/core/ops/ops.hpp>
 
@@ -38,31 +38,9 @@ class DenseImpl : public LayerImpl {
   // any rank, which hides forgotten Flatten layers; tenet asks for Flatten explicitly.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     const Shape& s = in[0];
-    checks::check_rank(s, 2, "dense.rank", site(), phase, "(None, features)",
-                       "Dense receives " + checks::input_desc(0) + ", which still has " +
-                           std::to_string(s.rank() - 1) + " axes per sample",
-                       "put Flatten() (or GlobalAveragePooling2D()) before this Dense layer");
-    if (s[1] < 0)
-      checks::Violation("dense.undefined", phase, site())
-          .summary("Dense needs a known feature size, but the input's features are None")
-          .expected("(None, <known size>)")
-          .actual(s)
-          .mark({1})
-          .cause(checks::input_desc(0) + " has an unknown size, usually because an Input "
-                 "with None height/width was flattened: the number of features then depends "
-                 "on the image size")
-          .fix("use GlobalAveragePooling2D() instead of Flatten() so the size no longer "
-               "depends on height and width, or give the Input fixed height and width")
-          .raise();
-    if (built())
-      checks::check_dim(s, 1, in_features_, "dense.features", site(), phase,
-                        Shape{kUnknown, in_features_},
-                        "'" + name() + "' was built for " + std::to_string(in_features_) +
-                            " features (its kernel is (" + std::to_string(in_features_) + ", " +
-                            std::to_string(units_) + ")) but now receives " +
-                            checks::input_desc(0),
-                        "fix the upstream width so it gives " + std::to_string(in_features_) +
-                            " features, or use a new Dense layer for this input");
+    checks::check_dense_rank(s, site(), phase);
+    checks::check_known_last_axis("dense.undefined", site(), s, "its kernel", phase);
+    checks::check_built_size("dense.features", site(), facts(), s, phase);
     return Shape{s[0], units_};
   }
 
@@ -124,9 +102,22 @@ class DenseImpl : public LayerImpl {
     return opt_.use_bias ? std::vector<Tensor>{kernel_, bias_} : std::vector<Tensor>{kernel_};
   }
   std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f;
+    f.output_size_option = "units";
+    if (built()) f.built_last_axis = in_features_, f.built_weight = "kernel " + kernel_.shape().str();
+    return f;
+  }
   std::string describe() const override {
     return std::to_string(units_) +
            (opt_.activation == Activation::none ? "" : std::string(", ") + activation_name(opt_.activation));
+  }
+
+  std::vector<LayerOption> options() const override {
+    return {{"units", units_},
+            {"activation", std::string(activation_name(opt_.activation))},
+            {"use_bias", opt_.use_bias},
+            {"seed", static_cast<std::int64_t>(opt_.seed)}};
   }
 
  private:

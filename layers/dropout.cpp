@@ -59,6 +59,10 @@ class DropoutImpl : public LayerImpl {
     return buf;
   }
 
+  std::vector<LayerOption> options() const override {
+    return {{"rate", rate_}, {"seed", static_cast<std::int64_t>(seed_)}};
+  }
+
  private:
   double rate_;
   std::uint64_t seed_;

@@ -1,6 +1,6 @@
 #include <tenet/layers/flatten.hpp>
 
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -15,20 +15,15 @@ class FlattenImpl : public LayerImpl {
   // (batch, d1, ..., dk) -> (batch, d1 * ... * dk); any unknown di makes the product unknown.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     const Shape& s = in[0];
-    if (s.rank() < 1)
-      checks::Violation("flatten.rank", phase, site())
-          .summary("Flatten needs a batch axis")
-          .expected("(None, ...)")
-          .actual(s)
-          .cause("received " + checks::input_desc(0) + ", a scalar")
-          .fix("give the tensor a batch axis with expand_dims(x, 0)")
-          .raise();
+    checks::check_flatten_rank(s, site(), phase);
     const Shape sample = s.drop_front();
     const std::int64_t features = sample.fully_known()
                                       ? checks::checked_numel(sample, site(), phase)
                                       : kUnknown;
     return Shape{s[0], features};
   }
+
+  checks::LayerFacts facts() const override { return checks::facts_of(checks::SizeRule::flattens); }
 
   // Row-major storage already holds each sample's (h, w, c) elements contiguously.
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {

@@ -1,32 +1,12 @@
 #include <tenet/layers/global_pooling.hpp>
 
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
 
-void check_image_input(const Shape& s, const std::string& type, const Site& where, Phase phase) {
-  if (s.rank() == 4) return;
-  std::string cause, fix;
-  if (s.rank() == 3) {
-    cause = checks::input_desc(0) + " has 3 axes: (batch, height, width) without the channel "
-            "axis, as grayscale images loaded as (N, 28, 28) are";
-    fix = "add the channel axis: expand_dims(x, -1) on the data, or Reshape({" +
-          dim_str(s[1]) + ", " + dim_str(s[2]) + ", 1}) in the model";
-  } else if (s.rank() == 2) {
-    cause = checks::input_desc(0) + " is already flat (batch, features): " + type +
-            " works on feature maps";
-    fix = "apply " + type + " before Flatten/Dense, or Reshape the features to (height, width, "
-          "channels)";
-  } else if (s.rank() == 5) {
-    cause = checks::input_desc(0) + " has 5 axes: the data was probably batched twice";
-    fix = "remove the second batching so samples are (height, width, channels)";
-  } else {
-    cause = checks::input_desc(0) + " has " + std::to_string(s.rank()) + " axes";
-    fix = "Reshape the input to (height, width, channels) per sample";
-  }
-  checks::check_rank(s, 4, "conv.rank", where, phase, "(None, height, width, channels)", cause,
-                     fix);
+void check_image_input(const Shape& s, const std::string&, const Site& where, Phase phase) {
+  checks::check_image_rank(s, where, phase);
 }
 
 namespace {
@@ -49,6 +29,8 @@ class GlobalPoolingImpl : public LayerImpl {
 
   // (N, H, W, C) -> (N, W, C) -> (N, C); the reduce ops record the gradient (the mean spreads
   // dout / (H * W); the max routes dout to the one maximum per channel).
+  checks::LayerFacts facts() const override { return checks::facts_of(checks::SizeRule::pools_away); }
+
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     const Tensor& x = in[0];
     if (kind_ == PoolKind::average) return x.mean(1).mean(1);

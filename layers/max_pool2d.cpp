@@ -2,6 +2,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/graph/fusable.hpp"
 #include "core/kernels/context.hpp"
 #include "core/kernels/max_pool.hpp"
 #include "layers/spatial.hpp"
@@ -10,7 +11,7 @@ namespace tenet {
 
 namespace {
 
-class MaxPool2DImpl : public LayerImpl {
+class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
  public:
   MaxPool2DImpl(std::array<std::int64_t, 2> pool, MaxPool2DOptions o, std::source_location loc)
       : LayerImpl("MaxPool2D", "max_pooling2d", o.name, loc) {
@@ -27,10 +28,11 @@ class MaxPool2DImpl : public LayerImpl {
 
   Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
 
-  // Its backward passes no gradient through a window whose maximum is 0 when told its input
-  // is a ReLU's output (CallOptions::input_from_relu).
-  bool masks_relu_gradient() const override { return true; }
+  fusion::Facts fusion_facts() const override { return {.op = fusion::Op::max_pool2d}; }
 
+  checks::LayerFacts facts() const override {
+    return checks::facts_of(checks::SizeRule::windows, window_facts(win_, false));
+  }
   std::string describe() const override {
     std::string s = window_text(win_.kh, win_.kw);
     if (win_.padding == Padding::same) s += ", same";
@@ -38,14 +40,23 @@ class MaxPool2DImpl : public LayerImpl {
     return s;
   }
 
+  std::vector<LayerOption> options() const override {
+    using V = std::vector<std::int64_t>;
+    return {{"pool_size", V{win_.kh, win_.kw}},
+            {"strides", V{win_.sh, win_.sw}},
+            {"padding", std::string(padding_name(win_.padding))}};
+  }
+
  private:
   Window2D win_;
   kernels::PoolPlans plans_;
 };
 
-Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& opts) {
+Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
   const Tensor& x = in[0];
   const bool training = needs_grad({x});  // argmax positions only when a gradient will be asked
+  // In a fused node (Conv2D+ReLU+MaxPool2D): a window whose maximum is 0 passes no gradient.
+  const bool relu_input = fusion::role_of(this).input_from_relu;
   const std::string where = name() + " (MaxPool2D)";
   const AxisPlan ph = plan_axis(x.shape()[1], win_.kh, win_.sh, 1, win_.padding);
   const AxisPlan pw = plan_axis(x.shape()[2], win_.kw, win_.sw, 1, win_.padding);
@@ -56,7 +67,7 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   Tensor argmax;  // per output lane: the window cell of its maximum
   kernels::guarded(where, {x.shape()}, [&] {
     plan = kernels::max_pool_plan(plans_, x, g);
-    y = kernels::max_pool2d_forward(*plan, x, training ? &argmax : nullptr, opts.input_from_relu);
+    y = kernels::max_pool2d_forward(*plan, x, training ? &argmax : nullptr, relu_input);
   });
   if (!training) return y;
   return attach_grad(y, where, {x}, [plan, argmax, where, xs = x.shape()](const Tensor& dout) {

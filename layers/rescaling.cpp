@@ -35,6 +35,10 @@ class RescalingImpl : public LayerImpl {
     return buf;
   }
 
+  std::vector<LayerOption> options() const override {
+    return {{"scale", scale_}, {"offset", offset_}};
+  }
+
  private:
   double scale_, offset_;
 };

@@ -1,6 +1,6 @@
 #include <tenet/layers/reshape.hpp>
 
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -41,6 +41,11 @@ class ReshapeImpl : public LayerImpl {
   }
 
   std::string describe() const override { return target_.str(); }
+  checks::LayerFacts facts() const override { return checks::facts_of(checks::SizeRule::reshapes); }
+
+  std::vector<LayerOption> options() const override {
+    return {{"target_shape", std::vector<std::int64_t>(target_.begin(), target_.end())}};
+  }
 
  private:
   Shape resolve(const Shape& sample, Phase phase) const {
@@ -59,20 +64,7 @@ class ReshapeImpl : public LayerImpl {
 
   [[noreturn]] void raise_size(const Shape& sample, std::int64_t n, std::int64_t known,
                                bool has_rest, Phase phase) const {
-    checks::Violation("reshape.size", phase, site())
-        .summary("Reshape must keep the number of elements per sample")
-        .expected(std::to_string(n) + " elements per sample, as in " +
-                  sample.with_batch(kUnknown).str())
-        .actual(has_rest ? "a multiple of " + std::to_string(known) + " in " +
-                               target_.with_batch(kUnknown).str()
-                         : std::to_string(known) + " elements in " +
-                               target_.with_batch(kUnknown).str())
-        .cause(checks::input_desc(0) + " holds " + std::to_string(n) +
-               " elements per sample, which " +
-               (has_rest ? "is not divisible by " : "differs from ") + std::to_string(known))
-        .fix("choose a target whose sizes multiply to " + std::to_string(n) +
-             " (Flatten() for a flat vector), or check the layer before Reshape")
-        .raise();
+    checks::reshape_layer_size(sample, n, target_, known, has_rest, site(), phase);
   }
 
   // The target as given, -1 included: "{-1, -1}" (Shape::str would print -1 as None).

@@ -28,8 +28,13 @@ class ResizingImpl : public LayerImpl {
     return resize(in[0], {height_, width_});  // (N, H, W, C) -> (N, height, width, C)
   }
 
+  checks::LayerFacts facts() const override { return checks::facts_of(checks::SizeRule::resizes); }
   std::string describe() const override {
     return std::to_string(height_) + "x" + std::to_string(width_) + ", bilinear";
+  }
+
+  std::vector<LayerOption> options() const override {
+    return {{"height", height_}, {"width", width_}};
   }
 
  private:

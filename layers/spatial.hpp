@@ -39,6 +39,9 @@ Shape windowed_output_shape(const Shape& in, const Window2D& w, const Site& wher
 void check_window_option(const std::string& option, std::array<std::int64_t, 2> v,
                          const Site& where);
 
+// The window as contract causes read it (core/contracts/facts.hpp); `kernel` for Conv2D.
+checks::WindowFacts window_facts(const Window2D& w, bool kernel);
+
 // "3x3", or "3x3/2" with strides, for describe().
 std::string window_text(std::int64_t h, std::int64_t w);
 

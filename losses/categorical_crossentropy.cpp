@@ -55,6 +55,7 @@ Tensor softmax_crossentropy(const Tensor& z, const Tensor& y) {
 class CategoricalCrossentropyImpl : public LossImpl {
  public:
   explicit CategoricalCrossentropyImpl(CrossentropyOptions o) : opt_(o) {}
+  bool from_logits() const override { return opt_.from_logits; }
   std::string name() const override { return "categorical_crossentropy"; }
   LabelKind label_kind() const override { return LabelKind::one_hot; }
   void check_labels(const Shape& predictions, const Tensor& labels, Phase phase,

@@ -3,35 +3,29 @@
 #include <cmath>
 #include <algorithm>
 
+#include "core/contracts/label_checks.hpp"
+
 namespace tenet::labels {
 
 namespace {
 
 std::string n_str(std::int64_t n) { return std::to_string(n); }
 
-// The shape the labels should have: the predictions' with the given last axis.
-Shape label_shape_for(const Shape& p, std::int64_t last) {
-  Shape s = p;
-  if (s.rank() > 0) s[s.rank() - 1] = last;
-  return s;
+// What the label checks read of the labels: shape, dtype and, for integer labels against
+// `classes` classes, their range and the first index outside [0, classes).
+checks::LabelFacts facts_of(const Tensor& labels, std::int64_t classes) {
+  checks::LabelFacts f{labels.shape(), labels.dtype()};
+  if (is_floating(labels.dtype()) || labels.numel() == 0 || classes < 0) return f;
+  const auto v = labels.to_vector<std::int64_t>();
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  f.lo = *lo;
+  f.hi = *hi;
+  for (std::size_t i = 0; i < v.size() && f.first_outside < 0; ++i)
+    if (v[i] < 0 || v[i] >= classes) f.first_outside = static_cast<std::int64_t>(i), f.outside_value = v[i];
+  return f;
 }
 
-bool looks_like_indices(const Shape& p, const Shape& l) {
-  return l.rank() == p.rank() - 1 || (l.rank() == p.rank() && l.rank() > 0 && l.dim(-1) == 1);
-}
-
-// Cross-entropies need a class axis: rank-0 predictions (one number per batch) have none.
-void check_class_axis(const Shape& p, const Shape& l, Phase phase, const Site& where) {
-  if (p.rank() > 0) return;
-  checks::Violation("loss.label_shape", phase, where)
-      .summary("cross-entropy needs predictions with a class axis, got " + p.str())
-      .expected("predictions (batch, classes)")
-      .actual(p)
-      .cause("the predictions " + p.str() + " are a single number, so there are no classes to "
-             "score the labels " + l.str() + " against")
-      .fix("end the model with Dense(classes), or use MeanSquaredError() for one real target")
-      .raise();
-}
+std::int64_t classes_of(const Shape& p) { return p.rank() > 0 ? p.dim(-1) : kUnknown; }
 
 }  // namespace
 
@@ -43,144 +37,27 @@ void check_count(const Shape& p, const Tensor& labels, Phase phase, const Site& 
       .expected(labels.shape().with(0, p[0]).str() + ": one label per prediction")
       .actual(labels.shape())
       .mark({0})
-      .cause("the model produced " + n_str(p[0]) + " predictions but " + n_str(labels.dim(0)) +
-             " labels were given; the inputs and labels were sliced, filtered or generated "
-             "separately. This is a sample-count mismatch: resizing or reshaping the images "
-             "cannot fix it")
-      .fix("give x and y the same number of samples (slice both with the same indices), or "
-           "fix the generator so each batch yields as many labels as images")
+      .cause("there are " + n_str(p[0]) + " predictions " + p.str() + " and " +
+             n_str(labels.dim(0)) + " labels " + labels.shape().str() + "; the loss pairs "
+             "prediction i with label i, so axis 0 (samples) must match")
+      .fix("give the loss one label per prediction: take predictions and labels from the "
+           "same samples (slice both with the same indices)")
       .raise();
 }
 
 void check_one_hot(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
   check_count(p, labels, phase, where);
-  check_class_axis(p, labels.shape(), phase, where);
-  const Shape& l = labels.shape();
-  const std::int64_t classes = p.rank() > 0 ? p.dim(-1) : kUnknown;
-  const std::string c = dim_str(classes);
-  const Shape want = label_shape_for(p, classes);
-  if (classes != 1 && looks_like_indices(p, l))
-    checks::Violation("loss.label_shape", phase, where)
-        .summary("categorical cross-entropy needs one-hot labels " + want.str() + ", got " +
-                 l.str())
-        .expected(want)
-        .actual(l)
-        .mark({l.rank() - 1})
-        .cause("the labels " + l.str() + " hold one " + (is_floating(labels.dtype()) ? "" : "integer ") +
-               "value per sample: they look like class indices, but CategoricalCrossentropy "
-               "expects one row of " + c + " probabilities per sample")
-        .fix("either one-hot encode them with one_hot(y, " + c + "), or keep the indices and "
-             "use SparseCategoricalCrossentropy() as the loss")
-        .raise();
-  if (l.rank() != p.rank() || (classes >= 0 && l.dim(-1) != classes))
-    checks::Violation("loss.label_shape", phase, where)
-        .summary("one-hot labels of width " + dim_str(l.rank() ? l.dim(-1) : 0) +
-                 " do not fit " + c + " outputs")
-        .expected(want)
-        .actual(l)
-        .mark_differences(want, l)
-        .cause("the labels are one-hot rows of width " + dim_str(l.rank() ? l.dim(-1) : 0) +
-               " but the model has " + c + " outputs: the labels were encoded for another "
-               "number of classes, or the last layer has the wrong number of units")
-        .fix("give the last layer one unit per class (Dense(" +
-             dim_str(l.rank() ? l.dim(-1) : 0) + ")), or encode the labels with one_hot(y, " +
-             c + ")")
-        .raise();
-  if (!is_floating(labels.dtype()))
-    checks::Violation("loss.label_dtype", phase, where)
-        .summary(std::string("CategoricalCrossentropy needs float one-hot labels, got ") +
-                 dtype_name(labels.dtype()))
-        .expected("float32 one-hot rows")
-        .actual(dtype_name(labels.dtype()))
-        .cause(std::string("the labels are ") + dtype_name(labels.dtype()) +
-               "; a one-hot loss reads each row as class probabilities")
-        .fix("cast one-hot rows with y.astype(DType::f32); build them from class indices with "
-             "one_hot(y, " + c + ")")
-        .raise();
+  checks::check_one_hot_labels(p, facts_of(labels, kUnknown), phase, where);
 }
 
 void check_dense(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
   check_count(p, labels, phase, where);
-  Shape l = labels.shape();
-  if (p.rank() == 2 && p[1] == 1 && l.rank() == 1) return;  // (N,) targets for (N, 1)
-  Shape want = p;
-  if (want.rank() > 0 && want[0] < 0 && l.rank() > 0) want[0] = l[0];
-  if (l.rank() == p.rank() && l.compatible(want)) return;
-  checks::Violation("loss.label_shape", phase, where)
-      .summary("regression targets must have the predictions' shape")
-      .expected(p)
-      .actual(l)
-      .mark_differences(want, l)
-      .cause("the model predicts " + p.str() + " per batch but the targets are " + l.str() +
-             "; an element-wise loss would otherwise broadcast them against each other")
-      .fix("reshape the targets to " + p.str() + " (e.g. expand_dims(y, -1)), or change the "
-           "last layer's units to the number of target values")
-      .raise();
+  checks::check_dense_targets(p, facts_of(labels, kUnknown), phase, where);
 }
 
 void check_sparse(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
   check_count(p, labels, phase, where);
-  check_class_axis(p, labels.shape(), phase, where);
-  const Shape& l = labels.shape();
-  const std::int64_t classes = p.rank() > 0 ? p.dim(-1) : kUnknown;
-  const std::string c = dim_str(classes);
-  const Shape want = p.rank() > 0 ? p.removed(p.rank() - 1) : p;
-  const bool one_hot_rows = l.rank() == p.rank() && l.rank() > 0 && l.dim(-1) != 1;
-  if (is_floating(labels.dtype()))
-    checks::Violation("loss.label_dtype", phase, where)
-        .summary(std::string("SparseCategoricalCrossentropy needs integer class indices, got ") +
-                 dtype_name(labels.dtype()) + " labels " + l.str())
-        .expected("integer class indices (uint8, int32 or int64) of shape " + want.str())
-        .actual(std::string(dtype_name(labels.dtype())) + " " + l.str())
-        .cause(one_hot_rows
-                   ? "the labels are float rows of width " + dim_str(l.dim(-1)) +
-                         ": they look like one-hot rows, which a sparse loss does not read"
-                   : "the labels are floating-point numbers; a sparse loss reads each label as "
-                     "a class index")
-        .fix(one_hot_rows ? "use CategoricalCrossentropy() for one-hot rows, or turn them into "
-                            "indices with y.argmax(-1) (then astype(DType::i32) is not needed)"
-                          : "cast the indices with y.astype(DType::i32), or use "
-                            "CategoricalCrossentropy() if they are one-hot rows")
-        .raise();
-  if (!looks_like_indices(p, l))
-    checks::Violation("loss.label_shape", phase, where)
-        .summary("sparse labels must hold one class index per sample")
-        .expected(want.str() + " or " + label_shape_for(p, 1).str())
-        .actual(l)
-        .mark({l.rank() - 1})
-        .cause(one_hot_rows ? "the labels have " + dim_str(l.dim(-1)) + " columns: they look "
-                              "like one-hot rows, not class indices"
-                            : "the labels have rank " + std::to_string(l.rank()) +
-                                  " but the predictions " + p.str() + " need rank " +
-                                  std::to_string(want.rank()))
-        .fix(one_hot_rows ? "use CategoricalCrossentropy() with y.astype(DType::f32), or "
-                            "convert the rows to indices with y.argmax(-1)"
-                          : "reshape the labels to " + want.str())
-        .raise();
-  if (classes < 0) return;
-  auto v = labels.to_vector<std::int64_t>();
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] >= 0 && v[i] < classes) continue;
-    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    const bool one_based = *lo == 1 && *hi == classes;
-    std::string hint = one_based ? "; the labels run from 1 to " + c + ", so they look 1-based"
-                                 : "";
-    checks::Violation("loss.label_range", phase, where)
-        .summary("label " + std::to_string(v[i]) + " of sample " + std::to_string(i) +
-                 " is outside [0, " + c + ")")
-        .expected("class indices in [0, " + c + ") for " + c + " outputs")
-        .actual("sample " + std::to_string(i) + " has label " + std::to_string(v[i]) +
-                " (labels range from " + std::to_string(*lo) + " to " + std::to_string(*hi) +
-                ")")
-        .cause("the model has " + c + " outputs, so valid classes are 0 to " +
-               std::to_string(classes - 1) + "; the first offending sample is " +
-               std::to_string(i) + " with label " + std::to_string(v[i]) + hint)
-        .fix(one_based ? "subtract 1 from every label so that classes start at 0"
-                       : "check the label encoding (labels must start at 0), or give the last "
-                         "layer " + std::to_string(std::max<std::int64_t>(*hi + 1, classes)) +
-                             " units if there are that many classes")
-        .raise();
-  }
+  checks::check_sparse_labels(p, facts_of(labels, classes_of(p)), phase, where);
 }
 
 }  // namespace tenet::labels

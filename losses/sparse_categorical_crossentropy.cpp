@@ -25,6 +25,7 @@ Tensor one_hot_rows(const Tensor& labels, std::int64_t classes) {
 class SparseCategoricalCrossentropyImpl : public LossImpl {
  public:
   explicit SparseCategoricalCrossentropyImpl(CrossentropyOptions o) : opt_(o) {}
+  bool from_logits() const override { return opt_.from_logits; }
   std::string name() const override { return "sparse_categorical_crossentropy"; }
   LabelKind label_kind() const override { return LabelKind::sparse; }
   void check_labels(const Shape& predictions, const Tensor& labels, Phase phase,

@@ -23,7 +23,7 @@ root=$PWD
 runs=${1:-1000000}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_idx fuzz_h5 fuzz_weights fuzz_path_template fuzz_image)
+((${#targets[@]})) || targets=(fuzz_idx fuzz_h5 fuzz_weights fuzz_path_template fuzz_image fuzz_keras fuzz_keras_json fuzz_npy)
 sanitizers=${TENET_FUZZ_SANITIZERS:-address,undefined}
 default_dir=build-fuzz
 [[ $sanitizers == leak ]] && default_dir=build-fuzz-lsan

@@ -12,6 +12,11 @@ ckpt::compat_model() in tests/data/test_checkpoint.cpp:
 Usage:
   keras_compat.py all [--test-binary build/tests/test_data] [--dir DIR]
       runs both directions (calls the tenet test binary with the environment variables)
+  keras_compat.py keras-archives [--archive-binary build/tests/test_data] [--dir DIR]
+      .keras archives both ways (also part of `all`): Keras writes the models of
+      scripts/make_keras_fixtures.py (branched, multi-input, every layer, Sequential), tenet
+      loads them and must predict within --archive-tol (1e-5), writes them back with
+      keras::save_model, and Keras loads tenet's archives and must predict what tenet did
   keras_compat.py check-tenet DIR   Keras loads DIR/tenet.weights.h5, predicts DIR/tenet_io.h5
   keras_compat.py write-keras DIR   Keras writes DIR/keras.weights.h5 and DIR/keras.io.h5
 Exit status 0 when predictions agree within --tol (default 1e-4).
@@ -91,13 +96,48 @@ def run_test(binary, case, env_key, env_value):
     return r.returncode == 0
 
 
+def keras_archives(directory, binary, tol):
+    """.keras both ways: Keras -> tenet (in the test binary) and tenet -> Keras (here)."""
+    import keras
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import make_keras_fixtures as fx
+
+    os.makedirs(directory, exist_ok=True)
+    names = ["branch_swap", "branch_multi", "all_layers", "sequential"]
+    keras.utils.set_random_seed(7)
+    rng = np.random.default_rng(0)
+    losses = {"branch_swap": "mse", "sequential": "sparse_categorical_crossentropy"}
+    for name in names:
+        fx.write(directory, name, getattr(fx, name), losses.get(name, "sparse_categorical_crossentropy"),
+                 "adam", rng)
+    ok = run_test(binary, "keras compat: archives*", "TENET_KERAS_ARCHIVE_DIR", directory)
+    for name in names:
+        path = os.path.join(directory, name + ".tenet.keras")
+        if not os.path.exists(path):
+            print(f"tenet -> Keras: {name}: tenet wrote no archive")
+            ok = False
+            continue
+        model = keras.models.load_model(path)
+        with h5py.File(os.path.join(directory, name + ".tenet.io.h5"), "r") as f:
+            xs = [f["x%d" % i][...] for i in range(len(model.inputs))]
+            want = f["pred"][...]
+        got = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
+        diff = max_diff(got, want)
+        print(f"tenet -> Keras: {name}: max |keras - tenet| = {diff:.3g} over {want.size} values")
+        ok = ok and diff <= tol
+    return ok
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["all", "check-tenet", "write-keras"])
+    p.add_argument("command", choices=["all", "check-tenet", "write-keras", "keras-archives"])
     p.add_argument("dir", nargs="?")
     p.add_argument("--dir", dest="dir_opt")
     p.add_argument("--test-binary", default="build/tests/test_data")
     p.add_argument("--tol", type=float, default=1e-4)
+    p.add_argument("--archive-binary", default="build/tests/test_data")
+    p.add_argument("--archive-tol", type=float, default=1e-5)
     a = p.parse_args()
     directory = a.dir or a.dir_opt or tempfile.mkdtemp(prefix="tenet_keras_")
     os.makedirs(directory, exist_ok=True)
@@ -106,11 +146,16 @@ def main():
     if a.command == "write-keras":
         print(write_keras(directory))
         return 0
+    if a.command == "keras-archives":
+        ok = keras_archives(directory, a.archive_binary, a.archive_tol)
+        print("OK" if ok else "FAILED", "- files in", directory)
+        return 0 if ok else 1
     ok = run_test(a.test_binary, "keras compat: write a tenet file*", "TENET_KERAS_COMPAT_OUT", directory)
     ok = ok and check_tenet(directory, a.tol)
     keras_file = write_keras(directory)
     ok = run_test(a.test_binary, "keras compat: load a file written by Keras*", "TENET_KERAS_FILE",
                   keras_file) and ok
+    ok = keras_archives(os.path.join(directory, "archives"), a.archive_binary, a.archive_tol) and ok
     print("OK" if ok else "FAILED", "- files in", directory)
     return 0 if ok else 1
 

@@ -27,7 +27,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:allocator_may
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-# Not run here (all covered by the normal suite): test_examples (the error gallery among them)
+# Not run here (all covered by the normal suite): test_examples
 # needs the example programs (not built with sanitizers, to save time); consumer_* and
 # doc_snippets compile plain programs against the library, which cannot link the sanitized
 # static library without the sanitizer runtimes.

@@ -2,7 +2,7 @@
 # A block with `int main` is compiled as is; any other block is a fragment: its #include and
 # `using` lines stay at file scope and the rest becomes the body of a function.
 # Blocks fenced as ```cpp-fragment are not compiled (for deliberately partial code).
-# Variables: SRC_DIR, OUT_DIR, CXX
+# Variables: SRC_DIR, OUT_DIR, CXX, INC_DIR (build/include), GEN_DIR (build/generated)
 file(GLOB docs ${SRC_DIR}/docs/*.md)
 list(PREPEND docs ${SRC_DIR}/README.md)
 file(MAKE_DIRECTORY ${OUT_DIR})
@@ -42,7 +42,7 @@ foreach(doc ${docs})
       string(REPLACE "@RB@" "]" code "${code}")
       string(REPLACE "@BS@" "\\" code "${code}")
       file(WRITE ${file} "${code}")
-      execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INC_DIR} ${file}
+      execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INC_DIR} -I${GEN_DIR} ${file}
                       RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
       if(NOT rc EQUAL 0)
         string(APPEND failures "\n--- ${doc}:${start} (block ${block_no}) ---\n${err}")

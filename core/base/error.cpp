@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/base/user_call.hpp"
+
 namespace tenet {
 
 const char* phase_name(Phase p) {
@@ -23,10 +25,90 @@ static std::string basename_of(const char* path) {
 Site::Site(std::string n, std::string t, const std::source_location& loc)
     : name(std::move(n)), type(std::move(t)), file(basename_of(loc.file_name())), line(loc.line()) {}
 
+Site Site::call(std::string n, std::string t, const std::source_location& loc) {
+  Site s(std::move(n), std::move(t));
+  s.call_file = basename_of(loc.file_name());
+  s.call_line = loc.line();
+  return s;
+}
+
 std::string Site::str() const {
   std::string s = "'" + name + "' (" + type + ")";
   if (!file.empty()) s += " created at " + file + ":" + std::to_string(line);
+  // A layer created and called on one line (Dense(10)(x)) shows that line once.
+  if (!call_file.empty() && !(call_file == file && call_line == line && call_what.empty())) {
+    s += (file.empty() ? " called at " : ", called at ") + call_file + ":" + std::to_string(call_line);
+    if (!call_what.empty()) s += " (" + call_what + ")";
+  }
   return s;
+}
+
+// ---- the user's call on this thread (core/base/user_call.hpp) ----
+
+namespace {
+thread_local UserCall g_user_call;
+thread_local const ScopedLayerCall* g_layer_call = nullptr;
+}  // namespace
+
+ScopedUserCall::ScopedUserCall(const char* what, const std::source_location& loc) {
+  if (g_user_call.active) return;  // the outermost call is the user's
+  g_user_call = UserCall{what, loc, true};
+  opened_ = true;
+}
+ScopedUserCall::ScopedUserCall(const UserCall& call) {
+  if (g_user_call.active || !call.active) return;
+  g_user_call = call;
+  opened_ = true;
+}
+ScopedUserCall::~ScopedUserCall() {
+  if (opened_) g_user_call = UserCall{};
+}
+UserCall current_user_call() { return g_user_call; }
+
+ScopedLayerCall::ScopedLayerCall(const std::string& l, const std::source_location& where)
+    : layer(l), loc(where), previous(g_layer_call) {
+  g_layer_call = this;
+}
+ScopedLayerCall::~ScopedLayerCall() { g_layer_call = previous; }
+const ScopedLayerCall* current_layer_call() { return g_layer_call; }
+
+static std::string file_line(const std::source_location& loc) {
+  return basename_of(loc.file_name()) + ":" + std::to_string(loc.line());
+}
+
+// Fills the failing call from this thread's calls: the layer's own call in the graph (when
+// `where` names a layer being called), else the user's call. When `where` already names
+// another line, the enclosing calls go to `during`: the layer whose call ran it ("the call of
+// 'scale' at model.cpp:14") and the user's call ("model.fit at train.cpp:40").
+static ContractInfo with_call(ContractInfo info) {
+  Site& w = info.where;
+  const ScopedLayerCall* inner = g_layer_call && g_layer_call->loc.line() ? g_layer_call : nullptr;
+  if (w.call_file.empty())
+    for (const ScopedLayerCall* c = g_layer_call; c; c = c->previous)
+      if (c->layer == w.name && c->loc.line() != 0) {
+        w.call_file = basename_of(c->loc.file_name());
+        w.call_line = c->loc.line();
+        inner = nullptr;
+        break;
+      }
+  if (w.call_file.empty() && g_user_call.active) {
+    w.call_file = basename_of(g_user_call.loc.file_name());
+    w.call_line = g_user_call.loc.line();
+    w.call_what = g_user_call.what ? g_user_call.what : "";
+  }
+  if (!info.during.empty() || w.call_file.empty()) return info;
+  std::string here = w.call_file + ":" + std::to_string(w.call_line);
+  if (inner && inner->layer != w.name && file_line(inner->loc) != here) {
+    here = file_line(inner->loc);
+    info.during = "the call of '" + inner->layer + "' at " + here;
+  }
+  if (g_user_call.active && file_line(g_user_call.loc) != here &&
+      file_line(g_user_call.loc) != w.call_file + ":" + std::to_string(w.call_line)) {
+    const std::string what = g_user_call.what ? g_user_call.what : "the call";
+    info.during += (info.during.empty() ? "" : ", during ") + what + " at " +
+                   file_line(g_user_call.loc);
+  }
+  return info;
 }
 
 // Places a caret under each marked dimension of a shape printed as "(a, b, c)".
@@ -49,6 +131,19 @@ static std::string caret_line(const std::string& shape_text, const std::vector<i
   }
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
+}
+
+// The number of axes of a shape printed as "(a, b)", "(a,)" or "()"; -1 for other text.
+static int axis_count(const std::string& t) {
+  if (t.empty() || t[0] != '(') return -1;
+  const std::size_t close = t.find(')');
+  if (close == std::string::npos) return -1;
+  const std::string inner = t.substr(1, close - 1);
+  if (inner.find_first_not_of(' ') == std::string::npos) return 0;
+  int n = 1;
+  for (std::size_t i = 0; i < inner.size(); ++i)
+    if (inner[i] == ',' && inner.find_first_not_of(' ', i + 1) != std::string::npos) ++n;
+  return n;
 }
 
 // Breaks long lines of prose at spaces so that they stay under about 100 columns in a
@@ -81,14 +176,16 @@ std::string render(const ContractInfo& c) {
   std::ostringstream o;
   o << "[" << c.code << "] " << c.summary << "\n";
   o << "  phase:    " << phase_name(c.phase) << "\n";
-  o << "  where:    " << c.where.str() << "\n";
+  o << "  where:    " << c.where.str() << (c.during.empty() ? "" : ", during " + c.during) << "\n";
   if (!c.expected.empty() || !c.actual.empty()) {
     o << "  expected: " << c.expected << "\n";
-    // Carets under the expected shape too when both are shapes of the same rank.
-    auto dims = [](const std::string& t) { return std::count(t.begin(), t.end(), ','); };
-    std::string e_carets = caret_line(c.expected, c.marked);
-    if (!e_carets.empty() && dims(c.expected) == dims(c.actual) && c.actual[0] == '(')
-      o << "            " << e_carets << "\n";
+    // Carets under the expected shape: its own marks, or actual's when both are shapes of the
+    // same rank (the same axis index then names the same axis).
+    const bool same_rank = !c.actual.empty() && c.actual[0] == '(' &&
+                           axis_count(c.expected) == axis_count(c.actual);
+    std::string e_carets = caret_line(c.expected, !c.marked_expected.empty() ? c.marked_expected
+                                                  : same_rank ? c.marked : std::vector<int>{});
+    if (!e_carets.empty()) o << "            " << e_carets << "\n";
     o << "  actual:   " << c.actual << "\n";
     std::string carets = caret_line(c.actual, c.marked);
     if (!carets.empty()) o << "            " << carets << "  (differs)\n";
@@ -103,7 +200,16 @@ std::string render(const ContractInfo& c) {
 }
 
 ContractError::ContractError(ContractInfo info)
-    : Error(render(info)), info_(std::move(info)) {}
+    : ContractError(with_call(std::move(info)), 0) {}
+ContractError::ContractError(ContractInfo info, int) : Error(render(info)), info_(std::move(info)) {}
+
+std::string ContractError::where() const {
+  return info_.where.str() + (info_.during.empty() ? "" : ", during " + info_.during);
+}
+std::string ContractError::called_at() const {
+  if (info_.where.call_file.empty()) return "";
+  return info_.where.call_file + ":" + std::to_string(info_.where.call_line);
+}
 
 InternalError::InternalError(const std::string& what)
     : Error("tenet internal error: " + what +

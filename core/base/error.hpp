@@ -14,17 +14,24 @@ namespace tenet {
 enum class Phase { build, run, load };
 const char* phase_name(Phase p);
 
-// The layer or op a contract belongs to, and the user's source line that created it.
+// The layer or op a contract belongs to, the user's source line that created it, and the
+// user's source line of the call that broke the contract (when the call could record it).
 struct Site {
   std::string name;   // "conv2d_1", or an op name such as "concat"
   std::string type;   // "Conv2D", or "op"
   std::string file;   // user's file (basename), empty when unknown
   unsigned line = 0;
+  std::string call_file;  // the failing call's file (basename), empty when unknown
+  unsigned call_line = 0;
+  std::string call_what;  // the call, when it is not the layer or op itself: "model.fit"
 
   Site() = default;
   Site(std::string n, std::string t) : name(std::move(n)), type(std::move(t)) {}
   Site(std::string n, std::string t, const std::source_location& loc);
-  std::string str() const;  // "'concatenate' (Concatenate) created at multi_input.cpp:41"
+  // An op called at `loc` (an op is called, not created): "'equal' (op) called at t.cpp:30".
+  static Site call(std::string n, std::string t, const std::source_location& loc);
+  // "'dense' (Dense) created at model.cpp:12, called at model.cpp:20"
+  std::string str() const;
 };
 
 // Every fact a contract error carries. Built by core/checks, never by hand in layers.
@@ -41,7 +48,13 @@ struct ContractInfo {
   std::string summary;                 // one line: what broke
   std::string expected, actual;        // Keras notation, expected first
   std::vector<int> marked;             // indices of differing axes, marked under `actual`
+  // Axes marked under `expected` when its rank differs from `actual`'s (aligned by the check
+  // that raised); when empty, `marked` is used for both shapes if their ranks are equal.
+  std::vector<int> marked_expected;
   std::vector<std::string> provenance; // upstream path: "conv2d_1 (Conv2D) -> (None, 28, 28, 64)"
+  // The user's outer call when `where` names another call inside it: "model.fit at train.cpp:40"
+  // (a layer call of the graph, or an op in a generator, running during fit).
+  std::string during;
   std::string cause;
   std::string fix;
 };
@@ -51,7 +64,11 @@ class ContractError : public Error {
   explicit ContractError(ContractInfo info);
   const std::string& code() const { return info_.code; }
   Phase phase() const { return info_.phase; }
-  std::string where() const { return info_.where.str(); }
+  // The layer or op, where it was created and the failing call's line ("called at"), when known.
+  std::string where() const;
+  // "train.cpp:40": the user's line of the failing call, empty when it could not be recorded
+  // (see docs/models.md, "Which line an error names").
+  std::string called_at() const;
   const Site& site() const { return info_.where; }
   const std::string& expected() const { return info_.expected; }
   const std::string& actual() const { return info_.actual; }
@@ -61,6 +78,7 @@ class ContractError : public Error {
   const ContractInfo& info() const { return info_; }
 
  private:
+  ContractError(ContractInfo info, int);  // `info` already holds the failing call
   ContractInfo info_;
 };
 

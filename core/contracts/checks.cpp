@@ -31,6 +31,11 @@ SizeOrigin input_origin(std::size_t i) {
   return {};
 }
 
+LayerFacts input_producer(std::size_t i) {
+  if (g_context && i < g_context->producers.size()) return g_context->producers[i];
+  return {};
+}
+
 Violation::Violation(std::string code, Phase phase, Site where) {
   info_.code = std::move(code);
   info_.phase = phase;
@@ -45,6 +50,10 @@ Violation& Violation::actual(std::string t) { info_.actual = std::move(t); retur
 Violation& Violation::mark(std::vector<int> axes) { info_.marked = std::move(axes); return *this; }
 Violation& Violation::mark_differences(const Shape& e, const Shape& a) {
   info_.marked = differing_axes(e, a);
+  return *this;
+}
+Violation& Violation::mark_expected(std::vector<int> axes) {
+  info_.marked_expected = std::move(axes);
   return *this;
 }
 Violation& Violation::provenance(std::vector<std::string> lines) {
@@ -75,61 +84,12 @@ std::string axis_name(int axis, int rank) {
   return "axis " + std::to_string(axis);
 }
 
-static std::string join_axes(const std::vector<int>& axes, int rank) {
+std::string join_axes(const std::vector<int>& axes, int rank) {
   std::string s;
   for (std::size_t i = 0; i < axes.size(); ++i) {
     if (i) s += i + 1 == axes.size() ? " and " : ", ";
     s += axis_name(axes[i], rank) + " (axis " + std::to_string(axes[i]) + ")";
   }
-  return s;
-}
-
-static std::string hw(std::int64_t h, std::int64_t w) {
-  return dim_str(h) + "x" + dim_str(w);
-}
-
-// "; the first branch: <origin 0>; the other: <origin i>" from the graph, when known.
-static std::string concat_spatial_cause(std::size_t i) {
-  SizeOrigin a = input_origin(0), b = input_origin(i);
-  if (a.sentence.empty() || b.sentence.empty()) return "";
-  return ". The sizes come from different steps: " + a.sentence + ", while " + b.sentence;
-}
-
-// The spatial fix for concat.shape: padding "same" on the odd branch's valid convolution
-// (plus the pooling still needed), pooling that branch, or Resizing to the first's size.
-static std::string concat_spatial_fix(const Shape& first, const Shape& other,
-                                      const std::string& other_desc, std::size_t i) {
-  const std::string target = hw(first[1], first[2]);
-  const std::string resizing = "Resizing(" + dim_str(first[1]) + ", " + dim_str(first[2]) + ")";
-  SizeOrigin o = input_origin(i);
-  std::vector<std::string> ways;
-  if (o.valid_conv && o.same_h > 0 && o.same_w > 0) {
-    std::string w = "give '" + o.layer + "' padding \"same\" (.padding = Padding::same) so it keeps " +
-                    hw(o.same_h, o.same_w);
-    if (first[1] > 0 && first[2] > 0 && (o.same_h != first[1] || o.same_w != first[2])) {
-      if (o.same_h % first[1] == 0 && o.same_w % first[2] == 0 &&
-          o.same_h / first[1] == o.same_w / first[2])
-        w += ", then pool it with MaxPool2D({" + std::to_string(o.same_h / first[1]) + ", " +
-             std::to_string(o.same_w / first[2]) + "}) to " + target;
-      else
-        w += ", then bring it to " + target;
-    }
-    ways.push_back(w);
-  }
-  const std::string branch = o.layer.empty() ? other_desc : "'" + o.layer + "'";
-  const bool halves = first[1] > 0 && first[2] > 0 && other[1] % first[1] == 0 &&
-                     other[2] % first[2] == 0 && other[1] / first[1] == other[2] / first[2];
-  if (halves)
-    ways.push_back("pool the branch of " + branch + " with MaxPool2D({" +
-                   std::to_string(other[1] / first[1]) + ", " + std::to_string(other[2] / first[2]) +
-                   "}) (" + hw(other[1], other[2]) + " -> " + target + ")");
-  else
-    ways.push_back("pool or crop the branch of " + branch + " (" + hw(other[1], other[2]) +
-                   ") down to " + target);
-  ways.push_back("add " + resizing + " after " + branch);
-  std::string s = "make both branches " + target + " before joining: ";
-  for (std::size_t k = 0; k < ways.size(); ++k)
-    s += (k ? "; or " : "") + ways[k];
   return s;
 }
 
@@ -146,8 +106,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
     else bad.push_back(i);
   }
   if (!bad.empty()) {
-    std::vector<int> marks;
-    for (int i : bad) marks.push_back(i - (r - b.rank()));
+    std::vector<int> marks, marks_a;  // the same axes counted in b and in a
+    for (int i : bad) marks.push_back(i - (r - b.rank())), marks_a.push_back(i - (r - a.rank()));
     std::string axes;
     for (int i : bad)
       axes += (axes.empty() ? "" : ", ") + std::to_string(i) + " (" +
@@ -158,10 +118,16 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
         .expected(a)
         .actual(b)
         .mark(marks)
-        .cause("aligned from the right, axis " + axes +
-               " differ and neither side is 1, so NumPy broadcasting cannot apply")
-        .fix("make the shapes equal (slice, reshape or resize one operand), or give the "
-             "differing axis size 1 to broadcast it")
+        .mark_expected(marks_a)
+        .cause((a.rank() == b.rank() ? std::string("axis ")
+                    : "the operands have " + std::to_string(a.rank()) + " and " +
+                          std::to_string(b.rank()) + " axes, so the shorter one lines up with the "
+                          "last axes of the other; aligned from the right, axis ") +
+               axes + " differ and neither side is 1, so NumPy broadcasting cannot apply")
+        .fix("make the sizes on those axes equal (slice, reshape or resize the operand " + b.str() +
+             " to " + dim_str(a[marks_a.back()]) +
+             " there, or make it for that size), or give that axis size 1 in one operand to "
+             "broadcast it")
         .raise();
   }
   return Shape(out);
@@ -169,95 +135,21 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
 
 int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase) {
   if (axis >= -rank && axis < rank) return axis < 0 ? axis + rank : axis;
+  const std::string r = std::to_string(rank);
   Violation(code, phase, where)
-      .summary("axis " + std::to_string(axis) + " is out of range for rank " +
-               std::to_string(rank))
+      .summary("axis " + std::to_string(axis) + " is out of range for rank " + r)
       .expected("an axis in [" + std::to_string(-rank) + ", " + std::to_string(rank - 1) + "]")
       .actual(std::to_string(axis))
-      .cause("the inputs have " + std::to_string(rank) +
-             " axes including the batch axis (axis 0), so valid axes run from 0 to " +
-             std::to_string(rank - 1) + " or from -1 back to " + std::to_string(-rank))
-      .fix("use axis -1 for the last axis (channels in (N, H, W, C)), counting the batch axis")
+      .cause(axis >= rank ? "the tensors have " + r + " axes counted from 0 with the batch axis "
+                            "as axis 0, so the last one is " + std::to_string(rank - 1) +
+                            (axis == rank ? "; axis " + r + " counts one past it (as if from 1)" : "")
+                          : "negative axes count back from -1 (the last axis), so -" + r +
+                            " is the first of the " + r + " axes; " + std::to_string(axis) +
+                            " goes past it")
+      .fix(axis >= rank ? "use axis " + std::to_string(rank - 1) + " (or axis -1) for the last "
+                          "axis (channels in (N, H, W, C))"
+                        : "use an axis from -1 to -" + r + ", or from 0 to " + std::to_string(rank - 1))
       .raise();
-}
-
-Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where, Phase phase,
-                   const std::vector<std::string>& desc, const std::vector<std::string>& prov) {
-  auto name_of = [&](std::size_t i) { return i < desc.size() ? desc[i] : input_desc(i); };
-  if (shapes.empty())
-    Violation("concat.rank", phase, where)
-        .summary("concatenation needs at least one input")
-        .expected("one or more inputs")
-        .actual("none")
-        .raise();
-  const Shape& first = shapes[0];
-  for (std::size_t i = 1; i < shapes.size(); ++i)
-    if (shapes[i].rank() != first.rank())
-      Violation("concat.rank", phase, where)
-          .summary("inputs to concatenate have different ranks")
-          .expected(first)
-          .actual(shapes[i])
-          .provenance(prov)
-          .cause(name_of(0) + " has rank " + std::to_string(first.rank()) + " but " +
-                 name_of(i) + " has rank " + std::to_string(shapes[i].rank()))
-          .fix("Flatten or Reshape one side so both have the same number of axes")
-          .raise();
-  int ax = check_axis(axis, first.rank(), "concat.axis", where, phase);
-  Shape out = first;
-  for (std::size_t i = 1; i < shapes.size(); ++i) {
-    std::vector<int> bad;
-    for (int d = 0; d < first.rank(); ++d)
-      if (d != ax && first[d] >= 0 && shapes[i][d] >= 0 && first[d] != shapes[i][d])
-        bad.push_back(d);
-      else if (d != ax && out[d] < 0)
-        out[d] = shapes[i][d];
-    if (!bad.empty()) {
-      std::string diffs;
-      for (int d : bad)
-        diffs += (diffs.empty() ? "" : ", ") + axis_name(d, first.rank()) + " " +
-                 std::to_string(first[d]) + " vs " + std::to_string(shapes[i][d]);
-      bool spatial = first.rank() == 4 && ax == 3 &&
-                     std::all_of(bad.begin(), bad.end(), [](int d) { return d == 1 || d == 2; });
-      auto with_shape = [](const std::string& desc, const Shape& s) {
-        return desc.find(s.str()) == std::string::npos ? desc + " " + s.str() : desc;
-      };
-      std::string cause = with_shape(name_of(0), first) + " and " + with_shape(name_of(i), shapes[i]) +
-                          " differ in " + diffs;
-      std::string fix = spatial ? concat_spatial_fix(first, shapes[i], name_of(i), i)
-          : "make " + name_of(i) + " agree with " + name_of(0) + " on " + join_axes(bad, first.rank()) +
-                " (resize, pool, pad or reshape), or join on a different axis";
-      if (spatial) cause += concat_spatial_cause(i);
-      Violation("concat.shape", phase, where)
-          .summary("inputs differ on " + join_axes(bad, first.rank()) +
-                   ", but may only differ on the join axis " + std::to_string(ax))
-          .expected(first.with(ax, shapes[i][ax]))
-          .actual(shapes[i])
-          .mark(bad)
-          .provenance(prov)
-          .cause(cause)
-          .fix(fix)
-          .raise();
-    }
-    out[ax] = (out[ax] < 0 || shapes[i][ax] < 0)
-                  ? kUnknown
-                  : checked_size_sum(out[ax], shapes[i][ax], shapes[i], where, phase);
-  }
-  return out;
-}
-
-void check_stackable(const std::vector<Shape>& shapes, const Site& where, Phase phase) {
-  for (std::size_t i = 1; i < shapes.size(); ++i)
-    if (!(shapes[i] == shapes[0]))
-      Violation("batch.ragged", phase, where)
-          .summary("samples of one batch have different shapes")
-          .expected(shapes[0])
-          .actual(shapes[i])
-          .mark_differences(shapes[0], shapes[i])
-          .cause("sample 0 is " + shapes[0].str() + " but sample " + std::to_string(i) + " is " +
-                 shapes[i].str() + "; a batch is one array, so every sample needs one shape")
-          .fix("resize, pad or centre-crop every sample to one size before batching "
-               "(data::resize, data::pad_to), e.g. to " + shapes[0].str())
-          .raise();
 }
 
 void check_reshape(const Shape& from, const Shape& to, const Site& where) {
@@ -269,22 +161,6 @@ void check_reshape(const Shape& from, const Shape& to, const Site& where) {
       .cause(from.str() + " holds " + std::to_string(from.numel()) + " elements but " + to.str() +
              " holds " + std::to_string(to.numel()))
       .fix("choose a target shape whose dimensions multiply to " + std::to_string(from.numel()))
-      .raise();
-}
-
-void check_compare(const Shape& a, const Shape& b, const Site& where) {
-  if (a == b) return;
-  Violation("compare.shape", Phase::run, where)
-      .summary("tensors compared element by element must have the same shape")
-      .expected(a)
-      .actual(b)
-      .mark_differences(a, b)
-      .cause(a.rank() != b.rank()
-                 ? "the ranks differ (" + std::to_string(a.rank()) + " vs " +
-                       std::to_string(b.rank()) + ")"
-                 : "the shapes differ on " + join_axes(differing_axes(a, b), a.rank()))
-      .fix("compare a.shape() == b.shape() first, or reshape/slice one side; allclose never "
-           "broadcasts so that a shape slip cannot pass as equality")
       .raise();
 }
 
@@ -327,6 +203,38 @@ void check_dtype(DType actual, DType want, const std::string& code, const Site& 
       .actual(dtype_name(actual))
       .cause(cause)
       .fix(fix)
+      .raise();
+}
+
+void model_unsupported(const std::string& file, const Site& where, const std::string& subject,
+                       const std::string& option, const std::string& value,
+                       const std::string& supported) {
+  const bool is_class = option == "class_name";
+  Violation("model.unsupported", Phase::load, where)
+      .summary(is_class ? file + ": " + subject + " is a class tenet does not have"
+                        : file + ": " + subject + " has " + option + " = " + value +
+                              ", which tenet cannot represent exactly")
+      .expected(option + ": " + supported)
+      .actual(option + ": " + value)
+      .cause("tenet builds a model from a Keras file only when every layer and option means "
+             "exactly what it means in Keras; it never substitutes a near equivalent")
+      .fix(is_class ? "replace it in Keras by one tenet has (docs/keras.md lists them), save "
+                      "the model again and reload it"
+                    : "set " + option + " to a supported value in Keras, save the model again "
+                      "and reload it (docs/keras.md lists what loads)")
+      .raise();
+}
+
+void model_not_keras(const std::string& layer, const std::string& type) {
+  Violation("model.unsupported", Phase::run, Site(layer, type))
+      .summary("layer '" + layer + "' (" + type + ") has no Keras class, so the model cannot "
+               "be saved as a Keras file")
+      .expected("layers of the classes Keras and tenet share (docs/keras.md lists them)")
+      .actual("class_name: " + type)
+      .cause("a Keras model file names each layer's Keras class; Keras could not load a class "
+             "it does not have")
+      .fix("save the weights alone with save_weights, or build the model from tenet's "
+           "built-in layers")
       .raise();
 }
 

@@ -1,6 +1,19 @@
 #pragma once
-// core/checks: every contract check of tenet, and the one place where contract errors are
-// formatted. Ops, layers, losses, models and loaders call these; none formats its own message.
+// core/contracts/checks.hpp: the Violation builder every contract error is raised through, the
+// call context that lets a check name its inputs, and the named checks shared by ops, layers and
+// models (shapes, axes, dtypes, options, sizes, single tensors). The message text is rendered in
+// one format by core/base/error.cpp (render).
+//
+// The contract checks live in core/contracts, one file per subject: this header's checks
+// (checks.cpp, options.cpp, sizes.cpp, tensor_checks.cpp, merge_checks.cpp for concat), and the
+// internal headers layer_checks.hpp (conv.*, dense.*, batchnorm.features, elementwise.shape of
+// merge layers, layer.input_*), input_checks.hpp (input.*), label_checks.hpp (loss.label_*) and
+// graph_checks.hpp (model.graph). Causes read facts: LayerFacts (facts.hpp) that layers expose,
+// the call context, the data's values; never type names or describe() text.
+// Not everything is here yet: checks of the data pipeline (data/: Dataset, generator batches,
+// preprocessing and file formats), checkpoint.mismatch, numerics.nonfinite, autograd.backward,
+// model.compile, history.key, matmul.shape, resize.size and reshape.axis still build their
+// Violation where they are raised (`grep -rn "Violation(" core layers losses data`).
 #include <map>
 #include <string>
 #include <type_traits>
@@ -10,6 +23,7 @@
 #include <tenet/core/base/dtype.hpp>
 #include <tenet/core/base/error.hpp>
 #include <tenet/core/base/shape.hpp>
+#include <tenet/core/contracts/facts.hpp>
 
 namespace tenet::checks {
 
@@ -23,11 +37,14 @@ struct SizeOrigin {
   std::string sentence;         // "'conv2d_1' applies a 5x5 kernel with padding \"valid\" to 32x32, giving 28x28"
   bool valid_conv = false;      // a stride-1 Conv2D with padding "valid"
   std::int64_t same_h = -1, same_w = -1;  // its output size with padding "same"
+  LayerFacts facts;             // that layer's facts (its window, if any)
 };
 struct CallContext {
   std::vector<std::string> input_desc;  // "'conv2d_1' (Conv2D) output (None, 28, 28, 64)"
   std::vector<std::string> provenance;  // upstream layers with their output shapes
   std::vector<SizeOrigin> origins;      // per input, filled for symbolic calls
+  std::vector<LayerFacts> producers;    // per input, the facts of the layer that made it
+  std::vector<std::string> producer_names;  // per input, that layer's name ("conv2d_1")
 };
 class ScopedCallContext {
  public:
@@ -46,6 +63,8 @@ const CallContext* current_call_context();
 std::string input_desc(std::size_t i);
 // Input i's size origin from the current context (empty fields when unknown).
 SizeOrigin input_origin(std::size_t i);
+// The facts of the layer that produced input i (default facts when unknown).
+LayerFacts input_producer(std::size_t i);
 
 // Builds a ContractError fact by fact, then raises it.
 class Violation {
@@ -58,6 +77,8 @@ class Violation {
   Violation& actual(std::string text);
   Violation& mark(std::vector<int> axes);
   Violation& mark_differences(const Shape& expected, const Shape& actual);
+  // Axes to mark under `expected` when it has another rank than `actual`.
+  Violation& mark_expected(std::vector<int> axes);
   Violation& provenance(std::vector<std::string> lines);
   Violation& cause(std::string text);
   Violation& fix(std::string text);
@@ -70,6 +91,8 @@ class Violation {
 
 // Axes where two shapes of equal rank differ (unknown dims match anything).
 std::vector<int> differing_axes(const Shape& expected, const Shape& actual);
+// "height (axis 1) and width (axis 2)": axes named for a tensor of rank `rank`.
+std::string join_axes(const std::vector<int>& axes, int rank);
 // Keras name of an axis of an image-like tensor, e.g. "height" for axis 1 of rank 4.
 std::string axis_name(int axis, int rank);
 
@@ -159,6 +182,25 @@ std::string option_value(double value);
 [[noreturn]] void missing_log_key(const std::string& pattern, const std::string& key,
                                   const std::map<std::string, double>& logs, const Site& where);
 
+// ---- reading and making single tensors (core/contracts/tensor_checks.cpp) ----
+
+// tensor.item: item() reads the one element of a tensor of `shape`.
+void check_item(const Shape& shape);
+// tensor.index: at(index) needs one coordinate per axis of `shape`, each in [0, size).
+void check_index(const Shape& shape, const std::vector<std::int64_t>& index);
+// reshape.size: reshape(x of `from`) to `target`, whose axis `bad` is negative after inferring
+// the -1 at axis `infer` (-1: none) from the other sizes' product `known`.
+[[noreturn]] void reshape_target(const Shape& from, const Shape& target, int bad, int infer,
+                                 std::int64_t known);
+// reshape.size: squeeze removes axis `axis` of `shape` only when its size is 1.
+void check_squeeze(const Shape& shape, int axis);
+// tensor.index: rows picked along axis 0 of `shape` must exist.
+void check_rows(const Shape& shape, const std::vector<std::int64_t>& rows, const Site& where);
+// input.dtype: `what` ("relu computes in floating point") refuses the integer dtype `got`.
+void check_floating(DType got, const std::string& what, const Site& where);
+// reshape.size: `count` values given for a tensor of `shape`.
+void check_value_count(std::size_t count, const Shape& shape);
+
 }  // namespace tenet::checks
 
 // ---- sizes and handles (core/contracts/sizes.cpp) ----
@@ -229,5 +271,40 @@ bool fits_integer(double value, DType to);
 // "argmax") picks one element along it, and an empty axis has none to pick.
 void check_nonempty_axis(const Shape& shape, int axis, const std::string& op, const Site& where,
                          Phase phase);
+
+// model.unsupported (phase load): the Keras model file `file` describes something tenet cannot
+// represent exactly. `subject` says what ("layer 'conv2d' (Conv2D)", "the optimizer (Adam)"),
+// `where` names it as a Site, `option` is the config key ("class_name" for a layer class
+// tenet lacks), `value` its value as the file spells it, `supported` what tenet accepts there.
+// Nothing is ever approximated.
+[[noreturn]] void model_unsupported(const std::string& file, const Site& where,
+                                    const std::string& subject, const std::string& option,
+                                    const std::string& value, const std::string& supported);
+
+// model.unsupported when saving a model as a Keras file: layer `layer` of type `type` (a user's
+// own LayerImpl) has no Keras class, so Keras could not load the file.
+[[noreturn]] void model_not_keras(const std::string& layer, const std::string& type);
+
+}  // namespace tenet::checks
+
+// ---- batches while data flows (core/contracts/batches.cpp) ----
+namespace tenet::checks {
+
+// The sentence a batch.mismatch adds about resizing, read from the shapes involved: when one of
+// them is an image batch (rank 4), " Resizing images cannot fix this: it changes height and
+// width, not the number of samples."; else "" (a model without images gets no such advice).
+std::string sample_count_note(const std::vector<Shape>& shapes);
+
+// The facts of an empty batch met in a Dataset's stream of batches.
+struct EmptyBatch {
+  std::string source;                // "from_generator", "from_tensors" or "map"
+  std::int64_t index = 0;            // the batch's position in its epoch, counted from 0
+  std::int64_t samples_before = -1;  // for "map": the samples of the batch it was given
+  Shape shape;                       // the empty input 0
+};
+// batch.empty for that batch: the first batch of an epoch, one in the middle of an epoch (which
+// std::nullopt would not fix: it would end the epoch and drop the batches after it), or one a
+// map function emptied, each with its own cause and fix.
+[[noreturn]] void empty_batch(const EmptyBatch& facts, const Site& where);
 
 }  // namespace tenet::checks

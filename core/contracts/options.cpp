@@ -25,8 +25,9 @@ std::string real_str(double v) {
 }
 // The cause of a refused real option: NaN's own, else the caller's (empty: the default).
 std::string nan_cause(const std::string& option, double v, const std::string& cause = {}) {
-  return std::isnan(v) ? option + " is NaN; NaN usually comes from a computation such as 0/0 "
-                                  "upstream of the option"
+  return std::isnan(v) ? option + " is NaN, which lies in no range (every comparison with NaN is "
+                                  "false); a computed value becomes NaN through 0/0, inf - inf "
+                                  "or a NaN operand"
                        : cause;
 }
 }  // namespace
@@ -38,9 +39,7 @@ void invalid_option(const std::string& option, const std::string& value, const s
       .summary(option + " = " + value + " is outside its valid range")
       .expected(valid)
       .actual(value)
-      .cause(cause.empty() ? option + " was given " + value + ", which tenet cannot act on "
-                                 "(valid: " + valid + ")"
-                           : cause)
+      .cause(cause.empty() ? option + " = " + value + " is not " + valid : cause)
       .fix(fix.empty() ? "pass " + option + " a value that is " + valid : fix)
       .raise();
 }
@@ -54,7 +53,10 @@ void check_option_range(const std::string& option, std::int64_t value, std::int6
   std::string valid = unbounded
                           ? "an integer >= " + std::to_string(lo)
                           : "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  invalid_option(option, std::to_string(value), valid, where, phase);
+  const std::string side = value < lo ? "below the smallest valid value, " + std::to_string(lo)
+                                       : "above the largest valid value, " + std::to_string(hi);
+  invalid_option(option, std::to_string(value), valid, where, phase,
+                 option + " = " + std::to_string(value) + " is " + side);
 }
 
 void check_option_real(const std::string& option, double value, double lo, double hi,
@@ -65,7 +67,14 @@ void check_option_real(const std::string& option, double value, double lo, doubl
   std::string valid = "a finite number in [" + real_str(lo) + ", " + real_str(hi) +
                       (hi_inclusive ? "]" : ")");
   if (std::isinf(hi)) valid = "a finite number >= " + real_str(lo);
-  invalid_option(option, real_str(value), valid, where, phase, nan_cause(option, value, cause));
+  std::string why = cause;
+  if (why.empty() && !std::isnan(value))
+    why = option + " = " + real_str(value) + " is " +
+          (std::isinf(value) ? std::string("infinite")
+           : value < lo      ? "below the smallest valid value, " + real_str(lo)
+                             : (hi_inclusive ? "above " : "at or above ") + real_str(hi) +
+                                   ", the end of the valid range");
+  invalid_option(option, real_str(value), valid, where, phase, nan_cause(option, value, why));
 }
 
 void empty_handle(const std::string& argument, const std::string& type, const Site& where,

@@ -115,7 +115,10 @@ void check_concrete(const Shape& s, const Site& where, Phase phase) {
         .cause(none ? "axis " + std::to_string(i) + " is None (unknown) or negative"
                     : "axis " + std::to_string(i) + " is " + std::to_string(s[i]) +
                           ", a negative size (only Input shapes accept None, written kUnknown)")
-        .fix("give concrete sizes; None is only for Input shapes")
+        .fix(none ? "give axis " + std::to_string(i) + " its size; None (kUnknown) is only for "
+                    "Input shapes, where the batch or image size is not known yet"
+                  : "sizes count elements: give axis " + std::to_string(i) + " a size >= 0 "
+                    "(0 for an empty tensor)")
         .raise();
   }
 }

@@ -8,9 +8,14 @@
 #include <mutex>
 
 #include <tenet/core/tensor/autograd.hpp>
+#include "core/contracts/input_checks.hpp"
+#include "core/contracts/layer_checks.hpp"
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/user_call.hpp"
 #include "core/tensor/numerics.hpp"
-#include <tenet/core/graph/profile.hpp>
+#include "core/tensor/tensor_impl.hpp"
+#include "core/graph/profile.hpp"
+#include "core/graph/symbolic_node.hpp"
 
 namespace tenet {
 
@@ -80,14 +85,7 @@ LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
 }
 
 void LayerImpl::check_input_count(std::size_t n, Phase phase) const {
-  if (multi_input() ? n >= 1 : n == 1) return;
-  checks::Violation("layer.input_count", phase, site_)
-      .summary(type_ + (multi_input() ? " needs at least one input" : " takes exactly one input"))
-      .expected(multi_input() ? "a list of inputs" : "1 input")
-      .actual(std::to_string(n) + " inputs")
-      .fix(multi_input() ? "pass the tensors to join as a list: layer({a, b})"
-                         : "call the layer on one tensor; join several with Concatenate or Add")
-      .raise();
+  checks::check_input_count(n, multi_input(), site_, phase);
 }
 
 void LayerImpl::ensure_built(const std::vector<Shape>& inputs, Phase phase) {
@@ -101,40 +99,13 @@ void LayerImpl::ensure_built(const std::vector<Shape>& inputs, Phase phase) {
 void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& where, Phase phase,
                       DType dtype) {
   if (spec.rank >= 0 && actual.rank() != spec.rank)
-    checks::Violation("layer.input_spec", phase, where)
-        .summary("the layer declares inputs of rank " + std::to_string(spec.rank) +
-                 " (batch axis included) but received rank " + std::to_string(actual.rank()))
-        .expected("rank " + std::to_string(spec.rank))
-        .actual(actual)
-        .cause("received " + checks::input_desc(0))
-        .fix("reshape the input to rank " + std::to_string(spec.rank) +
-             " (Flatten, expand_dims) or change the layer's InputSpec")
-        .raise();
+    checks::input_spec_rank(spec.rank, actual, where, phase);
   for (std::size_t i = 0; i < spec.axes.size(); ++i) {
     int ax = actual.normalize_axis(spec.axes[i]);
     if (ax < 0) continue;
     std::int64_t want = spec.axes_dims[i];
     if (want < 0 || actual[ax] < 0 || actual[ax] == want) continue;
-    Shape expected = actual.with(ax, want);
-    checks::Violation("layer.input_spec", phase, where)
-        .summary("'" + where.name + "' (" + where.type + ") declares " +
-                 checks::axis_name(ax, actual.rank()) + " (axis " + std::to_string(ax) +
-                 ") of size " + std::to_string(want) + " but received " +
-                 std::to_string(actual[ax]))
-        .expected(expected)
-        .actual(actual)
-        .mark({ax})
-        .cause("'" + where.name + "' receives " + checks::input_desc(0) + ", whose axis " +
-               std::to_string(ax) + " is " + std::to_string(actual[ax]) + ", but its InputSpec "
-               "requires " + std::to_string(want) + ": the upstream width does not match")
-        .fix("make the upstream layer produce " + std::to_string(want) + " on axis " +
-             std::to_string(ax) +
-             (actual.rank() == 2 ? " (e.g. Dense(" + std::to_string(want) + ") before '" +
-                                       where.name + "')"
-                                 : std::string()) +
-             ", or create the " + where.type + " layer for " +
-             std::to_string(actual[ax]))
-        .raise();
+    checks::input_spec_dim(ax, want, actual, where, phase);
   }
   if (spec.check_dtype)
     checks::check_dtype(dtype, spec.dtype, "layer.input_spec", where, phase,
@@ -147,11 +118,7 @@ void check_input_spec(const InputSpec& spec, const Shape& actual, const Site& wh
 
 void LayerImpl::check_input_dtype(DType t, Phase phase) const {
   if (accepts_integer_input() && !is_floating(t)) return;
-  checks::check_dtype(t, DType::f32, "input.dtype", site_, phase,
-                      std::string("layers compute in float32; this input is ") + dtype_name(t),
-                      "convert with x.astype(DType::f32), scaling images to [0, 1] "
-                      "(x.astype(DType::f32) / 255.0), or put a Rescaling(1.0 / 255) layer "
-                      "first");
+  checks::check_layer_float(t, {}, site_, phase);
 }
 
 // "the input of 'dense'", "the 2nd input of 'concatenate'": how an empty input is named.
@@ -178,7 +145,9 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
     for (const auto& s : shapes) c.input_desc.push_back("a tensor of shape " + s.str());
     ctx = std::make_unique<checks::ScopedCallContext>(std::move(c));
   }
-  for (const auto& x : inputs) check_input_dtype(x.dtype(), Phase::run);
+  for (const auto& x : inputs)  // at run time the data's range says whether it is pixels
+    if (x.dtype() != DType::f32 && !(accepts_integer_input() && !is_floating(x.dtype())))
+      checks::check_layer_float(x.dtype(), numerics::integer_range(x), site_, Phase::run);
   if (const InputSpec* spec = input_spec())
     for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
   output_shape(shapes, Phase::run);
@@ -198,12 +167,12 @@ Tensor LayerImpl::profiled_forward(const std::vector<Tensor>& inputs, const Call
   Tensor out = forward(inputs, opts);
   profiling::record(label, false, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   std::unordered_set<const TensorImpl*> seen;
-  for (const auto& x : inputs) seen.insert(x.impl());
+  for (const auto& x : inputs) seen.insert(impl_of(x));
   std::vector<Tensor> stack{out};
   while (!stack.empty()) {
     Tensor t = stack.back();
     stack.pop_back();
-    if (!t.defined() || !seen.insert(t.impl()).second || !t.grad_fn()) continue;
+    if (!t.defined() || !seen.insert(impl_of(t)).second || !t.grad_fn()) continue;
     GradNode& node = *t.grad_fn();
     node.backward = [inner = std::move(node.backward), label](const Tensor& d) {
       auto b0 = Clock::now();
@@ -232,15 +201,16 @@ static checks::SizeOrigin size_origin(const SymbolicTensor& x) {
   }
   const Shape &in = t.inputs[0].shape(), &out = t.shape;
   const std::string d = l->describe();
-  const std::string kernel = d.substr(0, d.find(','));
-  if (l->type() == "Conv2D" && d.find("valid") != std::string::npos &&
-      d.find("strides") == std::string::npos && in.rank() == 4) {
+  o.facts = l->facts();
+  const checks::WindowFacts& w = o.facts.window;
+  if (w.present && w.is_kernel && !w.same_padding && w.sh == 1 && w.sw == 1 && in.rank() == 4) {
     o.valid_conv = true;
     o.same_h = in[1];
     o.same_w = in[2];
-    o.sentence = "'" + l->name() + "' applies a " + kernel + " kernel with padding \"valid\" to " +
-                 hw(in) + ", giving " + hw(out);
-  } else if (l->type() == "MaxPool2D") {
+    o.sentence = "'" + l->name() + "' applies a " + std::to_string(w.kh) + "x" +
+                 std::to_string(w.kw) + " kernel with padding \"valid\" to " + hw(in) +
+                 ", giving " + hw(out);
+  } else if (w.present && !w.is_kernel) {
     o.sentence = "'" + l->name() + "' pools " + hw(in) + " to " + hw(out) + " (" + d + ")";
   } else {
     o.sentence = "'" + l->name() + "' (" + l->type() + (d.empty() ? "" : " " + d) + ") turns " +
@@ -271,6 +241,8 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
     shapes.push_back(x.shape());
     c.input_desc.push_back(describe_input(x));
     c.origins.push_back(size_origin(x));
+    c.producers.push_back(x.producer()->facts());
+    c.producer_names.push_back(x.producer()->name());
     for (auto& line : provenance(x))
       if (std::find(c.provenance.begin(), c.provenance.end(), line) == c.provenance.end())
         c.provenance.push_back(line);
@@ -343,20 +315,31 @@ LayerImpl& Layer::checked(const char* member) const {
   return *impl_;
 }
 
-SymbolicTensor Layer::operator()(const SymbolicTensor& x) const { return (*this)(std::vector{x}); }
+SymbolicTensor Layer::operator()(const SymbolicTensor& x, std::source_location loc) const {
+  return (*this)(std::vector{x}, loc);
+}
 
-SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs) const {
-  SymbolicTensor out = checked("operator()").call(xs);
+SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs,
+                                 std::source_location loc) const {
+  LayerImpl& l = checked("operator()");
+  const ScopedUserCall user(nullptr, loc);
+  const ScopedLayerCall call(l.name(), loc);
+  SymbolicTensor out = l.call(xs);
   out.node()->layer = impl_;
+  out.node()->call_loc = loc;
   return out;
 }
 
-Tensor Layer::operator()(const Tensor& x, CallOptions opts) const {
-  return checked("operator()").call(std::vector<Tensor>{x}, opts);
+Tensor Layer::operator()(const Tensor& x, CallOptions opts, std::source_location loc) const {
+  return (*this)(std::vector<Tensor>{x}, opts, loc);
 }
 
-Tensor Layer::operator()(const std::vector<Tensor>& xs, CallOptions opts) const {
-  return checked("operator()").call(xs, opts);
+Tensor Layer::operator()(const std::vector<Tensor>& xs, CallOptions opts,
+                         std::source_location loc) const {
+  LayerImpl& l = checked("operator()");
+  const ScopedUserCall user(nullptr, loc);
+  const ScopedLayerCall call(l.name(), loc);
+  return l.call(xs, opts);
 }
 
 const std::string& Layer::name() const { return checked("name()").name(); }

@@ -8,9 +8,11 @@
 #include <memory>
 #include <source_location>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <tenet/core/base/error.hpp>
+#include <tenet/core/contracts/facts.hpp>
 #include <tenet/core/graph/symbolic.hpp>
 #include <tenet/core/tensor/tensor.hpp>
 
@@ -18,18 +20,6 @@ namespace tenet {
 
 struct CallOptions {
   bool training = false;  // BatchNorm uses batch statistics and Dropout drops only when true
-  // Set by Model for a layer whose fuses_relu() is true and whose output goes only to a ReLU
-  // layer: the layer applies the ReLU itself (one pass instead of two) and Model skips the ReLU.
-  bool relu_after = false;
-  // The two below are for Model only: a direct caller setting skip_relu_backward without the
-  // matching input_from_relu on the next layer gets wrong gradients.
-  // Set by Model for a layer whose masks_relu_gradient() is true and whose input is the output
-  // of a ReLU applied by the layer before (skips_relu_backward()) that goes nowhere else: its
-  // backward then zeroes the gradient wherever that ReLU's would, and ...
-  bool input_from_relu = false;
-  // ... that layer, called with skip_relu_backward, passes the gradient straight through its
-  // ReLU (one pass over the activations fewer per step).
-  bool skip_relu_backward = false;
 };
 
 enum class Activation { none, relu, softmax };
@@ -45,6 +35,13 @@ struct InputSpec {
   std::vector<int> axes;                // axes (may be negative) with a required size
   DType dtype = DType::f32;
   bool check_dtype = false;
+};
+
+// One option of a layer under its Keras config name, in Keras's terms ("padding": "same",
+// "activation": "relu"), so model files can describe the layer (data/keras*.cpp).
+struct LayerOption {
+  std::string key;
+  std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>> value;
 };
 
 class LayerImpl {
@@ -78,26 +75,20 @@ class LayerImpl {
   // here so that a step that fails leaves them untouched.
   virtual void commit_step() {}
   virtual void discard_step() {}
+  // Everything needed to build the layer again, under Keras's config names (Conv2D: filters,
+  // kernel_size, strides, padding, dilation_rate, use_bias, activation, seed). None by default.
+  virtual std::vector<LayerOption> options() const { return {}; }
   // One line describing the configuration, used in provenance and summaries ("3x3, same").
   virtual std::string describe() const { return ""; }
+  // What contract causes may read about this layer: its window, how it treats height and
+  // width, the size its weights were built for (core/contracts/facts.hpp).
+  virtual checks::LayerFacts facts() const { return {}; }
   // Number of inputs accepted: Concatenate/Add/Multiply take two or more.
   virtual bool multi_input() const { return false; }
   // True for layers that convert integer input themselves (Rescaling); others need float32.
   virtual bool accepts_integer_input() const { return false; }
   // A user layer's declared contract (checked before output_shape when present).
   virtual const InputSpec* input_spec() const { return nullptr; }
-  // True for layers that honour CallOptions::relu_after (BatchNorm, through oneDNN's fused
-  // normalisation + ReLU).
-  virtual bool fuses_relu() const { return false; }
-  // True for a layer that computes exactly max(x, 0) (the ReLU layer): Model may fold it into
-  // the layer before it.
-  virtual bool is_relu() const { return false; }
-  // True for a layer that honours CallOptions::input_from_relu (MaxPool2D: a window whose
-  // maximum is 0 passes no gradient back, which is what the ReLU before would do).
-  virtual bool masks_relu_gradient() const { return false; }
-  // True for a layer that applies a ReLU of its own and honours CallOptions::skip_relu_backward
-  // (Conv2D with activation relu).
-  virtual bool skips_relu_backward() const { return false; }
 
   // ---- provided ----
   Tensor call(const std::vector<Tensor>& inputs, const CallOptions& opts);
@@ -134,10 +125,17 @@ class Layer {
   Layer() = default;
   explicit Layer(std::shared_ptr<LayerImpl> impl) : impl_(std::move(impl)) {}
 
-  SymbolicTensor operator()(const SymbolicTensor& x) const;
-  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) const;
-  Tensor operator()(const Tensor& x, CallOptions opts = {}) const;
-  Tensor operator()(const std::vector<Tensor>& xs, CallOptions opts = {}) const;
+  // `loc` is the user's line of this call: errors name it beside the layer's creation line
+  // ("called at"), and a model's graph keeps it, so a layer called twice (shared weights) that
+  // fails during fit names the call that broke.
+  SymbolicTensor operator()(const SymbolicTensor& x,
+                            std::source_location loc = std::source_location::current()) const;
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs,
+                            std::source_location loc = std::source_location::current()) const;
+  Tensor operator()(const Tensor& x, CallOptions opts = {},
+                    std::source_location loc = std::source_location::current()) const;
+  Tensor operator()(const std::vector<Tensor>& xs, CallOptions opts = {},
+                    std::source_location loc = std::source_location::current()) const;
 
   const std::string& name() const;
   const std::string& type() const;

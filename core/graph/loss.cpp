@@ -1,10 +1,13 @@
 #include <tenet/core/graph/loss.hpp>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/user_call.hpp"
 
 namespace tenet {
 
-Tensor Loss::operator()(const Tensor& predictions, const Tensor& labels) const {
+Tensor Loss::operator()(const Tensor& predictions, const Tensor& labels,
+                        std::source_location loc) const {
+  const ScopedUserCall user(nullptr, loc);  // the Site names the loss
   if (!impl_)
     checks::empty_handle("the Loss that was called", "Loss", Site("Loss", "handle"), Phase::run);
   const Site where(impl_->name(), "Loss");

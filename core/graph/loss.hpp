@@ -3,6 +3,7 @@
 // batch with autograd, and owns its label contracts (loss.label_shape, loss.label_range,
 // loss.label_dtype), which Model checks on the whole label array before the first step.
 #include <memory>
+#include <source_location>
 #include <string>
 
 #include <tenet/core/base/error.hpp>
@@ -17,6 +18,8 @@ class LossImpl {
   virtual ~LossImpl() = default;
   virtual std::string name() const = 0;  // Keras's name: "sparse_categorical_crossentropy"
   virtual LabelKind label_kind() const = 0;
+  // True for a crossentropy built with from_logits (Keras's config key), for model files.
+  virtual bool from_logits() const { return false; }
   // Checks the labels against the predictions' shape (batch axis may be unknown). Raises
   // loss.label_shape / loss.label_range / loss.label_dtype through core/checks.
   virtual void check_labels(const Shape& predictions, const Tensor& labels, Phase phase,
@@ -29,7 +32,9 @@ class Loss {
  public:
   Loss() = default;
   explicit Loss(std::shared_ptr<LossImpl> impl) : impl_(std::move(impl)) {}
-  Tensor operator()(const Tensor& predictions, const Tensor& labels) const;
+  // `loc`: the user's line of a direct call, named by the loss's errors ("called at").
+  Tensor operator()(const Tensor& predictions, const Tensor& labels,
+                    std::source_location loc = std::source_location::current()) const;
   const std::shared_ptr<LossImpl>& impl() const { return impl_; }
   bool defined() const { return impl_ != nullptr; }
 

@@ -1,4 +1,4 @@
-#include <tenet/core/graph/profile.hpp>
+#include "core/graph/profile.hpp"
 
 #include <atomic>
 #include <map>

@@ -2,6 +2,7 @@
 // Per-layer timing of forward and backward passes. When profiling is on, LayerImpl::call times
 // each layer's forward and wraps the backward closures its call created, so every autograd
 // node is charged to the layer that made it. Model::profile prints the table for a model.
+// Internal (not installed): users call Model::profile.
 #include <string>
 #include <vector>
 

@@ -4,8 +4,9 @@
 #include <queue>
 #include <unordered_set>
 
-#include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/input_checks.hpp"
 #include <tenet/core/graph/layer.hpp>
+#include "core/graph/symbolic_node.hpp"
 
 namespace tenet {
 
@@ -40,6 +41,15 @@ SymbolicNode::~SymbolicNode() {
   }
 }
 
+const SymbolicNode& SymbolicTensor::checked(const char* member) const {
+  if (!node_) raise_empty(member);
+  return *node_;
+}
+const Shape& SymbolicTensor::shape() const { return checked("shape()").shape; }
+DType SymbolicTensor::dtype() const { return checked("dtype()").dtype; }
+const std::shared_ptr<LayerImpl>& SymbolicTensor::producer() const {
+  return checked("producer()").layer;
+}
 const std::string& SymbolicTensor::name() const { return checked("name()").layer->name(); }
 
 void SymbolicTensor::raise_empty(const char* member) {
@@ -49,19 +59,7 @@ void SymbolicTensor::raise_empty(const char* member) {
 
 SymbolicTensor Input(const Shape& shape, InputOptions options, std::source_location loc) {
   const Site site(options.name.empty() ? "input" : options.name, "InputLayer", loc);
-  for (int i = 0; i < shape.rank(); ++i)
-    if (shape[i] == 0 || shape[i] < kUnknown)
-      checks::Violation("input.shape", Phase::build, site)
-          .summary("an Input's dimensions must be positive or None")
-          .expected("sizes >= 1, or kUnknown for None")
-          .actual(shape)
-          .mark({i})
-          .cause("axis " + std::to_string(i) + " of the sample shape is " +
-                 std::to_string(shape[i]) +
-                 (shape[i] < 0 ? ", a negative size (only -1, kUnknown, means None)"
-                               : ": a sample with no elements"))
-          .fix("give the shape of one sample without the batch axis, e.g. {28, 28, 1}")
-          .raise();
+  checks::check_input_declaration(shape, site);
   checks::checked_known_numel(shape.with_batch(kUnknown), site, Phase::build, options.dtype);
   auto node = std::make_shared<SymbolicNode>();
   node->shape = shape.with_batch(kUnknown);

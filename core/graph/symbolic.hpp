@@ -13,41 +13,23 @@
 namespace tenet {
 
 class LayerImpl;
-class SymbolicTensor;
-
-struct SymbolicNode {
-  Shape shape;
-  DType dtype = DType::f32;
-  std::shared_ptr<LayerImpl> layer;     // the producer; an InputLayer for model inputs
-  std::vector<SymbolicTensor> inputs;   // the producer's inputs for this call
-  int id = 0;                           // creation order, unique per process
-  // For a rank-4 output: the nearest node upstream (this one when null) that set its height and
-  // width, following first inputs of equal height and width; kept so errors name it in O(1).
-  const SymbolicNode* size_source = nullptr;
-  SymbolicNode() = default;
-  SymbolicNode(const SymbolicNode&) = delete;
-  SymbolicNode& operator=(const SymbolicNode&) = delete;
-  ~SymbolicNode();  // iterative: a chain of any length is freed without deep recursion
-};
+struct SymbolicNode;  // one layer call of the graph: internal (core/graph/symbolic_node.hpp)
 
 class SymbolicTensor {
  public:
   SymbolicTensor() = default;
   explicit SymbolicTensor(std::shared_ptr<SymbolicNode> node) : node_(std::move(node)) {}
   // Each accessor raises options.invalid (checks::empty_handle) on an empty handle.
-  const Shape& shape() const { return checked("shape()").shape; }
-  DType dtype() const { return checked("dtype()").dtype; }
-  const std::shared_ptr<SymbolicNode>& node() const { return node_; }  // null when empty
-  const std::shared_ptr<LayerImpl>& producer() const { return checked("producer()").layer; }
+  const Shape& shape() const;
+  DType dtype() const;
+  const std::shared_ptr<SymbolicNode>& node() const { return node_; }  // opaque; null when empty
+  const std::shared_ptr<LayerImpl>& producer() const;
   const std::string& name() const;  // the producing layer's name
   bool defined() const { return node_ != nullptr; }
 
  private:
   friend struct SymbolicNode;
-  const SymbolicNode& checked(const char* member) const {
-    if (!node_) raise_empty(member);
-    return *node_;
-  }
+  const SymbolicNode& checked(const char* member) const;
   [[noreturn]] static void raise_empty(const char* member);
   std::shared_ptr<SymbolicNode> node_;
 };
@@ -56,9 +38,6 @@ struct InputOptions {
   std::string name;            // automatic ("input_layer", "input_layer_1") when empty
   DType dtype = DType::f32;
 };
-
-// A fresh node id (creation order).
-int next_node_id();
 
 // A model input of the given shape without the batch axis; kUnknown marks None axes.
 SymbolicTensor Input(const Shape& shape, InputOptions options = {},

@@ -32,8 +32,8 @@ class DnnlLayout : public StorageLayout {
 };
 
 std::shared_ptr<const DnnlLayout> layout_of(const Tensor& t) {
-  if (!t.defined() || !t.impl()->layout) return nullptr;
-  return std::dynamic_pointer_cast<const DnnlLayout>(t.impl()->layout->get());
+  if (!t.defined() || !impl_of(t)->layout) return nullptr;
+  return std::dynamic_pointer_cast<const DnnlLayout>(impl_of(t)->layout->get());
 }
 
 }  // namespace

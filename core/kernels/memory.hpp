@@ -17,6 +17,7 @@
 #include "core/kernels/context.hpp"
 #include "core/kernels/layout.hpp"
 #include <tenet/core/tensor/tensor.hpp>
+#include "core/tensor/tensor_impl.hpp"  // StorageLayout, exclusively_owned
 
 namespace tenet::kernels {
 

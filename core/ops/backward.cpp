@@ -9,6 +9,7 @@
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 #include <tenet/core/tensor/autograd.hpp>
+#include "core/tensor/tensor_impl.hpp"
 #include "core/tensor/numerics.hpp"
 
 namespace tenet {
@@ -54,13 +55,13 @@ static std::vector<Tensor> topo_order(const Tensor& root) {
   // Iterative DFS: (tensor, next input index to visit).
   std::vector<std::pair<Tensor, std::size_t>> stack;
   stack.emplace_back(root, 0);
-  visited.insert(root.impl());
+  visited.insert(impl_of(root));
   while (!stack.empty()) {
     auto& [t, next] = stack.back();
     const auto& node = t.grad_fn();
     if (node && next < node->inputs.size()) {
       Tensor in = node->inputs[next++];
-      if (in.defined() && in.grad_fn() && visited.insert(in.impl()).second)
+      if (in.defined() && in.grad_fn() && visited.insert(impl_of(in)).second)
         stack.emplace_back(in, 0);
       continue;
     }
@@ -102,10 +103,10 @@ void Tensor::backward(const Tensor& dout) const {
   if (!requires_grad()) return;
   NoGradGuard no_grad;  // gradients themselves are not differentiated
   std::unordered_map<TensorImpl*, Tensor> grads;
-  grads[impl()] = seed;
+  grads[impl_of(*this)] = seed;
   for (const Tensor& t : topo_order(*this)) {
-    Tensor g = grads[t.impl()];
-    grads.erase(t.impl());
+    Tensor g = grads[impl_of(t)];
+    grads.erase(impl_of(t));
     const auto& node = t.grad_fn();
     if (!node || !g.defined()) continue;
     std::vector<Tensor> in_grads = node->backward(g);
@@ -117,7 +118,7 @@ void Tensor::backward(const Tensor& dout) const {
       if (gi.dtype() != in.dtype()) gi = gi.astype(in.dtype());
       if (check_numerics()) numerics::check_op(gi, node->op, "gradient", {}, node->layer);
       if (in.grad_fn()) {
-        grads[in.impl()] = accumulate(grads[in.impl()], gi);
+        grads[impl_of(in)] = accumulate(grads[impl_of(in)], gi);
       } else {  // a leaf: accumulate into .grad()
         Tensor leaf = in;
         leaf.set_grad(accumulate(in.grad(), gi));

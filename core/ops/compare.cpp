@@ -12,15 +12,16 @@
 namespace tenet {
 
 // Both tensors of a comparison hold values and have one shape (compare.shape).
-static void check_comparable(const Tensor& a, const Tensor& b, const char* name) {
-  const Site site(name, "op");
+static void check_comparable(const Tensor& a, const Tensor& b, const char* name,
+                             const std::source_location& loc) {
+  const Site site = Site::call(name, "op", loc);
   checks::defined(a, [&] { return std::string("the first tensor of ") + name; }, site);
   checks::defined(b, [&] { return std::string("the second tensor of ") + name; }, site);
   checks::check_compare(a.shape(), b.shape(), site);
 }
 
-Tensor equal(const Tensor& a, const Tensor& b) {
-  check_comparable(a, b, "equal");
+Tensor equal(const Tensor& a, const Tensor& b, std::source_location loc) {
+  check_comparable(a, b, "equal", loc);
   Tensor out = Tensor::empty(a.shape(), DType::u8);
   Tensor bb = b.dtype() == a.dtype() ? b : b.astype(a.dtype());
   visit_dtype(a.dtype(), [&](auto tag) {
@@ -33,20 +34,21 @@ Tensor equal(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  check_comparable(a, b, "max_abs_diff");
+double max_abs_diff(const Tensor& a, const Tensor& b, std::source_location loc) {
+  check_comparable(a, b, "max_abs_diff", loc);
   auto va = a.to_vector<double>(), vb = b.to_vector<double>();
   double m = 0;
   for (std::size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
   return m;
 }
 
-bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
-  check_comparable(a, b, "allclose");
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol,
+              std::source_location loc) {
+  check_comparable(a, b, "allclose", loc);
   // A NaN tolerance made every comparison false (so any tensors were "close"), a negative one
   // made even equal tensors differ.
   const double inf = std::numeric_limits<double>::infinity();
-  const Site site("allclose", "op");
+  const Site site = Site::call("allclose", "op", loc);
   const std::string why = "a tolerance is a distance, so it cannot be negative";
   checks::check_option_real("allclose rtol", rtol, 0.0, inf, false, site, Phase::run, why);
   checks::check_option_real("allclose atol", atol, 0.0, inf, false, site, Phase::run, why);
@@ -58,9 +60,9 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   return true;
 }
 
-bool array_equal(const Tensor& a, const Tensor& b) {
-  checks::defined(a, "the first tensor of array_equal", Site("array_equal", "op"));
-  checks::defined(b, "the second tensor of array_equal", Site("array_equal", "op"));
+bool array_equal(const Tensor& a, const Tensor& b, std::source_location loc) {
+  checks::defined(a, "the first tensor of array_equal", Site::call("array_equal", "op", loc));
+  checks::defined(b, "the second tensor of array_equal", Site::call("array_equal", "op", loc));
   if (!(a.shape() == b.shape()) || a.dtype() != b.dtype()) return false;
   return std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }

@@ -186,13 +186,7 @@ Tensor scalar_like(const Tensor& a, double s, BinOp op, const char* side) {
 template <class F, class G>
 Tensor unary(const Tensor& x, const char* name, F f, G grad) {
   checks::defined(x, [&] { return std::string("the input of ") + name; }, Site(name, "op"));
-  if (!is_floating(x.dtype()))
-    checks::Violation("input.dtype", Phase::run, Site(name, "op"))
-        .summary(std::string(name) + " needs floating-point input")
-        .expected("float32 or float64")
-        .actual(dtype_name(x.dtype()))
-        .fix("x.astype(DType::f32) first")
-        .raise();
+  checks::check_floating(x.dtype(), std::string(name) + " computes in floating point", Site(name, "op"));
   Tensor out = Tensor::empty(x.shape(), x.dtype());
   const std::int64_t n = x.numel();
   visit_dtype(x.dtype(), [&](auto tag) {
@@ -212,10 +206,18 @@ Tensor unary(const Tensor& x, const char* name, F f, G grad) {
 
 }  // namespace
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::add, Site("add", "op")); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::sub, Site("subtract", "op")); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::mul, Site("multiply", "op")); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return binary(a, b, BinOp::div, Site("divide", "op")); }
+Tensor operator+(const Tensor& a, Operand b) {
+  return binary(a, b.tensor, BinOp::add, Site::call("add", "op", b.loc));
+}
+Tensor operator-(const Tensor& a, Operand b) {
+  return binary(a, b.tensor, BinOp::sub, Site::call("subtract", "op", b.loc));
+}
+Tensor operator*(const Tensor& a, Operand b) {
+  return binary(a, b.tensor, BinOp::mul, Site::call("multiply", "op", b.loc));
+}
+Tensor operator/(const Tensor& a, Operand b) {
+  return binary(a, b.tensor, BinOp::div, Site::call("divide", "op", b.loc));
+}
 Tensor operator+(const Tensor& a, double s) { return a + scalar_like(a, s, BinOp::add, "left"); }
 Tensor operator-(const Tensor& a, double s) { return a - scalar_like(a, s, BinOp::sub, "left"); }
 Tensor operator*(const Tensor& a, double s) { return a * scalar_like(a, s, BinOp::mul, "left"); }
@@ -227,10 +229,10 @@ Tensor operator/(double s, const Tensor& a) { return scalar_like(a, s, BinOp::di
 Tensor operator-(const Tensor& a) { return scalar_like(a, 0.0, BinOp::sub, "right") - a; }
 
 Tensor add(const Tensor& a, const Tensor& b, std::source_location loc) {
-  return binary(a, b, BinOp::add, Site("add", "op", loc));
+  return binary(a, b, BinOp::add, Site::call("add", "op", loc));
 }
 Tensor multiply(const Tensor& a, const Tensor& b, std::source_location loc) {
-  return binary(a, b, BinOp::mul, Site("multiply", "op", loc));
+  return binary(a, b, BinOp::mul, Site::call("multiply", "op", loc));
 }
 
 Tensor exp(const Tensor& x) {

@@ -32,7 +32,7 @@ void gemm_any(const Tensor& a, const Tensor& b, Tensor& c, std::int64_t batch, s
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, std::source_location loc) {
-  Site site("matmul", "op", loc);
+  Site site = Site::call("matmul", "op", loc);
   checks::defined(a, "the first operand of matmul", site);
   checks::defined(b, "the second operand of matmul", site);
   const Shape &sa = a.shape(), &sb = b.shape();

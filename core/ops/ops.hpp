@@ -12,11 +12,23 @@ namespace tenet {
 // every op, in one place: core/ops/backward.cpp).
 Tensor reduce_to_shape(const Tensor& grad, const Shape& target);
 
+// The right operand of a + b, a - b, a * b, a / b between tensors. An operator cannot take a
+// defaulted std::source_location after its operands, so the conversion from Tensor records it:
+// its default argument is evaluated where the expression is written, and a contract error
+// names that line ("'add' (op) called at train.cpp:40"). Users never name this type.
+struct Operand {
+  Operand(const Tensor& t,  // NOLINT: implicit, the point of the type
+          std::source_location where = std::source_location::current())
+      : tensor(t), loc(where) {}
+  const Tensor& tensor;
+  std::source_location loc;
+};
+
 // ---- element-wise (broadcasting; contract elementwise.shape) ----
-Tensor operator+(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a, const Tensor& b);
-Tensor operator*(const Tensor& a, const Tensor& b);
-Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, Operand b);
+Tensor operator-(const Tensor& a, Operand b);
+Tensor operator*(const Tensor& a, Operand b);
+Tensor operator/(const Tensor& a, Operand b);
 Tensor operator+(const Tensor& a, double s);
 Tensor operator-(const Tensor& a, double s);
 Tensor operator*(const Tensor& a, double s);
@@ -61,11 +73,15 @@ Tensor concat(const std::vector<Tensor>& xs, int axis = -1,
 Tensor stack(const std::vector<Tensor>& xs, int axis = 0,
              std::source_location loc = std::source_location::current());
 
-// ---- comparison ----
-Tensor equal(const Tensor& a, const Tensor& b);  // uint8 mask; contract compare.shape
+// ---- comparison (contract compare.shape, naming the call and its line) ----
+Tensor equal(const Tensor& a, const Tensor& b,  // uint8 mask
+             std::source_location loc = std::source_location::current());
 // rtol and atol finite and >= 0 (options.invalid otherwise).
-bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
-bool array_equal(const Tensor& a, const Tensor& b);  // same shape, dtype and bits
-double max_abs_diff(const Tensor& a, const Tensor& b);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8,
+              std::source_location loc = std::source_location::current());
+bool array_equal(const Tensor& a, const Tensor& b,  // same shape, dtype and bits
+                 std::source_location loc = std::source_location::current());
+double max_abs_diff(const Tensor& a, const Tensor& b,
+                    std::source_location loc = std::source_location::current());
 
 }  // namespace tenet

@@ -7,6 +7,7 @@
 #include "core/kernels/concat.hpp"
 #include "core/kernels/context.hpp"
 #include "core/kernels/layout.hpp"
+#include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -27,22 +28,11 @@ Tensor reshape(const Tensor& x, const Shape& target) {
   if (infer >= 0 && known > 0 && x.numel() % known == 0) to[infer] = x.numel() / known;
   for (int i = 0; i < to.rank(); ++i)  // a second -1, another negative size, or -1 beside a 0
     if (to[i] < 0)
-      checks::Violation("reshape.size", Phase::run, Site("reshape", "op"))
-          .summary("cannot reshape " + x.shape().str() + " to " + target.str())
-          .expected("sizes >= 0, with at most one -1 beside sizes whose product is not 0")
-          .actual(target)
-          .mark({i})
-          .cause(infer != i ? "axis " + std::to_string(i) + " has size " + std::to_string(target[i]) +
-                                  ", and only one -1 (\"the rest\") can be inferred"
-                            : "-1 cannot be inferred: the other sizes multiply to " +
-                                  std::to_string(known) + " and " + x.shape().str() + " holds " +
-                                  std::to_string(x.numel()) + " elements")
-          .fix("give every size explicitly, e.g. reshape(x, " + x.shape().str() + ")")
-          .raise();
+      checks::reshape_target(x.shape(), target, i, infer, known);
   checks::check_reshape(x.shape(), to, Site("reshape", "op"));
   (void)x.raw_data();  // a view's element order is row-major: convert a blocked layout first
   Tensor out = x.detach();
-  out.impl()->shape = to;
+  impl_of(out)->shape = to;
   Shape from = x.shape();
   return attach_grad(out, "reshape", {x}, [from](const Tensor& d) {
     return std::vector<Tensor>{d.reshape(from)};
@@ -59,14 +49,7 @@ Tensor expand_dims(const Tensor& x, int axis) {
 Tensor squeeze(const Tensor& x, int axis) {
   checks::defined(x, "the input of squeeze", Site("squeeze", "op"));
   int ax = checks::check_axis(axis, x.rank(), "reshape.axis", Site("squeeze", "op"), Phase::run);
-  if (x.shape()[ax] != 1)
-    checks::Violation("reshape.size", Phase::run, Site("squeeze", "op"))
-        .summary("squeeze removes an axis of size 1 only")
-        .expected(x.shape().with(ax, 1))
-        .actual(x.shape())
-        .mark({ax})
-        .fix("squeeze an axis whose size is 1, or use reshape")
-        .raise();
+  checks::check_squeeze(x.shape(), ax);
   return reshape(x, x.shape().removed(ax));
 }
 
@@ -155,15 +138,7 @@ Tensor take_rows(const Tensor& x, const std::vector<std::int64_t>& rows) {
                      "a tensor with a batch axis", "take_rows picks rows along axis 0, and " +
                      x.shape().str() + " is a scalar", "expand_dims(x, 0) first");
   const std::int64_t n = x.shape()[0];
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    if (rows[i] < 0 || rows[i] >= n)
-      checks::Violation("tensor.index", Phase::run, site)
-          .summary("row index " + std::to_string(rows[i]) + " (the " + checks::ordinal(i) +
-                   " of the rows) is out of range for " + x.shape().str())
-          .expected("0 <= row < " + std::to_string(n))
-          .actual(std::to_string(rows[i]))
-          .fix("pick rows within the tensor's first axis")
-          .raise();
+  checks::check_rows(x.shape(), rows, site);
   const std::size_t row_bytes = x.numel() ? x.nbytes() / static_cast<std::size_t>(n) : 0;
   Tensor out = Tensor::empty(x.shape().with(0, static_cast<std::int64_t>(rows.size())), x.dtype());
   const auto* s = static_cast<const std::byte*>(x.raw_data());
@@ -209,7 +184,7 @@ static void check_all_defined(const std::vector<Tensor>& xs, const Site& site) {
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int axis, std::source_location loc) {
-  Site site("concat", "op", loc);
+  Site site = Site::call("concat", "op", loc);
   check_all_defined(xs, site);
   std::vector<Shape> shapes;
   for (const auto& x : xs) shapes.push_back(x.shape());
@@ -243,7 +218,7 @@ Tensor concat(const std::vector<Tensor>& xs, int axis, std::source_location loc)
 }
 
 Tensor stack(const std::vector<Tensor>& xs, int axis, std::source_location loc) {
-  Site site("stack", "op", loc);
+  Site site = Site::call("stack", "op", loc);
   if (xs.empty())
     checks::Violation("batch.empty", Phase::run, site)
         .summary("stack needs at least one tensor")

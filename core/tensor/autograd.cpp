@@ -1,6 +1,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/tensor/tensor_impl.hpp"
 #include "core/tensor/numerics.hpp"
 
 namespace tenet {
@@ -47,7 +48,7 @@ Tensor attach_grad(Tensor out, std::string op, std::vector<Tensor> inputs, Backw
   node->op = std::move(op);
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
-  TensorImpl* impl = out.impl();
+  TensorImpl* impl = impl_of(out);
   impl->requires_grad = true;
   impl->grad_fn = std::move(node);
   return out;

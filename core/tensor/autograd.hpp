@@ -3,9 +3,10 @@
 // the op's inputs and a closure mapping the output gradient to one gradient per input.
 // backward() (core/ops/backward.cpp) orders the nodes with one topological sort and runs the
 // closures in reverse. Broadcast gradients are reduced to each input's shape there, in one place
-// (reduce_to_shape), so ops may return gradients in the broadcast (output) shape.
+// (reduce_to_shape), so ops may return gradients in the broadcast (output) shape. The node
+// itself (GradNode) and the tensor's storage are the engine's (core/tensor/tensor_impl.hpp,
+// internal); a user's op records its backward with attach_grad.
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,55 +14,8 @@
 
 namespace tenet {
 
-class SharedLayout;  // how the storage lies when not row-major (core/tensor/storage.hpp)
-
-struct TensorImpl {
-  Shape shape;
-  DType dtype = DType::f32;
-  // 64-byte aligned; numel * dtype_size bytes, or layout->bytes() when a layout is set.
-  std::shared_ptr<std::byte> storage;
-  std::shared_ptr<SharedLayout> layout;  // null: row-major from the start
-  bool requires_grad = false;
-  std::shared_ptr<TensorImpl> grad;
-  std::shared_ptr<GradNode> grad_fn;
-};
-
 // Gradient of each input from the gradient of the output; an undefined Tensor means "none".
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& dout)>;
-
-struct GradNode {
-  std::string op;               // "add", "conv2d_1": named in numerics errors
-  std::vector<Tensor> inputs;   // the op's inputs, in order
-  BackwardFn backward;
-  std::shared_ptr<const Site> layer;  // the layer whose call created this node, if any
-};
-
-// The layer being called on this thread (set by LayerImpl::call): nodes created meanwhile
-// remember it, so numerics errors name the layer and the user's line that created it.
-class CurrentLayerScope {
- public:
-  // `phase`: build while the layer creates its weights for a symbolic call, else run.
-  explicit CurrentLayerScope(std::shared_ptr<const Site> layer, Phase phase = Phase::run);
-  ~CurrentLayerScope();
-  CurrentLayerScope(const CurrentLayerScope&) = delete;
-  CurrentLayerScope& operator=(const CurrentLayerScope&) = delete;
-
- private:
-  std::shared_ptr<const Site> previous_;
-  Phase previous_phase_;
-};
-
-// The layer being called or built on this thread, or null (names the layer in size errors).
-const std::shared_ptr<const Site>& current_layer_site();
-Phase current_layer_phase();  // run outside a layer
-
-Tensor make_tensor(std::shared_ptr<TensorImpl> impl);
-
-// True when no other tensor shares t's object or storage: a backward closure may then write
-// into its output gradient (the engine hands each gradient over and keeps no copy).
-bool exclusively_owned(const Tensor& t);
-// The storage as it lies, without converting a blocked layout (for the kernels that share it).
-void* stored_bytes(const Tensor& t);
 
 // Attaches a GradNode to `out` when grad mode is on and any input requires a gradient.
 // Returns `out` for convenience. Ops call this once, after computing the forward value.

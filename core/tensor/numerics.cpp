@@ -8,6 +8,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/tensor/storage.hpp"
 #include <tenet/core/contracts/checks.hpp>
+#include "core/tensor/tensor_impl.hpp"
 
 namespace tenet::numerics {
 
@@ -51,7 +52,7 @@ Scan scan_values(const T* p, std::int64_t n) {
 
 // The tensor's blocked layout, or null when its bytes are row-major.
 std::shared_ptr<const StorageLayout> blocked_layout(const Tensor& t) {
-  const auto& shared = t.impl()->layout;
+  const auto& shared = impl_of(t)->layout;
   return shared ? shared->get() : nullptr;
 }
 
@@ -67,6 +68,11 @@ bool is_variable(const Tensor& t) { return t.requires_grad() && !t.grad_fn(); }
 
 std::string counts(const Scan& s) {
   return std::to_string(s.nan) + " NaN and " + std::to_string(s.inf) + " Inf";
+}
+
+// True inside a training step (fit's steps, train_on_batch), where weights change.
+bool in_training() {
+  return g_step.rfind("training step", 0) == 0 || g_step == "train_on_batch";
 }
 
 // Why an op produced NaN/Inf, from its inputs.
@@ -96,8 +102,30 @@ std::string output_cause(const std::string& op, const std::vector<Tensor>& input
   double largest = 0;
   for (const auto& in : inputs) largest = std::max(largest, scan(in).max_abs);
   return "the inputs are finite but large (largest magnitude " + magnitude(largest) +
-         "): the result overflowed float range; weights or activations are growing, usually "
-         "because the learning rate is too high";
+         "): the result overflowed float range (3.4e+38)" +
+         (in_training() ? "; weights or activations are growing during training, usually "
+                          "because the learning rate is too high"
+                        : "");
+}
+
+// The fix that goes with output_cause, case by case.
+std::string output_fix(const std::string& op, const std::vector<Tensor>& inputs) {
+  for (const auto& in : inputs) {
+    if (all_finite(in)) continue;
+    if (is_variable(in))
+      return "give the layer finite weights again (load_weights from a good checkpoint, or "
+             "set_weights), and keep checking on while it trains";
+    return "clean the data given to " + op + " (look for NaN/Inf where it was made), or run "
+           "the computation that made it under a NumericsScope too";
+  }
+  if (op == "log")
+    return "keep the input of log above 0 (clip(x, 1e-7, 1.0)), or give the loss logits and "
+           "from_logits = true instead of taking the log of probabilities";
+  if (op == "sqrt") return "keep the input of sqrt >= 0 (relu(x), or add a small epsilon)";
+  if (op == "divide" && inputs.size() > 1)
+    return "keep the divisor away from 0 (add a small epsilon, or mask the zeros)";
+  return in_training() ? "lower the learning rate (e.g. by 10x), and scale the inputs to [0, 1]"
+                       : "scale the inputs down so that the result fits float range";
 }
 
 }  // namespace
@@ -160,8 +188,7 @@ void check_op(const Tensor& t, const std::string& op, const std::string& what,
               "bound, usually because the learning rate is too high",
           "lower the learning rate (e.g. by 10x), or use a from_logits loss");
   raise(site, "the " + what + " of " + op + in_layer, t, output_cause(op, inputs),
-        "check the data for NaN/Inf and scale inputs to [0, 1]; lower the learning rate; use "
-        "from_logits losses rather than log of probabilities");
+        output_fix(op, inputs));
 }
 
 void check_layer_inputs(const std::vector<Tensor>& inputs, const Site& layer) {
@@ -191,6 +218,14 @@ void check_batch_statistics(const Tensor& mean, const Tensor& variance, const Te
           "scale the inputs (to [0, 1], or standardise them); if the activations grow during "
           "training, lower the learning rate");
   }
+}
+
+checks::ValueRange integer_range(const Tensor& t) {
+  checks::ValueRange r;
+  if (is_floating(t.dtype()) || t.numel() == 0) return r;
+  const auto v = t.to_vector<double>();
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return {true, *lo, *hi};
 }
 
 }  // namespace tenet::numerics

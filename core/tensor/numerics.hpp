@@ -13,6 +13,7 @@
 
 #include <tenet/core/base/error.hpp>
 #include <tenet/core/tensor/tensor.hpp>
+#include "core/contracts/input_checks.hpp"
 
 namespace tenet::numerics {
 
@@ -59,5 +60,9 @@ void check_layer_inputs(const std::vector<Tensor>& inputs, const Site& layer);
 // A normalisation layer's batch statistics before they reach its moving statistics.
 void check_batch_statistics(const Tensor& mean, const Tensor& variance, const Tensor& input,
                             const Site& layer);
+
+// The smallest and largest value of integer data, for causes that look at the data's range
+// (uint8 holding only 0 and 1 is not 0..255 pixels); unknown for floating or empty tensors.
+checks::ValueRange integer_range(const Tensor& t);
 
 }  // namespace tenet::numerics

@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include <tenet/core/contracts/checks.hpp>
-#include <tenet/core/tensor/autograd.hpp>
+#include "core/tensor/tensor_impl.hpp"
 
 namespace tenet {
 

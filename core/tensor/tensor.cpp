@@ -8,13 +8,11 @@
 #include <random>
 #include <sstream>
 
-#include <tenet/core/tensor/autograd.hpp>
 #include "core/tensor/storage.hpp"
+#include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/contracts/checks.hpp>
 
 namespace tenet {
-
-Tensor make_tensor(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   const std::size_t bytes = storage_bytes(shape, dtype);
@@ -95,15 +93,8 @@ Tensor Tensor::uniform(const Shape& shape, std::uint64_t seed, double low, doubl
 
 Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType dtype) {
   const std::int64_t numel = checks::checked_numel(shape, Site("from_vector", "factory"), Phase::run, dtype);
-  if (static_cast<std::int64_t>(count) != numel)
-    checks::Violation("reshape.size", Phase::run, Site("from_vector", "factory"))
-        .summary("the number of values does not fill the requested shape")
-        .expected(std::to_string(shape.numel()) + " values for shape " + shape.str())
-        .actual(std::to_string(count) + " values")
-        .cause("the vector holds " + std::to_string(count) + " values but " + shape.str() +
-               " has " + std::to_string(shape.numel()) + " elements")
-        .fix("pass a shape whose dimensions multiply to " + std::to_string(count))
-        .raise();
+  (void)numel;
+  checks::check_value_count(count, shape);
   Tensor t = Tensor::empty(shape, dtype);
   if (count) std::memcpy(t.raw_data(), values, count * dtype_size(dtype));
   return t;
@@ -136,12 +127,13 @@ void* Tensor::raw_data() {
 }
 
 bool exclusively_owned(const Tensor& t) {
-  return t.impl_ && t.impl_.use_count() == 1 && t.impl_->storage.use_count() == 1;
+  const auto& impl = detail::TensorAccess::shared(t);
+  return impl && impl.use_count() == 1 && impl->storage.use_count() == 1;
 }
 
 void* stored_bytes(const Tensor& t) {
   if (!t.defined()) impl_ptr(nullptr, "data()");
-  return t.impl()->storage.get();
+  return impl_of(t)->storage.get();
 }
 // Converting a blocked layout changes how the bytes lie, not the values: const access may do it.
 const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
@@ -156,32 +148,16 @@ void check_data_dtype(const Tensor& t, DType requested) {
 }
 
 double Tensor::item() const {
-  if (get(impl_, "item()").shape.numel() != 1)
-    checks::Violation("tensor.item", Phase::run, Site("item", "op"))
-        .summary("item() needs a tensor with exactly one element")
-        .expected("1 element")
-        .actual(shape())
-        .fix("reduce first, e.g. t.sum().item() or t.mean().item()")
-        .raise();
+  checks::check_item(get(impl_, "item()").shape);
   return at(std::vector<std::int64_t>(static_cast<std::size_t>(rank()), 0));
 }
 
 double Tensor::at(const std::vector<std::int64_t>& index) const {
   const Shape& s = get(impl_, "at()").shape;
-  if (static_cast<int>(index.size()) != s.rank())
-    checks::Violation("tensor.index", Phase::run, Site("at", "op"))
-        .summary("an index needs one coordinate per axis")
-        .expected(std::to_string(s.rank()) + " coordinates for " + s.str())
-        .actual(std::to_string(index.size()) + " coordinates")
-        .raise();
+  checks::check_index(s, index);
   std::int64_t flat = 0;
   for (int i = 0; i < s.rank(); ++i) {
-    if (index[i] < 0 || index[i] >= s[i])
-      checks::Violation("tensor.index", Phase::run, Site("at", "op"))
-          .summary("index out of range on axis " + std::to_string(i))
-          .expected("0 <= index < " + std::to_string(s[i]))
-          .actual(std::to_string(index[i]))
-          .raise();
+
     flat = flat * s[i] + index[i];
   }
   return visit_dtype(dtype(), [&](auto tag) -> double {
@@ -192,13 +168,10 @@ double Tensor::at(const std::vector<std::int64_t>& index) const {
 
 // ---- autograd accessors ----
 Tensor& Tensor::requires_grad(bool on) {
-  if (on && !is_floating(get(impl_, "requires_grad()").dtype))
-    checks::Violation("input.dtype", Phase::run, Site("requires_grad", "op"))
-        .summary("only floating-point tensors can require gradients")
-        .expected("float32 or float64")
-        .actual(dtype_name(dtype()))
-        .fix("x.astype(DType::f32) first")
-        .raise();
+  if (on)
+    checks::check_floating(get(impl_, "requires_grad()").dtype,
+                           "gradients are real numbers, so only floating-point tensors carry them",
+                           Site("requires_grad", "op"));
   impl_->requires_grad = on;
   return *this;
 }

@@ -2,9 +2,9 @@
 // Tensor: an eager n-dimensional array with shared contiguous storage and autograd. Image
 // tensors are channels-last (N, H, W, C) like Keras. Elements read through data<T>(),
 // raw_data() and to_vector() are row-major; the storage itself may lie in a kernel's blocked
-// layout between oneDNN layers (StorageLayout, autograd.hpp) and is converted to row-major,
-// once, on the first such read. The methods that compute (backward, reshape, sum, mean, max,
-// argmax) are defined with the ops in core/ops; the tensor wing itself calls none of them.
+// layout between oneDNN layers (StorageLayout, core/tensor/storage.hpp) and is converted to
+// row-major, once, on the first such read. The methods that compute (backward, reshape, sum,
+// mean, max, argmax) are defined with the ops in core/ops; the tensor wing itself calls none.
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -19,8 +19,11 @@
 
 namespace tenet {
 
-struct GradNode;
-struct TensorImpl;
+struct GradNode;    // the autograd node that produced a tensor (opaque to users)
+struct TensorImpl;  // a tensor's state: internal (core/tensor/tensor_impl.hpp)
+namespace detail {
+struct TensorAccess;
+}
 
 class Tensor {
  public:
@@ -72,6 +75,7 @@ class Tensor {
   // Back-propagates from this tensor (core/ops/backward.cpp). Without an argument it must hold
   // one element.
   void backward(const Tensor& dout = Tensor()) const;
+  // The op that produced this tensor (opaque), null for a leaf or outside grad mode.
   const std::shared_ptr<GradNode>& grad_fn() const;
   Tensor detach() const;  // shares storage, no history
   Tensor clone() const;   // copies storage, no history
@@ -92,23 +96,20 @@ class Tensor {
   template <class Other>
   friend bool operator==(const Tensor&, const Other&) {
     static_assert(sizeof(Other) == 0,
-                  "tenet: comparing tensors with == is ambiguous. Use equal(a, b) for an "
-                  "element-wise mask, allclose(a, b, rtol, atol) for a numeric check, or "
-                  "a.shape() == b.shape() to compare shapes.");
+                  "tenet [compare.shape]: comparing tensors with == is ambiguous. Use "
+                  "equal(a, b) for an element-wise mask, allclose(a, b, rtol, atol) for a "
+                  "numeric check, or a.shape() == b.shape() to compare shapes (docs/errors.md, "
+                  "compare.shape).");
     return false;
   }
 
-  // Identity of the underlying tensor (for graph bookkeeping).
-  TensorImpl* impl() const { return impl_.get(); }
+  // True when both handles refer to the same tensor (copies of a handle share it).
   bool same_as(const Tensor& other) const { return impl_ == other.impl_; }
 
  private:
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<TensorImpl> impl_;
-  friend struct GradNode;
-  friend class AutogradEngine;
-  friend Tensor make_tensor(std::shared_ptr<TensorImpl>);
-  friend bool exclusively_owned(const Tensor&);
+  friend struct detail::TensorAccess;  // the engine's door (core/tensor/tensor_impl.hpp)
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "core/contracts/graph_checks.hpp"
 #include "core/training/model_state.hpp"
 #include "core/base/text_escape.hpp"
 
@@ -49,14 +50,7 @@ void check_graph(Model::State& st) {
   for (std::size_t i = 0; i < st.inputs.size(); ++i)
     if (!listed.insert(st.inputs[i].node().get()).second)
       // Fed twice, one Input takes the second array only: the first was silently ignored.
-      checks::Violation("model.graph", Phase::build, st.site)
-          .summary("the Input '" + st.inputs[i].name() + "' is listed twice in the model's inputs")
-          .expected("each Input listed once")
-          .actual("inputs: " + list_inputs(st.inputs))
-          .cause("a model takes one array per listed input; an Input listed twice would be fed "
-                 "two arrays and could use only one of them")
-          .fix("list each Input once, or create a second Input({...}) for the second array")
-          .raise();
+      checks::input_listed_twice(st.inputs[i].name(), list_inputs(st.inputs), st.site);
   std::vector<SymbolicTensor> missing, used;
   for (const auto& n : st.nodes)
     if (n->inputs.empty()) {
@@ -64,71 +58,24 @@ void check_graph(Model::State& st) {
       (listed.count(n.get()) ? used : missing).push_back(t);
     }
   if (!missing.empty())
-    checks::Violation("model.graph", Phase::build, st.site)
-        .summary("an output depends on an Input that is not listed in the model's inputs")
-        .expected("inputs: " + list_inputs(st.inputs))
-        .actual("also needed: " + list_inputs(missing))
-        .cause("the outputs are computed from " + missing[0].name() +
-               ", so the model could not be fed without it")
-        .fix("list it: Model({" + [&] {
-               std::string s;
-               for (const auto& i : st.inputs) s += i.name() + ", ";
-               return s + missing[0].name();
-             }() + "}, outputs)")
-        .raise();
+  {
+    std::vector<std::string> listed;
+    for (const auto& i : st.inputs) listed.push_back(i.name());
+    checks::input_not_listed(listed, list_inputs(st.inputs), missing[0].name(),
+                             list_inputs(missing), st.site);
+  }
   for (const auto& in : st.inputs)
     if (std::none_of(used.begin(), used.end(), [&](const auto& u) { return u.node() == in.node(); }))
-      checks::Violation("model.graph", Phase::build, st.site)
-          .summary("the Input '" + in.name() + "' is listed but no output depends on it")
-          .expected("every listed Input feeds an output")
-          .actual("unused: " + in.name() + " " + in.shape().str())
-          .cause(in.name() + " was created but its branch never reaches the outputs (a branch "
-                 "forgotten in a Concatenate?)")
-          .fix("join its branch into the outputs (e.g. Concatenate) or drop it from the inputs")
-          .raise();
+      checks::input_unused(in.name(), in.shape(), st.site);
   std::map<std::string, const LayerImpl*> names;
   for (const auto& l : st.layers) {
     auto [it, fresh] = names.emplace(l->name(), l.get());
     if (!fresh)
-      checks::Violation("model.graph", Phase::build, st.site)
-          .summary("two different layers are named '" + l->name() + "'")
-          .expected("unique layer names")
-          .actual("'" + l->name() + "' used by a " + it->second->type() + " and a " + l->type())
-          .cause("layer names identify weights in summaries, errors and checkpoints")
-          .fix("give one of them another name, or leave names empty for automatic ones")
-          .raise();
+      checks::duplicate_layer_name(l->name(), it->second->type(), l->type(), st.site);
   }
 }
 
 }  // namespace
-
-// A ReLU layer whose input comes from a layer that fuses it (BatchNorm) and goes nowhere else
-// (no other consumer, not a model output) is applied by that layer in the same pass.
-static void fold_relus(Model::State& st) {
-  std::map<const SymbolicNode*, int> consumers;
-  for (const auto& n : st.nodes)
-    for (const auto& in : n->inputs) ++consumers[in.node().get()];
-  for (const auto& o : st.outputs) ++consumers[o.node().get()];
-  for (const auto& n : st.nodes) {
-    if (n->inputs.size() != 1 || !n->layer->is_relu()) continue;
-    const SymbolicNode* before = n->inputs[0].node().get();
-    if (before->layer && before->layer->fuses_relu() && consumers[before] == 1) {
-      st.folded_relu[n.get()] = before;
-      st.applies_relu.insert(before);
-    }
-  }
-  // A layer applying its own ReLU (Conv2D) whose output goes only to a MaxPool2D: the pool's
-  // backward zeroes the gradient of every window whose maximum is 0, which leaves nothing for
-  // the ReLU's backward to zero, so that pass is skipped.
-  for (const auto& n : st.nodes) {
-    if (n->inputs.size() != 1 || !n->layer || !n->layer->masks_relu_gradient()) continue;
-    const SymbolicNode* before = n->inputs[0].node().get();
-    if (before->layer && before->layer->skips_relu_backward() && consumers[before] == 1) {
-      st.input_from_relu.insert(n.get());
-      st.skip_relu_backward.insert(before);
-    }
-  }
-}
 
 Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> outputs,
              std::string name, std::source_location loc)
@@ -144,15 +91,9 @@ Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> out
     checks::defined(s_->outputs[i], "the " + checks::ordinal(i) + " output of Model", s_->site,
                     Phase::build);
   if (s_->outputs.empty())
-    checks::Violation("model.graph", Phase::build, s_->site)
-        .summary("a model needs at least one output")
-        .expected("one or more outputs")
-        .actual("none")
-        .raise();
+    checks::no_outputs(s_->site);
   s_->nodes = topo_sort(s_->outputs);
-  std::set<const LayerImpl*> seen;
-  for (const auto& n : s_->nodes)
-    if (n->layer && seen.insert(n->layer.get()).second) s_->layers.push_back(n->layer);
+  s_->layers = keras_layer_order(s_->outputs);
   check_graph(*s_);
   for (std::size_t i = 0; i < s_->inputs.size(); ++i) s_->input_index[s_->inputs[i].node().get()] = i;
   for (const auto& n : s_->nodes) {
@@ -165,7 +106,7 @@ Model::Model(std::vector<SymbolicTensor> inputs, std::vector<SymbolicTensor> out
     }
     s_->contexts[n.get()] = std::move(c);
   }
-  fold_relus(*s_);
+  s_->steps = fusion::plan(s_->nodes, s_->outputs);
 }
 
 Model::Model(std::vector<SymbolicTensor> inputs, SymbolicTensor output, std::string name,
@@ -183,22 +124,12 @@ static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_loca
       checks::empty_handle("the " + checks::ordinal(i) + " element of Sequential",
                            i == 0 ? "SymbolicTensor" : "Layer", site, Phase::build);
   if (items.empty() || !items[0].input.defined())
-    checks::Violation("model.graph", Phase::build, Site("sequential", "Sequential", loc))
-        .summary("a Sequential model starts with its Input")
-        .expected("Sequential({Input({...}), layer, ...})")
-        .actual(items.empty() ? "no elements" : "a layer first")
-        .fix("put Input(shape) first, e.g. Input({28, 28, 1})")
-        .raise();
+    checks::sequential_start(items.empty(), site);
   SymbolicTensor x = items[0].input;
   for (std::size_t i = 1; i < items.size(); ++i) {
     if (!items[i].layer.impl())
-      checks::Violation("model.graph", Phase::build, Site("sequential", "Sequential", loc))
-          .summary("only the first element of a Sequential may be an Input")
-          .expected("a layer at position " + std::to_string(i))
-          .actual("an Input")
-          .fix("use the functional Model for several inputs")
-          .raise();
-    x = items[i].layer(x);
+      checks::sequential_input_inside(i, site);
+    x = items[i].layer(x, loc);
   }
   return x;
 }
@@ -206,7 +137,7 @@ static SymbolicTensor chain(std::vector<SequentialItem>& items, std::source_loca
 Sequential::Sequential(std::vector<SequentialItem> items, std::string name, std::source_location loc)
     : Model(std::vector<SymbolicTensor>{items.empty() ? SymbolicTensor() : items[0].input},
             chain(items, loc), name.empty() ? unique_layer_name("sequential") : name, loc) {
-  state()->sequential = true;
+  model_state(*this)->sequential = true;
 }
 
 const std::string& Model::name() const { return s_->name; }
@@ -222,13 +153,9 @@ std::vector<Layer> Model::layers() const {
 Layer Model::get_layer(const std::string& name) const {
   for (const auto& l : s_->layers)
     if (l->name() == name) return Layer(l);
-  std::string names;
-  for (const auto& l : s_->layers) names += (names.empty() ? "" : ", ") + l->name();
-  checks::Violation("model.graph", Phase::run, s_->site)
-      .summary("no layer named '" + name + "'")
-      .expected("one of: " + names)
-      .actual("'" + name + "'")
-      .raise();
+  std::vector<std::string> names;
+  for (const auto& l : s_->layers) names.push_back(l->name());
+  checks::no_layer_named(name, names, s_->site);
 }
 
 std::vector<Tensor> Model::weights() const {

@@ -16,6 +16,10 @@
 
 namespace tenet {
 
+namespace detail {
+struct ModelAccess;
+}
+
 enum class Metric { accuracy };
 
 struct CompileOptions {
@@ -80,6 +84,20 @@ class BatchSource {
                                             const std::string& call) const = 0;
 };
 
+// One row of Model::trace: a layer call's output on one batch, and its weights' gradient.
+struct TraceRow {
+  std::string layer, type;
+  Shape shape;                // the output's shape, batch axis included
+  DType dtype = DType::f32;
+  double mean = 0, std = 0, min = 0, max = 0;  // std: population (NumPy's default, ddof 0)
+  double zero_fraction = 0;   // elements exactly 0, as a fraction of all
+  std::optional<double> grad_norm;  // L2 norm of the trainable weights' gradients
+};
+struct ModelTrace {
+  std::vector<TraceRow> rows;  // one per layer call, in graph order, Input layers included
+  std::optional<double> loss;  // when labels were given to a compiled model
+};
+
 struct WeightsLoadOptions {
   bool skip_mismatch = false;  // load what fits, report what was skipped (in the return value)
 };
@@ -108,48 +126,72 @@ class Model {
   void summary() const;  // prints summary_text() to stdout
   std::string to_dot() const;  // Graphviz, shapes on every edge
 
-  void compile(CompileOptions options);
-  History fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options = {});
-  History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  void compile(CompileOptions options, std::source_location loc = std::source_location::current());
+  History fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options = {},
+              std::source_location loc = std::source_location::current());
+  History fit(const Tensor& x, const Tensor& y, FitOptions options = {},
+              std::source_location loc = std::source_location::current());
   History fit(const BatchSource& train, FitOptions options = {},
-              const BatchSource* validation = nullptr);
-  History fit_source(BatchReader& train, BatchReader* validation, const FitOptions& options);
-  Logs evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options = {});
-  Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
-  Logs evaluate(const BatchSource& source, EvaluateOptions options = {});
-  Logs evaluate_source(BatchReader& source, int verbose = 0);
-  Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {});
-  Tensor predict(const Tensor& x, PredictOptions options = {});
-  Tensor predict(const BatchSource& source, PredictOptions options = {});
-  std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {});
-  Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y);
+              const BatchSource* validation = nullptr,
+              std::source_location loc = std::source_location::current());
+  History fit_source(BatchReader& train, BatchReader* validation, const FitOptions& options,
+                     std::source_location loc = std::source_location::current());
+  Logs evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options = {},
+                std::source_location loc = std::source_location::current());
+  Logs evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {},
+                std::source_location loc = std::source_location::current());
+  Logs evaluate(const BatchSource& source, EvaluateOptions options = {},
+                std::source_location loc = std::source_location::current());
+  Logs evaluate_source(BatchReader& source, int verbose = 0, std::source_location loc = std::source_location::current());
+  // Every public call above takes the user's line (`loc`, defaulted): a contract error raised
+  // while it runs names that line ("called at train.cpp:40 (model.fit)").
+  // Runs one batch through every layer, each on its own (no fused ReLU), and, given labels of
+  // a compiled model, the loss and its gradients (training mode). Changes no weight, optimizer
+  // state or BatchNorm statistic. Data checked as by check_data (core/training/model_trace.cpp).
+  ModelTrace trace(const std::vector<Tensor>& x, const Tensor& y = Tensor());
+  Tensor predict(const std::vector<Tensor>& x, PredictOptions options = {},
+                 std::source_location loc = std::source_location::current());
+  Tensor predict(const Tensor& x, PredictOptions options = {},
+                 std::source_location loc = std::source_location::current());
+  Tensor predict(const BatchSource& source, PredictOptions options = {},
+                 std::source_location loc = std::source_location::current());
+  std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, PredictOptions options = {},
+                                      std::source_location loc = std::source_location::current());
+  Logs train_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                      std::source_location loc = std::source_location::current());
   // Times `steps` training steps on (x, y) and returns a table of forward and backward time
   // per layer, plus the rest of the step (loss, optimizer). Weights, optimizer state and
   // BatchNorm statistics are restored afterwards, so profiling does not train the model.
-  std::string profile(const std::vector<Tensor>& x, const Tensor& y, int steps = 10);
-  Logs test_on_batch(const std::vector<Tensor>& x, const Tensor& y);
+  std::string profile(const std::vector<Tensor>& x, const Tensor& y, int steps = 10,
+                      std::source_location loc = std::source_location::current());
+  Logs test_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                     std::source_location loc = std::source_location::current());
   // Runs the graph eagerly on one batch (all outputs), recording autograd when training.
-  std::vector<Tensor> call(const std::vector<Tensor>& x, CallOptions options = {});
+  std::vector<Tensor> call(const std::vector<Tensor>& x, CallOptions options = {},
+                           std::source_location loc = std::source_location::current());
 
   // Checks data against the Inputs (input.count, input.rank, input.shape, input.dtype) and
   // the labels against the inputs and the loss (batch.mismatch, loss.*). fit/evaluate run it
   // before the first step; it is public so users can validate data early.
-  void check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase = Phase::run) const;
+  void check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase = Phase::run,
+                  std::source_location loc = std::source_location::current()) const;
 
   // Weights in HDF5, Keras 3 `.weights.h5` layout: forwarded to the installed weights format
   // (data/checkpoint.cpp, installed by data/weights.hpp, which tenet.hpp includes).
-  void save_weights(const std::string& path) const;
-  std::vector<std::string> load_weights(const std::string& path, WeightsLoadOptions options = {});
+  void save_weights(const std::string& path,
+                    std::source_location loc = std::source_location::current()) const;
+  std::vector<std::string> load_weights(const std::string& path, WeightsLoadOptions options = {},
+                                        std::source_location loc = std::source_location::current());
 
   Optimizer optimizer() const;
   // The History of the current or last fit, reachable even when fit ended with an exception.
   const History& history() const;
   bool stop_training = false;  // callbacks set this to end fit after the current epoch
 
-  struct State;
-  const std::shared_ptr<State>& state() const { return s_; }
+  struct State;  // internal (core/training/model_state.hpp)
 
  private:
+  friend struct detail::ModelAccess;
   std::shared_ptr<State> s_;
   Logs train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan);
 };

@@ -1,162 +1,127 @@
 // Model::check_data: the input.* and batch.mismatch contracts, and the labels against the
 // loss, checked before any step runs.
+#include <algorithm>
+
+#include "core/contracts/input_checks.hpp"
+#include "core/tensor/numerics.hpp"
 #include "core/training/model_state.hpp"
 
 namespace tenet {
 
 namespace {
 
-std::string inputs_listing(const std::vector<SymbolicTensor>& inputs) {
-  std::string s;
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    s += (s.empty() ? "" : ", ") + std::to_string(i) + ": " + inputs[i].name() + " " +
-         inputs[i].shape().str();
-  return s;
-}
+struct SizeDep {
+  bool hw = false, features = false;  // the height/width, or features made of them, follow the Input's
+  std::string flatten;                // the layer that made those features
+};
 
-bool same_dims(const Shape& a, int a_from, const Shape& b, int b_from, int count) {
-  for (int i = 0; i < count; ++i)
-    if (a[a_from + i] >= 0 && b[b_from + i] >= 0 && a[a_from + i] != b[b_from + i]) return false;
-  return true;
-}
-
-void check_rank(const SymbolicTensor& in, const Shape& got, std::size_t i) {
-  const Shape& want = in.shape();
-  if (got.rank() == want.rank()) return;
-  const Site where = in.producer()->site();
-  std::string cause, fix;
-  const int r = want.rank();
-  if (got.rank() == r - 1 && same_dims(got, 0, want, 1, r - 1)) {
-    cause = "this looks like a single sample without its batch axis";
-    fix = "expand_dims(x, 0) to make a batch of one";
-  } else if (got.rank() == r - 1 && want[r - 1] == 1 && same_dims(got, 1, want, 1, r - 2)) {
-    cause = "the channel axis is missing: grayscale images stored as (N, H, W) need (N, H, W, 1)";
-    fix = "expand_dims(x, -1)";
-  } else if (got.rank() == r + 1 && same_dims(got, 2, want, 1, r - 1)) {
-    cause = "the data has two batch axes (batches of " + std::to_string(got[1]) +
-            " stacked again): it was batched twice";
-    fix = "remove the second batching (call Dataset::batch once), or reshape to (" +
-          std::to_string(got[0] * got[1]) + ", ...)";
-  } else {
-    cause = "array " + std::to_string(i) + " has " + std::to_string(got.rank()) +
-            " axes but the Input has " + std::to_string(r) + " (batch axis included)";
-    fix = "reshape the data to " + want.str() + " with the batch axis first";
+// How the layers after `input` use its height and width, read from their facts in graph order:
+// windows keep following the size, global pooling and Resizing end it, a Flatten turns it into a
+// feature count, and a layer whose weights were built for that count (Dense, BatchNorm), a
+// Reshape, or a join with a branch of another size needs the declared size.
+checks::SizeUse spatial_use(const Model::State& s, const SymbolicNode* input) {
+  checks::SizeUse use;
+  std::map<const SymbolicNode*, SizeDep> dep{{input, {true, false}}};
+  auto note = [](std::vector<std::string>& v, std::string line) {
+    if (std::find(v.begin(), v.end(), line) == v.end()) v.push_back(std::move(line));
+  };
+  for (const auto& n : s.nodes) {
+    SizeDep in;
+    std::size_t following = 0;
+    for (const auto& x : n->inputs)
+      if (auto it = dep.find(x.node().get()); it != dep.end() && (it->second.hw || it->second.features)) {
+        ++following;
+        in.hw |= it->second.hw;
+        in.features |= it->second.features;
+        if (!it->second.flatten.empty()) in.flatten = it->second.flatten;
+      }
+    if (following == 0 || n->inputs.empty()) continue;
+    const checks::LayerFacts f = n->layer->facts();
+    const std::string who = "'" + n->layer->name() + "' (" + n->layer->type() + ")";
+    SizeDep out = in;
+    using R = checks::SizeRule;
+    if (f.size_rule == R::flattens) {
+      out = {false, true, who};
+      use.flattened = true;
+    } else if (f.size_rule == R::pools_away || f.size_rule == R::resizes) {
+      out = {};
+      note(use.free, who);
+    } else if (f.size_rule == R::windows) {
+      note(use.free, who);
+    } else if (f.size_rule == R::reshapes) {
+      note(use.fixers, who + " reshapes to " + n->shape.str() + ", which needs the declared size");
+      out = {};
+    } else if (f.size_rule == R::joins && following < n->inputs.size()) {
+      note(use.fixers, who + " joins it with a branch whose size does not follow the Input");
+      out = {};
+    } else if (in.features && f.built_last_axis >= 0) {
+      note(use.fixers, who + " was built for " + std::to_string(f.built_last_axis) +
+                           " features, the count " + in.flatten + " makes of the declared size");
+      out = {};
+    }
+    dep[n.get()] = out;
   }
-  checks::Violation("input.rank", Phase::run, where)
-      .summary("data for Input '" + in.name() + "' has rank " + std::to_string(got.rank()) +
-               ", the Input expects rank " + std::to_string(r))
-      .expected(want)
-      .actual(got)
-      .cause(cause)
-      .fix(fix)
-      .raise();
+  return use;
 }
 
-void check_shape(const SymbolicTensor& in, const Shape& got) {
-  const Shape& want = in.shape();
-  auto diff = checks::differing_axes(want, got);
-  std::erase(diff, 0);
-  if (diff.empty()) return;
-  bool spatial = want.rank() == 4 && std::all_of(diff.begin(), diff.end(), [](int d) { return d == 1 || d == 2; });
-  std::string fix = spatial
-      ? "resize the data to " + std::to_string(want[1]) + "x" + std::to_string(want[2]) +
-            " (data::resize, or a Resizing(" + std::to_string(want[1]) + ", " +
-            std::to_string(want[2]) + ") layer after the Input), or declare the Input with "
-            "None height/width if every layer allows it (GlobalAveragePooling2D instead of "
-            "Flatten)"
-      : "reshape or convert the data to " + want.str();
-  checks::Violation("input.shape", Phase::run, in.producer()->site())
-      .summary("data for Input '" + in.name() + "' differs on a fixed axis")
-      .expected(want)
-      .actual(got)
-      .mark(diff)
-      .cause("the model was built for " + want.str() + " and its layers' weights were sized "
-             "for that; nothing overflows, but tenet refuses rather than compute on a "
-             "different size")
-      .fix(fix)
-      .raise();
-}
-
-// input.count: one array per Input.
-void check_input_count(const std::vector<SymbolicTensor>& ins, const std::vector<Tensor>& x,
-                       const Site& model) {
-  if (x.size() != ins.size())
-    checks::Violation("input.count", Phase::run, model)
-        .summary("the model has " + std::to_string(ins.size()) + " input(s) but received " +
-                 std::to_string(x.size()) + " array(s)")
-        .expected(std::to_string(ins.size()) + " arrays, for " + inputs_listing(ins))
-        .actual(std::to_string(x.size()) + " arrays")
-        .cause(x.size() < ins.size() ? "an array is missing for " + ins[x.size()].name()
-                                     : "there are more arrays than Inputs")
-        .fix("pass one array per Input, in this order: {" + [&] {
-               std::string s;
-               for (const auto& in : ins) s += (s.empty() ? "" : ", ") + in.name();
-               return s;
-             }() + "}")
-        .raise();
-}
-
-// input.dtype: the array's dtype is the Input's.
-void check_input_dtype(const SymbolicTensor& in, const Tensor& x) {
-  if (x.dtype() == in.dtype()) return;
-  bool ints = !is_floating(x.dtype());
-  checks::Violation("input.dtype", Phase::run, in.producer()->site())
-      .summary(std::string("data for Input '") + in.name() + "' is " +
-               dtype_name(x.dtype()) + ", the Input expects " + dtype_name(in.dtype()))
-      .expected(std::string(dtype_name(in.dtype())) + " " + in.shape().str())
-      .actual(std::string(dtype_name(x.dtype())) + " " + x.shape().str())
-      .cause(ints ? "integer pixels (0..255) were passed as is; tenet does not cast "
-                    "silently, because a cast without scaling trains on values 255 times "
-                    "larger than intended"
-                  : "the floating-point precision differs from the Input's")
-      .fix(ints ? "x.astype(DType::f32) / 255.0 (or to_float(x)), or declare the Input "
-                  "with dtype uint8 and put Rescaling(1.0 / 255) first"
-                : std::string("x.astype(DType::") +
-                      (in.dtype() == DType::f32 ? "f32" : "f64") + ")")
-      .raise();
-}
-
-// batch.mismatch: every input array, and the labels, hold the same number of samples.
+// batch.mismatch: every input array, and the labels, hold one entry per sample. The note
+// about resizing is made only when the model has an image Input.
 void check_sample_counts(const std::vector<SymbolicTensor>& ins, const std::vector<Tensor>& x,
-                         const Tensor* y, const Site& model) {
+                         const Tensor* y, const Site& where) {
+  std::vector<Shape> input_shapes;
+  for (const auto& in : ins) input_shapes.push_back(in.shape());
+  const std::string note = checks::sample_count_note(input_shapes);
+  const std::int64_t n = x[0].dim(0);
   for (std::size_t i = 1; i < x.size(); ++i)
-    if (x[i].dim(0) != x[0].dim(0))
-      checks::Violation("batch.mismatch", Phase::run, model)
+    if (x[i].dim(0) != n)
+      checks::Violation("batch.mismatch", Phase::run, where)
           .summary("the input arrays hold different numbers of samples")
-          .expected(std::to_string(x[0].dim(0)) + " samples (as " + ins[0].name() + ")")
+          .expected(std::to_string(n) + " samples (as " + ins[0].name() + ")")
           .actual(std::to_string(x[i].dim(0)) + " samples for " + ins[i].name())
           .cause("every Input needs one entry per sample; " + ins[0].name() + " has " +
-                 std::to_string(x[0].dim(0)) + " and " + ins[i].name() + " has " +
-                 std::to_string(x[i].dim(0)) + ". Resizing images cannot fix this: it "
-                 "changes height and width, not the number of samples")
-          .fix("slice the arrays to the same samples (slice(x, 0, 0, n)) or fix the pipeline "
-               "that produced them")
+                 std::to_string(n) + " and " + ins[i].name() + " has " +
+                 std::to_string(x[i].dim(0)) + "." + note)
+          .fix("slice the arrays to the same samples (slice(x, 0, 0, " +
+               std::to_string(std::min(n, x[i].dim(0))) + ")) or fix the pipeline that "
+               "produced them")
           .raise();
-  if (!y) return;
-  if (y->rank() == 0 || y->dim(0) != x[0].dim(0))
-    checks::Violation("batch.mismatch", Phase::run, model)
-        .summary("inputs and labels hold different numbers of samples")
-        .expected(std::to_string(x[0].dim(0)) + " labels (one per sample of " + ins[0].name() + ")")
-        .actual(y->rank() == 0 ? std::string("a scalar label") : std::to_string(y->dim(0)) + " labels " + y->shape().str())
-        .cause("there are " + std::to_string(x[0].dim(0)) + " samples but " +
-               (y->rank() == 0 ? std::string("no label axis") : std::to_string(y->dim(0)) + " labels") +
-               ". Resizing cannot fix this: it changes image sizes, not sample counts")
-        .fix("slice images and labels to the same samples, or check that labels and images "
-             "come from the same split")
-        .raise();
+  if (!y || (y->rank() > 0 && y->dim(0) == n)) return;
+  const std::string labels = y->rank() == 0 ? std::string("a scalar label")
+                                            : std::to_string(y->dim(0)) + " labels " + y->shape().str();
+  checks::Violation("batch.mismatch", Phase::run, where)
+      .summary("inputs and labels hold different numbers of samples")
+      .expected(std::to_string(n) + " labels (one per sample of " + ins[0].name() + ")")
+      .actual(labels)
+      .cause("there are " + std::to_string(n) + " samples " + x[0].shape().str() + " but " +
+             (y->rank() == 0 ? std::string("no label axis") : labels) +
+             "; each sample needs its label, on axis 0." + note)
+      .fix("slice inputs and labels to the same samples, or check that labels and inputs "
+           "come from the same split")
+      .raise();
 }
 
 }  // namespace
 
-void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase) const {
+void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase,
+                       std::source_location loc) const {
   (void)phase;
+  const ScopedUserCall user("model.check_data", loc);
   check_handles(x, y, "check_data", call_site(*s_, "check_data"));
   const auto& ins = s_->inputs;
-  check_input_count(ins, x, s_->site);
+  std::vector<std::string> names;
+  std::vector<Shape> shapes;
+  for (const auto& in : ins) names.push_back(in.name()), shapes.push_back(in.shape());
+  checks::check_input_count(names, shapes, x.size(), s_->site);
   for (std::size_t i = 0; i < x.size(); ++i) {
-    check_input_dtype(ins[i], x[i]);
-    check_rank(ins[i], x[i].shape(), i);
-    check_shape(ins[i], x[i].shape());
+    const auto& in = ins[i];
+    const Site where = in.producer()->site();
+    if (x[i].dtype() != in.dtype())
+      checks::check_input_dtype(in.name(), in.dtype(), in.shape(), x[i].dtype(), x[i].shape(),
+                                numerics::integer_range(x[i]), where);
+    checks::check_input_rank(in.name(), in.shape(), x[i].shape(), i, where);
+    if (!checks::differing_axes(in.shape(), x[i].shape()).empty())
+      checks::check_input_shape(in.name(), in.shape(), x[i].shape(),
+                                spatial_use(*s_, in.node().get()), where);
   }
   check_sample_counts(ins, x, y, s_->site);
   if (!y) return;

@@ -39,17 +39,36 @@ struct Running {
   }
 };
 
+// compile's fix for a missing loss, read from the model's output: one unit is a real target
+// (or a logit), several are classes.
+std::string loss_suggestion(const Model::State& s) {
+  const Shape& out = s.outputs[0].shape();
+  const std::int64_t units = out.rank() > 0 ? out[out.rank() - 1] : 1;
+  if (units == 1)
+    return "the output " + out.str() + " holds one value per sample: model.compile({.optimizer "
+           "= SGD(), .loss = MeanSquaredError()}) for a real target";
+  const auto& last = s.outputs[0].producer();
+  const bool softmax = last->type() == "Softmax" ||
+                       last->describe().find("softmax") != std::string::npos;
+  return "the output " + out.str() + " scores " + dim_str(units) + " classes" +
+         (softmax ? " as probabilities (softmax)" : " as logits (no softmax)") +
+         ": model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy(" +
+         (softmax ? "" : "{.from_logits = true}") + ")}) for class indices, or "
+         "CategoricalCrossentropy for one-hot labels";
+}
+
 }  // namespace
 
-void Model::compile(CompileOptions options) {
+void Model::compile(CompileOptions options, std::source_location loc) {
+  const ScopedUserCall user("model.compile", loc);
   TrainingGuard guard(*s_, "compile");
   if (!options.optimizer.defined()) options.optimizer = SGD();
   if (!options.loss.defined())
     checks::Violation("model.compile", Phase::build, s_->site)
         .summary("compile needs a loss")
-        .expected("a loss, e.g. SparseCategoricalCrossentropy({.from_logits = true})")
+        .expected("a loss, the measure fit minimises")
         .actual("none")
-        .fix("model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy()})")
+        .fix(loss_suggestion(*s_))
         .raise();
   check_compile_options(options, call_site(*s_, "compile"));
   check_single_output(*s_);
@@ -59,30 +78,31 @@ void Model::compile(CompileOptions options) {
 
 const History& Model::history() const { return s_->history; }
 
-std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options) {
+std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options,
+                                std::source_location loc) {
+  const ScopedUserCall user("model.call", loc);
   std::map<const SymbolicNode*, Tensor> values;
-  for (const auto& n : s_->nodes) {
+  const fusion::CallNode call_node = [&](const SymbolicNode& n, const std::vector<Tensor>& args) {
+    checks::ScopedCallContext ctx(&s_->contexts.at(&n));
+    const ScopedLayerCall layer_call(n.layer->name(), n.call_loc);  // a shared layer's own call
+    return n.layer->call(args, options);
+  };
+  for (const fusion::Step& step : s_->steps) {
+    const SymbolicNode* n = step.node;
     if (n->inputs.empty()) {
-      auto it = s_->input_index.find(n.get());
+      auto it = s_->input_index.find(n);
       if (it == s_->input_index.end() || it->second >= x.size()) {
         check_data(x, nullptr, Phase::run);  // too few arrays: input.count, the user's mistake
         internal_error("model input without data");
       }
-      values[n.get()] = x[it->second];
+      values[n] = x[it->second];
       continue;
     }
-    if (s_->folded_relu.count(n.get())) {  // applied by the layer before (relu_after)
-      values[n.get()] = values.at(n->inputs[0].node().get());
-      continue;
-    }
+    // A fused node reads its first part's inputs and stands for its last part's value.
+    const SymbolicNode& first = step.fused ? *step.fused->parts().front() : *n;
     std::vector<Tensor> args;
-    for (const auto& in : n->inputs) args.push_back(values.at(in.node().get()));
-    checks::ScopedCallContext ctx(&s_->contexts.at(n.get()));
-    CallOptions o = options;
-    o.relu_after = s_->applies_relu.count(n.get()) > 0;
-    o.input_from_relu = s_->input_from_relu.count(n.get()) > 0;
-    o.skip_relu_backward = s_->skip_relu_backward.count(n.get()) > 0;
-    values[n.get()] = n->layer->call(args, o);
+    for (const auto& in : first.inputs) args.push_back(values.at(in.node().get()));
+    values[n] = step.fused ? step.fused->run(args, call_node) : call_node(*n, args);
   }
   std::vector<Tensor> out;
   for (const auto& o : s_->outputs) out.push_back(values.at(o.node().get()));
@@ -141,7 +161,9 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
   }
 }
 
-Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                           std::source_location loc) {
+  const ScopedUserCall user("model.train_on_batch", loc);
   require_compiled(*s_, "train_on_batch");
   TrainingGuard guard(*s_, "train_on_batch");
   const Site where = call_site(*s_, "train_on_batch");
@@ -154,7 +176,9 @@ Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   return train_step(x, y, false);
 }
 
-Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
+Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y,
+                          std::source_location loc) {
+  const ScopedUserCall user("model.test_on_batch", loc);
   require_compiled(*s_, "test_on_batch");
   const Site where = call_site(*s_, "test_on_batch");
   check_handles(x, &y, "test_on_batch", where);
@@ -170,11 +194,14 @@ Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y) {
   return logs;
 }
 
-History Model::fit(const Tensor& x, const Tensor& y, FitOptions options) {
-  return fit(std::vector<Tensor>{x}, y, std::move(options));
+History Model::fit(const Tensor& x, const Tensor& y, FitOptions options,
+                   std::source_location loc) {
+  return fit(std::vector<Tensor>{x}, y, std::move(options), loc);
 }
 
-History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options) {
+History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options,
+                   std::source_location loc) {
+  const ScopedUserCall user("model.fit", loc);
   require_compiled(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(options, where);
@@ -217,6 +244,12 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
   return fit_source(train, val.get(), options);
 }
 
+// The validation of one epoch: evaluate's logs, as "val_<name>", added to the epoch's.
+static void add_validation_logs(Model& model, BatchReader& validation, Logs& epoch_logs) {
+  const Logs v = model.evaluate_source(validation, 0);
+  for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;
+}
+
 // Why fit stopped when TerminateOnNaN saw a non-finite loss.
 static std::string nan_stop_reason(double loss, int epoch, std::int64_t index) {
   return "TerminateOnNaN: loss became " + std::to_string(loss) + " at epoch " +
@@ -224,7 +257,9 @@ static std::string nan_stop_reason(double loss, int epoch, std::int64_t index) {
          "; that update was skipped";
 }
 
-History Model::fit_source(BatchReader& train, BatchReader* validation, const FitOptions& o) {
+History Model::fit_source(BatchReader& train, BatchReader* validation, const FitOptions& o,
+                          std::source_location loc) {
+  const ScopedUserCall user("model.fit", loc);
   require_compiled(*s_, "fit");
   TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
@@ -272,10 +307,7 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
     }
     Logs epoch_logs = run.mean();
     step_label.set("validation after epoch " + std::to_string(epoch + 1));
-    if (validation) {
-      Logs v = evaluate_source(*validation, 0);
-      for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;
-    }
+    if (validation) add_validation_logs(*this, *validation, epoch_logs);
     bar.finish(epoch_logs, steps);
     h.epoch.push_back(epoch);
     for (const auto& cb : o.callbacks) cb.impl()->on_epoch_end(*this, epoch, epoch_logs);
@@ -285,7 +317,8 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
   return h;
 }
 
-Logs Model::evaluate_source(BatchReader& source, int verbose) {
+Logs Model::evaluate_source(BatchReader& source, int verbose, std::source_location loc) {
+  const ScopedUserCall user("model.evaluate", loc);
   require_compiled(*s_, "evaluate");
   numerics::check_variables(*s_);
   NoGradGuard no_grad;
@@ -311,11 +344,14 @@ Logs Model::evaluate_source(BatchReader& source, int verbose) {
   return run.mean();
 }
 
-Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options) {
-  return evaluate(std::vector<Tensor>{x}, y, options);
+Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options,
+                     std::source_location loc) {
+  return evaluate(std::vector<Tensor>{x}, y, options, loc);
 }
 
-Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options) {
+Logs Model::evaluate(const std::vector<Tensor>& x, const Tensor& y, EvaluateOptions options,
+                     std::source_location loc) {
+  const ScopedUserCall user("model.evaluate", loc);
   require_compiled(*s_, "evaluate");
   const Site where = call_site(*s_, "evaluate");
   check_evaluate_options(options, where);

@@ -8,7 +8,9 @@ namespace tenet {
 
 using detail::ArrayReader;
 
-std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options) {
+std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options,
+                                           std::source_location loc) {
+  const ScopedUserCall user("model.predict", loc);
   const Site where = call_site(*s_, "predict");
   check_predict_options(options, where);
   check_handles(x, nullptr, "predict", where);
@@ -37,12 +39,13 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, Predict
   return result;
 }
 
-Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options) {
-  return predict_outputs(x, options)[0];
+Tensor Model::predict(const std::vector<Tensor>& x, PredictOptions options,
+                      std::source_location loc) {
+  return predict_outputs(x, options, loc)[0];
 }
 
-Tensor Model::predict(const Tensor& x, PredictOptions options) {
-  return predict(std::vector<Tensor>{x}, options);
+Tensor Model::predict(const Tensor& x, PredictOptions options, std::source_location loc) {
+  return predict(std::vector<Tensor>{x}, options, loc);
 }
 
 }  // namespace tenet

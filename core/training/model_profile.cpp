@@ -4,11 +4,13 @@
 #include <cstring>
 
 #include "core/training/model_state.hpp"
-#include <tenet/core/graph/profile.hpp>
+#include "core/graph/profile.hpp"
 
 namespace tenet {
 
-std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int steps) {
+std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int steps,
+                           std::source_location loc) {
+  const ScopedUserCall user("model.profile", loc);
   checks::check_option_positive("Model::profile steps", steps, "the number of timed steps",
                                 call_site(*s_, "profile"), Phase::run);
   std::vector<Tensor> saved;
@@ -50,6 +52,9 @@ std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int st
   std::snprintf(line, sizeof line, "%-36s %25.3f   (batch %lld, %d steps)\n", "step total", total,
                 static_cast<long long>(x.empty() ? 0 : x[0].dim(0)), steps);
   out += line;
+  // Fused nodes run their layers as one: a ReLU run inside a BatchNorm has no row of its own.
+  const std::string fused = fusion::describe(*this);
+  if (!fused.empty()) out += "fused nodes:\n" + fused;
   return out;
 }
 

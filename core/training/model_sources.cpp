@@ -10,7 +10,9 @@
 
 namespace tenet {
 
-History Model::fit(const BatchSource& train, FitOptions options, const BatchSource* validation) {
+History Model::fit(const BatchSource& train, FitOptions options, const BatchSource* validation,
+                   std::source_location loc) {
+  const ScopedUserCall user("model.fit", loc);
   const Site where = call_site(*s_, "fit");
   check_fit_options(options, where);
   if (options.validation_split > 0)  // Keras refuses it too: a dataset has no "last fraction"
@@ -34,7 +36,8 @@ History Model::fit(const BatchSource& train, FitOptions options, const BatchSour
   return fit_source(*src, val.get(), options);
 }
 
-Tensor Model::predict(const BatchSource& source, PredictOptions options) {
+Tensor Model::predict(const BatchSource& source, PredictOptions options, std::source_location loc) {
+  const ScopedUserCall user("model.predict", loc);
   check_predict_options(options, call_site(*s_, "predict"));
   std::unique_ptr<BatchReader> reader = source.read(*this, options.batch_size, "predict");
   reader->start_epoch(0);
@@ -53,7 +56,8 @@ Tensor Model::predict(const BatchSource& source, PredictOptions options) {
   return parts.size() == 1 ? parts[0] : concat(parts, 0);
 }
 
-Logs Model::evaluate(const BatchSource& source, EvaluateOptions options) {
+Logs Model::evaluate(const BatchSource& source, EvaluateOptions options, std::source_location loc) {
+  const ScopedUserCall user("model.evaluate", loc);
   check_evaluate_options(options, call_site(*s_, "evaluate"));
   std::unique_ptr<BatchReader> reader = source.read(*this, options.batch_size, "evaluate");
   NumericsScope numerics_scope(options.check_numerics || check_numerics());

@@ -6,7 +6,10 @@
 #include <vector>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/user_call.hpp"
 #include <tenet/core/training/model.hpp>
+#include "core/graph/symbolic_node.hpp"
+#include "core/training/fusion.hpp"
 
 namespace tenet {
 
@@ -15,22 +18,32 @@ struct Model::State {
   Site site;
   std::vector<SymbolicTensor> inputs, outputs;
   std::vector<std::shared_ptr<SymbolicNode>> nodes;       // topological order
-  std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, graph order
+  std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, Keras's order (keras_layer_order)
   std::map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
   std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
-  // ReLU layer calls folded into the call before them (see CallOptions::relu_after): the
-  // ReLU node -> the node that applies it.
-  std::map<const SymbolicNode*, const SymbolicNode*> folded_relu;
-  std::set<const SymbolicNode*> applies_relu;  // the nodes called with relu_after
-  // A ReLU's backward done by the layer after it (CallOptions::input_from_relu on the second,
-  // skip_relu_backward on the first).
-  std::set<const SymbolicNode*> input_from_relu, skip_relu_backward;
+  // The run order: the nodes, with fused nodes in place of the chains the fusion pass found.
+  std::vector<fusion::Step> steps;
   CompileOptions compiled;
   bool is_compiled = false;
   bool sequential = false;  // Keras writes no input_layer group for Sequential models
   History history;
   std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)
 };
+
+namespace detail {
+// The only friend of Model: its .cpp files and data/checkpoint reach the state through it.
+struct ModelAccess {
+  static const std::shared_ptr<Model::State>& state(const Model& m) { return m.s_; }
+};
+}  // namespace detail
+// A model's internal state (what Model::state() returned before it left the public API).
+inline const std::shared_ptr<Model::State>& model_state(const Model& m) {
+  return detail::ModelAccess::state(m);
+}
+// The distinct layers of the graph ending at `outputs` in Keras's order (model.layers, and the
+// numbering of weights-file groups): deepest first, ties in first-visit order of a depth-first
+// walk from the outputs (core/training/model_order.cpp).
+std::vector<std::shared_ptr<LayerImpl>> keras_layer_order(const std::vector<SymbolicTensor>& outputs);
 
 // Held by fit, train_on_batch and compile for their duration: a second one while another runs
 // (from a callback, or from another thread) raises model.compile instead of rewriting the

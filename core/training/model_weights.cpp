@@ -33,13 +33,16 @@ bool install_weights_format(const WeightsFormat& f) {
   return true;
 }
 
-void Model::save_weights(const std::string& path) const {
+void Model::save_weights(const std::string& path, std::source_location loc) const {
+  const ScopedUserCall user("model.save_weights", loc);
   const WeightsFormat& f = format("save_weights");
   numerics::check_saved_variables(*s_, path);  // a file load_weights would refuse is never written
   f.save(variables(*s_), path);
 }
 
-std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options) {
+std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options,
+                                             std::source_location loc) {
+  const ScopedUserCall user("model.load_weights", loc);
   return format("load_weights").load(variables(*s_), path, options);
 }
 

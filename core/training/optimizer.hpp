@@ -5,6 +5,7 @@
 #include <memory>
 #include <source_location>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tenet/core/tensor/tensor.hpp>
@@ -16,6 +17,9 @@ class OptimizerImpl {
  public:
   virtual ~OptimizerImpl() = default;
   virtual std::string name() const = 0;
+  // The hyperparameters other than the learning rate under Keras's config names (SGD: momentum,
+  // nesterov as 0 or 1; Adam: beta_1, beta_2, epsilon), for model files (data/keras*.cpp).
+  virtual std::vector<std::pair<std::string, double>> hyperparameters() const { return {}; }
   // Applies one update to every variable from its .grad() (variables without a gradient are
   // left alone). Runs without recording autograd history.
   void step(const std::vector<Tensor>& variables);

@@ -24,6 +24,9 @@ class SGDImpl : public OptimizerImpl {
                               "decay and grow without bound, below 0 they flip sign each step");
   }
   std::string name() const override { return "SGD"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"momentum", o_.momentum}, {"nesterov", o_.nesterov ? 1.0 : 0.0}};
+  }
 
   int slot_count() const override { return o_.momentum > 0 ? 1 : 0; }
   std::string slot_name(int) const override { return "momentum"; }
@@ -71,6 +74,9 @@ class AdamImpl : public OptimizerImpl {
     checks::check_option_above(options + "::epsilon", rule.epsilon, 0.0, where_, Phase::build);
   }
   std::string name() const override { return "Adam"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"beta_1", rule_.beta_1}, {"beta_2", rule_.beta_2}, {"epsilon", rule_.epsilon}};
+  }
 
   int slot_count() const override { return 2; }
   std::string slot_name(int j) const override { return j == 0 ? "momentum" : "velocity"; }
@@ -110,6 +116,11 @@ class AdamWImpl : public AdamImpl {
                               "a negative decay would grow the weights instead");
   }
   std::string name() const override { return "AdamW"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    auto h = AdamImpl::hyperparameters();
+    h.emplace_back("weight_decay", weight_decay_);
+    return h;
+  }
 
  protected:
   void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots,
@@ -136,6 +147,10 @@ class RMSpropImpl : public OptimizerImpl {
     checks::check_option_above("RMSpropOptions::epsilon", o.epsilon, 0.0, where_, Phase::build);
   }
   std::string name() const override { return "RMSprop"; }
+  std::vector<std::pair<std::string, double>> hyperparameters() const override {
+    return {{"rho", o_.rho}, {"momentum", o_.momentum}, {"epsilon", o_.epsilon},
+            {"centered", o_.centered ? 1.0 : 0.0}};
+  }
 
   // Keras creates the velocities, then the momentums, then the average gradients.
   int slot_count() const override { return 1 + (o_.momentum > 0) + o_.centered; }

@@ -197,7 +197,7 @@ TEST_CASE("HDF5: check_same_length names both arrays and lengths") {
   auto e = capture_contract([&] { data::check_same_length(arrays, "set.h5"); });
   CHECK(e.code() == "data.format");
   CHECK(e.cause().find("'x' holds 100 samples but 'y' holds 90") != std::string::npos);
-  CHECK(e.cause().find("resizing cannot fix") != std::string::npos);
+  CHECK(e.cause().find("esizing") == std::string::npos);  // no image here: no resizing advice
   arrays["y"] = Tensor::zeros({100});
   data::check_same_length(arrays, "set.h5");
   CHECK(arrays.size() == 2);

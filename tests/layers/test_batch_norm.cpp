@@ -167,7 +167,7 @@ TEST_CASE("BatchNorm batchnorm.features") {
   CHECK(e.site().name == "bn_a");
   CHECK(e.expected() == "(None, 16, 16, 32)");
   CHECK(e.actual() == "(None, 16, 16, 64)");
-  CHECK(has(e.cause(), "built for 32 features"));
+  CHECK(has(e.cause(), "built for 32 channels"));
   CHECK(has(e.fix(), "new BatchNorm"));
   auto r = capture([&] { (void)bn(Tensor::zeros({4, 10})); });
   CHECK(r.code() == "batchnorm.features");

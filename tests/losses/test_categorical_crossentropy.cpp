@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/tensor/tensor_impl.hpp"  // GradNode
 #include <tenet/losses/categorical_crossentropy.hpp>
 #include <tenet/losses/mean_squared_error.hpp>
 #include <tenet/losses/sparse_categorical_crossentropy.hpp>

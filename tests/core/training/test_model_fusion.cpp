@@ -12,23 +12,6 @@
 using namespace tenet;
 using tenet::testing::max_diff;
 
-namespace {
-
-// Identity that records how Model calls it, claiming (like MaxPool2D) to mask a ReLU's gradient.
-class SpyImpl : public LayerImpl {
- public:
-  SpyImpl() : LayerImpl("Spy", "spy", "", std::source_location::current()) {}
-  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
-  Tensor forward(const std::vector<Tensor>& in, const CallOptions& o) override {
-    input_from_relu = o.input_from_relu;
-    return in[0];
-  }
-  bool masks_relu_gradient() const override { return true; }
-  bool input_from_relu = false;
-};
-
-}  // namespace
-
 TEST_SUITE("core/training") {
 
 TEST_CASE("Model folds a ReLU into the BatchNorm before it, and only when nothing else reads it") {
@@ -74,33 +57,6 @@ TEST_CASE("Model folds a ReLU into the BatchNorm before it, and only when nothin
   CHECK(lowest(outs[1]) < 0.0f);
   CHECK(lowest(outs[0]) == 0.0f);
   CHECK(max_diff(outs[0], relu(outs[1])) == 0.0);
-}
-
-TEST_CASE("Model hands a Conv2D's ReLU backward to the next layer only when it alone reads it") {
-  auto in = Input({6, 6, 2});
-  Tensor x = Tensor::uniform({2, 6, 6, 2}, 30, -1.0, 1.0);
-  auto spy_sees = [&](const std::function<Model(const Layer&)>& build) {
-    auto impl = std::make_shared<SpyImpl>();
-    Model m = build(Layer(impl));
-    m.call({x}, {.training = true});
-    return impl->input_from_relu;
-  };
-  Conv2D relu_conv(4, {3, 3}, {.activation = Activation::relu, .seed = 31});
-  Conv2D plain_conv(4, {3, 3}, {.seed = 32});
-  Flatten flat;
-  CHECK(spy_sees([&](const Layer& spy) { return Model(in, flat(spy(relu_conv(in)))); }));
-  // no ReLU of its own
-  CHECK_FALSE(spy_sees([&](const Layer& spy) { return Model(in, flat(spy(plain_conv(in)))); }));
-  // the convolution's output is also a model output
-  CHECK_FALSE(spy_sees([&](const Layer& spy) {
-    auto f = relu_conv(in);
-    return Model({in}, std::vector<SymbolicTensor>{flat(spy(f)), f});
-  }));
-  // ... or read by another layer
-  CHECK_FALSE(spy_sees([&](const Layer& spy) {
-    auto f = relu_conv(in);
-    return Model(in, Add()({flat(spy(f)), flat(f)}));
-  }));
 }
 
 // When the convolution's output is also a model output, its ReLU's backward must stay: the

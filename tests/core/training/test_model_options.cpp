@@ -83,7 +83,7 @@ TEST_CASE("options.invalid: FitOptions outside their ranges, named with value an
   check_invalid(fit({.validation_data = ValidationData{{x}, Tensor()}, .verbose = 0}),
                 "FitOptions::validation_data.y", "an empty Tensor", "a Tensor that holds a value");
   auto e = fit({.batch_size = 0, .verbose = 0});
-  CHECK(e.where() == "'small.fit' (Model)");
+  CHECK(e.where().rfind("'small.fit' (Model) called at ", 0) == 0);
   CHECK(e.phase() == Phase::run);
   check_unchanged(m, before);
   // Evaluate and predict, on arrays and on a Dataset.
@@ -206,7 +206,7 @@ TEST_CASE("options.invalid: compile refuses a metric that is not a Metric") {
   });
   check_invalid(e, "CompileOptions::metrics[1]", "7", "Metric::accuracy");
   CHECK(e.phase() == Phase::build);
-  CHECK(e.where() == "'" + m.name() + ".compile' (Model)");
+  CHECK(e.where().rfind("'" + m.name() + ".compile' (Model) called at ", 0) == 0);
 }
 
 }  // TEST_SUITE

@@ -1,0 +1,218 @@
+#include "core/contracts/input_checks.hpp"
+
+#include <algorithm>
+
+#include "core/contracts/layer_checks.hpp"
+
+namespace tenet::checks {
+
+namespace {
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+std::string hw(const Shape& s) { return dim_str(s[1]) + "x" + dim_str(s[2]); }
+std::string value(double v) { return option_value(v); }
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string s;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    s += (i ? (i + 1 == items.size() ? " and " : ", ") : "") + items[i];
+  return s;
+}
+
+bool same_dims(const Shape& a, int a_from, const Shape& b, int b_from, int count) {
+  for (int i = 0; i < count; ++i)
+    if (a[a_from + i] >= 0 && b[b_from + i] >= 0 && a[a_from + i] != b[b_from + i]) return false;
+  return true;
+}
+
+// What integer data of this range is, and how to turn it into float32: pixels 0..255 need
+// scaling, data that only holds 0 and 1 does not, anything else is not 8-bit pixels at all.
+struct IntegerAdvice {
+  std::string cause, fix;
+};
+IntegerAdvice integer_advice(DType got, const ValueRange& r) {
+  const std::string t = dtype_name(got);
+  if (r.known && r.lo == 0 && r.hi == 0)
+    return {t + " data that is all zeros, so its scale cannot be told from the values; tenet does "
+                "not cast silently",
+            "x.astype(DType::f32), divided by 255.0 if the real data is 0..255 pixels (x.astype("
+            "DType::f32) / 255.0, or Rescaling(1.0 / 255) after a uint8 Input)"};
+  if (r.known && r.lo >= 0 && r.hi <= 1)
+    return {t + " data whose values are only " + (r.hi > r.lo ? "0 and 1" : value(r.hi)) +
+                " (a mask or binary data, not 0..255 pixels); tenet does not cast silently",
+            "x.astype(DType::f32), without scaling: the values are already in [0, 1]"};
+  if (!r.known || (r.lo >= 0 && r.hi <= 255))
+    return {(r.known ? t + " pixels from " + value(r.lo) + " to " + value(r.hi)
+                     : "integer (" + t + ") data") +
+                " passed as is; tenet does not cast silently, because a cast without scaling "
+                "trains on values up to 255 times larger than intended",
+            "x.astype(DType::f32) / 255.0 (or data::to_float(x)), or declare the Input with dtype "
+            "uint8 and put Rescaling(1.0 / 255) first"};
+  return {t + " values from " + value(r.lo) + " to " + value(r.hi) + ": not 8-bit pixels, so "
+              "dividing by 255 would not bring them to [0, 1]",
+          "x.astype(DType::f32), then normalise them (e.g. (x - mean) / std of the training data)"};
+}
+
+std::string none_input(const Shape& want) {
+  return "Input({kUnknown, kUnknown, " + dim_str(want[3]) + "})";
+}
+
+}  // namespace
+
+void check_input_declaration(const Shape& shape, const Site& where) {
+  for (int i = 0; i < shape.rank(); ++i) {
+    if (shape[i] != 0 && shape[i] >= kUnknown) continue;
+    Violation("input.shape", Phase::build, where)
+        .summary("an Input's dimensions must be positive or None")
+        .expected("sizes >= 1, or kUnknown for None")
+        .actual(shape)
+        .mark({i})
+        .cause("axis " + num(i) + " of the sample shape is " + num(shape[i]) +
+               (shape[i] < 0 ? ", a negative size (only -1, kUnknown, means None)"
+                             : ": a sample with no elements"))
+        .fix(shape[i] < 0 ? "write kUnknown for a size known only when data arrives, or the "
+                            "size itself"
+                          : "give the shape of one sample without the batch axis, e.g. {28, 28, 1}")
+        .raise();
+  }
+}
+
+void check_input_count(const std::vector<std::string>& names, const std::vector<Shape>& shapes,
+                       std::size_t got, const Site& where) {
+  if (got == names.size()) return;
+  std::string listing, order;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    listing += (i ? ", " : "") + num(static_cast<std::int64_t>(i)) + ": " + names[i] + " " +
+               shapes[i].str();
+    order += (i ? ", " : "") + names[i];
+  }
+  const bool fewer = got < names.size();
+  Violation("input.count", Phase::run, where)
+      .summary("the model has " + num(names.size()) + " input(s) but received " + num(got) +
+               " array(s)")
+      .expected(num(names.size()) + " arrays, for " + listing)
+      .actual(num(got) + " arrays")
+      .cause(fewer ? "no array was given for " + joined(std::vector<std::string>(
+                                                   names.begin() + static_cast<long>(got), names.end()))
+                   : num(got - names.size()) + " array(s) more than the model has Inputs")
+      .fix(fewer ? "pass one array per Input, in this order: {" + order + "}"
+                 : "drop the extra arrays, or add the Inputs they are meant for to the Model: {" +
+                       order + "}")
+      .raise();
+}
+
+void check_input_rank(const std::string& name, const Shape& want, const Shape& got,
+                      std::size_t index, const Site& where) {
+  if (got.rank() == want.rank()) return;
+  std::string cause, fix;
+  const int r = want.rank();
+  if (got.rank() == r - 1 && same_dims(got, 0, want, 1, r - 1)) {
+    cause = "this looks like a single sample without its batch axis";
+    fix = "expand_dims(x, 0) to make a batch of one";
+  } else if (got.rank() == r - 1 && want[r - 1] == 1 && same_dims(got, 1, want, 1, r - 2)) {
+    cause = "the channel axis is missing: grayscale images stored as (N, H, W) need (N, H, W, 1)";
+    fix = "expand_dims(x, -1)";
+  } else if (got.rank() == r + 1 && same_dims(got, 2, want, 1, r - 1)) {
+    cause = "the data has two batch axes (batches of " + num(got[1]) +
+            " stacked again): it was batched twice";
+    fix = "remove the second batching (call Dataset::batch once), or reshape to (" +
+          num(got[0] * got[1]) + ", ...)";
+  } else {
+    cause = "array " + num(static_cast<std::int64_t>(index)) + " has " + num(got.rank()) +
+            " axes but the Input has " + num(r) + " (batch axis included)";
+    fix = "reshape the data to " + want.str() + " with the batch axis first";
+  }
+  Violation("input.rank", Phase::run, where)
+      .summary("data for Input '" + name + "' has rank " + num(got.rank()) +
+               ", the Input expects rank " + num(r))
+      .expected(want)
+      .actual(got)
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
+
+void check_input_shape(const std::string& name, const Shape& want, const Shape& got,
+                       const SizeUse& use, const Site& where) {
+  auto diff = differing_axes(want, got);
+  std::erase(diff, 0);
+  if (diff.empty()) return;
+  const bool image = want.rank() == 4;
+  const bool spatial = image && std::all_of(diff.begin(), diff.end(), [](int d) { return d == 1 || d == 2; });
+  const ChannelAdvice ca = image && diff == std::vector<int>{3} ? channel_advice(got[3], want[3])
+                                                                 : ChannelAdvice{};
+  std::string cause, fix;
+  if (spatial && use.fixers.empty()) {
+    cause = "the Input declares " + hw(want) + " and the data is " + hw(got) + ", but no layer " +
+            "of this model depends on the height and width" +
+            (use.free.empty() ? "" : ": " + joined(use.free) + " work on any size") +
+            ". Only the Input's declaration refuses " + hw(got);
+    fix = "declare the Input with None height and width, " + none_input(want) +
+          ", and the model takes images of any size; or resize the data to " + hw(want) +
+          " (data::resize(x, {" + dim_str(want[1]) + ", " + dim_str(want[2]) + "}))";
+  } else if (spatial) {
+    cause = "the model was built for " + hw(want) + " and " + joined(use.fixers) +
+            "; with " + hw(got) + " that size would differ";
+    fix = "resize the data to " + hw(want) + " (data::resize(x, {" + dim_str(want[1]) + ", " +
+          dim_str(want[2]) + "}), or a Resizing(" + dim_str(want[1]) + ", " + dim_str(want[2]) +
+          ") layer after the Input)";
+    if (use.flattened)
+      fix += "; to take any size, use GlobalAveragePooling2D() instead of Flatten() and declare " +
+             none_input(want);
+  } else if (ca.known) {
+    cause = "the model was built for " + num(want[3]) + " channels and the data has " +
+            num(got[3]) + ": " + ca.cause;
+    fix = ca.fix + "; or build the model for " + num(got[3]) + " channel" +
+          (got[3] == 1 ? "" : "s") + " (its Input and the layers after it) and train it again";
+  } else {
+    cause = "the Input declares " + joined([&] {
+      std::vector<std::string> v;
+      for (int d : diff) v.push_back(axis_name(d, want.rank()) + " " + dim_str(want[d]));
+      return v;
+    }()) + " and the layers after it were built for that; the data has " +
+            joined([&] {
+              std::vector<std::string> v;
+              for (int d : diff) v.push_back(dim_str(got[d]));
+              return v;
+            }());
+    fix = "give the data the declared shape " + want.str() + " (check how it was preprocessed), "
+          "or build the model for " + got.with(0, kUnknown).str();
+  }
+  Violation("input.shape", Phase::run, where)
+      .summary("data for Input '" + name + "' differs on " + join_axes(diff, want.rank()))
+      .expected(want)
+      .actual(got)
+      .mark(diff)
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
+
+void check_input_dtype(const std::string& name, DType want, const Shape& want_shape, DType got,
+                       const Shape& got_shape, const ValueRange& range, const Site& where) {
+  if (got == want) return;
+  const bool ints = !is_floating(got) && is_floating(want);
+  const IntegerAdvice a = ints ? integer_advice(got, range) : IntegerAdvice{
+      std::string("the data is ") + dtype_name(got) + " and the Input is " + dtype_name(want) +
+          "; tenet does not convert silently",
+      std::string("x.astype(DType::") + (want == DType::f32 ? "f32" : "f64") + ")"};
+  Violation("input.dtype", Phase::run, where)
+      .summary(std::string("data for Input '") + name + "' is " + dtype_name(got) +
+               ", the Input expects " + dtype_name(want))
+      .expected(std::string(dtype_name(want)) + " " + want_shape.str())
+      .actual(std::string(dtype_name(got)) + " " + got_shape.str())
+      .cause(a.cause)
+      .fix(a.fix)
+      .raise();
+}
+
+void check_layer_float(DType got, const ValueRange& range, const Site& layer, Phase phase) {
+  if (got == DType::f32) return;
+  const IntegerAdvice a = !is_floating(got) ? integer_advice(got, range) : IntegerAdvice{
+      std::string("layers compute in float32; this input is ") + dtype_name(got),
+      "convert with x.astype(DType::f32)"};
+  check_dtype(got, DType::f32, "input.dtype", layer, phase,
+              "'" + layer.name + "' computes in float32 and receives " + a.cause, a.fix);
+}
+
+}  // namespace tenet::checks

@@ -1,0 +1,43 @@
+#pragma once
+// The contracts of a model's inputs (internal: Model::check_data and layers call these):
+// input.count, input.rank, input.shape, input.dtype. Each message is written here once; causes
+// read what the caller found in the model's graph (SizeUse) and in the data (ValueRange).
+#include <string>
+#include <vector>
+
+#include <tenet/core/contracts/checks.hpp>
+
+namespace tenet::checks {
+
+// The smallest and largest value of the data, when the caller looked (integer data at run time).
+struct ValueRange {
+  bool known = false;
+  double lo = 0, hi = 0;
+};
+
+// How a model uses the height and width of one of its image Inputs, from its layers' facts.
+struct SizeUse {
+  std::vector<std::string> fixers;  // layers that need the declared height and width, why
+  std::vector<std::string> free;    // layers met on the way that work on any size
+  bool flattened = false;           // a Flatten is among the reasons
+};
+
+// input.shape (phase build): an Input's declared sample shape needs sizes >= 1 or kUnknown.
+void check_input_declaration(const Shape& sample, const Site& where);
+// input.count: `got` arrays for the Inputs named in `names` (in order), with their shapes.
+void check_input_count(const std::vector<std::string>& names, const std::vector<Shape>& shapes,
+                       std::size_t got, const Site& where);
+// input.rank: data of shape `got` for Input `name` declared `want` (batch axis included).
+void check_input_rank(const std::string& name, const Shape& want, const Shape& got,
+                      std::size_t index, const Site& where);
+// input.shape: data of shape `got` for Input `name` declared `want` (same rank); `use` says
+// which layers need the declared height and width (only read for a height/width difference).
+void check_input_shape(const std::string& name, const Shape& want, const Shape& got,
+                       const SizeUse& use, const Site& where);
+// input.dtype: data of dtype `got` (values in `range` when known) for Input `name` of `want`.
+void check_input_dtype(const std::string& name, DType want, const Shape& want_shape, DType got,
+                       const Shape& got_shape, const ValueRange& range, const Site& where);
+// input.dtype: a layer computing in float32 receives integer data (`range` when known).
+void check_layer_float(DType got, const ValueRange& range, const Site& layer, Phase phase);
+
+}  // namespace tenet::checks

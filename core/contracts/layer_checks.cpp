@@ -1,0 +1,216 @@
+#include "core/contracts/layer_checks.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace tenet::checks {
+
+namespace {
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+
+const char* format_name(std::int64_t c) {
+  return c == 1 ? "grayscale" : c == 3 ? "RGB" : c == 4 ? "RGBA" : "";
+}
+
+// The conversion from `got` to `want` channels, written as tenet calls on x (N, H, W, got).
+std::string channel_conversion(std::int64_t got, std::int64_t want) {
+  if (got == 4 && want == 3) return "drop the alpha channel: slice(x, -1, 0, 3) keeps red, green and blue";
+  if (got == 4 && want == 1)
+    return "drop the alpha channel and average the colours: slice(x, -1, 0, 3).mean(-1, true)";
+  if (got == 3 && want == 1) return "average the colour channels: x.mean(-1, true)";
+  if (got == 1 && want == 3) return "repeat the gray channel: concat({x, x, x}, -1)";
+  if (got == 1 && want == 4)
+    return "repeat the gray channel and add an opaque alpha: concat({x, x, x, "
+           "Tensor::ones(x.shape().with(3, 1))}, -1)";
+  return "add an opaque alpha channel: concat({x, Tensor::ones(x.shape().with(3, 1))}, -1)";
+}
+
+// "its input gives 2048 features": what the producer's facts say about where a size came from.
+std::string size_source_text(const LayerFacts& up, std::int64_t got) {
+  if (up.size_rule == SizeRule::flattens)
+    return ". Those " + num(got) + " features come from a Flatten, so they grow and shrink with "
+           "the height and width before it: the two calls see images of different sizes";
+  return "";
+}
+
+std::string axes_count(int n) { return num(n) + (n == 1 ? " axis" : " axes"); }
+
+// "(None, 28, 28, <known>)": the shape with a known last axis.
+std::string known_last_axis_text(const Shape& s) {
+  std::string t = "(";
+  for (int i = 0; i + 1 < s.rank(); ++i) t += dim_str(s[i]) + ", ";
+  return t + "<known>)";
+}
+
+}  // namespace
+
+ChannelAdvice channel_advice(std::int64_t got, std::int64_t want) {
+  ChannelAdvice a;
+  const std::string g = format_name(got), w = format_name(want);
+  if (g.empty() || w.empty() || got == want) return a;
+  a.known = true;
+  a.cause = g + " images (" + num(got) + " channel" + (got == 1 ? "" : "s") + ") where " + w +
+            " images (" + num(want) + " channel" + (want == 1 ? "" : "s") + ") are expected";
+  if (got == 4) a.cause += "; the 4th channel is alpha (transparency)";
+  a.cause += ". Only a channel conversion fixes this: a reshape would mix pixels and channels";
+  a.fix = channel_conversion(got, want);
+  return a;
+}
+
+void check_built_size(const std::string& code, const Site& layer, const LayerFacts& facts,
+                      const Shape& input, Phase phase) {
+  if (input.rank() < 1) return;
+  const int ax = input.rank() - 1;
+  const std::int64_t got = input[ax], want = facts.built_last_axis;
+  if (want < 0 || got < 0 || got == want) return;
+  const bool image = input.rank() == 4;
+  const std::string unit = image ? "channels" : "features";
+  const ChannelAdvice ca = image ? channel_advice(got, want) : ChannelAdvice{};
+  std::string cause = "'" + layer.name + "' (" + layer.type + ") was built for " + num(want) + " " +
+                      unit + " by its first call (its " + facts.built_weight +
+                      "); this call shares those weights but gives it " + input_desc(0);
+  const std::string rebuild = "build the layer for " + num(got) + " " + unit + ": call a new " +
+                              layer.type + " layer on this input, with its own weights";
+  std::string fix;
+  const LayerFacts up = input_producer(0);
+  if (ca.known) {
+    cause += ": " + ca.cause;
+    fix = ca.fix + "; or " + rebuild;
+  } else if (up.size_rule == SizeRule::flattens) {
+    cause += size_source_text(up, got);
+    fix = "give both inputs the same height and width before the Flatten, or use "
+          "GlobalAveragePooling2D() instead of Flatten() so the features are the channels; or " +
+          rebuild;
+  } else {
+    fix = "make the layer before give " + num(want) + " " + unit + " (its units or filters), or " +
+          rebuild;
+  }
+  Violation(code, phase, layer)
+      .summary("'" + layer.name + "' was built for " + num(want) + " " + unit + " but receives " +
+               num(got))
+      .expected(input.with(ax, want))
+      .actual(input)
+      .mark({ax})
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
+
+void check_known_last_axis(const std::string& code, const Site& layer, const Shape& input,
+                           const std::string& weights, Phase phase) {
+  if (input.rank() >= 2 && input[input.rank() - 1] >= 0) return;
+  Violation v(code, phase, layer);
+  if (input.rank() < 2)
+    v.summary(layer.type + " needs an axis of features after the batch axis")
+        .expected("(None, features) or (None, height, width, channels)")
+        .actual(input)
+        .cause(input_desc(0) + " has no axis to size " + weights + " by")
+        .fix("give the layer (batch, features) or (batch, height, width, channels) tensors")
+        .raise();
+  const int ax = input.rank() - 1;
+  const bool flattened = input_producer(0).size_rule == SizeRule::flattens;
+  std::string example = "Input({";
+  for (int i = 1; i < input.rank(); ++i)
+    example += (i > 1 ? ", " : "") + (i == ax ? std::string(input.rank() == 4 ? "3" : "16")
+                                              : input[i] < 0 ? "kUnknown" : num(input[i]));
+  example += "})";
+  v.summary(layer.type + " needs a known size on the last axis to create " + weights +
+            ", but it is None")
+      .expected(known_last_axis_text(input))
+      .actual(input)
+      .mark({ax})
+      .cause(flattened ? input_desc(0) + " comes from a Flatten of tensors with None height or "
+                         "width, so its number of features depends on each image's size"
+                       : input_desc(0) + " has None on its last axis, as its Input declares")
+      .fix(flattened ? "use GlobalAveragePooling2D() instead of Flatten() so the size no longer "
+                       "depends on height and width, or give the Input fixed height and width"
+                     : "declare the size of the last axis in the Input, e.g. " + example +
+                           " for " + (input.rank() == 4 ? "3 channels" : "16 features"))
+      .raise();
+}
+
+void check_dense_rank(const Shape& s, const Site& layer, Phase phase) {
+  const bool image = s.rank() == 4;
+  check_rank(s, 2, "dense.rank", layer, phase, "(None, features)",
+             "Dense receives " + input_desc(0) + ", which still has " + num(s.rank() - 1) +
+                 " axes per sample; Dense takes one row of features per sample",
+             image ? "put Flatten() (keeps every pixel: " + num(s[1] * s[2] * s[3]) +
+                         " features) or GlobalAveragePooling2D() (one value per channel: " +
+                         dim_str(s[3]) + " features) before '" + layer.name + "'"
+                   : "put Flatten() before '" + layer.name + "'" +
+                         (s.rank() < 2 ? ", or give the data a batch axis with expand_dims(x, 0)"
+                                       : ""));
+}
+
+void check_flatten_rank(const Shape& s, const Site& layer, Phase phase) {
+  if (s.rank() >= 1) return;
+  Violation("flatten.rank", phase, layer)
+      .summary("Flatten needs a batch axis")
+      .expected("(None, ...)")
+      .actual(s)
+      .cause("received " + input_desc(0) + ", a scalar")
+      .fix("give the tensor a batch axis with expand_dims(x, 0)")
+      .raise();
+}
+
+void input_spec_rank(int rank, const Shape& actual, const Site& layer, Phase phase) {
+  const bool more = actual.rank() > rank;
+  Violation("layer.input_spec", phase, layer)
+      .summary("'" + layer.name + "' (" + layer.type + ") declares inputs of rank " + num(rank) +
+               " (batch axis included) but received rank " + num(actual.rank()))
+      .expected("rank " + num(rank))
+      .actual(actual)
+      .cause("its InputSpec asks for rank " + num(rank) + ", and it receives " + input_desc(0) +
+             (more ? ", which has " + axes_count(actual.rank() - rank) + " too many"
+                   : ", which lacks " + axes_count(rank - actual.rank())))
+      .fix(more ? (rank == 2 ? "put Flatten() or GlobalAveragePooling2D() before '" + layer.name + "'"
+                             : "Reshape the input to rank " + num(rank)) +
+                      ", or change the layer's InputSpec"
+                : "add the missing axis with expand_dims (Reshape in a model), or change the "
+                  "layer's InputSpec")
+      .raise();
+}
+
+void input_spec_dim(int ax, std::int64_t want, const Shape& actual, const Site& layer,
+                    Phase phase) {
+  const LayerFacts up = input_producer(0);
+  std::string fix = "make the upstream layer produce " + num(want) + " on axis " + num(ax);
+  if (up.size_rule == SizeRule::flattens)
+    fix += " (the Flatten before it gives height x width x channels: change the image size or "
+           "the filters before it)";
+  else if (actual.rank() == 2)
+    fix += " (e.g. Dense(" + num(want) + ") before '" + layer.name + "')";
+  fix += ", or create the " + layer.type + " layer for " + num(actual[ax]);
+  Violation("layer.input_spec", phase, layer)
+      .summary("'" + layer.name + "' (" + layer.type + ") declares " + axis_name(ax, actual.rank()) +
+               " (axis " + num(ax) + ") of size " + num(want) + " but received " + num(actual[ax]))
+      .expected(actual.with(ax, want))
+      .actual(actual)
+      .mark({ax})
+      .cause("'" + layer.name + "' receives " + input_desc(0) + ", whose axis " + num(ax) +
+             " is " + num(actual[ax]) + ", but its InputSpec requires " + num(want) +
+             size_source_text(up, actual[ax]))
+      .fix(fix)
+      .raise();
+}
+
+void reshape_layer_size(const Shape& sample, std::int64_t n, const Shape& target,
+                        std::int64_t known, bool has_rest, const Site& layer, Phase phase) {
+  const LayerFacts up = input_producer(0);
+  Violation("reshape.size", phase, layer)
+      .summary("Reshape must keep the number of elements per sample")
+      .expected(num(n) + " elements per sample, as in " + sample.with_batch(kUnknown).str())
+      .actual(has_rest ? "a multiple of " + num(known) + " in " + target.with_batch(kUnknown).str()
+                       : num(known) + " elements in " + target.with_batch(kUnknown).str())
+      .cause(input_desc(0) + " holds " + num(n) + " elements per sample, which " +
+             (has_rest ? "is not divisible by " : "differs from ") + num(known) +
+             (up.window.present ? "; the " + std::string(up.window.is_kernel ? "convolution" : "pooling") +
+                                      " before it sets that size" : ""))
+      .fix("choose a target whose sizes multiply to " + num(n) +
+           (has_rest ? "" : " (or put -1 on one axis to infer it)") +
+           (sample.rank() > 1 ? ", or Flatten() for a flat vector" : ""))
+      .raise();
+}
+
+}  // namespace tenet::checks

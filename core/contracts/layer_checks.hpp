@@ -1,0 +1,63 @@
+#pragma once
+// The contracts of layers (internal: layers/, core/graph and core/training call these). Each
+// message is written here once; causes read the layer's LayerFacts and the call context
+// (checks.hpp), never type names or describe() text.
+//   conv.rank, conv.channels, conv.too_small   layer_checks.cpp
+//   dense.rank, dense.undefined, dense.features, batchnorm.features
+//   elementwise.shape (Add, Multiply), layer.input_count, layer.input_spec, flatten.rank,
+//   reshape.size (the Reshape layer)
+#include <string>
+#include <vector>
+
+#include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/contracts/facts.hpp>
+
+namespace tenet::checks {
+
+// What to say about images of `got` channels where `want` are expected: RGBA against RGB,
+// grayscale against RGB and so on. `known` is false when neither count names an image format.
+struct ChannelAdvice {
+  bool known = false;
+  std::string cause;  // "RGBA images (4 channels: red, green, blue, alpha) where RGB (3) ..."
+  std::string fix;    // "drop the alpha channel: slice(x, -1, 0, 3)"
+};
+ChannelAdvice channel_advice(std::int64_t got, std::int64_t want);
+
+// The size on the last axis a built layer's weights fix (facts.built_last_axis): raises `code`
+// (dense.features, batchnorm.features, conv.channels) when `input` has another one. A layer
+// built for it by a first call receives another size on a later call.
+void check_built_size(const std::string& code, const Site& layer, const LayerFacts& facts,
+                      const Shape& input, Phase phase);
+// The last axis of `input` must be known to create the layer's weights: dense.undefined,
+// batchnorm.features or conv.channels. `weights` names them ("its kernel", "gamma and beta").
+void check_known_last_axis(const std::string& code, const Site& layer, const Shape& input,
+                           const std::string& weights, Phase phase);
+
+// conv.rank: `input` must be (batch, height, width, channels) for a layer of `layer.type`.
+void check_image_rank(const Shape& input, const Site& layer, Phase phase);
+// conv.too_small: the window `w` leaves an output of `out_h` x `out_w` (one of them <= 0).
+[[noreturn]] void window_too_small(const Shape& input, const WindowFacts& w, std::int64_t out_h,
+                                   std::int64_t out_w, const Site& layer, Phase phase);
+// dense.rank: Dense takes (batch, features).
+void check_dense_rank(const Shape& input, const Site& layer, Phase phase);
+
+// elementwise.shape for a merge layer (Add, Multiply): input `i` must have input 0's shape.
+void check_merge_pair(const Shape& first, const Shape& other, std::size_t i, const Site& layer,
+                      Phase phase);
+// layer.input_count: `n` inputs for a layer taking one (multi_input false) or several.
+void check_input_count(std::size_t n, bool multi_input, const Site& layer, Phase phase);
+// layer.input_count for a merge layer (Concatenate, Add, Multiply) that joins two or more.
+void check_merge_count(std::size_t n, const Site& layer, Phase phase);
+// flatten.rank: Flatten needs a batch axis.
+void check_flatten_rank(const Shape& input, const Site& layer, Phase phase);
+// layer.input_spec: a user layer's declared rank (`rank`) or size `want` on `axis`.
+[[noreturn]] void input_spec_rank(int rank, const Shape& input, const Site& layer, Phase phase);
+[[noreturn]] void input_spec_dim(int axis, std::int64_t want, const Shape& input,
+                                 const Site& layer, Phase phase);
+// reshape.size for the Reshape layer: a sample of `n` elements into `target` (per sample, -1
+// for the axis to infer; `known` is the product of its other sizes).
+[[noreturn]] void reshape_layer_size(const Shape& sample, std::int64_t n, const Shape& target,
+                                     std::int64_t known, bool has_rest, const Site& layer,
+                                     Phase phase);
+
+}  // namespace tenet::checks

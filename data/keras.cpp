@@ -1,0 +1,169 @@
+// tenet::keras: Keras 3 model files (data/keras.hpp): the public entry points, telling
+// archives from JSON by content, and the weights inside an archive loaded through
+// Model::load_weights.
+#include <tenet/data/keras.hpp>
+
+#include <sys/stat.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include <tenet/core/contracts/checks.hpp>
+#include "core/training/model_state.hpp"
+#include "core/base/atomic_file.hpp"
+#include "data/format_error.hpp"
+#include "data/keras_archive.hpp"
+#include "data/keras_json.hpp"
+
+#ifndef TENET_VERSION
+#define TENET_VERSION "unknown"
+#endif
+
+namespace tenet::keras {
+
+namespace kd = data::keras_detail;
+
+namespace {
+
+std::string read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) data::detail::io_error(path, "the file cannot be opened");
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kd::kMaxJsonBytes) break;  // parse_json refuses it, naming the limit
+  }
+  return text;
+}
+
+bool is_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+}
+
+// An error raised while loading the extracted weights names the archive's entry, not the
+// temporary file.
+[[noreturn]] void rename_file(const ContractError& e, const std::string& from, const std::string& to) {
+  ContractInfo info = e.info();
+  for (std::string* s : {&info.where.name, &info.summary, &info.expected, &info.actual,
+                         &info.cause, &info.fix})
+    for (std::size_t at = s->find(from); at != std::string::npos; at = s->find(from, at + to.size()))
+      s->replace(at, from.size(), to);
+  throw ContractError(info);
+}
+
+// The model of a parsed config (and its weights file, when given), built as far as it goes.
+PartialBuild build(const kd::Json& root, const std::string& name, const std::string& weights) {
+  PartialBuild out = kd::build_from_keras(root, name, /*initializers_matter=*/weights.empty());
+  if (!out.model) return out;
+  const kd::Json* compile = root.contains("compile_config") ? &root["compile_config"] : nullptr;
+  if (auto options = kd::compile_from_keras(compile, name)) out.model->compile(*options);
+  if (!weights.empty()) {
+    try {
+      (void)out.model->load_weights(weights);
+    } catch (const ContractError& e) {
+      rename_file(e, weights, name + "/model.weights.h5");
+    }
+  }
+  return out;
+}
+
+template <class F>
+auto guarded(const std::string& name, F&& f) {
+  try {
+    return f();
+  } catch (const kd::Json::exception& e) {  // a JSON type tenet did not expect, anywhere
+    kd::bad_json(name, "a value", "what Keras writes there", nullptr);
+  }
+}
+
+PartialBuild partial_from_archive(const std::string& src, bool in_memory, const std::string& name) {
+  return guarded(name, [&] {
+    kd::TempDir temp;
+    const kd::Archive a = kd::read_archive(src, in_memory, name, temp);
+    if (!a.metadata.empty() && !kd::parse_json(a.metadata, name + "/metadata.json").is_object())
+      kd::bad_json(name + "/metadata.json", "the metadata", "a JSON object", nullptr);
+    return build(kd::parse_json(a.config, name + "/config.json"), name, a.weights);
+  });
+}
+
+PartialBuild partial_from_json(const std::string& text, const std::string& name) {
+  return guarded(name, [&] { return build(kd::parse_json(text, name), name, ""); });
+}
+
+Model built(PartialBuild p) {
+  if (p.failure) throw *p.failure;
+  return std::move(*p.model);
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// A path that names no file raises IOError; one naming a directory, device, FIFO or socket is
+// refused with data.format without being opened (a FIFO would block).
+void require_model_file(const std::string& path) {
+  struct stat st;
+  if (!path.empty() && ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    data::detail::format_error(path, "Keras model file",
+                               {"the path is not a regular file", "a .keras or .json file",
+                                files::file_kind(st.st_mode),
+                                "a model is read from a file; this path names something else",
+                                "pass the path of the .keras or .json file"});
+  data::detail::require_regular_file(path, "no such file", "check the path of the model file");
+}
+
+}  // namespace
+
+PartialBuild build_partial(const std::string& path) {
+  require_model_file(path);
+  if (is_zip(path)) return partial_from_archive(path, false, path);
+  return partial_from_json(read_small_file(path), path);
+}
+
+Model load_model(const std::string& path) { return built(build_partial(path)); }
+
+Model model_from_json(const std::string& json) {
+  return built(partial_from_json(json, "the JSON architecture"));
+}
+
+std::string model_to_json(const Model& model) { return kd::model_to_keras(model).dump(); }
+
+void save_model(const Model& model, const std::string& path) {
+  const bool archive = ends_with(path, ".keras");
+  if (!archive && !ends_with(path, ".json"))
+    checks::invalid_option("save_model path", path, "a name ending in .keras or .json",
+                           Site(model.name(), "Model"), Phase::run,
+                           "the extension chooses the format: .keras (architecture, weights and "
+                           "compile config, as Keras's model.save) or .json (the architecture)",
+                           "name the file model.keras or model.json");
+  const kd::Json root = kd::model_to_keras(model);  // refuses layers Keras does not have first
+  if (!archive) return files::write_file_atomically(path, "save_model", root.dump());
+  kd::TempDir temp;
+  const std::string weights = temp.file("model.weights.h5");
+  model.save_weights(weights);
+  std::ifstream in(weights, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  char date[32] = "";
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%d@%H:%M:%S", std::gmtime(&now));
+  const kd::Json metadata = {{"keras_version", "3"}, {"saved_by", "tenet " TENET_VERSION},
+                             {"date_saved", date}};
+  files::write_file_atomically(
+      path, "save_model", kd::make_archive(root.dump(), metadata.dump(), bytes.str(), path));
+}
+
+}  // namespace tenet::keras
+
+namespace tenet::data::keras_detail {
+// For the fuzzer (tests/fuzz/fuzz_keras.cpp): an archive held in memory.
+PartialBuild build_partial_bytes(const std::string& bytes, bool archive) {
+  return archive ? keras::partial_from_archive(bytes, true, "fuzz.keras")
+                 : keras::partial_from_json(bytes, "fuzz.json");
+}
+}  // namespace tenet::data::keras_detail

@@ -1,0 +1,210 @@
+// `.keras` archives read with limits and written in memory, through libzip
+// (data/keras_archive.hpp).
+#include "data/keras_archive.hpp"
+
+#include <unistd.h>
+#include <zip.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <tenet/core/base/error.hpp>
+#include "data/format_error.hpp"
+#include "data/keras_json.hpp"
+
+namespace tenet::data::keras_detail {
+
+namespace {
+
+// Deflate expands at most about 1032:1; an entry declaring more is lying about its size.
+constexpr std::uint64_t kMaxDeflateRatio = 1100;
+
+std::uint64_t memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                               : std::uint64_t{1} << 32;
+}
+
+[[noreturn]] void zip_error(const std::string& name, const std::string& summary,
+                            const std::string& actual, const std::string& cause = "") {
+  detail::format_error(name, "Keras archive",
+                       {summary, "a zip of config.json, metadata.json and model.weights.h5 as "
+                                 "Keras 3's model.save writes it",
+                        actual, cause.empty() ? "the file is damaged, truncated, or not a .keras "
+                                                "archive" : cause, ""});
+}
+
+struct ZipCloser {
+  void operator()(zip_t* z) const { zip_discard(z); }
+};
+using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
+
+ZipPtr open_zip(const std::string& src, bool in_memory, const std::string& name) {
+  zip_error_t err;
+  zip_error_init(&err);
+  zip_t* z = nullptr;
+  if (in_memory) {
+    zip_source_t* s = zip_source_buffer_create(src.data(), src.size(), 0, &err);
+    if (s) {
+      z = zip_open_from_source(s, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+      if (!z) zip_source_free(s);
+    }
+  } else {
+    int code = 0;
+    z = zip_open(src.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
+    zip_error_init_with_code(&err, code);
+  }
+  const std::string why = zip_error_strerror(&err);
+  zip_error_fini(&err);
+  if (!z) zip_error(name, "the file is not a readable zip archive", "libzip: " + why);
+  return ZipPtr(z);
+}
+
+// Reads entry `index` (declared `size` bytes) in chunks into `sink`, refusing data that does
+// not match the declared size or CRC.
+template <class Sink>
+void read_entry(zip_t* z, zip_uint64_t index, std::uint64_t size, const std::string& entry,
+                const std::string& name, Sink&& sink) {
+  zip_file_t* f = zip_fopen_index(z, index, 0);
+  if (!f) zip_error(name, entry + " cannot be opened", std::string("libzip: ") + zip_strerror(z));
+  std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> guard(f, zip_fclose);
+  std::vector<char> buf(1u << 16);
+  std::uint64_t total = 0;
+  for (;;) {
+    const zip_int64_t n = zip_fread(f, buf.data(), buf.size());
+    if (n < 0)
+      zip_error(name, entry + " cannot be decompressed",
+                std::string("libzip: ") + zip_error_strerror(zip_file_get_error(f)));
+    if (n == 0) break;
+    total += static_cast<std::uint64_t>(n);
+    if (total > size) break;
+    sink(buf.data(), static_cast<std::size_t>(n));
+  }
+  if (total != size)
+    zip_error(name, entry + " holds other data than its header declares",
+              "declared " + detail::bytes_str(size) + ", found " +
+                  (total > size ? "more" : detail::bytes_str(total)));
+}
+
+struct EntryInfo {
+  zip_uint64_t index = 0;
+  std::uint64_t size = 0;
+  bool found = false;
+};
+
+EntryInfo locate(zip_t* z, const char* entry, std::uint64_t limit, const std::string& name) {
+  EntryInfo e;
+  const zip_int64_t i = zip_name_locate(z, entry, 0);
+  if (i < 0) return e;
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat_index(z, static_cast<zip_uint64_t>(i), 0, &st) != 0 ||
+      !(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE))
+    zip_error(name, std::string(entry) + " has no readable header", zip_strerror(z));
+  if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
+    zip_error(name, std::string(entry) + " is encrypted", "an encrypted entry",
+              "Keras never encrypts its archives");
+  if (st.size > limit || (st.comp_method != ZIP_CM_STORE &&
+                          st.size > st.comp_size * kMaxDeflateRatio + 4096))
+    zip_error(name, std::string(entry) + " declares more data than tenet reads",
+              "declared " + detail::bytes_str(st.size) + " from " +
+                  detail::bytes_str(st.comp_size) + " compressed (at most " +
+                  detail::bytes_str(limit) + ", and at most what deflate can expand to)",
+              "a zip bomb, or a damaged archive");
+  e.index = static_cast<zip_uint64_t>(i);
+  e.size = st.size;
+  e.found = true;
+  return e;
+}
+
+std::string read_text(zip_t* z, const char* entry, std::uint64_t limit, const std::string& name) {
+  const EntryInfo e = locate(z, entry, limit, name);
+  std::string out;
+  if (!e.found) return out;
+  out.reserve(static_cast<std::size_t>(e.size));
+  read_entry(z, e.index, e.size, entry, name, [&](const char* p, std::size_t n) { out.append(p, n); });
+  return out;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/tenet-keras-XXXXXX";
+  if (!mkdtemp(tmpl.data())) throw IOError("tenet: cannot create a temporary directory " + tmpl);
+  dir_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  for (const auto& f : files_) std::remove(f.c_str());
+  ::rmdir(dir_.c_str());
+}
+
+std::string TempDir::file(const std::string& name) {
+  files_.push_back(dir_ + "/" + name);
+  return files_.back();
+}
+
+Archive read_archive(const std::string& src, bool in_memory, const std::string& name,
+                     TempDir& temp) {
+  ZipPtr z = open_zip(src, in_memory, name);
+  const zip_int64_t entries = zip_get_num_entries(z.get(), 0);
+  if (entries < 0 || static_cast<std::uint64_t>(entries) > kMaxArchiveEntries)
+    zip_error(name, "the archive holds more entries than a Keras model file",
+              std::to_string(entries) + " entries (at most " +
+                  std::to_string(kMaxArchiveEntries) + ")");
+  Archive a;
+  a.config = read_text(z.get(), "config.json", kMaxJsonBytes, name);
+  if (locate(z.get(), "config.json", kMaxJsonBytes, name).found == false)
+    zip_error(name, "the archive has no config.json", "no entry named config.json");
+  a.metadata = read_text(z.get(), "metadata.json", kMaxMetadataBytes, name);
+  const EntryInfo w = locate(z.get(), "model.weights.h5", memory_bytes(), name);
+  if (!w.found) return a;
+  a.weights = temp.file("model.weights.h5");
+  std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(a.weights.c_str(), "wb"), std::fclose);
+  if (!out) throw IOError("tenet: cannot write the temporary file " + a.weights);
+  read_entry(z.get(), w.index, w.size, "model.weights.h5", name, [&](const char* p, std::size_t n) {
+    if (std::fwrite(p, 1, n, out.get()) != n)
+      throw IOError("tenet: cannot write the temporary file " + a.weights + " (disk full?)");
+  });
+  if (std::fflush(out.get()) != 0)
+    throw IOError("tenet: cannot write the temporary file " + a.weights + " (disk full?)");
+  return a;
+}
+
+std::string make_archive(const std::string& config, const std::string& metadata,
+                         const std::string& weights, const std::string& path) {
+  zip_error_t err;
+  zip_error_init(&err);
+  zip_source_t* src = zip_source_buffer_create(nullptr, 0, 0, &err);
+  zip_t* z = src ? zip_open_from_source(src, ZIP_TRUNCATE, &err) : nullptr;
+  if (!z) {
+    if (src) zip_source_free(src);
+    throw IOError("tenet: cannot write " + path + ": libzip: " + zip_error_strerror(&err));
+  }
+  zip_source_keep(src);
+  bool ok = true;
+  for (const auto& [entry, data] : {std::pair<const char*, const std::string*>{"metadata.json", &metadata},
+                                    {"config.json", &config}, {"model.weights.h5", &weights}}) {
+    zip_source_t* s = zip_source_buffer(z, data->data(), data->size(), 0);
+    ok = ok && s && zip_file_add(z, entry, s, ZIP_FL_ENC_UTF_8) >= 0;
+  }
+  std::string out;
+  if (!ok || zip_close(z) != 0) {
+    zip_discard(z);
+    zip_source_free(src);
+    throw IOError("tenet: cannot write " + path + ": the archive could not be assembled");
+  }
+  zip_stat_t st;
+  if (zip_source_open(src) == 0 && zip_source_stat(src, &st) == 0) {
+    out.resize(static_cast<std::size_t>(st.size));
+    if (zip_source_read(src, out.data(), st.size) != static_cast<zip_int64_t>(st.size)) out.clear();
+    zip_source_close(src);
+  }
+  zip_source_free(src);
+  if (out.empty()) throw IOError("tenet: cannot write " + path + ": the archive could not be read back");
+  return out;
+}
+
+}  // namespace tenet::data::keras_detail

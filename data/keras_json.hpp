@@ -1,0 +1,102 @@
+#pragma once
+// Keras JSON, internal to data/keras*.cpp: parsing with limits, a strict reader of one layer's
+// config, and the conversions between tenet layers, models and compile options and Keras's
+// config objects. nlohmann::json never leaves data/ (data/keras.hpp is the public face).
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <tenet/core/training/model.hpp>
+#include <tenet/data/keras.hpp>
+
+namespace tenet::data::keras_detail {
+
+using Json = nlohmann::json;
+using tenet::keras::LayerRecord;
+using tenet::keras::PartialBuild;
+
+// Limits on what a model file may declare; beyond them it is refused with data.format.
+inline constexpr std::size_t kMaxJsonBytes = 16u << 20;  // config.json / a .json architecture
+inline constexpr int kMaxJsonDepth = 64;                 // Keras nests about 8 levels deep
+inline constexpr std::size_t kMaxLayers = 100000;
+inline constexpr std::size_t kMaxNodesPerLayer = 1000;   // calls of one shared layer
+inline constexpr std::size_t kMaxLayerInputs = 1000;     // inputs of one Concatenate or Add
+
+// Parses `text`; data.format naming `file` when it is not JSON, nests deeper than
+// kMaxJsonDepth or exceeds kMaxJsonBytes.
+Json parse_json(const std::string& text, const std::string& file);
+// data.format naming `file`: "<what>: expected <expected>, found <JSON text, shortened>".
+[[noreturn]] void bad_json(const std::string& file, const std::string& what,
+                           const std::string& expected, const Json* found);
+// A JSON value shortened for messages: `"relu"`, `{"class_name": "HeNormal", ...}`.
+std::string json_text(const Json& value);
+
+// One layer's (or the model's, or the optimizer's) config, read strictly: every key is read
+// at most once, with Keras's default when it is absent, and finish() refuses any key left
+// unread with model.unsupported (an option tenet lacks). Wrong JSON types raise data.format.
+class ConfigReader {
+ public:
+  // `layer` and `class_name` name what the config belongs to; `kind` is "layer" for a layer
+  // (the subject of errors is then "layer 'conv2d' (Conv2D)"), else e.g. "the optimizer".
+  ConfigReader(const Json& config, std::string file, std::string layer, std::string class_name,
+               std::string kind = "layer");
+  const std::string& layer() const { return layer_; }
+  const Json* get(const std::string& key);  // nullptr when absent; marks the key read
+  std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t lo,
+                       std::int64_t hi);
+  // An int or a list of two ints ("kernel_size": 3 or [3, 3]).
+  std::array<std::int64_t, 2> pair(const std::string& key, std::array<std::int64_t, 2> fallback,
+                                   std::int64_t lo, std::int64_t hi);
+  double number(const std::string& key, double fallback);  // finite
+  bool boolean(const std::string& key, bool fallback);
+  std::string text(const std::string& key, const std::string& fallback);
+  // The key is absent or holds one of `accepted` (compared as JSON); else model.unsupported.
+  void only(const std::string& key, std::initializer_list<Json> accepted);
+  // A value tenet accepts whatever it is (a setting without effect on the model).
+  void ignore(const std::string& key) { (void)get(key); }
+  // The layer's name, trainable (true only) and dtype policy (float32 only).
+  std::string common();
+  void finish() const;
+  [[noreturn]] void unsupported(const std::string& key, const Json& value,
+                                const std::string& supported) const;
+  [[noreturn]] void wrong_type(const std::string& key, const std::string& expected) const;
+
+ private:
+  const Json& config_;
+  std::string file_, layer_, class_, kind_;
+  std::set<std::string> read_;
+};
+
+// ---- layers (keras_layers.cpp) ----
+// Builds the tenet layer for a Keras layer entry's class and config. `initializers_matter`:
+// false when the file brings the weights (a .keras archive), where they are never used.
+Layer layer_from_keras(const std::string& class_name, ConfigReader& r, bool initializers_matter);
+// {"module", "class_name", "config", "registered_name"} of a tenet layer (not InputLayer).
+Json layer_to_keras(const LayerImpl& layer);
+// The dtype of a Keras Input ("float32", "uint8", ... as dtype_name writes them), or nullopt.
+std::optional<DType> dtype_from_keras(const std::string& name);
+// The float32 dtype policy object Keras writes in every layer config.
+Json float32_policy();
+
+// ---- models (keras_model_read.cpp, keras_model_write.cpp) ----
+// The model of a parsed config.json / JSON architecture, built as far as it goes.
+PartialBuild build_from_keras(const Json& root, const std::string& file, bool initializers_matter);
+Json model_to_keras(const Model& model);
+
+// ---- compile config (keras_compile.cpp) ----
+// nullopt when absent, null or {} (an uncompiled model).
+std::optional<CompileOptions> compile_from_keras(const Json* config, const std::string& file);
+Json compile_to_keras(const Model& model);  // null when the model is not compiled
+
+// An archive's bytes (`archive`) or JSON text, read as build_partial reads a file (for the
+// fuzzer, tests/fuzz/fuzz_keras.cpp).
+PartialBuild build_partial_bytes(const std::string& bytes, bool archive);
+
+}  // namespace tenet::data::keras_detail

@@ -1,0 +1,89 @@
+// Part of error_gallery.cpp (included inside its namespace, after the Case type, classifier()
+// and Scale): second situations of codes whose explanation depends on the facts of the case,
+// so docs/errors.md shows how the cause and fix change with the graph and the data.
+#pragma once
+
+std::vector<Case> fact_cases_more();
+
+std::vector<Case> fact_cases() {
+  std::vector<Case> cases = {
+    {"A Flatten + Dense model built for 32x32 called with 16x16", "input.shape", [] {
+       auto in = Input({32, 32, 3}, {.name = "photo"});
+       auto x = Flatten()(Conv2D(4, {3, 3}, {.padding = Padding::same})(in));
+       Model m(in, Dense(2, {.seed = 1})(x), "flat_model");
+       (void)m.predict(Tensor::zeros({2, 16, 16, 3}));
+     }},
+    {"RGBA images given to a model built for RGB", "input.shape", [] {
+       auto in = Input({32, 32, 3}, {.name = "rgb"});
+       auto x = GlobalAveragePooling2D()(Conv2D(4, {3, 3})(in));
+       Model m(in, Dense(2, {.seed = 1})(x), "rgb_model");
+       (void)m.predict(Tensor::zeros({2, 32, 32, 4}));
+     }},
+    {"Grayscale images given to a model built for RGB", "input.shape", [] {
+       auto in = Input({32, 32, 3}, {.name = "rgb"});
+       Model m(in, Dense(2, {.seed = 1})(GlobalAveragePooling2D()(in)), "rgb_model");
+       (void)m.predict(Tensor::zeros({2, 32, 32, 1}));
+     }},
+    {"uint8 data that only holds 0 and 1", "input.dtype", [] {
+       Model m = classifier({4}, 2, SparseCategoricalCrossentropy({.from_logits = true}));
+       (void)m.predict(Tensor::from_vector(std::vector<std::uint8_t>{0, 1, 1, 0, 1, 0, 0, 1}, {2, 4}));
+     }},
+    {"A shared Dense after Flatten, called on images of another size", "dense.features", [] {
+       Dense head(10);
+       (void)head(Flatten()(Input({8, 8, 2})));
+       (void)head(Flatten()(Input({16, 16, 2})));
+     }},
+  };
+  for (auto& c : fact_cases_more()) cases.push_back(std::move(c));
+  return cases;
+}
+
+std::vector<Case> fact_cases_more() {
+  return {
+    {"Dense on an Input whose features are None", "dense.undefined", [] {
+       (void)Dense(10)(Input({kUnknown}, {.name = "any_width"}));
+     }},
+    {"Concatenate of images and a (None, 5, 10) sequence", "concat.rank", [] {
+       (void)Concatenate()({Input({16, 16, 8}, {.name = "maps"}), Input({5, 10}, {.name = "seq"})});
+     }},
+    {"Concatenate on axis -5 of rank-4 tensors", "concat.axis", [] {
+       auto a = Input({16, 16, 8});
+       (void)Concatenate(-5)({a, a});
+     }},
+    {"Add of branches that differ only in channels", "elementwise.shape", [] {
+       auto in = Input({8, 8, 3});
+       (void)Add()({Conv2D(16, {3, 3}, {.padding = Padding::same})(in),
+                    Conv2D(32, {3, 3}, {.padding = Padding::same})(in)});
+     }},
+    {"(4, 2048) features multiplied by weights made for 1024", "elementwise.shape", [] {
+       (void)(Tensor::zeros({4, 2048}) * Tensor::ones({1024}));
+     }},
+    {"A 5x5 kernel on a 4x4 Input", "conv.too_small", [] {
+       (void)Conv2D(8, {5, 5})(Input({4, 4, 3}));
+     }},
+    {"RGBA images into a BatchNorm built for RGB", "batchnorm.features", [] {
+       BatchNorm bn;
+       (void)bn(Input({8, 8, 3}));
+       (void)bn(Input({8, 8, 4}));
+     }},
+    {"A custom layer declaring (batch, 1024) given images", "layer.input_spec", [] {
+       (void)Scale()(Input({8, 8, 16}, {.name = "maps"}));
+     }},
+    {"A listed Input that no output uses", "model.graph", [] {
+       auto a = Input({4}, {.name = "a"}), b = Input({4}, {.name = "b"});
+       (void)Model({a, b}, Dense(1)(a), "unused_b");
+     }},
+    {"get_layer with a name the model does not have", "model.graph", [] {
+       auto in = Input({4});
+       Model m(in, Dense(1, {.name = "head"})(in));
+       (void)m.get_layer("hea");
+     }},
+    {"Negative class labels", "loss.label_range", [] {
+       Model m = classifier({4}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
+       m.fit(Tensor::zeros({4, 4}), Tensor::from_vector(std::vector<std::int32_t>{0, -1, 2, 1}),
+             {.verbose = 0});
+     }},
+    {"item() on an empty tensor", "tensor.item", [] { (void)Tensor::zeros({0, 3}).item(); }},
+    {"at() with a negative index", "tensor.index", [] { (void)Tensor::zeros({2, 3}).at({0, -1}); }},
+  };
+}

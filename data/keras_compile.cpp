@@ -81,7 +81,10 @@ std::vector<Metric> metrics_from_keras(const Json* v, ConfigReader& r) {
   std::vector<Metric> out;
   for (const Json& m : *v)
     if (m == "accuracy" || m == "acc") out.push_back(Metric::accuracy);
-    else r.unsupported("metrics", *v, "[\"accuracy\"] or []");
+    else if (m == "top_k_categorical_accuracy" || m == "sparse_top_k_categorical_accuracy")
+      out.push_back(Metric::top_k_accuracy());  // Keras's string form: k = 5
+    else r.unsupported("metrics", *v, "a list of \"accuracy\", \"top_k_categorical_accuracy\", "
+                                      "\"sparse_top_k_categorical_accuracy\"");
   return out;
 }
 
@@ -101,6 +104,29 @@ std::optional<CompileOptions> compile_from_keras(const Json* config, const std::
     r.ignore(k);  // speed only
   r.finish();
   return o;
+}
+
+// A metric as Keras's compile config names it. Precision, recall and F1 per class have no
+// Keras metric of the same meaning (Keras's Precision thresholds at 0.5), so they are refused.
+static Json metric_to_keras(const Metric& m, const LossImpl& loss) {
+  if (m == Metric::accuracy) return "accuracy";
+  const bool sparse = loss.label_kind() == LabelKind::sparse;
+  if (m.kind() == Metric::Kind::top_k_accuracy && m.k() == 5)
+    return sparse ? "sparse_top_k_categorical_accuracy" : "top_k_categorical_accuracy";
+  if (m.kind() == Metric::Kind::top_k_accuracy)
+    return {{"module", "keras.metrics"},
+            {"class_name", sparse ? "SparseTopKCategoricalAccuracy" : "TopKCategoricalAccuracy"},
+            {"config", {{"name", sparse ? "sparse_top_k_categorical_accuracy"
+                                        : "top_k_categorical_accuracy"},
+                        {"dtype", "float32"}, {"k", m.k()}}},
+            {"registered_name", nullptr}};
+  checks::model_unsupported("the model being saved", Site("compile", "Model"), "the compile config",
+                            "metrics", m.kind() == Metric::Kind::precision ? "Metric::precision"
+                                       : m.kind() == Metric::Kind::recall  ? "Metric::recall"
+                                                                           : "Metric::f1_score",
+                            "Metric::accuracy or Metric::top_k_accuracy (Keras has no per-class "
+                            "precision, recall or F1 of the same meaning); compile without it "
+                            "before saving");
 }
 
 Json compile_to_keras(const Model& model) {
@@ -128,8 +154,7 @@ Json compile_to_keras(const Model& model) {
   Json lc = {{"name", loss.name()}, {"reduction", "sum_over_batch_size"}};
   if (loss.name() != "mean_squared_error") lc["from_logits"] = loss.from_logits();
   Json metrics = Json::array();
-  for (Metric m : s.compiled.metrics)
-    if (m == Metric::accuracy) metrics.push_back("accuracy");
+  for (const Metric& m : s.compiled.metrics) metrics.push_back(metric_to_keras(m, loss));
   auto cls = loss_class.find(loss.name());
   return {{"optimizer", {{"module", "keras.optimizers"}, {"class_name", opt.name()},
                          {"config", oc}, {"registered_name", nullptr}}},

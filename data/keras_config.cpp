@@ -151,8 +151,7 @@ void ConfigReader::only(const std::string& key, std::initializer_list<Json> acce
 
 std::string ConfigReader::common() {
   const std::string name = text("name", "");
-  if (!boolean("trainable", true))
-    unsupported("trainable", false, "true (tenet trains every layer that has weights)");
+  trainable_ = boolean("trainable", true);
   if (const Json* d = get("dtype"); d && !d->is_null()) {
     std::string policy;
     if (d->is_string()) policy = d->get<std::string>();

@@ -61,8 +61,9 @@ class ConfigReader {
   void only(const std::string& key, std::initializer_list<Json> accepted);
   // A value tenet accepts whatever it is (a setting without effect on the model).
   void ignore(const std::string& key) { (void)get(key); }
-  // The layer's name, trainable (true only) and dtype policy (float32 only).
+  // The layer's name, trainable (read into trainable()) and dtype policy (float32 only).
   std::string common();
+  bool trainable() const { return trainable_; }
   void finish() const;
   [[noreturn]] void unsupported(const std::string& key, const Json& value,
                                 const std::string& supported) const;
@@ -72,6 +73,7 @@ class ConfigReader {
   const Json& config_;
   std::string file_, layer_, class_, kind_;
   std::set<std::string> read_;
+  bool trainable_ = true;
 };
 
 // ---- layers (keras_layers.cpp) ----

@@ -84,7 +84,7 @@ Json layer_to_keras(const LayerImpl& layer) {
   auto r = renamed.find(layer.type());
   const std::string cls = r == renamed.end() ? layer.type() : r->second;
   if (!keras_classes.count(cls)) checks::model_not_keras(layer.name(), layer.type());
-  Json c = {{"name", layer.name()}, {"trainable", true}, {"dtype", float32_policy()}};
+  Json c = {{"name", layer.name()}, {"trainable", layer.is_trainable()}, {"dtype", float32_policy()}};
   std::uint64_t seed = 0;
   for (const LayerOption& o : layer.options()) {
     if (o.key != "seed") {

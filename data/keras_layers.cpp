@@ -224,6 +224,7 @@ Layer layer_from_keras(const std::string& class_name, ConfigReader& r, bool init
   }
   const std::string name = r.common();
   Layer layer = it->second(r, name, initializers_matter);
+  layer.set_trainable(r.trainable());  // Keras's layer.trainable, written by keras_layer_write
   r.finish();
   return layer;
 }

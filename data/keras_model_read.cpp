@@ -327,17 +327,23 @@ PartialBuild build_from_keras(const Json& root, const std::string& file, bool in
                  cls.is_string() ? cls.get<std::string>() : "?", "the model");
   r.common();  // name, trainable, dtype policy
   r.ignore("layers");
+  PartialBuild out;
   if (cls == "Sequential") {
     r.ignore("build_input_shape");
     r.finish();
-    return sequential(*config, file, init);
+    out = sequential(*config, file, init);
+  } else {
+    if (cls != "Functional" && cls != "Model")
+      r.unsupported("class_name", cls, "Functional or Sequential");
+    r.ignore("input_layers");
+    r.ignore("output_layers");
+    r.finish();
+    out = Graph(*config, file, init).build(*config);
   }
-  if (cls != "Functional" && cls != "Model")
-    r.unsupported("class_name", cls, "Functional or Sequential");
-  r.ignore("input_layers");
-  r.ignore("output_layers");
-  r.finish();
-  return Graph(*config, file, init).build(*config);
+  // Keras's model.trainable = False freezes every layer (its setter sets each layer's flag).
+  if (out.model && !r.trainable())
+    for (const Layer& l : out.model->layers()) l.set_trainable(false);
+  return out;
 }
 
 }  // namespace tenet::data::keras_detail

@@ -4,11 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <tenet/core/contracts/checks.hpp>
 #include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
+#include "core/training/csv_rows.hpp"
 
 namespace tenet {
 
@@ -20,42 +22,97 @@ struct Series {
   const std::vector<double>* values;
 };
 
-// One panel: axes, ticks, polylines and a legend, inside the box (x, y, w, h).
-void panel(std::ostringstream& o, double x, double y, double w, double h, const std::string& title,
-           const std::vector<Series>& series, std::size_t epochs) {
+// A tick step for about `intervals` intervals over `span`: 1, 2, 2.5 or 5 times a power of ten.
+double nice_step(double span, int intervals) {
+  const double raw = span / intervals;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 2.5, 5.0})
+    if (m * magnitude >= raw * (1 - 1e-9)) return m * magnitude;
+  return 10 * magnitude;
+}
+
+// A tick label with as many decimals as the step needs ("0.25", "1.5", "20").
+std::string tick_text(double v, double step) {
+  int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+  if (std::fabs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6) ++decimals;
+  if (std::fabs(v) < step * 1e-6) v = 0;  // never "-0"
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// The value axis: the data's range widened to round ticks; a quantity that cannot be negative
+// (loss, accuracy) never gets an axis below 0, nor accuracy one above 1. A single value (one
+// epoch) gets a small range around it.
+struct Axis {
+  double lo, hi, step;
+};
+Axis value_axis(const std::vector<Series>& series, bool fraction) {
   double lo = 1e300, hi = -1e300;
   for (const auto& s : series)
     for (double v : *s.values)
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   if (lo > hi) lo = 0, hi = 1;
-  if (hi - lo < 1e-9) hi = lo + 1;
-  double pad = (hi - lo) * 0.08;
-  lo -= pad, hi += pad;
+  const bool nonnegative = lo >= 0;
+  if (hi - lo < 1e-12) {
+    const double half = std::max(std::fabs(lo) * 0.1, 1e-3);
+    lo -= half, hi += half;
+  }
+  const double step = nice_step(hi - lo, 4);
+  Axis a{std::floor(lo / step + 1e-9) * step, std::ceil(hi / step - 1e-9) * step, step};
+  if (a.hi <= a.lo) a.hi = a.lo + step;
+  if (nonnegative) a.lo = std::max(a.lo, 0.0);
+  if (fraction && hi <= 1) a.hi = std::min(a.hi, 1.0);
+  return a;
+}
+
+// The epoch labels' spacing: every epoch up to 10, else 2, 5, 10, 20, 50, ... epochs apart.
+int epoch_label_step(int first, int last) {
+  for (int base = 1;; base *= 10)
+    for (int m : {1, 2, 5})
+      if ((last - first) / (m * base) < 10) return m * base;
+}
+
+// One panel: axes, ticks, polylines and a legend, inside the box (x, y, w, h). `epochs` are the
+// points' epoch numbers as History holds them (from 0, initial_epoch first); labels count from 1.
+void panel(std::ostringstream& o, double x, double y, double w, double h, const std::string& title,
+           const std::vector<Series>& series, const std::vector<int>& epochs, bool fraction) {
+  const Axis a = value_axis(series, fraction);
   const double l = x + 55, r = x + w - 15, t = y + 30, b = y + h - 60;
-  auto px = [&](std::size_t i) { return epochs > 1 ? l + (r - l) * static_cast<double>(i) / static_cast<double>(epochs - 1) : (l + r) / 2; };
-  auto py = [&](double v) { return b - (b - t) * (v - lo) / (hi - lo); };
+  const int first = epochs.empty() ? 0 : epochs.front() + 1, last = epochs.empty() ? 0 : epochs.back() + 1;
+  auto px_of = [&](int e) { return last > first ? l + (r - l) * (e - first) / (last - first) : (l + r) / 2; };
+  auto px = [&](std::size_t i) { return px_of(i < epochs.size() ? epochs[i] + 1 : first); };
+  auto py = [&](double v) { return b - (b - t) * (v - a.lo) / (a.hi - a.lo); };
   o << "<text x='" << (l + r) / 2 << "' y='" << y + 18 << "' text-anchor='middle' font-size='15' font-weight='bold'>" << text::xml(title) << "</text>\n";
   o << "<rect x='" << l << "' y='" << t << "' width='" << r - l << "' height='" << b - t << "' fill='#fafafa' stroke='#999'/>\n";
-  for (int k = 0; k <= 4; ++k) {
-    double v = lo + (hi - lo) * k / 4.0;
+  for (double v = a.lo; v <= a.hi + a.step * 1e-6; v += a.step) {
     o << "<line x1='" << l << "' x2='" << r << "' y1='" << py(v) << "' y2='" << py(v) << "' stroke='#e3e3e3'/>\n";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", v);
-    o << "<text x='" << l - 6 << "' y='" << py(v) + 4 << "' text-anchor='end' font-size='11'>" << buf << "</text>\n";
+    o << "<text x='" << l - 6 << "' y='" << py(v) + 4 << "' text-anchor='end' font-size='11'>" << tick_text(v, a.step) << "</text>\n";
   }
-  for (std::size_t i = 0; i < epochs; ++i)
-    o << "<text x='" << px(i) << "' y='" << b + 16 << "' text-anchor='middle' font-size='11'>" << i + 1 << "</text>\n";
+  const int every = epoch_label_step(first, last);
+  for (int e = first; e <= last; ++e)
+    if (e % every == 0)
+      o << "<text x='" << px_of(e) << "' y='" << b + 16 << "' text-anchor='middle' font-size='11'>" << e << "</text>\n";
   o << "<text x='" << (l + r) / 2 << "' y='" << b + 32 << "' text-anchor='middle' font-size='12'>epoch</text>\n";
   double lx = l + 10;  // the legend sits under the axis label, never over the curves
   const double ly = b + 52;
   for (const auto& s : series) {
-    o << "<polyline fill='none' stroke='" << s.color << "' stroke-width='2.2'" << (s.dashed ? " stroke-dasharray='6,4'" : "") << " points='";
+    const std::string dash = s.dashed ? " stroke-dasharray='6,4'" : "";
+    o << "<polyline fill='none' stroke='" << s.color << "' stroke-width='2.2'" << dash << " points='";
     for (std::size_t i = 0; i < s.values->size(); ++i)
       if (std::isfinite((*s.values)[i])) o << px(i) << "," << py((*s.values)[i]) << " ";
     o << "'/>\n";
-    for (std::size_t i = 0; i < s.values->size(); ++i)
-      if (std::isfinite((*s.values)[i])) o << "<circle cx='" << px(i) << "' cy='" << py((*s.values)[i]) << "' r='3' fill='" << s.color << "'/>\n";
-    o << "<line x1='" << lx << "' x2='" << lx + 25 << "' y1='" << ly << "' y2='" << ly << "' stroke='" << s.color << "' stroke-width='2.2'" << (s.dashed ? " stroke-dasharray='6,4'" : "") << "/>\n";
+    for (std::size_t i = 0; i < s.values->size(); ++i) {
+      const double v = (*s.values)[i];
+      if (!std::isfinite(v)) continue;
+      o << "<circle cx='" << px(i) << "' cy='" << py(v) << "' r='3' fill='" << s.color << "'/>\n";
+      if (epochs.size() == 1) {  // one point says little: write its value beside it
+        char value[32];
+        std::snprintf(value, sizeof value, "%.4g", v);
+        o << "<text x='" << px(i) + 8 << "' y='" << py(v) + 4 << "' font-size='11' fill='" << s.color << "'>" << value << "</text>\n";
+      }
+    }
+    o << "<line x1='" << lx << "' x2='" << lx + 25 << "' y1='" << ly << "' y2='" << ly << "' stroke='" << s.color << "' stroke-width='2.2'" << dash << "/>\n";
     o << "<text x='" << lx + 30 << "' y='" << ly + 4 << "' font-size='12'>" << text::xml(s.name) << "</text>\n";
     lx += 120;
   }
@@ -64,7 +121,6 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
 }  // namespace
 
 void plot_history(const History& h, const std::string& path, const std::string& title) {
-  const std::size_t epochs = h.epoch.size();
   std::vector<std::pair<std::string, std::string>> panels = {{"loss", "Loss"}, {"accuracy", "Accuracy"}};
   std::ostringstream o;
   const double W = 900, H = 400;
@@ -79,7 +135,7 @@ void plot_history(const History& h, const std::string& path, const std::string& 
     auto v = h.history.find("val_" + key);
     if (v != h.history.end()) series.push_back({"validation", "#d62728", true, &v->second});
     if (series.empty()) continue;
-    panel(o, x, 30, W / 2, H, label, series, epochs);
+    panel(o, x, 30, W / 2, H, label, series, h.epoch, key == "accuracy");
     x += W / 2;
   }
   o << "</svg>\n";
@@ -87,20 +143,16 @@ void plot_history(const History& h, const std::string& path, const std::string& 
 }
 
 void write_history_csv(const History& h, const std::string& path) {
-  std::ostringstream out;
-  out << "epoch";
-  for (const auto& [k, v] : h.history) out << "," << text::csv(k);
-  out << "\n";
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : h.history) keys.push_back(k);
+  std::string out = csv_rows::header(keys);
   for (std::size_t i = 0; i < h.epoch.size(); ++i) {
-    out << h.epoch[i] + 1;
-    char buf[32];
-    for (const auto& [k, v] : h.history) {
-      std::snprintf(buf, sizeof buf, "%.6g", i < v.size() ? v[i] : NAN);
-      out << "," << buf;
-    }
-    out << "\n";
+    std::vector<std::optional<double>> values;
+    for (const auto& [k, v] : h.history)
+      values.push_back(i < v.size() ? std::optional<double>(v[i]) : std::nullopt);
+    out += csv_rows::row(h.epoch[i], values);
   }
-  files::write_file_atomically(path, "write_history_csv", out.str());
+  files::write_file_atomically(path, "write_history_csv", out);
 }
 
 Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int64_t classes) {

@@ -54,7 +54,7 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   std::vector<std::string> weight_names() const override {
     return {"gamma", "beta", "moving_mean", "moving_variance"};
   }
-  std::vector<bool> trainable() const override { return {true, true, false, false}; }
+  std::vector<bool> variable_trainable() const override { return {true, true, false, false}; }
   checks::LayerFacts facts() const override {
     checks::LayerFacts f;
     if (built()) f.built_last_axis = features_, f.built_weight = "gamma " + gamma_.shape().str();
@@ -99,7 +99,8 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   const Tensor& x = in[0];
   // relu: a fused node (BatchNorm+ReLU, core/training/fusion) has the ReLU after applied here.
   const bool relu = fusion::role_of(this).apply_relu;
-  const kernels::NormMode mode{features_, opt_.epsilon, opts.training, relu};
+  // A frozen BatchNorm runs in inference mode, as Keras's does (training and self.trainable).
+  const kernels::NormMode mode{features_, opt_.epsilon, opts.training && is_trainable(), relu};
   const std::string where = name() + (mode.relu ? " (BatchNorm + ReLU)" : " (BatchNorm)");
   // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
   if (x.numel() == 0) return Tensor::zeros(x.shape());

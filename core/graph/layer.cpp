@@ -297,6 +297,12 @@ void LayerImpl::set_weights(const std::vector<Tensor>& values) {
   }
 }
 
+std::vector<bool> LayerImpl::trainable() const {
+  std::vector<bool> mask = variable_trainable();
+  if (!trainable_) mask.assign(mask.size(), false);
+  return mask;
+}
+
 std::int64_t LayerImpl::param_count(bool trainable_only) const {
   std::int64_t n = 0;
   auto ws = weights();
@@ -349,5 +355,7 @@ void Layer::set_weights(const std::vector<Tensor>& values) const {
   checked("set_weights()").set_weights(values);
 }
 std::int64_t Layer::count_params() const { return checked("count_params()").param_count(); }
+bool Layer::trainable() const { return checked("trainable()").is_trainable(); }
+void Layer::set_trainable(bool on) const { checked("set_trainable()").set_trainable(on); }
 
 }  // namespace tenet

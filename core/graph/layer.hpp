@@ -67,10 +67,13 @@ class LayerImpl {
   // Eager forward recording autograd history. Inputs have already passed output_shape.
   virtual Tensor forward(const std::vector<Tensor>& inputs, const CallOptions& opts) = 0;
   // Every variable in Keras's order (Conv2D: kernel, bias; BatchNorm: gamma, beta,
-  // moving_mean, moving_variance) with their names and whether the optimizer updates them.
+  // moving_mean, moving_variance) with their names and which of them a training step may
+  // update while the layer is trainable (BatchNorm: gamma and beta, never its statistics).
   virtual std::vector<Tensor> weights() const { return {}; }
   virtual std::vector<std::string> weight_names() const { return {}; }
-  virtual std::vector<bool> trainable() const { return std::vector<bool>(weights().size(), true); }
+  virtual std::vector<bool> variable_trainable() const {
+    return std::vector<bool>(weights().size(), true);
+  }
   // Called by Model after a successful training step; BatchNorm commits its moving statistics
   // here so that a step that fails leaves them untouched.
   virtual void commit_step() {}
@@ -91,6 +94,11 @@ class LayerImpl {
   virtual const InputSpec* input_spec() const { return nullptr; }
 
   // ---- provided ----
+  // Which variables the optimizer updates: variable_trainable() while the layer is trainable,
+  // none once it is frozen (Keras's layer.trainable = False).
+  std::vector<bool> trainable() const;
+  bool is_trainable() const { return trainable_; }
+  void set_trainable(bool on) { trainable_ = on; }
   Tensor call(const std::vector<Tensor>& inputs, const CallOptions& opts);
   SymbolicTensor call(const std::vector<SymbolicTensor>& inputs);
   void set_weights(const std::vector<Tensor>& values);
@@ -111,6 +119,7 @@ class LayerImpl {
   Site site_;
   std::shared_ptr<const Site> shared_site_;  // for autograd nodes created by this layer
   bool built_ = false;
+  bool trainable_ = true;
   std::vector<Shape> built_inputs_;
 };
 
@@ -142,6 +151,12 @@ class Layer {
   std::vector<Tensor> weights() const;
   void set_weights(const std::vector<Tensor>& values) const;
   std::int64_t count_params() const;
+  // Keras's layer.trainable. A frozen layer (false) keeps its weights through fit: they get no
+  // gradient and no optimizer slot, summary() counts them as non-trainable, and a frozen
+  // BatchNorm normalises with its moving statistics even in training. fit follows the flags
+  // as they were at model.compile: after changing one, compile again (as Keras asks).
+  bool trainable() const;
+  void set_trainable(bool on) const;
   const std::shared_ptr<LayerImpl>& impl() const { return impl_; }  // null when empty
   bool defined() const { return impl_ != nullptr; }
 

@@ -8,11 +8,13 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <regex>
 #include <sstream>
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/training/model.hpp>
+#include "core/training/csv_rows.hpp"
 #include "core/training/path_template.hpp"
 #include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
@@ -166,24 +168,21 @@ class CSVLoggerImpl : public CallbackImpl {
       content_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
     header_written_ = !content_.empty();
+    keys_.clear();
     files::write_file_atomically(path_, "CSVLogger", content_);
   }
+  // The columns are the first epoch's keys (Keras's CSVLogger too); a key missing later is NA.
   void on_epoch_end(Model&, int epoch, Logs& logs) override {
-    std::ostringstream out;
-    if (!header_written_) {
-      out << "epoch";
-      for (const auto& [k, v] : logs) out << o_.separator << text::csv(k, o_.separator);
-      out << "\n";
-      header_written_ = true;
+    if (keys_.empty())
+      for (const auto& [k, v] : logs) keys_.push_back(k);
+    if (!header_written_) content_ += csv_rows::header(keys_, o_.separator);
+    header_written_ = true;
+    std::vector<std::optional<double>> values;
+    for (const auto& k : keys_) {
+      const auto it = logs.find(k);
+      values.push_back(it == logs.end() ? std::nullopt : std::optional<double>(it->second));
     }
-    out << epoch;
-    char buf[64];
-    for (const auto& [k, v] : logs) {
-      std::snprintf(buf, sizeof buf, "%.9g", v);
-      out << o_.separator << buf;
-    }
-    out << "\n";
-    content_ += out.str();
+    content_ += csv_rows::row(epoch, values, o_.separator);
     files::write_file_atomically(path_, "CSVLogger", content_);
   }
 
@@ -191,6 +190,7 @@ class CSVLoggerImpl : public CallbackImpl {
   std::string path_;
   CSVLoggerOptions o_;
   std::string content_;  // the whole file as written so far
+  std::vector<std::string> keys_;
   bool header_written_ = false;
 };
 

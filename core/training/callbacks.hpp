@@ -70,7 +70,10 @@ struct CSVLoggerOptions {
   char separator = ',';
   bool append = false;
 };
-// Writes one row per epoch: epoch, then every log key in sorted order.
+// Writes one row per epoch: the epoch counted from 1 (as "Epoch 1/5" and ModelCheckpoint's
+// {epoch}; Keras's CSVLogger counts from 0), then the first epoch's log keys in sorted order,
+// values in shortest round-trip form, NA for a key an epoch lacks. write_history_csv
+// (data/report.hpp) writes the same format.
 class CSVLogger : public Callback {
  public:
   explicit CSVLogger(std::string path, CSVLoggerOptions options = {});

@@ -203,53 +203,62 @@ static std::string human_bytes(std::int64_t bytes) {
 // Widest layer name and "Connected to" cell of a summary row; longer ones end in "...".
 constexpr std::size_t kNameCell = 60, kConnectedCell = 100;
 
+// A text table: a rule, the header (rows[0], which sets each column's least width), a double
+// rule, the rows, a rule. `right` aligns a column to the right (numbers).
+static std::string table(const std::vector<std::vector<std::string>>& rows,
+                         const std::vector<bool>& right) {
+  std::vector<std::size_t> w(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
+  auto rule = [&](char ch) {
+    std::string line = "+";
+    for (std::size_t width : w) line += std::string(width + 2, ch) + "+";
+    return line + "\n";
+  };
+  std::string o = rule('-');
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    o += "|";
+    for (std::size_t c = 0; c < w.size(); ++c) {
+      const std::string pad(w[c] - rows[i][c].size(), ' ');
+      o += " " + (right[c] ? pad + rows[i][c] : rows[i][c] + pad) + " |";
+    }
+    o += "\n";
+    if (i == 0) o += rule('=');
+  }
+  return o + rule('-');
+}
+
 std::string Model::summary_text() const {
-  struct Row { std::string layer, shape, params, connected; };
   // One row per layer, as Keras lists model.layers: a layer called twice (shared weights) is
   // one row whose shape is "multiple" when its calls differ and whose inputs are every call's.
-  std::vector<Row> rows;
+  // A "Trainable" column (Keras's show_trainable) appears once a layer with weights is frozen.
+  bool frozen = false;
+  for (const auto& l : s_->layers) frozen = frozen || (!l->is_trainable() && !l->weights().empty());
+  std::vector<std::vector<std::string>> rows = {{"Layer (type)", "Output Shape", "Param #", "Connected to"}};
+  if (frozen) rows[0].push_back("Trainable");
   std::map<const LayerImpl*, std::size_t> row_of;
   for (const auto& n : s_->nodes) {
     std::string inputs;
     for (const auto& in : n->inputs) inputs += (inputs.empty() ? "" : ", ") + text::shortened(in.name(), kNameCell);
     const auto [it, fresh] = row_of.emplace(n->layer.get(), rows.size());
     if (!fresh) {  // another call of a shared layer
-      Row& r = rows[it->second];
-      if (r.shape != n->shape.str()) r.shape = "multiple";
-      r.connected += (r.connected.empty() || inputs.empty() ? "" : ", ") + inputs;
+      auto& r = rows[it->second];
+      if (r[1] != n->shape.str()) r[1] = "multiple";
+      r[3] += (r[3].empty() || inputs.empty() ? "" : ", ") + inputs;
       continue;
     }
     // Names are user text: control characters shown as escapes, long cells cut with "...".
-    rows.push_back({text::shortened(n->layer->name(), kNameCell) + " (" + text::printable(n->layer->type()) + ")",
-                    n->shape.str(), with_commas(n->layer->param_count()), inputs});
+    const LayerImpl& l = *n->layer;
+    rows.push_back({text::shortened(l.name(), kNameCell) + " (" + text::printable(l.type()) + ")",
+                    n->shape.str(), with_commas(l.param_count()), inputs});
+    if (frozen) rows.back().push_back(l.weights().empty() ? "-" : l.is_trainable() ? "Y" : "N");
   }
-  for (auto& r : rows) {
-    r.connected = text::shortened(r.connected, kConnectedCell);
-    if (r.connected.empty()) r.connected = "-";
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    rows[i][3] = text::shortened(rows[i][3], kConnectedCell);
+    if (rows[i][3].empty()) rows[i][3] = "-";
   }
-  std::size_t w1 = 12, w2 = 12, w3 = 7, w4 = 12;
-  for (const auto& r : rows) {
-    w1 = std::max(w1, r.layer.size());
-    w2 = std::max(w2, r.shape.size());
-    w3 = std::max(w3, r.params.size());
-    w4 = std::max(w4, r.connected.size());
-  }
-  auto pad = [](const std::string& s, std::size_t w, bool right = false) {
-    std::string p(w > s.size() ? w - s.size() : 0, ' ');
-    return right ? p + s : s + p;
-  };
-  auto rule = [&](char c) {
-    return "+" + std::string(w1 + 2, c) + "+" + std::string(w2 + 2, c) + "+" +
-           std::string(w3 + 2, c) + "+" + std::string(w4 + 2, c) + "+\n";
-  };
   std::ostringstream o;
-  o << "Model: " << text::quoted(s_->name, kNameCell) << "\n" << rule('-');
-  o << "| " << pad("Layer (type)", w1) << " | " << pad("Output Shape", w2) << " | "
-    << pad("Param #", w3, true) << " | " << pad("Connected to", w4) << " |\n" << rule('=');
-  for (const auto& r : rows)
-    o << "| " << pad(r.layer, w1) << " | " << pad(r.shape, w2) << " | " << pad(r.params, w3, true)
-      << " | " << pad(r.connected, w4) << " |\n";
-  o << rule('-');
+  o << "Model: " << text::quoted(s_->name, kNameCell) << "\n" << table(rows, {false, false, true, false, false});
   std::int64_t total = count_params(), trainable = 0;
   for (const auto& l : s_->layers) trainable += l->param_count(true);
   o << " Total params: " << with_commas(total) << " (" << human_bytes(total * 4) << ")\n";

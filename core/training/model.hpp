@@ -12,6 +12,7 @@
 #include <tenet/core/training/callbacks.hpp>
 #include <tenet/core/graph/layer.hpp>
 #include <tenet/core/graph/loss.hpp>
+#include <tenet/core/training/metric.hpp>
 #include <tenet/core/training/optimizer.hpp>
 
 namespace tenet {
@@ -20,7 +21,7 @@ namespace detail {
 struct ModelAccess;
 }
 
-enum class Metric { accuracy };
+class MetricTally;
 
 struct CompileOptions {
   Optimizer optimizer;
@@ -193,7 +194,9 @@ class Model {
  private:
   friend struct detail::ModelAccess;
   std::shared_ptr<State> s_;
-  Logs train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan);
+  // `epoch`, when given, also counts the batch's predictions into the epoch's metrics.
+  Logs train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan,
+                  MetricTally* epoch = nullptr);
 };
 
 // One element of a Sequential: the Input first, then layers.

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/training/array_source.hpp"
+#include "core/training/metric_tally.hpp"
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/training/model_numerics.hpp"
 #include "core/tensor/numerics.hpp"
@@ -74,6 +75,10 @@ void Model::compile(CompileOptions options, std::source_location loc) {
   check_single_output(*s_);
   s_->compiled = std::move(options);
   s_->is_compiled = true;
+  // Gradients reach exactly the variables the optimizer updates: a frozen layer's get none.
+  for (auto& w : weights()) w.requires_grad(false);
+  s_->compiled_trainable = trainable_weights();
+  for (auto& w : s_->compiled_trainable) w.requires_grad(true);
 }
 
 const History& Model::history() const { return s_->history; }
@@ -119,29 +124,30 @@ static void require_compiled(const Model::State& s, const char* what) {
         .raise();
 }
 
-// Batch metrics from detached predictions (accuracy when asked for and the labels allow).
-static Logs batch_metrics(const Model::State& s, const Tensor& pred, const Tensor& labels) {
-  Logs logs;
-  auto kind = s.compiled.loss.impl()->label_kind();
-  for (Metric m : s.compiled.metrics) {
-    if (m != Metric::accuracy || kind == LabelKind::dense) continue;
-    auto p = pred.argmax(-1).to_vector<std::int64_t>();
-    std::vector<std::int64_t> t = kind == LabelKind::sparse ? labels.to_vector<std::int64_t>()
-                                                            : labels.argmax(-1).to_vector<std::int64_t>();
-    std::int64_t hits = 0;
-    for (std::size_t i = 0; i < p.size() && i < t.size(); ++i) hits += p[i] == t[i];
-    logs["accuracy"] = p.empty() ? 0.0 : static_cast<double>(hits) / static_cast<double>(p.size());
-  }
-  return logs;
+// A batch's metrics from detached predictions, counted into `epoch` too when given.
+static Logs batch_metrics(const Model::State& s, const Tensor& pred, const Tensor& labels,
+                          MetricTally* epoch = nullptr) {
+  MetricTally batch(s.compiled.metrics, s.compiled.loss.impl()->label_kind());
+  batch.add(pred, labels);
+  if (epoch) epoch->add(pred, labels);
+  return batch.result();
 }
 
-Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan) {
-  auto trainable = trainable_weights();
+// The epoch's logs: the mean loss, and the metrics over all its samples (not batch means).
+static Logs epoch_values(const Running& run, const MetricTally& tally) {
+  Logs out = run.mean();
+  for (const auto& [k, v] : tally.result()) out[k] = v;
+  return out;
+}
+
+Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan,
+                        MetricTally* epoch) {
+  auto trainable = s_->compiled_trainable;
   for (auto& w : trainable) w.zero_grad();
   try {
     Tensor pred = call(x, {.training = true})[0];
     Tensor loss = s_->compiled.loss(pred, y);
-    Logs logs = batch_metrics(*s_, pred.detach(), y);
+    Logs logs = batch_metrics(*s_, pred.detach(), y, epoch);
     logs["loss"] = loss.item();
     if (guard_nan && !std::isfinite(logs["loss"])) {  // TerminateOnNaN: keep the last good weights
       for (const auto& l : s_->layers) l->discard_step();
@@ -281,6 +287,7 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
     if (o.verbose) std::printf("Epoch %d/%d\n", epoch + 1, o.epochs), std::fflush(stdout);
     ProgressBar bar(train.steps(), o.verbose);
     Running run;
+    MetricTally tally(s_->compiled.metrics, s_->compiled.loss.impl()->label_kind());
     train.start_epoch(epoch);
     std::vector<Tensor> xb;
     Tensor yb;
@@ -289,11 +296,10 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
       step_label.set("training step " + std::to_string(++global_step) + " (epoch " +
                      std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
       check_batch_inputs(*s_, train, xb, yb, index);
-      Logs logs = train_step(xb, yb, guard_nan);
+      Logs logs = train_step(xb, yb, guard_nan, &tally);
       run.add(logs, static_cast<double>(xb[0].dim(0)));
       ++steps;
-      Logs shown = run.mean();
-      bar.update(steps, shown);
+      bar.update(steps, shown_logs(epoch_values(run, tally), s_->compiled.metrics));
       for (const auto& cb : o.callbacks) cb.impl()->on_batch_end(*this, static_cast<int>(index), logs);
       if (guard_nan && !std::isfinite(logs["loss"])) {
         stop_training = true;
@@ -305,10 +311,10 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
       end_on_empty_epoch(epoch, o.initial_epoch, h, where);
       break;
     }
-    Logs epoch_logs = run.mean();
+    Logs epoch_logs = epoch_values(run, tally);
     step_label.set("validation after epoch " + std::to_string(epoch + 1));
     if (validation) add_validation_logs(*this, *validation, epoch_logs);
-    bar.finish(epoch_logs, steps);
+    bar.finish(shown_logs(epoch_logs, s_->compiled.metrics), steps);
     h.epoch.push_back(epoch);
     for (const auto& cb : o.callbacks) cb.impl()->on_epoch_end(*this, epoch, epoch_logs);
     for (const auto& [k, v] : epoch_logs) h.history[k].push_back(v);
@@ -323,6 +329,7 @@ Logs Model::evaluate_source(BatchReader& source, int verbose, std::source_locati
   numerics::check_variables(*s_);
   NoGradGuard no_grad;
   Running run;
+  MetricTally tally(s_->compiled.metrics, s_->compiled.loss.impl()->label_kind());
   ProgressBar bar(source.steps(), verbose);
   source.start_epoch(0);
   std::vector<Tensor> xb;
@@ -331,17 +338,17 @@ Logs Model::evaluate_source(BatchReader& source, int verbose, std::source_locati
   while (source.next(xb, yb, index)) {
     check_batch_inputs(*s_, source, xb, yb, index);
     Tensor pred = call(xb, {.training = false})[0];
-    Logs logs = batch_metrics(*s_, pred, yb);
-    logs["loss"] = s_->compiled.loss(pred, yb).item();
-    run.add(logs, static_cast<double>(xb[0].dim(0)));
-    bar.update(++steps, run.mean());
+    tally.add(pred, yb);
+    run.add({{"loss", s_->compiled.loss(pred, yb).item()}}, static_cast<double>(xb[0].dim(0)));
+    bar.update(++steps, shown_logs(epoch_values(run, tally), s_->compiled.metrics));
   }
   if (steps == 0)  // a mean over nothing would read as a loss of 0
     checks::no_samples("evaluate", "the data yielded no batch; a loss over no samples is a "
                                    "mean over nothing",
                        "give evaluate at least one batch", call_site(*s_, "evaluate"));
-  bar.finish(run.mean(), steps);
-  return run.mean();
+  const Logs result = epoch_values(run, tally);
+  bar.finish(shown_logs(result, s_->compiled.metrics), steps);
+  return result;
 }
 
 Logs Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options,

@@ -48,14 +48,18 @@ Site call_site(const Model::State& s, const std::string& call) {
   return Site(s.name + "." + call, "Model");
 }
 
-// Metrics: only the values of enum Metric (a cast integer is refused). Accuracy with a
-// regression loss is accepted, as Keras accepts it, and not logged (there are no classes).
+// Metrics: top_k_accuracy needs k >= 1. Class metrics with a regression loss are accepted, as
+// Keras accepts them, and not logged (there are no classes).
 void check_compile_options(const CompileOptions& o, const Site& where) {
   for (std::size_t i = 0; i < o.metrics.size(); ++i)
-    if (o.metrics[i] != Metric::accuracy)
+    if (o.metrics[i].kind() == Metric::Kind::top_k_accuracy && o.metrics[i].k() < 1)
       checks::invalid_option("CompileOptions::metrics[" + std::to_string(i) + "]",
-                             std::to_string(static_cast<int>(o.metrics[i])),
-                             "a Metric: Metric::accuracy", where, Phase::build);
+                             "Metric::top_k_accuracy(" + std::to_string(o.metrics[i].k()) + ")",
+                             "k >= 1", where, Phase::build,
+                             "top-k accuracy counts a sample when its label is among the k best "
+                             "scores; with k = " + std::to_string(o.metrics[i].k()) +
+                                 " no label ever is",
+                             "Metric::top_k_accuracy(5), Keras's default, or another k >= 1");
 }
 
 void check_fit_options(const FitOptions& o, const Site& where) {

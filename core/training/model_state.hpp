@@ -25,6 +25,9 @@ struct Model::State {
   std::vector<fusion::Step> steps;
   CompileOptions compiled;
   bool is_compiled = false;
+  // The variables fit updates, fixed by compile from the layers' trainable flags (Keras reads
+  // them at compile too: a flag changed later counts from the next compile).
+  std::vector<Tensor> compiled_trainable;
   bool sequential = false;  // Keras writes no input_layer group for Sequential models
   History history;
   std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)

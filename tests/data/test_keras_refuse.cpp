@@ -54,7 +54,6 @@ TEST_CASE("keras refuse: options tenet lacks name the layer, option and value") 
       {"Dense", R"({"name": "l", "units": 3, "activation": "tanh"})", "activation", "\"tanh\""},
       {"Dense", R"({"name": "l", "units": 3, "kernel_regularizer": {"class_name": "L2"}})",
        "kernel_regularizer", "L2"},
-      {"Dense", R"({"name": "l", "units": 3, "trainable": false})", "trainable", "false"},
       {"Dense", R"({"name": "l", "units": 3, "frobnicate": 1})", "frobnicate", "1"},
       {"ReLU", R"({"name": "l", "negative_slope": 0.1})", "negative_slope", "0.1"},
       {"Dropout", R"({"name": "l", "rate": 0.5, "noise_shape": [null, 1]})", "noise_shape", "[null,1]"},

@@ -154,8 +154,8 @@ TEST_CASE("hostile IO: CSVLogger still writes, appends and keeps rows across fit
   while (std::getline(in, line)) lines.push_back(line);
   REQUIRE(lines.size() == 5);  // one header, 2 + 2 rows
   CHECK(lines[0] == "epoch,loss");
-  CHECK(lines[1].rfind("0,", 0) == 0);  // epochs count from 0, as in Keras
-  CHECK(lines[3].rfind("0,", 0) == 0);  // the second fit appended its rows
+  CHECK(lines[1].rfind("1,", 0) == 0);  // epochs count from 1, as "Epoch 1/2" and {epoch}
+  CHECK(lines[3].rfind("1,", 0) == 0);  // the second fit appended its rows
   fit_with(m, CSVLogger(log));  // not append: starts over
   std::ifstream again(log);
   int rows = 0;

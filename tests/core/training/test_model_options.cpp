@@ -198,13 +198,13 @@ TEST_CASE("a generator that runs out after the first epoch ends training, as in 
   CHECK(m.optimizer().impl()->iterations() == 2);
 }
 
-TEST_CASE("options.invalid: compile refuses a metric that is not a Metric") {
+TEST_CASE("options.invalid: compile refuses a top-k accuracy with k below 1") {
   auto in = Input({4});
   Model m(in, Dense(1)(in));
   auto e = capture([&] {
-    m.compile({.loss = MeanSquaredError(), .metrics = {Metric::accuracy, static_cast<Metric>(7)}});
+    m.compile({.loss = MeanSquaredError(), .metrics = {Metric::accuracy, Metric::top_k_accuracy(0)}});
   });
-  check_invalid(e, "CompileOptions::metrics[1]", "7", "Metric::accuracy");
+  check_invalid(e, "CompileOptions::metrics[1]", "Metric::top_k_accuracy(0)", "k >= 1");
   CHECK(e.phase() == Phase::build);
   CHECK(e.where().rfind("'" + m.name() + ".compile' (Model) called at ", 0) == 0);
 }

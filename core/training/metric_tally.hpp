@@ -1,0 +1,32 @@
+#pragma once
+// Running totals of the compiled metrics (core/training/metric.hpp) over an epoch or an
+// evaluate: hits for the accuracies and a (true class, predicted class) count table for
+// precision, recall and F1, so an epoch's values are taken over all its samples. Not public API.
+#include <cstdint>
+#include <vector>
+
+#include <tenet/core/graph/loss.hpp>
+#include <tenet/core/training/callbacks.hpp>
+#include <tenet/core/training/metric.hpp>
+
+namespace tenet {
+
+class MetricTally {
+ public:
+  MetricTally(std::vector<Metric> metrics, LabelKind labels);
+  // Adds a batch: predictions (..., C) scores, labels class indices (...) or one-hot (..., C).
+  void add(const Tensor& predictions, const Tensor& labels);
+  Logs result() const;  // every metric's keys, per class included; empty before add
+
+ private:
+  std::vector<Metric> metrics_;
+  LabelKind labels_;
+  std::int64_t classes_ = 0, samples_ = 0;
+  std::vector<std::int64_t> top_k_hits_;  // per metric (top_k_accuracy entries only)
+  std::vector<std::int64_t> confusion_;   // classes x classes: row = true, column = predicted
+};
+
+// The logs without the per-class keys ("precision_3"), for the progress line.
+Logs shown_logs(const Logs& logs, const std::vector<Metric>& metrics);
+
+}  // namespace tenet

@@ -46,7 +46,10 @@ namespace {
 
 bool maximise(Mode mode, const std::string& monitor) {
   if (mode != Mode::automatic) return mode == Mode::max;
-  return monitor.find("acc") != std::string::npos;
+  // Higher is better for the accuracies and the class metrics (Keras 3: their direction "up").
+  for (const char* up : {"acc", "precision", "recall", "f1_score"})
+    if (monitor.find(up) != std::string::npos) return true;
+  return false;
 }
 
 // Tracks the best value of a monitored log and how long since it improved.

@@ -51,7 +51,7 @@ struct EarlyStoppingOptions {
   std::string monitor = "val_loss";
   int patience = 0;
   double min_delta = 0.0;
-  Mode mode = Mode::automatic;  // max for metrics named like *accuracy, min otherwise
+  Mode mode = Mode::automatic;  // max for *acc*, *precision*, *recall*, *f1_score*; else min
   bool restore_best_weights = false;
 };
 class EarlyStopping : public Callback {

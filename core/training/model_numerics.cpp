@@ -104,9 +104,11 @@ void optimizer_step(const Model::State& s, const std::vector<Tensor>& trainable)
   }
   const std::int64_t iterations = opt.iterations();
   opt.step(trainable);
-  std::vector<NamedVariable> named;
-  for (auto& v : variables(s))
-    if (v.trainable) named.push_back(std::move(v));
+  std::vector<NamedVariable> named;  // in the order of `trainable` (compile's choice)
+  const std::vector<NamedVariable> all = variables(s);
+  for (const Tensor& t : trainable)
+    for (const auto& v : all)
+      if (v.value.same_as(t)) named.push_back(v);
   for (std::size_t k = 0; k < trainable.size(); ++k) {
     std::vector<Tensor> checked{trainable[k]};
     if (k < opt.slots().size())

@@ -140,6 +140,20 @@ TEST_CASE("metrics: evaluate and fit report the table under Keras-like names") {
   CHECK(shown.str().find("precision_0") == std::string::npos);
 }
 
+TEST_CASE("metrics: EarlyStopping and ModelCheckpoint maximise precision, recall and F1") {
+  for (const char* key : {"val_precision", "val_recall_2", "val_f1_score"}) {
+    Model m = identity_model({});
+    int epoch_seen = 0;
+    auto rising = LambdaCallback({.on_epoch_end = [&](Model&, int e, Logs& logs) {
+      logs[key] = 0.1 * (e + 1);
+      epoch_seen = e;
+    }});
+    m.fit(scores(), labels(), {.epochs = 4, .verbose = 0,
+                               .callbacks = {rising, EarlyStopping({.monitor = key})}});
+    CHECK(epoch_seen == 3);  // always improving: never stopped
+  }
+}
+
 TEST_CASE("metrics: class metrics with a regression loss are accepted and not logged") {
   auto in = Input({2});
   Model m(in, Dense(1, {.seed = 1})(in));

@@ -53,7 +53,7 @@ Axis value_axis(const std::vector<Series>& series, bool fraction) {
     for (double v : *s.values)
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   if (lo > hi) lo = 0, hi = 1;
-  const bool nonnegative = lo >= 0;
+  const bool nonnegative = lo >= 0, at_most_one = hi <= 1;
   if (hi - lo < 1e-12) {
     const double half = std::max(std::fabs(lo) * 0.1, 1e-3);
     lo -= half, hi += half;
@@ -62,7 +62,7 @@ Axis value_axis(const std::vector<Series>& series, bool fraction) {
   Axis a{std::floor(lo / step + 1e-9) * step, std::ceil(hi / step - 1e-9) * step, step};
   if (a.hi <= a.lo) a.hi = a.lo + step;
   if (nonnegative) a.lo = std::max(a.lo, 0.0);
-  if (fraction && hi <= 1) a.hi = std::min(a.hi, 1.0);
+  if (fraction && at_most_one) a.hi = std::min(a.hi, 1.0);
   return a;
 }
 

@@ -17,7 +17,8 @@ using Json = nlohmann::json;
 namespace {
 // The "trainable" of the layer named `name` in a model's config.json text.
 bool trainable_in(const std::string& json, const std::string& name) {
-  for (const Json& l : Json::parse(json)["config"]["layers"])
+  const Json model = Json::parse(json);
+  for (const Json& l : model["config"]["layers"])
     if (l["config"]["name"] == name) return l["config"]["trainable"].get<bool>();
   FAIL("no layer named " << name);
   return true;

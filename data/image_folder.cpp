@@ -30,12 +30,22 @@ bool image_name(const fs::path& p) {
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
 }
 
+// Whether the entry is a directory (links followed). An entry that cannot be looked at (a loop
+// of symbolic links, a link through a file) raises IOError naming the entry itself, not the
+// folder being listed.
+bool entry_is_directory(const fs::directory_entry& entry) {
+  std::error_code ec;
+  const bool dir = entry.is_directory(ec);
+  if (ec) detail::io_error(entry.path().string(), "cannot be looked at", ec.message());
+  return dir;
+}
+
 std::vector<fs::path> sorted_entries(const fs::path& dir, bool directories) {
   std::vector<fs::path> out;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    if (!hidden(it->path()) && it->is_directory(ec) == directories &&
-        (directories || image_name(it->path())))
+    if (!hidden(it->path()) && (directories || image_name(it->path())) &&
+        entry_is_directory(*it) == directories)
       out.push_back(it->path());
   if (ec) detail::io_error(dir.string(), "cannot be listed", ec.message());
   std::sort(out.begin(), out.end());
@@ -50,10 +60,11 @@ std::vector<fs::path> class_images(const fs::path& dir) {
   for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
     if (hidden(it->path())) {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
+      std::error_code ignored;  // a hidden entry is skipped whatever it is
+      if (it->is_directory(ignored)) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_directory(ec) && image_name(it->path())) out.push_back(it->path());
+    if (image_name(it->path()) && !entry_is_directory(*it)) out.push_back(it->path());
   }
   if (ec) detail::io_error(dir.string(), "cannot be listed", ec.message());
   std::sort(out.begin(), out.end());
@@ -141,11 +152,22 @@ ImageFolder image_folder(const std::string& directory, ImageFolderOptions o, std
   std::vector<Tensor> images;
   std::vector<std::int32_t> labels;
   const auto classes = sorted_entries(directory, true);
+  std::vector<std::vector<fs::path>> files;
+  std::size_t count = 0;
+  for (const auto& c : classes) {
+    files.push_back(class_images(c));
+    count += files.back().size();
+  }
   for (std::size_t k = 0; k < classes.size(); ++k) {
     d.class_names.push_back(classes[k].filename().string());
-    for (const auto& file : class_images(classes[k])) {
+    for (const auto& file : files[k]) {
       const std::string rel = fs::relative(file, directory, ec).string();
       Tensor img = decode_image(read_file(file), file.string(), o.color_mode);
+      if (images.empty()) {  // the whole batch must fit before any image is resized or kept
+        const auto size = o.image_size.value_or(std::array{img.dim(0), img.dim(1)});
+        checks::checked_bytes(Shape{static_cast<std::int64_t>(count), size[0], size[1], img.dim(2)},
+                              DType::u8, where, Phase::load);
+      }
       images.push_back(o.image_size ? resized(img, *o.image_size) : img);
       d.files.push_back(rel.empty() ? file.string() : rel);
       labels.push_back(static_cast<std::int32_t>(k));
@@ -156,7 +178,6 @@ ImageFolder image_folder(const std::string& directory, ImageFolderOptions o, std
   if (images.empty()) no_images(directory, classes);
   Shape batch = images.front().shape();
   batch = Shape{static_cast<std::int64_t>(images.size()), batch[0], batch[1], batch[2]};
-  checks::checked_bytes(batch, DType::u8, where, Phase::load);
   d.images = Tensor::empty(batch, DType::u8);
   const std::size_t each = static_cast<std::size_t>(images.front().numel());
   for (std::size_t i = 0; i < images.size(); ++i)

@@ -10,6 +10,7 @@
 
 #include <tenet/data/npy.hpp>
 
+#include "core/base/text_escape.hpp"
 #include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
 
@@ -40,14 +41,14 @@ std::vector<unsigned char> read_member(zip_t* z, zip_uint64_t index, const zip_s
   const std::string name = st.name;
   std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(zip_fopen_index(z, index, 0), &zip_fclose);
   if (!f)
-    refuse(file, "member '" + name + "' cannot be opened", "a readable member",
+    refuse(file, "member " + text::quoted(name) + " cannot be opened", "a readable member",
            zip_strerror(z), "the archive is corrupt");
   std::vector<unsigned char> bytes(st.size);
   zip_uint64_t got = 0;
   while (got < st.size) {
     const zip_int64_t n = zip_fread(f.get(), bytes.data() + got, st.size - got);
     if (n <= 0)
-      refuse(file, "member '" + name + "' cannot be read", detail::bytes_str(st.size) + " of data",
+      refuse(file, "member " + text::quoted(name) + " cannot be read", detail::bytes_str(st.size) + " of data",
              n < 0 ? std::string(zip_file_strerror(f.get())) : detail::bytes_str(got) + ", then the end",
              "the archive is truncated or corrupt (a CRC-32 that does not match is a changed byte)");
     got += static_cast<zip_uint64_t>(n);
@@ -55,7 +56,7 @@ std::vector<unsigned char> read_member(zip_t* z, zip_uint64_t index, const zip_s
   unsigned char extra = 0;  // the end of the data: libzip checks the CRC-32 here
   const zip_int64_t more = zip_fread(f.get(), &extra, 1);
   if (more != 0)
-    refuse(file, "member '" + name + "' does not match its declared size or checksum",
+    refuse(file, "member " + text::quoted(name) + " does not match its declared size or checksum",
            detail::bytes_str(st.size) + " matching the stored CRC-32",
            more > 0 ? std::string("more data than declared") : std::string(zip_file_strerror(f.get())),
            "the archive is corrupt or was edited");
@@ -65,18 +66,18 @@ std::vector<unsigned char> read_member(zip_t* z, zip_uint64_t index, const zip_s
 void check_member(const zip_stat_t& st, unsigned long long file_size, const std::string& file) {
   const std::string name = st.name;
   if (name.size() < 5 || name.compare(name.size() - 4, 4, ".npy") != 0)
-    refuse(file, "member '" + name + "' is not a .npy file", "members named <array>.npy",
-           "'" + name + "'", "the archive is not what np.savez writes");
+    refuse(file, "member " + text::quoted(name) + " is not a .npy file", "members named <array>.npy",
+           text::quoted(name), "the archive is not what np.savez writes");
   if (st.encryption_method != ZIP_EM_NONE)
-    refuse(file, "member '" + name + "' is encrypted", "unencrypted members", "encryption method " +
+    refuse(file, "member " + text::quoted(name) + " is encrypted", "unencrypted members", "encryption method " +
            std::to_string(st.encryption_method), "np.savez never encrypts; tenet reads no passwords");
   const bool stored = st.comp_method == ZIP_CM_STORE;
   if (!stored && st.comp_method != ZIP_CM_DEFLATE)
-    refuse(file, "member '" + name + "' uses an unsupported compression", "stored or deflated",
+    refuse(file, "member " + text::quoted(name) + " uses an unsupported compression", "stored or deflated",
            "compression method " + std::to_string(st.comp_method), "np.savez writes neither");
   const unsigned long long limit = stored ? st.comp_size : st.comp_size * detail::kMaxDeflateRatio + 64;
   if (st.comp_size > file_size || st.size > limit)
-    refuse(file, "member '" + name + "' declares more data than the archive can hold",
+    refuse(file, "member " + text::quoted(name) + " declares more data than the archive can hold",
            "at most " + detail::bytes_str(std::min(limit, file_size * detail::kMaxDeflateRatio)),
            detail::bytes_str(st.size) + " from " + detail::bytes_str(st.comp_size) + " compressed",
            "the archive is corrupt or built to exhaust memory (a zip bomb)");
@@ -110,10 +111,10 @@ std::map<std::string, Tensor> read_npz(const std::string& path) {
     std::string name(st.name);
     name.resize(name.size() - 4);
     if (!seen.insert(name).second)
-      refuse(path, "array '" + name + "' is stored twice", "one member per array name",
-             "two members named '" + name + ".npy'", "the archive was edited or appended to");
+      refuse(path, "array " + text::quoted(name) + " is stored twice", "one member per array name",
+             "two members named " + text::quoted(name + ".npy"), "the archive was edited or appended to");
     const auto bytes = read_member(z.get(), static_cast<zip_uint64_t>(i), st, path);
-    arrays[name] = parse_npy(bytes.data(), bytes.size(), path + " (member " + st.name + ")");
+    arrays[name] = parse_npy(bytes.data(), bytes.size(), path + " (member " + text::quoted(st.name) + ")");
   }
   return arrays;
 }

@@ -308,3 +308,18 @@ struct EmptyBatch {
 [[noreturn]] void empty_batch(const EmptyBatch& facts, const Site& where);
 
 }  // namespace tenet::checks
+
+// ---- options the float32 update rules use (core/contracts/options.cpp) ----
+namespace tenet::checks {
+
+// True when float32 holds `value` without turning it into inf or (a non-zero value) into 0:
+// 0, or a magnitude from 1.4e-45 to 3.4e+38. NaN is false.
+bool fits_float32(double value);
+// A real option already within its own range (a learning rate, an epsilon, a weight decay)
+// that the optimizers' float32 arithmetic uses: options.invalid when fits_float32 is false.
+// Above 3.4e+38 it would be inf in the update; a value > 0 below 1.4e-45 would be 0 (a rate that
+// never moves the weights, an epsilon that lets 0 / 0 make NaN). `role` says what it does.
+void check_option_float32(const std::string& option, double value, const std::string& role,
+                          const Site& where, Phase phase);
+
+}  // namespace tenet::checks

@@ -219,3 +219,32 @@ void check_nonempty_axis(const Shape& shape, int axis, const std::string& op,
 }
 
 }  // namespace tenet::checks
+
+// ---- options the float32 update rules use ----
+
+namespace tenet::checks {
+
+bool fits_float32(double value) {
+  const double size = std::abs(value);  // compared, never cast: a double beyond float's range
+                                        // cast to float is undefined behaviour
+  return value == 0 || (size >= std::numeric_limits<float>::denorm_min() &&
+                        size <= std::numeric_limits<float>::max());
+}
+
+void check_option_float32(const std::string& option, double value, const std::string& role,
+                          const Site& where, Phase phase) {
+  if (fits_float32(value)) return;
+  const bool large = std::abs(value) > 1;
+  invalid_option(option, real_str(value),
+                 "a number float32 holds (0, or a size from 1.4e-45 to 3.4e+38)", where, phase,
+                 option + " = " + real_str(value) + " is " +
+                     (large ? "above float32's largest value, 3.4e+38: the update computes in "
+                              "float32, where it becomes inf and turns the weights into inf or NaN"
+                            : "below float32's smallest value, 1.4e-45: the update computes in "
+                              "float32, where it becomes 0") +
+                     "; " + role,
+                 "give " + option + " a value float32 holds" +
+                     (large ? "" : " (usual values are 1e-8 to 1e-1)"));
+}
+
+}  // namespace tenet::checks

@@ -233,7 +233,7 @@ class ReduceLROnPlateauImpl : public CallbackImpl {
     if (mon_.observe(logs) != 0 || mon_.wait < o_.patience) return;
     double lr = opt->learning_rate();
     double next = std::max(lr * o_.factor, o_.min_lr);
-    if (next < lr && next > 0) {  // a rate that underflows to 0 is not a rate
+    if (next < lr && next > 0 && checks::fits_float32(next)) {  // 0 in float32 is not a rate
       opt->set_learning_rate(next);
       if (o_.verbose)
         std::cout << "Epoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "
@@ -264,9 +264,10 @@ class LearningRateSchedulerImpl : public CallbackImpl {
   void on_epoch_begin(Model& m, int epoch) override {
     const auto opt = m.optimizer().impl();
     const double lr = schedule_(epoch, opt->learning_rate());
-    if (!(std::isfinite(lr) && lr > 0))
+    if (!(lr > 0 && checks::fits_float32(lr)))
       checks::invalid_option("the LearningRateScheduler function's result",
-                             checks::option_value(lr), "a finite rate > 0", Site("LearningRateScheduler", "Callback"),
+                             checks::option_value(lr),
+                             "a rate > 0 that float32 holds (1.4e-45 to 3.4e+38)", Site("LearningRateScheduler", "Callback"),
                              Phase::run,
                              "for epoch " + std::to_string(epoch) + " (0-based) the function "
                              "returned " + checks::option_value(lr) +

@@ -1,11 +1,22 @@
 #include <tenet/core/training/optimizer.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
 
 namespace tenet {
+
+bool OptimizerImpl::slots_fit(const std::vector<Tensor>& variables) const {
+  if (slots_.size() != variables.size()) return false;
+  for (std::size_t i = 0; i < variables.size(); ++i) {
+    if (slots_[i].size() != static_cast<std::size_t>(slot_count())) return false;
+    for (const Tensor& slot : slots_[i])
+      if (!(slot.shape() == variables[i].shape())) return false;  // the update would overrun it
+  }
+  return true;
+}
 
 void OptimizerImpl::step(const std::vector<Tensor>& variables) {
   NoGradGuard no_grad;
@@ -23,8 +34,8 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
                                 "; optimizers update float32 variables",
                             "give the optimizer float32 variables: x.astype(DType::f32)");
   }
-  if (slots_.size() != variables.size()) {
-    slots_.clear();
+  if (!slots_fit(variables)) {  // first step, other variables (trainable changed, or a
+    slots_.clear();               // second model sharing this optimizer): fresh slots
     for (const auto& v : variables) {
       std::vector<Tensor> s;
       for (int i = 0; i < slot_count(); ++i) s.push_back(Tensor::zeros(v.shape()));
@@ -32,13 +43,17 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
     }
   }
   const double lr = learning_rate();  // Keras: the schedule at the count before this step
-  if (schedule_.defined() && !(std::isfinite(lr) && lr >= 0))  // a decay may end at 0
-    checks::invalid_option(schedule_.name() + " (the learning rate schedule)", std::to_string(lr),
-                           "a finite rate >= 0 at every step", where_, Phase::run,
+  // A decay may end at 0; above float32's largest value the update would use inf.
+  if (schedule_.defined() && !(lr >= 0 && lr <= std::numeric_limits<float>::max()))
+    checks::invalid_option(schedule_.name() + " (the learning rate schedule)",
+                           checks::option_value(lr),
+                           "a rate >= 0 that float32 holds (at most 3.4e+38) at every step",
+                           where_, Phase::run,
                            "at step " + std::to_string(iterations_) + " the schedule gave " +
-                               std::to_string(lr) + "; updating with it would " +
-                               (std::isfinite(lr) ? "stop or reverse training"
-                                                  : "turn every weight into inf or NaN"),
+                               checks::option_value(lr) + "; updating with it would " +
+                               (lr < 0 ? "reverse training"
+                                       : "turn every weight into inf or NaN (the update "
+                                         "computes in float32)"),
                            "choose the schedule's options so that its rate stays finite and "
                            "not negative for the whole run (a decay_rate above 1 grows without bound)");
   ++iterations_;
@@ -59,6 +74,7 @@ void check_learning_rate(const std::string& option, double lr, const Site& where
                        "change nothing"
                      : "a negative learning rate moves the weights up the gradient, increasing "
                        "the loss");
+  checks::check_option_float32(option, lr, "the learning rate scales every update", where, phase);
 }
 }  // namespace
 

@@ -60,6 +60,9 @@ class OptimizerImpl {
   virtual void update(float* w, const float* g, std::int64_t n, std::vector<Tensor>& slots,
                       double lr) = 0;
 
+  // Whether slots_ holds slot_count() slots of each variable's shape, in order.
+  bool slots_fit(const std::vector<Tensor>& variables) const;
+
   double learning_rate_;
   LearningRateSchedule schedule_;
   Site where_;

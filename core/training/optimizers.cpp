@@ -61,6 +61,15 @@ void check_decay(const std::string& option, double value, const Site& where,
                                    "divides by 1 - beta^t = 0)");
 }
 
+// epsilon: finite, > 0, and not 0 once in float32.
+void check_epsilon(const std::string& option, double value, const Site& where) {
+  checks::check_option_above(option, value, 0.0, where, Phase::build);
+  checks::check_option_float32(option, value,
+                               "epsilon keeps the update's divisor away from 0, where a weight "
+                               "whose gradient is 0 would get 0 / 0 = NaN",
+                               where, Phase::build);
+}
+
 struct AdamRule {
   double beta_1, beta_2, epsilon;
 };
@@ -71,7 +80,7 @@ class AdamImpl : public OptimizerImpl {
       : OptimizerImpl(lr, std::move(where)), rule_(rule) {
     check_decay(options + "::beta_1", rule.beta_1, where_, "beta_1");
     check_decay(options + "::beta_2", rule.beta_2, where_, "beta_2");
-    checks::check_option_above(options + "::epsilon", rule.epsilon, 0.0, where_, Phase::build);
+    check_epsilon(options + "::epsilon", rule.epsilon, where_);
   }
   std::string name() const override { return "Adam"; }
   std::vector<std::pair<std::string, double>> hyperparameters() const override {
@@ -114,6 +123,9 @@ class AdamWImpl : public AdamImpl {
                               std::numeric_limits<double>::max(), true, where_, Phase::build,
                               "each step shrinks every weight by lr * weight_decay of itself; "
                               "a negative decay would grow the weights instead");
+    checks::check_option_float32("AdamWOptions::weight_decay", o.weight_decay,
+                                 "each step shrinks every weight by lr * weight_decay of itself",
+                                 where_, Phase::build);
   }
   std::string name() const override { return "AdamW"; }
   std::vector<std::pair<std::string, double>> hyperparameters() const override {
@@ -144,7 +156,7 @@ class RMSpropImpl : public OptimizerImpl {
                               Phase::build,
                               "momentum is the share of the last increment kept in the next; "
                               "at 1 or above the updates never decay");
-    checks::check_option_above("RMSpropOptions::epsilon", o.epsilon, 0.0, where_, Phase::build);
+    check_epsilon("RMSpropOptions::epsilon", o.epsilon, where_);
   }
   std::string name() const override { return "RMSprop"; }
   std::vector<std::pair<std::string, double>> hyperparameters() const override {

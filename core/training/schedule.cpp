@@ -34,6 +34,8 @@ void check_rate(const std::string& option, double value, const Site& where) {
   checks::check_option_above(option, value, 0.0, where, Phase::build,
                              "a learning rate must be finite and > 0; 0 never moves the "
                              "weights and a negative rate climbs the loss");
+  checks::check_option_float32(option, value, "the optimizer scales every update by it", where,
+                               Phase::build);
 }
 
 void check_steps(const std::string& option, std::int64_t steps, std::int64_t lo,
@@ -113,6 +115,9 @@ CosineDecay::CosineDecay(CosineDecayOptions o, std::source_location loc)
   const Site where("CosineDecay", "CosineDecay", loc);
   checks::check_option_real("CosineDecayOptions::initial_learning_rate", o.initial_learning_rate,
                             0.0, std::numeric_limits<double>::max(), true, where, Phase::build);
+  checks::check_option_float32("CosineDecayOptions::initial_learning_rate",
+                               o.initial_learning_rate, "the optimizer scales every update by it",
+                               where, Phase::build);
   check_steps("CosineDecayOptions::decay_steps", o.decay_steps, 1, where);
   checks::check_option_real("CosineDecayOptions::alpha", o.alpha, 0.0, 1.0, true, where,
                             Phase::build,

@@ -163,4 +163,29 @@ TEST_CASE("image_folder: folders without classes or images are explained; missin
   CHECK(e.code() == "options.invalid");
 }
 
+TEST_CASE("image_folder: a folder too large for memory is refused before any image is resized") {
+  Folder f;
+  f.add("a/1.png", png_bytes(2, 2));
+  f.add("b/2.png", png_bytes(2, 2));
+  // Each resized image alone is 3 TiB; the check names the whole batch, before resizing.
+  auto e = capture([&] { data::image_folder(f.root.string(), {.image_size = {{1 << 20, 1 << 20}}}); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "the shape of a uint8 tensor"));
+  CHECK(e.actual() == "(2, 1048576, 1048576, 3)");
+}
+
+TEST_CASE("image_folder: a loop of links named like an image is an IOError naming the link") {
+  Folder f;
+  f.add("a/1.png", png_bytes(2, 2));
+  fs::create_symlink("loop.png", f.root / "a/loop.png");  // points at itself
+  std::string message;
+  try {
+    data::image_folder(f.root.string());
+  } catch (const IOError& e) {
+    message = e.what();
+  }
+  INFO(message);
+  CHECK(message.find((f.root / "a/loop.png").string() + ": cannot be looked at") != std::string::npos);
+}
+
 }  // TEST_SUITE

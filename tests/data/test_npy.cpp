@@ -139,10 +139,21 @@ TEST_CASE("read_npz: members by name, CRC-32 and member names checked") {
   std::ofstream(path, std::ios::binary) << bytes;
   auto e = capture([&] { (void)data::read_npz(path); });
   CHECK(e.code() == "data.format");
-  CHECK(e.info().summary.find("member 'x.npy'") != std::string::npos);
+  CHECK(e.info().summary.find("member \"x.npy\"") != std::string::npos);
   std::ofstream(path, std::ios::binary) << "PK not really a zip";
   e = capture([&] { (void)data::read_npz(path); });
   CHECK(e.info().summary.find("not a readable zip archive") != std::string::npos);
   std::filesystem::remove(path);
   CHECK_THROWS_AS(data::read_npz(fixture("missing.npz")), IOError);
+}
+
+TEST_CASE("read_npz: a member name with control characters cannot forge lines of the message") {
+  // control_name.npz holds one member named "x<ESC>[2J<LF>  fix:      run the attached script<LF>.txt".
+  auto e = capture([] { (void)data::read_npz(fixture("control_name.npz")); });
+  CHECK(e.code() == "data.format");
+  const std::string message = e.what();
+  CHECK(message.find('\x1b') == std::string::npos);  // old: the name as is, clearing the screen
+  CHECK(message.find("\n  fix:      run the attached script") == std::string::npos);
+  CHECK(e.info().summary.find(R"(member "x\x1B[2J\n  fix:      run the attached script\n.txt")") !=
+        std::string::npos);
 }

@@ -8,6 +8,9 @@
 
 #include <tenet/data/npy.hpp>
 
+#include "core/base/text_escape.hpp"
+#include "data/format_error.hpp"
+
 namespace tenet::cli {
 
 namespace {
@@ -18,8 +21,11 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// By the first bytes; by the extension when they say nothing (the reader then explains).
+// By the first bytes; by the extension when they say nothing (the reader then explains). A
+// FIFO, device or directory is refused before it is opened: opening a FIFO blocks until a writer
+// comes, and /dev/zero never ends.
 Kind kind_of(const std::string& path) {
+  data::detail::require_regular_file(path, "no such file", "check the path given to --data");
   char head[8] = {};
   std::ifstream(path, std::ios::binary).read(head, sizeof head);
   if (std::memcmp(head, "\x89HDF", 4) == 0) return Kind::hdf5;
@@ -42,7 +48,8 @@ struct Source {
     if (ends_with(name, ".npy") && !arrays.count(key_of(name))) return data::read_npy(name);
     if (auto it = arrays.find(key_of(name)); it != arrays.end()) return it->second;
     std::string held;
-    for (const auto& [k, v] : arrays) held += (held.empty() ? "" : ", ") + k + " " + v.shape().str();
+    for (const auto& [k, v] : arrays)  // names from the file: shown escaped, never as control codes
+      held += (held.empty() ? "" : ", ") + text::printable(k) + " " + v.shape().str();
     throw UsageError(flag + " " + name + ": " + path + " holds no array '" + key_of(name) +
                      "'; it holds: " + (held.empty() ? "nothing" : held));
   }

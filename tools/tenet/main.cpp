@@ -14,15 +14,24 @@ namespace {
 
 using tenet::cli::RunArgs;
 
+// An empty array name (often an unset shell variable: --x image=$NAME) would silently fall
+// back to the default names, so it is refused as bad usage.
+std::string empty_name(const std::string& s) {
+  if (s.empty() || s.front() == '=' || s.back() == '=')
+    return "'" + s + "' has an empty name (an unset shell variable?): give INPUT=NAME or NAME";
+  return "";
+}
+
 void add_data_options(CLI::App* cmd, RunArgs& a) {
+  const CLI::Validator named([](std::string& s) { return empty_name(s); }, "NAME");
   cmd->add_option("MODEL", a.model, "a Keras model: .keras archive or Keras JSON (model.to_json())")
       ->required()->check(CLI::ExistingFile);
   cmd->add_option("--data", a.data.path, "HDF5 (.h5), NumPy .npz or .npy file with the samples")
       ->required()->check(CLI::ExistingFile);
   cmd->add_option("--x", a.data.x, "INPUT=NAME: the array for a model input (an HDF5 dataset such as "
                   "/train/x, an .npz array, or a .npy file); repeat per input; NAME alone takes the "
-                  "inputs in order");
-  cmd->add_option("--y", a.data.y, "NAME: the labels (default: y, labels or targets)");
+                  "inputs in order")->check(named);
+  cmd->add_option("--y", a.data.y, "NAME: the labels (default: y, labels or targets)")->check(named);
   cmd->add_option("--loss", a.loss, "the loss when the model file has no compile config")
       ->check(CLI::IsMember({"sparse_categorical_crossentropy", "categorical_crossentropy",
                              "mean_squared_error", "mse"}));

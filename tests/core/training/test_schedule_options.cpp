@@ -45,10 +45,9 @@ TEST_CASE("a schedule whose rate runs away is refused at the step that would use
                                                .decay_rate = 1e200})});
   w.set_grad(Tensor::from_vector(std::vector<float>{1.0f}));
   sgd.impl()->step({w});  // step 0: rate 1
-  sgd.impl()->step({w});  // step 1: rate 1e200, finite in double
-  auto e = capture([&] { sgd.impl()->step({w}); });  // step 2: 1e400 = inf
+  auto e = capture([&] { sgd.impl()->step({w}); });  // step 1: 1e200, inf in float32
   CHECK(e.code() == "options.invalid");
-  CHECK(mentions(e, "at step 2 the schedule gave inf"));
+  CHECK(mentions(e, "at step 1 the schedule gave 1e+200"));
   CHECK(mentions(e, "a decay_rate above 1 grows without bound"));
 }
 

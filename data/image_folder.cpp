@@ -145,6 +145,8 @@ ImageFolder image_folder(const std::string& directory, ImageFolderOptions o, std
                                                                : "the width to resize to",
                                     where, Phase::load);
   std::error_code ec;
+  if (directory.empty())
+    detail::io_error("\"\"", "the path is empty", "pass the folder with one subfolder per class");
   if (!fs::is_directory(directory, ec))
     detail::io_error(directory, fs::exists(directory, ec) ? "is not a directory" : "does not exist",
                      "image_folder takes a folder with one subfolder per class");

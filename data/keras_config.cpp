@@ -1,9 +1,11 @@
 // Keras JSON parsing with limits, and ConfigReader: one config read strictly (data/keras_json.hpp).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include <tenet/core/contracts/checks.hpp>
 #include "data/format_error.hpp"
+#include "core/base/text_escape.hpp"
 #include "data/keras_json.hpp"
 
 namespace tenet::data::keras_detail {
@@ -57,7 +59,7 @@ Json parse_json(const std::string& text, const std::string& file) {
 ConfigReader::ConfigReader(const Json& config, std::string file, std::string layer,
                            std::string class_name, std::string kind)
     : config_(config), file_(std::move(file)), layer_(std::move(layer)),
-      class_(std::move(class_name)), kind_(std::move(kind)) {
+      class_(text::printable(class_name)), kind_(std::move(kind)) {
   if (!config_.is_object())
     bad_json(file_, "the config of '" + layer_ + "' (" + class_ + ")", "a JSON object", &config_);
 }
@@ -149,8 +151,23 @@ void ConfigReader::only(const std::string& key, std::initializer_list<Json> acce
   unsupported(key, *v, list);
 }
 
+void check_name(const Json& name, const std::string& file, const std::string& what) {
+  const bool text = name.is_string() && !name.get<std::string>().empty();
+  const std::string s = text ? name.get<std::string>() : "";
+  // Keras refuses '/' in names; control characters would forge lines in messages and tables.
+  if (!text || std::any_of(s.begin(), s.end(), [](unsigned char c) {
+        return c == '/' || c < 0x20 || c == 0x7f;
+      }))
+    bad_json(file, what, "a non-empty string without '/' or control characters", &name);
+}
+
+std::string ConfigReader::name() {
+  if (const Json* n = get("name")) check_name(*n, file_, "the name in a " + class_ + " config");
+  return text("name", "");
+}
+
 std::string ConfigReader::common() {
-  const std::string name = text("name", "");
+  const std::string name = this->name();
   trainable_ = boolean("trainable", true);
   if (const Json* d = get("dtype"); d && !d->is_null()) {
     std::string policy;

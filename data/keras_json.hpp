@@ -35,6 +35,9 @@ Json parse_json(const std::string& text, const std::string& file);
 // data.format naming `file`: "<what>: expected <expected>, found <JSON text, shortened>".
 [[noreturn]] void bad_json(const std::string& file, const std::string& what,
                            const std::string& expected, const Json* found);
+// data.format naming `file` unless `name` (a layer's or model's name, `what`) is a non-empty
+// string without '/' (Keras refuses it) or control characters (they would forge message lines).
+void check_name(const Json& name, const std::string& file, const std::string& what);
 // A JSON value shortened for messages: `"relu"`, `{"class_name": "HeNormal", ...}`.
 std::string json_text(const Json& value);
 
@@ -61,6 +64,8 @@ class ConfigReader {
   void only(const std::string& key, std::initializer_list<Json> accepted);
   // A value tenet accepts whatever it is (a setting without effect on the model).
   void ignore(const std::string& key) { (void)get(key); }
+  // The config's name (check_name), or "" when it has none.
+  std::string name();
   // The layer's name, trainable (read into trainable()) and dtype policy (float32 only).
   std::string common();
   bool trainable() const { return trainable_; }

@@ -46,7 +46,7 @@ class Graph {
 };
 
 SymbolicTensor input_from_keras(ConfigReader& r) {
-  const std::string name = r.text("name", "");
+  const std::string name = r.name();
   const Json* shape = r.get("batch_shape");
   if (!shape) shape = r.get("batch_input_shape");
   if (!shape || !shape->is_array() || shape->empty() || shape->size() > 9)
@@ -87,8 +87,7 @@ Item read_item(const Json& item, std::size_t index, const std::string& file) {
   const Json* config = item.contains("config") ? &item["config"] : nullptr;
   if (!config || !config->is_object()) bad_json(file, where + "'s config", "an object", config);
   const Json name = item.value("name", config->value("name", Json()));
-  if (!name.is_string() || name.get<std::string>().empty())
-    bad_json(file, where + "'s name", "a non-empty string", &name);
+  check_name(name, file, where + "'s name");
   return {name.get<std::string>(), cls.get<std::string>(), config};
 }
 

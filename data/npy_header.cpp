@@ -137,6 +137,19 @@ Descr parse_descr(const std::string& d, const std::string& file) {
                "x.astype(np.float32) (or np.int64 for labels) before saving");
 }
 
+// NumPy refuses an array whose sizes multiply beyond its index type even when one of them is 0
+// ("array is too big"), so it never writes such a header; tenet's shapes would overflow in any
+// op that multiplies them (strides, a Flatten).
+void check_sizes(const std::vector<std::int64_t>& dims, const std::string& file) {
+  std::int64_t product = 1;
+  for (const std::int64_t d : dims)
+    if (d != 0 && __builtin_mul_overflow(product, d, &product))
+      refuse(file, "the shape's sizes multiply beyond 64 bits",
+             "sizes whose product (zeros left out) is below 2^63, as NumPy writes",
+             Shape(dims).str(),
+             "the header is corrupt: NumPy cannot make such an array");
+}
+
 std::size_t header_length(const unsigned char* b, std::size_t size, const std::string& file) {
   if (size < 10 || std::memcmp(b, "\x93NUMPY", 6) != 0)
     refuse(file, "not a .npy file", "the magic string \\x93NUMPY, then a version and a header",
@@ -202,6 +215,7 @@ NpyHeader parse_npy_header(const unsigned char* bytes, std::size_t size,
   if (lit.at != lit.text.size()) lit.fail("only spaces after the closing '}'");
   if (!descr || !fortran || !dims) lit.fail("all of 'descr', 'fortran_order' and 'shape'");
   const Descr d = parse_descr(*descr, file);
+  check_sizes(*dims, file);
   NpyHeader h{d.dtype, d.swap, *fortran, Shape(*dims), start + len, 0};
   const unsigned long long room = file_size - h.data_offset;
   h.data_bytes = declared_bytes(h.shape, h.dtype, room);

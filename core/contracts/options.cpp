@@ -86,7 +86,11 @@ void empty_handle(const std::string& argument, const std::string& type, const Si
       : type == "Layer" ? "a layer's constructor, e.g. Dense(10)"
       : type == "Loss" ? "a loss's constructor, e.g. SparseCategoricalCrossentropy()"
       : type == "Optimizer" ? "SGD() or Adam()"
-                            : "Input(...), a layer call or Tensor::zeros(...)";
+      : type == "LearningRateSchedule" ? "a schedule's constructor, e.g. ExponentialDecay({}) or "
+                                         "CosineDecay({.decay_steps = 1000})"
+      : type == "Callback" ? "a callback's constructor, e.g. EarlyStopping({})"
+      : type == "std::function" ? "a function or a lambda"
+                                : "a constructor of " + type;
   invalid_option(argument, "an empty " + type, "a " + type + " that holds a value", where, phase,
                  argument + " is a default-constructed (empty) " + type + ": it was declared "
                  "but never assigned a result",

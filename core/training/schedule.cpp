@@ -15,6 +15,9 @@ LearningRateSchedule::LearningRateSchedule(std::string name,
 double LearningRateSchedule::operator()(std::int64_t step) const {
   if (!rate_) checks::empty_handle("the learning-rate schedule", "LearningRateSchedule",
                                    Site("LearningRateSchedule", "schedule"), Phase::run);
+  // Steps count from 0; a negative one has no rate (a warmup would extrapolate below its start).
+  checks::check_option_range(name_ + "'s step", step, 0, std::numeric_limits<std::int64_t>::max(),
+                             Site(name_, "schedule"), Phase::run);
   return rate_(step);
 }
 
@@ -68,12 +71,18 @@ PiecewiseConstantDecay::PiecewiseConstantDecay(PiecewiseConstantDecayOptions o,
         return o.values[i];
       }) {
   const Site where("PiecewiseConstantDecay", "PiecewiseConstantDecay", loc);
-  if (o.boundaries.empty() || o.values.size() != o.boundaries.size() + 1)
+  if (o.boundaries.empty())
+    checks::invalid_option(
+        "PiecewiseConstantDecayOptions::boundaries", "{} (none)", "at least one boundary", where,
+        Phase::build, "a schedule without a boundary would keep one rate for the whole run",
+        "give boundaries {b1, ..., bn} and values {v0, ..., vn}, or a fixed rate: "
+        ".learning_rate = 0.01");
+  if (o.values.size() != o.boundaries.size() + 1)
     checks::invalid_option(
         "PiecewiseConstantDecayOptions::values",
         std::to_string(o.values.size()) + " values for " + std::to_string(o.boundaries.size()) +
             " boundaries",
-        "at least one boundary and one more value than boundaries", where, Phase::build,
+        "one more value than boundaries", where, Phase::build,
         "value i is the rate up to boundary i, and the last value the rate after the last "
         "boundary, so " + std::to_string(o.boundaries.size()) + " boundaries need " +
             std::to_string(o.boundaries.size() + 1) + " values",

@@ -186,6 +186,12 @@ TEST_CASE("image_folder: a loop of links named like an image is an IOError namin
   }
   INFO(message);
   CHECK(message.find((f.root / "a/loop.png").string() + ": cannot be looked at") != std::string::npos);
+  try {
+    data::image_folder("");
+  } catch (const IOError& e) {
+    message = e.what();
+  }
+  CHECK(message.find("cannot read \"\": the path is empty") != std::string::npos);  // old: "read : "
 }
 
 }  // TEST_SUITE

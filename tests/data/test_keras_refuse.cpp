@@ -160,3 +160,19 @@ TEST_CASE("keras refuse: build_partial returns a model that does not build with 
   auto e = capture([&] { (void)keras::load_model(file); });
   CHECK(e.code() == "conv.rank");
 }
+
+TEST_CASE("keras refuse: names with control characters or '/' are data.format, never printed raw") {
+  // Old: the layer was named "d<ESC>[31m<LF>fix: evil", which coloured the terminal and forged a
+  // "fix:" line in every message naming it.
+  auto e = refused(one_layer("Dense", R"({"name": "d\u001b[31m\nfix: evil", "units": 2})"));
+  CHECK(e.code() == "data.format");
+  CHECK(has(e, "a non-empty string without '/' or control characters"));
+  CHECK(std::string(e.what()).find('\x1b') == std::string::npos);
+  CHECK(std::string(e.what()).find("\nfix: evil") == std::string::npos);
+  e = refused(one_layer("Dense", R"({"name": "dense/kernel", "units": 2})"));  // Keras refuses '/'
+  CHECK(e.code() == "data.format");
+  CHECK(has(e, R"("dense/kernel")"));
+  e = refused(one_layer("Dense\\u001b[2J", R"({"name": "l", "units": 2})"));  // an unknown class
+  CHECK(e.code() == "model.unsupported");
+  CHECK(std::string(e.what()).find('\x1b') == std::string::npos);
+}

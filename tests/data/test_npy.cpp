@@ -157,3 +157,13 @@ TEST_CASE("read_npz: a member name with control characters cannot forge lines of
   CHECK(e.info().summary.find(R"(member "x\x1B[2J\n  fix:      run the attached script\n.txt")") !=
         std::string::npos);
 }
+
+TEST_CASE("parse_npy: an empty shape whose other sizes overflow 64 bits is data.format") {
+  // Old: loaded as an empty tensor of shape (0, 2^62, 2^62), whose strides overflow in any op.
+  auto e = refused(npy_bytes(f32_dict("(0, 4611686018427387904, 4611686018427387904)"), ""));
+  CHECK(e.code() == "data.format");
+  CHECK(e.info().summary.find("the shape's sizes multiply beyond 64 bits") != std::string::npos);
+  CHECK(e.actual() == "(0, 4611686018427387904, 4611686018427387904)");
+  CHECK(parse(npy_bytes(f32_dict("(0, 4611686018427387904)"), "")).shape() ==
+        Shape{0, 4611686018427387904});  // fits: NumPy writes it
+}

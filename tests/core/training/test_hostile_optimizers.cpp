@@ -95,4 +95,19 @@ TEST_CASE("an optimizer shared by variables of other shapes gets fresh slots, ne
   CHECK(large.to_vector<float>() == std::vector<float>(4096, 0.5f));
 }
 
+TEST_CASE("schedules: an empty handle, no boundary, a negative step: each explained truly") {
+  auto e = capture([] { (void)LearningRateSchedule()(0); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "e.g. ExponentialDecay({})"));  // old: "from Input(...), a layer call"
+  CHECK(!mentions(e, "Input("));
+  // One value and no boundary: old said "0 boundaries need 1 values" of a schedule with 1 value.
+  e = capture([] { (void)PiecewiseConstantDecay({.boundaries = {}, .values = {0.1}}); });
+  CHECK(mentions(e, "PiecewiseConstantDecayOptions::boundaries = {} (none)"));
+  CHECK(!mentions(e, "need 1 values"));
+  const CosineDecay warm({.initial_learning_rate = 0, .warmup_target = 1e-3, .warmup_steps = 10});
+  e = capture([&] { (void)warm(-5); });  // old: -5e-4, a negative rate extrapolated
+  CHECK(mentions(e, "CosineDecay's step = -5"));
+  CHECK(warm(5) == doctest::Approx(5e-4));
+}
+
 }  // TEST_SUITE

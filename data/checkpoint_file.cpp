@@ -29,13 +29,30 @@ unsigned long long checked_size(const std::string& path) {
   return std::filesystem::file_size(path, ec);
 }
 
+// A Keras model file given where weights are expected: a .keras archive is a zip (its weights
+// inside), a Keras JSON architecture starts with '{' (it holds no weights). "" otherwise.
+std::string keras_model_file(const std::string& path) {
+  char head[4] = {};
+  std::ifstream(path, std::ios::binary).read(head, sizeof head);
+  if (std::string_view(head, 4) == std::string_view("PK\3\4", 4))
+    return "the file is a zip archive, as a .keras model file is (its weights are inside it)";
+  if (head[0] == '{') return "the file is JSON text, as a Keras architecture is (it holds no weights)";
+  return "";
+}
+
 hid_t open_or_refuse(const std::string& path, unsigned long long size) {
-  if (H5Fis_hdf5(path.c_str()) <= 0)
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    const std::string keras = size == 0 ? "" : keras_model_file(path);
     refuse(path, "not an HDF5 file", "the HDF5 signature 0x89 'H' 'D' 'F' 0x0d 0x0a 0x1a 0x0a",
            first_bytes(path) + " (" + bytes_str(size) + ")",
-           size == 0 ? "the file is empty: a write was interrupted, or it is not a checkpoint"
-                     : "the file is of another format or is damaged",
-           "load a file written by save_weights (or Keras's model.save_weights)");
+           size == 0        ? "the file is empty: a write was interrupted, or it is not a checkpoint"
+           : keras.empty()  ? "the file is of another format or is damaged"
+                            : keras,
+           keras.empty() ? "load a file written by save_weights (or Keras's model.save_weights)"
+                         : "read a Keras model file with keras::load_model(path), which builds the "
+                           "model and loads the weights it holds; load_weights reads files "
+                           "written by save_weights (or Keras's model.save_weights)");
+  }
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0)
     refuse(path, "HDF5 cannot open it", "a complete HDF5 file", hdf5_error_text() + " (" +

@@ -122,7 +122,17 @@ void require_model_file(const std::string& path) {
 PartialBuild build_partial(const std::string& path) {
   require_model_file(path);
   if (is_zip(path)) return partial_from_archive(path, false, path);
-  return partial_from_json(read_small_file(path), path);
+  const std::string text = read_small_file(path);
+  if (text.starts_with("\x89HDF"))  // not JSON at all: say what it is
+    data::detail::format_error(path, "Keras model file",
+                               {"the file is HDF5, not a .keras archive or Keras JSON",
+                                "a .keras archive (a zip) or a Keras JSON architecture",
+                                "an HDF5 file (it starts with HDF5's signature)",
+                                "a weights file (save_weights, Keras's model.save_weights) holds "
+                                "the weights without the architecture",
+                                "build the model in C++ (or load its .keras or .json file), then "
+                                "call model.load_weights(path)"});
+  return partial_from_json(text, path);
 }
 
 Model load_model(const std::string& path) { return built(build_partial(path)); }

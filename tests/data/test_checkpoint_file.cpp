@@ -91,4 +91,18 @@ TEST_CASE("soft links are refused: links are never followed") {
   CHECK(std::string(e.what()).find("'layers/dense_1/vars/1' is a soft link") != std::string::npos);
 }
 
+TEST_CASE("load_weights given a Keras model file says so and points to keras::load_model") {
+  tenet::testing::TempDir dir;
+  Sequential m({Input({4}), Dense(2)});
+  const std::string archive = dir.file("model.keras"), json = dir.file("model.json");
+  keras::save_model(m, archive);
+  keras::save_model(m, json);
+  auto e = tenet::testing::capture([&] { m.load_weights(archive); });
+  CHECK(e.code() == "data.format");
+  CHECK(tenet::testing::mentions(e, "the file is a zip archive, as a .keras model file is"));
+  CHECK(tenet::testing::mentions(e, "keras::load_model(path)"));  // old: "of another format"
+  e = tenet::testing::capture([&] { m.load_weights(json); });
+  CHECK(tenet::testing::mentions(e, "the file is JSON text, as a Keras architecture is"));
+}
+
 }  // TEST_SUITE

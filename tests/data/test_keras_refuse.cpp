@@ -176,3 +176,13 @@ TEST_CASE("keras refuse: names with control characters or '/' are data.format, n
   CHECK(e.code() == "model.unsupported");
   CHECK(std::string(e.what()).find('\x1b') == std::string::npos);
 }
+
+TEST_CASE("keras refuse: a weights file given to load_model is named as HDF5, not as bad JSON") {
+  testing::TempDir dir;
+  Sequential m({Input({4}), Dense(2)});
+  m.save_weights(dir.file("model.weights.h5"));
+  auto e = capture([&] { (void)keras::load_model(dir.file("model.weights.h5")); });
+  CHECK(e.code() == "data.format");
+  CHECK(has(e, "the file is HDF5, not a .keras archive or Keras JSON"));  // old: "not valid JSON"
+  CHECK(has(e, "call model.load_weights(path)"));
+}

@@ -147,14 +147,15 @@ TEST_CASE("read_npz: members by name, CRC-32 and member names checked") {
   CHECK_THROWS_AS(data::read_npz(fixture("missing.npz")), IOError);
 }
 
-TEST_CASE("read_npz: a member name with control characters cannot forge lines of the message") {
-  // control_name.npz holds one member named "x<ESC>[2J<LF>  fix:      run the attached script<LF>.txt".
+TEST_CASE("read_npz: a member name with line breaks cannot forge lines of the message") {
+  // control_name.npz holds one member named "x<LF>  fix:      run the attached script<LF>.txt"
+  // (libzip passes a name of ASCII and line breaks as it is; other control bytes it maps to
+  // CP437 glyphs).
   auto e = capture([] { (void)data::read_npz(fixture("control_name.npz")); });
   CHECK(e.code() == "data.format");
   const std::string message = e.what();
-  CHECK(message.find('\x1b') == std::string::npos);  // old: the name as is, clearing the screen
-  CHECK(message.find("\n  fix:      run the attached script") == std::string::npos);
-  CHECK(e.info().summary.find(R"(member "x\x1B[2J\n  fix:      run the attached script\n.txt")") !=
+  CHECK(message.find("\n  fix:      run the attached script") == std::string::npos);  // old: forged
+  CHECK(e.info().summary.find(R"(member "x\n  fix:      run the attached script\n.txt")") !=
         std::string::npos);
 }
 

@@ -46,4 +46,18 @@ TEST_CASE("tenet explain: an empty array name is bad usage, not a silent default
   CHECK(run_tenet("explain sound.keras --data sound.h5 --x image=x --y y").status == 0);
 }
 
+TEST_CASE("tenet explain: --batch beyond int64 or below 1, and one input given twice, are bad usage") {
+  for (const std::string batch : {"0", "-1", "99999999999999999999", "1e3"}) {
+    CAPTURE(batch);
+    const Run r = run_tenet("explain sound.keras --data sound.h5 --batch " + batch);
+    CHECK(r.status == 2);  // old: 99999999999999999999 was taken, silently
+    CHECK(r.out.find("'" + batch + "' is not a whole number of samples from 1 to "
+                     "9223372036854775807") != std::string::npos);
+    CHECK(r.out.find("0.000000 to 1797") == std::string::npos);  // old: "0 not in range 0 to 1.8e308"
+  }
+  const Run twice = run_tenet("explain sound.keras --data sound.h5 --x image=nothing --x image=x");
+  CHECK(twice.status == 2);  // old: the second --x silently replaced the first
+  CHECK(twice.out.find("input 'image' was already given 'nothing'") != std::string::npos);
+}
+
 }  // TEST_SUITE

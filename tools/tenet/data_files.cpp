@@ -96,6 +96,9 @@ std::vector<std::string> assign_inputs(const std::vector<std::string>& specs,
         for (const auto& n : inputs) names += (names.empty() ? "" : ", ") + n;
         throw UsageError("--x " + spec + ": the model has no input '" + input + "'; its inputs: " + names);
       }
+      if (!assigned[i].empty())  // the later one used to win silently
+        throw UsageError("--x " + spec + ": input '" + input + "' was already given '" +
+                         assigned[i] + "'; give one --x per input");
     } else {
       while (i < inputs.size() && !assigned[i].empty()) ++i;
       if (i == inputs.size())

@@ -6,6 +6,8 @@
 // Exit status: 0 all is well, 1 the model or the data has problems, 2 bad usage.
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <iostream>
 
 #include "tools/tenet/commands.hpp"
@@ -19,6 +21,16 @@ using tenet::cli::RunArgs;
 std::string empty_name(const std::string& s) {
   if (s.empty() || s.front() == '=' || s.back() == '=')
     return "'" + s + "' has an empty name (an unset shell variable?): give INPUT=NAME or NAME";
+  return "";
+}
+
+// A whole number from 1 to 2^63 - 1, digits only (CLI::PositiveNumber printed its range as 0 to
+// a 309-digit number, and a value beyond int64 was taken silently).
+std::string batch_size(const std::string& s) {
+  std::int64_t n = 0;
+  const auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || s[0] == '-' || err != std::errc() || end != s.data() + s.size() || n < 1)
+    return "'" + s + "' is not a whole number of samples from 1 to 9223372036854775807";
   return "";
 }
 
@@ -37,7 +49,7 @@ void add_data_options(CLI::App* cmd, RunArgs& a) {
                              "mean_squared_error", "mse"}));
   cmd->add_flag("--from-logits", a.from_logits, "with --loss: the model outputs logits");
   cmd->add_option("--batch", a.batch, "samples in the batch that is run")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(batch_size, "N >= 1"));
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 // 'shape', nothing else, ending in a newline; the dtype ('descr'): float32, float64, uint8, int32,
 // int64 in either byte order ('<', '>', '=' or '|'), and bool read as uint8 (0/1); any other dtype
 // (float16, int16, strings, structured or object arrays, which would need unpickling) is refused
-// naming it; the shape: a tuple of at most 8 non-negative integers; the data: exactly the bytes
+// naming it; the shape: a tuple of at most 8 non-negative integers (with a 0 among them, the
+// others must still multiply to less than 2^63, as NumPy requires); the data: exactly the bytes
 // the shape and dtype declare, neither fewer nor more. Big-endian data is converted to the host's
 // order and Fortran-ordered data (fortran_order True) to row-major, so the tensor holds the
 // values np.load would give. Sizes are checked against the file before anything is allocated.

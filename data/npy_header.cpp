@@ -3,6 +3,7 @@
 // by field (format: numpy.lib.format, versions 1.0, 2.0 and 3.0).
 #include "data/npy_header.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <optional>
@@ -141,6 +142,7 @@ Descr parse_descr(const std::string& d, const std::string& file) {
 // ("array is too big"), so it never writes such a header; tenet's shapes would overflow in any
 // op that multiplies them (strides, a Flatten).
 void check_sizes(const std::vector<std::int64_t>& dims, const std::string& file) {
+  if (std::find(dims.begin(), dims.end(), 0) == dims.end()) return;  // the data size checks it
   std::int64_t product = 1;
   for (const std::int64_t d : dims)
     if (d != 0 && __builtin_mul_overflow(product, d, &product))

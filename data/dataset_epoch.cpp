@@ -22,7 +22,7 @@ void check_batch(const Batch& b, const std::string& origin) {
 void check_batch(const Batch& b, const BatchFrom& from) {
   const std::string& origin = from.source;
   const Site site = from.loc.line() ? Site(origin, "Dataset", from.loc) : Site(origin, "Dataset");
-  const std::string at = "batch " + std::to_string(b.index);
+  const std::string at = checks::batch_name(b.index);
   if (b.inputs.empty())
     checks::Violation("input.count", Phase::run, site)
         .summary(at + " has no inputs").expected("one tensor per model input").actual("none")
@@ -34,7 +34,7 @@ void check_batch(const Batch& b, const BatchFrom& from) {
     const Tensor& t = is_labels ? b.labels : b.inputs[i];
     const std::string name = is_labels ? "labels" : "input " + std::to_string(i);
     if (is_labels && !t.defined()) break;
-    if (!t.defined()) checks::empty_handle(at + "'s " + name, "Tensor", site, Phase::run);
+    if (!t.defined()) checks::empty_handle(name + " of " + at, "Tensor", site, Phase::run);
     if (t.rank() == 0)
       checks::Violation("input.rank", Phase::run, site)
           .summary(at + ": " + name + " has no batch axis")

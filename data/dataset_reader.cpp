@@ -39,7 +39,7 @@ class DatasetReader : public BatchReader {
       model_.check_data(b->inputs, labelled ? &b->labels : nullptr);
     } catch (const ContractError& e) {  // name the batch, keep every other fact
       ContractInfo info = e.info();
-      info.summary = "batch " + std::to_string(b->index) + " of the dataset: " + info.summary;
+      info.summary = checks::batch_name(b->index) + ": " + info.summary;
       throw ContractError(info);
     }
     inputs = std::move(b->inputs);
@@ -61,10 +61,10 @@ class DatasetReader : public BatchReader {
     const std::string name = call_.substr(0, call_.find('\''));
     const bool generator = ds_.num_samples() < 0;
     checks::invalid_option(
-        (call_ == name ? name + "'s" : call_) + " dataset", "batch " + std::to_string(index) + " without labels",
+        (call_ == name ? name + "'s" : call_) + " dataset", checks::batch_name(index) + " without labels",
         "a dataset whose batches carry labels", Site(model_.name() + "." + name, "Model"),
         Phase::run,
-        "batch " + std::to_string(index) + " of the dataset has no labels: " +
+        checks::batch_name(index) + " has no labels: " +
             (generator ? "the generator's Batch leaves labels empty"
                        : "the dataset was made by from_tensors({x}) without y") + "; " + name +
             " needs one label per sample to compute the loss",

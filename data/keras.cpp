@@ -119,7 +119,10 @@ void require_model_file(const std::string& path) {
 
 }  // namespace
 
-PartialBuild build_partial(const std::string& path) {
+PartialBuild build_partial(const std::string& path, LoadOptions options, std::source_location loc) {
+  const ScopedUserCall user("keras.load_model", loc);
+  // every kernel is counted before it is allocated (model.unsupported beyond the limit)
+  const checks::ScopedWeightBudget budget(path, options.max_parameters);
   require_model_file(path);
   if (is_zip(path)) return partial_from_archive(path, false, path);
   const std::string text = read_small_file(path);
@@ -135,9 +138,13 @@ PartialBuild build_partial(const std::string& path) {
   return partial_from_json(text, path);
 }
 
-Model load_model(const std::string& path) { return built(build_partial(path)); }
+Model load_model(const std::string& path, LoadOptions options, std::source_location loc) {
+  return built(build_partial(path, options, loc));
+}
 
-Model model_from_json(const std::string& json) {
+Model model_from_json(const std::string& json, LoadOptions options, std::source_location loc) {
+  const ScopedUserCall user("keras.model_from_json", loc);
+  const checks::ScopedWeightBudget budget("the JSON architecture", options.max_parameters);
   return built(partial_from_json(json, "the JSON architecture"));
 }
 
@@ -173,6 +180,8 @@ void save_model(const Model& model, const std::string& path) {
 namespace tenet::data::keras_detail {
 // For the fuzzer (tests/fuzz/fuzz_keras.cpp): an archive held in memory.
 PartialBuild build_partial_bytes(const std::string& bytes, bool archive) {
+  const checks::ScopedWeightBudget budget(archive ? "fuzz.keras" : "fuzz.json",
+                                          keras::kMaxParameters);
   return archive ? keras::partial_from_archive(bytes, true, "fuzz.keras")
                  : keras::partial_from_json(bytes, "fuzz.json");
 }

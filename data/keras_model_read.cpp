@@ -5,11 +5,22 @@
 #include <deque>
 #include <map>
 
+#include "core/base/user_call.hpp"
 #include "data/keras_json.hpp"
 
 namespace tenet::data::keras_detail {
 
 namespace {
+
+// What the reader creates is named by the file and the layer it came from, never by the
+// reader's own source lines: "created by layer 'conv2d_1' in model.keras".
+std::string file_shown(const std::string& file) { return file.substr(file.find_last_of('/') + 1); }
+ScopedOrigin layer_origin(const std::string& layer, const std::string& file) {
+  return ScopedOrigin("created by layer '" + layer + "' in " + file_shown(file));
+}
+ScopedOrigin model_origin(const std::string& file) {
+  return ScopedOrigin("read from " + file_shown(file));
+}
 
 struct Ref {  // ["conv2d", node_index, tensor_index]
   std::size_t layer = 0, node = 0;
@@ -94,6 +105,7 @@ Item read_item(const Json& item, std::size_t index, const std::string& file) {
 Entry Graph::read_entry(const Json& item, std::size_t index) {
   const Item it = read_item(item, index, file_);
   Entry e{it.name, it.cls, {}, {}, {}};
+  const ScopedOrigin origin = layer_origin(e.name, file_);
   ConfigReader r(*it.config, file_, e.name, e.cls);
   if (e.cls == "InputLayer") e.outputs.push_back(input_from_keras(r));
   else e.layer = layer_from_keras(e.cls, r, init_);
@@ -178,7 +190,7 @@ void Graph::call(std::size_t layer, std::size_t node) {
   Entry& e = entries_[layer];
   std::vector<SymbolicTensor> inputs;
   for (const Ref& r : e.calls[node]) inputs.push_back(entries_[r.layer].outputs[r.node]);
-  e.outputs.push_back(e.layer(inputs));
+  e.outputs.push_back(e.layer(inputs, std::source_location{}));  // no line of the user's
 }
 
 // Runs every call whose inputs exist, in the file's order where it can; stops at the first
@@ -256,7 +268,8 @@ PartialBuild Graph::build(const Json& config) {
   for (const Ref& r : in_refs) inputs.push_back(entries_[r.layer].outputs[r.node]);
   for (const Ref& r : out_refs) outputs.push_back(entries_[r.layer].outputs[r.node]);
   try {
-    out.model.emplace(inputs, outputs, config.value("name", std::string()));
+    const ScopedOrigin origin = model_origin(file_);
+    out.model.emplace(inputs, outputs, config.value("name", std::string()), std::source_location{});
   } catch (const ContractError& e) {
     out.failure = e;
   }
@@ -273,6 +286,7 @@ PartialBuild sequential(const Json& config, const std::string& file, bool init) 
   PartialBuild out;
   std::size_t i = 0;
   if (!layers->empty() && read_item((*layers)[0], 0, file).cls == "InputLayer") {
+    const ScopedOrigin origin = layer_origin(read_item((*layers)[0], 0, file).name, file);
     ConfigReader r((*layers)[0]["config"], file, "input", "InputLayer");
     x = input_from_keras(r);
     out.layers.push_back({x.name(), "InputLayer", {}, x.shape()});
@@ -280,6 +294,7 @@ PartialBuild sequential(const Json& config, const std::string& file, bool init) 
   } else {
     const Json input = {{"batch_shape", config.value("build_input_shape", Json())},
                         {"name", "input_layer"}};
+    const ScopedOrigin origin = model_origin(file);  // the model's build_input_shape
     ConfigReader r(input, file, "input", "InputLayer");
     x = input_from_keras(r);
   }
@@ -290,12 +305,13 @@ PartialBuild sequential(const Json& config, const std::string& file, bool init) 
     if (it.cls == "InputLayer")
       bad_json(file, "layer " + std::to_string(i) + " of the Sequential model",
                "an InputLayer only as the first layer", &(*layers)[i]["class_name"]);
+    const ScopedOrigin origin = layer_origin(it.name, file);
     Layer layer = layer_from_keras(it.cls, r, init);
     LayerRecord rec{layer.name(), it.cls, {out.layers.empty() ? x.name() : out.layers.back().name},
                     std::nullopt};
     if (!out.failure) {
       try {
-        x = layer(x);
+        x = layer(x, std::source_location{});  // no line of the user's
         rec.output_shape = x.shape();
       } catch (const ContractError& e) {
         out.failure = e;
@@ -307,7 +323,9 @@ PartialBuild sequential(const Json& config, const std::string& file, bool init) 
   }
   if (out.failure) return out;
   try {
-    out.model.emplace(Sequential(std::move(items), config.value("name", std::string("sequential"))));
+    const ScopedOrigin origin = model_origin(file);
+    out.model.emplace(Sequential(std::move(items), config.value("name", std::string("sequential")),
+                                 std::source_location{}));
   } catch (const ContractError& e) {
     out.failure = e;
   }

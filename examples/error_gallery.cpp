@@ -116,7 +116,7 @@ std::vector<Case> motivating_cases_1() {
 
 std::vector<Case> motivating_cases_2() {
   return {
-    {"A generator whose batch 1 pairs 32 images with 64 labels", "batch.mismatch", [] {
+    {"A generator whose second batch pairs 32 images with 64 labels", "batch.mismatch", [] {
        Model m = classifier({4}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
        auto make = [] {
          return data::Generator([i = 0]() mutable -> std::optional<data::Batch> {

@@ -85,5 +85,23 @@ std::vector<Case> fact_cases_more() {
      }},
     {"item() on an empty tensor", "tensor.item", [] { (void)Tensor::zeros({0, 3}).item(); }},
     {"at() with a negative index", "tensor.index", [] { (void)Tensor::zeros({2, 3}).at({0, -1}); }},
+    {"Float images of 0..255 into a model without Rescaling (a warning, raised here)", "input.range", [] {
+       Model m = classifier({8, 8, 3}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
+       Tensor pixels = Tensor::uniform({16, 8, 8, 3}, 1, 0, 255);   // decoded, never divided by 255
+       m.fit(pixels, Tensor::zeros({16}, DType::i32), {.verbose = 0, .warnings = WarningMode::raise});
+     }},
+    {"Standardised images into a model that rescales by 1/255 itself", "input.range", [] {
+       auto in = Input({8, 8, 3}, {.name = "image"});
+       auto x = Rescaling(1.0 / 255)(in);
+       Model m(in, Dense(3, {.seed = 1})(GlobalAveragePooling2D()(Conv2D(4, {3, 3}, {.seed = 1})(x))));
+       m.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+       Tensor standard = Tensor::uniform({16, 8, 8, 3}, 1, -2, 2);  // (x - mean) / std already
+       m.fit(standard, Tensor::zeros({16}, DType::i32), {.verbose = 0, .warnings = WarningMode::raise});
+     }},
+    {"A Keras file describing a 65536 x 65536 Dense kernel", "model.unsupported", [] {
+       (void)keras::model_from_json(R"({"class_name": "Sequential", "config": {"name": "huge",
+         "layers": [{"class_name": "InputLayer", "config": {"name": "x", "batch_shape": [null, 65536]}},
+                    {"class_name": "Dense", "config": {"name": "wide", "units": 65536}}]}})");
+     }},
   };
 }

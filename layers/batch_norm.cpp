@@ -57,6 +57,7 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   std::vector<bool> variable_trainable() const override { return {true, true, false, false}; }
   checks::LayerFacts facts() const override {
     checks::LayerFacts f;
+    f.value_rule = checks::ValueRule::normalizes;
     if (built()) f.built_last_axis = features_, f.built_weight = "gamma " + gamma_.shape().str();
     return f;
   }

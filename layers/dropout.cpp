@@ -30,6 +30,11 @@ class DropoutImpl : public LayerImpl {
   }
 
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f;
+    f.value_rule = checks::ValueRule::passes;  // input.range looks past it
+    return f;
+  }
 
   // y = x * mask, mask = (u >= rate) / (1 - rate) with u ~ U[0, 1): the same rule as Keras.
   // The mask is a constant, so the gradient is dout * mask through the multiply op.

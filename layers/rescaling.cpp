@@ -35,6 +35,14 @@ class RescalingImpl : public LayerImpl {
     return buf;
   }
 
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f;
+    f.value_rule = checks::ValueRule::rescales;
+    f.scale = scale_;
+    f.offset = offset_;
+    return f;
+  }
+
   std::vector<LayerOption> options() const override {
     return {{"scale", scale_}, {"offset", offset_}};
   }

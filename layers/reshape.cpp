@@ -41,7 +41,11 @@ class ReshapeImpl : public LayerImpl {
   }
 
   std::string describe() const override { return target_.str(); }
-  checks::LayerFacts facts() const override { return checks::facts_of(checks::SizeRule::reshapes); }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f = checks::facts_of(checks::SizeRule::reshapes);
+    f.value_rule = checks::ValueRule::passes;  // input.range looks past it
+    return f;
+  }
 
   std::vector<LayerOption> options() const override {
     return {{"target_shape", std::vector<std::int64_t>(target_.begin(), target_.end())}};

@@ -68,6 +68,8 @@ T = {
 'compare.shape': ('run', '`allclose` / `equal` / `max_abs_diff` on tensors whose shapes differ; the message names the call that failed and its line. Comparison never broadcasts, so a `(10, 1)` vs `(10,)` slip cannot pass as equality. The cause reads the shapes: the same elements with an extra axis of size 1, the same count arranged differently, or different counts. (`a == b` on tensors does not compile at all; the compiler\'s message names `[compare.shape]`.)', 'Reshape the side with the extra axis of size 1, compare `a.shape() == b.shape()` first, or compare matching slices.'),
 'options.invalid': ('run', 'An option or argument outside its valid range, or an empty handle: `FitOptions::batch_size` 0, `validation_split` NaN or >= 1, `epochs` < 0, `initial_epoch` beyond `epochs`, an SGD learning rate <= 0 or a momentum outside [0, 1), a `Dense(0)`, a Dropout rate of 1, a BatchNorm momentum outside [0, 1], `Dataset::take(-1)`, a default-constructed `Tensor()` given to `fit`. The message names the option, its value and the valid range; the cause is specific where the value has a consequence worth explaining. Layer, optimizer and callback options are checked when the object is made (phase `build`, with your source line); call options and arguments when the call starts, before any step (phase `run`). The table of ranges is in docs/models.md.', 'Pass a value inside the range the message states.'),
 'checkpoint.mismatch': ('load', 'A weights file whose layers, names or shapes do not fit the model. Every difference is listed and nothing in the model is changed. The file names layer groups by class and order, as Keras does (`dense`, `dense_1`); each difference shows the name you gave that layer beside the group (`layers/dense_1 (your layer \'head\', Dense)`).', 'Load a file saved from the same architecture, or `WeightsLoadOptions{.skip_mismatch = true}`.'),
+'input.range': ('run', "A warning, at the start of `fit`: the values of an Input's first batch are far from the range the model was built for, read from the layer that first receives them. Without a `Rescaling` after the Input, values beyond about [-10, 10] reach a layer that computes on them: float images of 0..255 (converted from uint8 without scaling) are told apart from features of another scale (negatives, values past 255). With a `Rescaling`, values it brings near zero mean the data was scaled already (standardised data, or uint8 holding only 0 and 1), and values it leaves far above 1 mean its scale does not fit the data. A `BatchNorm` right after the Input takes any range. Keras trains on such data silently, so tenet only warns: printed once to stderr by default; `FitOptions::warnings = WarningMode::raise` makes it a ContractError (as below), `WarningMode::off` silences it.", 'Divide 0..255 pixels by 255 or put `Rescaling(1.0 / 255)` after the Input; standardise other features (`(x - mean) / std`, or `BatchNorm()` first); remove a `Rescaling` the data no longer needs.'),
+'model.unsupported': ('load', 'A Keras model file (`.keras`, JSON) with a layer, option or dtype policy tenet cannot represent exactly (the layer, option and value are named; nothing is approximated), a user layer saved as Keras, or a file describing more parameters than `tenet::keras::kMaxParameters` (2^28): the kernels of Dense and Conv2D are counted as the model is built, before each is allocated, and the message names the limit, the count reached and the layer that passed it. Layers, Inputs and the model read from a file are named by the file and the layer they came from ("created by layer \'conv2d_1\' in model.keras"), never by tenet\'s reader.', 'Change the layer or option in Keras and save again (docs/keras.md lists what loads); check the units, filters and input sizes of a model that large.'),
 'data.format': ('load', 'An IDX or HDF5 file that is truncated, corrupt, of the wrong type, or whose arrays disagree in length. The file and what was read are named.', 'Re-create or re-download the file.'),
 'reshape.size': ('run', 'A reshape (op or `Reshape` layer, phase `build` for the layer) that changes the number of elements.', 'Choose a target shape whose dimensions multiply to the element count.'),
 'reshape.axis': ('run', '`expand_dims`, `squeeze` or `transpose` with an invalid axis or permutation.', 'Give a valid axis / a permutation of all axes.'),
@@ -99,8 +101,8 @@ std::string temp_path(const std::string& name) {
 }'''
 
 catalog = ['concat.shape','concat.rank','concat.axis','dense.features','dense.undefined','conv.rank','conv.channels','conv.too_small','batchnorm.features','elementwise.shape','layer.input_spec','model.graph',
- 'input.count','input.rank','input.shape','input.dtype','batch.mismatch','batch.empty','batch.ragged','loss.label_shape','loss.label_range','loss.label_dtype','numerics.nonfinite','compare.shape','options.invalid',
- 'checkpoint.mismatch','data.format']
+ 'input.count','input.rank','input.shape','input.dtype','batch.mismatch','batch.empty','batch.ragged','loss.label_shape','loss.label_range','loss.label_dtype','numerics.nonfinite','compare.shape','options.invalid','input.range',
+ 'checkpoint.mismatch','data.format','model.unsupported']
 extras = ['dense.rank','flatten.rank','reshape.size','reshape.axis','slice.range','matmul.shape','layer.input_count','reduce.axis','resize.size','model.compile','history.key','callback.filepath','tensor.item','tensor.index','tensor.shape','autograd.backward']
 assert set(catalog+extras) == set(by_code), set(by_code) ^ set(catalog+extras)
 
@@ -192,8 +194,8 @@ points to `equal(a, b)`
 
 def toc(codes):
     return ', '.join('[`%s`](#%s)' % (c, c.replace('.', '')) for c in codes)
-o.append('**Build phase:** ' + toc(catalog[:12]) + '  \n**Run phase:** ' + toc(catalog[12:25]) +
-         '  \n**Load phase:** ' + toc(catalog[25:]) + '  \n**Other codes:** ' + toc(extras) + '\n')
+o.append('**Build phase:** ' + toc(catalog[:12]) + '  \n**Run phase:** ' + toc(catalog[12:26]) +
+         '  \n**Load phase:** ' + toc(catalog[26:]) + '  \n**Other codes:** ' + toc(extras) + '\n')
 
 def section(code, level='##'):
     phase, meaning, fix = T[code]

@@ -23,7 +23,10 @@ static std::string basename_of(const char* path) {
 }
 
 Site::Site(std::string n, std::string t, const std::source_location& loc)
-    : name(std::move(n)), type(std::move(t)), file(basename_of(loc.file_name())), line(loc.line()) {}
+    : name(std::move(n)), type(std::move(t)) {
+  if (const std::string* o = current_origin()) origin = *o;  // made by a file's reader
+  else file = basename_of(loc.file_name()), line = loc.line();
+}
 
 Site Site::call(std::string n, std::string t, const std::source_location& loc) {
   Site s(std::move(n), std::move(t));
@@ -34,16 +37,27 @@ Site Site::call(std::string n, std::string t, const std::source_location& loc) {
 
 std::string Site::str() const {
   std::string s = "'" + name + "' (" + type + ")";
-  if (!file.empty()) s += " created at " + file + ":" + std::to_string(line);
+  if (!origin.empty()) s += " " + origin;
+  else if (!file.empty()) s += " created at " + file + ":" + std::to_string(line);
   // A layer created and called on one line (Dense(10)(x)) shows that line once.
   if (!call_file.empty() && !(call_file == file && call_line == line && call_what.empty())) {
-    s += (file.empty() ? " called at " : ", called at ") + call_file + ":" + std::to_string(call_line);
+    s += (file.empty() && origin.empty() ? " called at " : ", called at ") + call_file + ":" + std::to_string(call_line);
     if (!call_what.empty()) s += " (" + call_what + ")";
   }
   return s;
 }
 
 // ---- the user's call on this thread (core/base/user_call.hpp) ----
+
+namespace {
+thread_local const std::string* g_origin = nullptr;
+}  // namespace
+
+ScopedOrigin::ScopedOrigin(std::string origin) : origin_(std::move(origin)), previous_(g_origin) {
+  g_origin = &origin_;
+}
+ScopedOrigin::~ScopedOrigin() { g_origin = previous_; }
+const std::string* current_origin() { return g_origin; }
 
 namespace {
 thread_local UserCall g_user_call;

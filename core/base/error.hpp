@@ -14,6 +14,11 @@ namespace tenet {
 enum class Phase { build, run, load };
 const char* phase_name(Phase p);
 
+// What a call does with a warning-level contract (input.range): print it once to stderr (the
+// message in the format of every contract error, headed "warning"), raise it as a
+// ContractError like any other, or stay silent.
+enum class WarningMode { print, raise, off };
+
 // The layer or op a contract belongs to, the user's source line that created it, and the
 // user's source line of the call that broke the contract (when the call could record it).
 struct Site {
@@ -24,6 +29,9 @@ struct Site {
   std::string call_file;  // the failing call's file (basename), empty when unknown
   unsigned call_line = 0;
   std::string call_what;  // the call, when it is not the layer or op itself: "model.fit"
+  // Where a layer, Input or model read from a file came from, in place of tenet's own source
+  // line: "created by layer 'conv2d_1' in model.keras" (see ScopedOrigin, core/base/user_call.hpp).
+  std::string origin;
 
   Site() = default;
   Site(std::string n, std::string t) : name(std::move(n)), type(std::move(t)) {}

@@ -49,4 +49,21 @@ class ScopedLayerCall {
 // The innermost layer call on this thread (null when none).
 const ScopedLayerCall* current_layer_call();
 
+// While a reader builds a model from a file (data/keras), every Site made from a source
+// location (layers, Inputs, the Model) takes this origin instead of the reader's own line,
+// e.g. "created by layer 'conv2d_1' in model.keras": the user wrote no C++ for them.
+class ScopedOrigin {
+ public:
+  explicit ScopedOrigin(std::string origin);
+  ~ScopedOrigin();
+  ScopedOrigin(const ScopedOrigin&) = delete;
+  ScopedOrigin& operator=(const ScopedOrigin&) = delete;
+
+ private:
+  std::string origin_;
+  const std::string* previous_;
+};
+// The innermost origin on this thread (null when none).
+const std::string* current_origin();
+
 }  // namespace tenet

@@ -67,12 +67,6 @@ void check_compare(const Shape& a, const Shape& b, const Site& where) {
 
 namespace {
 
-// "the 4th batch of the epoch (index 3)"
-std::string nth_batch(std::int64_t index) {
-  return "the " + ordinal(static_cast<std::size_t>(index)) + " batch of the epoch (index " +
-         std::to_string(index) + ")";
-}
-
 struct Text {
   std::string cause, fix;
 };
@@ -117,7 +111,7 @@ void empty_batch(const EmptyBatch& f, const Site& where) {
     t = {"the batch from " + f.source + " has shape " + f.shape.str(),
          "give every batch at least one sample"};
   Violation("batch.empty", Phase::run, where)
-      .summary(nth_batch(f.index) + " from " + f.source + " holds no samples")
+      .summary(batch_name(f.index) + " from " + f.source + " holds no samples")
       .expected("a batch of 1 or more samples")
       .actual(f.shape)
       .cause(t.cause)
@@ -158,6 +152,11 @@ void check_stackable(const std::vector<Shape>& shapes, const Site& where, Phase 
         .fix(fix)
         .raise();
   }
+}
+
+std::string batch_name(std::int64_t index) {
+  return "batch " + std::to_string(index + 1) + " of the epoch (counting from 1; index " +
+         std::to_string(index) + ")";
 }
 
 }  // namespace tenet::checks

@@ -238,4 +238,43 @@ void model_not_keras(const std::string& layer, const std::string& type) {
       .raise();
 }
 
+namespace {
+thread_local ScopedWeightBudget* g_budget = nullptr;
+}
+
+ScopedWeightBudget::ScopedWeightBudget(std::string f, std::int64_t l)
+    : file(std::move(f)), limit(l), previous_(g_budget) {
+  g_budget = this;
+}
+ScopedWeightBudget::~ScopedWeightBudget() { g_budget = previous_; }
+
+void charge_weights(const Shape& weight, const Site& layer) {
+  if (!g_budget) return;
+  ScopedWeightBudget& b = *g_budget;
+  std::int64_t count = 1;  // saturates at INT64_MAX: a file's sizes may overflow the product
+  for (int i = 0; i < weight.rank(); ++i)
+    if (weight[i] > 0 && __builtin_mul_overflow(count, weight[i], &count))
+      count = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t before = b.used;
+  const bool beyond = __builtin_add_overflow(before, count, &b.used);  // past 2^63
+  if (!beyond && b.used <= b.limit) return;
+  const std::string total = beyond ? "more than " + std::to_string(b.limit)
+                                   : std::to_string(b.used);
+  Violation("model.unsupported", Phase::load, layer)
+      .summary(b.file + " describes a model whose kernels hold " + total + " parameters, more "
+               "than tenet reads from a model file (" + std::to_string(b.limit) + ")")
+      .expected("at most " + std::to_string(b.limit) + " parameters (keras::LoadOptions::"
+                "max_parameters)")
+      .actual(total + " parameters once '" + layer.name + "' adds " + std::to_string(count))
+      .cause("the kernels of the layers before '" + layer.name + "' hold " +
+             std::to_string(before) + " parameters and its kernel would add " +
+             std::to_string(count) + " (" +
+             std::to_string(count / (1 << 18)) + " MiB of float32); reading stops before "
+             "allocating them, as a file can describe a model no machine could hold")
+      .fix("check the file's units, filters and input sizes (a missing pooling step or a "
+           "Flatten of a large image multiplies a Dense kernel); if the model is meant to be "
+           "this large and you trust the file, raise keras::LoadOptions::max_parameters")
+      .raise();
+}
+
 }  // namespace tenet::checks

@@ -307,6 +307,34 @@ struct EmptyBatch {
 // map function emptied, each with its own cause and fix.
 [[noreturn]] void empty_batch(const EmptyBatch& facts, const Site& where);
 
+// How every message names a batch of an epoch (fit, evaluate, predict, check_data, Dataset,
+// generators, map, numerics): counted from 1 as Keras's progress bar counts, with the 0-based
+// index a generator's Batch::index holds: "batch 3 of the epoch (counting from 1; index 2)".
+std::string batch_name(std::int64_t index);
+
+// ---- the size of a model read from a file (core/contracts/checks.cpp) ----
+
+// While a reader builds a model from `file` (data/keras), the weights of its layers are counted
+// before they are allocated: a file can describe a model no machine could hold, and reading
+// must stop before allocating it. Beyond `limit` parameters, model.unsupported (phase load)
+// names the file, the limit, the count reached and the layer.
+class ScopedWeightBudget {
+ public:
+  ScopedWeightBudget(std::string file, std::int64_t limit);
+  ~ScopedWeightBudget();
+  ScopedWeightBudget(const ScopedWeightBudget&) = delete;
+  ScopedWeightBudget& operator=(const ScopedWeightBudget&) = delete;
+
+  std::string file;
+  std::int64_t limit, used = 0;
+
+ private:
+  ScopedWeightBudget* previous_;
+};
+// Counts the parameters of a weight of shape `weight` that layer `layer` (its Site) is about
+// to allocate against the innermost budget on this thread; nothing when no reader opened one.
+void charge_weights(const Shape& weight, const Site& layer);
+
 }  // namespace tenet::checks
 
 // ---- options the float32 update rules use (core/contracts/options.cpp) ----

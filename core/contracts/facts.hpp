@@ -30,8 +30,19 @@ struct WindowFacts {
   bool same_padding = false;
 };
 
+// How a layer treats the values (not the shape) it receives, for input.range: whether the
+// range of the data matters to it.
+enum class ValueRule {
+  uses,        // computes with them as they come (Dense, Conv2D, activations, user layers)
+  passes,      // hands them on unchanged in range (Resizing, Dropout, Reshape, Flatten)
+  rescales,    // maps them to x * scale + offset (Rescaling)
+  normalizes,  // normalises whatever range it receives (BatchNormalization)
+};
+
 struct LayerFacts {
   SizeRule size_rule = SizeRule::keeps;
+  ValueRule value_rule = ValueRule::uses;
+  double scale = 1.0, offset = 0.0;  // for ValueRule::rescales
   WindowFacts window;
   // The size on the last axis that the layer's weights were built for (Dense: input features;
   // Conv2D: input channels; BatchNorm: features or channels); kUnknown before the first call or

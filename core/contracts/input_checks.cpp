@@ -1,6 +1,9 @@
 #include "core/contracts/input_checks.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
 
 #include "core/contracts/layer_checks.hpp"
 
@@ -55,6 +58,63 @@ IntegerAdvice integer_advice(DType got, const ValueRange& r) {
 
 std::string none_input(const Shape& want) {
   return "Input({kUnknown, kUnknown, " + dim_str(want[3]) + "})";
+}
+
+struct Text {
+  std::string cause, fix;
+};
+
+// input.shape on the last axis of an Input (its features, or channels of no known image format):
+// which layers were built for the declared count, read from the graph; when none is, only the
+// declaration refuses.
+Text feature_text(const Shape& want, const Shape& got, const SizeUse& use, const std::string& unit) {
+  const int last = want.rank() - 1;
+  const std::string w = dim_str(want[last]), g = dim_str(got[last]);
+  const std::string one = unit.substr(0, unit.size() - 1);  // "1 channel"
+  const std::string w_unit = want[last] == 1 ? one : unit, g_unit = got[last] == 1 ? one : unit;
+  const std::string sample = [&] {
+    std::string t = "Input({";
+    for (int d = 1; d < want.rank(); ++d)
+      t += (d > 1 ? ", " : "") + (d == last ? std::string("kUnknown") : dim_str(want[d]));
+    return t + "})";
+  }();
+  if (use.feature_fixers.empty())
+    return {"the Input declares " + w + " " + w_unit + " and the data has " + g + ", but no "
+                "layer of this model depends on that count" +
+                (use.feature_free.empty() ? "" : ": " + joined(use.feature_free) +
+                                                     " work on any count") +
+                ". Only the Input's declaration refuses " + g,
+            "declare the Input with a None last axis, " + sample + ", and the model takes any "
+            "count; or give the data " + w + " " + w_unit};
+  return {"the Input declares " + w + " " + w_unit + " and " + joined(use.feature_fixers) +
+              "; the data has " + g + " " + g_unit + ", which those layers cannot take",
+          "give the data the " + w + " " + w_unit + " the model was trained on (" +
+              (unit == "features" ? "check how the columns were selected or encoded: one too "
+                                    "many or too few"
+                                  : "check how the images were decoded or stacked") +
+              "), or build the model for " + g + " " + g_unit + " (Input with " + g +
+              " on the last axis) and train it again"};
+}
+
+// input.shape on several kinds of axes at once (or the middle axes of a sequence): each axis
+// declared against the data, with the layers found to need the declared sizes.
+Text several_axes_text(const Shape& want, const Shape& got, const std::vector<int>& diff,
+                       const SizeUse& use) {
+  std::vector<std::string> declared, data;
+  bool spatial = false, last = false;
+  for (int d : diff) {
+    declared.push_back(axis_name(d, want.rank()) + " " + dim_str(want[d]));
+    data.push_back(dim_str(got[d]));
+    spatial |= want.rank() == 4 && (d == 1 || d == 2);
+    last |= d == want.rank() - 1;
+  }
+  std::vector<std::string> needs;
+  if (spatial) needs.insert(needs.end(), use.fixers.begin(), use.fixers.end());
+  if (last) needs.insert(needs.end(), use.feature_fixers.begin(), use.feature_fixers.end());
+  return {"the Input declares " + joined(declared) + " and the data has " + joined(data) +
+              (needs.empty() ? "" : "; " + joined(needs)),
+          "give the data the declared shape " + want.str() + " (check how it was preprocessed), "
+          "or build the model for " + got.with(0, kUnknown).str()};
 }
 
 }  // namespace
@@ -164,19 +224,14 @@ void check_input_shape(const std::string& name, const Shape& want, const Shape& 
             num(got[3]) + ": " + ca.cause;
     fix = ca.fix + "; or build the model for " + num(got[3]) + " channel" +
           (got[3] == 1 ? "" : "s") + " (its Input and the layers after it) and train it again";
+  } else if (diff == std::vector<int>{want.rank() - 1}) {
+    const Text t = feature_text(want, got, use, image ? "channels" : "features");
+    cause = t.cause;
+    fix = t.fix;
   } else {
-    cause = "the Input declares " + joined([&] {
-      std::vector<std::string> v;
-      for (int d : diff) v.push_back(axis_name(d, want.rank()) + " " + dim_str(want[d]));
-      return v;
-    }()) + " and the layers after it were built for that; the data has " +
-            joined([&] {
-              std::vector<std::string> v;
-              for (int d : diff) v.push_back(dim_str(got[d]));
-              return v;
-            }());
-    fix = "give the data the declared shape " + want.str() + " (check how it was preprocessed), "
-          "or build the model for " + got.with(0, kUnknown).str();
+    const Text t = several_axes_text(want, got, diff, use);
+    cause = t.cause;
+    fix = t.fix;
   }
   Violation("input.shape", Phase::run, where)
       .summary("data for Input '" + name + "' differs on " + join_axes(diff, want.rank()))
@@ -213,6 +268,94 @@ void check_layer_float(DType got, const ValueRange& range, const Site& layer, Ph
       "convert with x.astype(DType::f32)"};
   check_dtype(got, DType::f32, "input.dtype", layer, phase,
               "'" + layer.name + "' computes in float32 and receives " + a.cause, a.fix);
+}
+
+namespace {
+
+// The values as the first layer sees them: x * scale + offset.
+std::pair<double, double> seen(const RangeFacts& f) {
+  const double a = f.lo * f.scale + f.offset, b = f.hi * f.scale + f.offset;
+  return {std::min(a, b), std::max(a, b)};
+}
+
+// A value of the data as messages print it: 6 significant digits ("0.00392157", "65535").
+std::string shown(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+std::string span(double lo, double hi) { return shown(lo) + " to " + shown(hi); }
+
+// No Rescaling: values beyond kRangeLarge reach a layer that computes on them; for images of
+// 0..255, 8-bit pixels converted without scaling.
+Text unscaled_text(const RangeFacts& f) {
+  const std::string who = f.first_layer.empty() ? "the first layer" : f.first_layer;
+  const std::string values = "the data of Input '" + f.input + "' spans " + span(f.lo, f.hi);
+  if (f.image && f.lo >= 0 && f.hi <= 255)
+    return {values + ", the range of 8-bit pixels converted to float without scaling; no "
+                "Rescaling follows the Input, so " + who + " computes on values up to " +
+                shown(f.hi) + ", about 255 times the [0, 1] a model is usually built and "
+                "initialised for (training runs, but on a loss and gradients that large)",
+            "divide the data by 255 (x / 255.0), or put Rescaling(1.0 / 255) right after the "
+            "Input so that predict gets the same scaling"};
+  return {values + (f.lo < 0 ? ", with negative values" : "") + ": not " +
+              (f.image ? "pixels" : "scaled features") + ", and no "
+              "Rescaling follows the Input, so " + who + " computes on values of that size, "
+              "far from the roughly [-1, 1] its weights were initialised for",
+          "standardise each feature with the training data's mean and standard deviation "
+          "((x - mean) / std), or put BatchNorm() right after the Input"};
+}
+
+// A Rescaling brings the values below kRangeSmall (scaled twice) or beyond kRangeLarge.
+Text rescaled_text(const RangeFacts& f) {
+  const auto [a, b] = seen(f);
+  const std::string after = f.rescaling + " (x * " + shown(f.scale) +
+                            (f.offset != 0 ? " + " + shown(f.offset) : std::string()) +
+                            ") turns them into " + span(a, b);
+  const std::string values = "the data of Input '" + f.input + "' spans " + span(f.lo, f.hi);
+  if (std::max(std::abs(a), std::abs(b)) > kRangeLarge)
+    return {values + ", more than the range " + f.rescaling + " was set for: " + after,
+            "set the Rescaling's scale for this data (Rescaling(1.0 / " + shown(f.hi) +
+                ") for values up to " + shown(f.hi) + "), or scale the data to the range the "
+                "model was trained on"};
+  if (!is_floating(f.dtype) && f.lo >= 0 && f.hi <= 1)
+    return {values + ": " + dtype_name(f.dtype) + " data holding only 0 and 1 (a mask or binary "
+                "data, not 0..255 pixels), and " + after + ", nearly zero everywhere",
+            "binary data needs no scaling: drop the Rescaling (or make it Rescaling(1.0)); if "
+            "the data should be 0..255 pixels, look at how it was converted"};
+  return {values + (f.lo < 0 ? ", centred near 0 (already standardised)"
+                             : ", already within [0, 1]") + ", and " + after +
+              ": the data is scaled twice, so the layers after it see values near zero",
+          "feed the unscaled data the model was built for (0..255 pixels for Rescaling(1.0 / "
+          "255)), or remove the Rescaling now that the data is scaled"};
+}
+
+}  // namespace
+
+void check_input_range(const RangeFacts& f, WarningMode mode, const Site& where) {
+  if (mode == WarningMode::off) return;
+  const auto [a, b] = seen(f);
+  const double most = std::max(std::abs(a), std::abs(b));
+  const bool large = most > kRangeLarge;
+  const bool small = !f.rescaling.empty() && most < kRangeSmall && (f.lo != 0 || f.hi != 0);
+  if (!large && !small) return;
+  const Text t = f.rescaling.empty() ? unscaled_text(f) : rescaled_text(f);
+  Violation v("input.range", Phase::run, where);
+  v.summary("the values of Input '" + f.input + "' (" + span(f.lo, f.hi) + ") are far from "
+            "the range the model was built for")
+      .expected(f.rescaling.empty() ? "values within about [-" + shown(kRangeLarge) + ", " +
+                                          shown(kRangeLarge) + "] at " +
+                                          (f.first_layer.empty() ? "the first layer" : f.first_layer)
+                                    : "values that " + f.rescaling + " brings to a magnitude "
+                                      "between " + shown(kRangeSmall) + " and " +
+                                      shown(kRangeLarge))
+      .actual(span(f.lo, f.hi) + (f.rescaling.empty() ? "" : ", " + span(a, b) + " after " +
+                                                               f.rescaling))
+      .cause(t.cause)
+      .fix(t.fix + ". This is a warning (fit trains anyway): FitOptions::warnings = "
+                   "WarningMode::off silences it, WarningMode::raise makes it an error");
+  if (mode == WarningMode::raise) v.raise();
+  std::cerr << "tenet warning: " << ContractError(v.info()).what() << std::endl;
 }
 
 }  // namespace tenet::checks

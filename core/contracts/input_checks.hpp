@@ -20,6 +20,10 @@ struct SizeUse {
   std::vector<std::string> fixers;  // layers that need the declared height and width, why
   std::vector<std::string> free;    // layers met on the way that work on any size
   bool flattened = false;           // a Flatten is among the reasons
+  // How it uses the size of the Input's last axis (its features): the layers built for the
+  // declared count (why), and those met on the way that take any count.
+  std::vector<std::string> feature_fixers;
+  std::vector<std::string> feature_free;
 };
 
 // input.shape (phase build): an Input's declared sample shape needs sizes >= 1 or kUnknown.
@@ -39,5 +43,28 @@ void check_input_dtype(const std::string& name, DType want, const Shape& want_sh
                        const Shape& got_shape, const ValueRange& range, const Site& where);
 // input.dtype: a layer computing in float32 receives integer data (`range` when known).
 void check_layer_float(DType got, const ValueRange& range, const Site& layer, Phase phase);
+
+// ---- input.range (a warning, at the start of fit) ----
+
+// The values an Input's data reach its first layer with: beyond kRangeLarge in magnitude, or
+// (after a Rescaling) all below kRangeSmall, they are far from the range a model is built for.
+// 50 leaves room for the outliers of standardised data (and small counts) while catching
+// 0..255 pixels and raw measurements.
+inline constexpr double kRangeLarge = 50.0;
+inline constexpr double kRangeSmall = 0.05;
+// What fit found for one Input: the batch's finite values, and the Rescaling that first
+// receives them (empty `rescaling` when none does: the first layer computes on them as is).
+struct RangeFacts {
+  std::string input;  // the Input's name
+  DType dtype = DType::f32;
+  bool image = false;  // (batch, height, width, channels)
+  double lo = 0, hi = 0;
+  std::string rescaling;  // "'rescaling' (Rescaling)"
+  double scale = 1.0, offset = 0.0;
+  std::string first_layer;  // "'conv2d' (Conv2D)": the layer that computes on them
+};
+// input.range: the data of `f` against the range its model was built for. Does nothing when
+// they fit or `mode` is off; else prints the warning once to stderr or raises it.
+void check_input_range(const RangeFacts& f, WarningMode mode, const Site& where);
 
 }  // namespace tenet::checks

@@ -81,6 +81,11 @@ std::string rank_fix(const Shape& a, const Shape& b, const std::string& a_desc,
   const std::string& low_desc = a_high ? b_desc : a_desc;
   std::int64_t flat = 1;
   for (int d = 1; d < high.rank(); ++d) flat = high[d] < 0 || flat < 0 ? kUnknown : flat * high[d];
+  if (low.rank() == 2 && flat < 0 && high.rank() == 4)  // None height or width
+    return "bring " + high_desc + " down to rank 2 with GlobalAveragePooling2D() (-> " +
+           Shape{kUnknown, high[3]}.str() + "); not with Flatten(): its height or width is "
+           "None, so the flattened count, and any Dense after the join, would have no size; " +
+           low_desc + " is already (batch, features)";
   if (low.rank() == 2) {
     std::string s = "bring " + high_desc + " down to rank 2: Flatten() it (-> " +
                     Shape{kUnknown, flat}.str() + ")";

@@ -143,7 +143,7 @@ class TerminateOnNaNImpl : public CallbackImpl {
   void on_batch_end(Model& m, int batch, Logs& logs) override {
     auto it = logs.find("loss");
     if (it != logs.end() && !std::isfinite(it->second)) {
-      std::cerr << "tenet: batch " << batch << ": invalid loss " << it->second
+      std::cerr << "tenet: " << checks::batch_name(batch) << ": invalid loss " << it->second
                 << ", terminating training (the last good weights are kept)\n";
       m.stop_training = true;
     }

@@ -48,6 +48,9 @@ struct FitOptions {
   // Raise numerics.nonfinite at the first NaN/Inf (input data, variables, layer inputs, op
   // outputs and gradients, the optimizer's update, BatchNorm statistics), for this call only.
   bool check_numerics = false;
+  // Warning-level contracts met at the start of fit (input.range: values far from the range
+  // the model was built for): printed once to stderr, raised, or off.
+  WarningMode warnings = WarningMode::print;
 };
 
 struct EvaluateOptions {

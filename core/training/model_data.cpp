@@ -64,6 +64,43 @@ checks::SizeUse spatial_use(const Model::State& s, const SymbolicNode* input) {
   return use;
 }
 
+// How the layers after `input` use the size of its last axis (features, or channels), read
+// from their facts in graph order: a layer whose weights were built for that size (Dense,
+// Conv2D, BatchNorm) or a Reshape fixes it and ends the path; a join or a Flatten passes it on
+// inside a larger count (said in `how`); every other layer keeps it and works on any count.
+void feature_use(const Model::State& s, const SymbolicNode* input, checks::SizeUse& use) {
+  struct Path {
+    std::string unit, how;  // "channels"; ", the count 'flat' (Flatten) makes of them"
+  };
+  std::map<const SymbolicNode*, Path> paths{
+      {input, {input->shape.rank() == 4 ? "channels" : "features", ""}}};
+  for (const auto& n : s.nodes) {
+    const Path* in = nullptr;
+    for (const auto& x : n->inputs)
+      if (auto it = paths.find(x.node().get()); it != paths.end()) in = &it->second;
+    if (!in || n->inputs.empty()) continue;
+    const checks::LayerFacts f = n->layer->facts();
+    const std::string who = "'" + n->layer->name() + "' (" + n->layer->type() + ")";
+    using R = checks::SizeRule;
+    if (f.built_last_axis >= 0) {
+      const std::string unit = f.built_last_axis == 1 ? in->unit.substr(0, in->unit.size() - 1)
+                                                      : in->unit;  // "1 channel"
+      use.feature_fixers.push_back(who + " was built for " + std::to_string(f.built_last_axis) +
+                                   " " + unit + " (its " + f.built_weight + ")" + in->how);
+    } else if (f.size_rule == R::reshapes) {
+      use.feature_fixers.push_back(who + " reshapes to " + n->shape.str() +
+                                   ", which needs the declared count");
+    } else if (f.size_rule == R::flattens) {
+      paths[n.get()] = {"features", ", the count " + who + " makes of the declared size"};
+    } else if (f.size_rule == R::joins && n->inputs.size() > 1) {
+      paths[n.get()] = {in->unit, ", counting the branches " + who + " joins with the Input"};
+    } else {
+      use.feature_free.push_back(who);
+      paths[n.get()] = *in;
+    }
+  }
+}
+
 // batch.mismatch: every input array, and the labels, hold one entry per sample. The note
 // about resizing is made only when the model has an image Input.
 void check_sample_counts(const std::vector<SymbolicTensor>& ins, const std::vector<Tensor>& x,
@@ -119,9 +156,11 @@ void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phas
       checks::check_input_dtype(in.name(), in.dtype(), in.shape(), x[i].dtype(), x[i].shape(),
                                 numerics::integer_range(x[i]), where);
     checks::check_input_rank(in.name(), in.shape(), x[i].shape(), i, where);
-    if (!checks::differing_axes(in.shape(), x[i].shape()).empty())
-      checks::check_input_shape(in.name(), in.shape(), x[i].shape(),
-                                spatial_use(*s_, in.node().get()), where);
+    if (!checks::differing_axes(in.shape(), x[i].shape()).empty()) {
+      checks::SizeUse use = spatial_use(*s_, in.node().get());
+      feature_use(*s_, in.node().get(), use);
+      checks::check_input_shape(in.name(), in.shape(), x[i].shape(), use, where);
+    }
   }
   check_sample_counts(ins, x, y, s_->site);
   if (!y) return;

@@ -259,7 +259,7 @@ static void add_validation_logs(Model& model, BatchReader& validation, Logs& epo
 // Why fit stopped when TerminateOnNaN saw a non-finite loss.
 static std::string nan_stop_reason(double loss, int epoch, std::int64_t index) {
   return "TerminateOnNaN: loss became " + std::to_string(loss) + " at epoch " +
-         std::to_string(epoch + 1) + ", batch " + std::to_string(index) +
+         std::to_string(epoch + 1) + ", " + checks::batch_name(index) +
          "; that update was skipped";
 }
 
@@ -293,9 +293,10 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
     Tensor yb;
     std::int64_t index = 0, steps = 0;
     while (train.next(xb, yb, index)) {
-      step_label.set("training step " + std::to_string(++global_step) + " (epoch " +
-                     std::to_string(epoch + 1) + ", batch " + std::to_string(index) + ")");
+      step_label.set("training step " + std::to_string(++global_step) + ", epoch " +
+                     std::to_string(epoch + 1) + ", " + checks::batch_name(index));
       check_batch_inputs(*s_, train, xb, yb, index);
+      if (global_step == 1) check_input_ranges(*s_, xb, o.warnings);  // once, at the start
       Logs logs = train_step(xb, yb, guard_nan, &tally);
       run.add(logs, static_cast<double>(xb[0].dim(0)));
       ++steps;

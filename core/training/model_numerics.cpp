@@ -41,7 +41,7 @@ void check_array(const Tensor& t, const Site& site, const std::string& subject,
   raise(site, subject, t,
         "the data holds NaN/Inf: the first is in " +
             (batch_index < 0 ? "sample " + row
-                             : "row " + row + " of batch " + std::to_string(batch_index)) +
+                             : "row " + row + " of " + checks::batch_name(batch_index)) +
             ". It would spread through every layer and, through the gradients, into every weight",
         "clean the data before training: drop or replace the samples holding NaN/Inf, and look "
         "at the preprocessing that made them (a division by zero, a log of 0, a failed parse)");

@@ -84,4 +84,8 @@ void check_batch_counts(const BatchReader& train, const BatchReader* validation,
 // it, training ends as in Keras ("ran out of data"), the reason in h.stop_reason.
 void end_on_empty_epoch(int epoch, int first_epoch, History& h, const Site& where);
 
+// core/training/model_range.cpp: input.range for the first batch of fit (each Input's values
+// against the Rescaling, BatchNormalization or computing layer that first receives them).
+void check_input_ranges(const Model::State& s, const std::vector<Tensor>& x, WarningMode mode);
+
 }  // namespace tenet

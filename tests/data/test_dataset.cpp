@@ -158,7 +158,7 @@ TEST_CASE("options.invalid: every Dataset argument outside its range, named with
   }));
   auto e = capture_contract([&] { for (const Batch& b : hole) (void)b; });
   CHECK(e.code() == "options.invalid");
-  CHECK(e.info().summary.find("batch 0's input 0") != std::string::npos);
+  CHECK(e.info().summary.find("input 0 of batch 1 of the epoch (counting from 1; index 0)") != std::string::npos);
 }
 
 TEST_CASE("prefetch yields the same batches, prepared on another thread ahead of time") {

@@ -42,7 +42,7 @@ TEST_CASE("batch.empty: a generator's empty batch, and drop_remainder on too few
   Model g = compiled(Model(in, Dense(3)(in)), sparse());
   auto e = capture("batch.empty", [&] { g.fit(generator({8, 0}, {8, 0}), {.verbose = 0}); });
   CHECK(e.phase() == Phase::run);
-  CHECK(has(std::string(e.what()), "the 2nd batch of the epoch (index 1)"));
+  CHECK(has(std::string(e.what()), "batch 2 of the epoch (counting from 1; index 1)"));
   CHECK(has(e.fix(), "std::nullopt"));
   auto drop = capture("batch.empty", [&] {
     auto ds = data::Dataset::from_tensors({Tensor::zeros({10, 4})}, Tensor::zeros({10}, DType::i32))
@@ -118,7 +118,7 @@ TEST_CASE("generators: each batch is checked as it arrives, errors name the batc
     CHECK(epoch.next()->index == 1);
     auto e = capture_contract([&] { epoch.next(); });
     CHECK(e.code() == "batch.mismatch");
-    CHECK(e.info().summary.find("batch 2: input 0 has 32 samples but labels has 64") != std::string::npos);
+    CHECK(e.info().summary.find("batch 3 of the epoch (counting from 1; index 2): input 0 has 32 samples but labels has 64") != std::string::npos);
     CHECK(e.where().find("from_generator") != std::string::npos);
     CHECK_FALSE(epoch.next().has_value());  // the epoch ends after an error
   }
@@ -134,7 +134,7 @@ TEST_CASE("generators: each batch is checked as it arrives, errors name the batc
   CHECK(epoch.next().has_value());
   auto e = capture_contract([&] { epoch.next(); });
   CHECK(e.code() == "batch.empty");
-  CHECK(e.info().summary == "the 2nd batch of the epoch (index 1) from from_generator holds no samples");
+  CHECK(e.info().summary == "batch 2 of the epoch (counting from 1; index 1) from from_generator holds no samples");
   e = capture_contract([&] { bad.prefetch(false).epoch(1).next(); });  // the same generator goes on
   CHECK(e.code() == "batch.mismatch");
   CHECK(e.info().summary.find("input 1 has 5") != std::string::npos);
@@ -180,7 +180,7 @@ TEST_CASE("map results are checked; stack_samples raises batch.ragged") {
   auto e = capture_contract([&] { ds.epoch(0).next(); });
   CHECK(e.code() == "batch.mismatch");
   CHECK(e.where().find("map") != std::string::npos);
-  CHECK(e.info().summary.find("batch 0") != std::string::npos);
+  CHECK(e.info().summary.find("batch 1 of the epoch (counting from 1; index 0)") != std::string::npos);
 
   Tensor s = data::stack_samples({Tensor::zeros({28, 28, 1}), Tensor::ones({28, 28, 1})});
   CHECK(s.shape() == Shape{2, 28, 28, 1});

@@ -31,11 +31,11 @@ TEST_SUITE("data") {
 
 TEST_CASE("batch.empty: a generator's first batch against one in the middle of the epoch") {
   auto e = capture("batch.empty", [&] { drain(sized({0, 2})); });
-  CHECK(has(e.what(), "the 1st batch of the epoch (index 0) from from_generator"));
+  CHECK(has(e.what(), "batch 1 of the epoch (counting from 1; index 0) from from_generator"));
   CHECK(has(e.cause(), "first call of this epoch returned a batch of shape (0, 4)"));
   CHECK(!has(e.cause(), "ran out"));
   e = capture("batch.empty", [&] { drain(sized({2, 2, 0, 2})); });
-  CHECK(has(e.what(), "the 3rd batch of the epoch (index 2)"));
+  CHECK(has(e.what(), "batch 3 of the epoch (counting from 1; index 2)"));
   CHECK(has(e.cause(), "on call 3 of this epoch, after 2 batches with samples"));
   CHECK(!has(e.cause(), "ran out"));
   CHECK(has(e.fix(), "Do not return std::nullopt here"));
@@ -50,7 +50,7 @@ TEST_CASE("batch.empty: a map function that removed every sample of a batch") {
                   return b;
                 });
   auto e = capture("batch.empty", [&] { drain(ds); });
-  CHECK(has(e.what(), "the 2nd batch of the epoch (index 1) from map"));
+  CHECK(has(e.what(), "batch 2 of the epoch (counting from 1; index 1) from map"));
   CHECK(has(e.cause(), "the map function was given a batch of 3 samples and returned (0, 4)"));
   CHECK(has(e.fix(), "keep at least one sample of each batch"));
   CHECK(!has(e.fix(), "nullopt"));

@@ -52,7 +52,7 @@ TEST_CASE("fit and evaluate on a data::Dataset; a bad generator batch is named b
   });
   auto e = capture([&] { m.fit(gen, {.epochs = 1, .verbose = 0}); });
   CHECK(e.code() == "input.rank");
-  CHECK(std::string(e.what()).find("batch 2 of the dataset") != std::string::npos);
+  CHECK(std::string(e.what()).find("batch 3 of the epoch (counting from 1; index 2): ") != std::string::npos);
   CHECK(e.fix().find("expand_dims(x, -1)") != std::string::npos);
 }
 

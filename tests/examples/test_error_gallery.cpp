@@ -29,7 +29,8 @@ TEST_CASE("the error gallery raises every code and exits 0") {
       "layer.input_spec", "model.graph", "input.count", "input.rank", "input.shape",
       "input.dtype", "batch.mismatch", "batch.empty", "batch.ragged", "loss.label_shape",
       "loss.label_range", "loss.label_dtype", "numerics.nonfinite", "compare.shape",
-      "options.invalid", "checkpoint.mismatch", "data.format"};
+      "options.invalid", "checkpoint.mismatch", "data.format", "input.range",
+      "model.unsupported"};
   for (const char* c : codes) CHECK_MESSAGE(has(out, std::string("[") + c + "]"), c);
   CHECK(!has(out, "FAILED"));
   // docs/errors.md has one section per code

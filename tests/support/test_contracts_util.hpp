@@ -41,6 +41,13 @@ inline void check_message_rules(const tenet::ContractError& e) {
   }
 }
 
+// `m` compiled with SGD and SparseCategoricalCrossentropy from logits: a classifier for tests.
+inline tenet::Model compiled(tenet::Model m) {
+  m.compile({.optimizer = tenet::SGD(),
+             .loss = tenet::SparseCategoricalCrossentropy({.from_logits = true})});
+  return m;
+}
+
 // Runs f, which must raise `code`; returns the error after checking the common rules.
 template <class F>
 tenet::ContractError capture(const std::string& code, F&& f) {

@@ -7,14 +7,10 @@
 
 using namespace tenet;
 using contracts_test::capture;
+using contracts_test::compiled;
 using contracts_test::has;
 
 namespace {
-
-Model compiled(Model m) {
-  m.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
-  return m;
-}
 
 std::string temp_file(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("tenet_messages_run_" + name)).string();

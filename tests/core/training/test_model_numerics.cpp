@@ -103,7 +103,7 @@ TEST_CASE("numerics: an optimizer update that overflows is named as the optimize
   INFO(std::string(e.what()));
   const std::string kernel = "'kernel' of '" + m.layers()[1].name() + "'";
   CHECK(has(summary, "variable " + kernel + " after the SGD update holds non-finite values at "
-                     "training step 1 (epoch 1, batch 0)"));
+                     "training step 1, epoch 1, batch 1 of the epoch (counting from 1; index 0)"));
   CHECK(has(e.actual(), "0 NaN and 6 Inf among 6 values of (3, 2)"));
   CHECK(has(e.cause(), "learning rate 1e+38"));
   CHECK(has(e.cause(), "The update was undone"));
@@ -229,8 +229,8 @@ TEST_CASE("numerics: NaN in the input data is named as the input and the user's 
     m.fit(data::Dataset::from_tensors({data_x(8, {6})}, data_y(8)),
           {.batch_size = 4, .verbose = 0, .check_numerics = true});
   });
-  CHECK(has(ds.info().summary, "at training step 2 (epoch 1, batch 1)"));
-  CHECK(has(ds.cause(), "the first is in row 2 of batch 1."));
+  CHECK(has(ds.info().summary, "at training step 2, epoch 1, batch 2 of the epoch (counting from 1; index 1)"));
+  CHECK(has(ds.cause(), "the first is in row 2 of batch 2 of the epoch (counting from 1; index 1)."));
   CHECK_FALSE(check_numerics());
 }
 

@@ -132,13 +132,13 @@ TEST_CASE("options.invalid: empty handles given to fit, evaluate, predict and *_
   // A Dataset without labels, for fit and evaluate: named with the batch, not "internal".
   auto unlabelled = data::Dataset::from_tensors({x});
   auto nl = capture([&] { m.fit(unlabelled, {.verbose = 0}); });
-  check_invalid(nl, "fit's dataset", "batch 0 without labels", "a dataset whose batches carry labels");
+  check_invalid(nl, "fit's dataset", "batch 1 of the epoch (counting from 1; index 0) without labels", "a dataset whose batches carry labels");
   CHECK(has(nl.cause(), "from_tensors({x}) without y"));
   check_invalid(capture([&] { (void)m.evaluate(unlabelled); }), "evaluate's dataset",
-                "batch 0 without labels", "labels");
+                "batch 1 of the epoch (counting from 1; index 0) without labels", "labels");
   auto labelled = data::Dataset::from_tensors({x}, y);
   check_invalid(capture([&] { m.fit(labelled, {.verbose = 0}, &unlabelled); }),
-                "fit's validation dataset", "batch 0 without labels", "labels");
+                "fit's validation dataset", "batch 1 of the epoch (counting from 1; index 0) without labels", "labels");
 }
 
 TEST_CASE("batch.empty: fit and train_on_batch on zero samples move no weight or optimizer state") {

@@ -4,6 +4,7 @@
 #pragma once
 
 std::vector<Case> fact_cases_more();
+std::vector<Case> range_and_file_cases();
 
 std::vector<Case> fact_cases() {
   std::vector<Case> cases = {
@@ -35,6 +36,7 @@ std::vector<Case> fact_cases() {
      }},
   };
   for (auto& c : fact_cases_more()) cases.push_back(std::move(c));
+  for (auto& c : range_and_file_cases()) cases.push_back(std::move(c));
   return cases;
 }
 
@@ -85,6 +87,12 @@ std::vector<Case> fact_cases_more() {
      }},
     {"item() on an empty tensor", "tensor.item", [] { (void)Tensor::zeros({0, 3}).item(); }},
     {"at() with a negative index", "tensor.index", [] { (void)Tensor::zeros({2, 3}).at({0, -1}); }},
+  };
+}
+
+// input.range (a warning, raised here to show it) and the size limit of a Keras file.
+std::vector<Case> range_and_file_cases() {
+  return {
     {"Float images of 0..255 into a model without Rescaling (a warning, raised here)", "input.range", [] {
        Model m = classifier({8, 8, 3}, 3, SparseCategoricalCrossentropy({.from_logits = true}));
        Tensor pixels = Tensor::uniform({16, 8, 8, 3}, 1, 0, 255);   // decoded, never divided by 255

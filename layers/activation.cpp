@@ -1,5 +1,6 @@
 #include <tenet/layers/activation.hpp>
 
+#include "core/graph/builtin.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 #include "core/graph/fusable.hpp"
@@ -20,7 +21,7 @@ class ReLUImpl : public LayerImpl, public fusion::Fusable {
   fusion::Facts fusion_facts() const override { return {.op = fusion::Op::relu}; }
 };
 
-class SoftmaxImpl : public LayerImpl {
+class SoftmaxImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   SoftmaxImpl(int axis, ActivationLayerOptions o, std::source_location loc)
       : LayerImpl("Softmax", "softmax", o.name, loc), axis_(axis) {}

@@ -1,5 +1,6 @@
 #include <tenet/layers/concatenate.hpp>
 
+#include "core/graph/builtin.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
@@ -12,7 +13,7 @@ void check_merge_inputs(std::size_t n, const std::string& type, const Site& wher
 
 namespace {
 
-class ConcatenateImpl : public LayerImpl {
+class ConcatenateImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   ConcatenateImpl(int axis, ConcatenateOptions o, std::source_location loc)
       : LayerImpl("Concatenate", "concatenate", o.name, loc), axis_(axis) {}

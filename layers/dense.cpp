@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/graph/builtin.hpp"
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/contracts/layer_checks.hpp"
 #include "core/kernels/context.hpp"
@@ -29,7 +30,7 @@ Tensor apply_activation(const Tensor& x, Activation a) {
 
 namespace {
 
-class DenseImpl : public LayerImpl {
+class DenseImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   DenseImpl(std::int64_t units, DenseOptions o, std::source_location loc)
       : LayerImpl("Dense", "dense", o.name, loc), units_(units), opt_(o) {

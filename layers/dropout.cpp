@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/graph/builtin.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 
@@ -17,7 +18,7 @@ std::uint64_t mix(std::uint64_t z) {
   return z ^ (z >> 31);
 }
 
-class DropoutImpl : public LayerImpl {
+class DropoutImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   DropoutImpl(double rate, DropoutOptions o, std::source_location loc)
       : LayerImpl("Dropout", "dropout", o.name, loc), rate_(rate), seed_(layer_seed(o.seed)) {

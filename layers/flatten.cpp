@@ -1,5 +1,6 @@
 #include <tenet/layers/flatten.hpp>
 
+#include "core/graph/builtin.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
@@ -7,7 +8,7 @@ namespace tenet {
 
 namespace {
 
-class FlattenImpl : public LayerImpl {
+class FlattenImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   FlattenImpl(FlattenOptions o, std::source_location loc)
       : LayerImpl("Flatten", "flatten", o.name, loc) {}

@@ -1,5 +1,6 @@
 #include <tenet/layers/global_pooling.hpp>
 
+#include "core/graph/builtin.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
@@ -13,7 +14,7 @@ namespace {
 
 enum class PoolKind { average, max };
 
-class GlobalPoolingImpl : public LayerImpl {
+class GlobalPoolingImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   GlobalPoolingImpl(PoolKind kind, GlobalPoolingOptions o, std::source_location loc)
       : LayerImpl(kind == PoolKind::average ? "GlobalAveragePooling2D" : "GlobalMaxPooling2D",

@@ -1,5 +1,6 @@
 #include <tenet/layers/merge.hpp>
 
+#include "core/graph/builtin.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 #include <tenet/layers/concatenate.hpp>
@@ -10,7 +11,7 @@ namespace {
 
 enum class MergeOp { add, multiply };
 
-class MergeImpl : public LayerImpl {
+class MergeImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   MergeImpl(MergeOp op, MergeOptions o, std::source_location loc)
       : LayerImpl(op == MergeOp::add ? "Add" : "Multiply", op == MergeOp::add ? "add" : "multiply",

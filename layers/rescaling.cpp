@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/graph/builtin.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 
@@ -9,7 +10,7 @@ namespace tenet {
 
 namespace {
 
-class RescalingImpl : public LayerImpl {
+class RescalingImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   RescalingImpl(double scale, double offset, RescalingOptions o, std::source_location loc)
       : LayerImpl("Rescaling", "rescaling", o.name, loc), scale_(scale), offset_(offset) {

@@ -1,5 +1,6 @@
 #include <tenet/layers/reshape.hpp>
 
+#include "core/graph/builtin.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 
@@ -7,7 +8,7 @@ namespace tenet {
 
 namespace {
 
-class ReshapeImpl : public LayerImpl {
+class ReshapeImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   ReshapeImpl(const Shape& target, ReshapeOptions o, std::source_location loc)
       : LayerImpl("Reshape", "reshape", o.name, loc), target_(target) {

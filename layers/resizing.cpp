@@ -1,5 +1,6 @@
 #include <tenet/layers/resizing.hpp>
 
+#include "core/graph/builtin.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/image.hpp>
 #include <tenet/layers/global_pooling.hpp>
@@ -8,7 +9,7 @@ namespace tenet {
 
 namespace {
 
-class ResizingImpl : public LayerImpl {
+class ResizingImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   ResizingImpl(std::int64_t h, std::int64_t w, ResizingOptions o, std::source_location loc)
       : LayerImpl("Resizing", "resizing", o.name, loc), height_(h), width_(w) {

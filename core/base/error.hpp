@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <tenet/core/base/shape.hpp>
+
 namespace tenet {
 
 enum class Phase { build, run, load };
@@ -65,6 +67,9 @@ struct ContractInfo {
   std::string during;
   std::string cause;
   std::string fix;
+  // The shapes an op received (elementwise.shape, matmul.shape), so that a caller running the
+  // op on the user's behalf (a user layer's call at build time) can say which operand is what.
+  std::vector<Shape> operands;
 };
 
 class ContractError : public Error {

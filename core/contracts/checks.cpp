@@ -62,6 +62,7 @@ Violation& Violation::provenance(std::vector<std::string> lines) {
 }
 Violation& Violation::cause(std::string t) { info_.cause = std::move(t); return *this; }
 Violation& Violation::fix(std::string t) { info_.fix = std::move(t); return *this; }
+Violation& Violation::operands(std::vector<Shape> s) { info_.operands = std::move(s); return *this; }
 void Violation::raise() const { throw ContractError(info_); }
 
 std::vector<int> differing_axes(const Shape& e, const Shape& a) {
@@ -119,6 +120,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
         .actual(b)
         .mark(marks)
         .mark_expected(marks_a)
+        .operands({a, b})
         .cause((a.rank() == b.rank() ? std::string("axis ")
                     : "the operands have " + std::to_string(a.rank()) + " and " +
                           std::to_string(b.rank()) + " axes, so the shorter one lines up with the "

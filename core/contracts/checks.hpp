@@ -82,6 +82,7 @@ class Violation {
   Violation& provenance(std::vector<std::string> lines);
   Violation& cause(std::string text);
   Violation& fix(std::string text);
+  Violation& operands(std::vector<Shape> shapes);
   [[noreturn]] void raise() const;
   const ContractInfo& info() const { return info_; }
 

@@ -5,6 +5,7 @@
 // whatever it computes and whatever members it declares.
 #include <optional>
 
+#include "core/graph/builtin.hpp"
 #include <tenet/core/graph/layer.hpp>
 
 namespace tenet::fusion {
@@ -17,8 +18,8 @@ struct Facts {
   bool relu_activation = false;  // it applies max(., 0) to its own result (Conv2D, activation relu)
 };
 
-// Implemented by the built-in layers that can be part of a fused node.
-class Fusable {
+// Implemented by the built-in layers that can be part of a fused node (so they are built-in).
+class Fusable : public detail::BuiltinLayer {
  public:
   virtual ~Fusable() = default;
   virtual Facts fusion_facts() const = 0;

@@ -14,8 +14,10 @@
 #include "core/base/user_call.hpp"
 #include "core/tensor/numerics.hpp"
 #include "core/tensor/tensor_impl.hpp"
+#include "core/graph/builtin.hpp"
 #include "core/graph/profile.hpp"
 #include "core/graph/symbolic_node.hpp"
+#include "core/graph/user_layer.hpp"
 
 namespace tenet {
 
@@ -82,6 +84,11 @@ LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
                              std::replace(n.begin(), n.end(), '/', '_');
                              return n;
                            }() + "'");
+}
+
+Shape LayerImpl::output_shape(const std::vector<Shape>& inputs, Phase) {
+  declares_output_shape_ = false;  // reached only by a user layer that leaves its shape to tenet
+  return inputs.empty() ? Shape{} : inputs[0];
 }
 
 void LayerImpl::check_input_count(std::size_t n, Phase phase) const {
@@ -154,6 +161,7 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
   ensure_built(shapes, Phase::run);
   if (check_numerics()) numerics::check_layer_inputs(inputs, site_);
   CurrentLayerScope layer_scope(shared_site_);
+  const user_layer::CallScope inputs_scope(shapes);  // what expect_shape compares with
   if (!profiling::enabled()) return forward(inputs, opts);
   return profiled_forward(inputs, opts);
 }
@@ -255,6 +263,8 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   checks::checked_known_numel(out, site_, Phase::build);
   // Weights depend on feature sizes only, so a layer can be built from symbolic shapes.
   ensure_built(shapes, Phase::build);
+  // tenet's layers declare their shapes; a user's call is run to learn and check its own.
+  if (!detail::is_builtin(*this)) out = user_layer::run_at_build(*this, inputs, out);
   auto node = std::make_shared<SymbolicNode>();
   node->shape = out;
   node->dtype = DType::f32;

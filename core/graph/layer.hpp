@@ -61,7 +61,11 @@ class LayerImpl {
   // ---- what a layer implements ----
   // The shape rule: checks the layer's contracts on input shapes (batch axis included, any
   // axis possibly unknown) and returns the output shape. Raises through core/checks only.
-  virtual Shape output_shape(const std::vector<Shape>& inputs, Phase phase) = 0;
+  // Every tenet layer declares one. A user's layer may leave it out: when a model is built,
+  // tenet runs the layer's forward once on an empty batch of its input shapes and takes the
+  // shape it produces; when declared, that shape must match what forward produces
+  // (layer.output_shape). See docs/layers.md, "Writing your own layer".
+  virtual Shape output_shape(const std::vector<Shape>& inputs, Phase phase);
   // Creates the weights for these input shapes; called once, before the first forward.
   virtual void build(const std::vector<Shape>& /*inputs*/) {}
   // Eager forward recording autograd history. Inputs have already passed output_shape.
@@ -92,6 +96,8 @@ class LayerImpl {
   virtual bool accepts_integer_input() const { return false; }
   // A user layer's declared contract (checked before output_shape when present).
   virtual const InputSpec* input_spec() const { return nullptr; }
+  // False when the layer leaves output_shape to tenet (the default rule above ran).
+  bool declares_output_shape() const { return declares_output_shape_; }
 
   // ---- provided ----
   // Which variables the optimizer updates: variable_trainable() while the layer is trainable,
@@ -120,6 +126,7 @@ class LayerImpl {
   std::shared_ptr<const Site> shared_site_;  // for autograd nodes created by this layer
   bool built_ = false;
   bool trainable_ = true;
+  bool declares_output_shape_ = true;
   std::vector<Shape> built_inputs_;
 };
 
@@ -165,6 +172,19 @@ class Layer {
   LayerImpl& checked(const char* member) const;
   std::shared_ptr<LayerImpl> impl_;
 };
+
+// Checks to write in a user layer's forward instead of assert (which aborts the whole program,
+// and vanishes under NDEBUG): they raise layer.expect naming the layer being called, `what`,
+// expected against actual with the differing axes marked, and a cause and fix. kUnknown in
+// `expected` matches any size, and the batch axis of the empty batch tenet runs forward on when
+// a model is built counts as unknown, so the same check works at build time and on real data:
+//   expect_shape(x, {kUnknown, 1024}, "features");
+void expect_shape(const Tensor& x, const Shape& expected, const std::string& what,
+                  std::source_location loc = std::source_location::current());
+void expect_shape(const SymbolicTensor& x, const Shape& expected, const std::string& what,
+                  std::source_location loc = std::source_location::current());
+void expect_dtype(const Tensor& x, DType expected, const std::string& what,
+                  std::source_location loc = std::source_location::current());
 
 // Automatic layer names like Keras: conv2d, conv2d_1, ... (counters per base name).
 std::string unique_layer_name(const std::string& base_name);

@@ -48,6 +48,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, std::source_location loc) {
                          : std::string("rank 2 or 3"))
         .actual(sb.str() + std::string(" (") + dtype_name(b.dtype()) + ")")
         .mark(marks)
+        .operands({sa, sb})
         .cause("first operand " + sa.str() + " (" + dtype_name(a.dtype()) + "), second " +
                sb.str() + " (" + dtype_name(b.dtype()) + ")")
         .fix("transpose or reshape one operand so the inner dimensions agree, and cast both to "

@@ -1,0 +1,59 @@
+#pragma once
+// The contracts of a user's own layer (internal: core/graph/user_layer.cpp calls these), each
+// message written here once. Causes read the facts of the call tenet ran when the model was
+// built (the layer's inputs and weights, the batch it used, the shapes the failing op got).
+//   layer.output_shape    a declared output_shape that forward does not follow, or none and
+//                         inputs too unknown to run forward on
+//   layer.expect          expect_shape / expect_dtype in a layer's forward
+//   any op's own code     (elementwise.shape, matmul.shape, ...) re-raised at build time
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tenet/core/base/dtype.hpp>
+#include <tenet/core/base/error.hpp>
+#include <tenet/core/base/shape.hpp>
+
+namespace tenet::checks {
+
+// A user layer's forward as tenet ran it when the model was built (core/graph/user_layer.hpp).
+struct UserCallFacts {
+  Site layer;                      // the user's layer
+  std::vector<Shape> inputs;       // its input shapes, batch axis None
+  std::int64_t batch = 0;          // the batch forward ran on: 0 (empty) or 1
+  std::string empty_refused_by;    // with batch 1: what refused the empty batch
+  std::vector<std::string> weight_names;  // its weights, as weight_names() gives them
+  std::vector<Shape> weights;
+};
+// A shape of that run as messages show it: with an empty batch, a size 0 is the batch (None).
+Shape shown_shape(const Shape& s, std::int64_t batch);
+
+// A contract broken inside that forward (`inner`, raised by an op or a layer it called): raised
+// again with the same code at phase build, naming the user's layer, the op and its line, what
+// each operand is (the layer's input, one of its weights, a value computed in the call) and a
+// fix for that case (size the weight from the input in build(), give the layer the size its
+// weight was made for, broadcast over the batch, ...).
+[[noreturn]] void user_call_failed(const ContractInfo& inner, const UserCallFacts& facts);
+// layer.output_shape: the layer's output_shape returns `declared`, forward produced `produced`.
+[[noreturn]] void output_shape_mismatch(const Shape& declared, const Shape& produced,
+                                        const UserCallFacts& facts);
+// layer.output_shape: the layer declares no output_shape, and an input axis other than the
+// batch is unknown, so no tensor exists to run forward on.
+[[noreturn]] void output_shape_unknowable(const UserCallFacts& facts);
+
+// The facts of an expect_shape / expect_dtype that failed.
+struct ExpectFacts {
+  Site where;                     // the layer being called, or the check itself outside one
+  bool in_layer = false;
+  std::string what;               // the user's name for the tensor: "features"
+  std::string check_at;           // the check's line: "gate.cpp:31"
+  Phase phase = Phase::run;       // build inside tenet's run of forward at build time
+  std::vector<Shape> layer_inputs;  // the layer's inputs in this call (as shown)
+};
+// layer.expect: the tensor is `actual` where the check requires `expected` (kUnknown: any).
+[[noreturn]] void expected_shape_failed(const Shape& expected, const Shape& actual,
+                                        const ExpectFacts& facts);
+// layer.expect: the tensor is of dtype `actual` where the check requires `expected`.
+[[noreturn]] void expected_dtype_failed(DType expected, DType actual, const ExpectFacts& facts);
+
+}  // namespace tenet::checks

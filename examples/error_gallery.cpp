@@ -312,6 +312,7 @@ std::vector<Case> other_cases() {
 
 #include "error_gallery_facts.hpp"
 #include "error_gallery_called_at.hpp"
+#include "error_gallery_user_layers.hpp"
 
 }  // namespace
 
@@ -342,6 +343,7 @@ int main(int argc, char** argv) {
   run_all("Situations that need another explanation", fact_cases());
   run_all("The case at hand (issue 19)", case_at_hand_cases());
   run_all("The line of the failing call (issue 19)", called_at_cases());
+  run_all("User-written layers when the model is built (issue 19)", user_layer_cases());
   std::cout << "\n" << n - static_cast<int>(failures.size()) << " of " << n
             << " cases raised their expected code\n";
   for (const auto& f : failures) std::cout << "FAILED: " << f << "\n";

@@ -7,7 +7,7 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 gallery = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, 'build/examples/error_gallery')
 src = ''.join(open(os.path.join(root, 'examples', f)).read()
               for f in ('error_gallery.cpp', 'error_gallery_called_at.hpp',
-                        'error_gallery_facts.hpp'))
+                        'error_gallery_facts.hpp', 'error_gallery_user_layers.hpp'))
 out = subprocess.run([gallery], capture_output=True, text=True).stdout
 
 # cases from the source: {"title", "code", [] { body }},
@@ -53,6 +53,8 @@ T = {
 'batchnorm.features': ('build', 'A BatchNorm receives a channel/feature count other than the one it was built with (its gamma, beta and moving statistics have that size).', 'Fix the upstream width, or create a new `BatchNorm` for this input.'),
 'elementwise.shape': ('build', '`Add` / `Multiply` layers (which require equal shapes), or tensor arithmetic `a + b`, `a * b` (which broadcast like NumPy), on shapes that are neither equal nor broadcastable. The differing axes are marked under both shapes, aligned from the right when the ranks differ. The fix depends on which axes differ: height and width (padding, pooling, Resizing), only the channels (the filters of one branch, or Concatenate), or the rank (which side to Flatten).', 'Make the shapes equal on the marked axes, or give the differing axis size 1 to broadcast it.'),
 'layer.input_spec': ('build', 'A user-written layer declares its input contract with an `InputSpec` (rank, and required sizes per axis) by overriding `LayerImpl::input_spec()`; a call breaks it. tenet checks it before the layer\'s shape rule, at build and at run time, and explains it like a built-in layer, with the user\'s layer name and source line. See `examples/custom_layer.cpp`:\n\n```cpp-fragment\nclass ScaleImpl : public LayerImpl {\n public:\n  ScaleImpl(std::source_location loc) : LayerImpl("Scale", "scale", "", loc) {\n    spec_.rank = 2; spec_.axes = {-1}; spec_.axes_dims = {1024};\n  }\n  const InputSpec* input_spec() const override { return &spec_; }\n  ...\n};\nclass Scale : public Layer {\n public:\n  explicit Scale(std::source_location loc = std::source_location::current())\n      : Layer(std::make_shared<ScaleImpl>(loc)) {}\n};\n```', 'Make the upstream layer produce the declared size, or create the layer for the size it receives.'),
+'layer.output_shape': ('build', 'A user-written layer\'s forward does not produce the shape its `output_shape` declares, or the layer declares none and an input axis other than the batch is `None`. tenet runs the forward of every layer it did not write once when the model is built, on an empty batch of its input shapes (a batch of 1 when an op of the call needs at least one sample), to learn and check the shape it produces (docs/layers.md, "Writing your own layer").', 'Return from `output_shape` what forward computes, or delete `output_shape` and let tenet take the shape from forward; with `None` height or width, declare `output_shape`.'),
+'layer.expect': ('build', '`expect_shape(x, {kUnknown, 1024}, "features")` or `expect_dtype(x, DType::f32, "features")`, written in a layer\'s forward instead of `assert`, fails. It names the layer, the check\'s line, expected against actual with the differing axes marked, and whether the tensor is the layer\'s input (with the layer that produced it) or computed in its call. It works when the model is built (tenet runs a user layer\'s forward on an empty batch then, whose batch axis counts as unknown) and while data flows (phase `run`).', 'Give the layer an input of the expected shape (the layer producing it is named), change the computation before the check, or put `kUnknown` on the axes where any size works.'),
 'model.graph': ('build', '`Model(inputs, outputs)` where an output needs an `Input` that is not listed, or a listed `Input` feeds no output, or two layers share a name.', 'List the missing Input (`Model({a, b}, out)`), drop the unused one, or rename a layer.'),
 'input.count': ('run', '`fit` / `evaluate` / `predict` receive a number of arrays other than the number of the model\'s Inputs. The message lists the Inputs by name and shape.', 'Pass one array per Input, in the order of the model\'s inputs.'),
 'input.rank': ('run', 'Data of the wrong rank for an Input: `(100, 28, 28)` for `(None, 28, 28, 1)` (channel axis missing), one image `(28, 28, 1)` without its batch axis, or data batched twice (one axis too many). Also raised by `Dataset::batch` on a batched dataset and for generator batches without a batch axis.', '`expand_dims(x, -1)`, `expand_dims(x, 0)`, or remove the second batching.'),
@@ -100,7 +102,7 @@ std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("tenet_gallery_" + name)).string();
 }'''
 
-catalog = ['concat.shape','concat.rank','concat.axis','dense.features','dense.undefined','conv.rank','conv.channels','conv.too_small','batchnorm.features','elementwise.shape','layer.input_spec','model.graph',
+catalog = ['concat.shape','concat.rank','concat.axis','dense.features','dense.undefined','conv.rank','conv.channels','conv.too_small','batchnorm.features','elementwise.shape','layer.input_spec','layer.output_shape','layer.expect','model.graph',
  'input.count','input.rank','input.shape','input.dtype','batch.mismatch','batch.empty','batch.ragged','loss.label_shape','loss.label_range','loss.label_dtype','numerics.nonfinite','compare.shape','options.invalid','input.range',
  'checkpoint.mismatch','data.format','model.unsupported']
 extras = ['dense.rank','flatten.rank','reshape.size','reshape.axis','slice.range','matmul.shape','layer.input_count','reduce.axis','resize.size','model.compile','history.key','callback.filepath','tensor.item','tensor.index','tensor.shape','autograd.backward']
@@ -192,10 +194,13 @@ points to `equal(a, b)`
 
 ''')
 
+def in_phase(phase):  # the catalog's codes of one phase, in catalog order
+    return [c for c in catalog if T[c][0] == phase]
+
 def toc(codes):
     return ', '.join('[`%s`](#%s)' % (c, c.replace('.', '')) for c in codes)
-o.append('**Build phase:** ' + toc(catalog[:12]) + '  \n**Run phase:** ' + toc(catalog[12:26]) +
-         '  \n**Load phase:** ' + toc(catalog[26:]) + '  \n**Other codes:** ' + toc(extras) + '\n')
+o.append('**Build phase:** ' + toc(in_phase('build')) + '  \n**Run phase:** ' + toc(in_phase('run')) +
+         '  \n**Load phase:** ' + toc(in_phase('load')) + '  \n**Other codes:** ' + toc(extras) + '\n')
 
 def section(code, level='##'):
     phase, meaning, fix = T[code]
@@ -208,11 +213,11 @@ def section(code, level='##'):
     return '\n'.join(s)
 
 o.append('# Contracts checked when a model is built\n')
-for c in catalog[:12]: o.append(section(c))
+for c in in_phase('build'): o.append(section(c))
 o.append('# Contracts checked when data flows\n')
-for c in catalog[12:26]: o.append(section(c))
+for c in in_phase('run'): o.append(section(c))
 o.append('# Contracts checked when files are read\n')
-for c in catalog[26:]: o.append(section(c))
+for c in in_phase('load'): o.append(section(c))
 o.append('# Other codes\n\nRaised by ops, tensors, configuration and training utilities.\n')
 for c in extras: o.append(section(c))
 open(os.path.join(root, 'docs/errors.md'), 'w').write('\n'.join(o))

@@ -25,11 +25,10 @@ Shape run_shape(const Shape& s, std::int64_t batch) {
 // Why and how tenet ran the layer's forward, for every cause of a failure there.
 std::string run_text(const UserCallFacts& f) {
   const std::string call = "when a model is built, tenet runs the forward of " + layer_text(f.layer) +
-                           " (a layer it did not write, whose shapes it cannot take on trust) on ";
+                           ", a layer it did not write, on ";
   if (f.batch == 0)
-    return call + "an empty batch (0 samples) of its input " + shapes_text(f.inputs) +
-           ": an empty batch costs no arithmetic and, unlike a batch of 1, broadcasts against no "
-           "other size, so a call that works only for some batch sizes fails there too";
+    return call + "an empty batch (0 samples, standing for any batch size) of its input " +
+           shapes_text(f.inputs) + " to learn the shape it produces";
   return call + "a batch of 1 sample of its input " + shapes_text(f.inputs) + ", since " +
          f.empty_refused_by + " cannot take an empty batch";
 }
@@ -216,9 +215,10 @@ std::string expect_origin(int input, const ExpectFacts& f) {
         ", " + input_desc(static_cast<std::size_t>(input));
   else
     s = "'" + f.what + "' is computed in the call from the layer's input " + shapes_text(f.layer_inputs);
-  if (f.phase == Phase::build)
-    s += "; tenet ran the layer's forward on an empty batch when the model was built, so the "
-         "check failed before any data flowed";
+  if (f.phase == Phase::build && f.in_layer)
+    s += std::string("; tenet ran the layer's forward on ") +
+         (f.build_batch == 0 ? "an empty batch" : "a batch of 1 sample") +
+         " when the model was built, so the check failed before any data flowed";
   return s;
 }
 

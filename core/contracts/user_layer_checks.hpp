@@ -48,6 +48,7 @@ struct ExpectFacts {
   std::string what;               // the user's name for the tensor: "features"
   std::string check_at;           // the check's line: "gate.cpp:31"
   Phase phase = Phase::run;       // build inside tenet's run of forward at build time
+  std::int64_t build_batch = -1;  // that run's batch (0 or 1); -1 while data flows
   std::vector<Shape> layer_inputs;  // the layer's inputs in this call (as shown)
 };
 // layer.expect: the tensor is `actual` where the check requires `expected` (kUnknown: any).

@@ -118,6 +118,7 @@ checks::ExpectFacts expect_facts(const std::string& what, const std::source_loca
   f.in_layer = layer != nullptr && call != nullptr;
   f.where = f.in_layer ? *layer : at;
   f.phase = call && call->build_batch >= 0 ? Phase::build : Phase::run;
+  f.build_batch = call ? call->build_batch : -1;
   if (call)
     for (const Shape& s : call->inputs) f.layer_inputs.push_back(checks::shown_shape(s, call->build_batch));
   return f;

@@ -123,7 +123,7 @@ TEST_CASE("a user layer's forward that cannot work is refused when the model is 
   CHECK(e.expected() == "(None, 8)");
   CHECK(e.actual() == "(16,)");
   CHECK(e.info().marked == std::vector<int>{0});
-  CHECK(has(e.cause(), "empty batch (0 samples)"));
+  CHECK(has(e.cause(), "an empty batch (0 samples, standing for any batch size) of its input (None, 8)"));
   CHECK(has(e.cause(), "its input (None, 8) and its weight 'gate' (16,)"));
   CHECK(has(e.fix(), "create 'gate' in build() from the input's size (inputs[0][-1], 8 here)"));
   CHECK(has(e.fix(), "Dense(16)"));

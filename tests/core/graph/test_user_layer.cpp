@@ -168,7 +168,8 @@ TEST_CASE("a user layer whose matmul meets a kernel made for other features is r
 TEST_CASE("expect_shape and expect_dtype: layer.expect at build time and while data flows") {
   clear_session();
   auto wide = Dense(2048, {.name = "backbone"})(Input({8}));
-  Layer checked(std::make_shared<CheckedImpl>(Shape{kUnknown, 1024})); const unsigned line = __LINE__;
+  Layer checked(std::make_shared<CheckedImpl>(Shape{kUnknown, 1024}, std::source_location::current()));
+  const unsigned line = __LINE__ - 1;
   auto e = capture("layer.expect", [&] { (void)checked(wide); });
   CHECK(e.phase() == Phase::build);
   CHECK(has(e.where(), "'checked' (Checked) created at " + at(__FILE__, line)));

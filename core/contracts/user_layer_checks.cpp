@@ -88,7 +88,7 @@ std::string weight_fix(const UserCallFacts& f, int w, std::int64_t dw, std::int6
     return "a weight cannot follow the batch size: give " + name + " size 1 on that axis so that "
            "it broadcasts over the batch, or drop that axis from it";
   if (in.rank() > 0 && in[in.rank() - 1] == dx)
-    return "create " + name + " in build() from the input's size (inputs[0][-1], " + num(dx) +
+    return "create " + name + " in build() from the input's size (inputs[0].dim(-1), " + num(dx) +
            " here) instead of the fixed " + num(dw) + ", or call '" + f.layer.name +
            "' on an input with " + num(dw) + " on its last axis (e.g. Dense(" + num(dw) +
            ") before it)";
@@ -222,6 +222,20 @@ std::string expect_origin(int input, const ExpectFacts& f) {
   return s;
 }
 
+// The fix when the checked tensor is the layer's input `i`: the layer that produced it.
+std::string input_fix(std::size_t i, const Shape& expected, const std::vector<int>& axes,
+                      const ExpectFacts& f) {
+  const CallContext* ctx = current_call_context();
+  const std::string up = ctx && i < ctx->producer_names.size() ? ctx->producer_names[i] : "";
+  const LayerFacts facts = input_producer(i);
+  const int last = expected.rank() - 1;
+  if (!up.empty() && !facts.output_size_option.empty() && axes == std::vector<int>{last})
+    return "set the " + facts.output_size_option + " of '" + up + "' to " + num(expected[last]) +
+           " so that '" + f.where.name + "' receives " + expected.str();
+  return "give '" + f.where.name + "' an input of " + expected.str() + ": change the layer that "
+         "produces it" + (up.empty() ? std::string() : " ('" + up + "')");
+}
+
 std::string expect_summary(const std::string& actual, const std::string& wanted, const ExpectFacts& f) {
   return "'" + f.what + "' is " + actual + (f.in_layer ? " in the call of " + layer_text(f.where) : "") +
          ", but " + wanted + " at " + f.check_at + " requires " ;
@@ -242,12 +256,9 @@ void expected_shape_failed(const Shape& expected, const Shape& actual, const Exp
     fix = "reshape, slice or recompute the tensor to " + expected.str() + " before " + f.check_at;
   else if (input >= 0 && !same_rank && actual.rank() == 4 && expected.rank() == 2)
     fix = "put Flatten() or GlobalAveragePooling2D() before '" + f.where.name + "'";
-  else if (input >= 0) {
-    const LayerFacts up = input_producer(static_cast<std::size_t>(input));
-    fix = "give '" + f.where.name + "' an input of " + expected.str() + ": change the layer that "
-          "produces it" + (up.output_size_option.empty() ? "" : " (its " + up.output_size_option +
-                                                                     " option sets the last axis)");
-  } else
+  else if (input >= 0)
+    fix = input_fix(static_cast<std::size_t>(input), expected, axes, f);
+  else
     fix = "change the computation in the call of '" + f.where.name + "' before " + f.check_at +
           " so that '" + f.what + "' is " + expected.str();
   if (f.in_layer && same_rank) fix += ", or put kUnknown in expect_shape on the axes where any size works";

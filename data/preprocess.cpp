@@ -23,7 +23,7 @@ Tensor one_hot(const Tensor& labels, std::int64_t classes, std::source_location 
   float* p = out.data<float>();
   for (std::int64_t i = 0; i < n; ++i) {
     const double y = v[static_cast<std::size_t>(i)];
-    checks::check_class_index(y, i, classes, site);
+    checks::check_class_index(y, i, classes, "one_hot(labels, ", site);
     p[i * classes + static_cast<std::int64_t>(y)] = 1.0f;
   }
   return out;

@@ -164,7 +164,8 @@ Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int6
   auto* c = m.data<std::int64_t>();
   for (std::size_t i = 0; i < t.size(); ++i) {
     for (auto v : {t[i], p[i]})
-      checks::check_confusion_index(v, i, classes, site);
+      checks::check_class_index(static_cast<double>(v), static_cast<std::int64_t>(i), classes,
+                                "confusion_matrix(labels, predicted, ", site);
     ++c[t[i] * classes + p[i]];
   }
   return m;

@@ -234,13 +234,14 @@ void check_one_hot_input(const Shape& labels, const Site& where) {
       .raise();
 }
 
-void check_class_index(double y, std::int64_t i, std::int64_t classes, const Site& where) {
+void check_class_index(double y, std::int64_t i, std::int64_t classes, const std::string& call,
+                       const Site& where) {
   if (std::floor(y) != y)
     Violation("loss.label_dtype", Phase::run, where)
         .summary("a float label is not a whole number")
         .expected("class indices 0.." + std::to_string(classes - 1))
         .actual("label " + std::to_string(y) + " at sample " + std::to_string(i))
-        .cause("one_hot needs class indices; these labels look like probabilities or "
+        .cause(where.name + " needs class indices; these labels look like probabilities or "
                "regression targets")
         .fix("pass integer class indices, or use the labels as they are with a loss that "
              "takes them")
@@ -254,19 +255,9 @@ void check_class_index(double y, std::int64_t i, std::int64_t classes, const Sit
                    : "the label is >= classes: the labels count from 1, or there are more "
                      "than " + std::to_string(classes) + " classes")
       .fix(y >= 0 && y < 1e9  // never a cast of 1e30 or inf to an integer (undefined)
-               ? "check the label encoding, or call one_hot(labels, " + option_value(y + 1) +
+               ? "check the label encoding, or call " + call + option_value(y + 1) +
                      ") if there are that many classes"
                : std::string("check the label encoding"))
-      .raise();
-}
-
-void check_confusion_index(std::int64_t v, std::size_t i, std::int64_t classes,
-                           const Site& where) {
-  if (v >= 0 && v < classes) return;
-  Violation("loss.label_range", Phase::run, where)
-      .summary("a class index is outside [0, " + std::to_string(classes) + ")")
-      .expected("0 <= class < " + std::to_string(classes))
-      .actual(std::to_string(v) + " at sample " + std::to_string(i))
       .raise();
 }
 

@@ -48,12 +48,10 @@ struct BinaryTargets {
                                       const Site& where);
 // one_hot's labels: one class index per sample, (N,) or (N, 1) (loss.label_shape).
 void check_one_hot_input(const Shape& labels, const Site& where);
-// one_hot's label `value` at sample `i`: a whole number (loss.label_dtype) in [0, classes)
-// (loss.label_range).
-void check_class_index(double value, std::int64_t i, std::int64_t classes, const Site& where);
-// loss.label_range: a class index `value` at sample `i` outside [0, classes), as
-// confusion_matrix meets it.
-void check_confusion_index(std::int64_t value, std::size_t i, std::int64_t classes,
-                           const Site& where);
+// A class index `value` at sample `i` given to `where.name` (one_hot, confusion_matrix): a whole
+// number (loss.label_dtype) in [0, classes) (loss.label_range). `call` starts the call that
+// the fix suggests with one more class: "one_hot(labels, ".
+void check_class_index(double value, std::int64_t i, std::int64_t classes,
+                       const std::string& call, const Site& where);
 
 }  // namespace tenet::checks

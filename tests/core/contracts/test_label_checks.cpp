@@ -1,5 +1,5 @@
 // Suite "core/contracts": the checks appended to core/contracts/label_checks.cpp: labels
-// against predictions (batch.mismatch), one_hot's class indices and confusion_matrix's.
+// against predictions (batch.mismatch), and the class indices of one_hot and confusion_matrix.
 #include <doctest/doctest.h>
 
 #include <tenet/tenet.hpp>
@@ -46,14 +46,18 @@ TEST_CASE("one_hot: class indices of shape (N,), whole, in [0, classes)") {
   CHECK(has(negative.cause(), "a negative label"));
 }
 
-TEST_CASE("loss.label_range: confusion_matrix names the index outside [0, classes)") {
+// confusion_matrix's class indices are one_hot's kind of message, written once: it gained a
+// cause and a fix (it had neither).
+TEST_CASE("loss.label_range: confusion_matrix names the index outside [0, classes), as one_hot does") {
   auto e = capture("loss.label_range", [] {
     (void)confusion_matrix(Tensor::from_vector(std::vector<std::int64_t>{0, 1}),
                            Tensor::from_vector(std::vector<std::int64_t>{1, 5}), 3);
   });
-  CHECK(e.info().summary == "a class index is outside [0, 3)");
-  CHECK(e.expected() == "0 <= class < 3");
-  CHECK(e.actual() == "5 at sample 1");
+  CHECK(e.info().summary == "label out of range for 3 classes");
+  CHECK(e.expected() == "labels in [0, 3)");
+  CHECK(e.actual() == "label 5 at sample 1");
+  CHECK(has(e.cause(), "there are more than 3 classes"));
+  CHECK(has(e.fix(), "confusion_matrix(labels, predicted, 6)"));
   CHECK(e.site().name == "confusion_matrix");
 }
 

@@ -3,6 +3,8 @@
 // in from_tensors and in a generator's batches.
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include <tenet/tenet.hpp>
 
 #include "support/test_contracts_util.hpp"

@@ -2,6 +2,8 @@
 // history.key), raised through Model and History as a user meets them.
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include <tenet/tenet.hpp>
 
 #include "support/test_contracts_util.hpp"

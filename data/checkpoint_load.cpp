@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/checkpoint_checks.hpp"
 #include "data/checkpoint.hpp"
 #include "data/checkpoint_file.hpp"
 #include "data/hdf5_guard.hpp"
@@ -269,23 +270,8 @@ Plan get_plan(WireIn& in, const ModelVariables& s) {
 
 [[noreturn]] void refuse(const std::string& path, const ModelVariables& s, const Plan& plan,
                          std::size_t layer_count, std::size_t file_count) {
-  std::string cause = "the file and the model differ in " +
-                      std::to_string(plan.differences.size()) + " place" +
-                      (plan.differences.size() == 1 ? "" : "s") + ":";
-  for (const auto& d : plan.differences) cause += "\n    - " + d;
-  checks::Violation("checkpoint.mismatch", Phase::load, s.site)
-      .summary("the weights file " + path + " does not fit model '" + s.name +
-               "'; nothing was loaded")
-      .expected("the layout of model '" + s.name + "': " + std::to_string(layer_count) +
-                " layer groups under layers/, Keras's order and shapes")
-      .actual("the file: " + std::to_string(file_count) + " layer groups; " +
-              std::to_string(plan.differences.size()) + " difference" +
-              (plan.differences.size() == 1 ? "" : "s") + " (listed under cause)")
-      .cause(cause)
-      .fix("load a file saved from this architecture (layer groups are named by class and "
-           "order: dense, dense_1, ...), or pass WeightsLoadOptions{.skip_mismatch = true} to "
-           "load the layers that fit and get the skipped ones back")
-      .raise();
+  checks::weights_file_mismatch({path, s.name, layer_count, file_count, plan.differences},
+                                s.site);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/dataset_checks.hpp"
 #include "data/dataset_spec.hpp"
 
 namespace tenet::data {
@@ -28,42 +29,20 @@ namespace {
                          "pass a lambda, e.g. [](data::Batch b) { return b; }");
 }
 
-std::string count_str(std::int64_t n, const char* unit) {
-  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
-}
-
 void check_sources(const std::vector<Tensor>& inputs, const Tensor& labels, const Site& site) {
-  if (inputs.empty())
-    checks::Violation("input.count", Phase::run, site)
-        .summary("a dataset needs at least one input tensor")
-        .expected("one tensor per model input").actual("none")
-        .fix("Dataset::from_tensors({x}, y)").raise();
+  checks::check_dataset_inputs(inputs.size(), site);
   auto rank0 = [&](const Tensor& t, const std::string& what) {
     if (!t.defined()) checks::empty_handle("from_tensors' " + what, "Tensor", site, Phase::run);
-    if (t.rank() == 0)
-      checks::Violation("input.rank", Phase::run, site)
-          .summary(what + " has no sample axis").expected("(N, ...)").actual(t.shape())
-          .fix("give one row per sample on axis 0, e.g. expand_dims(t, 0)").raise();
+    checks::check_sample_axis(t.shape(), what, site);
   };
   for (std::size_t i = 0; i < inputs.size(); ++i)
     rank0(inputs[i], "inputs[" + std::to_string(i) + "]");
   if (labels.defined()) rank0(labels, "labels");
-  const std::int64_t n = inputs[0].dim(0);
-  for (std::size_t i = 0; i <= inputs.size(); ++i) {
+  for (std::size_t i = 1; i <= inputs.size(); ++i) {
     const bool is_labels = i == inputs.size();
     if (is_labels && !labels.defined()) break;
-    const Tensor& t = is_labels ? labels : inputs[i];
-    if (t.dim(0) == n) continue;
-    const std::string name = is_labels ? "labels" : "input " + std::to_string(i);
-    checks::Violation("batch.mismatch", Phase::run, site)
-        .summary("input 0 and " + name + " have different numbers of samples")
-        .expected(t.shape().with(0, n)).actual(t.shape()).mark({0})
-        .cause("input 0 holds " + count_str(n, "sample") + " " + inputs[0].shape().str() +
-               " but " + name + " holds " + std::to_string(t.dim(0)) + " " + t.shape().str() +
-               "; axis 0 counts samples." + checks::sample_count_note({inputs[0].shape(), t.shape()}))
-        .fix("slice both to the same number of samples (slice(t, 0, 0, " +
-             std::to_string(std::min(n, t.dim(0))) + ")), or fix the pipeline that dropped or "
-             "duplicated samples").raise();
+    checks::check_dataset_samples(inputs[0].shape(), (is_labels ? labels : inputs[i]).shape(),
+                                  is_labels ? "labels" : "input " + std::to_string(i), site);
   }
 }
 
@@ -134,34 +113,13 @@ Dataset Dataset::shuffle(std::uint64_t seed, std::source_location loc) const {
 
 Dataset Dataset::batch(std::int64_t size, bool drop_remainder, std::source_location loc) const {
   const Site site("batch", "Dataset", loc);
-  if (batched()) {
-    Shape once = spec_->generator() ? Shape{kUnknown, kUnknown}
-                                    : input_shapes()[0].with(0, spec_->batch_size);
-    checks::Violation("input.rank", Phase::run, site)
-        .summary("batch() on a dataset that is already batched")
-        .expected(spec_->generator() ? std::string("batches as the generator yields them")
-                                     : input_shapes()[0].str())
-        .actual(once.with_batch(kUnknown))
-        .cause(std::string("this dataset is already batched (") +
-               (spec_->generator() ? "its generator yields whole batches"
-                                   : "batches of " + std::to_string(spec_->batch_size)) +
-               "); batching again adds a second batch axis" +
-               (spec_->generator() ? std::string(" to every input")
-                                   : ", so input 0 becomes rank " + std::to_string(once.rank() + 1) +
-                                         " instead of " + std::to_string(once.rank())))
-        .fix("remove the second batch() call").raise();
-  }
+  if (batched())
+    checks::batched_twice(spec_->generator(), spec_->batch_size,
+                          spec_->generator() ? Shape() : input_shapes()[0], site);
   checks::check_option_positive("Dataset::batch size", size, "the number of samples per batch",
                                 site, Phase::run);
   const std::int64_t n = spec_->selected_samples();
-  if (drop_remainder && n < size)
-    checks::Violation("batch.empty", Phase::run, site)
-        .summary("drop_remainder leaves no batch at all")
-        .expected("at least " + count_str(size, "sample")).actual(count_str(n, "sample"))
-        .cause("the dataset holds " + count_str(n, "sample") + ", fewer than one batch of " +
-               std::to_string(size) + ", and drop_remainder = true drops them all")
-        .fix("batch(" + std::to_string(std::max<std::int64_t>(n, 1)) +
-             ") or drop_remainder = false").raise();
+  checks::check_remainder(n, size, drop_remainder, site);
   return with([&](Spec& s) {
     s.batch_size = size;
     s.drop_remainder = drop_remainder;

@@ -5,6 +5,7 @@
 #include <random>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/dataset_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 #include "core/base/user_call.hpp"
 #include "data/dataset_spec.hpp"
@@ -23,10 +24,7 @@ void check_batch(const Batch& b, const BatchFrom& from) {
   const std::string& origin = from.source;
   const Site site = from.loc.line() ? Site(origin, "Dataset", from.loc) : Site(origin, "Dataset");
   const std::string at = checks::batch_name(b.index);
-  if (b.inputs.empty())
-    checks::Violation("input.count", Phase::run, site)
-        .summary(at + " has no inputs").expected("one tensor per model input").actual("none")
-        .fix("return Batch{{x}, y} with one tensor per model input").raise();
+  checks::check_batch_inputs(b.inputs.size(), at, site);
   std::vector<Shape> shapes;
   for (const auto& t : b.inputs) shapes.push_back(t.defined() ? t.shape() : Shape());
   for (std::size_t i = 0; i <= b.inputs.size(); ++i) {
@@ -35,24 +33,8 @@ void check_batch(const Batch& b, const BatchFrom& from) {
     const std::string name = is_labels ? "labels" : "input " + std::to_string(i);
     if (is_labels && !t.defined()) break;
     if (!t.defined()) checks::empty_handle(name + " of " + at, "Tensor", site, Phase::run);
-    if (t.rank() == 0)
-      checks::Violation("input.rank", Phase::run, site)
-          .summary(at + ": " + name + " has no batch axis")
-          .expected("(batch, ...)").actual(t.shape())
-          .fix("give every tensor of a batch its samples on axis 0").raise();
-    const std::int64_t n = b.inputs[0].dim(0);
-    if (t.dim(0) != n)
-      checks::Violation("batch.mismatch", Phase::run, site)
-          .summary(at + ": input 0 has " + std::to_string(n) + " samples but " + name + " has " +
-                   std::to_string(t.dim(0)))
-          .expected(t.shape().with(0, n)).actual(t.shape()).mark({0})
-          .cause(at + " from " + origin + " pairs " + std::to_string(n) + " samples of input 0 " +
-                 b.inputs[0].shape().str() + " with " + std::to_string(t.dim(0)) + " of " + name +
-                 " " + t.shape().str() + "; axis 0 counts samples." +
-                 checks::sample_count_note(shapes))
-          .fix("slice both to the same number of samples, or fix the " +
-               std::string(origin == "map" ? "map function" : "generator") +
-               " so that inputs and labels of each batch come from the same samples").raise();
+    checks::check_batch_axis(t.shape(), at, name, site);
+    checks::check_batch_samples(b.inputs[0].shape(), t.shape(), at, name, origin, shapes, site);
   }
   if (b.inputs[0].dim(0) == 0)
     checks::empty_batch({origin, b.index, from.samples_before, b.inputs[0].shape()}, site);

@@ -20,17 +20,7 @@ bool refused_data_file() { return refused_a_file.load(); }
 
 void format_error(const std::string& file, const std::string& kind, const FormatFacts& f) {
   refused_a_file = true;
-  std::string fix = f.fix.empty()
-      ? "check that " + file + " is the " + kind + " you meant; if it is, re-create or "
-        "re-download it (a file that fails these checks cannot be read)"
-      : f.fix;
-  checks::Violation("data.format", Phase::load, Site(file, kind))
-      .summary(kind + " " + file + ": " + f.summary)
-      .expected(f.expected)
-      .actual(f.actual)
-      .cause(f.cause)
-      .fix(fix)
-      .raise();
+  checks::data_format(file, kind, f);
 }
 
 void io_error(const std::string& file, const std::string& what, const std::string& hint) {

@@ -3,17 +3,12 @@
 #include <string>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/format_checks.hpp"
 
 namespace tenet::data::detail {
 
-// The facts of a data.format violation; `file` is named in `where` and in the summary.
-struct FormatFacts {
-  std::string summary;   // what broke, e.g. "the data ends early"
-  std::string expected;  // what a valid file holds here
-  std::string actual;    // what this file holds
-  std::string cause;
-  std::string fix;
-};
+// The facts of a data.format violation (core/contracts/format_checks.hpp).
+using FormatFacts = checks::FormatFacts;
 [[noreturn]] void format_error(const std::string& file, const std::string& kind,
                                const FormatFacts& facts);
 

@@ -13,6 +13,7 @@
 #include <limits>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/format_checks.hpp"
 #include "core/base/atomic_file.hpp"
 #include "data/byte_source.hpp"
 #include "data/format_error.hpp"
@@ -175,11 +176,7 @@ void write_idx(const std::string& path, const Tensor& values) {
   checks::check_dtype(values.dtype(), DType::u8, "input.dtype", site, Phase::run,
                       "IDX files written by tenet hold unsigned bytes",
                       "convert first, e.g. values.astype(DType::u8)");
-  if (values.rank() < 1 || values.rank() > 255)
-    checks::Violation("input.rank", Phase::run, site)
-        .summary("an IDX file holds an array of rank 1 to 255")
-        .expected("rank 1..255").actual(values.shape())
-        .fix("expand_dims(values, 0) for a single value").raise();
+  checks::check_idx_rank(values.shape(), site);
   std::vector<unsigned char> header = {0, 0, 0x08, static_cast<unsigned char>(values.rank())};
   for (auto d : values.shape()) {
     if (d > 0xffffffffLL) internal_error("IDX dimension does not fit 32 bits");

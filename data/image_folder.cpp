@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/image_checks.hpp"
 #include <tenet/core/ops/image.hpp>
 #include "core/base/atomic_file.hpp"
 #include "data/format_error.hpp"
@@ -117,23 +118,6 @@ Tensor resized(const Tensor& image, std::array<std::int64_t, 2> size) {
                      : "check the path, or convert the images to PNG or JPEG"});
 }
 
-[[noreturn]] void ragged(const ImageFolder& d, const Shape& first, std::size_t i, const Shape& got,
-                         const Site& where) {
-  checks::Violation("batch.ragged", Phase::load, where)
-      .summary("the images have different sizes; one batch needs one size")
-      .expected(first.str() + " like " + d.files[0])
-      .actual(got.str() + " in " + d.files[i])
-      .mark_differences(first, got)
-      .cause("image_folder stacks every image into one (N, H, W, C) array; " + d.files[0] +
-             " is " + std::to_string(first[1]) + " x " + std::to_string(first[0]) + " and " +
-             d.files[i] + " is " + std::to_string(got[1]) + " x " + std::to_string(got[0]) +
-             " (width x height)")
-      .fix("give a common size, e.g. image_folder(dir, {.image_size = {{" +
-           std::to_string(first[0]) + ", " + std::to_string(first[1]) +
-           "}}}), which resizes each image as Keras's Resizing does")
-      .raise();
-}
-
 }  // namespace
 
 ImageFolder image_folder(const std::string& directory, ImageFolderOptions o, std::source_location loc) {
@@ -174,7 +158,8 @@ ImageFolder image_folder(const std::string& directory, ImageFolderOptions o, std
       d.files.push_back(rel.empty() ? file.string() : rel);
       labels.push_back(static_cast<std::int32_t>(k));
       if (!(images.back().shape() == images.front().shape()))
-        ragged(d, images.front().shape(), images.size() - 1, images.back().shape(), where);
+        checks::ragged_images(images.front().shape(), d.files[0], images.back().shape(),
+                              d.files[images.size() - 1], where);
     }
   }
   if (images.empty()) no_images(directory, classes);

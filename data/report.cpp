@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/label_checks.hpp"
 #include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
 #include "core/training/csv_rows.hpp"
@@ -156,18 +157,15 @@ void write_history_csv(const History& h, const std::string& path) {
 }
 
 Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int64_t classes) {
-  checks::check_compare(labels.shape(), predicted.shape(), Site("confusion_matrix", "op"));
+  const Site site("confusion_matrix", "op");
+  checks::check_compare(labels.shape(), predicted.shape(), site);
   auto t = labels.to_vector<std::int64_t>(), p = predicted.to_vector<std::int64_t>();
   Tensor m = Tensor::zeros({classes, classes}, DType::i64);
   auto* c = m.data<std::int64_t>();
   for (std::size_t i = 0; i < t.size(); ++i) {
     for (auto v : {t[i], p[i]})
-      if (v < 0 || v >= classes)
-        checks::Violation("loss.label_range", Phase::run, Site("confusion_matrix", "op"))
-            .summary("a class index is outside [0, " + std::to_string(classes) + ")")
-            .expected("0 <= class < " + std::to_string(classes))
-            .actual(std::to_string(v) + " at sample " + std::to_string(i))
-            .raise();
+      checks::check_class_index(static_cast<double>(v), static_cast<std::int64_t>(i), classes,
+                                "confusion_matrix(labels, predicted, ", site);
     ++c[t[i] * classes + p[i]];
   }
   return m;

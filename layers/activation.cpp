@@ -33,6 +33,11 @@ class SoftmaxImpl : public LayerImpl, public detail::BuiltinLayer {
     return softmax(in[0], axis_);  // max-shifted, so large inputs stay finite
   }
   std::string describe() const override { return "axis " + std::to_string(axis_); }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f;
+    f.ends_in_softmax = true;
+    return f;
+  }
 
   std::vector<LayerOption> options() const override { return {{"axis", std::int64_t{axis_}}}; }
 
@@ -52,6 +57,11 @@ class ActivationImpl : public LayerImpl, public fusion::Fusable {
     return {.op = activation_ == Activation::relu ? fusion::Op::relu : fusion::Op::other};
   }
   std::string describe() const override { return activation_name(activation_); }
+  checks::LayerFacts facts() const override {
+    checks::LayerFacts f;
+    f.ends_in_softmax = activation_ == Activation::softmax;
+    return f;
+  }
   std::vector<LayerOption> options() const override {
     return {{"activation", std::string(activation_name(activation_))}};
   }

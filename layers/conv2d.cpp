@@ -61,6 +61,7 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
   checks::LayerFacts facts() const override {
     checks::LayerFacts f = checks::facts_of(checks::SizeRule::windows, window_facts(win_, true));
     f.output_size_option = "filters";
+    f.ends_in_softmax = opt_.activation == Activation::softmax;
     if (built()) f.built_last_axis = in_channels_, f.built_weight = "kernel " + kernel_.shape().str();
     return f;
   }

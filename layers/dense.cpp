@@ -110,6 +110,7 @@ class DenseImpl : public LayerImpl, public detail::BuiltinLayer {
   checks::LayerFacts facts() const override {
     checks::LayerFacts f;
     f.output_size_option = "units";
+    f.ends_in_softmax = opt_.activation == Activation::softmax;
     if (built()) f.built_last_axis = in_features_, f.built_weight = "kernel " + kernel_.shape().str();
     return f;
   }

@@ -5,15 +5,18 @@
 // one format by core/base/error.cpp (render).
 //
 // The contract checks live in core/contracts, one file per subject: this header's checks
-// (checks.cpp, options.cpp, sizes.cpp, tensor_checks.cpp, merge_checks.cpp for concat), and the
-// internal headers layer_checks.hpp (conv.*, dense.*, batchnorm.features, elementwise.shape of
-// merge layers, layer.input_*), input_checks.hpp (input.*), label_checks.hpp (loss.label_*) and
-// graph_checks.hpp (model.graph). Causes read facts: LayerFacts (facts.hpp) that layers expose,
-// the call context, the data's values; never type names or describe() text.
-// Not everything is here yet: checks of the data pipeline (data/: Dataset, generator batches,
-// preprocessing and file formats), checkpoint.mismatch, numerics.nonfinite, autograd.backward,
-// model.compile, history.key, matmul.shape, resize.size and reshape.axis still build their
-// Violation where they are raised (`grep -rn "Violation(" core layers losses data`).
+// (checks.cpp, options.cpp, sizes.cpp, tensor_checks.cpp, merge_checks.cpp for concat,
+// batches.cpp), and the internal headers layer_checks.hpp (conv.*, dense.*, batchnorm.features,
+// elementwise.shape of merge layers, layer.input_*), input_checks.hpp (input.*, batch.mismatch
+// of a model's arrays), label_checks.hpp (loss.label_*, batch.mismatch of predictions and
+// labels), graph_checks.hpp (model.graph), training_checks.hpp (model.compile, history.key),
+// op_checks.hpp (reshape.axis of transpose, stack, matmul.shape, autograd.backward,
+// numerics.nonfinite), image_checks.hpp (resize, crop and pad, an image folder's sizes),
+// dataset_checks.hpp (a Dataset's arrays and batches), checkpoint_checks.hpp
+// (checkpoint.mismatch) and format_checks.hpp (data.format, IDX). Causes read facts: LayerFacts
+// (facts.hpp) that layers expose, the call context, the data's values; never type names or
+// describe() text. Nothing outside core/contracts constructs a Violation
+// (`grep -rn "Violation(" core layers losses data tools`); the architecture test keeps it so.
 #include <map>
 #include <string>
 #include <type_traits>

@@ -53,6 +53,9 @@ struct LayerFacts {
   // The option that sets the size of the output's last axis ("filters", "units"); empty when
   // the layer keeps its input's.
   std::string output_size_option;
+  // True when the output is probabilities: the layer ends in a softmax (Softmax on any axis,
+  // Activation("softmax"), Dense or Conv2D with activation softmax).
+  bool ends_in_softmax = false;
 };
 
 // The facts of a layer that has a size rule (and a window) but no weights sized by its input.

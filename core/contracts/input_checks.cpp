@@ -359,3 +359,39 @@ void check_input_range(const RangeFacts& f, WarningMode mode, const Site& where)
 }
 
 }  // namespace tenet::checks
+
+namespace tenet::checks {
+
+void check_sample_counts(const SampleArrays& a, const Shape* y, const Site& where) {
+  const std::string note = sample_count_note(a.declared);
+  const std::vector<Shape>& x = a.inputs;
+  const std::int64_t n = x[0][0];
+  for (std::size_t i = 1; i < x.size(); ++i)
+    if (x[i][0] != n)
+      Violation("batch.mismatch", Phase::run, where)
+          .summary("the input arrays hold different numbers of samples")
+          .expected(std::to_string(n) + " samples (as " + a.names[0] + ")")
+          .actual(std::to_string(x[i][0]) + " samples for " + a.names[i])
+          .cause("every Input needs one entry per sample; " + a.names[0] + " has " +
+                 std::to_string(n) + " and " + a.names[i] + " has " + std::to_string(x[i][0]) +
+                 "." + note)
+          .fix("slice the arrays to the same samples (slice(x, 0, 0, " +
+               std::to_string(std::min(n, x[i][0])) + ")) or fix the pipeline that "
+               "produced them")
+          .raise();
+  if (!y || (y->rank() > 0 && (*y)[0] == n)) return;
+  const std::string labels = y->rank() == 0 ? std::string("a scalar label")
+                                            : std::to_string((*y)[0]) + " labels " + y->str();
+  Violation("batch.mismatch", Phase::run, where)
+      .summary("inputs and labels hold different numbers of samples")
+      .expected(std::to_string(n) + " labels (one per sample of " + a.names[0] + ")")
+      .actual(labels)
+      .cause("there are " + std::to_string(n) + " samples " + x[0].str() + " but " +
+             (y->rank() == 0 ? std::string("no label axis") : labels) +
+             "; each sample needs its label, on axis 0." + note)
+      .fix("slice inputs and labels to the same samples, or check that labels and inputs "
+           "come from the same split")
+      .raise();
+}
+
+}  // namespace tenet::checks

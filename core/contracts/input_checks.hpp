@@ -68,3 +68,19 @@ struct RangeFacts {
 void check_input_range(const RangeFacts& f, WarningMode mode, const Site& where);
 
 }  // namespace tenet::checks
+
+// ---- batch.mismatch between a model's arrays (input_checks.cpp) ----
+namespace tenet::checks {
+
+// The arrays given to fit, evaluate or predict: the model's Inputs (names and declared shapes,
+// in order) and the shapes of the arrays given for them.
+struct SampleArrays {
+  std::vector<std::string> names;
+  std::vector<Shape> declared;
+  std::vector<Shape> inputs;
+};
+// batch.mismatch: every input array, and the labels (`labels` null: none), hold one entry per
+// sample. The note about resizing is made only when the model has an image Input.
+void check_sample_counts(const SampleArrays& arrays, const Shape* labels, const Site& where);
+
+}  // namespace tenet::checks

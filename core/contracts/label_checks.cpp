@@ -1,6 +1,8 @@
 #include "core/contracts/label_checks.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
 
 namespace tenet::checks {
 
@@ -155,6 +157,107 @@ void check_sparse_labels(const Shape& p, const LabelFacts& labels, Phase phase, 
                               : "check the label encoding (labels must start at 0), or give the "
                                 "last layer " + std::to_string(std::max<std::int64_t>(hi + 1, classes)) +
                                     " units if there are that many classes")
+      .raise();
+}
+
+}  // namespace tenet::checks
+
+namespace tenet::checks {
+
+void check_label_count(const Shape& p, const Shape& l, Phase phase, const Site& where) {
+  if (p.rank() == 0 || l.rank() == 0 || p[0] < 0 || p[0] == l[0]) return;
+  const std::string np = std::to_string(p[0]), nl = std::to_string(l[0]);
+  Violation("batch.mismatch", phase, where)
+      .summary("predictions and labels hold different numbers of samples (" + np + " vs " + nl +
+               ")")
+      .expected(l.with(0, p[0]).str() + ": one label per prediction")
+      .actual(l)
+      .mark({0})
+      .cause("there are " + np + " predictions " + p.str() + " and " + nl + " labels " +
+             l.str() + "; the loss pairs prediction i with label i, so axis 0 (samples) must "
+             "match")
+      .fix("give the loss one label per prediction: take predictions and labels from the "
+           "same samples (slice both with the same indices)")
+      .raise();
+}
+
+namespace {
+
+// Why binary targets hold values outside [0, 1], read from the values themselves.
+std::pair<std::string, std::string> binary_range_explanation(double lo, double hi,
+                                                             bool integral) {
+  if (lo == -1 && hi == 1 && integral)
+    return {"the targets are -1 and 1: a +-1 encoding (as for a hinge loss), while "
+            "binary cross-entropy reads each target as the probability of 'yes'",
+            "map them to 0 and 1 with (y + 1) / 2"};
+  if (lo >= 0 && hi == 255 && integral)
+    return {"the targets run up to 255: a 0/255 mask (an 8-bit image of the answer)",
+            "divide the targets by 255"};
+  if (lo >= 0 && integral && hi > 1)
+    return {"the targets are whole numbers from " + option_value(lo) + " to " +
+                option_value(hi) + ": they look like class indices of " +
+                option_value(hi + 1) + " classes, not yes/no answers",
+            "for one class out of several, end the model with Dense(" + option_value(hi + 1) +
+                ", softmax) and use SparseCategoricalCrossentropy; for independent yes/no "
+                "outputs give 0/1 targets"};
+  return {"binary cross-entropy reads each target as the probability of 'yes', which must lie "
+          "in [0, 1]",
+          "rescale or recode the targets into [0, 1]"};
+}
+
+}  // namespace
+
+void binary_target_range(const BinaryTargets& f, Phase phase, const Site& where) {
+  const auto [cause, fix] = binary_range_explanation(f.lo, f.hi, f.integral);
+  const std::string element = std::to_string(f.first), value = option_value(f.value);
+  Violation("loss.label_range", phase, where)
+      .summary("binary target " + value + " (element " + element + ") is outside [0, 1]")
+      .expected("targets in [0, 1] (0 = no, 1 = yes)")
+      .actual("element " + element + " is " + value + " (targets range from " +
+              option_value(f.lo) + " to " + option_value(f.hi) + ")")
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
+
+void check_one_hot_input(const Shape& labels, const Site& where) {
+  const bool column = labels.rank() == 2 && labels[1] == 1;
+  if (labels.rank() == 1 || column) return;
+  Violation("loss.label_shape", Phase::run, where)
+      .summary("one_hot takes one class index per sample")
+      .expected("(N,) or (N, 1)")
+      .actual(labels)
+      .cause(labels.rank() == 2 ? "the labels have " + std::to_string(labels[1]) +
+                                      " columns: they may be one-hot already"
+                                : "the labels have rank " + std::to_string(labels.rank()))
+      .fix("pass class indices of shape (N,); labels that are one-hot already need no one_hot")
+      .raise();
+}
+
+void check_class_index(double y, std::int64_t i, std::int64_t classes, const std::string& call,
+                       const Site& where) {
+  if (std::floor(y) != y)
+    Violation("loss.label_dtype", Phase::run, where)
+        .summary("a float label is not a whole number")
+        .expected("class indices 0.." + std::to_string(classes - 1))
+        .actual("label " + std::to_string(y) + " at sample " + std::to_string(i))
+        .cause(where.name + " needs class indices; these labels look like probabilities or "
+               "regression targets")
+        .fix("pass integer class indices, or use the labels as they are with a loss that "
+             "takes them")
+        .raise();
+  if (y >= 0 && y < static_cast<double>(classes)) return;
+  Violation("loss.label_range", Phase::run, where)
+      .summary("label out of range for " + std::to_string(classes) + " classes")
+      .expected("labels in [0, " + std::to_string(classes) + ")")
+      .actual("label " + option_value(y) + " at sample " + std::to_string(i))
+      .cause(y < 0 ? "a negative label (a missing-value marker such as -1?)"
+                   : "the label is >= classes: the labels count from 1, or there are more "
+                     "than " + std::to_string(classes) + " classes")
+      .fix(y >= 0 && y < 1e9  // never a cast of 1e30 or inf to an integer (undefined)
+               ? "check the label encoding, or call " + call + option_value(y + 1) +
+                     ") if there are that many classes"
+               : std::string("check the label encoding"))
       .raise();
 }
 

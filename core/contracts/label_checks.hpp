@@ -26,3 +26,32 @@ void check_dense_targets(const Shape& predictions, const LabelFacts& labels, Pha
                          const Site& where);
 
 }  // namespace tenet::checks
+
+// ---- counts and ranges read by the losses and by one_hot and confusion_matrix ----
+namespace tenet::checks {
+
+// batch.mismatch: labels and predictions hold the same number of samples (axis 0), when both
+// are known.
+void check_label_count(const Shape& predictions, const Shape& labels, Phase phase,
+                       const Site& where);
+// What BinaryCrossentropy found in its targets: the first value outside [0, 1] (NaN included)
+// and the range and wholeness of the others.
+struct BinaryTargets {
+  std::size_t first = 0;
+  double value = 0;
+  double lo = 0, hi = 1;
+  bool integral = true;
+};
+// loss.label_range: binary targets outside [0, 1], explaining +-1 codes, 0/255 masks and
+// class indices.
+[[noreturn]] void binary_target_range(const BinaryTargets& facts, Phase phase,
+                                      const Site& where);
+// one_hot's labels: one class index per sample, (N,) or (N, 1) (loss.label_shape).
+void check_one_hot_input(const Shape& labels, const Site& where);
+// A class index `value` at sample `i` given to `where.name` (one_hot, confusion_matrix): a whole
+// number (loss.label_dtype) in [0, classes) (loss.label_range). `call` starts the call that
+// the fix suggests with one more class: "one_hot(labels, ".
+void check_class_index(double value, std::int64_t i, std::int64_t classes,
+                       const std::string& call, const Site& where);
+
+}  // namespace tenet::checks

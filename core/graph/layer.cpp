@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include <tenet/core/tensor/autograd.hpp>
+#include "core/contracts/checkpoint_checks.hpp"
 #include "core/contracts/input_checks.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include <tenet/core/contracts/checks.hpp>
@@ -277,30 +278,15 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
 void LayerImpl::set_weights(const std::vector<Tensor>& values) {
   std::vector<Tensor> current = weights();
   std::vector<std::string> names = weight_names();
-  if (values.size() != current.size())
-    checks::Violation("checkpoint.mismatch", Phase::load, site_)
-        .summary(type_ + " '" + name_ + "' holds " + std::to_string(current.size()) +
-                 " variables, " + std::to_string(values.size()) + " were given")
-        .expected(std::to_string(current.size()) + " variables")
-        .actual(std::to_string(values.size()) + " variables")
-        .fix(current.empty() && !built_ ? "call the layer once (or build its model) before "
-                                          "setting weights"
-                                        : "pass the variables in Keras's order")
-        .raise();
+  checks::check_weight_count(current.size(), values.size(), built_, site_);
   for (std::size_t i = 0; i < values.size(); ++i)
     checks::defined(values[i], [&] {
       return "the " + checks::ordinal(i) + " value given to set_weights of '" + name_ + "'";
     }, site_, Phase::load);
   for (std::size_t i = 0; i < values.size(); ++i)
-    if (!(values[i].shape() == current[i].shape()) || values[i].dtype() != current[i].dtype())
-      checks::Violation("checkpoint.mismatch", Phase::load, site_)
-          .summary("variable " + std::to_string(i) + " (" +
-                   (i < names.size() ? names[i] : std::string("?")) + ") does not fit")
-          .expected(current[i].shape().str() + " " + dtype_name(current[i].dtype()))
-          .actual(values[i].shape().str() + " " + dtype_name(values[i].dtype()))
-          .mark_differences(current[i].shape(), values[i].shape())
-          .fix("give each variable the layer's shape; nothing was changed")
-          .raise();
+    checks::check_weight_fits(i, i < names.size() ? names[i] : std::string("?"),
+                              current[i].shape(), current[i].dtype(), values[i].shape(),
+                              values[i].dtype(), site_);
   for (std::size_t i = 0; i < values.size(); ++i) {
     Tensor dst = current[i];
     std::memcpy(dst.raw_data(), values[i].raw_data(), values[i].nbytes());

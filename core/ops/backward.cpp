@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/op_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/tensor/tensor_impl.hpp"
@@ -25,27 +26,6 @@ Tensor reduce_to_shape(const Tensor& grad, const Shape& target) {
   if (!(g.shape() == target))
     internal_error("cannot reduce gradient " + grad.shape().str() + " to " + target.str());
   return g;
-}
-
-// A backward closure (possibly a user op's, through attach_grad) must return for input i a
-// gradient of the input's shape or of a shape broadcasting to it: else autograd.backward.
-static void check_gradient_shape(const GradNode& node, std::size_t i, const Shape& grad,
-                                 const Shape& input) {
-  bool ok = grad.rank() >= input.rank();
-  for (int a = 0; ok && a < input.rank(); ++a) {
-    const std::int64_t g = grad[grad.rank() - input.rank() + a];
-    ok = g == input[a] || input[a] == 1;
-  }
-  if (ok) return;
-  checks::Violation("autograd.backward", Phase::run, node.layer ? *node.layer : Site(node.op, "op"))
-      .summary("the backward of '" + node.op + "' returned a gradient of shape " + grad.str() +
-               " for its " + checks::ordinal(i) + " input, of shape " + input.str())
-      .expected(input)
-      .actual(grad)
-      .cause("a backward closure must return, for each input, a gradient of that input's shape "
-             "(or of the output's broadcast shape)")
-      .fix("return gradients shaped like the op's inputs from the closure given to attach_grad")
-      .raise();
 }
 
 // Reverse topological order of the tensors that carry a grad_fn, reachable from `root`.
@@ -80,26 +60,9 @@ static Tensor accumulate(const Tensor& a, const Tensor& b) {
 void Tensor::backward(const Tensor& dout) const {
   checks::defined(*this, "the Tensor whose backward() was called", Site("backward", "op"));
   Tensor seed = dout;
-  if (!seed.defined()) {
-    if (numel() != 1)
-      checks::Violation("autograd.backward", Phase::run, Site("backward", "op"))
-          .summary("backward() without a gradient needs a one-element tensor")
-          .expected("1 element")
-          .actual(shape())
-          .fix("call backward on a scalar (e.g. loss.mean()), or pass the output gradient")
-          .raise();
-    seed = Tensor::ones(shape(), dtype());
-  } else if (!(seed.shape() == shape())) {
-    checks::Violation("autograd.backward", Phase::run, Site("backward", "op"))
-        .summary("the output gradient passed to backward() must have the tensor's shape")
-        .expected(shape())
-        .actual(seed.shape())
-        .mark_differences(shape(), seed.shape())
-        .cause("backward(dout) was given a gradient of shape " + seed.shape().str() +
-               " for a tensor of shape " + shape().str())
-        .fix("pass a gradient of shape " + shape().str() + ", or call backward() on a scalar")
-        .raise();
-  }
+  const Shape seed_shape = seed.defined() ? seed.shape() : Shape();
+  checks::check_backward_seed(shape(), seed.defined() ? &seed_shape : nullptr);
+  if (!seed.defined()) seed = Tensor::ones(shape(), dtype());
   if (!requires_grad()) return;
   NoGradGuard no_grad;  // gradients themselves are not differentiated
   std::unordered_map<TensorImpl*, Tensor> grads;
@@ -113,7 +76,8 @@ void Tensor::backward(const Tensor& dout) const {
     for (std::size_t i = 0; i < node->inputs.size() && i < in_grads.size(); ++i) {
       const Tensor& in = node->inputs[i];
       if (!in.defined() || !in.requires_grad() || !in_grads[i].defined()) continue;
-      check_gradient_shape(*node, i, in_grads[i].shape(), in.shape());
+      checks::check_gradient_shape(node->op, i, in_grads[i].shape(), in.shape(),
+                                   node->layer ? *node->layer : Site(node->op, "op"));
       Tensor gi = reduce_to_shape(in_grads[i], in.shape());
       if (gi.dtype() != in.dtype()) gi = gi.astype(in.dtype());
       if (check_numerics()) numerics::check_op(gi, node->op, "gradient", {}, node->layer);

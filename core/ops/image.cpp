@@ -8,6 +8,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/image_checks.hpp"
 
 namespace tenet {
 
@@ -86,42 +87,13 @@ void resize_backward(const float* dy, float* dx, const Geometry& g, const std::v
     }
 }
 
-void check_resize_args(const Shape& s, std::array<std::int64_t, 2> size, const Site& site) {
-  if (s.rank() != 3 && s.rank() != 4)
-    checks::Violation("input.rank", Phase::run, site)
-        .summary("resize takes images (N, H, W, C) or one image (H, W, C), got rank " +
-                 std::to_string(s.rank()))
-        .expected("(N, height, width, channels) or (height, width, channels)")
-        .actual(s)
-        .cause(s.rank() == 2 ? "a rank-2 tensor is one grayscale image without its channel axis"
-                             : "the tensor is not an image or a batch of images")
-        .fix(s.rank() == 2 ? "add the channel axis first: resize(expand_dims(x, -1), {h, w})"
-                           : "reshape the data to (N, H, W, C) before resizing")
-        .raise();
-  if (size[0] < 1 || size[1] < 1)
-    checks::Violation("resize.size", Phase::run, site)
-        .summary("resize needs a positive target size")
-        .expected("height >= 1 and width >= 1")
-        .actual("(" + std::to_string(size[0]) + ", " + std::to_string(size[1]) + ")")
-        .fix("pass the target size as {height, width}, e.g. {28, 28}")
-        .raise();
-  for (std::int64_t d : s)
-    if (d == 0)
-      checks::Violation("resize.size", Phase::run, site)
-          .summary("resize received an empty image")
-          .expected("height, width and channels >= 1")
-          .actual(s)
-          .fix("check where the empty images come from")
-          .raise();
-}
-
 }  // namespace
 
 Tensor resize(const Tensor& images, std::array<std::int64_t, 2> size) {
   const Site site("resize", "op");
   checks::defined(images, "the images given to resize", site);
   const Shape& s = images.shape();
-  check_resize_args(s, size, site);
+  checks::check_resize_args(s, size, site);
   const bool batched = s.rank() == 4;
   Geometry g{batched ? s[0] : 1, s.dim(-3), s.dim(-2), s.dim(-1), size[0], size[1]};
   Tensor x = images.dtype() == DType::f32 ? images : images.detach().astype(DType::f32);

@@ -1,6 +1,7 @@
 // Matrix multiplication through oneDNN's sgemm (float32) with its gradient.
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/op_checks.hpp"
 #include "core/kernels/context.hpp"
 #include <tenet/core/ops/ops.hpp>
 
@@ -36,25 +37,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, std::source_location loc) {
   checks::defined(a, "the first operand of matmul", site);
   checks::defined(b, "the second operand of matmul", site);
   const Shape &sa = a.shape(), &sb = b.shape();
+  checks::check_matmul(sa, a.dtype(), sb, b.dtype(), site);
   const int r = sa.rank();
-  if (r != sb.rank() || (r != 2 && r != 3) || !is_floating(a.dtype()) || a.dtype() != b.dtype() ||
-      sa[r - 1] != sb[r - 2] || (r == 3 && sa[0] != sb[0])) {
-    std::vector<int> marks;
-    if (r == sb.rank() && r >= 2 && sa[r - 1] != sb[r - 2]) marks.push_back(r - 2);
-    checks::Violation("matmul.shape", Phase::run, site)
-        .summary("matmul needs (M, K) x (K, N) or (B, M, K) x (B, K, N) of one float dtype")
-        .expected(r >= 2 ? "second operand with K = " + std::to_string(sa[r - 1]) +
-                               " rows, as in " + sa.str()
-                         : std::string("rank 2 or 3"))
-        .actual(sb.str() + std::string(" (") + dtype_name(b.dtype()) + ")")
-        .mark(marks)
-        .operands({sa, sb})
-        .cause("first operand " + sa.str() + " (" + dtype_name(a.dtype()) + "), second " +
-               sb.str() + " (" + dtype_name(b.dtype()) + ")")
-        .fix("transpose or reshape one operand so the inner dimensions agree, and cast both to "
-             "float32")
-        .raise();
-  }
   const std::int64_t batch = r == 3 ? sa[0] : 1, m = sa[r - 2], k = sa[r - 1], n = sb[r - 1];
   Shape out_shape = r == 3 ? Shape{batch, m, n} : Shape{m, n};
   Tensor c = Tensor::empty(out_shape, a.dtype());

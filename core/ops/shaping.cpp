@@ -4,6 +4,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/op_checks.hpp"
 #include "core/kernels/concat.hpp"
 #include "core/kernels/context.hpp"
 #include "core/kernels/layout.hpp"
@@ -57,16 +58,7 @@ Tensor transpose(const Tensor& x, const std::vector<int>& perm) {
   checks::defined(x, "the input of transpose", Site("transpose", "op"));
   const Shape& s = x.shape();
   const int r = s.rank();
-  std::vector<int> sorted(perm);
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<int> ident(static_cast<std::size_t>(r));
-  std::iota(ident.begin(), ident.end(), 0);
-  if (sorted != ident)
-    checks::Violation("reshape.axis", Phase::run, Site("transpose", "op"))
-        .summary("transpose needs a permutation of the axes")
-        .expected("a permutation of 0.." + std::to_string(r - 1))
-        .actual(std::to_string(perm.size()) + " axes given")
-        .raise();
+  checks::check_permutation(perm, r, Site("transpose", "op"));
   std::vector<std::int64_t> od(static_cast<std::size_t>(r));
   for (int i = 0; i < r; ++i) od[i] = s[perm[i]];
   Tensor out = Tensor::empty(Shape(od), x.dtype());
@@ -219,12 +211,7 @@ Tensor concat(const std::vector<Tensor>& xs, int axis, std::source_location loc)
 
 Tensor stack(const std::vector<Tensor>& xs, int axis, std::source_location loc) {
   Site site = Site::call("stack", "op", loc);
-  if (xs.empty())
-    checks::Violation("batch.empty", Phase::run, site)
-        .summary("stack needs at least one tensor")
-        .expected("one or more tensors")
-        .actual("none")
-        .raise();
+  checks::check_stack_count(xs.size(), site);
   check_all_defined(xs, site);
   std::vector<Shape> shapes;
   for (const auto& x : xs) shapes.push_back(x.shape());

@@ -8,6 +8,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/tensor/storage.hpp"
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/op_checks.hpp"
 #include "core/tensor/tensor_impl.hpp"
 
 namespace tenet::numerics {
@@ -165,15 +166,9 @@ void StepLabel::set(std::string where) { g_step = std::move(where); }
 
 void raise(const Site& site, const std::string& subject, const Tensor& t, const std::string& cause,
            const std::string& fix) {
-  Scan s = scan(t);
-  checks::Violation("numerics.nonfinite", Phase::run, site)
-      .summary(subject + " holds non-finite values" + (g_step.empty() ? "" : " at " + g_step))
-      .expected("finite values")
-      .actual(counts(s) + " among " + std::to_string(t.numel()) + " values of " +
-              t.shape().str() + ", first at flat index " + std::to_string(s.first))
-      .cause(cause)
-      .fix(fix)
-      .raise();
+  const Scan s = scan(t);
+  checks::non_finite({subject, g_step, s.nan, s.inf, t.numel(), s.first, t.shape()}, cause, fix,
+                     site);
 }
 
 void check_op(const Tensor& t, const std::string& op, const std::string& what,

@@ -16,6 +16,7 @@
 #include <tenet/core/training/model.hpp>
 #include "core/training/csv_rows.hpp"
 #include "core/training/path_template.hpp"
+#include "core/contracts/training_checks.hpp"
 #include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
 
@@ -23,16 +24,7 @@ namespace tenet {
 
 const std::vector<double>& History::operator[](const std::string& key) const {
   auto it = history.find(key);
-  if (it == history.end()) {
-    std::string keys;
-    for (const auto& [k, v] : history) keys += (keys.empty() ? "" : ", ") + k;
-    checks::Violation("history.key", Phase::run, Site("History", "History"))
-        .summary("History has no key '" + key + "'")
-        .expected("one of: " + (keys.empty() ? std::string("(none: fit ran no epoch)") : keys))
-        .actual("'" + key + "'")
-        .fix("val_ keys exist only with validation_split or validation_data")
-        .raise();
-  }
+  if (it == history.end()) checks::no_history_key(key, keys());
   return it->second;
 }
 

@@ -101,40 +101,14 @@ void feature_use(const Model::State& s, const SymbolicNode* input, checks::SizeU
   }
 }
 
-// batch.mismatch: every input array, and the labels, hold one entry per sample. The note
-// about resizing is made only when the model has an image Input.
+// batch.mismatch: every input array, and the labels, hold one entry per sample.
 void check_sample_counts(const std::vector<SymbolicTensor>& ins, const std::vector<Tensor>& x,
                          const Tensor* y, const Site& where) {
-  std::vector<Shape> input_shapes;
-  for (const auto& in : ins) input_shapes.push_back(in.shape());
-  const std::string note = checks::sample_count_note(input_shapes);
-  const std::int64_t n = x[0].dim(0);
-  for (std::size_t i = 1; i < x.size(); ++i)
-    if (x[i].dim(0) != n)
-      checks::Violation("batch.mismatch", Phase::run, where)
-          .summary("the input arrays hold different numbers of samples")
-          .expected(std::to_string(n) + " samples (as " + ins[0].name() + ")")
-          .actual(std::to_string(x[i].dim(0)) + " samples for " + ins[i].name())
-          .cause("every Input needs one entry per sample; " + ins[0].name() + " has " +
-                 std::to_string(n) + " and " + ins[i].name() + " has " +
-                 std::to_string(x[i].dim(0)) + "." + note)
-          .fix("slice the arrays to the same samples (slice(x, 0, 0, " +
-               std::to_string(std::min(n, x[i].dim(0))) + ")) or fix the pipeline that "
-               "produced them")
-          .raise();
-  if (!y || (y->rank() > 0 && y->dim(0) == n)) return;
-  const std::string labels = y->rank() == 0 ? std::string("a scalar label")
-                                            : std::to_string(y->dim(0)) + " labels " + y->shape().str();
-  checks::Violation("batch.mismatch", Phase::run, where)
-      .summary("inputs and labels hold different numbers of samples")
-      .expected(std::to_string(n) + " labels (one per sample of " + ins[0].name() + ")")
-      .actual(labels)
-      .cause("there are " + std::to_string(n) + " samples " + x[0].shape().str() + " but " +
-             (y->rank() == 0 ? std::string("no label axis") : labels) +
-             "; each sample needs its label, on axis 0." + note)
-      .fix("slice inputs and labels to the same samples, or check that labels and inputs "
-           "come from the same split")
-      .raise();
+  checks::SampleArrays a;
+  for (const auto& in : ins) a.names.push_back(in.name()), a.declared.push_back(in.shape());
+  for (const auto& t : x) a.inputs.push_back(t.shape());
+  const Shape labels = y ? y->shape() : Shape();
+  checks::check_sample_counts(a, y ? &labels : nullptr, where);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "core/training/model_numerics.hpp"
 #include "core/tensor/numerics.hpp"
 #include "core/training/model_state.hpp"
+#include "core/contracts/training_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 #include "core/training/progress.hpp"
 
@@ -40,22 +41,9 @@ struct Running {
   }
 };
 
-// compile's fix for a missing loss, read from the model's output: one unit is a real target
-// (or a logit), several are classes.
-std::string loss_suggestion(const Model::State& s) {
-  const Shape& out = s.outputs[0].shape();
-  const std::int64_t units = out.rank() > 0 ? out[out.rank() - 1] : 1;
-  if (units == 1)
-    return "the output " + out.str() + " holds one value per sample: model.compile({.optimizer "
-           "= SGD(), .loss = MeanSquaredError()}) for a real target";
-  const auto& last = s.outputs[0].producer();
-  const bool softmax = last->type() == "Softmax" ||
-                       last->describe().find("softmax") != std::string::npos;
-  return "the output " + out.str() + " scores " + dim_str(units) + " classes" +
-         (softmax ? " as probabilities (softmax)" : " as logits (no softmax)") +
-         ": model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy(" +
-         (softmax ? "" : "{.from_logits = true}") + ")}) for class indices, or "
-         "CategoricalCrossentropy for one-hot labels";
+// What compile's fix for a missing loss reads of the model's output.
+checks::OutputFacts output_facts(const Model::State& s) {
+  return {s.outputs[0].shape(), s.outputs[0].producer()->facts().ends_in_softmax};
 }
 
 }  // namespace
@@ -64,13 +52,7 @@ void Model::compile(CompileOptions options, std::source_location loc) {
   const ScopedUserCall user("model.compile", loc);
   TrainingGuard guard(*s_, "compile");
   if (!options.optimizer.defined()) options.optimizer = SGD();
-  if (!options.loss.defined())
-    checks::Violation("model.compile", Phase::build, s_->site)
-        .summary("compile needs a loss")
-        .expected("a loss, the measure fit minimises")
-        .actual("none")
-        .fix(loss_suggestion(*s_))
-        .raise();
+  if (!options.loss.defined()) checks::no_loss(output_facts(*s_), s_->site);
   check_compile_options(options, call_site(*s_, "compile"));
   check_single_output(*s_);
   s_->compiled = std::move(options);
@@ -115,13 +97,7 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
 }
 
 static void require_compiled(const Model::State& s, const char* what) {
-  if (!s.is_compiled)
-    checks::Violation("model.compile", Phase::run, s.site)
-        .summary(std::string(what) + " needs a compiled model")
-        .expected("model.compile({...}) before " + std::string(what))
-        .actual("not compiled")
-        .fix("call model.compile({.optimizer = ..., .loss = ..., .metrics = {Metric::accuracy}})")
-        .raise();
+  checks::check_compiled(s.is_compiled, what, s.site);
 }
 
 // A batch's metrics from detached predictions, counted into `epoch` too when given.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/training/model_state.hpp"
+#include "core/contracts/training_checks.hpp"
 
 namespace tenet {
 
@@ -140,29 +141,11 @@ void end_on_empty_epoch(int epoch, int first_epoch, History& h, const Site& wher
 
 TrainingGuard::TrainingGuard(Model::State& s, const char* call) : s_(s) {
   if (!s.training.exchange(true)) return;
-  checks::Violation("model.compile", Phase::run, call_site(s, call))
-      .summary(std::string(call) + " called while this model is already training")
-      .expected("one fit, train_on_batch or compile at a time on a Model")
-      .actual(std::string(call) + " during a running fit or train_on_batch")
-      .cause("the running call updates the weights, optimizer slots and History in place; a "
-             "second one (from a callback, or from another thread) would rewrite them under it")
-      .fix("call it after the running fit returns (a callback can set model.stop_training = "
-           "true), or train a second Model with its own layers")
-      .raise();
+  checks::already_training(call, call_site(s, call));
 }
 
 void check_single_output(const Model::State& s) {
-  if (s.outputs.size() == 1) return;  // training used outputs[0] only: the others never learned
-  checks::Violation("model.compile", Phase::build, s.site)
-      .summary("compile needs a model with one output, this one has " +
-               std::to_string(s.outputs.size()))
-      .expected("1 output (one loss, one label array)")
-      .actual(std::to_string(s.outputs.size()) + " outputs")
-      .cause("fit, evaluate and train_on_batch take one label array for one loss; the outputs "
-             "after the first would never be trained or scored")
-      .fix("train a Model per output (they can share layers), or Concatenate the outputs into "
-           "one; predict_outputs still gives every output of an uncompiled model")
-      .raise();
+  checks::check_single_output(s.outputs.size(), s.site);
 }
 
 }  // namespace tenet

@@ -15,6 +15,8 @@
 //               tests/core/kernels excepted); in library code outside core/kernels, a oneDNN
 //               name (dnnl::, dnnl_*, DNNL_*) or an include of a core/kernels header that
 //               includes oneDNN (memory.hpp, pooling.hpp);
+//   contracts   a Violation constructed in library code outside core/contracts (every message
+//               is written once, in a named check there);
 //   length      a file over 400 lines or a function over 60.
 // Function lengths come from brace matching on the code with comments, literals and
 // preprocessor lines blanked (source_scan.hpp says which braces open a function). What the

@@ -186,9 +186,12 @@ void check_lengths(const std::string& path, const std::string& text, std::vector
   }
 }
 
-void check_onednn_names(const std::string& path, const std::string& text,
-                        std::vector<Finding>& out) {
-  static const std::regex name(R"(\b(dnnl::\w*|dnnl_\w+|DNNL_\w+))");
+// One finding per line of `text`'s code (comments and literals blanked) that `pattern` matches;
+// `message` turns the match into the finding's text.
+void check_pattern(const std::string& path, const std::string& text, const std::regex& pattern,
+                   const std::string& rule,
+                   const std::function<std::string(const std::string&)>& message,
+                   std::vector<Finding>& out) {
   const std::string code = code_only(text);
   int line = 1;
   std::size_t start = 0;
@@ -197,13 +200,30 @@ void check_onednn_names(const std::string& path, const std::string& text,
     if (end == std::string::npos) end = code.size();
     std::smatch m;
     const std::string l = code.substr(start, end - start);
-    if (std::regex_search(l, m, name))
-      out.push_back({path, line, "onednn",
-                     "oneDNN name '" + m.str(1) + "' outside core/kernels: call a kernel "
-                     "function in tenet's terms (shapes, tensors, strides) instead"});
+    if (std::regex_search(l, m, pattern)) out.push_back({path, line, rule, message(m.str(1))});
     start = end + 1;
     ++line;
   }
+}
+
+void check_onednn_names(const std::string& path, const std::string& text,
+                        std::vector<Finding>& out) {
+  static const std::regex name(R"(\b(dnnl::\w*|dnnl_\w+|DNNL_\w+))");
+  check_pattern(path, text, name, "onednn", [](const std::string& n) {
+    return "oneDNN name '" + n + "' outside core/kernels: call a kernel function in tenet's "
+           "terms (shapes, tensors, strides) instead";
+  }, out);
+}
+
+// A contract error built outside core/contracts: its message would be written where it is
+// raised, free to drift from the others of its kind.
+void check_violations(const std::string& path, const std::string& text,
+                      std::vector<Finding>& out) {
+  static const std::regex built(R"(\b(Violation)\s*\()");
+  check_pattern(path, text, built, "contracts", [](const std::string&) {
+    return std::string("a Violation built outside core/contracts: call a named check there "
+                       "(one file per concern), so that each message is written once");
+  }, out);
 }
 
 // Whether `path` includes a oneDNN header, directly or through files of the tree.
@@ -258,6 +278,7 @@ std::vector<Finding> check_tree(const std::map<std::string, std::string>& files)
         out.push_back({path, inc.line, rule, rule_text(rule, from, to) + " (" + target + ")"});
     }
     if (speaks_onednn(from)) check_onednn_names(path, text, out);
+    if (is_library(from) && from != "core/contracts") check_violations(path, text, out);
     check_lengths(path, text, out);
   }
   check_cycles(graph, out);

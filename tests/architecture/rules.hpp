@@ -9,7 +9,7 @@ namespace arch {
 struct Finding {
   std::string path;
   int line = 0;
-  std::string rule;  // wing-order, core-above, sibling, examples, cycle, onednn, length
+  std::string rule;  // wing-order, core-above, sibling, examples, cycle, onednn, contracts, length
   std::string message;
 };
 

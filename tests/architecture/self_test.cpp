@@ -42,6 +42,9 @@ std::map<std::string, std::string> made_up_tree() {
   t["layers/l.cpp"] = "#include \"layers/l.hpp\"\nint f() { return DNNL_ARG_SRC; }\n"
                       "// dnnl::memory in a comment is no use of oneDNN\n";
   t["losses/m.cpp"] = "#include <tenet/data/w.hpp>\n";
+  t["losses/v.cpp"] = "// checks::Violation(\"x\") in a comment is no construction\n"
+                      "void f() { checks::Violation(\"loss.x\", p, w).raise(); }\n";
+  t["core/contracts/c.cpp"] = "void g() { Violation(\"a.b\", p, w).raise(); }\n";
   t["examples/e.cpp"] = "#include <tenet/tenet.hpp>\n#include <tenet/layers/l.hpp>\n";
   t["tenet.hpp"] = "#pragma once\n#include <tenet/layers/l.hpp>\n";
   t["tests/long.cpp"] = lines(401, "int x;");
@@ -69,6 +72,7 @@ int self_test() {
       {"layers/l.cpp", 2, "onednn"},
       {"layers/l.hpp", 2, "onednn"},
       {"losses/m.cpp", 1, "sibling"},
+      {"losses/v.cpp", 2, "contracts"},
       {"tests/functions.cpp", 67, "length"},
       {"tests/long.cpp", 401, "length"},
   };

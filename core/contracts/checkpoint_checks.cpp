@@ -1,0 +1,49 @@
+// checkpoint.mismatch: values given to a layer, and weights files, that do not fit the model.
+#include "core/contracts/checkpoint_checks.hpp"
+
+namespace tenet::checks {
+
+void check_weight_count(std::size_t held, std::size_t given, bool built, const Site& layer) {
+  if (held == given) return;
+  Violation("checkpoint.mismatch", Phase::load, layer)
+      .summary(layer.type + " '" + layer.name + "' holds " + std::to_string(held) +
+               " variables, " + std::to_string(given) + " were given")
+      .expected(std::to_string(held) + " variables")
+      .actual(std::to_string(given) + " variables")
+      .fix(held == 0 && !built ? "call the layer once (or build its model) before setting weights"
+                               : "pass the variables in Keras's order")
+      .raise();
+}
+
+void check_weight_fits(std::size_t i, const std::string& name, const Shape& want,
+                       DType want_dtype, const Shape& got, DType got_dtype, const Site& layer) {
+  if (want == got && want_dtype == got_dtype) return;
+  Violation("checkpoint.mismatch", Phase::load, layer)
+      .summary("variable " + std::to_string(i) + " (" + name + ") does not fit")
+      .expected(want.str() + " " + dtype_name(want_dtype))
+      .actual(got.str() + " " + dtype_name(got_dtype))
+      .mark_differences(want, got)
+      .fix("give each variable the layer's shape; nothing was changed")
+      .raise();
+}
+
+void weights_file_mismatch(const WeightsFileFacts& f, const Site& model) {
+  const std::size_t n = f.differences.size();
+  std::string cause = "the file and the model differ in " + std::to_string(n) + " place" +
+                      (n == 1 ? "" : "s") + ":";
+  for (const auto& d : f.differences) cause += "\n    - " + d;
+  Violation("checkpoint.mismatch", Phase::load, model)
+      .summary("the weights file " + f.path + " does not fit model '" + f.model +
+               "'; nothing was loaded")
+      .expected("the layout of model '" + f.model + "': " + std::to_string(f.model_layers) +
+                " layer groups under layers/, Keras's order and shapes")
+      .actual("the file: " + std::to_string(f.file_layers) + " layer groups; " +
+              std::to_string(n) + " difference" + (n == 1 ? "" : "s") + " (listed under cause)")
+      .cause(cause)
+      .fix("load a file saved from this architecture (layer groups are named by class and "
+           "order: dense, dense_1, ...), or pass WeightsLoadOptions{.skip_mismatch = true} to "
+           "load the layers that fit and get the skipped ones back")
+      .raise();
+}
+
+}  // namespace tenet::checks

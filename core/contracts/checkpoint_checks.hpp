@@ -1,0 +1,26 @@
+#pragma once
+// checkpoint.mismatch (internal: Layer::set_weights and the weights loader call these). Each
+// message is written here once (checkpoint_checks.cpp).
+#include <string>
+#include <vector>
+
+#include <tenet/core/contracts/checks.hpp>
+
+namespace tenet::checks {
+
+// set_weights of a layer holding `held` variables was given `given`; `built` says whether the
+// layer has been called (an unbuilt layer holds none yet).
+void check_weight_count(std::size_t held, std::size_t given, bool built, const Site& layer);
+// set_weights: variable `i` (`name`) of the layer is `want` (`want_dtype`); the value given
+// is `got` (`got_dtype`).
+void check_weight_fits(std::size_t i, const std::string& name, const Shape& want,
+                       DType want_dtype, const Shape& got, DType got_dtype, const Site& layer);
+// A weights file that does not fit the model: `differences` lists each place they differ.
+struct WeightsFileFacts {
+  std::string path, model;
+  std::size_t model_layers = 0, file_layers = 0;
+  std::vector<std::string> differences;
+};
+[[noreturn]] void weights_file_mismatch(const WeightsFileFacts& facts, const Site& model);
+
+}  // namespace tenet::checks

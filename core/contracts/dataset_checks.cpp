@@ -1,0 +1,108 @@
+// A Dataset's arrays (from_tensors, batch) and the batches of its epochs: inputs present, a
+// sample axis on each, equal sample counts, and a batch size that leaves a batch.
+#include "core/contracts/dataset_checks.hpp"
+
+#include <algorithm>
+
+namespace tenet::checks {
+
+namespace {
+
+std::string count_str(std::int64_t n, const char* unit) {
+  return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void check_dataset_inputs(std::size_t count, const Site& where) {
+  if (count > 0) return;
+  Violation("input.count", Phase::run, where)
+      .summary("a dataset needs at least one input tensor")
+      .expected("one tensor per model input").actual("none")
+      .fix("Dataset::from_tensors({x}, y)").raise();
+}
+
+void check_sample_axis(const Shape& shape, const std::string& what, const Site& where) {
+  if (shape.rank() > 0) return;
+  Violation("input.rank", Phase::run, where)
+      .summary(what + " has no sample axis").expected("(N, ...)").actual(shape)
+      .fix("give one row per sample on axis 0, e.g. expand_dims(t, 0)").raise();
+}
+
+void check_dataset_samples(const Shape& input0, const Shape& t, const std::string& name,
+                           const Site& where) {
+  const std::int64_t n = input0[0];
+  if (t[0] == n) return;
+  Violation("batch.mismatch", Phase::run, where)
+      .summary("input 0 and " + name + " have different numbers of samples")
+      .expected(t.with(0, n)).actual(t).mark({0})
+      .cause("input 0 holds " + count_str(n, "sample") + " " + input0.str() + " but " + name +
+             " holds " + std::to_string(t[0]) + " " + t.str() + "; axis 0 counts samples." +
+             sample_count_note({input0, t}))
+      .fix("slice both to the same number of samples (slice(t, 0, 0, " +
+           std::to_string(std::min(n, t[0])) + ")), or fix the pipeline that dropped or "
+           "duplicated samples").raise();
+}
+
+void batched_twice(bool generator, std::int64_t batch_size, const Shape& input0,
+                   const Site& where) {
+  const Shape once = generator ? Shape{kUnknown, kUnknown} : input0.with(0, batch_size);
+  Violation("input.rank", Phase::run, where)
+      .summary("batch() on a dataset that is already batched")
+      .expected(generator ? std::string("batches as the generator yields them") : input0.str())
+      .actual(once.with_batch(kUnknown))
+      .cause(std::string("this dataset is already batched (") +
+             (generator ? "its generator yields whole batches"
+                        : "batches of " + std::to_string(batch_size)) +
+             "); batching again adds a second batch axis" +
+             (generator ? std::string(" to every input")
+                        : ", so input 0 becomes rank " + std::to_string(once.rank() + 1) +
+                              " instead of " + std::to_string(once.rank())))
+      .fix("remove the second batch() call").raise();
+}
+
+void check_remainder(std::int64_t n, std::int64_t size, bool drop_remainder, const Site& where) {
+  if (!drop_remainder || n >= size) return;
+  Violation("batch.empty", Phase::run, where)
+      .summary("drop_remainder leaves no batch at all")
+      .expected("at least " + count_str(size, "sample")).actual(count_str(n, "sample"))
+      .cause("the dataset holds " + count_str(n, "sample") + ", fewer than one batch of " +
+             std::to_string(size) + ", and drop_remainder = true drops them all")
+      .fix("batch(" + std::to_string(std::max<std::int64_t>(n, 1)) +
+           ") or drop_remainder = false").raise();
+}
+
+void check_batch_inputs(std::size_t count, const std::string& at, const Site& where) {
+  if (count > 0) return;
+  Violation("input.count", Phase::run, where)
+      .summary(at + " has no inputs").expected("one tensor per model input").actual("none")
+      .fix("return Batch{{x}, y} with one tensor per model input").raise();
+}
+
+void check_batch_axis(const Shape& shape, const std::string& at, const std::string& name,
+                      const Site& where) {
+  if (shape.rank() > 0) return;
+  Violation("input.rank", Phase::run, where)
+      .summary(at + ": " + name + " has no batch axis")
+      .expected("(batch, ...)").actual(shape)
+      .fix("give every tensor of a batch its samples on axis 0").raise();
+}
+
+void check_batch_samples(const Shape& input0, const Shape& t, const std::string& at,
+                         const std::string& name, const std::string& origin,
+                         const std::vector<Shape>& shapes, const Site& where) {
+  const std::int64_t n = input0[0];
+  if (t[0] == n) return;
+  Violation("batch.mismatch", Phase::run, where)
+      .summary(at + ": input 0 has " + std::to_string(n) + " samples but " + name + " has " +
+               std::to_string(t[0]))
+      .expected(t.with(0, n)).actual(t).mark({0})
+      .cause(at + " from " + origin + " pairs " + std::to_string(n) + " samples of input 0 " +
+             input0.str() + " with " + std::to_string(t[0]) + " of " + name + " " + t.str() +
+             "; axis 0 counts samples." + sample_count_note(shapes))
+      .fix("slice both to the same number of samples, or fix the " +
+           std::string(origin == "map" ? "map function" : "generator") +
+           " so that inputs and labels of each batch come from the same samples").raise();
+}
+
+}  // namespace tenet::checks

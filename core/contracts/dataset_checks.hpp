@@ -1,0 +1,43 @@
+#pragma once
+// The contracts of a data::Dataset's arrays and batches (internal: data/dataset*.cpp call
+// these): input.count, input.rank, batch.mismatch and batch.empty. The facts are shapes,
+// counts and names, so the messages live with the other checks although Dataset sits in data/.
+// Each message is written here once (dataset_checks.cpp).
+#include <cstdint>
+#include <string>
+
+#include <tenet/core/contracts/checks.hpp>
+
+namespace tenet::checks {
+
+// ---- from_tensors and batch() ----
+
+// input.count: from_tensors was given `count` input tensors (needs one or more).
+void check_dataset_inputs(std::size_t count, const Site& where);
+// input.rank: from_tensors' `what` ("inputs[1]", "labels") needs a sample axis.
+void check_sample_axis(const Shape& shape, const std::string& what, const Site& where);
+// batch.mismatch: from_tensors' `name` ("input 2", "labels") of `shape` against input 0.
+void check_dataset_samples(const Shape& input0, const Shape& shape, const std::string& name,
+                           const Site& where);
+// input.rank: batch() on a dataset already batched: by its generator (`generator`), or in
+// batches of `batch_size` samples (`input0`: input 0's shape, unused for a generator).
+[[noreturn]] void batched_twice(bool generator, std::int64_t batch_size, const Shape& input0,
+                                const Site& where);
+// batch.empty: batch(`size`, drop_remainder = true) of a dataset of `samples` leaves no batch.
+void check_remainder(std::int64_t samples, std::int64_t size, bool drop_remainder,
+                     const Site& where);
+
+// ---- the batches of an epoch (`at` is "batch 3"; `origin` is from_generator, map, ...) ----
+
+// input.count: a batch with `count` inputs (needs one or more).
+void check_batch_inputs(std::size_t count, const std::string& at, const Site& where);
+// input.rank: the batch's `name` ("input 1", "labels") needs a batch axis.
+void check_batch_axis(const Shape& shape, const std::string& at, const std::string& name,
+                      const Site& where);
+// batch.mismatch: the batch's `name` of `shape` against its input 0; `shapes` are the shapes
+// of all its inputs (for the note on resizing).
+void check_batch_samples(const Shape& input0, const Shape& shape, const std::string& at,
+                         const std::string& name, const std::string& origin,
+                         const std::vector<Shape>& shapes, const Site& where);
+
+}  // namespace tenet::checks

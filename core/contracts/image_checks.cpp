@@ -1,0 +1,83 @@
+// The contracts of image arrays: resize's arguments, the batches preprocessing takes, crop and
+// pad targets, and an image folder's images of different sizes.
+#include "core/contracts/image_checks.hpp"
+
+namespace tenet::checks {
+
+void check_resize_args(const Shape& s, std::array<std::int64_t, 2> size, const Site& where) {
+  if (s.rank() != 3 && s.rank() != 4)
+    Violation("input.rank", Phase::run, where)
+        .summary("resize takes images (N, H, W, C) or one image (H, W, C), got rank " +
+                 std::to_string(s.rank()))
+        .expected("(N, height, width, channels) or (height, width, channels)")
+        .actual(s)
+        .cause(s.rank() == 2 ? "a rank-2 tensor is one grayscale image without its channel axis"
+                             : "the tensor is not an image or a batch of images")
+        .fix(s.rank() == 2 ? "add the channel axis first: resize(expand_dims(x, -1), {h, w})"
+                           : "reshape the data to (N, H, W, C) before resizing")
+        .raise();
+  if (size[0] < 1 || size[1] < 1)
+    Violation("resize.size", Phase::run, where)
+        .summary("resize needs a positive target size")
+        .expected("height >= 1 and width >= 1")
+        .actual("(" + std::to_string(size[0]) + ", " + std::to_string(size[1]) + ")")
+        .fix("pass the target size as {height, width}, e.g. {28, 28}")
+        .raise();
+  for (std::int64_t d : s)
+    if (d == 0)
+      Violation("resize.size", Phase::run, where)
+          .summary("resize received an empty image")
+          .expected("height, width and channels >= 1")
+          .actual(s)
+          .fix("check where the empty images come from")
+          .raise();
+}
+
+void check_image_batch(const Shape& images, const std::string& op) {
+  if (images.rank() == 3 || images.rank() == 4) return;
+  Violation("input.rank", Phase::run, Site(op, "op"))
+      .summary(op + " takes a batch of images")
+      .expected("(N, H, W, C) or (N, H, W)")
+      .actual(images)
+      .cause(images.rank() == 2 ? "a single grayscale image without its batch axis"
+                                : "rank " + std::to_string(images.rank()) + " is not images")
+      .fix("expand_dims(image, 0) for a single image")
+      .raise();
+}
+
+void check_crop_or_pad(const Shape& images, std::array<std::int64_t, 2> size, bool grow,
+                       const std::string& op) {
+  check_image_batch(images, op);
+  const std::int64_t h = images[1], w = images[2];
+  const bool bad = size[0] < 0 || size[1] < 0 ||
+                   (grow ? (size[0] < h || size[1] < w) : (size[0] > h || size[1] > w));
+  if (!bad) return;
+  Violation("input.shape", Phase::run, Site(op, "op"))
+      .summary(op + (grow ? " cannot shrink images" : " cannot enlarge images"))
+      .expected(std::string(grow ? "a target of at least " : "a target of at most ") +
+                std::to_string(h) + "x" + std::to_string(w))
+      .actual(std::to_string(size[0]) + "x" + std::to_string(size[1]))
+      .cause("the images are " + images.str())
+      .fix(grow ? "use data::center_crop or data::resize to make images smaller"
+                : "use data::pad_to or data::resize to make images larger")
+      .raise();
+}
+
+void ragged_images(const Shape& first, const std::string& first_file, const Shape& got,
+                   const std::string& other_file, const Site& where) {
+  Violation("batch.ragged", Phase::load, where)
+      .summary("the images have different sizes; one batch needs one size")
+      .expected(first.str() + " like " + first_file)
+      .actual(got.str() + " in " + other_file)
+      .mark_differences(first, got)
+      .cause("image_folder stacks every image into one (N, H, W, C) array; " + first_file +
+             " is " + std::to_string(first[1]) + " x " + std::to_string(first[0]) + " and " +
+             other_file + " is " + std::to_string(got[1]) + " x " + std::to_string(got[0]) +
+             " (width x height)")
+      .fix("give a common size, e.g. image_folder(dir, {.image_size = {{" +
+           std::to_string(first[0]) + ", " + std::to_string(first[1]) +
+           "}}}), which resizes each image as Keras's Resizing does")
+      .raise();
+}
+
+}  // namespace tenet::checks

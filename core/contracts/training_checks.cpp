@@ -1,0 +1,80 @@
+// model.compile (a loss, a compiled model, one call at a time, one output) and history.key.
+#include "core/contracts/training_checks.hpp"
+
+namespace tenet::checks {
+
+namespace {
+
+// compile's fix for a missing loss, read from the model's output: one unit is a real target
+// (or a logit), several are classes.
+std::string loss_suggestion(const OutputFacts& o) {
+  const Shape& out = o.shape;
+  const std::int64_t units = out.rank() > 0 ? out[out.rank() - 1] : 1;
+  if (units == 1)
+    return "the output " + out.str() + " holds one value per sample: model.compile({.optimizer "
+           "= SGD(), .loss = MeanSquaredError()}) for a real target";
+  return "the output " + out.str() + " scores " + dim_str(units) + " classes" +
+         (o.softmax ? " as probabilities (softmax)" : " as logits (no softmax)") +
+         ": model.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy(" +
+         (o.softmax ? "" : "{.from_logits = true}") + ")}) for class indices, or "
+         "CategoricalCrossentropy for one-hot labels";
+}
+
+}  // namespace
+
+void no_loss(const OutputFacts& output, const Site& model) {
+  Violation("model.compile", Phase::build, model)
+      .summary("compile needs a loss")
+      .expected("a loss, the measure fit minimises")
+      .actual("none")
+      .fix(loss_suggestion(output))
+      .raise();
+}
+
+void check_compiled(bool compiled, const std::string& what, const Site& model) {
+  if (compiled) return;
+  Violation("model.compile", Phase::run, model)
+      .summary(what + " needs a compiled model")
+      .expected("model.compile({...}) before " + what)
+      .actual("not compiled")
+      .fix("call model.compile({.optimizer = ..., .loss = ..., .metrics = {Metric::accuracy}})")
+      .raise();
+}
+
+void already_training(const std::string& call, const Site& where) {
+  Violation("model.compile", Phase::run, where)
+      .summary(call + " called while this model is already training")
+      .expected("one fit, train_on_batch or compile at a time on a Model")
+      .actual(call + " during a running fit or train_on_batch")
+      .cause("the running call updates the weights, optimizer slots and History in place; a "
+             "second one (from a callback, or from another thread) would rewrite them under it")
+      .fix("call it after the running fit returns (a callback can set model.stop_training = "
+           "true), or train a second Model with its own layers")
+      .raise();
+}
+
+void check_single_output(std::size_t outputs, const Site& model) {
+  if (outputs == 1) return;  // training used outputs[0] only: the others never learned
+  Violation("model.compile", Phase::build, model)
+      .summary("compile needs a model with one output, this one has " + std::to_string(outputs))
+      .expected("1 output (one loss, one label array)")
+      .actual(std::to_string(outputs) + " outputs")
+      .cause("fit, evaluate and train_on_batch take one label array for one loss; the outputs "
+             "after the first would never be trained or scored")
+      .fix("train a Model per output (they can share layers), or Concatenate the outputs into "
+           "one; predict_outputs still gives every output of an uncompiled model")
+      .raise();
+}
+
+void no_history_key(const std::string& key, const std::vector<std::string>& keys) {
+  std::string listed;
+  for (const auto& k : keys) listed += (listed.empty() ? "" : ", ") + k;
+  Violation("history.key", Phase::run, Site("History", "History"))
+      .summary("History has no key '" + key + "'")
+      .expected("one of: " + (listed.empty() ? std::string("(none: fit ran no epoch)") : listed))
+      .actual("'" + key + "'")
+      .fix("val_ keys exist only with validation_split or validation_data")
+      .raise();
+}
+
+}  // namespace tenet::checks

@@ -1,0 +1,28 @@
+#pragma once
+// The contracts of compiling and training a Model (internal: core/training calls these):
+// model.compile and history.key. Each message is written here once (training_checks.cpp).
+#include <string>
+#include <vector>
+
+#include <tenet/core/contracts/checks.hpp>
+
+namespace tenet::checks {
+
+// What compile's fix reads of the model's output when no loss was given: its shape and whether
+// the layer that makes it ends in a softmax (LayerFacts::ends_in_softmax).
+struct OutputFacts {
+  Shape shape;
+  bool softmax = false;
+};
+// model.compile (phase build): compile was given no loss; the fix suggests one for `output`.
+[[noreturn]] void no_loss(const OutputFacts& output, const Site& model);
+// model.compile (phase run): `call` ("fit", "evaluate") needs a compiled model.
+void check_compiled(bool compiled, const std::string& call, const Site& model);
+// model.compile (phase run): `call` was made while the model is already training.
+[[noreturn]] void already_training(const std::string& call, const Site& where);
+// model.compile (phase build): compile needs a model with one output (`outputs` it has).
+void check_single_output(std::size_t outputs, const Site& model);
+// history.key: History[key] for a key it lacks; `keys` are the ones it holds.
+[[noreturn]] void no_history_key(const std::string& key, const std::vector<std::string>& keys);
+
+}  // namespace tenet::checks

@@ -3,6 +3,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/kernels/context.hpp"
 #include "core/training/array_source.hpp"
 #include "core/training/metric_tally.hpp"
 #include <tenet/core/tensor/autograd.hpp>
@@ -142,6 +143,7 @@ static Logs epoch_values(const Running& run, const MetricTally& tally) {
 
 Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan,
                         MetricTally* epoch) {
+  kernels::GovernedStep threads(s_->train_threads, x.empty() ? 0 : x[0].dim(0));
   auto trainable = s_->compiled_trainable;
   for (auto& w : trainable) w.zero_grad();
   try {

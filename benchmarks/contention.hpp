@@ -1,0 +1,15 @@
+#pragma once
+// train_bench --contention: training speed while one other CPU-bound process runs
+// (benchmarks/README.md, "Under contention").
+#include <string>
+
+#include "bench_common.hpp"
+
+namespace tenet_bench {
+
+// For each net: rounds alternating idle and busy (a child process spinning on one core),
+// timing tenet, tenet pinned to one thread, the reference and, where a Python with Keras is
+// found, Keras; prints the medians busy and idle and busy / idle.
+int contention(const Data& d, const std::string& nets, int rounds, int steps);
+
+}  // namespace tenet_bench

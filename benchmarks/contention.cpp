@@ -108,43 +108,55 @@ struct Series {
 
 void print_series(const char* what, char net, const Series& s) {
   const double i = median(s.idle), b = median(s.busy);
-  std::printf("net %c %-24s idle %8.0f  busy %8.0f  busy/idle %5.2f   [%s, load %.2f]\n", net,
+  std::printf("net %c %-28s idle %8.0f  busy %8.0f  busy/idle %5.2f   [%s, load %.2f]\n", net,
               what, i, b, b / i, cpu_model().c_str(), load_average());
 }
+
+// A Pair whose tenet model is built and run on a pinned thread count; tenet's own setting
+// (automatic or pinned) is restored after each call.
+struct PinnedPair {
+  int threads, restore;
+  Pair pair;
+  PinnedPair(char net, const Data& d, int n, int restore_to)
+      : threads(n), restore(restore_to), pair((tenet::set_num_threads(n), Pair(net, 64, d))) {
+    tenet::set_num_threads(restore);
+  }
+  double steps(int k) {
+    tenet::set_num_threads(threads);
+    const double s = pair.tenet_steps(k);
+    tenet::set_num_threads(restore);
+    return s;
+  }
+};
 
 void contention_net(char net, const Data& d, int rounds, int steps, BusyProcess& busy) {
   const int threads = tenet::num_threads();
   const int restore = tenet::adaptive_threads() ? 0 : threads;  // tenet's setting after a pin
   Pair p(net, 64, d);
-  tenet::set_num_threads(1);
-  Pair one(net, 64, d);  // tenet pinned to one thread
-  tenet::set_num_threads(restore);
+  PinnedPair one(net, d, 1, restore), all(net, d, threads, restore);
   const std::string python = keras_python();
   std::unique_ptr<KerasWorker> keras;
   if (!python.empty()) keras = std::make_unique<KerasWorker>(python, net, threads);
-  Series settle, t, t1, r, k;
+  Series settle, t, t1, tn, r, k;
   const double images = static_cast<double>(steps * 64);
   auto block = [&](bool running) {
     busy.set(running);
     // tenet's first steps after the load changed, while it adapts; then its steady speed.
     (running ? settle.busy : settle.idle).push_back(10 * 64 / p.tenet_steps(10));
     (running ? t.busy : t.idle).push_back(images / p.tenet_steps(steps));
-    tenet::set_num_threads(1);
-    (running ? t1.busy : t1.idle).push_back(images / one.tenet_steps(steps));
-    tenet::set_num_threads(restore);
+    (running ? t1.busy : t1.idle).push_back(images / one.steps(steps));
+    (running ? tn.busy : tn.idle).push_back(images / all.steps(steps));
     (running ? r.busy : r.idle).push_back(images / p.reference_steps(steps));
     if (keras) (running ? k.busy : k.idle).push_back(images / keras->seconds(steps));
     busy.set(false);
   };
-  p.tenet_steps(5), p.reference_steps(5);
-  tenet::set_num_threads(1);
-  one.tenet_steps(5);
-  tenet::set_num_threads(restore);
+  p.tenet_steps(5), p.reference_steps(5), one.steps(5), all.steps(5);
   if (keras) keras->seconds(5);
   for (int i = 0; i < rounds; ++i) block(i % 2 == 1), block(i % 2 == 0);
   print_series("tenet, 10 steps after change", net, settle);
   print_series("tenet", net, t);
-  print_series("tenet, 1 thread", net, t1);
+  print_series("tenet, pinned 1 thread", net, t1);
+  print_series(("tenet, pinned " + std::to_string(threads) + " threads").c_str(), net, tn);
   print_series("reference", net, r);
   if (keras) print_series("Keras", net, k);
   else std::printf("net %c Keras: no Python with Keras found (TENET_KERAS_PYTHON)\n", net);

@@ -8,7 +8,8 @@
 namespace tenet_bench {
 
 // For each net: rounds alternating idle and busy (a child process spinning on one core),
-// timing tenet, tenet pinned to one thread, the reference and, where a Python with Keras is
+// timing tenet (automatic thread count; its first 10 steps after each change apart), tenet
+// pinned to one thread and to the full count, the reference and, where a Python with Keras is
 // found, Keras; prints the medians busy and idle and busy / idle.
 int contention(const Data& d, const std::string& nets, int rounds, int steps);
 

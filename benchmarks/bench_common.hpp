@@ -8,10 +8,6 @@
 
 #include <tenet/tenet.hpp>
 
-namespace tenet {
-bool adaptive_threads();  // TEMPORARY: moves to core/base/runtime.hpp in the last commit
-}
-
 namespace tenet_bench {
 
 using Clock = std::chrono::steady_clock;

@@ -16,10 +16,6 @@
 #include <tenet/core/base/shape.hpp>
 #include "core/base/thread_governor.hpp"
 
-namespace tenet {
-bool adaptive_threads();  // TEMPORARY: moves to core/base/runtime.hpp in the last commit
-}
-
 namespace tenet::kernels {
 
 // The denormal mode set_flush_denormals chose, for the kernels run in this scope: set on the

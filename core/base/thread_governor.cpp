@@ -39,8 +39,12 @@ void ThreadGovernor::record(int threads, double seconds) {
 void ThreadGovernor::idle_cpus(double cpus) {
   if (cpus < 0) return;
   idle_known_ = true;
-  if (current_ == 1 && max_ > 1 && cpus >= kIdleCpus && (next_trial_ < 0 || next_trial_ > steps_))
-    next_trial_ = steps_;  // a core is free: try the full count now
+  // A core is free: try the full count now, unless the last trial was lost less than an
+  // interval ago (which doubles with every lost trial: a load that comes and goes, such as a
+  // build, must not make every short idle moment cost a slow step).
+  if (current_ == 1 && max_ > 1 && cpus >= kIdleCpus && steps_ - last_trial_ >= interval_ &&
+      (next_trial_ < 0 || next_trial_ > steps_))
+    next_trial_ = steps_;
 }
 
 void ThreadGovernor::after_trial(int threads, double seconds) {

@@ -4,8 +4,8 @@
 // threads wait at every barrier for a time slice and a step gets several times slower than on
 // one thread. The governor tries one thread once, early, and again whenever full-count steps get
 // markedly slower than before; it keeps whichever count is faster. On one thread it tries the
-// full count again as soon as the machine has an idle core (idle_cpus, from /proc/stat), or,
-// where that is not known, now and then, less often each time it loses. On an idle machine it
+// full count again when the machine has an idle core (idle_cpus, from /proc/stat), or, where
+// that is not known, now and then; either way less often each time a trial loses. On an idle machine it
 // costs the one early trial and nothing after (no trials while the full count stays fast).
 //
 //   ThreadGovernor g(2);

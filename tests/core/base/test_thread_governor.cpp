@@ -86,6 +86,18 @@ TEST_CASE("thread governor with idle reports: no blind trials while busy, a tria
     g.record(1, busy(i, 1));
     g.idle_cpus(0.1);
   }
+  g.idle_cpus(1.0);  // a core idle for a moment: a trial of two threads, which loses
+  CHECK(g.threads() == 2);
+  g.record(2, busy(0, 2));
+  CHECK(g.current() == 1);
+  int trials = 0;  // idle moments right after a lost trial wait for the interval (32 steps)
+  for (int i = 0; i < 40; ++i) {
+    g.idle_cpus(1.0);
+    trials += g.threads() == 2;
+    g.record(g.threads(), g.threads() == 2 ? busy(i, 2) : busy(i, 1));
+  }
+  CHECK(trials == 1);
+  for (int i = 0; i < 70; ++i) g.record(1, busy(i, 1));
   g.idle_cpus(1.0);  // the other process ended
   CHECK(g.threads() == 2);
   g.record(2, idle(0, 2));

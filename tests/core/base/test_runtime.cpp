@@ -30,6 +30,7 @@ TEST_CASE("kernels flush denormals to zero by default; set_flush_denormals(false
 }
 
 TEST_CASE("set_num_threads(n) pins the thread count; set_num_threads(0) returns to automatic") {
+  const int pinned = adaptive_threads() ? 0 : num_threads();  // the test main pins: restored
   set_num_threads(1);
   CHECK(num_threads() == 1);
   CHECK_FALSE(adaptive_threads());
@@ -38,10 +39,12 @@ TEST_CASE("set_num_threads(n) pins the thread count; set_num_threads(0) returns 
   CHECK(adaptive_threads());
   CHECK(num_threads() == omp_get_num_procs());
   CHECK(omp_get_max_threads() == omp_get_num_procs());
+  set_num_threads(pinned);
 }
 
 TEST_CASE("a governed step runs on the governor's count, or the pinned one, and restores the caller's") {
   runtime::ThreadGovernors governors;
+  const int pinned = adaptive_threads() ? 0 : num_threads();
   set_num_threads(0);
   omp_set_num_threads(3);  // the caller's own setting, whatever it is
   {
@@ -54,7 +57,7 @@ TEST_CASE("a governed step runs on the governor's count, or the pinned one, and 
     const kernels::GovernedStep step(governors, 64);
     CHECK(omp_get_max_threads() == 1);
   }
-  set_num_threads(0);
+  set_num_threads(pinned);
 }
 
 }  // TEST_SUITE

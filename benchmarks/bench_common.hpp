@@ -3,6 +3,7 @@
 // Fashion-MNIST slice they train on, and small measurement helpers (benchmarks/README.md).
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <tenet/tenet.hpp>
@@ -25,5 +26,7 @@ Data load(std::int64_t n);
 double median(std::vector<double> v);
 double peak_rss_mib();                  // VmHWM of this process
 double seconds_since_process_start();  // from /proc, 10 ms resolution
+std::string cpu_model();               // /proc/cpuinfo's "model name" (lscpu's Model name)
+double load_average();                 // the 1-minute load average of the machine
 
 }  // namespace tenet_bench

@@ -7,6 +7,9 @@
 //        train_bench --first-step A   (process start to first finished step, with data loading)
 //        train_bench --rss A          (peak RSS of tenet training net A, data held as uint8)
 //        train_bench --profile B      (per-layer profile of one step of net B, and the reference step)
+//        train_bench --contention [--nets A]   (idle and busy rounds against one spinning process)
+//        train_bench --predict [--nets AC]     (predict at batch 1, 16, 256 against the reference)
+//        train_bench --hash A         (hash of the weights after 12 steps: same bits at 1 and 2 threads?)
 //
 // Built as train_bench_torch (-DTENET_WITH_TORCH, only when CMake finds libtorch), every case
 // also runs the libtorch nets of torch_nets.hpp in the same alternation (tenet, reference,
@@ -19,6 +22,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -27,6 +31,9 @@
 #include <tenet/tenet.hpp>
 
 #include "bench_common.hpp"
+#include "bench_pair.hpp"
+#include "contention.hpp"
+#include "predict_bench.hpp"
 #include "reference/onednn_nets.hpp"
 #ifdef TENET_WITH_TORCH
 #include <cstdlib>
@@ -40,52 +47,14 @@ using namespace tenet_bench;
 
 namespace {
 
-// Runs `steps` training steps of tenet and of the reference on consecutive batches.
-struct Pair {
-  char net;
-  std::int64_t batch;
-  Model model;
-  tenet_bench::ReferenceNet ref;
-  const Data& d;
-  std::int64_t next = 0;
-
-  Pair(char n, std::int64_t b, const Data& data)
-      : net(n), batch(b), model(build_net(n)), ref(tenet_bench::make_reference(n, static_cast<int>(b))), d(data) {
-    compile(model);
-  }
-  std::int64_t start() {
-    std::int64_t s = next;
-    next = (next + batch + batch <= d.images.dim(0)) ? next + batch : 0;
-    return s;
-  }
-  double tenet_steps(int steps) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < steps; ++i) {
-      std::int64_t s = start();
-      std::vector<Tensor> x{slice(d.images, 0, s, s + batch)};
-      if (net == 'C') x.push_back(slice(d.thumbs, 0, s, s + batch));
-      model.train_on_batch(x, slice(d.labels, 0, s, s + batch));
-    }
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-  }
-  double reference_steps(int steps) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < steps; ++i) {
-      std::int64_t s = start();
-      ref.train_step(d.images.data<float>() + s * 784,
-                     net == 'C' ? d.thumbs.data<float>() + s * 196 : nullptr,
-                     d.labels.data<std::int32_t>() + s);
-    }
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-  }
 #ifdef TENET_WITH_TORCH
-  // Seconds for `steps` libtorch steps, measured by a child process after 5 warm-up steps.
-  double torch_steps(int steps) {
-    return child_result("--torch-child " + std::string(1, net) + " " + std::to_string(batch) + " " +
-                        std::to_string(steps) + " " + std::to_string(omp_get_max_threads()));
-  }
+// Seconds for `steps` libtorch steps of p's net and batch, measured by a child process after 5
+// warm-up steps.
+double torch_steps(const Pair& p, int steps) {
+  return child_result("--torch-child " + std::string(1, p.net) + " " + std::to_string(p.batch) + " " +
+                      std::to_string(steps) + " " + std::to_string(omp_get_max_threads()));
+}
 #endif
-};
 
 struct Speeds {
   double tenet = 0, ref = 0, torch = 0;  // median images/s
@@ -97,13 +66,13 @@ Speeds compare(Pair& p, int rounds, int steps) {
   p.reference_steps(5);
   std::vector<double> t, r, tt;
 #ifdef TENET_WITH_TORCH
-  p.torch_steps(5);
+  torch_steps(p, 5);
 #endif
   for (int i = 0; i < rounds; ++i) {
     t.push_back(static_cast<double>(steps * p.batch) / p.tenet_steps(steps));
     r.push_back(static_cast<double>(steps * p.batch) / p.reference_steps(steps));
 #ifdef TENET_WITH_TORCH
-    tt.push_back(static_cast<double>(steps * p.batch) / p.torch_steps(steps));
+    tt.push_back(static_cast<double>(steps * p.batch) / torch_steps(p, steps));
 #endif
   }
   return {median(t), median(r), tt.empty() ? 0.0 : median(tt)};
@@ -114,7 +83,7 @@ void row(const std::string& label, Speeds s) {
 #ifdef TENET_WITH_TORCH
   std::printf(" %10.0f %12.2f", s.torch, s.tenet / s.torch);
 #endif
-  std::printf("\n");
+  std::printf("   [%s, load %.2f]\n", cpu_model().c_str(), load_average());
   std::fflush(stdout);
 }
 
@@ -159,6 +128,27 @@ int rss(char net, int steps) {
   return 0;
 }
 
+// 12 training steps from the same start; prints the last loss and a hash of every weight's bits,
+// to compare runs and thread counts (OMP_NUM_THREADS=1 / 2 pin tenet's count).
+int weights_hash(char net) {
+  Data d = load(1024);
+  Model m = build_net(net);
+  compile(m);
+  double loss = 0;
+  for (std::int64_t s = 0; s < 12 * 64; s += 64) {
+    std::vector<Tensor> x{slice(d.images, 0, s, s + 64)};
+    if (net == 'C') x.push_back(slice(d.thumbs, 0, s, s + 64));
+    loss = m.train_on_batch(x, slice(d.labels, 0, s, s + 64))["loss"];
+  }
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the float bits
+  for (const Tensor& w : m.weights())
+    for (float f : w.to_vector<float>()) h = (h ^ std::bit_cast<std::uint32_t>(f)) * 1099511628211ull;
+  std::printf("net %c, %d threads (%s): loss after 12 steps %.9g, weights hash %016llx  [%s]\n", net,
+              num_threads(), adaptive_threads() ? "adaptive" : "pinned", loss,
+              static_cast<unsigned long long>(h), cpu_model().c_str());
+  return 0;
+}
+
 }  // namespace
 
 // tenet's per-layer profile of one training step (batch 64) and, for scale, the reference's
@@ -177,36 +167,22 @@ void print_profile(char net, const Data& d) {
 
 // Single-image inference latency of net `n`: tenet's predict against the reference's.
 void print_latency(char n, const Data& d, [[maybe_unused]] int threads) {
-  Model m = build_net(n);
-  auto ref = tenet_bench::make_reference(n, 1);
-  std::vector<Tensor> x{slice(d.images, 0, 0, 1)};
-  if (n == 'C') x.push_back(slice(d.thumbs, 0, 0, 1));
-  std::vector<float> logits(10);
-  std::vector<double> tt, rt;
-  for (int i = 0; i < 200; ++i) {
-    auto t0 = Clock::now();
-    (void)m.predict(x);
-    auto t1 = Clock::now();
-    ref.predict(d.images.data<float>(), n == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
-    auto t2 = Clock::now();
-    if (i >= 20) {
-      tt.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-      rt.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
-    }
-  }
+  const PredictTimes t = time_predict(n, 1, d, 200);  // all three batches: --predict
   std::printf("%-28s %8.0f us %8.0f us %8.2f", (std::string("net ") + n + ", 1 image, predict").c_str(),
-              median(tt), median(rt), median(tt) / median(rt));
+              t.tenet_us, t.ref_us, t.tenet_us / t.ref_us);
 #ifdef TENET_WITH_TORCH
   double pt = child_result("--torch-latency " + std::string(1, n) + " " + std::to_string(threads));
-  std::printf(" %8.0f us %12.2f", pt, median(tt) / pt);
+  std::printf(" %8.0f us %12.2f", pt, t.tenet_us / pt);
 #endif
-  std::printf("  (latency: lower is better)\n");
+  std::printf("  (latency: lower is better)  [%s]\n", cpu_model().c_str());
 }
 
 // The table's title and header.
 void print_header(int threads, int rounds, int steps) {
-  std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads, "
-              "median of %d rounds of %d steps\n\n", threads, rounds, steps);
+  std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads (%s), "
+              "median of %d rounds of %d steps; %s, load average %.2f\n\n", threads,
+              adaptive_threads() ? "tenet adaptive" : "pinned", rounds, steps, cpu_model().c_str(),
+              load_average());
 #ifdef TENET_WITH_TORCH
   const char* blas_threads = std::getenv("OPENBLAS_NUM_THREADS");
   std::printf("with %s (NCHW), OPENBLAS_NUM_THREADS=%s; tenet/torch = tenet im/s / torch im/s\n\n",
@@ -218,15 +194,41 @@ void print_header(int threads, int rounds, int steps) {
 #endif
 }
 
+// The default run: every case of the table, then net A's per-layer profile.
+void tables(const Data& d, const std::string& nets, int rounds, int steps, bool quick) {
+  const int threads = num_threads();
+  print_header(threads, rounds, steps);
+  for (char n : nets) {
+    Pair p(n, 64, d);
+    row(std::string("net ") + n + ", batch 64", compare(p, rounds, steps));
+  }
+  if (!quick) {
+    for (std::int64_t b : {16, 256}) {
+      Pair p('A', b, d);
+      row("net A, batch " + std::to_string(b), compare(p, rounds, std::max(4, steps * 64 / static_cast<int>(b))));
+    }
+    const bool adaptive = adaptive_threads();
+    set_num_threads(1);  // pins tenet, and the reference's OpenMP count
+    {
+      Pair p('A', 64, d);
+      row("net A, batch 64, 1 thread", compare(p, rounds, steps));
+    }
+    set_num_threads(adaptive ? 0 : threads);
+    for (char n : std::string("AC")) print_latency(n, d, threads);
+  }
+}
+
 int main(int argc, char** argv) try {
   std::string nets = "ABC";
   int rounds = 7, steps = 30;
   bool quick = false;
   char profile_net = 0;
+  bool contended = false, predict_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
     if (a == "--rss" && i + 1 < argc) return rss(argv[++i][0], 300);
+    if (a == "--hash" && i + 1 < argc) return weights_hash(argv[++i][0]);
 #ifdef TENET_WITH_TORCH
     if (a == "--first-step-torch" && i + 1 < argc) return first_step_torch(argv[++i][0]);
     if (a == "--rss-torch" && i + 1 < argc) return rss_torch(argv[++i][0], 300);
@@ -240,31 +242,17 @@ int main(int argc, char** argv) try {
     else if (a == "--steps" && i + 1 < argc) steps = std::stoi(argv[++i]);
     else if (a == "--quick") quick = true, rounds = 3, steps = 10;
     else if (a == "--profile" && i + 1 < argc) profile_net = argv[++i][0];
+    else if (a == "--contention") contended = true;
+    else if (a == "--predict") predict_only = true;
   }
   Data d = load(8192);
+  if (contended) return contention(d, nets, rounds, steps);
+  if (predict_only) return predict_table(d, nets == "ABC" ? "AC" : nets);
   if (profile_net) {
     print_profile(profile_net, d);
     return 0;
   }
-  const int threads = omp_get_max_threads();
-  print_header(threads, rounds, steps);
-  for (char n : nets) {
-    Pair p(n, 64, d);
-    row(std::string("net ") + n + ", batch 64", compare(p, rounds, steps));
-  }
-  if (!quick) {
-    for (std::int64_t b : {16, 256}) {
-      Pair p('A', b, d);
-      row("net A, batch " + std::to_string(b), compare(p, rounds, std::max(4, steps * 64 / static_cast<int>(b))));
-    }
-    omp_set_num_threads(1);
-    {
-      Pair p('A', 64, d);
-      row("net A, batch 64, 1 thread", compare(p, rounds, steps));
-    }
-    omp_set_num_threads(threads);
-    for (char n : std::string("AC")) print_latency(n, d, threads);
-  }
+  tables(d, nets, rounds, steps, quick);
   print_profile('A', d);
   return 0;
 } catch (const std::exception& e) {

@@ -15,6 +15,8 @@ median of each and tenet/Keras. TensorFlow fixes its thread pools once per proce
 Usage:
   scripts/bench_keras.py --threads 2 [--nets ABC] [--rounds 5] [--steps 30] [--no-tenet]
   scripts/bench_keras.py --first-step A      # process start to first finished step, peak RSS
+  scripts/bench_keras.py --worker A --threads 2   # for train_bench --contention: reads a number
+                                                  # of steps per line, prints their seconds
 Needs: scripts/bench_deps.sh --keras (tensorflow-cpu and keras in build/keras-venv).
 """
 import argparse
@@ -128,6 +130,18 @@ def first_step(net):
           "peak RSS %.1f MiB" % (net, time.time() - T0_WALL, peak_rss_mib()))
 
 
+def worker(net, threads):
+    """train_bench --contention's Keras side: times the blocks of steps asked on stdin."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    r = Runner(net, 64, load(8192))
+    for line in sys.stdin:
+        steps = int(line)
+        print("%.6f" % (steps * r.batch / r.block(steps)), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threads", type=int, default=2)
@@ -135,11 +149,14 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--first-step", metavar="NET")
+    p.add_argument("--worker", metavar="NET")
     p.add_argument("--train-bench", default=os.path.join(ROOT, "build/benchmarks/train_bench"))
     p.add_argument("--no-tenet", action="store_true", help="Keras only, no train_bench rounds")
     a = p.parse_args()
     if a.first_step:
         return first_step(a.first_step)
+    if a.worker:
+        return worker(a.worker, a.threads)
 
     import tensorflow as tf
     import keras

@@ -1,9 +1,16 @@
 #pragma once
 // Process-wide settings of tenet's kernels: the thread count and the denormal mode.
 namespace tenet {
-// Threads used by tenet's kernels (oneDNN's OpenMP pool). Defaults to the machine's cores.
+// Threads used by tenet's kernels (oneDNN's OpenMP pool), docs/performance.md. By default
+// (automatic) every training step of a Model runs on up to the machine's cores, and drops to
+// one thread while that is measurably faster (another process busy on the machine): results
+// can then differ in the last bits between runs, since some kernels sum in another order on
+// another thread count. set_num_threads(n), n >= 1, pins n threads (results bitwise the same
+// from run to run); set_num_threads(0) returns to automatic. OMP_NUM_THREADS set in the
+// environment pins as set_num_threads does.
 void set_num_threads(int n);
-int num_threads();
+int num_threads();        // the pinned count, else the machine's cores
+bool adaptive_threads();  // true unless pinned
 // Denormal floats (below 1.2e-38) are flushed to zero in tenet's kernels by default, as
 // TensorFlow does: gradients that decayed into that range made a convolution's backward 35x
 // slower here (docs/architecture.md, "Kernels and layouts"). The calling thread's own mode is

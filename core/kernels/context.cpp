@@ -4,7 +4,10 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <exception>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
@@ -13,6 +16,14 @@ namespace {
 std::atomic<bool> g_flush_denormals{true};
 std::atomic<int> g_float_mode_generation{1};  // bumped by every set_flush_denormals
 thread_local int t_float_mode_generation = 0;
+std::atomic<int> g_pinned_threads{-1};  // -1: OMP_NUM_THREADS not read yet; 0: automatic
+
+// The count without pinning: the processors this process may run on (omp_get_num_procs
+// follows the affinity mask).
+int automatic_threads() {
+  static const int n = omp_get_num_procs();
+  return n;
+}
 
 // MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) flags.
 void apply_float_mode(bool flush) {
@@ -34,7 +45,8 @@ FloatModeScope::FloatModeScope() {
   const bool flush = g_flush_denormals.load();
   const int generation = g_float_mode_generation.load(std::memory_order_acquire);
   if (t_float_mode_generation != generation) {  // the pool's threads: once per setting
-#pragma omp parallel
+    const int pool = std::max(num_threads(), omp_get_max_threads());  // every thread a step may use
+#pragma omp parallel num_threads(pool)
     apply_float_mode(flush);
     t_float_mode_generation = generation;
   }
@@ -45,6 +57,37 @@ FloatModeScope::~FloatModeScope() {
 #if defined(__SSE2__)
   _mm_setcsr(saved_);
 #endif
+}
+
+int pinned_threads() {
+  int p = g_pinned_threads.load();
+  if (p >= 0) return p;
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  const int from_env = env ? std::atoi(env) : 0;
+  g_pinned_threads.compare_exchange_strong(p, from_env > 0 ? from_env : 0);
+  return g_pinned_threads.load();
+}
+
+GovernedStep::GovernedStep(runtime::ThreadGovernors& governors, std::int64_t samples)
+    : governors_(governors), samples_(samples), saved_(omp_get_max_threads()) {
+  const int pinned = pinned_threads();
+  governed_ = pinned == 0 && samples > 0;
+  threads_ = pinned > 0   ? pinned
+             : governed_ ? governors.threads(samples, automatic_threads())
+                         : automatic_threads();
+  omp_set_num_threads(threads_);
+  start_ = std::chrono::steady_clock::now();
+}
+
+GovernedStep::~GovernedStep() {
+  omp_set_num_threads(saved_);
+  if (!governed_ || std::uncaught_exceptions() > 0) return;
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  governors_.record(samples_, threads_, s / static_cast<double>(samples_));
+  if (threads_ == 1) {  // is a core free again? (at most every 100 ms: /proc/stat costs ~20 us)
+    static runtime::IdleMeter meter;
+    governors_.idle_cpus(meter.sample());
+  }
 }
 
 dnnl::engine& engine() {
@@ -99,10 +142,16 @@ void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, con
 
 namespace tenet {
 void set_num_threads(int n) {
-  omp_set_num_threads(n < 1 ? 1 : n);
+  kernels::pinned_threads();  // OMP_NUM_THREADS read first, so it cannot override this call
+  g_pinned_threads = n < 1 ? 0 : n;
+  omp_set_num_threads(n < 1 ? automatic_threads() : n);
   g_float_mode_generation.fetch_add(1, std::memory_order_release);  // new threads: set again
 }
-int num_threads() { return omp_get_max_threads(); }
+int num_threads() {
+  const int pinned = kernels::pinned_threads();
+  return pinned > 0 ? pinned : automatic_threads();
+}
+bool adaptive_threads() { return kernels::pinned_threads() == 0; }
 void set_flush_denormals(bool on) {
   g_flush_denormals = on;
   g_float_mode_generation.fetch_add(1, std::memory_order_release);

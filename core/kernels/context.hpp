@@ -1,9 +1,11 @@
 #pragma once
-// The kernel boundary's common part, in tenet's terms: the denormal mode kernels run with,
-// the translation of kernel failures into tenet errors, and the plain matrix product. No oneDNN
+// The kernel boundary's common part, in tenet's terms: the denormal mode kernels run with, the
+// thread count of a Model's steps, the translation of kernel failures into tenet errors, and
+// the plain matrix product. No oneDNN
 // type appears here: the headers of core/kernels that layers and ops include (conv.hpp,
 // batch_norm.hpp, max_pool.hpp, relu.hpp, concat.hpp, layout.hpp) speak shapes and tensors;
 // memory.hpp and pooling.hpp, which speak oneDNN, are included only inside core/kernels.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -12,6 +14,7 @@
 #include <tenet/core/base/error.hpp>
 #include <tenet/core/base/runtime.hpp>
 #include <tenet/core/base/shape.hpp>
+#include "core/base/thread_governor.hpp"
 
 namespace tenet::kernels {
 
@@ -27,6 +30,28 @@ class FloatModeScope {
 
  private:
   unsigned saved_ = 0;
+};
+
+// The thread count set_num_threads pinned (or OMP_NUM_THREADS at start), 0 when automatic.
+int pinned_threads();
+
+// One step of a Model (a training step, or one batch of predict) on the thread count its
+// governors choose for that batch size (the pinned count when there is one): sets the calling
+// thread's OpenMP count for the scope, restores it after, and tells the governors how long the
+// step took per sample (not when the step threw). docs/performance.md.
+class GovernedStep {
+ public:
+  GovernedStep(runtime::ThreadGovernors& governors, std::int64_t samples);
+  ~GovernedStep();
+  GovernedStep(const GovernedStep&) = delete;
+  GovernedStep& operator=(const GovernedStep&) = delete;
+
+ private:
+  runtime::ThreadGovernors& governors_;
+  std::int64_t samples_;
+  int threads_ = 0, saved_ = 0;
+  bool governed_ = false;
+  std::chrono::steady_clock::time_point start_;
 };
 
 // Runs `body`; a dnnl::error escaping it is rethrown as an InternalError naming the layer and

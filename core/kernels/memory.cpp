@@ -1,5 +1,7 @@
 #include "core/kernels/memory.hpp"
 
+#include <omp.h>
+
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -130,6 +132,7 @@ void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
   std::string key;
   key.reserve(2 * sizeof(dnnl_memory_desc_t));
   key.append(desc_bytes(src.get_desc())).append(desc_bytes(dst.get_desc()));
+  key.push_back(static_cast<char>(omp_get_max_threads()));  // fixed at creation, as PlanCache
   auto it = cache.find(key);
   if (it == cache.end()) {
     if (cache.size() >= 256) cache.clear();  // bounded: shapes of a long session come and go

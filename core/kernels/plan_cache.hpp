@@ -1,6 +1,8 @@
 #pragma once
 // A per-layer (or per-op) cache of kernel plans: the primitives of one input shape and layout,
 // built once and reused every step.
+#include <omp.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,12 +20,15 @@ template <class Plan>
 class PlanCache {
  public:
   template <class Make>
-  std::shared_ptr<Plan> get(const std::vector<std::int64_t>& key, Make&& make) {
+  std::shared_ptr<Plan> get(std::vector<std::int64_t> key, Make&& make) {
+    // oneDNN fixes a primitive's thread count when it is created (a Model's steps may change
+    // the count: core/base/thread_governor.hpp): one plan per count.
+    key.push_back(omp_get_max_threads());
     std::lock_guard lock(mutex_);
     auto it = plans_.find(key);
     if (it != plans_.end()) return it->second;
     auto plan = std::make_shared<Plan>(make());
-    plans_.emplace(key, plan);
+    plans_.emplace(std::move(key), plan);
     return plan;
   }
 

@@ -3,6 +3,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/kernels/context.hpp"
 #include "core/training/array_source.hpp"
 #include "core/training/metric_tally.hpp"
 #include <tenet/core/tensor/autograd.hpp>
@@ -118,6 +119,7 @@ static Logs epoch_values(const Running& run, const MetricTally& tally) {
 
 Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard_nan,
                         MetricTally* epoch) {
+  kernels::GovernedStep threads(s_->train_threads, x.empty() ? 0 : x[0].dim(0));
   auto trainable = s_->compiled_trainable;
   for (auto& w : trainable) w.zero_grad();
   try {
@@ -314,6 +316,7 @@ Logs Model::evaluate_source(BatchReader& source, int verbose, std::source_locati
   std::int64_t index = 0, steps = 0;
   while (source.next(xb, yb, index)) {
     check_batch_inputs(*s_, source, xb, yb, index);
+    const kernels::GovernedStep threads(s_->predict_threads, xb[0].dim(0));  // as predict's
     Tensor pred = call(xb, {.training = false})[0];
     tally.add(pred, yb);
     run.add({{"loss", s_->compiled.loss(pred, yb).item()}}, static_cast<double>(xb[0].dim(0)));

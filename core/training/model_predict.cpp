@@ -1,4 +1,5 @@
 // Model::predict: the model in inference mode over in-memory arrays, batch by batch.
+#include "core/kernels/context.hpp"
 #include "core/training/array_source.hpp"
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/training/model_state.hpp"
@@ -23,6 +24,7 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, Predict
   Tensor yb;
   std::int64_t index = 0;
   while (src.next(xb, yb, index)) {
+    const kernels::GovernedStep threads(s_->predict_threads, xb.empty() ? 0 : xb[0].dim(0));
     auto outs = call(xb, {.training = false});
     for (std::size_t i = 0; i < outs.size(); ++i) parts[i].push_back(outs[i]);
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/thread_governor.hpp"
 #include "core/base/user_call.hpp"
 #include <tenet/core/training/model.hpp>
 #include "core/graph/symbolic_node.hpp"
@@ -31,6 +32,9 @@ struct Model::State {
   bool sequential = false;  // Keras writes no input_layer group for Sequential models
   History history;
   std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)
+  // The thread count of each training step and of each predict / evaluate batch
+  // (core/base/thread_governor.hpp): per Model, as step times are the Model's own.
+  runtime::ThreadGovernors train_threads, predict_threads;
 };
 
 namespace detail {

@@ -9,6 +9,8 @@
 
 #include "core/kernels/context.hpp"
 
+#include <omp.h>
+
 using namespace tenet;
 
 TEST_SUITE("core/base") {
@@ -25,6 +27,37 @@ TEST_CASE("kernels flush denormals to zero by default; set_flush_denormals(false
   set_flush_denormals(true);
   CHECK(near_3e39);
   CHECK(matmul(tiny, ones).to_vector<float>() == std::vector<float>(4, 0.0f));
+}
+
+TEST_CASE("set_num_threads(n) pins the thread count; set_num_threads(0) returns to automatic") {
+  const int pinned = adaptive_threads() ? 0 : num_threads();  // the test main pins: restored
+  set_num_threads(1);
+  CHECK(num_threads() == 1);
+  CHECK_FALSE(adaptive_threads());
+  CHECK(omp_get_max_threads() == 1);
+  set_num_threads(0);
+  CHECK(adaptive_threads());
+  CHECK(num_threads() == omp_get_num_procs());
+  CHECK(omp_get_max_threads() == omp_get_num_procs());
+  set_num_threads(pinned);
+}
+
+TEST_CASE("a governed step runs on the governor's count, or the pinned one, and restores the caller's") {
+  runtime::ThreadGovernors governors;
+  const int pinned = adaptive_threads() ? 0 : num_threads();
+  set_num_threads(0);
+  omp_set_num_threads(3);  // the caller's own setting, whatever it is
+  {
+    const kernels::GovernedStep step(governors, 64);
+    CHECK(omp_get_max_threads() == omp_get_num_procs());  // the governor's first choice: all
+  }
+  CHECK(omp_get_max_threads() == 3);
+  set_num_threads(1);
+  {
+    const kernels::GovernedStep step(governors, 64);
+    CHECK(omp_get_max_threads() == 1);
+  }
+  set_num_threads(pinned);
 }
 
 }  // TEST_SUITE

@@ -1,0 +1,178 @@
+// train_bench --contention (see contention.hpp). The competing process is a child of this one
+// (fork, spinning in a loop); it is stopped (SIGSTOP) in idle rounds, continued (SIGCONT) in busy
+// ones and killed at the end, or when this process dies (PR_SET_PDEATHSIG). Keras runs in a
+// worker process (scripts/bench_keras.py --worker NET) that times the blocks it is asked for.
+#include "contention.hpp"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "bench_pair.hpp"
+
+namespace tenet_bench {
+
+namespace {
+
+// A child process spinning on one core while running.
+class BusyProcess {
+ public:
+  BusyProcess() {
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      volatile unsigned long spin = 0;
+      for (;;) spin = spin + 1;
+    }
+    set(false);
+  }
+  ~BusyProcess() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  BusyProcess(const BusyProcess&) = delete;
+  BusyProcess& operator=(const BusyProcess&) = delete;
+  void set(bool running) {
+    kill(pid_, running ? SIGCONT : SIGSTOP);
+    if (running) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // on its core
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// The Python that has Keras: $TENET_KERAS_PYTHON (empty: none), else the usual virtual
+// environments.
+std::string keras_python() {
+  if (const char* p = std::getenv("TENET_KERAS_PYTHON"))  // empty: no Keras
+    return access(p, X_OK) == 0 ? p : "";
+  for (std::string p : {"/work/venv-keras/bin/python", TENET_SOURCE_DIR "/build/keras-venv/bin/python"})
+    if (access(p.c_str(), X_OK) == 0) return p;
+  return {};
+}
+
+// scripts/bench_keras.py --worker NET: reads a number of steps per line, answers the seconds.
+class KerasWorker {
+ public:
+  KerasWorker(const std::string& python, char net, int threads) {
+    int to[2], from[2];
+    if (pipe(to) != 0 || pipe(from) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to[0], 0);
+      dup2(from[1], 1);
+      close(to[1]);
+      close(from[0]);
+      const std::string n(1, net), t = std::to_string(threads);
+      execl(python.c_str(), python.c_str(), TENET_SOURCE_DIR "/scripts/bench_keras.py", "--worker",
+            n.c_str(), "--threads", t.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    in_ = fdopen(to[1], "w");
+    out_ = fdopen(from[0], "r");
+  }
+  ~KerasWorker() {
+    if (in_) std::fclose(in_);
+    if (out_) std::fclose(out_);
+    waitpid(pid_, nullptr, 0);
+  }
+  KerasWorker(const KerasWorker&) = delete;
+  KerasWorker& operator=(const KerasWorker&) = delete;
+  double seconds(int steps) {
+    std::fprintf(in_, "%d\n", steps);
+    std::fflush(in_);
+    double s = 0;
+    if (std::fscanf(out_, "%lf", &s) != 1) throw std::runtime_error("the Keras worker failed");
+    return s;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* in_ = nullptr;
+  FILE* out_ = nullptr;
+};
+
+struct Series {
+  std::vector<double> idle, busy;  // images/s per round
+};
+
+void print_series(const char* what, char net, const Series& s) {
+  const double i = median(s.idle), b = median(s.busy);
+  std::printf("net %c %-28s idle %8.0f  busy %8.0f  busy/idle %5.2f   [%s, load %.2f]\n", net,
+              what, i, b, b / i, cpu_model().c_str(), load_average());
+}
+
+// A Pair whose tenet model is built and run on a pinned thread count; tenet's own setting
+// (automatic or pinned) is restored after each call.
+struct PinnedPair {
+  int threads, restore;
+  Pair pair;
+  PinnedPair(char net, const Data& d, int n, int restore_to)
+      : threads(n), restore(restore_to), pair((tenet::set_num_threads(n), Pair(net, 64, d))) {
+    tenet::set_num_threads(restore);
+  }
+  double steps(int k) {
+    tenet::set_num_threads(threads);
+    const double s = pair.tenet_steps(k);
+    tenet::set_num_threads(restore);
+    return s;
+  }
+};
+
+void contention_net(char net, const Data& d, int rounds, int steps, BusyProcess& busy) {
+  const int threads = tenet::num_threads();
+  const int restore = tenet::adaptive_threads() ? 0 : threads;  // tenet's setting after a pin
+  Pair p(net, 64, d);
+  PinnedPair one(net, d, 1, restore), all(net, d, threads, restore);
+  const std::string python = keras_python();
+  std::unique_ptr<KerasWorker> keras;
+  if (!python.empty()) keras = std::make_unique<KerasWorker>(python, net, threads);
+  Series settle, t, t1, tn, r, k;
+  const double images = static_cast<double>(steps * 64);
+  auto block = [&](bool running) {
+    busy.set(running);
+    // tenet's first steps after the load changed, while it adapts; then its steady speed.
+    (running ? settle.busy : settle.idle).push_back(10 * 64 / p.tenet_steps(10));
+    (running ? t.busy : t.idle).push_back(images / p.tenet_steps(steps));
+    (running ? t1.busy : t1.idle).push_back(images / one.steps(steps));
+    (running ? tn.busy : tn.idle).push_back(images / all.steps(steps));
+    (running ? r.busy : r.idle).push_back(images / p.reference_steps(steps));
+    if (keras) (running ? k.busy : k.idle).push_back(images / keras->seconds(steps));
+    busy.set(false);
+  };
+  p.tenet_steps(5), p.reference_steps(5), one.steps(5), all.steps(5);
+  if (keras) keras->seconds(5);
+  for (int i = 0; i < rounds; ++i) block(i % 2 == 1), block(i % 2 == 0);
+  print_series("tenet, 10 steps after change", net, settle);
+  print_series("tenet", net, t);
+  print_series("tenet, pinned 1 thread", net, t1);
+  print_series(("tenet, pinned " + std::to_string(threads) + " threads").c_str(), net, tn);
+  print_series("reference", net, r);
+  if (keras) print_series("Keras", net, k);
+  else std::printf("net %c Keras: no Python with Keras found (TENET_KERAS_PYTHON)\n", net);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int contention(const Data& d, const std::string& nets, int rounds, int steps) {
+  BusyProcess busy;
+  std::printf("training under one competing CPU-bound process, %d threads (tenet %s), batch 64, "
+              "medians of %d idle and %d busy blocks of %d steps (alternating), images/s\n",
+              tenet::num_threads(), tenet::adaptive_threads() ? "adaptive" : "pinned", rounds,
+              rounds, steps);
+  for (char n : nets) contention_net(n, d, rounds, steps, busy);
+  return 0;
+}
+
+}  // namespace tenet_bench

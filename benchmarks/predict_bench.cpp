@@ -1,0 +1,55 @@
+#include "predict_bench.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "reference/onednn_nets.hpp"
+
+namespace tenet_bench {
+
+using namespace tenet;
+
+PredictTimes time_predict(char net, std::int64_t batch, const Data& d, int calls) {
+  Model m = build_net(net);
+  ReferenceNet ref = make_reference(net, static_cast<int>(batch));
+  std::vector<Tensor> x{slice(d.images, 0, 0, batch)};
+  if (net == 'C') x.push_back(slice(d.thumbs, 0, 0, batch));
+  std::vector<float> logits(static_cast<std::size_t>(batch) * 10);
+  std::vector<double> tt, rt;
+  const PredictOptions options{.batch_size = batch};
+  for (int i = 0; i < calls; ++i) {
+    auto t0 = Clock::now();
+    (void)m.predict(x, options);
+    auto t1 = Clock::now();
+    ref.predict(d.images.data<float>(), net == 'C' ? d.thumbs.data<float>() : nullptr, logits.data());
+    auto t2 = Clock::now();
+    if (i >= 20) {
+      tt.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      rt.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+    }
+  }
+  return {median(tt), median(rt)};
+}
+
+int predict_table(const Data& d, const std::string& nets) {
+  std::printf("predict: tenet Model::predict vs the reference's forward pass, alternating, "
+              "medians per call; %d threads (tenet %s)\n", num_threads(),
+              adaptive_threads() ? "adaptive" : "pinned");
+  std::printf("%-22s %10s %10s %12s %12s %8s\n", "case", "tenet us", "ref us", "tenet im/s",
+              "ref im/s", "ratio");
+  for (char n : nets)
+    for (std::int64_t b : {1, 16, 256}) {
+      const PredictTimes t = time_predict(n, b, d, b == 256 ? 60 : 220);
+      std::printf("%-22s %10.1f %10.1f %12.0f %12.0f %8.2f   [%s, load %.2f]\n",
+                  ("net " + std::string(1, n) + ", batch " + std::to_string(b)).c_str(), t.tenet_us,
+                  t.ref_us, 1e6 * static_cast<double>(b) / t.tenet_us,
+                  1e6 * static_cast<double>(b) / t.ref_us, t.tenet_us / t.ref_us, cpu_model().c_str(),
+                  load_average());
+      std::fflush(stdout);
+    }
+  std::printf("(ratio: tenet time / reference time, lower is better)\n");
+  return 0;
+}
+
+}  // namespace tenet_bench

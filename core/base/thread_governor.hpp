@@ -1,0 +1,94 @@
+#pragma once
+// How many threads each training step of one Model runs on, chosen from the step times the
+// Model measured (docs/performance.md). On two cores with one other busy process, two OpenMP
+// threads wait at every barrier for a time slice and a step gets several times slower than on
+// one thread. The governor tries one thread once, early, and again whenever full-count steps get
+// markedly slower than before; it keeps whichever count is faster. On one thread it tries the
+// full count again when the machine has an idle core (idle_cpus, from /proc/stat), or, where
+// that is not known, now and then; either way less often each time a trial loses. On an idle machine it
+// costs the one early trial and nothing after (no trials while the full count stays fast).
+//
+//   ThreadGovernor g(2);
+//   const int n = g.threads();   // for the coming step
+//   ... run the step on n threads, measure it ...
+//   g.record(n, seconds / batch);
+//
+// Pure bookkeeping (no clock, no OpenMP): tests drive it with made-up step times.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+
+namespace tenet::runtime {
+
+class ThreadGovernor {
+ public:
+  // Steps between two trials of the other thread count: the shortest, and the longest.
+  static constexpr std::int64_t kFirstInterval = 16;
+  static constexpr std::int64_t kLongestInterval = 512;
+  // A trial wins when its step took less than this share of the current count's recent steps.
+  static constexpr double kWinBelow = 0.9;
+  // At the full count, steps this much slower than its best recent median call a trial.
+  static constexpr double kSlowdown = 1.3;
+
+  explicit ThreadGovernor(int max_threads) : max_(max_threads < 1 ? 1 : max_threads), current_(max_) {}
+
+  // Idle CPUs at least this many (on average since the last report) call a full-count trial.
+  static constexpr double kIdleCpus = 0.5;
+
+  int threads() const;                             // for the coming step
+  void record(int threads, double seconds_per_sample);  // the step just run on `threads`
+  // CPUs of the machine left idle, on average, since the previous report (any process's time
+  // counts as busy); a negative value: not known.
+  void idle_cpus(double cpus);
+  int current() const { return current_; }         // the count steps run on between trials
+  int max_threads() const { return max_; }
+
+ private:
+  struct Times {
+    std::array<double, 3> last{};  // the last three counted steps (a ring)
+    std::int64_t seen = 0;         // steps run on this count, the first one not counted
+    double median() const;
+    bool full() const { return seen > 3; }
+  };
+  Times& times(int threads) { return threads == 1 ? one_ : all_; }
+  void after_trial(int threads, double seconds);
+
+  int max_;
+  int current_;
+  Times one_, all_;
+  double best_all_ = 0;          // the lowest median of full-count steps so far
+  std::int64_t steps_ = 0;        // counted steps
+  std::int64_t next_trial_ = 4;   // the first trial after three counted steps; -1: none planned
+  std::int64_t last_trial_ = 0;
+  std::int64_t interval_ = kFirstInterval;
+  bool idle_known_ = false;  // idle_cpus reports come: no blind periodic trials on one thread
+};
+
+// One governor per batch size (a step's time per sample depends on it: the last, smaller batch
+// of an epoch, predict's batches), for the steps of one Model from any thread (a lock).
+class ThreadGovernors {
+ public:
+  int threads(std::int64_t batch, int max_threads);  // for the coming step on `batch` samples
+  void record(std::int64_t batch, int threads, double seconds_per_sample);
+  void idle_cpus(double cpus);  // to every batch size's governor
+
+ private:
+  std::mutex mutex_;
+  std::map<std::int64_t, ThreadGovernor> by_batch_;
+};
+
+// CPUs of the whole machine left idle, on average, between two samples, from /proc/stat's idle
+// and iowait times. sample() returns -1 when that is unknown: no /proc/stat, the first sample,
+// less than 100 ms since the sample that counted (the clock ticks in 10 ms: shorter is noise),
+// or more than a second (an old average says little about now).
+class IdleMeter {
+ public:
+  double sample();
+
+ private:
+  std::mutex mutex_;
+  double last_idle_seconds_ = -1, last_wall_seconds_ = 0;
+};
+
+}  // namespace tenet::runtime

@@ -7,6 +7,7 @@
 //        train_bench --first-step A   (process start to first finished step, with data loading)
 //        train_bench --rss A          (peak RSS of tenet training net A, data held as uint8)
 //        train_bench --profile B      (per-layer profile of one step of net B, and the reference step)
+//        train_bench --mpi [--nets A]  (1 rank x 2 threads against mpirun -np 2 x 1 thread, alternating)
 //
 // Built as train_bench_torch (-DTENET_WITH_TORCH, only when CMake finds libtorch), every case
 // also runs the libtorch nets of torch_nets.hpp in the same alternation (tenet, reference,
@@ -27,6 +28,7 @@
 #include <tenet/tenet.hpp>
 
 #include "bench_common.hpp"
+#include "mpi_bench.hpp"
 #include "reference/onednn_nets.hpp"
 #ifdef TENET_WITH_TORCH
 #include <cstdlib>
@@ -223,10 +225,12 @@ int main(int argc, char** argv) try {
   int rounds = 7, steps = 30;
   bool quick = false;
   char profile_net = 0;
+  bool mpi = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
     if (a == "--rss" && i + 1 < argc) return rss(argv[++i][0], 300);
+    if (a == "--mpi-child" && i + 2 < argc) return mpi_child(argv[i + 1][0], std::stoi(argv[i + 2]));
 #ifdef TENET_WITH_TORCH
     if (a == "--first-step-torch" && i + 1 < argc) return first_step_torch(argv[++i][0]);
     if (a == "--rss-torch" && i + 1 < argc) return rss_torch(argv[++i][0], 300);
@@ -240,7 +244,9 @@ int main(int argc, char** argv) try {
     else if (a == "--steps" && i + 1 < argc) steps = std::stoi(argv[++i]);
     else if (a == "--quick") quick = true, rounds = 3, steps = 10;
     else if (a == "--profile" && i + 1 < argc) profile_net = argv[++i][0];
+    else if (a == "--mpi") mpi = true;
   }
+  if (mpi) return mpi_bench(nets[0], rounds, steps);
   Data d = load(8192);
   if (profile_net) {
     print_profile(profile_net, d);

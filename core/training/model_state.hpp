@@ -13,6 +13,10 @@
 
 namespace tenet {
 
+namespace distributed {
+class Replicas;
+}
+
 struct Model::State {
   std::string name;
   Site site;
@@ -31,6 +35,7 @@ struct Model::State {
   bool sequential = false;  // Keras writes no input_layer group for Sequential models
   History history;
   std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)
+  distributed::Replicas* replicas = nullptr;  // during a data-parallel fit (distributed.cpp)
 };
 
 namespace detail {

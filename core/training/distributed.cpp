@@ -31,8 +31,11 @@ class ShardSource : public BatchSource {
       : inner_(inner), rep_(rep), training_(training) {}
   std::int64_t steps() const override { return inner_.steps(); }
   void start_epoch(int epoch) override {
-    if (!training_) rep_.average_statistics();  // validation runs on the moving statistics
-    epoch_ = epoch;
+    if (training_) rep_.epoch = epoch;
+    if (!training_) {  // validation runs on the moving statistics
+      rep_.set_position("the validation after epoch " + std::to_string(rep_.epoch + 1), 1.0, 0.0);
+      rep_.average_statistics();
+    }
     rows_ = 0;
     inner_.start_epoch(epoch);
   }
@@ -44,7 +47,7 @@ class ShardSource : public BatchSource {
       const double share = n > 0 ? static_cast<double>(hi - lo) / static_cast<double>(n) : 1.0;
       if (lo == hi && n > 0) lo = std::min(lo, n - 1), hi = lo + 1;
       rep_.set_position(std::string(training_ ? "training" : "validation") + " batch " +
-                            std::to_string(index) + " of epoch " + std::to_string(epoch_ + 1) +
+                            std::to_string(index) + " of epoch " + std::to_string(rep_.epoch + 1) +
                             ", its rows " + std::to_string(lo) + "-" + std::to_string(hi - 1) +
                             " of " + std::to_string(n),
                         share, static_cast<double>(n));
@@ -66,7 +69,6 @@ class ShardSource : public BatchSource {
   BatchSource& inner_;
   Replicas& rep_;
   bool training_;
-  int epoch_ = 0;
   double rows_ = 0;
 };
 

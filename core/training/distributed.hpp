@@ -50,6 +50,7 @@ class Replicas {
   // and its share of the current global batch (rows / global rows; 0 for a padding shard).
   void set_position(std::string at, double share, double global_rows);
   double global_rows() const { return global_rows_; }
+  int epoch = 0;  // the training epoch (0-based), for the positions of validation batches
   // All ranks reached this point without error; otherwise raises the failing rank's error.
   void agree();
   // This rank failed: meets the others at their agreement and raises the agreed error (its

@@ -25,9 +25,9 @@ std::pair<std::int64_t, std::int64_t> shard_rows(std::int64_t n, int r, int size
 // ranks leaves some ranks without a row: they repeat one row with share 0 (a zero gradient),
 // since every rank must take part in every step's collectives. Validation has no collective
 // per batch, so there a rank without rows skips the batch.
-class ShardSource : public BatchSource {
+class ShardReader : public BatchReader {
  public:
-  ShardSource(BatchSource& inner, Replicas& rep, bool training)
+  ShardReader(BatchReader& inner, Replicas& rep, bool training)
       : inner_(inner), rep_(rep), training_(training) {}
   std::int64_t steps() const override { return inner_.steps(); }
   void start_epoch(int epoch) override {
@@ -66,7 +66,7 @@ class ShardSource : public BatchSource {
   double rows() const { return rows_; }  // this epoch's rows that count (share > 0)
 
  private:
-  BatchSource& inner_;
+  BatchReader& inner_;
   Replicas& rep_;
   bool training_;
   double rows_ = 0;
@@ -108,8 +108,8 @@ class Scope {
 
 bool writes_files() { return !g_quiet_rank; }
 
-Logs reduce_validation(Model::State& s, BatchSource& validation, const Logs& local) {
-  auto* shard = dynamic_cast<ShardSource*>(&validation);
+Logs reduce_validation(Model::State& s, BatchReader& validation, const Logs& local) {
+  auto* shard = dynamic_cast<ShardReader*>(&validation);
   if (!s.replicas || !shard) return local;
   return s.replicas->reduce_validation(local, shard->rows());
 }
@@ -119,7 +119,7 @@ MetricTally& summed(Model::State& s, MetricTally& tally) {
   return tally;
 }
 
-History fit(Model& m, BatchSource& train, BatchSource* validation, const FitOptions& o,
+History fit(Model& m, BatchReader& train, BatchReader* validation, const FitOptions& o,
             std::source_location loc) {
   Model::State& s = *model_state(m);
   const Site where = call_site(s, "fit");
@@ -136,9 +136,9 @@ History fit(Model& m, BatchSource& train, BatchSource* validation, const FitOpti
   Replicas rep(d, m, where);
   rep.check_same(train.steps(), validation ? validation->steps() : 0);
   rep.broadcast_state();
-  ShardSource shard_train(train, rep, true);
-  std::unique_ptr<ShardSource> shard_validation;
-  if (validation) shard_validation = std::make_unique<ShardSource>(*validation, rep, false);
+  ShardReader shard_train(train, rep, true);
+  std::unique_ptr<ShardReader> shard_validation;
+  if (validation) shard_validation = std::make_unique<ShardReader>(*validation, rep, false);
   if (rep.rank() != 0) local.verbose = 0;  // one progress bar, rank 0's
   local.callbacks.insert(local.callbacks.begin(), Callback(std::make_shared<AverageStatistics>(rep)));
   Scope scope(s, rep);

@@ -84,11 +84,11 @@ class Replicas {
 };
 
 // Model::fit_source with options.distribution set.
-History fit(Model& m, BatchSource& train, BatchSource* validation, const FitOptions& o,
+History fit(Model& m, BatchReader& train, BatchReader* validation, const FitOptions& o,
             std::source_location loc);
 // fit's validation logs: during a data-parallel fit, those of all ranks (`validation` is the
 // fit's validation source); otherwise `local` unchanged.
-Logs reduce_validation(Model::State& s, BatchSource& validation, const Logs& local);
+Logs reduce_validation(Model::State& s, BatchReader& validation, const Logs& local);
 // Seconds this process spent in the steps' agreements and sums (waiting for slower ranks
 // included), since it started: train_bench --mpi reads it for the allreduce share.
 double collective_seconds();

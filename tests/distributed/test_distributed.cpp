@@ -34,7 +34,7 @@ FitOptions options(bool distributed, std::int64_t batch = 64) {
 }
 
 // Batches of `batch` rows in order; `tamper(index, labels)` may change a batch or throw.
-class Batches : public BatchSource {
+class Batches : public BatchReader {
  public:
   using Tamper = std::function<void(std::int64_t, Tensor&)>;
   Batches(Tensor x, Tensor y, std::int64_t batch, Tamper tamper)

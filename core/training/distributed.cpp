@@ -37,19 +37,24 @@ class ShardReader : public BatchReader {
       rep_.average_statistics();
     }
     rows_ = 0;
+    next_index_ = 0;
     inner_.start_epoch(epoch);
   }
   bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
+    const std::string kind = training_ ? "training" : "validation";
+    const std::string epoch = " of epoch " + std::to_string(rep_.epoch + 1);
+    rep_.set_position("the reading of " + kind + " batch " + std::to_string(next_index_) + epoch,
+                      1.0, 0.0);  // an error of the reader names the batch it was reading
     while (inner_.next(inputs, labels, index)) {
+      next_index_ = index + 1;
       const std::int64_t n = inputs.empty() ? 0 : inputs[0].dim(0);
       auto [lo, hi] = shard_rows(n, rep_.rank(), rep_.size());
       if (lo == hi && !training_) continue;
       const double share = n > 0 ? static_cast<double>(hi - lo) / static_cast<double>(n) : 1.0;
       if (lo == hi && n > 0) lo = std::min(lo, n - 1), hi = lo + 1;
-      rep_.set_position(std::string(training_ ? "training" : "validation") + " batch " +
-                            std::to_string(index) + " of epoch " + std::to_string(rep_.epoch + 1) +
-                            ", its rows " + std::to_string(lo) + "-" + std::to_string(hi - 1) +
-                            " of " + std::to_string(n),
+      rep_.set_position(kind + " batch " + std::to_string(index) + epoch + ", its rows " +
+                            std::to_string(lo) + "-" + std::to_string(hi - 1) + " of " +
+                            std::to_string(n),
                         share, static_cast<double>(n));
       // A batch whose arrays disagree in length goes on whole: the model's checks name it.
       bool whole = n == 0 || (labels.defined() && labels.dim(0) != n);
@@ -70,6 +75,7 @@ class ShardReader : public BatchReader {
   Replicas& rep_;
   bool training_;
   double rows_ = 0;
+  std::int64_t next_index_ = 0;
 };
 
 // First among the callbacks: at each epoch's end the moving statistics are averaged, so that

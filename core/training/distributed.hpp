@@ -49,6 +49,7 @@ class Replicas {
   // Where this rank is, for messages ("training batch 3 of epoch 1, its rows 32-63 of 64"),
   // and its share of the current global batch (rows / global rows; 0 for a padding shard).
   void set_position(std::string at, double share, double global_rows);
+  // fit weighs each step's logs by it, not by the shard's rows: History is the same everywhere.
   double global_rows() const { return global_rows_; }
   int epoch = 0;  // the training epoch (0-based), for the positions of validation batches
   // All ranks reached this point without error; otherwise raises the failing rank's error.

@@ -3,6 +3,7 @@
 // are checked when a model is built and again when data flows. Include this header only.
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/training/callbacks.hpp>
+#include <tenet/core/training/distribution.hpp>
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/base/dtype.hpp>
 #include <tenet/core/base/error.hpp>

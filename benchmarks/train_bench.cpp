@@ -10,6 +10,7 @@
 //        train_bench --contention [--nets A]   (idle and busy rounds against one spinning process)
 //        train_bench --predict [--nets AC]     (predict at batch 1, 16, 256 against the reference)
 //        train_bench --hash A         (hash of the weights after 12 steps: same bits at 1 and 2 threads?)
+//        train_bench --mpi [--nets A]  (1 rank x 2 threads against mpirun -np 2 x 1 thread, alternating)
 //
 // Built as train_bench_torch (-DTENET_WITH_TORCH, only when CMake finds libtorch), every case
 // also runs the libtorch nets of torch_nets.hpp in the same alternation (tenet, reference,
@@ -34,6 +35,7 @@
 #include "bench_pair.hpp"
 #include "contention.hpp"
 #include "predict_bench.hpp"
+#include "mpi_bench.hpp"
 #include "reference/onednn_nets.hpp"
 #ifdef TENET_WITH_TORCH
 #include <cstdlib>
@@ -224,11 +226,13 @@ int main(int argc, char** argv) try {
   bool quick = false;
   char profile_net = 0;
   bool contended = false, predict_only = false;
+  bool mpi = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
     if (a == "--rss" && i + 1 < argc) return rss(argv[++i][0], 300);
     if (a == "--hash" && i + 1 < argc) return weights_hash(argv[++i][0]);
+    if (a == "--mpi-child" && i + 2 < argc) return mpi_child(argv[i + 1][0], std::stoi(argv[i + 2]));
 #ifdef TENET_WITH_TORCH
     if (a == "--first-step-torch" && i + 1 < argc) return first_step_torch(argv[++i][0]);
     if (a == "--rss-torch" && i + 1 < argc) return rss_torch(argv[++i][0], 300);
@@ -244,7 +248,9 @@ int main(int argc, char** argv) try {
     else if (a == "--profile" && i + 1 < argc) profile_net = argv[++i][0];
     else if (a == "--contention") contended = true;
     else if (a == "--predict") predict_only = true;
+    else if (a == "--mpi") mpi = true;
   }
+  if (mpi) return mpi_bench(nets[0], rounds, steps);
   Data d = load(8192);
   if (contended) return contention(d, nets, rounds, steps);
   if (predict_only) return predict_table(d, nets == "ABC" ? "AC" : nets);

@@ -6,6 +6,7 @@
 // classes it confuses most, and writes the weights, training curves and the model diagram.
 //
 // Usage: two_view [--epochs N] [--train-samples N] [--batch N] [--out DIR]   (--help for more)
+//        mpirun -np 2 two_view --distributed   (data-parallel over MPI, docs/distributed.md)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@ struct Args {
   int epochs = 5;
   std::int64_t train_samples = 60000, batch = 64;
   std::string out = "out";
+  bool distributed = false;
 };
 
 void describe_arguments(CLI::App& app, Args& a) {
@@ -37,6 +39,9 @@ void describe_arguments(CLI::App& app, Args& a) {
       ->check(CLI::Range(1, 60000))->capture_default_str();
   app.add_option("--out", a.out, "folder for the weights, curves, log and diagram")
       ->capture_default_str();
+  app.add_flag("--distributed", a.distributed,
+               "train data-parallel on every rank of mpirun (mpirun -np 2 two_view --distributed); "
+               "--batch is then the global batch, split between the ranks");
 }
 
 Model build_model() {
@@ -78,41 +83,9 @@ bool write_curves_and_graph(const Model& model, const History& history, const fs
   return std::system("command -v dot >/dev/null 2>&1") == 0 && std::system(render.c_str()) == 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) try {
-  const auto start = std::chrono::steady_clock::now();
-  CLI::App app{"two_view: trains tenet's two-input classifier on Fashion-MNIST (the main job)"};
-  Args args;
-  describe_arguments(app, args);
-  if (int status = example::parse_command_line(app, argc, argv); status >= 0) return status;
-  fs::create_directories(args.out);
-
-  auto [train, test] = data::load_fashion_mnist();
-  Tensor train_images = slice(train.images, 0, 0, args.train_samples);
-  Tensor train_labels = slice(train.labels, 0, 0, args.train_samples);
-  auto [x_img, x_thumb] = views(train_images);
+// Test accuracy and the classes the model confuses most.
+void report_test(Model& model, const data::Split& test) {
   auto [t_img, t_thumb] = views(test.images);
-  std::printf("Fashion-MNIST: %lld training and %lld test images\n\n",
-              static_cast<long long>(x_img.dim(0)), static_cast<long long>(t_img.dim(0)));
-
-  set_random_seed(1);
-  Model model = build_model();
-  model.summary();
-  model.compile({.optimizer = Adam({.learning_rate = 0.002}),
-                 .loss = SparseCategoricalCrossentropy({.from_logits = true}),
-                 .metrics = {Metric::accuracy}});
-
-  const std::string weights = (fs::path(args.out) / "two_view.weights.h5").string();
-  History history = model.fit({x_img, x_thumb}, train_labels,
-                              {.epochs = args.epochs, .batch_size = args.batch, .seed = 1,
-                               .validation_split = 0.1,
-                               .callbacks = {ModelCheckpoint(weights, {.monitor = "val_accuracy",
-                                                                       .save_best_only = true}),
-                                             ReduceLROnPlateau({.monitor = "val_loss", .factor = 0.3,
-                                                                .patience = 0}),
-                                             CSVLogger((fs::path(args.out) / "training_log.csv").string())}});
-
   Logs scores = model.evaluate({t_img, t_thumb}, test.labels, {.batch_size = 256});
   std::printf("\nTest accuracy: %.2f%%  (loss %.4f)\n", 100 * scores["accuracy"], scores["loss"]);
 
@@ -123,7 +96,49 @@ int main(int argc, char** argv) try {
   for (const auto& c : top_confusions(confusion, 5))
     std::printf("  %-12s -> %-12s %4lld\n", names[c.true_class].c_str(),
                 names[c.predicted_class].c_str(), static_cast<long long>(c.count));
+}
 
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const auto start = std::chrono::steady_clock::now();
+  CLI::App app{"two_view: trains tenet's two-input classifier on Fashion-MNIST (the main job)"};
+  Args args;
+  describe_arguments(app, args);
+  if (int status = example::parse_command_line(app, argc, argv); status >= 0) return status;
+  // With --distributed under mpirun every rank trains; rank 0 alone prints and writes files.
+  const bool lead = distributed::rank() == 0;
+  if (lead) fs::create_directories(args.out);
+
+  auto [train, test] = data::load_fashion_mnist();
+  Tensor train_images = slice(train.images, 0, 0, args.train_samples);
+  Tensor train_labels = slice(train.labels, 0, 0, args.train_samples);
+  auto [x_img, x_thumb] = views(train_images);
+  const std::string ranks = " (data-parallel, " + std::to_string(distributed::size()) + " ranks)";
+  if (lead)
+    std::printf("Fashion-MNIST: %lld training and %lld test images%s\n\n",
+                static_cast<long long>(x_img.dim(0)), static_cast<long long>(test.images.dim(0)),
+                args.distributed ? ranks.c_str() : "");
+
+  set_random_seed(1);
+  Model model = build_model();
+  if (lead) model.summary();
+  model.compile({.optimizer = Adam({.learning_rate = 0.002}),
+                 .loss = SparseCategoricalCrossentropy({.from_logits = true}),
+                 .metrics = {Metric::accuracy}});
+
+  const std::string weights = (fs::path(args.out) / "two_view.weights.h5").string();
+  FitOptions fit{.epochs = args.epochs, .batch_size = args.batch, .seed = 1, .validation_split = 0.1,
+                 .callbacks = {ModelCheckpoint(weights, {.monitor = "val_accuracy",
+                                                         .save_best_only = true}),
+                               ReduceLROnPlateau({.monitor = "val_loss", .factor = 0.3,
+                                                  .patience = 0}),
+                               CSVLogger((fs::path(args.out) / "training_log.csv").string())}};
+  if (args.distributed) fit.distribution = MpiDataParallel{};
+  History history = model.fit({x_img, x_thumb}, train_labels, fit);
+  if (!lead) return 0;
+
+  report_test(model, test);
   const bool rendered = write_curves_and_graph(model, history, args.out);
 
   std::printf("\nWrote to %s/:\n", args.out.c_str());

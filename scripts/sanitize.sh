@@ -30,8 +30,12 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 # Not run here (all covered by the normal suite): test_examples
 # needs the example programs (not built with sanitizers, to save time); consumer_* and
 # doc_snippets compile plain programs against the library, which cannot link the sanitized
-# static library without the sanitizer runtimes.
+# static library without the sanitizer runtimes. Nor the MPI tests (distributed_*, normal suite
+# only): OpenMPI itself is not clean under LeakSanitizer. A 10-line C program doing MPI_Init,
+# one MPI_Allreduce and MPI_Finalize, built with -fsanitize=address,undefined and run by
+# mpirun -np 2, reported 121,271 bytes leaked in 3,347 allocations, all inside OpenMPI 4.1.4's
+# dlopen()ed plugins (frames "<unknown module>", so no stable suppression can name them).
 status=0
 ctest --test-dir "$build_dir" --output-on-failure \
-  -E '^(test_examples|consumer_.*|doc_snippets)$' "$@" || status=$?
+  -E '^(test_examples|consumer_.*|doc_snippets|distributed_.*)$' "$@" || status=$?
 exit "$status"

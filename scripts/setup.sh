@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libdnnl-dev's CMake config asks for OpenCL, hence the OpenCL headers and loader.
+# libdnnl-dev's CMake config asks for OpenCL, hence the OpenCL headers and loader. OpenMPI
+# (libopenmpi-dev, openmpi-bin: mpirun) enables the data-parallel fit (docs/distributed.md).
 packages=(build-essential cmake pkg-config libdnnl-dev libopenblas-dev libhdf5-dev
-          doctest-dev libcli11-dev libpng-dev libturbojpeg0-dev zlib1g-dev libzip-dev nlohmann-json3-dev ocl-icd-opencl-dev opencl-c-headers dataset-fashion-mnist graphviz hdf5-tools)
+          doctest-dev libcli11-dev libpng-dev libturbojpeg0-dev zlib1g-dev libzip-dev nlohmann-json3-dev ocl-icd-opencl-dev opencl-c-headers dataset-fashion-mnist graphviz hdf5-tools
+          libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

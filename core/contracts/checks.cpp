@@ -279,4 +279,71 @@ void charge_weights(const Shape& weight, const Site& layer) {
       .raise();
 }
 
+void distribution_unavailable(const Site& where) {
+  Violation("distribution.unavailable", Phase::run, where)
+      .summary("FitOptions::distribution asks for MPI data-parallel training, but this tenet "
+               "was built without MPI")
+      .expected("a tenet built with the TENET_MPI component (CMake found MPI)")
+      .actual("TENET_MPI off: CMake did not find MPI when tenet was configured")
+      .cause("the data-parallel fit sums gradients with MPI_Allreduce; without an MPI library "
+             "at build time there is nothing to run it on")
+      .fix("install OpenMPI (apt-get install libopenmpi-dev openmpi-bin, or scripts/setup.sh), "
+           "configure and build tenet again, and start the program with mpirun -np N; or "
+           "drop .distribution to train on this process alone")
+      .raise();
+}
+
+void distribution_mismatch(const std::string& subject, const std::vector<std::string>& per_rank,
+                           const std::string& fix, const Site& where) {
+  std::string actual;
+  for (std::size_t r = 0; r < per_rank.size(); ++r)
+    actual += (r ? "; " : "") + std::string("rank ") + std::to_string(r) + ": " + per_rank[r];
+  Violation("distribution.mismatch", Phase::run, where)
+      .summary("the " + std::to_string(per_rank.size()) + " ranks of the data-parallel fit "
+               "hold different " + subject)
+      .expected("the same " + subject + " on every rank")
+      .actual(actual)
+      .cause("every rank applies the same averaged gradient to its own copy of the model, so "
+             "the copies must match variable for variable, and every rank must walk the same "
+             "number of global batches")
+      .fix(fix)
+      .raise();
+}
+
+void distribution_peer(const std::string& at, bool timed_out, double seconds,
+                       const std::string& detail, int rank, int size, const Site& where) {
+  Violation("distribution.peer", Phase::run, where)
+      .summary("rank " + std::to_string(rank) + " of " + std::to_string(size) +
+               (timed_out ? " waited " + option_value(seconds) + " s for the other ranks at "
+                          : " lost contact with the other ranks at ") + at)
+      .expected("every rank reaching " + at + " within MpiDataParallel::timeout_seconds = " +
+                option_value(seconds))
+      .actual(timed_out ? "no answer after " + option_value(seconds) + " s" : detail)
+      .cause("another rank stopped, crashed, was killed or hangs (mpirun's own message names "
+             "it), or it raised an error before the data-parallel fit began")
+      .fix("read the other ranks' output for their first error; if a rank is only slow "
+           "(a shared machine, a first step that loads data), raise "
+           "MpiDataParallel::timeout_seconds")
+      .raise();
+}
+
+void replica_failed(ContractInfo info, int rank, int size, const std::string& at) {
+  info.summary = "on rank " + std::to_string(rank) + " of " + std::to_string(size) + ", " + at +
+                 ": " + info.summary;
+  throw ContractError(std::move(info));
+}
+
+void rank_failed(const std::string& what, int rank, int size, const std::string& at,
+                 const Site& where) {
+  Violation("distribution.rank_failed", Phase::run, where)
+      .summary("rank " + std::to_string(rank) + " of " + std::to_string(size) + " stopped at " +
+               at + " on an error, so every rank stops")
+      .expected("every rank finishing " + at)
+      .actual(what)
+      .cause("rank " + std::to_string(rank) + " raised the error above (its own output shows "
+             "it); the ranks stop together rather than wait for it in the next collective")
+      .fix("fix what rank " + std::to_string(rank) + "'s error names, then run again")
+      .raise();
+}
+
 }  // namespace tenet::checks

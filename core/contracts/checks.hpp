@@ -354,4 +354,23 @@ bool fits_float32(double value);
 void check_option_float32(const std::string& option, double value, const std::string& role,
                           const Site& where, Phase phase);
 
+// ---- data-parallel fit (core/training/distributed*.cpp, docs/distributed.md) ----
+// distribution.unavailable: FitOptions::distribution in a build without MPI.
+[[noreturn]] void distribution_unavailable(const Site& where);
+// distribution.mismatch: the ranks disagree on `subject` ("the model", "the training data");
+// `per_rank[r]` is rank r's value.
+[[noreturn]] void distribution_mismatch(const std::string& subject,
+                                        const std::vector<std::string>& per_rank,
+                                        const std::string& fix, const Site& where);
+// distribution.peer: this rank waited `seconds` at `at` (timed_out), or MPI reported `detail`.
+[[noreturn]] void distribution_peer(const std::string& at, bool timed_out, double seconds,
+                                    const std::string& detail, int rank, int size,
+                                    const Site& where);
+// The error one rank raised, raised on every rank: the same code and facts, the summary
+// naming the rank and the batch (`at`).
+[[noreturn]] void replica_failed(ContractInfo info, int rank, int size, const std::string& at);
+// distribution.rank_failed: another rank stopped on an error that is not a contract error.
+[[noreturn]] void rank_failed(const std::string& what, int rank, int size, const std::string& at,
+                              const Site& where);
+
 }  // namespace tenet::checks

@@ -15,6 +15,7 @@
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/training/model.hpp>
 #include "core/training/csv_rows.hpp"
+#include "core/training/distributed.hpp"
 #include "core/training/path_template.hpp"
 #include "core/contracts/training_checks.hpp"
 #include "core/base/text_escape.hpp"
@@ -164,7 +165,8 @@ class CSVLoggerImpl : public CallbackImpl {
     }
     header_written_ = !content_.empty();
     keys_.clear();
-    files::write_file_atomically(path_, "CSVLogger", content_);
+    if (distributed::writes_files())  // a data-parallel fit: rank 0 writes
+      files::write_file_atomically(path_, "CSVLogger", content_);
   }
   // The columns are the first epoch's keys (Keras's CSVLogger too); a key missing later is NA.
   void on_epoch_end(Model&, int epoch, Logs& logs) override {
@@ -178,7 +180,7 @@ class CSVLoggerImpl : public CallbackImpl {
       values.push_back(it == logs.end() ? std::nullopt : std::optional<double>(it->second));
     }
     content_ += csv_rows::row(epoch, values, o_.separator);
-    files::write_file_atomically(path_, "CSVLogger", content_);
+    if (distributed::writes_files()) files::write_file_atomically(path_, "CSVLogger", content_);
   }
 
  private:
@@ -307,6 +309,7 @@ class ModelCheckpointImpl : public CallbackImpl {
     if (!keys_checked_) path_.check_keys(logs, site_);
     keys_checked_ = true;
     if (o_.save_best_only && mon_.observe(logs) != 1) return;
+    if (!distributed::writes_files()) return;  // a data-parallel fit: rank 0 saves
     std::string file = path_.format(epoch + 1, logs, site_);
     m.save_weights(file);
     if (o_.verbose) std::cout << "Epoch " << epoch + 1 << ": saved weights to " << file << "\n";

@@ -17,6 +17,10 @@ class MetricTally {
   // Adds a batch: predictions (..., C) scores, labels class indices (...) or one-hot (..., C).
   void add(const Tensor& predictions, const Tensor& labels);
   Logs result() const;  // every metric's keys, per class included; empty before add
+  // The counts as one array (samples, top-k hits, confusion table), and back: a data-parallel
+  // fit sums them across ranks (core/training/distributed.hpp).
+  std::vector<std::int64_t> counts() const;
+  void set_counts(const std::vector<std::int64_t>& counts);
 
  private:
   std::vector<Metric> metrics_;

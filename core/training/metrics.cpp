@@ -69,6 +69,22 @@ void MetricTally::add(const Tensor& predictions, const Tensor& labels) {
   }
 }
 
+std::vector<std::int64_t> MetricTally::counts() const {
+  std::vector<std::int64_t> out{samples_};
+  out.insert(out.end(), top_k_hits_.begin(), top_k_hits_.end());
+  out.insert(out.end(), confusion_.begin(), confusion_.end());
+  return out;
+}
+
+void MetricTally::set_counts(const std::vector<std::int64_t>& counts) {
+  if (counts.size() != 1 + top_k_hits_.size() + confusion_.size())
+    internal_error("metric counts of another size across ranks");
+  samples_ = counts[0];
+  std::copy(counts.begin() + 1, counts.begin() + 1 + static_cast<std::ptrdiff_t>(top_k_hits_.size()),
+            top_k_hits_.begin());
+  std::copy(counts.end() - static_cast<std::ptrdiff_t>(confusion_.size()), counts.end(), confusion_.begin());
+}
+
 Logs MetricTally::result() const {
   Logs out;
   if (samples_ == 0) return out;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <tenet/core/training/callbacks.hpp>
+#include <tenet/core/training/distribution.hpp>
 #include <tenet/core/graph/layer.hpp>
 #include <tenet/core/graph/loss.hpp>
 #include <tenet/core/training/metric.hpp>
@@ -51,6 +52,8 @@ struct FitOptions {
   // Warning-level contracts met at the start of fit (input.range: values far from the range
   // the model was built for): printed once to stderr, raised, or off.
   WarningMode warnings = WarningMode::print;
+  // Data-parallel training over MPI on every rank of an mpirun job (docs/distributed.md).
+  std::optional<MpiDataParallel> distribution;
 };
 
 struct EvaluateOptions {

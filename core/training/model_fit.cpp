@@ -6,6 +6,7 @@
 #include "core/kernels/context.hpp"
 #include "core/training/array_source.hpp"
 #include "core/training/metric_tally.hpp"
+#include "core/training/distributed.hpp"
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/training/model_numerics.hpp"
 #include "core/tensor/numerics.hpp"
@@ -127,11 +128,17 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
     Tensor loss = s_->compiled.loss(pred, y);
     Logs logs = batch_metrics(*s_, pred.detach(), y, epoch);
     logs["loss"] = loss.item();
-    if (guard_nan && !std::isfinite(logs["loss"])) {  // TerminateOnNaN: keep the last good weights
+    if (!s_->replicas && guard_nan && !std::isfinite(logs["loss"])) {  // TerminateOnNaN: keep the last good weights
       for (const auto& l : s_->layers) l->discard_step();
       return logs;
     }
     loss.backward();
+    // Data-parallel (core/training/distributed.hpp): the ranks agree that the step succeeded,
+    // then sum gradients and logs; a summed loss that is not finite skips the update everywhere.
+    if (s_->replicas && !s_->replicas->reduce_step(trainable, logs, guard_nan)) {
+      for (const auto& l : s_->layers) l->discard_step();
+      return logs;
+    }
     numerics::optimizer_step(*s_, trainable);  // with checking on, undone when not finite
     for (const auto& l : s_->layers) l->commit_step();
     return logs;
@@ -230,7 +237,9 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
 
 // The validation of one epoch: evaluate's logs, as "val_<name>", added to the epoch's.
 static void add_validation_logs(Model& model, BatchReader& validation, Logs& epoch_logs) {
-  const Logs v = model.evaluate_source(validation, 0);
+  // Data-parallel: the sums of all ranks' validation logs (core/training/distributed.hpp).
+  const Logs v = distributed::reduce_validation(*model_state(model), validation,
+                                                model.evaluate_source(validation, 0));
   for (const auto& [k, val] : v) epoch_logs["val_" + k] = val;
 }
 
@@ -245,6 +254,7 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
                           std::source_location loc) {
   const ScopedUserCall user("model.fit", loc);
   require_compiled(*s_, "fit");
+  if (o.distribution) return distributed::fit(*this, train, validation, o, loc);
   TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(o, where);
@@ -276,7 +286,7 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
       check_batch_inputs(*s_, train, xb, yb, index);
       if (global_step == 1) check_input_ranges(*s_, xb, o.warnings);  // once, at the start
       Logs logs = train_step(xb, yb, guard_nan, &tally);
-      run.add(logs, static_cast<double>(xb[0].dim(0)));
+      run.add(logs, s_->replicas ? s_->replicas->global_rows() : static_cast<double>(xb[0].dim(0)));
       ++steps;
       bar.update(steps, shown_logs(epoch_values(run, tally), s_->compiled.metrics));
       for (const auto& cb : o.callbacks) cb.impl()->on_batch_end(*this, static_cast<int>(index), logs);
@@ -290,7 +300,7 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
       end_on_empty_epoch(epoch, o.initial_epoch, h, where);
       break;
     }
-    Logs epoch_logs = epoch_values(run, tally);
+    Logs epoch_logs = epoch_values(run, distributed::summed(*s_, tally));
     step_label.set("validation after epoch " + std::to_string(epoch + 1));
     if (validation) add_validation_logs(*this, *validation, epoch_logs);
     bar.finish(shown_logs(epoch_logs, s_->compiled.metrics), steps);
@@ -326,7 +336,7 @@ Logs Model::evaluate_source(BatchReader& source, int verbose, std::source_locati
     checks::no_samples("evaluate", "the data yielded no batch; a loss over no samples is a "
                                    "mean over nothing",
                        "give evaluate at least one batch", call_site(*s_, "evaluate"));
-  const Logs result = epoch_values(run, tally);
+  const Logs result = epoch_values(run, distributed::summed(*s_, tally));
   bar.finish(shown_logs(result, s_->compiled.metrics), steps);
   return result;
 }

@@ -14,6 +14,10 @@
 
 namespace tenet {
 
+namespace distributed {
+class Replicas;
+}
+
 struct Model::State {
   std::string name;
   Site site;
@@ -35,6 +39,7 @@ struct Model::State {
   // The thread count of each training step and of each predict / evaluate batch
   // (core/base/thread_governor.hpp): per Model, as step times are the Model's own.
   runtime::ThreadGovernors train_threads, predict_threads;
+  distributed::Replicas* replicas = nullptr;  // during a data-parallel fit (distributed.cpp)
 };
 
 namespace detail {

@@ -24,21 +24,21 @@ const std::map<std::string, Tensor>& fixture() {
 
 const Tensor& images() { return fixture().at("images"); }  // (3, 7, 6, 2) in [0, 1)
 
-struct Mode {
+struct Case {
   FillMode fill;
   Interpolation interpolation;
   std::string suffix;  // "_reflect_bilinear"
 };
 
-std::vector<Mode> all_modes() {
-  std::vector<Mode> out;
+std::vector<Case> all_modes() {
+  std::vector<Case> out;
   for (FillMode f : {FillMode::reflect, FillMode::wrap, FillMode::constant, FillMode::nearest})
     for (Interpolation i : {Interpolation::bilinear, Interpolation::nearest})
       out.push_back({f, i, std::string("_") + fill_mode_name(f) + "_" + interpolation_name(i)});
   return out;
 }
 
-RandomTransformOptions options_of(const Mode& m) {
+RandomTransformOptions options_of(const Case& m) {
   return {.fill_mode = m.fill, .interpolation = m.interpolation, .seed = 5, .fill_value = 0.5};
 }
 
@@ -56,18 +56,18 @@ void check_against_keras(const Layer& layer, const std::string& key) {
 TEST_SUITE("layers") {
 
 TEST_CASE("RandomRotation((0.125, 0.125)) turns by 45 degrees as Keras, every fill and interpolation") {
-  for (const Mode& m : all_modes())
+  for (const Case& m : all_modes())
     check_against_keras(RandomRotation({0.125, 0.125}, options_of(m)), "rotation" + m.suffix);
 }
 
 TEST_CASE("RandomTranslation((0.1, 0.1), (-0.2, -0.2)) shifts as Keras, every fill and interpolation") {
-  for (const Mode& m : all_modes())
+  for (const Case& m : all_modes())
     check_against_keras(RandomTranslation({0.1, 0.1}, {-0.2, -0.2}, options_of(m)),
                         "translation" + m.suffix);
 }
 
 TEST_CASE("RandomZoom((0.2, 0.2)) and with its own width_factor zoom as Keras") {
-  for (const Mode& m : all_modes()) {
+  for (const Case& m : all_modes()) {
     const RandomTransformOptions o = options_of(m);
     check_against_keras(RandomZoom({0.2, 0.2}, {.fill_mode = o.fill_mode,
                                                 .interpolation = o.interpolation,
@@ -85,7 +85,7 @@ TEST_CASE("affine_transform with a projective matrix gives Keras's ops.image.aff
   const Tensor& t = fixture().at("projective");
   ImageTransform m{};
   for (int i = 0; i < 8; ++i) m[static_cast<std::size_t>(i)] = t.data<float>()[i];
-  for (const Mode& mode : all_modes()) {
+  for (const Case& mode : all_modes()) {
     INFO(mode.suffix);
     Tensor y = affine_transform(images(), {m}, {.interpolation = mode.interpolation,
                                                 .fill_mode = mode.fill, .fill_value = 0.5f});

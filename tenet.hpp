@@ -34,6 +34,11 @@
 #include <tenet/layers/rescaling.hpp>
 #include <tenet/layers/reshape.hpp>
 #include <tenet/layers/resizing.hpp>
+#include <tenet/layers/random_crop.hpp>
+#include <tenet/layers/random_flip.hpp>
+#include <tenet/layers/random_rotation.hpp>
+#include <tenet/layers/random_translation.hpp>
+#include <tenet/layers/random_zoom.hpp>
 
 #include <tenet/losses/binary_crossentropy.hpp>
 #include <tenet/losses/categorical_crossentropy.hpp>

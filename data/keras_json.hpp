@@ -92,6 +92,12 @@ std::optional<DType> dtype_from_keras(const std::string& name);
 // The float32 dtype policy object Keras writes in every layer config.
 Json float32_policy();
 
+// ---- augmentation layers (keras_augmentation.cpp) ----
+// A layer's "seed": null (0: the session's sequence) or an integer >= 0.
+std::uint64_t seed_from_keras(ConfigReader& r);
+// RandomFlip, RandomCrop, RandomTranslation, RandomZoom, RandomRotation by Keras class name.
+const std::map<std::string, Layer (*)(ConfigReader&, const std::string&)>& augmentation_builders();
+
 // ---- models (keras_model_read.cpp, keras_model_write.cpp) ----
 // The model of a parsed config.json / JSON architecture, built as far as it goes.
 PartialBuild build_from_keras(const Json& root, const std::string& file, bool initializers_matter);

@@ -20,6 +20,12 @@ Json initializer(const std::string& class_name, std::uint64_t seed) {
   return module_object("keras.initializers", class_name, std::move(cfg));
 }
 
+// The augmentation layers (RandomFlip, RandomCrop, ...): image layers with a seed.
+bool augmentation(const std::string& cls) { return cls.rfind("Random", 0) == 0; }
+
+// Layers whose seed is a key of their own config (not of an initializer's).
+bool seeded_top_level(const std::string& cls) { return cls == "Dropout" || augmentation(cls); }
+
 Json option_value(const LayerOption& o) {
   return std::visit([](const auto& v) { return Json(v); }, o.value);
 }
@@ -56,9 +62,10 @@ void add_fixed(const std::string& cls, Json& c, std::uint64_t seed) {
     c["threshold"] = 0.0;
   }
   if (cls == "Dropout") c["noise_shape"] = null;
+  if (cls == "RandomZoom" && !c.contains("width_factor")) c["width_factor"] = null;
   if (cls == "GlobalAveragePooling2D" || cls == "GlobalMaxPooling2D") c["keepdims"] = false;
   if (cls == "Conv2D" || cls == "MaxPooling2D" || cls == "Flatten" || cls == "Resizing" ||
-      cls == "GlobalAveragePooling2D" || cls == "GlobalMaxPooling2D")
+      cls == "GlobalAveragePooling2D" || cls == "GlobalMaxPooling2D" || augmentation(cls))
     c["data_format"] = "channels_last";
 }
 
@@ -80,7 +87,8 @@ Json layer_to_keras(const LayerImpl& layer) {
   static const std::set<std::string> keras_classes = {
       "Conv2D", "Dense", "BatchNormalization", "MaxPooling2D", "GlobalAveragePooling2D",
       "GlobalMaxPooling2D", "Flatten", "Concatenate", "Add", "Multiply", "Softmax",
-      "Activation", "ReLU", "Dropout", "Rescaling", "Resizing", "Reshape"};
+      "Activation", "ReLU", "Dropout", "Rescaling", "Resizing", "Reshape", "RandomFlip",
+      "RandomCrop", "RandomTranslation", "RandomZoom", "RandomRotation"};
   auto r = renamed.find(layer.type());
   const std::string cls = r == renamed.end() ? layer.type() : r->second;
   if (!keras_classes.count(cls)) checks::model_not_keras(layer.name(), layer.type());
@@ -95,7 +103,7 @@ Json layer_to_keras(const LayerImpl& layer) {
     // is written as null, as Keras writes an unseeded layer: Keras seeds are 32-bit.
     const auto s = static_cast<std::uint64_t>(std::get<std::int64_t>(o.value));
     const std::uint64_t kept = s < (std::uint64_t{1} << 31) ? s : 0;
-    if (cls == "Dropout") c["seed"] = kept ? Json(kept) : Json(nullptr);
+    if (seeded_top_level(cls)) c["seed"] = kept ? Json(kept) : Json(nullptr);
     else seed = kept;
   }
   add_fixed(cls, c, seed);

@@ -1,6 +1,7 @@
 // Keras layer configs <-> tenet layers: every option tenet has, every other option refused
 // unless it holds the value that means "off" (data/keras_json.hpp).
 #include <map>
+#include <set>
 
 #include <tenet/layers/activation.hpp>
 #include <tenet/layers/batch_norm.hpp>
@@ -180,11 +181,7 @@ Layer dropout(ConfigReader& r, const std::string& name, bool) {
   const double rate = r.number("rate", 0.0);
   if (!r.get("rate")) r.wrong_type("rate", "a number");
   r.only("noise_shape", {kNull});
-  const Json* seed = r.get("seed");
-  std::uint64_t s = 0;
-  if (seed && seed->is_number_unsigned()) s = seed->get<std::uint64_t>();
-  else if (seed && !seed->is_null()) r.wrong_type("seed", "null or an integer >= 0");
-  return Dropout(rate, {.seed = s, .name = name});
+  return Dropout(rate, {.seed = seed_from_keras(r), .name = name});
 }
 
 const std::map<std::string, Builder>& builders() {
@@ -216,14 +213,20 @@ const std::map<std::string, Builder>& builders() {
 
 Layer layer_from_keras(const std::string& class_name, ConfigReader& r, bool initializers_matter) {
   const auto& table = builders();
+  const auto& augmentation = augmentation_builders();
   auto it = table.find(class_name);
-  if (it == table.end()) {
+  auto aug = augmentation.find(class_name);
+  if (it == table.end() && aug == augmentation.end()) {
+    std::set<std::string> all;
+    for (const auto& [n, b] : table) all.insert(n);
+    for (const auto& [n, b] : augmentation) all.insert(n);
     std::string names;
-    for (const auto& [n, b] : table) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& n : all) names += (names.empty() ? "" : ", ") + n;
     r.unsupported("class_name", class_name, "InputLayer, " + names);
   }
   const std::string name = r.common();
-  Layer layer = it->second(r, name, initializers_matter);
+  Layer layer = it != table.end() ? it->second(r, name, initializers_matter)
+                                  : aug->second(r, name);
   layer.set_trainable(r.trainable());  // Keras's layer.trainable, written by keras_layer_write
   r.finish();
   return layer;

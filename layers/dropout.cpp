@@ -5,18 +5,11 @@
 #include "core/graph/builtin.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
+#include "layers/random_draws.hpp"
 
 namespace tenet {
 
 namespace {
-
-// splitmix64: spreads (seed, call index) into independent mask seeds.
-std::uint64_t mix(std::uint64_t z) {
-  z += 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 class DropoutImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
@@ -42,10 +35,10 @@ class DropoutImpl : public LayerImpl, public detail::BuiltinLayer {
   Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override {
     const Tensor& x = in[0];
     if (!opts.training || rate_ == 0.0) return x;
-    // Counter-based mask: element i keeps its unit when splitmix64(call key + i), as a uniform
-    // number in [0, 1), is >= rate. Independent per element, so it is computed in parallel and
-    // does not depend on the thread count.
-    const std::uint64_t key = mix(seed_ ^ mix(calls_++));
+    // Counter-based mask: element i keeps its unit when draw i, uniform in [0, 1), is >= rate.
+    // Independent per element, so it is computed in parallel and does not depend on the
+    // thread count.
+    const random_draws::Draws draws(seed_, calls_++);
     Tensor mask = Tensor::empty(x.shape());
     float* m = mask.data<float>();
     const float keep_scale = static_cast<float>(1.0 / (1.0 - rate_));
@@ -53,8 +46,7 @@ class DropoutImpl : public LayerImpl, public detail::BuiltinLayer {
     const std::int64_t n = mask.numel();
 #pragma omp parallel for if (n > 65536)
     for (std::int64_t i = 0; i < n; ++i) {
-      const double u = static_cast<double>(mix(key + static_cast<std::uint64_t>(i)) >> 11) * 0x1.0p-53;
-      m[i] = u >= rate ? keep_scale : 0.0f;
+      m[i] = draws.uniform(static_cast<std::uint64_t>(i)) >= rate ? keep_scale : 0.0f;
     }
     return x * mask;
   }

@@ -41,7 +41,9 @@ struct InputSpec {
 // "activation": "relu"), so model files can describe the layer (data/keras*.cpp).
 struct LayerOption {
   std::string key;
-  std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>> value;
+  std::variant<bool, std::int64_t, double, std::string, std::vector<std::int64_t>,
+               std::vector<double>>
+      value;  // vector<double>: a range of reals (an augmentation factor)
 };
 
 class LayerImpl {

@@ -243,7 +243,9 @@ TEST_CASE("a correct user layer without output_shape builds from its forward, tr
   for (const Layer& l : {Layer(Dense(2)), Layer(Flatten()), Layer(Conv2D(2, {3, 3})), Layer(ReLU()),
                          Layer(Softmax()), Layer(Dropout(0.5)), Layer(Concatenate()), Layer(Add()),
                          Layer(Rescaling(0.5)), Layer(Reshape({2})), Layer(Resizing(2, 2)),
-                         Layer(MaxPool2D({2, 2})), Layer(BatchNorm()), Layer(GlobalAveragePooling2D())})
+                         Layer(MaxPool2D({2, 2})), Layer(BatchNorm()), Layer(GlobalAveragePooling2D()),
+                         Layer(RandomFlip()), Layer(RandomCrop(2, 2)), Layer(RandomTranslation(0.1, 0.1)),
+                         Layer(RandomRotation(0.1)), Layer(RandomZoom(0.1))})
     CHECK(detail::is_builtin(*l.impl()));
   CHECK(!detail::is_builtin(*mix.impl()));
 }

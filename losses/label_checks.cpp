@@ -9,8 +9,6 @@ namespace tenet::labels {
 
 namespace {
 
-std::string n_str(std::int64_t n) { return std::to_string(n); }
-
 // What the label checks read of the labels: shape, dtype and, for integer labels against
 // `classes` classes, their range and the first index outside [0, classes).
 checks::LabelFacts facts_of(const Tensor& labels, std::int64_t classes) {

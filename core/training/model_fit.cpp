@@ -259,8 +259,7 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
   const Site where = call_site(*s_, "fit");
   check_fit_options(o, where);
   check_batch_counts(train, validation, where);
-  s_->history = History{};
-  History& h = s_->history;
+  History& h = (s_->history = History{});
   stop_training = false;
   bool guard_nan = false;
   for (const auto& cb : o.callbacks) guard_nan = guard_nan || cb.impl()->guards_nan();

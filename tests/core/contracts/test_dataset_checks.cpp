@@ -37,12 +37,12 @@ TEST_CASE("a generator's batch without inputs, or with a tensor without a batch 
     })).prefetch(false);
   };
   auto none = capture("input.count", [&] { (void)first(Batch{{}, Tensor::zeros({4}), 0}).epoch(0).next(); });
-  CHECK(none.info().summary == "batch 0 has no inputs");
+  CHECK(none.info().summary == "batch 1 of the epoch (counting from 1; index 0) has no inputs");
   CHECK(has(none.fix(), "Batch{{x}, y}"));
   auto scalar = capture("input.rank", [&] {
     (void)first(Batch{{Tensor::zeros({4, 2})}, Tensor::zeros(Shape{}), 0}).epoch(0).next();
   });
-  CHECK(scalar.info().summary == "batch 0: labels has no batch axis");
+  CHECK(scalar.info().summary == "batch 1 of the epoch (counting from 1; index 0): labels has no batch axis");
   CHECK(scalar.expected() == "(batch, ...)");
 }
 

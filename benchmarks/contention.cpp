@@ -49,14 +49,13 @@ class BusyProcess {
   pid_t pid_ = -1;
 };
 
-// The Python that has Keras: $TENET_KERAS_PYTHON (empty: none), else the usual virtual
-// environments.
+// The Python that has Keras: $TENET_KERAS_PYTHON (empty: none), else the virtual environment
+// build/keras-venv.
 std::string keras_python() {
   if (const char* p = std::getenv("TENET_KERAS_PYTHON"))  // empty: no Keras
     return access(p, X_OK) == 0 ? p : "";
-  for (std::string p : {"/work/venv-keras/bin/python", TENET_SOURCE_DIR "/build/keras-venv/bin/python"})
-    if (access(p.c_str(), X_OK) == 0) return p;
-  return {};
+  const std::string p = TENET_SOURCE_DIR "/build/keras-venv/bin/python";
+  return access(p.c_str(), X_OK) == 0 ? p : std::string();
 }
 
 // scripts/bench_keras.py --worker NET: reads a number of steps per line, answers the seconds.

@@ -5,7 +5,7 @@ Each model NAME gives NAME.keras (Keras's model.save), NAME.io.h5 (inputs x0, x1
 Keras's predictions `pred`, float32) and, for the branched models, NAME.weights.h5
 (model.save_weights). Refusal fixtures: unsupported_layer.keras, unsupported_dtype.json, bomb.keras.
 
-Usage: /work/venv-keras/bin/python scripts/make_keras_fixtures.py [OUT_DIR]
+Usage: <a Python with Keras 3> scripts/make_keras_fixtures.py [OUT_DIR]
 Needs Keras 3 with a backend (tensorflow-cpu) and h5py.
 """
 import json

@@ -27,12 +27,17 @@ void ThreadGovernor::record(int threads, double seconds) {
   if (!counted) return;               // a trial's first step: the trial goes on
   t.last[static_cast<std::size_t>((t.seen - 2) % 3)] = seconds;
   ++steps_;
+  if (threads == 1) one_known_ = t.full() ? t.median() : seconds;
   if (threads != current_) return after_trial(threads, seconds);
   if (threads != max_ || !t.full()) return;
   const double m = t.median();
   best_all_ = best_all_ == 0 ? m : std::min(best_all_, m);
-  // Slower than it was: another process may have taken a core. Try one thread.
-  if (next_trial_ < 0 && m > kSlowdown * best_all_ && steps_ - last_trial_ >= interval_)
+  // Slower than it was: another process may have taken a core. Try one thread, after the
+  // interval, or as soon as the last three steps are all past the trial (the median is of steps
+  // after it) when the full count is now slower than one thread was.
+  const bool slower_than_one = one_known_ > 0 && m > one_known_ && steps_ - last_trial_ > 3;
+  if (next_trial_ < 0 && m > kSlowdown * best_all_ &&
+      (steps_ - last_trial_ >= interval_ || slower_than_one))
     next_trial_ = steps_;
 }
 

@@ -5,8 +5,10 @@
 // one thread. The governor tries one thread once, early, and again whenever full-count steps get
 // markedly slower than before; it keeps whichever count is faster. On one thread it tries the
 // full count again when the machine has an idle core (idle_cpus, from /proc/stat), or, where
-// that is not known, now and then; either way less often each time a trial loses. On an idle machine it
-// costs the one early trial and nothing after (no trials while the full count stays fast).
+// that is not known, now and then; either way less often each time a trial loses. Full-count
+// steps slower than one thread was call a trial at once, however many trials were lost before
+// (noise on an idle machine must not delay the answer to a process taking a core). On an idle
+// machine it costs the one early trial and nothing after (no trials while the full count stays fast).
 //
 //   ThreadGovernor g(2);
 //   const int n = g.threads();   // for the coming step
@@ -58,8 +60,11 @@ class ThreadGovernor {
   int current_;
   Times one_, all_;
   double best_all_ = 0;          // the lowest median of full-count steps so far
+  double one_known_ = 0;         // the latest one-thread time (a trial's or the running median)
   std::int64_t steps_ = 0;        // counted steps
-  std::int64_t next_trial_ = 4;   // the first trial after three counted steps; -1: none planned
+  // The first trial after eight counted steps (a model's first steps are slower: fresh memory,
+  // caches); -1: none planned.
+  std::int64_t next_trial_ = 8;
   std::int64_t last_trial_ = 0;
   std::int64_t interval_ = kFirstInterval;
   bool idle_known_ = false;  // idle_cpus reports come: no blind periodic trials on one thread

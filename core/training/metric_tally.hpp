@@ -1,7 +1,8 @@
 #pragma once
 // Running totals of the compiled metrics (core/training/metric.hpp) over an epoch or an
-// evaluate: hits for the accuracies and a (true class, predicted class) count table for
-// precision, recall and F1, so an epoch's values are taken over all its samples. Not public API.
+// evaluate: hits for the accuracies and, per class, the samples of that class predicted as it,
+// the samples predicted as it and the samples of it (precision, recall and F1 need no more), so
+// an epoch's values are taken over all its samples. Not public API.
 #include <cstdint>
 #include <vector>
 
@@ -17,7 +18,8 @@ class MetricTally {
   // Adds a batch: predictions (..., C) scores, labels class indices (...) or one-hot (..., C).
   void add(const Tensor& predictions, const Tensor& labels);
   Logs result() const;  // every metric's keys, per class included; empty before add
-  // The counts as one array (samples, top-k hits, confusion table), and back: a data-parallel
+  // The counts as one array (samples, top-k hits, then per class: true positives, predicted,
+  // present), and back: a data-parallel
   // fit sums them across ranks (core/training/distributed.hpp).
   std::vector<std::int64_t> counts() const;
   void set_counts(const std::vector<std::int64_t>& counts);
@@ -27,7 +29,9 @@ class MetricTally {
   LabelKind labels_;
   std::int64_t classes_ = 0, samples_ = 0;
   std::vector<std::int64_t> top_k_hits_;  // per metric (top_k_accuracy entries only)
-  std::vector<std::int64_t> confusion_;   // classes x classes: row = true, column = predicted
+  // Per class (memory linear in the classes: a table classes x classes of a 200000-word
+  // vocabulary would need 320 GB): labelled and predicted as it, predicted as it, labelled as it.
+  std::vector<std::int64_t> true_positives_, predicted_, present_;
 };
 
 // The logs without the per-class keys ("precision_3"), for the progress line.

@@ -47,7 +47,10 @@ void MetricTally::add(const Tensor& predictions, const Tensor& labels) {
   if (metrics_.empty() || labels_ == LabelKind::dense || predictions.rank() == 0) return;
   const std::int64_t c = predictions.dim(-1);
   if (c <= 0) return;
-  if (classes_ == 0) classes_ = c, confusion_.assign(static_cast<std::size_t>(c * c), 0);
+  if (classes_ == 0) {  // per class, never classes x classes: a 50000-word vocabulary is fine
+    classes_ = c;
+    for (auto* v : {&true_positives_, &predicted_, &present_}) v->assign(static_cast<std::size_t>(c), 0);
+  }
   const std::vector<float> p = predictions.detach().astype(DType::f32).to_vector<float>();
   const std::int64_t rows = static_cast<std::int64_t>(p.size()) / c;
   std::vector<std::int64_t> truth;
@@ -61,7 +64,10 @@ void MetricTally::add(const Tensor& predictions, const Tensor& labels) {
     const float* row = p.data() + i * c;
     const std::int64_t t = truth[static_cast<std::size_t>(i)];
     if (t < 0 || t >= c || c != classes_) continue;  // the loss refuses such labels first
-    ++confusion_[static_cast<std::size_t>(t * c + first_max(row, c))];
+    const std::int64_t top = first_max(row, c);
+    ++present_[static_cast<std::size_t>(t)];
+    ++predicted_[static_cast<std::size_t>(top)];
+    true_positives_[static_cast<std::size_t>(t)] += top == t;
     for (std::size_t m = 0; m < metrics_.size(); ++m)
       if (metrics_[m].kind() == Metric::Kind::top_k_accuracy)
         top_k_hits_[m] += label_rank(row, c, t) <= metrics_[m].k();
@@ -72,32 +78,31 @@ void MetricTally::add(const Tensor& predictions, const Tensor& labels) {
 std::vector<std::int64_t> MetricTally::counts() const {
   std::vector<std::int64_t> out{samples_};
   out.insert(out.end(), top_k_hits_.begin(), top_k_hits_.end());
-  out.insert(out.end(), confusion_.begin(), confusion_.end());
+  for (const auto* v : {&true_positives_, &predicted_, &present_}) out.insert(out.end(), v->begin(), v->end());
   return out;
 }
 
 void MetricTally::set_counts(const std::vector<std::int64_t>& counts) {
-  if (counts.size() != 1 + top_k_hits_.size() + confusion_.size())
+  if (counts.size() != 1 + top_k_hits_.size() + 3 * static_cast<std::size_t>(classes_))
     internal_error("metric counts of another size across ranks");
   samples_ = counts[0];
-  std::copy(counts.begin() + 1, counts.begin() + 1 + static_cast<std::ptrdiff_t>(top_k_hits_.size()),
-            top_k_hits_.begin());
-  std::copy(counts.end() - static_cast<std::ptrdiff_t>(confusion_.size()), counts.end(), confusion_.begin());
+  auto at = counts.begin() + 1;
+  for (auto* v : {&top_k_hits_, &true_positives_, &predicted_, &present_}) {
+    std::copy(at, at + static_cast<std::ptrdiff_t>(v->size()), v->begin());
+    at += static_cast<std::ptrdiff_t>(v->size());
+  }
 }
 
 Logs MetricTally::result() const {
   Logs out;
   if (samples_ == 0) return out;
   const std::int64_t c = classes_;
-  auto cell = [&](std::int64_t r, std::int64_t col) { return confusion_[static_cast<std::size_t>(r * c + col)]; };
   std::vector<double> precision(c), recall(c), f1(c);
   std::int64_t hits = 0;
-  for (std::int64_t k = 0; k < c; ++k) {
-    std::int64_t predicted = 0, present = 0;
-    for (std::int64_t j = 0; j < c; ++j) predicted += cell(j, k), present += cell(k, j);
-    hits += cell(k, k);
-    precision[k] = ratio(cell(k, k), predicted);
-    recall[k] = ratio(cell(k, k), present);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(c); ++k) {
+    hits += true_positives_[k];
+    precision[k] = ratio(true_positives_[k], predicted_[k]);
+    recall[k] = ratio(true_positives_[k], present_[k]);
     const double sum = precision[k] + recall[k];
     f1[k] = sum == 0 ? 0.0 : 2 * precision[k] * recall[k] / sum;
   }

@@ -163,4 +163,20 @@ TEST_CASE("metrics: class metrics with a regression loss are accepted and not lo
   CHECK(l.count("loss") == 1);
 }
 
+TEST_CASE("metrics: 200000 classes count per class, never a classes x classes table") {
+  // A word-level vocabulary: the old table of 200000^2 counts (320 GB) threw std::bad_alloc
+  // at the first batch, even for accuracy alone.
+  constexpr std::int64_t kClasses = 200000;
+  std::vector<float> s(2 * kClasses, 0.0f);
+  s[1] = 1.0f;             // sample 0: class 1, labelled 1
+  s[kClasses + 5] = 1.0f;  // sample 1: class 5, labelled 2
+  MetricTally t({Metric::accuracy, Metric::recall}, LabelKind::sparse);
+  t.add(Tensor::from_vector(s, {2, kClasses}), Tensor::from_vector(std::vector<std::int64_t>{1, 2}, {2}));
+  const Logs l = t.result();
+  CHECK(l.at("accuracy") == 0.5);
+  CHECK(l.at("recall_1") == 1.0);
+  CHECK(l.at("recall_2") == 0.0);
+  CHECK(l.at("recall") == doctest::Approx(1.0 / kClasses));
+}
+
 }  // TEST_SUITE

@@ -1,6 +1,11 @@
 // checkpoint.mismatch: values given to a layer, and weights files, that do not fit the model.
 #include "core/contracts/checkpoint_checks.hpp"
 
+#include <algorithm>
+#include <cctype>
+
+#include "core/base/text_escape.hpp"
+
 namespace tenet::checks {
 
 void check_weight_count(std::size_t held, std::size_t given, bool built, const Site& layer) {
@@ -44,6 +49,27 @@ void weights_file_mismatch(const WeightsFileFacts& f, const Site& model) {
            "order: dense, dense_1, ...), or pass WeightsLoadOptions{.skip_mismatch = true} to "
            "load the layers that fit and get the skipped ones back")
       .raise();
+}
+
+void check_weights_path(const std::string& option, const std::string& path, const Site& where,
+                        Phase phase) {
+  std::string lower = path;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const std::string ext : {".keras", ".json"}) {
+    if (!lower.ends_with(ext)) continue;
+    const std::string what = ext == ".keras" ? "a whole model (architecture, weights and compile "
+                                               "config in a zip archive)"
+                                             : "a model's architecture (JSON text)";
+    invalid_option(option, text::quoted(path), "a weights file name, such as model.weights.h5",
+                   where, phase,
+                   "a name ending in " + ext + " is the file of " + what +
+                       ", which keras::save_model writes; weights are saved as Keras's HDF5 "
+                       ".weights.h5, which keras::load_model (and Keras) would refuse under this "
+                       "name. Keras 3's save_weights refuses it too",
+                   "name the file model.weights.h5 (load it back with load_weights), or call "
+                   "keras::save_model(model, path) to write the " + ext + " file");
+  }
 }
 
 }  // namespace tenet::checks

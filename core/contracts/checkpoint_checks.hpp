@@ -23,4 +23,11 @@ struct WeightsFileFacts {
 };
 [[noreturn]] void weights_file_mismatch(const WeightsFileFacts& facts, const Site& model);
 
+// options.invalid: a weights file named as another format's file. `option` ("save_weights
+// path", "ModelCheckpoint filepath") holds `path`, whose extension (.keras, .json, any case) is
+// a whole model's (keras::save_model): Keras 3 refuses it too, and a .weights.h5 written under
+// that name is refused by keras::load_model and by Keras. Other names (.weights.h5, .h5) pass.
+void check_weights_path(const std::string& option, const std::string& path, const Site& where,
+                        Phase phase);
+
 }  // namespace tenet::checks

@@ -17,6 +17,7 @@
 #include "core/training/csv_rows.hpp"
 #include "core/training/distributed.hpp"
 #include "core/training/path_template.hpp"
+#include "core/contracts/checkpoint_checks.hpp"
 #include "core/contracts/training_checks.hpp"
 #include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
@@ -299,6 +300,8 @@ class ModelCheckpointImpl : public CallbackImpl {
   ModelCheckpointImpl(std::string path, ModelCheckpointOptions o, Site site)
       : path_(std::move(path), "ModelCheckpoint filepath", site, Phase::run), o_(std::move(o)),
         site_(std::move(site)) {
+    // A .keras name would hold weights only: refused now, not after the first epoch.
+    checks::check_weights_path("ModelCheckpoint filepath", path_.pattern(), site_, Phase::build);
     mon_.key = o_.monitor;
     mon_.max = maximise(o_.mode, o_.monitor);
   }

@@ -2,6 +2,7 @@
 // WeightsFormat (core/training/weights_format.hpp; data/checkpoint.cpp is the one tenet has).
 #include <atomic>
 
+#include "core/contracts/checkpoint_checks.hpp"
 #include "core/training/model_numerics.hpp"
 #include "core/training/model_state.hpp"
 #include "core/training/weights_format.hpp"
@@ -36,6 +37,7 @@ bool install_weights_format(const WeightsFormat& f) {
 void Model::save_weights(const std::string& path, std::source_location loc) const {
   const ScopedUserCall user("model.save_weights", loc);
   const WeightsFormat& f = format("save_weights");
+  checks::check_weights_path("save_weights path", path, s_->site, Phase::run);
   numerics::check_saved_variables(*s_, path);  // a file load_weights would refuse is never written
   f.save(variables(*s_), path);
 }

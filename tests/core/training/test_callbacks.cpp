@@ -63,6 +63,14 @@ TEST_CASE("ModelCheckpoint refuses a bad template where it is constructed") {
   CHECK(capture([] { ModelCheckpoint("{epoch:999999999d}"); }).code() == "options.invalid");
 }
 
+TEST_CASE("ModelCheckpoint refuses a .keras template where it is constructed, not after an epoch") {
+  const ContractError e = capture([] { ModelCheckpoint("ckpt/epoch{epoch:02d}.keras"); });
+  tenet::testing::check_invalid_option(e, "ModelCheckpoint filepath",
+                                       "\"ckpt/epoch{epoch:02d}.keras\"", "a weights file name");
+  CHECK(e.phase() == Phase::build);
+  CHECK(e.site().name == "ModelCheckpoint");
+}
+
 TEST_CASE("a key the logs do not hold: callback.filepath names the keys they do hold") {
   auto e = capture([] { (void)format_filepath("ck/{val_acc:.2f}.h5", 1, {{"loss", 1.0}, {"accuracy", 0.5}}); });
   CHECK(e.code() == "callback.filepath");

@@ -196,6 +196,13 @@ AtomicFile::AtomicFile(const std::string& path, const std::string& writer)
   if (path.empty() || path.back() == '/') refuse_path(writer, path);
   target_ = resolve(*this, path);
   check_target(writer_, path_, target_);
+  // A read-only file (chmod a-w, or not writable by this user) is the user's protection: the
+  // rename would replace it anyway, so it is refused as a shell's `>` and h5py refuse it.
+  struct stat st;
+  if (::stat(target_.c_str(), &st) == 0 &&
+      ((st.st_mode & 0222) == 0 || (::access(target_.c_str(), W_OK) != 0 && errno == EACCES)))
+    fail("the file is read-only; it was left as it was (make it writable, chmod u+w, to "
+         "replace it, or write to another path)");
   remove_dead_writers(target_);
   const std::string dir = dir_of(target_);
   for (int attempt = 0; fd_ < 0; ++attempt) {

@@ -4,13 +4,14 @@
 // data::write_idx directly, and the text files (CSVLogger, write_history_csv, plot_history) via
 // write_file_atomically. One set of rules for all of them:
 //
-// The target. `path` may name a regular file (replaced), nothing yet (created), or a symbolic
-// link: the link is followed (chains too) and the file it names is written; the link itself
+// The target. `path` may name a writable regular file (replaced), nothing yet (created), or a
+// symbolic link: the link is followed (chains too) and the file it names is written; the link itself
 // stays a link. A dangling link is followed too and the file it names is created, as a shell's
 // `>` redirection does. Anything else at the end of the chain (a directory, a character or
 // block device such as /dev/null, a FIFO, a socket) is never replaced: options.invalid naming
 // the path and what it is ("a character device"), before anything is written and again just
-// before the rename. An empty path, or one ending in '/', is refused the same way. A missing
+// before the rename. An empty path, or one ending in '/', is refused the same way. A read-only
+// file (no write bit at all, or not writable by this user) raises IOError and stays. A missing
 // directory, a link loop or a directory without write permission raise IOError naming it.
 //
 // The temporary file. A new file in the final file's directory (so the rename stays within

@@ -206,4 +206,31 @@ TEST_CASE("save: a file name of NAME_MAX (255) bytes is saved by every writer") 
   CHECK(names_in(save_test::dir_of(d)).size() == 3);
 }
 
+TEST_CASE("save: a read-only file is refused by every writer with IOError, its bytes and mode kept") {
+  TempDir d;
+  for (const Writer& w : save_test::writers()) {
+    CAPTURE(w.name);
+    const std::string path = d.file(w.file);
+    w.make(1)(path);
+    std::string before;
+    {
+      std::ifstream in(path, std::ios::binary);
+      before.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    for (const mode_t mode : {0444, 0400}) {
+      CAPTURE(mode);
+      ::chmod(path.c_str(), mode);
+      // old: replaced by the rename (even as root), though nothing could write the file
+      const std::string what = io_message([&] { w.make(2)(path); });
+      CHECK(what.find("cannot write " + path + ": the file is read-only") != std::string::npos);
+      CHECK((mode_at(path) & 0777) == mode);
+      std::ifstream in(path, std::ios::binary);
+      CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == before);
+    }
+    ::chmod(path.c_str(), 0644);
+    w.make(2)(path);  // writable again: replaced
+    CHECK(w.read(path) == 2);
+  }
+}
+
 }  // TEST_SUITE

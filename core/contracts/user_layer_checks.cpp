@@ -281,4 +281,29 @@ void expected_dtype_failed(DType expected, DType actual, const ExpectFacts& f) {
       .raise();
 }
 
+void run_output_mismatch(const Shape& built, const Shape& produced, const Site& layer,
+                         bool training) {
+  Violation v("layer.output_shape", Phase::run, layer);
+  v.summary(layer_text(layer) + " produced " + produced.str() + " while data flows, but the "
+            "model was built for its output " + built.str())
+      .expected(built)
+      .actual(produced);
+  if (built.rank() == produced.rank()) {
+    std::vector<int> axes;  // the batch axis is free
+    for (int i = 1; i < built.rank(); ++i)
+      if (built[i] != kUnknown && built[i] != produced[i]) axes.push_back(i);
+    v.mark(axes).mark_expected(axes);
+  }
+  v.cause("when the model was built, tenet ran this forward as an inference call (training = "
+          "false) on inputs of these sizes and it produced " + built.str() + "; the layers after "
+          "it and the loss were built for that shape. This call" +
+          std::string(training ? " (training = true)" : "") + " produced another: the output's "
+          "shape depends on something besides the input's shape (CallOptions::training, the "
+          "batch's values or its size), so what follows would compute on a shape it was never "
+          "built for")
+      .fix("make forward produce the same shape on every call for inputs of the same shape, in "
+           "training as in inference; compute what differs in training inside that shape")
+      .raise();
+}
+
 }  // namespace tenet::checks

@@ -40,6 +40,12 @@ Shape shown_shape(const Shape& s, std::int64_t batch);
 // layer.output_shape: the layer declares no output_shape, and an input axis other than the
 // batch is unknown, so no tensor exists to run forward on.
 [[noreturn]] void output_shape_unknowable(const UserCallFacts& facts);
+// layer.output_shape (phase run): while data flows, the forward of `layer` produced
+// `produced` (batch axis included) where the model was built for `built` (batch axis None), what
+// the same forward produced at build time for inputs of these sizes. `training`: the call's
+// CallOptions::training (the run at build time is an inference call).
+[[noreturn]] void run_output_mismatch(const Shape& built, const Shape& produced,
+                                      const Site& layer, bool training);
 
 // The facts of an expect_shape / expect_dtype that failed.
 struct ExpectFacts {

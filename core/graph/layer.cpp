@@ -163,8 +163,10 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
   if (check_numerics()) numerics::check_layer_inputs(inputs, site_);
   CurrentLayerScope layer_scope(shared_site_);
   const user_layer::CallScope inputs_scope(shapes);  // what expect_shape compares with
-  if (!profiling::enabled()) return forward(inputs, opts);
-  return profiled_forward(inputs, opts);
+  Tensor out = profiling::enabled() ? profiled_forward(inputs, opts) : forward(inputs, opts);
+  if (!detail::is_builtin(*this))  // a user's forward: a tensor, of the shape it was built for
+    user_layer::check_run_output(*this, shapes, out, build_outputs_, opts.training);
+  return out;
 }
 
 // Times forward and charges to this layer every backward closure created by this call: the
@@ -265,7 +267,10 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
   // Weights depend on feature sizes only, so a layer can be built from symbolic shapes.
   ensure_built(shapes, Phase::build);
   // tenet's layers declare their shapes; a user's call is run to learn and check its own.
-  if (!detail::is_builtin(*this)) out = user_layer::run_at_build(*this, inputs, out);
+  if (!detail::is_builtin(*this)) {
+    out = user_layer::run_at_build(*this, inputs, out);
+    user_layer::remember(build_outputs_, shapes, out);
+  }
   auto node = std::make_shared<SymbolicNode>();
   node->shape = out;
   node->dtype = DType::f32;

@@ -9,6 +9,7 @@
 #include <source_location>
 #include <string>
 #include <variant>
+#include <utility>
 #include <vector>
 
 #include <tenet/core/base/error.hpp>
@@ -130,6 +131,9 @@ class LayerImpl {
   bool trainable_ = true;
   bool declares_output_shape_ = true;
   std::vector<Shape> built_inputs_;
+  // A user layer's calls at build time: input shapes -> the output shape forward produced
+  // (batch axes None), which its calls on data must keep (core/graph/user_layer.hpp).
+  std::vector<std::pair<std::vector<Shape>, Shape>> build_outputs_;
 };
 
 // Checks a declared InputSpec (layer.input_spec) against an input shape.

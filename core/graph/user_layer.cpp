@@ -101,6 +101,35 @@ Shape run_at_build(LayerImpl& layer, const std::vector<SymbolicTensor>& inputs,
   return produced;
 }
 
+namespace {
+// The shape with its batch axis (axis 0) unknown.
+Shape any_batch(const Shape& s) { return s.rank() > 0 ? s.with(0, kUnknown) : s; }
+}  // namespace
+
+void remember(BuildOutputs& seen, const std::vector<Shape>& inputs, const Shape& output) {
+  std::vector<Shape> key;
+  for (const Shape& s : inputs) key.push_back(any_batch(s));
+  for (auto& [in, out] : seen)
+    if (in == key) return void(out = output);
+  seen.emplace_back(std::move(key), output);
+}
+
+void check_run_output(const LayerImpl& layer, const std::vector<Shape>& inputs, const Tensor& out,
+                      const BuildOutputs& seen, bool training) {
+  checks::defined(out, [&] { return "the Tensor returned by forward of '" + layer.name() + "'"; },
+                  layer.site(), Phase::run);
+  std::vector<Shape> key;
+  for (const Shape& s : inputs) key.push_back(any_batch(s));
+  for (const auto& [in, built] : seen) {
+    if (in != key) continue;
+    const Shape& got = out.shape();
+    bool same = got.rank() == built.rank();
+    for (int i = 1; same && i < got.rank(); ++i) same = built[i] == kUnknown || built[i] == got[i];
+    if (!same) checks::run_output_mismatch(built, got, layer.site(), training);
+    return;
+  }
+}
+
 }  // namespace tenet::user_layer
 
 namespace tenet {

@@ -11,6 +11,7 @@
 // A contract broken there is raised at the user's line that builds the model, naming the
 // layer, where it was created and called, and the op that failed inside it.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <tenet/core/base/shape.hpp>
@@ -25,6 +26,18 @@ namespace tenet::user_layer {
 // is, and a layer without one raises layer.output_shape.
 Shape run_at_build(LayerImpl& layer, const std::vector<SymbolicTensor>& inputs,
                    const Shape& declared);
+
+// The calls of a user layer at build time, input shapes -> output shape (batch axes None).
+using BuildOutputs = std::vector<std::pair<std::vector<Shape>, Shape>>;
+// Keeps what run_at_build returned for `inputs` in `seen` (once per input shapes).
+void remember(BuildOutputs& seen, const std::vector<Shape>& inputs, const Shape& output);
+// A user layer's forward while data flows: `out` must be a tensor (options.invalid naming the
+// layer), and when the model was built for inputs of these sizes, of the shape forward produced
+// then, batch axis aside (layer.output_shape): a forward whose shape depends on
+// CallOptions::training or on the data would feed the layers after it a shape they were never
+// built for. Eager calls of a layer never built symbolically check only the first.
+void check_run_output(const LayerImpl& layer, const std::vector<Shape>& inputs, const Tensor& out,
+                      const BuildOutputs& seen, bool training);
 
 // The input shapes of the layer call running on this thread (LayerImpl::call, or the call at
 // build time with its batch size), which expect_shape compares a checked tensor with.

@@ -107,6 +107,25 @@ class CheckedImpl : public LayerImpl {
   Shape want_;
 };
 
+// Correct at build time (an inference call); in training, per `slip`: its input twice over
+// (another shape), or an empty handle.
+enum class Slip { doubled, empty };
+class TrainSlipImpl : public LayerImpl {
+ public:
+  TrainSlipImpl(Slip slip, std::source_location loc)
+      : LayerImpl("TrainSlip", "train_slip", "", loc), slip_(slip) {}
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions& o) override {
+    if (!o.training) return in[0] * 1.0f;
+    return slip_ == Slip::doubled ? concat({in[0], in[0]}, -1) : Tensor();
+  }
+
+ private:
+  Slip slip_;
+};
+Layer train_slip(Slip slip, std::source_location loc = std::source_location::current()) {
+  return Layer(std::make_shared<TrainSlipImpl>(slip, loc));
+}
+
 }  // namespace
 
 TEST_SUITE("core/graph") {
@@ -248,6 +267,39 @@ TEST_CASE("a correct user layer without output_shape builds from its forward, tr
                          Layer(RandomRotation(0.1)), Layer(RandomZoom(0.1))})
     CHECK(detail::is_builtin(*l.impl()));
   CHECK(!detail::is_builtin(*mix.impl()));
+}
+
+TEST_CASE("a user layer whose forward changes shape or returns nothing in training is refused at that call") {
+  clear_session();
+  const Tensor x = Tensor::uniform({4, 3}, 1, -1.0, 1.0);
+  const Tensor y = Tensor::from_vector(std::vector<std::int32_t>{0, 1, 2, 1}, {4});
+  auto fit = [&](Model& m) {
+    m.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+    (void)m.fit(x, y, {.epochs = 1, .verbose = 0});
+  };
+  // Last layer: old, the loss trained on 6 classes of a model built for 3, silently.
+  auto in = Input({3});
+  Model last(in, train_slip(Slip::doubled)(Dense(3, {.seed = 1})(in)));
+  auto e = capture("layer.output_shape", [&] { fit(last); });
+  CHECK(e.phase() == Phase::run);
+  CHECK(e.site().name == "train_slip");
+  CHECK(e.expected() == "(None, 3)");
+  CHECK(e.actual() == "(4, 6)");
+  CHECK(has(e.what(), "'train_slip' (TrainSlip) produced (4, 6) while data flows, but the model "
+                      "was built for its output (None, 3)"));
+  CHECK(has(e.cause(), "This call (training = true) produced another"));
+  CHECK(has(e.where(), "test_user_layer.cpp"));
+  CHECK(last.predict(x).shape() == Shape{4, 3});  // inference keeps its shape: accepted
+  // Inside the model: old, dense.features blamed the Dense after it.
+  auto in2 = Input({3});
+  Model middle(in2, Dense(3)(train_slip(Slip::doubled)(in2)));
+  CHECK(capture("layer.output_shape", [&] { fit(middle); }).site().name == "train_slip_1");
+  // No tensor: old, "the input of 'dense_2'" (or the loss's predictions) named the wrong culprit.
+  auto in3 = Input({3});
+  Model empty(in3, Dense(3)(train_slip(Slip::empty)(in3)));
+  auto none = capture("options.invalid", [&] { fit(empty); });
+  CHECK(has(none.what(), "the Tensor returned by forward of 'train_slip_2'"));
+  CHECK(none.site().name == "train_slip_2");
 }
 
 }  // TEST_SUITE

@@ -49,7 +49,11 @@ AffineAugmentImpl::AffineAugmentImpl(std::string type, std::string base_name,
                                      const RandomTransformOptions& o, std::source_location loc)
     : LayerImpl(std::move(type), std::move(base_name), o.name, loc), o_(o),
       seed_(layer_seed(o.seed)) {
-  checks::check_option_finite(this->type() + " fill_value", o.fill_value, site(), Phase::build);
+  const double largest = std::numeric_limits<float>::max();  // the images are float32
+  checks::check_option_real(this->type() + " fill_value", o.fill_value, -largest, largest, true,
+                            site(), Phase::build,
+                            "the images are float32, where " + checks::option_value(o.fill_value) +
+                                " is infinite: FillMode::constant would fill the border with inf");
 }
 
 Shape AffineAugmentImpl::output_shape(const std::vector<Shape>& in, Phase phase) {

@@ -8,6 +8,7 @@
 
 #include <tenet/tenet.hpp>
 
+#include "core/tensor/numerics.hpp"
 #include "support/gradcheck.hpp"
 #include "support/test_util.hpp"
 
@@ -156,6 +157,21 @@ TEST_CASE("augmentation layers refuse factors and sizes outside Keras's ranges")
   check_invalid_option(capture([] { (void)RandomCrop(0, 4); }), "RandomCrop height", "0", "1");
   auto e = capture([] { (void)RandomTranslation(0.1, 0.1, {.fill_value = std::nan("")}); });
   CHECK(e.code() == "options.invalid");
+}
+
+TEST_CASE("augmentation layers refuse a fill_value float32 cannot hold (old: the border became inf)") {
+  for (const double v : {1e300, -1e39}) {
+    CAPTURE(v);
+    const ContractError e = capture([&] { (void)RandomZoom(0.5, {.fill_value = v}); });
+    check_invalid_option(e, "RandomZoom fill_value", checks::option_value(v), "a finite number in [");
+    CHECK(tenet::testing::mentions(e, "FillMode::constant would fill the border with inf"));
+  }
+  CHECK(capture([] { (void)RandomRotation(0.1, {.fill_value = 1e39}); }).code() == "options.invalid");
+  // float32's own extremes stay accepted.
+  (void)RandomTranslation(0.1, 0.1, {.fill_value = -3.4e38});
+  const Tensor out = RandomZoom(0.5, {.fill_mode = FillMode::constant, .seed = 1, .fill_value = 3.4e38})(
+      Tensor::ones({1, 4, 4, 1}), {.training = true});
+  CHECK(numerics::all_finite(out));
 }
 
 TEST_CASE("a model with augmentation trains, and predict is unaffected by it") {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -117,10 +118,18 @@ void require_model_file(const std::string& path) {
   data::detail::require_regular_file(path, "no such file", "check the path of the model file");
 }
 
+// A negative limit would refuse every file with a message quoting it as a parameter count.
+void check_limit(const LoadOptions& o, const char* call) {
+  checks::check_option_range("keras::LoadOptions::max_parameters", o.max_parameters, 0,
+                             std::numeric_limits<std::int64_t>::max(), Site(call, "op"),
+                             Phase::load);
+}
+
 }  // namespace
 
 PartialBuild build_partial(const std::string& path, LoadOptions options, std::source_location loc) {
   const ScopedUserCall user("keras.load_model", loc);
+  check_limit(options, "load_model");
   // every kernel is counted before it is allocated (model.unsupported beyond the limit)
   const checks::ScopedWeightBudget budget(path, options.max_parameters);
   require_model_file(path);
@@ -144,6 +153,7 @@ Model load_model(const std::string& path, LoadOptions options, std::source_locat
 
 Model model_from_json(const std::string& json, LoadOptions options, std::source_location loc) {
   const ScopedUserCall user("keras.model_from_json", loc);
+  check_limit(options, "model_from_json");
   const checks::ScopedWeightBudget budget("the JSON architecture", options.max_parameters);
   return built(partial_from_json(json, "the JSON architecture"));
 }

@@ -6,6 +6,8 @@
 // the count and the layer).
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "support/keras_fixtures.hpp"
 #include "support/test_contracts_util.hpp"
 
@@ -93,6 +95,23 @@ TEST_CASE("keras size: the kernels of the file are counted before they exist") {
   // Within the limit nothing is refused.
   CHECK(keras::model_from_json(dense_stack(64, {64, 64})).predict(Tensor::zeros({1, 64})).shape() ==
         Shape{1, 64});
+}
+
+TEST_CASE("keras size: a negative max_parameters is options.invalid; 0 is a limit like any other") {
+  for (const std::int64_t limit : {std::int64_t{-1}, std::numeric_limits<std::int64_t>::min()}) {
+    CAPTURE(limit);
+    // old: model.unsupported, "more than tenet reads from a model file (-1)"
+    auto e = capture("options.invalid", [&] {
+      (void)keras::model_from_json(dense_stack(4, {4}), {.max_parameters = limit});
+    });
+    CHECK(has(e.what(), "keras::LoadOptions::max_parameters"));
+    CHECK(e.actual() == std::to_string(limit));
+    CHECK(e.phase() == Phase::load);
+  }
+  auto none = capture("model.unsupported", [] {
+    (void)keras::model_from_json(dense_stack(4, {4}), {.max_parameters = 0});
+  });
+  CHECK(none.expected() == "at most 0 parameters (keras::LoadOptions::max_parameters)");
 }
 
 }  // TEST_SUITE

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/tenet_cli_util.hpp"
+#include "support/test_util.hpp"
 
 using namespace tenet::testing;
 
@@ -58,6 +59,22 @@ TEST_CASE("tenet explain: --batch beyond int64 or below 1, and one input given t
   const Run twice = run_tenet("explain sound.keras --data sound.h5 --x image=nothing --x image=x");
   CHECK(twice.status == 2);  // old: the second --x silently replaced the first
   CHECK(twice.out.find("input 'image' was already given 'nothing'") != std::string::npos);
+}
+
+TEST_CASE("tenet diagram: an output that is the model file itself (a link to it) is bad usage") {
+  const tenet::testing::TempDir dir;
+  const std::filesystem::path model = dir.path / "m.keras", link = dir.path / "m.svg";
+  std::filesystem::copy_file(seed_dir() + "/sound.keras", model);
+  std::filesystem::create_symlink(model, link);
+  const std::string before = read_text(model.string());
+  const Run r = run_tenet("diagram " + model.string() + " -o " + link.string());
+  CHECK(r.status == 2);  // old: 0, and m.keras held the SVG
+  CHECK(r.out.find("it is the model file " + model.string() + " itself") != std::string::npos);
+  CHECK(read_text(model.string()) == before);
+  std::filesystem::remove(link);
+  std::filesystem::create_hard_link(model, dir.path / "m.dot");
+  CHECK(run_tenet("diagram " + model.string() + " -o " + (dir.path / "m.dot").string()).status == 2);
+  CHECK(read_text(model.string()) == before);
 }
 
 }  // TEST_SUITE

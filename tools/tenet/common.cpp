@@ -73,6 +73,10 @@ int summary(const std::string& model, std::ostream& out) {
 }
 
 int diagram(const std::string& model, const std::string& output, std::ostream& out) {
+  std::error_code ec;  // the same file under another name (a link): writing would replace it
+  if (std::filesystem::equivalent(output, model, ec))
+    throw UsageError("-o " + output + ": it is the model file " + model + " itself (a link to "
+                     "it); the diagram would replace the model. Give another output path");
   const auto build = keras::build_partial(model);
   const std::string ext = std::filesystem::path(output).extension().string();
   const Diagram d = diagram_of(build, build.model ? build.model->name() : std::filesystem::path(model).stem().string());

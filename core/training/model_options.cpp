@@ -68,6 +68,9 @@ void check_fit_options(const FitOptions& o, const Site& where) {
   check_batch_size("FitOptions::batch_size", o.batch_size, where);
   check_validation_split(o.validation_split, where);
   check_verbose("FitOptions::verbose", o.verbose, where);
+  // A value cast from an integer outside the enum (a config file's) was taken as print.
+  checks::check_option_range("FitOptions::warnings (WarningMode: print 0, raise 1, off 2)",
+                             static_cast<int>(o.warnings), 0, 2, where, Phase::run);
   if (o.initial_epoch < 0 || o.initial_epoch > o.epochs)
     checks::invalid_option(
         "FitOptions::initial_epoch", std::to_string(o.initial_epoch),

@@ -72,6 +72,9 @@ TEST_CASE("options.invalid: FitOptions outside their ranges, named with value an
   check_invalid(fit({.validation_split = 2.5, .verbose = 0}), "FitOptions::validation_split", "2.5", "[0, 1)");
   check_invalid(fit({.verbose = 3}), "FitOptions::verbose", "3", "an integer in [0, 2]");
   check_invalid(fit({.verbose = -1}), "FitOptions::verbose", "-1", "[0, 2]");
+  // old: an integer outside WarningMode cast to it was taken as WarningMode::print
+  check_invalid(fit({.verbose = 0, .warnings = static_cast<WarningMode>(7)}),
+                "FitOptions::warnings (WarningMode: print 0, raise 1, off 2)", "7", "[0, 2]");
   auto late = fit({.epochs = 2, .verbose = 0, .initial_epoch = 5});
   check_invalid(late, "FitOptions::initial_epoch", "5", "[0, 2]");
   CHECK(has(late.fix(), "initial_epoch = k, epochs = k + n"));

@@ -159,14 +159,15 @@ void write_history_csv(const History& h, const std::string& path) {
 Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int64_t classes) {
   const Site site("confusion_matrix", "op");
   checks::check_compare(labels.shape(), predicted.shape(), site);
-  auto t = labels.to_vector<std::int64_t>(), p = predicted.to_vector<std::int64_t>();
+  // Read as double: a float label 2.5 is refused, not truncated to class 2.
+  const auto t = labels.to_vector<double>(), p = predicted.to_vector<double>();
   Tensor m = Tensor::zeros({classes, classes}, DType::i64);
   auto* c = m.data<std::int64_t>();
   for (std::size_t i = 0; i < t.size(); ++i) {
-    for (auto v : {t[i], p[i]})
-      checks::check_class_index(static_cast<double>(v), static_cast<std::int64_t>(i), classes,
+    for (double v : {t[i], p[i]})
+      checks::check_class_index(v, static_cast<std::int64_t>(i), classes,
                                 "confusion_matrix(labels, predicted, ", site);
-    ++c[t[i] * classes + p[i]];
+    ++c[static_cast<std::int64_t>(t[i]) * classes + static_cast<std::int64_t>(p[i])];
   }
   return m;
 }

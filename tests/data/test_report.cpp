@@ -38,4 +38,17 @@ TEST_CASE("plot_history writes well-formed SVG whatever the title") {
   fs::remove(path);
 }
 
+TEST_CASE("confusion_matrix refuses a fractional label instead of truncating it to a class") {
+  const Tensor pred = Tensor::from_vector(std::vector<std::int64_t>{0, 2, 1}, {3});
+  const Tensor frac = Tensor::from_vector(std::vector<float>{0, 2.5f, 1}, {3});
+  // old: 2.5 counted as class 2, silently
+  const ContractError e = capture([&] { (void)confusion_matrix(frac, pred, 3); });
+  CHECK(e.code() == "loss.label_dtype");
+  CHECK(e.actual() == "label 2.500000 at sample 1");
+  // Whole numbers in float are class indices as before.
+  const Tensor whole = Tensor::from_vector(std::vector<float>{0, 2, 1}, {3});
+  const auto m = confusion_matrix(whole, pred, 3).to_vector<std::int64_t>();
+  CHECK(m == std::vector<std::int64_t>{1, 0, 0, 0, 1, 0, 0, 0, 1});
+}
+
 }  // TEST_SUITE

@@ -77,6 +77,18 @@ class ConfusionMatrixLoggerImpl : public CallbackImpl {
     checks::defined(y_, [] { return std::string("the labels given to ConfusionMatrixLogger"); },
                     site_, Phase::run);
   }
+  // One output unit has no top class to count (always class 0): refused before any epoch.
+  void on_train_begin(Model& m) override {
+    const Shape& out = m.outputs().front().shape();
+    if (out.rank() >= 2 && out[out.rank() - 1] == 1)
+      checks::invalid_option("ConfusionMatrixLogger's model output", out.str(),
+                             "scores of 2 or more classes on the last axis", site_, Phase::run,
+                             "the matrix counts (label, top class) pairs; with one output unit "
+                             "(a binary model's sigmoid) the top class is always 0",
+                             "give the model 2 output units (softmax over [no, yes]), or count "
+                             "thresholded predictions yourself: confusion_matrix(labels, "
+                             "predictions > 0.5 as 0/1, 2) and confusion_svg");
+  }
   void on_epoch_end(Model& m, int epoch, Logs& logs) override {
     const Tensor scores = m.predict(x_, {.batch_size = o_.batch_size});
     const std::int64_t classes = scores.dim(-1);

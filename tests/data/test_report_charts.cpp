@@ -2,6 +2,7 @@
 // confusion_svg, ConfusionMatrixLogger), asserted on the text they write.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -168,6 +169,26 @@ TEST_CASE("ConfusionMatrixLogger: an SVG per epoch from the model's predictions"
   });
   CHECK(e.code() == "options.invalid");
   CHECK(has(e, "ConfusionMatrixOptions::class_names"));
+}
+
+TEST_CASE("ConfusionMatrixLogger refuses a model of one output unit before the first epoch") {
+  testing::TempDir dir;
+  auto in = Input({3});
+  Model m(in, Dense(1, {.seed = 1})(in), "binary");
+  m.compile({.loss = BinaryCrossentropy({.from_logits = true})});
+  const Tensor x = Tensor::ones({4, 3}), y = Tensor::from_vector(std::vector<float>{0, 1, 0, 1}, {4, 1});
+  const std::vector<Tensor> before = testing::clones(m.weights());
+  // old: an epoch of training, then compare.shape from an op the user never called
+  auto e = testing::capture([&] {
+    m.fit(x, y, {.epochs = 1, .verbose = 0,
+                 .callbacks = {ConfusionMatrixLogger(dir.file("cm.svg"), {x}, y)}});
+  });
+  CHECK(e.code() == "options.invalid");
+  CHECK(e.actual() == "(None, 1)");
+  CHECK(has(e, "with one output unit (a binary model's sigmoid) the top class is always 0"));
+  CHECK(e.site().name == "ConfusionMatrixLogger");
+  CHECK(testing::bitwise_equal(m.weights(), before));
+  CHECK(!std::filesystem::exists(dir.file("cm.svg")));
 }
 
 }  // TEST_SUITE

@@ -77,10 +77,26 @@ class ConfusionMatrixLoggerImpl : public CallbackImpl {
     checks::defined(y_, [] { return std::string("the labels given to ConfusionMatrixLogger"); },
                     site_, Phase::run);
   }
-  // One output unit has no top class to count (always class 0): refused before any epoch.
+  // A heat map of this many classes a side is the most a page shows readably (and 160 bytes a
+  // cell: 1000 classes would write 160 MB every epoch).
+  static constexpr std::int64_t kMaxClasses = 100;
+  // One output unit has no top class to count (always class 0), and a picture of thousands of
+  // classes is unreadable: both refused before any epoch.
   void on_train_begin(Model& m) override {
     const Shape& out = m.outputs().front().shape();
-    if (out.rank() >= 2 && out[out.rank() - 1] == 1)
+    const std::int64_t classes = out.rank() >= 2 ? out[out.rank() - 1] : 0;
+    if (classes > kMaxClasses)
+      checks::invalid_option("ConfusionMatrixLogger's model output", out.str(),
+                             "at most " + std::to_string(kMaxClasses) + " classes on the last axis",
+                             site_, Phase::run,
+                             "the picture has one cell per (true, predicted) pair: " +
+                                 std::to_string(classes) + " x " + std::to_string(classes) +
+                                 " cells, about " + std::to_string(classes * classes * 160 / 1000000) +
+                                 " MB of SVG every epoch, too many to read",
+                             "list the most frequent confusions instead, e.g. in a LambdaCallback: "
+                             "top_confusions(confusion_matrix(labels, model.predict(x).argmax(-1), " +
+                                 std::to_string(classes) + "), 20)");
+    if (classes == 1)
       checks::invalid_option("ConfusionMatrixLogger's model output", out.str(),
                              "scores of 2 or more classes on the last axis", site_, Phase::run,
                              "the matrix counts (label, top class) pairs; with one output unit "

@@ -21,7 +21,7 @@ struct SizeDep {
 // Reshape, or a join with a branch of another size needs the declared size.
 checks::SizeUse spatial_use(const Model::State& s, const SymbolicNode* input) {
   checks::SizeUse use;
-  std::map<const SymbolicNode*, SizeDep> dep{{input, {true, false}}};
+  std::map<const SymbolicNode*, SizeDep> dep{{input, {true, false, {}}}};
   auto note = [](std::vector<std::string>& v, std::string line) {
     if (std::find(v.begin(), v.end(), line) == v.end()) v.push_back(std::move(line));
   };

@@ -191,4 +191,23 @@ TEST_CASE("ConfusionMatrixLogger refuses a model of one output unit before the f
   CHECK(!std::filesystem::exists(dir.file("cm.svg")));
 }
 
+TEST_CASE("ConfusionMatrixLogger refuses a picture of more than 100 classes before the first epoch") {
+  testing::TempDir dir;
+  auto in = Input({3});
+  Model m(in, Dense(1000, {.seed = 1})(in), "wide");
+  m.compile({.loss = SparseCategoricalCrossentropy({.from_logits = true})});
+  const Tensor x = Tensor::ones({4, 3});
+  const Tensor y = Tensor::from_vector(std::vector<std::int64_t>{0, 1, 2, 999}, {4});
+  // old: a 160 MB SVG written after every epoch
+  auto e = testing::capture([&] {
+    m.fit(x, y, {.epochs = 1, .verbose = 0,
+                 .callbacks = {ConfusionMatrixLogger(dir.file("cm.svg"), {x}, y)}});
+  });
+  CHECK(e.code() == "options.invalid");
+  CHECK(e.actual() == "(None, 1000)");
+  CHECK(has(e, "1000 x 1000 cells, about 160 MB of SVG every epoch"));
+  CHECK(has(e, "top_confusions(confusion_matrix(labels, model.predict(x).argmax(-1), 1000), 20)"));
+  CHECK(!std::filesystem::exists(dir.file("cm.svg")));
+}
+
 }  // TEST_SUITE

@@ -1,8 +1,11 @@
 #include <tenet/layers/batch_norm.hpp>
 
+#include <cmath>
+
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/contracts/layer_checks.hpp"
 #include "core/graph/fusable.hpp"
+#include "core/graph/replica_sums.hpp"
 #include "core/kernels/batch_norm.hpp"
 #include "core/kernels/context.hpp"
 #include "core/tensor/numerics.hpp"
@@ -84,6 +87,13 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   }
   void discard_step() override { pending_.clear(); }
 
+  // Data-parallel with synchronised statistics (docs/distributed.md): the global batch's.
+  void global_statistics(const Tensor& x, const kernels::NormMode& mode, kernels::NormState& state,
+                         ReplicaSums& sums);
+  Tensor global_backward(const Tensor& x, const Tensor& dout, const kernels::NormMode& mode,
+                         const kernels::NormState& state, ReplicaSums& sums,
+                         std::vector<Tensor>& grads);
+
   std::vector<LayerOption> options() const override {
     return {{"momentum", opt_.momentum}, {"epsilon", opt_.epsilon}};
   }
@@ -101,7 +111,10 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   // relu: a fused node (BatchNorm+ReLU, core/training/fusion) has the ReLU after applied here.
   const bool relu = fusion::role_of(this).apply_relu;
   // A frozen BatchNorm runs in inference mode, as Keras's does (training and self.trainable).
-  const kernels::NormMode mode{features_, opt_.epsilon, opts.training && is_trainable(), relu};
+  const bool training = opts.training && is_trainable();
+  // Synchronised statistics: computed over every rank's shard, then given to the kernel.
+  const std::shared_ptr<ReplicaSums> sums = training ? current_replica_sums() : nullptr;
+  const kernels::NormMode mode{features_, opt_.epsilon, training && !sums, relu};
   const std::string where = name() + (mode.relu ? " (BatchNorm + ReLU)" : " (BatchNorm)");
   // Nothing to normalise (a zero-size axis): oneDNN cannot take it; statistics stay unchanged.
   if (x.numel() == 0) return Tensor::zeros(x.shape());
@@ -109,27 +122,95 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   Tensor y;
   // Training: fresh batch statistics (outputs); inference: the moving ones (inputs).
   kernels::NormState state{gamma_, beta_,
-                           mode.training ? Tensor::empty({features_}) : moving_mean_.detach(),
-                           mode.training ? Tensor::empty({features_}) : moving_variance_.detach(),
+                           training ? Tensor::empty({features_}) : moving_mean_.detach(),
+                           training ? Tensor::empty({features_}) : moving_variance_.detach(),
                            Tensor()};
+  if (sums) global_statistics(x, mode, state, *sums);
   kernels::guarded(where, {x.shape()}, [&] {
     plan = kernels::batch_norm_plan(plans_, x, mode);
     y = kernels::batch_norm_forward(*plan, x, state);
   });
-  if (mode.training && check_numerics())
+  if (training && check_numerics())
     numerics::check_batch_statistics(state.mean, state.variance, x, site());
-  if (mode.training) pending_.push_back({state.mean, state.variance});
+  if (training) pending_.push_back({state.mean, state.variance});
   // Inference snapshots the moving statistics so a later commit cannot change this backward.
-  if (!mode.training && needs_grad({x, gamma_, beta_})) {
+  if (!training && needs_grad({x, gamma_, beta_})) {
     state.mean = state.mean.clone();
     state.variance = state.variance.clone();
   }
-  return attach_grad(y, where, {x, gamma_, beta_}, [plan, x, state, where](const Tensor& dout) {
+  return attach_grad(y, where, {x, gamma_, beta_}, [this, plan, x, state, where, mode,
+                                                     sums](const Tensor& dout) {
     std::vector<Tensor> grads;
     kernels::guarded(where + " backward", {x.shape(), dout.shape()},
                      [&] { grads = kernels::batch_norm_backward(*plan, x, dout, state); });
+    if (sums) grads[0] = global_backward(x, dout, mode, state, *sums, grads);
     return grads;
   });
+}
+
+// Mean and biased variance over the global batch: every rank's (rows, mean, variance), merged
+// in rank order (Chan et al.'s pairwise update, in double), the same on every rank. A rank
+// whose shard only repeats a row (share 0) counts no row.
+void BatchNormImpl::global_statistics(const Tensor& x, const kernels::NormMode& mode,
+                                      kernels::NormState& state, ReplicaSums& sums) {
+  const std::size_t c = static_cast<std::size_t>(features_);
+  kernels::guarded(name() + " (BatchNorm statistics)", {x.shape()}, [&] {
+    kernels::batch_norm_statistics(plans_, x, mode, state.mean, state.variance);
+  });
+  std::vector<double> mine{sums.share() > 0 ? static_cast<double>(x.numel() / features_) : 0.0};
+  for (const Tensor* t : {&state.mean, &state.variance})
+    for (float v : t->to_vector<float>()) mine.push_back(v);
+  const std::vector<double> all = sums.gather(mine, "the statistics of " + name());
+  std::vector<double> mean(c, 0.0), m2(c, 0.0);
+  double n = 0;
+  for (std::size_t at = 0; at < all.size(); at += mine.size()) {
+    const double nr = all[at];
+    if (nr == 0) continue;
+    for (std::size_t i = 0; i < c; ++i) {
+      const double delta = all[at + 1 + i] - mean[i];
+      mean[i] += delta * nr / (n + nr);
+      m2[i] += all[at + 1 + c + i] * nr + delta * delta * n * nr / (n + nr);
+    }
+    n += nr;
+  }
+  float* pm = state.mean.data<float>();
+  float* pv = state.variance.data<float>();
+  for (std::size_t i = 0; i < c; ++i)
+    pm[i] = static_cast<float>(mean[i]), pv[i] = static_cast<float>(n > 0 ? m2[i] / n : 0.0);
+}
+
+// dx for statistics over the global batch of M rows. `grads` holds the kernel's gradients with
+// the statistics taken as given: dx0 = gamma / sigma * dy and this shard's dgamma = sum(dy *
+// xhat), dbeta = sum(dy). Each rank's dy is its loss's, that is, the global loss's divided by
+// the rank's share s_r; with S1 = sum_r s_r dbeta_r and S2 = sum_r s_r dgamma_r over the ranks,
+//   dx = dx0 - gamma / sigma * (S1 + xhat S2) / (M s_r).
+Tensor BatchNormImpl::global_backward(const Tensor& x, const Tensor& dout,
+                                      const kernels::NormMode& mode, const kernels::NormState& state,
+                                      ReplicaSums& sums, std::vector<Tensor>& grads) {
+  const std::size_t c = static_cast<std::size_t>(features_);
+  const double share = sums.share();
+  std::vector<double> mine{share > 0 ? static_cast<double>(x.numel() / features_) : 0.0};
+  for (const Tensor* t : {&grads[2], &grads[1]})
+    for (float v : t->to_vector<float>()) mine.push_back(share * v);
+  const std::vector<double> all = sums.gather(mine, "the gradient sums of " + name());
+  std::vector<double> total(mine.size(), 0.0);
+  for (std::size_t at = 0; at < all.size(); at += mine.size())
+    for (std::size_t i = 0; i < mine.size(); ++i) total[i] += all[at + i];
+  Tensor scale = Tensor::zeros({features_}), shift = Tensor::zeros({features_});
+  if (share > 0 && total[0] > 0) {
+    const std::vector<float> gamma = state.gamma.to_vector<float>(),
+                             var = state.variance.to_vector<float>();
+    for (std::size_t i = 0; i < c; ++i) {
+      const double k = -gamma[i] / std::sqrt(var[i] + opt_.epsilon) / (total[0] * share);
+      shift.data<float>()[i] = static_cast<float>(k * total[1 + i]);
+      scale.data<float>()[i] = static_cast<float>(k * total[1 + c + i]);
+    }
+  }
+  Tensor dx = grads[0];
+  kernels::guarded(name() + " (BatchNorm) backward", {x.shape(), dout.shape()}, [&] {
+    kernels::batch_norm_add_normalized(plans_, x, mode, state, scale, shift, dx);
+  });
+  return dx;
 }
 
 }  // namespace

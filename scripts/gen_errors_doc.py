@@ -108,6 +108,42 @@ catalog = ['concat.shape','concat.rank','concat.axis','dense.features','dense.un
 extras = ['dense.rank','flatten.rank','reshape.size','reshape.axis','slice.range','matmul.shape','layer.input_count','reduce.axis','resize.size','model.compile','history.key','callback.filepath','tensor.item','tensor.index','tensor.shape','autograd.backward']
 assert set(catalog+extras) == set(by_code), set(by_code) ^ set(catalog+extras)
 
+# The data-parallel fit's codes (docs/distributed.md): they need tenet built without MPI, or
+# several ranks under mpirun, so the one-process gallery cannot run them. Their programs are
+# shown without output; tests/distributed checks their messages on 2 ranks.
+DISTRIBUTED = collections.OrderedDict([
+('distribution.unavailable', ('run', '`FitOptions::distribution = MpiDataParallel{}` in a tenet built without MPI (CMake did not find it when tenet was configured, so the component `TENET_MPI` is off). A tenet built with MPI but started without `mpirun` (or with `-np 1`) trains as a plain fit instead.',
+ """// tenet configured on a machine without libopenmpi-dev
+FitOptions options{.epochs = 3, .batch_size = 64};
+options.distribution = MpiDataParallel{};
+model.fit(x, y, options);  // distribution.unavailable""",
+ 'Install OpenMPI (`apt-get install libopenmpi-dev openmpi-bin`, or `scripts/setup.sh`), configure and build tenet again and start the program with `mpirun -np N`; or drop `.distribution` to train in one process.')),
+('distribution.mismatch', ('run', 'At the start of a data-parallel fit the ranks hold different models (layer types, variable shapes or count, parameter count) or walk a different number of batches per epoch (different data sets or `batch_size`). Raised on every rank, listing each rank\'s figures, before any weight is broadcast.',
+ """// under mpirun -np 2: rank 1 builds a wider layer
+auto in = Input({12});
+Model model(in, Dense(10)(Dense(distributed::rank() == 0 ? 32 : 33)(in)));
+// ... compile ...
+options.distribution = MpiDataParallel{};
+model.fit(x, y, options);  // distribution.mismatch on both ranks:
+                           // rank 0: 4 variables, 746 parameters; rank 1: 4 variables, 769 ...""",
+ 'Build the same model on every rank and give every rank the same data set and `batch_size`: each rank keeps its share of every global batch.')),
+('distribution.peer', ('run', 'A collective of the data-parallel fit waited `MpiDataParallel::timeout_seconds` for the other ranks, or MPI reported a failure: another rank stopped, hangs, crashed or was killed, or never called `fit`. The message names the rank that waited and where (the agreement on a step\'s outcome, the gradient sum, a BatchNorm exchange), with the batch.',
+ """// under mpirun -np 2, MpiDataParallel{.timeout_seconds = 5}: rank 1 stops answering
+// in its third step (a hang, SIGSTOP); rank 0 raises after 5 s:
+// [distribution.peer] rank 0 of 2 waited 5 s for the other ranks at the agreement on the
+// step's outcome (training batch 3 of epoch 1, its rows 0-31 of 64)""",
+ 'Read the other ranks\' output (and `mpirun`\'s) for their first error; if a rank is only slow (a shared machine, a first step that loads data), raise `MpiDataParallel::timeout_seconds`.')),
+('distribution.rank_failed', ('run', 'Another rank of the data-parallel fit stopped on an error that is not a `ContractError` (an `IOError` reading its data, say): that rank rethrows its own error, every other rank raises this code, naming the rank, the batch and the original message. (A `ContractError` on one rank is raised on every rank with its own code, its summary starting "on rank 1 of 2, training batch 2 of epoch 1, its rows 32-63 of 64: ...".)',
+ """// under mpirun -np 2: rank 1's reader fails on training batch 1
+// rank 1: IOError "disk on fire"; rank 0:
+// [distribution.rank_failed] rank 1 of 2 stopped at the reading of training batch 1 of
+// epoch 1 on an error, so every rank stops""",
+ 'Fix what the failing rank\'s error names (its own output shows it), then run again.')),
+])
+for c, (phase, meaning, body, fix) in DISTRIBUTED.items():
+    T[c] = (phase, meaning, fix)
+    by_code[c] = [('Under mpirun (no output in the one-process gallery)', body, None)]
+
 o = []
 
 CLASSIFIER = """// classifier(): Input(shape) -> [Flatten] -> Dense(classes), compiled with `loss`
@@ -200,13 +236,17 @@ def in_phase(phase):  # the catalog's codes of one phase, in catalog order
 def toc(codes):
     return ', '.join('[`%s`](#%s)' % (c, c.replace('.', '')) for c in codes)
 o.append('**Build phase:** ' + toc(in_phase('build')) + '  \n**Run phase:** ' + toc(in_phase('run')) +
-         '  \n**Load phase:** ' + toc(in_phase('load')) + '  \n**Other codes:** ' + toc(extras) + '\n')
+         '  \n**Load phase:** ' + toc(in_phase('load')) + '  \n**Data-parallel fit:** ' + toc(DISTRIBUTED) +
+         '  \n**Other codes:** ' + toc(extras) + '\n')
 
 def section(code, level='##'):
     phase, meaning, fix = T[code]
     s = ['%s %s\n' % (level, code), '*Phase `%s`.* %s\n' % (phase, meaning)]
     for title, body, msg in by_code[code]:
         s.append('**%s**\n' % title)
+        if msg is None:  # a data-parallel code: the program only
+            s.append('```cpp-fragment\n%s\n```\n' % body)
+            continue
         s.append('```cpp\n%s\n```\n' % standalone(body))
         s.append('```text\n%s\n```\n' % msg)
     s.append('**Fix:** %s\n' % fix)
@@ -218,6 +258,10 @@ o.append('# Contracts checked when data flows\n')
 for c in in_phase('run'): o.append(section(c))
 o.append('# Contracts checked when files are read\n')
 for c in in_phase('load'): o.append(section(c))
+o.append('# Codes of the data-parallel fit\n\nRaised by `fit` with `FitOptions::distribution` (docs/distributed.md) on every rank. They '
+         'need several ranks under `mpirun`, or a tenet built without MPI, so the programs are shown '
+         'without the output of `examples/error_gallery`; `tests/distributed` checks the messages.\n')
+for c in DISTRIBUTED: o.append(section(c))
 o.append('# Other codes\n\nRaised by ops, tensors, configuration and training utilities.\n')
 for c in extras: o.append(section(c))
 open(os.path.join(root, 'docs/errors.md'), 'w').write('\n'.join(o))

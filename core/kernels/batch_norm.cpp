@@ -93,4 +93,28 @@ std::vector<Tensor> batch_norm_backward(const NormPlan& p, const Tensor& x, cons
   return {dx, dgamma, dbeta};
 }
 
+void batch_norm_statistics(NormPlans& cache, const Tensor& x, const NormMode& m, Tensor& mean,
+                           Tensor& variance) {
+  // A training-mode forward computes them; its output is not needed.
+  const NormMode stats{m.features, m.epsilon, true, false};
+  NormState s{Tensor::ones({m.features}), Tensor::zeros({m.features}), mean, variance, Tensor()};
+  batch_norm_forward(*batch_norm_plan(cache, x, stats), x, s);
+}
+
+void batch_norm_add_normalized(NormPlans& cache, const Tensor& x, const NormMode& m,
+                               const NormState& s, const Tensor& scale, const Tensor& shift,
+                               Tensor& dx) {
+  // A forward with the given statistics, scale and shift, and no ReLU: same layout as dx.
+  const NormMode given{m.features, m.epsilon, false, false};
+  const std::shared_ptr<const NormPlan> p = batch_norm_plan(cache, x, given);
+  NormState affine{scale, shift, s.mean, s.variance, Tensor()};
+  const Tensor y = batch_norm_forward(*p, x, affine);
+  // Both in layout p->data_md, padding included (zeros in both): added element by element.
+  const memory into = stored_memory(p->data_md, dx), add = stored_memory(p->data_md, y);
+  float* d = static_cast<float*>(into.get_data_handle());
+  const float* a = static_cast<const float*>(add.get_data_handle());
+  const std::size_t n = p->data_md.get_size() / sizeof(float);
+  for (std::size_t i = 0; i < n; ++i) d[i] += a[i];
+}
+
 }  // namespace tenet::kernels

@@ -41,4 +41,14 @@ Tensor batch_norm_forward(const NormPlan& p, const Tensor& x, NormState& s);
 std::vector<Tensor> batch_norm_backward(const NormPlan& p, const Tensor& x, const Tensor& dout,
                                         const NormState& s);
 
+// For BatchNorm with statistics over several ranks' batches (layers/batch_norm.cpp):
+// x's own batch statistics, mean and biased variance (C,), without normalising x.
+void batch_norm_statistics(NormPlans& cache, const Tensor& x, const NormMode& m, Tensor& mean,
+                           Tensor& variance);
+// dx += scale * (x - s.mean) / sqrt(s.variance + epsilon) + shift, per channel (C,), where dx
+// lies in the layout the plan of x (mode m, given statistics) gives its outputs.
+void batch_norm_add_normalized(NormPlans& cache, const Tensor& x, const NormMode& m,
+                               const NormState& s, const Tensor& scale, const Tensor& shift,
+                               Tensor& dx);
+
 }  // namespace tenet::kernels

@@ -4,9 +4,13 @@
 #include "core/training/distributed.hpp"
 
 #include <atomic>
+#include <cmath>
+
+#include "core/contracts/training_checks.hpp"
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
+#include "core/graph/replica_sums.hpp"
 #include "core/training/model_state.hpp"
 
 namespace tenet::distributed {
@@ -92,22 +96,44 @@ class AverageStatistics : public CallbackImpl {
   Replicas& rep_;
 };
 
-// Sets the model's Replicas for the duration of the fit.
+// BatchNorm's exchanges with synchronised statistics (core/graph/replica_sums.hpp).
+class SyncSums : public ReplicaSums {
+ public:
+  explicit SyncSums(Replicas& rep) : rep_(&rep) {}
+  double share() const override { return replicas().share(); }
+  std::vector<double> gather(const std::vector<double>& mine, const std::string& what) override {
+    return replicas().gather(mine, what);
+  }
+  void detach() { rep_ = nullptr; }
+
+ private:
+  Replicas& replicas() const {
+    if (!rep_) internal_error("a BatchNorm exchange after the data-parallel fit ended");
+    return *rep_;
+  }
+  Replicas* rep_;
+};
+
+// Sets the model's Replicas (and, with sync_batch_norm, this thread's ReplicaSums) for the
+// duration of the fit.
 class Scope {
  public:
-  Scope(Model::State& s, Replicas& rep) : s_(s) {
+  Scope(Model::State& s, Replicas& rep, bool sync_batch_norm) : s_(s) {
     s_.replicas = &rep;
     g_quiet_rank = rep.rank() != 0;
+    if (sync_batch_norm) current_replica_sums() = sums_ = std::make_shared<SyncSums>(rep);
   }
   ~Scope() {
     s_.replicas = nullptr;
     g_quiet_rank = false;
+    if (sums_) sums_->detach(), current_replica_sums().reset();
   }
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
 
  private:
   Model::State& s_;
+  std::shared_ptr<SyncSums> sums_;
 };
 
 }  // namespace
@@ -125,21 +151,46 @@ MetricTally& summed(Model::State& s, MetricTally& tally) {
   return tally;
 }
 
+// The options a Replicas waits with at the start of fit, even when this rank's are invalid
+// (their error is then the one every rank raises).
+static MpiDataParallel usable(const MpiDataParallel& d) {
+  MpiDataParallel u = d;
+  if (!(d.timeout_seconds > 0 && std::isfinite(d.timeout_seconds))) u.timeout_seconds = MpiDataParallel{}.timeout_seconds;
+  return u;
+}
+
+void fail_at_start(Model& m, const FitOptions& o, std::exception_ptr error) {
+  if (!o.distribution || !mpi::built() || mpi::size() == 1) std::rethrow_exception(error);
+  Replicas rep(usable(*o.distribution), m, call_site(*model_state(m), "fit"));
+  rep.fail(error);  // at "the start of fit", where the other ranks agree
+}
+
 History fit(Model& m, BatchReader& train, BatchReader* validation, const FitOptions& o,
             std::source_location loc) {
   Model::State& s = *model_state(m);
   const Site where = call_site(s, "fit");
   const MpiDataParallel& d = *o.distribution;
-  checks::check_option_above("MpiDataParallel::timeout_seconds", d.timeout_seconds, 0.0, where,
-                             Phase::run, "a collective must be allowed to wait");
-  checks::check_option_positive("MpiDataParallel::bucket_bytes", d.bucket_bytes,
-                                "the bytes summed per MPI_Iallreduce", where, Phase::run);
+  std::exception_ptr error;  // fit's checks failed on this rank
+  try {
+    checks::check_compiled(s.is_compiled, "fit", s.site);
+    checks::check_option_above("MpiDataParallel::timeout_seconds", d.timeout_seconds, 0.0, where,
+                               Phase::run, "a collective must be allowed to wait");
+    checks::check_option_positive("MpiDataParallel::bucket_bytes", d.bucket_bytes,
+                                  "the bytes summed per MPI_Iallreduce", where, Phase::run);
+    check_fit_options(o, where);
+    check_batch_counts(train, validation, where);
+  } catch (...) {
+    if (mpi::size() == 1) throw;  // one process (or no MPI): raised as in a plain fit
+    error = std::current_exception();
+  }
   if (!mpi::built()) checks::distribution_unavailable(where);
   FitOptions local = o;
   local.distribution.reset();
   if (mpi::size() == 1) return m.fit_source(train, validation, local, loc);  // no mpirun, or -np 1
 
-  Replicas rep(d, m, where);
+  Replicas rep(usable(d), m, where);
+  if (error) rep.fail(error);
+  rep.agree();  // the start of fit: every rank passed its checks (fail_at_start meets it here)
   rep.check_same(train.steps(), validation ? validation->steps() : 0);
   rep.broadcast_state();
   ShardReader shard_train(train, rep, true);
@@ -147,7 +198,7 @@ History fit(Model& m, BatchReader& train, BatchReader* validation, const FitOpti
   if (validation) shard_validation = std::make_unique<ShardReader>(*validation, rep, false);
   if (rep.rank() != 0) local.verbose = 0;  // one progress bar, rank 0's
   local.callbacks.insert(local.callbacks.begin(), Callback(std::make_shared<AverageStatistics>(rep)));
-  Scope scope(s, rep);
+  Scope scope(s, rep, d.sync_batch_norm);
   try {
     History h = m.fit_source(shard_train, shard_validation.get(), local, loc);
     rep.set_position("the end of fit", 1.0, 0.0);

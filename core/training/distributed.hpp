@@ -51,6 +51,7 @@ class Replicas {
   void set_position(std::string at, double share, double global_rows);
   // fit weighs each step's logs by it, not by the shard's rows: History is the same everywhere.
   double global_rows() const { return global_rows_; }
+  double share() const { return share_; }
   int epoch = 0;  // the training epoch (0-based), for the positions of validation batches
   // All ranks reached this point without error; otherwise raises the failing rank's error.
   void agree();
@@ -66,6 +67,8 @@ class Replicas {
   // Averages the variables outside the gradient (BatchNorm's moving statistics) across ranks.
   void average_statistics();
   void sum_counts(MetricTally& tally);
+  // Agree, then every rank's `mine` (the same length everywhere), rank 0's first.
+  std::vector<double> gather(const std::vector<double>& mine, const std::string& what);
   // Start of fit: the same model and batch counts everywhere (distribution.mismatch), then
   // rank 0's weights and optimizer state on every rank.
   void check_same(std::int64_t train_steps, std::int64_t validation_steps);
@@ -83,6 +86,21 @@ class Replicas {
   double share_ = 1, global_rows_ = 0;
   bool agreed_ = false;  // the error in flight is the agreed one
 };
+
+// An error of fit's checks before its data-parallel part (of the arrays, the options, the
+// model's compilation) on this rank: during a data-parallel fit it meets the other ranks at the
+// start of fit's agreement, so that every rank raises it, naming this rank; otherwise it is
+// rethrown as it is.
+[[noreturn]] void fail_at_start(Model& m, const FitOptions& o, std::exception_ptr error);
+// Runs fit's checks and preparation `prepare`, passing its error to fail_at_start.
+template <class F>
+auto checked_at_start(Model& m, const FitOptions& o, F&& prepare) -> decltype(prepare()) {
+  try {
+    return prepare();
+  } catch (...) {
+    fail_at_start(m, o, std::current_exception());
+  }
+}
 
 // Model::fit_source with options.distribution set.
 History fit(Model& m, BatchReader& train, BatchReader* validation, const FitOptions& o,

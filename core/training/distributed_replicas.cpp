@@ -206,6 +206,15 @@ void Replicas::sum_counts(MetricTally& tally) {
   tally.set_counts(std::vector<std::int64_t>(values.begin(), values.end()));
 }
 
+std::vector<double> Replicas::gather(const std::vector<double>& mine, const std::string& what) {
+  const auto start = std::chrono::steady_clock::now();
+  agree();
+  std::vector<double> all(mine.size() * static_cast<std::size_t>(size_));
+  mpi::all_gather(mine.data(), all.data(), sizeof(double) * mine.size(), wait(what));
+  g_collective_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return all;
+}
+
 void Replicas::check_same(std::int64_t train_steps, std::int64_t validation_steps) {
   const std::vector<Tensor> weights = m_.weights();
   std::int64_t params = 0;

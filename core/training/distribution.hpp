@@ -14,6 +14,10 @@ struct MpiDataParallel {
   double timeout_seconds = 300;
   // Gradients are summed in buckets of this many bytes, several in flight at once.
   std::int64_t bucket_bytes = 4 << 20;
+  // BatchNorm in training: false, each rank normalises its shard with the shard's statistics
+  // (per replica, as Keras's MirroredStrategy); true, with the global batch's statistics, as
+  // one process would (two more exchanges per BatchNorm layer and step).
+  bool sync_batch_norm = false;
 };
 
 namespace distributed {

@@ -190,14 +190,22 @@ History Model::fit(const Tensor& x, const Tensor& y, FitOptions options,
   return fit(std::vector<Tensor>{x}, y, std::move(options), loc);
 }
 
-History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options,
-                   std::source_location loc) {
-  const ScopedUserCall user("model.fit", loc);
-  require_compiled(*s_, "fit");
-  const Site where = call_site(*s_, "fit");
+namespace {
+// fit's readers over arrays: the training part and the validation part, if any.
+struct ArrayReaders {
+  std::unique_ptr<ArrayReader> train, validation;
+};
+}  // namespace
+
+// fit's checks of the arrays and options, and its readers over them (validation_split applied).
+static ArrayReaders array_readers(const Model& m, const std::vector<Tensor>& x, const Tensor& y,
+                                  const FitOptions& options) {
+  const Model::State& s = *model_state(m);
+  require_compiled(s, "fit");
+  const Site where = call_site(s, "fit");
   check_fit_options(options, where);
   check_handles(x, &y, "fit", where);
-  check_data(x, &y);
+  m.check_data(x, &y);
   check_samples(x, "fit", where);
   std::vector<Tensor> xt = x, xv;
   Tensor yt = y, yv;
@@ -218,21 +226,30 @@ History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions opt
   } else if (options.validation_data) {
     xv = options.validation_data->x;
     yv = options.validation_data->y;
-    check_data(xv, &yv);
+    m.check_data(xv, &yv);
   }
-  ArrayReader train(xt, yt, options.batch_size, options.shuffle, options.seed);
-  std::unique_ptr<ArrayReader> val;
+  ArrayReaders r;
+  r.train = std::make_unique<ArrayReader>(xt, yt, options.batch_size, options.shuffle, options.seed);
   if (!xv.empty() && xv[0].dim(0) > 0)
-    val = std::make_unique<ArrayReader>(xv, yv, options.batch_size, false, 0);
+    r.validation = std::make_unique<ArrayReader>(xv, yv, options.batch_size, false, 0);
   // The whole arrays, before any step: a NaN is named by its sample, before anything trains.
   NumericsScope numerics_scope(options.check_numerics || check_numerics());
   numerics::StepLabel step_label("the start of fit");
-  numerics::check_inputs(*s_, x, y, -1);
+  numerics::check_inputs(s, x, y, -1);
   if (options.validation_data) {
     step_label.set("the start of fit (validation_data)");
-    numerics::check_inputs(*s_, xv, yv, -1);
+    numerics::check_inputs(s, xv, yv, -1);
   }
-  return fit_source(train, val.get(), options);
+  return r;
+}
+
+History Model::fit(const std::vector<Tensor>& x, const Tensor& y, FitOptions options,
+                   std::source_location loc) {
+  const ScopedUserCall user("model.fit", loc);
+  // Data-parallel: a check that fails on one rank is raised on every rank (distributed.hpp).
+  ArrayReaders r = distributed::checked_at_start(*this, options,
+                                                 [&] { return array_readers(*this, x, y, options); });
+  return fit_source(*r.train, r.validation.get(), options);
 }
 
 // The validation of one epoch: evaluate's logs, as "val_<name>", added to the epoch's.
@@ -253,8 +270,9 @@ static std::string nan_stop_reason(double loss, int epoch, std::int64_t index) {
 History Model::fit_source(BatchReader& train, BatchReader* validation, const FitOptions& o,
                           std::source_location loc) {
   const ScopedUserCall user("model.fit", loc);
-  require_compiled(*s_, "fit");
+  // Data-parallel: checks the compilation too, agreeing on the outcome across ranks.
   if (o.distribution) return distributed::fit(*this, train, validation, o, loc);
+  require_compiled(*s_, "fit");
   TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(o, where);

@@ -6,6 +6,7 @@
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 #include <tenet/core/tensor/autograd.hpp>
+#include "core/training/distributed.hpp"
 #include "core/training/model_state.hpp"
 
 namespace tenet {
@@ -13,26 +14,29 @@ namespace tenet {
 History Model::fit(const BatchSource& train, FitOptions options, const BatchSource* validation,
                    std::source_location loc) {
   const ScopedUserCall user("model.fit", loc);
-  const Site where = call_site(*s_, "fit");
-  check_fit_options(options, where);
-  if (options.validation_split > 0)  // Keras refuses it too: a dataset has no "last fraction"
-    checks::invalid_option(
-        "FitOptions::validation_split", checks::option_value(options.validation_split),
-        "0 when fit is given a Dataset", where, Phase::run,
-        "validation_split takes the last fraction of in-memory arrays; fit on a Dataset "
-        "would ignore it and validate on nothing",
-        "auto [train, val] = ds.split(" + checks::option_value(options.validation_split) +
-            "); model.fit(train, options, &val)");
-  if (options.validation_data)
-    checks::invalid_option(
-        "FitOptions::validation_data", "arrays", "none when fit is given a Dataset", where,
-        Phase::run, "fit on a Dataset takes its validation data as a Dataset; the arrays in "
-        "FitOptions::validation_data would be ignored",
-        "model.fit(train, options, &validation) with "
-        "validation = Dataset::from_tensors(validation_x, validation_y)");
-  std::unique_ptr<BatchReader> src = train.read(*this, options.batch_size, "fit");
-  std::unique_ptr<BatchReader> val;
-  if (validation) val = validation->read(*this, options.batch_size, "fit's validation");
+  // Data-parallel: a check that fails on one rank is raised on every rank (distributed.hpp).
+  std::unique_ptr<BatchReader> src, val;
+  distributed::checked_at_start(*this, options, [&] {
+    const Site where = call_site(*s_, "fit");
+    check_fit_options(options, where);
+    if (options.validation_split > 0)  // Keras refuses it too: a dataset has no "last fraction"
+      checks::invalid_option(
+          "FitOptions::validation_split", checks::option_value(options.validation_split),
+          "0 when fit is given a Dataset", where, Phase::run,
+          "validation_split takes the last fraction of in-memory arrays; fit on a Dataset "
+          "would ignore it and validate on nothing",
+          "auto [train, val] = ds.split(" + checks::option_value(options.validation_split) +
+              "); model.fit(train, options, &val)");
+    if (options.validation_data)
+      checks::invalid_option(
+          "FitOptions::validation_data", "arrays", "none when fit is given a Dataset", where,
+          Phase::run, "fit on a Dataset takes its validation data as a Dataset; the arrays in "
+          "FitOptions::validation_data would be ignored",
+          "model.fit(train, options, &validation) with "
+          "validation = Dataset::from_tensors(validation_x, validation_y)");
+    src = train.read(*this, options.batch_size, "fit");
+    if (validation) val = validation->read(*this, options.batch_size, "fit's validation");
+  });
   return fit_source(*src, val.get(), options);
 }
 

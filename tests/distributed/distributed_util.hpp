@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,5 +64,29 @@ inline bool same_on_every_rank(const std::string& bytes) {
 inline bool same_on_every_rank(const std::vector<float>& v) {
   return same_on_every_rank(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
 }
+
+// Batches of `batch` rows in order; `tamper(index, labels)` may change a batch or throw.
+class Batches : public BatchReader {
+ public:
+  using Tamper = std::function<void(std::int64_t, Tensor&)>;
+  Batches(Tensor x, Tensor y, std::int64_t batch, Tamper tamper)
+      : x_(std::move(x)), y_(std::move(y)), batch_(batch), tamper_(std::move(tamper)) {}
+  std::int64_t steps() const override { return (x_.dim(0) + batch_ - 1) / batch_; }
+  void start_epoch(int) override { next_ = 0; }
+  bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
+    if (next_ * batch_ >= x_.dim(0)) return false;
+    const std::int64_t lo = next_ * batch_, hi = std::min(lo + batch_, x_.dim(0));
+    inputs = {slice(x_, 0, lo, hi)};
+    labels = slice(y_, 0, lo, hi);
+    index = next_++;
+    tamper_(index, labels);
+    return true;
+  }
+
+ private:
+  Tensor x_, y_;
+  std::int64_t batch_, next_ = 0;
+  Tamper tamper_;
+};
 
 }  // namespace tenet::testing

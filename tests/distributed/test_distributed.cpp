@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <functional>
 
 #include "distributed/distributed_util.hpp"
 #include "support/test_util.hpp"
@@ -32,30 +31,6 @@ FitOptions options(bool distributed, std::int64_t batch = 64) {
   if (distributed) o.distribution = MpiDataParallel{.timeout_seconds = 60};
   return o;
 }
-
-// Batches of `batch` rows in order; `tamper(index, labels)` may change a batch or throw.
-class Batches : public BatchReader {
- public:
-  using Tamper = std::function<void(std::int64_t, Tensor&)>;
-  Batches(Tensor x, Tensor y, std::int64_t batch, Tamper tamper)
-      : x_(std::move(x)), y_(std::move(y)), batch_(batch), tamper_(std::move(tamper)) {}
-  std::int64_t steps() const override { return (x_.dim(0) + batch_ - 1) / batch_; }
-  void start_epoch(int) override { next_ = 0; }
-  bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
-    if (next_ * batch_ >= x_.dim(0)) return false;
-    const std::int64_t lo = next_ * batch_, hi = std::min(lo + batch_, x_.dim(0));
-    inputs = {slice(x_, 0, lo, hi)};
-    labels = slice(y_, 0, lo, hi);
-    index = next_++;
-    tamper_(index, labels);
-    return true;
-  }
-
- private:
-  Tensor x_, y_;
-  std::int64_t batch_, next_ = 0;
-  Tamper tamper_;
-};
 
 }  // namespace
 
@@ -163,6 +138,36 @@ TEST_CASE("different models on the ranks are refused at the start with distribut
   const ContractError d = capture([&] { same.fit(x2, y2, options(true)); });
   CHECK(d.code() == "distribution.mismatch");
   CHECK(mentions(d, "rank 1: 3 training and 0 validation batches per epoch"));
+}
+
+TEST_CASE("a check of fit failing on rank 1 alone is raised on both ranks, naming rank 1") {
+  // Before the data-parallel part of fit: the other rank used to wait for timeout_seconds
+  // and raise distribution.peer; now both ranks raise rank 1's error at the start of fit.
+  auto [x, y] = toy_data(128);
+  Model m = toy_model(5);
+  const std::vector<float> before = flat_weights(m);
+  const Tensor xr = distributed::rank() == 1 ? slice(x, 1, 0, 11) : x;  // 11 features, not 12
+  const ContractError e = capture([&] { m.fit(xr, y, options(true)); });
+  CHECK(e.code() == "input.shape");
+  CHECK(mentions(e, "on rank 1 of 2, the start of fit: "));
+  CHECK(same_on_every_rank(std::string(e.what())));
+  FitOptions o = options(true);
+  if (distributed::rank() == 1) o.batch_size = 0;
+  const ContractError f = capture([&] { m.fit(x, y, o); });
+  CHECK(f.code() == "options.invalid");
+  CHECK(mentions(f, "on rank 1 of 2, the start of fit: "));
+  CHECK(mentions(f, "FitOptions::batch_size"));
+  CHECK(same_on_every_rank(std::string(f.what())));
+  // Both ranks fail (rank 0: its own timeout is invalid): the lowest rank's error wins.
+  FitOptions t = options(true);
+  if (distributed::rank() == 0) t.distribution->timeout_seconds = -1;
+  else t.batch_size = 0;
+  Batches source(x, y, 64, [](std::int64_t, Tensor&) {});
+  const ContractError g = capture([&] { m.fit_source(source, nullptr, t); });
+  CHECK(g.code() == "options.invalid");
+  CHECK(mentions(g, "on rank 0 of 2, the start of fit: "));
+  CHECK(mentions(g, "MpiDataParallel::timeout_seconds"));
+  CHECK(flat_weights(m) == before);
 }
 
 TEST_CASE("rank 0 alone writes checkpoints and CSV logs") {

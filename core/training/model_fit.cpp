@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/kernels/context.hpp"
+#include "core/ops/backward.hpp"
 #include "core/training/array_source.hpp"
 #include "core/training/metric_tally.hpp"
 #include "core/training/distributed.hpp"
@@ -132,7 +133,12 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
       for (const auto& l : s_->layers) l->discard_step();
       return logs;
     }
-    loss.backward();
+    if (s_->replicas && s_->replicas->overlaps()) {  // the gradient sum starts in backward
+      s_->replicas->begin_backward(trainable);
+      backward_with_hook(loss, [&](const Tensor& w) { s_->replicas->gradient_final(w); });
+    } else {
+      loss.backward();
+    }
     // Data-parallel (core/training/distributed.hpp): the ranks agree that the step succeeded,
     // then sum gradients and logs; a summed loss that is not finite skips the update everywhere.
     if (s_->replicas && !s_->replicas->reduce_step(trainable, logs, guard_nan)) {

@@ -3,8 +3,6 @@
 // where a tensor feeds several ops and reduced to each input's shape where broadcasting made them
 // larger. It lives in ops because summing and reducing gradients are ops; the tensor wing below
 // only records the graph.
-#include "core/ops/backward.hpp"
-
 #include <unordered_map>
 #include <unordered_set>
 
@@ -59,55 +57,6 @@ static Tensor accumulate(const Tensor& a, const Tensor& b) {
   return a + b;
 }
 
-// The backward pass from `root` seeded with `seed`; `on_final`, when set, is called for each
-// leaf after the last node reading it (its position in the order) has been handled.
-static void run_backward(const Tensor& root, const Tensor& seed,
-                         const std::function<void(const Tensor&)>* on_final) {
-  NoGradGuard no_grad;  // gradients themselves are not differentiated
-  std::unordered_map<TensorImpl*, Tensor> grads;
-  grads[impl_of(root)] = seed;
-  const std::vector<Tensor> order = topo_order(root);
-  std::vector<std::vector<Tensor>> final_after(on_final ? order.size() : 0);
-  if (on_final) {
-    std::unordered_map<TensorImpl*, std::size_t> last;  // leaf -> last node reading it
-    std::vector<Tensor> leaves;
-    for (std::size_t k = 0; k < order.size(); ++k)
-      if (const auto& node = order[k].grad_fn())
-        for (const Tensor& in : node->inputs)
-          if (in.defined() && !in.grad_fn() && in.requires_grad()) {
-            if (!last.count(impl_of(in))) leaves.push_back(in);
-            last[impl_of(in)] = k;
-          }
-    for (const Tensor& leaf : leaves) final_after[last[impl_of(leaf)]].push_back(leaf);
-  }
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const Tensor& t = order[k];
-    Tensor g = grads[impl_of(t)];
-    grads.erase(impl_of(t));
-    const auto& node = t.grad_fn();
-    if (node && g.defined()) {
-      std::vector<Tensor> in_grads = node->backward(g);
-      for (std::size_t i = 0; i < node->inputs.size() && i < in_grads.size(); ++i) {
-        const Tensor& in = node->inputs[i];
-        if (!in.defined() || !in.requires_grad() || !in_grads[i].defined()) continue;
-        checks::check_gradient_shape(node->op, i, in_grads[i].shape(), in.shape(),
-                                     node->layer ? *node->layer : Site(node->op, "op"));
-        Tensor gi = reduce_to_shape(in_grads[i], in.shape());
-        if (gi.dtype() != in.dtype()) gi = gi.astype(in.dtype());
-        if (check_numerics()) numerics::check_op(gi, node->op, "gradient", {}, node->layer);
-        if (in.grad_fn()) {
-          grads[impl_of(in)] = accumulate(grads[impl_of(in)], gi);
-        } else {  // a leaf: accumulate into .grad()
-          Tensor leaf = in;
-          leaf.set_grad(accumulate(in.grad(), gi));
-        }
-      }
-    }
-    if (on_final)
-      for (const Tensor& leaf : final_after[k]) (*on_final)(leaf);
-  }
-}
-
 void Tensor::backward(const Tensor& dout) const {
   checks::defined(*this, "the Tensor whose backward() was called", Site("backward", "op"));
   Tensor seed = dout;
@@ -115,13 +64,31 @@ void Tensor::backward(const Tensor& dout) const {
   checks::check_backward_seed(shape(), seed.defined() ? &seed_shape : nullptr);
   if (!seed.defined()) seed = Tensor::ones(shape(), dtype());
   if (!requires_grad()) return;
-  run_backward(*this, seed, nullptr);
-}
-
-void backward_with_hook(const Tensor& root, const std::function<void(const Tensor&)>& on_final) {
-  checks::check_backward_seed(root.shape(), nullptr);
-  if (!root.requires_grad()) return;
-  run_backward(root, Tensor::ones(root.shape(), root.dtype()), &on_final);
+  NoGradGuard no_grad;  // gradients themselves are not differentiated
+  std::unordered_map<TensorImpl*, Tensor> grads;
+  grads[impl_of(*this)] = seed;
+  for (const Tensor& t : topo_order(*this)) {
+    Tensor g = grads[impl_of(t)];
+    grads.erase(impl_of(t));
+    const auto& node = t.grad_fn();
+    if (!node || !g.defined()) continue;
+    std::vector<Tensor> in_grads = node->backward(g);
+    for (std::size_t i = 0; i < node->inputs.size() && i < in_grads.size(); ++i) {
+      const Tensor& in = node->inputs[i];
+      if (!in.defined() || !in.requires_grad() || !in_grads[i].defined()) continue;
+      checks::check_gradient_shape(node->op, i, in_grads[i].shape(), in.shape(),
+                                   node->layer ? *node->layer : Site(node->op, "op"));
+      Tensor gi = reduce_to_shape(in_grads[i], in.shape());
+      if (gi.dtype() != in.dtype()) gi = gi.astype(in.dtype());
+      if (check_numerics()) numerics::check_op(gi, node->op, "gradient", {}, node->layer);
+      if (in.grad_fn()) {
+        grads[impl_of(in)] = accumulate(grads[impl_of(in)], gi);
+      } else {  // a leaf: accumulate into .grad()
+        Tensor leaf = in;
+        leaf.set_grad(accumulate(in.grad(), gi));
+      }
+    }
+  }
 }
 
 }  // namespace tenet

@@ -35,11 +35,6 @@ void broadcast(void* data, std::size_t bytes, int root, const Wait& w);
 // In-place sums across ranks, `bucket_bytes` per MPI_Iallreduce, all buckets in flight at once.
 void sum(float* data, std::size_t n, std::size_t bucket_bytes, const Wait& w);
 void sum(double* data, std::size_t n, const Wait& w);
-// A sum started now, while the caller goes on (the backward pass): in place, across ranks.
-// progress() lets MPI advance the started sums without waiting; finish_started waits for all.
-void start_sum(float* data, std::size_t n, const Wait& w);
-void progress();
-void finish_started(const Wait& w);
 }  // namespace mpi
 
 // One rank's part in a data-parallel fit. Every group of collectives starts with an agreement
@@ -64,14 +59,7 @@ class Replicas {
   // own, or a lower rank's). Rethrows unchanged when the error was already agreed.
   [[noreturn]] void fail(std::exception_ptr error);
 
-  // MpiDataParallel::overlap_backward: the gradient sum starts during the backward pass.
-  // begin_backward agrees on the forward pass's outcome; gradient_final(w) adds w's final
-  // gradient to the current bucket and starts the bucket's sum once it is full.
-  bool overlaps() const { return options_.overlap_backward; }
-  void begin_backward(const std::vector<Tensor>& trainable);
-  void gradient_final(const Tensor& w);
-  // After backward: agree, then sum the gradients and the logs weighted by each rank's share
-  // (with overlap_backward: finish the started sums).
+  // After backward: agree, then sum the gradients and the logs weighted by each rank's share.
   // False when the summed loss is not finite and `guard_nan` (the step is then skipped).
   bool reduce_step(const std::vector<Tensor>& trainable, Logs& logs, bool guard_nan);
   // The validation logs of all ranks, weighted by their sample counts.
@@ -88,7 +76,6 @@ class Replicas {
 
  private:
   mpi::Wait wait(const std::string& what) const;
-  void sum_gradients(const std::vector<Tensor>& trainable);
   void exchange(const std::exception_ptr* error);
 
   MpiDataParallel options_;
@@ -98,12 +85,6 @@ class Replicas {
   std::string at_ = "the start of fit";
   double share_ = 1, global_rows_ = 0;
   bool agreed_ = false;  // the error in flight is the agreed one
-  // overlap_backward: the step's scaled gradients in the order they became final, the
-  // variables they belong to, and how many of them are already posted.
-  std::vector<float> overlap_;
-  std::vector<Tensor> overlap_order_;
-  std::size_t posted_ = 0;
-  bool overlapping_ = false;
 };
 
 // An error of fit's checks before its data-parallel part (of the arrays, the options, the

@@ -117,31 +117,19 @@ void finish(std::vector<MPI_Request>& requests, const Wait& w, int code) {
   }
 }
 
-// Posts MPI_Iallreduce of data[0, n) in place, `per` elements each, into `requests`.
-template <class T>
-int post_sums(T* data, std::size_t n, std::size_t per, MPI_Datatype type, MPI_Comm comm,
-              std::vector<MPI_Request>& requests) {
-  per = std::clamp<std::size_t>(per, 1, INT_MAX);
-  int code = MPI_SUCCESS;
-  for (std::size_t i = 0; i < n && code == MPI_SUCCESS; i += per) {
-    requests.emplace_back();
-    code = MPI_Iallreduce(MPI_IN_PLACE, data + i, static_cast<int>(std::min(per, n - i)), type,
-                          MPI_SUM, comm, &requests.back());
-  }
-  return code;
-}
-
 template <class T>
 void sum_buckets(T* data, std::size_t n, std::size_t bucket_bytes, MPI_Datatype type,
                  const Wait& w) {
   Session& s = usable(w);
+  const std::size_t per = std::clamp<std::size_t>(bucket_bytes / sizeof(T), 1, INT_MAX);
   std::vector<MPI_Request> requests;
-  finish(requests, w, post_sums(data, n, bucket_bytes / sizeof(T), type, s.comm, requests));
-}
-
-std::vector<MPI_Request>& started() {  // start_sum's, until finish_started
-  static std::vector<MPI_Request> requests;
-  return requests;
+  int code = MPI_SUCCESS;
+  for (std::size_t i = 0; i < n && code == MPI_SUCCESS; i += per) {
+    requests.emplace_back();
+    code = MPI_Iallreduce(MPI_IN_PLACE, data + i, static_cast<int>(std::min(per, n - i)), type,
+                          MPI_SUM, s.comm, &requests.back());
+  }
+  finish(requests, w, code);
 }
 
 }  // namespace
@@ -178,24 +166,6 @@ void sum(double* data, std::size_t n, const Wait& w) {
   sum_buckets(data, n, std::size_t{1} << 30, MPI_DOUBLE, w);
 }
 
-void start_sum(float* data, std::size_t n, const Wait& w) {
-  Session& s = usable(w);
-  const int code = post_sums(data, n, n, MPI_FLOAT, s.comm, started());
-  if (code != MPI_SUCCESS) lost(w, false, code);
-}
-
-void progress() {
-  if (started().empty() || session().broken) return;
-  int done = 0;
-  MPI_Testall(static_cast<int>(started().size()), started().data(), &done, MPI_STATUSES_IGNORE);
-}
-
-void finish_started(const Wait& w) {
-  std::vector<MPI_Request> requests;
-  requests.swap(started());
-  finish(requests, w, MPI_SUCCESS);
-}
-
 #else  // built without MPI: one process, no collective
 
 namespace {
@@ -210,9 +180,6 @@ void all_gather(const void*, void*, std::size_t, const Wait& w) { unavailable(w)
 void broadcast(void*, std::size_t, int, const Wait& w) { unavailable(w); }
 void sum(float*, std::size_t, std::size_t, const Wait& w) { unavailable(w); }
 void sum(double*, std::size_t, const Wait& w) { unavailable(w); }
-void start_sum(float*, std::size_t, const Wait& w) { unavailable(w); }
-void progress() {}
-void finish_started(const Wait&) {}
 
 #endif
 

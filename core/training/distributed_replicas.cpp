@@ -139,74 +139,29 @@ void Replicas::exchange(const std::exception_ptr* error) {
   checks::rank_failed(text.substr(pos + 1), root, size_, at, where_);
 }
 
-void Replicas::begin_backward(const std::vector<Tensor>& trainable) {
-  const auto start = std::chrono::steady_clock::now();
-  agree();
-  g_collective_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::size_t total = 0;
-  for (const Tensor& w : trainable) total += static_cast<std::size_t>(w.numel());
-  overlap_.clear();
-  overlap_.reserve(total);  // never reallocated while its buckets are in flight
-  overlap_order_.clear();
-  posted_ = 0;
-  overlapping_ = true;
-}
-
-void Replicas::gradient_final(const Tensor& w) {
-  const Tensor g = w.grad();
-  if (!overlapping_ || !g.defined()) return;
-  if (overlap_.size() + static_cast<std::size_t>(g.numel()) > overlap_.capacity())
-    internal_error("a gradient outside the compiled trainable variables");
-  const float* p = g.data<float>();
-  for (std::int64_t i = 0; i < g.numel(); ++i) overlap_.push_back(p[i] * static_cast<float>(share_));
-  overlap_order_.push_back(w);
-  const std::size_t bucket = static_cast<std::size_t>(options_.bucket_bytes) / sizeof(float);
-  if (overlap_.size() - posted_ >= bucket) {
-    mpi::start_sum(overlap_.data() + posted_, overlap_.size() - posted_, wait("the gradient sum"));
-    posted_ = overlap_.size();
-  } else {
-    mpi::progress();
-  }
-}
-
-// The gradients, scaled by this rank's share, summed across ranks: all at once after the
-// backward pass, or the rest of the buckets started during it (overlap_backward).
-void Replicas::sum_gradients(const std::vector<Tensor>& trainable) {
-  std::vector<Tensor> order = trainable;
-  if (overlapping_) {
-    if (posted_ < overlap_.size())
-      mpi::start_sum(overlap_.data() + posted_, overlap_.size() - posted_, wait("the gradient sum"));
-    mpi::finish_started(wait("the gradient sum"));
-    overlapping_ = false;
-    order = overlap_order_;
-  } else {
-    agree();
-    overlap_.clear();
-    for (const Tensor& w : trainable) {
-      const Tensor g = w.grad();
-      if (!g.defined()) continue;  // the same variables lack a gradient on every rank
-      const float* p = g.data<float>();
-      for (std::int64_t i = 0; i < g.numel(); ++i) overlap_.push_back(p[i] * static_cast<float>(share_));
-    }
-    mpi::sum(overlap_.data(), overlap_.size(), static_cast<std::size_t>(options_.bucket_bytes),
-             wait("the gradient sum"));
-  }
-  std::size_t at = 0;
-  for (const Tensor& w : order) {
-    Tensor g = w.grad();
-    if (!g.defined()) continue;
-    std::memcpy(g.data<float>(), overlap_.data() + at, sizeof(float) * static_cast<std::size_t>(g.numel()));
-    at += static_cast<std::size_t>(g.numel());
-  }
-}
-
 bool Replicas::reduce_step(const std::vector<Tensor>& trainable, Logs& logs, bool guard_nan) {
   const auto start = std::chrono::steady_clock::now();
-  sum_gradients(trainable);
+  agree();
+  std::vector<float> grads;
+  for (const Tensor& w : trainable) {
+    const Tensor g = w.grad();
+    if (!g.defined()) continue;  // the same variables lack a gradient on every rank
+    const float* p = g.data<float>();
+    for (std::int64_t i = 0; i < g.numel(); ++i) grads.push_back(p[i] * static_cast<float>(share_));
+  }
   std::vector<double> values;
   for (const auto& [key, value] : logs) values.push_back(value * share_);
+  mpi::sum(grads.data(), grads.size(), static_cast<std::size_t>(options_.bucket_bytes),
+           wait("the gradient sum"));
   mpi::sum(values.data(), values.size(), wait("the sum of the loss and metrics"));
   std::size_t at = 0;
+  for (const Tensor& w : trainable) {
+    Tensor g = w.grad();
+    if (!g.defined()) continue;
+    std::memcpy(g.data<float>(), grads.data() + at, sizeof(float) * static_cast<std::size_t>(g.numel()));
+    at += static_cast<std::size_t>(g.numel());
+  }
+  at = 0;
   for (auto& [key, value] : logs) value = values[at++];
   g_collective_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return !(guard_nan && !std::isfinite(logs["loss"]));

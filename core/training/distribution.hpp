@@ -18,9 +18,6 @@ struct MpiDataParallel {
   // (per replica, as Keras's MirroredStrategy); true, with the global batch's statistics, as
   // one process would (two more exchanges per BatchNorm layer and step).
   bool sync_batch_norm = false;
-  // Start each bucket's sum as soon as its gradients are final, during the backward pass,
-  // instead of after it (measured in docs/distributed.md).
-  bool overlap_backward = false;
 };
 
 namespace distributed {

@@ -4,7 +4,6 @@
 #include <random>
 
 #include "core/kernels/context.hpp"
-#include "core/ops/backward.hpp"
 #include "core/training/array_source.hpp"
 #include "core/training/metric_tally.hpp"
 #include "core/training/distributed.hpp"
@@ -133,12 +132,7 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
       for (const auto& l : s_->layers) l->discard_step();
       return logs;
     }
-    if (s_->replicas && s_->replicas->overlaps()) {  // the gradient sum starts in backward
-      s_->replicas->begin_backward(trainable);
-      backward_with_hook(loss, [&](const Tensor& w) { s_->replicas->gradient_final(w); });
-    } else {
-      loss.backward();
-    }
+    loss.backward();
     // Data-parallel (core/training/distributed.hpp): the ranks agree that the step succeeded,
     // then sum gradients and logs; a summed loss that is not finite skips the update everywhere.
     if (s_->replicas && !s_->replicas->reduce_step(trainable, logs, guard_nan)) {
@@ -276,8 +270,7 @@ static std::string nan_stop_reason(double loss, int epoch, std::int64_t index) {
 History Model::fit_source(BatchReader& train, BatchReader* validation, const FitOptions& o,
                           std::source_location loc) {
   const ScopedUserCall user("model.fit", loc);
-  // Data-parallel: checks the compilation too, agreeing on the outcome across ranks.
-  if (o.distribution) return distributed::fit(*this, train, validation, o, loc);
+  if (o.distribution) return distributed::fit(*this, train, validation, o, loc);  // checks all
   require_compiled(*s_, "fit");
   TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");

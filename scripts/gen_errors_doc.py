@@ -142,7 +142,8 @@ model.fit(x, y, options);  // distribution.mismatch on both ranks:
 ])
 for c, (phase, meaning, body, fix) in DISTRIBUTED.items():
     T[c] = (phase, meaning, fix)
-    by_code[c] = [('Under mpirun (no output in the one-process gallery)', body, None)]
+    where = 'In a tenet built without MPI' if c == 'distribution.unavailable' else 'Under mpirun'
+    by_code[c] = [(where + ' (no output in the one-process gallery)', body, None)]
 
 o = []
 

@@ -320,7 +320,7 @@ void distribution_peer(const std::string& at, bool timed_out, double seconds,
                 option_value(seconds))
       .actual(timed_out ? "no answer after " + option_value(seconds) + " s" : detail)
       .cause("another rank stopped, crashed, was killed or hangs (mpirun's own message names "
-             "it), or it raised an error before the data-parallel fit began")
+             "it), or it stopped on an error of its own code before calling fit")
       .fix("read the other ranks' output for their first error; if a rank is only slow "
            "(a shared machine, a first step that loads data), raise "
            "MpiDataParallel::timeout_seconds")

@@ -15,16 +15,16 @@
 
 namespace tenet::testing {
 
-// 320 samples of 12 features, 10 classes; the same on every rank (no randomness).
-inline std::pair<Tensor, Tensor> toy_data(std::int64_t n = 320) {
-  std::vector<float> x(static_cast<std::size_t>(n * 12));
+// n samples of `features` features, 10 classes; the same on every rank (no randomness).
+inline std::pair<Tensor, Tensor> toy_data(std::int64_t n = 320, std::int64_t features = 12) {
+  std::vector<float> x(static_cast<std::size_t>(n * features));
   std::vector<std::int32_t> y(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < 12; ++j)
-      x[static_cast<std::size_t>(i * 12 + j)] = static_cast<float>(((i * 7 + j * 13) % 17) - 8) / 8.0f;
+    for (std::int64_t j = 0; j < features; ++j)
+      x[static_cast<std::size_t>(i * features + j)] = static_cast<float>(((i * 7 + j * 13) % 17) - 8) / 8.0f;
     y[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 3 + i / 5) % 10);
   }
-  return {Tensor::from_vector(x, {n, 12}), Tensor::from_vector(y, {n})};
+  return {Tensor::from_vector(x, {n, features}), Tensor::from_vector(y, {n})};
 }
 
 // Dense(32, relu) -> [BatchNorm] -> Dense(10), initialised from `seed`, compiled with SGD.
@@ -88,5 +88,23 @@ class Batches : public BatchReader {
   std::int64_t batch_, next_ = 0;
   Tamper tamper_;
 };
+
+// Batches of 64 over x, y in which global batch 2 holds label 99 in row 40, on rank 1 only:
+// row 40 lies in rank 1's shard (its rows 32-63), so rank 1 fails inside that step.
+inline Batches bad_label_on_rank_1(const Tensor& x, const Tensor& y) {
+  return Batches(x, y, 64, [](std::int64_t index, Tensor& labels) {
+    if (index != 2 || distributed::rank() != 1) return;
+    std::vector<std::int32_t> v = labels.to_vector<std::int32_t>();
+    v[40] = 99;
+    labels = Tensor::from_vector(v, labels.shape());
+  });
+}
+
+// A callback keeping the weights after training batch 1 (the last step before batch 2) in `out`.
+inline Callback weights_after_batch_1(std::vector<float>& out) {
+  return LambdaCallback({.on_batch_end = [&out](Model& model, int batch, Logs&) {
+    if (batch == 1) out = flat_weights(model);
+  }});
+}
 
 }  // namespace tenet::testing

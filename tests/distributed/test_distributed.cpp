@@ -86,17 +86,10 @@ TEST_CASE("a bad batch on rank 1 raises the same ContractError on both ranks, na
   Model m = toy_model(5);
   // Global batch 2 (rows 128-191) holds label 99 in row 40, which lies in rank 1's shard (its
   // rows 32-63), on rank 1 only: rank 1 fails inside the step, rank 0 succeeds.
-  Batches source(x, y, 64, [](std::int64_t index, Tensor& labels) {
-    if (index != 2 || distributed::rank() != 1) return;
-    std::vector<std::int32_t> v = labels.to_vector<std::int32_t>();
-    v[40] = 99;
-    labels = Tensor::from_vector(v, labels.shape());
-  });
+  Batches source = bad_label_on_rank_1(x, y);
   std::vector<float> after_two;
   FitOptions o = options(true);
-  o.callbacks = {LambdaCallback({.on_batch_end = [&](Model& model, int batch, Logs&) {
-    if (batch == 1) after_two = flat_weights(model);
-  }})};
+  o.callbacks = {weights_after_batch_1(after_two)};
   const ContractError e = capture([&] { m.fit_source(source, nullptr, o); });
   CHECK(e.code() == "loss.label_range");
   CHECK(mentions(e, "on rank 1 of 2, training batch 2 of epoch 1, its rows 32-63 of 64"));

@@ -34,14 +34,8 @@ FitOptions options(bool distributed, bool sync, std::int64_t batch = 64) {
 
 // n images (6, 6, 3), 10 classes, the same on every rank.
 std::pair<Tensor, Tensor> toy_images(std::int64_t n) {
-  std::vector<float> x(static_cast<std::size_t>(n * 108));
-  std::vector<std::int32_t> y(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t j = 0; j < 108; ++j)
-      x[static_cast<std::size_t>(i * 108 + j)] = static_cast<float>(((i * 5 + j * 11) % 19) - 6) / 7.0f;
-    y[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((i * 7 + i / 3) % 10);
-  }
-  return {Tensor::from_vector(x, {n, 6, 6, 3}), Tensor::from_vector(y, {n})};
+  auto [x, y] = toy_data(n, 108);
+  return {x.reshape({n, 6, 6, 3}), y};
 }
 
 // Conv2D -> BatchNorm -> ReLU (fused into the normalisation) -> Flatten -> Dense.
@@ -97,17 +91,10 @@ TEST_CASE("sync_batch_norm: a bad batch on rank 1 raises its error on both ranks
   // exchange in backward, where it meets rank 1's error.
   auto [x, y] = toy_data(256);
   Model m = toy_model(5, true);
-  Batches source(x, y, 64, [](std::int64_t index, Tensor& labels) {
-    if (index != 2 || distributed::rank() != 1) return;
-    std::vector<std::int32_t> v = labels.to_vector<std::int32_t>();
-    v[40] = 99;
-    labels = Tensor::from_vector(v, labels.shape());
-  });
+  Batches source = bad_label_on_rank_1(x, y);
   std::vector<float> after_two;
   FitOptions o = options(true, true);
-  o.callbacks = {LambdaCallback({.on_batch_end = [&](Model& model, int batch, Logs&) {
-    if (batch == 1) after_two = flat_weights(model);
-  }})};
+  o.callbacks = {weights_after_batch_1(after_two)};
   const ContractError e = capture([&] { m.fit_source(source, nullptr, o); });
   CHECK(e.code() == "loss.label_range");
   CHECK(mentions(e, "on rank 1 of 2, training batch 2 of epoch 1, its rows 32-63 of 64"));

@@ -54,13 +54,13 @@ std::string self_path() {
 
 }  // namespace
 
-int mpi_child(char net, int steps) {
+int mpi_child(char net, int steps, bool sync) {
   Data d = load(64 * (steps + 5));
   Model m = build_net(net);
   compile(m);
   FitOptions o{.epochs = 1, .batch_size = 64, .shuffle = false, .verbose = 0};
   const bool parallel = distributed::size() > 1;
-  if (parallel) o.distribution = MpiDataParallel{};
+  if (parallel) o.distribution = MpiDataParallel{.sync_batch_norm = sync};
   m.fit(inputs(d, net, 5 * 64), slice(d.labels, 0, 0, 5 * 64), o);  // warm-up: 5 steps
   const double c0 = distributed::collective_seconds();
   auto t0 = Clock::now();
@@ -81,27 +81,35 @@ int mpi_bench(char net, int rounds, int steps) {
   }
   const std::string child = self_path() + " --mpi-child " + std::string(1, net) + " " +
                             std::to_string(steps);
-  const std::string one = "OMP_NUM_THREADS=2 " + child;
-  const std::string two = "mpirun --allow-run-as-root --oversubscribe -np 2 -x OMP_NUM_THREADS=1 " + child;
+  const std::string one = "OMP_NUM_THREADS=2 " + child + " replica";
+  const std::string mpirun = "mpirun --allow-run-as-root --oversubscribe -np 2 -x OMP_NUM_THREADS=1 ";
+  const std::string two = mpirun + child + " replica", synced = mpirun + child + " sync";
   std::printf("net %c, global batch 64, %d steps per run, %d alternating rounds\n", net, steps, rounds);
-  std::printf("%-6s %14s %14s %10s %12s %14s %16s\n", "round", "1x2 images/s", "2x1 images/s",
-              "2x1 / 1x2", "collective %", "allreduce ms", "64 KiB buckets");
-  std::vector<double> a, b, share, ar, ar64;
+  std::printf("%-6s %13s %13s %10s %12s %13s %12s %13s %15s\n", "round", "1x2 images/s",
+              "2x1 images/s", "2x1 / 1x2", "collective %", "sync BN /s", "collective %",
+              "allreduce ms", "64 KiB buckets");
+  std::vector<double> a, b, share, c, cshare, ar, ar64;
+  auto row = [&](const std::string& name, std::size_t i) {
+    std::printf("%-6s %13.0f %13.0f %10.2f %12.1f %13.0f %12.1f %13.3f %15.3f\n", name.c_str(),
+                a[i], b[i], b[i] / a[i], share[i], c[i], cshare[i], ar[i], ar64[i]);
+    std::fflush(stdout);
+  };
   for (int r = 0; r < rounds; ++r) {
-    const std::vector<double> x = run_child(one), y = run_child(two);
+    const std::vector<double> x = run_child(one), y = run_child(two), z = run_child(synced);
     a.push_back(64.0 * steps / x[0]);
     b.push_back(64.0 * steps / y[0]);
     share.push_back(100 * y[1] / y[0]);
+    c.push_back(64.0 * steps / z[0]);
+    cshare.push_back(100 * z[1] / z[0]);
     ar.push_back(y[2]);
     ar64.push_back(y[3]);
-    std::printf("%-6d %14.0f %14.0f %10.2f %12.1f %14.3f %16.3f\n", r + 1, a.back(), b.back(),
-                b.back() / a.back(), share.back(), ar.back(), ar64.back());
-    std::fflush(stdout);
+    row(std::to_string(r + 1), a.size() - 1);
   }
-  std::printf("%-6s %14.0f %14.0f %10.2f %12.1f %14.3f %16.3f\n", "median", median(a), median(b),
-              median(b) / median(a), median(share), median(ar), median(ar64));
+  for (auto* v : {&a, &b, &share, &c, &cshare, &ar, &ar64}) v->push_back(median(*v));
+  row("median", a.size() - 1);
   std::printf("(collective %%: share of the 2-rank fit's time in the step's agreement, gradient "
-              "and log sums, waiting for the other rank included; allreduce ms: one sum of all "
+              "and log sums and BatchNorm exchanges, waiting for the other rank included; sync "
+              "BN: 2 ranks with MpiDataParallel::sync_batch_norm; allreduce ms: one sum of all "
               "the net's parameters as float32, in 4 MiB / 64 KiB buckets)\n");
   return 0;
 }

@@ -232,7 +232,8 @@ int main(int argc, char** argv) try {
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
     if (a == "--rss" && i + 1 < argc) return rss(argv[++i][0], 300);
     if (a == "--hash" && i + 1 < argc) return weights_hash(argv[++i][0]);
-    if (a == "--mpi-child" && i + 2 < argc) return mpi_child(argv[i + 1][0], std::stoi(argv[i + 2]));
+    if (a == "--mpi-child" && i + 3 < argc)
+      return mpi_child(argv[i + 1][0], std::stoi(argv[i + 2]), std::string(argv[i + 3]) == "sync");
 #ifdef TENET_WITH_TORCH
     if (a == "--first-step-torch" && i + 1 < argc) return first_step_torch(argv[++i][0]);
     if (a == "--rss-torch" && i + 1 < argc) return rss_torch(argv[++i][0], 300);

@@ -155,7 +155,8 @@ MetricTally& summed(Model::State& s, MetricTally& tally) {
 // (their error is then the one every rank raises).
 static MpiDataParallel usable(const MpiDataParallel& d) {
   MpiDataParallel u = d;
-  if (!(d.timeout_seconds > 0 && std::isfinite(d.timeout_seconds))) u.timeout_seconds = MpiDataParallel{}.timeout_seconds;
+  if (!(d.timeout_seconds > 0 && std::isfinite(d.timeout_seconds)))
+    u.timeout_seconds = MpiDataParallel{}.timeout_seconds;
   return u;
 }
 

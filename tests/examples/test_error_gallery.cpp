@@ -40,4 +40,17 @@ TEST_CASE("the error gallery raises every code and exits 0") {
   CHECK(!has(out, "dnnl"));
 }
 
+TEST_CASE("docs/errors.md catalogues the data-parallel fit's codes, which the gallery cannot raise") {
+  // They need several ranks (or a tenet without MPI); scripts/gen_errors_doc.py writes their
+  // sections without output, and tests/distributed checks their messages.
+  std::ifstream doc(std::string(TENET_SOURCE_DIR) + "/docs/errors.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  CHECK(has(text, "\n# Codes of the data-parallel fit\n"));
+  for (const char* c : {"distribution.unavailable", "distribution.mismatch", "distribution.peer",
+                        "distribution.rank_failed"}) {
+    CHECK_MESSAGE(has(text, std::string("\n## ") + c + "\n"), c);
+    CHECK_MESSAGE(has(text, std::string("[`") + c + "`]"), c);  // in the table of contents
+  }
+}
+
 }  // TEST_SUITE

@@ -166,6 +166,10 @@ void print_profile(char net, const Data& d) {
   p.reference_steps(5);
   std::printf("reference step (same net and batch, 20 steps): %.3f ms\n",
               p.reference_steps(20) / 20 * 1000);
+  std::printf("\nPer-layer profile of the reference's step (same batch, 20 steps):\n%s",
+              p.ref.profile(d.images.data<float>(), net == 'C' ? d.thumbs.data<float>() : nullptr,
+                            d.labels.data<std::int32_t>(), 20).c_str());
+  std::printf("[%s, load %.2f]\n", cpu_model().c_str(), load_average());
 }
 
 // Single-image inference latency of net `n`: tenet's predict against the reference's.

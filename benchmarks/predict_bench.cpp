@@ -52,4 +52,40 @@ int predict_table(const Data& d, const std::string& nets) {
   return 0;
 }
 
+namespace {
+// One call of predict_loop after the warm-up, not inlined so that callgrind can count these
+// calls alone (--toggle-collect='*timed_call*').
+[[gnu::noinline]] void timed_call(Model& m, const std::vector<Tensor>& x, ReferenceNet* ref,
+                                  const Data& d, float* logits) {
+  if (ref)
+    ref->predict(d.images.data<float>(), ref->takes_thumbnails() ? d.thumbs.data<float>() : nullptr,
+                 logits);
+  else
+    (void)m.predict(x, {.batch_size = 1});
+}
+}  // namespace
+
+int predict_loop(char net, const Data& d, int calls, bool reference) {
+  Model m = build_net(net);
+  ReferenceNet ref = make_reference(net, 1);
+  std::vector<Tensor> x{slice(d.images, 0, 0, 1)};
+  if (net == 'C') x.push_back(slice(d.thumbs, 0, 0, 1));
+  float logits[10];
+  const float* thumbs = net == 'C' ? d.thumbs.data<float>() : nullptr;
+  for (int i = 0; i < 20; ++i) {  // warm-up: plans, primitives, the thread-count trials
+    (void)m.predict(x, {.batch_size = 1});
+    ref.predict(d.images.data<float>(), thumbs, logits);
+  }
+  std::vector<double> t;
+  for (int i = 0; i < calls; ++i) {
+    auto t0 = Clock::now();
+    timed_call(m, x, reference ? &ref : nullptr, d, logits);
+    t.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::printf("net %c, batch 1, %s: median %.1f us per call over %d calls after 20 warm-up calls  "
+              "[%s, load %.2f]\n", net, reference ? "reference" : "tenet", median(t), calls,
+              cpu_model().c_str(), load_average());
+  return 0;
+}
+
 }  // namespace tenet_bench

@@ -18,4 +18,9 @@ PredictTimes time_predict(char net, std::int64_t batch, const Data& d, int calls
 // Prints one line per net and batch (1, 16, 256): microseconds per call, images/s, tenet/ref.
 int predict_table(const Data& d, const std::string& nets);
 
+// `calls` single-image predict calls of net `net` in tenet only (or in the reference only,
+// `reference`), for a profiler (perf record, callgrind): train_bench --predict-loop C 20000 [ref].
+// Prints the median time per call.
+int predict_loop(char net, const Data& d, int calls, bool reference);
+
 }  // namespace tenet_bench

@@ -9,6 +9,7 @@
 //        train_bench --profile B      (per-layer profile of one step of net B, and the reference step)
 //        train_bench --contention [--nets A]   (idle and busy rounds against one spinning process)
 //        train_bench --predict [--nets AC]     (predict at batch 1, 16, 256 against the reference)
+//        train_bench --predict-loop C 20000 [ref]  (only single-image predicts: for perf record)
 //        train_bench --hash A         (hash of the weights after 12 steps: same bits at 1 and 2 threads?)
 //        train_bench --mpi [--nets A]  (1 rank x 2 threads against mpirun -np 2 x 1 thread, alternating)
 //
@@ -165,6 +166,10 @@ void print_profile(char net, const Data& d) {
   p.reference_steps(5);
   std::printf("reference step (same net and batch, 20 steps): %.3f ms\n",
               p.reference_steps(20) / 20 * 1000);
+  std::printf("\nPer-layer profile of the reference's step (same batch, 20 steps):\n%s",
+              p.ref.profile(d.images.data<float>(), net == 'C' ? d.thumbs.data<float>() : nullptr,
+                            d.labels.data<std::int32_t>(), 20).c_str());
+  std::printf("[%s, load %.2f]\n", cpu_model().c_str(), load_average());
 }
 
 // Single-image inference latency of net `n`: tenet's predict against the reference's.
@@ -232,6 +237,9 @@ int main(int argc, char** argv) try {
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
     if (a == "--rss" && i + 1 < argc) return rss(argv[++i][0], 300);
     if (a == "--hash" && i + 1 < argc) return weights_hash(argv[++i][0]);
+    if (a == "--predict-loop" && i + 2 < argc)
+      return predict_loop(argv[i + 1][0], load(64), std::stoi(argv[i + 2]),
+                          i + 3 < argc && std::string(argv[i + 3]) == "ref");
     if (a == "--mpi-child" && i + 3 < argc)
       return mpi_child(argv[i + 1][0], std::stoi(argv[i + 2]), std::string(argv[i + 3]) == "sync");
 #ifdef TENET_WITH_TORCH

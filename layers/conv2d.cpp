@@ -94,6 +94,7 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
   Window2D win_;
   Tensor kernel_, bias_;
   mutable kernels::ConvPlans plans_;
+  const std::string where_ = name() + " (Conv2D)";  // names the kernel in internal errors
 };
 
 // oneDNN takes strides, the dilated kernel extent and the padding as 32-bit sizes: beyond them
@@ -124,7 +125,7 @@ std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x) co
                           {ph.pad_after, pw.pad_after}, {ph.out, pw.out}, opt_.use_bias,
                           opt_.activation == Activation::relu};
   std::shared_ptr<const kernels::ConvPlan> plan;
-  kernels::guarded(name() + " (Conv2D)", {x, kernel_.shape()},
+  kernels::guarded(where_, {x, kernel_.shape()},
                    [&] { plan = kernels::conv_plan(plans_, g); });
   return plan;
 }
@@ -132,10 +133,12 @@ std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x) co
 Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
   const Tensor& x = in[0];
   std::shared_ptr<const kernels::ConvPlan> plan = plan_for(x.shape());
-  const std::string where = name() + " (Conv2D)";
+  const std::string& where = where_;
   Tensor y;  // (N, OH, OW, filters)
   kernels::guarded(where, {x.shape(), kernel_.shape()},
                    [&] { y = kernels::conv_forward(*plan, x, kernel_, bias_); });
+  if (!attach_grad_active())  // predict: no closure to build
+    return opt_.activation == Activation::softmax ? softmax(y, -1) : y;
   // The ReLU's backward, unless a fused node left it to the MaxPool2D after (core/training/fusion).
   const bool relu =
       opt_.activation == Activation::relu && !fusion::role_of(this).leave_relu_backward;

@@ -72,6 +72,8 @@ class DenseImpl : public LayerImpl, public detail::BuiltinLayer {
         float v = py[i * u + j] + (pb ? pb[j] : 0.0f);
         py[i * u + j] = relu_fused && v < 0.0f ? 0.0f : v;
       }
+    if (!attach_grad_active())  // predict: no closure to build
+      return opt_.activation == Activation::softmax ? softmax(y, -1) : y;
     std::vector<Tensor> inputs{x, kernel_};
     if (opt_.use_bias) inputs.push_back(bias_);
     Tensor out = attach_grad(y, name(), inputs, [x, kernel = kernel_, y = y.detach(), n, k, u, relu_fused,

@@ -50,6 +50,7 @@ class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
  private:
   Window2D win_;
   kernels::PoolPlans plans_;
+  const std::string where_ = name() + " (MaxPool2D)";  // names the kernel in internal errors
 };
 
 Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
@@ -57,7 +58,7 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&)
   const bool training = needs_grad({x});  // argmax positions only when a gradient will be asked
   // In a fused node (Conv2D+ReLU+MaxPool2D): a window whose maximum is 0 passes no gradient.
   const bool relu_input = fusion::role_of(this).input_from_relu;
-  const std::string where = name() + " (MaxPool2D)";
+  const std::string& where = where_;
   const AxisPlan ph = plan_axis(x.shape()[1], win_.kh, win_.sh, 1, win_.padding);
   const AxisPlan pw = plan_axis(x.shape()[2], win_.kw, win_.sw, 1, win_.padding);
   const kernels::PoolGeometry g{win_.kh, win_.kw, win_.sh, win_.sw,

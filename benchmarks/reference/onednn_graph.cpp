@@ -1,6 +1,7 @@
 // The plumbing of the reference graph: buffers, reorders, parameters, running the step lists,
 // SGD and the batch-norm moving averages. The layers themselves are in onednn_layers.cpp.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -48,7 +49,7 @@ Step Graph::make_step(const dnnl::primitive_desc_base& pd, dnnl::primitive p,
                       std::unordered_map<int, memory> args, const std::string& what) {
   std::size_t need = pd.scratchpad_desc().get_size();
   scratch_bytes_ = std::max(scratch_bytes_, need);
-  return Step{std::move(p), std::move(args), need > 0, what + ": " + pd.impl_info_str()};
+  return Step{std::move(p), std::move(args), need > 0, what + ": " + pd.impl_info_str(), layer_};
 }
 
 void Graph::add(std::vector<Step>& steps, const dnnl::primitive_desc_base& pd,
@@ -194,6 +195,27 @@ void Graph::move_along_gradient(int k, float step) {
   float* w = floats(params_.at(k).w);
   const float* g = floats(params_[k].dw);
   for (std::size_t j = 0; j < float_count(params_[k].w); ++j) w[j] += step * g[j];
+}
+
+std::vector<LayerTime> Graph::profile(int steps, const std::function<void()>& loss) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<LayerTime> rows;
+  auto charge = [&](const Step& s, bool backward) {
+    auto t0 = Clock::now();
+    s.prim.execute(strm_, s.args);
+    strm_.wait();
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / steps;
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const LayerTime& r) { return r.layer == s.layer; });
+    if (it == rows.end()) it = rows.insert(rows.end(), LayerTime{s.layer});
+    (backward ? it->backward_ms : it->forward_ms) += ms;
+  };
+  for (int i = 0; i < steps; ++i) {
+    for (auto& [mode, s] : fwd_)
+      if (mode != Mode::infer) charge(s, false);
+    loss();
+    for (auto& s : bwd_) charge(s, true);
+  }
+  return rows;
 }
 
 std::string Graph::describe() const {

@@ -4,6 +4,7 @@
 // the blocked layout its producer chose, and a reorder only where two layouts really differ.
 // Internal to benchmarks/reference; only standard C++ and oneDNN.
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -21,6 +22,13 @@ struct Step {
   std::unordered_map<int, memory> args;
   bool scratch = false;  // takes DNNL_ARG_SCRATCHPAD (user-managed, one buffer for all)
   std::string what;      // "conv fwd (64, 32, 26, 26) aBcd16b: jit:avx512_core" for describe()
+  std::string layer;     // the layer it belongs to, for profile(): "conv (64, 32, 26, 26)"
+};
+
+// One layer's share of a training step (profile()): milliseconds per step.
+struct LayerTime {
+  std::string layer;
+  double forward_ms = 0, backward_ms = 0;
 };
 
 // Which forward pass a forward step belongs to (batch norm differs between the two).
@@ -77,8 +85,12 @@ class Graph {
   double gradient_sq_norm(int k) const;
   void move_along_gradient(int k, float step);
   std::string describe() const;
+  // Per-layer time of `steps` training steps (forward_training, backward, sgd), each primitive
+  // timed on its own (execute and wait); the loss is computed by `loss` between the passes.
+  std::vector<LayerTime> profile(int steps, const std::function<void()>& loss);
 
  private:
+  void begin_layer(std::string label) { layer_ = std::move(label); }  // labels the next steps
   memory alloc(const memory::desc& md);
   // `m` in layout `want`: m itself, or a new buffer filled by a reorder appended to `steps`.
   memory adapt(std::vector<Step>& steps, const memory& m, const memory::desc& want);
@@ -110,6 +122,7 @@ class Graph {
   memory scratch_;
   std::int64_t n_params_ = 0;
   int reorders_ = 0;
+  std::string layer_;  // the layer being built (Step::layer)
 };
 
 }  // namespace tenet_bench::detail

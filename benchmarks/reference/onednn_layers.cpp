@@ -76,6 +76,7 @@ Act Graph::conv3x3(const Act& x, std::int64_t oc, std::int64_t pad, bool relu) {
   std::int64_t ic = src[1];
   memory::dims wei{oc, ic, 3, 3}, bias{oc}, st{1, 1}, p{pad, pad};
   memory::dims dst{src[0], oc, src[2] + 2 * pad - 2, src[3] + 2 * pad - 2};
+  begin_layer(std::string("conv") + (relu ? "+relu " : " ") + dims_str(dst));
   auto src_any = md(src, tag::any), wei_any = md(wei, tag::any), dst_any = md(dst, tag::any);
   auto bias_md = md(bias, tag::x);
   dnnl::convolution_forward::desc fd(prop_kind::forward_training,
@@ -128,6 +129,7 @@ Act Graph::conv3x3(const Act& x, std::int64_t oc, std::int64_t pad, bool relu) {
 Act Graph::batchnorm_relu(const Act& x, float epsilon) {
   memory::desc d = x.value.get_desc();  // (N, C, H, W) in the convolution's layout
   std::int64_t c = d.dims()[1];
+  begin_layer("batchnorm+relu " + dims_str(d.dims()));
   auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift |
                dnnl::normalization_flags::fuse_norm_relu;
   dnnl::batch_normalization_forward::desc fd(prop_kind::forward_training, d, epsilon, flags);
@@ -178,6 +180,7 @@ Act Graph::maxpool2x2(const Act& x) {
   memory::desc d = x.value.get_desc();
   memory::dims src = d.dims();
   memory::dims dst{src[0], src[1], src[2] / 2, src[3] / 2}, k{2, 2}, p0{0, 0};
+  begin_layer("maxpool " + dims_str(dst));
   dnnl::pooling_forward::desc fd(prop_kind::forward_training, algorithm::pooling_max, d,
                                  md(dst, tag::any), k, k, p0, p0);
   dnnl::pooling_forward::primitive_desc fpd(fd, attr(false), eng_);
@@ -207,6 +210,7 @@ Act Graph::concat_channels(const std::vector<Act>& xs) {
   std::vector<memory::desc> srcs;
   for (const auto& x : xs) srcs.push_back(x.value.get_desc());
   dnnl::concat::primitive_desc cpd(1, srcs, eng_, attr(false));
+  begin_layer("concat " + dims_str(cpd.dst_desc().dims()));
   Act y{alloc(cpd.dst_desc()), {}};
   std::unordered_map<int, memory> args{{DNNL_ARG_DST, y.value}};
   for (std::size_t i = 0; i < xs.size(); ++i)
@@ -236,6 +240,7 @@ Act Graph::dense(const Act& x, std::int64_t units, bool relu, bool logits) {
   std::int64_t fan_in = 1;
   for (std::size_t i = 1; i < src.size(); ++i) fan_in *= src[i];
   memory::dims wei = src, dst{src[0], units};
+  begin_layer(std::string("dense") + (relu ? "+relu " : " ") + dims_str(dst));
   wei[0] = units;  // (units, C, H, W) or (units, features)
   // Keras's kernel is (in, out) with rows in (H, W, C) flatten order: oneDNN's hwio / io.
   tag user = src.size() == 4 ? tag::hwio : tag::io;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "reference/onednn_graph.hpp"
@@ -109,6 +110,26 @@ char ReferenceNet::net() const { return impl_->net; }
 int ReferenceNet::batch() const { return impl_->opt.batch; }
 std::int64_t ReferenceNet::parameter_count() const { return impl_->graph.parameter_count(); }
 std::string ReferenceNet::describe() const { return impl_->graph.describe(); }
+
+std::string ReferenceNet::profile(const float* images, const float* thumbs,
+                                  const std::int32_t* labels, int steps) {
+  impl_->bind(images, thumbs);
+  const auto rows = impl_->graph.profile(steps, [&] { impl_->loss_and_grad(labels); });
+  std::string out;
+  char line[160];
+  std::snprintf(line, sizeof line, "%-36s %12s %12s\n", "reference layer", "forward ms", "backward ms");
+  out += line;
+  double total = 0;
+  for (const auto& r : rows) {
+    std::snprintf(line, sizeof line, "%-36s %12.3f %12.3f\n", r.layer.c_str(), r.forward_ms,
+                  r.backward_ms);
+    out += line;
+    total += r.forward_ms + r.backward_ms;
+  }
+  std::snprintf(line, sizeof line, "%-36s %25.3f   (SGD and the loss not included)\n",
+                "layers total", total);
+  return out + line;
+}
 
 float ReferenceNet::loss(const float* images, const float* thumbs, const std::int32_t* labels) {
   impl_->bind(images, thumbs);

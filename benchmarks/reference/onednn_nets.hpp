@@ -48,6 +48,10 @@ class ReferenceNet {
   bool takes_thumbnails() const { return net() == 'C'; }
   std::int64_t parameter_count() const;  // trainable values (Keras's count)
   std::string describe() const;          // each primitive with the oneDNN implementation chosen
+  // Per-layer forward and backward milliseconds of `steps` training steps on one batch (each
+  // primitive timed on its own, SGD not included), as a table like tenet's Model::profile.
+  std::string profile(const float* images_nhwc, const float* thumbs_nhwc_or_null,
+                      const std::int32_t* labels, int steps);
 
   // For reference_check's finite-difference check of every gradient:
   // the loss in training mode without any update (no backward, no moving averages) ...

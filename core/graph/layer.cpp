@@ -70,11 +70,43 @@ void clear_session() {
   g_seed_count = 0;
 }
 
+// The input signatures (shape and dtype of each input) for which a built-in layer's run-time
+// contracts (input dtype, output_shape's checks) passed after it was built. They depend on
+// nothing else, so a call with a signature seen before skips them: a single-image predict
+// rebuilt every check's strings and Sites on every call. A new signature is checked in full.
+struct CheckedInputs {
+  static constexpr std::size_t kKept = 8;  // signatures kept (an epoch's last batch, predict's)
+  std::mutex mutex;
+  std::vector<std::vector<std::pair<Shape, DType>>> seen;
+
+  static std::vector<std::pair<Shape, DType>> signature(const std::vector<Tensor>& xs) {
+    std::vector<std::pair<Shape, DType>> s;
+    for (const auto& x : xs) s.emplace_back(x.shape(), x.dtype());
+    return s;
+  }
+  static bool same(const std::vector<std::pair<Shape, DType>>& s, const std::vector<Tensor>& xs) {
+    if (s.size() != xs.size()) return false;
+    for (std::size_t i = 0; i < s.size(); ++i)
+      if (s[i].second != xs[i].dtype() || s[i].first.dims() != xs[i].shape().dims()) return false;
+    return true;
+  }
+  bool contains(const std::vector<Tensor>& xs) {
+    std::lock_guard lock(mutex);
+    return std::any_of(seen.begin(), seen.end(), [&](const auto& s) { return same(s, xs); });
+  }
+  void add(const std::vector<Tensor>& xs) {
+    std::lock_guard lock(mutex);
+    if (seen.size() == kKept) seen.erase(seen.begin());
+    seen.push_back(signature(xs));
+  }
+};
+
 LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
                      std::source_location loc)
     : type_(std::move(type)), base_name_(std::move(base_name)),
       name_(name.empty() ? unique_layer_name(base_name_) : std::move(name)),
-      site_(name_, type_, loc), shared_site_(std::make_shared<const Site>(site_)) {
+      site_(name_, type_, loc), shared_site_(std::make_shared<const Site>(site_)),
+      checked_(std::make_shared<CheckedInputs>()) {
   if (name_.find('/') != std::string::npos)  // Keras refuses it too
     checks::invalid_option(type_ + " name", "'" + name_ + "'", "a name without '/'", site_,
                            Phase::build,
@@ -153,12 +185,17 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
     for (const auto& s : shapes) c.input_desc.push_back("a tensor of shape " + s.str());
     ctx = std::make_unique<checks::ScopedCallContext>(std::move(c));
   }
-  for (const auto& x : inputs)  // at run time the data's range says whether it is pixels
-    if (x.dtype() != DType::f32 && !(accepts_integer_input() && !is_floating(x.dtype())))
-      checks::check_layer_float(x.dtype(), numerics::integer_range(x), site_, Phase::run);
-  if (const InputSpec* spec = input_spec())
-    for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
-  output_shape(shapes, Phase::run);
+  // Built-in layers only: a user's output_shape may do anything (user_layer.hpp).
+  const bool cacheable = built_ && detail::is_builtin(*this);
+  if (!cacheable || !checked_->contains(inputs)) {
+    for (const auto& x : inputs)  // at run time the data's range says whether it is pixels
+      if (x.dtype() != DType::f32 && !(accepts_integer_input() && !is_floating(x.dtype())))
+        checks::check_layer_float(x.dtype(), numerics::integer_range(x), site_, Phase::run);
+    if (const InputSpec* spec = input_spec())
+      for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
+    output_shape(shapes, Phase::run);
+    if (cacheable) checked_->add(inputs);  // passed, checked against the built weights
+  }
   ensure_built(shapes, Phase::run);
   if (check_numerics()) numerics::check_layer_inputs(inputs, site_);
   CurrentLayerScope layer_scope(shared_site_);

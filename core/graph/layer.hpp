@@ -134,6 +134,8 @@ class LayerImpl {
   // A user layer's calls at build time: input shapes -> the output shape forward produced
   // (batch axes None), which its calls on data must keep (core/graph/user_layer.hpp).
   std::vector<std::pair<std::vector<Shape>, Shape>> build_outputs_;
+  // Input shapes and dtypes whose run-time contracts passed on this built layer (layer.cpp).
+  std::shared_ptr<struct CheckedInputs> checked_;
 };
 
 // Checks a declared InputSpec (layer.input_spec) against an input shape.

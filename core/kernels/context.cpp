@@ -111,15 +111,35 @@ dnnl::memory::dims dims_of(const Shape& s) {
   return d;
 }
 
-void guarded(const std::string& where, const std::vector<Shape>& shapes,
-             const std::function<void()>& body) {
+namespace {
+// The InternalError of a failed oneDNN kernel: where, the shapes ("(1, 28, 28, 1), ..."), status.
+[[noreturn]] void kernel_failed(std::string_view where, const std::string& shapes,
+                                const dnnl::error& e) {
+  internal_error("the oneDNN kernel of " + std::string(where) + " failed on shapes " + shapes +
+                 " (oneDNN status " + std::to_string(static_cast<int>(e.status)) + ")");
+}
+
+template <class Shapes>
+std::string joined(const Shapes& shapes) {
+  std::string s;
+  for (const Shape& sh : shapes) s += (s.empty() ? "" : ", ") + sh.str();
+  return s;
+}
+}  // namespace
+
+void guarded(std::string_view where, ShapeRefs shapes, KernelBody body) {
   try {
     body();
   } catch (const dnnl::error& e) {
-    std::string s;
-    for (const auto& sh : shapes) s += (s.empty() ? "" : ", ") + sh.str();
-    internal_error("the oneDNN kernel of " + where + " failed on shapes " + s +
-                   " (oneDNN status " + std::to_string(static_cast<int>(e.status)) + ")");
+    kernel_failed(where, joined(shapes), e);
+  }
+}
+
+void guarded(std::string_view where, const std::vector<Shape>& shapes, KernelBody body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    kernel_failed(where, joined(shapes), e);
   }
 }
 

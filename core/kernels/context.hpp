@@ -8,7 +8,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <tenet/core/base/error.hpp>
@@ -54,10 +58,30 @@ class GovernedStep {
   std::chrono::steady_clock::time_point start_;
 };
 
+// A reference to a `void()` callable that owns nothing and allocates nothing (std::function
+// allocates for a lambda of more than two captures): valid while the callable lives, which for
+// a lambda passed to guarded() is the whole call.
+class KernelBody {
+ public:
+  template <class F>
+  KernelBody(F&& f)  // NOLINT: implicit, so a lambda is passed as is
+      : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* o) { (*static_cast<std::remove_reference_t<F>*>(o))(); }) {}
+  void operator()() const { call_(object_); }
+
+ private:
+  void* object_;
+  void (*call_)(void*);
+};
+
+// The shapes an internal error names, referred to, not copied: guarded() runs on every kernel
+// call of a single-image predict, and a copied Shape is an allocation.
+using ShapeRefs = std::initializer_list<std::reference_wrapper<const Shape>>;
+
 // Runs `body`; a dnnl::error escaping it is rethrown as an InternalError naming the layer and
 // shapes (contracts are checked before kernels run, so a oneDNN failure here is tenet's bug).
-void guarded(const std::string& where, const std::vector<Shape>& shapes,
-             const std::function<void()>& body);
+void guarded(std::string_view where, ShapeRefs shapes, KernelBody body);
+void guarded(std::string_view where, const std::vector<Shape>& shapes, KernelBody body);
 
 // C = A (M, K) x B (K, N), row-major float32, through oneDNN's sgemm.
 // Measured in benchmarks/gemm_choice on this machine (2026-11-23): oneDNN's sgemm is 6-28%

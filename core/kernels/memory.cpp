@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/tensor/storage.hpp"
@@ -125,7 +126,12 @@ std::string_view desc_bytes(const dnnl::memory::desc& d) {
 }
 }  // namespace
 
-void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
+namespace {
+
+// Reorders of at most this many source bytes run on one thread (see reorder).
+constexpr std::size_t kSerialReorderBytes = std::size_t(128) << 10;
+
+void run_reorder(const dnnl::memory& src, const dnnl::memory& dst) {
   // Reorder primitives per (source, destination) layout pair: creating one costs several
   // microseconds, as much as moving a small tensor, and the same pairs recur every step.
   thread_local std::unordered_map<std::string, dnnl::reorder> cache;
@@ -139,8 +145,29 @@ void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
     it = cache.emplace(std::move(key), dnnl::reorder(src, dst)).first;
   }
   FloatModeScope float_mode;
-  it->second.execute(stream(), const_cast<dnnl::memory&>(src), const_cast<dnnl::memory&>(dst));
+  // The C call (dnnl::reorder::execute builds a map of its two arguments on every call).
+  const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src.get()}, {DNNL_ARG_TO, dst.get()}};
+  const dnnl_status_t st = dnnl_primitive_execute(it->second.get(), stream().get(), 2, args);
+  if (st != dnnl_success) throw dnnl::error(st, "could not execute a reorder");
   stream().wait();
+}
+
+}  // namespace
+
+void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
+  // A small reorder runs on one thread: waking the pool for it costs more than the copy (a
+  // 36 KB kernel took 4 us on 2 threads and under 1 us on one, a 73 KB one 2.2 us on 2 threads,
+  // ONEDNN_VERBOSE, 2026-12-07, AMD EPYC). A reorder moves values without arithmetic: the same bytes at any thread count.
+  const int threads = omp_get_max_threads();
+  if (threads == 1 || src.get_desc().get_size() > kSerialReorderBytes) return run_reorder(src, dst);
+  omp_set_num_threads(1);
+  try {
+    run_reorder(src, dst);
+  } catch (...) {
+    omp_set_num_threads(threads);
+    throw;
+  }
+  omp_set_num_threads(threads);
 }
 
 dnnl::memory recycled_memory(const dnnl::memory::desc& d, Tensor& holder) {
@@ -187,13 +214,23 @@ struct Scratch {
 thread_local Scratch g_scratch;
 }  // namespace
 
+void Args::emplace(int arg, dnnl::memory m) {
+  if (size_ == args_.size()) internal_error("more than 16 arguments for one oneDNN primitive");
+  args_[size_++] = {arg, std::move(m)};
+}
+
 void execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, Args args) {
   FloatModeScope float_mode;
   dnnl::memory::desc sd = pd.scratchpad_desc();
   if (sd.get_size() > 0)
     args.emplace(DNNL_ARG_SCRATCHPAD,
                  dnnl::memory(sd, engine(), g_scratch.reserve(sd.get_size())));
-  p.execute(stream(), args);
+  // The C call with the arguments on the stack (dnnl::primitive::execute takes a map).
+  std::array<dnnl_exec_arg_t, 16> c_args;
+  for (std::size_t i = 0; i < args.size(); ++i) c_args[i] = {args[i].first, args[i].second.get()};
+  const dnnl_status_t st = dnnl_primitive_execute(p.get(), stream().get(),
+                                                  static_cast<int>(args.size()), c_args.data());
+  if (st != dnnl_success) throw dnnl::error(st, "could not execute a primitive");
   stream().wait();
 }
 

@@ -8,8 +8,10 @@
 // lie. tenet's row-major tensors are (N, H, W, C) = tag nhwc, Conv2D kernels (KH, KW, I, O) =
 // tag hwio; between oneDNN layers an (N, H, W, C) tensor may lie in a blocked layout such as
 // nChw16c (its StorageLayout says which).
+#include <array>
+#include <initializer_list>
 #include <memory>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -28,7 +30,22 @@ dnnl::stream& stream();
 dnnl::memory::dims dims_of(const Shape& s);
 
 using tag = dnnl::memory::format_tag;
-using Args = std::unordered_map<int, dnnl::memory>;
+
+// The arguments of one primitive execution (DNNL_ARG_SRC, ...), held in place: an
+// unordered_map allocated a node per argument on every kernel call of a single-image predict.
+class Args {
+ public:
+  Args(std::initializer_list<std::pair<int, dnnl::memory>> args) {
+    for (const auto& [arg, m] : args) emplace(arg, m);
+  }
+  void emplace(int arg, dnnl::memory m);
+  std::size_t size() const { return size_; }
+  const std::pair<int, dnnl::memory>& operator[](std::size_t i) const { return args_[i]; }
+
+ private:
+  std::array<std::pair<int, dnnl::memory>, 16> args_;
+  std::size_t size_ = 0;
+};
 
 // A float32 memory descriptor: logical oneDNN dims and the physical format tag.
 dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format);

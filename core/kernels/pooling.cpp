@@ -175,9 +175,18 @@ void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlock
           const float* c = a + row;
           const float* d = c + lanes;
           float* o = py + (oh * yb.w + ow) * lanes + j0;
-          Index* k = pa ? pa + (oh * yb.w + ow) * lanes + j0 : nullptr;
-          Index unused[16];  // inference keeps no positions, but picks the same maximum
-          if (!k) k = unused;
+          if (!pa) {  // inference: the same maximum (the same comparisons), no positions
+#pragma omp simd
+            for (int j = 0; j < 16; ++j) {
+              float m = a[j];
+              if (b[j] > m) m = b[j];
+              if (c[j] > m) m = c[j];
+              if (d[j] > m) m = d[j];
+              o[j] = m;
+            }
+            continue;
+          }
+          Index* k = pa + (oh * yb.w + ow) * lanes + j0;
 #pragma omp simd
           for (int j = 0; j < 16; ++j) {
             float m = a[j];

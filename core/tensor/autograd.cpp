@@ -14,6 +14,7 @@ thread_local Phase g_current_phase = Phase::run;
 }  // namespace
 
 bool grad_enabled() { return g_grad_enabled; }
+bool attach_grad_active() { return g_grad_enabled || g_check_numerics; }
 NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
 

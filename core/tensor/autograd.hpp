@@ -26,6 +26,11 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 
 bool grad_enabled();
 
+// False when attach_grad would do nothing on this thread whatever its inputs (grad mode off and
+// numerics checking off, as in predict): an op may then skip building its backward closure,
+// whose captures and strings are most of an op's own cost on a single image.
+bool attach_grad_active();
+
 // Disables graph recording in a scope (inference, optimizer updates).
 class NoGradGuard {
  public:

@@ -65,4 +65,27 @@ TEST_CASE("conv.too_small: the size arithmetic after two poolings") {
   CHECK(pool.info().marked == std::vector<int>{1});
 }
 
+
+// A built layer skips the checks of an input shape and dtype it already passed
+// (core/graph/layer.cpp, CheckedInputs): every other input is still checked in full.
+TEST_CASE("a new input shape or dtype after repeated calls still meets the contracts") {
+  clear_session();
+  Conv2D conv(8, {3, 3});
+  Dense dense(4);
+  for (int i = 0; i < 3; ++i) {  // built on the first call, checked and kept on the second
+    CHECK(conv(Tensor::zeros({1, 8, 8, 3})).shape() == Shape{1, 6, 6, 8});
+    CHECK(dense(Tensor::zeros({2, 5})).shape() == Shape{2, 4});
+  }
+  auto channels = capture("conv.channels", [&] { (void)conv(Tensor::zeros({1, 8, 8, 4})); });
+  CHECK(channels.phase() == Phase::run);
+  CHECK(channels.actual() == "(1, 8, 8, 4)");
+  auto small = capture("conv.too_small", [&] { (void)conv(Tensor::zeros({1, 2, 2, 3})); });
+  CHECK(has(small.cause(), "(2 - 3)/1 + 1 = 0"));
+  auto ints = capture("input.dtype", [&] { (void)conv(Tensor::zeros({1, 8, 8, 3}, DType::i32)); });
+  CHECK(has(ints.actual(), "int32"));
+  auto features = capture("dense.features", [&] { (void)dense(Tensor::zeros({2, 6})); });
+  CHECK(features.actual() == "(2, 6)");
+  CHECK(conv(Tensor::zeros({1, 8, 8, 3})).shape() == Shape{1, 6, 6, 8});  // the kept one still runs
+}
+
 }  // TEST_SUITE

@@ -90,7 +90,8 @@ std::vector<Case> fact_cases_more() {
   };
 }
 
-// input.range (a warning, raised here to show it) and the size limit of a Keras file.
+// input.range (a warning, raised here to show it), small integer levels, the axes of transpose
+// and slice, and the size limit of a Keras file.
 std::vector<Case> range_and_file_cases() {
   return {
     {"Float images of 0..255 into a model without Rescaling (a warning, raised here)", "input.range", [] {
@@ -105,6 +106,24 @@ std::vector<Case> range_and_file_cases() {
        m.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
        Tensor standard = Tensor::uniform({16, 8, 8, 3}, 1, -2, 2);  // (x - mean) / std already
        m.fit(standard, Tensor::zeros({16}, DType::i32), {.verbose = 0, .warnings = WarningMode::raise});
+     }},
+    {"uint8 data holding the levels 0..3, not pixels", "input.dtype", [] {
+       Model m = classifier({4}, 2, SparseCategoricalCrossentropy({.from_logits = true}));
+       (void)m.predict(Tensor::from_vector(std::vector<std::uint8_t>{0, 1, 2, 3, 3, 2, 1, 0}, {2, 4}));
+     }},
+    {"uint8 levels 0..3 into a model that rescales by 1/255 (a warning, raised here)", "input.range", [] {
+       auto in = Input({8, 8, 1}, {.name = "mask", .dtype = DType::u8});
+       auto x = Rescaling(1.0 / 255)(in);
+       Model m(in, Dense(3, {.seed = 1})(GlobalAveragePooling2D()(Conv2D(4, {3, 3}, {.seed = 1})(x))));
+       m.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+       Tensor levels = (Tensor::uniform({16, 8, 8, 1}, 1, 0, 3.99)).astype(DType::u8);  // 0, 1, 2, 3
+       m.fit(levels, Tensor::zeros({16}, DType::i32), {.verbose = 0, .warnings = WarningMode::raise});
+     }},
+    {"transpose naming 4 axes of a rank-3 tensor", "reshape.axis", [] {
+       (void)transpose(Tensor::zeros({2, 5, 3}), {0, 2, 1, 3});
+     }},
+    {"slice on axis -5 of a batch of images", "slice.range", [] {
+       (void)slice(Tensor::zeros({2, 8, 8, 3}), -5, 0, 1);
      }},
     {"A Keras file describing a 65536 x 65536 Dense kernel", "model.unsupported", [] {
        (void)keras::model_from_json(R"({"class_name": "Sequential", "config": {"name": "huge",

@@ -135,22 +135,30 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
   return Shape(out);
 }
 
-int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase) {
+int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase,
+               bool new_axis) {
   if (axis >= -rank && axis < rank) return axis < 0 ? axis + rank : axis;
   const std::string r = std::to_string(rank);
+  // What holds the axes: the tensor itself, or (expand_dims, stack) the result with the new axis.
+  // Axis 0 is the batch axis only where a layer sees batches; rank 4 is (N, H, W, C) there.
+  const std::string held = new_axis ? "the result has " + r + " axes (the tensor's " +
+                                          std::to_string(rank - 1) + " and the new one)"
+                                    : "the tensor has " + r + " axes";
+  const bool layer = where.type != "op";
+  const std::string last = std::to_string(rank - 1);
   Violation(code, phase, where)
       .summary("axis " + std::to_string(axis) + " is out of range for rank " + r)
-      .expected("an axis in [" + std::to_string(-rank) + ", " + std::to_string(rank - 1) + "]")
+      .expected("an axis in [" + std::to_string(-rank) + ", " + last + "]")
       .actual(std::to_string(axis))
-      .cause(axis >= rank ? "the tensors have " + r + " axes counted from 0 with the batch axis "
-                            "as axis 0, so the last one is " + std::to_string(rank - 1) +
-                            (axis == rank ? "; axis " + r + " counts one past it (as if from 1)" : "")
+      .cause(axis >= rank ? held + ", counted from 0" + (layer ? " with the batch axis as axis 0" : "") +
+                                ", so the last one is " + last +
+                                (axis == rank ? "; axis " + r + " counts one past it (as if from 1)" : "")
                           : "negative axes count back from -1 (the last axis), so -" + r +
-                            " is the first of the " + r + " axes; " + std::to_string(axis) +
-                            " goes past it")
-      .fix(axis >= rank ? "use axis " + std::to_string(rank - 1) + " (or axis -1) for the last "
-                          "axis (channels in (N, H, W, C))"
-                        : "use an axis from -1 to -" + r + ", or from 0 to " + std::to_string(rank - 1))
+                                " is the first of the " + r + " axes; " + std::to_string(axis) +
+                                " goes past it")
+      .fix(axis >= rank ? "use axis " + last + " (or axis -1) for the last axis" +
+                              (layer && rank == 4 && !new_axis ? " (channels in (N, H, W, C))" : "")
+                        : "use an axis from -1 to -" + r + ", or from 0 to " + last)
       .raise();
 }
 
@@ -293,8 +301,9 @@ void distribution_unavailable(const Site& where) {
       .raise();
 }
 
-void distribution_mismatch(const std::string& subject, const std::vector<std::string>& per_rank,
-                           const std::string& fix, const Site& where) {
+void distribution_mismatch(const std::string& subject, bool models,
+                           const std::vector<std::string>& per_rank, const std::string& fix,
+                           const Site& where) {
   std::string actual;
   for (std::size_t r = 0; r < per_rank.size(); ++r)
     actual += (r ? "; " : "") + std::string("rank ") + std::to_string(r) + ": " + per_rank[r];
@@ -303,9 +312,13 @@ void distribution_mismatch(const std::string& subject, const std::vector<std::st
                "hold different " + subject)
       .expected("the same " + subject + " on every rank")
       .actual(actual)
-      .cause("every rank applies the same averaged gradient to its own copy of the model, so "
-             "the copies must match variable for variable, and every rank must walk the same "
-             "number of global batches")
+      .cause(models ? "every rank applies the same averaged gradient to its own copy of the model, "
+                      "so the copies must match variable for variable; with different layers or "
+                      "sizes the gradients of one rank do not fit the weights of another"
+                    : "the ranks sum their gradients once per global batch, so every rank must "
+                      "walk the same number of batches; a rank with fewer would stop while the "
+                      "others wait for it at the next sum (different sample counts or batch_size "
+                      "on the ranks)")
       .fix(fix)
       .raise();
 }
@@ -319,11 +332,17 @@ void distribution_peer(const std::string& at, bool timed_out, double seconds,
       .expected("every rank reaching " + at + " within MpiDataParallel::timeout_seconds = " +
                 option_value(seconds))
       .actual(timed_out ? "no answer after " + option_value(seconds) + " s" : detail)
-      .cause("another rank stopped, crashed, was killed or hangs (mpirun's own message names "
-             "it), or it stopped on an error of its own code before calling fit")
-      .fix("read the other ranks' output for their first error; if a rank is only slow "
-           "(a shared machine, a first step that loads data), raise "
-           "MpiDataParallel::timeout_seconds")
+      .cause(timed_out ? "no other rank answered within " + option_value(seconds) + " s: one "
+                         "hangs, is stopped or is much slower here (a shared machine, a first "
+                         "step that loads data), or it stopped on an error of its own code before "
+                         "calling fit"
+                       : "MPI itself reported the failure above: a rank's process ended (crashed "
+                         "or was killed) or its connection broke, so waiting longer cannot help")
+      .fix(timed_out ? "read the other ranks' output for their first error; if none stopped and "
+                       "a rank is only slow, raise MpiDataParallel::timeout_seconds"
+                     : "read mpirun's output and the other ranks' for the rank that ended and "
+                       "why (its last error, or a signal such as a crash or out-of-memory kill), "
+                       "fix that and run again")
       .raise();
 }
 
@@ -333,16 +352,22 @@ void replica_failed(ContractInfo info, int rank, int size, const std::string& at
   throw ContractError(std::move(info));
 }
 
-void rank_failed(const std::string& what, int rank, int size, const std::string& at,
-                 const Site& where) {
+void rank_failed(const std::string& what, bool internal, int rank, int size,
+                 const std::string& at, const Site& where) {
+  const std::string r = std::to_string(rank);
   Violation("distribution.rank_failed", Phase::run, where)
-      .summary("rank " + std::to_string(rank) + " of " + std::to_string(size) + " stopped at " +
-               at + " on an error, so every rank stops")
+      .summary("rank " + r + " of " + std::to_string(size) + " stopped at " + at +
+               " on an error, so every rank stops")
       .expected("every rank finishing " + at)
       .actual(what)
-      .cause("rank " + std::to_string(rank) + " raised the error above (its own output shows "
-             "it); the ranks stop together rather than wait for it in the next collective")
-      .fix("fix what rank " + std::to_string(rank) + "'s error names, then run again")
+      .cause(std::string(internal ? "rank " + r + " hit an internal error of tenet (a bug in tenet, "
+                                    "not a mistake in the program)"
+                                  : "rank " + r + " raised the error above (its own output shows "
+                                    "it)") +
+             "; the ranks stop together rather than wait for it in the next collective")
+      .fix(internal ? "report it with rank " + r + "'s output (the internal error's text and the "
+                      "program); running on one process shows whether it needs the ranks"
+                    : "fix what rank " + r + "'s error names, then run again")
       .raise();
 }
 

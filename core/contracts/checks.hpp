@@ -118,8 +118,10 @@ void check_stackable(const std::vector<Shape>& shapes, const Site& where, Phase 
 // A reshape must keep the element count.
 void check_reshape(const Shape& from, const Shape& to, const Site& where);
 
-// An axis argument within [-rank, rank).
-int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase);
+// An axis argument within [-rank, rank). `new_axis`: `rank` counts an axis the op inserts
+// (expand_dims, stack), so the message speaks of the result's axes.
+int check_axis(int axis, int rank, const std::string& code, const Site& where, Phase phase,
+               bool new_axis = false);
 
 // Two tensors compared element-wise must have the same shape (compare.shape).
 void check_compare(const Shape& a, const Shape& b, const Site& where);
@@ -357,9 +359,9 @@ void check_option_float32(const std::string& option, double value, const std::st
 // ---- data-parallel fit (core/training/distributed*.cpp, docs/distributed.md) ----
 // distribution.unavailable: FitOptions::distribution in a build without MPI.
 [[noreturn]] void distribution_unavailable(const Site& where);
-// distribution.mismatch: the ranks disagree on `subject` ("the model", "the training data");
-// `per_rank[r]` is rank r's value.
-[[noreturn]] void distribution_mismatch(const std::string& subject,
+// distribution.mismatch: the ranks disagree on `subject` ("models": `models` true, "batch
+// counts"); `per_rank[r]` is rank r's value.
+[[noreturn]] void distribution_mismatch(const std::string& subject, bool models,
                                         const std::vector<std::string>& per_rank,
                                         const std::string& fix, const Site& where);
 // distribution.peer: this rank waited `seconds` at `at` (timed_out), or MPI reported `detail`.
@@ -369,8 +371,9 @@ void check_option_float32(const std::string& option, double value, const std::st
 // The error one rank raised, raised on every rank: the same code and facts, the summary
 // naming the rank and the batch (`at`).
 [[noreturn]] void replica_failed(ContractInfo info, int rank, int size, const std::string& at);
-// distribution.rank_failed: another rank stopped on an error that is not a contract error.
-[[noreturn]] void rank_failed(const std::string& what, int rank, int size, const std::string& at,
-                              const Site& where);
+// distribution.rank_failed: another rank stopped on an error that is not a contract error
+// (`internal`: an InternalError of tenet).
+[[noreturn]] void rank_failed(const std::string& what, bool internal, int rank, int size,
+                              const std::string& at, const Site& where);
 
 }  // namespace tenet::checks

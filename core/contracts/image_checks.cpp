@@ -16,21 +16,38 @@ void check_resize_args(const Shape& s, std::array<std::int64_t, 2> size, const S
         .fix(s.rank() == 2 ? "add the channel axis first: resize(expand_dims(x, -1), {h, w})"
                            : "reshape the data to (N, H, W, C) before resizing")
         .raise();
-  if (size[0] < 1 || size[1] < 1)
+  if (size[0] < 1 || size[1] < 1) {
+    const bool h = size[0] < 1;
     Violation("resize.size", Phase::run, where)
         .summary("resize needs a positive target size")
         .expected("height >= 1 and width >= 1")
         .actual("(" + std::to_string(size[0]) + ", " + std::to_string(size[1]) + ")")
+        .cause("the target's " + std::string(h ? "height" : "width") + " is " +
+               std::to_string(h ? size[0] : size[1]) + ": an image needs at least one row and "
+               "one column (the size is {height, width}, without channels)")
         .fix("pass the target size as {height, width}, e.g. {28, 28}")
         .raise();
-  for (std::int64_t d : s)
-    if (d == 0)
-      Violation("resize.size", Phase::run, where)
-          .summary("resize received an empty image")
-          .expected("height, width and channels >= 1")
-          .actual(s)
-          .fix("check where the empty images come from")
-          .raise();
+  }
+  static const char* const kAxis[] = {"height", "width", "channels"};
+  const int first = s.rank() == 4 ? 1 : 0;  // the axis of the height
+  for (int i = 0; i < s.rank(); ++i) {
+    if (s[i] != 0) continue;
+    const bool batch = i < first;
+    Violation("resize.size", Phase::run, where)
+        .summary(batch ? "resize received a batch of 0 images" : "resize received an empty image")
+        .expected(batch ? std::string("at least one image on axis 0") : "height, width and channels >= 1")
+        .actual(s)
+        .mark({i})
+        .cause(batch ? "axis 0 counts the images and is 0: the batch holds none (a slice, a filter "
+                       "or the last batch of a split left it empty)"
+                     : std::string("each image has ") + kAxis[i - first] + " 0 (axis " +
+                           std::to_string(i) + "), so it holds no pixels to interpolate")
+        .fix(batch ? "skip empty batches before resizing (if (x.dim(0) > 0)), or check the slice "
+                     "or filter that produced this one"
+                   : "check how the images were decoded or cropped: a crop or slice past the "
+                     "image's edge gives size 0")
+        .raise();
+  }
 }
 
 void check_image_batch(const Shape& images, const std::string& op) {

@@ -7,16 +7,56 @@
 
 namespace tenet::checks {
 
+// reshape.axis for transpose: the count of axes given against the rank, or (the count right)
+// which axes the permutation repeats, misses or names beyond the rank.
 void check_permutation(const std::vector<int>& perm, int rank, const Site& where) {
   std::vector<int> sorted(perm);
   std::sort(sorted.begin(), sorted.end());
   std::vector<int> ident(static_cast<std::size_t>(rank));
   std::iota(ident.begin(), ident.end(), 0);
   if (sorted == ident) return;
+  std::string given = "{";
+  for (std::size_t i = 0; i < perm.size(); ++i) given += (i ? ", " : "") + std::to_string(perm[i]);
+  given += "}";
+  const std::string r = std::to_string(rank),
+                    all = rank > 0 ? "0.." + std::to_string(rank - 1) : "no axis (a scalar)";
+  std::string cause, fix;
+  if (perm.size() != static_cast<std::size_t>(rank)) {
+    cause = "the tensor has " + r + " axes and " + given + " names " + std::to_string(perm.size()) +
+            ": a permutation lists every axis once, none added or dropped";
+    std::string swap = "{";  // the identity with the last two axes swapped
+    for (int a = 0; a < rank; ++a)
+      swap += (a ? ", " : "") + std::to_string(rank >= 2 && a >= rank - 2 ? 2 * rank - 3 - a : a);
+    fix = "give " + r + " axes, each of " + all + " once (" + swap + "}" +
+          (rank >= 2 ? " swaps the last two" : " keeps the axes as they are") +
+          "); add or drop axes first with expand_dims, squeeze or reshape";
+  } else {
+    std::vector<std::string> twice, missing, beyond;
+    for (int a = 0; a < rank; ++a) {
+      const auto n = std::count(perm.begin(), perm.end(), a);
+      if (n > 1) twice.push_back(std::to_string(a));
+      if (n == 0) missing.push_back(std::to_string(a));
+    }
+    for (int a : perm)
+      if (a < 0 || a >= rank) beyond.push_back(std::to_string(a));
+    const auto list = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+      return out;
+    };
+    cause = given + " names " + r + " axes, as many as the tensor has, but" +
+            (twice.empty() ? "" : " repeats axis " + list(twice)) +
+            (beyond.empty() ? "" : std::string(twice.empty() ? "" : " and") + " names axis " + list(beyond) +
+                                       " beyond " + all + " (transpose takes no negative axes)") +
+            ", so axis " + list(missing) + " is missing";
+    fix = "name each of " + all + " once, axis " + list(missing) + " included";
+  }
   Violation("reshape.axis", Phase::run, where)
       .summary("transpose needs a permutation of the axes")
-      .expected("a permutation of 0.." + std::to_string(rank - 1))
-      .actual(std::to_string(perm.size()) + " axes given")
+      .expected("a permutation of " + all)
+      .actual(given)
+      .cause(cause)
+      .fix(fix)
       .raise();
 }
 
@@ -29,6 +69,8 @@ void check_stack_count(std::size_t count, const Site& where) {
       .raise();
 }
 
+// matmul.shape: the cause and fix follow what is wrong: the ranks, the dtypes, the batch of
+// (B, M, K) x (B, K, N), or the inner sizes (with a transposed second operand told apart).
 void check_matmul(const Shape& sa, DType ta, const Shape& sb, DType tb, const Site& where) {
   const int r = sa.rank();
   if (!(r != sb.rank() || (r != 2 && r != 3) || !is_floating(ta) || ta != tb ||
@@ -36,18 +78,39 @@ void check_matmul(const Shape& sa, DType ta, const Shape& sb, DType tb, const Si
     return;
   std::vector<int> marks;
   if (r == sb.rank() && r >= 2 && sa[r - 1] != sb[r - 2]) marks.push_back(r - 2);
+  const std::string a = sa.str() + " (" + dtype_name(ta) + ")", b = sb.str() + " (" + dtype_name(tb) + ")";
+  std::string cause = "first operand " + a + ", second " + b + ": ", fix;
+  if (r != sb.rank() || (r != 2 && r != 3)) {
+    cause += "ranks " + std::to_string(r) + " and " + std::to_string(sb.rank()) + ", where matmul takes two "
+             "matrices or two batches of matrices";
+    fix = "bring both to rank 2 (reshape, or squeeze an axis of size 1) or both to rank 3 (expand_dims(x, 0))";
+  } else if (!is_floating(ta) || ta != tb) {
+    cause += "matmul computes in one float dtype, and these are " + std::string(dtype_name(ta)) + " and " +
+             dtype_name(tb);
+    fix = "cast both to float32 (x.astype(DType::f32))";
+  } else if (r == 3 && sa[0] != sb[0]) {
+    cause += "the batches hold " + std::to_string(sa[0]) + " and " + std::to_string(sb[0]) + " matrices";
+    fix = "give both operands the same batch size on axis 0";
+  } else if (sb[r - 1] == sa[r - 1]) {
+    cause += "the first has K = " + std::to_string(sa[r - 1]) + " columns, the second has " +
+             std::to_string(sb[r - 2]) + " rows but " + std::to_string(sb[r - 1]) + " columns: it looks transposed";
+    fix = r == 2 ? "matmul(a, transpose(b, {1, 0}))" : "matmul(a, transpose(b, {0, 2, 1}))";
+  } else {
+    cause += "the first has K = " + std::to_string(sa[r - 1]) + " columns and the second " +
+             std::to_string(sb[r - 2]) + " rows; they must be equal";
+    fix = "reshape or slice one operand so that the second has " + std::to_string(sa[r - 1]) +
+          " rows (or the first " + std::to_string(sb[r - 2]) + " columns)";
+  }
   Violation("matmul.shape", Phase::run, where)
       .summary("matmul needs (M, K) x (K, N) or (B, M, K) x (B, K, N) of one float dtype")
       .expected(r >= 2 ? "second operand with K = " + std::to_string(sa[r - 1]) +
                              " rows, as in " + sa.str()
                        : std::string("rank 2 or 3"))
-      .actual(sb.str() + std::string(" (") + dtype_name(tb) + ")")
+      .actual(b)
       .mark(marks)
       .operands({sa, sb})
-      .cause("first operand " + sa.str() + " (" + dtype_name(ta) + "), second " + sb.str() +
-             " (" + dtype_name(tb) + ")")
-      .fix("transpose or reshape one operand so the inner dimensions agree, and cast both to "
-           "float32")
+      .cause(cause)
+      .fix(fix)
       .raise();
 }
 

@@ -43,7 +43,7 @@ Tensor reshape(const Tensor& x, const Shape& target) {
 Tensor expand_dims(const Tensor& x, int axis) {
   checks::defined(x, "the input of expand_dims", Site("expand_dims", "op"));
   int r = x.rank() + 1;
-  int ax = checks::check_axis(axis, r, "reshape.axis", Site("expand_dims", "op"), Phase::run);
+  int ax = checks::check_axis(axis, r, "reshape.axis", Site("expand_dims", "op"), Phase::run, true);
   return reshape(x, x.shape().inserted(ax, 1));
 }
 
@@ -216,7 +216,7 @@ Tensor stack(const std::vector<Tensor>& xs, int axis, std::source_location loc) 
   std::vector<Shape> shapes;
   for (const auto& x : xs) shapes.push_back(x.shape());
   checks::check_stackable(shapes, site, Phase::run);
-  int ax = checks::check_axis(axis, xs[0].rank() + 1, "concat.axis", site, Phase::run);
+  int ax = checks::check_axis(axis, xs[0].rank() + 1, "concat.axis", site, Phase::run, true);
   std::vector<Tensor> expanded;
   for (const auto& x : xs) expanded.push_back(expand_dims(x, ax));
   return concat(expanded, ax, loc);

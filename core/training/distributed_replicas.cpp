@@ -66,6 +66,8 @@ std::string describe(const std::exception_ptr& error) {
     std::rethrow_exception(error);
   } catch (const ContractError& e) {
     return "C" + encode(e.info());
+  } catch (const InternalError& e) {
+    return "I" + std::string(e.what());
   } catch (const std::exception& e) {
     return "E" + std::string(e.what());
   } catch (...) {
@@ -136,7 +138,7 @@ void Replicas::exchange(const std::exception_ptr* error) {
   const std::string at = take(text, pos);
   if (text[pos] == 'C') checks::replica_failed(decode(text.substr(pos + 1)), root, size_, at);
   if (rank_ == root) std::rethrow_exception(*error);  // its own error, unchanged
-  checks::rank_failed(text.substr(pos + 1), root, size_, at, where_);
+  checks::rank_failed(text.substr(pos + 1), text[pos] == 'I', root, size_, at, where_);
 }
 
 bool Replicas::reduce_step(const std::vector<Tensor>& trainable, Logs& logs, bool guard_nan) {
@@ -237,10 +239,10 @@ void Replicas::check_same(std::int64_t train_steps, std::int64_t validation_step
                    std::to_string(f.validation_steps) + " validation batches per epoch");
   }
   if (model_differs)
-    checks::distribution_mismatch("models", models, "build the same model (same layers, in the "
+    checks::distribution_mismatch("models", true, models, "build the same model (same layers, in the "
                                   "same order, with the same sizes) on every rank", where_);
   if (data_differs)
-    checks::distribution_mismatch("batch counts", data, "give every rank the same data set (the "
+    checks::distribution_mismatch("batch counts", false, data, "give every rank the same data set (the "
                                   "same sample count) and the same batch_size: each rank keeps "
                                   "its share of every global batch", where_);
 }

@@ -115,6 +115,8 @@ TEST_CASE("IDX: bad magic, wrong element type, wrong rank") {
   check_format_error(e, bad);
   CHECK(e.actual() == "0x12 0x34 0x08 0x01");
   CHECK(e.expected().find("0x00 0x00 0x08") != std::string::npos);
+  CHECK(e.cause().find("so it is not an IDX file") != std::string::npos);
+  CHECK(e.fix().find("re-create or re-download it") != std::string::npos);
 
   const std::string f32 = dir.file("float.idx");
   auto bytes = idx_header({2}, 0x0D);
@@ -124,6 +126,8 @@ TEST_CASE("IDX: bad magic, wrong element type, wrong rank") {
   check_format_error(e, f32);
   CHECK(e.actual().find("float32") != std::string::npos);
   CHECK(e.expected().find("0x08") != std::string::npos);
+  CHECK(e.cause() == "tenet reads IDX files of unsigned bytes only; this one holds float32");
+  CHECK(e.fix().find("convert the file to unsigned bytes") != std::string::npos);
 
   // A labels file given where images (rank 3) are expected: probably swapped files.
   const std::string labels = dir.file("labels.idx");
@@ -132,6 +136,7 @@ TEST_CASE("IDX: bad magic, wrong element type, wrong rank") {
   check_format_error(e, labels);
   CHECK(e.expected() == "rank 3");
   CHECK(e.cause().find("swapped") != std::string::npos);
+  CHECK(e.fix() == "read the images file (rank 3) as images and the labels file (rank 1) as labels");
 
   const std::string empty = dir.file("empty.idx");
   write_bytes(empty, {});

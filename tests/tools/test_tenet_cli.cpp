@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <vector>
 
+#include <tenet/tenet.hpp>
+
 #include "support/tenet_cli_util.hpp"
 
 using namespace tenet::testing;
@@ -76,6 +78,31 @@ TEST_CASE("tenet explain: a sound model and data run one step and one predict, e
   CHECK(r.out.find("one training step on 4 samples: loss ") != std::string::npos);
   CHECK(r.out.find("predict on 4 samples: output (4, 3) float32") != std::string::npos);
   CHECK(r.out.find("no problems found") != std::string::npos);
+}
+
+TEST_CASE("tenet explain: the input.range warning fit would print is listed, not counted") {
+  std::vector<float> pixels(8 * 8 * 8), scaled(8 * 8 * 8);
+  for (std::size_t i = 0; i < pixels.size(); ++i)
+    pixels[i] = static_cast<float>(i % 256), scaled[i] = static_cast<float>(i % 256) / 255.0f;
+  const tenet::Tensor y = tenet::Tensor::from_vector(std::vector<std::int32_t>{0, 1, 2, 0, 1, 2, 0, 1}, {8});
+  const std::string unscaled = temp("unscaled.h5"), ok = temp("scaled.h5");
+  tenet::data::save_h5(unscaled, {{"x", tenet::Tensor::from_vector(pixels, {8, 8, 8, 1})}, {"y", y}});
+  tenet::data::save_h5(ok, {{"x", tenet::Tensor::from_vector(scaled, {8, 8, 8, 1})}, {"y", y}});
+  const Run r = run_tenet("explain sound.keras --data " + unscaled + " --batch 4");
+  CHECK(r.status == 0);  // fit trains anyway: a warning, not a problem
+  CHECK(r.out.find("--- warning 1 of 1 ---\n[input.range] the values of Input 'image' (0 to 255)") != std::string::npos);
+  CHECK(r.out.find("the data of Input 'image' spans 0 to 255, the range of 8-bit pixels") != std::string::npos);
+  CHECK(r.out.find("'conv2d' (Conv2D) computes on values up to 255") != std::string::npos);
+  CHECK(r.out.find("one training step on 4 samples") != std::string::npos);
+  CHECK(r.out.find("no problems found; 1 warning (fit trains anyway)") != std::string::npos);
+  CHECK(r.out.find("tenet warning:") == std::string::npos);  // not printed a second time by fit
+  // The same images divided by 255: nothing to say.
+  const Run s = run_tenet("explain sound.keras --data " + ok + " --batch 4");
+  CHECK(s.status == 0);
+  CHECK(s.out.find("[input.range]") == std::string::npos);
+  CHECK(s.out.find("no problems found\n") != std::string::npos);
+  std::filesystem::remove(unscaled);
+  std::filesystem::remove(ok);
 }
 
 TEST_CASE("tenet trace: one row per layer with statistics, gradient norms for trainable layers") {

@@ -1,6 +1,7 @@
 // tenet explain: builds the model, checks every input, the batch sizes and the labels against
 // the loss each on its own (so independent problems are all reported in one run), then runs
-// one training step and one predict.
+// one training step and one predict; the warnings fit would print at its start (input.range)
+// are listed beside the problems.
 #include <functional>
 #include <ostream>
 
@@ -73,6 +74,17 @@ void check_data(const Model& m, const LoadedData& d, Problems& p) {
   p.attempt([&] { m.check_data(stand_ins(m, samples(d.y)), &d.y); });  // against the loss
 }
 
+// Warnings fit would print at its start (input.range: values far from the range the model was
+// built for), each Input's real data beside stand-ins for the others: listed, not counted as
+// problems, since fit trains anyway.
+void check_warnings(const Model& m, const LoadedData& d, Problems& w) {
+  for (std::size_t i = 0; i < d.x.size(); ++i) {
+    auto xs = stand_ins(m, samples(d.x[i]));
+    xs[i] = d.x[i];
+    w.attempt([&] { check_input_ranges(*model_state(m), xs, WarningMode::raise); });
+  }
+}
+
 // One training step and one predict on the first batch of samples.
 void run_step(Model& m, const LoadedData& d, std::int64_t batch, Problems& p, std::ostream& out) {
   const auto xb = first_samples(d.x, batch);
@@ -84,6 +96,7 @@ void run_step(Model& m, const LoadedData& d, std::int64_t batch, Problems& p, st
     one_step.shuffle = false;
     one_step.verbose = 0;
     one_step.check_numerics = true;
+    one_step.warnings = WarningMode::off;  // explain lists them itself (check_warnings)
     History h;
     if (p.attempt([&] { h = m.fit(xb, yb, one_step); }))
       out << "one training step on " << n << " samples: loss " << h["loss"].back()
@@ -98,9 +111,15 @@ void run_step(Model& m, const LoadedData& d, std::int64_t batch, Problems& p, st
       out << "predict on " << n << " samples: output " << o.shape().str() << " " << dtype_name(o.dtype()) << "\n";
 }
 
-void print_problems(const Problems& p, std::ostream& out) {
+void print_problems(const Problems& p, std::ostream& out, const char* kind = "problem") {
   for (std::size_t i = 0; i < p.list.size(); ++i)
-    out << "\n--- problem " << i + 1 << " of " << p.list.size() << " ---\n" << p.list[i].what();
+    out << "\n--- " << kind << " " << i + 1 << " of " << p.list.size() << " ---\n" << p.list[i].what();
+}
+
+std::string warnings_note(const Problems& w) {
+  if (w.list.empty()) return "";
+  return "; " + std::to_string(w.list.size()) + (w.list.size() == 1 ? " warning" : " warnings") +
+         " (fit trains anyway)";
 }
 
 }  // namespace
@@ -122,20 +141,23 @@ int explain(const RunArgs& args, std::ostream& out) {
   for (const auto& s : d.x_source) out << "  " << s << "\n";
   for (const auto& s : d.missing) out << "  " << s << " <- nothing (no array found; name it with --x " << s << "=NAME)\n";
   if (d.y.defined()) out << "  " << d.y_source << "\n";
-  Problems p;
+  Problems p, w;
   check_data(m, d, p);
   const bool data_ok = p.list.empty();
   if (data_ok) {
     out << "checks: inputs, dtypes, batch sizes" << (d.y.defined() && model_state(m)->is_compiled ? ", labels against the loss" : "")
         << ": all pass\n";
+    check_warnings(m, d, w);
     run_step(m, d, args.batch, p, out);
   }
+  print_problems(w, out, "warning");
   print_problems(p, out);
   if (p.list.empty()) {
-    out << "no problems found\n";
+    out << (w.list.empty() ? "" : "\n") << "no problems found" << warnings_note(w) << "\n";
     return 0;
   }
   out << "\n" << p.list.size() << (p.list.size() == 1 ? " problem" : " problems") << " found"
+      << warnings_note(w)
       << (data_ok ? "" : "; no training step or predict was run: they need data that passes the checks")
       << "\n";
   return 1;

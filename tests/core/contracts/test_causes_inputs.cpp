@@ -73,6 +73,23 @@ TEST_CASE("input.dtype in a layer called eagerly reads the data's range too") {
   differ(binary, pixels);
 }
 
+TEST_CASE("input.dtype: uint8 of 0..3 are a few levels, not pixels; 0..200 are pixels") {
+  auto in = Input({2, 2, 1}, {.name = "mask"});
+  Model m(in, Dense(2, {.seed = 1})(Flatten()(in)));
+  std::vector<std::uint8_t> levels(8), pixels(8);
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    levels[i] = static_cast<std::uint8_t>(i % 4), pixels[i] = static_cast<std::uint8_t>(i * 25 + 25);
+  auto few = raised("input.dtype", [&] { (void)m.predict(Tensor::from_vector(levels, {2, 2, 2, 1})); });
+  CHECK(has(few.cause(), "uint8 values from 0 to 3: 4 levels at most, too few for 8-bit pixels"));
+  CHECK(!has(few.cause(), "255 times larger"));
+  CHECK(has(few.fix(), "x.astype(DType::f32) / 3.0 brings them to [0, 1]"));
+  CHECK(!has(few.fix(), "/ 255.0"));
+  auto px = raised("input.dtype", [&] { (void)m.predict(Tensor::from_vector(pixels, {2, 2, 2, 1})); });
+  CHECK(has(px.cause(), "uint8 pixels from 25 to 200 passed as is"));
+  CHECK(has(px.fix(), "x.astype(DType::f32) / 255.0"));
+  differ(few, px);
+}
+
 TEST_CASE("input.count: a missing array is named; extra arrays are told apart") {
   auto a = Input({4}, {.name = "left"}), b = Input({4}, {.name = "right"});
   Model m({a, b}, Add()({a, b}));

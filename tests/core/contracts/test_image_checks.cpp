@@ -20,8 +20,16 @@ TEST_CASE("resize: images of rank 3 or 4, a positive size, no empty axis") {
   CHECK(has(five.cause(), "not an image or a batch of images"));
   auto size = capture("resize.size", [] { (void)resize(Tensor::zeros({8, 8, 1}), {0, 4}); });
   CHECK(size.actual() == "(0, 4)");
+  CHECK(has(size.cause(), "the target's height is 0"));
   auto empty = capture("resize.size", [] { (void)resize(Tensor::zeros({0, 8, 8, 1}), {4, 4}); });
-  CHECK(empty.info().summary == "resize received an empty image");
+  CHECK(empty.info().summary == "resize received a batch of 0 images");
+  CHECK(has(empty.cause(), "axis 0 counts the images and is 0"));
+  CHECK(has(empty.fix(), "skip empty batches before resizing"));
+  auto narrow = capture("resize.size", [] { (void)resize(Tensor::zeros({8, 0, 1}), {4, 4}); });
+  CHECK(narrow.info().summary == "resize received an empty image");
+  CHECK(narrow.cause() == "each image has width 0 (axis 1), so it holds no pixels to interpolate");
+  CHECK(has(narrow.fix(), "a crop or slice past the image's edge"));
+  CHECK(narrow.info().marked == std::vector<int>{1});
 }
 
 TEST_CASE("pad_to and center_crop: a batch of images, and a target on the right side of its size") {

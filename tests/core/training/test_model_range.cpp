@@ -95,6 +95,14 @@ TEST_CASE("input.range: data scaled already meets a Rescaling(1/255): standardis
   CHECK(has(binary.fix(), "binary data needs no scaling"));
   CHECK(standard.cause() != binary.cause());
   CHECK(standard.fix() != binary.fix());
+  // uint8 levels 0..3 through Rescaling(1/255): not scaled twice (they are not within [0, 1]),
+  // but far below the pixels the Rescaling is set for.
+  auto levels = capture("input.range", [&] { bytes.fit(images(0, 3).astype(DType::u8), kLabels, raising()); });
+  CHECK(has(levels.cause(), "the data of Input 'photo' spans 0 to 3, far below the values up to 255 "
+                            "that 'scale' (Rescaling) is set for (not 0..255 pixels)"));
+  CHECK(!has(levels.cause(), "within [0, 1]"));
+  CHECK(!has(levels.cause(), "scaled twice"));
+  CHECK(has(levels.fix(), "Rescaling(1.0 / 3)"));
   // 16-bit values through the same Rescaling come out far above 1: its scale is named.
   auto wide = capture("input.range", [&] { m.fit(images(0, 65535), kLabels, raising()); });
   CHECK(has(wide.fix(), "Rescaling(1.0 / 65535)"));

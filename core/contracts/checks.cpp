@@ -89,7 +89,8 @@ std::string join_axes(const std::vector<int>& axes, int rank) {
   std::string s;
   for (std::size_t i = 0; i < axes.size(); ++i) {
     if (i) s += i + 1 == axes.size() ? " and " : ", ";
-    s += axis_name(axes[i], rank) + " (axis " + std::to_string(axes[i]) + ")";
+    const std::string name = axis_name(axes[i], rank);  // "height", or "axis 1" itself
+    s += name.rfind("axis ", 0) == 0 ? name : name + " (axis " + std::to_string(axes[i]) + ")";
   }
   return s;
 }

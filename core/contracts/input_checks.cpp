@@ -105,24 +105,40 @@ Text feature_text(const Shape& want, const Shape& got, const SizeUse& use, const
 }
 
 // input.shape on several kinds of axes at once (or the middle axes of a sequence): each axis
-// declared against the data, with the layers found to need the declared sizes.
+// declared against the data, with the layers found to need the declared sizes; when no layer
+// needs the middle axes that differ, only the declaration refuses them.
 Text several_axes_text(const Shape& want, const Shape& got, const std::vector<int>& diff,
                        const SizeUse& use) {
   std::vector<std::string> declared, data;
-  bool spatial = false, last = false;
+  bool middle = false, last = false;
+  std::string none = "Input({";  // the declaration with None on the differing axes
   for (int d : diff) {
-    declared.push_back(axis_name(d, want.rank()) + " " + dim_str(want[d]));
+    const std::string axis = axis_name(d, want.rank());
+    declared.push_back(axis.rfind("axis ", 0) == 0 ? dim_str(want[d]) + " on " + axis
+                                                   : axis + " " + dim_str(want[d]));
     data.push_back(dim_str(got[d]));
-    spatial |= want.rank() == 4 && (d == 1 || d == 2);
+    middle |= d > 0 && d < want.rank() - 1;
     last |= d == want.rank() - 1;
   }
+  for (int i = 1; i < want.rank(); ++i)
+    none += (i > 1 ? ", " : "") +
+            (std::find(diff.begin(), diff.end(), i) != diff.end() ? std::string("kUnknown") : dim_str(want[i]));
+  none += "})";
   std::vector<std::string> needs;
-  if (spatial) needs.insert(needs.end(), use.fixers.begin(), use.fixers.end());
+  if (middle) needs.insert(needs.end(), use.fixers.begin(), use.fixers.end());
   if (last) needs.insert(needs.end(), use.feature_fixers.begin(), use.feature_fixers.end());
-  return {"the Input declares " + joined(declared) + " and the data has " + joined(data) +
-              (needs.empty() ? "" : "; " + joined(needs)),
-          "give the data the declared shape " + want.str() + " (check how it was preprocessed), "
-          "or build the model for " + got.with(0, kUnknown).str()};
+  const std::string cause = "the Input declares " + joined(declared) + " and the data has " + joined(data);
+  const std::string reshape = "give the data the declared shape " + want.str() +
+                              " (check how it was preprocessed)";
+  if (needs.empty() && !last)
+    return {cause + ", but no layer of this model depends on " +
+                (diff.size() == 1 ? "that size" : "those sizes") +
+                (use.free.empty() ? "" : ": " + joined(use.free) + " work on any size") +
+                ". Only the Input's declaration refuses it",
+            "declare the Input with None there, " + none + ", and the model takes any size; or " +
+                reshape};
+  return {cause + (needs.empty() ? "" : "; " + joined(needs)),
+          reshape + ", or build the model for " + got.with(0, kUnknown).str()};
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ TEST_CASE("tenet explain: the input.range warning fit would print is listed, not
   CHECK(r.status == 0);  // fit trains anyway: a warning, not a problem
   CHECK(r.out.find("--- warning 1 of 1 ---\n[input.range] the values of Input 'image' (0 to 255)") != std::string::npos);
   CHECK(r.out.find("the data of Input 'image' spans 0 to 255, the range of 8-bit pixels") != std::string::npos);
-  CHECK(r.out.find("'conv2d' (Conv2D) computes on values up to 255") != std::string::npos);
+  CHECK(r.out.find("no Rescaling follows the Input, so 'conv2d' (Conv2D) computes on values") != std::string::npos);
   CHECK(r.out.find("one training step on 4 samples") != std::string::npos);
   CHECK(r.out.find("no problems found; 1 warning (fit trains anyway)") != std::string::npos);
   CHECK(r.out.find("tenet warning:") == std::string::npos);  // not printed a second time by fit

@@ -142,9 +142,10 @@ int check_axis(int axis, int rank, const std::string& code, const Site& where, P
   const std::string r = std::to_string(rank);
   // What holds the axes: the tensor itself, or (expand_dims, stack) the result with the new axis.
   // Axis 0 is the batch axis only where a layer sees batches; rank 4 is (N, H, W, C) there.
-  const std::string held = new_axis ? "the result has " + r + " axes (the tensor's " +
+  const std::string held = new_axis ? "the result has " + r + " axes (the input's " +
                                           std::to_string(rank - 1) + " and the new one)"
-                                    : "the tensor has " + r + " axes";
+                                    : std::string(where.type != "op" ? "each input" : "the tensor") +
+                                          " has " + r + " axes";
   const bool layer = where.type != "op";
   const std::string last = std::to_string(rank - 1);
   Violation(code, phase, where)

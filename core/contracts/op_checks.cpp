@@ -66,6 +66,10 @@ void check_stack_count(std::size_t count, const Site& where) {
       .summary("stack needs at least one tensor")
       .expected("one or more tensors")
       .actual("none")
+      .cause("stack joins tensors along a new axis and was given an empty list, so there is no "
+             "shape or dtype to build the result from (a loop that collected nothing?)")
+      .fix("check that the list holds tensors before stacking it (if (!xs.empty())), or find "
+           "why the loop that fills it added none")
       .raise();
 }
 

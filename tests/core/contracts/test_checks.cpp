@@ -65,7 +65,7 @@ TEST_CASE("slice.range: a matrix has no batch or channel axis; a Concatenate's i
   // A layer sees batches: axis 0 is the batch, and rank 4 is (N, H, W, C).
   auto img = Input({8, 8, 3});
   auto layer = capture("concat.axis", [&] { (void)Concatenate(4)({img, img}); });
-  CHECK(has(layer.cause(), "the tensor has 4 axes, counted from 0 with the batch axis as axis 0"));
+  CHECK(has(layer.cause(), "each input has 4 axes, counted from 0 with the batch axis as axis 0"));
   CHECK(has(layer.fix(), "(channels in (N, H, W, C))"));
 }
 

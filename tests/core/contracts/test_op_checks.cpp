@@ -33,7 +33,7 @@ TEST_CASE("reshape.axis: too many axes for transpose, against an axis the permut
   CHECK(negative.fix() == "name each of 0..2 once, axis 1 included");
   // expand_dims counts the axis it inserts: the result's axes, not the tensor's.
   auto added = capture("reshape.axis", [] { (void)expand_dims(Tensor::zeros({2, 3}), 3); });
-  CHECK(added.cause() == "the result has 3 axes (the tensor's 2 and the new one), counted from 0, so "
+  CHECK(added.cause() == "the result has 3 axes (the input's 2 and the new one), counted from 0, so "
                          "the last one is 2; axis 3 counts one past it (as if from 1)");
   CHECK(added.fix() == "use axis 2 (or axis -1) for the last axis");
 }
@@ -42,6 +42,8 @@ TEST_CASE("batch.empty: stack of no tensors") {
   auto e = capture("batch.empty", [] { (void)stack({}); });
   CHECK(e.info().summary == "stack needs at least one tensor");
   CHECK(e.actual() == "none");
+  CHECK(has(e.cause(), "stack joins tensors along a new axis and was given an empty list"));
+  CHECK(has(e.fix(), "if (!xs.empty())"));
 }
 
 TEST_CASE("matmul.shape: inner sizes and dtypes, with the operands named") {

@@ -1,4 +1,4 @@
-// input.range (core/training/model_range.cpp, the message in core/contracts/input_checks.cpp):
+// input.range (core/training/model_range.cpp, the message in core/contracts/range_checks.cpp):
 // at the start of fit, each Input's values against the range the model was built for. A
 // warning (printed once), an error with WarningMode::raise, nothing with WarningMode::off; each
 // situation gets its own cause and fix.

@@ -122,11 +122,12 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const Site& where, Phase 
         .mark(marks)
         .mark_expected(marks_a)
         .operands({a, b})
-        .cause((a.rank() == b.rank() ? std::string("axis ")
+        .cause((a.rank() == b.rank() ? std::string()
                     : "the operands have " + std::to_string(a.rank()) + " and " +
                           std::to_string(b.rank()) + " axes, so the shorter one lines up with the "
-                          "last axes of the other; aligned from the right, axis ") +
-               axes + " differ and neither side is 1, so NumPy broadcasting cannot apply")
+                          "last axes of the other; aligned from the right, ") +
+               (bad.size() == 1 ? "axis " + axes + " differs" : "axes " + axes + " differ") +
+               " and neither side is 1, so NumPy broadcasting cannot apply")
         .fix("make the sizes on those axes equal (slice, reshape or resize the operand " + b.str() +
              " to " + dim_str(a[marks_a.back()]) +
              " there, or make it for that size), or give that axis size 1 in one operand to "

@@ -35,9 +35,9 @@ struct IntegerAdvice {
 };
 IntegerAdvice integer_advice(DType got, const ValueRange& r) {
   const std::string t = dtype_name(got);
-  if (r.known && r.lo == 0 && r.hi == 0)
-    return {t + " data that is all zeros, so its scale cannot be told from the values; tenet does "
-                "not cast silently",
+  if (r.known && r.lo == r.hi && (r.lo == 0 || r.lo > 1))
+    return {t + " data whose values are " + (r.lo == 0 ? std::string("all zeros") : "all " + value(r.lo)) +
+                ", so its scale cannot be told from the values; tenet does not cast silently",
             "x.astype(DType::f32), divided by 255.0 if the real data is 0..255 pixels (x.astype("
             "DType::f32) / 255.0, or Rescaling(1.0 / 255) after a uint8 Input)"};
   if (r.known && r.lo >= 0 && r.hi <= 1)

@@ -218,7 +218,8 @@ Shape concat_shape(const std::vector<Shape>& shapes, int axis, const Site& where
     if (!bad.empty()) {
       std::string diffs;
       for (int d : bad)
-        diffs += (diffs.empty() ? "" : ", ") + axis_name(d, first.rank()) + " " +
+        diffs += (diffs.empty() ? "" : ", ") + axis_name(d, first.rank()) +
+                 (axis_name(d, first.rank()).rfind("axis ", 0) == 0 ? ": " : " ") +  // "axis 1: 5 vs 6"
                  std::to_string(first[d]) + " vs " + std::to_string(shapes[i][d]);
       bool spatial = first.rank() == 4 && ax == 3 &&
                      std::all_of(bad.begin(), bad.end(), [](int d) { return d == 1 || d == 2; });

@@ -88,6 +88,8 @@ TEST_CASE("input.dtype: uint8 of 0..3 are a few levels, not pixels; 0..200 are p
   CHECK(has(px.cause(), "uint8 pixels from 25 to 200 passed as is"));
   CHECK(has(px.fix(), "x.astype(DType::f32) / 255.0"));
   differ(few, px);
+  auto same = raised("input.dtype", [&] { (void)m.predict(Tensor::from_vector(std::vector<std::uint8_t>(8, 7), {2, 2, 2, 1})); });
+  CHECK(has(same.cause(), "uint8 data whose values are all 7, so its scale cannot be told from the values"));
 }
 
 TEST_CASE("input.count: a missing array is named; extra arrays are told apart") {

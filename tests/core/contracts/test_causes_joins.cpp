@@ -55,3 +55,13 @@ TEST_CASE("elementwise.shape (Add): image sizes differ, or only the channels") {
   auto rank = raised("elementwise.shape", [] { (void)Multiply()({Input({8, 8, 4}), Input({10})}); });
   CHECK(has(rank.fix(), "Flatten() it"));
 }
+
+TEST_CASE("sequences: concat.shape and elementwise.shape name an unnamed axis with its sizes") {
+  auto a = Input({5, 10}, {.name = "short"}), b = Input({6, 10}, {.name = "long"});
+  auto cat = raised("concat.shape", [&] { (void)Concatenate()({a, b}); });
+  CHECK(has(cat.cause(), "differ in axis 1: 5 vs 6"));
+  auto one = raised("elementwise.shape", [] { (void)(Tensor::zeros({8, 16, 32}) + Tensor::zeros({8, 16, 30})); });
+  CHECK(has(one.cause(), "axis 2 (32 vs 30) differs and neither side is 1"));
+  auto two = raised("elementwise.shape", [] { (void)(Tensor::zeros({8, 16, 32}) + Tensor::zeros({8, 12, 30})); });
+  CHECK(has(two.cause(), "axes 1 (16 vs 12), 2 (32 vs 30) differ and neither side is 1"));
+}

@@ -196,6 +196,19 @@ void check_input_rank(const std::string& name, const Shape& want, const Shape& g
   } else if (got.rank() == r - 1 && want[r - 1] == 1 && same_dims(got, 1, want, 1, r - 2)) {
     cause = "the channel axis is missing: grayscale images stored as (N, H, W) need (N, H, W, 1)";
     fix = "expand_dims(x, -1)";
+  } else if (got.rank() == r - 1 && r == 4 && want[3] > 1 && same_dims(got, 1, want, 1, 2)) {
+    cause = "the channel axis is missing: (N, H, W) holds one value per pixel, grayscale images, "
+            "while the Input takes " + num(want[3]) + " channels";
+    fix = "expand_dims(x, -1) gives (N, H, W, 1); then " +
+          (want[3] == 3 ? std::string("repeat the gray channel for RGB: concat({g, g, g}, -1) with g = "
+                                      "expand_dims(x, -1)")
+                        : "convert the images to " + num(want[3]) + " channels") +
+          ", or build the model for 1 channel";
+  } else if (got.rank() == r - 1 && r == 4 && got[2] == want[3]) {
+    cause = "this looks like a single image " + got.str() + " without its batch axis, and of " +
+            num(got[0]) + "x" + num(got[1]) + " where the Input declares " + hw(want);
+    fix = "expand_dims(x, 0) to make a batch of one, and resize it to " + hw(want) +
+          " (data::resize(x, {" + dim_str(want[1]) + ", " + dim_str(want[2]) + "}) takes one image too)";
   } else if (got.rank() == r + 1 && same_dims(got, 2, want, 1, r - 1)) {
     cause = "the data has two batch axes (batches of " + num(got[1]) +
             " stacked again): it was batched twice";
@@ -204,7 +217,8 @@ void check_input_rank(const std::string& name, const Shape& want, const Shape& g
   } else {
     cause = "array " + num(static_cast<std::int64_t>(index)) + " has " + num(got.rank()) +
             " axes but the Input has " + num(r) + " (batch axis included)";
-    fix = "reshape the data to " + want.str() + " with the batch axis first";
+    fix = "give the data the Input's axes, batch first: " + want.str() + " (expand_dims adds a "
+          "missing axis, squeeze removes one of size 1); or declare the Input for the data's shape";
   }
   Violation("input.rank", Phase::run, where)
       .summary("data for Input '" + name + "' has rank " + num(got.rank()) +

@@ -93,11 +93,26 @@ std::string rank_fix(const Shape& a, const Shape& b, const std::string& a_desc,
       s += " or GlobalAveragePooling2D() it (-> " + Shape{kUnknown, high[3]}.str() + ")";
     return s + "; " + low_desc + " is already (batch, features)";
   }
-  std::string dims;
-  for (int d = low.rank(); d < high.rank(); ++d) dims += "1, ";
-  for (int d = 1; d < low.rank(); ++d) dims += (d > 1 ? ", " : "") + dim_str(low[d]);
-  return "Reshape " + low_desc + " to rank " + num(high.rank()) + " (Reshape({" + dims +
-         "})), or Flatten() " + high_desc + " and the other side to join them as features";
+  // A Reshape that adds one axis of size 1 in front lines up with `high` only when the sizes
+  // after it are high's last ones; the join is then on axis 1.
+  const int added = high.rank() - low.rank();
+  bool lines_up = added == 1;
+  std::int64_t low_flat = 1;
+  for (int d = 1; d < low.rank(); ++d) {
+    lines_up = lines_up && (low[d] < 0 || high[d + added] < 0 || low[d] == high[d + added]);
+    low_flat = low[d] < 0 || low_flat < 0 ? kUnknown : low_flat * low[d];
+  }
+  std::string dims = "1";
+  for (int d = 1; d < low.rank(); ++d) dims += ", " + dim_str(low[d]);
+  const std::string flatten_both = "Flatten() both sides and join them as features (" + high_desc +
+                                   " -> " + Shape{kUnknown, flat}.str() + ", " + low_desc + " -> " +
+                                   Shape{kUnknown, low_flat}.str() + ")";
+  if (lines_up)
+    return "Reshape " + low_desc + " to rank " + num(high.rank()) + " (Reshape({" + dims +
+           "})) and join on axis 1 (Concatenate(1)), where the sizes after it line up; or " +
+           flatten_both;
+  return flatten_both + "; a Reshape of " + low_desc + " to rank " + num(high.rank()) +
+         " would not line up with " + high.str() + " on the axes outside the join";
 }
 
 // concat.rank: every input has the first one's rank; the fix names the side to change.

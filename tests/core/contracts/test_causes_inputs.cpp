@@ -114,6 +114,21 @@ TEST_CASE("input.rank: a missing channel axis, or a single sample without its ba
   differ(channel, single);
 }
 
+TEST_CASE("input.rank into an RGB model: gray images without a channel axis, or one image of another size") {
+  auto in = Input({16, 16, 3}, {.name = "photo"});
+  Model m(in, Dense(2, {.seed = 1})(GlobalAveragePooling2D()(in)));
+  auto gray = raised("input.rank", [&] { (void)m.predict(Tensor::zeros({5, 16, 16})); });
+  CHECK(has(gray.cause(), "the channel axis is missing: (N, H, W) holds one value per pixel, grayscale "
+                          "images, while the Input takes 3 channels"));
+  CHECK(has(gray.fix(), "concat({g, g, g}, -1) with g = expand_dims(x, -1)"));
+  CHECK(!has(gray.fix(), "reshape"));
+  auto one = raised("input.rank", [&] { (void)m.predict(Tensor::zeros({64, 64, 3})); });
+  CHECK(has(one.cause(), "a single image (64, 64, 3) without its batch axis, and of 64x64 where the "
+                         "Input declares 16x16"));
+  CHECK(has(one.fix(), "expand_dims(x, 0) to make a batch of one, and resize it to 16x16"));
+  differ(gray, one);
+}
+
 TEST_CASE("the caret line under expected marks the axis that differs, whatever the ranks") {
   auto e = raised("elementwise.shape", [] { (void)(Tensor::zeros({4, 2048}) * Tensor::zeros({1024})); });
   const std::string w = e.what();

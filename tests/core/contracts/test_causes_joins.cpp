@@ -15,8 +15,17 @@ TEST_CASE("concat.rank says which side to Flatten, or which to Reshape") {
   CHECK(has(flat.fix(), "GlobalAveragePooling2D() it (-> (None, 8))"));
   auto seq = Input({5, 10}, {.name = "seq"});
   auto up = raised("concat.rank", [&] { (void)Concatenate()({images, seq}); });
-  CHECK(has(up.fix(), "Reshape 'seq' (InputLayer) output (None, 5, 10) to rank 4 (Reshape({1, 5, 10}))"));
+  // (None, 1, 5, 10) would not join (None, 16, 16, 8) on any axis: both are flattened.
+  CHECK(has(up.fix(), "Flatten() both sides and join them as features ('maps' (InputLayer) output "
+                      "(None, 16, 16, 8) -> (None, 2048), 'seq' (InputLayer) output (None, 5, 10) -> (None, 50))"));
+  CHECK(!has(up.fix(), "Reshape({1, 5, 10})"));
   differ(flat, up);
+  // Rows of an image: (None, 8, 3) becomes one more row of (None, 8, 8, 3) on axis 1.
+  auto rows = Input({8, 3}, {.name = "row"});
+  auto img = Input({8, 8, 3}, {.name = "img"});
+  auto row = raised("concat.rank", [&] { (void)Concatenate()({img, rows}); });
+  CHECK(has(row.fix(), "Reshape 'row' (InputLayer) output (None, 8, 3) to rank 4 (Reshape({1, 8, 3})) "
+                       "and join on axis 1 (Concatenate(1))"));
 }
 
 TEST_CASE("concat.shape: image branches of other sizes, or feature widths on a wrong join axis") {

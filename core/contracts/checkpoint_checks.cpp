@@ -8,15 +8,39 @@
 
 namespace tenet::checks {
 
-void check_weight_count(std::size_t held, std::size_t given, bool built, const Site& layer) {
+void check_weight_count(const std::vector<std::string>& names, const std::vector<Shape>& shapes,
+                        std::size_t given, bool built, const Site& layer) {
+  const std::size_t held = names.size();
   if (held == given) return;
+  std::string list;  // "kernel (4, 3), bias (3,)"
+  for (std::size_t i = 0; i < held; ++i)
+    list += (i ? ", " : "") + names[i] + (i < shapes.size() ? " " + shapes[i].str() : "");
+  const std::string n = std::to_string(held), g = std::to_string(given);
+  std::string cause, fix;
+  if (held == 0 && !built) {
+    cause = "'" + layer.name + "' has not been called yet, so its variables do not exist: their "
+            "shapes follow from its first input";
+    fix = "call the layer once (or build its model) before setting weights";
+  } else if (given < held) {
+    cause = "set_weights replaces every variable at once, in order: " + list + "; the list given "
+            "stops after " + g;
+    fix = "pass all " + n + " variables in Keras's order (" + list + ")";
+  } else {
+    cause = "'" + layer.name + "' holds " + (held == 0 ? "no variables (a " + layer.type + " has none)"
+                                                        : "only " + list) +
+            "; the " + std::to_string(given - held) + " extra value(s) may belong to another layer";
+    fix = held == 0 ? "do not set weights on '" + layer.name + "'; give the values to the layers "
+                      "that hold variables (or use load_weights for a whole model)"
+                    : "pass only its " + n + " variables in Keras's order (" + list + "); for a "
+                      "whole model, load_weights splits the file per layer";
+  }
   Violation("checkpoint.mismatch", Phase::load, layer)
-      .summary(layer.type + " '" + layer.name + "' holds " + std::to_string(held) +
-               " variables, " + std::to_string(given) + " were given")
-      .expected(std::to_string(held) + " variables")
-      .actual(std::to_string(given) + " variables")
-      .fix(held == 0 && !built ? "call the layer once (or build its model) before setting weights"
-                               : "pass the variables in Keras's order")
+      .summary(layer.type + " '" + layer.name + "' holds " + n + " variables, " + g +
+               " were given")
+      .expected(n + " variables")
+      .actual(g + " variables")
+      .cause(cause)
+      .fix(fix)
       .raise();
 }
 

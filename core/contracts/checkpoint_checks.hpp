@@ -8,9 +8,10 @@
 
 namespace tenet::checks {
 
-// set_weights of a layer holding `held` variables was given `given`; `built` says whether the
-// layer has been called (an unbuilt layer holds none yet).
-void check_weight_count(std::size_t held, std::size_t given, bool built, const Site& layer);
+// set_weights of a layer holding the variables `names` (of `shapes`) was given `given` values;
+// `built` says whether the layer has been called (an unbuilt layer holds none yet).
+void check_weight_count(const std::vector<std::string>& names, const std::vector<Shape>& shapes,
+                        std::size_t given, bool built, const Site& layer);
 // set_weights: variable `i` (`name`) of the layer is `want` (`want_dtype`); the value given
 // is `got` (`got_dtype`).
 void check_weight_fits(std::size_t i, const std::string& name, const Shape& want,

@@ -320,7 +320,12 @@ SymbolicTensor LayerImpl::call(const std::vector<SymbolicTensor>& inputs) {
 void LayerImpl::set_weights(const std::vector<Tensor>& values) {
   std::vector<Tensor> current = weights();
   std::vector<std::string> names = weight_names();
-  checks::check_weight_count(current.size(), values.size(), built_, site_);
+  std::vector<std::string> held;  // the names of the variables that exist (none before a call)
+  std::vector<Shape> shapes;
+  for (std::size_t i = 0; i < current.size(); ++i)
+    held.push_back(i < names.size() ? names[i] : "variable " + std::to_string(i)),
+        shapes.push_back(current[i].shape());
+  checks::check_weight_count(held, shapes, values.size(), built_, site_);
   for (std::size_t i = 0; i < values.size(); ++i)
     checks::defined(values[i], [&] {
       return "the " + checks::ordinal(i) + " value given to set_weights of '" + name_ + "'";

@@ -25,7 +25,16 @@ TEST_CASE("checkpoint.mismatch: set_weights with another count, before the first
   auto count = capture("checkpoint.mismatch", [&] { built.set_weights({Tensor::zeros({2, 3})}); });
   CHECK(count.expected() == "2 variables");
   CHECK(count.actual() == "1 variables");
-  CHECK(has(count.fix(), "Keras's order"));
+  CHECK(count.cause() == "set_weights replaces every variable at once, in order: kernel (2, 3), bias "
+                         "(3,); the list given stops after 1");
+  CHECK(count.fix() == "pass all 2 variables in Keras's order (kernel (2, 3), bias (3,))");
+  auto extra = capture("checkpoint.mismatch", [&] {
+    built.set_weights({Tensor::zeros({2, 3}), Tensor::zeros({3}), Tensor::zeros({3, 1})});
+  });
+  CHECK(has(extra.cause(), "'body' holds only kernel (2, 3), bias (3,); the 1 extra value(s) may belong "
+                           "to another layer"));
+  CHECK(has(extra.fix(), "pass only its 2 variables"));
+  CHECK(has(early.cause(), "'head' has not been called yet"));
   auto shape = capture("checkpoint.mismatch", [&] {
     built.set_weights({Tensor::zeros({2, 4}), Tensor::zeros({3})});
   });

@@ -16,6 +16,7 @@
 #include "core/tensor/numerics.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include "core/graph/builtin.hpp"
+#include "core/graph/checked_inputs.hpp"
 #include "core/graph/profile.hpp"
 #include "core/graph/symbolic_node.hpp"
 #include "core/graph/user_layer.hpp"
@@ -69,37 +70,6 @@ void clear_session() {
   g_seed_base = 1337;
   g_seed_count = 0;
 }
-
-// The input signatures (shape and dtype of each input) for which a built-in layer's run-time
-// contracts (input dtype, output_shape's checks) passed after it was built. They depend on
-// nothing else, so a call with a signature seen before skips them: a single-image predict
-// rebuilt every check's strings and Sites on every call. A new signature is checked in full.
-struct CheckedInputs {
-  static constexpr std::size_t kKept = 8;  // signatures kept (an epoch's last batch, predict's)
-  std::mutex mutex;
-  std::vector<std::vector<std::pair<Shape, DType>>> seen;
-
-  static std::vector<std::pair<Shape, DType>> signature(const std::vector<Tensor>& xs) {
-    std::vector<std::pair<Shape, DType>> s;
-    for (const auto& x : xs) s.emplace_back(x.shape(), x.dtype());
-    return s;
-  }
-  static bool same(const std::vector<std::pair<Shape, DType>>& s, const std::vector<Tensor>& xs) {
-    if (s.size() != xs.size()) return false;
-    for (std::size_t i = 0; i < s.size(); ++i)
-      if (s[i].second != xs[i].dtype() || s[i].first.dims() != xs[i].shape().dims()) return false;
-    return true;
-  }
-  bool contains(const std::vector<Tensor>& xs) {
-    std::lock_guard lock(mutex);
-    return std::any_of(seen.begin(), seen.end(), [&](const auto& s) { return same(s, xs); });
-  }
-  void add(const std::vector<Tensor>& xs) {
-    std::lock_guard lock(mutex);
-    if (seen.size() == kKept) seen.erase(seen.begin());
-    seen.push_back(signature(xs));
-  }
-};
 
 LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
                      std::source_location loc)

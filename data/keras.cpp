@@ -8,6 +8,7 @@
 #include <ctime>
 #include <limits>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <tenet/core/contracts/checks.hpp>
@@ -158,9 +159,19 @@ Model model_from_json(const std::string& json, LoadOptions options, std::source_
   return built(partial_from_json(json, "the JSON architecture"));
 }
 
-std::string model_to_json(const Model& model) { return kd::model_to_keras(model).dump(); }
+// The compile metrics left out of a file, printed as load_weights prints what it skipped.
+static void print_left_out(const std::string& call, const std::vector<std::string>& left_out) {
+  for (const auto& item : left_out) std::cerr << "tenet: " << call << ": " << item << "\n";
+}
 
-void save_model(const Model& model, const std::string& path) {
+std::string model_to_json(const Model& model) {
+  std::vector<std::string> left_out;
+  std::string text = kd::model_to_keras(model, &left_out).dump();
+  print_left_out("model_to_json", left_out);
+  return text;
+}
+
+std::vector<std::string> save_model(const Model& model, const std::string& path) {
   const bool archive = ends_with(path, ".keras");
   if (!archive && !ends_with(path, ".json"))
     checks::invalid_option("save_model path", path, "a name ending in .keras or .json",
@@ -168,8 +179,13 @@ void save_model(const Model& model, const std::string& path) {
                            "the extension chooses the format: .keras (architecture, weights and "
                            "compile config, as Keras's model.save) or .json (the architecture)",
                            "name the file model.keras or model.json");
-  const kd::Json root = kd::model_to_keras(model);  // refuses layers Keras does not have first
-  if (!archive) return files::write_file_atomically(path, "save_model", root.dump());
+  std::vector<std::string> left_out;
+  const kd::Json root = kd::model_to_keras(model, &left_out);  // refuses layers Keras lacks first
+  if (!archive) {
+    files::write_file_atomically(path, "save_model", root.dump());
+    print_left_out("save_model(" + path + ")", left_out);
+    return left_out;
+  }
   kd::TempDir temp;
   const std::string weights = temp.file("model.weights.h5");
   model.save_weights(weights);
@@ -183,6 +199,8 @@ void save_model(const Model& model, const std::string& path) {
                              {"date_saved", date}};
   files::write_file_atomically(
       path, "save_model", kd::make_archive(root.dump(), metadata.dump(), bytes.str(), path));
+  print_left_out("save_model(" + path + ")", left_out);
+  return left_out;
 }
 
 }  // namespace tenet::keras

@@ -37,7 +37,10 @@ Model load_model(const std::string& path, LoadOptions options = {},
                  std::source_location loc = std::source_location::current());
 // `path` ending in `.keras`: the archive (config, metadata, weights, compile config when the
 // model is compiled), written atomically. `path` ending in `.json`: the architecture alone.
-void save_model(const Model& model, const std::string& path);
+// A compile metric Keras has no equivalent of (Metric::precision, recall or f1_score with
+// class-index labels or real targets) is left out of the compile config: each such case is
+// printed to stderr ("tenet: save_model(path): ...") and returned; the rest is saved.
+std::vector<std::string> save_model(const Model& model, const std::string& path);
 
 // The architecture as Keras JSON (model.to_json()), and back (fresh weights).
 std::string model_to_json(const Model& model);

@@ -1,9 +1,10 @@
-// Keras compile configs <-> tenet CompileOptions: Adam and SGD, the three losses, accuracy
-// (data/keras_json.hpp). Settings that change only speed (jit_compile, steps_per_execution,
+// Keras compile configs <-> tenet CompileOptions: Adam, AdamW, RMSprop and SGD, the four
+// losses; the metrics are in keras_metrics.cpp (data/keras_json.hpp). Settings that change only speed (jit_compile, steps_per_execution,
 // run_eagerly) are accepted and not kept.
 #include <algorithm>
 #include <cctype>
 
+#include <tenet/losses/binary_crossentropy.hpp>
 #include <tenet/losses/categorical_crossentropy.hpp>
 #include <tenet/losses/mean_squared_error.hpp>
 #include <tenet/losses/sparse_categorical_crossentropy.hpp>
@@ -13,6 +14,49 @@
 namespace tenet::data::keras_detail {
 
 namespace {
+
+template <class Options>
+void read_adam_rule(ConfigReader& r, Options& o) {
+  o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
+  o.beta_1 = r.number("beta_1", o.beta_1);
+  o.beta_2 = r.number("beta_2", o.beta_2);
+  o.epsilon = r.number("epsilon", o.epsilon);
+  r.only("amsgrad", {false});
+}
+
+// The optimizers tenet writes (Adam, AdamW, RMSprop, SGD) by Keras's class name, lower case.
+Optimizer optimizer_of_class(const std::string& cls, ConfigReader& r, const Json& class_name) {
+  if (cls == "adam" || cls == "adamw") {
+    AdamWOptions o;
+    read_adam_rule(r, o);
+    if (cls == "adamw") {
+      o.weight_decay = r.number("weight_decay", o.weight_decay);
+      r.finish();
+      return AdamW(o);
+    }
+    r.only("weight_decay", {nullptr});
+    r.finish();
+    return Adam({o.learning_rate, o.beta_1, o.beta_2, o.epsilon});
+  }
+  r.only("weight_decay", {nullptr});
+  if (cls == "rmsprop") {
+    RMSpropOptions o;
+    o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
+    o.rho = r.number("rho", o.rho);
+    o.momentum = r.number("momentum", o.momentum);
+    o.epsilon = r.number("epsilon", o.epsilon);
+    o.centered = r.boolean("centered", o.centered);
+    r.finish();
+    return RMSprop(o);
+  }
+  if (cls != "sgd") r.unsupported("class_name", class_name, "Adam, AdamW, RMSprop or SGD");
+  SGDOptions o;
+  o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
+  o.momentum = r.number("momentum", o.momentum);
+  o.nesterov = r.boolean("nesterov", o.nesterov);
+  r.finish();
+  return SGD(o);
+}
 
 Optimizer optimizer_from_keras(const Json& v, const std::string& file) {
   const Json spec = v.is_string() ? Json{{"class_name", v}, {"config", Json::object()}} : v;
@@ -24,29 +68,12 @@ Optimizer optimizer_from_keras(const Json& v, const std::string& file) {
   ConfigReader r(config, file, "optimizer", spec["class_name"].get<std::string>(),
                  "the optimizer");
   r.ignore("name");
-  for (const char* k : {"weight_decay", "clipnorm", "global_clipnorm", "clipvalue",
-                        "ema_overwrite_frequency", "loss_scale_factor",
-                        "gradient_accumulation_steps"})
+  for (const char* k : {"clipnorm", "global_clipnorm", "clipvalue", "ema_overwrite_frequency",
+                        "loss_scale_factor", "gradient_accumulation_steps"})
     r.only(k, {nullptr});
   r.only("use_ema", {false});
   r.ignore("ema_momentum");  // used only with use_ema, which is false here
-  if (cls == "adam") {
-    AdamOptions o;
-    o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
-    o.beta_1 = r.number("beta_1", o.beta_1);
-    o.beta_2 = r.number("beta_2", o.beta_2);
-    o.epsilon = r.number("epsilon", o.epsilon);
-    r.only("amsgrad", {false});
-    r.finish();
-    return Adam(o);
-  }
-  if (cls != "sgd") r.unsupported("class_name", spec["class_name"], "Adam or SGD");
-  SGDOptions o;
-  o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
-  o.momentum = r.number("momentum", o.momentum);
-  o.nesterov = r.boolean("nesterov", o.nesterov);
-  r.finish();
-  return SGD(o);
+  return optimizer_of_class(cls, r, spec["class_name"]);
 }
 
 Loss loss_from_keras(const Json& v, const std::string& file) {
@@ -64,6 +91,8 @@ Loss loss_from_keras(const Json& v, const std::string& file) {
   r.only("axis", {-1});
   r.only("ignore_class", {nullptr});
   r.finish();
+  if (cls == "binary_crossentropy" || cls == "BinaryCrossentropy")
+    return BinaryCrossentropy({.from_logits = from_logits});
   if (cls == "sparse_categorical_crossentropy" || cls == "SparseCategoricalCrossentropy")
     return SparseCategoricalCrossentropy({.from_logits = from_logits});
   if (cls == "categorical_crossentropy" || cls == "CategoricalCrossentropy")
@@ -71,21 +100,8 @@ Loss loss_from_keras(const Json& v, const std::string& file) {
   if (from_logits) r.unsupported("from_logits", true, "false for mean squared error");
   if (cls == "mean_squared_error" || cls == "mse" || cls == "MeanSquaredError")
     return MeanSquaredError();
-  r.unsupported("class_name", cls, "SparseCategoricalCrossentropy, CategoricalCrossentropy or "
-                                   "MeanSquaredError");
-}
-
-std::vector<Metric> metrics_from_keras(const Json* v, ConfigReader& r) {
-  if (!v || v->is_null()) return {};
-  if (!v->is_array()) r.wrong_type("metrics", "a list of metric names");
-  std::vector<Metric> out;
-  for (const Json& m : *v)
-    if (m == "accuracy" || m == "acc") out.push_back(Metric::accuracy);
-    else if (m == "top_k_categorical_accuracy" || m == "sparse_top_k_categorical_accuracy")
-      out.push_back(Metric::top_k_accuracy());  // Keras's string form: k = 5
-    else r.unsupported("metrics", *v, "a list of \"accuracy\", \"top_k_categorical_accuracy\", "
-                                      "\"sparse_top_k_categorical_accuracy\"");
-  return out;
+  r.unsupported("class_name", cls, "SparseCategoricalCrossentropy, CategoricalCrossentropy, "
+                                   "BinaryCrossentropy or MeanSquaredError");
 }
 
 }  // namespace
@@ -96,8 +112,8 @@ std::optional<CompileOptions> compile_from_keras(const Json* config, const std::
   const Json* opt = r.get("optimizer");
   const Json* loss = r.get("loss");
   if (!opt || !loss) r.wrong_type(opt ? "loss" : "optimizer", "present in a compile config");
-  CompileOptions o{optimizer_from_keras(*opt, file), loss_from_keras(*loss, file),
-                   metrics_from_keras(r.get("metrics"), r)};
+  CompileOptions o{optimizer_from_keras(*opt, file), loss_from_keras(*loss, file), {}};
+  o.metrics = metrics_from_keras(r.get("metrics"), o.loss.impl()->label_kind(), r, file);
   r.only("loss_weights", {nullptr});
   r.only("weighted_metrics", {nullptr});
   for (const char* k : {"run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"})
@@ -106,30 +122,7 @@ std::optional<CompileOptions> compile_from_keras(const Json* config, const std::
   return o;
 }
 
-// A metric as Keras's compile config names it. Precision, recall and F1 per class have no
-// Keras metric of the same meaning (Keras's Precision thresholds at 0.5), so they are refused.
-static Json metric_to_keras(const Metric& m, const LossImpl& loss) {
-  if (m == Metric::accuracy) return "accuracy";
-  const bool sparse = loss.label_kind() == LabelKind::sparse;
-  if (m.kind() == Metric::Kind::top_k_accuracy && m.k() == 5)
-    return sparse ? "sparse_top_k_categorical_accuracy" : "top_k_categorical_accuracy";
-  if (m.kind() == Metric::Kind::top_k_accuracy)
-    return {{"module", "keras.metrics"},
-            {"class_name", sparse ? "SparseTopKCategoricalAccuracy" : "TopKCategoricalAccuracy"},
-            {"config", {{"name", sparse ? "sparse_top_k_categorical_accuracy"
-                                        : "top_k_categorical_accuracy"},
-                        {"dtype", "float32"}, {"k", m.k()}}},
-            {"registered_name", nullptr}};
-  checks::model_unsupported("the model being saved", Site("compile", "Model"), "the compile config",
-                            "metrics", m.kind() == Metric::Kind::precision ? "Metric::precision"
-                                       : m.kind() == Metric::Kind::recall  ? "Metric::recall"
-                                                                           : "Metric::f1_score",
-                            "Metric::accuracy or Metric::top_k_accuracy (Keras has no per-class "
-                            "precision, recall or F1 of the same meaning); compile without it "
-                            "before saving");
-}
-
-Json compile_to_keras(const Model& model) {
+Json compile_to_keras(const Model& model, std::vector<std::string>* left_out) {
   const Model::State& s = *model_state(model);
   if (!s.is_compiled) return nullptr;
   const OptimizerImpl& opt = *s.compiled.optimizer.impl();
@@ -153,8 +146,9 @@ Json compile_to_keras(const Model& model) {
       {"binary_crossentropy", "BinaryCrossentropy"}};
   Json lc = {{"name", loss.name()}, {"reduction", "sum_over_batch_size"}};
   if (loss.name() != "mean_squared_error") lc["from_logits"] = loss.from_logits();
-  Json metrics = Json::array();
-  for (const Metric& m : s.compiled.metrics) metrics.push_back(metric_to_keras(m, loss));
+  const Shape out = s.outputs[0].shape();
+  const Json metrics = metrics_to_keras(s.compiled.metrics, loss,
+                                        out.rank() > 0 ? out.dim(-1) : 0, left_out);
   auto cls = loss_class.find(loss.name());
   return {{"optimizer", {{"module", "keras.optimizers"}, {"class_name", opt.name()},
                          {"config", oc}, {"registered_name", nullptr}}},

@@ -101,12 +101,23 @@ const std::map<std::string, Layer (*)(ConfigReader&, const std::string&)>& augme
 // ---- models (keras_model_read.cpp, keras_model_write.cpp) ----
 // The model of a parsed config.json / JSON architecture, built as far as it goes.
 PartialBuild build_from_keras(const Json& root, const std::string& file, bool initializers_matter);
-Json model_to_keras(const Model& model);
+// `left_out` (when given) gets a note for each compile metric Keras has no equivalent of.
+Json model_to_keras(const Model& model, std::vector<std::string>* left_out = nullptr);
 
 // ---- compile config (keras_compile.cpp) ----
 // nullopt when absent, null or {} (an uncompiled model).
 std::optional<CompileOptions> compile_from_keras(const Json* config, const std::string& file);
-Json compile_to_keras(const Model& model);  // null when the model is not compiled
+// Null when the model is not compiled; `left_out` as for model_to_keras.
+Json compile_to_keras(const Model& model, std::vector<std::string>* left_out = nullptr);
+
+// ---- compile metrics (keras_metrics.cpp) ----
+// The compile config's "metrics" list (null: none) for a loss taking `labels`.
+std::vector<Metric> metrics_from_keras(const Json* list, LabelKind labels, ConfigReader& r,
+                                       const std::string& file);
+// Keras's entries for `metrics`; a metric Keras has no equivalent of for this loss is left out
+// and explained in `left_out`. `classes`: the output's last axis (0 when unknown).
+Json metrics_to_keras(const std::vector<Metric>& metrics, const LossImpl& loss,
+                      std::int64_t classes, std::vector<std::string>* left_out);
 
 // An archive's bytes (`archive`) or JSON text, read as build_partial reads a file (for the
 // fuzzer, tests/fuzz/fuzz_keras.cpp).

@@ -105,9 +105,9 @@ Json sequential(const Model& model) {
 
 }  // namespace
 
-Json model_to_keras(const Model& model) {
+Json model_to_keras(const Model& model, std::vector<std::string>* left_out) {
   Json root = model_state(model)->sequential ? sequential(model) : functional(model);
-  const Json compile = compile_to_keras(model);
+  const Json compile = compile_to_keras(model, left_out);
   if (!compile.is_null()) root["compile_config"] = compile;
   return root;
 }

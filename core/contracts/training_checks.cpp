@@ -77,4 +77,29 @@ void no_history_key(const std::string& key, const std::vector<std::string>& keys
       .raise();
 }
 
+void trainable_changed(const std::vector<std::string>& frozen,
+                       const std::vector<std::string>& unfrozen, const std::string& call,
+                       const Site& model) {
+  auto names = [](const std::vector<std::string>& v, const std::string& how) {
+    std::string out;
+    for (const auto& n : v) out += (out.empty() ? "'" : ", '") + n + "'";
+    return out.empty() ? out : out + " " + how;
+  };
+  const std::string f = names(frozen, "frozen"), u = names(unfrozen, "unfrozen");
+  const std::string changed = f + (f.empty() || u.empty() ? "" : "; ") + u;
+  Violation("model.compile", Phase::run, model)
+      .summary(call + " on a model whose trainable flags changed after compile: " + changed)
+      .expected("the trainable flags compile saw (they fix the variables fit updates and the "
+                "optimizer's slots)")
+      .actual(changed + " since compile")
+      .cause("set_trainable was called after model.compile; " + call + " would use the "
+             "optimizer state of the old flags with the new ones (a frozen BatchNorm already "
+             "normalises in inference mode), and a file saved now would hold optimizer slots "
+             "that a model compiled with the new flags cannot load")
+      .fix("call model.compile(...) again after set_trainable, outside fit (with the same "
+           "optimizer it keeps the slots of the variables still trained), or set the flags "
+           "back")
+      .raise();
+}
+
 }  // namespace tenet::checks

@@ -25,4 +25,10 @@ void check_single_output(std::size_t outputs, const Site& model);
 // history.key: History[key] for a key it lacks; `keys` are the ones it holds.
 [[noreturn]] void no_history_key(const std::string& key, const std::vector<std::string>& keys);
 
+// model.compile (phase run): `call` ("fit", "save_weights") on a model whose layers' trainable
+// flags changed after compile: `frozen` and `unfrozen` name those layers.
+[[noreturn]] void trainable_changed(const std::vector<std::string>& frozen,
+                                    const std::vector<std::string>& unfrozen,
+                                    const std::string& call, const Site& model);
+
 }  // namespace tenet::checks

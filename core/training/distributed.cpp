@@ -174,6 +174,7 @@ History fit(Model& m, BatchReader& train, BatchReader* validation, const FitOpti
   std::exception_ptr error;  // fit's checks failed on this rank
   try {
     checks::check_compiled(s.is_compiled, "fit", s.site);
+    check_trainable_since_compile(s, "fit");
     checks::check_option_above("MpiDataParallel::timeout_seconds", d.timeout_seconds, 0.0, where,
                                Phase::run, "a collective must be allowed to wait");
     checks::check_option_positive("MpiDataParallel::bucket_bytes", d.bucket_bytes,

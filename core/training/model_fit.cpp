@@ -57,12 +57,17 @@ void Model::compile(CompileOptions options, std::source_location loc) {
   if (!options.loss.defined()) checks::no_loss(output_facts(*s_), s_->site);
   check_compile_options(options, call_site(*s_, "compile"));
   check_single_output(*s_);
+  // The same optimizer again (a compile after set_trainable) keeps its state for the
+  // variables still trained, as Keras's optimizer keeps its per-variable slots.
+  const bool same_optimizer = s_->is_compiled && s_->compiled.optimizer.impl() == options.optimizer.impl();
+  const std::vector<Tensor> before = std::move(s_->compiled_trainable);
   s_->compiled = std::move(options);
   s_->is_compiled = true;
   // Gradients reach exactly the variables the optimizer updates: a frozen layer's get none.
   for (auto& w : weights()) w.requires_grad(false);
   s_->compiled_trainable = trainable_weights();
   for (auto& w : s_->compiled_trainable) w.requires_grad(true);
+  if (same_optimizer) carry_slots(*s_->compiled.optimizer.impl(), before, s_->compiled_trainable);
 }
 
 const History& Model::history() const { return s_->history; }
@@ -98,8 +103,10 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
   return out;
 }
 
-static void require_compiled(const Model::State& s, const char* what) {
+// `trains`: the call updates the weights, so the trainable flags must be compile's.
+static void require_compiled(const Model::State& s, const char* what, bool trains = false) {
   checks::check_compiled(s.is_compiled, what, s.site);
+  if (trains) check_trainable_since_compile(s, what);
 }
 
 // A batch's metrics from detached predictions, counted into `epoch` too when given.
@@ -155,7 +162,7 @@ Logs Model::train_step(const std::vector<Tensor>& x, const Tensor& y, bool guard
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y,
                            std::source_location loc) {
   const ScopedUserCall user("model.train_on_batch", loc);
-  require_compiled(*s_, "train_on_batch");
+  require_compiled(*s_, "train_on_batch", true);
   TrainingGuard guard(*s_, "train_on_batch");
   const Site where = call_site(*s_, "train_on_batch");
   check_handles(x, &y, "train_on_batch", where);
@@ -201,7 +208,7 @@ struct ArrayReaders {
 static ArrayReaders array_readers(const Model& m, const std::vector<Tensor>& x, const Tensor& y,
                                   const FitOptions& options) {
   const Model::State& s = *model_state(m);
-  require_compiled(s, "fit");
+  require_compiled(s, "fit", true);
   const Site where = call_site(s, "fit");
   check_fit_options(options, where);
   check_handles(x, &y, "fit", where);
@@ -271,7 +278,7 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
                           std::source_location loc) {
   const ScopedUserCall user("model.fit", loc);
   if (o.distribution) return distributed::fit(*this, train, validation, o, loc);  // checks all
-  require_compiled(*s_, "fit");
+  require_compiled(*s_, "fit", true);
   TrainingGuard guard(*s_, "fit");
   const Site where = call_site(*s_, "fit");
   check_fit_options(o, where);

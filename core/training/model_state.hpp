@@ -71,6 +71,14 @@ class TrainingGuard {
   Model::State& s_;
 };
 
+// core/training/model_trainable.cpp: model.compile when a layer's trainable flag changed since
+// compile (`call`: "fit", "save_weights", ...); nothing for an uncompiled model.
+void check_trainable_since_compile(const Model::State& s, const std::string& call);
+// At compile: `opt`'s slots follow the variables `after`, keeping those of the variables in
+// `before` (the previous compile's) and zeros for the others; nothing before the first step.
+void carry_slots(OptimizerImpl& opt, const std::vector<Tensor>& before,
+                 const std::vector<Tensor>& after);
+
 // core/training/model_options.cpp: what fit / evaluate / predict / *_on_batch check before any data.
 // The `where` of a call's errors: "'classifier.fit' (Model)".
 Site call_site(const Model::State& s, const std::string& call);

@@ -38,6 +38,7 @@ void Model::save_weights(const std::string& path, std::source_location loc) cons
   const ScopedUserCall user("model.save_weights", loc);
   const WeightsFormat& f = format("save_weights");
   checks::check_weights_path("save_weights path", path, s_->site, Phase::run);
+  check_trainable_since_compile(*s_, "save_weights");  // slots that fit the flags it writes
   numerics::check_saved_variables(*s_, path);  // a file load_weights would refuse is never written
   f.save(variables(*s_), path);
 }
@@ -45,6 +46,7 @@ void Model::save_weights(const std::string& path, std::source_location loc) cons
 std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options,
                                              std::source_location loc) {
   const ScopedUserCall user("model.load_weights", loc);
+  check_trainable_since_compile(*s_, "load_weights");  // the file's slots pair with compile's
   return format("load_weights").load(variables(*s_), path, options);
 }
 

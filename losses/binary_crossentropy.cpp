@@ -41,6 +41,7 @@ class BinaryCrossentropyImpl : public LossImpl {
   explicit BinaryCrossentropyImpl(CrossentropyOptions o) : opt_(o) {}
   std::string name() const override { return "binary_crossentropy"; }
   LabelKind label_kind() const override { return LabelKind::dense; }
+  bool from_logits() const override { return opt_.from_logits; }  // kept in model files
   void check_labels(const Shape& predictions, const Tensor& labels, Phase phase,
                     const Site& where) const override {
     labels::check_binary(predictions, labels, phase, where);

@@ -3,7 +3,7 @@
 
 Each model NAME gives NAME.keras (Keras's model.save), NAME.io.h5 (inputs x0, x1, ... and
 Keras's predictions `pred`, float32) and, for the branched models, NAME.weights.h5
-(model.save_weights). Refusal fixtures: unsupported_layer.keras, unsupported_dtype.json, bomb.keras.
+(model.save_weights); class_metrics.keras has per-class metrics (see class_metrics). Refusal fixtures: unsupported_layer.keras, unsupported_dtype.json, bomb.keras.
 
 Usage: <a Python with Keras 3> scripts/make_keras_fixtures.py [OUT_DIR]
 Needs Keras 3 with a backend (tensorflow-cpu) and h5py.
@@ -101,6 +101,33 @@ def write(out, name, build, loss, optimizer, rng, weights=False):
     print(name, [l.name for l in model.layers])
 
 
+def class_metrics(out):
+    """Per-class metrics in a compile config: Precision and Recall per class (top_k=1) and
+    F1Score(average="macro"), with one-hot labels; class_metrics.io.h5 adds the labels `y` and
+    Keras's evaluate values under their log names (precision_0, ..., f1_score)."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(11)
+    rng = np.random.default_rng(11)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")],
+                             name="class_metrics")
+    metrics = [keras.metrics.Precision(class_id=c, top_k=1, name="precision_%d" % c) for c in range(3)]
+    metrics += [keras.metrics.Recall(class_id=c, top_k=1, name="recall_%d" % c) for c in range(3)]
+    metrics += [keras.metrics.F1Score(average="macro", name="f1_score")]
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=metrics)
+    x = rng.normal(size=(24, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, size=(24,))]
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    logs = model.evaluate(x, y, batch_size=8, return_dict=True, verbose=0)
+    model.save(os.path.join(out, "class_metrics.keras"))
+    with h5py.File(os.path.join(out, "class_metrics.io.h5"), "w") as f:
+        f["x0"] = x
+        f["y"] = y
+        f["pred"] = model.predict(x, verbose=0).astype("float32")
+        for k, v in logs.items():
+            f[k] = np.float64(v)
+    print("class_metrics", logs)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests/fixtures/keras")
@@ -113,6 +140,7 @@ def main():
     write(out, "all_layers", all_layers, "sparse_categorical_crossentropy", "adam", rng)
     write(out, "sequential", sequential, "sparse_categorical_crossentropy",
           keras.optimizers.SGD(learning_rate=0.05, momentum=0.9), rng)
+    class_metrics(out)
     # Refusals: a layer tenet lacks, and a dtype policy other than float32.
     keras.backend.clear_session()
     leaky = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.LeakyReLU(0.2)],

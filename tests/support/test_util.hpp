@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
+#include <sstream>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -25,6 +27,18 @@ ContractError capture(F&& f) {
   }
   FAIL("expected a ContractError");
   throw std::logic_error("unreachable");
+}
+
+// What f prints to std::cerr (restored when f throws too).
+template <class F>
+std::string stderr_of(F&& f) {
+  std::ostringstream text;
+  struct Restore {
+    std::streambuf* old;
+    ~Restore() { std::cerr.rdbuf(old); }
+  } restore{std::cerr.rdbuf(text.rdbuf())};
+  f();
+  return text.str();
 }
 
 inline std::vector<Tensor> clones(const std::vector<Tensor>& ts) {

@@ -1,7 +1,12 @@
 // Suite "core/training": frozen layers (Layer::set_trainable(false), Keras's
 // layer.trainable = False): no gradient, no optimizer slot, weights bitwise unchanged by fit,
-// non-trainable in summary(), a frozen BatchNorm in inference mode, flags read at compile.
+// non-trainable in summary(), a frozen BatchNorm in inference mode, flags read at compile (a
+// flag changed after compile is refused until the next compile, which keeps the slots of the
+// variables still trained, so a checkpoint saved then resumes exactly).
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
 
 #include <tenet/tenet.hpp>
 #include <tenet/layers/batch_norm.hpp>
@@ -11,7 +16,9 @@
 
 using namespace tenet;
 using tenet::testing::bitwise_equal;
+using tenet::testing::capture;
 using tenet::testing::clones;
+using tenet::testing::has;
 
 namespace {
 
@@ -97,21 +104,92 @@ TEST_CASE("freeze: a frozen BatchNorm normalises with its moving statistics duri
   CHECK(bitwise_equal(n.norm.weights(), stats));  // gamma, beta and both statistics
 }
 
-TEST_CASE("freeze: fit follows the flags as compile saw them, as Keras does") {
+TEST_CASE("freeze: a flag changed after compile is refused by fit, train_on_batch and the files") {
   Net n;
   compile_adam(n.model);
-  n.first.set_trainable(false);  // after compile: counts from the next compile
-  auto w = clones(n.first.weights());
+  fit(n.model, 1);
+  n.first.set_trainable(false);  // after compile: compile saw it trainable
+  const auto w = clones(n.model.weights());
+  const auto slots = n.model.optimizer().impl()->slots().size();
+  testing::TempDir dir;
+  for (const std::string call : {"fit", "train_on_batch", "save_weights", "load_weights"}) {
+    CAPTURE(call);
+    auto e = capture([&] {
+      if (call == "fit") fit(n.model, 1);
+      if (call == "train_on_batch") n.model.train_on_batch({xs()}, ys());
+      if (call == "save_weights") n.model.save_weights(dir.file("w.weights.h5"));
+      if (call == "load_weights") n.model.load_weights(dir.file("w.weights.h5"));
+    });
+    CHECK(e.code() == "model.compile");
+    CHECK(has(e, call + " on a model whose trainable flags changed after compile: '" +
+                     n.first.name() + "' frozen"));
+    CHECK(has(e, "call model.compile(...) again after set_trainable"));
+  }
+  CHECK(bitwise_equal(n.model.weights(), w));  // refused before any step
+  CHECK(n.model.optimizer().impl()->slots().size() == slots);
+  CHECK_FALSE(std::filesystem::exists(dir.file("w.weights.h5")));
+  n.first.set_trainable(true);  // the flags compile saw again: trains as before
+  fit(n.model, 1);
+  CHECK_FALSE(bitwise_equal(n.first.weights(), {w[0], w[1]}));
+}
+
+TEST_CASE("freeze: a layer unfrozen after compile is refused until compile, then trains") {
+  Net n;
+  n.first.set_trainable(false);
+  compile_adam(n.model);
+  n.first.set_trainable(true);
+  auto e = capture([&] { fit(n.model, 1); });
+  CHECK(has(e, "'" + n.first.name() + "' unfrozen"));
+  compile_adam(n.model);
+  const auto w = clones(n.first.weights());
   fit(n.model, 1);
   CHECK_FALSE(bitwise_equal(n.first.weights(), w));
-  compile_adam(n.model);
-  w = clones(n.first.weights());
+}
+
+TEST_CASE("freeze: compile again with the same optimizer keeps the slots of the variables still trained") {
+  Net n;
+  Optimizer adam = Adam({.learning_rate = 0.05});
+  const Loss loss = SparseCategoricalCrossentropy({.from_logits = true});
+  n.model.compile({.optimizer = adam, .loss = loss});
   fit(n.model, 1);
-  CHECK(bitwise_equal(n.first.weights(), w));
-  n.first.set_trainable(true);  // unfrozen: trains again after compile
-  compile_adam(n.model);
-  fit(n.model, 1);
-  CHECK_FALSE(bitwise_equal(n.first.weights(), w));
+  const OptimizerImpl& opt = *adam.impl();
+  REQUIRE(opt.slots().size() == 6);  // first: kernel, bias; norm: gamma, beta; last: kernel, bias
+  std::vector<Tensor> kept;
+  for (std::size_t i = 2; i < 6; ++i) kept.insert(kept.end(), opt.slots()[i].begin(), opt.slots()[i].end());
+  const std::int64_t steps = opt.iterations();
+  n.first.set_trainable(false);
+  n.model.compile({.optimizer = adam, .loss = loss});
+  REQUIRE(opt.slots().size() == 4);
+  std::vector<Tensor> now;
+  for (const auto& per_var : opt.slots()) now.insert(now.end(), per_var.begin(), per_var.end());
+  CHECK(bitwise_equal(now, kept));
+  CHECK(opt.iterations() == steps);
+  n.first.set_trainable(true);  // unfrozen again: its moments start at 0
+  n.model.compile({.optimizer = adam, .loss = loss});
+  REQUIRE(opt.slots().size() == 6);
+  const std::vector<float> m0 = opt.slots()[0][0].to_vector<float>();
+  CHECK(std::all_of(m0.begin(), m0.end(), [](float v) { return v == 0.0f; }));
+}
+
+TEST_CASE("freeze: frozen after an epoch, a checkpoint resumes exactly in a fresh frozen model") {
+  testing::TempDir dir;
+  const FitOptions once{.epochs = 1, .batch_size = 4, .shuffle = false, .verbose = 0};
+  Net a;
+  Optimizer adam = Adam({.learning_rate = 0.05});
+  const Loss loss = SparseCategoricalCrossentropy({.from_logits = true});
+  a.model.compile({.optimizer = adam, .loss = loss});
+  a.model.fit(xs(), ys(), once);
+  a.first.set_trainable(false);
+  a.model.compile({.optimizer = adam, .loss = loss});
+  a.model.save_weights(dir.file("ckpt.weights.h5"));
+  a.model.fit(xs(), ys(), once);
+  Net b;
+  b.first.set_trainable(false);
+  b.model.compile({.optimizer = Adam({.learning_rate = 0.05}), .loss = loss});
+  CHECK(b.model.load_weights(dir.file("ckpt.weights.h5")).empty());  // the optimizer's state too
+  CHECK(b.model.optimizer().impl()->iterations() == 4);
+  b.model.fit(xs(), ys(), once);
+  CHECK(bitwise_equal(b.model.weights(), a.model.weights()));
 }
 
 }  // TEST_SUITE

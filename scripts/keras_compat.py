@@ -111,6 +111,8 @@ def keras_archives(directory, binary, tol):
     for name in names:
         fx.write(directory, name, getattr(fx, name), losses.get(name, "sparse_categorical_crossentropy"),
                  "adam", rng)
+    fx.class_metrics(directory)  # per-class Precision, Recall and F1Score in the compile config
+    names.append("class_metrics")
     ok = run_test(binary, "keras compat: archives*", "TENET_KERAS_ARCHIVE_DIR", directory)
     for name in names:
         path = os.path.join(directory, name + ".tenet.keras")
@@ -126,6 +128,14 @@ def keras_archives(directory, binary, tol):
         diff = max_diff(got, want)
         print(f"tenet -> Keras: {name}: max |keras - tenet| = {diff:.3g} over {want.size} values")
         ok = ok and diff <= tol
+        if name == "class_metrics":  # tenet wrote the metrics back: Keras computes the same
+            with h5py.File(os.path.join(directory, name + ".io.h5"), "r") as f:
+                logs = model.evaluate(f["x0"][...], f["y"][...], batch_size=8, return_dict=True,
+                                      verbose=0)
+                for key in ("precision_0", "recall_2", "f1_score"):
+                    same = abs(logs[key] - float(f[key][()])) <= 1e-6
+                    print(f"tenet -> Keras: {name}: {key} {logs[key]:.6f}, Keras's own {float(f[key][()]):.6f}")
+                    ok = ok and same
     return ok
 
 

@@ -18,7 +18,8 @@ TEST_CASE("keras compat: archives written by Keras load, predict and are written
     MESSAGE("skipped: set TENET_KERAS_ARCHIVE_DIR (scripts/keras_compat.py keras-archives)");
     return;
   }
-  for (const char* name : {"branch_swap", "branch_multi", "all_layers", "sequential"}) {
+  for (const char* name :
+       {"branch_swap", "branch_multi", "all_layers", "sequential", "class_metrics"}) {
     const std::string shown = name;
     CAPTURE(shown);
     const std::string base = std::string(dir) + "/" + name;

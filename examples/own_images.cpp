@@ -50,7 +50,8 @@ void write_demo_folder(const std::string& dir) {
 }
 
 Model build_model(std::int64_t h, std::int64_t w, std::int64_t classes) {
-  auto input = Input({h, w, 3}, {.name = "photo"});
+  // image_folder gives uint8 pixels: the Input takes them as they are, Rescaling scales them.
+  auto input = Input({h, w, 3}, {.name = "photo", .dtype = DType::u8});
   auto x = Rescaling(1.0 / 255)(input);
   x = Conv2D(16, {3, 3}, {.padding = Padding::same, .activation = Activation::relu})(x);
   x = MaxPool2D({2, 2})(x);

@@ -100,7 +100,8 @@ TEST_CASE("own_data_hdf5 writes its toy set into its output folder, learns, and 
 }
 
 TEST_CASE("examples answer --help and refuse bad usage with status 2 before doing anything") {
-  for (const char* name : {"two_view", "fashion_cnn", "own_data_hdf5", "quickstart"}) {
+  for (const char* name : {"two_view", "fashion_cnn", "own_data_hdf5", "quickstart", "own_images",
+                           "custom_layer", "error_gallery"}) {
     Run help = run(kExamples + name + " --help");
     INFO(name, help.output);
     CHECK(help.status == 0);
@@ -114,13 +115,38 @@ TEST_CASE("examples answer --help and refuse bad usage with status 2 before doin
   for (Bad b : {Bad{"two_view --epochs", "--epochs"}, Bad{"two_view --epochs x", "x"},
                 Bad{"two_view --epochs 0", "--epochs"}, Bad{"two_view --batchsize 3", "--batchsize"},
                 Bad{"fashion_cnn abc", "abc"}, Bad{"own_data_hdf5 /nonexistent/mine.h5", "mine.h5"},
-                Bad{"quickstart --epochs 3", "--epochs"}}) {
+                Bad{"quickstart --epochs 3", "--epochs"}, Bad{"own_images", "--demo"},
+                Bad{"own_images /nonexistent/photos", "photos"}}) {
     Run r = run(kExamples + b.args);
     INFO(b.args, r.output);
     CHECK(r.status == 256 * 2);
     CHECK(r.output.find(b.says) != std::string::npos);
     CHECK(r.output.find("Epoch") == std::string::npos);
   }
+}
+
+TEST_CASE("a missing data set is explained with status 1, never an abort") {
+  for (const char* name : {"quickstart", "fashion_cnn --epochs 1", "two_view --epochs 1"}) {
+    Run r = run("TENET_FASHION_MNIST_DIR=/nonexistent/fashion " + kExamples + name);
+    INFO(name, r.output);
+    CHECK(r.status == 256 * 1);
+    CHECK(r.output.find("/nonexistent/fashion") != std::string::npos);
+    CHECK(r.output.find("Epoch") == std::string::npos);
+  }
+}
+
+TEST_CASE("own_images trains on its demo folder of PNG files, class names kept") {
+  fs::path out = fs::temp_directory_path() / ("tenet_own_images_" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  Run r = run(kExamples + "own_images --epochs 2 --demo " + out.string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(r.output, m, std::regex(R"(read ([0-9]+) images of ([0-9]+) classes)")));
+  CHECK(std::stoi(m[1]) > 0);
+  CHECK(std::stoi(m[2]) >= 2);
+  CHECK(r.output.find("validation accuracy") != std::string::npos);
+  fs::remove_all(out);
 }
 
 }  // TEST_SUITE

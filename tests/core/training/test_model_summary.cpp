@@ -46,6 +46,29 @@ const std::string kInjection = "\"];x[URL=\"javascript:alert(1)\"];y[label=\"";
 
 TEST_SUITE("core/training") {
 
+TEST_CASE("summary lists a shared layer once: one row, its parameters counted once, every call's inputs") {
+  auto a = Input({3}, {.name = "left"});
+  auto b = Input({3}, {.name = "right"});
+  auto c = Input({8}, {.name = "wide"});
+  Dense shared(4, {.name = "shared"});
+  ReLU relu({.name = "relu"});
+  Model m({a, b, c}, Concatenate(1)({relu(shared(a)), relu(shared(b)), relu(c)}), "siamese");
+  const std::string s = m.summary_text();
+  INFO(s);
+  auto row = [&](const std::string& name) {
+    CHECK(count(s, name) == 1);
+    const auto at = s.find(name);
+    return s.substr(at, s.find('\n', at) - at);
+  };
+  const std::string dense = row("shared (Dense)"), act = row("relu (ReLU)");
+  CHECK(has(dense, "(None, 4)"));
+  CHECK(has(dense, "16"));  // 3 x 4 + 4, once
+  CHECK(has(dense, "left, right"));
+  CHECK(has(act, "multiple"));  // (None, 4) twice and (None, 8)
+  CHECK(has(act, "wide"));
+  CHECK(has(s, "Total params: 16 "));
+}
+
 TEST_CASE("to_dot keeps crafted model and layer names inside their labels") {
   clear_session();
   auto in = Input({4}, {.name = "in\"put"});

@@ -16,6 +16,15 @@ endfunction()
 set(prefix ${work}/prefix)
 if(MODE STREQUAL "package")
   run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${prefix})
+  # HDF5 links through its imported target and stays private: the installed package names none
+  # of HDF5's own dependencies (curl, crypto, static pthread/dl) by an absolute path.
+  file(GLOB exported ${prefix}/lib*/cmake/tenet/*.cmake)
+  foreach(f ${exported})
+    file(READ ${f} text)
+    if(text MATCHES "libcurl|libcrypto|libpthread[.]a|libdl[.]a|libhdf5[^ \";]*[.]a")
+      message(FATAL_ERROR "${f} hard-codes a dependency of HDF5: ${CMAKE_MATCH_0}")
+    endif()
+  endforeach()
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/build -DCMAKE_BUILD_TYPE=Release
       -DTENET_MODE=package -DCMAKE_PREFIX_PATH=${prefix})
   run(${CMAKE_COMMAND} --build ${work}/build)

@@ -86,8 +86,9 @@ void check_optimizer_values(const std::string& path, const OptimizerImpl& opt,
         std::to_string(it), std::string(kCorrupt) + " (a flipped sign bit turns 2 into "
         "-2^63+2); training on from it would make " + opt.name() + "'s update NaN or overflow "
         "the step counter", fix});
+  // With a schedule the file holds no rate (values[1] is the schedule's, 0 at a warmup's start).
   const double lr = values[1].item();
-  if (!std::isfinite(lr) || lr <= 0)
+  if (!opt.schedule().defined() && (!std::isfinite(lr) || lr <= 0))
     format_error(path, "weights file", {"optimizer/vars/1 (learning_rate) holds an impossible "
         "learning rate", "a finite learning rate > 0", number(lr), std::string(kCorrupt) +
         "; training on with it would make every weight NaN or move it the wrong way", fix});

@@ -16,8 +16,8 @@ namespace tenet::data::keras_detail {
 namespace {
 
 template <class Options>
-void read_adam_rule(ConfigReader& r, Options& o) {
-  o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
+void read_adam_rule(ConfigReader& r, Options& o, const std::string& file) {
+  o.learning_rate = learning_rate_from_keras(r, o.learning_rate.initial(), file);
   o.beta_1 = r.number("beta_1", o.beta_1);
   o.beta_2 = r.number("beta_2", o.beta_2);
   o.epsilon = r.number("epsilon", o.epsilon);
@@ -25,10 +25,11 @@ void read_adam_rule(ConfigReader& r, Options& o) {
 }
 
 // The optimizers tenet writes (Adam, AdamW, RMSprop, SGD) by Keras's class name, lower case.
-Optimizer optimizer_of_class(const std::string& cls, ConfigReader& r, const Json& class_name) {
+Optimizer optimizer_of_class(const std::string& cls, ConfigReader& r, const Json& class_name,
+                             const std::string& file) {
   if (cls == "adam" || cls == "adamw") {
     AdamWOptions o;
-    read_adam_rule(r, o);
+    read_adam_rule(r, o, file);
     if (cls == "adamw") {
       o.weight_decay = r.number("weight_decay", o.weight_decay);
       r.finish();
@@ -41,7 +42,7 @@ Optimizer optimizer_of_class(const std::string& cls, ConfigReader& r, const Json
   r.only("weight_decay", {nullptr});
   if (cls == "rmsprop") {
     RMSpropOptions o;
-    o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
+    o.learning_rate = learning_rate_from_keras(r, o.learning_rate.initial(), file);
     o.rho = r.number("rho", o.rho);
     o.momentum = r.number("momentum", o.momentum);
     o.epsilon = r.number("epsilon", o.epsilon);
@@ -51,7 +52,7 @@ Optimizer optimizer_of_class(const std::string& cls, ConfigReader& r, const Json
   }
   if (cls != "sgd") r.unsupported("class_name", class_name, "Adam, AdamW, RMSprop or SGD");
   SGDOptions o;
-  o.learning_rate = r.number("learning_rate", o.learning_rate.initial());
+  o.learning_rate = learning_rate_from_keras(r, o.learning_rate.initial(), file);
   o.momentum = r.number("momentum", o.momentum);
   o.nesterov = r.boolean("nesterov", o.nesterov);
   r.finish();
@@ -73,7 +74,7 @@ Optimizer optimizer_from_keras(const Json& v, const std::string& file) {
     r.only(k, {nullptr});
   r.only("use_ema", {false});
   r.ignore("ema_momentum");  // used only with use_ema, which is false here
-  return optimizer_of_class(cls, r, spec["class_name"]);
+  return optimizer_of_class(cls, r, spec["class_name"], file);
 }
 
 Loss loss_from_keras(const Json& v, const std::string& file) {
@@ -126,15 +127,11 @@ Json compile_to_keras(const Model& model, std::vector<std::string>* left_out) {
   const Model::State& s = *model_state(model);
   if (!s.is_compiled) return nullptr;
   const OptimizerImpl& opt = *s.compiled.optimizer.impl();
-  if (opt.schedule().defined())  // written as a fixed rate it would change training
-    checks::model_unsupported("the model being saved", Site(opt.name(), "optimizer"),
-                              "the optimizer (" + opt.name() + ")", "learning_rate",
-                              opt.schedule().name(),
-                              "a fixed learning rate (schedules are not written to Keras "
-                              "files yet)");
   static const std::map<std::string, std::string> keras_name = {
       {"Adam", "adam"}, {"AdamW", "adamw"}, {"RMSprop", "rmsprop"}, {"SGD", "SGD"}};
-  Json oc = {{"name", keras_name.at(opt.name())}, {"learning_rate", opt.learning_rate()}};
+  Json oc = {{"name", keras_name.at(opt.name())},
+             {"learning_rate", opt.schedule().defined() ? schedule_to_keras(opt.schedule(), opt.name())
+                                                        : Json(opt.learning_rate())}};
   for (const auto& [k, v] : opt.hyperparameters())
     if (k == "nesterov" || k == "centered") oc[k] = v != 0.0;
     else oc[k] = v;

@@ -110,6 +110,14 @@ std::optional<CompileOptions> compile_from_keras(const Json* config, const std::
 // Null when the model is not compiled; `left_out` as for model_to_keras.
 Json compile_to_keras(const Model& model, std::vector<std::string>* left_out = nullptr);
 
+// ---- learning-rate schedules (keras_schedules.cpp) ----
+// The optimizer config's learning_rate: a number, or a serialised ExponentialDecay,
+// PiecewiseConstantDecay or CosineDecay (others: model.unsupported); `fallback` when absent.
+LearningRate learning_rate_from_keras(ConfigReader& r, double fallback, const std::string& file);
+// keras.optimizers.schedules.serialize's object for one of tenet's schedules; a schedule made
+// from a function is model.unsupported (`optimizer` names the optimizer in the message).
+Json schedule_to_keras(const LearningRateSchedule& schedule, const std::string& optimizer);
+
 // ---- compile metrics (keras_metrics.cpp) ----
 // The compile config's "metrics" list (null: none) for a loss taking `labels`.
 std::vector<Metric> metrics_from_keras(const Json* list, LabelKind labels, ConfigReader& r,

@@ -54,6 +54,7 @@ ExponentialDecay::ExponentialDecay(ExponentialDecayOptions o, std::source_locati
         if (o.staircase) p = std::floor(p);
         return o.initial_learning_rate * std::pow(o.decay_rate, p);
       }) {
+  config_ = o;
   const Site where("ExponentialDecay", "ExponentialDecay", loc);
   check_rate("ExponentialDecayOptions::initial_learning_rate", o.initial_learning_rate, where);
   check_steps("ExponentialDecayOptions::decay_steps", o.decay_steps, 1, where);
@@ -70,6 +71,7 @@ PiecewiseConstantDecay::PiecewiseConstantDecay(PiecewiseConstantDecayOptions o,
         while (i < o.boundaries.size() && step > o.boundaries[i]) ++i;
         return o.values[i];
       }) {
+  config_ = o;
   const Site where("PiecewiseConstantDecay", "PiecewiseConstantDecay", loc);
   if (o.boundaries.empty())
     checks::invalid_option(
@@ -121,6 +123,7 @@ double cosine_rate(const CosineDecayOptions& o, std::int64_t step) {
 
 CosineDecay::CosineDecay(CosineDecayOptions o, std::source_location loc)
     : LearningRateSchedule("CosineDecay", [o](std::int64_t step) { return cosine_rate(o, step); }) {
+  config_ = o;
   const Site where("CosineDecay", "CosineDecay", loc);
   checks::check_option_real("CosineDecayOptions::initial_learning_rate", o.initial_learning_rate,
                             0.0, std::numeric_limits<double>::max(), true, where, Phase::build);

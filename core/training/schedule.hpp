@@ -12,24 +12,10 @@
 #include <optional>
 #include <source_location>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace tenet {
-
-class LearningRateSchedule {
- public:
-  LearningRateSchedule() = default;
-  // `rate(step)` gives the rate of a step; `name` is Keras's class name ("ExponentialDecay").
-  LearningRateSchedule(std::string name, std::function<double(std::int64_t)> rate);
-  // The rate for `step` (>= 0).
-  double operator()(std::int64_t step) const;
-  const std::string& name() const { return name_; }
-  bool defined() const { return rate_ != nullptr; }
-
- private:
-  std::string name_;
-  std::function<double(std::int64_t)> rate_;
-};
 
 // lr(step) = initial_learning_rate * decay_rate ^ (step / decay_steps), the exponent floored
 // when `staircase`.
@@ -39,22 +25,12 @@ struct ExponentialDecayOptions {
   double decay_rate = 0.96;             // finite, > 0
   bool staircase = false;
 };
-class ExponentialDecay : public LearningRateSchedule {
- public:
-  explicit ExponentialDecay(ExponentialDecayOptions options,
-                            std::source_location loc = std::source_location::current());
-};
 
 // The step schedule: values[0] while step <= boundaries[0], values[i] while
 // boundaries[i-1] < step <= boundaries[i], values.back() after the last boundary.
 struct PiecewiseConstantDecayOptions {
   std::vector<std::int64_t> boundaries;  // strictly increasing, at least one
   std::vector<double> values;            // boundaries.size() + 1 rates, each finite and > 0
-};
-class PiecewiseConstantDecay : public LearningRateSchedule {
- public:
-  explicit PiecewiseConstantDecay(PiecewiseConstantDecayOptions options,
-                                  std::source_location loc = std::source_location::current());
 };
 
 // Cosine decay with an optional linear warmup. Without warmup_target: from
@@ -68,6 +44,43 @@ struct CosineDecayOptions {
   std::optional<double> warmup_target;   // finite, > 0
   std::int64_t warmup_steps = 0;         // >= 0; > 0 when warmup_target is given
 };
+
+// The options of tenet's own schedules (std::monostate for a schedule made from a function):
+// what a Keras file stores of a schedule (keras.optimizers.schedules' get_config).
+using ScheduleConfig = std::variant<std::monostate, ExponentialDecayOptions,
+                                    PiecewiseConstantDecayOptions, CosineDecayOptions>;
+
+class LearningRateSchedule {
+ public:
+  LearningRateSchedule() = default;
+  // `rate(step)` gives the rate of a step; `name` is Keras's class name ("ExponentialDecay").
+  LearningRateSchedule(std::string name, std::function<double(std::int64_t)> rate);
+  // The rate for `step` (>= 0).
+  double operator()(std::int64_t step) const;
+  const std::string& name() const { return name_; }
+  bool defined() const { return rate_ != nullptr; }
+  const ScheduleConfig& config() const { return config_; }
+
+ protected:
+  ScheduleConfig config_;
+
+ private:
+  std::string name_;
+  std::function<double(std::int64_t)> rate_;
+};
+
+class ExponentialDecay : public LearningRateSchedule {
+ public:
+  explicit ExponentialDecay(ExponentialDecayOptions options,
+                            std::source_location loc = std::source_location::current());
+};
+
+class PiecewiseConstantDecay : public LearningRateSchedule {
+ public:
+  explicit PiecewiseConstantDecay(PiecewiseConstantDecayOptions options,
+                                  std::source_location loc = std::source_location::current());
+};
+
 class CosineDecay : public LearningRateSchedule {
  public:
   explicit CosineDecay(CosineDecayOptions options,

@@ -12,6 +12,8 @@
 
 #include <tenet/tenet.hpp>
 
+#include "support/test_util.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,8 +40,8 @@ const std::string kExamples = std::string(TENET_BINARY_DIR) + "/examples/";
 TEST_SUITE("examples") {
 
 TEST_CASE("two_view (the main job) learns on a subset and writes its outputs") {
-  fs::path out = fs::temp_directory_path() / ("tenet_two_view_" + std::to_string(::getpid()));
-  fs::remove_all(out);
+  tenet::testing::TempDir dir;  // removed with everything in it
+  const fs::path out = dir.path / "two_view";
   Run r = run(kExamples + "two_view --epochs 1 --train-samples 4000 --out " + out.string());
   INFO(r.output);
   REQUIRE(r.status == 0);
@@ -61,12 +63,11 @@ TEST_CASE("two_view (the main job) learns on a subset and writes its outputs") {
   std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
   CHECK(text.find("<svg") == 0);
   CHECK(text.find("polyline") != std::string::npos);
-  fs::remove_all(out);
 }
 
 TEST_CASE("own_data_hdf5 writes its toy set into its output folder, learns, and never writes a user's file") {
-  fs::path out = fs::temp_directory_path() / ("tenet_squares_" + std::to_string(::getpid()));
-  fs::remove_all(out);
+  tenet::testing::TempDir dir;  // removed with everything in it
+  const fs::path out = dir.path / "squares";
   Run r = run(kExamples + "own_data_hdf5 --out " + out.string());
   INFO(r.output);
   REQUIRE(r.status == 0);
@@ -96,7 +97,6 @@ TEST_CASE("own_data_hdf5 writes its toy set into its output folder, learns, and 
   CHECK(wrong.status == 256 * 1);
   CHECK(wrong.output.find("pixels") != std::string::npos);
   CHECK(read_all(file) == before);
-  fs::remove_all(out);
 }
 
 TEST_CASE("examples answer --help and refuse bad usage with status 2 before doing anything") {
@@ -136,8 +136,8 @@ TEST_CASE("a missing data set is explained with status 1, never an abort") {
 }
 
 TEST_CASE("own_images trains on its demo folder of PNG files, class names kept") {
-  fs::path out = fs::temp_directory_path() / ("tenet_own_images_" + std::to_string(::getpid()));
-  fs::remove_all(out);
+  tenet::testing::TempDir dir;  // removed with everything in it
+  const fs::path out = dir.path / "own_images";
   Run r = run(kExamples + "own_images --epochs 2 --demo " + out.string());
   INFO(r.output);
   REQUIRE(r.status == 0);
@@ -146,7 +146,6 @@ TEST_CASE("own_images trains on its demo folder of PNG files, class names kept")
   CHECK(std::stoi(m[1]) > 0);
   CHECK(std::stoi(m[2]) >= 2);
   CHECK(r.output.find("validation accuracy") != std::string::npos);
-  fs::remove_all(out);
 }
 
 }  // TEST_SUITE

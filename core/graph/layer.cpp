@@ -306,7 +306,7 @@ void LayerImpl::set_weights(const std::vector<Tensor>& values) {
                               values[i].dtype(), site_);
   for (std::size_t i = 0; i < values.size(); ++i) {
     Tensor dst = current[i];
-    std::memcpy(dst.raw_data(), values[i].raw_data(), values[i].nbytes());
+    std::memcpy(written_bytes(dst), values[i].raw_data(), values[i].nbytes());
   }
 }
 

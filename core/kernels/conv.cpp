@@ -1,11 +1,23 @@
 #include "core/kernels/conv.hpp"
 
+#include <mutex>
+
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/kernels/memory.hpp"
 
 namespace tenet::kernels {
 
 using namespace dnnl;
+
+// The kernel in one primitive's layout, kept while the kernel's values keep the version it was
+// reordered from (storage_version): a model's weights change once per training step, and never
+// in predict, while each forward and backward-data call needs them blocked.
+struct BlockedKernel {
+  std::mutex mutex;
+  std::uint64_t version = 0;  // 0: nothing kept
+  Tensor holder;              // the blocked bytes (storage pool)
+  memory mem;                 // over holder's bytes
+};
 
 // The oneDNN primitives of one geometry. Activations are (N, H, W, C) to the user; between
 // oneDNN layers they lie in the layout the primitives prefer (format_tag::any), so the input is
@@ -22,6 +34,8 @@ struct ConvPlan {
   convolution_backward_data bwd_data;
   convolution_backward_weights bwd_wei;
   eltwise_backward relu_bwd;
+  // The kernel in the forward's and backward-data's layouts (one object when they are equal).
+  std::shared_ptr<BlockedKernel> fwd_wei, bwd_data_wei;
 };
 
 namespace {
@@ -68,7 +82,31 @@ ConvPlan make_plan(const ConvGeometry& g) {
   p.bwd_data = convolution_backward_data(p.bwd_data_pd);
   p.bwd_wei = convolution_backward_weights(p.bwd_wei_pd);
   if (g.relu) add_relu_backward(p);
+  p.fwd_wei = std::make_shared<BlockedKernel>();
+  p.bwd_data_wei = p.bwd_data_pd.weights_desc() == p.fwd_pd.weights_desc()
+                       ? p.fwd_wei
+                       : std::make_shared<BlockedKernel>();
   return p;
+}
+
+// The kernel (KH, KW, C, O) as memory of layout `want`: `cache`'s copy while the kernel still
+// has the values it was made from, else a reordered copy, kept for the next call. `keep` holds
+// the bytes for this call, should another thread replace the cache's copy meanwhile.
+memory kernel_in_layout(const ConvPlan& p, BlockedKernel& cache, const Tensor& kernel,
+                        const memory::desc& want, Tensor& keep) {
+  if (want == p.user_wei_md) return row_major_memory(p.user_wei_md, kernel);
+  const std::uint64_t version = storage_version(kernel);  // before reading the values
+  std::lock_guard lock(cache.mutex);
+  if (version != 0 && version == cache.version) {
+    keep = cache.holder;
+    return cache.mem;
+  }
+  memory blocked = recycled_memory(want, keep);
+  reorder(row_major_memory(p.user_wei_md, kernel), blocked);
+  cache.version = version;
+  cache.holder = keep;
+  cache.mem = blocked;
+  return blocked;
 }
 
 // dx (N, H, W, C) in backward-data's preferred layout, from ddst (dout, after the ReLU).
@@ -76,8 +114,8 @@ Tensor backward_data(const ConvPlan& p, const Shape& x_shape, const memory& ddst
                      const Tensor& kernel) {
   Tensor dx = empty_in(x_shape, p.bwd_data_pd.diff_src_desc(), p.src_md);
   Tensor wei_holder, ddst_holder;  // the kernel and dout in backward-data's layouts
-  memory wei = reorder_if_needed(row_major_memory(p.user_wei_md, kernel),
-                                 p.bwd_data_pd.weights_desc(), wei_holder);
+  memory wei =
+      kernel_in_layout(p, *p.bwd_data_wei, kernel, p.bwd_data_pd.weights_desc(), wei_holder);
   execute(p.bwd_data, p.bwd_data_pd,
           {{DNNL_ARG_DIFF_DST,
             reorder_if_needed(ddst, p.bwd_data_pd.diff_dst_desc(), ddst_holder)},
@@ -123,8 +161,8 @@ Tensor conv_forward(const ConvPlan& p, const Tensor& x, const Tensor& kernel, co
   Tensor y = empty_in(p.out_shape, p.fwd_pd.dst_desc(), p.dst_md);  // (N, OH, OW, O)
   Tensor src_holder, wei_holder;  // x and the kernel in the forward primitive's layouts
   Args args{{DNNL_ARG_SRC, tensor_in_layout(x, p.src_md, p.fwd_pd.src_desc(), src_holder)},
-            {DNNL_ARG_WEIGHTS, reorder_if_needed(row_major_memory(p.user_wei_md, kernel),
-                                                 p.fwd_pd.weights_desc(), wei_holder)},
+            {DNNL_ARG_WEIGHTS,
+             kernel_in_layout(p, *p.fwd_wei, kernel, p.fwd_pd.weights_desc(), wei_holder)},
             {DNNL_ARG_DST, stored_memory(p.fwd_pd.dst_desc(), y)}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, row_major_memory(p.bias_md, bias));
   execute(p.fwd, p.fwd_pd, std::move(args));

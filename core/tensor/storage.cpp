@@ -1,9 +1,11 @@
 #include "core/tensor/storage.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <new>
 #include <unordered_map>
 
 #include <tenet/core/contracts/checks.hpp>
@@ -87,13 +89,45 @@ Site allocation_site() {
 }
 }  // namespace
 
+namespace {
+// Every block starts with a 64-byte header holding its version (the tensor's bytes follow, still
+// 64-byte aligned): the views of one storage (detach, reshape) share it without an allocation.
+struct Header {
+  std::atomic<std::uint64_t> version;
+  std::atomic<bool> escaped{false};  // a mutable pointer reached the user: no version is trusted
+};
+constexpr std::size_t kHeaderBytes = 64;
+static_assert(sizeof(Header) <= kHeaderBytes);
+Header& header_of(std::byte* storage) {
+  return *std::launder(reinterpret_cast<Header*>(storage - kHeaderBytes));
+}
+// Versions are drawn from one counter, so no two contents of any storage ever share one (a
+// block handed out again gets a fresh number too). 0 is never drawn.
+std::uint64_t next_version() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+}  // namespace
+
 // `bytes` (already checked against the machine by checks::checked_bytes) for `shape`.
 std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shape, DType dtype) {
-  std::size_t rounded = ((bytes + 63) / 64) * 64;
-  if (rounded == 0) rounded = 64;
+  std::size_t rounded = std::max<std::size_t>(((bytes + 63) / 64) * 64, 64) + kHeaderBytes;
   std::byte* p = StoragePool::instance().take(rounded);
   if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
-  return std::shared_ptr<std::byte>(p, [rounded](std::byte* q) { StoragePool::instance().give(q, rounded); });
+  new (p) Header{next_version()};
+  return std::shared_ptr<std::byte>(p + kHeaderBytes, [rounded](std::byte* q) {
+    StoragePool::instance().give(q - kHeaderBytes, rounded);
+  });
+}
+
+std::uint64_t storage_version(std::byte* storage) {
+  Header& h = header_of(storage);
+  return h.escaped.load(std::memory_order_acquire) ? 0 : h.version.load(std::memory_order_acquire);
+}
+void renew_storage_version(std::byte* storage, bool escapes) {
+  Header& h = header_of(storage);
+  if (escapes) h.escaped.store(true, std::memory_order_release);
+  h.version.store(next_version(), std::memory_order_release);
 }
 
 // Every concrete tensor's storage size goes through here: known sizes >= 0 (tensor.shape),

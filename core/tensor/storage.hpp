@@ -3,6 +3,7 @@
 // of storage that is not row-major.
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -40,6 +41,12 @@ class SharedLayout {
 // `bytes` of 64-byte aligned storage from the pool for a tensor of `shape` and `dtype` (already
 // checked by storage_bytes); out of memory raises the plain Error naming the layer or factory.
 std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shape, DType dtype);
+
+// The version of the storage block `storage` (a pointer allocate_storage handed out): a number
+// that no other contents of any block ever had, or 0 once a mutable pointer to it `escapes` to
+// the user (writes through it later are unseen). See storage_version(const Tensor&).
+std::uint64_t storage_version(std::byte* storage);
+void renew_storage_version(std::byte* storage, bool escapes);
 
 // The bytes of a concrete tensor of `shape` and `dtype`: known sizes >= 0 (tensor.shape), an
 // element and byte count that fit (options.invalid), and a size the machine can hold.

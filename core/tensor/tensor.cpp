@@ -25,7 +25,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   Tensor t = empty(shape, dtype);
-  std::memset(t.raw_data(), 0, t.nbytes());
+  std::memset(written_bytes(t), 0, t.nbytes());
   return t;
 }
 
@@ -36,7 +36,7 @@ Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
   Tensor t = empty(shape, dtype);
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    T* p = t.data<T>();
+    T* p = written_data<T>(t);
     std::fill(p, p + t.numel(), static_cast<T>(value));
   });
   return t;
@@ -49,7 +49,7 @@ Tensor Tensor::arange(std::int64_t n, DType dtype) {
   Tensor t = empty(Shape{n}, dtype);
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
-    T* p = t.data<T>();
+    T* p = written_data<T>(t);
     for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(i);
   });
   return t;
@@ -64,7 +64,7 @@ Tensor Tensor::randn(const Shape& shape, std::uint64_t seed, double mean, double
                             "a standard deviation is a spread, so it cannot be negative");
   Tensor t = empty(shape, DType::f32);
   std::mt19937_64 gen(seed);
-  float* p = t.data<float>();
+  float* p = written_data<float>(t);
   const double two_pi = 6.283185307179586;
   std::int64_t n = t.numel();
   for (std::int64_t i = 0; i < n; i += 2) {
@@ -85,7 +85,7 @@ Tensor Tensor::uniform(const Shape& shape, std::uint64_t seed, double low, doubl
                             "values are drawn from [low, high), so high cannot be below low");
   Tensor t = empty(shape, DType::f32);
   std::mt19937_64 gen(seed);
-  float* p = t.data<float>();
+  float* p = written_data<float>(t);
   for (std::int64_t i = 0; i < t.numel(); ++i)
     p[i] = static_cast<float>(low + (high - low) * (static_cast<double>(gen() >> 11) * 0x1.0p-53));
   return t;
@@ -96,7 +96,7 @@ Tensor from_raw(const void* values, std::size_t count, const Shape& shape, DType
   (void)numel;
   checks::check_value_count(count, shape);
   Tensor t = Tensor::empty(shape, dtype);
-  if (count) std::memcpy(t.raw_data(), values, count * dtype_size(dtype));
+  if (count) std::memcpy(written_bytes(t), values, count * dtype_size(dtype));
   return t;
 }
 
@@ -118,12 +118,31 @@ static const TensorImpl& get(const std::shared_ptr<TensorImpl>& impl, const char
 const Shape& Tensor::shape() const { return get(impl_, "shape()").shape; }
 DType Tensor::dtype() const { return get(impl_, "dtype()").dtype; }
 std::int64_t Tensor::numel() const { return get(impl_, "numel()").shape.numel(); }
-void* Tensor::raw_data() {
-  TensorImpl& impl = *impl_ptr(impl_, "data()");
-  if (impl.layout)  // a blocked layout becomes row-major on first element access
+// The storage as row-major bytes: a blocked layout becomes row-major on first element access.
+// Converting changes how the bytes lie, not the values: reading may do it.
+static std::byte* row_major_storage(const std::shared_ptr<TensorImpl>& impl_handle) {
+  TensorImpl& impl = *impl_ptr(impl_handle, "data()");
+  if (impl.layout)
     impl.layout->make_row_major(impl.storage.get(),
                                 static_cast<std::size_t>(impl.shape.numel()) * dtype_size(impl.dtype));
   return impl.storage.get();
+}
+// A mutable pointer may be written through, now or at any later time: the values count as
+// changed for every view of the storage, and no version of it is trusted again (storage_version).
+void* Tensor::raw_data() {
+  std::byte* bytes = row_major_storage(impl_);
+  renew_storage_version(bytes, true);
+  return bytes;
+}
+const void* Tensor::raw_data() const { return row_major_storage(impl_); }
+
+std::uint64_t storage_version(const Tensor& t) {
+  return storage_version(impl_ptr(detail::TensorAccess::shared(t), "data()")->storage.get());
+}
+void* written_bytes(const Tensor& t) {
+  std::byte* bytes = row_major_storage(detail::TensorAccess::shared(t));
+  renew_storage_version(bytes, false);
+  return bytes;
 }
 
 bool exclusively_owned(const Tensor& t) {
@@ -135,8 +154,6 @@ void* stored_bytes(const Tensor& t) {
   if (!t.defined()) impl_ptr(nullptr, "data()");
   return impl_of(t)->storage.get();
 }
-// Converting a blocked layout changes how the bytes lie, not the values: const access may do it.
-const void* Tensor::raw_data() const { return const_cast<Tensor*>(this)->raw_data(); }
 
 void check_data_dtype(const Tensor& t, DType requested) {
   if (t.dtype() == requested) return;  // the hot path builds no message
@@ -196,7 +213,7 @@ Tensor Tensor::detach() const {
 Tensor Tensor::clone() const {
   const TensorImpl& self = get(impl_, "clone()");
   Tensor t = empty(self.shape, self.dtype);
-  if (nbytes()) std::memcpy(t.raw_data(), raw_data(), nbytes());
+  if (nbytes()) std::memcpy(written_bytes(t), raw_data(), nbytes());
   return t;
 }
 
@@ -208,7 +225,7 @@ Tensor Tensor::astype(DType to) const {
     const F* src = data<F>();
     visit_dtype(to, [&](auto to_tag) {
       using T = decltype(to_tag);
-      T* dst = out.data<T>();
+      T* dst = written_data<T>(out);
       if constexpr (std::is_floating_point_v<F> && std::is_integral_v<T>) {
         for (std::int64_t i = 0; i < n; ++i)
           if (!checks::fits_integer(static_cast<double>(src[i]), to))

@@ -127,7 +127,7 @@ template <class T> const T* Tensor::data() const {
   return static_cast<const T*>(raw_data());
 }
 template <class T> std::vector<T> Tensor::to_vector() const {
-  Tensor c = dtype() == dtype_of_v<T> ? *this : astype(dtype_of_v<T>);
+  const Tensor c = dtype() == dtype_of_v<T> ? *this : astype(dtype_of_v<T>);
   const T* p = c.data<T>();
   return std::vector<T>(p, p + c.numel());
 }

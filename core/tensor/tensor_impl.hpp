@@ -4,6 +4,7 @@
 // one door into a Tensor's private state (detail::TensorAccess). Internal: not installed, never
 // included by a public header; the engine, the kernels and the layers sharing storage include it
 // as "core/tensor/tensor_impl.hpp".
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,7 +53,22 @@ inline Tensor make_tensor(std::shared_ptr<TensorImpl> impl) {
 // into its output gradient (the engine hands each gradient over and keeps no copy).
 bool exclusively_owned(const Tensor& t);
 // The storage as it lies, without converting a blocked layout (for the kernels that share it).
+// Writing through it does not renew the version: only fresh outputs are written so.
 void* stored_bytes(const Tensor& t);
+// The version of t's values, shared by every view of its storage: a number no other contents of
+// any tensor ever had, renewed by every write path to existing values. 0 (never trusted) once the
+// public mutable raw_data() or data<T>() handed a pointer out: the user may write through it at
+// any later time. A cache of converted values (Conv2D's blocked kernel) keyed by a version
+// other than 0 is never stale.
+std::uint64_t storage_version(const Tensor& t);
+// The row-major bytes of t for the engine's own writes to existing values (optimizer updates,
+// set_weights, restoring saved weights): renews the version, and the pointer does not escape.
+void* written_bytes(const Tensor& t);
+template <class T>
+T* written_data(const Tensor& t) {
+  check_data_dtype(t, dtype_of_v<T>);
+  return static_cast<T*>(written_bytes(t));
+}
 
 // The layer being called on this thread (set by LayerImpl::call): nodes created meanwhile
 // remember it, so numerics errors name the layer and the user's line that created it.

@@ -21,6 +21,7 @@
 #include "core/contracts/training_checks.hpp"
 #include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
+#include "core/tensor/tensor_impl.hpp"  // written_bytes
 
 namespace tenet {
 
@@ -92,7 +93,7 @@ std::vector<Tensor> snapshot(const Model& m) {
 void restore(Model& m, const std::vector<Tensor>& saved) {
   auto ws = m.weights();
   for (std::size_t i = 0; i < ws.size() && i < saved.size(); ++i)
-    std::memcpy(ws[i].raw_data(), saved[i].raw_data(), saved[i].nbytes());
+    std::memcpy(written_bytes(ws[i]), saved[i].raw_data(), saved[i].nbytes());
 }
 
 class EarlyStoppingImpl : public CallbackImpl {

@@ -6,6 +6,7 @@
 #include <tenet/core/contracts/checks.hpp>
 #include "core/training/distributed.hpp"
 #include "core/training/model_state.hpp"
+#include "core/tensor/tensor_impl.hpp"  // written_data
 
 namespace tenet::distributed {
 
@@ -250,7 +251,7 @@ void Replicas::check_same(std::int64_t train_steps, std::int64_t validation_step
 void Replicas::broadcast_state() {
   const mpi::Wait weights = wait("the broadcast of rank 0's weights");
   for (Tensor w : m_.weights())
-    mpi::broadcast(w.data<float>(), sizeof(float) * static_cast<std::size_t>(w.numel()), 0, weights);
+    mpi::broadcast(written_data<float>(w), sizeof(float) * static_cast<std::size_t>(w.numel()), 0, weights);
   // The optimizer's step count and slots (a resumed run's moments), when rank 0 has them.
   OptimizerImpl& opt = *model_state(m_)->compiled.optimizer.impl();
   std::int64_t head[2] = {opt.iterations(), static_cast<std::int64_t>(opt.slots().size())};

@@ -111,18 +111,27 @@ void check_sample_counts(const std::vector<SymbolicTensor>& ins, const std::vect
   checks::check_sample_counts(a, y ? &labels : nullptr, where);
 }
 
-}  // namespace
+// True when x (and y's sample count) passes every check of check_data below but the labels':
+// a call with fitting data builds none of the names, shapes and Sites a message needs.
+bool data_fits(const std::vector<SymbolicTensor>& ins, const std::vector<Tensor>& x,
+               const Tensor* y) {
+  if (x.empty() || x.size() != ins.size()) return false;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const Shape& declared = ins[i].shape();
+    if (x[i].dtype() != ins[i].dtype() || x[i].rank() == 0 || x[i].rank() != declared.rank() ||
+        x[i].dim(0) != x[0].dim(0) || !checks::differing_axes(declared, x[i].shape()).empty())
+      return false;
+  }
+  return !y || (y->rank() > 0 && y->dim(0) == x[0].dim(0));
+}
 
-void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase,
-                       std::source_location loc) const {
-  (void)phase;
-  const ScopedUserCall user("model.check_data", loc);
-  check_handles(x, y, "check_data", call_site(*s_, "check_data"));
-  const auto& ins = s_->inputs;
+// check_data's checks of the arrays, each raising its own contract error.
+void check_arrays(const Model::State& s, const std::vector<Tensor>& x, const Tensor* y) {
+  const auto& ins = s.inputs;
   std::vector<std::string> names;
   std::vector<Shape> shapes;
   for (const auto& in : ins) names.push_back(in.name()), shapes.push_back(in.shape());
-  checks::check_input_count(names, shapes, x.size(), s_->site);
+  checks::check_input_count(names, shapes, x.size(), s.site);
   for (std::size_t i = 0; i < x.size(); ++i) {
     const auto& in = ins[i];
     const Site where = in.producer()->site();
@@ -131,12 +140,23 @@ void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phas
                                 numerics::integer_range(x[i]), where);
     checks::check_input_rank(in.name(), in.shape(), x[i].shape(), i, where);
     if (!checks::differing_axes(in.shape(), x[i].shape()).empty()) {
-      checks::SizeUse use = spatial_use(*s_, in.node().get());
-      feature_use(*s_, in.node().get(), use);
+      checks::SizeUse use = spatial_use(s, in.node().get());
+      feature_use(s, in.node().get(), use);
       checks::check_input_shape(in.name(), in.shape(), x[i].shape(), use, where);
     }
   }
-  check_sample_counts(ins, x, y, s_->site);
+  check_sample_counts(ins, x, y, s.site);
+}
+
+}  // namespace
+
+void Model::check_data(const std::vector<Tensor>& x, const Tensor* y, Phase phase,
+                       std::source_location loc) const {
+  (void)phase;
+  const ScopedUserCall user("model.check_data", loc);
+  check_handles(x, y, "check_data", call_site(*s_, "check_data"));
+  const auto& ins = s_->inputs;
+  if (!data_fits(ins, x, y)) check_arrays(*s_, x, y);
   if (!y) return;
   if (s_->is_compiled && s_->compiled.loss.defined()) {
     const auto& loss = s_->compiled.loss.impl();

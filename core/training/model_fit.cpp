@@ -75,12 +75,21 @@ const History& Model::history() const { return s_->history; }
 std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions options,
                                 std::source_location loc) {
   const ScopedUserCall user("model.call", loc);
-  std::map<const SymbolicNode*, Tensor> values;
+  // Each node's value, in step order. Searched from the newest: a node's inputs are mostly the
+  // last values made, and a map allocated a node per layer on every call.
+  std::vector<std::pair<const SymbolicNode*, Tensor>> values;
+  values.reserve(s_->steps.size());
+  auto value_of = [&](const SymbolicNode* node) -> const Tensor& {
+    for (auto it = values.rbegin(); it != values.rend(); ++it)
+      if (it->first == node) return it->second;
+    internal_error("a model node read before its value was computed");
+  };
   const fusion::CallNode call_node = [&](const SymbolicNode& n, const std::vector<Tensor>& args) {
     checks::ScopedCallContext ctx(&s_->contexts.at(&n));
     const ScopedLayerCall layer_call(n.layer->name(), n.call_loc);  // a shared layer's own call
     return n.layer->call(args, options);
   };
+  std::vector<Tensor> args;  // one step's inputs, its capacity reused
   for (const fusion::Step& step : s_->steps) {
     const SymbolicNode* n = step.node;
     if (n->inputs.empty()) {
@@ -89,17 +98,18 @@ std::vector<Tensor> Model::call(const std::vector<Tensor>& x, CallOptions option
         check_data(x, nullptr, Phase::run);  // too few arrays: input.count, the user's mistake
         internal_error("model input without data");
       }
-      values[n] = x[it->second];
+      values.emplace_back(n, x[it->second]);
       continue;
     }
     // A fused node reads its first part's inputs and stands for its last part's value.
     const SymbolicNode& first = step.fused ? *step.fused->parts().front() : *n;
-    std::vector<Tensor> args;
-    for (const auto& in : first.inputs) args.push_back(values.at(in.node().get()));
-    values[n] = step.fused ? step.fused->run(args, call_node) : call_node(*n, args);
+    args.clear();
+    for (const auto& in : first.inputs) args.push_back(value_of(in.node().get()));
+    values.emplace_back(n, step.fused ? step.fused->run(args, call_node) : call_node(*n, args));
   }
   std::vector<Tensor> out;
-  for (const auto& o : s_->outputs) out.push_back(values.at(o.node().get()));
+  out.reserve(s_->outputs.size());
+  for (const auto& o : s_->outputs) out.push_back(value_of(o.node().get()));
   return out;
 }
 

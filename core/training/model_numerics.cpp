@@ -4,6 +4,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/tensor/numerics.hpp"
+#include "core/tensor/tensor_impl.hpp"  // written_bytes
 
 namespace tenet::numerics {
 
@@ -117,7 +118,7 @@ void optimizer_step(const Model::State& s, const std::vector<Tensor>& trainable)
       if (all_finite(checked[j])) continue;
       const Tensor bad = checked[j].clone();
       for (std::size_t i = 0; i < trainable.size(); ++i)
-        std::memcpy(Tensor(trainable[i]).raw_data(), before[i].raw_data(), before[i].nbytes());
+        std::memcpy(written_bytes(trainable[i]), before[i].raw_data(), before[i].nbytes());
       opt.set_state(iterations, std::move(slots_before));
       const std::string var = k < named.size() ? named[k].name : std::to_string(k);
       raise(Site(opt.name(), "optimizer"),

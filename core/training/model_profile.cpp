@@ -5,6 +5,7 @@
 
 #include "core/training/model_state.hpp"
 #include "core/graph/profile.hpp"
+#include "core/tensor/tensor_impl.hpp"  // written_bytes
 
 namespace tenet {
 
@@ -31,7 +32,7 @@ std::string Model::profile(const std::vector<Tensor>& x, const Tensor& y, int st
 
   auto ws = weights();
   for (std::size_t i = 0; i < ws.size(); ++i)
-    std::memcpy(ws[i].raw_data(), saved[i].raw_data(), saved[i].nbytes());
+    std::memcpy(written_bytes(ws[i]), saved[i].raw_data(), saved[i].nbytes());
   if (opt) opt->set_state(iterations, slots);
 
   std::string out;

@@ -5,6 +5,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/tensor/tensor_impl.hpp"  // written_data
 
 namespace tenet {
 
@@ -61,7 +62,7 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
     Tensor w = variables[i];
     Tensor g = w.grad();
     if (!g.defined()) continue;
-    update(w.data<float>(), g.data<float>(), w.numel(), slots_[i], lr);
+    update(written_data<float>(w), g.data<float>(), w.numel(), slots_[i], lr);
   }
 }
 

@@ -7,8 +7,10 @@
 #include <string>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
+#include "core/tensor/tensor_impl.hpp"  // storage_version, written_data
 #include "support/test_util.hpp"
 #include "support/gradcheck.hpp"
 
@@ -118,6 +120,30 @@ TEST_CASE("hostile api: randn and uniform refuse parameters that give no distrib
   CHECK(mentions(e, "Tensor::uniform high = 1"));
   CHECK(mentions(e, "a finite number >= 5"));
   CHECK(Tensor::randn({3}, 1, 2.0, 0.0).to_vector<float>() == std::vector<float>{2, 2, 2});
+}
+
+TEST_CASE("storage_version: renewed by every write, shared by views, never trusted once a pointer escaped") {
+  Tensor t = Tensor::zeros({2, 3});
+  const std::uint64_t v0 = storage_version(t);
+  CHECK(v0 != 0);
+  CHECK(storage_version(Tensor::zeros({2, 3})) != v0);  // no two contents share a version
+  (void)std::as_const(t).data<float>();  // reading keeps the version
+  (void)t.to_vector<float>();
+  (void)t.clone();
+  CHECK(storage_version(t) == v0);
+  Tensor view = t.detach(), flat = t.reshape({6});
+  CHECK(storage_version(view) == v0);
+  written_data<float>(flat)[4] = 1.0f;  // the engine's write through a view renews it for all
+  const std::uint64_t v1 = storage_version(t);
+  CHECK(v1 != 0);
+  CHECK(v1 != v0);
+  CHECK(storage_version(view) == v1);
+  CHECK(storage_version(t.clone()) != v1);
+  (void)view.data<float>();  // a mutable pointer reached the user: 0 from now on, for every view
+  CHECK(storage_version(t) == 0);
+  written_bytes(t);
+  CHECK(storage_version(flat) == 0);
+  CHECK(std::as_const(t).data<float>()[4] == 1.0f);
 }
 
 }  // TEST_SUITE

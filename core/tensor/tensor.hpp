@@ -57,6 +57,10 @@ class Tensor {
   std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype()); }
 
   // ---- element access (the C++ type must match dtype(), else an internal error) ----
+  // The mutable data<T>() and raw_data() may be written through at any later time, so tenet
+  // treats the values as changed from then on: a layer keeps no converted copy of such a
+  // tensor (Conv2D's kernel in oneDNN's layout is converted again on every call). Read through
+  // a const Tensor (or to_vector) to keep that copy; change weights with set_weights.
   template <class T> T* data();
   template <class T> const T* data() const;
   void* raw_data();

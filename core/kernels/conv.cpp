@@ -149,7 +149,9 @@ std::vector<Tensor> backward_weights(const ConvPlan& p, const Tensor& x, const m
 }  // namespace
 
 std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& g) {
-  std::vector<std::int64_t> key = g.input.dims();
+  std::vector<std::int64_t> key;
+  key.reserve(static_cast<std::size_t>(g.input.rank()) + 16);  // one allocation: + threads
+  key.insert(key.end(), g.input.begin(), g.input.end());
   key.insert(key.end(), {g.filters, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1],
                          g.dilation[0], g.dilation[1], g.pad_before[0], g.pad_before[1],
                          g.pad_after[0], g.pad_after[1], g.output[0], g.output[1], g.bias,

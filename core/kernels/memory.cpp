@@ -29,6 +29,7 @@ class DnnlLayout : public StorageLayout {
     });
   }
   const dnnl::memory::desc& desc() const { return blocked_; }
+  const dnnl::memory::desc& row_major() const { return row_major_; }
 
  private:
   dnnl::memory::desc blocked_, row_major_;
@@ -72,10 +73,25 @@ bool same_bytes(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
   return true;
 }
 
+namespace {
+// The layout object of (d, row_major), shared by the tensors made in it (a layout is immutable):
+// making one per output tensor copied two descriptors into a fresh 2.5 KB block on every kernel
+// call. The last few per thread; a step or predict call uses a handful.
+std::shared_ptr<const DnnlLayout> layout_for(const dnnl::memory::desc& d,
+                                             const dnnl::memory::desc& row_major) {
+  thread_local std::vector<std::shared_ptr<const DnnlLayout>> recent;  // newest last
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it)
+    if ((*it)->desc() == d && (*it)->row_major() == row_major) return *it;
+  if (recent.size() == 16) recent.erase(recent.begin());
+  recent.push_back(std::make_shared<const DnnlLayout>(d, row_major));
+  return recent.back();
+}
+}  // namespace
+
 Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
                 const dnnl::memory::desc& row_major) {
   if (same_bytes(d, row_major)) return Tensor::empty(shape);
-  return empty_in_layout(shape, std::make_shared<DnnlLayout>(d, row_major));
+  return empty_in_layout(shape, layout_for(d, row_major));
 }
 
 dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t) {

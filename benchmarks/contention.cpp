@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "bench_pair.hpp"
+#include "core/training/model_state.hpp"
 
 namespace tenet_bench {
 
@@ -128,7 +130,80 @@ struct PinnedPair {
   }
 };
 
-void contention_net(char net, const Data& d, int rounds, int steps, BusyProcess& busy) {
+tenet::runtime::ThreadGovernors& governors(Pair& p) {
+  return tenet::model_state(p.model)->train_threads;
+}
+
+// How long tenet took to change its thread count after the load changed.
+struct Adaptation {
+  int steps = -1;  // steps until its governor ran on the wanted count (-1: not within the limit)
+  double seconds = 0;
+  std::int64_t first_step = 0;  // the governor's step count when the load changed
+};
+
+// Steps p one at a time until its governor runs p's batch on `want` threads, at most `limit`.
+Adaptation adapt(Pair& p, int want, int limit) {
+  Adaptation a;
+  a.first_step = governors(p).state(p.batch).steps;
+  const auto t0 = Clock::now();
+  for (int i = 1; i <= limit && a.steps < 0; ++i) {
+    p.tenet_steps(1);
+    if (governors(p).state(p.batch).current == want) a.steps = i;
+  }
+  a.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return a;
+}
+
+// The governor's decisions since counted step `from` ("step: what threads (seconds vs usual)").
+void print_decisions(Pair& p, std::int64_t from) {
+  std::printf("    decisions:");
+  for (const auto& e : governors(p).decisions(p.batch))
+    if (e.step >= from) {
+      std::printf(" [%lld %s %d", static_cast<long long>(e.step), e.what, e.threads);
+      if (e.usual > 0) std::printf(" %.0f vs %.0f us", 1e6 * e.seconds, 1e6 * e.usual);
+      std::printf("]");
+    }
+  std::printf("\n");
+}
+
+void print_adaptation(const char* what, char net, const std::vector<double>& steps,
+                      const std::vector<double>& lost, int missed) {
+  std::printf("net %c %-44s steps %5.1f  images lost %6.0f  (medians of %zu; %d not within "
+              "the limit)   [%s, load %.2f]\n",
+              net, what, median(steps), median(lost), steps.size(), missed, cpu_model().c_str(),
+              load_average());
+}
+
+// `rounds` times, while tenet trains without a pause: 60 idle steps, the competitor starts
+// (steps until tenet runs on one thread), 60 busy steps, the competitor stops (steps until the
+// full count again). Images lost: those the pinned count's speed (`one_busy` images/s for one
+// thread under load, `all_idle` for the full count idle) would have trained in the same time,
+// minus those trained.
+void recovery(char net, Pair& p, int rounds, double one_busy, double all_idle, BusyProcess& busy,
+              bool trace) {
+  const int threads = tenet::num_threads();
+  std::vector<double> to_one, to_all, lost_one, lost_all;
+  int missed_one = 0, missed_all = 0;
+  const double b = static_cast<double>(p.batch);
+  for (int i = 0; i < rounds; ++i) {
+    p.tenet_steps(60);
+    busy.set(true);
+    const Adaptation one = adapt(p, 1, 300);
+    p.tenet_steps(60);
+    busy.set(false);
+    const Adaptation all = adapt(p, threads, 600);
+    if (one.steps < 0) ++missed_one;
+    else to_one.push_back(one.steps), lost_one.push_back(one.seconds * one_busy - b * one.steps);
+    if (all.steps < 0) ++missed_all;
+    else to_all.push_back(all.steps), lost_all.push_back(all.seconds * all_idle - b * all.steps);
+    if (trace) print_decisions(p, one.first_step);
+  }
+  print_adaptation("competitor starts: steps to 1 thread", net, to_one, lost_one, missed_one);
+  print_adaptation(("competitor stops: steps to " + std::to_string(threads) + " threads").c_str(),
+                   net, to_all, lost_all, missed_all);
+}
+
+void contention_net(char net, const Data& d, int rounds, int steps, BusyProcess& busy, bool trace) {
   const int threads = tenet::num_threads();
   const int restore = tenet::adaptive_threads() ? 0 : threads;  // tenet's setting after a pin
   Pair p(net, 64, d);
@@ -160,17 +235,49 @@ void contention_net(char net, const Data& d, int rounds, int steps, BusyProcess&
   if (keras) print_series("Keras", net, k);
   else std::printf("net %c Keras: no Python with Keras found (TENET_KERAS_PYTHON)\n", net);
   std::fflush(stdout);
+  if (tenet::adaptive_threads()) recovery(net, p, std::max(rounds, 5), median(t1.busy), median(tn.idle), busy, trace);
+  std::fflush(stdout);
 }
 
 }  // namespace
 
-int contention(const Data& d, const std::string& nets, int rounds, int steps) {
+int contention(const Data& d, const std::string& nets, int rounds, int steps, bool trace) {
   BusyProcess busy;
   std::printf("training under one competing CPU-bound process, %d threads (tenet %s), batch 64, "
               "medians of %d idle and %d busy blocks of %d steps (alternating), images/s\n",
               tenet::num_threads(), tenet::adaptive_threads() ? "adaptive" : "pinned", rounds,
               rounds, steps);
-  for (char n : nets) contention_net(n, d, rounds, steps, busy);
+  for (char n : nets) contention_net(n, d, rounds, steps, busy, trace);
+  return 0;
+}
+
+int idle_cost(const Data& d, const std::string& nets, int rounds, int steps) {
+  if (!tenet::adaptive_threads()) throw std::runtime_error("--idle-cost needs the automatic count (unset OMP_NUM_THREADS)");
+  const int threads = tenet::num_threads();
+  std::printf("idle cost of the automatic thread count: no competing process, %d rounds of %d "
+              "steps, automatic and pinned %d threads alternating (ABBA), batch 64   [%s, load %.2f]\n",
+              rounds, steps, threads, cpu_model().c_str(), load_average());
+  for (char net : nets) {
+    Pair p(net, 64, d);
+    PinnedPair all(net, d, threads, 0);
+    p.tenet_steps(30), all.steps(30);  // past the early trial (step 9) and the first slow steps
+    const std::int64_t trials_before = governors(p).state(64).trials;
+    std::vector<double> ratio, automatic, pinned;
+    const double images = static_cast<double>(steps * 64);
+    for (int i = 0; i < rounds; ++i) {
+      double a = 0, n = 0;
+      if (i % 2 == 0) a = images / p.tenet_steps(steps), n = images / all.steps(steps);
+      else n = images / all.steps(steps), a = images / p.tenet_steps(steps);
+      automatic.push_back(a), pinned.push_back(n), ratio.push_back(a / n);
+    }
+    std::sort(ratio.begin(), ratio.end());
+    std::printf("net %c automatic %8.0f  pinned %d threads %8.0f images/s  automatic/pinned median "
+                "%.3f (quartiles %.3f-%.3f), trials %lld in %d steps, on %d threads at the end   [%s, load %.2f]\n",
+                net, median(automatic), threads, median(pinned), median(ratio), ratio[ratio.size() / 4],
+                ratio[(3 * ratio.size()) / 4], static_cast<long long>(governors(p).state(64).trials - trials_before),
+                rounds * steps, governors(p).state(64).current, cpu_model().c_str(), load_average());
+    std::fflush(stdout);
+  }
   return 0;
 }
 

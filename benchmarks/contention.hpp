@@ -11,6 +11,13 @@ namespace tenet_bench {
 // timing tenet (automatic thread count; its first 10 steps after each change apart), tenet
 // pinned to one thread and to the full count, the reference and, where a Python with Keras is
 // found, Keras; prints the medians busy and idle and busy / idle.
-int contention(const Data& d, const std::string& nets, int rounds, int steps);
+// Then, where the count is automatic, how fast it follows the load: steps (and images lost
+// against the pinned counts) until one thread after the competitor starts, and until the full
+// count after it stops; `trace` prints the governor's decisions in each of those rounds.
+int contention(const Data& d, const std::string& nets, int rounds, int steps, bool trace);
+
+// train_bench --idle-cost: the automatic count against the full count pinned, alternating
+// blocks of `steps` steps with no competing process; prints the median ratio per net.
+int idle_cost(const Data& d, const std::string& nets, int rounds, int steps);
 
 }  // namespace tenet_bench

@@ -7,7 +7,10 @@
 //        train_bench --first-step A   (process start to first finished step, with data loading)
 //        train_bench --rss A          (peak RSS of tenet training net A, data held as uint8)
 //        train_bench --profile B      (per-layer profile of one step of net B, and the reference step)
-//        train_bench --contention [--nets A]   (idle and busy rounds against one spinning process)
+//        train_bench --contention [--nets A] [--trace]  (idle and busy rounds against one spinning
+//                                      process, then how fast the automatic count follows the load)
+//        train_bench --idle-cost [--nets A] [--rounds 20] [--steps 150]  (automatic against the
+//                                      full count pinned, alternating, no competing process)
 //        train_bench --predict [--nets AC]     (predict at batch 1, 16, 256 against the reference)
 //        train_bench --predict-loop C 20000 [ref]  (only single-image predicts: for perf record)
 //        train_bench --hash A         (hash of the weights after 12 steps: same bits at 1 and 2 threads?)
@@ -230,7 +233,7 @@ int main(int argc, char** argv) try {
   int rounds = 7, steps = 30;
   bool quick = false;
   char profile_net = 0;
-  bool contended = false, predict_only = false;
+  bool contended = false, predict_only = false, trace = false, idle = false;
   bool mpi = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -256,12 +259,15 @@ int main(int argc, char** argv) try {
     else if (a == "--quick") quick = true, rounds = 3, steps = 10;
     else if (a == "--profile" && i + 1 < argc) profile_net = argv[++i][0];
     else if (a == "--contention") contended = true;
+    else if (a == "--trace") trace = true;
+    else if (a == "--idle-cost") idle = true;
     else if (a == "--predict") predict_only = true;
     else if (a == "--mpi") mpi = true;
   }
   if (mpi) return mpi_bench(nets[0], rounds, steps);
   Data d = load(8192);
-  if (contended) return contention(d, nets, rounds, steps);
+  if (contended) return contention(d, nets, rounds, steps, trace);
+  if (idle) return idle_cost(d, nets, rounds, steps);
   if (predict_only) return predict_table(d, nets == "ABC" ? "AC" : nets);
   if (profile_net) {
     print_profile(profile_net, d);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <limits>
 #include <string>
 
+#include <sched.h>
 #include <unistd.h>
 
 namespace tenet::runtime {
@@ -38,35 +40,63 @@ void ThreadGovernor::record(int threads, double seconds) {
   const bool slower_than_one = one_known_ > 0 && m > one_known_ && steps_ - last_trial_ > 3;
   if (next_trial_ < 0 && m > kSlowdown * best_all_ &&
       (steps_ - last_trial_ >= interval_ || slower_than_one))
-    next_trial_ = steps_;
+    call_trial("slower");
 }
 
 void ThreadGovernor::idle_cpus(double cpus) {
   if (cpus < 0) return;
+  if (!idle_known_ && current_ == 1 && next_trial_ >= 0)  // reports call trials from now on
+    next_trial_ = std::max(next_trial_, last_trial_ + kProbeWithReports);
   idle_known_ = true;
-  // A core is free: try the full count now, unless the last trial was lost less than an
-  // interval ago (which doubles with every lost trial: a load that comes and goes, such as a
-  // build, must not make every short idle moment cost a slow step).
-  if (current_ == 1 && max_ > 1 && cpus >= kIdleCpus && steps_ - last_trial_ >= interval_ &&
-      (next_trial_ < 0 || next_trial_ > steps_))
-    next_trial_ = steps_;
+  idle_run_ = cpus >= kIdleCpus ? idle_run_ + 1 : 0;
+  // A core idle for idle_needed_ reports in a row: try the full count now, however long ago the
+  // last trial was (the other process has ended: back to the full count at once). idle_needed_
+  // doubles with every trial an idle core called and lost (a load that comes and goes faster
+  // than the reports see must not make every idle moment cost a slow step).
+  if (current_ == 1 && max_ > 1 && idle_run_ >= idle_needed_ &&
+      (next_trial_ < 0 || next_trial_ > steps_)) {
+    idle_run_ = 0;
+    idle_called_ = true;
+    call_trial("idle core");
+  }
+}
+
+void ThreadGovernor::call_trial(const char* why) {
+  next_trial_ = steps_;
+  note({steps_, why, current_ == 1 ? max_ : 1, 0, 0});
+}
+
+void ThreadGovernor::note(const Decision& d) {
+  if (trace_.size() == kTraceLength) trace_.pop_front();
+  trace_.push_back(d);
 }
 
 void ThreadGovernor::after_trial(int threads, double seconds) {
   Times& now = times(current_);
   const double usual = now.full() ? now.median() : now.last[0];
+  const bool won = seconds < kWinBelow * usual;  // the other count wins: run on it
   last_trial_ = steps_;
-  if (seconds < kWinBelow * usual) {  // the other count wins: run on it
+  ++trials_;
+  note({steps_, won ? "won" : "lost", threads, seconds, usual});
+  if (won) {
     current_ = threads;
     interval_ = kFirstInterval;
+    idle_needed_ = 1;
+    idle_run_ = 0;
     best_all_ = 0;  // the load changed: the full count's old times say nothing now
+  } else if (idle_called_) {
+    idle_needed_ = std::min(2 * idle_needed_, kMostIdleReports);
   } else {
     interval_ = std::min(interval_ * 2, kLongestInterval);
-    if (current_ == max_) best_all_ = now.median();  // slower but still best: the new normal
   }
-  // On one thread, try the full count again when a core is idle (idle_cpus), or blindly after
-  // the interval; on the full count, only when its steps slow down again (record).
-  next_trial_ = current_ == 1 && !idle_known_ ? steps_ + interval_ : -1;
+  if (!won && current_ == max_) best_all_ = now.median();  // slower but still best: the new normal
+  // On one thread, a probe of the full count after the interval (at least kProbeWithReports
+  // when idle reports come: they call trials of their own); on the full count, a trial only
+  // when its steps slow down again (record).
+  idle_called_ = false;
+  next_trial_ = current_ == 1 ? steps_ + (idle_known_ ? std::max(interval_, kProbeWithReports)
+                                                      : interval_)
+                              : -1;
 }
 
 int ThreadGovernors::threads(std::int64_t batch, int max_threads) {
@@ -85,21 +115,55 @@ void ThreadGovernors::record(std::int64_t batch, int threads, double seconds_per
   if (it != by_batch_.end()) it->second.record(threads, seconds_per_sample);
 }
 
+ThreadGovernors::State ThreadGovernors::state(std::int64_t batch) {
+  std::lock_guard lock(mutex_);
+  auto it = by_batch_.find(batch);
+  if (it == by_batch_.end()) return {};
+  return {it->second.current(), it->second.trials(), it->second.steps()};
+}
+
+std::vector<ThreadGovernor::Decision> ThreadGovernors::decisions(std::int64_t batch) {
+  std::lock_guard lock(mutex_);
+  auto it = by_batch_.find(batch);
+  if (it == by_batch_.end()) return {};
+  return {it->second.decisions().begin(), it->second.decisions().end()};
+}
+
 void ThreadGovernors::idle_cpus(double cpus) {
   std::lock_guard lock(mutex_);
   for (auto& [batch, g] : by_batch_) g.idle_cpus(cpus);
 }
 
+namespace {
+// The idle and iowait seconds so far of the CPUs this process may run on, from /proc/stat: the
+// "cpu" line when it may run on all of them, else the sum of its CPUs' "cpuN" lines (in a
+// container limited to 2 of 64 CPUs, the machine's idle CPUs say nothing about its own); -1
+// when unknown.
+double allowed_idle_seconds() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  const bool all = sched_getaffinity(0, sizeof allowed, &allowed) != 0 ||
+                   CPU_COUNT(&allowed) >= sysconf(_SC_NPROCESSORS_ONLN);
+  std::ifstream f("/proc/stat");
+  std::string name;
+  double user, nice, system, idle, iowait, sum = -1;
+  while (f >> name >> user >> nice >> system >> idle >> iowait && name.rfind("cpu", 0) == 0) {
+    f.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+    if (all && name == "cpu") return (idle + iowait) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    if (!all && name != "cpu" && CPU_ISSET(std::stoi(name.substr(3)), &allowed))
+      sum = std::max(sum, 0.0) + idle + iowait;
+  }
+  return sum < 0 ? -1 : sum / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+}  // namespace
+
 double IdleMeter::sample() {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   std::lock_guard lock(mutex_);
-  if (last_idle_seconds_ >= 0 && wall - last_wall_seconds_ < 0.1) return -1;
-  std::ifstream f("/proc/stat");
-  std::string cpu;
-  double user, nice, system, idle, iowait;
-  if (!(f >> cpu >> user >> nice >> system >> idle >> iowait) || cpu != "cpu") return -1;
-  const double idle_seconds = (idle + iowait) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  if (last_idle_seconds_ >= 0 && wall - last_wall_seconds_ < kShortestWindow) return -1;
+  const double idle_seconds = allowed_idle_seconds();
+  if (idle_seconds < 0) return -1;
   const double previous = last_idle_seconds_, since = wall - last_wall_seconds_;
   last_idle_seconds_ = idle_seconds;
   last_wall_seconds_ = wall;

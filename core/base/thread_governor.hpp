@@ -4,11 +4,13 @@
 // threads wait at every barrier for a time slice and a step gets several times slower than on
 // one thread. The governor tries one thread once, early, and again whenever full-count steps get
 // markedly slower than before; it keeps whichever count is faster. On one thread it tries the
-// full count again when the machine has an idle core (idle_cpus, from /proc/stat), or, where
-// that is not known, now and then; either way less often each time a trial loses. Full-count
-// steps slower than one thread was call a trial at once, however many trials were lost before
-// (noise on an idle machine must not delay the answer to a process taking a core). On an idle
-// machine it costs the one early trial and nothing after (no trials while the full count stays fast).
+// full count again as soon as the machine shows an idle core (idle_cpus, from /proc/stat: the
+// other process has ended), and blindly now and then (every 16 to 512 steps, less often each
+// time a probe loses; at least every 256 where /proc/stat reports come). Full-count steps
+// slower than one thread was call a trial at once, however many trials were lost before (noise
+// on an idle machine must not delay the answer to a process taking a core). On an idle machine
+// it costs the one early trial and nothing after (no trials while the full count stays fast).
+// decisions() keeps the latest decisions for tests and train_bench --contention --trace.
 //
 //   ThreadGovernor g(2);
 //   const int n = g.threads();   // for the coming step
@@ -18,8 +20,10 @@
 // Pure bookkeeping (no clock, no OpenMP): tests drive it with made-up step times.
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace tenet::runtime {
 
@@ -37,6 +41,13 @@ class ThreadGovernor {
 
   // Idle CPUs at least this many (on average since the last report) call a full-count trial.
   static constexpr double kIdleCpus = 0.5;
+  // On one thread, the reports of an idle core in a row that call a trial of the full count: 1,
+  // doubled by every such trial lost, up to this (a won trial resets it).
+  static constexpr int kMostIdleReports = 32;
+  // On one thread with idle reports, the fewest steps between two blind probes of the full
+  // count (a safety net for loads that /proc/stat shows as busy while the full count would win,
+  // such as a process at a lower priority: nice).
+  static constexpr std::int64_t kProbeWithReports = 256;
 
   int threads() const;                             // for the coming step
   void record(int threads, double seconds_per_sample);  // the step just run on `threads`
@@ -45,6 +56,21 @@ class ThreadGovernor {
   void idle_cpus(double cpus);
   int current() const { return current_; }         // the count steps run on between trials
   int max_threads() const { return max_; }
+
+  // One decision, for tests and train_bench's trace: at counted step `step`, a trial of
+  // `threads` was called (`what` says why: "early", "slower", "idle core", "probe"), or a trial
+  // step of `threads` took `seconds` per sample against the current count's `usual` ("won",
+  // "lost").
+  struct Decision {
+    std::int64_t step;
+    const char* what;
+    int threads;
+    double seconds, usual;
+  };
+  static constexpr std::size_t kTraceLength = 64;
+  const std::deque<Decision>& decisions() const { return trace_; }  // the latest, oldest first
+  std::int64_t trials() const { return trials_; }  // trial steps run so far
+  std::int64_t steps() const { return steps_; }    // counted steps so far
 
  private:
   struct Times {
@@ -55,6 +81,8 @@ class ThreadGovernor {
   };
   Times& times(int threads) { return threads == 1 ? one_ : all_; }
   void after_trial(int threads, double seconds);
+  void call_trial(const char* why);
+  void note(const Decision& d);
 
   int max_;
   int current_;
@@ -67,7 +95,12 @@ class ThreadGovernor {
   std::int64_t next_trial_ = 8;
   std::int64_t last_trial_ = 0;
   std::int64_t interval_ = kFirstInterval;
-  bool idle_known_ = false;  // idle_cpus reports come: no blind periodic trials on one thread
+  bool idle_known_ = false;  // idle_cpus reports come: blind probes only every kProbeWithReports
+  int idle_run_ = 0;         // reports of an idle core in a row
+  int idle_needed_ = 1;      // ... that call a trial of the full count
+  bool idle_called_ = false; // the coming (or running) trial was called by an idle core
+  std::deque<Decision> trace_;
+  std::int64_t trials_ = 0;
 };
 
 // One governor per batch size (a step's time per sample depends on it: the last, smaller batch
@@ -77,18 +110,29 @@ class ThreadGovernors {
   int threads(std::int64_t batch, int max_threads);  // for the coming step on `batch` samples
   void record(std::int64_t batch, int threads, double seconds_per_sample);
   void idle_cpus(double cpus);  // to every batch size's governor
+  // For train_bench and tests: the state of the governor of `batch` (all zero: no step on
+  // `batch` yet), and its latest decisions.
+  struct State {
+    int current = 0;
+    std::int64_t trials = 0, steps = 0;
+  };
+  State state(std::int64_t batch);
+  std::vector<ThreadGovernor::Decision> decisions(std::int64_t batch);
 
  private:
   std::mutex mutex_;
   std::map<std::int64_t, ThreadGovernor> by_batch_;
 };
 
-// CPUs of the whole machine left idle, on average, between two samples, from /proc/stat's idle
-// and iowait times. sample() returns -1 when that is unknown: no /proc/stat, the first sample,
-// less than 100 ms since the sample that counted (the clock ticks in 10 ms: shorter is noise),
-// or more than a second (an old average says little about now).
+// CPUs left idle, on average, between two samples, from /proc/stat's idle and iowait times:
+// those of the whole machine, or of the CPUs in this process's affinity mask when it has fewer. sample() returns -1 when that is unknown: no /proc/stat, the first sample,
+// less than kShortestWindow since the sample that counted (no file read then), or more than a
+// second (an old average says little about now).
 class IdleMeter {
  public:
+  // The shortest window that counts: /proc/stat counts in 10 ms ticks, so a reading over 40 ms
+  // is off by at most a quarter of a CPU (well inside the 0.5 of kIdleCpus either way).
+  static constexpr double kShortestWindow = 0.04;
   double sample();
 
  private:

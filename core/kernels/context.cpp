@@ -84,7 +84,7 @@ GovernedStep::~GovernedStep() {
   if (!governed_ || std::uncaught_exceptions() > 0) return;
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   governors_.record(samples_, threads_, s / static_cast<double>(samples_));
-  if (threads_ == 1) {  // is a core free again? (at most every 100 ms: /proc/stat costs ~20 us)
+  if (threads_ == 1) {  // is a core free again? (at most every 40 ms: /proc/stat costs ~20 us)
     static runtime::IdleMeter meter;
     governors_.idle_cpus(meter.sample());
   }

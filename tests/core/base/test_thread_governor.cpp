@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <string>
 
 #include "core/base/thread_governor.hpp"
 
@@ -19,6 +20,29 @@ int run(ThreadGovernor& g, int from, int steps, const std::function<double(int, 
     g.record(n, seconds(i, n));
   }
   return on_one;
+}
+
+// As run, with an idle report after each one-thread step as GovernedStep sends (here one per
+// step: the meter's window, 40 ms, is a few steps of a small net): idle_cpus(step).
+struct Reported {
+  int on_one = 0;          // steps on one thread
+  double seconds = 0;      // the steps' total time
+  int switched_after = -1;  // steps until the count first changed
+};
+Reported run_reported(ThreadGovernor& g, int from, int steps,
+                      const std::function<double(int, int)>& seconds,
+                      const std::function<double(int)>& idle_cpus) {
+  Reported r;
+  const int was = g.current();
+  for (int i = from; i < from + steps; ++i) {
+    const int n = g.threads();
+    r.on_one += n == 1;
+    r.seconds += seconds(i, n);
+    g.record(n, seconds(i, n));
+    if (n == 1) g.idle_cpus(idle_cpus(i));
+    if (r.switched_after < 0 && g.current() != was) r.switched_after = i - from + 1;
+  }
+  return r;
 }
 
 double idle(int, int n) { return n == 1 ? 1.9 : 1.0; }  // two threads 1.9x faster
@@ -90,34 +114,80 @@ TEST_CASE("thread governor with one thread at most never tries another count") {
   }
 }
 
-TEST_CASE("thread governor with idle reports: no blind trials while busy, a trial as soon as a core is idle") {
+TEST_CASE("thread governor with idle reports: few blind probes while busy, a trial as soon as a core is idle") {
   ThreadGovernor g(2);
   g.idle_cpus(0.0);
   run(g, 0, 12, busy);
   CHECK(g.current() == 1);
-  for (int i = 12; i < 2000; ++i) {
-    CHECK(g.threads() == 1);  // the other core stays taken: two threads never tried
-    g.record(1, busy(i, 1));
-    g.idle_cpus(0.1);
-  }
+  // The other core stays taken: blind probes of two threads only every 256 steps or more.
+  CHECK(2000 - run_reported(g, 12, 2000, busy, [](int) { return 0.1; }).on_one <= 2000 / 256);
+  CHECK(g.current() == 1);
   g.idle_cpus(1.0);  // a core idle for a moment: a trial of two threads, which loses
   CHECK(g.threads() == 2);
   g.record(2, busy(0, 2));
   CHECK(g.current() == 1);
-  int trials = 0;  // idle moments right after a lost trial wait for the interval (32 steps)
-  for (int i = 0; i < 40; ++i) {
-    g.idle_cpus(1.0);
-    trials += g.threads() == 2;
-    g.record(g.threads(), g.threads() == 2 ? busy(i, 2) : busy(i, 1));
-  }
-  CHECK(trials == 1);
-  for (int i = 0; i < 70; ++i) g.record(1, busy(i, 1));
-  g.idle_cpus(1.0);  // the other process ended
+  CHECK(g.decisions().back().what == std::string("lost"));
+  g.idle_cpus(1.0);  // after a lost trial, one idle report is not enough: two in a row are
+  CHECK(g.threads() == 1);
+  g.idle_cpus(1.0);
   CHECK(g.threads() == 2);
-  g.record(2, idle(0, 2));
+  g.record(2, idle(0, 2));  // the other process ended: two threads win
   CHECK(g.current() == 2);
+  CHECK(g.decisions().back().what == std::string("won"));
   g.idle_cpus(-1);  // unknown: changes nothing
   CHECK(g.threads() == 2);
+}
+
+TEST_CASE("thread governor: the competitor leaves, back to two threads within two steps of an idle report") {
+  ThreadGovernor g(2);
+  g.idle_cpus(0.0);
+  // Long busy, with blind probes lost (the interval between them now 512 steps).
+  run_reported(g, 0, 3000, busy, [](int) { return 0.0; });
+  CHECK(g.current() == 1);
+  // The other process ends: the first idle report calls a trial at once.
+  const Reported r = run_reported(g, 3000, 100, idle, [](int) { return 1.0; });
+  CHECK(g.current() == 2);
+  CHECK(r.switched_after == 2);  // a step on one thread (then the report), the trial step
+}
+
+TEST_CASE("thread governor: after idle reports that lied, the competitor leaving still takes a bounded number of reports") {
+  ThreadGovernor g(2);
+  g.idle_cpus(0.0);
+  run_reported(g, 0, 12, busy, [](int) { return 0.0; });
+  // /proc/stat shows an idle core while two threads lose (a load that comes and goes faster
+  // than the reports see): idle-called trials back off to one per kMostIdleReports reports.
+  const Reported lying = run_reported(g, 12, 3000, busy, [](int) { return 1.0; });
+  CHECK(g.current() == 1);
+  CHECK(3000 - lying.on_one <= 6 + 3000 / ThreadGovernor::kMostIdleReports + 3000 / 256);
+  // Costs: the trials' extra time against one thread throughout, under 10% here (one report per
+  // step; the meter reports at most every 40 ms, several steps for a small net).
+  CHECK(lying.seconds < 1.1 * 3000 * busy(0, 1));
+  // The load leaves: two threads within kMostIdleReports + 1 steps, whatever the reports said before.
+  const Reported r = run_reported(g, 3012, 100, idle, [](int) { return 1.0; });
+  CHECK(g.current() == 2);
+  CHECK(r.switched_after <= ThreadGovernor::kMostIdleReports + 1);
+}
+
+TEST_CASE("thread governor: the competitor stays, trials cost under 1% of the one-thread time") {
+  ThreadGovernor g(2);
+  g.idle_cpus(0.0);
+  run_reported(g, 0, 100, busy, [](int) { return 0.0; });
+  CHECK(g.current() == 1);
+  const Reported r = run_reported(g, 100, 5000, busy, [](int) { return 0.0; });
+  CHECK(g.current() == 1);
+  CHECK(r.seconds < 1.01 * 5000 * busy(0, 1));
+  CHECK(r.seconds > 5000 * busy(0, 1));  // the blind probes, which all lose, are there
+}
+
+TEST_CASE("thread governor: a load that /proc/stat shows as busy but two threads win is found by a blind probe") {
+  ThreadGovernor g(2);
+  g.idle_cpus(0.0);
+  run_reported(g, 0, 100, busy, [](int) { return 0.0; });
+  CHECK(g.current() == 1);
+  // A process at a lower priority (nice): the machine looks busy, two threads are fast.
+  const Reported r = run_reported(g, 100, 600, idle, [](int) { return 0.0; });
+  CHECK(g.current() == 2);
+  CHECK(r.switched_after <= 512);
 }
 
 TEST_CASE("thread governors keep one history per batch size") {

@@ -24,12 +24,21 @@ int ThreadGovernor::threads() const {
 
 void ThreadGovernor::record(int threads, double seconds) {
   if (max_ == 1) return;
+  if (warm_up_ && threads != current_) {  // an idle-called trial's first step: not judged
+    warm_up_ = false;
+    return;
+  }
   Times& t = times(threads);
   const bool counted = t.seen++ > 0;  // the first step on a count builds its kernels
   if (!counted) return;               // a trial's first step: the trial goes on
   t.last[static_cast<std::size_t>((t.seen - 2) % 3)] = seconds;
   ++steps_;
-  if (threads == 1) one_known_ = t.full() ? t.median() : seconds;
+  // One thread's time, except from a trial slower than it: right after another process starts,
+  // a one-thread trial can lose at nearly twice its usual time (that process not yet settled on the
+  // other core), and taking that time would delay the next trial until the full count is slower
+  // still.
+  if (threads == 1 && (threads == current_ || one_known_ == 0 || seconds < one_known_))
+    one_known_ = t.full() ? t.median() : seconds;
   if (threads != current_) return after_trial(threads, seconds);
   if (threads != max_ || !t.full()) return;
   const double m = t.median();
@@ -56,7 +65,7 @@ void ThreadGovernor::idle_cpus(double cpus) {
   if (current_ == 1 && max_ > 1 && idle_run_ >= idle_needed_ &&
       (next_trial_ < 0 || next_trial_ > steps_)) {
     idle_run_ = 0;
-    idle_called_ = true;
+    idle_called_ = warm_up_ = true;
     call_trial("idle core");
   }
 }

@@ -43,7 +43,7 @@ class ThreadGovernor {
   static constexpr double kIdleCpus = 0.5;
   // On one thread, the reports of an idle core in a row that call a trial of the full count: 1,
   // doubled by every such trial lost, up to this (a won trial resets it).
-  static constexpr int kMostIdleReports = 32;
+  static constexpr int kMostIdleReports = 64;
   // On one thread with idle reports, the fewest steps between two blind probes of the full
   // count (a safety net for loads that /proc/stat shows as busy while the full count would win,
   // such as a process at a lower priority: nice).
@@ -99,6 +99,10 @@ class ThreadGovernor {
   int idle_run_ = 0;         // reports of an idle core in a row
   int idle_needed_ = 1;      // ... that call a trial of the full count
   bool idle_called_ = false; // the coming (or running) trial was called by an idle core
+  // ... and its first step is not judged: after a long time on one thread the other core's
+  // caches hold another process's data, and that step was measured up to 1.1x slower than
+  // one thread's (train_bench --contention --trace, 2026-12-07).
+  bool warm_up_ = false;
   std::deque<Decision> trace_;
   std::int64_t trials_ = 0;
 };

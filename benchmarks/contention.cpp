@@ -203,6 +203,23 @@ void recovery(char net, Pair& p, int rounds, double one_busy, double all_idle, B
                    net, to_all, lost_all, missed_all);
 }
 
+// For scale, the same start of the competitor with tenet pinned to one thread: images/s over the
+// first 20 steps after it starts, and over the next 20 (the scheduler settled).
+void pinned_start(char net, PinnedPair& one, int rounds, BusyProcess& busy) {
+  std::vector<double> first, next;
+  const double images = 20.0 * 64;
+  for (int i = 0; i < rounds; ++i) {
+    one.steps(20);
+    busy.set(true);
+    first.push_back(images / one.steps(20));
+    next.push_back(images / one.steps(20));
+    busy.set(false);
+  }
+  std::printf("net %c pinned 1 thread, competitor starts: first 20 steps %6.0f images/s, next 20 "
+              "%6.0f  (medians of %zu)   [%s, load %.2f]\n",
+              net, median(first), median(next), first.size(), cpu_model().c_str(), load_average());
+}
+
 void contention_net(char net, const Data& d, int rounds, int steps, BusyProcess& busy, bool trace) {
   const int threads = tenet::num_threads();
   const int restore = tenet::adaptive_threads() ? 0 : threads;  // tenet's setting after a pin
@@ -235,7 +252,9 @@ void contention_net(char net, const Data& d, int rounds, int steps, BusyProcess&
   if (keras) print_series("Keras", net, k);
   else std::printf("net %c Keras: no Python with Keras found (TENET_KERAS_PYTHON)\n", net);
   std::fflush(stdout);
-  if (tenet::adaptive_threads()) recovery(net, p, std::max(rounds, 5), median(t1.busy), median(tn.idle), busy, trace);
+  if (!tenet::adaptive_threads()) return;
+  recovery(net, p, std::max(rounds, 5), median(t1.busy), median(tn.idle), busy, trace);
+  pinned_start(net, one, std::max(rounds, 5), busy);
   std::fflush(stdout);
 }
 

@@ -24,19 +24,23 @@ int ThreadGovernor::threads() const {
 
 void ThreadGovernor::record(int threads, double seconds) {
   if (max_ == 1) return;
-  if (warm_up_ && threads != current_) {  // an idle-called trial's first step: not judged
-    warm_up_ = false;
-    return;
-  }
   Times& t = times(threads);
-  const bool counted = t.seen++ > 0;  // the first step on a count builds its kernels
-  if (!counted) return;               // a trial's first step: the trial goes on
+  // A trial's first step is not judged: the first on a count builds its kernels; later ones run
+  // while the other count's traces linger (another core's caches hold another process's data;
+  // the other count's worker threads still spin): one-thread trial steps right after two-thread
+  // ones were measured at 240-370 us per image under a competitor, where a model pinned to one
+  // thread took 186 over the same first steps (train_bench --contention --trace, 2026-12-07).
+  if (threads != current_ && !trial_warmed_) {
+    trial_warmed_ = true;
+    t.seen = std::max<std::int64_t>(t.seen, 1);  // the count's kernels are built
+    return;                                      // the trial goes on
+  }
+  if (t.seen++ == 0) return;  // the first step on a count builds its kernels
   t.last[static_cast<std::size_t>((t.seen - 2) % 3)] = seconds;
   ++steps_;
-  // One thread's time, except from a trial slower than it: right after another process starts,
-  // a one-thread trial can lose at nearly twice its usual time (that process not yet settled on the
-  // other core), and taking that time would delay the next trial until the full count is slower
-  // still.
+  // One thread's time, except from a trial slower than it (right after another process starts,
+  // a one-thread trial can lose at up to twice the settled time): taking that time would delay
+  // the next trial until the full count is slower still.
   if (threads == 1 && (threads == current_ || one_known_ == 0 || seconds < one_known_))
     one_known_ = t.full() ? t.median() : seconds;
   if (threads != current_) return after_trial(threads, seconds);
@@ -65,7 +69,7 @@ void ThreadGovernor::idle_cpus(double cpus) {
   if (current_ == 1 && max_ > 1 && idle_run_ >= idle_needed_ &&
       (next_trial_ < 0 || next_trial_ > steps_)) {
     idle_run_ = 0;
-    idle_called_ = warm_up_ = true;
+    idle_called_ = true;
     call_trial("idle core");
   }
 }
@@ -102,7 +106,7 @@ void ThreadGovernor::after_trial(int threads, double seconds) {
   // On one thread, a probe of the full count after the interval (at least kProbeWithReports
   // when idle reports come: they call trials of their own); on the full count, a trial only
   // when its steps slow down again (record).
-  idle_called_ = false;
+  idle_called_ = trial_warmed_ = false;
   next_trial_ = current_ == 1 ? steps_ + (idle_known_ ? std::max(interval_, kProbeWithReports)
                                                       : interval_)
                               : -1;

@@ -6,7 +6,7 @@
 // markedly slower than before; it keeps whichever count is faster. On one thread it tries the
 // full count again as soon as the machine shows an idle core (idle_cpus, from /proc/stat: the
 // other process has ended), and blindly now and then (every 16 to 512 steps, less often each
-// time a probe loses; at least every 256 where /proc/stat reports come). Full-count steps
+// time a probe loses; every 1024 where /proc/stat reports come). Full-count steps
 // slower than one thread was call a trial at once, however many trials were lost before (noise
 // on an idle machine must not delay the answer to a process taking a core). On an idle machine
 // it costs the one early trial and nothing after (no trials while the full count stays fast).
@@ -47,7 +47,7 @@ class ThreadGovernor {
   // On one thread with idle reports, the fewest steps between two blind probes of the full
   // count (a safety net for loads that /proc/stat shows as busy while the full count would win,
   // such as a process at a lower priority: nice).
-  static constexpr std::int64_t kProbeWithReports = 256;
+  static constexpr std::int64_t kProbeWithReports = 1024;
 
   int threads() const;                             // for the coming step
   void record(int threads, double seconds_per_sample);  // the step just run on `threads`
@@ -99,10 +99,7 @@ class ThreadGovernor {
   int idle_run_ = 0;         // reports of an idle core in a row
   int idle_needed_ = 1;      // ... that call a trial of the full count
   bool idle_called_ = false; // the coming (or running) trial was called by an idle core
-  // ... and its first step is not judged: after a long time on one thread the other core's
-  // caches hold another process's data, and that step was measured up to 1.1x slower than
-  // one thread's (train_bench --contention --trace, 2026-12-07).
-  bool warm_up_ = false;
+  bool trial_warmed_ = false;  // the running trial's first (not judged) step is done
   std::deque<Decision> trace_;
   std::int64_t trials_ = 0;
 };

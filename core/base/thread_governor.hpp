@@ -10,6 +10,7 @@
 // slower than one thread was call a trial at once, however many trials were lost before (noise
 // on an idle machine must not delay the answer to a process taking a core). On an idle machine
 // it costs the one early trial and nothing after (no trials while the full count stays fast).
+// A trial is two steps on the other count; only the second is judged (record).
 // decisions() keeps the latest decisions for tests and train_bench --contention --trace.
 //
 //   ThreadGovernor g(2);

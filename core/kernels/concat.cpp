@@ -72,23 +72,40 @@ ConcatPlan make_plan(const std::vector<Tensor>& xs, const Shape& out_shape) {
   return p;
 }
 
-// out's image n: each input's image n in turn (C_i * H * W floats, whole channel blocks).
-void copy_images(const std::vector<Tensor>& xs, const Tensor& out) {
-  const std::int64_t n = out.shape()[0];
-  std::vector<std::int64_t> floats;  // per input image
-  std::int64_t image = 0;            // floats per output image
-  for (const Tensor& x : xs) floats.push_back(x.numel() / n), image += floats.back();
-  auto* dst = static_cast<float*>(stored_bytes(out));
+// Image i of the joined tensor is image i of each part in turn (C_k * H * W floats, whole
+// channel blocks): copies parts -> joined (forward) or joined -> parts (backward: each input's
+// gradient is its images' slice of the output gradient).
+void copy_images(float* joined, const std::vector<float*>& parts,
+                 const std::vector<std::int64_t>& floats, std::int64_t n, bool into_joined) {
+  std::int64_t image = 0;  // floats per joined image
+  for (std::int64_t f : floats) image += f;
   // Copies move no value across threads' shares: the same bytes at any thread count.
 #pragma omp parallel for schedule(static) if (n * image > (1 << 16))
   for (std::int64_t i = 0; i < n; ++i) {
     std::int64_t at = i * image;
-    for (std::size_t k = 0; k < xs.size(); ++k) {
-      const auto* src = static_cast<const float*>(stored_bytes(xs[k])) + i * floats[k];
-      std::memcpy(dst + at, src, static_cast<std::size_t>(floats[k]) * sizeof(float));
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      float* part = parts[k] + i * floats[k];
+      const std::size_t bytes = static_cast<std::size_t>(floats[k]) * sizeof(float);
+      if (into_joined)
+        std::memcpy(joined + at, part, bytes);
+      else
+        std::memcpy(part, joined + at, bytes);
       at += floats[k];
     }
   }
+}
+
+// The floats of one image of each tensor in `ts` (batch n).
+std::vector<std::int64_t> image_floats(const std::vector<Tensor>& ts, std::int64_t n) {
+  std::vector<std::int64_t> floats;
+  for (const Tensor& t : ts) floats.push_back(n == 0 ? 0 : t.numel() / n);
+  return floats;
+}
+
+std::vector<float*> data_of(const std::vector<Tensor>& ts) {
+  std::vector<float*> out;
+  for (const Tensor& t : ts) out.push_back(static_cast<float*>(stored_bytes(t)));
+  return out;
 }
 
 }  // namespace
@@ -104,7 +121,8 @@ Tensor blocked_concat_channels(const std::vector<Tensor>& xs, const Shape& out_s
   plan = plans.get(key, [&] { return make_plan(xs, out_shape); });
   Tensor out = empty_in(out_shape, plan->dst, plan->out_row_major);
   if (plan->copies) {
-    copy_images(xs, out);
+    const std::int64_t n = out_shape[0];
+    copy_images(static_cast<float*>(stored_bytes(out)), data_of(xs), image_floats(xs, n), n, true);
     return out;
   }
   Args args{{DNNL_ARG_DST, stored_memory(plan->dst, out)}};
@@ -118,15 +136,21 @@ std::vector<Tensor> blocked_concat_channels_backward(const ConcatPlan& p,
                                                      const std::vector<Shape>& shapes,
                                                      const Tensor& d) {
   std::vector<Tensor> gs;
+  for (std::size_t i = 0; i < shapes.size(); ++i)
+    gs.push_back(empty_in(shapes[i], p.src[i], p.row_major[i]));
   Tensor d_holder;  // d in the forward output's layout, if it does not lie so already
   memory whole = tensor_in_layout(d, p.out_row_major, p.dst, d_holder);
+  if (p.copies) {  // whole blocks: each gradient is its images' slice of d, copied
+    const std::int64_t n = shapes[0][0];
+    copy_images(static_cast<float*>(whole.get_data_handle()), data_of(gs), image_floats(gs, n),
+                n, false);
+    return gs;
+  }
   std::int64_t at = 0;
-  for (const Shape& s : shapes) {
-    const std::size_t i = gs.size();
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    const Shape& s = shapes[i];
     memory::desc part = p.dst.submemory_desc({s[0], s[3], s[1], s[2]}, {0, at, 0, 0});
-    Tensor g = empty_in(s, p.src[i], p.row_major[i]);
-    reorder(memory(part, engine(), whole.get_data_handle()), stored_memory(p.src[i], g));
-    gs.push_back(g);
+    reorder(memory(part, engine(), whole.get_data_handle()), stored_memory(p.src[i], gs[i]));
     at += s[3];
   }
   return gs;

@@ -5,7 +5,8 @@
 // backward" rows add the pass
 // that a Conv2D(relu) -> MaxPool2D pair saves in a Model: oneDNN needs its eltwise backward
 // after the pooling backward; tenet's pool masks the gradient itself. The results are
-// compared too: forward values and gradients must be equal, element for element.
+// compared too: forward values and gradients must be equal, element for element. tenet's loops
+// run twice: built for plain x86-64, and with their AVX-512 rows (when the CPU has them).
 //
 //   pool_bench     prints ms per step for both and the ratio tenet / oneDNN (lower is faster)
 #include <omp.h>
@@ -135,7 +136,13 @@ int main() {
   int mismatches = 0;
   std::printf("%-16s %7s %-18s %11s %11s %7s\n", "shape (batch 64)", "threads", "step",
               "oneDNN ms", "tenet ms", "ratio");
-  for (const Shape& sh : shapes) mismatches += bench_shape(sh, eng, s, rng);
+  // tenet's 2x2 rows both ways: built for plain x86-64 (SSE2), and with AVX-512 intrinsics
+  // where the CPU has them (what MaxPool2D runs then).
+  for (bool avx512 : {false, true}) {
+    if (tk::use_avx512_rows(avx512) != avx512) continue;
+    std::printf("tenet's rows: %s\n", avx512 ? "AVX-512" : "plain x86-64 (SSE2)");
+    for (const Shape& sh : shapes) mismatches += bench_shape(sh, eng, s, rng);
+  }
   if (mismatches) std::printf("%d cases gave different results\n", mismatches);
   return mismatches ? 1 : 0;
 }

@@ -1,9 +1,12 @@
 #include "core/kernels/pooling.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <type_traits>
 
 #include "core/kernels/context.hpp"
+#include "core/kernels/pooling_avx512.hpp"
 
 namespace tenet::kernels {
 
@@ -154,82 +157,117 @@ void backward_lanes(const float* dy, const LaneBlocks& yb, const Index* argmax, 
 }
 
 // The common case (Keras's default MaxPooling2D()): 2x2 windows, stride 2, no padding, 16
-// lanes at a time. The four cells are read in one pass so the maxima stay in registers; the
-// general loops above measured four times slower on this shape.
+// lanes at a time, one row of outputs per call: outputs (oh, 0..ow) of one plane from its input
+// rows 2 oh (x0) and 2 oh + 1 (x1), `lanes` floats a cell. The four cells are read in one pass
+// so the maxima stay in registers; the general loops above measured four times slower on this
+// shape. On a CPU with AVX-512 the rows of one-byte positions run on pooling_avx512.cpp's
+// copies, written with intrinsics: the same comparisons in the same order, so the same bits.
+template <class Index>
+void forward_row_2x2(const float* x0, const float* x1, float* y, Index* argmax, std::int64_t ow,
+                     std::int64_t lanes, bool relu_input) {
+  for (std::int64_t o = 0; o < ow; ++o)
+    for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
+      const float* a = x0 + 2 * o * lanes + j0;
+      const float* b = a + lanes;
+      const float* c = x1 + 2 * o * lanes + j0;
+      const float* d = c + lanes;
+      float* out = y + o * lanes + j0;
+      if (!argmax) {  // inference: the same maximum (the same comparisons), no positions
+#pragma omp simd
+        for (int j = 0; j < 16; ++j) {
+          float m = a[j];
+          if (b[j] > m) m = b[j];
+          if (c[j] > m) m = c[j];
+          if (d[j] > m) m = d[j];
+          out[j] = m;
+        }
+        continue;
+      }
+      Index* k = argmax + o * lanes + j0;
+#pragma omp simd
+      for (int j = 0; j < 16; ++j) {
+        float m = a[j];
+        Index i = 0;
+        if (b[j] > m) { m = b[j]; i = 1; }
+        if (c[j] > m) { m = c[j]; i = 2; }
+        if (d[j] > m) { m = d[j]; i = 3; }
+        out[j] = m;
+        k[j] = relu_input && !(m > 0.0f) ? kNoGradient<Index> : i;
+      }
+    }
+}
+
+// dx rows 2 oh (dx0) and 2 oh + 1 (dx1) of one plane from output row oh: each cell gets dy
+// where it held its window's maximum, else 0.
+template <class Index>
+void backward_row_2x2(const float* dy, const Index* argmax, float* dx0, float* dx1,
+                      std::int64_t ow, std::int64_t lanes) {
+  for (std::int64_t o = 0; o < ow; ++o)
+    for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
+      float* a = dx0 + 2 * o * lanes + j0;
+      float* b = a + lanes;
+      float* c = dx1 + 2 * o * lanes + j0;
+      float* d = c + lanes;
+      const float* g = dy + o * lanes + j0;
+      const Index* k = argmax + o * lanes + j0;
+#pragma omp simd
+      for (int j = 0; j < 16; ++j) {
+        const float v = g[j];
+        const Index i = k[j];
+        a[j] = i == 0 ? v : 0.0f;
+        b[j] = i == 1 ? v : 0.0f;
+        c[j] = i == 2 ? v : 0.0f;
+        d[j] = i == 3 ? v : 0.0f;
+      }
+    }
+}
+
+// Whether the AVX-512 rows run (use_avx512_rows): the CPU has them, unless a test said no.
+std::atomic<bool> g_avx512_rows{avx512_rows_supported()};
+
 template <class Index>
 void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
                  Index* argmax, bool relu_input) {
   const std::int64_t lanes = xb.lanes, row = xb.w * lanes;
+  const bool wide = std::is_same_v<Index, std::uint8_t> && g_avx512_rows.load();
   // Over rows too, not only planes: one image has a single plane when its channels fit one
   // block, and predicting one image would run on one thread.
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const float* px = x + p * xb.plane();
-      float* py = y + p * yb.plane();
-      Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
-      for (std::int64_t ow = 0; ow < yb.w; ++ow)
-        for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
-          const float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
-          const float* b = a + lanes;
-          const float* c = a + row;
-          const float* d = c + lanes;
-          float* o = py + (oh * yb.w + ow) * lanes + j0;
-          if (!pa) {  // inference: the same maximum (the same comparisons), no positions
-#pragma omp simd
-            for (int j = 0; j < 16; ++j) {
-              float m = a[j];
-              if (b[j] > m) m = b[j];
-              if (c[j] > m) m = c[j];
-              if (d[j] > m) m = d[j];
-              o[j] = m;
-            }
-            continue;
-          }
-          Index* k = pa + (oh * yb.w + ow) * lanes + j0;
-#pragma omp simd
-          for (int j = 0; j < 16; ++j) {
-            float m = a[j];
-            Index i = 0;
-            if (b[j] > m) { m = b[j]; i = 1; }
-            if (c[j] > m) { m = c[j]; i = 2; }
-            if (d[j] > m) { m = d[j]; i = 3; }
-            o[j] = m;
-            k[j] = relu_input && !(m > 0.0f) ? kNoGradient<Index> : i;
-          }
+      const float* x0 = x + p * xb.plane() + 2 * oh * row;
+      float* yr = y + p * yb.plane() + oh * yb.w * lanes;
+      Index* k = argmax ? argmax + p * yb.plane() + oh * yb.w * lanes : nullptr;
+      if constexpr (std::is_same_v<Index, std::uint8_t>)
+        if (wide) {
+          forward_row_2x2_avx512(x0, x0 + row, yr, k, yb.w, lanes, relu_input);
+          continue;
         }
-  }
+      forward_row_2x2(x0, x0 + row, yr, k, yb.w, lanes, relu_input);
+    }
 }
 
 template <class Index>
 void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
                   const LaneBlocks& xb) {
   const std::int64_t lanes = xb.lanes, row = xb.w * lanes;
+  const bool wide = std::is_same_v<Index, std::uint8_t> && g_avx512_rows.load();
   // Rows of outputs in parallel too: each writes its own two rows of dx.
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
       float* px = dx + p * xb.plane();
-      const float* pg = dy + p * yb.plane();
-      const Index* pa = argmax + p * yb.plane();
-      for (std::int64_t ow = 0; ow < yb.w; ++ow)
-        for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
-          float* a = px + (2 * oh * xb.w + 2 * ow) * lanes + j0;
-          float* b = a + lanes;
-          float* c = a + row;
-          float* d = c + lanes;
-          const float* g = pg + (oh * yb.w + ow) * lanes + j0;
-          const Index* k = pa + (oh * yb.w + ow) * lanes + j0;
-#pragma omp simd
-          for (int j = 0; j < 16; ++j) {
-            const float v = g[j];
-            const Index i = k[j];
-            a[j] = i == 0 ? v : 0.0f;
-            b[j] = i == 1 ? v : 0.0f;
-            c[j] = i == 2 ? v : 0.0f;
-            d[j] = i == 3 ? v : 0.0f;
-          }
-        }
+      const float* g = dy + p * yb.plane() + oh * yb.w * lanes;
+      const Index* k = argmax + p * yb.plane() + oh * yb.w * lanes;
+      float* dx0 = px + 2 * oh * row;
+      if constexpr (std::is_same_v<Index, std::uint8_t>) {
+        if (wide)
+          backward_row_2x2_avx512(g, k, dx0, dx0 + row, yb.w, lanes);
+        else
+          backward_row_2x2(g, k, dx0, dx0 + row, yb.w, lanes);
+      } else {
+        backward_row_2x2(g, k, dx0, dx0 + row, yb.w, lanes);
+      }
       // an odd width leaves a last column in no window
       for (std::int64_t r = 2 * oh; r < 2 * oh + 2; ++r)
         std::memset(px + (r * xb.w + 2 * yb.w) * lanes, 0,
@@ -271,6 +309,11 @@ void backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float*
 }
 
 }  // namespace
+
+bool use_avx512_rows(bool wanted) {
+  g_avx512_rows.store(wanted && avx512_rows_supported());
+  return g_avx512_rows.load();
+}
 
 std::size_t argmax_bytes(const PoolWindow& w) { return w.kh * w.kw < 255 ? 1 : 4; }
 

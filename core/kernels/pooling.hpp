@@ -55,4 +55,9 @@ void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const Lane
 void max_pool_backward(const float* dy, const LaneBlocks& yb, const void* argmax, float* dx,
                        const LaneBlocks& xb, const PoolWindow& w);
 
+// The 2x2 loops' rows run on AVX-512 (pooling_avx512.cpp) when the CPU has it; the plain
+// build targets x86-64's SSE2, four floats an instruction. Tests and pool_bench turn them off
+// to compare both: the same bits. Returns whether the AVX-512 rows will run.
+bool use_avx512_rows(bool wanted);
+
 }  // namespace tenet::kernels

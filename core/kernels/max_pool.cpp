@@ -68,10 +68,18 @@ Tensor max_pool2d_forward(const PoolPlan& p, const Tensor& x, Tensor* argmax, bo
 Tensor max_pool2d_backward(const PoolPlan& p, const Shape& x_shape, const Tensor& argmax,
                            const Tensor& dout) {
   Tensor dx = empty_in(x_shape, p.x_md, p.src_md);  // (N, H, W, C), laid out like x
+  auto* pdx = static_cast<float*>(stored_memory(p.x_md, dx).get_data_handle());
+  const std::int64_t channels = p.out_shape[3];
+  // A row-major dout (from a Flatten after the pooling) is read in place where the loops can.
+  if (stored_desc(dout, p.dst_md) == p.dst_md &&
+      reads_row_major_dy(p.xb, p.yb, p.window, channels)) {
+    const auto* pg = static_cast<const float*>(row_major_memory(p.dst_md, dout).get_data_handle());
+    max_pool_backward(pg, p.yb, stored_bytes(argmax), pdx, p.xb, p.window, channels);
+    return dx;
+  }
   Tensor dout_holder;  // dout in the layout of the forward's output, when it is not
   const auto* pg = static_cast<const float*>(
       tensor_in_layout(dout, p.dst_md, p.y_md, dout_holder).get_data_handle());
-  auto* pdx = static_cast<float*>(stored_memory(p.x_md, dx).get_data_handle());
   max_pool_backward(pg, p.yb, stored_bytes(argmax), pdx, p.xb, p.window);
   return dx;
 }

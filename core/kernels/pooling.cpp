@@ -198,17 +198,18 @@ void forward_row_2x2(const float* x0, const float* x1, float* y, Index* argmax, 
 }
 
 // dx rows 2 oh (dx0) and 2 oh + 1 (dx1) of one plane from output row oh: each cell gets dy
-// where it held its window's maximum, else 0.
+// where it held its window's maximum, else 0. dy_step: floats from one output's dy to the
+// next (lanes when dy lies like y, the channel count when it is row-major).
 template <class Index>
-void backward_row_2x2(const float* dy, const Index* argmax, float* dx0, float* dx1,
-                      std::int64_t ow, std::int64_t lanes) {
+void backward_row_2x2(const float* dy, std::int64_t dy_step, const Index* argmax, float* dx0,
+                      float* dx1, std::int64_t ow, std::int64_t lanes) {
   for (std::int64_t o = 0; o < ow; ++o)
     for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
       float* a = dx0 + 2 * o * lanes + j0;
       float* b = a + lanes;
       float* c = dx1 + 2 * o * lanes + j0;
       float* d = c + lanes;
-      const float* g = dy + o * lanes + j0;
+      const float* g = dy + o * dy_step + j0;
       const Index* k = argmax + o * lanes + j0;
 #pragma omp simd
       for (int j = 0; j < 16; ++j) {
@@ -247,26 +248,31 @@ void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlock
     }
 }
 
+// dy_channels: 0 when dy lies like y, else the channel count of a row-major dy (N, OH, OW, C).
 template <class Index>
 void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
-                  const LaneBlocks& xb) {
+                  const LaneBlocks& xb, std::int64_t dy_channels) {
   const std::int64_t lanes = xb.lanes, row = xb.w * lanes;
+  const std::int64_t step = dy_channels ? dy_channels : lanes;
   const bool wide = std::is_same_v<Index, std::uint8_t> && g_avx512_rows.load();
   // Rows of outputs in parallel too: each writes its own two rows of dx.
 #pragma omp parallel for collapse(2) schedule(static)
   for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
     for (std::int64_t oh = 0; oh < yb.h; ++oh) {
       float* px = dx + p * xb.plane();
-      const float* g = dy + p * yb.plane() + oh * yb.w * lanes;
+      // block p % blocks of image p / blocks: its lanes in a row-major dy start at that block
+      const float* g = dy_channels ? dy + ((p / xb.blocks) * yb.h + oh) * yb.w * dy_channels +
+                                         (p % xb.blocks) * lanes
+                                   : dy + p * yb.plane() + oh * yb.w * lanes;
       const Index* k = argmax + p * yb.plane() + oh * yb.w * lanes;
       float* dx0 = px + 2 * oh * row;
       if constexpr (std::is_same_v<Index, std::uint8_t>) {
         if (wide)
-          backward_row_2x2_avx512(g, k, dx0, dx0 + row, yb.w, lanes);
+          backward_row_2x2_avx512(g, step, k, dx0, dx0 + row, yb.w, lanes);
         else
-          backward_row_2x2(g, k, dx0, dx0 + row, yb.w, lanes);
+          backward_row_2x2(g, step, k, dx0, dx0 + row, yb.w, lanes);
       } else {
-        backward_row_2x2(g, k, dx0, dx0 + row, yb.w, lanes);
+        backward_row_2x2(g, step, k, dx0, dx0 + row, yb.w, lanes);
       }
       // an odd width leaves a last column in no window
       for (std::int64_t r = 2 * oh; r < 2 * oh + 2; ++r)
@@ -299,9 +305,9 @@ void forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& y
 
 template <class Index>
 void backward(const float* dy, const LaneBlocks& yb, const Index* argmax, float* dx,
-              const LaneBlocks& xb, const PoolWindow& w) {
+              const LaneBlocks& xb, const PoolWindow& w, std::int64_t dy_channels) {
   if (is_2x2(xb, yb, w))
-    backward_2x2(dy, yb, argmax, dx, xb);
+    backward_2x2(dy, yb, argmax, dx, xb, dy_channels);
   else if (xb.lanes % 16 == 0)
     backward_lanes<16>(dy, yb, argmax, dx, xb, w);
   else
@@ -326,13 +332,18 @@ void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const Lane
     forward(x, xb, y, yb, static_cast<std::int32_t*>(argmax), w, relu_input);
 }
 
+bool reads_row_major_dy(const LaneBlocks& xb, const LaneBlocks& yb, const PoolWindow& w,
+                        std::int64_t channels) {
+  return is_2x2(xb, yb, w) && channels == xb.blocks * xb.lanes;
+}
+
 void max_pool_backward(const float* dy, const LaneBlocks& yb, const void* argmax, float* dx,
-                       const LaneBlocks& xb, const PoolWindow& w) {
+                       const LaneBlocks& xb, const PoolWindow& w, std::int64_t dy_channels) {
   FloatModeScope mode;
   if (argmax_bytes(w) == 1)
-    backward(dy, yb, static_cast<const std::uint8_t*>(argmax), dx, xb, w);
+    backward(dy, yb, static_cast<const std::uint8_t*>(argmax), dx, xb, w, dy_channels);
   else
-    backward(dy, yb, static_cast<const std::int32_t*>(argmax), dx, xb, w);
+    backward(dy, yb, static_cast<const std::int32_t*>(argmax), dx, xb, w, dy_channels);
 }
 
 }  // namespace tenet::kernels

@@ -51,9 +51,13 @@ void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const Lane
                       void* argmax, const PoolWindow& w, bool relu_input);
 
 // dx = the gradient of x: dy at each argmax position (summed where windows overlap), zero
-// elsewhere. dy lies like y in max_pool_forward, dx like x.
+// elsewhere. dy lies like y in max_pool_forward, dx like x; or, when reads_row_major_dy says
+// the loops can, dy is row-major (N, OH, OW, dy_channels) (the gradient a Flatten after the
+// pooling hands back), read in place instead of converted first.
 void max_pool_backward(const float* dy, const LaneBlocks& yb, const void* argmax, float* dx,
-                       const LaneBlocks& xb, const PoolWindow& w);
+                       const LaneBlocks& xb, const PoolWindow& w, std::int64_t dy_channels = 0);
+bool reads_row_major_dy(const LaneBlocks& xb, const LaneBlocks& yb, const PoolWindow& w,
+                        std::int64_t channels);
 
 // The 2x2 loops' rows run on AVX-512 (pooling_avx512.cpp) when the CPU has it; the plain
 // build targets x86-64's SSE2, four floats an instruction. Tests and pool_bench turn them off

@@ -47,14 +47,14 @@ TENET_AVX512 void forward_row_2x2_avx512(const float* x0, const float* x1, float
 }
 
 // As backward_row_2x2: each cell dy where its position matches, else +0.
-TENET_AVX512 void backward_row_2x2_avx512(const float* dy, const std::uint8_t* argmax,
-                                          float* dx0, float* dx1, std::int64_t ow,
-                                          std::int64_t lanes) {
+TENET_AVX512 void backward_row_2x2_avx512(const float* dy, std::int64_t dy_step,
+                                          const std::uint8_t* argmax, float* dx0, float* dx1,
+                                          std::int64_t ow, std::int64_t lanes) {
   const __m128i cell[4] = {_mm_setzero_si128(), _mm_set1_epi8(1), _mm_set1_epi8(2),
                            _mm_set1_epi8(3)};
   for (std::int64_t o = 0; o < ow; ++o)
     for (std::int64_t j0 = 0; j0 < lanes; j0 += 16) {
-      const __m512 v = _mm512_loadu_ps(dy + o * lanes + j0);
+      const __m512 v = _mm512_loadu_ps(dy + o * dy_step + j0);
       const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(argmax + o * lanes + j0));
       float* a = dx0 + 2 * o * lanes + j0;
       float* c = dx1 + 2 * o * lanes + j0;
@@ -69,8 +69,8 @@ TENET_AVX512 void backward_row_2x2_avx512(const float* dy, const std::uint8_t* a
 bool avx512_rows_supported() { return false; }
 void forward_row_2x2_avx512(const float*, const float*, float*, std::uint8_t*, std::int64_t,
                             std::int64_t, bool) {}
-void backward_row_2x2_avx512(const float*, const std::uint8_t*, float*, float*, std::int64_t,
-                             std::int64_t) {}
+void backward_row_2x2_avx512(const float*, std::int64_t, const std::uint8_t*, float*, float*,
+                             std::int64_t, std::int64_t) {}
 
 #endif
 

@@ -19,8 +19,9 @@ bool avx512_rows_supported();
 void forward_row_2x2_avx512(const float* x0, const float* x1, float* y, std::uint8_t* argmax,
                             std::int64_t ow, std::int64_t lanes, bool relu_input);
 
-// dx0, dx1: dy at each window's argmax cell, 0 in its other cells.
-void backward_row_2x2_avx512(const float* dy, const std::uint8_t* argmax, float* dx0, float* dx1,
-                             std::int64_t ow, std::int64_t lanes);
+// dx0, dx1: dy at each window's argmax cell, 0 in its other cells; dy_step floats from one
+// output's dy to the next (lanes, or the channel count of a row-major dy).
+void backward_row_2x2_avx512(const float* dy, std::int64_t dy_step, const std::uint8_t* argmax,
+                             float* dx0, float* dx1, std::int64_t ow, std::int64_t lanes);
 
 }  // namespace tenet::kernels

@@ -1,11 +1,14 @@
 // Suite "layers": the tests of max_pool2d.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <tenet/layers/batch_norm.hpp>
 #include <tenet/layers/max_pool2d.hpp>
 
+#include "core/kernels/max_pool.hpp"
 #include "core/kernels/memory.hpp"
 #include "support/gradcheck.hpp"
 #include "support/test_util.hpp"
@@ -115,6 +118,30 @@ TEST_CASE("MaxPool2D matches a double-precision reference in every layout, with 
       NoGradGuard no_grad;  // inference: no argmax positions kept
       CHECK(worst_diff(want, pool(copy_in_layout(plain, l.format))) == 0.0);
     }
+}
+
+TEST_CASE("MaxPool2D backward reads a row-major gradient in place: the bits of the converted one") {
+  // The gradient a Flatten hands back is row-major; the 2x2 loops read it where it lies
+  // instead of converting it to the pooling's blocked layout first. Both must give the same
+  // dx, bit for bit, in the input's layout; 20 channels (a padded last block) still convert.
+  for (long c : {32L, 64L, 20L}) {
+    CAPTURE(c);
+    Tensor x = copy_in_layout(Tensor::randn({3, 9, 7, c}, 43), kernels::tag::aBcd16b);
+    kernels::PoolPlans plans;
+    const kernels::PoolGeometry g{2, 2, 2, 2, 0, 0, 4, 3};
+    auto plan = kernels::max_pool_plan(plans, x, g);
+    Tensor argmax;
+    Tensor y = kernels::max_pool2d_forward(*plan, x, &argmax, false);
+    const Tensor dout = Tensor::randn(y.shape(), 44);  // row-major
+    REQUIRE_FALSE(kernels::is_blocked(dout));
+    Tensor from_row_major = kernels::max_pool2d_backward(*plan, x.shape(), argmax, dout);
+    Tensor from_blocked = kernels::max_pool2d_backward(
+        *plan, x.shape(), argmax, copy_in_layout(dout, kernels::tag::aBcd16b));
+    CHECK(kernels::is_blocked(from_row_major));
+    const auto a = from_row_major.to_vector<float>(), b = from_blocked.to_vector<float>();
+    CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+    CHECK(std::count(a.begin(), a.end(), 0.0f) >= static_cast<long>(a.size()) * 3 / 4);
+  }
 }
 
 TEST_CASE("MaxPool2D takes tensors with no elements") {

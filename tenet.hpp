@@ -36,9 +36,7 @@
 #include <tenet/layers/resizing.hpp>
 #include <tenet/layers/random_crop.hpp>
 #include <tenet/layers/random_flip.hpp>
-#include <tenet/layers/random_rotation.hpp>
-#include <tenet/layers/random_translation.hpp>
-#include <tenet/layers/random_zoom.hpp>
+#include <tenet/layers/random_affine.hpp>
 
 #include <tenet/losses/binary_crossentropy.hpp>
 #include <tenet/losses/categorical_crossentropy.hpp>

@@ -1,6 +1,6 @@
 // Which sgemm should tenet call? oneDNN's dnnl_sgemm against OpenBLAS's cblas_sgemm on the
 // same row-major float32 problems, 1 and 2 threads, median of several repetitions.
-// Backs the choice stated in core/kernels/context.hpp (GEMMs go to oneDNN).
+// Backs the choice stated in core/kernels/gemm.hpp (GEMMs go to oneDNN).
 //
 //   gemm_choice            prints GFLOP/s per library and the ratio oneDNN / OpenBLAS
 #include <cblas.h>

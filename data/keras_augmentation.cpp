@@ -3,9 +3,7 @@
 // else (channels_first, an unknown fill mode) is refused as model.unsupported.
 #include <tenet/layers/random_crop.hpp>
 #include <tenet/layers/random_flip.hpp>
-#include <tenet/layers/random_rotation.hpp>
-#include <tenet/layers/random_translation.hpp>
-#include <tenet/layers/random_zoom.hpp>
+#include <tenet/layers/random_affine.hpp>
 #include "data/keras_json.hpp"
 
 namespace tenet::data::keras_detail {

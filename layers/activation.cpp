@@ -4,7 +4,6 @@
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
 #include "core/graph/fusable.hpp"
-#include <tenet/layers/dense.hpp>
 
 namespace tenet {
 

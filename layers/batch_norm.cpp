@@ -5,7 +5,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/contracts/layer_checks.hpp"
 #include "core/graph/fusable.hpp"
-#include "core/graph/replica_sums.hpp"
+#include "core/graph/builtin.hpp"
 #include "core/kernels/batch_norm.hpp"
 #include "core/kernels/context.hpp"
 #include "core/tensor/numerics.hpp"

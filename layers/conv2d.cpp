@@ -8,8 +8,6 @@
 #include "core/kernels/context.hpp"
 #include "core/kernels/conv.hpp"
 #include <tenet/core/ops/ops.hpp>
-#include <tenet/layers/dense.hpp>
-#include "layers/spatial.hpp"
 
 namespace tenet {
 
@@ -24,14 +22,14 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
     win_ = {k[0], k[1], o.strides[0], o.strides[1], o.dilation[0], o.dilation[1], o.padding};
     checks::check_option_positive("Conv2D filters", filters, "the number of output channels",
                                   site(), Phase::build);
-    check_window_option("Conv2D kernel_size", k, site());
-    check_window_option("Conv2DOptions::strides", o.strides, site());
-    check_window_option("Conv2DOptions::dilation", o.dilation, site());
+    checks::check_window_option("Conv2D kernel_size", k, site());
+    checks::check_window_option("Conv2DOptions::strides", o.strides, site());
+    checks::check_window_option("Conv2DOptions::dilation", o.dilation, site());
   }
 
   // (N, H, W, C) -> (N, H', W', filters); H'/W' by TensorFlow's valid/same rule.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
-    Shape out = windowed_output_shape(in[0], win_, site(), phase, "kernel", filters_);
+    Shape out = checks::windowed_output_shape(in[0], win_, site(), phase, "kernel", filters_);
     check_kernel_limits(in[0], phase);
     checks::check_known_last_axis("conv.channels", site(), in[0], "its kernel", phase);
     checks::check_built_size("conv.channels", site(), facts(), in[0], phase);
@@ -59,16 +57,16 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
   }
   std::vector<std::string> weight_names() const override { return {"kernel", "bias"}; }
   checks::LayerFacts facts() const override {
-    checks::LayerFacts f = checks::facts_of(checks::SizeRule::windows, window_facts(win_, true));
+    checks::LayerFacts f = checks::facts_of(checks::SizeRule::windows, checks::window_facts(win_, true));
     f.output_size_option = "filters";
     f.ends_in_softmax = opt_.activation == Activation::softmax;
     if (built()) f.built_last_axis = in_channels_, f.built_weight = "kernel " + kernel_.shape().str();
     return f;
   }
   std::string describe() const override {
-    std::string s = window_text(win_.kh, win_.kw) + ", " + padding_name(win_.padding);
-    if (win_.sh != 1 || win_.sw != 1) s += ", strides " + window_text(win_.sh, win_.sw);
-    if (win_.dh != 1 || win_.dw != 1) s += ", dilation " + window_text(win_.dh, win_.dw);
+    std::string s = checks::window_text(win_.kh, win_.kw) + ", " + padding_name(win_.padding);
+    if (win_.sh != 1 || win_.sw != 1) s += ", strides " + checks::window_text(win_.sh, win_.sw);
+    if (win_.dh != 1 || win_.dw != 1) s += ", dilation " + checks::window_text(win_.dh, win_.dw);
     if (opt_.activation != Activation::none) s += std::string(", ") + activation_name(opt_.activation);
     return s;
   }
@@ -91,7 +89,7 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
 
   std::int64_t filters_, in_channels_ = 0;
   Conv2DOptions opt_;
-  Window2D win_;
+  checks::Window2D win_;
   Tensor kernel_, bias_;
   mutable kernels::ConvPlans plans_;
   const std::string where_ = name() + " (Conv2D)";  // names the kernel in internal errors
@@ -101,16 +99,16 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
 // its convolution fails, so such sizes are the user's options.invalid, not an internal error.
 void Conv2DImpl::check_kernel_limits(const Shape& s, Phase phase) const {
   constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
-  const AxisPlan ph = plan_axis(s[1], win_.kh, win_.sh, win_.dh, win_.padding);
-  const AxisPlan pw = plan_axis(s[2], win_.kw, win_.sw, win_.dw, win_.padding);
+  const checks::AxisPlan ph = checks::plan_axis(s[1], win_.kh, win_.sh, win_.dh, win_.padding);
+  const checks::AxisPlan pw = checks::plan_axis(s[2], win_.kw, win_.sw, win_.dw, win_.padding);
   auto extent = [](std::int64_t k, std::int64_t d) { return double(k - 1) * double(d) + 1; };
   for (double v : {double(win_.sh), double(win_.sw), extent(win_.kh, win_.dh),
                    extent(win_.kw, win_.dw), double(ph.pad_after), double(pw.pad_after)})
     if (v > double(kLimit))
       checks::invalid_option("'" + name() + "' kernel size, strides and dilation",
-                             "strides " + window_text(win_.sh, win_.sw) + ", dilation " +
-                                 window_text(win_.dh, win_.dw) + " with a " +
-                                 window_text(win_.kh, win_.kw) + " kernel",
+                             "strides " + checks::window_text(win_.sh, win_.sw) + ", dilation " +
+                                 checks::window_text(win_.dh, win_.dw) + " with a " +
+                                 checks::window_text(win_.kh, win_.kw) + " kernel",
                              "strides, dilated kernel extent and padding of at most " +
                                  std::to_string(kLimit) + " (the convolution kernel's limit)",
                              site(), phase);
@@ -118,8 +116,8 @@ void Conv2DImpl::check_kernel_limits(const Shape& s, Phase phase) const {
 
 // The kernel's geometry for input x (N, H, W, C): padding and output size by TensorFlow's rule.
 std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x) const {
-  const AxisPlan ph = plan_axis(x[1], win_.kh, win_.sh, win_.dh, win_.padding);
-  const AxisPlan pw = plan_axis(x[2], win_.kw, win_.sw, win_.dw, win_.padding);
+  const checks::AxisPlan ph = checks::plan_axis(x[1], win_.kh, win_.sh, win_.dh, win_.padding);
+  const checks::AxisPlan pw = checks::plan_axis(x[2], win_.kw, win_.sw, win_.dw, win_.padding);
   kernels::ConvGeometry g{x, filters_, {win_.kh, win_.kw}, {win_.sh, win_.sw},
                           {win_.dh, win_.dw}, {ph.pad_before, pw.pad_before},
                           {ph.pad_after, pw.pad_after}, {ph.out, pw.out}, opt_.use_bias,

@@ -5,28 +5,11 @@
 #include "core/graph/builtin.hpp"
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/contracts/layer_checks.hpp"
-#include "core/kernels/context.hpp"
+#include "core/kernels/gemm.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
-
-Tensor glorot_uniform(const Shape& shape, double fan_in, double fan_out, std::uint64_t seed) {
-  // Every kernel (Dense, Conv2D) is counted before it exists: a model read from a file stops
-  // at tenet::keras::kMaxParameters (data/keras.hpp) before allocating what it cannot hold.
-  if (const auto& layer = current_layer_site()) checks::charge_weights(shape, *layer);
-  double limit = std::sqrt(6.0 / (fan_in + fan_out));
-  return Tensor::uniform(shape, seed, -limit, limit);
-}
-
-Tensor apply_activation(const Tensor& x, Activation a) {
-  switch (a) {
-    case Activation::none: return x;
-    case Activation::relu: return relu(x);
-    case Activation::softmax: return softmax(x, -1);
-  }
-  return x;
-}
 
 namespace {
 

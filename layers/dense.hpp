@@ -17,13 +17,4 @@ class Dense : public Layer {
                  std::source_location loc = std::source_location::current());
 };
 
-// Glorot (Xavier) uniform initialisation as Keras does: U(-l, l), l = sqrt(6 / (fan_in + fan_out)).
-// Fans in double: a product of user sizes never overflows here (the shape is checked when the
-// tensor is allocated).
-Tensor glorot_uniform(const Shape& shape, double fan_in, double fan_out, std::uint64_t seed);
-
-// `a` applied to x as an autograd op: x itself, relu(x), or softmax(x) over the last axis. For
-// custom layers: Dense and Conv2D fuse a ReLU into their own kernels and call softmax directly.
-Tensor apply_activation(const Tensor& x, Activation a);
-
 }  // namespace tenet

@@ -6,10 +6,6 @@
 
 namespace tenet {
 
-void check_image_input(const Shape& s, const std::string&, const Site& where, Phase phase) {
-  checks::check_image_rank(s, where, phase);
-}
-
 namespace {
 
 enum class PoolKind { average, max };
@@ -24,7 +20,7 @@ class GlobalPoolingImpl : public LayerImpl, public detail::BuiltinLayer {
 
   // (batch, H, W, C) -> (batch, C); H and W may be unknown.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
-    check_image_input(in[0], type(), site(), phase);
+    checks::check_image_rank(in[0], site(), phase);
     return Shape{in[0][0], in[0][3]};
   }
 

@@ -22,8 +22,4 @@ class GlobalMaxPooling2D : public Layer {
                               std::source_location loc = std::source_location::current());
 };
 
-// conv.rank for image layers other than Conv2D/MaxPool2D (global pooling, Resizing): the input
-// must be (batch, height, width, channels); the message says which axis is likely missing.
-void check_image_input(const Shape& s, const std::string& type, const Site& where, Phase phase);
-
 }  // namespace tenet

@@ -2,10 +2,10 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/layer_checks.hpp"
 #include "core/graph/fusable.hpp"
 #include "core/kernels/context.hpp"
 #include "core/kernels/max_pool.hpp"
-#include "layers/spatial.hpp"
 
 namespace tenet {
 
@@ -17,13 +17,13 @@ class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
       : LayerImpl("MaxPool2D", "max_pooling2d", o.name, loc) {
     std::array<std::int64_t, 2> s = o.strides == std::array<std::int64_t, 2>{} ? pool : o.strides;
     win_ = {pool[0], pool[1], s[0], s[1], 1, 1, o.padding};
-    check_window_option("MaxPool2D pool_size", pool, site());
-    check_window_option("MaxPool2DOptions::strides", s, site());
+    checks::check_window_option("MaxPool2D pool_size", pool, site());
+    checks::check_window_option("MaxPool2DOptions::strides", s, site());
   }
 
   // (N, H, W, C) -> (N, H', W', C); H'/W' by TensorFlow's valid/same rule.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
-    return windowed_output_shape(in[0], win_, site(), phase, "pool window", kUnknown);
+    return checks::windowed_output_shape(in[0], win_, site(), phase, "pool window", kUnknown);
   }
 
   Tensor forward(const std::vector<Tensor>& in, const CallOptions& opts) override;
@@ -31,12 +31,12 @@ class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
   fusion::Facts fusion_facts() const override { return {.op = fusion::Op::max_pool2d}; }
 
   checks::LayerFacts facts() const override {
-    return checks::facts_of(checks::SizeRule::windows, window_facts(win_, false));
+    return checks::facts_of(checks::SizeRule::windows, checks::window_facts(win_, false));
   }
   std::string describe() const override {
-    std::string s = window_text(win_.kh, win_.kw);
+    std::string s = checks::window_text(win_.kh, win_.kw);
     if (win_.padding == Padding::same) s += ", same";
-    if (win_.sh != win_.kh || win_.sw != win_.kw) s += ", strides " + window_text(win_.sh, win_.sw);
+    if (win_.sh != win_.kh || win_.sw != win_.kw) s += ", strides " + checks::window_text(win_.sh, win_.sw);
     return s;
   }
 
@@ -48,7 +48,7 @@ class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
   }
 
  private:
-  Window2D win_;
+  checks::Window2D win_;
   kernels::PoolPlans plans_;
   const std::string where_ = name() + " (MaxPool2D)";  // names the kernel in internal errors
 };
@@ -59,8 +59,8 @@ Tensor MaxPool2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&)
   // In a fused node (Conv2D+ReLU+MaxPool2D): a window whose maximum is 0 passes no gradient.
   const bool relu_input = fusion::role_of(this).input_from_relu;
   const std::string& where = where_;
-  const AxisPlan ph = plan_axis(x.shape()[1], win_.kh, win_.sh, 1, win_.padding);
-  const AxisPlan pw = plan_axis(x.shape()[2], win_.kw, win_.sw, 1, win_.padding);
+  const checks::AxisPlan ph = checks::plan_axis(x.shape()[1], win_.kh, win_.sh, 1, win_.padding);
+  const checks::AxisPlan pw = checks::plan_axis(x.shape()[2], win_.kw, win_.sw, 1, win_.padding);
   const kernels::PoolGeometry g{win_.kh, win_.kw, win_.sh, win_.sw,
                                 ph.pad_before, pw.pad_before, ph.out, pw.out};
   std::shared_ptr<const kernels::PoolPlan> plan;

@@ -3,10 +3,11 @@
 #include <algorithm>
 
 #include <tenet/core/contracts/checks.hpp>
+#include <tenet/core/ops/image.hpp>
 #include <tenet/core/ops/ops.hpp>
-#include <tenet/layers/global_pooling.hpp>
 #include "layers/random_draws.hpp"
 #include "core/graph/builtin.hpp"
+#include "core/contracts/layer_checks.hpp"
 
 namespace tenet {
 
@@ -50,7 +51,7 @@ class RandomCropImpl : public LayerImpl, public detail::BuiltinLayer {
 
   // (batch, H, W, C) -> (batch, height, width, C); H and W may be unknown until data flows.
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
-    check_image_input(in[0], type(), site(), phase);
+    checks::check_image_rank(in[0], site(), phase);
     return Shape{in[0][0], height_, width_, in[0][3]};
   }
 

@@ -6,9 +6,8 @@
 // (bilinear) to (height, width) when it differs: Keras's rule for training, and what Keras
 // documents for inference. (Keras 3.15 itself returns the input uncropped at inference,
 // against its own output shape; tenet keeps the declared shape.) Contracts: conv.rank,
-// options.invalid. See random_transform.hpp for seeds and gradients.
+// options.invalid. See random_affine.hpp for seeds and gradients.
 #include <tenet/core/graph/layer.hpp>
-#include <tenet/layers/random_transform.hpp>
 
 namespace tenet {
 

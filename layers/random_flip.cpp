@@ -1,9 +1,10 @@
 #include <tenet/layers/random_flip.hpp>
 
 #include <tenet/core/contracts/checks.hpp>
-#include <tenet/layers/global_pooling.hpp>
+#include <tenet/core/ops/image.hpp>
 #include "layers/random_draws.hpp"
 #include "core/graph/builtin.hpp"
+#include "core/contracts/layer_checks.hpp"
 
 namespace tenet {
 
@@ -25,7 +26,7 @@ class RandomFlipImpl : public LayerImpl, public detail::BuiltinLayer {
         seed_(layer_seed(o.seed)) {}
 
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
-    check_image_input(in[0], type(), site(), phase);
+    checks::check_image_rank(in[0], site(), phase);
     return in[0];
   }
 

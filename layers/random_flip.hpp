@@ -3,9 +3,8 @@
 // (vertical) with probability 1/2, as Keras's RandomFlip. With horizontal_and_vertical one
 // draw per image decides both flips together, as in Keras: an image is either flipped both
 // ways (turned by 180 degrees) or kept. Identity at inference. Input (N, H, W, C), output the
-// same (conv.rank otherwise). See random_transform.hpp for seeds and gradients.
+// same (conv.rank otherwise). See random_affine.hpp for seeds and gradients.
 #include <tenet/core/graph/layer.hpp>
-#include <tenet/layers/random_transform.hpp>
 
 namespace tenet {
 

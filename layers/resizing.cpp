@@ -3,7 +3,7 @@
 #include "core/graph/builtin.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/image.hpp>
-#include <tenet/layers/global_pooling.hpp>
+#include "core/contracts/layer_checks.hpp"
 
 namespace tenet {
 
@@ -21,7 +21,7 @@ class ResizingImpl : public LayerImpl, public detail::BuiltinLayer {
 
   // (batch, H, W, C) -> (batch, height, width, C).
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
-    check_image_input(in[0], type(), site(), phase);
+    checks::check_image_rank(in[0], site(), phase);
     return Shape{in[0][0], height_, width_, in[0][3]};
   }
 

@@ -9,6 +9,12 @@
 
 #include <tenet/core/base/shape.hpp>
 
+namespace tenet {
+// How a window (Conv2D's kernel, MaxPool2D's pool) treats the borders: "valid" keeps inside the
+// input, "same" pads so that the output is ceil(input / stride). Keras's names.
+enum class Padding { valid, same };
+}  // namespace tenet
+
 namespace tenet::checks {
 
 // How a layer's output depends on the height and width of its input.

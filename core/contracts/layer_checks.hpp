@@ -1,11 +1,14 @@
 #pragma once
 // The contracts of layers (internal: layers/, core/graph and core/training call these). Each
 // message is written here once; causes read the layer's LayerFacts and the call context
-// (checks.hpp), never type names or describe() text.
+// (checks.hpp), never type names or describe() text. The window rule of Conv2D and MaxPool2D
+// (output size and padding, TensorFlow's "valid"/"same") lives here with the contracts it
+// raises: a windowed layer's shape rule and its checks are one function.
 //   conv.rank, conv.channels, conv.too_small   layer_checks.cpp
 //   dense.rank, dense.undefined, dense.features, batchnorm.features
 //   elementwise.shape (Add, Multiply), layer.input_count, layer.input_spec, flatten.rank,
 //   reshape.size (the Reshape layer)
+#include <array>
 #include <string>
 #include <vector>
 
@@ -59,5 +62,41 @@ void check_flatten_rank(const Shape& input, const Site& layer, Phase phase);
 [[noreturn]] void reshape_layer_size(const Shape& sample, std::int64_t n, const Shape& target,
                                      std::int64_t known, bool has_rest, const Site& layer,
                                      Phase phase);
+
+// A 2-D sliding window: kernel or pool size, strides, dilation and padding.
+struct Window2D {
+  std::int64_t kh = 1, kw = 1;
+  std::int64_t sh = 1, sw = 1;
+  std::int64_t dh = 1, dw = 1;
+  Padding padding = Padding::valid;
+};
+
+// One spatial axis: output size and the padding before/after, as TensorFlow computes them.
+//   valid: out = floor((in - (k-1)*d - 1) / s) + 1, no padding
+//   same:  out = ceil(in / s), total = max((out-1)*s + (k-1)*d + 1 - in, 0),
+//          before = total / 2, after = total - before
+// An unknown `in` (kUnknown) gives an unknown `out`. `out` may be <= 0 (too small).
+struct AxisPlan {
+  std::int64_t out = kUnknown, pad_before = 0, pad_after = 0;
+};
+AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t stride, std::int64_t dilation,
+                   Padding padding);
+
+// The (N, H, W, C) contracts of a windowed layer and its output shape. `what` names the window
+// ("kernel", "pool window"). Returns the output shape with channels `out_channels` (kUnknown
+// keeps the input's). Raises conv.rank or conv.too_small.
+Shape windowed_output_shape(const Shape& in, const Window2D& w, const Site& where, Phase phase,
+                            const std::string& what, std::int64_t out_channels);
+
+// options.invalid unless both sizes of a window option (kernel_size, strides, dilation,
+// pool_size) are >= 1. `option` names it: "Conv2DOptions::strides".
+void check_window_option(const std::string& option, std::array<std::int64_t, 2> v,
+                         const Site& where);
+
+// The window as contract causes read it (facts.hpp); `kernel` for Conv2D.
+WindowFacts window_facts(const Window2D& w, bool kernel);
+
+// "3x3", for describe() and messages.
+std::string window_text(std::int64_t h, std::int64_t w);
 
 }  // namespace tenet::checks

@@ -23,54 +23,6 @@
 
 namespace tenet {
 
-const char* activation_name(Activation a) {
-  switch (a) {
-    case Activation::none: return "linear";
-    case Activation::relu: return "relu";
-    case Activation::softmax: return "softmax";
-  }
-  return "?";
-}
-const char* padding_name(Padding p) { return p == Padding::same ? "same" : "valid"; }
-
-namespace {
-std::mutex g_names_mutex;
-std::map<std::string, int> g_name_counts;
-}  // namespace
-
-std::string unique_layer_name(const std::string& base) {
-  std::lock_guard lock(g_names_mutex);
-  int n = g_name_counts[base]++;
-  return n == 0 ? base : base + "_" + std::to_string(n);
-}
-
-namespace {
-std::uint64_t g_seed_base = 1337, g_seed_count = 0;
-}
-
-void set_random_seed(std::uint64_t seed) {
-  std::lock_guard lock(g_names_mutex);
-  g_seed_base = seed;
-  g_seed_count = 0;
-}
-
-std::uint64_t layer_seed(std::uint64_t requested) {
-  if (requested != 0) return requested;
-  std::lock_guard lock(g_names_mutex);
-  // splitmix64 of (base, count): well-spread seeds from a simple counter.
-  std::uint64_t z = g_seed_base + 0x9E3779B97F4A7C15ULL * ++g_seed_count;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-void clear_session() {
-  std::lock_guard lock(g_names_mutex);
-  g_name_counts.clear();
-  g_seed_base = 1337;
-  g_seed_count = 0;
-}
-
 LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
                      std::source_location loc)
     : type_(std::move(type)), base_name_(std::move(base_name)),

@@ -24,7 +24,6 @@ struct CallOptions {
 };
 
 enum class Activation { none, relu, softmax };
-enum class Padding { valid, same };
 const char* activation_name(Activation a);
 const char* padding_name(Padding p);
 
@@ -203,5 +202,14 @@ void clear_session();
 // sequence that set_random_seed (or clear_session) restarts, so runs are reproducible.
 void set_random_seed(std::uint64_t seed);
 std::uint64_t layer_seed(std::uint64_t requested);
+
+// Glorot (Xavier) uniform initialisation as Keras does: U(-l, l), l = sqrt(6 / (fan_in + fan_out)).
+// Fans in double: a product of user sizes never overflows here (the shape is checked when the
+// tensor is allocated).
+Tensor glorot_uniform(const Shape& shape, double fan_in, double fan_out, std::uint64_t seed);
+
+// `a` applied to x as an autograd op: x itself, relu(x), or softmax(x) over the last axis. For
+// custom layers: Dense and Conv2D fuse a ReLU into their own kernels and call softmax directly.
+Tensor apply_activation(const Tensor& x, Activation a);
 
 }  // namespace tenet

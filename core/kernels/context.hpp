@@ -1,7 +1,7 @@
 #pragma once
 // The kernel boundary's common part, in tenet's terms: the denormal mode kernels run with, the
-// thread count of a Model's steps, the translation of kernel failures into tenet errors, and
-// the plain matrix product. No oneDNN
+// thread count of a Model's steps and the translation of kernel failures into tenet errors
+// (the plain matrix product is gemm.hpp). No oneDNN
 // type appears here: the headers of core/kernels that layers and ops include (conv.hpp,
 // batch_norm.hpp, max_pool.hpp, relu.hpp, concat.hpp, layout.hpp) speak shapes and tensors;
 // memory.hpp and pooling.hpp, which speak oneDNN, are included only inside core/kernels.
@@ -82,12 +82,5 @@ using ShapeRefs = std::initializer_list<std::reference_wrapper<const Shape>>;
 // shapes (contracts are checked before kernels run, so a oneDNN failure here is tenet's bug).
 void guarded(std::string_view where, ShapeRefs shapes, KernelBody body);
 void guarded(std::string_view where, const std::vector<Shape>& shapes, KernelBody body);
-
-// C = A (M, K) x B (K, N), row-major float32, through oneDNN's sgemm.
-// Measured in benchmarks/gemm_choice on this machine (2026-11-23): oneDNN's sgemm is 6-28%
-// faster than Debian's OpenBLAS 0.3.21 (Cooperlake kernel), most on Dense-shaped products
-// (64x128x3136), so GEMMs go to oneDNN and OpenBLAS serves as the independent reference in tests.
-void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
-           const float* a, const float* b, float* c, float beta = 0.0f);
 
 }  // namespace tenet::kernels

@@ -2,7 +2,7 @@
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
 #include "core/contracts/op_checks.hpp"
-#include "core/kernels/context.hpp"
+#include "core/kernels/gemm.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {

@@ -10,7 +10,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/ops/ops.hpp>
-#include "core/graph/replica_sums.hpp"
+#include "core/graph/builtin.hpp"
 #include "core/training/model_state.hpp"
 
 namespace tenet::distributed {
@@ -96,7 +96,7 @@ class AverageStatistics : public CallbackImpl {
   Replicas& rep_;
 };
 
-// BatchNorm's exchanges with synchronised statistics (core/graph/replica_sums.hpp).
+// BatchNorm's exchanges with synchronised statistics (core/graph/builtin.hpp).
 class SyncSums : public ReplicaSums {
  public:
   explicit SyncSums(Replicas& rep) : rep_(&rep) {}

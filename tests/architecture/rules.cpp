@@ -240,6 +240,63 @@ bool reaches_onednn(const std::map<std::string, std::string>& files, const std::
   return memo[path] = found;
 }
 
+// The files a reader opens to understand the layer `cpp` (layers/<name>.cpp) beyond the base
+// every layer is written against (core/tensor, core/ops, core/graph, the checks' headers, and
+// the kernel boundary's shared machinery: kernels_base_headers): its own pair, the layers/ helpers it includes (with their .cpp and
+// what they include in turn), its kernel in core/kernels (header and .cpp), and
+// core/contracts/layer_checks.cpp, where its messages are written, when it includes
+// layer_checks.hpp.
+// What every kernel of core/kernels is written with: failures and thread counts (context),
+// oneDNN memory objects (memory), layouts (layout) and the plan cache (plan_cache).
+bool kernels_base_header(const std::string& path) {
+  for (const char* base : {"core/kernels/context.hpp", "core/kernels/memory.hpp",
+                           "core/kernels/layout.hpp", "core/kernels/plan_cache.hpp"})
+    if (path == base) return true;
+  return false;
+}
+
+std::set<std::string> layer_reading_set(const std::map<std::string, std::string>& files,
+                                        const std::string& cpp) {
+  std::set<std::string> seen;
+  std::vector<std::string> todo = {cpp, cpp.substr(0, cpp.size() - 4) + ".hpp"};
+  auto add_pair = [&](const std::string& header) {
+    todo.push_back(header);
+    const std::string source = header.substr(0, header.size() - 4) + ".cpp";
+    if (header.size() > 4 && header.compare(header.size() - 4, 4, ".hpp") == 0 && files.count(source))
+      todo.push_back(source);
+  };
+  while (!todo.empty()) {
+    const std::string path = todo.back();
+    todo.pop_back();
+    if (!files.count(path) || !seen.insert(path).second) continue;
+    for (const Include& inc : includes_of(files.at(path))) {
+      const std::string target = resolve(files, path, inc);
+      if (target == "core/contracts/layer_checks.hpp") {
+        if (files.count("core/contracts/layer_checks.cpp")) seen.insert("core/contracts/layer_checks.cpp");
+      } else if (starts_with(target, "layers/") ||
+                 (starts_with(target, "core/kernels/") && !kernels_base_header(target))) {
+        add_pair(target);
+      }
+    }
+  }
+  return seen;
+}
+
+void check_layer_files(const std::map<std::string, std::string>& files, std::vector<Finding>& out) {
+  for (const auto& [path, text] : files) {
+    if (!starts_with(path, "layers/") || path.size() < 5 || path.compare(path.size() - 4, 4, ".cpp") != 0 ||
+        !files.count(path.substr(0, path.size() - 4) + ".hpp"))
+      continue;
+    const std::set<std::string> set = layer_reading_set(files, path);
+    if (static_cast<int>(set.size()) <= kMaxLayerFiles) continue;
+    std::string list;
+    for (const std::string& f : set) list += (list.empty() ? "" : ", ") + f;
+    out.push_back({path, 1, "layer-files",
+                   "understanding this layer takes " + std::to_string(set.size()) + " files (at most " +
+                       std::to_string(kMaxLayerFiles) + " beyond the base): " + list});
+  }
+}
+
 }  // namespace
 
 std::string module_of(const std::string& path) {
@@ -282,6 +339,7 @@ std::vector<Finding> check_tree(const std::map<std::string, std::string>& files)
     check_lengths(path, text, out);
   }
   check_cycles(graph, out);
+  check_layer_files(files, out);
   std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.path, a.line, a.rule) < std::tie(b.path, b.line, b.rule);
   });

@@ -9,12 +9,15 @@ namespace arch {
 struct Finding {
   std::string path;
   int line = 0;
-  std::string rule;  // wing-order, core-above, sibling, examples, cycle, onednn, contracts, length
+  std::string rule;  // wing-order, core-above, sibling, examples, cycle, onednn, contracts, length,
+                     // layer-files
   std::string message;
 };
 
 constexpr int kMaxFileLines = 400;
 constexpr int kMaxFunctionLines = 60;
+// Files a reader needs for one layer beyond the base all layers share (rules.cpp).
+constexpr int kMaxLayerFiles = 5;
 
 // `files`: path relative to the repository root -> contents. Every finding, in path order.
 std::vector<Finding> check_tree(const std::map<std::string, std::string>& files);

@@ -41,6 +41,15 @@ std::map<std::string, std::string> made_up_tree() {
   t["layers/l.hpp"] = "#pragma once\n#include <oneapi/dnnl/dnnl.hpp>\n";
   t["layers/l.cpp"] = "#include \"layers/l.hpp\"\nint f() { return DNNL_ARG_SRC; }\n"
                       "// dnnl::memory in a comment is no use of oneDNN\n";
+  // Six files for one layer: its pair, a kernel, a helper pair and what the helper includes
+  // (core/kernels/context.hpp is part of the base and not counted).
+  t["layers/big.hpp"] = "#pragma once\n";
+  t["layers/big.cpp"] = "#include <tenet/layers/big.hpp>\n#include \"core/kernels/clean.hpp\"\n"
+                        "#include \"core/kernels/context.hpp\"\n#include \"layers/helper.hpp\"\n";
+  t["layers/helper.hpp"] = "#pragma once\n#include \"layers/helper2.hpp\"\n";
+  t["layers/helper.cpp"] = "#include \"layers/helper.hpp\"\n";
+  t["layers/helper2.hpp"] = "#pragma once\n";
+  t["core/kernels/context.hpp"] = "#pragma once\n";
   t["losses/m.cpp"] = "#include <tenet/data/w.hpp>\n";
   t["losses/v.cpp"] = "// checks::Violation(\"x\") in a comment is no construction\n"
                       "void f() { checks::Violation(\"loss.x\", p, w).raise(); }\n";
@@ -69,6 +78,7 @@ int self_test() {
       {"core/tensor/t.cpp", 2, "wing-order"},
       {"core/training/f.cpp", 1, "core-above"},
       {"examples/e.cpp", 2, "examples"},
+      {"layers/big.cpp", 1, "layer-files"},
       {"layers/l.cpp", 2, "onednn"},
       {"layers/l.hpp", 2, "onednn"},
       {"losses/m.cpp", 1, "sibling"},

@@ -20,7 +20,7 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-// TensorFlow's rule for one axis, written out independently of layers/spatial.cpp.
+// TensorFlow's rule for one axis, written out independently of core/contracts/layer_checks.cpp.
 struct RefAxis {
   long out, pad;  // pad = padding before (top/left)
 };

@@ -240,12 +240,6 @@ bool reaches_onednn(const std::map<std::string, std::string>& files, const std::
   return memo[path] = found;
 }
 
-// The files a reader opens to understand the layer `cpp` (layers/<name>.cpp) beyond the base
-// every layer is written against (core/tensor, core/ops, core/graph, the checks' headers, and
-// the kernel boundary's shared machinery: kernels_base_headers): its own pair, the layers/ helpers it includes (with their .cpp and
-// what they include in turn), its kernel in core/kernels (header and .cpp), and
-// core/contracts/layer_checks.cpp, where its messages are written, when it includes
-// layer_checks.hpp.
 // What every kernel of core/kernels is written with: failures and thread counts (context),
 // oneDNN memory objects (memory), layouts (layout) and the plan cache (plan_cache).
 bool kernels_base_header(const std::string& path) {
@@ -255,15 +249,22 @@ bool kernels_base_header(const std::string& path) {
   return false;
 }
 
+// The files a reader opens to understand the layer `cpp` (layers/<name>.cpp) beyond the base
+// every layer is written against (core/tensor, core/ops, core/graph, the checks' headers, and
+// the kernel boundary's shared machinery above): its own pair; the layers/ helpers it includes,
+// with their .cpp and what they include in turn; its kernel in core/kernels, header and .cpp
+// (what the kernel's .cpp calls in turn, MaxPool2D's loops or oneDNN for Conv2D, is the
+// kernel's own business, read through the contract its header states); and
+// core/contracts/layer_checks.cpp, where its messages are written, when it includes
+// layer_checks.hpp.
 std::set<std::string> layer_reading_set(const std::map<std::string, std::string>& files,
                                         const std::string& cpp) {
   std::set<std::string> seen;
   std::vector<std::string> todo = {cpp, cpp.substr(0, cpp.size() - 4) + ".hpp"};
-  auto add_pair = [&](const std::string& header) {
-    todo.push_back(header);
+  auto source_of = [&](const std::string& header) {
     const std::string source = header.substr(0, header.size() - 4) + ".cpp";
-    if (header.size() > 4 && header.compare(header.size() - 4, 4, ".hpp") == 0 && files.count(source))
-      todo.push_back(source);
+    return header.size() > 4 && header.compare(header.size() - 4, 4, ".hpp") == 0 &&
+                   files.count(source) ? source : std::string();
   };
   while (!todo.empty()) {
     const std::string path = todo.back();
@@ -271,11 +272,15 @@ std::set<std::string> layer_reading_set(const std::map<std::string, std::string>
     if (!files.count(path) || !seen.insert(path).second) continue;
     for (const Include& inc : includes_of(files.at(path))) {
       const std::string target = resolve(files, path, inc);
+      const std::string source = source_of(target);
       if (target == "core/contracts/layer_checks.hpp") {
         if (files.count("core/contracts/layer_checks.cpp")) seen.insert("core/contracts/layer_checks.cpp");
-      } else if (starts_with(target, "layers/") ||
-                 (starts_with(target, "core/kernels/") && !kernels_base_header(target))) {
-        add_pair(target);
+      } else if (starts_with(target, "layers/")) {  // a helper of layers: read as the layer is
+        todo.push_back(target);
+        if (!source.empty()) todo.push_back(source);
+      } else if (starts_with(target, "core/kernels/") && !kernels_base_header(target)) {
+        seen.insert(target);  // the kernel: its interface and its .cpp, not what that calls
+        if (!source.empty()) seen.insert(source);
       }
     }
   }

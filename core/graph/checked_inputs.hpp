@@ -1,6 +1,7 @@
 #pragma once
 // A built-in layer's memory of the input signatures its run-time contracts already passed.
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -19,6 +20,8 @@ struct CheckedInputs {
   static constexpr std::size_t kKept = 8;  // signatures kept (an epoch's last batch, predict's)
   std::mutex mutex;
   std::vector<std::vector<std::pair<Shape, DType>>> seen;
+  // detail::is_builtin of the layer, asked once (a dynamic_cast on every call): -1 not asked yet.
+  std::atomic<int> builtin{-1};
 
   static std::vector<std::pair<Shape, DType>> signature(const std::vector<Tensor>& xs) {
     std::vector<std::pair<Shape, DType>> s;

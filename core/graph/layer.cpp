@@ -100,31 +100,36 @@ Tensor LayerImpl::call(const std::vector<Tensor>& inputs, const CallOptions& opt
   for (std::size_t i = 0; i < inputs.size(); ++i)
     checks::defined(inputs[i], [&] { return input_argument(i, inputs.size(), name_); }, site_,
                     Phase::run);
-  std::vector<Shape> shapes = shapes_of(inputs);
   std::unique_ptr<checks::ScopedCallContext> ctx;
   if (!checks::current_call_context()) {
     checks::CallContext c;
-    for (const auto& s : shapes) c.input_desc.push_back("a tensor of shape " + s.str());
+    for (const auto& x : inputs) c.input_desc.push_back("a tensor of shape " + x.shape().str());
     ctx = std::make_unique<checks::ScopedCallContext>(std::move(c));
   }
+  int builtin = checked_->builtin.load(std::memory_order_relaxed);
+  if (builtin < 0) checked_->builtin.store(builtin = detail::is_builtin(*this) ? 1 : 0);
   // Built-in layers only: a user's output_shape may do anything (user_layer.hpp).
-  const bool cacheable = built_ && detail::is_builtin(*this);
+  const bool cacheable = built_ && builtin;
   if (!cacheable || !checked_->contains(inputs)) {
     for (const auto& x : inputs)  // at run time the data's range says whether it is pixels
       if (x.dtype() != DType::f32 && !(accepts_integer_input() && !is_floating(x.dtype())))
         checks::check_layer_float(x.dtype(), numerics::integer_range(x), site_, Phase::run);
     if (const InputSpec* spec = input_spec())
       for (const auto& x : inputs) check_input_spec(*spec, x.shape(), site_, Phase::run, x.dtype());
-    output_shape(shapes, Phase::run);
+    output_shape(shapes_of(inputs), Phase::run);
     if (cacheable) checked_->add(inputs);  // passed, checked against the built weights
   }
-  ensure_built(shapes, Phase::run);
+  if (!built_) ensure_built(shapes_of(inputs), Phase::run);
   if (check_numerics()) numerics::check_layer_inputs(inputs, site_);
   CurrentLayerScope layer_scope(shared_site_);
+  // A built-in forward never reads the input shapes of a CallScope (only a user's
+  // expect_shape does), so it runs without the list of shapes: two allocations a layer.
+  if (builtin) return profiling::enabled() ? profiled_forward(inputs, opts) : forward(inputs, opts);
+  const std::vector<Shape> shapes = shapes_of(inputs);
   const user_layer::CallScope inputs_scope(shapes);  // what expect_shape compares with
   Tensor out = profiling::enabled() ? profiled_forward(inputs, opts) : forward(inputs, opts);
-  if (!detail::is_builtin(*this))  // a user's forward: a tensor, of the shape it was built for
-    user_layer::check_run_output(*this, shapes, out, build_outputs_, opts.training);
+  // A user's forward: a tensor, of the shape it was built for.
+  user_layer::check_run_output(*this, shapes, out, build_outputs_, opts.training);
   return out;
 }
 

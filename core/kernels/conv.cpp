@@ -26,6 +26,7 @@ struct ConvPlan {
   Shape out_shape;                        // (N, OH, OW, O)
   memory::desc src_md, dst_md;            // (N, H, W, C) / (N, OH, OW, O) row-major: nhwc
   memory::desc user_wei_md, bias_md;      // (KH, KW, C, O): hwio / (O,): a
+  memory::desc fwd_src_md, fwd_wei_md, fwd_dst_md;  // the forward's layouts (queried once)
   convolution_forward::primitive_desc fwd_pd;
   convolution_backward_data::primitive_desc bwd_data_pd;
   convolution_backward_weights::primitive_desc bwd_wei_pd;
@@ -72,6 +73,9 @@ ConvPlan make_plan(const ConvGeometry& g) {
   convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
                                any_src, any_wei, p.bias_md, any_dst, strides, dil, pad_l, pad_r);
   p.fwd_pd = {fd, scratchpad_attr(ops), eng};
+  p.fwd_src_md = p.fwd_pd.src_desc();
+  p.fwd_wei_md = p.fwd_pd.weights_desc();
+  p.fwd_dst_md = p.fwd_pd.dst_desc();
   convolution_backward_data::desc bd(algorithm::convolution_direct, any_src, any_wei, any_dst,
                                      strides, dil, pad_l, pad_r);
   p.bwd_data_pd = {bd, scratchpad_attr(), eng, p.fwd_pd};
@@ -91,10 +95,12 @@ ConvPlan make_plan(const ConvGeometry& g) {
 
 // The kernel (KH, KW, C, O) as memory of layout `want`: `cache`'s copy while the kernel still
 // has the values it was made from, else a reordered copy, kept for the next call. `keep` holds
-// the bytes for this call, should another thread replace the cache's copy meanwhile.
+// the bytes for this call, should another thread replace the cache's copy meanwhile. `owner`:
+// see reused_memory (the row-major kernel only; the kept copy has its own object).
 memory kernel_in_layout(const ConvPlan& p, BlockedKernel& cache, const Tensor& kernel,
-                        const memory::desc& want, Tensor& keep) {
-  if (want == p.user_wei_md) return row_major_memory(p.user_wei_md, kernel);
+                        const memory::desc& want, Tensor& keep, const void* owner = nullptr) {
+  if (want == p.user_wei_md)
+    return row_major_memory(p.user_wei_md, kernel, owner, DNNL_ARG_WEIGHTS);
   const std::uint64_t version = storage_version(kernel);  // before reading the values
   std::lock_guard lock(cache.mutex);
   if (version != 0 && version == cache.version) {
@@ -149,9 +155,8 @@ std::vector<Tensor> backward_weights(const ConvPlan& p, const Tensor& x, const m
 }  // namespace
 
 std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& g) {
-  std::vector<std::int64_t> key;
-  key.reserve(static_cast<std::size_t>(g.input.rank()) + 16);  // one allocation: + threads
-  key.insert(key.end(), g.input.begin(), g.input.end());
+  thread_local std::vector<std::int64_t> key;  // its capacity kept: no allocation per call
+  key.assign(g.input.begin(), g.input.end());
   key.insert(key.end(), {g.filters, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1],
                          g.dilation[0], g.dilation[1], g.pad_before[0], g.pad_before[1],
                          g.pad_after[0], g.pad_after[1], g.output[0], g.output[1], g.bias,
@@ -160,13 +165,15 @@ std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& 
 }
 
 Tensor conv_forward(const ConvPlan& p, const Tensor& x, const Tensor& kernel, const Tensor& bias) {
-  Tensor y = empty_in(p.out_shape, p.fwd_pd.dst_desc(), p.dst_md);  // (N, OH, OW, O)
+  Tensor y = empty_in(p.out_shape, p.fwd_dst_md, p.dst_md);  // (N, OH, OW, O)
   Tensor src_holder, wei_holder;  // x and the kernel in the forward primitive's layouts
-  Args args{{DNNL_ARG_SRC, tensor_in_layout(x, p.src_md, p.fwd_pd.src_desc(), src_holder)},
-            {DNNL_ARG_WEIGHTS,
-             kernel_in_layout(p, *p.fwd_wei, kernel, p.fwd_pd.weights_desc(), wei_holder)},
-            {DNNL_ARG_DST, stored_memory(p.fwd_pd.dst_desc(), y)}};
-  if (bias.defined()) args.emplace(DNNL_ARG_BIAS, row_major_memory(p.bias_md, bias));
+  // The arguments' memory objects are this plan's, reused on this thread (reused_memory).
+  Args args{
+      {DNNL_ARG_SRC, tensor_in_layout(x, p.src_md, p.fwd_src_md, src_holder, &p, DNNL_ARG_SRC)},
+      {DNNL_ARG_WEIGHTS, kernel_in_layout(p, *p.fwd_wei, kernel, p.fwd_wei_md, wei_holder, &p)},
+      {DNNL_ARG_DST, stored_memory(p.fwd_dst_md, y, &p, DNNL_ARG_DST)}};
+  if (bias.defined())
+    args.emplace(DNNL_ARG_BIAS, row_major_memory(p.bias_md, bias, &p, DNNL_ARG_BIAS));
   execute(p.fwd, p.fwd_pd, std::move(args));
   return y;
 }

@@ -24,8 +24,8 @@ class DnnlLayout : public StorageLayout {
   std::size_t bytes() const override { return blocked_.get_size(); }
   void to_row_major(const void* src, void* dst) const override {
     guarded("the conversion of a tensor to row-major", {}, [&] {
-      reorder(dnnl::memory(blocked_, engine(), const_cast<void*>(src)),
-              dnnl::memory(row_major_, engine(), dst));
+      reorder(reused_memory(this, DNNL_ARG_FROM, blocked_, const_cast<void*>(src)),
+              reused_memory(this, DNNL_ARG_TO, row_major_, dst));
     });
   }
   const dnnl::memory::desc& desc() const { return blocked_; }
@@ -94,18 +94,27 @@ Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
   return empty_in_layout(shape, layout_for(d, row_major));
 }
 
-dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t) {
+namespace {
+dnnl::memory memory_over(const dnnl::memory::desc& d, void* handle, const void* owner, int slot) {
+  return owner ? reused_memory(owner, slot, d, handle) : dnnl::memory(d, engine(), handle);
+}
+}  // namespace
+
+dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
+                           int slot) {
   const auto l = layout_of(t);
-  if (!l) return row_major_memory(d, t);
+  if (!l) return row_major_memory(d, t, owner, slot);
   if (!same_bytes(l->desc(), d))
     internal_error("a tensor " + t.shape().str() + " seen in a layout it does not have");
-  return dnnl::memory(d, engine(), stored_bytes(t));
+  return memory_over(d, stored_bytes(t), owner, slot);
 }
 
 dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
-                              const dnnl::memory::desc& want, Tensor& holder) {
-  dnnl::memory::desc have = stored_desc(t, row_major);
-  if (same_bytes(have, want)) return dnnl::memory(want, engine(), stored_bytes(t));
+                              const dnnl::memory::desc& want, Tensor& holder, const void* owner,
+                              int slot) {
+  const auto l = layout_of(t);
+  const dnnl::memory::desc& have = l ? l->desc() : row_major;
+  if (same_bytes(have, want)) return memory_over(want, stored_bytes(t), owner, slot);
   dnnl::memory out = recycled_memory(want, holder);
   reorder(dnnl::memory(have, engine(), stored_bytes(t)), out);
   return out;
@@ -121,16 +130,55 @@ void append_layout_key(std::vector<std::int64_t>& key, const Tensor& t) {
   for (int i = 0; i < b.inner_nblks; ++i) key.insert(key.end(), {b.inner_blks[i], b.inner_idxs[i]});
 }
 
+namespace {
+struct SlotKey {
+  const void* owner;
+  int slot;
+  bool operator==(const SlotKey&) const = default;
+};
+struct SlotHash {
+  std::size_t operator()(const SlotKey& k) const {
+    return std::hash<const void*>()(k.owner) ^ (static_cast<std::size_t>(k.slot) * 0x9E3779B9u);
+  }
+};
+struct Slot {
+  dnnl::memory::desc desc;
+  dnnl::memory mem;
+};
+}  // namespace
+
+dnnl::memory reused_memory(const void* owner, int slot, const dnnl::memory::desc& d,
+                            void* handle) {
+  // Bounded: plans of a long session come and go. An owner freed and another made at its
+  // address finds the old object; the descriptor check makes it a new one when it differs.
+  thread_local std::unordered_map<SlotKey, Slot, SlotHash> slots;
+  auto it = slots.find({owner, slot});
+  if (it == slots.end()) {
+    if (slots.size() >= 4096) slots.clear();
+    it = slots.emplace(SlotKey{owner, slot}, Slot{d, dnnl::memory(d, engine(), handle)}).first;
+    return it->second.mem;
+  }
+  Slot& s = it->second;
+  if (s.desc != d) {
+    s.desc = d;
+    s.mem = dnnl::memory(d, engine(), handle);
+  } else {
+    s.mem.set_data_handle(handle);  // zero-pads as creating the object did
+  }
+  return s.mem;
+}
+
 dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, format);
 }
 
-dnnl::memory row_major_memory(const dnnl::memory::desc& d, const Tensor& t) {
+dnnl::memory row_major_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
+                              int slot) {
   if (d.get_size() != t.nbytes())
     internal_error("oneDNN memory of " + std::to_string(d.get_size()) + " bytes over a tensor " +
                    t.shape().str() + " of " + std::to_string(t.nbytes()) + " bytes");
   // oneDNN takes a non-const handle; tensors passed as read-only inputs are never written.
-  return dnnl::memory(d, engine(), const_cast<void*>(t.raw_data()));
+  return memory_over(d, const_cast<void*>(t.raw_data()), owner, slot);
 }
 
 namespace {
@@ -151,14 +199,14 @@ void run_reorder(const dnnl::memory& src, const dnnl::memory& dst) {
   // Reorder primitives per (source, destination) layout pair: creating one costs several
   // microseconds, as much as moving a small tensor, and the same pairs recur every step.
   thread_local std::unordered_map<std::string, dnnl::reorder> cache;
-  std::string key;
-  key.reserve(2 * sizeof(dnnl_memory_desc_t));
+  thread_local std::string key;  // its capacity kept: no allocation per reorder
+  key.clear();
   key.append(desc_bytes(src.get_desc())).append(desc_bytes(dst.get_desc()));
   key.push_back(static_cast<char>(omp_get_max_threads()));  // fixed at creation, as PlanCache
   auto it = cache.find(key);
   if (it == cache.end()) {
     if (cache.size() >= 256) cache.clear();  // bounded: shapes of a long session come and go
-    it = cache.emplace(std::move(key), dnnl::reorder(src, dst)).first;
+    it = cache.emplace(key, dnnl::reorder(src, dst)).first;
   }
   FloatModeScope float_mode;
   // The C call (dnnl::reorder::execute builds a map of its two arguments on every call).
@@ -239,8 +287,8 @@ void execute(const dnnl::primitive& p, const dnnl::primitive_desc_base& pd, Args
   FloatModeScope float_mode;
   dnnl::memory::desc sd = pd.scratchpad_desc();
   if (sd.get_size() > 0)
-    args.emplace(DNNL_ARG_SCRATCHPAD,
-                 dnnl::memory(sd, engine(), g_scratch.reserve(sd.get_size())));
+    args.emplace(DNNL_ARG_SCRATCHPAD, reused_memory(p.get(), DNNL_ARG_SCRATCHPAD, sd,
+                                                    g_scratch.reserve(sd.get_size())));
   // The C call with the arguments on the stack (dnnl::primitive::execute takes a map).
   std::array<dnnl_exec_arg_t, 16> c_args;
   for (std::size_t i = 0; i < args.size(); ++i) c_args[i] = {args[i].first, args[i].second.get()};

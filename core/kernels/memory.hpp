@@ -50,9 +50,21 @@ class Args {
 // A float32 memory descriptor: logical oneDNN dims and the physical format tag.
 dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format);
 
+// A oneDNN memory object of descriptor `d` over `handle`, made once per (owner, slot) on this
+// thread and then only pointed at `handle` (set_data_handle): creating one per argument took two
+// aligned allocations and a shared handle, 24-30 per single-image predict. `owner` is the plan
+// (or layout object) whose kernel asks, `slot` its argument (DNNL_ARG_SRC, ...). Safe because a
+// kernel call runs synchronously on its thread and never runs another call of the same owner
+// before its own execution returns; so use the object only for one execution's arguments, never
+// keep it (a cached kernel copy, a tensor) past that call.
+dnnl::memory reused_memory(const void* owner, int slot, const dnnl::memory::desc& d,
+                            void* handle);
+
 // oneDNN memory over a row-major tensor's elements (no copy; a blocked tensor is made
-// row-major first); `d` must describe exactly t.nbytes().
-dnnl::memory row_major_memory(const dnnl::memory::desc& d, const Tensor& t);
+// row-major first); `d` must describe exactly t.nbytes(). With an `owner`, the object is
+// reused_memory(owner, slot, ...) (here and below).
+dnnl::memory row_major_memory(const dnnl::memory::desc& d, const Tensor& t,
+                              const void* owner = nullptr, int slot = 0);
 
 // Memory of descriptor `d` over bytes from tenet's storage pool, kept alive by `holder`
 // (oneDNN's own allocations are fresh pages on every call; the storage pool recycles them).
@@ -87,11 +99,13 @@ Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
 // t's bytes as memory of layout `want`: t's own storage when its bytes already lie so (no
 // copy), else a reordered copy in recycled memory kept by `holder`.
 dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
-                              const dnnl::memory::desc& want, Tensor& holder);
+                              const dnnl::memory::desc& want, Tensor& holder,
+                              const void* owner = nullptr, int slot = 0);
 
 // t's storage as it lies, as memory of layout `d`, for a tensor made by empty_in(…, d, …): a
 // blocked tensor must lie in `d` (checked); a row-major one only has its size checked.
-dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t);
+dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t,
+                           const void* owner = nullptr, int slot = 0);
 
 // True when the two descriptors put every element at the same byte (e.g. nchw and nhwc
 // with one channel).

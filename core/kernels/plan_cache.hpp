@@ -19,16 +19,21 @@ namespace tenet::kernels {
 template <class Plan>
 class PlanCache {
  public:
+  // `key` is read, and copied only when a plan is made: a lookup allocates nothing (a
+  // single-image predict looked plans up three allocations each).
   template <class Make>
-  std::shared_ptr<Plan> get(std::vector<std::int64_t> key, Make&& make) {
+  std::shared_ptr<Plan> get(const std::vector<std::int64_t>& key, Make&& make) {
     // oneDNN fixes a primitive's thread count when it is created (a Model's steps may change
     // the count: core/base/thread_governor.hpp): one plan per count.
-    key.push_back(omp_get_max_threads());
+    thread_local std::vector<std::int64_t> full;  // key + count; its capacity kept
+    full.assign(key.begin(), key.end());
+    full.push_back(omp_get_max_threads());
     std::lock_guard lock(mutex_);
-    auto it = plans_.find(key);
+    auto it = plans_.find(full);
     if (it != plans_.end()) return it->second;
+    std::vector<std::int64_t> owned = full;  // before make(), which may look up other plans
     auto plan = std::make_shared<Plan>(make());
-    plans_.emplace(std::move(key), plan);
+    plans_.emplace(std::move(owned), plan);
     return plan;
   }
 

@@ -34,6 +34,7 @@ Tensor reshape(const Tensor& x, const Shape& target) {
   (void)x.raw_data();  // a view's element order is row-major: convert a blocked layout first
   Tensor out = x.detach();
   impl_of(out)->shape = to;
+  if (!attach_grad_active()) return out;  // predict: no closure (three allocations) to build
   Shape from = x.shape();
   return attach_grad(out, "reshape", {x}, [from](const Tensor& d) {
     return std::vector<Tensor>{d.reshape(from)};

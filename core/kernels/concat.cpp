@@ -79,9 +79,7 @@ void copy_images(float* joined, const std::vector<float*>& parts,
                  const std::vector<std::int64_t>& floats, std::int64_t n, bool into_joined) {
   std::int64_t image = 0;  // floats per joined image
   for (std::int64_t f : floats) image += f;
-  // Copies move no value across threads' shares: the same bytes at any thread count.
-#pragma omp parallel for schedule(static) if (n * image > (1 << 16))
-  for (std::int64_t i = 0; i < n; ++i) {
+  auto copy_image = [&](std::int64_t i) {
     std::int64_t at = i * image;
     for (std::size_t k = 0; k < parts.size(); ++k) {
       float* part = parts[k] + i * floats[k];
@@ -92,7 +90,16 @@ void copy_images(float* joined, const std::vector<float*>& parts,
         std::memcpy(part, joined + at, bytes);
       at += floats[k];
     }
+  };
+  // A small concat runs outside any parallel region: even with if(false), GOMP_parallel
+  // allocates and frees a team (1.5 KB, aligned) on every call.
+  if (n * image <= (1 << 16)) {
+    for (std::int64_t i = 0; i < n; ++i) copy_image(i);
+    return;
   }
+  // Copies move no value across threads' shares: the same bytes at any thread count.
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) copy_image(i);
 }
 
 // The floats of one image of each tensor in `ts` (batch n).
@@ -113,7 +120,8 @@ std::vector<float*> data_of(const std::vector<Tensor>& ts) {
 Tensor blocked_concat_channels(const std::vector<Tensor>& xs, const Shape& out_shape,
                                std::shared_ptr<const ConcatPlan>& plan) {
   thread_local PlanCache<ConcatPlan> plans;
-  std::vector<std::int64_t> key;
+  thread_local std::vector<std::int64_t> key;  // its capacity kept: no allocation per call
+  key.clear();
   for (const Tensor& x : xs) {
     key.insert(key.end(), x.shape().dims().begin(), x.shape().dims().end());
     append_layout_key(key, x);

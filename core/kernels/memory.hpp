@@ -52,7 +52,7 @@ dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format);
 
 // A oneDNN memory object of descriptor `d` over `handle`, made once per (owner, slot) on this
 // thread and then only pointed at `handle` (set_data_handle): creating one per argument took two
-// aligned allocations and a shared handle, 24-30 per single-image predict. `owner` is the plan
+// aligned allocations and a shared handle, 12-15 per single-image predict. `owner` is the plan
 // (or layout object) whose kernel asks, `slot` its argument (DNNL_ARG_SRC, ...). Safe because a
 // kernel call runs synchronously on its thread and never runs another call of the same owner
 // before its own execution returns; so use the object only for one execution's arguments, never

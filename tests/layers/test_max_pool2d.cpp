@@ -6,10 +6,12 @@
 #include <cstring>
 
 #include <tenet/layers/batch_norm.hpp>
+#include <tenet/layers/concatenate.hpp>
 #include <tenet/layers/max_pool2d.hpp>
 
 #include "core/kernels/max_pool.hpp"
 #include "core/kernels/memory.hpp"
+#include "core/kernels/pooling.hpp"
 #include "support/gradcheck.hpp"
 #include "support/test_util.hpp"
 #include "support/pool_norm_util.hpp"
@@ -198,6 +200,48 @@ TEST_CASE("MaxPool2D contracts conv.rank and conv.too_small") {
   auto r = capture([&] { (void)pool(Tensor::zeros({1, 1, 9, 2})); });
   CHECK(r.code() == "conv.too_small");
   CHECK(r.phase() == Phase::run);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("layers") {
+
+TEST_CASE("MaxPool2D after Concatenate: odd channels, batch 1, infinities, both row copies") {
+  // 17 + 16 channels in nChw16c (a partial last block), odd H and W, 2x2/2 (the AVX-512 rows
+  // where the CPU has them, else the plain ones) and 3x3/2 same, against the reference.
+  for (bool avx512 : {true, false})
+    for (long c0 : {1L, 3L, 17L}) {
+      CAPTURE(avx512); CAPTURE(c0);
+      const bool wide = kernels::use_avx512_rows(avx512);
+      Tensor a = Tensor::randn({1, 7, 9, c0}, 5), b = Tensor::randn({1, 7, 9, 16}, 6);
+      float* pa = a.data<float>();
+      pa[0] = INFINITY, pa[c0 * 3] = -INFINITY, pa[c0 * 10] = INFINITY;
+      Tensor xa = copy_in_layout(a, kernels::tag::aBcd16b).requires_grad(true);
+      Tensor xb = copy_in_layout(b, kernels::tag::aBcd16b).requires_grad(true);
+      const Tensor joined = Concatenate()({a, b});
+      for (long k : {2L, 3L}) {
+        MaxPool2D pool({k, k}, {.strides = {2, 2}, .padding = k == 3 ? Padding::same : Padding::valid});
+        Tensor y = pool(Concatenate()({xa, xb}));
+        Tensor dy = Tensor::randn(y.shape(), 7);
+        y.backward(dy);
+        Shape shape;
+        std::vector<double> want, dx;
+        ref_pool(joined, k, 2, k == 3, dy, shape, want, dx);
+        REQUIRE(y.shape() == shape);
+        CHECK(worst_diff(want, y) == 0.0);  // finite cells (inf - inf is NaN, not counted)
+        const std::vector<double> got = y.to_vector<double>();
+        for (std::size_t i = 0; i < got.size(); ++i)
+          if (std::isinf(want[i])) CHECK(got[i] == want[i]);
+        std::vector<double> da, db;
+        for (std::size_t i = 0; i < dx.size(); ++i)
+          (static_cast<long>(i) % (c0 + 16) < c0 ? da : db).push_back(dx[i]);
+        CHECK(worst_diff(da, xa.grad()) <= 1e-6);
+        CHECK(worst_diff(db, xb.grad()) <= 1e-6);
+        xa.zero_grad(), xb.zero_grad();
+      }
+      CHECK(wide == (avx512 && kernels::use_avx512_rows(true)));
+    }
+  kernels::use_avx512_rows(true);
 }
 
 }  // TEST_SUITE

@@ -168,3 +168,27 @@ TEST_CASE("reading the weights through public calls keeps Conv2D's kernel versio
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("layers") {
+
+TEST_CASE("a model loaded twice from one .keras file: training one leaves the other's kernel") {
+  clear_session();
+  Net n;
+  const Tensor x = images(), y = labels();
+  tenet::testing::TempDir dir;
+  const Tensor want = n.model.predict(x);
+  keras::save_model(n.model, dir.file("m.keras"));
+  Model a = keras::load_model(dir.file("m.keras")), b = keras::load_model(dir.file("m.keras"));
+  CHECK(allclose(a.predict(x), want, 0.0, 0.0));
+  CHECK(allclose(b.predict(x), want, 0.0, 0.0));
+  b.compile({.optimizer = SGD({.learning_rate = 0.05, .momentum = 0.9}), .loss = MeanSquaredError()});
+  b.fit({x}, y, {.epochs = 2, .batch_size = 2, .verbose = 0});
+  CHECK(allclose(a.predict(x), want, 0.0, 0.0));  // a's kernel and its kept copy untouched
+  const Tensor trained = b.predict(x);
+  CHECK_FALSE(allclose(trained, want, 1e-4, 1e-4));
+  b.save_weights(dir.file("b.weights.h5"));
+  a.load_weights(dir.file("b.weights.h5"));
+  CHECK(allclose(a.predict(x), trained, 0.0, 0.0));
+}
+
+}  // TEST_SUITE

@@ -60,4 +60,20 @@ TEST_CASE("a governed step runs on the governor's count, or the pinned one, and 
   set_num_threads(pinned);
 }
 
+TEST_CASE("hostile api: set_num_threads of a negative count is automatic; a large pinned count is deterministic") {
+  const int pinned = adaptive_threads() ? 0 : num_threads();
+  set_num_threads(-5);
+  CHECK(adaptive_threads());
+  CHECK(num_threads() == omp_get_num_procs());
+  CHECK(omp_get_max_threads() == omp_get_num_procs());
+  // 64 threads on any machine (more than its cores here): the same bits on every run.
+  const Tensor a = Tensor::randn({33, 130}, 1), b = Tensor::randn({130, 17}, 2);
+  set_num_threads(64);
+  CHECK(num_threads() == 64);
+  const Tensor first = matmul(a, b);
+  CHECK(allclose(matmul(a, b), first, 0.0, 0.0));
+  set_num_threads(pinned);
+  CHECK(allclose(matmul(a, b), first, 1e-5, 1e-5));
+}
+
 }  // TEST_SUITE

@@ -6,8 +6,10 @@ namespace tenet {
 // one thread while that is measurably faster (another process busy on the machine): results
 // can then differ in the last bits between runs, since some kernels sum in another order on
 // another thread count. set_num_threads(n), n >= 1, pins n threads (results bitwise the same
-// from run to run); set_num_threads(0) returns to automatic. OMP_NUM_THREADS set in the
-// environment pins as set_num_threads does.
+// from run to run); set_num_threads(0) (or a negative n) returns to automatic. n above
+// max(1024, the machine's processors) raises options.invalid: the OpenMP runtime ends the process
+// when the system refuses one of its threads. OMP_NUM_THREADS set in the environment pins as
+// set_num_threads does (a larger value pins that most; 0, negative or not a number: automatic).
 void set_num_threads(int n);
 int num_threads();        // the pinned count, else the machine's cores
 bool adaptive_threads();  // true unless pinned

@@ -1,5 +1,6 @@
 #include "core/kernels/context.hpp"
 
+#include <tenet/core/contracts/checks.hpp>
 #include "core/kernels/memory.hpp"
 
 #include <omp.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <exception>
+#include <string>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
@@ -24,6 +26,12 @@ int automatic_threads() {
   static const int n = omp_get_num_procs();
   return n;
 }
+
+// The most threads a pinned count may ask for: libgomp ends the process (exit 1, "Thread
+// creation failed") when the system refuses one of its threads, and 10000 threads need 80 GB
+// of stack address space (8 MB each), which `ulimit -v` or the kernel's thread limit can
+// refuse. 1024 covers today's largest machines; a machine with more processors gets them all.
+int most_threads() { return std::max(1024, automatic_threads()); }
 
 // MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) flags.
 void apply_float_mode(bool flush) {
@@ -63,8 +71,10 @@ int pinned_threads() {
   int p = g_pinned_threads.load();
   if (p >= 0) return p;
   const char* env = std::getenv("OMP_NUM_THREADS");
-  const int from_env = env ? std::atoi(env) : 0;
-  g_pinned_threads.compare_exchange_strong(p, from_env > 0 ? from_env : 0);
+  // strtol, not atoi: "4294967298" is not 2. Above the most threads: pinned at the most.
+  const long from_env = env ? std::strtol(env, nullptr, 10) : 0;
+  const int pinned = from_env <= 0 ? 0 : static_cast<int>(std::min<long>(from_env, most_threads()));
+  g_pinned_threads.compare_exchange_strong(p, pinned);
   return g_pinned_threads.load();
 }
 
@@ -147,6 +157,15 @@ void guarded(std::string_view where, const std::vector<Shape>& shapes, KernelBod
 
 namespace tenet {
 void set_num_threads(int n) {
+  if (n > most_threads())
+    checks::invalid_option(
+        "set_num_threads(n)", std::to_string(n),
+        "0 (automatic) or a thread count in [1, " + std::to_string(most_threads()) + "]",
+        Site("set_num_threads", "runtime"), Phase::build,
+        "n = " + std::to_string(n) + " asks OpenMP for " + std::to_string(n) +
+            " threads (this machine has " + std::to_string(automatic_threads()) +
+            " processors); the OpenMP runtime ends the process when the system refuses one",
+        "pin at most " + std::to_string(most_threads()) + " threads, or call set_num_threads(0)");
   kernels::pinned_threads();  // OMP_NUM_THREADS read first, so it cannot override this call
   g_pinned_threads = n < 1 ? 0 : n;
   omp_set_num_threads(n < 1 ? automatic_threads() : n);

@@ -2,12 +2,16 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <algorithm>
+#include <limits>
 #include <memory>
+#include <string>
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/ops/ops.hpp>
 
 #include "core/kernels/context.hpp"
+#include "support/test_util.hpp"
 
 #include <omp.h>
 
@@ -74,6 +78,27 @@ TEST_CASE("hostile api: set_num_threads of a negative count is automatic; a larg
   CHECK(allclose(matmul(a, b), first, 0.0, 0.0));
   set_num_threads(pinned);
   CHECK(allclose(matmul(a, b), first, 1e-5, 1e-5));
+}
+
+TEST_CASE("hostile api: set_num_threads above the most threads is options.invalid, the count kept") {
+  // 100000 threads would end the process inside libgomp ("Thread creation failed", exit 1)
+  // wherever the system refuses one (`ulimit -v 4000000` refused 10000 here).
+  const int pinned = adaptive_threads() ? 0 : num_threads();
+  set_num_threads(3);
+  const int most = std::max(1024, omp_get_num_procs());
+  for (int n : {most + 1, 100000, std::numeric_limits<int>::max()}) {
+    CAPTURE(n);
+    const ContractError e = tenet::testing::capture([&] { set_num_threads(n); });
+    CHECK(e.code() == "options.invalid");
+    CHECK(e.actual() == std::to_string(n));
+    CHECK(tenet::testing::mentions(e, "[1, " + std::to_string(most) + "]"));
+    CHECK(tenet::testing::mentions(e, "set_num_threads(0)"));
+    CHECK(num_threads() == 3);  // nothing changed
+    CHECK(omp_get_max_threads() == 3);
+  }
+  set_num_threads(most);  // the most is accepted
+  CHECK(num_threads() == most);
+  set_num_threads(pinned);
 }
 
 }  // TEST_SUITE

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include <omp.h>
+
 #include "core/kernels/context.hpp"
 #include "core/kernels/pooling_avx512.hpp"
 
@@ -68,6 +70,22 @@ Cells cells_of(std::int64_t oh, std::int64_t ow, const LaneBlocks& xb, const Poo
 template <class Index>
 constexpr Index kNoGradient = static_cast<Index>(-1);
 
+// Runs body(p, oh) for every plane p < planes and output row oh < rows, over the step's threads.
+// On one thread the loop runs inline: even a one-thread parallel region makes libgomp allocate
+// and free a team on every call (1-3 us of a single-image predict). Each (p, oh) writes its own
+// outputs either way, so the bits are the same.
+template <class Body>
+void for_rows(std::int64_t planes, std::int64_t rows, const Body& body) {
+  if (omp_get_max_threads() == 1) {
+    for (std::int64_t p = 0; p < planes; ++p)
+      for (std::int64_t oh = 0; oh < rows; ++oh) body(p, oh);
+    return;
+  }
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t p = 0; p < planes; ++p)
+    for (std::int64_t oh = 0; oh < rows; ++oh) body(p, oh);
+}
+
 // L lanes at a time: 16 (one AVX-512 register of floats) when the block allows, else 1.
 template <int L, class Index>
 void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
@@ -75,47 +93,45 @@ void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlo
   const std::int64_t lanes = xb.lanes;
   // Over rows too, not only planes: one image has a single plane when its channels fit one
   // block, and predicting one image would run on one thread.
-#pragma omp parallel for collapse(2) schedule(static)
-  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
-    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const float* px = x + p * xb.plane();
-      float* py = y + p * yb.plane();
-      Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
-      for (std::int64_t ow = 0; ow < yb.w; ++ow) {
-        const Cells c = cells_of(oh, ow, xb, w);
-        const std::int64_t out = (oh * yb.w + ow) * lanes;
-        for (std::int64_t j0 = 0; j0 < lanes; j0 += L) {
-          float m[L];
-          Index k[L];
-          const float* first = px + (c.hs * xb.w + c.ws) * lanes + j0;
-          const Index first_k = static_cast<Index>((c.hs - c.h0) * w.kw + (c.ws - c.w0));
+  for_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
+    const float* px = x + p * xb.plane();
+    float* py = y + p * yb.plane();
+    Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
+    for (std::int64_t ow = 0; ow < yb.w; ++ow) {
+      const Cells c = cells_of(oh, ow, xb, w);
+      const std::int64_t out = (oh * yb.w + ow) * lanes;
+      for (std::int64_t j0 = 0; j0 < lanes; j0 += L) {
+        float m[L];
+        Index k[L];
+        const float* first = px + (c.hs * xb.w + c.ws) * lanes + j0;
+        const Index first_k = static_cast<Index>((c.hs - c.h0) * w.kw + (c.ws - c.w0));
 #pragma omp simd
-          for (int j = 0; j < L; ++j) {
-            m[j] = first[j];
-            k[j] = first_k;
-          }
-          for (std::int64_t i = c.hs; i < c.he; ++i)
-            for (std::int64_t q = c.ws; q < c.we; ++q) {
-              if (i == c.hs && q == c.ws) continue;
-              const float* cell = px + (i * xb.w + q) * lanes + j0;
-              const Index idx = static_cast<Index>((i - c.h0) * w.kw + (q - c.w0));
-#pragma omp simd
-              for (int j = 0; j < L; ++j)
-                if (cell[j] > m[j]) {
-                  m[j] = cell[j];
-                  k[j] = idx;
-                }
-            }
-#pragma omp simd
-          for (int j = 0; j < L; ++j) py[out + j0 + j] = m[j];
-          if (pa) {
+        for (int j = 0; j < L; ++j) {
+          m[j] = first[j];
+          k[j] = first_k;
+        }
+        for (std::int64_t i = c.hs; i < c.he; ++i)
+          for (std::int64_t q = c.ws; q < c.we; ++q) {
+            if (i == c.hs && q == c.ws) continue;
+            const float* cell = px + (i * xb.w + q) * lanes + j0;
+            const Index idx = static_cast<Index>((i - c.h0) * w.kw + (q - c.w0));
 #pragma omp simd
             for (int j = 0; j < L; ++j)
-              pa[out + j0 + j] = relu_input && !(m[j] > 0.0f) ? kNoGradient<Index> : k[j];
+              if (cell[j] > m[j]) {
+                m[j] = cell[j];
+                k[j] = idx;
+              }
           }
+#pragma omp simd
+        for (int j = 0; j < L; ++j) py[out + j0 + j] = m[j];
+        if (pa) {
+#pragma omp simd
+          for (int j = 0; j < L; ++j)
+            pa[out + j0 + j] = relu_input && !(m[j] > 0.0f) ? kNoGradient<Index> : k[j];
         }
       }
-  }
+    }
+  });
 }
 
 template <int L, class Index>
@@ -233,19 +249,17 @@ void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlock
   const bool wide = std::is_same_v<Index, std::uint8_t> && g_avx512_rows.load();
   // Over rows too, not only planes: one image has a single plane when its channels fit one
   // block, and predicting one image would run on one thread.
-#pragma omp parallel for collapse(2) schedule(static)
-  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
-    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      const float* x0 = x + p * xb.plane() + 2 * oh * row;
-      float* yr = y + p * yb.plane() + oh * yb.w * lanes;
-      Index* k = argmax ? argmax + p * yb.plane() + oh * yb.w * lanes : nullptr;
-      if constexpr (std::is_same_v<Index, std::uint8_t>)
-        if (wide) {
-          forward_row_2x2_avx512(x0, x0 + row, yr, k, yb.w, lanes, relu_input);
-          continue;
-        }
-      forward_row_2x2(x0, x0 + row, yr, k, yb.w, lanes, relu_input);
-    }
+  for_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
+    const float* x0 = x + p * xb.plane() + 2 * oh * row;
+    float* yr = y + p * yb.plane() + oh * yb.w * lanes;
+    Index* k = argmax ? argmax + p * yb.plane() + oh * yb.w * lanes : nullptr;
+    if constexpr (std::is_same_v<Index, std::uint8_t>)
+      if (wide) {
+        forward_row_2x2_avx512(x0, x0 + row, yr, k, yb.w, lanes, relu_input);
+        return;
+      }
+    forward_row_2x2(x0, x0 + row, yr, k, yb.w, lanes, relu_input);
+  });
 }
 
 // dy_channels: 0 when dy lies like y, else the channel count of a row-major dy (N, OH, OW, C).
@@ -256,33 +270,31 @@ void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, fl
   const std::int64_t step = dy_channels ? dy_channels : lanes;
   const bool wide = std::is_same_v<Index, std::uint8_t> && g_avx512_rows.load();
   // Rows of outputs in parallel too: each writes its own two rows of dx.
-#pragma omp parallel for collapse(2) schedule(static)
-  for (std::int64_t p = 0; p < xb.n * xb.blocks; ++p)
-    for (std::int64_t oh = 0; oh < yb.h; ++oh) {
-      float* px = dx + p * xb.plane();
-      // block p % blocks of image p / blocks: its lanes in a row-major dy start at that block
-      const float* g = dy_channels ? dy + ((p / xb.blocks) * yb.h + oh) * yb.w * dy_channels +
-                                         (p % xb.blocks) * lanes
-                                   : dy + p * yb.plane() + oh * yb.w * lanes;
-      const Index* k = argmax + p * yb.plane() + oh * yb.w * lanes;
-      float* dx0 = px + 2 * oh * row;
-      if constexpr (std::is_same_v<Index, std::uint8_t>) {
-        if (wide)
-          backward_row_2x2_avx512(g, step, k, dx0, dx0 + row, yb.w, lanes);
-        else
-          backward_row_2x2(g, step, k, dx0, dx0 + row, yb.w, lanes);
-      } else {
+  for_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
+    float* px = dx + p * xb.plane();
+    // block p % blocks of image p / blocks: its lanes in a row-major dy start at that block
+    const float* g = dy_channels ? dy + ((p / xb.blocks) * yb.h + oh) * yb.w * dy_channels +
+                                       (p % xb.blocks) * lanes
+                                 : dy + p * yb.plane() + oh * yb.w * lanes;
+    const Index* k = argmax + p * yb.plane() + oh * yb.w * lanes;
+    float* dx0 = px + 2 * oh * row;
+    if constexpr (std::is_same_v<Index, std::uint8_t>) {
+      if (wide)
+        backward_row_2x2_avx512(g, step, k, dx0, dx0 + row, yb.w, lanes);
+      else
         backward_row_2x2(g, step, k, dx0, dx0 + row, yb.w, lanes);
-      }
-      // an odd width leaves a last column in no window
-      for (std::int64_t r = 2 * oh; r < 2 * oh + 2; ++r)
-        std::memset(px + (r * xb.w + 2 * yb.w) * lanes, 0,
-                    static_cast<std::size_t>((xb.w - 2 * yb.w) * lanes) * sizeof(float));
-      // and an odd height a last row
-      if (oh == yb.h - 1)
-        std::memset(px + 2 * yb.h * row, 0,
-                    static_cast<std::size_t>((xb.h - 2 * yb.h) * row) * sizeof(float));
+    } else {
+      backward_row_2x2(g, step, k, dx0, dx0 + row, yb.w, lanes);
     }
+    // an odd width leaves a last column in no window
+    for (std::int64_t r = 2 * oh; r < 2 * oh + 2; ++r)
+      std::memset(px + (r * xb.w + 2 * yb.w) * lanes, 0,
+                  static_cast<std::size_t>((xb.w - 2 * yb.w) * lanes) * sizeof(float));
+    // and an odd height a last row
+    if (oh == yb.h - 1)
+      std::memset(px + 2 * yb.h * row, 0,
+                  static_cast<std::size_t>((xb.h - 2 * yb.h) * row) * sizeof(float));
+  });
 }
 
 // Every window inside x ("same" padding may add a last row or column of windows that reach

@@ -1,10 +1,9 @@
 #include "core/kernels/concat.hpp"
 
-#include <omp.h>
-
 #include <cstring>
 
 #include "core/kernels/memory.hpp"
+#include "core/kernels/parallel.hpp"
 #include "core/kernels/plan_cache.hpp"
 
 namespace tenet::kernels {
@@ -91,15 +90,9 @@ void copy_images(float* joined, const std::vector<float*>& parts,
       at += floats[k];
     }
   };
-  // A small concat runs outside any parallel region: even with if(false), GOMP_parallel
-  // allocates and frees a team (1.5 KB, aligned) on every call.
-  if (n * image <= (1 << 16)) {
-    for (std::int64_t i = 0; i < n; ++i) copy_image(i);
-    return;
-  }
-  // Copies move no value across threads' shares: the same bytes at any thread count.
-#pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) copy_image(i);
+  // Copies move no value across threads' shares: the same bytes at any thread count. A small
+  // concat runs inline (parallel_rows).
+  parallel_rows(n, 1, [&](std::int64_t i, std::int64_t) { copy_image(i); }, n * image <= (1 << 16));
 }
 
 // The floats of one image of each tensor in `ts` (batch n).

@@ -5,9 +5,8 @@
 #include <cstring>
 #include <type_traits>
 
-#include <omp.h>
-
 #include "core/kernels/context.hpp"
+#include "core/kernels/parallel.hpp"
 #include "core/kernels/pooling_avx512.hpp"
 
 namespace tenet::kernels {
@@ -70,22 +69,6 @@ Cells cells_of(std::int64_t oh, std::int64_t ow, const LaneBlocks& xb, const Poo
 template <class Index>
 constexpr Index kNoGradient = static_cast<Index>(-1);
 
-// Runs body(p, oh) for every plane p < planes and output row oh < rows, over the step's threads.
-// On one thread the loop runs inline: even a one-thread parallel region makes libgomp allocate
-// and free a team on every call (1-3 us of a single-image predict). Each (p, oh) writes its own
-// outputs either way, so the bits are the same.
-template <class Body>
-void for_rows(std::int64_t planes, std::int64_t rows, const Body& body) {
-  if (omp_get_max_threads() == 1) {
-    for (std::int64_t p = 0; p < planes; ++p)
-      for (std::int64_t oh = 0; oh < rows; ++oh) body(p, oh);
-    return;
-  }
-#pragma omp parallel for collapse(2) schedule(static)
-  for (std::int64_t p = 0; p < planes; ++p)
-    for (std::int64_t oh = 0; oh < rows; ++oh) body(p, oh);
-}
-
 // L lanes at a time: 16 (one AVX-512 register of floats) when the block allows, else 1.
 template <int L, class Index>
 void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
@@ -93,7 +76,7 @@ void forward_lanes(const float* x, const LaneBlocks& xb, float* y, const LaneBlo
   const std::int64_t lanes = xb.lanes;
   // Over rows too, not only planes: one image has a single plane when its channels fit one
   // block, and predicting one image would run on one thread.
-  for_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
+  parallel_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
     const float* px = x + p * xb.plane();
     float* py = y + p * yb.plane();
     Index* pa = argmax ? argmax + p * yb.plane() : nullptr;
@@ -249,7 +232,7 @@ void forward_2x2(const float* x, const LaneBlocks& xb, float* y, const LaneBlock
   const bool wide = std::is_same_v<Index, std::uint8_t> && g_avx512_rows.load();
   // Over rows too, not only planes: one image has a single plane when its channels fit one
   // block, and predicting one image would run on one thread.
-  for_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
+  parallel_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
     const float* x0 = x + p * xb.plane() + 2 * oh * row;
     float* yr = y + p * yb.plane() + oh * yb.w * lanes;
     Index* k = argmax ? argmax + p * yb.plane() + oh * yb.w * lanes : nullptr;
@@ -270,7 +253,7 @@ void backward_2x2(const float* dy, const LaneBlocks& yb, const Index* argmax, fl
   const std::int64_t step = dy_channels ? dy_channels : lanes;
   const bool wide = std::is_same_v<Index, std::uint8_t> && g_avx512_rows.load();
   // Rows of outputs in parallel too: each writes its own two rows of dx.
-  for_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
+  parallel_rows(xb.n * xb.blocks, yb.h, [&](std::int64_t p, std::int64_t oh) {
     float* px = dx + p * xb.plane();
     // block p % blocks of image p / blocks: its lanes in a row-major dy start at that block
     const float* g = dy_channels ? dy + ((p / xb.blocks) * yb.h + oh) * yb.w * dy_channels +

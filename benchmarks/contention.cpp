@@ -1,7 +1,6 @@
 // train_bench --contention (see contention.hpp). The competing process is a child of this one
-// (fork, spinning in a loop); it is stopped (SIGSTOP) in idle rounds, continued (SIGCONT) in busy
-// ones and killed at the end, or when this process dies (PR_SET_PDEATHSIG). Keras runs in a
-// worker process (scripts/bench_keras.py --worker NET) that times the blocks it is asked for.
+// (busy_process.hpp). Keras runs in a worker process (scripts/bench_keras.py --worker NET) that
+// times the blocks it is asked for.
 #include "contention.hpp"
 
 #include <signal.h>
@@ -17,39 +16,12 @@
 #include <thread>
 
 #include "bench_pair.hpp"
+#include "busy_process.hpp"
 #include "core/training/model_state.hpp"
 
 namespace tenet_bench {
 
 namespace {
-
-// A child process spinning on one core while running.
-class BusyProcess {
- public:
-  BusyProcess() {
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      volatile unsigned long spin = 0;
-      for (;;) spin = spin + 1;
-    }
-    set(false);
-  }
-  ~BusyProcess() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  BusyProcess(const BusyProcess&) = delete;
-  BusyProcess& operator=(const BusyProcess&) = delete;
-  void set(bool running) {
-    kill(pid_, running ? SIGCONT : SIGSTOP);
-    if (running) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // on its core
-  }
-
- private:
-  pid_t pid_ = -1;
-};
 
 // The Python that has Keras: $TENET_KERAS_PYTHON (empty: none), else the virtual environment
 // build/keras-venv.

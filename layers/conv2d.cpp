@@ -85,7 +85,7 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
 
  private:
   void check_kernel_limits(const Shape& s, Phase phase) const;
-  std::shared_ptr<const kernels::ConvPlan> plan_for(const Shape& x) const;
+  std::shared_ptr<const kernels::ConvPlan> plan_for(const Shape& x, bool training) const;
 
   std::int64_t filters_, in_channels_ = 0;
   Conv2DOptions opt_;
@@ -115,13 +115,14 @@ void Conv2DImpl::check_kernel_limits(const Shape& s, Phase phase) const {
 }
 
 // The kernel's geometry for input x (N, H, W, C): padding and output size by TensorFlow's rule.
-std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x) const {
+// `training`: with the backward passes; else the forward without gradient alone (predict).
+std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x, bool training) const {
   const checks::AxisPlan ph = checks::plan_axis(x[1], win_.kh, win_.sh, win_.dh, win_.padding);
   const checks::AxisPlan pw = checks::plan_axis(x[2], win_.kw, win_.sw, win_.dw, win_.padding);
   kernels::ConvGeometry g{x, filters_, {win_.kh, win_.kw}, {win_.sh, win_.sw},
                           {win_.dh, win_.dw}, {ph.pad_before, pw.pad_before},
                           {ph.pad_after, pw.pad_after}, {ph.out, pw.out}, opt_.use_bias,
-                          opt_.activation == Activation::relu};
+                          opt_.activation == Activation::relu, training};
   std::shared_ptr<const kernels::ConvPlan> plan;
   kernels::guarded(where_, {x, kernel_.shape()},
                    [&] { plan = kernels::conv_plan(plans_, g); });
@@ -130,12 +131,13 @@ std::shared_ptr<const kernels::ConvPlan> Conv2DImpl::plan_for(const Shape& x) co
 
 Tensor Conv2DImpl::forward(const std::vector<Tensor>& in, const CallOptions&) {
   const Tensor& x = in[0];
-  std::shared_ptr<const kernels::ConvPlan> plan = plan_for(x.shape());
+  const bool training = attach_grad_active();  // false in predict: no backward to plan
+  std::shared_ptr<const kernels::ConvPlan> plan = plan_for(x.shape(), training);
   const std::string& where = where_;
   Tensor y;  // (N, OH, OW, filters)
   kernels::guarded(where, {x.shape(), kernel_.shape()},
                    [&] { y = kernels::conv_forward(*plan, x, kernel_, bias_); });
-  if (!attach_grad_active())  // predict: no closure to build
+  if (!training)  // predict: no closure to build
     return opt_.activation == Activation::softmax ? softmax(y, -1) : y;
   // The ReLU's backward, unless a fused node left it to the MaxPool2D after (core/training/fusion).
   const bool relu =

@@ -1,5 +1,6 @@
 #pragma once
-// Process-wide settings of tenet's kernels: the thread count and the denormal mode.
+// Process-wide settings of tenet's kernels: the thread count, the denormal mode and the
+// convolution algorithm.
 namespace tenet {
 // Threads used by tenet's kernels (oneDNN's OpenMP pool), docs/performance.md. By default
 // (automatic) every training step of a Model runs on up to the machine's cores, and drops to
@@ -20,4 +21,15 @@ bool adaptive_threads();  // true unless pinned
 // set_flush_denormals(false) keeps denormals (IEEE).
 void set_flush_denormals(bool on);
 bool flush_denormals();
+// How Conv2D computes (docs/performance.md, "Convolution algorithms"). `automatic` (the default)
+// runs each pass of a 3x3, stride-1, undilated convolution with Winograd's algorithm where a
+// fixed rule on its channels, image size and batch says it is faster, and every other
+// convolution direct; the rule reads the geometry only, never a timing, so results stay bitwise
+// the same from run to run at a given thread count. `direct` computes every convolution
+// directly, giving the bits of tenet before Winograd (Winograd's differ in the last bits, about
+// 1e-6 of the outputs). Takes effect at each Conv2D's next call; any other value raises
+// options.invalid.
+enum class ConvolutionAlgorithm { automatic, direct };
+void set_convolution_algorithm(ConvolutionAlgorithm algorithm);
+ConvolutionAlgorithm convolution_algorithm();
 }  // namespace tenet

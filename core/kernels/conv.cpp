@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include <tenet/core/base/runtime.hpp>
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/kernels/memory.hpp"
 
@@ -37,6 +38,7 @@ struct ConvPlan {
   eltwise_backward relu_bwd;
   // The kernel in the forward's and backward-data's layouts (one object when they are equal).
   std::shared_ptr<BlockedKernel> fwd_wei, bwd_data_wei;
+  bool training = true;  // false: the forward (forward_inference) alone
 };
 
 namespace {
@@ -51,42 +53,89 @@ void add_relu_backward(ConvPlan& p) {
   p.relu_bwd = eltwise_backward(p.relu_pd);
 }
 
-ConvPlan make_plan(const ConvGeometry& g) {
-  ConvPlan p;
+// The descriptor of one pass made with Winograd's algorithm when `winograd`, falling back to
+// direct when oneDNN cannot make it (no AVX-512, or channels it does not take): only here, at
+// plan creation, is a dnnl::error caught.
+template <class Make>
+auto with_fallback(bool winograd, Make&& make) {
+  if (winograd) {
+    try {
+      return make(algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+    }
+  }
+  return make(algorithm::convolution_direct);
+}
+
+// The oneDNN descriptors of one geometry, in its dims and with `any` layouts.
+struct ConvDescs {
+  memory::desc src, wei, dst;
+  memory::dims strides, dil, pad_l, pad_r;
+};
+
+ConvDescs descs_of(const ConvGeometry& g) {
   const Shape& x = g.input;
-  const std::int64_t n = x[0], c = x[3], o = g.filters, kh = g.kernel[0], kw = g.kernel[1];
-  const std::int64_t oh = g.output[0], ow = g.output[1];
-  p.out_shape = Shape{n, oh, ow, o};
-  p.src_md = nhwc_desc(x);
-  p.dst_md = f32_desc({n, o, oh, ow}, tag::nhwc);
-  p.user_wei_md = f32_desc({o, c, kh, kw}, tag::hwio);
-  p.bias_md = g.bias ? f32_desc({o}, tag::a) : memory::desc();
-  memory::desc any_wei = f32_desc({o, c, kh, kw}, tag::any);
-  memory::desc any_src = f32_desc({n, c, x[1], x[2]}, tag::any);
-  memory::desc any_dst = f32_desc({n, o, oh, ow}, tag::any);
-  memory::dims strides{g.strides[0], g.strides[1]};
-  memory::dims dil{g.dilation[0] - 1, g.dilation[1] - 1};  // oneDNN: 0 = none
-  memory::dims pad_l{g.pad_before[0], g.pad_before[1]}, pad_r{g.pad_after[0], g.pad_after[1]};
-  post_ops ops;
-  if (g.relu) ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+  const std::int64_t n = x[0], c = x[3], o = g.filters;
+  return {f32_desc({n, c, x[1], x[2]}, tag::any),
+          f32_desc({o, c, g.kernel[0], g.kernel[1]}, tag::any),
+          f32_desc({n, o, g.output[0], g.output[1]}, tag::any),
+          {g.strides[0], g.strides[1]},
+          {g.dilation[0] - 1, g.dilation[1] - 1},  // oneDNN: 0 = none
+          {g.pad_before[0], g.pad_before[1]},
+          {g.pad_after[0], g.pad_after[1]}};
+}
+
+// The backward primitives, each pass's algorithm by the rule, with the forward as hint.
+void add_backward(ConvPlan& p, const ConvGeometry& g, const ConvDescs& d) {
   dnnl::engine& eng = engine();
-  convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct,
-                               any_src, any_wei, p.bias_md, any_dst, strides, dil, pad_l, pad_r);
-  p.fwd_pd = {fd, scratchpad_attr(ops), eng};
-  p.fwd_src_md = p.fwd_pd.src_desc();
-  p.fwd_wei_md = p.fwd_pd.weights_desc();
-  p.fwd_dst_md = p.fwd_pd.dst_desc();
-  convolution_backward_data::desc bd(algorithm::convolution_direct, any_src, any_wei, any_dst,
-                                     strides, dil, pad_l, pad_r);
-  p.bwd_data_pd = {bd, scratchpad_attr(), eng, p.fwd_pd};
-  convolution_backward_weights::desc bw(algorithm::convolution_direct, any_src, any_wei,
-                                        p.bias_md, any_dst, strides, dil, pad_l, pad_r);
-  p.bwd_wei_pd = {bw, scratchpad_attr(), eng, p.fwd_pd};
-  p.fwd = convolution_forward(p.fwd_pd);
+  p.bwd_data_pd = with_fallback(
+      winograd_chosen(g, ConvPass::backward_data), [&](algorithm alg) {
+        convolution_backward_data::desc bd(alg, d.src, d.wei, d.dst, d.strides, d.dil, d.pad_l,
+                                           d.pad_r);
+        return convolution_backward_data::primitive_desc(bd, scratchpad_attr(), eng, p.fwd_pd);
+      });
+  p.bwd_wei_pd = with_fallback(
+      winograd_chosen(g, ConvPass::backward_weights), [&](algorithm alg) {
+        convolution_backward_weights::desc bw(alg, d.src, d.wei, p.bias_md, d.dst, d.strides,
+                                              d.dil, d.pad_l, d.pad_r);
+        return convolution_backward_weights::primitive_desc(bw, scratchpad_attr(), eng,
+                                                            p.fwd_pd);
+      });
   p.bwd_data = convolution_backward_data(p.bwd_data_pd);
   p.bwd_wei = convolution_backward_weights(p.bwd_wei_pd);
   if (g.relu) add_relu_backward(p);
+}
+
+// A training plan (forward, backward-data, backward-weights) or, for g.training false, the
+// forward without gradient alone (forward_inference: oneDNN may pick other kernels for it).
+ConvPlan make_plan(const ConvGeometry& g) {
+  ConvPlan p;
+  const Shape& x = g.input;
+  const std::int64_t n = x[0], c = x[3], o = g.filters;
+  p.out_shape = Shape{n, g.output[0], g.output[1], o};
+  p.src_md = nhwc_desc(x);
+  p.dst_md = f32_desc({n, o, g.output[0], g.output[1]}, tag::nhwc);
+  p.user_wei_md = f32_desc({o, c, g.kernel[0], g.kernel[1]}, tag::hwio);
+  p.bias_md = g.bias ? f32_desc({o}, tag::a) : memory::desc();
+  const ConvDescs d = descs_of(g);
+  post_ops ops;
+  if (g.relu) ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+  const ConvPass pass = g.training ? ConvPass::forward : ConvPass::inference;
+  p.fwd_pd = with_fallback(winograd_chosen(g, pass), [&](algorithm alg) {
+    convolution_forward::desc fd(g.training ? prop_kind::forward_training
+                                            : prop_kind::forward_inference,
+                                 alg, d.src, d.wei, p.bias_md, d.dst, d.strides, d.dil, d.pad_l,
+                                 d.pad_r);
+    return convolution_forward::primitive_desc(fd, scratchpad_attr(ops), engine());
+  });
+  p.fwd_src_md = p.fwd_pd.src_desc();
+  p.fwd_wei_md = p.fwd_pd.weights_desc();
+  p.fwd_dst_md = p.fwd_pd.dst_desc();
+  p.fwd = convolution_forward(p.fwd_pd);
   p.fwd_wei = std::make_shared<BlockedKernel>();
+  p.training = g.training;
+  if (!g.training) return p;
+  add_backward(p, g, d);
   p.bwd_data_wei = p.bwd_data_pd.weights_desc() == p.fwd_pd.weights_desc()
                        ? p.fwd_wei
                        : std::make_shared<BlockedKernel>();
@@ -160,8 +209,18 @@ std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& 
   key.insert(key.end(), {g.filters, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1],
                          g.dilation[0], g.dilation[1], g.pad_before[0], g.pad_before[1],
                          g.pad_after[0], g.pad_after[1], g.output[0], g.output[1], g.bias,
-                         g.relu});
+                         g.relu, g.training,
+                         static_cast<std::int64_t>(convolution_algorithm())});
   return cache.get(key, [&] { return make_plan(g); });
+}
+
+std::string conv_impl(const ConvPlan& p, ConvPass pass) {
+  if ((pass == ConvPass::inference) == p.training) return "";
+  switch (pass) {
+    case ConvPass::backward_data: return p.bwd_data_pd.impl_info_str();
+    case ConvPass::backward_weights: return p.bwd_wei_pd.impl_info_str();
+    default: return p.fwd_pd.impl_info_str();
+  }
 }
 
 Tensor conv_forward(const ConvPlan& p, const Tensor& x, const Tensor& kernel, const Tensor& bias) {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/kernels/plan_cache.hpp"
@@ -25,13 +26,31 @@ struct ConvGeometry {
   std::array<std::int64_t, 2> output{0, 0};      // (OH, OW), from the layer's padding rule
   bool bias = true;
   bool relu = false;  // a ReLU fused as the convolution's post-op
+  bool training = true;  // false: a forward without gradient (predict, evaluate) only
 };
+
+// The passes of a convolution: a training step's forward, backward-data and backward-weights,
+// and the forward without gradient (oneDNN's forward_inference).
+enum class ConvPass { forward, backward_data, backward_weights, inference };
+
+// True when the rule (conv_rule.cpp, docs/performance.md "Convolution algorithms") runs `pass`
+// of `g` with Winograd's algorithm. It reads the geometry alone (not even the thread count),
+// never a timing, so a given input shape always gets the same algorithm, and a given shape and
+// thread count the same bits.
+// set_convolution_algorithm(direct) makes it false everywhere. A plan falls back to direct when
+// oneDNN cannot make the Winograd primitive (CPUs without AVX-512).
+bool winograd_chosen(const ConvGeometry& g, ConvPass pass);
 
 struct ConvPlan;  // the primitives of one geometry (conv.cpp)
 using ConvPlans = PlanCache<ConvPlan>;
 
 // The plan of `g` from `cache`, built on first use.
 std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& g);
+
+// The oneDNN implementation `pass` of `p` runs, e.g. "jit_wino_4x3:avx512_core" or
+// "jit:avx512_core" (direct); "" for a pass the plan does not have (a training plan has no
+// inference pass, an inference plan only that one). For tests and benchmarks.
+std::string conv_impl(const ConvPlan& p, ConvPass pass);
 
 // y (N, OH, OW, O) = conv(x, kernel) + bias, then the fused ReLU if the plan has one; y lies in
 // the forward primitive's preferred layout. `bias` is undefined when the plan has none.

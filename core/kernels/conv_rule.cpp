@@ -1,0 +1,70 @@
+// Which convolutions run Winograd's algorithm (oneDNN's jit_wino_4x3 for training, its
+// forward_inference kernels for predict), and the switch that turns it off. The rule is fixed,
+// from the geometry alone: measured once per pass on a grid of channels, image sizes, batch
+// sizes and thread counts (benchmarks/README.md, "Winograd convolutions"), never timed at run
+// time, so a given input shape and thread count always runs the same kernels (the same bits).
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <string>
+
+#include <tenet/core/base/runtime.hpp>
+#include "core/contracts/checks.hpp"
+#include "core/kernels/conv.hpp"
+
+namespace tenet {
+namespace {
+std::atomic<int> g_convolution_algorithm{static_cast<int>(ConvolutionAlgorithm::automatic)};
+}  // namespace
+
+void set_convolution_algorithm(ConvolutionAlgorithm algorithm) {
+  const int value = static_cast<int>(algorithm);
+  if (algorithm != ConvolutionAlgorithm::automatic && algorithm != ConvolutionAlgorithm::direct)
+    checks::invalid_option(
+        "set_convolution_algorithm(algorithm)", "ConvolutionAlgorithm(" + std::to_string(value) + ")",
+        "ConvolutionAlgorithm::automatic or ConvolutionAlgorithm::direct",
+        Site("set_convolution_algorithm", "runtime"), Phase::build,
+        "the value is not one of ConvolutionAlgorithm's names (an integer cast to the enum?)",
+        "pass ConvolutionAlgorithm::automatic (Winograd where it is faster) or "
+        "ConvolutionAlgorithm::direct (every convolution direct)");
+  g_convolution_algorithm.store(value, std::memory_order_relaxed);
+}
+
+ConvolutionAlgorithm convolution_algorithm() {
+  return static_cast<ConvolutionAlgorithm>(g_convolution_algorithm.load(std::memory_order_relaxed));
+}
+
+}  // namespace tenet
+
+namespace tenet::kernels {
+
+// The rule, per pass (grid: benchmarks/README.md, "Winograd convolutions"; AMD EPYC, 1 and 2
+// threads gave the same boundaries). `small` = min(C, O), `pixels` = OH * OW, batch N:
+//   forward, backward-data (training):  small >= 32 and N * pixels >= 1568 (32 images of 7x7),
+//                                       or small >= 16, pixels >= 784 (28x28) and N >= 16;
+//   backward-weights:                   the same, or small >= 16, max(C, O) >= 32 and
+//                                       N * pixels >= 12544 (64 images of 14x14);
+//   forward without gradient (predict): small >= 32 and (pixels >= 196 (14x14) or N >= 16),
+//                                       or small >= 16 and (pixels >= 784, or N = 1 and
+//                                       pixels >= 196).
+// Below 16 channels (a first convolution on 1 or 3 channels) Winograd lost everywhere measured
+// (3-18x slower forward).
+bool winograd_chosen(const ConvGeometry& g, ConvPass pass) {
+  if (convolution_algorithm() == ConvolutionAlgorithm::direct) return false;
+  // oneDNN's Winograd kernels take 3x3 windows with stride 1 and no dilation only.
+  if (g.kernel != std::array<std::int64_t, 2>{3, 3} ||
+      g.strides != std::array<std::int64_t, 2>{1, 1} ||
+      g.dilation != std::array<std::int64_t, 2>{1, 1})
+    return false;
+  const std::int64_t n = g.input[0], small = std::min(g.input[3], g.filters);
+  const std::int64_t large = std::max(g.input[3], g.filters);
+  const std::int64_t pixels = g.output[0] * g.output[1];
+  if (small < 16) return false;
+  if (pass == ConvPass::inference)
+    return small >= 32 ? pixels >= 196 || n >= 16 : pixels >= 784 || (n == 1 && pixels >= 196);
+  const bool training = (small >= 32 && n * pixels >= 1568) || (pixels >= 784 && n >= 16);
+  if (pass == ConvPass::backward_weights) return training || (large >= 32 && n * pixels >= 12544);
+  return training;
+}
+
+}  // namespace tenet::kernels

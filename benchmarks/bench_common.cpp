@@ -1,4 +1,6 @@
 #include "bench_common.hpp"
+#include "bench_pair.hpp"
+#include "core/kernels/conv.hpp"  // winograd_chosen: the variant asks tenet's own rule
 
 #include <unistd.h>
 
@@ -29,6 +31,18 @@ Model build_net(char net) {
   x = MaxPool2D({2, 2})(conv(x, 64));
   x = Dense(128, {.activation = relu})(Flatten()(x));
   return Model(image, Dense(10)(x), std::string("net_") + net);
+}
+
+WinogradRule tenet_winograd_rule() {
+  return [](int pass, const std::vector<std::int64_t>& x, std::int64_t filters, std::int64_t pad) {
+    const std::int64_t oh = x[2] + 2 * pad - 2, ow = x[3] + 2 * pad - 2;
+    kernels::ConvGeometry g{Shape{x[0], x[2], x[3], x[1]}, filters, {3, 3}, {1, 1}, {1, 1},
+                            {pad, pad}, {pad, pad}, {oh, ow}};
+    const kernels::ConvPass passes[] = {kernels::ConvPass::forward,
+                                        kernels::ConvPass::backward_data,
+                                        kernels::ConvPass::backward_weights};
+    return kernels::winograd_chosen(g, passes[pass]);
+  };
 }
 
 void compile(Model& m) {

@@ -3,6 +3,7 @@
 // same consecutive Fashion-MNIST batches: what train_bench's modes time.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <tenet/tenet.hpp>
@@ -12,12 +13,17 @@
 
 namespace tenet_bench {
 
+// tenet's own convolution rule (core/kernels/conv_rule.cpp) for the reference's Winograd
+// variant: the same algorithm per pass for the same geometry (bench_common.cpp).
+WinogradRule tenet_winograd_rule();
+
 // Runs `steps` training steps of tenet and of the reference on consecutive batches.
 struct Pair {
   char net;
   std::int64_t batch;
   tenet::Model model;
   ReferenceNet ref;
+  std::unique_ptr<ReferenceNet> ref_wino;  // the reference on tenet's Winograd rule, on demand
   const Data& d;
   std::int64_t next = 0;
 
@@ -40,11 +46,18 @@ struct Pair {
     }
     return std::chrono::duration<double>(Clock::now() - t0).count();
   }
-  double reference_steps(int steps) {
+  void add_winograd_reference() {
+    ReferenceOptions o;
+    o.winograd = tenet_winograd_rule();
+    ref_wino = std::make_unique<ReferenceNet>(make_reference(net, static_cast<int>(batch), o));
+  }
+  // The reference's steps, or with `winograd` its Winograd variant's (add_winograd_reference).
+  double reference_steps(int steps, bool winograd = false) {
+    ReferenceNet& r = winograd ? *ref_wino : ref;
     auto t0 = Clock::now();
     for (int i = 0; i < steps; ++i) {
       std::int64_t s = start();
-      ref.train_step(d.images.data<float>() + s * 784,
+      r.train_step(d.images.data<float>() + s * 784,
                      net == 'C' ? d.thumbs.data<float>() + s * 196 : nullptr,
                      d.labels.data<std::int32_t>() + s);
     }

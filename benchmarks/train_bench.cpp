@@ -14,6 +14,8 @@
 //        train_bench --predict [--nets AC]     (predict at batch 1, 16, 256 against the reference)
 //        train_bench --predict-loop C 20000 [ref]  (only single-image predicts: for perf record)
 //        train_bench --hash A         (hash of the weights after 12 steps: same bits at 1 and 2 threads?)
+//        train_bench ... --conv direct  (tenet's convolutions all direct: the bits and speed of
+//                                      tenet before Winograd; --conv automatic is the default)
 //        train_bench --mpi [--nets A]  (1 rank x 2 threads against mpirun -np 2 x 1 thread, alternating)
 //
 // Built as train_bench_torch (-DTENET_WITH_TORCH, only when CMake finds libtorch), every case
@@ -63,29 +65,35 @@ double torch_steps(const Pair& p, int steps) {
 #endif
 
 struct Speeds {
-  double tenet = 0, ref = 0, torch = 0;  // median images/s
+  double tenet = 0, ref = 0, torch = 0, ref_wino = 0;  // median images/s
 };
 
 // Alternates blocks of tenet and reference (and libtorch) steps; returns median images/s of each.
-Speeds compare(Pair& p, int rounds, int steps) {
+// The reference's Winograd variant (tenet's rule, ReferenceOptions::winograd) runs in the same
+// alternation unless `winograd` is false.
+Speeds compare(Pair& p, int rounds, int steps, bool winograd = true) {
+  if (winograd) p.add_winograd_reference(), p.reference_steps(5, true);
   p.tenet_steps(5);
   p.reference_steps(5);
-  std::vector<double> t, r, tt;
+  std::vector<double> t, r, tt, rw;
 #ifdef TENET_WITH_TORCH
   torch_steps(p, 5);
 #endif
   for (int i = 0; i < rounds; ++i) {
     t.push_back(static_cast<double>(steps * p.batch) / p.tenet_steps(steps));
     r.push_back(static_cast<double>(steps * p.batch) / p.reference_steps(steps));
+    if (winograd)
+      rw.push_back(static_cast<double>(steps * p.batch) / p.reference_steps(steps, true));
 #ifdef TENET_WITH_TORCH
     tt.push_back(static_cast<double>(steps * p.batch) / torch_steps(p, steps));
 #endif
   }
-  return {median(t), median(r), tt.empty() ? 0.0 : median(tt)};
+  return {median(t), median(r), tt.empty() ? 0.0 : median(tt), rw.empty() ? 0.0 : median(rw)};
 }
 
 void row(const std::string& label, Speeds s) {
-  std::printf("%-28s %10.0f %10.0f %8.2f", label.c_str(), s.tenet, s.ref, s.tenet / s.ref);
+  std::printf("%-28s %10.0f %10.0f %8.2f %10.0f %8.2f", label.c_str(), s.tenet, s.ref,
+              s.tenet / s.ref, s.ref_wino, s.tenet / s.ref_wino);
 #ifdef TENET_WITH_TORCH
   std::printf(" %10.0f %12.2f", s.torch, s.tenet / s.torch);
 #endif
@@ -149,8 +157,9 @@ int weights_hash(char net) {
   std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the float bits
   for (const Tensor& w : m.weights())
     for (float f : w.to_vector<float>()) h = (h ^ std::bit_cast<std::uint32_t>(f)) * 1099511628211ull;
-  std::printf("net %c, %d threads (%s): loss after 12 steps %.9g, weights hash %016llx  [%s]\n", net,
-              num_threads(), adaptive_threads() ? "adaptive" : "pinned", loss,
+  std::printf("net %c, %d threads (%s), convolutions %s: loss after 12 steps %.9g, weights hash "
+              "%016llx  [%s]\n", net, num_threads(), adaptive_threads() ? "adaptive" : "pinned",
+              convolution_algorithm() == ConvolutionAlgorithm::direct ? "direct" : "automatic", loss,
               static_cast<unsigned long long>(h), cpu_model().c_str());
   return 0;
 }
@@ -190,18 +199,22 @@ void print_latency(char n, const Data& d, [[maybe_unused]] int threads) {
 // The table's title and header.
 void print_header(int threads, int rounds, int steps) {
   std::printf("tenet vs raw oneDNN reference, Fashion-MNIST, SGD(0.01, 0.9), %d threads (%s), "
-              "median of %d rounds of %d steps; %s, load average %.2f\n\n", threads,
-              adaptive_threads() ? "tenet adaptive" : "pinned", rounds, steps, cpu_model().c_str(),
-              load_average());
+              "tenet's convolutions %s, median of %d rounds of %d steps; %s, load average %.2f\n\n",
+              threads, adaptive_threads() ? "tenet adaptive" : "pinned",
+              convolution_algorithm() == ConvolutionAlgorithm::direct ? "all direct" : "automatic",
+              rounds, steps, cpu_model().c_str(), load_average());
 #ifdef TENET_WITH_TORCH
   const char* blas_threads = std::getenv("OPENBLAS_NUM_THREADS");
   std::printf("with %s (NCHW), OPENBLAS_NUM_THREADS=%s; tenet/torch = tenet im/s / torch im/s\n\n",
               tenet_bench::TorchNet::version().c_str(), blas_threads ? blas_threads : "(unset)");
-  std::printf("%-28s %10s %10s %8s %10s %12s\n", "case", "tenet im/s", "ref im/s", "ratio", "torch im/s",
-              "tenet/torch");
+  std::printf("%-28s %10s %10s %8s %10s %8s %10s %12s\n", "case", "tenet im/s", "ref im/s", "ratio",
+              "wino im/s", "ratio", "torch im/s", "tenet/torch");
 #else
-  std::printf("%-28s %10s %10s %8s\n", "case", "tenet im/s", "ref im/s", "ratio");
+  std::printf("%-28s %10s %10s %8s %10s %8s\n", "case", "tenet im/s", "ref im/s", "ratio",
+              "wino im/s", "ratio");
 #endif
+  std::printf("(ref: the raw-oneDNN reference, all convolutions direct; wino: the same reference "
+              "with tenet's Winograd rule per pass)\n");
 }
 
 // The default run: every case of the table, then net A's per-layer profile.
@@ -235,6 +248,10 @@ int main(int argc, char** argv) try {
   char profile_net = 0;
   bool contended = false, predict_only = false, trace = false, idle = false;
   bool mpi = false;
+  for (int i = 1; i < argc; ++i)  // before any mode: --conv direct applies to all of them
+    if (std::string(argv[i]) == "--conv" && i + 1 < argc)
+      set_convolution_algorithm(std::string(argv[i + 1]) == "direct" ? ConvolutionAlgorithm::direct
+                                                                      : ConvolutionAlgorithm::automatic);
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);

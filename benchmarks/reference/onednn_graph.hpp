@@ -12,6 +12,8 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "reference/onednn_nets.hpp"  // WinogradRule
+
 namespace tenet_bench::detail {
 
 using dnnl::memory;
@@ -56,6 +58,8 @@ struct BnStats {
 class Graph {
  public:
   explicit Graph(std::uint32_t seed);
+  // The convolutions' algorithm per pass (empty: all direct); set before building the layers.
+  void set_winograd(WinogradRule rule) { winograd_ = std::move(rule); }
 
   // An input bound to the caller's (N, H, W, C) float buffer at each step through bind().
   Act input(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w);
@@ -123,6 +127,7 @@ class Graph {
   std::int64_t n_params_ = 0;
   int reorders_ = 0;
   std::string layer_;  // the layer being built (Step::layer)
+  WinogradRule winograd_;
 };
 
 }  // namespace tenet_bench::detail

@@ -55,6 +55,19 @@ dnnl::inner_product_backward_data::primitive_desc ip_bwd_data(
   }
 }
 
+// `make(algorithm)` with Winograd's algorithm when `winograd`, falling back to direct when
+// oneDNN has no Winograd kernel for it.
+template <class Make>
+auto conv_pd(bool winograd, Make&& make) {
+  if (winograd) {
+    try {
+      return make(algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+    }
+  }
+  return make(algorithm::convolution_direct);
+}
+
 }  // namespace
 
 // y.diff <- y.diff * (y > 0), in place; y is the post-ReLU output (relu_use_dst_for_bwd).
@@ -79,10 +92,12 @@ Act Graph::conv3x3(const Act& x, std::int64_t oc, std::int64_t pad, bool relu) {
   begin_layer(std::string("conv") + (relu ? "+relu " : " ") + dims_str(dst));
   auto src_any = md(src, tag::any), wei_any = md(wei, tag::any), dst_any = md(dst, tag::any);
   auto bias_md = md(bias, tag::x);
-  dnnl::convolution_forward::desc fd(prop_kind::forward_training,
-                                     algorithm::convolution_direct, src_any, wei_any, bias_md,
-                                     dst_any, st, p, p);
-  dnnl::convolution_forward::primitive_desc fpd(fd, attr(relu), eng_);
+  auto wino = [&](int pass) { return winograd_ && winograd_(pass, src, oc, pad); };
+  auto fpd = conv_pd(wino(0), [&](algorithm alg) {
+    dnnl::convolution_forward::desc fd(prop_kind::forward_training, alg, src_any, wei_any,
+                                       bias_md, dst_any, st, p, p);
+    return dnnl::convolution_forward::primitive_desc(fd, attr(relu), eng_);
+  });
   // Kernel initialised in Keras's (kh, kw, in, out) order = oneDNN's hwio tag.
   Param w = make_param(fpd.weights_desc(), md(wei, tag::hwio),
                        glorot(9 * ic * oc, 9 * ic, 9 * oc));
@@ -95,9 +110,11 @@ Act Graph::conv3x3(const Act& x, std::int64_t oc, std::int64_t pad, bool relu) {
           std::string("conv") + (relu ? "+relu" : "") + " fwd " + dims_str(dst));
 
   std::vector<Step> g, post;
-  dnnl::convolution_backward_weights::desc bwd(algorithm::convolution_direct, src_any,
-                                               wei_any, bias_md, dst_any, st, p, p);
-  dnnl::convolution_backward_weights::primitive_desc bwpd(bwd, attr(false), eng_, fpd);
+  auto bwpd = conv_pd(wino(2), [&](algorithm alg) {
+    dnnl::convolution_backward_weights::desc bwd(alg, src_any, wei_any, bias_md, dst_any, st, p,
+                                                 p);
+    return dnnl::convolution_backward_weights::primitive_desc(bwd, attr(false), eng_, fpd);
+  });
   y.diff = alloc(bwpd.diff_dst_desc());
   if (relu) relu_backward(g, y);
   // The forward's copy of x in the convolution's layout still holds this step's input.
@@ -111,9 +128,10 @@ Act Graph::conv3x3(const Act& x, std::int64_t oc, std::int64_t pad, bool relu) {
   g.insert(g.end(), post.begin(), post.end());
   post.clear();
   if (x.diff) {  // no backward-data for a convolution on a network input
-    dnnl::convolution_backward_data::desc bdd(algorithm::convolution_direct, src_any, wei_any,
-                                              dst_any, st, p, p);
-    dnnl::convolution_backward_data::primitive_desc bdpd(bdd, attr(false), eng_, fpd);
+    auto bdpd = conv_pd(wino(1), [&](algorithm alg) {
+      dnnl::convolution_backward_data::desc bdd(alg, src_any, wei_any, dst_any, st, p, p);
+      return dnnl::convolution_backward_data::primitive_desc(bdd, attr(false), eng_, fpd);
+    });
     memory wb = adapt(g, w.w, bdpd.weights_desc());
     memory dd = adapt(g, y.diff, bdpd.diff_dst_desc());
     memory dx = sink(post, x.diff, bdpd.diff_src_desc());

@@ -24,6 +24,7 @@ struct ReferenceNet::Impl {
       throw std::invalid_argument(std::string("reference net must be 'A', 'B' or 'C', got '") +
                                   n + "'");
     if (o.batch < 1) throw std::invalid_argument("reference batch must be >= 1");
+    graph.set_winograd(o.winograd);
     if (n == 'C') build_c(); else build_ab(n == 'B');
     graph.finish();
   }

@@ -14,10 +14,18 @@
 //   auto net = tenet_bench::make_reference('A', 64);
 //   float loss = net.train_step(images, nullptr, labels);  // images (64, 28, 28, 1)
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tenet_bench {
+
+// Whether pass `pass` (0 forward, 1 backward-data, 2 backward-weights) of a 3x3 convolution on
+// input dims `src_nchw` (oneDNN's N, C, H, W) with `filters` outputs and `pad` zeros each side
+// runs Winograd's algorithm (oneDNN falls back to direct where it has no Winograd kernel).
+using WinogradRule = std::function<bool(int pass, const std::vector<std::int64_t>& src_nchw,
+                                        std::int64_t filters, std::int64_t pad)>;
 
 struct ReferenceOptions {
   int batch = 64;
@@ -26,6 +34,9 @@ struct ReferenceOptions {
   float bn_momentum = 0.99f;   // Keras BatchNormalization moving averages (net B)
   float bn_epsilon = 1e-3f;    // Keras BatchNormalization default
   std::uint32_t seed = 1234;   // std::mt19937 for the Glorot-uniform kernels
+  // Empty: every convolution direct (the reference tenet is judged against). train_bench's
+  // "ref+wino" variant passes tenet's own rule, so that the two run the same algorithms.
+  WinogradRule winograd;
 };
 
 class ReferenceNet {
@@ -70,8 +81,7 @@ class ReferenceNet {
   std::unique_ptr<Impl> impl_;
 };
 
-inline ReferenceNet make_reference(char net, int batch) {
-  ReferenceOptions o;
+inline ReferenceNet make_reference(char net, int batch, ReferenceOptions o = {}) {
   o.batch = batch;
   return ReferenceNet(net, o);
 }

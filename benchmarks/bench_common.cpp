@@ -1,6 +1,6 @@
 #include "bench_common.hpp"
 #include "bench_pair.hpp"
-#include "core/kernels/conv.hpp"  // winograd_chosen: the variant asks tenet's own rule
+#include "core/kernels/conv.hpp"  // winograd_rule: the variant asks tenet's own rule
 
 #include <unistd.h>
 
@@ -41,7 +41,7 @@ WinogradRule tenet_winograd_rule() {
     const kernels::ConvPass passes[] = {kernels::ConvPass::forward,
                                         kernels::ConvPass::backward_data,
                                         kernels::ConvPass::backward_weights};
-    return kernels::winograd_chosen(g, passes[pass]);
+    return kernels::winograd_rule(g, passes[pass]);
   };
 }
 

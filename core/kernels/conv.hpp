@@ -40,6 +40,8 @@ enum class ConvPass { forward, backward_data, backward_weights, inference };
 // set_convolution_algorithm(direct) makes it false everywhere. A plan falls back to direct when
 // oneDNN cannot make the Winograd primitive (CPUs without AVX-512).
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass);
+// The rule alone, whatever set_convolution_algorithm says (the benchmarks' Winograd reference).
+bool winograd_rule(const ConvGeometry& g, ConvPass pass);
 
 struct ConvPlan;  // the primitives of one geometry (conv.cpp)
 using ConvPlans = PlanCache<ConvPlan>;

@@ -50,7 +50,10 @@ namespace tenet::kernels {
 // Below 16 channels (a first convolution on 1 or 3 channels) Winograd lost everywhere measured
 // (3-18x slower forward).
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass) {
-  if (convolution_algorithm() == ConvolutionAlgorithm::direct) return false;
+  return convolution_algorithm() != ConvolutionAlgorithm::direct && winograd_rule(g, pass);
+}
+
+bool winograd_rule(const ConvGeometry& g, ConvPass pass) {
   // oneDNN's Winograd kernels take 3x3 windows with stride 1 and no dilation only.
   if (g.kernel != std::array<std::int64_t, 2>{3, 3} ||
       g.strides != std::array<std::int64_t, 2>{1, 1} ||

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <tenet/core/base/runtime.hpp>
 #include "core/kernels/plan_cache.hpp"
 #include <tenet/core/tensor/tensor.hpp>
 
@@ -40,6 +41,11 @@ enum class ConvPass { forward, backward_data, backward_weights, inference };
 // set_convolution_algorithm(direct) makes it false everywhere. A plan falls back to direct when
 // oneDNN cannot make the Winograd primitive (CPUs without AVX-512).
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass);
+// TENET_CONVOLUTION_ALGORITHM's value ("automatic", "direct"; unset or empty: automatic),
+// read by convolution_algorithm() once unless set_convolution_algorithm came first; any other
+// value raises options.invalid (at the first Conv2D call).
+ConvolutionAlgorithm convolution_algorithm_from_environment();
+
 // The rule alone, whatever set_convolution_algorithm says (the benchmarks' Winograd reference).
 bool winograd_rule(const ConvGeometry& g, ConvPass pass);
 

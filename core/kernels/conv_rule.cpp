@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <string>
 
 #include <tenet/core/base/runtime.hpp>
@@ -14,7 +15,8 @@
 
 namespace tenet {
 namespace {
-std::atomic<int> g_convolution_algorithm{static_cast<int>(ConvolutionAlgorithm::automatic)};
+constexpr int kUnread = -1;  // TENET_CONVOLUTION_ALGORITHM not read yet, nothing set
+std::atomic<int> g_convolution_algorithm{kUnread};
 }  // namespace
 
 void set_convolution_algorithm(ConvolutionAlgorithm algorithm) {
@@ -31,12 +33,33 @@ void set_convolution_algorithm(ConvolutionAlgorithm algorithm) {
 }
 
 ConvolutionAlgorithm convolution_algorithm() {
-  return static_cast<ConvolutionAlgorithm>(g_convolution_algorithm.load(std::memory_order_relaxed));
+  int value = g_convolution_algorithm.load(std::memory_order_relaxed);
+  if (value == kUnread) {  // read once; a refused value raises again at the next call
+    int unread = kUnread;
+    g_convolution_algorithm.compare_exchange_strong(
+        unread, static_cast<int>(kernels::convolution_algorithm_from_environment()));
+    value = g_convolution_algorithm.load(std::memory_order_relaxed);
+  }
+  return static_cast<ConvolutionAlgorithm>(value);
 }
 
 }  // namespace tenet
 
 namespace tenet::kernels {
+
+ConvolutionAlgorithm convolution_algorithm_from_environment() {
+  const char* set = std::getenv("TENET_CONVOLUTION_ALGORITHM");
+  const std::string value = set ? set : "";
+  if (value.empty() || value == "automatic") return ConvolutionAlgorithm::automatic;
+  if (value == "direct") return ConvolutionAlgorithm::direct;
+  checks::invalid_option(
+      "TENET_CONVOLUTION_ALGORITHM", "\"" + value + "\"", "\"automatic\" or \"direct\"",
+      Site("TENET_CONVOLUTION_ALGORITHM", "environment variable"), Phase::build,
+      "the environment variable names no convolution algorithm tenet knows",
+      "unset it or set it to automatic (Winograd where it is faster) or direct (every "
+      "convolution direct), e.g. TENET_CONVOLUTION_ALGORITHM=direct ./my_program");
+}
+
 
 // The rule, per pass (grid: benchmarks/README.md, "Winograd convolutions"; AMD EPYC, 1 and 2
 // threads gave the same boundaries). `small` = min(C, O), `pixels` = OH * OW, batch N:

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -246,6 +247,24 @@ TEST_CASE("set_convolution_algorithm refuses a value outside its enum") {
   CHECK(testing::mentions(e, "ConvolutionAlgorithm(7)"));
   CHECK(testing::mentions(e, "ConvolutionAlgorithm::direct"));
   CHECK(convolution_algorithm() == restore.algorithm);  // unchanged
+}
+
+TEST_CASE("TENET_CONVOLUTION_ALGORITHM names the algorithm, and refuses other values") {
+  const char* saved = std::getenv("TENET_CONVOLUTION_ALGORITHM");
+  const std::string before = saved ? saved : "";
+  ::setenv("TENET_CONVOLUTION_ALGORITHM", "direct", 1);
+  CHECK(kernels::convolution_algorithm_from_environment() == ConvolutionAlgorithm::direct);
+  ::setenv("TENET_CONVOLUTION_ALGORITHM", "automatic", 1);
+  CHECK(kernels::convolution_algorithm_from_environment() == ConvolutionAlgorithm::automatic);
+  ::setenv("TENET_CONVOLUTION_ALGORITHM", "winograd", 1);
+  ContractError e = testing::capture([] { kernels::convolution_algorithm_from_environment(); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(testing::mentions(e, "TENET_CONVOLUTION_ALGORITHM"));
+  CHECK(testing::mentions(e, "winograd"));
+  CHECK(testing::mentions(e, "\"automatic\" or \"direct\""));
+  ::unsetenv("TENET_CONVOLUTION_ALGORITHM");
+  CHECK(kernels::convolution_algorithm_from_environment() == ConvolutionAlgorithm::automatic);
+  if (saved) ::setenv("TENET_CONVOLUTION_ALGORITHM", before.c_str(), 1);
 }
 
 }  // TEST_SUITE

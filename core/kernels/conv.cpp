@@ -240,6 +240,7 @@ Tensor conv_forward(const ConvPlan& p, const Tensor& x, const Tensor& kernel, co
 std::vector<Tensor> conv_backward(const ConvPlan& p, const Tensor& x, const Tensor& y,
                                   const Tensor& kernel, const Tensor& bias, const Tensor& dout,
                                   bool relu) {
+  if (!p.training) internal_error("a convolution's backward ran on its forward-only (predict) plan");
   Tensor dout_holder, dpre_holder;
   const memory::desc& y_md = p.fwd_pd.dst_desc();
   memory ddst = tensor_in_layout(dout, p.dst_md, y_md, dout_holder);

@@ -70,8 +70,9 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 //   forward without gradient (predict): small >= 32 and (pixels >= 196 (14x14) or N >= 16),
 //                                       or small >= 16 and (pixels >= 784, or N = 1 and
 //                                       pixels >= 196).
-// Below 16 channels (a first convolution on 1 or 3 channels) Winograd lost everywhere measured
-// (3-18x slower forward).
+// Below 16 channels or filters Winograd's forward lost in most cells (a first convolution on 1
+// channel: 5-30x slower); it won only with 8 filters from 16+ channels on 14x14-28x28 images, left
+// direct to keep the rule short.
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass) {
   return convolution_algorithm() != ConvolutionAlgorithm::direct && winograd_rule(g, pass);
 }

@@ -60,7 +60,6 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
       "convolution direct), e.g. TENET_CONVOLUTION_ALGORITHM=direct ./my_program");
 }
 
-
 // The rule, per pass (grid: benchmarks/README.md, "Winograd convolutions"; AMD EPYC, 1 and 2
 // threads gave the same boundaries). `small` = min(C, O), `pixels` = OH * OW, batch N:
 //   forward, backward-data (training):  small >= 32 and N * pixels >= 1568 (32 images of 7x7),

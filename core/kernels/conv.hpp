@@ -46,6 +46,10 @@ bool winograd_chosen(const ConvGeometry& g, ConvPass pass);
 // value raises options.invalid (at the first Conv2D call).
 ConvolutionAlgorithm convolution_algorithm_from_environment();
 
+// True when oneDNN has Winograd kernels on this CPU as it runs (AVX-512 core and above; not
+// under ONEDNN_MAX_CPU_ISA=AVX2): elsewhere every plan falls back to direct. For tests.
+bool winograd_available();
+
 // The rule alone, whatever set_convolution_algorithm says (the benchmarks' Winograd reference).
 bool winograd_rule(const ConvGeometry& g, ConvPass pass);
 

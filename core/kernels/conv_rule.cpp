@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include <tenet/core/base/runtime.hpp>
 #include "core/contracts/checks.hpp"
 #include "core/kernels/conv.hpp"
@@ -72,6 +74,13 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 // Below 16 channels or filters Winograd's forward lost in most cells (a first convolution on 1
 // channel: 5-30x slower); it won only with 8 filters from 16+ channels on 14x14-28x28 images, left
 // direct to keep the rule short.
+bool winograd_available() {
+  using dnnl::cpu_isa;
+  const cpu_isa isa = dnnl::get_effective_cpu_isa();
+  return isa == cpu_isa::avx512_core || isa == cpu_isa::avx512_core_vnni ||
+         isa == cpu_isa::avx512_core_bf16 || isa == cpu_isa::avx512_core_amx;
+}
+
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass) {
   return convolution_algorithm() != ConvolutionAlgorithm::direct && winograd_rule(g, pass);
 }

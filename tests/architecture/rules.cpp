@@ -38,11 +38,12 @@ bool is_onednn_header(const std::string& target) {
 }
 
 // Programs whose subject is oneDNN itself: the raw-oneDNN reference the speed ratios are
-// measured against, the measurements of oneDNN's sgemm and pooling against the alternatives
-// tenet chose between, and the tests of the boundary.
+// measured against, the measurements of oneDNN's sgemm, pooling and convolution algorithms
+// against the alternatives tenet chose between, and the tests of the boundary.
 bool may_include_onednn(const std::string& path) {
   return starts_with(path, "core/kernels/") || starts_with(path, "benchmarks/reference/") ||
          path == "benchmarks/gemm_choice.cpp" || path == "benchmarks/pool_bench.cpp" ||
+         path == "benchmarks/conv_grid.cpp" ||
          starts_with(path, "tests/core/kernels/");
 }
 

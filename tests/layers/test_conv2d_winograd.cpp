@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include <oneapi/dnnl/dnnl.hpp>  // get_effective_cpu_isa: where oneDNN has Winograd kernels
 #include <tenet/tenet.hpp>
 
 #include "core/kernels/conv.hpp"
@@ -32,15 +31,6 @@ kernels::ConvGeometry geometry(std::int64_t n, std::int64_t c, std::int64_t o, s
   const std::int64_t out = same ? h : h - 2, pad = same ? 1 : 0;
   return {Shape{n, h, h, c}, o, {3, 3}, {1, 1}, {1, 1}, {pad, pad}, {pad, pad}, {out, out},
           true, true, training};
-}
-
-// oneDNN 2.6 has Winograd kernels on AVX-512 (core) and above only; ONEDNN_MAX_CPU_ISA=AVX2
-// runs these tests on the fallback to direct.
-bool winograd_available() {
-  using dnnl::cpu_isa;
-  const cpu_isa isa = dnnl::get_effective_cpu_isa();
-  return isa == cpu_isa::avx512_core || isa == cpu_isa::avx512_core_vnni ||
-         isa == cpu_isa::avx512_core_bf16 || isa == cpu_isa::avx512_core_amx;
 }
 
 bool winograd_impl(const kernels::ConvGeometry& g, ConvPass pass) {
@@ -123,7 +113,7 @@ TEST_CASE("The convolution rule picks Winograd or direct per pass from the geome
 TEST_CASE("A Conv2D plan runs the kernels the rule chose, Winograd only on AVX-512") {
   Restore restore;
   set_convolution_algorithm(ConvolutionAlgorithm::automatic);
-  const bool avx512 = winograd_available();
+  const bool avx512 = kernels::winograd_available();
   const auto a2 = geometry(64, 32, 64, 13, false);
   for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights})
     CHECK(winograd_impl(a2, pass) == avx512);
@@ -163,7 +153,7 @@ TEST_CASE("Winograd Conv2D matches the direct algorithm: outputs, gradients and 
   }
   CHECK(allclose(wino_predict, direct_predict, kTol, kTol));
   CHECK(allclose(wino_predict, wino[0], kTol, kTol));
-  if (winograd_available())  // Winograd really ran: not the same bits
+  if (kernels::winograd_available())  // Winograd really ran: not the same bits
     CHECK_FALSE(allclose(wino[2], direct[2], 0.0, 0.0));
 }
 

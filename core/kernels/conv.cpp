@@ -38,7 +38,7 @@ struct ConvPlan {
   eltwise_backward relu_bwd;
   // The kernel in the forward's and backward-data's layouts (one object when they are equal).
   std::shared_ptr<BlockedKernel> fwd_wei, bwd_data_wei;
-  bool training = true;  // false: the forward (forward_inference) alone
+  bool training = true;  // false: the forward without gradient alone
 };
 
 namespace {
@@ -107,7 +107,10 @@ void add_backward(ConvPlan& p, const ConvGeometry& g, const ConvDescs& d) {
 }
 
 // A training plan (forward, backward-data, backward-weights) or, for g.training false, the
-// forward without gradient alone (forward_inference: oneDNN may pick other kernels for it).
+// forward without gradient alone. That forward is oneDNN's forward_inference only for Winograd
+// (its 2x3 kernel exists for inference alone); a direct one stays forward_training, whose jit
+// kernel beat forward_inference's brgconv in every geometry measured (1-channel inputs by
+// 1.5-2x; benchmarks/README.md), and gives predict the training forward's bits.
 ConvPlan make_plan(const ConvGeometry& g) {
   ConvPlan p;
   const Shape& x = g.input;
@@ -122,8 +125,9 @@ ConvPlan make_plan(const ConvGeometry& g) {
   if (g.relu) ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
   const ConvPass pass = g.training ? ConvPass::forward : ConvPass::inference;
   p.fwd_pd = with_fallback(winograd_chosen(g, pass), [&](algorithm alg) {
-    convolution_forward::desc fd(g.training ? prop_kind::forward_training
-                                            : prop_kind::forward_inference,
+    const bool inference = !g.training && alg == algorithm::convolution_winograd;
+    convolution_forward::desc fd(inference ? prop_kind::forward_inference
+                                           : prop_kind::forward_training,
                                  alg, d.src, d.wei, p.bias_md, d.dst, d.strides, d.dil, d.pad_l,
                                  d.pad_r);
     return convolution_forward::primitive_desc(fd, scratchpad_attr(ops), engine());

@@ -100,13 +100,28 @@ dnnl::memory memory_over(const dnnl::memory::desc& d, void* handle, const void* 
 }
 }  // namespace
 
-dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
-                           int slot) {
+namespace {
+// The row-major elements of t as the handle of memory `d` (which must describe t.nbytes()).
+void* row_major_data(const dnnl::memory::desc& d, const Tensor& t) {
+  if (d.get_size() != t.nbytes())
+    internal_error("oneDNN memory of " + std::to_string(d.get_size()) + " bytes over a tensor " +
+                   t.shape().str() + " of " + std::to_string(t.nbytes()) + " bytes");
+  // oneDNN takes a non-const handle; tensors passed as read-only inputs are never written.
+  return const_cast<void*>(t.raw_data());
+}
+}  // namespace
+
+void* stored_data(const dnnl::memory::desc& d, const Tensor& t) {
   const auto l = layout_of(t);
-  if (!l) return row_major_memory(d, t, owner, slot);
+  if (!l) return row_major_data(d, t);
   if (!same_bytes(l->desc(), d))
     internal_error("a tensor " + t.shape().str() + " seen in a layout it does not have");
-  return memory_over(d, stored_bytes(t), owner, slot);
+  return stored_bytes(t);
+}
+
+dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
+                           int slot) {
+  return memory_over(d, stored_data(d, t), owner, slot);
 }
 
 dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
@@ -118,6 +133,13 @@ dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_maj
   dnnl::memory out = recycled_memory(want, holder);
   reorder(dnnl::memory(have, engine(), stored_bytes(t)), out);
   return out;
+}
+
+const void* bytes_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
+                            const dnnl::memory::desc& want, Tensor& holder) {
+  const auto l = layout_of(t);
+  if (same_bytes(l ? l->desc() : row_major, want)) return stored_bytes(t);
+  return tensor_in_layout(t, row_major, want, holder).get_data_handle();
 }
 
 void append_layout_key(std::vector<std::int64_t>& key, const Tensor& t) {
@@ -174,11 +196,7 @@ dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format) {
 
 dnnl::memory row_major_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
                               int slot) {
-  if (d.get_size() != t.nbytes())
-    internal_error("oneDNN memory of " + std::to_string(d.get_size()) + " bytes over a tensor " +
-                   t.shape().str() + " of " + std::to_string(t.nbytes()) + " bytes");
-  // oneDNN takes a non-const handle; tensors passed as read-only inputs are never written.
-  return memory_over(d, const_cast<void*>(t.raw_data()), owner, slot);
+  return memory_over(d, row_major_data(d, t), owner, slot);
 }
 
 namespace {

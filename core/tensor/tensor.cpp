@@ -150,6 +150,11 @@ bool exclusively_owned(const Tensor& t) {
   return impl && impl.use_count() == 1 && impl->storage.use_count() == 1;
 }
 
+bool reads_as_is(const Tensor& t) {
+  const TensorImpl& impl = get(detail::TensorAccess::shared(t), "data()");
+  return !impl.requires_grad && (!impl.layout || !impl.layout->get());
+}
+
 void* stored_bytes(const Tensor& t) {
   if (!t.defined()) impl_ptr(nullptr, "data()");
   return impl_of(t)->storage.get();

@@ -3,6 +3,7 @@
 #include "core/training/array_source.hpp"
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/training/model_state.hpp"
+#include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -17,7 +18,7 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, Predict
   check_handles(x, nullptr, "predict", where);
   check_data(x, nullptr);
   NoGradGuard no_grad;
-  ArrayReader src(x, Tensor(), options.batch_size, false, 0);
+  ArrayReader src(x, Tensor(), options.batch_size, false, 0, true);
   src.start_epoch(0);
   std::vector<std::vector<Tensor>> parts(s_->outputs.size());
   std::vector<Tensor> xb;
@@ -26,7 +27,13 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, Predict
   while (src.next(xb, yb, index)) {
     const kernels::GovernedStep threads(s_->predict_threads, xb.empty() ? 0 : xb[0].dim(0));
     auto outs = call(xb, {.training = false});
-    for (std::size_t i = 0; i < outs.size(); ++i) parts[i].push_back(outs[i]);
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+      // A batch may be the caller's own tensor (ArrayReader's share_whole): an output that is a
+      // view of it (a model that only reshapes) is copied, so predict never returns the input.
+      for (const Tensor& in : xb)
+        if (shares_storage(outs[i], in)) outs[i] = outs[i].clone();
+      parts[i].push_back(outs[i]);
+    }
   }
   std::vector<Tensor> result;
   for (std::size_t i = 0; i < parts.size(); ++i) {

@@ -58,12 +58,21 @@ FloatModeScope::FloatModeScope() {
     apply_float_mode(flush);
     t_float_mode_generation = generation;
   }
+#if defined(__SSE2__)
+  // Only a mode that differs is written (and restored): MXCSR writes are slow, and the kernels
+  // of one predict call run several scopes in a row.
+  const unsigned now = _mm_getcsr();
+  const unsigned want = flush ? (now | 0x8040u) : (now & ~0x8040u);
+  if (want != now) _mm_setcsr(want);
+  changed_ = want != saved_;
+#else
   apply_float_mode(flush);
+#endif
 }
 
 FloatModeScope::~FloatModeScope() {
 #if defined(__SSE2__)
-  _mm_setcsr(saved_);
+  if (changed_) _mm_setcsr(saved_);
 #endif
 }
 

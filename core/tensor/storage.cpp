@@ -90,16 +90,20 @@ Site allocation_site() {
 }  // namespace
 
 namespace {
-// Every block starts with a 64-byte header holding its version (the tensor's bytes follow, still
-// 64-byte aligned): the views of one storage (detach, reshape) share it without an allocation.
+// Every block starts with a 64-byte header (the tensor's bytes follow, still 64-byte aligned):
+// the control block of the storage's shared_ptr, then the version. The views of one storage
+// (detach, reshape) share the version without an allocation, and the shared_ptr's control
+// block costs none either (it took one heap allocation per tensor).
+constexpr std::size_t kHeaderBytes = 64;
+constexpr std::size_t kControlBytes = 40;
 struct Header {
   std::atomic<std::uint64_t> version;
   std::atomic<bool> escaped{false};  // a mutable pointer reached the user: no version is trusted
+  std::size_t block_bytes = 0;       // the pool block's size, header included
 };
-constexpr std::size_t kHeaderBytes = 64;
-static_assert(sizeof(Header) <= kHeaderBytes);
+static_assert(kControlBytes + sizeof(Header) <= kHeaderBytes);
 Header& header_of(std::byte* storage) {
-  return *std::launder(reinterpret_cast<Header*>(storage - kHeaderBytes));
+  return *std::launder(reinterpret_cast<Header*>(storage - kHeaderBytes + kControlBytes));
 }
 // Versions are drawn from one counter, so no two contents of any storage ever share one (a
 // block handed out again gets a fresh number too). 0 is never drawn.
@@ -107,6 +111,31 @@ std::uint64_t next_version() {
   static std::atomic<std::uint64_t> counter{0};
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
+
+// The storage's shared_ptr owns nothing by itself (NoDelete): its control block lives in the
+// block's first kControlBytes (InBlock), and freeing that control block, which the standard
+// library does last, once no owner is left, hands the whole block back to the pool.
+struct NoDelete {
+  void operator()(std::byte*) const noexcept {}
+};
+template <class T>
+struct InBlock {
+  using value_type = T;
+  std::byte* block;
+  explicit InBlock(std::byte* b) noexcept : block(b) {}
+  template <class U>
+  InBlock(const InBlock<U>& other) noexcept : block(other.block) {}  // NOLINT: rebinding
+  T* allocate(std::size_t n) {
+    static_assert(sizeof(T) <= kControlBytes && alignof(T) <= 64, "control block too large");
+    if (n != 1) internal_error("a storage control block asked for " + std::to_string(n) + " objects");
+    return reinterpret_cast<T*>(block);
+  }
+  void deallocate(T*, std::size_t) noexcept {
+    StoragePool::instance().give(block, header_of(block + kHeaderBytes).block_bytes);
+  }
+  template <class U>
+  bool operator==(const InBlock<U>& other) const noexcept { return block == other.block; }
+};
 }  // namespace
 
 // `bytes` (already checked against the machine by checks::checked_bytes) for `shape`.
@@ -114,10 +143,8 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
   std::size_t rounded = std::max<std::size_t>(((bytes + 63) / 64) * 64, 64) + kHeaderBytes;
   std::byte* p = StoragePool::instance().take(rounded);
   if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
-  new (p) Header{next_version()};
-  return std::shared_ptr<std::byte>(p + kHeaderBytes, [rounded](std::byte* q) {
-    StoragePool::instance().give(q - kHeaderBytes, rounded);
-  });
+  new (p + kControlBytes) Header{next_version(), false, rounded};
+  return std::shared_ptr<std::byte>(p + kHeaderBytes, NoDelete(), InBlock<std::byte>(p));
 }
 
 std::uint64_t storage_version(std::byte* storage) {

@@ -146,4 +146,30 @@ TEST_CASE("storage_version: renewed by every write, shared by views, never trust
   CHECK(std::as_const(t).data<float>()[4] == 1.0f);
 }
 
+// A storage's shared_ptr keeps its control block in the pool block's header: the block goes
+// back to the pool only when the last owner, weak ones included, is gone, and comes out again
+// with a fresh version that is trusted (the previous contents' escaped pointer is forgotten).
+TEST_CASE("storage blocks: handed out again only after the last owner, with a fresh trusted version") {
+  const Shape odd{12347};  // a size no other test allocates: the pool holds only these blocks
+  Tensor t = Tensor::zeros(odd, DType::u8);
+  const void* first = stored_bytes(t);
+  (void)t.data<std::uint8_t>();  // escaped: version 0
+  CHECK(storage_version(t) == 0);
+  std::weak_ptr<TensorImpl> impl_alive = detail::TensorAccess::shared(t);
+  std::weak_ptr<std::byte> weak_storage = impl_of(t)->storage;
+  t = Tensor();
+  CHECK(impl_alive.expired());
+  CHECK(weak_storage.expired());
+  Tensor held = Tensor::zeros(odd, DType::u8);  // the first block is still weakly owned
+  CHECK(stored_bytes(held) != first);
+  weak_storage.reset();  // now it returns to the pool
+  Tensor again = Tensor::zeros(odd, DType::u8);
+  CHECK(stored_bytes(again) == first);
+  CHECK(storage_version(again) != 0);
+  CHECK(again.to_vector<std::uint8_t>() == std::vector<std::uint8_t>(12347, 0));
+  CHECK_FALSE(again.requires_grad());
+  CHECK_FALSE(again.grad().defined());
+  CHECK(exclusively_owned(again));
+}
+
 }  // TEST_SUITE

@@ -11,19 +11,14 @@
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/training/model.hpp>
 #include <tenet/core/ops/ops.hpp>
-#include "core/tensor/tensor_impl.hpp"
 
 namespace tenet::detail {
 
 class ArrayReader : public BatchReader {
  public:
-  // `share_whole` (predict): a batch of every row in order is the caller's own tensors, not
-  // copies, when they are row-major values that need no gradient (see reads_as_is).
-  ArrayReader(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed,
-              bool share_whole = false)
+  ArrayReader(std::vector<Tensor> x, Tensor y, std::int64_t batch, bool shuffle, std::uint64_t seed)
       : x_(std::move(x)), y_(std::move(y)), batch_(batch),  // >= 1: checked by the caller
-        shuffle_(shuffle), share_whole_(share_whole), seed_(seed),
-        order_(static_cast<std::size_t>(x_[0].dim(0))) {}
+        shuffle_(shuffle), seed_(seed), order_(static_cast<std::size_t>(x_[0].dim(0))) {}
   std::int64_t steps() const override {
     return checks::batch_count(x_[0].dim(0), batch_);
   }
@@ -40,14 +35,6 @@ class ArrayReader : public BatchReader {
     const auto n = static_cast<std::int64_t>(order_.size());
     if (pos_ >= n) return false;
     std::int64_t end = pos_ + std::min(batch_, n - pos_);  // never pos_ + batch_ (overflow)
-    if (share_whole_ && !shuffle_ && pos_ == 0 && end == n && !y_.defined() &&
-        std::all_of(x_.begin(), x_.end(), reads_as_is)) {
-      inputs = x_;  // a single-image predict copied its image here
-      labels = Tensor();
-      index = 0;
-      pos_ = end;
-      return true;
-    }
     std::vector<std::int64_t> rows(order_.begin() + pos_, order_.begin() + end);
     inputs.clear();
     for (const auto& x : x_) inputs.push_back(take_rows(x, rows));
@@ -61,7 +48,7 @@ class ArrayReader : public BatchReader {
   std::vector<Tensor> x_;
   Tensor y_;
   std::int64_t batch_;
-  bool shuffle_, share_whole_;
+  bool shuffle_;
   std::uint64_t seed_;
   std::vector<std::int64_t> order_;
   std::int64_t pos_ = 0;

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,13 @@
 namespace tenet::kernels {
 
 namespace {
+
+// Descriptors built the same way have the same bytes (see desc_bytes below): comparing the
+// bytes first skips oneDNN's field-by-field comparison, hundreds of instructions, on the
+// common path (layout_for, same_bytes and reused_memory compare several per kernel call).
+bool equal_desc(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
+  return std::memcmp(&a.data, &b.data, sizeof a.data) == 0 || a == b;
+}
 
 // A tensor's bytes in a oneDNN layout; converting to row-major is one reorder.
 class DnnlLayout : public StorageLayout {
@@ -59,7 +67,7 @@ dnnl::memory::desc stored_desc(const Tensor& t, const dnnl::memory::desc& row_ma
 }
 
 bool same_bytes(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
-  if (a == b) return true;
+  if (equal_desc(a, b)) return true;
   const dnnl_memory_desc_t &x = a.data, &y = b.data;
   if (x.ndims != y.ndims || x.data_type != y.data_type || x.format_kind != dnnl_blocked ||
       y.format_kind != dnnl_blocked || x.offset0 != y.offset0)
@@ -81,7 +89,7 @@ std::shared_ptr<const DnnlLayout> layout_for(const dnnl::memory::desc& d,
                                              const dnnl::memory::desc& row_major) {
   thread_local std::vector<std::shared_ptr<const DnnlLayout>> recent;  // newest last
   for (auto it = recent.rbegin(); it != recent.rend(); ++it)
-    if ((*it)->desc() == d && (*it)->row_major() == row_major) return *it;
+    if (equal_desc((*it)->desc(), d) && equal_desc((*it)->row_major(), row_major)) return *it;
   if (recent.size() == 16) recent.erase(recent.begin());
   recent.push_back(std::make_shared<const DnnlLayout>(d, row_major));
   return recent.back();
@@ -142,6 +150,15 @@ const void* bytes_in_layout(const Tensor& t, const dnnl::memory::desc& row_major
   return tensor_in_layout(t, row_major, want, holder).get_data_handle();
 }
 
+Tensor row_major_copy(const Tensor& t, const Shape& shape) {
+  const auto l = layout_of(t);
+  if (!l || static_cast<std::size_t>(shape.numel()) * sizeof(float) != t.nbytes())
+    internal_error("a row-major copy of " + t.shape().str() + " as " + shape.str());
+  Tensor out = Tensor::empty(shape);  // fresh: written without a version renewal
+  l->to_row_major(stored_bytes(t), stored_bytes(out));
+  return out;
+}
+
 void append_layout_key(std::vector<std::int64_t>& key, const Tensor& t) {
   const auto l = layout_of(t);
   if (!l) return key.push_back(0);
@@ -181,7 +198,7 @@ dnnl::memory reused_memory(const void* owner, int slot, const dnnl::memory::desc
     return it->second.mem;
   }
   Slot& s = it->second;
-  if (s.desc != d) {
+  if (!equal_desc(s.desc, d)) {
     s.desc = d;
     s.mem = dnnl::memory(d, engine(), handle);
   } else {

@@ -167,20 +167,18 @@ std::size_t storage_bytes(const Shape& shape, DType dtype) {
 
 std::shared_ptr<const StorageLayout> SharedLayout::get() const {
   if (row_major_.load(std::memory_order_acquire)) return nullptr;
-  std::lock_guard lock(mutex_);
   return layout_;
 }
 
 void SharedLayout::make_row_major(std::byte* storage, std::size_t row_major_bytes) {
   if (row_major_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(mutex_);
-  if (!layout_) return;
+  if (row_major_.load(std::memory_order_relaxed)) return;  // another thread converted it
   // Through a scratch block: a blocked layout is at least as large as the row-major one, so
   // the row-major bytes fit in the same storage and every view keeps pointing at it.
   auto plain = allocate_storage(row_major_bytes, Shape{static_cast<std::int64_t>(row_major_bytes)}, DType::u8);
   layout_->to_row_major(storage, plain.get());
   std::memcpy(storage, plain.get(), row_major_bytes);
-  layout_.reset();
   row_major_.store(true, std::memory_order_release);
 }
 

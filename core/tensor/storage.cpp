@@ -94,16 +94,22 @@ namespace {
 // the control block of the storage's shared_ptr, then the version. The views of one storage
 // (detach, reshape) share the version without an allocation, and the shared_ptr's control
 // block costs none either (it took one heap allocation per tensor).
-constexpr std::size_t kHeaderBytes = 64;
+constexpr std::size_t kHeaderBytes = 128;
 constexpr std::size_t kControlBytes = 40;
+constexpr std::size_t kLayoutOffset = 64;  // a blocked storage's SharedLayout, 64 bytes
 struct Header {
   std::atomic<std::uint64_t> version;
   std::atomic<bool> escaped{false};  // a mutable pointer reached the user: no version is trusted
+  bool has_layout = false;           // a SharedLayout lives at kLayoutOffset
   std::size_t block_bytes = 0;       // the pool block's size, header included
 };
-static_assert(kControlBytes + sizeof(Header) <= kHeaderBytes);
+static_assert(kControlBytes + sizeof(Header) <= kLayoutOffset);
+static_assert(kLayoutOffset + sizeof(SharedLayout) <= kHeaderBytes && alignof(SharedLayout) <= 64);
 Header& header_of(std::byte* storage) {
   return *std::launder(reinterpret_cast<Header*>(storage - kHeaderBytes + kControlBytes));
+}
+SharedLayout* layout_slot(std::byte* block) {
+  return std::launder(reinterpret_cast<SharedLayout*>(block + kLayoutOffset));
 }
 // Versions are drawn from one counter, so no two contents of any storage ever share one (a
 // block handed out again gets a fresh number too). 0 is never drawn.
@@ -131,7 +137,9 @@ struct InBlock {
     return reinterpret_cast<T*>(block);
   }
   void deallocate(T*, std::size_t) noexcept {
-    StoragePool::instance().give(block, header_of(block + kHeaderBytes).block_bytes);
+    const Header& h = header_of(block + kHeaderBytes);
+    if (h.has_layout) layout_slot(block)->~SharedLayout();
+    StoragePool::instance().give(block, h.block_bytes);
   }
   template <class U>
   bool operator==(const InBlock<U>& other) const noexcept { return block == other.block; }
@@ -143,7 +151,7 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
   std::size_t rounded = std::max<std::size_t>(((bytes + 63) / 64) * 64, 64) + kHeaderBytes;
   std::byte* p = StoragePool::instance().take(rounded);
   if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
-  new (p + kControlBytes) Header{next_version(), false, rounded};
+  new (p + kControlBytes) Header{next_version(), false, false, rounded};
   return std::shared_ptr<std::byte>(p + kHeaderBytes, NoDelete(), InBlock<std::byte>(p));
 }
 
@@ -182,12 +190,24 @@ void SharedLayout::make_row_major(std::byte* storage, std::size_t row_major_byte
   row_major_.store(true, std::memory_order_release);
 }
 
+namespace {
+// The SharedLayout of a fresh storage block, made in the block's header and owned with the
+// block (an aliasing shared_ptr: no allocation; the block's release destroys it).
+std::shared_ptr<SharedLayout> layout_in_block(const std::shared_ptr<std::byte>& storage,
+                                              std::shared_ptr<const StorageLayout> layout) {
+  std::byte* block = storage.get() - kHeaderBytes;
+  SharedLayout* shared = new (block + kLayoutOffset) SharedLayout(std::move(layout));
+  header_of(storage.get()).has_layout = true;
+  return std::shared_ptr<SharedLayout>(storage, shared);
+}
+}  // namespace
+
 Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout) {
   storage_bytes(shape, DType::f32);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = new_tensor_impl();
   impl->shape = shape;
   impl->storage = allocate_storage(layout->bytes(), shape, DType::f32);
-  impl->layout = std::make_shared<SharedLayout>(std::move(layout));
+  impl->layout = layout_in_block(impl->storage, std::move(layout));
   return make_tensor(std::move(impl));
 }
 

@@ -26,6 +26,11 @@ struct TensorImpl {
   std::shared_ptr<GradNode> grad_fn;
 };
 
+// A new TensorImpl with every field at its default: its memory (with the shared_ptr's control
+// block) comes from a per-thread list of freed ones, so a single-image predict's tensors cost
+// no heap allocation each.
+std::shared_ptr<TensorImpl> new_tensor_impl();
+
 // One node of the autograd graph (Tensor::grad_fn()), created by attach_grad.
 struct GradNode {
   std::string op;               // "add", "conv2d_1": named in numerics errors

@@ -1,6 +1,8 @@
 // Suite "core/tensor": the tests of tensor.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include <cblas.h>
 #include <cmath>
 #include <functional>
@@ -170,6 +172,35 @@ TEST_CASE("storage blocks: handed out again only after the last owner, with a fr
   CHECK_FALSE(again.requires_grad());
   CHECK_FALSE(again.grad().defined());
   CHECK(exclusively_owned(again));
+}
+
+// TensorImpl objects come from a per-thread list of freed ones (new_tensor_impl): one handed
+// out again starts with every field at its default, whatever the tensor before it held.
+TEST_CASE("new_tensor_impl: a reused TensorImpl holds no stale gradient, graph or layout") {
+  Tensor w = Tensor::ones({3}).requires_grad(true);
+  Tensor loss = (w * w).sum();
+  loss.backward();
+  REQUIRE(w.grad().defined());
+  const TensorImpl* old_impl = impl_of(w);
+  w = Tensor();  // its impl (and its gradient's) go back to this thread's list
+  loss = Tensor();
+  bool reused = false;
+  std::vector<Tensor> fresh;  // kept alive, so each takes another freed block
+  for (int i = 0; i < 8 && !reused; ++i) {
+    fresh.push_back(Tensor::empty({3}));
+    const Tensor& t = fresh.back();
+    reused = impl_of(t) == old_impl;
+    CHECK_FALSE(t.requires_grad());
+    CHECK_FALSE(t.grad().defined());
+    CHECK(t.grad_fn() == nullptr);
+    CHECK(impl_of(t)->layout == nullptr);
+    CHECK(storage_version(t) != 0);
+  }
+  CHECK(reused);  // the list really hands blocks out again
+  // A tensor made on one thread and released on another goes to that thread's list.
+  Tensor moved = Tensor::full({2}, 7.0);
+  std::thread([t = std::move(moved)]() mutable { t = Tensor(); }).join();
+  CHECK(Tensor::full({2}, 7.0).to_vector<float>() == std::vector<float>{7, 7});
 }
 
 }  // TEST_SUITE

@@ -52,14 +52,15 @@ TEST_CASE("Flatten keeps (h, w, c) order; None spatial axes give None features")
 // Flatten is a view of its input made row-major. Both give the same elements.
 TEST_CASE("Flatten of a blocked input in predict: a row-major copy, the input left blocked") {
   clear_session();
+  // A training call's direct convolution: its output lies blocked (detached: no gradient).
   Conv2D conv(16, {3, 3}, {.seed = 4});
-  const Tensor x = Tensor::uniform({2, 5, 5, 3}, 8);
+  const Tensor x = Tensor::uniform({2, 5, 5, 2}, 8);
   Flatten f;
-  Tensor blocked, copied;
+  const Tensor blocked = conv(x).detach();
+  REQUIRE(kernels::is_blocked(blocked));
+  Tensor copied;
   {
     NoGradGuard no_grad;
-    blocked = conv(x);
-    REQUIRE(kernels::is_blocked(blocked));
     copied = f(blocked);
   }
   CHECK(kernels::is_blocked(blocked));  // untouched: its bytes still lie blocked

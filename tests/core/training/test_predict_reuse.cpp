@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/kernels/layout.hpp"
 #include "support/test_util.hpp"
 
 using namespace tenet;
@@ -94,10 +95,11 @@ TEST_CASE("predict reads one whole in-order batch of row-major values in place, 
   Tensor tracked = x.clone().requires_grad(true);  // a tensor needing gradients is copied
   (void)m.predict(tracked);
   CHECK(peek->seen != std::as_const(tracked).raw_data());
-  // A Conv2D's output lies in oneDNN's blocked layout until read: copied (made row-major) too.
-  auto img = Input({4, 4, 3});
-  Model conv(img, Conv2D(16, {1, 1}, {.seed = 1})(img));
-  const Tensor blocked = conv.predict(Tensor::uniform({1, 4, 4, 3}, 9));
+  // A Conv2D's output lies in oneDNN's blocked layout until read (a training call's direct
+  // convolution): copied (made row-major) too.
+  Conv2D conv(16, {3, 3}, {.seed = 1});
+  const Tensor blocked = conv(Tensor::uniform({2, 6, 6, 2}, 9)).detach();
+  REQUIRE(kernels::is_blocked(blocked));
   auto peek2 = std::make_shared<PeekImpl>(std::source_location::current());
   auto features = Input({4, 4, 16});
   Model reader(features, Layer(peek2)(features));

@@ -1,6 +1,7 @@
 #include <tenet/layers/dense.hpp>
 
 #include <cmath>
+#include <utility>
 
 #include "core/graph/builtin.hpp"
 #include <tenet/core/tensor/autograd.hpp>
@@ -47,9 +48,11 @@ class DenseImpl : public LayerImpl, public detail::BuiltinLayer {
     const std::int64_t n = x.dim(0), k = in_features_, u = units_;
     const bool relu_fused = opt_.activation == Activation::relu;
     Tensor y = Tensor::empty({n, u});  // (N, units)
-    kernels::sgemm(false, false, n, u, k, x.data<float>(), kernel_.data<float>(), y.data<float>());
-    float* py = y.data<float>();
-    const float* pb = opt_.use_bias ? bias_.data<float>() : nullptr;
+    // Read-only weights and a fresh output written in place: no pointer handed out, no version
+    // renewed (the mutable data() marked the weights as escaped on every call).
+    float* py = static_cast<float*>(stored_bytes(y));
+    kernels::sgemm(false, false, n, u, k, x.data<float>(), std::as_const(kernel_).data<float>(), py);
+    const float* pb = opt_.use_bias ? std::as_const(bias_).data<float>() : nullptr;
     for (std::int64_t i = 0; i < n; ++i)
       for (std::int64_t j = 0; j < u; ++j) {
         float v = py[i * u + j] + (pb ? pb[j] : 0.0f);

@@ -2,6 +2,8 @@
 
 #include "core/graph/builtin.hpp"
 #include "core/contracts/layer_checks.hpp"
+#include "core/kernels/layout.hpp"
+#include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
@@ -35,7 +37,11 @@ class FlattenImpl : public LayerImpl, public detail::BuiltinLayer {
     const Tensor& x = in[0];
     std::int64_t features = 1;  // from the shape, not numel / n: a batch of 0 keeps its width
     for (int i = 1; i < x.rank(); ++i) features *= x.dim(i);
-    return reshape(x, Shape{x.dim(0), features});
+    const Shape to{x.dim(0), features};
+    // Predict: a blocked input (a pooling's output) is converted straight into the output, one
+    // reorder; training keeps the view (reshape), whose backward reshapes the gradient.
+    if (!attach_grad_active() && kernels::is_blocked(x)) return kernels::row_major_copy(x, to);
+    return reshape(x, to);
   }
 };
 

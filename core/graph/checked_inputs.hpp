@@ -31,7 +31,7 @@ struct CheckedInputs {
   static bool same(const std::vector<std::pair<Shape, DType>>& s, const std::vector<Tensor>& xs) {
     if (s.size() != xs.size()) return false;
     for (std::size_t i = 0; i < s.size(); ++i)
-      if (s[i].second != xs[i].dtype() || s[i].first.dims() != xs[i].shape().dims()) return false;
+      if (s[i].second != xs[i].dtype() || s[i].first != xs[i].shape()) return false;
     return true;
   }
   bool contains(const std::vector<Tensor>& xs) {

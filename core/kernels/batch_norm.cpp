@@ -50,7 +50,7 @@ NormPlan make_plan(const Tensor& input, const NormMode& m) {
 
 std::shared_ptr<const NormPlan> batch_norm_plan(NormPlans& cache, const Tensor& x,
                                                 const NormMode& m) {
-  std::vector<std::int64_t> key = x.shape().dims();
+  std::vector<std::int64_t> key(x.shape().begin(), x.shape().end());
   key.insert(key.end(), {m.training, m.relu});
   append_layout_key(key, x);
   return cache.get(key, [&] { return make_plan(x, m); });

@@ -52,18 +52,30 @@ FloatModeScope::FloatModeScope() {
 #endif
   const bool flush = g_flush_denormals.load();
   const int generation = g_float_mode_generation.load(std::memory_order_acquire);
+  bool pool_set = false;
   if (t_float_mode_generation != generation) {  // the pool's threads: once per setting
     const int pool = std::max(num_threads(), omp_get_max_threads());  // every thread a step may use
 #pragma omp parallel num_threads(pool)
     apply_float_mode(flush);
     t_float_mode_generation = generation;
+    pool_set = true;
   }
+#if defined(__SSE2__)
+  // Only a mode that differs is written (and restored), and MXCSR is read again only when the
+  // pool's region set this thread's too: reads and writes of it are slow, and the kernels of
+  // one predict call run several scopes in a row.
+  const unsigned now = pool_set ? _mm_getcsr() : saved_;
+  const unsigned want = flush ? (now | 0x8040u) : (now & ~0x8040u);
+  if (want != now) _mm_setcsr(want);
+  changed_ = want != saved_;
+#else
   apply_float_mode(flush);
+#endif
 }
 
 FloatModeScope::~FloatModeScope() {
 #if defined(__SSE2__)
-  _mm_setcsr(saved_);
+  if (changed_) _mm_setcsr(saved_);
 #endif
 }
 

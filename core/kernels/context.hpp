@@ -34,6 +34,7 @@ class FloatModeScope {
 
  private:
   unsigned saved_ = 0;
+  bool changed_ = false;  // the scope set a mode other than the caller's
 };
 
 // The thread count set_num_threads pinned (or OMP_NUM_THREADS at start), 0 when automatic.

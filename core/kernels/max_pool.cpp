@@ -46,17 +46,17 @@ PoolPlan make_plan(const Tensor& input, const PoolGeometry& g) {
 
 std::shared_ptr<const PoolPlan> max_pool_plan(PoolPlans& cache, const Tensor& x,
                                               const PoolGeometry& g) {
-  std::vector<std::int64_t> key = x.shape().dims();
+  thread_local std::vector<std::int64_t> key;  // its capacity kept: no allocation per call
+  key.assign(x.shape().begin(), x.shape().end());
   append_layout_key(key, x);
   return cache.get(key, [&] { return make_plan(x, g); });
 }
 
 Tensor max_pool2d_forward(const PoolPlan& p, const Tensor& x, Tensor* argmax, bool relu_input) {
   Tensor x_holder;  // x converted to nhwc, when the loops do not read its layout
-  const auto* px = static_cast<const float*>(
-      tensor_in_layout(x, p.src_md, p.x_md, x_holder).get_data_handle());
+  const auto* px = static_cast<const float*>(bytes_in_layout(x, p.src_md, p.x_md, x_holder));
   Tensor y = empty_in(p.out_shape, p.y_md, p.dst_md);  // (N, OH, OW, C)
-  auto* py = static_cast<float*>(stored_memory(p.y_md, y).get_data_handle());
+  auto* py = static_cast<float*>(stored_data(p.y_md, y));
   if (argmax)
     *argmax = Tensor::empty(
         {p.yb.size() * static_cast<std::int64_t>(argmax_bytes(p.window))}, DType::u8);
@@ -68,18 +68,17 @@ Tensor max_pool2d_forward(const PoolPlan& p, const Tensor& x, Tensor* argmax, bo
 Tensor max_pool2d_backward(const PoolPlan& p, const Shape& x_shape, const Tensor& argmax,
                            const Tensor& dout) {
   Tensor dx = empty_in(x_shape, p.x_md, p.src_md);  // (N, H, W, C), laid out like x
-  auto* pdx = static_cast<float*>(stored_memory(p.x_md, dx).get_data_handle());
+  auto* pdx = static_cast<float*>(stored_data(p.x_md, dx));
   const std::int64_t channels = p.out_shape[3];
   // A row-major dout (from a Flatten after the pooling) is read in place where the loops can.
   if (stored_desc(dout, p.dst_md) == p.dst_md &&
       reads_row_major_dy(p.xb, p.yb, p.window, channels)) {
-    const auto* pg = static_cast<const float*>(row_major_memory(p.dst_md, dout).get_data_handle());
+    const auto* pg = static_cast<const float*>(stored_data(p.dst_md, dout));
     max_pool_backward(pg, p.yb, stored_bytes(argmax), pdx, p.xb, p.window, channels);
     return dx;
   }
   Tensor dout_holder;  // dout in the layout of the forward's output, when it is not
-  const auto* pg = static_cast<const float*>(
-      tensor_in_layout(dout, p.dst_md, p.y_md, dout_holder).get_data_handle());
+  const auto* pg = static_cast<const float*>(bytes_in_layout(dout, p.dst_md, p.y_md, dout_holder));
   max_pool_backward(pg, p.yb, stored_bytes(argmax), pdx, p.xb, p.window);
   return dx;
 }

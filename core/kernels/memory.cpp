@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,13 @@
 namespace tenet::kernels {
 
 namespace {
+
+// Descriptors built the same way have the same bytes (see desc_bytes below): comparing the
+// bytes first skips oneDNN's field-by-field comparison, hundreds of instructions, on the
+// common path (layout_for, same_bytes and reused_memory compare several per kernel call).
+bool equal_desc(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
+  return std::memcmp(&a.data, &b.data, sizeof a.data) == 0 || a == b;
+}
 
 // A tensor's bytes in a oneDNN layout; converting to row-major is one reorder.
 class DnnlLayout : public StorageLayout {
@@ -35,9 +43,10 @@ class DnnlLayout : public StorageLayout {
   dnnl::memory::desc blocked_, row_major_;
 };
 
-std::shared_ptr<const DnnlLayout> layout_of(const Tensor& t) {
+// Valid while t lives (its SharedLayout keeps the layout object).
+const DnnlLayout* layout_of(const Tensor& t) {
   if (!t.defined() || !impl_of(t)->layout) return nullptr;
-  return std::dynamic_pointer_cast<const DnnlLayout>(impl_of(t)->layout->get());
+  return dynamic_cast<const DnnlLayout*>(impl_of(t)->layout->peek());
 }
 
 }  // namespace
@@ -59,8 +68,14 @@ dnnl::memory::desc stored_desc(const Tensor& t, const dnnl::memory::desc& row_ma
 }
 
 bool same_bytes(const dnnl::memory::desc& a, const dnnl::memory::desc& b) {
-  if (a == b) return true;
   const dnnl_memory_desc_t &x = a.data, &y = b.data;
+  if (std::memcmp(&x, &y, sizeof x) == 0) return true;
+  // Different inner blocks (a blocked output against nhwc, asked for every kernel output) are
+  // neither equal descriptors nor the same bytes: no field-by-field comparison needed.
+  if (x.format_kind == dnnl_blocked && y.format_kind == dnnl_blocked &&
+      x.format_desc.blocking.inner_nblks != y.format_desc.blocking.inner_nblks)
+    return false;
+  if (a == b) return true;
   if (x.ndims != y.ndims || x.data_type != y.data_type || x.format_kind != dnnl_blocked ||
       y.format_kind != dnnl_blocked || x.offset0 != y.offset0)
     return false;
@@ -81,7 +96,7 @@ std::shared_ptr<const DnnlLayout> layout_for(const dnnl::memory::desc& d,
                                              const dnnl::memory::desc& row_major) {
   thread_local std::vector<std::shared_ptr<const DnnlLayout>> recent;  // newest last
   for (auto it = recent.rbegin(); it != recent.rend(); ++it)
-    if ((*it)->desc() == d && (*it)->row_major() == row_major) return *it;
+    if (equal_desc((*it)->desc(), d) && equal_desc((*it)->row_major(), row_major)) return *it;
   if (recent.size() == 16) recent.erase(recent.begin());
   recent.push_back(std::make_shared<const DnnlLayout>(d, row_major));
   return recent.back();
@@ -100,13 +115,28 @@ dnnl::memory memory_over(const dnnl::memory::desc& d, void* handle, const void* 
 }
 }  // namespace
 
-dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
-                           int slot) {
+namespace {
+// The row-major elements of t as the handle of memory `d` (which must describe t.nbytes()).
+void* row_major_data(const dnnl::memory::desc& d, const Tensor& t) {
+  if (d.get_size() != t.nbytes())
+    internal_error("oneDNN memory of " + std::to_string(d.get_size()) + " bytes over a tensor " +
+                   t.shape().str() + " of " + std::to_string(t.nbytes()) + " bytes");
+  // oneDNN takes a non-const handle; tensors passed as read-only inputs are never written.
+  return const_cast<void*>(t.raw_data());
+}
+}  // namespace
+
+void* stored_data(const dnnl::memory::desc& d, const Tensor& t) {
   const auto l = layout_of(t);
-  if (!l) return row_major_memory(d, t, owner, slot);
+  if (!l) return row_major_data(d, t);
   if (!same_bytes(l->desc(), d))
     internal_error("a tensor " + t.shape().str() + " seen in a layout it does not have");
-  return memory_over(d, stored_bytes(t), owner, slot);
+  return stored_bytes(t);
+}
+
+dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
+                           int slot) {
+  return memory_over(d, stored_data(d, t), owner, slot);
 }
 
 dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
@@ -117,6 +147,22 @@ dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_maj
   if (same_bytes(have, want)) return memory_over(want, stored_bytes(t), owner, slot);
   dnnl::memory out = recycled_memory(want, holder);
   reorder(dnnl::memory(have, engine(), stored_bytes(t)), out);
+  return out;
+}
+
+const void* bytes_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
+                            const dnnl::memory::desc& want, Tensor& holder) {
+  const auto l = layout_of(t);
+  if (same_bytes(l ? l->desc() : row_major, want)) return stored_bytes(t);
+  return tensor_in_layout(t, row_major, want, holder).get_data_handle();
+}
+
+Tensor row_major_copy(const Tensor& t, const Shape& shape) {
+  const auto l = layout_of(t);
+  if (!l || static_cast<std::size_t>(shape.numel()) * sizeof(float) != t.nbytes())
+    internal_error("a row-major copy of " + t.shape().str() + " as " + shape.str());
+  Tensor out = Tensor::empty(shape);  // fresh: written without a version renewal
+  l->to_row_major(stored_bytes(t), stored_bytes(out));
   return out;
 }
 
@@ -159,7 +205,7 @@ dnnl::memory reused_memory(const void* owner, int slot, const dnnl::memory::desc
     return it->second.mem;
   }
   Slot& s = it->second;
-  if (s.desc != d) {
+  if (!equal_desc(s.desc, d)) {
     s.desc = d;
     s.mem = dnnl::memory(d, engine(), handle);
   } else {
@@ -174,11 +220,7 @@ dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims, tag format) {
 
 dnnl::memory row_major_memory(const dnnl::memory::desc& d, const Tensor& t, const void* owner,
                               int slot) {
-  if (d.get_size() != t.nbytes())
-    internal_error("oneDNN memory of " + std::to_string(d.get_size()) + " bytes over a tensor " +
-                   t.shape().str() + " of " + std::to_string(t.nbytes()) + " bytes");
-  // oneDNN takes a non-const handle; tensors passed as read-only inputs are never written.
-  return memory_over(d, const_cast<void*>(t.raw_data()), owner, slot);
+  return memory_over(d, row_major_data(d, t), owner, slot);
 }
 
 namespace {

@@ -101,11 +101,17 @@ Tensor empty_in(const Shape& shape, const dnnl::memory::desc& d,
 dnnl::memory tensor_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
                               const dnnl::memory::desc& want, Tensor& holder,
                               const void* owner = nullptr, int slot = 0);
+// The same bytes as tensor_in_layout's, for tenet's own loops: no oneDNN memory object is made
+// when t already lies in `want` (two allocations and a shared handle per call otherwise).
+const void* bytes_in_layout(const Tensor& t, const dnnl::memory::desc& row_major,
+                            const dnnl::memory::desc& want, Tensor& holder);
 
 // t's storage as it lies, as memory of layout `d`, for a tensor made by empty_in(…, d, …): a
 // blocked tensor must lie in `d` (checked); a row-major one only has its size checked.
 dnnl::memory stored_memory(const dnnl::memory::desc& d, const Tensor& t,
                            const void* owner = nullptr, int slot = 0);
+// stored_memory's bytes (same checks), without a oneDNN memory object: for tenet's own loops.
+void* stored_data(const dnnl::memory::desc& d, const Tensor& t);
 
 // True when the two descriptors put every element at the same byte (e.g. nchw and nhwc
 // with one channel).

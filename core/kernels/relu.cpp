@@ -19,7 +19,7 @@ Tensor blocked_relu(const Tensor& x, std::shared_ptr<const ReluPlan>& plan) {
   thread_local PlanCache<ReluPlan> plans;
   const Shape& s = x.shape();
   memory::desc row_major = nhwc_desc(s);
-  std::vector<std::int64_t> key = s.dims();
+  std::vector<std::int64_t> key(s.begin(), s.end());
   append_layout_key(key, x);
   plan = plans.get(key, [&] {
     ReluPlan p{row_major, stored_desc(x, row_major), {}, {}, {}, {}};

@@ -90,16 +90,26 @@ Site allocation_site() {
 }  // namespace
 
 namespace {
-// Every block starts with a 64-byte header holding its version (the tensor's bytes follow, still
-// 64-byte aligned): the views of one storage (detach, reshape) share it without an allocation.
+// Every block starts with a 64-byte header (the tensor's bytes follow, still 64-byte aligned):
+// the control block of the storage's shared_ptr, then the version. The views of one storage
+// (detach, reshape) share the version without an allocation, and the shared_ptr's control
+// block costs none either (it took one heap allocation per tensor).
+constexpr std::size_t kHeaderBytes = 128;
+constexpr std::size_t kControlBytes = 40;
+constexpr std::size_t kLayoutOffset = 64;  // a blocked storage's SharedLayout, 64 bytes
 struct Header {
   std::atomic<std::uint64_t> version;
   std::atomic<bool> escaped{false};  // a mutable pointer reached the user: no version is trusted
+  bool has_layout = false;           // a SharedLayout lives at kLayoutOffset
+  std::size_t block_bytes = 0;       // the pool block's size, header included
 };
-constexpr std::size_t kHeaderBytes = 64;
-static_assert(sizeof(Header) <= kHeaderBytes);
+static_assert(kControlBytes + sizeof(Header) <= kLayoutOffset);
+static_assert(kLayoutOffset + sizeof(SharedLayout) <= kHeaderBytes && alignof(SharedLayout) <= 64);
 Header& header_of(std::byte* storage) {
-  return *std::launder(reinterpret_cast<Header*>(storage - kHeaderBytes));
+  return *std::launder(reinterpret_cast<Header*>(storage - kHeaderBytes + kControlBytes));
+}
+SharedLayout* layout_slot(std::byte* block) {
+  return std::launder(reinterpret_cast<SharedLayout*>(block + kLayoutOffset));
 }
 // Versions are drawn from one counter, so no two contents of any storage ever share one (a
 // block handed out again gets a fresh number too). 0 is never drawn.
@@ -107,6 +117,33 @@ std::uint64_t next_version() {
   static std::atomic<std::uint64_t> counter{0};
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
+
+// The storage's shared_ptr owns nothing by itself (NoDelete): its control block lives in the
+// block's first kControlBytes (InBlock), and freeing that control block, which the standard
+// library does last, once no owner is left, hands the whole block back to the pool.
+struct NoDelete {
+  void operator()(std::byte*) const noexcept {}
+};
+template <class T>
+struct InBlock {
+  using value_type = T;
+  std::byte* block;
+  explicit InBlock(std::byte* b) noexcept : block(b) {}
+  template <class U>
+  InBlock(const InBlock<U>& other) noexcept : block(other.block) {}  // NOLINT: rebinding
+  T* allocate(std::size_t n) {
+    static_assert(sizeof(T) <= kControlBytes && alignof(T) <= 64, "control block too large");
+    if (n != 1) internal_error("a storage control block asked for " + std::to_string(n) + " objects");
+    return reinterpret_cast<T*>(block);
+  }
+  void deallocate(T*, std::size_t) noexcept {
+    const Header& h = header_of(block + kHeaderBytes);
+    if (h.has_layout) layout_slot(block)->~SharedLayout();
+    StoragePool::instance().give(block, h.block_bytes);
+  }
+  template <class U>
+  bool operator==(const InBlock<U>& other) const noexcept { return block == other.block; }
+};
 }  // namespace
 
 // `bytes` (already checked against the machine by checks::checked_bytes) for `shape`.
@@ -114,10 +151,8 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
   std::size_t rounded = std::max<std::size_t>(((bytes + 63) / 64) * 64, 64) + kHeaderBytes;
   std::byte* p = StoragePool::instance().take(rounded);
   if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
-  new (p) Header{next_version()};
-  return std::shared_ptr<std::byte>(p + kHeaderBytes, [rounded](std::byte* q) {
-    StoragePool::instance().give(q - kHeaderBytes, rounded);
-  });
+  new (p + kControlBytes) Header{next_version(), false, false, rounded};
+  return std::shared_ptr<std::byte>(p + kHeaderBytes, NoDelete(), InBlock<std::byte>(p));
 }
 
 std::uint64_t storage_version(std::byte* storage) {
@@ -140,29 +175,39 @@ std::size_t storage_bytes(const Shape& shape, DType dtype) {
 
 std::shared_ptr<const StorageLayout> SharedLayout::get() const {
   if (row_major_.load(std::memory_order_acquire)) return nullptr;
-  std::lock_guard lock(mutex_);
   return layout_;
 }
 
 void SharedLayout::make_row_major(std::byte* storage, std::size_t row_major_bytes) {
   if (row_major_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(mutex_);
-  if (!layout_) return;
+  if (row_major_.load(std::memory_order_relaxed)) return;  // another thread converted it
   // Through a scratch block: a blocked layout is at least as large as the row-major one, so
   // the row-major bytes fit in the same storage and every view keeps pointing at it.
   auto plain = allocate_storage(row_major_bytes, Shape{static_cast<std::int64_t>(row_major_bytes)}, DType::u8);
   layout_->to_row_major(storage, plain.get());
   std::memcpy(storage, plain.get(), row_major_bytes);
-  layout_.reset();
   row_major_.store(true, std::memory_order_release);
 }
 
+namespace {
+// The SharedLayout of a fresh storage block, made in the block's header and owned with the
+// block (an aliasing shared_ptr: no allocation; the block's release destroys it).
+std::shared_ptr<SharedLayout> layout_in_block(const std::shared_ptr<std::byte>& storage,
+                                              std::shared_ptr<const StorageLayout> layout) {
+  std::byte* block = storage.get() - kHeaderBytes;
+  SharedLayout* shared = new (block + kLayoutOffset) SharedLayout(std::move(layout));
+  header_of(storage.get()).has_layout = true;
+  return std::shared_ptr<SharedLayout>(storage, shared);
+}
+}  // namespace
+
 Tensor empty_in_layout(const Shape& shape, std::shared_ptr<const StorageLayout> layout) {
   storage_bytes(shape, DType::f32);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = new_tensor_impl();
   impl->shape = shape;
   impl->storage = allocate_storage(layout->bytes(), shape, DType::f32);
-  impl->layout = std::make_shared<SharedLayout>(std::move(layout));
+  impl->layout = layout_in_block(impl->storage, std::move(layout));
   return make_tensor(std::move(impl));
 }
 

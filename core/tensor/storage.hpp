@@ -29,13 +29,19 @@ class SharedLayout {
  public:
   explicit SharedLayout(std::shared_ptr<const StorageLayout> layout) : layout_(std::move(layout)) {}
   std::shared_ptr<const StorageLayout> get() const;  // null once converted
+  // get() without a reference count: valid while this SharedLayout lives (the tensor holds it).
+  // Reads no lock: the layout object is never changed, only the flag (the kernels ask it
+  // several times per call).
+  const StorageLayout* peek() const {
+    return row_major_.load(std::memory_order_acquire) ? nullptr : layout_.get();
+  }
   // Rewrites `storage` as `row_major_bytes` of row-major elements, unless done already.
   void make_row_major(std::byte* storage, std::size_t row_major_bytes);
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;  // one conversion at a time
   std::atomic<bool> row_major_{false};
-  std::shared_ptr<const StorageLayout> layout_;
+  const std::shared_ptr<const StorageLayout> layout_;  // kept after the conversion (the flag says)
 };
 
 // `bytes` of 64-byte aligned storage from the pool for a tensor of `shape` and `dtype` (already

@@ -14,9 +14,65 @@
 
 namespace tenet {
 
+namespace {
+// Freed blocks of one size, kept per thread for the next TensorImpl. Trivially destructible:
+// a tensor released while the thread exits, after Drain emptied the list, still finds it (and
+// `closed` sends the block to the heap).
+struct FreeList {
+  void* head = nullptr;
+  int count = 0;
+  bool closed = false;
+};
+struct Drain {
+  FreeList* list;
+  ~Drain() {
+    list->closed = true;
+    while (void* p = list->head) {
+      list->head = *static_cast<void**>(p);
+      ::operator delete(p);
+    }
+    list->count = 0;
+  }
+};
+template <class T>
+struct ImplAllocator {
+  using value_type = T;
+  ImplAllocator() = default;
+  template <class U>
+  ImplAllocator(const ImplAllocator<U>&) noexcept {}  // NOLINT: rebinding
+  static FreeList& list() {  // one list per block type (and so per size)
+    thread_local FreeList l;
+    return l;
+  }
+  T* allocate(std::size_t n) {
+    FreeList& l = list();
+    if (n != 1 || !l.head) return static_cast<T*>(::operator new(n * sizeof(T)));
+    void* p = l.head;
+    l.head = *static_cast<void**>(p);
+    --l.count;
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    FreeList& l = list();
+    if (n != 1 || l.closed || l.count >= 64) return ::operator delete(p);
+    thread_local Drain drain{&l};  // empties the list when the thread ends
+    (void)drain;
+    *reinterpret_cast<void**>(p) = l.head;
+    l.head = p;
+    ++l.count;
+  }
+  template <class U>
+  bool operator==(const ImplAllocator<U>&) const noexcept { return true; }
+};
+}  // namespace
+
+std::shared_ptr<TensorImpl> new_tensor_impl() {
+  return std::allocate_shared<TensorImpl>(ImplAllocator<TensorImpl>());
+}
+
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   const std::size_t bytes = storage_bytes(shape, dtype);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = new_tensor_impl();
   impl->shape = shape;
   impl->dtype = dtype;
   impl->storage = allocate_storage(bytes, shape, dtype);
@@ -150,6 +206,11 @@ bool exclusively_owned(const Tensor& t) {
   return impl && impl.use_count() == 1 && impl->storage.use_count() == 1;
 }
 
+bool reads_as_is(const Tensor& t) {
+  const TensorImpl& impl = get(detail::TensorAccess::shared(t), "data()");
+  return !impl.requires_grad && (!impl.layout || !impl.layout->get());
+}
+
 void* stored_bytes(const Tensor& t) {
   if (!t.defined()) impl_ptr(nullptr, "data()");
   return impl_of(t)->storage.get();
@@ -202,7 +263,7 @@ const std::shared_ptr<GradNode>& Tensor::grad_fn() const { return get(impl_, "gr
 
 Tensor Tensor::detach() const {
   const TensorImpl& self = get(impl_, "detach()");
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = new_tensor_impl();
   impl->shape = self.shape;
   impl->dtype = self.dtype;
   impl->storage = self.storage;

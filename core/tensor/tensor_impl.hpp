@@ -26,6 +26,11 @@ struct TensorImpl {
   std::shared_ptr<GradNode> grad_fn;
 };
 
+// A new TensorImpl with every field at its default: its memory (with the shared_ptr's control
+// block) comes from a per-thread list of freed ones, so a single-image predict's tensors cost
+// no heap allocation each.
+std::shared_ptr<TensorImpl> new_tensor_impl();
+
 // One node of the autograd graph (Tensor::grad_fn()), created by attach_grad.
 struct GradNode {
   std::string op;               // "add", "conv2d_1": named in numerics errors
@@ -52,6 +57,13 @@ inline Tensor make_tensor(std::shared_ptr<TensorImpl> impl) {
 // True when no other tensor shares t's object or storage: a backward closure may then write
 // into its output gradient (the engine hands each gradient over and keeps no copy).
 bool exclusively_owned(const Tensor& t);
+// True when t's storage lies row-major (never blocked, or converted already) and t needs no
+// gradient: a batch may then be t itself instead of a copy of its rows (ArrayReader).
+bool reads_as_is(const Tensor& t);
+// True when a and b are views of one storage block (detach, reshape).
+inline bool shares_storage(const Tensor& a, const Tensor& b) {
+  return impl_of(a)->storage == impl_of(b)->storage;
+}
 // The storage as it lies, without converting a blocked layout (for the kernels that share it).
 // Writing through it does not renew the version: only fresh outputs are written so.
 void* stored_bytes(const Tensor& t);

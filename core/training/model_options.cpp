@@ -13,8 +13,10 @@ namespace {
 
 constexpr int kMaxInt = std::numeric_limits<int>::max();
 
-void check_batch_size(const std::string& option, std::int64_t b, const Site& where) {
+// `option` is a literal: a std::string parameter allocated on every predict call.
+void check_batch_size(const char* option_name, std::int64_t b, const Site& where) {
   if (b >= 1) return;
+  const std::string option = option_name;
   checks::invalid_option(option, std::to_string(b), "an integer >= 1", where, Phase::run,
                          option + " is the number of samples per step; batches of " +
                              std::to_string(b) + " samples cannot go through the data",

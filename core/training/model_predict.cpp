@@ -3,11 +3,35 @@
 #include "core/training/array_source.hpp"
 #include <tenet/core/tensor/autograd.hpp>
 #include "core/training/model_state.hpp"
+#include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/ops/ops.hpp>
 
 namespace tenet {
 
 using detail::ArrayReader;
+
+namespace {
+// True when the arrays form one batch that the model may read as they are: every row, in order,
+// at most batch_size of them, in row-major tensors that need no gradient (reads_as_is). A
+// single-image predict copied its image into a batch of its own before.
+bool one_batch_as_is(const std::vector<Tensor>& x, std::int64_t batch_size) {
+  if (x.empty() || x[0].rank() == 0) return false;
+  const std::int64_t n = x[0].dim(0);
+  if (n < 1 || n > batch_size) return false;
+  for (const Tensor& t : x)
+    if (t.rank() == 0 || t.dim(0) != n || !reads_as_is(t)) return false;
+  return true;
+}
+
+// The outputs, none of them a view of an input (a model that only reshapes its input): predict
+// never hands the caller's own values back as its result.
+std::vector<Tensor> unshared(std::vector<Tensor> outs, const std::vector<Tensor>& x) {
+  for (Tensor& out : outs)
+    for (const Tensor& in : x)
+      if (shares_storage(out, in)) out = out.clone();
+  return outs;
+}
+}  // namespace
 
 std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, PredictOptions options,
                                            std::source_location loc) {
@@ -17,6 +41,10 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor>& x, Predict
   check_handles(x, nullptr, "predict", where);
   check_data(x, nullptr);
   NoGradGuard no_grad;
+  if (one_batch_as_is(x, options.batch_size)) {
+    const kernels::GovernedStep threads(s_->predict_threads, x[0].dim(0));
+    return unshared(call(x, {.training = false}), x);
+  }
   ArrayReader src(x, Tensor(), options.batch_size, false, 0);
   src.start_epoch(0);
   std::vector<std::vector<Tensor>> parts(s_->outputs.size());

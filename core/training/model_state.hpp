@@ -2,6 +2,7 @@
 // Model's internal state, shared by core/model*.cpp and data/checkpoint.cpp. Not public API.
 #include <atomic>
 #include <map>
+#include <unordered_map>
 #include <set>
 #include <vector>
 
@@ -24,8 +25,10 @@ struct Model::State {
   std::vector<SymbolicTensor> inputs, outputs;
   std::vector<std::shared_ptr<SymbolicNode>> nodes;       // topological order
   std::vector<std::shared_ptr<LayerImpl>> layers;         // distinct, Keras's order (keras_layer_order)
-  std::map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
-  std::map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
+  // Looked up on every layer call of every step and predict: hashed, as a std::map walked
+  // several scattered nodes per lookup, each one a cache miss after the kernels ran.
+  std::unordered_map<const SymbolicNode*, checks::CallContext> contexts;  // per call, for run-time errors
+  std::unordered_map<const SymbolicNode*, std::size_t> input_index;  // Input node -> position
   // The run order: the nodes, with fused nodes in place of the chains the fusion pass found.
   std::vector<fusion::Step> steps;
   CompileOptions compiled;

@@ -8,6 +8,7 @@
 #include <tenet/core/ops/image.hpp>
 #include <tenet/layers/activation.hpp>
 #include <tenet/layers/concatenate.hpp>
+#include <tenet/layers/conv2d.hpp>
 #include <tenet/layers/dense.hpp>
 #include <tenet/layers/dropout.hpp>
 #include <tenet/layers/flatten.hpp>
@@ -17,6 +18,7 @@
 #include <tenet/layers/reshape.hpp>
 #include <tenet/layers/resizing.hpp>
 
+#include "core/kernels/layout.hpp"
 #include "support/test_util.hpp"
 #include "support/gradcheck.hpp"
 
@@ -43,6 +45,32 @@ TEST_CASE("Flatten keeps (h, w, c) order; None spatial axes give None features")
   CHECK(e.code() == "dense.undefined");
   Tensor g = Tensor::uniform({2, 2, 3, 2}, 6).requires_grad(true);
   check_gradients([&](const std::vector<Tensor>& in) { return f(in[0]); }, {g});
+}
+
+// In predict (no gradient), a blocked input (a Conv2D's or MaxPool2D's output) is converted
+// straight into Flatten's own row-major output, and the input keeps its layout; with a gradient,
+// Flatten is a view of its input made row-major. Both give the same elements.
+TEST_CASE("Flatten of a blocked input in predict: a row-major copy, the input left blocked") {
+  clear_session();
+  // A training call's direct convolution: its output lies blocked (detached: no gradient).
+  Conv2D conv(16, {3, 3}, {.seed = 4});
+  const Tensor x = Tensor::uniform({2, 5, 5, 2}, 8);
+  Flatten f;
+  const Tensor blocked = conv(x).detach();
+  REQUIRE(kernels::is_blocked(blocked));
+  Tensor copied;
+  {
+    NoGradGuard no_grad;
+    copied = f(blocked);
+  }
+  CHECK(kernels::is_blocked(blocked));  // untouched: its bytes still lie blocked
+  CHECK_FALSE(kernels::is_blocked(copied));
+  REQUIRE(copied.shape() == Shape{2, 3 * 3 * 16});
+  const Tensor viewed = f(blocked);  // outside predict: the view of the input made row-major
+  CHECK_FALSE(kernels::is_blocked(blocked));
+  CHECK(array_equal(copied, viewed));
+  CHECK(copied.at({1, (2 * 3 + 1) * 16 + 5}) == blocked.at({1, 2, 1, 5}));
+  CHECK(copied.raw_data() != viewed.raw_data());
 }
 
 }  // TEST_SUITE

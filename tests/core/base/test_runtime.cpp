@@ -14,6 +14,9 @@
 #include "support/test_util.hpp"
 
 #include <omp.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 using namespace tenet;
 
@@ -32,6 +35,27 @@ TEST_CASE("kernels flush denormals to zero by default; set_flush_denormals(false
   CHECK(near_3e39);
   CHECK(matmul(tiny, ones).to_vector<float>() == std::vector<float>(4, 0.0f));
 }
+
+#if defined(__SSE2__)
+// A kernel scope sets the denormal mode only when the caller's differs, and gives the caller
+// its own mode back either way (the caller's arithmetic keeps its IEEE or flushing mode).
+TEST_CASE("FloatModeScope: the caller's MXCSR mode back after kernels, set or not set before") {
+  const unsigned original = _mm_getcsr();
+  Tensor tiny = Tensor::from_vector(std::vector<float>(6, 1e-39f), {2, 3});
+  Tensor ones = Tensor::ones({3, 2});
+  for (const unsigned caller : {original & ~0x8040u, original | 0x8040u}) {
+    _mm_setcsr(caller);
+    {
+      kernels::FloatModeScope scope;
+      CHECK((_mm_getcsr() & 0x8040u) == 0x8040u);  // flushing inside (the default)
+    }
+    CHECK(_mm_getcsr() == caller);
+    CHECK(matmul(tiny, ones).to_vector<float>() == std::vector<float>(4, 0.0f));
+    CHECK(_mm_getcsr() == caller);
+  }
+  _mm_setcsr(original);
+}
+#endif
 
 TEST_CASE("set_num_threads(n) pins the thread count; set_num_threads(0) returns to automatic") {
   const int pinned = adaptive_threads() ? 0 : num_threads();  // the test main pins: restored

@@ -6,6 +6,7 @@
 #include <tenet/tenet.hpp>
 
 #include "core/kernels/memory.hpp"
+#include "core/tensor/storage.hpp"
 #include "support/gradcheck.hpp"
 #include "support/layout_util.hpp"
 
@@ -139,6 +140,25 @@ TEST_CASE("Concatenate of blocked images: aligned and misaligned channel offsets
     CHECK(d.value < 1e-5);
     CHECK(d.grad < 1e-4);
   }
+}
+
+// A blocked storage's SharedLayout lives in its pool block's header, owned with the block: a
+// view keeps both after the tensor that made them is gone; the last owner frees them together.
+TEST_CASE("a blocked storage's layout lives in its block: views keep it, the last owner frees it") {
+  // A training call's direct convolution (as above): its output lies blocked.
+  Conv2D conv(16, {3, 3}, {.seed = 2});
+  const Tensor x = Tensor::uniform({2, 6, 6, 2}, 3);
+  Tensor y = conv(x).detach(), again = conv(x).detach();
+  REQUIRE(kernels::is_blocked(y));
+  Tensor view = y.detach();
+  const std::weak_ptr<SharedLayout> layout = impl_of(y)->layout;
+  y = Tensor();
+  CHECK_FALSE(layout.expired());
+  CHECK(kernels::is_blocked(view));
+  CHECK(array_equal(view, again));  // converted through the view, from the layout in the block
+  CHECK_FALSE(kernels::is_blocked(view));
+  view = Tensor();
+  CHECK(layout.expired());
 }
 
 }  // TEST_SUITE

@@ -1,6 +1,8 @@
 // Suite "core/tensor": the tests of tensor.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include <cblas.h>
 #include <cmath>
 #include <functional>
@@ -144,6 +146,61 @@ TEST_CASE("storage_version: renewed by every write, shared by views, never trust
   written_bytes(t);
   CHECK(storage_version(flat) == 0);
   CHECK(std::as_const(t).data<float>()[4] == 1.0f);
+}
+
+// A storage's shared_ptr keeps its control block in the pool block's header: the block goes
+// back to the pool only when the last owner, weak ones included, is gone, and comes out again
+// with a fresh version that is trusted (the previous contents' escaped pointer is forgotten).
+TEST_CASE("storage blocks: handed out again only after the last owner, with a fresh trusted version") {
+  const Shape odd{12347};  // a size no other test allocates: the pool holds only these blocks
+  Tensor t = Tensor::zeros(odd, DType::u8);
+  const void* first = stored_bytes(t);
+  (void)t.data<std::uint8_t>();  // escaped: version 0
+  CHECK(storage_version(t) == 0);
+  std::weak_ptr<TensorImpl> impl_alive = detail::TensorAccess::shared(t);
+  std::weak_ptr<std::byte> weak_storage = impl_of(t)->storage;
+  t = Tensor();
+  CHECK(impl_alive.expired());
+  CHECK(weak_storage.expired());
+  Tensor held = Tensor::zeros(odd, DType::u8);  // the first block is still weakly owned
+  CHECK(stored_bytes(held) != first);
+  weak_storage.reset();  // now it returns to the pool
+  Tensor again = Tensor::zeros(odd, DType::u8);
+  CHECK(stored_bytes(again) == first);
+  CHECK(storage_version(again) != 0);
+  CHECK(again.to_vector<std::uint8_t>() == std::vector<std::uint8_t>(12347, 0));
+  CHECK_FALSE(again.requires_grad());
+  CHECK_FALSE(again.grad().defined());
+  CHECK(exclusively_owned(again));
+}
+
+// TensorImpl objects come from a per-thread list of freed ones (new_tensor_impl): one handed
+// out again starts with every field at its default, whatever the tensor before it held.
+TEST_CASE("new_tensor_impl: a reused TensorImpl holds no stale gradient, graph or layout") {
+  Tensor w = Tensor::ones({3}).requires_grad(true);
+  Tensor loss = (w * w).sum();
+  loss.backward();
+  REQUIRE(w.grad().defined());
+  const TensorImpl* old_impl = impl_of(w);
+  w = Tensor();  // its impl (and its gradient's) go back to this thread's list
+  loss = Tensor();
+  bool reused = false;
+  std::vector<Tensor> fresh;  // kept alive, so each takes another freed block
+  for (int i = 0; i < 8 && !reused; ++i) {
+    fresh.push_back(Tensor::empty({3}));
+    const Tensor& t = fresh.back();
+    reused = impl_of(t) == old_impl;
+    CHECK_FALSE(t.requires_grad());
+    CHECK_FALSE(t.grad().defined());
+    CHECK(t.grad_fn() == nullptr);
+    CHECK(impl_of(t)->layout == nullptr);
+    CHECK(storage_version(t) != 0);
+  }
+  CHECK(reused);  // the list really hands blocks out again
+  // A tensor made on one thread and released on another goes to that thread's list.
+  Tensor moved = Tensor::full({2}, 7.0);
+  std::thread([t = std::move(moved)]() mutable { t = Tensor(); }).join();
+  CHECK(Tensor::full({2}, 7.0).to_vector<float>() == std::vector<float>{7, 7});
 }
 
 }  // TEST_SUITE

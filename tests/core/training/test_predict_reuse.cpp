@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/kernels/layout.hpp"
 #include "support/test_util.hpp"
 
 using namespace tenet;
@@ -24,6 +25,19 @@ Model conv_net(std::uint64_t seed) {
   x = Conv2D(32, {3, 3}, {.activation = relu, .seed = seed + 1})(x);
   return Model(in, Dense(4, {.seed = seed + 2})(Flatten()(x)));
 }
+
+// The identity, remembering where the last batch's bytes were: tells whether predict handed the
+// caller's tensor itself to the model (and the output is then the input, the worst case).
+class PeekImpl : public LayerImpl {
+ public:
+  explicit PeekImpl(std::source_location loc) : LayerImpl("Peek", "peek", "", loc) {}
+  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    seen = std::as_const(in[0]).raw_data();
+    return in[0];
+  }
+  const void* seen = nullptr;
+};
 
 std::vector<Tensor> images(std::uint64_t seed, int n) {
   std::vector<Tensor> xs;
@@ -63,6 +77,35 @@ TEST_CASE("predict reuse: two models of the same shapes alternating on one threa
       CHECK(bitwise_equal({b.predict(xs[i], {.batch_size = 1})}, {expected_b[i]}));
     }
   CHECK(!bitwise_equal({expected_a[0]}, {expected_b[0]}));  // the weights really differ
+}
+
+TEST_CASE("predict reads one whole in-order batch of row-major values in place, never returns it") {
+  auto peek = std::make_shared<PeekImpl>(std::source_location::current());
+  auto in = Input({3});
+  Model m(in, Layer(peek)(in));
+  Tensor x = Tensor::uniform({2, 3}, 5);
+  const std::vector<float> values = x.to_vector<float>();
+  Tensor y = m.predict(x);  // one batch of both rows: x itself reaches the layer
+  CHECK(peek->seen == std::as_const(x).raw_data());
+  CHECK(y.to_vector<float>() == values);
+  y.data<float>()[0] = 42.0f;  // the output is a copy, not a view of the input
+  CHECK(x.to_vector<float>() == values);
+  (void)m.predict(x, {.batch_size = 1});  // batches of some rows are copies
+  CHECK(peek->seen != std::as_const(x).raw_data());
+  Tensor tracked = x.clone().requires_grad(true);  // a tensor needing gradients is copied
+  (void)m.predict(tracked);
+  CHECK(peek->seen != std::as_const(tracked).raw_data());
+  // A Conv2D's output lies in oneDNN's blocked layout until read (a training call's direct
+  // convolution): copied (made row-major) too.
+  Conv2D conv(16, {3, 3}, {.seed = 1});
+  const Tensor blocked = conv(Tensor::uniform({2, 6, 6, 2}, 9)).detach();
+  REQUIRE(kernels::is_blocked(blocked));
+  auto peek2 = std::make_shared<PeekImpl>(std::source_location::current());
+  auto features = Input({4, 4, 16});
+  Model reader(features, Layer(peek2)(features));
+  const Tensor z = reader.predict(blocked);
+  CHECK(peek2->seen != blocked.raw_data());
+  CHECK(array_equal(z, blocked));
 }
 
 TEST_CASE("predict reuse: two threads predicting concurrently, on two models and on one") {

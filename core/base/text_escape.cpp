@@ -49,7 +49,9 @@ std::string printable(std::string_view s) {
 
 std::string quoted(std::string_view s, std::size_t max_chars) {
   if (s.size() <= max_chars) return "\"" + printable(s) + "\"";
-  return "\"" + printable(s.substr(0, max_chars)) + "...\" (" + std::to_string(s.size()) +
+  std::size_t cut = max_chars;  // a whole UTF-8 character
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + printable(s.substr(0, cut)) + "...\" (" + std::to_string(s.size()) +
          " characters)";
 }
 

@@ -85,17 +85,19 @@ ConvDescs descs_of(const ConvGeometry& g) {
           {g.pad_after[0], g.pad_after[1]}};
 }
 
-// The backward primitives, each pass's algorithm by the rule, with the forward as hint.
-void add_backward(ConvPlan& p, const ConvGeometry& g, const ConvDescs& d) {
+// The backward primitives, each pass's algorithm by the rule under `chosen`, with the forward as
+// hint.
+void add_backward(ConvPlan& p, const ConvGeometry& g, const ConvDescs& d,
+                  ConvolutionAlgorithm chosen) {
   dnnl::engine& eng = engine();
   p.bwd_data_pd = with_fallback(
-      winograd_chosen(g, ConvPass::backward_data), [&](algorithm alg) {
+      winograd_chosen(g, ConvPass::backward_data, chosen), [&](algorithm alg) {
         convolution_backward_data::desc bd(alg, d.src, d.wei, d.dst, d.strides, d.dil, d.pad_l,
                                            d.pad_r);
         return convolution_backward_data::primitive_desc(bd, scratchpad_attr(), eng, p.fwd_pd);
       });
   p.bwd_wei_pd = with_fallback(
-      winograd_chosen(g, ConvPass::backward_weights), [&](algorithm alg) {
+      winograd_chosen(g, ConvPass::backward_weights, chosen), [&](algorithm alg) {
         convolution_backward_weights::desc bw(alg, d.src, d.wei, p.bias_md, d.dst, d.strides,
                                               d.dil, d.pad_l, d.pad_r);
         return convolution_backward_weights::primitive_desc(bw, scratchpad_attr(), eng,
@@ -111,7 +113,9 @@ void add_backward(ConvPlan& p, const ConvGeometry& g, const ConvDescs& d) {
 // (its 2x3 kernel exists for inference alone); a direct one stays forward_training, whose jit
 // kernel beat forward_inference's brgconv in every geometry measured (1-channel inputs by
 // 1.5-2x; benchmarks/README.md), and gives predict the training forward's bits.
-ConvPlan make_plan(const ConvGeometry& g) {
+// `chosen`: the algorithm the plan's cache key holds, read once by conv_plan, so a switch on
+// another thread cannot build passes of two algorithms, or the other algorithm under this key.
+ConvPlan make_plan(const ConvGeometry& g, ConvolutionAlgorithm chosen) {
   ConvPlan p;
   const Shape& x = g.input;
   const std::int64_t n = x[0], c = x[3], o = g.filters;
@@ -124,7 +128,7 @@ ConvPlan make_plan(const ConvGeometry& g) {
   post_ops ops;
   if (g.relu) ops.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
   const ConvPass pass = g.training ? ConvPass::forward : ConvPass::inference;
-  p.fwd_pd = with_fallback(winograd_chosen(g, pass), [&](algorithm alg) {
+  p.fwd_pd = with_fallback(winograd_chosen(g, pass, chosen), [&](algorithm alg) {
     const bool inference = !g.training && alg == algorithm::convolution_winograd;
     convolution_forward::desc fd(inference ? prop_kind::forward_inference
                                            : prop_kind::forward_training,
@@ -139,7 +143,7 @@ ConvPlan make_plan(const ConvGeometry& g) {
   p.fwd_wei = std::make_shared<BlockedKernel>();
   p.training = g.training;
   if (!g.training) return p;
-  add_backward(p, g, d);
+  add_backward(p, g, d, chosen);
   p.bwd_data_wei = p.bwd_data_pd.weights_desc() == p.fwd_pd.weights_desc()
                        ? p.fwd_wei
                        : std::make_shared<BlockedKernel>();
@@ -208,14 +212,15 @@ std::vector<Tensor> backward_weights(const ConvPlan& p, const Tensor& x, const m
 }  // namespace
 
 std::shared_ptr<const ConvPlan> conv_plan(ConvPlans& cache, const ConvGeometry& g) {
+  const ConvolutionAlgorithm chosen = convolution_algorithm();  // read once: key and plan
   thread_local std::vector<std::int64_t> key;  // its capacity kept: no allocation per call
   key.assign(g.input.begin(), g.input.end());
   key.insert(key.end(), {g.filters, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1],
                          g.dilation[0], g.dilation[1], g.pad_before[0], g.pad_before[1],
                          g.pad_after[0], g.pad_after[1], g.output[0], g.output[1], g.bias,
                          g.relu, g.training,
-                         static_cast<std::int64_t>(convolution_algorithm())});
-  return cache.get(key, [&] { return make_plan(g); });
+                         static_cast<std::int64_t>(chosen)});
+  return cache.get(key, [&] { return make_plan(g, chosen); });
 }
 
 std::string conv_impl(const ConvPlan& p, ConvPass pass) {

@@ -41,6 +41,8 @@ enum class ConvPass { forward, backward_data, backward_weights, inference };
 // set_convolution_algorithm(direct) makes it false everywhere. A plan falls back to direct when
 // oneDNN cannot make the Winograd primitive (CPUs without AVX-512).
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass);
+// The same under `algorithm`, read once by the caller (a plan reads it once for all its passes).
+bool winograd_chosen(const ConvGeometry& g, ConvPass pass, ConvolutionAlgorithm algorithm);
 // TENET_CONVOLUTION_ALGORITHM's value ("automatic", "direct"; unset or empty: automatic),
 // read by convolution_algorithm() once unless set_convolution_algorithm came first; any other
 // value raises options.invalid (at the first Conv2D call).

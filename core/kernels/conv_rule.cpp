@@ -8,10 +8,12 @@
 #include <atomic>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <tenet/core/base/runtime.hpp>
+#include "core/base/text_escape.hpp"
 #include "core/contracts/checks.hpp"
 #include "core/kernels/conv.hpp"
 
@@ -51,11 +53,11 @@ namespace tenet::kernels {
 
 ConvolutionAlgorithm convolution_algorithm_from_environment() {
   const char* set = std::getenv("TENET_CONVOLUTION_ALGORITHM");
-  const std::string value = set ? set : "";
+  const std::string_view value = set ? set : "";
   if (value.empty() || value == "automatic") return ConvolutionAlgorithm::automatic;
   if (value == "direct") return ConvolutionAlgorithm::direct;
   checks::invalid_option(
-      "TENET_CONVOLUTION_ALGORITHM", "\"" + value + "\"", "\"automatic\" or \"direct\"",
+      "TENET_CONVOLUTION_ALGORITHM", text::quoted(text::valid_utf8(value), 64), "\"automatic\" or \"direct\"",
       Site("TENET_CONVOLUTION_ALGORITHM", "environment variable"), Phase::build,
       "the environment variable names no convolution algorithm tenet knows",
       "unset it or set it to automatic (Winograd where it is faster) or direct (every "
@@ -82,7 +84,11 @@ bool winograd_available() {
 }
 
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass) {
-  return convolution_algorithm() != ConvolutionAlgorithm::direct && winograd_rule(g, pass);
+  return winograd_chosen(g, pass, convolution_algorithm());
+}
+
+bool winograd_chosen(const ConvGeometry& g, ConvPass pass, ConvolutionAlgorithm algorithm) {
+  return algorithm != ConvolutionAlgorithm::direct && winograd_rule(g, pass);
 }
 
 bool winograd_rule(const ConvGeometry& g, ConvPass pass) {

@@ -1,0 +1,148 @@
+// Suite "layers": hostile inputs to Conv2D's convolution algorithms (core/kernels/conv_rule.cpp):
+// TENET_CONVOLUTION_ALGORITHM's values, geometries at the rule's edges (Winograd against
+// direct), NaN and Inf, predict / fit / predict on one shape, a Conv2D shared by two models,
+// and weights files written under one algorithm and read under the other.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <tenet/tenet.hpp>
+
+#include "core/base/text_escape.hpp"
+#include "core/kernels/conv.hpp"
+#include "support/test_util.hpp"
+
+using namespace tenet;
+using kernels::ConvPass;
+
+namespace {
+
+constexpr double kRel = 2e-5;  // Winograd against direct, of the largest magnitude (as winograd test)
+
+struct RestoreAlgorithm {
+  ConvolutionAlgorithm algorithm = convolution_algorithm();
+  ~RestoreAlgorithm() { set_convolution_algorithm(algorithm); }
+};
+
+// Sets TENET_CONVOLUTION_ALGORITHM for one scope.
+struct EnvValue {
+  const char* saved = std::getenv("TENET_CONVOLUTION_ALGORITHM");
+  std::string before = saved ? saved : "";
+  explicit EnvValue(const std::string& v) { ::setenv("TENET_CONVOLUTION_ALGORITHM", v.c_str(), 1); }
+  ~EnvValue() {
+    if (saved) ::setenv("TENET_CONVOLUTION_ALGORITHM", before.c_str(), 1);
+    else ::unsetenv("TENET_CONVOLUTION_ALGORITHM");
+  }
+};
+
+ContractError refused(const std::string& value) {
+  EnvValue env(value);
+  return testing::capture([] { kernels::convolution_algorithm_from_environment(); });
+}
+
+double max_abs(const Tensor& t) {
+  double m = 0;
+  for (double v : t.to_vector<double>()) m = std::max(m, std::abs(v));
+  return m;
+}
+
+// y, dx, dkernel of a Conv2D on x under `alg`, and predict's output.
+std::vector<Tensor> run(Conv2D& conv, const Tensor& x0, ConvolutionAlgorithm alg) {
+  set_convolution_algorithm(alg);
+  Tensor x = x0.detach().requires_grad(true);
+  for (Tensor w : conv.weights()) w.zero_grad();
+  Tensor y = conv(x);
+  (y * y).sum().backward();
+  Tensor predicted;
+  {
+    NoGradGuard no_grad;
+    predicted = conv(x0);
+  }
+  return {y.detach(), x.grad(), conv.weights()[0].grad(), predicted};
+}
+
+}  // namespace
+
+TEST_SUITE("layers") {
+
+TEST_CASE("TENET_CONVOLUTION_ALGORITHM: empty is automatic; other spellings refused, quoted safely") {
+  {
+    EnvValue env("");
+    CHECK(kernels::convolution_algorithm_from_environment() == ConvolutionAlgorithm::automatic);
+  }
+  for (const char* v : {"DIRECT", " direct", "direct\n"}) {
+    INFO(v);
+    ContractError e = refused(v);
+    CHECK(e.code() == "options.invalid");
+    CHECK(testing::mentions(e, text::quoted(v)));
+    CHECK(testing::mentions(e, "unset it or set it to automatic"));
+  }
+  // Defect (fixed): the value went into the message raw, three times: 30 MB for a 10 MB value,
+  // a line break or an escape sequence printed as is, bytes that are not UTF-8 kept.
+  ContractError big = refused(std::string(10'000'000, 'a'));
+  CHECK(std::string(big.what()).size() < 4000);
+  CHECK(testing::mentions(big, "(10000000 characters)"));
+  ContractError forged = refused("x\n[tenet] fixed\x1B[2J");
+  CHECK(std::string(forged.what()).find("x\n[tenet]") == std::string::npos);
+  CHECK(testing::mentions(forged, "\"x\\n[tenet] fixed\\x1B[2J\""));
+  ContractError bytes = refused("\xFF\xFE direct");
+  const std::string message = bytes.what();
+  CHECK(text::valid_utf8(message) == message);
+  CHECK(testing::mentions(bytes, "\xEF\xBF\xBD\xEF\xBF\xBD direct"));
+}
+
+TEST_CASE("TENET_CONVOLUTION_ALGORITHM set after the first read changes nothing (read once)") {
+  RestoreAlgorithm restore;
+  const ConvolutionAlgorithm now = convolution_algorithm();  // read (or set) by now
+  EnvValue env(now == ConvolutionAlgorithm::direct ? "automatic" : "direct");
+  CHECK(convolution_algorithm() == now);
+  EnvValue bad("winograd");
+  CHECK(convolution_algorithm() == now);  // no error either: the variable is not read again
+}
+
+TEST_CASE("Winograd against direct at the rule's edges: channels 15-17, batch 1-16, 7-28 pixels") {
+  RestoreAlgorithm restore;
+  for (std::int64_t c : {15, 16, 17})
+    for (std::int64_t n : {1, 15, 16})
+      for (std::int64_t h : {7, 14, 28})
+        for (Padding pad : {Padding::same, Padding::valid}) {
+          INFO("C = O = " << c << ", N = " << n << ", " << h << "x" << h << (pad == Padding::same ? " same" : " valid"));
+          Conv2D conv{c, {3, 3}, {.padding = pad, .seed = 4}};
+          const Tensor x = Tensor::randn({n, h, h, c}, 11);
+          const std::vector<Tensor> w = run(conv, x, ConvolutionAlgorithm::automatic);
+          const std::vector<Tensor> d = run(conv, x, ConvolutionAlgorithm::direct);
+          for (std::size_t i = 0; i < w.size(); ++i)
+            CHECK(max_abs(w[i] - d[i]) <= kRel * max_abs(d[i]));
+        }
+}
+
+TEST_CASE("NaN and Inf go through Winograd as through direct: the same outputs are not finite") {
+  RestoreAlgorithm restore;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float bad : {nan, inf}) {
+    std::vector<float> values = Tensor::randn({16, 14, 14, 32}, 12).to_vector<float>();
+    values[5 * 32 * 14 + 7 * 32 + 3] = bad;  // image 0, row 5, column 7, channel 3
+    const Tensor x = Tensor::from_vector(values, {16, 14, 14, 32});
+    Conv2D conv{32, {3, 3}, {.padding = Padding::same, .seed = 4}};
+    NoGradGuard no_grad;
+    set_convolution_algorithm(ConvolutionAlgorithm::direct);
+    const std::vector<float> d = conv(x).to_vector<float>();
+    set_convolution_algorithm(ConvolutionAlgorithm::automatic);
+    const std::vector<float> w = conv(x).to_vector<float>();
+    std::size_t differ = 0, not_finite = 0;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      differ += std::isfinite(d[i]) != std::isfinite(w[i]);
+      not_finite += !std::isfinite(d[i]);
+    }
+    INFO("value " << bad << ": " << not_finite << " outputs not finite (direct), " << differ << " differ");
+    CHECK(not_finite > 0);
+    CHECK(differ == 0);
+  }
+}
+
+}  // TEST_SUITE

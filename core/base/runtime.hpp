@@ -29,8 +29,9 @@ bool flush_denormals();
 // directly, giving the bits of tenet before Winograd (Winograd's differ in the last bits, about
 // 1e-6 of the outputs). Takes effect at each Conv2D's next call; any other value raises
 // options.invalid. Until the first call, the environment variable TENET_CONVOLUTION_ALGORITHM
-// (automatic or direct; unset: automatic) decides, read once; another value raises
-// options.invalid at the first Conv2D call.
+// (automatic or direct, exactly; unset or empty: automatic) decides, read once when accepted;
+// another value raises options.invalid at each Conv2D call (read again) until it is fixed or
+// set_convolution_algorithm is called.
 enum class ConvolutionAlgorithm { automatic, direct };
 void set_convolution_algorithm(ConvolutionAlgorithm algorithm);
 ConvolutionAlgorithm convolution_algorithm();

@@ -43,4 +43,11 @@ TEST_CASE("DOT, XML and CSV escaping: one function per format") {
   CHECK(text::csv("a;b", ',') == "a;b");
 }
 
+TEST_CASE("quoted cuts at a whole UTF-8 character") {
+  // "é" is two bytes (C3 A9): a cut after 4 bytes of "abcé..." would keep C3 alone.
+  const std::string s = "abc\xC3\xA9" + std::string(10, 'x');
+  CHECK(text::quoted(s, 4) == "\"abc...\" (15 characters)");
+  CHECK(text::quoted(s, 5) == "\"abc\xC3\xA9...\" (15 characters)");
+}
+
 }  // TEST_SUITE

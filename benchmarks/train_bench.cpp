@@ -241,6 +241,13 @@ void tables(const Data& d, const std::string& nets, int rounds, int steps, bool 
   }
 }
 
+// A mistyped option must not run the default benchmark as if it had been understood.
+static int usage_error(const std::string& what) {
+  std::fprintf(stderr, "train_bench: %s; the options are listed at the top of "
+                       "benchmarks/train_bench.cpp and in benchmarks/README.md\n", what.c_str());
+  return 2;
+}
+
 int main(int argc, char** argv) try {
   std::string nets = "ABC";
   int rounds = 7, steps = 30;
@@ -249,9 +256,13 @@ int main(int argc, char** argv) try {
   bool contended = false, predict_only = false, trace = false, idle = false;
   bool mpi = false;
   for (int i = 1; i < argc; ++i)  // before any mode: --conv direct applies to all of them
-    if (std::string(argv[i]) == "--conv" && i + 1 < argc)
-      set_convolution_algorithm(std::string(argv[i + 1]) == "direct" ? ConvolutionAlgorithm::direct
-                                                                      : ConvolutionAlgorithm::automatic);
+    if (std::string(argv[i]) == "--conv" && i + 1 < argc) {
+      const std::string v = argv[i + 1];
+      if (v != "direct" && v != "automatic")
+        return usage_error("--conv takes direct or automatic, not '" + v + "'");
+      set_convolution_algorithm(v == "direct" ? ConvolutionAlgorithm::direct
+                                              : ConvolutionAlgorithm::automatic);
+    }
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);
@@ -280,6 +291,8 @@ int main(int argc, char** argv) try {
     else if (a == "--idle-cost") idle = true;
     else if (a == "--predict") predict_only = true;
     else if (a == "--mpi") mpi = true;
+    else if (a == "--conv" && i + 1 < argc) ++i;  // read above
+    else return usage_error("unknown or incomplete argument '" + a + "'");
   }
   if (mpi) return mpi_bench(nets[0], rounds, steps);
   Data d = load(8192);

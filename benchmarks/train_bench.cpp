@@ -248,6 +248,22 @@ static int usage_error(const std::string& what) {
   return 2;
 }
 
+// --conv direct|automatic, read before any mode so that it applies to all of them; false (after
+// the message) for another value.
+static bool apply_conv_option(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) != "--conv") continue;
+    const std::string v = argv[i + 1];
+    if (v != "direct" && v != "automatic") {
+      usage_error("--conv takes direct or automatic, not '" + v + "'");
+      return false;
+    }
+    set_convolution_algorithm(v == "direct" ? ConvolutionAlgorithm::direct
+                                            : ConvolutionAlgorithm::automatic);
+  }
+  return true;
+}
+
 int main(int argc, char** argv) try {
   std::string nets = "ABC";
   int rounds = 7, steps = 30;
@@ -255,14 +271,7 @@ int main(int argc, char** argv) try {
   char profile_net = 0;
   bool contended = false, predict_only = false, trace = false, idle = false;
   bool mpi = false;
-  for (int i = 1; i < argc; ++i)  // before any mode: --conv direct applies to all of them
-    if (std::string(argv[i]) == "--conv" && i + 1 < argc) {
-      const std::string v = argv[i + 1];
-      if (v != "direct" && v != "automatic")
-        return usage_error("--conv takes direct or automatic, not '" + v + "'");
-      set_convolution_algorithm(v == "direct" ? ConvolutionAlgorithm::direct
-                                              : ConvolutionAlgorithm::automatic);
-    }
+  if (!apply_conv_option(argc, argv)) return 2;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--first-step" && i + 1 < argc) return first_step(argv[++i][0]);

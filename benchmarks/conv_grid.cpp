@@ -101,8 +101,18 @@ void run(int mb, int ic, int oc, int h, int pad) {
 
 int main(int argc, char** argv) {
   if (argc == 6) {
-    run(std::atoi(argv[1]), std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]));
+    const int mb = std::atoi(argv[1]), ic = std::atoi(argv[2]), oc = std::atoi(argv[3]);
+    const int h = std::atoi(argv[4]), pad = std::atoi(argv[5]);
+    if (mb < 1 || ic < 1 || oc < 1 || pad < 0 || pad > 1 || h < 3 - 2 * pad || h > 4096) {
+      std::fprintf(stderr, "conv_grid: batch, channels and filters >= 1, pad 0 or 1, size >= 3 - 2 pad\n");
+      return 2;
+    }
+    run(mb, ic, oc, h, pad);
     return 0;
+  }
+  if (argc != 1) {
+    std::fprintf(stderr, "usage: conv_grid  or  conv_grid BATCH IN OUT SIZE PAD\n");
+    return 2;
   }
   for (int mb : {1, 16, 64, 256})
     for (int ic : {1, 8, 16, 32, 64})

@@ -73,7 +73,7 @@ Figure timed(int steps, const std::function<void(int)>& run) {
 
 Figure one_net(const Batch& b, int threads, int steps) {
   omp_set_num_threads(threads);
-  tenet_bench::ReferenceNet net(b.net, {.batch = kBatch});
+  tenet_bench::ReferenceNet net = tenet_bench::make_reference(b.net, kBatch);
   return timed(steps, [&](int n) {
     for (int i = 0; i < n; i++) b.step(net, 0);
   });
@@ -106,7 +106,7 @@ Figure two_workers(int steps, const std::function<void(int)>& start_step,
 
 Figure replicas(const Batch& b, int steps) {
   std::vector<tenet_bench::ReferenceNet> nets;
-  for (int w = 0; w < 2; w++) nets.emplace_back(b.net, tenet_bench::ReferenceOptions{.batch = 32});
+  for (int w = 0; w < 2; w++) nets.push_back(tenet_bench::make_reference(b.net, 32));
   return two_workers(steps, [](int) {}, [&](int w) { b.step(nets[w], 32 * w); });
 }
 
@@ -114,7 +114,7 @@ Figure chunks(const Batch& b, int rows, int steps) {
   const int count = kBatch / rows;
   std::vector<tenet_bench::ReferenceNet> nets;
   for (int c = 0; c < count; c++)
-    nets.emplace_back(b.net, tenet_bench::ReferenceOptions{.batch = rows});
+    nets.push_back(tenet_bench::make_reference(b.net, rows));
   std::atomic<int> next{0};
   return two_workers(
       steps, [&](int) { next = 0; },
@@ -144,6 +144,10 @@ int main(int argc, char** argv) {
   b.net = argc > 1 ? argv[1][0] : 'A';
   const int steps = argc > 2 ? std::atoi(argv[2]) : 100;
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
+  if (argc > 4 || (b.net != 'A' && b.net != 'B' && b.net != 'C') || steps < 1 || rounds < 1) {
+    std::fprintf(stderr, "usage: replica_bench [A|B|C] [steps >= 1] [rounds >= 1]\n");
+    return 2;
+  }
   std::mt19937 g(1);
   std::uniform_real_distribution<float> u(0, 1);
   for (float& x : b.images) x = u(g);

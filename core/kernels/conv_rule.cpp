@@ -65,7 +65,9 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 }
 
 // The rule, per pass (grid: benchmarks/README.md, "Winograd convolutions"; AMD EPYC, 1 and 2
-// threads gave the same boundaries). `small` = min(C, O), `pixels` = OH * OW, batch N:
+// threads gave the same boundaries on the grid; off it, where the counts disagree, direct is
+// kept, e.g. the forward without gradient of 32 -> 64 channels on 11x11 at batch 1, Winograd's
+// at one thread, direct's at two). `small` = min(C, O), `pixels` = OH * OW, batch N:
 //   forward, backward-data (training):  small >= 32 and N * pixels >= 1568 (32 images of 7x7),
 //                                       or small >= 16, pixels >= 784 (28x28) and N >= 16;
 //   backward-weights:                   the same, or small >= 16, max(C, O) >= 32 and

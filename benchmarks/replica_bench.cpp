@@ -16,6 +16,8 @@
 //
 //   build/benchmarks/replica_bench [A|B|C] [steps] [rounds]
 #include <omp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -82,11 +84,17 @@ Figure one_net(const Batch& b, int threads, int steps) {
 // Two workers; `work(worker)` is one step's share of one worker, then both meet and each sums
 // half of a gradient-sized buffer (net A's 225,034 values), then meet again.
 Figure two_workers(int steps, const std::function<void(int)>& start_step,
-                   const std::function<void(int)>& work) {
+                   const std::function<void(int)>& work, bool pinned = false) {
   std::barrier meet(2);
   std::vector<float> grads[2] = {std::vector<float>(225034), std::vector<float>(225034)};
   auto worker = [&](int w, int n) {
     omp_set_num_threads(1);
+    if (pinned) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(w, &set);
+      pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
     for (int i = 0; i < n; i++) {
       if (w == 0) start_step(i);
       meet.arrive_and_wait();
@@ -110,7 +118,7 @@ Figure replicas(const Batch& b, int steps) {
   return two_workers(steps, [](int) {}, [&](int w) { b.step(nets[w], 32 * w); });
 }
 
-Figure chunks(const Batch& b, int rows, int steps) {
+Figure chunks(const Batch& b, int rows, int steps, bool pinned = false) {
   const int count = kBatch / rows;
   std::vector<tenet_bench::ReferenceNet> nets;
   for (int c = 0; c < count; c++)
@@ -120,7 +128,8 @@ Figure chunks(const Batch& b, int rows, int steps) {
       steps, [&](int) { next = 0; },
       [&](int) {
         for (int c; (c = next.fetch_add(1)) < count;) b.step(nets[c], c * rows);
-      });
+      },
+      pinned);
 }
 
 std::string cpu_model() {
@@ -169,6 +178,8 @@ int main(int argc, char** argv) {
       report("replicas", replicas(b, steps), idle_two);
       report("chunks 16", chunks(b, 16, steps), idle_two);
       report("chunks 8", chunks(b, 8, steps), idle_two);
+      report("chunks 16 pin", chunks(b, 16, steps, true), idle_two);
+      report("chunks 8 pin", chunks(b, 8, steps, true), idle_two);
       std::fflush(stdout);
     }
   }

@@ -112,39 +112,60 @@ void ThreadGovernor::after_trial(int threads, double seconds) {
                               : -1;
 }
 
+double StepWindow::add(int threads, double seconds_per_sample, double step_seconds) {
+  if (threads != threads_) threads_ = threads, count_ = 0, seconds_ = 0;
+  per_sample_[static_cast<std::size_t>(count_++)] = seconds_per_sample;
+  seconds_ += step_seconds;
+  if (seconds_ < kSeconds && count_ < kMostSteps) return -1;
+  // The mean without the slowest eighth: an interrupt in a window of 40 calls moves it by
+  // nothing, a core lost to another process (most calls slower) by its full cost.
+  const auto first = per_sample_.begin(), last = first + count_;
+  std::sort(first, last);
+  const int kept = count_ - count_ / 8;
+  double sum = 0;
+  for (int i = 0; i < kept; ++i) sum += per_sample_[static_cast<std::size_t>(i)];
+  count_ = 0;
+  seconds_ = 0;
+  return sum / kept;
+}
+
 int ThreadGovernors::threads(std::int64_t batch, int max_threads) {
   std::lock_guard lock(mutex_);
   auto it = by_batch_.find(batch);
-  if (it == by_batch_.end() || it->second.max_threads() != max_threads) {
+  if (it == by_batch_.end() || it->second.governor.max_threads() != max_threads) {
     if (by_batch_.size() >= 16) by_batch_.clear();  // bounded: batch sizes of a session come and go
-    it = by_batch_.insert_or_assign(batch, ThreadGovernor(max_threads)).first;
+    it = by_batch_.insert_or_assign(batch, Governed{ThreadGovernor(max_threads), {}}).first;
   }
-  return it->second.threads();
+  return it->second.governor.threads();
 }
 
 void ThreadGovernors::record(std::int64_t batch, int threads, double seconds_per_sample) {
   std::lock_guard lock(mutex_);
   auto it = by_batch_.find(batch);
-  if (it != by_batch_.end()) it->second.record(threads, seconds_per_sample);
+  if (it == by_batch_.end()) return;
+  const double window = it->second.window.add(
+      threads, seconds_per_sample, seconds_per_sample * static_cast<double>(batch));
+  if (window >= 0) it->second.governor.record(threads, window);
 }
 
 ThreadGovernors::State ThreadGovernors::state(std::int64_t batch) {
   std::lock_guard lock(mutex_);
   auto it = by_batch_.find(batch);
   if (it == by_batch_.end()) return {};
-  return {it->second.current(), it->second.trials(), it->second.steps()};
+  const ThreadGovernor& g = it->second.governor;
+  return {g.current(), g.trials(), g.steps()};
 }
 
 std::vector<ThreadGovernor::Decision> ThreadGovernors::decisions(std::int64_t batch) {
   std::lock_guard lock(mutex_);
   auto it = by_batch_.find(batch);
   if (it == by_batch_.end()) return {};
-  return {it->second.decisions().begin(), it->second.decisions().end()};
+  return {it->second.governor.decisions().begin(), it->second.governor.decisions().end()};
 }
 
 void ThreadGovernors::idle_cpus(double cpus) {
   std::lock_guard lock(mutex_);
-  for (auto& [batch, g] : by_batch_) g.idle_cpus(cpus);
+  for (auto& [batch, g] : by_batch_) g.governor.idle_cpus(cpus);
 }
 
 namespace {

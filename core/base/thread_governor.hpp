@@ -105,25 +105,53 @@ class ThreadGovernor {
   std::int64_t trials_ = 0;
 };
 
+// Steps shorter than kSeconds are judged in windows: a governor's "step" is then a run of
+// consecutive steps on one thread count that together take kSeconds (or kMostSteps steps),
+// summarised by their mean time per sample without the slowest eighth. A single-image predict
+// takes 40-70 us here; judged one call at a time, a timer interrupt or a host's hiccup in three
+// calls in a row looked like a lost core, and a one-thread trial call that happened to be quick
+// won: the full count then ran on one thread for hundreds of calls on an idle machine
+// (train_bench --predict-loop A: medians 48-58 us where two threads take 45). Steps of kSeconds
+// or more (a training step of batch 64) are judged one by one, as before.
+class StepWindow {
+ public:
+  static constexpr double kSeconds = 0.002;
+  static constexpr int kMostSteps = 64;
+  // Adds a step of `step_seconds` on `threads`; returns the window's time per sample when this
+  // step completes it, else a negative value. A step on another count than the window's starts
+  // a new window (the governor changed its count: the partial window is dropped).
+  double add(int threads, double seconds_per_sample, double step_seconds);
+
+ private:
+  int threads_ = 0, count_ = 0;
+  double seconds_ = 0;
+  std::array<double, kMostSteps> per_sample_{};
+};
+
 // One governor per batch size (a step's time per sample depends on it: the last, smaller batch
 // of an epoch, predict's batches), for the steps of one Model from any thread (a lock).
 class ThreadGovernors {
  public:
   int threads(std::int64_t batch, int max_threads);  // for the coming step on `batch` samples
+  // The step just run on `batch` samples and `threads` (judged in windows: StepWindow).
   void record(std::int64_t batch, int threads, double seconds_per_sample);
   void idle_cpus(double cpus);  // to every batch size's governor
   // For train_bench and tests: the state of the governor of `batch` (all zero: no step on
   // `batch` yet), and its latest decisions.
   struct State {
     int current = 0;
-    std::int64_t trials = 0, steps = 0;
+    std::int64_t trials = 0, steps = 0;  // counted steps: windows of short steps (StepWindow)
   };
   State state(std::int64_t batch);
   std::vector<ThreadGovernor::Decision> decisions(std::int64_t batch);
 
  private:
+  struct Governed {
+    ThreadGovernor governor;
+    StepWindow window;
+  };
   std::mutex mutex_;
-  std::map<std::int64_t, ThreadGovernor> by_batch_;
+  std::map<std::int64_t, Governed> by_batch_;
 };
 
 // CPUs left idle, on average, between two samples, from /proc/stat's idle and iowait times:

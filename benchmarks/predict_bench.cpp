@@ -41,7 +41,7 @@ int predict_table(const Data& d, const std::string& nets) {
   std::printf("%-22s %10s %10s %12s %12s %8s\n", "case", "tenet us", "ref us", "tenet im/s",
               "ref im/s", "ratio");
   for (char n : nets)
-    for (std::int64_t b : {1, 16, 256}) {
+    for (std::int64_t b : {1, 4, 16, 256}) {
       const PredictTimes t = time_predict(n, b, d, b == 256 ? 60 : 220);
       std::printf("%-22s %10.1f %10.1f %12.0f %12.0f %8.2f   [%s, load %.2f]\n",
                   ("net " + std::string(1, n) + ", batch " + std::to_string(b)).c_str(), t.tenet_us,

@@ -15,7 +15,7 @@ struct PredictTimes {
 // after 20 warm-up calls); medians per call.
 PredictTimes time_predict(char net, std::int64_t batch, const Data& d, int calls);
 
-// Prints one line per net and batch (1, 16, 256): microseconds per call, images/s, tenet/ref.
+// Prints one line per net and batch (1, 4, 16, 256): microseconds per call, images/s, tenet/ref.
 int predict_table(const Data& d, const std::string& nets);
 
 // `calls` single-image predict calls of net `net` in tenet only (or in the reference only,

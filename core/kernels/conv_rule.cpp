@@ -66,13 +66,17 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 
 // The rule, per pass (grid: benchmarks/README.md, "Winograd convolutions"; AMD EPYC, 1 and 2
 // threads gave the same boundaries on the grid; off it, where the counts disagree, direct is
-// kept, e.g. the forward without gradient of 32 -> 64 channels on 11x11 at batch 1, Winograd's
-// at one thread, direct's at two). `small` = min(C, O), `pixels` = OH * OW, batch N:
+// kept: the forward without gradient of one image with 11x11 to 13x13 outputs from 32 channels
+// was faster with Winograd on one thread in 25 of 25 cells alone, but only 5 % inside net A
+// (44.8 against 47.1 us), and slower on two threads in 12 of 25 cells). `small` = min(C, O),
+// `pixels` = OH * OW, batch N:
 //   forward, backward-data (training):  small >= 32 and N * pixels >= 1568 (32 images of 7x7),
 //                                       or small >= 16, pixels >= 784 (28x28) and N >= 16;
 //   backward-weights:                   the same, or small >= 16, max(C, O) >= 32 and
 //                                       N * pixels >= 12544 (64 images of 14x14);
-//   forward without gradient (predict): small >= 32 and (pixels >= 196 (14x14) or N >= 16),
+//   forward without gradient (predict): small >= 32 and (pixels >= 196 (14x14) or N >= 16, or
+//                                       pixels >= 121 (11x11) and N >= 2: 2 to 15 images won
+//                                       in 121 of 125 cells on two threads, 125 of 125 on one),
 //                                       or small >= 16 and (pixels >= 784, or N = 1 and
 //                                       pixels >= 196).
 // Below 16 channels or filters Winograd's forward lost in most cells (a first convolution on 1
@@ -104,7 +108,8 @@ bool winograd_rule(const ConvGeometry& g, ConvPass pass) {
   const std::int64_t pixels = g.output[0] * g.output[1];
   if (small < 16) return false;
   if (pass == ConvPass::inference)
-    return small >= 32 ? pixels >= 196 || n >= 16 : pixels >= 784 || (n == 1 && pixels >= 196);
+    return small >= 32 ? pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2)
+                       : pixels >= 784 || (n == 1 && pixels >= 196);
   const bool training = (small >= 32 && n * pixels >= 1568) || (pixels >= 784 && n >= 16);
   if (pass == ConvPass::backward_weights) return training || (large >= 32 && n * pixels >= 12544);
   return training;

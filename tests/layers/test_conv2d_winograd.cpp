@@ -93,10 +93,17 @@ TEST_CASE("The convolution rule picks Winograd or direct per pass from the geome
   // backward-weights alone at 16 channels with enough pixels
   CHECK(kernels::winograd_chosen(geometry(64, 16, 32, 14, true), ConvPass::backward_weights));
   CHECK_FALSE(kernels::winograd_chosen(geometry(64, 16, 32, 14, true), ConvPass::forward));
-  // predict: net C's last convolution on one image, not net A's 11x11 output
-  CHECK(kernels::winograd_chosen(geometry(1, 32, 32, 14, true, false), ConvPass::inference));
-  CHECK_FALSE(kernels::winograd_chosen(geometry(1, 32, 64, 13, false, false), ConvPass::inference));
-  CHECK(kernels::winograd_chosen(geometry(256, 32, 64, 13, false, false), ConvPass::inference));
+  // predict: net C's last convolution on one image; net A's 11x11 output of 2 to 15 images
+  // (conv_grid: Winograd won 121 of 125 cells on two threads), not of one (lost on two threads)
+  const auto inference = ConvPass::inference;
+  CHECK(kernels::winograd_chosen(geometry(1, 32, 32, 14, true, false), inference));
+  CHECK(kernels::winograd_chosen(geometry(256, 32, 64, 13, false, false), inference));
+  CHECK_FALSE(kernels::winograd_chosen(geometry(1, 32, 64, 13, false, false), inference));
+  CHECK(kernels::winograd_chosen(geometry(2, 32, 64, 13, false, false), inference));
+  CHECK(kernels::winograd_chosen(geometry(15, 64, 32, 11, true, false), inference));
+  // below 11x11 outputs (9x9) or 32 channels: direct for 2 to 15 images
+  CHECK_FALSE(kernels::winograd_chosen(geometry(4, 32, 64, 11, false, false), inference));
+  CHECK_FALSE(kernels::winograd_chosen(geometry(4, 16, 64, 13, false, false), inference));
   kernels::ConvGeometry strided = a2;
   strided.strides = {2, 2};
   strided.output = {6, 6};
@@ -127,6 +134,28 @@ TEST_CASE("A Conv2D plan runs the kernels the rule chose, Winograd only on AVX-5
   set_convolution_algorithm(ConvolutionAlgorithm::direct);
   for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights})
     CHECK_FALSE(winograd_impl(a2, pass));
+}
+
+TEST_CASE("Predict of 2 to 15 images from 11x11 outputs runs Winograd; of one image, direct") {
+  Restore restore;
+  set_convolution_algorithm(ConvolutionAlgorithm::automatic);
+  const bool avx512 = kernels::winograd_available();
+  for (std::int64_t n : {1, 2, 4, 15}) {
+    CAPTURE(n);
+    const bool wino = winograd_impl(geometry(n, 32, 64, 13, false, false), ConvPass::inference);
+    CHECK(wino == (avx512 && n >= 2));
+  }
+  // Through a Model: the rows of a 4-image predict (Winograd) agree with the same images
+  // predicted one at a time (direct) within Winograd's rounding, and each repeats its own bits.
+  auto in = Input({13, 13, 32});
+  Conv2D conv{64, {3, 3}, {.activation = Activation::relu, .seed = 7}};
+  Model m(in, Flatten()(conv(in)));
+  const Tensor x = Tensor::randn({4, 13, 13, 32}, 8);
+  const Tensor four = m.predict(x, {.batch_size = 4});
+  CHECK(allclose(m.predict(x, {.batch_size = 4}), four, 0.0, 0.0));
+  const Tensor ones = m.predict(x, {.batch_size = 1});
+  CHECK(allclose(four, ones, kTol, kRel * max_abs(ones)));
+  if (avx512) CHECK_FALSE(allclose(four, ones, 0.0, 0.0));  // two algorithms, not one
 }
 
 // No ReLU here: a pre-activation within 1e-6 of zero could take the other side of the ReLU in the

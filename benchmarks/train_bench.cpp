@@ -178,9 +178,15 @@ void print_profile(char net, const Data& d) {
   p.reference_steps(5);
   std::printf("reference step (same net and batch, 20 steps): %.3f ms\n",
               p.reference_steps(20) / 20 * 1000);
+  const float* thumbs = net == 'C' ? d.thumbs.data<float>() : nullptr;
   std::printf("\nPer-layer profile of the reference's step (same batch, 20 steps):\n%s",
-              p.ref.profile(d.images.data<float>(), net == 'C' ? d.thumbs.data<float>() : nullptr,
-                            d.labels.data<std::int32_t>(), 20).c_str());
+              p.ref.profile(d.images.data<float>(), thumbs, d.labels.data<std::int32_t>(), 20)
+                  .c_str());
+  // The same on tenet's Winograd rule: per layer, what is tenet's engine and what the algorithm.
+  p.add_winograd_reference();
+  std::printf("\nPer-layer profile of the reference on tenet's Winograd rule (20 steps):\n%s",
+              p.ref_wino->profile(d.images.data<float>(), thumbs, d.labels.data<std::int32_t>(), 20)
+                  .c_str());
   std::printf("[%s, load %.2f]\n", cpu_model().c_str(), load_average());
 }
 

@@ -12,6 +12,8 @@
 //               buffer each (the work an in-process data-parallel step adds)
 //   chunks K    two std::threads pulling chunks of K rows of the batch from a shared counter
 //               (64 / K one-thread nets of batch K): the faster worker takes more chunks
+//   chunks K pin  the same, each worker pinned to its own core (0 and 1), so that the
+//               scheduler's balancer cannot put both workers on the core the competitor leaves
 // and prints images/s and the CPU time the process got per second of wall time ("cores").
 //
 //   build/benchmarks/replica_bench [A|B|C] [steps] [rounds]

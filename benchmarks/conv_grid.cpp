@@ -11,6 +11,7 @@
 // Usage: OMP_NUM_THREADS=1 conv_grid               (the grid: batch 1, 16, 64, 256; channels
 //                                                  1-64; images 7, 14, 28)
 //        OMP_NUM_THREADS=2 conv_grid 64 32 64 13 0 (one geometry: batch, in, out, size, pad)
+//        OMP_NUM_THREADS=2 conv_grid 4 64 64 3 0 123 (the same, HEIGHT x WIDTH images)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -78,15 +79,16 @@ Times measure(algorithm alg, const memory::desc& src, const memory::desc& wei,
   return r;
 }
 
-void run(int mb, int ic, int oc, int h, int pad) {
-  const int oh = h - 2 + 2 * pad;
+void run(int mb, int ic, int oc, int h, int pad, int width) {
+  const int oh = h - 2 + 2 * pad, ow = width - 2 + 2 * pad;
   const auto any = memory::format_tag::any;
   const auto f32 = memory::data_type::f32;
-  memory::desc src({mb, ic, h, h}, f32, any), wei({oc, ic, 3, 3}, f32, any), bia({oc}, f32, any),
-      dst({mb, oc, oh, oh}, f32, any);
+  memory::desc src({mb, ic, h, width}, f32, any), wei({oc, ic, 3, 3}, f32, any), bia({oc}, f32, any),
+      dst({mb, oc, oh, ow}, f32, any);
   const Times d = measure(algorithm::convolution_direct, src, wei, bia, dst, {pad, pad});
   const Times w = measure(algorithm::convolution_winograd, src, wei, bia, dst, {pad, pad});
   std::printf("mb %3d ic %2d oc %2d h %2d pad %d", mb, ic, oc, h, pad);
+  if (width != h) std::printf(" w %d", width);
   const char* names[] = {"fwd", "bwd_d", "bwd_w", "inf"};
   for (int k = 0; k < 3; ++k)
     std::printf(" | %s %8.1f %8.1f %.2f", names[k], d.t[k], w.t[k], w.t[k] > 0 ? w.t[k] / d.t[k] : -1.0);
@@ -100,23 +102,25 @@ void run(int mb, int ic, int oc, int h, int pad) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 6) {
+  if (argc == 6 || argc == 7) {
     const int mb = std::atoi(argv[1]), ic = std::atoi(argv[2]), oc = std::atoi(argv[3]);
     const int h = std::atoi(argv[4]), pad = std::atoi(argv[5]);
-    if (mb < 1 || ic < 1 || oc < 1 || pad < 0 || pad > 1 || h < 3 - 2 * pad || h > 4096) {
-      std::fprintf(stderr, "conv_grid: batch, channels and filters >= 1, pad 0 or 1, size >= 3 - 2 pad\n");
+    const int w = argc == 7 ? std::atoi(argv[6]) : h;
+    if (mb < 1 || ic < 1 || oc < 1 || pad < 0 || pad > 1 || std::min(h, w) < 3 - 2 * pad ||
+        std::max(h, w) > 4096) {
+      std::fprintf(stderr, "conv_grid: batch, channels and filters >= 1, pad 0 or 1, sizes >= 3 - 2 pad\n");
       return 2;
     }
-    run(mb, ic, oc, h, pad);
+    run(mb, ic, oc, h, pad, w);
     return 0;
   }
   if (argc != 1) {
-    std::fprintf(stderr, "usage: conv_grid  or  conv_grid BATCH IN OUT SIZE PAD\n");
+    std::fprintf(stderr, "usage: conv_grid  or  conv_grid BATCH IN OUT SIZE PAD [WIDTH]\n");
     return 2;
   }
   for (int mb : {1, 16, 64, 256})
     for (int ic : {1, 8, 16, 32, 64})
       for (int oc : {8, 16, 32, 64})
         for (int h : {7, 14, 28})
-          if (ic != 1 || oc == 16 || oc == 32) run(mb, ic, oc, h, 1);
+          if (ic != 1 || oc == 16 || oc == 32) run(mb, ic, oc, h, 1, h);
 }

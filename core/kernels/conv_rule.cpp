@@ -79,6 +79,7 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 //                                       in 121 of 125 cells on two threads, 125 of 125 on one),
 //                                       or small >= 16 and (pixels >= 784, or N = 1 and
 //                                       pixels >= 196).
+// Outputs one row high run direct (the pixels alone chose Winograd for 1xW outputs).
 // Below 16 channels or filters Winograd's forward lost in most cells (a first convolution on 1
 // channel: 5-30x slower); it won only with 8 filters from 16+ channels on 14x14-28x28 images, left
 // direct to keep the rule short.
@@ -106,7 +107,9 @@ bool winograd_rule(const ConvGeometry& g, ConvPass pass) {
   const std::int64_t n = g.input[0], small = std::min(g.input[3], g.filters);
   const std::int64_t large = std::max(g.input[3], g.filters);
   const std::int64_t pixels = g.output[0] * g.output[1];
-  if (small < 16) return false;
+  // One output row: Winograd's tiles are 4 (or 2) rows high, 3/4 of the work is waste; 1.2-7x
+  // slower than direct in every pass measured (docs/performance.md). Two rows, one column win.
+  if (small < 16 || g.output[0] < 2) return false;
   if (pass == ConvPass::inference)
     return small >= 32 ? pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2)
                        : pixels >= 784 || (n == 1 && pixels >= 196);

@@ -158,6 +158,38 @@ TEST_CASE("Predict of 2 to 15 images from 11x11 outputs runs Winograd; of one im
   if (avx512) CHECK_FALSE(allclose(four, ones, 0.0, 0.0));  // two algorithms, not one
 }
 
+// Defect (fixed): the rule read the output's pixels, not its shape, so a one-row output (a
+// 3x3 Conv2D over (N, 3, W, C) 'valid' or (N, 1, W, C) 'same': a sequence as an image) took
+// Winograd, whose tiles are 4 (or 2) rows high, and ran 1.2-7x slower than direct in every pass
+// (conv_grid, docs/performance.md). Two rows still win, and so does one column.
+TEST_CASE("A convolution with one output row runs direct in every pass; two rows, Winograd") {
+  Restore restore;
+  set_convolution_algorithm(ConvolutionAlgorithm::automatic);
+  auto rect = [](std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, bool same,
+                 bool training) {
+    const std::int64_t pad = same ? 1 : 0;
+    return kernels::ConvGeometry{Shape{n, h, w, c}, 64, {3, 3}, {1, 1}, {1, 1}, {pad, pad},
+                                 {pad, pad}, {h + 2 * pad - 2, w + 2 * pad - 2}, true, false,
+                                 training};
+  };
+  const ConvPass training_passes[] = {ConvPass::forward, ConvPass::backward_data,
+                                      ConvPass::backward_weights};
+  for (std::int64_t n : {1, 2, 4, 15}) {  // predict: 1x121 and 1x196, valid and 'same'
+    CAPTURE(n);
+    CHECK_FALSE(kernels::winograd_chosen(rect(n, 32, 3, 123, false, false), ConvPass::inference));
+    CHECK_FALSE(kernels::winograd_chosen(rect(n, 64, 3, 198, false, false), ConvPass::inference));
+    CHECK_FALSE(kernels::winograd_chosen(rect(n, 64, 1, 121, true, false), ConvPass::inference));
+  }
+  for (ConvPass pass : training_passes) {  // training: 16 x 1x121 'same', 64 x 1x196
+    CHECK_FALSE(kernels::winograd_chosen(rect(16, 64, 1, 121, true, true), pass));
+    CHECK_FALSE(kernels::winograd_chosen(rect(64, 32, 3, 198, false, true), pass));
+    CHECK(kernels::winograd_chosen(rect(32, 64, 4, 63, false, true), pass));  // 2x61
+  }
+  CHECK(kernels::winograd_chosen(rect(4, 64, 4, 63, false, false), ConvPass::inference));
+  CHECK(kernels::winograd_chosen(rect(16, 64, 123, 3, false, true), ConvPass::forward));  // 121x1
+  CHECK_FALSE(winograd_impl(rect(4, 64, 3, 123, false, false), ConvPass::inference));  // the plan
+}
+
 // No ReLU here: a pre-activation within 1e-6 of zero could take the other side of the ReLU in the
 // other algorithm and move a gradient by O(1). The fused ReLU is checked on outputs below.
 TEST_CASE("Winograd Conv2D matches the direct algorithm: outputs, gradients and predict") {

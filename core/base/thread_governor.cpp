@@ -24,6 +24,9 @@ int ThreadGovernor::threads() const {
 
 void ThreadGovernor::record(int threads, double seconds) {
   if (max_ == 1) return;
+  // A step on the other count while no trial runs began before the last decision (another
+  // thread's call on the same Model): judging it would make a trial nobody called.
+  if (threads != current_ && (next_trial_ < 0 || steps_ < next_trial_)) return;
   Times& t = times(threads);
   // A trial's first step is not judged: the first on a count builds its kernels; later ones run
   // while the other count's traces linger (another core's caches hold another process's data;

@@ -51,7 +51,9 @@ class ThreadGovernor {
   static constexpr std::int64_t kProbeWithReports = 1024;
 
   int threads() const;                             // for the coming step
-  void record(int threads, double seconds_per_sample);  // the step just run on `threads`
+  // The step just run on `threads`; one on the other count while no trial runs is ignored (it
+  // began before the last decision: another thread's call on the same Model).
+  void record(int threads, double seconds_per_sample);
   // CPUs of the machine left idle, on average, since the previous report (any process's time
   // counts as busy); a negative value: not known.
   void idle_cpus(double cpus);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 
@@ -303,6 +304,40 @@ TEST_CASE("thread governors: single-image calls slowed by another process move t
   CHECK(g.state(1).current == 1);
   // The early trial: nine windows of 9 calls (the first not counted), then two of 30 (2 ms each).
   CHECK(calls < 200);
+}
+
+// Four threads predicting batches of 64 on one Model (steps of 3 ms or more: each its own
+// window), each asking for a count as it starts and recording as it ends: steps begun on one
+// count end after the governor has moved on.
+std::int64_t concurrent_trials(ThreadGovernors& g, int calls, double one, double two) {
+  std::deque<int> running;
+  for (int k = 0; k < 4; ++k) running.push_back(g.threads(64, 2));
+  for (int i = 0; i < calls; ++i) {
+    const int n = running.front();
+    running.pop_front();
+    g.record(64, n, n == 1 ? one : two);
+    running.push_back(g.threads(64, 2));
+  }
+  return g.state(64).trials;
+}
+
+// Defect (fixed): the other callers' steps on a trial's count, ending after the trial was
+// judged, made a trial nobody called: judged again ("lost" twice at each probe, the interval
+// doubled twice), or warming the next real trial, whose cold first step was then judged.
+TEST_CASE("thread governors: steps from other threads ending after a trial do not make another") {
+  ThreadGovernors idle;
+  CHECK(concurrent_trials(idle, 3000, 75e-6, 50e-6) == 1);  // the early trial only
+  CHECK(idle.state(64).current == 2);
+  ThreadGovernors busy;
+  // One thread from the early trial; probes of two after 16, 32, 64, 128, 256 counted steps,
+  // then every 512: 9 in 3000 steps (as one caller's), each judged once.
+  CHECK(concurrent_trials(busy, 3000, 75e-6, 250e-6) == 1 + 9);
+  CHECK(busy.state(64).current == 1);
+  int lost_in_a_row = 0;  // each probe "lost" once, not twice in consecutive steps
+  std::int64_t last = -2;
+  for (const auto& d : busy.decisions(64))
+    if (std::string(d.what) == "lost") lost_in_a_row += d.step == last + 1, last = d.step;
+  CHECK(lost_in_a_row == 0);
 }
 
 TEST_CASE("thread governors keep one history per batch size") {

@@ -189,6 +189,42 @@ TEST_CASE("NaN and Inf under Winograd: direct's non-finite outputs and the rest 
     }
 }
 
+// Predict of 2 to 15 images from 11x11-13x13 outputs (the clause of 2026-12-07, Winograd's
+// jit_wino_4x3, or its 2x3 kernel for 2 images on two threads): a NaN or Inf in one image makes
+// non-finite every output direct does, more only within its tiles, and none in another image.
+TEST_CASE("NaN and Inf in one image of a 2-15 image predict stay in that image's tiles") {
+  RestoreAlgorithm restore;
+  const int threads_before = adaptive_threads() ? 0 : num_threads();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int threads : {1, 2})
+    for (std::int64_t n : {2, 4, 15})
+      for (float bad : {nan, inf}) {
+        set_num_threads(threads);
+        std::vector<float> values = Tensor::randn({n, 13, 13, 32}, 12).to_vector<float>();
+        values[(5 * 13 + 7) * 32 + 3] = bad;  // image 0, row 5, column 7, channel 3
+        const Tensor x = Tensor::from_vector(values, {n, 13, 13, 32});
+        Conv2D conv{64, {3, 3}, {.seed = 4}};  // 'valid': 11x11 outputs
+        NoGradGuard no_grad;
+        set_convolution_algorithm(ConvolutionAlgorithm::direct);
+        const std::vector<float> d = conv(x).to_vector<float>();
+        set_convolution_algorithm(ConvolutionAlgorithm::automatic);
+        const std::vector<float> w = conv(x).to_vector<float>();
+        const std::size_t image = d.size() / static_cast<std::size_t>(n);
+        std::size_t missed = 0, extra = 0, elsewhere = 0;
+        for (std::size_t i = 0; i < d.size(); ++i) {
+          missed += !std::isfinite(d[i]) && std::isfinite(w[i]);
+          extra += std::isfinite(d[i]) && !std::isfinite(w[i]);
+          elsewhere += i >= image && !std::isfinite(w[i]);
+        }
+        INFO(threads << " threads, " << n << " images, " << bad << ": " << extra << " more than direct");
+        CHECK(missed == 0);
+        CHECK(elsewhere == 0);
+        CHECK(extra <= (2u * 4 * 2 * 4 - 9) * 64);  // <= 2x2 tiles of 4x4
+      }
+  set_num_threads(threads_before);
+}
+
 // Held, documented (docs/performance.md): predict's Winograd kernel keeps the kernel transformed
 // to 6x6 tiles, 4x the kernel (1024 channels and filters: 144 MiB against 36 MiB). When that
 // memory is not there: a tenet::Error "out of memory" naming the bytes and the layer, never an

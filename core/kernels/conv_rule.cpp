@@ -107,8 +107,8 @@ bool winograd_rule(const ConvGeometry& g, ConvPass pass) {
   const std::int64_t n = g.input[0], small = std::min(g.input[3], g.filters);
   const std::int64_t large = std::max(g.input[3], g.filters);
   const std::int64_t pixels = g.output[0] * g.output[1];
-  // One output row: Winograd's tiles are 4 (or 2) rows high, 3/4 of the work is waste; 1.2-7x
-  // slower than direct in every pass measured (docs/performance.md). Two rows, one column win.
+  // One output row: Winograd's tiles are 4 (or 2) rows high, most of the work is waste; 1.2-7x
+  // slower than direct in every pass measured. Two rows (mixed), one column: docs/performance.md.
   if (small < 16 || g.output[0] < 2) return false;
   if (pass == ConvPass::inference)
     return small >= 32 ? pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2)

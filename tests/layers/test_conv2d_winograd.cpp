@@ -161,7 +161,7 @@ TEST_CASE("Predict of 2 to 15 images from 11x11 outputs runs Winograd; of one im
 // Defect (fixed): the rule read the output's pixels, not its shape, so a one-row output (a
 // 3x3 Conv2D over (N, 3, W, C) 'valid' or (N, 1, W, C) 'same': a sequence as an image) took
 // Winograd, whose tiles are 4 (or 2) rows high, and ran 1.2-7x slower than direct in every pass
-// (conv_grid, docs/performance.md). Two rows still win, and so does one column.
+// (conv_grid, docs/performance.md). Two rows (mixed) and one column keep the rule.
 TEST_CASE("A convolution with one output row runs direct in every pass; two rows, Winograd") {
   Restore restore;
   set_convolution_algorithm(ConvolutionAlgorithm::automatic);

@@ -79,7 +79,8 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 //                                       in 121 of 125 cells on two threads, 125 of 125 on one),
 //                                       or small >= 16 and (pixels >= 784, or N = 1 and
 //                                       pixels >= 196).
-// Outputs one row high run direct (the pixels alone chose Winograd for 1xW outputs).
+// Outputs one row high run direct (the pixels alone chose Winograd for 1xW outputs), and two rows
+// high below 64 channels or filters.
 // Below 16 channels or filters Winograd's forward lost in most cells (a first convolution on 1
 // channel: 5-30x slower); it won only with 8 filters from 16+ channels on 14x14-28x28 images, left
 // direct to keep the rule short.
@@ -108,8 +109,10 @@ bool winograd_rule(const ConvGeometry& g, ConvPass pass) {
   const std::int64_t large = std::max(g.input[3], g.filters);
   const std::int64_t pixels = g.output[0] * g.output[1];
   // One output row: Winograd's tiles are 4 (or 2) rows high, most of the work is waste; 1.2-7x
-  // slower than direct in every pass measured. Two rows (mixed), one column: docs/performance.md.
-  if (small < 16 || g.output[0] < 2) return false;
+  // slower than direct in every pass measured. Two rows: half of it; from 64 channels and
+  // filters Winograd still won (155 of 164 grid cells), below it was 0.98 of direct at the
+  // median and up to 9x slower (docs/performance.md). One column keeps the rule.
+  if (small < 16 || g.output[0] < 2 || (g.output[0] == 2 && small < 64)) return false;
   if (pass == ConvPass::inference)
     return small >= 32 ? pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2)
                        : pixels >= 784 || (n == 1 && pixels >= 196);

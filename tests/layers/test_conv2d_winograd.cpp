@@ -162,7 +162,7 @@ TEST_CASE("Predict of 2 to 15 images from 11x11 outputs runs Winograd; of one im
 // 3x3 Conv2D over (N, 3, W, C) 'valid' or (N, 1, W, C) 'same': a sequence as an image) took
 // Winograd, whose tiles are 4 (or 2) rows high, and ran 1.2-7x slower than direct in every pass
 // (conv_grid, docs/performance.md). Two rows (mixed) and one column keep the rule.
-TEST_CASE("A convolution with one output row runs direct in every pass; two rows, Winograd") {
+TEST_CASE("A convolution with one output row runs direct in every pass; two rows, Winograd from 64 channels") {
   Restore restore;
   set_convolution_algorithm(ConvolutionAlgorithm::automatic);
   auto rect = [](std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, bool same,
@@ -185,6 +185,12 @@ TEST_CASE("A convolution with one output row runs direct in every pass; two rows
     CHECK_FALSE(kernels::winograd_chosen(rect(64, 32, 3, 198, false, true), pass));
     CHECK(kernels::winograd_chosen(rect(32, 64, 4, 63, false, true), pass));  // 2x61
   }
+  // two rows below 64 channels: direct (Winograd 0.98 of direct at the median, up to 9x slower)
+  for (ConvPass pass : training_passes)
+    CHECK_FALSE(kernels::winograd_chosen(rect(64, 32, 4, 100, false, true), pass));  // 2x98
+  CHECK_FALSE(kernels::winograd_chosen(rect(1, 32, 4, 100, false, false), ConvPass::inference));
+  CHECK_FALSE(kernels::winograd_chosen(rect(16, 16, 4, 400, false, false), ConvPass::inference));
+  CHECK(kernels::winograd_chosen(rect(64, 32, 5, 100, false, true), ConvPass::forward));  // 3 rows
   CHECK(kernels::winograd_chosen(rect(4, 64, 4, 63, false, false), ConvPass::inference));
   CHECK(kernels::winograd_chosen(rect(16, 64, 123, 3, false, true), ConvPass::forward));  // 121x1
   CHECK_FALSE(winograd_impl(rect(4, 64, 3, 123, false, false), ConvPass::inference));  // the plan

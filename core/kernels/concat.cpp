@@ -112,7 +112,7 @@ std::vector<float*> data_of(const std::vector<Tensor>& ts) {
 
 Tensor blocked_concat_channels(const std::vector<Tensor>& xs, const Shape& out_shape,
                                std::shared_ptr<const ConcatPlan>& plan) {
-  thread_local PlanCache<ConcatPlan> plans;
+  thread_local PlanCache<ConcatPlan> plans(PlanCache<ConcatPlan>::kMostShared);
   thread_local std::vector<std::int64_t> key;  // its capacity kept: no allocation per call
   key.clear();
   for (const Tensor& x : xs) {

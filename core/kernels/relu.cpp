@@ -16,7 +16,7 @@ struct ReluPlan {
 };
 
 Tensor blocked_relu(const Tensor& x, std::shared_ptr<const ReluPlan>& plan) {
-  thread_local PlanCache<ReluPlan> plans;
+  thread_local PlanCache<ReluPlan> plans(PlanCache<ReluPlan>::kMostShared);
   const Shape& s = x.shape();
   memory::desc row_major = nhwc_desc(s);
   std::vector<std::int64_t> key(s.begin(), s.end());

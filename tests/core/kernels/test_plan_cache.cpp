@@ -1,0 +1,96 @@
+// Suite "core/kernels": the tests of PlanCache (core/kernels/plan_cache.hpp): one plan per key
+// and thread count, at most kMostPlans, the least recently used dropped first, and a model
+// predicted at more batch sizes than that giving the same bits as before.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include <tenet/tenet.hpp>
+
+#include "core/kernels/memory.hpp"  // engine(), oneDNN
+#include "core/kernels/plan_cache.hpp"
+#include "support/test_util.hpp"
+
+using namespace tenet;
+
+namespace {
+struct Counted {
+  int key = 0;
+};
+
+// The cache's plan for `key`, counting the plans made.
+std::shared_ptr<Counted> plan_for(kernels::PlanCache<Counted>& cache, int key, int& made) {
+  return cache.get({key}, [&] {
+    ++made;
+    return Counted{key};
+  });
+}
+}  // namespace
+
+TEST_SUITE("core/kernels") {
+
+TEST_CASE("PlanCache: one plan per key, at most kMostPlans, the least recently used dropped") {
+  kernels::PlanCache<Counted> cache;
+  constexpr int most = static_cast<int>(kernels::PlanCache<Counted>::kMostPlans);
+  int made = 0;
+  const std::shared_ptr<Counted> first = plan_for(cache, 0, made);
+  CHECK(plan_for(cache, 0, made) == first);  // found, not made again
+  CHECK(made == 1);
+  for (int k = 1; k < most; ++k) plan_for(cache, k, made);
+  CHECK(cache.size() == kernels::PlanCache<Counted>::kMostPlans);
+  CHECK(plan_for(cache, 0, made) == first);  // key 0 used last: key 1 is now the oldest
+  CHECK(made == most);
+  plan_for(cache, most, made);  // one more: key 1 goes
+  CHECK(cache.size() == kernels::PlanCache<Counted>::kMostPlans);
+  CHECK(made == most + 1);
+  CHECK(plan_for(cache, 0, made) == first);  // kept
+  CHECK(made == most + 1);
+  const std::shared_ptr<Counted> again = plan_for(cache, 1, made);  // made anew
+  CHECK(made == most + 2);
+  CHECK(again->key == 1);
+  CHECK(cache.size() == kernels::PlanCache<Counted>::kMostPlans);
+}
+
+TEST_CASE("PlanCache: a cache shared by every layer of a kind keeps kMostShared plans") {
+  kernels::PlanCache<Counted> cache(kernels::PlanCache<Counted>::kMostShared);
+  int made = 0;
+  for (int k = 0; k < 300; ++k) plan_for(cache, k, made);
+  CHECK(cache.size() == kernels::PlanCache<Counted>::kMostShared);
+  CHECK(made == 300);
+}
+
+TEST_CASE("PlanCache: a dropped plan stays alive while a caller holds it") {
+  kernels::PlanCache<Counted> cache;
+  int made = 0;
+  const std::shared_ptr<Counted> held = plan_for(cache, 7, made);
+  for (int k = 100; k < 100 + static_cast<int>(kernels::PlanCache<Counted>::kMostPlans); ++k)
+    plan_for(cache, k, made);  // key 7 dropped from the cache
+  CHECK(held.use_count() == 1);  // the caller's copy only, still valid
+  CHECK(held->key == 7);
+  CHECK(plan_for(cache, 7, made) != held);  // a new plan for it
+}
+
+TEST_CASE("A model predicted at more batch sizes than a cache keeps gives the same bits again") {
+  auto in = Input({13, 13, 32});
+  Conv2D conv{64, {3, 3}, {.activation = Activation::relu, .seed = 3}};
+  auto y = Dense(10)(Flatten()(MaxPool2D({2, 2})(conv(in))));
+  Model m(in, y);
+  const Tensor x = Tensor::randn({48, 13, 13, 32}, 4);
+  const Tensor before = m.predict(x, {.batch_size = 3});
+  // 45 more batch sizes (each with its partial last batch): the plans of batch 3 are dropped.
+  for (std::int64_t b = 4; b <= 48; ++b) (void)m.predict(x, {.batch_size = b});
+  CHECK(allclose(m.predict(x, {.batch_size = 3}), before, 0.0, 0.0));
+}
+
+TEST_CASE("oneDNN's primitive cache keeps 64 primitives, not 1024, unless the environment says") {
+  (void)kernels::engine();  // the first use sets it
+  if (std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY") == nullptr)
+    CHECK(dnnl::get_primitive_cache_capacity() == 64);
+  else
+    CHECK(dnnl::get_primitive_cache_capacity() ==
+          std::atoi(std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY")));
+}
+
+}  // TEST_SUITE

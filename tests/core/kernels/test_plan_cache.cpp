@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include <tenet/tenet.hpp>
@@ -82,6 +83,26 @@ TEST_CASE("A model predicted at more batch sizes than a cache keeps gives the sa
   // 45 more batch sizes (each with its partial last batch): the plans of batch 3 are dropped.
   for (std::int64_t b = 4; b <= 48; ++b) (void)m.predict(x, {.batch_size = b});
   CHECK(allclose(m.predict(x, {.batch_size = 3}), before, 0.0, 0.0));
+}
+
+TEST_CASE("Threads predicting one model at many batch sizes, plans dropped under them, agree") {
+  auto in = Input({13, 13, 32});
+  Conv2D conv{64, {3, 3}, {.activation = Activation::relu, .seed = 5}};
+  Model m(in, Dense(10)(Flatten()(MaxPool2D({2, 2})(conv(in)))));
+  const Tensor x = Tensor::randn({40, 13, 13, 32}, 6);
+  const Tensor expected = m.predict(x, {.batch_size = 40});
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      // 4 x 10 batch sizes (each with its last partial batch): more plans than a layer keeps.
+      for (std::int64_t b = 1 + t; b <= 40; b += 4) {
+        const Tensor y = m.predict(x, {.batch_size = b});
+        wrong[static_cast<std::size_t>(t)] += !allclose(y, expected, 1e-4, 1e-4);
+      }
+    });
+  for (std::thread& th : threads) th.join();
+  for (int w : wrong) CHECK(w == 0);
 }
 
 TEST_CASE("oneDNN's primitive cache keeps 64 primitives, not 1024, unless the environment says") {

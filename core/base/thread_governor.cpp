@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -143,6 +144,8 @@ int ThreadGovernors::threads(std::int64_t batch, int max_threads) {
 }
 
 void ThreadGovernors::record(std::int64_t batch, int threads, double seconds_per_sample) {
+  // A time no clock gives (negative, NaN, infinite) is not judged: it would poison the window.
+  if (!(seconds_per_sample >= 0) || !std::isfinite(seconds_per_sample)) return;
   std::lock_guard lock(mutex_);
   auto it = by_batch_.find(batch);
   if (it == by_batch_.end()) return;

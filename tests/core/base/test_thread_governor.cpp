@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <cmath>
+#include <limits>
 #include <functional>
 #include <string>
 
@@ -292,6 +294,17 @@ TEST_CASE("thread governors: noise in single-image calls on an idle machine keep
   CHECK(g.state(1).current == 2);
   CHECK(on_one <= 2 * 50);
   CHECK(g.state(1).trials == 1);
+}
+
+TEST_CASE("thread governors: step times no clock gives are not judged") {
+  ThreadGovernors g;
+  const int n = g.threads(1, 2);
+  for (double bad : {-1.0, std::nan(""), std::numeric_limits<double>::infinity()})
+    for (int i = 0; i < 100; ++i) g.record(1, n, bad);
+  CHECK(g.state(1).steps == 0);  // no window was completed by them
+  for (int i = 0; i < 2000; ++i) g.record(1, g.threads(1, 2), 45e-6);  // then judged as usual
+  CHECK(g.state(1).steps > 0);
+  CHECK(g.state(1).current == 2);
 }
 
 TEST_CASE("thread governors: single-image calls slowed by another process move to one thread") {

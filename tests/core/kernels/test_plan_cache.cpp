@@ -3,6 +3,7 @@
 // predicted at more batch sizes than that giving the same bits as before.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <thread>
@@ -103,6 +104,28 @@ TEST_CASE("Threads predicting one model at many batch sizes, plans dropped under
     });
   for (std::thread& th : threads) th.join();
   for (int w : wrong) CHECK(w == 0);
+}
+
+TEST_CASE("Training at many batch sizes and thread counts, plans dropped between steps") {
+  const int threads = adaptive_threads() ? 0 : num_threads();
+  auto in = Input({13, 13, 32});
+  Conv2D conv{64, {3, 3}, {.activation = Activation::relu, .seed = 3}};
+  Model m(in, Dense(10)(Flatten()(MaxPool2D({2, 2})(BatchNorm()(conv(in))))));
+  m.compile({.optimizer = Adam(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+  const Tensor x = Tensor::randn({40, 13, 13, 32}, 1);
+  const Tensor labels = Tensor::zeros({40}, DType::i32);
+  int non_finite = 0;
+  for (std::int64_t b = 1; b <= 40; ++b) {  // 40 sizes x 2 counts: more plans than a layer keeps
+    set_num_threads(1 + static_cast<int>(b % 2));
+    for (const auto& [name, value] : m.train_on_batch({slice(x, 0, 0, b)}, slice(labels, 0, 0, b)))
+      non_finite += !std::isfinite(value);
+  }
+  CHECK(non_finite == 0);
+  set_num_threads(2);
+  const Tensor first = m.predict(x, {.batch_size = 7});
+  for (std::int64_t b = 8; b <= 40; ++b) (void)m.predict(x, {.batch_size = b});
+  CHECK(allclose(m.predict(x, {.batch_size = 7}), first, 0.0, 0.0));  // remade plans, same bits
+  set_num_threads(threads);
 }
 
 TEST_CASE("oneDNN's primitive cache keeps 64 primitives, not 1024, unless the environment says") {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -64,12 +65,31 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-double peak_rss_mib() {
+namespace {
+// A "Vm...:" field of /proc/self/status (kB) in MiB; 0 when missing.
+double status_mib(const std::string& field) {
   std::ifstream f("/proc/self/status");
   std::string line;
   while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(field.size())) / 1024.0;
   return 0;
+}
+}  // namespace
+
+double peak_rss_mib() { return status_mib("VmHWM:"); }
+double rss_mib() { return status_mib("VmRSS:"); }
+
+void print_decisions(const char* prefix,
+                     const std::vector<tenet::runtime::ThreadGovernor::Decision>& decisions,
+                     std::int64_t from) {
+  std::printf("%s", prefix);
+  for (const auto& e : decisions)
+    if (e.step >= from) {
+      std::printf(" [%lld %s %d", static_cast<long long>(e.step), e.what, e.threads);
+      if (e.usual > 0) std::printf(" %.1f vs %.1f us", 1e6 * e.seconds, 1e6 * e.usual);
+      std::printf("]");
+    }
+  std::printf("\n");
 }
 
 double seconds_since_process_start() {

@@ -8,6 +8,8 @@
 
 #include <tenet/tenet.hpp>
 
+#include "core/base/thread_governor.hpp"
+
 namespace tenet_bench {
 
 using Clock = std::chrono::steady_clock;
@@ -25,8 +27,15 @@ Data load(std::int64_t n);
 
 double median(std::vector<double> v);
 double peak_rss_mib();                  // VmHWM of this process
+double rss_mib();                       // VmRSS of this process
 double seconds_since_process_start();  // from /proc, 10 ms resolution
 std::string cpu_model();               // /proc/cpuinfo's "model name" (lscpu's Model name)
 double load_average();                 // the 1-minute load average of the machine
+
+// A thread governor's decisions from counted step `from` on, on one line after `prefix`:
+// " [step what threads (seconds vs usual us)]" (train_bench --contention --trace, --predict-loop).
+void print_decisions(const char* prefix,
+                     const std::vector<tenet::runtime::ThreadGovernor::Decision>& decisions,
+                     std::int64_t from = 0);
 
 }  // namespace tenet_bench

@@ -126,18 +126,6 @@ Adaptation adapt(Pair& p, int want, int limit) {
   return a;
 }
 
-// The governor's decisions since counted step `from` ("step: what threads (seconds vs usual)").
-void print_decisions(Pair& p, std::int64_t from) {
-  std::printf("    decisions:");
-  for (const auto& e : governors(p).decisions(p.batch))
-    if (e.step >= from) {
-      std::printf(" [%lld %s %d", static_cast<long long>(e.step), e.what, e.threads);
-      if (e.usual > 0) std::printf(" %.0f vs %.0f us", 1e6 * e.seconds, 1e6 * e.usual);
-      std::printf("]");
-    }
-  std::printf("\n");
-}
-
 void print_adaptation(const char* what, char net, const std::vector<double>& steps,
                       const std::vector<double>& lost, int missed) {
   std::printf("net %c %-44s steps %5.1f  images lost %6.0f  (medians of %zu; %d not within "
@@ -168,7 +156,7 @@ void recovery(char net, Pair& p, int rounds, double one_busy, double all_idle, B
     else to_one.push_back(one.steps), lost_one.push_back(one.seconds * one_busy - b * one.steps);
     if (all.steps < 0) ++missed_all;
     else to_all.push_back(all.steps), lost_all.push_back(all.seconds * all_idle - b * all.steps);
-    if (trace) print_decisions(p, one.first_step);
+    if (trace) print_decisions("    decisions:", governors(p).decisions(p.batch), one.first_step);
   }
   print_adaptation("competitor starts: steps to 1 thread", net, to_one, lost_one, missed_one);
   print_adaptation(("competitor stops: steps to " + std::to_string(threads) + " threads").c_str(),

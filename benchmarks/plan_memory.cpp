@@ -7,21 +7,11 @@
 //   ONEDNN_PRIMITIVE_CACHE_CAPACITY=1024 build/benchmarks/plan_memory   (oneDNN's own default)
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <string>
 
-#include <tenet/tenet.hpp>
+#include "bench_common.hpp"
 
 using namespace tenet;
-
-namespace {
-long rss_kb() {
-  std::ifstream f("/proc/self/status");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  return -1;
-}
-}  // namespace
+using namespace tenet_bench;
 
 int main(int argc, char** argv) {
   const long most = argc > 1 ? std::atol(argv[1]) : 300;
@@ -29,22 +19,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: plan_memory [most batch size 1-100000, default 300]\n");
     return 2;
   }
-  Conv2DOptions conv;
-  conv.activation = Activation::relu;
-  DenseOptions dense;
-  dense.activation = Activation::relu;
-  auto in = Input({28, 28, 1});  // net A's layers
-  auto x = MaxPool2D({2, 2})(Conv2D(32, {3, 3}, conv)(in));
-  x = MaxPool2D({2, 2})(Conv2D(64, {3, 3}, conv)(x));
-  x = Dense(10)(Dense(128, dense)(Flatten()(x)));
-  Model m(in, x);
+  Model m = build_net('A');
   const Tensor data = Tensor::randn({most, 28, 28, 1}, 1);
-  const long start = rss_kb();
-  std::printf("plan_memory: net A's layers, predict of %ld images at batch sizes 1..%ld\n", most, most);
+  const double start = rss_mib();
+  std::printf("plan_memory: net A predicted on %ld images at batch sizes 1..%ld  [%s]\n", most,
+              most, cpu_model().c_str());
   for (long b = 1; b <= most; ++b) {
     (void)m.predict(data, {.batch_size = b});
     if (b % 50 == 0 || b == most)
-      std::printf("batch sizes 1..%ld: RSS %+ld MB\n", b, (rss_kb() - start) / 1024);
+      std::printf("batch sizes 1..%ld: RSS %+.0f MB\n", b, rss_mib() - start);
   }
   return 0;
 }

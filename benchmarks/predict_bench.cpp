@@ -87,18 +87,11 @@ int predict_loop(char net, const Data& d, int calls, bool reference) {
   std::printf("net %c, batch 1, %s: median %.1f us per call over %d calls after 20 warm-up calls  "
               "[%s, load %.2f]\n", net, reference ? "reference" : "tenet", median(t), calls,
               cpu_model().c_str(), load_average());
-  if (!reference) {  // the thread count predict ran on, and the governor's decisions
+  if (!reference) {  // the governor's count and decisions, and the bits of one more prediction
     const auto st = tenet::model_state(m)->predict_threads.state(1);
-    std::printf("governor: current %d, trials %lld, steps %lld; decisions:", st.current,
-                (long long)st.trials, (long long)st.steps);
-    for (const auto& e : tenet::model_state(m)->predict_threads.decisions(1)) {
-      std::printf(" [%lld %s %d", static_cast<long long>(e.step), e.what, e.threads);
-      if (e.usual > 0) std::printf(" %.1f vs %.1f us", 1e6 * e.seconds, 1e6 * e.usual);
-      std::printf("]");
-    }
-    std::printf("\n");
-  }
-  if (!reference) {  // the bits of one more prediction (FNV-1a), to compare builds
+    std::printf("governor: current %d, trials %lld, steps %lld; ", st.current,
+                static_cast<long long>(st.trials), static_cast<long long>(st.steps));
+    print_decisions("decisions:", tenet::model_state(m)->predict_threads.decisions(1));
     const Tensor y = m.predict(x, {.batch_size = 1});
     std::uint64_t h = 1469598103934665603ULL;
     const auto* b = static_cast<const unsigned char*>(y.raw_data());

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +22,21 @@ static void* spin(void* unused) {
   volatile unsigned long s = 0;
   while (!stop_flag) s++;
   return 0;
+}
+
+// /proc/cpuinfo's "model name" (lscpu's Model name), into `out`.
+static void cpu_model(char* out, size_t size) {
+  snprintf(out, size, "unknown CPU");
+  FILE* f = fopen("/proc/cpuinfo", "r");
+  if (!f) return;
+  char line[512];
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
+      snprintf(out, size, "%s", strchr(line, ':') + 2);
+      out[strcspn(out, "\n")] = 0;
+      break;
+    }
+  fclose(f);
 }
 
 static double seconds(struct timeval t) { return (double)t.tv_sec + (double)t.tv_usec / 1e6; }
@@ -50,7 +66,10 @@ int main(int argc, char** argv) {
   const double cpu = seconds(r1.ru_utime) - seconds(r0.ru_utime) + seconds(r1.ru_stime) -
                      seconds(r0.ru_stime);
   const double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-  printf("%d spinning threads, %d competing processes: %.2f cores\n", threads, others, cpu / wall);
+  char model[256];
+  cpu_model(model, sizeof model);
+  printf("%d spinning threads, %d competing processes: %.2f cores  [%s]\n", threads, others,
+         cpu / wall, model);
   for (int k = 0; k < others; k++) kill(kids[k], SIGKILL), waitpid(kids[k], 0, 0);
   return 0;
 }

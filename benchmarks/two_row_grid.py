@@ -38,9 +38,19 @@ def cell(threads, n, c, o, w):
     return {p: statistics.median(v) for p, v in ratios.items()}
 
 
+def cpu_model():
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            if line.startswith('model name'):
+                return line.split(':', 1)[1].strip()
+    return 'unknown CPU'
+
+
 def main():
     if len(sys.argv) > 1:
         sys.exit('usage: python3 benchmarks/two_row_grid.py  (from the repository, after building conv_grid)')
+    print(f'two_row_grid: Winograd / direct per pass, medians of three conv_grid runs  [{cpu_model()}]',
+          flush=True)
     for threads in (1, 2):
         for n in (1, 4, 16, 64):
             for c, o in ((16, 16), (16, 32), (32, 32), (32, 64), (64, 64), (128, 128)):

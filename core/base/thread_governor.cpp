@@ -91,7 +91,7 @@ void ThreadGovernor::note(const Decision& d) {
 void ThreadGovernor::after_trial(int threads, double seconds) {
   Times& now = times(current_);
   const double usual = now.full() ? now.median() : now.last[0];
-  const bool won = seconds < kWinBelow * usual;  // the other count wins: run on it
+  const bool won = seconds < (steady_ ? kWinBelowSteady : kWinBelow) * usual;  // run on it
   last_trial_ = steps_;
   ++trials_;
   note({steps_, won ? "won" : "lost", threads, seconds, usual});
@@ -128,6 +128,7 @@ double StepWindow::add(int threads, double seconds_per_sample, double step_secon
   const int kept = count_ - count_ / 8;
   double sum = 0;
   for (int i = 0; i < kept; ++i) sum += per_sample_[static_cast<std::size_t>(i)];
+  last_steps_ = count_;
   count_ = 0;
   seconds_ = 0;
   return sum / kept;
@@ -151,7 +152,9 @@ void ThreadGovernors::record(std::int64_t batch, int threads, double seconds_per
   if (it == by_batch_.end()) return;
   const double window = it->second.window.add(
       threads, seconds_per_sample, seconds_per_sample * static_cast<double>(batch));
-  if (window >= 0) it->second.governor.record(threads, window);
+  if (window < 0) return;
+  if (it->second.window.last_steps() >= StepWindow::kSteadyFrom) it->second.governor.steady_windows();
+  it->second.governor.record(threads, window);
 }
 
 ThreadGovernors::State ThreadGovernors::state(std::int64_t batch) {

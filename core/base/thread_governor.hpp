@@ -37,6 +37,13 @@ class ThreadGovernor {
   static constexpr double kWinBelow = 0.9;
   // At the full count, steps this much slower than its best recent median call a trial.
   static constexpr double kSlowdown = 1.3;
+  // Judged in windows of many short steps (steady_windows: a single-image predict), a window's
+  // mean is steadier than one step's time: a trial wins below this share of the usual time. One
+  // thread 10 % faster than two (net C's single-image predict on an Intel Xeon: 36 against 40
+  // us) lost at kWinBelow in about half of the runs, which then stayed on two threads for good.
+  // (The early trial stays after eight counted windows: the first windows of a new Model are
+  // slower, 49-53 us against 40, and a trial judged against them wins for the wrong reason.)
+  static constexpr double kWinBelowSteady = 0.95;
 
   explicit ThreadGovernor(int max_threads) : max_(max_threads < 1 ? 1 : max_threads), current_(max_) {}
 
@@ -57,6 +64,9 @@ class ThreadGovernor {
   // CPUs of the machine left idle, on average, since the previous report (any process's time
   // counts as busy); a negative value: not known.
   void idle_cpus(double cpus);
+  // The steps recorded from now on are windows of many short steps (ThreadGovernors): trials
+  // win below kWinBelowSteady.
+  void steady_windows() { steady_ = true; }
   int current() const { return current_; }         // the count steps run on between trials
   int max_threads() const { return max_; }
 
@@ -103,6 +113,7 @@ class ThreadGovernor {
   int idle_needed_ = 1;      // ... that call a trial of the full count
   bool idle_called_ = false; // the coming (or running) trial was called by an idle core
   bool trial_warmed_ = false;  // the running trial's first (not judged) step is done
+  bool steady_ = false;        // steady_windows() was called
   std::deque<Decision> trace_;
   std::int64_t trials_ = 0;
 };
@@ -119,13 +130,16 @@ class StepWindow {
  public:
   static constexpr double kSeconds = 0.002;
   static constexpr int kMostSteps = 64;
+  // A window of at least this many steps is steady (ThreadGovernor::steady_windows).
+  static constexpr int kSteadyFrom = 8;
   // Adds a step of `step_seconds` on `threads`; returns the window's time per sample when this
   // step completes it, else a negative value. A step on another count than the window's starts
   // a new window (the governor changed its count: the partial window is dropped).
   double add(int threads, double seconds_per_sample, double step_seconds);
+  int last_steps() const { return last_steps_; }  // the steps of the window add last completed
 
  private:
-  int threads_ = 0, count_ = 0;
+  int threads_ = 0, count_ = 0, last_steps_ = 0;
   double seconds_ = 0;
   std::array<double, kMostSteps> per_sample_{};
 };

@@ -23,7 +23,7 @@ int ThreadGovernor::threads() const {
   return current_ == 1 ? max_ : 1;  // a trial of the other count
 }
 
-void ThreadGovernor::record(int threads, double seconds) {
+void ThreadGovernor::record(int threads, double seconds, bool steady) {
   if (max_ == 1) return;
   // A step on the other count while no trial runs began before the last decision (another
   // thread's call on the same Model): judging it would make a trial nobody called.
@@ -47,7 +47,7 @@ void ThreadGovernor::record(int threads, double seconds) {
   // the next trial until the full count is slower still.
   if (threads == 1 && (threads == current_ || one_known_ == 0 || seconds < one_known_))
     one_known_ = t.full() ? t.median() : seconds;
-  if (threads != current_) return after_trial(threads, seconds);
+  if (threads != current_) return after_trial(threads, seconds, steady);
   if (threads != max_ || !t.full()) return;
   const double m = t.median();
   best_all_ = best_all_ == 0 ? m : std::min(best_all_, m);
@@ -88,10 +88,10 @@ void ThreadGovernor::note(const Decision& d) {
   trace_.push_back(d);
 }
 
-void ThreadGovernor::after_trial(int threads, double seconds) {
+void ThreadGovernor::after_trial(int threads, double seconds, bool steady) {
   Times& now = times(current_);
   const double usual = now.full() ? now.median() : now.last[0];
-  const bool won = seconds < (steady_ ? kWinBelowSteady : kWinBelow) * usual;  // run on it
+  const bool won = seconds < (steady ? kWinBelowSteady : kWinBelow) * usual;  // run on it
   last_trial_ = steps_;
   ++trials_;
   note({steps_, won ? "won" : "lost", threads, seconds, usual});
@@ -152,9 +152,9 @@ void ThreadGovernors::record(std::int64_t batch, int threads, double seconds_per
   if (it == by_batch_.end()) return;
   const double window = it->second.window.add(
       threads, seconds_per_sample, seconds_per_sample * static_cast<double>(batch));
-  if (window < 0) return;
-  if (it->second.window.last_steps() >= StepWindow::kSteadyFrom) it->second.governor.steady_windows();
-  it->second.governor.record(threads, window);
+  if (window >= 0)
+    it->second.governor.record(threads, window,
+                               it->second.window.last_steps() >= StepWindow::kSteadyFrom);
 }
 
 ThreadGovernors::State ThreadGovernors::state(std::int64_t batch) {

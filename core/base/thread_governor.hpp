@@ -33,16 +33,18 @@ class ThreadGovernor {
   // Steps between two trials of the other thread count: the shortest, and the longest.
   static constexpr std::int64_t kFirstInterval = 16;
   static constexpr std::int64_t kLongestInterval = 512;
-  // A trial wins when its step took less than this share of the current count's recent steps.
+  // A trial wins when its step took less than this share of the current count's recent steps
+  // (kWinBelowSteady when the judged step is a steady window).
   static constexpr double kWinBelow = 0.9;
   // At the full count, steps this much slower than its best recent median call a trial.
   static constexpr double kSlowdown = 1.3;
-  // Judged in windows of many short steps (steady_windows: a single-image predict), a window's
-  // mean is steadier than one step's time: a trial wins below this share of the usual time. One
-  // thread 10 % faster than two (net C's single-image predict on an Intel Xeon: 36 against 40
-  // us) lost at kWinBelow in about half of the runs, which then stayed on two threads for good.
-  // (The early trial stays after eight counted windows: the first windows of a new Model are
-  // slower, 49-53 us against 40, and a trial judged against them wins for the wrong reason.)
+  // A trial step that is a steady window (StepWindow::kSteadyFrom short steps or more: a
+  // single-image predict) wins below this share of the usual time: its mean without the slowest
+  // eighth is steadier than one step's time. One thread 10 % faster than two (net C's
+  // single-image predict on an Intel Xeon: 35-37 against 40-41 us) lost at kWinBelow in about
+  // half of the runs, which then stayed on two threads for good. (The early trial stays after
+  // eight counted windows: the first windows of a new Model are slower, 49-53 us against 40, and
+  // a trial judged against them won for the wrong reason.)
   static constexpr double kWinBelowSteady = 0.95;
 
   explicit ThreadGovernor(int max_threads) : max_(max_threads < 1 ? 1 : max_threads), current_(max_) {}
@@ -59,14 +61,13 @@ class ThreadGovernor {
 
   int threads() const;                             // for the coming step
   // The step just run on `threads`; one on the other count while no trial runs is ignored (it
-  // began before the last decision: another thread's call on the same Model).
-  void record(int threads, double seconds_per_sample);
+  // began before the last decision: another thread's call on the same Model). `steady`: the
+  // step is a window of many short steps (ThreadGovernors), judged at kWinBelowSteady when it
+  // is a trial's.
+  void record(int threads, double seconds_per_sample, bool steady = false);
   // CPUs of the machine left idle, on average, since the previous report (any process's time
   // counts as busy); a negative value: not known.
   void idle_cpus(double cpus);
-  // The steps recorded from now on are windows of many short steps (ThreadGovernors): trials
-  // win below kWinBelowSteady.
-  void steady_windows() { steady_ = true; }
   int current() const { return current_; }         // the count steps run on between trials
   int max_threads() const { return max_; }
 
@@ -93,7 +94,7 @@ class ThreadGovernor {
     bool full() const { return seen > 3; }
   };
   Times& times(int threads) { return threads == 1 ? one_ : all_; }
-  void after_trial(int threads, double seconds);
+  void after_trial(int threads, double seconds, bool steady);
   void call_trial(const char* why);
   void note(const Decision& d);
 
@@ -113,7 +114,6 @@ class ThreadGovernor {
   int idle_needed_ = 1;      // ... that call a trial of the full count
   bool idle_called_ = false; // the coming (or running) trial was called by an idle core
   bool trial_warmed_ = false;  // the running trial's first (not judged) step is done
-  bool steady_ = false;        // steady_windows() was called
   std::deque<Decision> trace_;
   std::int64_t trials_ = 0;
 };
@@ -130,8 +130,9 @@ class StepWindow {
  public:
   static constexpr double kSeconds = 0.002;
   static constexpr int kMostSteps = 64;
-  // A window of at least this many steps is steady (ThreadGovernor::steady_windows).
-  static constexpr int kSteadyFrom = 8;
+  // A window of at least this many steps is steady (ThreadGovernor::kWinBelowSteady): a
+  // single-image predict's windows hold 30-50 calls, a batch-4 predict's 13-16.
+  static constexpr int kSteadyFrom = 16;
   // Adds a step of `step_seconds` on `threads`; returns the window's time per sample when this
   // step completes it, else a negative value. A step on another count than the window's starts
   // a new window (the governor changed its count: the partial window is dropped).

@@ -35,9 +35,9 @@ struct ConvGeometry {
 enum class ConvPass { forward, backward_data, backward_weights, inference };
 
 // True when the rule (conv_rule.cpp, docs/performance.md "Convolution algorithms") runs `pass`
-// of `g` with Winograd's algorithm. It reads the geometry alone (not even the thread count),
-// never a timing, so a given input shape always gets the same algorithm, and a given shape and
-// thread count the same bits.
+// of `g` with Winograd's algorithm. It reads the geometry and the CPU's maker alone (not even
+// the thread count), never a timing, so on one machine a given input shape always gets the same
+// algorithm, and a given shape and thread count the same bits.
 // set_convolution_algorithm(direct) makes it false everywhere. A plan falls back to direct when
 // oneDNN cannot make the Winograd primitive (CPUs without AVX-512).
 bool winograd_chosen(const ConvGeometry& g, ConvPass pass);
@@ -52,8 +52,16 @@ ConvolutionAlgorithm convolution_algorithm_from_environment();
 // under ONEDNN_MAX_CPU_ISA=AVX2): elsewhere every plan falls back to direct. For tests.
 bool winograd_available();
 
-// The rule alone, whatever set_convolution_algorithm says (the benchmarks' Winograd reference).
+// The maker of the CPU tenet runs on (cpuid's vendor string, read once): the rule's boundaries
+// were measured apart on an AMD EPYC and an Intel Xeon, and differ (conv_rule.cpp). Other
+// makers take AMD's.
+enum class CpuMaker { amd, intel, other };
+CpuMaker cpu_maker();
+
+// The rule alone, whatever set_convolution_algorithm says (the benchmarks' Winograd reference),
+// for this CPU's maker, or for `maker` (tests check both rules on any machine).
 bool winograd_rule(const ConvGeometry& g, ConvPass pass);
+bool winograd_rule(const ConvGeometry& g, ConvPass pass, CpuMaker maker);
 
 struct ConvPlan;  // the primitives of one geometry (conv.cpp)
 using ConvPlans = PlanCache<ConvPlan>;

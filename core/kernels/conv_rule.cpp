@@ -7,8 +7,13 @@
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -64,7 +69,8 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
       "convolution direct), e.g. TENET_CONVOLUTION_ALGORITHM=direct ./my_program");
 }
 
-// The rule, per pass (grid: benchmarks/README.md, "Winograd convolutions"; AMD EPYC, 1 and 2
+// The rule, per pass, on AMD (and CPUs of other makers; Intel: intel_rule below). Grid:
+// benchmarks/README.md, "Winograd convolutions"; AMD EPYC, 1 and 2
 // threads gave the same boundaries on the grid; off it, where the counts disagree, direct is
 // kept: the forward without gradient of one image with 11x11 to 13x13 outputs from 32 channels
 // was faster with Winograd on one thread in 25 of 25 cells alone, but only 5 % inside net A
@@ -84,6 +90,38 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 // Below 16 channels or filters Winograd's forward lost in most cells (a first convolution on 1
 // channel: 5-30x slower); it won only with 8 filters from 16+ channels on 14x14-28x28 images, left
 // direct to keep the rule short.
+namespace {
+// The rule on an Intel Xeon (AVX-512 with two FMA units: direct convolutions are faster there,
+// and Winograd's transforms weigh more). Grid of benchmarks/README.md, "Winograd on an Intel
+// Xeon" (conv_grid, 1 and 2 threads, buffers filled; 2026-12-07): below 32 channels or filters
+// Winograd lost most cells, and backward-data from 32 input channels lost on 11x11 outputs
+// (1.21-1.33x direct at batch 16-256) and gained little elsewhere below 28x28. `c` = input
+// channels:
+//   forward:          N * pixels >= 1568 and max(C, O) >= 64, or pixels >= 784 and N >= 16,
+//                     or pixels >= 196 and N * pixels >= 12544;
+//   backward-data:    C >= 64 and N * pixels >= 1568, or pixels >= 784 and N >= 16;
+//   backward-weights: N >= 64 and (max(C, O) >= 64 and pixels >= 121, or N * pixels >= 50176),
+//                     or pixels >= 784, N >= 16 and max(C, O) >= 64;
+//   predict:          as on AMD from 32 channels.
+bool intel_rule(std::int64_t n, std::int64_t c, std::int64_t small, std::int64_t large,
+                std::int64_t pixels, ConvPass pass) {
+  if (small < 32) return false;
+  switch (pass) {
+    case ConvPass::inference:
+      return pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2);
+    case ConvPass::forward:
+      return (n * pixels >= 1568 && large >= 64) || (pixels >= 784 && n >= 16) ||
+             (pixels >= 196 && n * pixels >= 12544);
+    case ConvPass::backward_data:
+      return (c >= 64 && n * pixels >= 1568) || (pixels >= 784 && n >= 16);
+    case ConvPass::backward_weights:
+      return (n >= 64 && ((large >= 64 && pixels >= 121) || n * pixels >= 50176)) ||
+             (pixels >= 784 && n >= 16 && large >= 64);
+  }
+  return false;
+}
+}  // namespace
+
 bool winograd_available() {
   using dnnl::cpu_isa;
   const cpu_isa isa = dnnl::get_effective_cpu_isa();
@@ -99,7 +137,28 @@ bool winograd_chosen(const ConvGeometry& g, ConvPass pass, ConvolutionAlgorithm 
   return algorithm != ConvolutionAlgorithm::direct && winograd_rule(g, pass);
 }
 
+CpuMaker cpu_maker() {
+  static const CpuMaker maker = [] {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (__get_cpuid(0, &a, &b, &c, &d) == 0) return CpuMaker::other;
+    char vendor[13] = {};
+    std::memcpy(vendor, &b, 4);
+    std::memcpy(vendor + 4, &d, 4);
+    std::memcpy(vendor + 8, &c, 4);
+    if (std::strcmp(vendor, "GenuineIntel") == 0) return CpuMaker::intel;
+    if (std::strcmp(vendor, "AuthenticAMD") == 0) return CpuMaker::amd;
+#endif
+    return CpuMaker::other;
+  }();
+  return maker;
+}
+
 bool winograd_rule(const ConvGeometry& g, ConvPass pass) {
+  return winograd_rule(g, pass, cpu_maker());
+}
+
+bool winograd_rule(const ConvGeometry& g, ConvPass pass, CpuMaker maker) {
   // oneDNN's Winograd kernels take 3x3 windows with stride 1 and no dilation only.
   if (g.kernel != std::array<std::int64_t, 2>{3, 3} ||
       g.strides != std::array<std::int64_t, 2>{1, 1} ||
@@ -113,6 +172,7 @@ bool winograd_rule(const ConvGeometry& g, ConvPass pass) {
   // filters Winograd still won (155 of 164 grid cells), below it was 0.98 of direct at the
   // median and up to 9x slower (docs/performance.md). One column keeps the rule.
   if (small < 16 || g.output[0] < 2 || (g.output[0] == 2 && small < 64)) return false;
+  if (maker == CpuMaker::intel) return intel_rule(n, g.input[3], small, large, pixels, pass);
   if (pass == ConvPass::inference)
     return small >= 32 ? pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2)
                        : pixels >= 784 || (n == 1 && pixels >= 196);

@@ -87,8 +87,9 @@ TEST_CASE("a plan made while another thread switches holds its key's algorithm i
   RestoreAlgorithm restore;
   kernels::ConvPlans cache;
   std::vector<kernels::ConvGeometry> shapes;
+  // 28x28, 32 -> 64: Winograd in every pass under both makers' rules (conv_rule.cpp)
   for (std::int64_t n = 16; n < 40; ++n)
-    shapes.push_back({Shape{n, 14, 14, 32}, 32, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {14, 14}});
+    shapes.push_back({Shape{n, 28, 28, 32}, 64, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {28, 28}});
   std::atomic<bool> stop{false};
   std::thread toggler([&] {
     for (int i = 0; !stop.load(); ++i)

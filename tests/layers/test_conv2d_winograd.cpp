@@ -33,6 +33,14 @@ kernels::ConvGeometry geometry(std::int64_t n, std::int64_t c, std::int64_t o, s
           true, true, training};
 }
 
+// The rule measured on each maker's CPU, whatever this machine is.
+bool amd(const kernels::ConvGeometry& g, ConvPass pass) {
+  return kernels::winograd_rule(g, pass, kernels::CpuMaker::amd);
+}
+bool intel(const kernels::ConvGeometry& g, ConvPass pass) {
+  return kernels::winograd_rule(g, pass, kernels::CpuMaker::intel);
+}
+
 bool winograd_impl(const kernels::ConvGeometry& g, ConvPass pass) {
   kernels::ConvPlans cache;
   const std::string impl = kernels::conv_impl(*kernels::conv_plan(cache, g), pass);
@@ -75,46 +83,87 @@ bool bitwise_equal(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
 
 TEST_SUITE("layers") {
 
-TEST_CASE("The convolution rule picks Winograd or direct per pass from the geometry") {
+TEST_CASE("The convolution rule (AMD EPYC) picks Winograd or direct per pass from the geometry") {
   Restore restore;
   set_convolution_algorithm(ConvolutionAlgorithm::automatic);
   const auto a2 = geometry(64, 32, 64, 13, false);  // nets A and B, second convolution
   const auto c3 = geometry(64, 32, 32, 14, true);   // net C, after the concat
   for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights}) {
-    CHECK(kernels::winograd_chosen(a2, pass));
-    CHECK(kernels::winograd_chosen(c3, pass));
-    CHECK_FALSE(kernels::winograd_chosen(geometry(64, 1, 32, 28, false), pass));  // first convs
-    CHECK_FALSE(kernels::winograd_chosen(geometry(64, 1, 16, 14, true), pass));
-    CHECK_FALSE(kernels::winograd_chosen(geometry(64, 8, 16, 14, true), pass));   // < 16 channels
-    CHECK_FALSE(kernels::winograd_chosen(geometry(16, 32, 32, 7, true), pass));   // too little work
-    CHECK_FALSE(kernels::winograd_chosen(geometry(64, 16, 16, 14, true), pass));
-    CHECK(kernels::winograd_chosen(geometry(16, 16, 16, 28, true), pass));
+    CHECK(amd(a2, pass));
+    CHECK(amd(c3, pass));
+    CHECK_FALSE(amd(geometry(64, 1, 32, 28, false), pass));  // first convs
+    CHECK_FALSE(amd(geometry(64, 1, 16, 14, true), pass));
+    CHECK_FALSE(amd(geometry(64, 8, 16, 14, true), pass));   // < 16 channels
+    CHECK_FALSE(amd(geometry(16, 32, 32, 7, true), pass));   // too little work
+    CHECK_FALSE(amd(geometry(64, 16, 16, 14, true), pass));
+    CHECK(amd(geometry(16, 16, 16, 28, true), pass));
   }
   // backward-weights alone at 16 channels with enough pixels
-  CHECK(kernels::winograd_chosen(geometry(64, 16, 32, 14, true), ConvPass::backward_weights));
-  CHECK_FALSE(kernels::winograd_chosen(geometry(64, 16, 32, 14, true), ConvPass::forward));
+  CHECK(amd(geometry(64, 16, 32, 14, true), ConvPass::backward_weights));
+  CHECK_FALSE(amd(geometry(64, 16, 32, 14, true), ConvPass::forward));
   // predict: net C's last convolution on one image; net A's 11x11 output of 2 to 15 images
   // (conv_grid: Winograd won 121 of 125 cells on two threads), not of one (lost on two threads)
   const auto inference = ConvPass::inference;
-  CHECK(kernels::winograd_chosen(geometry(1, 32, 32, 14, true, false), inference));
-  CHECK(kernels::winograd_chosen(geometry(256, 32, 64, 13, false, false), inference));
-  CHECK_FALSE(kernels::winograd_chosen(geometry(1, 32, 64, 13, false, false), inference));
-  CHECK(kernels::winograd_chosen(geometry(2, 32, 64, 13, false, false), inference));
-  CHECK(kernels::winograd_chosen(geometry(15, 64, 32, 11, true, false), inference));
+  CHECK(amd(geometry(1, 32, 32, 14, true, false), inference));
+  CHECK(amd(geometry(256, 32, 64, 13, false, false), inference));
+  CHECK_FALSE(amd(geometry(1, 32, 64, 13, false, false), inference));
+  CHECK(amd(geometry(2, 32, 64, 13, false, false), inference));
+  CHECK(amd(geometry(15, 64, 32, 11, true, false), inference));
   // below 11x11 outputs (9x9) or 32 channels: direct for 2 to 15 images
-  CHECK_FALSE(kernels::winograd_chosen(geometry(4, 32, 64, 11, false, false), inference));
-  CHECK_FALSE(kernels::winograd_chosen(geometry(4, 16, 64, 13, false, false), inference));
+  CHECK_FALSE(amd(geometry(4, 32, 64, 11, false, false), inference));
+  CHECK_FALSE(amd(geometry(4, 16, 64, 13, false, false), inference));
   kernels::ConvGeometry strided = a2;
   strided.strides = {2, 2};
   strided.output = {6, 6};
-  CHECK_FALSE(kernels::winograd_chosen(strided, ConvPass::forward));
+  CHECK_FALSE(amd(strided, ConvPass::forward));
   kernels::ConvGeometry five = a2;
   five.kernel = {5, 5};
   five.output = {9, 9};
-  CHECK_FALSE(kernels::winograd_chosen(five, ConvPass::forward));
+  CHECK_FALSE(amd(five, ConvPass::forward));
   set_convolution_algorithm(ConvolutionAlgorithm::direct);
   CHECK_FALSE(kernels::winograd_chosen(a2, ConvPass::forward));
   CHECK_FALSE(kernels::winograd_chosen(c3, ConvPass::backward_weights));
+}
+
+// Measured on an Intel Xeon (benchmarks/README.md, "Winograd on an Intel Xeon"): direct below 32
+// channels or filters; backward-data direct from 32 input channels below 28x28 (nets A and B's
+// second convolution: 1.21-1.33x direct); backward-weights from batch 64.
+TEST_CASE("The convolution rule (Intel Xeon) picks Winograd or direct per pass from the geometry") {
+  const auto a2 = geometry(64, 32, 64, 13, false);  // nets A and B, second convolution
+  CHECK(intel(a2, ConvPass::forward));
+  CHECK_FALSE(intel(a2, ConvPass::backward_data));
+  CHECK(intel(a2, ConvPass::backward_weights));
+  CHECK_FALSE(intel(geometry(16, 32, 64, 13, false), ConvPass::backward_weights));  // 1.02-1.05
+  CHECK(intel(geometry(16, 32, 64, 13, false), ConvPass::forward));
+  const auto c3 = geometry(64, 32, 32, 14, true);  // net C, after the concat: 0.95-0.96 each
+  CHECK(intel(c3, ConvPass::forward));
+  CHECK_FALSE(intel(c3, ConvPass::backward_data));
+  CHECK_FALSE(intel(c3, ConvPass::backward_weights));
+  for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights}) {
+    CHECK(intel(geometry(16, 32, 64, 28, true), pass));   // 28x28: 0.58-0.73
+    CHECK(intel(geometry(64, 64, 64, 14, true), pass));   // 0.67-0.79
+    CHECK_FALSE(intel(geometry(64, 16, 16, 28, true), pass));  // 16 channels: up to 1.5x slower
+    CHECK_FALSE(intel(geometry(64, 16, 64, 28, true), pass));
+    CHECK_FALSE(intel(geometry(64, 32, 32, 7, true), pass));   // 1.06-1.39
+    CHECK_FALSE(intel(geometry(64, 1, 32, 28, false), pass));  // first convolutions
+  }
+  CHECK(intel(geometry(64, 64, 32, 14, true), ConvPass::backward_data));  // 64 input channels: 0.69
+  // predict: as on AMD from 32 channels; below, direct (1, 16 -> 64, 14x14: 1.41x)
+  const auto inference = ConvPass::inference;
+  CHECK(intel(geometry(1, 32, 32, 14, true, false), inference));
+  CHECK(intel(geometry(2, 32, 64, 13, false, false), inference));
+  CHECK_FALSE(intel(geometry(1, 32, 64, 13, false, false), inference));
+  CHECK_FALSE(intel(geometry(1, 16, 64, 14, true, false), inference));
+  CHECK(amd(geometry(1, 16, 64, 28, true, false), inference));
+  CHECK_FALSE(intel(geometry(1, 16, 64, 28, true, false), inference));
+  // the same limits as on AMD: one output row, strides
+  CHECK_FALSE(intel(kernels::ConvGeometry{Shape{16, 3, 123, 64}, 64, {3, 3}, {1, 1}, {1, 1},
+                                          {0, 0}, {0, 0}, {1, 121}, true, false, true},
+                    ConvPass::forward));
+  // this machine's rule is its maker's
+  const bool on_intel = kernels::cpu_maker() == kernels::CpuMaker::intel;
+  for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights})
+    CHECK(kernels::winograd_rule(a2, pass) == (on_intel ? intel(a2, pass) : amd(a2, pass)));
 }
 
 TEST_CASE("A Conv2D plan runs the kernels the rule chose, Winograd only on AVX-512") {
@@ -123,7 +172,7 @@ TEST_CASE("A Conv2D plan runs the kernels the rule chose, Winograd only on AVX-5
   const bool avx512 = kernels::winograd_available();
   const auto a2 = geometry(64, 32, 64, 13, false);
   for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights})
-    CHECK(winograd_impl(a2, pass) == avx512);
+    CHECK(winograd_impl(a2, pass) == (avx512 && kernels::winograd_rule(a2, pass)));
   CHECK(winograd_impl(geometry(1, 32, 32, 14, true, false), ConvPass::inference) == avx512);
   CHECK_FALSE(winograd_impl(geometry(64, 1, 32, 28, false), ConvPass::forward));
   kernels::ConvPlans cache;  // a training plan has no inference pass, and the other way round
@@ -176,23 +225,23 @@ TEST_CASE("A convolution with one output row runs direct in every pass; two rows
                                       ConvPass::backward_weights};
   for (std::int64_t n : {1, 2, 4, 15}) {  // predict: 1x121 and 1x196, valid and 'same'
     CAPTURE(n);
-    CHECK_FALSE(kernels::winograd_chosen(rect(n, 32, 3, 123, false, false), ConvPass::inference));
-    CHECK_FALSE(kernels::winograd_chosen(rect(n, 64, 3, 198, false, false), ConvPass::inference));
-    CHECK_FALSE(kernels::winograd_chosen(rect(n, 64, 1, 121, true, false), ConvPass::inference));
+    CHECK_FALSE(amd(rect(n, 32, 3, 123, false, false), ConvPass::inference));
+    CHECK_FALSE(amd(rect(n, 64, 3, 198, false, false), ConvPass::inference));
+    CHECK_FALSE(amd(rect(n, 64, 1, 121, true, false), ConvPass::inference));
   }
   for (ConvPass pass : training_passes) {  // training: 16 x 1x121 'same', 64 x 1x196
-    CHECK_FALSE(kernels::winograd_chosen(rect(16, 64, 1, 121, true, true), pass));
-    CHECK_FALSE(kernels::winograd_chosen(rect(64, 32, 3, 198, false, true), pass));
-    CHECK(kernels::winograd_chosen(rect(32, 64, 4, 63, false, true), pass));  // 2x61
+    CHECK_FALSE(amd(rect(16, 64, 1, 121, true, true), pass));
+    CHECK_FALSE(amd(rect(64, 32, 3, 198, false, true), pass));
+    CHECK(amd(rect(32, 64, 4, 63, false, true), pass));  // 2x61
   }
   // two rows below 64 channels: direct (Winograd 0.98 of direct at the median, up to 9x slower)
   for (ConvPass pass : training_passes)
-    CHECK_FALSE(kernels::winograd_chosen(rect(64, 32, 4, 100, false, true), pass));  // 2x98
-  CHECK_FALSE(kernels::winograd_chosen(rect(1, 32, 4, 100, false, false), ConvPass::inference));
-  CHECK_FALSE(kernels::winograd_chosen(rect(16, 16, 4, 400, false, false), ConvPass::inference));
-  CHECK(kernels::winograd_chosen(rect(64, 32, 5, 100, false, true), ConvPass::forward));  // 3 rows
-  CHECK(kernels::winograd_chosen(rect(4, 64, 4, 63, false, false), ConvPass::inference));
-  CHECK(kernels::winograd_chosen(rect(16, 64, 123, 3, false, true), ConvPass::forward));  // 121x1
+    CHECK_FALSE(amd(rect(64, 32, 4, 100, false, true), pass));  // 2x98
+  CHECK_FALSE(amd(rect(1, 32, 4, 100, false, false), ConvPass::inference));
+  CHECK_FALSE(amd(rect(16, 16, 4, 400, false, false), ConvPass::inference));
+  CHECK(amd(rect(64, 32, 5, 100, false, true), ConvPass::forward));  // 3 rows
+  CHECK(amd(rect(4, 64, 4, 63, false, false), ConvPass::inference));
+  CHECK(amd(rect(16, 64, 123, 3, false, true), ConvPass::forward));  // 121x1
   CHECK_FALSE(winograd_impl(rect(4, 64, 3, 123, false, false), ConvPass::inference));  // the plan
 }
 
@@ -230,9 +279,12 @@ TEST_CASE("Winograd Conv2D matches the direct algorithm: outputs, gradients and 
 TEST_CASE("Winograd Conv2D's gradients match finite differences") {
   Restore restore;
   set_convolution_algorithm(ConvolutionAlgorithm::automatic);
-  Conv2D conv(32, {3, 3}, {.padding = Padding::same, .seed = 11});
-  const Tensor x = Tensor::randn({64, 14, 14, 32}, 12), r = Tensor::randn({64, 14, 14, 32}, 13);
-  const std::vector<Tensor> g = run(conv, x, r);  // the plan: Winograd on AVX-512 (test above)
+  // 64 channels and filters: Winograd in every pass on AVX-512, under both makers' rules
+  Conv2D conv(64, {3, 3}, {.padding = Padding::same, .seed = 11});
+  const Tensor x = Tensor::randn({64, 14, 14, 64}, 12), r = Tensor::randn({64, 14, 14, 64}, 13);
+  for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights})
+    CHECK((amd(geometry(64, 64, 64, 14, true), pass) && intel(geometry(64, 64, 64, 14, true), pass)));
+  const std::vector<Tensor> g = run(conv, x, r);
   auto loss = [&](const Tensor& xi) {
     NoGradGuard no_grad;
     auto y = conv(xi).to_vector<double>(), rv = r.to_vector<double>();

@@ -43,7 +43,9 @@ int pinned_threads();
 // One step of a Model (a training step, or one batch of predict) on the thread count its
 // governors choose for that batch size (the pinned count when there is one): sets the calling
 // thread's OpenMP count for the scope, restores it after, and tells the governors how long the
-// step took per sample (not when the step threw). docs/performance.md.
+// step took per sample (not when the step threw). docs/performance.md. The whole step runs in
+// the denormal mode of the kernels (FloatModeScope): its own loops (optimizer updates, losses,
+// elementwise ops) too, on the calling thread as on the pool's.
 class GovernedStep {
  public:
   GovernedStep(runtime::ThreadGovernors& governors, std::int64_t samples);
@@ -57,6 +59,7 @@ class GovernedStep {
   int threads_ = 0, saved_ = 0;
   bool governed_ = false;
   std::chrono::steady_clock::time_point start_;
+  FloatModeScope float_mode_;
 };
 
 // A reference to a `void()` callable that owns nothing and allocates nothing (std::function

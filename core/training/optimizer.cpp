@@ -5,6 +5,7 @@
 
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
+#include "core/kernels/context.hpp"  // FloatModeScope
 #include "core/tensor/tensor_impl.hpp"  // written_data
 
 namespace tenet {
@@ -58,6 +59,11 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
                            "choose the schedule's options so that its rate stays finite and "
                            "not negative for the whole run (a decay_rate above 1 grows without bound)");
   ++iterations_;
+  // Denormals flushed, as in the kernels (set_flush_denormals): an update computes g * g, which
+  // underflows to denormals as gradients shrink, and a denormal operand costs an Intel core a
+  // microcode assist (about 100 cycles); the pool's threads flush already, the calling thread
+  // did not.
+  kernels::FloatModeScope float_mode;
   for (std::size_t i = 0; i < variables.size(); ++i) {
     Tensor w = variables[i];
     Tensor g = w.grad();

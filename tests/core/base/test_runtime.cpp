@@ -55,6 +55,21 @@ TEST_CASE("FloatModeScope: the caller's MXCSR mode back after kernels, set or no
   }
   _mm_setcsr(original);
 }
+
+// A Model's step (GovernedStep) runs all of its own loops in the kernels' mode too.
+TEST_CASE("a governed step flushes denormals on the calling thread for its whole length") {
+  const unsigned original = _mm_getcsr();
+  _mm_setcsr(original & ~0x8040u);  // a caller in IEEE mode
+  runtime::ThreadGovernors governors;
+  {
+    const kernels::GovernedStep step(governors, 64);
+    CHECK((_mm_getcsr() & 0x8040u) == 0x8040u);
+    volatile float tiny = 1e-20f;
+    CHECK(tiny * tiny == 0.0f);  // 1e-40, a denormal: flushed, also in tenet's own loops
+  }
+  CHECK((_mm_getcsr() & 0x8040u) == 0u);  // the caller's mode back
+  _mm_setcsr(original);
+}
 #endif
 
 TEST_CASE("set_num_threads(n) pins the thread count; set_num_threads(0) returns to automatic") {

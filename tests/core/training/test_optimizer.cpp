@@ -57,6 +57,28 @@ TEST_CASE("SGD and Adam follow Keras's update rules") {
   CHECK(z.at({0}) == doctest::Approx(-0.19).epsilon(1e-6));
 }
 
+// Defect (fixed): optimizer updates ran in the calling thread's own mode, so Adam's g * g of a
+// shrinking gradient became a denormal there (flushed on the pool's threads): on an Intel Xeon
+// each denormal operand costs a microcode assist, and the main job's later epochs took 9-10 ms
+// a step against 6-7 (docs/architecture.md, "Denormals and threads"). Updates now flush, as the
+// kernels do, and leave the caller's mode as it was.
+TEST_CASE("optimizer updates flush denormals as the kernels do, and keep the caller's mode") {
+  for (const bool flush : {true, false}) {
+    CAPTURE(flush);
+    set_flush_denormals(flush);
+    Tensor u = Tensor::from_vector(std::vector<float>{1.0f}).requires_grad(true);
+    Adam adam({.learning_rate = 0.01});
+    u.set_grad(Tensor::from_vector(std::vector<float>{1e-20f}));  // g * g = 1e-40: denormal
+    adam.impl()->step({u});
+    const float v = adam.impl()->slots()[0][1].at({0});  // (1 - 0.999) g^2 = 1e-43
+    if (flush)
+      CHECK(v == 0.0f);
+    else
+      CHECK((v > 0.0f && v < 1e-38f));
+  }
+  set_flush_denormals(true);
+}
+
 TEST_CASE("options.invalid: optimizer hyperparameters, checked when the optimizer is made") {
   auto sgd = [](SGDOptions o) { return capture([&] { (void)SGD(o); }); };
   check_invalid(sgd({.learning_rate = kNaN}), "SGDOptions::learning_rate", "NaN", "a finite number > 0");

@@ -16,16 +16,20 @@ int num_threads();        // the pinned count, else the machine's cores
 bool adaptive_threads();  // true unless pinned
 // Denormal floats (below 1.2e-38) are flushed to zero in tenet's kernels by default, as
 // TensorFlow does: gradients that decayed into that range made a convolution's backward 35x
-// slower here (docs/architecture.md, "Kernels and layouts"). The calling thread's own mode is
-// restored after each kernel; the OpenMP pool's worker threads keep it.
+// slower here (docs/architecture.md, "Denormals and threads"). The same mode covers each whole
+// step of a Model (a training step, a batch of evaluate or predict: user code called inside
+// it too, such as a custom layer's call or a custom loss) and every optimizer update. The
+// calling thread's own mode is restored after each kernel or step; the OpenMP pool's worker
+// threads keep it.
 // set_flush_denormals(false) keeps denormals (IEEE).
 void set_flush_denormals(bool on);
 bool flush_denormals();
 // How Conv2D computes (docs/performance.md, "Convolution algorithms"). `automatic` (the default)
 // runs each pass of a 3x3, stride-1, undilated convolution with Winograd's algorithm where a
 // fixed rule on its channels, image size and batch says it is faster, and every other
-// convolution direct; the rule reads the geometry only, never a timing, so results stay bitwise
-// the same from run to run at a given thread count. `direct` computes every convolution
+// convolution direct; the rule reads the geometry and the CPU's maker only (its boundaries differ
+// between Intel and AMD processors, so the bits can differ between two such machines), never a
+// timing, so results stay bitwise the same from run to run at a given thread count. `direct` computes every convolution
 // directly, giving the bits of tenet before Winograd (Winograd's differ in the last bits, about
 // 1e-6 of the outputs). Takes effect at each Conv2D's next call; any other value raises
 // options.invalid. Until the first call, the environment variable TENET_CONVOLUTION_ALGORITHM

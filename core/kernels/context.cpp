@@ -50,8 +50,11 @@ FloatModeScope::FloatModeScope() {
 #if defined(__SSE2__)
   saved_ = _mm_getcsr();
 #endif
-  const bool flush = g_flush_denormals.load();
+  // The generation before the setting (set_flush_denormals writes them the other way round):
+  // a setting read after a newer generation can only be newer still, so the pool is never
+  // marked as set to a generation whose setting it did not get; at worst it is set once more.
   const int generation = g_float_mode_generation.load(std::memory_order_acquire);
+  const bool flush = g_flush_denormals.load();
   bool pool_set = false;
   if (t_float_mode_generation != generation) {  // the pool's threads: once per setting
     const int pool = std::max(num_threads(), omp_get_max_threads());  // every thread a step may use

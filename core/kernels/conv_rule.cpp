@@ -1,8 +1,9 @@
 // Which convolutions run Winograd's algorithm (oneDNN's jit_wino_4x3 for training, its
 // forward_inference kernels for predict), and the switch that turns it off. The rule is fixed,
-// from the geometry alone: measured once per pass on a grid of channels, image sizes, batch
-// sizes and thread counts (benchmarks/README.md, "Winograd convolutions"), never timed at run
-// time, so a given input shape and thread count always runs the same kernels (the same bits).
+// from the geometry and the CPU's maker alone: measured once per pass on a grid of channels,
+// image sizes, batch sizes and thread counts on each maker's CPU (benchmarks/README.md,
+// "Winograd convolutions" and the Intel session), never timed at run time, so on one machine a
+// given input shape and thread count always runs the same kernels (the same bits).
 #include <algorithm>
 #include <array>
 #include <atomic>

@@ -9,8 +9,13 @@
 #include <vector>
 #include <set>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "support/test_util.hpp"
 #include "support/small_sgd_model.hpp"
+#include "core/graph/layer.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
@@ -165,5 +170,47 @@ TEST_CASE("automatic layer names stay unique when layers are created from severa
   CHECK(all.count("dense") == 1);
   CHECK(all.count("dense_999") == 1);
 }
+
+#if defined(__SSE2__)
+// A layer of the user's that notes whether its forward ran with denormals flushed (MXCSR's FTZ
+// and DAZ), and returns its input.
+class ModeProbeImpl : public LayerImpl {
+ public:
+  explicit ModeProbeImpl(std::source_location loc) : LayerImpl("ModeProbe", "mode_probe", "", loc) {}
+  Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    flushed = (_mm_getcsr() & 0x8040u) == 0x8040u;
+    return in[0];
+  }
+  bool flushed = false;
+};
+
+// Every step of a Model (train_on_batch, fit, evaluate, predict, test_on_batch) runs the user's
+// code in the kernels' denormal mode and gives the caller's mode back (docs/architecture.md,
+// "Denormals and threads"). test_on_batch ran in the caller's mode before.
+TEST_CASE("every Model step runs in the kernels' denormal mode and restores the caller's") {
+  auto probe = std::make_shared<ModeProbeImpl>(std::source_location::current());
+  auto in = Input({3});
+  Model m(in, Dense(2, {.seed = 1})(Layer(probe)(in)));
+  m.compile({.optimizer = SGD({.learning_rate = 0.1}), .loss = SparseCategoricalCrossentropy()});
+  const Tensor x = Tensor::ones({4, 3}), y = Tensor::zeros({4}, DType::i32);
+  const unsigned original = _mm_getcsr();
+  const std::vector<std::pair<std::string, std::function<void()>>> calls{
+      {"train_on_batch", [&] { m.train_on_batch({x}, y); }},
+      {"fit", [&] { m.fit({x}, y, {.epochs = 1, .batch_size = 4, .verbose = 0}); }},
+      {"evaluate", [&] { m.evaluate({x}, y, {.batch_size = 4, .verbose = 0}); }},
+      {"predict", [&] { (void)m.predict({x}); }},
+      {"test_on_batch", [&] { m.test_on_batch({x}, y); }}};
+  for (const auto& [name, call] : calls) {
+    CAPTURE(name);
+    _mm_setcsr(original & ~0x8040u);  // a caller in IEEE mode
+    probe->flushed = false;
+    call();
+    CHECK(probe->flushed);
+    CHECK((_mm_getcsr() & 0x8040u) == 0u);
+  }
+  _mm_setcsr(original);
+}
+#endif
 
 }  // TEST_SUITE

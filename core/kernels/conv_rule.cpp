@@ -92,11 +92,11 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 // channel: 5-30x slower); it won only with 8 filters from 16+ channels on 14x14-28x28 images, left
 // direct to keep the rule short.
 namespace {
-// The rule on an Intel Xeon (AVX-512 with two FMA units: direct convolutions are faster there,
-// and Winograd's transforms weigh more). Grid of benchmarks/README.md, "Winograd on an Intel
-// Xeon" (conv_grid, 1 and 2 threads, buffers filled; 2026-12-07): below 32 channels or filters
-// Winograd lost most cells, and backward-data from 32 input channels lost on 11x11 outputs
-// (1.21-1.33x direct at batch 16-256) and gained little elsewhere below 28x28. `c` = input
+// The rule on an Intel Xeon, where Winograd gains less against direct than on AMD. Grid of
+// benchmarks/README.md, "Winograd on an Intel Xeon" (conv_grid, 1 and 2 threads, buffers filled;
+// 2026-12-07 16:20-16:30 UTC): below 32 channels or filters Winograd lost most cells, and
+// backward-data from 32 input channels lost on 11x11 outputs (1.21-1.33x direct at two threads,
+// 1.11-1.40x at one, batch 16-256) and gained little elsewhere below 28x28. `c` = input
 // channels:
 //   forward:          N * pixels >= 1568 and max(C, O) >= 64, or pixels >= 784 and N >= 16,
 //                     or pixels >= 196 and N * pixels >= 12544;

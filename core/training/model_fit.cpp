@@ -195,8 +195,8 @@ Logs Model::test_on_batch(const std::vector<Tensor>& x, const Tensor& y,
   numerics::StepLabel label("test_on_batch");
   numerics::check_variables(*s_);
   numerics::check_inputs(*s_, x, y, -1);
-  // A step like one of evaluate's batches: its thread count, and the kernels' denormal mode.
-  const kernels::GovernedStep threads(s_->predict_threads, x.empty() ? 0 : x[0].dim(0));
+  // The kernels' denormal mode, also for its loss and metrics; the caller's thread count.
+  const kernels::FloatModeScope float_mode;
   NoGradGuard no_grad;
   Tensor pred = call(x, {.training = false})[0];
   Logs logs = batch_metrics(*s_, pred, y);

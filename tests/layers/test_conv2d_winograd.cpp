@@ -127,7 +127,7 @@ TEST_CASE("The convolution rule (AMD EPYC) picks Winograd or direct per pass fro
 
 // Measured on an Intel Xeon (benchmarks/README.md, "Winograd on an Intel Xeon"): direct below 32
 // channels or filters; backward-data direct from 32 input channels below 28x28 (nets A and B's
-// second convolution: 1.21-1.33x direct); backward-weights from batch 64.
+// second convolution: 1.11-1.40x direct); backward-weights from batch 64.
 TEST_CASE("The convolution rule (Intel Xeon) picks Winograd or direct per pass from the geometry") {
   const auto a2 = geometry(64, 32, 64, 13, false);  // nets A and B, second convolution
   CHECK(intel(a2, ConvPass::forward));

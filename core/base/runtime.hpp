@@ -25,13 +25,13 @@ bool adaptive_threads();  // true unless pinned
 void set_flush_denormals(bool on);
 bool flush_denormals();
 // How Conv2D computes (docs/performance.md, "Convolution algorithms"). `automatic` (the default)
-// runs each pass of a 3x3, stride-1, undilated convolution with Winograd's algorithm where a
-// fixed rule on its channels, image size and batch says it is faster, and every other
-// convolution direct; the rule reads the geometry and the CPU's maker only (its boundaries differ
-// between Intel and AMD processors, so the bits can differ between two such machines), never a
-// timing, so results stay bitwise the same from run to run at a given thread count. `direct`
-// computes every convolution directly, giving the bits of tenet before Winograd (Winograd's
-// differ in the last bits, about 1e-6 of the outputs). Takes effect at each Conv2D's next call; any other value raises
+// runs each pass of a 3x3, stride-1, undilated convolution with Winograd's algorithm where a fixed
+// rule on its channels, image size and batch says it is faster, and every other convolution direct;
+// the rule reads the geometry and the CPU's maker only (its boundaries differ between Intel and AMD
+// processors, so the bits can differ between two such machines), never a timing, so results stay
+// bitwise the same from run to run at a given thread count. `direct` computes every convolution
+// directly, giving the bits of tenet before Winograd (Winograd's differ in the last bits, about
+// 1e-6 of the outputs). Takes effect at each Conv2D's next call; any other value raises
 // options.invalid. Until the first call, the environment variable TENET_CONVOLUTION_ALGORITHM
 // (automatic or direct, exactly; unset or empty: automatic) decides, read once when accepted;
 // another value raises options.invalid at each Conv2D call (read again) until it is fixed or

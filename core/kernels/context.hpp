@@ -40,11 +40,11 @@ class FloatModeScope {
 // The thread count set_num_threads pinned (or OMP_NUM_THREADS at start), 0 when automatic.
 int pinned_threads();
 
-// One step of a Model (a training step, or one batch of evaluate or predict) on the thread count its
-// governors choose for that batch size (the pinned count when there is one): sets the calling
-// thread's OpenMP count for the scope, restores it after, and tells the governors how long the
-// step took per sample (not when the step threw). docs/performance.md. The whole step runs in
-// the denormal mode of the kernels (FloatModeScope): its own loops (optimizer updates, losses,
+// One step of a Model (a training step, or one batch of evaluate or predict) on the thread count
+// its governors choose for that batch size (the pinned count when there is one): sets the calling
+// thread's OpenMP count for the scope, restores it after, and tells the governors how long the step
+// took per sample (not when the step threw). docs/performance.md. The whole step runs in the
+// denormal mode of the kernels (FloatModeScope): its own loops (optimizer updates, losses,
 // elementwise ops) too, on the calling thread as on the pool's.
 class GovernedStep {
  public:

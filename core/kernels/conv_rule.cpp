@@ -92,6 +92,12 @@ ConvolutionAlgorithm convolution_algorithm_from_environment() {
 // channel: 5-30x slower); it won only with 8 filters from 16+ channels on 14x14-28x28 images, left
 // direct to keep the rule short.
 namespace {
+// Predict (forward without gradient) from 32 channels and filters, the same clause on both
+// makers' grids: 14x14 outputs or more, 16 images or more, or 2 to 15 images of 11x11 or more.
+bool inference_from_32(std::int64_t n, std::int64_t pixels) {
+  return pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2);
+}
+
 // The rule on an Intel Xeon, where Winograd gains less against direct than on AMD. Grid of
 // benchmarks/README.md, "Winograd on an Intel Xeon" (conv_grid, 1 and 2 threads, buffers filled;
 // 2026-12-07 16:20-16:30 UTC): below 32 channels or filters Winograd lost most cells, and
@@ -109,7 +115,7 @@ bool intel_rule(std::int64_t n, std::int64_t c, std::int64_t small, std::int64_t
   if (small < 32) return false;
   switch (pass) {
     case ConvPass::inference:
-      return pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2);
+      return inference_from_32(n, pixels);
     case ConvPass::forward:
       return (n * pixels >= 1568 && large >= 64) || (pixels >= 784 && n >= 16) ||
              (pixels >= 196 && n * pixels >= 12544);
@@ -175,8 +181,7 @@ bool winograd_rule(const ConvGeometry& g, ConvPass pass, CpuMaker maker) {
   if (small < 16 || g.output[0] < 2 || (g.output[0] == 2 && small < 64)) return false;
   if (maker == CpuMaker::intel) return intel_rule(n, g.input[3], small, large, pixels, pass);
   if (pass == ConvPass::inference)
-    return small >= 32 ? pixels >= 196 || n >= 16 || (pixels >= 121 && n >= 2)
-                       : pixels >= 784 || (n == 1 && pixels >= 196);
+    return small >= 32 ? inference_from_32(n, pixels) : pixels >= 784 || (n == 1 && pixels >= 196);
   const bool training = (small >= 32 && n * pixels >= 1568) || (pixels >= 784 && n >= 16);
   if (pass == ConvPass::backward_weights) return training || (large >= 32 && n * pixels >= 12544);
   return training;

@@ -61,8 +61,8 @@ void OptimizerImpl::step(const std::vector<Tensor>& variables) {
   ++iterations_;
   // Denormals flushed, as in the kernels (set_flush_denormals): an update computes g * g, which
   // underflows to denormals as gradients shrink, and a denormal operand costs an Intel core a
-  // microcode assist (about 100 cycles); the pool's threads flush already, the calling thread
-  // did not.
+  // microcode assist; the pool's threads flush already, the calling thread did not. (Inside a
+  // Model's step, GovernedStep has set the mode already: this scope then writes nothing.)
   kernels::FloatModeScope float_mode;
   for (std::size_t i = 0; i < variables.size(); ++i) {
     Tensor w = variables[i];

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <atomic>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,9 +181,10 @@ class ModeProbeImpl : public LayerImpl {
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }
   Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
     flushed = (_mm_getcsr() & 0x8040u) == 0x8040u;
+    if (fail && in[0].dim(0) > 0) throw std::runtime_error("the user's layer failed");
     return in[0];
   }
-  bool flushed = false;
+  bool flushed = false, fail = false;
 };
 
 // Every step of a Model (train_on_batch, fit, evaluate, predict, test_on_batch) runs the user's
@@ -209,6 +211,21 @@ TEST_CASE("every Model step runs in the kernels' denormal mode and restores the 
     CHECK(probe->flushed);
     CHECK((_mm_getcsr() & 0x8040u) == 0u);
   }
+  // A step that throws (the user's layer fails inside it) gives the caller's mode back too.
+  probe->fail = true;
+  for (const auto& [name, call] : calls) {
+    CAPTURE(name);
+    _mm_setcsr(original & ~0x8040u);
+    bool threw = false;
+    try {
+      call();
+    } catch (const std::exception&) {
+      threw = true;
+    }
+    CHECK(threw);
+    CHECK((_mm_getcsr() & 0x8040u) == 0u);
+  }
+  probe->fail = false;
   _mm_setcsr(original);
 }
 #endif

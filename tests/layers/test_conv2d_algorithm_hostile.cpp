@@ -28,21 +28,23 @@ struct RestoreAlgorithm {
   ~RestoreAlgorithm() { set_convolution_algorithm(algorithm); }
 };
 
-// A Conv2D every pass of which AMD's rule runs on Winograd at batch 16: 32 channels, 14x14 (on an
-// Intel CPU its rule runs it direct; Winograd training is then covered by test_conv2d_winograd).
+// A Conv2D every pass of which both makers' rules run on Winograd at batches 16 and 32 (28x28,
+// 32 -> 64; conv_rule.cpp): the first test checks it, so these tests switch between two
+// algorithms on an AMD and on an Intel CPU alike. Fit steps take 16 images, predict all 32.
 struct WinoNet {
-  Conv2D conv{32, {3, 3}, {.padding = Padding::same, .activation = Activation::relu, .seed = 5}};
+  Conv2D conv{64, {3, 3}, {.padding = Padding::same, .activation = Activation::relu, .seed = 5}};
   Dense dense{2};
   Model model;
   WinoNet() : model(make()) {}
   Model make() {
-    auto in = Input({14, 14, 32});
+    auto in = Input({28, 28, 32});
     return Model(in, dense(Flatten()(conv(in))));
   }
 };
+constexpr std::int64_t kBatch = 16;
 
-Tensor images() { return Tensor::randn({16, 14, 14, 32}, 21); }
-Tensor labels() { return Tensor::randn({16, 2}, 22); }
+Tensor images() { return Tensor::randn({2 * kBatch, 28, 28, 32}, 21); }
+Tensor labels() { return Tensor::randn({2 * kBatch, 2}, 22); }
 
 // `n`'s weights in a model that never ran, predicting x under the algorithm now set.
 Tensor fresh_output(const WinoNet& n, const Tensor& x) {
@@ -79,6 +81,29 @@ void switch_until(const std::atomic<bool>& stop, std::atomic<int>& bad_refusals,
 }  // namespace
 
 TEST_SUITE("layers") {
+
+TEST_CASE("every pass of WinoNet runs Winograd under both makers' rules at its batches") {
+  for (std::int64_t batch : {kBatch, 2 * kBatch}) {
+    const kernels::ConvGeometry g{Shape{batch, 28, 28, 32}, 64, {3, 3}, {1, 1},
+                                  {1, 1}, {1, 1}, {1, 1}, {28, 28}};
+    for (kernels::CpuMaker maker : {kernels::CpuMaker::amd, kernels::CpuMaker::intel})
+      for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data,
+                            ConvPass::backward_weights, ConvPass::inference}) {
+        CAPTURE(batch);
+        CAPTURE(static_cast<int>(maker));
+        CAPTURE(static_cast<int>(pass));
+        CHECK(kernels::winograd_rule(g, pass, maker));
+      }
+    if (!kernels::winograd_available()) continue;  // every plan direct on this CPU
+    // And the plans made on this machine are Winograd's.
+    RestoreAlgorithm restore;
+    set_convolution_algorithm(ConvolutionAlgorithm::automatic);
+    kernels::ConvPlans cache;
+    const auto plan = kernels::conv_plan(cache, g);
+    for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights})
+      CHECK(kernels::conv_impl(*plan, pass).find("wino") != std::string::npos);
+  }
+}
 
 // Defect (fixed): conv_plan read the algorithm for the cache key, then make_plan read it again
 // per pass, so a switch on another thread in between left a plan of the other algorithm (or of
@@ -121,6 +146,8 @@ TEST_CASE("predict while two threads switch (and pass out-of-range values) gives
   const Tensor x = images();
   const Tensor wino = predict_under(n, x, ConvolutionAlgorithm::automatic);
   const Tensor direct = predict_under(n, x, ConvolutionAlgorithm::direct);
+  // The two differ in their bits wherever oneDNN has Winograd, so "one of the two" says which.
+  if (kernels::winograd_available()) CHECK_FALSE(allclose(wino, direct, 0.0, 0.0));
   std::atomic<bool> stop{false};
   std::atomic<int> bad_refusals{0};
   std::thread a([&] { switch_until(stop, bad_refusals, 0); });
@@ -152,7 +179,7 @@ TEST_CASE("fit while two threads switch: finite, and the kept kernel follows the
   std::atomic<int> bad_refusals{0};
   std::thread a([&] { switch_until(stop, bad_refusals, 0); });
   std::thread b([&] { switch_until(stop, bad_refusals, 1); });
-  History h = n.model.fit({x}, y, {.epochs = 4, .batch_size = 4, .verbose = 0});
+  History h = n.model.fit({x}, y, {.epochs = 2, .batch_size = kBatch, .verbose = 0});
   stop = true;
   a.join();
   b.join();
@@ -177,7 +204,7 @@ TEST_CASE("a switch between fit steps: each algorithm's plan and kept kernel fol
     for (ConvolutionAlgorithm alg : order) {
       set_convolution_algorithm(alg);
       n.model.predict(x);  // keeps the blocked kernel of this algorithm's predict plan
-      History h = n.model.fit({x}, y, {.epochs = 1, .batch_size = 8, .verbose = 0});
+      History h = n.model.fit({x}, y, {.epochs = 1, .batch_size = kBatch, .verbose = 0});
       REQUIRE(std::isfinite(h["loss"].back()));
       for (ConvolutionAlgorithm other : {ConvolutionAlgorithm::automatic, ConvolutionAlgorithm::direct}) {
         const Tensor now = predict_under(n, x, other);

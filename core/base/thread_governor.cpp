@@ -138,9 +138,13 @@ int ThreadGovernors::threads(std::int64_t batch, int max_threads) {
   std::lock_guard lock(mutex_);
   auto it = by_batch_.find(batch);
   if (it == by_batch_.end() || it->second.governor.max_threads() != max_threads) {
-    if (by_batch_.size() >= 16) by_batch_.clear();  // bounded: batch sizes of a session come and go
+    if (it == by_batch_.end() && by_batch_.size() >= kBatchSizes)  // bounded: forget the stalest
+      by_batch_.erase(std::min_element(by_batch_.begin(), by_batch_.end(), [](auto& a, auto& b) {
+        return a.second.last_use < b.second.last_use;
+      }));
     it = by_batch_.insert_or_assign(batch, Governed{ThreadGovernor(max_threads), {}}).first;
   }
+  it->second.last_use = ++uses_;
   return it->second.governor.threads();
 }
 

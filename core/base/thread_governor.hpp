@@ -146,9 +146,12 @@ class StepWindow {
 };
 
 // One governor per batch size (a step's time per sample depends on it: the last, smaller batch
-// of an epoch, predict's batches), for the steps of one Model from any thread (a lock).
+// of an epoch, predict's batches), for the steps of one Model from any thread (a lock). At most
+// kBatchSizes are kept: a new one past that replaces the batch size whose last step is the
+// oldest, so the sizes a program keeps using keep what their governors learned.
 class ThreadGovernors {
  public:
+  static constexpr std::size_t kBatchSizes = 16;
   int threads(std::int64_t batch, int max_threads);  // for the coming step on `batch` samples
   // The step just run on `batch` samples and `threads` (judged in windows: StepWindow).
   void record(std::int64_t batch, int threads, double seconds_per_sample);
@@ -166,9 +169,11 @@ class ThreadGovernors {
   struct Governed {
     ThreadGovernor governor;
     StepWindow window;
+    std::uint64_t last_use = 0;  // the value of uses_ at this batch size's latest step
   };
   std::mutex mutex_;
   std::map<std::int64_t, Governed> by_batch_;
+  std::uint64_t uses_ = 0;  // steps begun, over all batch sizes
 };
 
 // CPUs left idle, on average, between two samples, from /proc/stat's idle and iowait times:

@@ -361,7 +361,7 @@ Logs Model::evaluate_source(BatchReader& source, int verbose, std::source_locati
   std::int64_t index = 0, steps = 0;
   while (source.next(xb, yb, index)) {
     check_batch_inputs(*s_, source, xb, yb, index);
-    const kernels::GovernedStep threads(s_->predict_threads, xb[0].dim(0));  // as predict's
+    const kernels::GovernedStep threads(s_->evaluate_threads, xb[0].dim(0));
     Tensor pred = call(xb, {.training = false})[0];
     tally.add(pred, yb);
     run.add({{"loss", s_->compiled.loss(pred, yb).item()}}, static_cast<double>(xb[0].dim(0)));

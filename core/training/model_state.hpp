@@ -39,9 +39,11 @@ struct Model::State {
   bool sequential = false;  // Keras writes no input_layer group for Sequential models
   History history;
   std::atomic<bool> training{false};  // a fit or train_on_batch is running (TrainingGuard)
-  // The thread count of each training step and of each predict / evaluate batch
-  // (core/base/thread_governor.hpp): per Model, as step times are the Model's own.
-  runtime::ThreadGovernors train_threads, predict_threads;
+  // The thread count of each training step, predict batch and evaluate batch
+  // (core/base/thread_governor.hpp): per Model, as step times are the Model's own, and per
+  // kind of step (an evaluate batch also computes the loss and metrics, so its time per sample
+  // is not a predict batch's).
+  runtime::ThreadGovernors train_threads, predict_threads, evaluate_threads;
   distributed::Replicas* replicas = nullptr;  // during a data-parallel fit (distributed.cpp)
 };
 

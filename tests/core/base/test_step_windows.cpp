@@ -201,4 +201,32 @@ TEST_CASE("thread governors: steps from other threads ending after a trial do no
   CHECK(lost_in_a_row == 0);
 }
 
+// Before, a 17th batch size cleared every governor: a program predicting at many sizes, or
+// evaluating on a dataset with an odd last batch after such calls, restarted the early trials of
+// the sizes it kept using too.
+TEST_CASE("thread governors: a new batch size past 16 forgets only the one used longest ago") {
+  ThreadGovernors g;
+  // `n` steps of 3 ms (each a window of its own; a count's first step is not counted).
+  auto steps = [&g](std::int64_t batch, int n) {
+    for (int i = 0; i < n; ++i) {
+      const int threads = g.threads(batch, 2);
+      g.record(batch, threads, 3e-3 / static_cast<double>(batch));
+    }
+  };
+  steps(1, 6);
+  for (std::int64_t b = 2; b <= 16; ++b) steps(b, 2);  // 16 sizes now, 1 the oldest
+  steps(1, 1);                                        // 1 used again: 2 is the oldest
+  steps(17, 2);
+  CHECK(g.state(1).steps == 6);    // kept what it counted
+  CHECK(g.state(2).current == 0);  // forgotten: no governor
+  for (std::int64_t b = 3; b <= 17; ++b) {
+    CAPTURE(b);
+    CHECK(g.state(b).steps == 1);
+  }
+  steps(2, 2);  // back as a new size, forgetting 3 (now the oldest)
+  CHECK(g.state(2).steps == 1);
+  CHECK(g.state(3).current == 0);
+  CHECK(g.state(1).steps == 6);
+}
+
 }  // TEST_SUITE

@@ -17,6 +17,7 @@
 #include "support/test_util.hpp"
 #include "support/small_sgd_model.hpp"
 #include "core/graph/layer.hpp"
+#include "core/training/model_state.hpp"
 
 using namespace tenet;
 using tenet::testing::capture;
@@ -229,5 +230,25 @@ TEST_CASE("every Model step runs in the kernels' denormal mode and restores the 
   _mm_setcsr(original);
 }
 #endif
+
+// evaluate times the loss and metrics with the forward pass, so its time per sample is not a
+// predict batch's: before, its batches shared predict's governors and mixed both kinds of step
+// in one governor's windows.
+TEST_CASE("evaluate's batches have thread governors of their own, apart from predict's") {
+  const bool was_adaptive = adaptive_threads();
+  const int before = num_threads();
+  set_num_threads(0);  // automatic: steps are governed
+  Model m = small_net(21);
+  const Data d = make_data(22);
+  (void)m.evaluate(d.x, d.y, {.batch_size = 16, .verbose = 0});
+  const auto& s = model_state(m);
+  CHECK(s->evaluate_threads.state(16).current > 0);
+  CHECK(s->predict_threads.state(16).current == 0);  // predict never ran
+  (void)m.predict(d.x, {.batch_size = 8});
+  CHECK(s->predict_threads.state(8).current > 0);
+  CHECK(s->evaluate_threads.state(8).current == 0);
+  CHECK(s->train_threads.state(16).current == 0);
+  if (!was_adaptive) set_num_threads(before);
+}
 
 }  // TEST_SUITE

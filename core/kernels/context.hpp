@@ -19,6 +19,7 @@
 #include <tenet/core/base/runtime.hpp>
 #include <tenet/core/base/shape.hpp>
 #include "core/base/thread_governor.hpp"
+#include "core/tensor/storage.hpp"
 
 namespace tenet::kernels {
 
@@ -45,7 +46,8 @@ int pinned_threads();
 // thread's OpenMP count for the scope, restores it after, and tells the governors how long the step
 // took per sample (not when the step threw). docs/performance.md. The whole step runs in the
 // denormal mode of the kernels (FloatModeScope): its own loops (optimizer updates, losses,
-// elementwise ops) too, on the calling thread as on the pool's.
+// elementwise ops) too, on the calling thread as on the pool's. Its storage replays the blocks
+// of the previous step on the same governors (StepAllocations, core/tensor/storage.hpp).
 class GovernedStep {
  public:
   GovernedStep(runtime::ThreadGovernors& governors, std::int64_t samples);
@@ -60,6 +62,7 @@ class GovernedStep {
   bool governed_ = false;
   std::chrono::steady_clock::time_point start_;
   FloatModeScope float_mode_;
+  StepAllocations allocations_;  // each tensor of the step in the block it had the step before
 };
 
 // A reference to a `void()` callable that owns nothing and allocates nothing (std::function

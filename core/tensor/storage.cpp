@@ -1,12 +1,14 @@
 #include "core/tensor/storage.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <vector>
 
 #include <tenet/core/contracts/checks.hpp>
 #include "core/tensor/tensor_impl.hpp"
@@ -16,14 +18,17 @@ namespace tenet {
 // Storage comes from a small caching pool: a training step allocates tensors of the same
 // sizes again and again, and returning large blocks to the kernel (and faulting fresh zeroed
 // pages back in) cost more than the arithmetic. Freed blocks are kept per exact size, up to
-// a cap on the cached bytes, and handed out again oldest first: a block freed long ago is
-// what a program with one fixed buffer per tensor would write to. Handing out the block freed
-// last instead (a stack) made every memory-bound primitive that writes a fresh buffer slower
-// with identical descriptors: net B's first convolution forward 0.47-0.54 ms against 0.21 ms
-// for the raw-oneDNN reference, its first BatchNorm forward 0.69-0.73 against 0.50-0.54 and
-// backward 0.86-0.95 against 0.71-0.73 (2 threads, ONEDNN_VERBOSE per-call medians;
-// oldest first: 0.21-0.31, 0.49-0.50 and 0.71-0.81, level with the reference, whose own
-// numbers come from the same runs; benchmarks/README.md).
+// a cap on the cached bytes. Inside a Model step (StepAllocations) an allocation takes the block
+// the same allocation of the previous step took when it is free: each tensor then lives in one
+// fixed block, as in the raw-oneDNN reference (benchmarks/README.md has what it gained).
+// Otherwise blocks go oldest first: a block freed long ago is what a program with one fixed
+// buffer per tensor would write to. Handing out the block freed last instead (a stack) made
+// every memory-bound primitive that writes a fresh buffer slower with identical descriptors:
+// net B's first convolution forward 0.47-0.54 ms against 0.21 ms for the raw-oneDNN reference,
+// its first BatchNorm forward 0.69-0.73 against 0.50-0.54 and backward 0.86-0.95 against
+// 0.71-0.73 (2 threads, ONEDNN_VERBOSE per-call medians; oldest first: 0.21-0.31, 0.49-0.50 and
+// 0.71-0.81, level with the reference, whose own numbers come from the same runs;
+// benchmarks/README.md).
 namespace {
 class StoragePool {
  public:
@@ -31,13 +36,17 @@ class StoragePool {
     static auto* pool = new StoragePool();  // never destroyed: tensors may outlive statics
     return *pool;
   }
-  std::byte* take(std::size_t bytes) {
+  // `wanted`: the block to take when it is free (StepAllocations), else none.
+  std::byte* take(std::size_t bytes, std::byte* wanted) {
     {
       std::lock_guard lock(mutex_);
       auto it = free_.find(bytes);
       if (it != free_.end() && !it->second.empty()) {
-        std::byte* p = it->second.front();  // oldest first (see above)
-        it->second.pop_front();
+        std::deque<std::byte*>& blocks = it->second;
+        auto at = wanted ? std::find(blocks.begin(), blocks.end(), wanted) : blocks.end();
+        if (at == blocks.end()) at = blocks.begin();  // oldest first (see above)
+        std::byte* p = *at;
+        blocks.erase(at);
         cached_ -= bytes;
         return p;
       }
@@ -146,10 +155,56 @@ struct InBlock {
 };
 }  // namespace
 
+namespace {
+// The blocks the allocations of one owner's last scope on this thread took, in order.
+struct Sequence {
+  const void* owner = nullptr;
+  std::vector<std::byte*> blocks;
+  std::uint64_t last_use = 0;
+};
+struct Replay {
+  std::array<Sequence, StepAllocations::kOwners> sequences;
+  std::uint64_t uses = 0;
+  Sequence* active = nullptr;  // the innermost scope's, null outside any
+  std::size_t next = 0;        // its next allocation's index
+};
+thread_local Replay t_replay;
+}  // namespace
+
+StepAllocations::StepAllocations(const void* owner)
+    : previous_sequence_(t_replay.active), previous_next_(t_replay.next) {
+  Replay& r = t_replay;
+  Sequence* s = nullptr;
+  for (Sequence& q : r.sequences)
+    if (q.owner == owner) s = &q;
+  if (!s) {  // a new owner takes the place of the one whose last scope is the oldest
+    s = &*std::min_element(r.sequences.begin(), r.sequences.end(),
+                           [](const Sequence& a, const Sequence& b) { return a.last_use < b.last_use; });
+    s->owner = owner;
+    s->blocks.clear();
+  }
+  s->last_use = ++r.uses;
+  r.active = s;
+  r.next = 0;
+}
+
+StepAllocations::~StepAllocations() {
+  t_replay.active = static_cast<Sequence*>(previous_sequence_);
+  t_replay.next = previous_next_;
+}
+
 // `bytes` (already checked against the machine by checks::checked_bytes) for `shape`.
 std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shape, DType dtype) {
   std::size_t rounded = std::max<std::size_t>(((bytes + 63) / 64) * 64, 64) + kHeaderBytes;
-  std::byte* p = StoragePool::instance().take(rounded);
+  std::byte** replayed = nullptr;  // this allocation's place in the scope's sequence
+  Replay& r = t_replay;
+  if (r.active && r.next < StepAllocations::kReplayed) {
+    std::vector<std::byte*>& blocks = r.active->blocks;
+    if (blocks.size() <= r.next) blocks.resize(r.next + 1, nullptr);
+    replayed = &blocks[r.next++];
+  }
+  std::byte* p = StoragePool::instance().take(rounded, replayed ? *replayed : nullptr);
+  if (replayed && p) *replayed = p;
   if (!p) checks::out_of_memory(shape, dtype, bytes, allocation_site());
   new (p + kControlBytes) Header{next_version(), false, false, rounded};
   return std::shared_ptr<std::byte>(p + kHeaderBytes, NoDelete(), InBlock<std::byte>(p));

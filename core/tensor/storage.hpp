@@ -48,6 +48,28 @@ class SharedLayout {
 // checked by storage_bytes); out of memory raises the plain Error naming the layer or factory.
 std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shape, DType dtype);
 
+// While one lives, storage allocated on this thread replays the blocks of the previous scope of
+// the same `owner` on this thread: the k-th allocation takes, when it is free, the block the k-th
+// allocation of that scope took (else the pool's oldest free block of its size, as outside any
+// scope). A Model's steps repeat their allocations in the same order, so each tensor of a step
+// is written to the same block every step, as in a program with one fixed buffer per tensor
+// (GovernedStep holds one per step, its owner the step's governors). Only the block chosen
+// differs: contents are written before they are read either way. Each thread remembers the
+// blocks of its last kOwners owners, up to kReplayed allocations a scope. Scopes nest: the inner
+// one's allocations are counted apart and the outer one's count goes on after it.
+class StepAllocations {
+ public:
+  static constexpr std::size_t kOwners = 4, kReplayed = 4096;
+  explicit StepAllocations(const void* owner);
+  ~StepAllocations();
+  StepAllocations(const StepAllocations&) = delete;
+  StepAllocations& operator=(const StepAllocations&) = delete;
+
+ private:
+  void* previous_sequence_;
+  std::size_t previous_next_;
+};
+
 // The version of the storage block `storage` (a pointer allocate_storage handed out): a number
 // that no other contents of any block ever had, or 0 once a mutable pointer to it `escapes` to
 // the user (writes through it later are unseen). See storage_version(const Tensor&).

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -43,8 +44,14 @@ class StoragePool {
       auto it = free_.find(bytes);
       if (it != free_.end() && !it->second.empty()) {
         std::deque<std::byte*>& blocks = it->second;
-        auto at = wanted ? std::find(blocks.begin(), blocks.end(), wanted) : blocks.end();
-        if (at == blocks.end()) at = blocks.begin();  // oldest first (see above)
+        auto at = blocks.begin();  // oldest first (see above), unless `wanted` is found
+        if (wanted) {
+          // Freed during or after the previous step, it lies among the blocks freed last: only
+          // those are searched, so a size with a million free blocks costs no more.
+          const auto newest = blocks.rbegin() + std::min(blocks.size(), kWantedSearched);
+          const auto found = std::find(blocks.rbegin(), newest, wanted);
+          if (found != newest) at = std::prev(found.base());
+        }
         std::byte* p = *at;
         blocks.erase(at);
         cached_ -= bytes;
@@ -84,6 +91,7 @@ class StoragePool {
   }
 
   static constexpr std::size_t kMaxCached = std::size_t(256) << 20;
+  static constexpr std::size_t kWantedSearched = 256;  // the newest free blocks of a size
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::deque<std::byte*>> free_;
   std::size_t cached_ = 0;

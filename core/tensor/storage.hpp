@@ -51,7 +51,7 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
 // While one lives, storage allocated on this thread replays the blocks of the previous scope of
 // the same `owner` on this thread: the k-th allocation takes, when it is free, the block the k-th
 // allocation of that scope took (else the pool's oldest free block of its size, as outside any
-// scope). A Model's steps repeat their allocations in the same order, so each tensor of a step
+// scope; only the 256 blocks of the size freed last are searched). A Model's steps repeat their allocations in the same order, so each tensor of a step
 // is written to the same block every step, as in a program with one fixed buffer per tensor
 // (GovernedStep holds one per step, its owner the step's governors). Only the block chosen
 // differs: contents are written before they are read either way. Each thread remembers the

@@ -4,6 +4,7 @@
 // oldest free block of its size.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -15,19 +16,20 @@ using namespace tenet;
 
 namespace {
 
-// A size no other test allocates, so the pool's free blocks of it are this file's alone.
-constexpr std::int64_t kFloats = 12347;
+// Sizes no other test allocates, so the pool's free blocks of them are this file's alone; the
+// test that frees 300 blocks has its own.
+constexpr std::int64_t kFloats = 12347, kManyFloats = 13001;  // blocks of 64-byte multiples
 
-Tensor block() { return Tensor::empty({kFloats}); }
+Tensor block(std::int64_t floats = kFloats) { return Tensor::empty({floats}); }
 const void* where(const Tensor& t) { return t.raw_data(); }
 
 // Allocates n blocks of the size and frees them last first: the pool's free blocks of the size
 // are then these n (once n is at least as many as it had), the oldest the last allocated.
 // Returns them in allocation order.
-std::vector<const void*> fill(int n) {
+std::vector<const void*> fill(int n, std::int64_t floats = kFloats) {
   std::vector<Tensor> all;
   std::vector<const void*> at;
-  for (int i = 0; i < n; ++i) all.push_back(block()), at.push_back(where(all.back()));
+  for (int i = 0; i < n; ++i) all.push_back(block(floats)), at.push_back(where(all.back()));
   while (!all.empty()) all.pop_back();
   return at;
 }
@@ -38,7 +40,7 @@ TEST_SUITE("core/tensor") {
 
 TEST_CASE("a step's k-th allocation takes the block of the previous step's k-th when it is free") {
   const std::vector<const void*> p = fill(64);  // free, oldest first: p[63], p[62], ..., p[0]
-  const int owner = 0;
+  static const int owner = 0;  // static: an address no other test uses
   {
     StepAllocations step(&owner);
     Tensor t1 = block(), t2 = block();
@@ -56,9 +58,46 @@ TEST_CASE("a step's k-th allocation takes the block of the previous step's k-th 
   CHECK(where(outside) == p[61]);
 }
 
+TEST_CASE("a wanted block behind 256 blocks of its size freed after it is not searched for") {
+  static const int owner = 0;  // static: an address no other test uses
+  // Free: `older`, then `first` (the block the owner's last scope took), then `newer` more.
+  auto arrange = [](std::size_t newer, const void*& first, const void*& older) {
+    fill(300, kManyFloats);
+    {
+      StepAllocations step(&owner);
+      Tensor t = block(kManyFloats);
+      first = where(t);
+    }
+    std::vector<Tensor> held;
+    for (int i = 0; i < 300; ++i) held.push_back(block(kManyFloats));  // every free block
+    auto at = std::find_if(held.begin(), held.end(), [&](const Tensor& t) { return where(t) == first; });
+    REQUIRE(at != held.end());
+    Tensor kept_first = std::move(*at);
+    held.erase(at);
+    older = where(held.front());
+    held.erase(held.begin());              // freed first: the oldest
+    held.resize(newer);                    // then all but `newer` of the others
+    kept_first = Tensor();                 // then `first`
+    while (!held.empty()) held.pop_back();  // then the `newer`
+  };
+  const void *first, *older;
+  arrange(255, first, older);
+  {
+    StepAllocations step(&owner);
+    Tensor t = block(kManyFloats);
+    CHECK(where(t) == first);  // among the 256 freed last: found
+  }
+  arrange(298, first, older);
+  {
+    StepAllocations step(&owner);
+    Tensor t = block(kManyFloats);
+    CHECK(where(t) == older);  // behind 298 newer ones: not searched for, the oldest taken
+  }
+}
+
 TEST_CASE("a wanted block still in use is not handed out twice: the oldest free one is taken") {
   const std::vector<const void*> p = fill(64);
-  const int owner = 0;
+  static const int owner = 0;  // static: an address no other test uses
   Tensor kept;
   const void* first;
   {
@@ -76,7 +115,7 @@ TEST_CASE("a wanted block still in use is not handed out twice: the oldest free 
 
 TEST_CASE("owners and nested scopes keep their sequences apart") {
   fill(64);
-  const int x = 0, y = 0;
+  static const int x = 0, y = 0;
   const void *x_first, *y_first;
   {
     StepAllocations step(&x);
@@ -121,7 +160,7 @@ TEST_CASE("owners and nested scopes keep their sequences apart") {
 }
 
 TEST_CASE("another thread's scope of the same owner has a sequence of its own") {
-  const int x = 0;
+  static const int x = 0;
   fill(64);
   const void* mine;
   {
@@ -147,7 +186,7 @@ TEST_CASE("another thread's scope of the same owner has a sequence of its own") 
 }
 
 TEST_CASE("more allocations than a scope replays, and more owners than a thread keeps") {
-  const int owner = 0;
+  static const int owner = 0;  // static: an address no other test uses
   {
     StepAllocations step(&owner);
     std::vector<Tensor> many;

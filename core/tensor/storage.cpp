@@ -205,11 +205,13 @@ StepAllocations::~StepAllocations() {
 std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shape, DType dtype) {
   std::size_t rounded = std::max<std::size_t>(((bytes + 63) / 64) * 64, 64) + kHeaderBytes;
   std::byte** replayed = nullptr;  // this allocation's place in the scope's sequence
-  Replay& r = t_replay;
-  if (r.active && r.next < StepAllocations::kReplayed) {
-    std::vector<std::byte*>& blocks = r.active->blocks;
-    if (blocks.size() <= r.next) blocks.resize(r.next + 1, nullptr);
-    replayed = &blocks[r.next++];
+  if (rounded >= StepAllocations::kSmallestReplayed) {
+    Replay& r = t_replay;
+    if (r.active && r.next < StepAllocations::kReplayed) {
+      std::vector<std::byte*>& blocks = r.active->blocks;
+      if (blocks.size() <= r.next) blocks.resize(r.next + 1, nullptr);
+      replayed = &blocks[r.next++];
+    }
   }
   std::byte* p = StoragePool::instance().take(rounded, replayed ? *replayed : nullptr);
   if (replayed && p) *replayed = p;

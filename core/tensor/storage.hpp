@@ -54,12 +54,15 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
 // scope; only the 256 blocks of the size freed last are searched). A Model's steps repeat their allocations in the same order, so each tensor of a step
 // is written to the same block every step, as in a program with one fixed buffer per tensor
 // (GovernedStep holds one per step, its owner the step's governors). Only the block chosen
-// differs: contents are written before they are read either way. Each thread remembers the
-// blocks of its last kOwners owners, up to kReplayed allocations a scope. Scopes nest: the inner
-// one's allocations are counted apart and the outer one's count goes on after it.
+// differs: contents are written before they are read either way. Only blocks of
+// kSmallestReplayed bytes or more count (the allocations of a single-image predict are smaller:
+// the bookkeeping cost them 1-2 us a call, and a small block sits in a core's cache whichever it
+// is). Each thread remembers the blocks of its last kOwners owners, up to kReplayed allocations
+// a scope. Scopes nest: the inner one's allocations are counted apart and the outer one's count
+// goes on after it.
 class StepAllocations {
  public:
-  static constexpr std::size_t kOwners = 4, kReplayed = 4096;
+  static constexpr std::size_t kOwners = 4, kReplayed = 4096, kSmallestReplayed = 64 << 10;
   explicit StepAllocations(const void* owner);
   ~StepAllocations();
   StepAllocations(const StepAllocations&) = delete;

@@ -18,7 +18,8 @@ namespace {
 
 // Sizes no other test allocates, so the pool's free blocks of them are this file's alone; the
 // test that frees 300 blocks has its own.
-constexpr std::int64_t kFloats = 12347, kManyFloats = 13001;  // blocks of 64-byte multiples
+// (Blocks come in multiples of 64 bytes; replayed from StepAllocations::kSmallestReplayed.)
+constexpr std::int64_t kFloats = 20011, kManyFloats = 21013, kSmallFloats = 1009;
 
 Tensor block(std::int64_t floats = kFloats) { return Tensor::empty({floats}); }
 const void* where(const Tensor& t) { return t.raw_data(); }
@@ -92,6 +93,23 @@ TEST_CASE("a wanted block behind 256 blocks of its size freed after it is not se
     StepAllocations step(&owner);
     Tensor t = block(kManyFloats);
     CHECK(where(t) == older);  // behind 298 newer ones: not searched for, the oldest taken
+  }
+}
+
+TEST_CASE("blocks smaller than 64 KiB are not replayed: oldest first") {
+  static const int owner = 0;  // static: an address no other test uses
+  const std::vector<const void*> p = fill(64, kSmallFloats);
+  {
+    StepAllocations step(&owner);
+    Tensor t1 = block(kSmallFloats), t2 = block(kSmallFloats);
+    CHECK(where(t1) == p[63]);
+    CHECK(where(t2) == p[62]);
+    t1 = Tensor();  // freed first: free now p[61], ..., p[0], p[63], p[62]
+  }
+  {
+    StepAllocations step(&owner);
+    Tensor u1 = block(kSmallFloats);
+    CHECK(where(u1) == p[61]);  // not t1's block: oldest first
   }
 }
 
@@ -187,12 +205,18 @@ TEST_CASE("another thread's scope of the same owner has a sequence of its own") 
 
 TEST_CASE("more allocations than a scope replays, and more owners than a thread keeps") {
   static const int owner = 0;  // static: an address no other test uses
+  const void* first = nullptr;
+  {
+    StepAllocations step(&owner);  // past kReplayed allocations, nothing more is recorded
+    for (std::size_t i = 0; i < StepAllocations::kReplayed + 10; ++i) {
+      Tensor t = block();
+      if (i == 0) first = where(t);
+    }
+  }
   {
     StepAllocations step(&owner);
-    std::vector<Tensor> many;
-    for (std::size_t i = 0; i < StepAllocations::kReplayed + 10; ++i)
-      many.push_back(Tensor::empty({1}));
-    CHECK(many.size() == StepAllocations::kReplayed + 10);
+    Tensor t = block();
+    CHECK(where(t) == first);  // the sequence's start is intact
   }
   // kOwners + 1 owners in turn: the first one's sequence is forgotten, none is confused.
   std::vector<int> owners(StepAllocations::kOwners + 1);

@@ -177,9 +177,10 @@ class ThreadGovernors {
 };
 
 // CPUs left idle, on average, between two samples, from /proc/stat's idle and iowait times:
-// those of the whole machine, or of the CPUs in this process's affinity mask when it has fewer. sample() returns -1 when that is unknown: no /proc/stat, the first sample,
-// less than kShortestWindow since the sample that counted (no file read then), or more than a
-// second (an old average says little about now).
+// those of the whole machine, or of the CPUs in this process's affinity mask when it has fewer.
+// sample() returns -1 when that is unknown: no /proc/stat, the first sample, less than
+// kShortestWindow since the sample that counted (no file read then), or more than a second (an
+// old average says little about now).
 class IdleMeter {
  public:
   // The shortest window that counts: /proc/stat counts in 10 ms ticks, so a reading over 40 ms

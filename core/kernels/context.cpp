@@ -95,7 +95,7 @@ int pinned_threads() {
 
 GovernedStep::GovernedStep(runtime::ThreadGovernors& governors, std::int64_t samples)
     : governors_(governors), samples_(samples), saved_(omp_get_max_threads()),
-      allocations_(&governors) {
+      allocations_(&governors, samples) {
   const int pinned = pinned_threads();
   governed_ = pinned == 0 && samples > 0;
   threads_ = pinned > 0   ? pinned

@@ -47,7 +47,8 @@ int pinned_threads();
 // took per sample (not when the step threw). docs/performance.md. The whole step runs in the
 // denormal mode of the kernels (FloatModeScope): its own loops (optimizer updates, losses,
 // elementwise ops) too, on the calling thread as on the pool's. Its storage replays the blocks
-// of the previous step on the same governors (StepAllocations, core/tensor/storage.hpp).
+// of the previous step on the same governors and batch size (StepAllocations,
+// core/tensor/storage.hpp).
 class GovernedStep {
  public:
   GovernedStep(runtime::ThreadGovernors& governors, std::int64_t samples);

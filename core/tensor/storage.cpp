@@ -8,8 +8,8 @@
 #include <iterator>
 #include <mutex>
 #include <new>
+#include <type_traits>
 #include <unordered_map>
-#include <vector>
 
 #include <tenet/core/contracts/checks.hpp>
 #include "core/tensor/tensor_impl.hpp"
@@ -164,41 +164,71 @@ struct InBlock {
 }  // namespace
 
 namespace {
-// The blocks the allocations of one owner's last scope on this thread took, in order.
+// The blocks the allocations of one (owner, tag)'s last scope on this thread took, in order.
 struct Sequence {
   const void* owner = nullptr;
-  std::vector<std::byte*> blocks;
+  std::int64_t tag = 0;
+  std::byte** blocks = nullptr;  // kReplayed entries, made at the first replayed allocation
+  std::size_t used = 0;          // entries written since the pair took this slot
   std::uint64_t last_use = 0;
+  int running = 0;               // scopes of this pair running on the thread (never forgotten)
 };
+// Trivially destructible, so a step or an allocation in a destructor run at the thread's exit
+// (a static Model predicting) finds it still there: ReplayDrain frees the entries and closes it
+// first, and from then on nothing is replayed.
 struct Replay {
   std::array<Sequence, StepAllocations::kOwners> sequences;
   std::uint64_t uses = 0;
   Sequence* active = nullptr;  // the innermost scope's, null outside any
   std::size_t next = 0;        // its next allocation's index
+  bool closed = false;
 };
+static_assert(std::is_trivially_destructible_v<Replay>);
 thread_local Replay t_replay;
+struct ReplayDrain {
+  ~ReplayDrain() {
+    t_replay.closed = true;
+    t_replay.active = nullptr;
+    for (Sequence& s : t_replay.sequences) delete[] s.blocks, s.blocks = nullptr;
+  }
+};
+// The thread's Replay, its drain registered for the thread's exit; null once drained.
+Replay* open_replay() {
+  thread_local ReplayDrain drain;
+  (void)drain;
+  return t_replay.closed ? nullptr : &t_replay;
+}
 }  // namespace
 
-StepAllocations::StepAllocations(const void* owner)
-    : previous_sequence_(t_replay.active), previous_next_(t_replay.next) {
-  Replay& r = t_replay;
+StepAllocations::StepAllocations(const void* owner, std::int64_t tag) {
+  Replay* r = open_replay();
+  if (!r) return;
+  previous_sequence_ = r->active;
+  previous_next_ = r->next;
   Sequence* s = nullptr;
-  for (Sequence& q : r.sequences)
-    if (q.owner == owner) s = &q;
-  if (!s) {  // a new owner takes the place of the one whose last scope is the oldest
-    s = &*std::min_element(r.sequences.begin(), r.sequences.end(),
-                           [](const Sequence& a, const Sequence& b) { return a.last_use < b.last_use; });
-    s->owner = owner;
-    s->blocks.clear();
+  for (Sequence& q : r->sequences)
+    if (q.owner == owner && q.tag == tag && q.last_use > 0) s = &q;
+  if (!s) {  // a new pair takes the place of the one used longest ago that no scope is running
+    for (Sequence& q : r->sequences)
+      if (q.running == 0 && (!s || q.last_use < s->last_use)) s = &q;
+    if (s) {
+      s->owner = owner, s->tag = tag;
+      if (s->blocks) std::fill(s->blocks, s->blocks + s->used, nullptr);
+      s->used = 0;
+    }
   }
-  s->last_use = ++r.uses;
-  r.active = s;
-  r.next = 0;
+  if (s) s->last_use = ++r->uses, ++s->running;
+  sequence_ = s;
+  r->active = s;  // null: this scope replays nothing (kOwners scopes running already)
+  r->next = 0;
 }
 
 StepAllocations::~StepAllocations() {
-  t_replay.active = static_cast<Sequence*>(previous_sequence_);
-  t_replay.next = previous_next_;
+  Replay& r = t_replay;
+  if (r.closed) return;
+  if (sequence_) --static_cast<Sequence*>(sequence_)->running;
+  r.active = static_cast<Sequence*>(previous_sequence_);
+  r.next = previous_next_;
 }
 
 // `bytes` (already checked against the machine by checks::checked_bytes) for `shape`.
@@ -207,10 +237,13 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
   std::byte** replayed = nullptr;  // this allocation's place in the scope's sequence
   if (rounded >= StepAllocations::kSmallestReplayed) {
     Replay& r = t_replay;
-    if (r.active && r.next < StepAllocations::kReplayed) {
-      std::vector<std::byte*>& blocks = r.active->blocks;
-      if (blocks.size() <= r.next) blocks.resize(r.next + 1, nullptr);
-      replayed = &blocks[r.next++];
+    if (r.active && r.next < StepAllocations::kReplayed) {  // (closed: active is null)
+      Sequence& q = *r.active;
+      if (!q.blocks) q.blocks = new (std::nothrow) std::byte*[StepAllocations::kReplayed]();
+      if (q.blocks) {
+        q.used = std::max(q.used, r.next + 1);
+        replayed = &q.blocks[r.next++];
+      }
     }
   }
   std::byte* p = StoragePool::instance().take(rounded, replayed ? *replayed : nullptr);

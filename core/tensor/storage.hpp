@@ -49,28 +49,33 @@ class SharedLayout {
 std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shape, DType dtype);
 
 // While one lives, storage allocated on this thread replays the blocks of the previous scope of
-// the same `owner` on this thread: the k-th allocation takes, when it is free, the block the k-th
-// allocation of that scope took (else the pool's oldest free block of its size, as outside any
-// scope; only the 256 blocks of the size freed last are searched). A Model's steps repeat their allocations in the same order, so each tensor of a step
-// is written to the same block every step, as in a program with one fixed buffer per tensor
-// (GovernedStep holds one per step, its owner the step's governors). Only the block chosen
-// differs: contents are written before they are read either way. Only blocks of
-// kSmallestReplayed bytes or more count (the allocations of a single-image predict are smaller:
-// the bookkeeping cost them 1-2 us a call, and a small block sits in a core's cache whichever it
-// is). Each thread remembers the blocks of its last kOwners owners, up to kReplayed allocations
-// a scope. Scopes nest: the inner one's allocations are counted apart and the outer one's count
-// goes on after it.
+// the same `owner` and `tag` on this thread: the k-th allocation takes, when it is free, the
+// block the k-th allocation of that scope took (else the pool's oldest free block of its size, as
+// outside any scope; only the 256 blocks of the size freed last are searched). A Model's steps
+// repeat their allocations in the same order, so each tensor of a step is written to the same
+// block every step, as in a program with one fixed buffer per tensor. GovernedStep holds one per
+// step: its owner the step's governors (training, predict or evaluate of one Model), its tag the
+// batch size. Only the block chosen differs: contents are written before they are read either
+// way. Only blocks of kSmallestReplayed bytes or more count (the allocations of a single-image
+// predict are smaller: the bookkeeping cost them 1-2 us a call, and a small block sits in a
+// core's cache whichever it is). Each thread remembers the blocks of its last kOwners (owner,
+// tag) pairs, up to kReplayed allocations a scope; a pair whose scope is running is never the
+// one forgotten (with kOwners scopes nested, a further one replays nothing). Scopes nest: the
+// inner one's allocations are counted apart and the outer one's count goes on after it. After
+// the thread's own storage is gone (a scope or an allocation in a destructor run at its exit),
+// nothing is replayed.
 class StepAllocations {
  public:
-  static constexpr std::size_t kOwners = 4, kReplayed = 4096, kSmallestReplayed = 64 << 10;
-  explicit StepAllocations(const void* owner);
+  static constexpr std::size_t kOwners = 8, kReplayed = 1024, kSmallestReplayed = 64 << 10;
+  StepAllocations(const void* owner, std::int64_t tag);
   ~StepAllocations();
   StepAllocations(const StepAllocations&) = delete;
   StepAllocations& operator=(const StepAllocations&) = delete;
 
  private:
-  void* previous_sequence_;
-  std::size_t previous_next_;
+  void* sequence_ = nullptr;  // this scope's, null when it replays nothing
+  void* previous_sequence_ = nullptr;
+  std::size_t previous_next_ = 0;
 };
 
 // The version of the storage block `storage` (a pointer allocate_storage handed out): a number

@@ -84,8 +84,10 @@ TEST_SUITE("layers") {
 
 TEST_CASE("every pass of WinoNet runs Winograd under both makers' rules at its batches") {
   for (std::int64_t batch : {kBatch, 2 * kBatch}) {
-    const kernels::ConvGeometry g{Shape{batch, 28, 28, 32}, 64, {3, 3}, {1, 1},
-                                  {1, 1}, {1, 1}, {1, 1}, {28, 28}};
+    // The layer's geometry: its ReLU fused as a post-op; a training plan and predict's.
+    kernels::ConvGeometry g{Shape{batch, 28, 28, 32}, 64, {3, 3}, {1, 1},
+                            {1, 1}, {1, 1}, {1, 1}, {28, 28}};
+    g.relu = true;
     for (kernels::CpuMaker maker : {kernels::CpuMaker::amd, kernels::CpuMaker::intel})
       for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data,
                             ConvPass::backward_weights, ConvPass::inference}) {
@@ -102,6 +104,9 @@ TEST_CASE("every pass of WinoNet runs Winograd under both makers' rules at its b
     const auto plan = kernels::conv_plan(cache, g);
     for (ConvPass pass : {ConvPass::forward, ConvPass::backward_data, ConvPass::backward_weights})
       CHECK(kernels::conv_impl(*plan, pass).find("wino") != std::string::npos);
+    g.training = false;
+    const auto predict_plan = kernels::conv_plan(cache, g);
+    CHECK(kernels::conv_impl(*predict_plan, ConvPass::inference).find("wino") != std::string::npos);
   }
 }
 
@@ -179,7 +184,7 @@ TEST_CASE("fit while two threads switch: finite, and the kept kernel follows the
   std::atomic<int> bad_refusals{0};
   std::thread a([&] { switch_until(stop, bad_refusals, 0); });
   std::thread b([&] { switch_until(stop, bad_refusals, 1); });
-  History h = n.model.fit({x}, y, {.epochs = 2, .batch_size = kBatch, .verbose = 0});
+  History h = n.model.fit({x}, y, {.epochs = 4, .batch_size = kBatch, .verbose = 0});  // 8 steps
   stop = true;
   a.join();
   b.join();

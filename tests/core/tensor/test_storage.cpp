@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -43,14 +45,14 @@ TEST_CASE("a step's k-th allocation takes the block of the previous step's k-th 
   const std::vector<const void*> p = fill(64);  // free, oldest first: p[63], p[62], ..., p[0]
   static const int owner = 0;  // static: an address no other test uses
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor t1 = block(), t2 = block();
     CHECK(where(t1) == p[63]);  // no sequence yet: oldest first
     CHECK(where(t2) == p[62]);
     t1 = Tensor();  // freed first: free now p[61], ..., p[0], p[63], p[62]
   }
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor u1 = block(), u2 = block();
     CHECK(where(u1) == p[63]);  // oldest first would give p[61], p[60]
     CHECK(where(u2) == p[62]);
@@ -65,13 +67,14 @@ TEST_CASE("a wanted block behind 256 blocks of its size freed after it is not se
   auto arrange = [](std::size_t newer, const void*& first, const void*& older) {
     fill(300, kManyFloats);
     {
-      StepAllocations step(&owner);
+      StepAllocations step(&owner, 0);
       Tensor t = block(kManyFloats);
       first = where(t);
     }
     std::vector<Tensor> held;
     for (int i = 0; i < 300; ++i) held.push_back(block(kManyFloats));  // every free block
-    auto at = std::find_if(held.begin(), held.end(), [&](const Tensor& t) { return where(t) == first; });
+    auto at = std::find_if(held.begin(), held.end(),
+                           [&](const Tensor& t) { return where(t) == first; });
     REQUIRE(at != held.end());
     Tensor kept_first = std::move(*at);
     held.erase(at);
@@ -84,13 +87,13 @@ TEST_CASE("a wanted block behind 256 blocks of its size freed after it is not se
   const void *first, *older;
   arrange(255, first, older);
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor t = block(kManyFloats);
     CHECK(where(t) == first);  // among the 256 freed last: found
   }
   arrange(298, first, older);
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor t = block(kManyFloats);
     CHECK(where(t) == older);  // behind 298 newer ones: not searched for, the oldest taken
   }
@@ -100,14 +103,14 @@ TEST_CASE("blocks smaller than 64 KiB are not replayed: oldest first") {
   static const int owner = 0;  // static: an address no other test uses
   const std::vector<const void*> p = fill(64, kSmallFloats);
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor t1 = block(kSmallFloats), t2 = block(kSmallFloats);
     CHECK(where(t1) == p[63]);
     CHECK(where(t2) == p[62]);
     t1 = Tensor();  // freed first: free now p[61], ..., p[0], p[63], p[62]
   }
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor u1 = block(kSmallFloats);
     CHECK(where(u1) == p[61]);  // not t1's block: oldest first
   }
@@ -119,12 +122,12 @@ TEST_CASE("a wanted block still in use is not handed out twice: the oldest free 
   Tensor kept;
   const void* first;
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     kept = block();  // outlives the scope
     first = where(kept);
   }
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor u = block();
     CHECK(where(u) == p[62]);  // the oldest free one (p[63] is `kept`)
     CHECK(where(kept) == first);
@@ -136,32 +139,32 @@ TEST_CASE("owners and nested scopes keep their sequences apart") {
   static const int x = 0, y = 0;
   const void *x_first, *y_first;
   {
-    StepAllocations step(&x);
+    StepAllocations step(&x, 0);
     Tensor t = block();
     x_first = where(t);
   }
   {
-    StepAllocations step(&y);  // another owner in between takes a block of the same size
+    StepAllocations step(&y, 0);  // another owner in between takes a block of the same size
     Tensor t = block();
     y_first = where(t);
   }
   {
-    StepAllocations step(&x);
+    StepAllocations step(&x, 0);
     Tensor t = block();
     CHECK(where(t) == x_first);
   }
   {
-    StepAllocations step(&y);
+    StepAllocations step(&y, 0);
     Tensor t = block();
     CHECK(where(t) == y_first);
   }
   // Nested: the inner scope counts its own allocations; the outer one's count goes on after it.
   const void *outer_first, *outer_second;
   {
-    StepAllocations outer(&x);
+    StepAllocations outer(&x, 0);
     Tensor a = block();
     {
-      StepAllocations inner(&y);
+      StepAllocations inner(&y, 0);
       Tensor i = block();
       CHECK(where(i) == y_first);
     }
@@ -170,7 +173,7 @@ TEST_CASE("owners and nested scopes keep their sequences apart") {
     CHECK(outer_first == x_first);
   }
   {
-    StepAllocations outer(&x);
+    StepAllocations outer(&x, 0);
     Tensor a = block(), b = block();
     CHECK(where(a) == outer_first);
     CHECK(where(b) == outer_second);
@@ -179,60 +182,123 @@ TEST_CASE("owners and nested scopes keep their sequences apart") {
 
 TEST_CASE("another thread's scope of the same owner has a sequence of its own") {
   static const int x = 0;
-  fill(64);
+  const std::vector<const void*> p = fill(64);  // free, oldest first: p[63], ..., p[0]
   const void* mine;
   {
-    StepAllocations step(&x);
-    Tensor t = block();
+    StepAllocations step(&x, 0);
+    Tensor t = block();  // p[63]; freed to the back: p[62] is now the oldest
     mine = where(t);
   }
-  // Freed last here, so never the oldest: the other thread's first allocation takes the oldest.
-  const std::vector<const void*> p = fill(64);
   {
-    StepAllocations step(&x);
+    StepAllocations step(&x, 0);
     Tensor t = block();
-    CHECK(where(t) == mine);
+    CHECK(where(t) == mine);  // replayed (oldest first would give p[62])
   }
   const void* other = nullptr;
   std::thread([&] {
-    StepAllocations step(&x);
+    StepAllocations step(&x, 0);
     Tensor t = block();
     other = where(t);
   }).join();
-  CHECK(other == (p[63] != mine ? p[63] : p[62]));
-  CHECK(other != mine);
+  CHECK(other == p[62]);  // no sequence on that thread: the oldest
 }
 
-TEST_CASE("more allocations than a scope replays, and more owners than a thread keeps") {
-  static const int owner = 0;  // static: an address no other test uses
+TEST_CASE("the same owner with another tag, and a 9th pair, keep sequences apart") {
+  static const int x = 0;
+  static std::array<int, StepAllocations::kOwners + 1> owners{};
+  const std::vector<const void*> p = fill(64);
+  const void *tag1, *tag2;
+  {
+    StepAllocations step(&x, 1);
+    Tensor t = block();
+    tag1 = where(t);
+  }
+  {
+    StepAllocations step(&x, 2);
+    Tensor t = block();
+    tag2 = where(t);
+  }
+  CHECK(tag1 != tag2);
+  {
+    StepAllocations step(&x, 1);
+    Tensor t = block();
+    CHECK(where(t) == tag1);
+  }
+  // kOwners + 1 pairs in turn (after (x, 1), (x, 2)): each takes the oldest block and frees it.
+  const std::vector<const void*> q = fill(64);  // free: q[63], ..., q[0]
+  for (const int& o : owners) {
+    StepAllocations step(&o, 0);
+    Tensor t = block();
+  }
+  // owners[0]'s pair was forgotten when the last came (the one used longest ago); owners[1]'s
+  // and the others' were not.
+  {
+    StepAllocations step(&owners[1], 0);
+    Tensor t = block();
+    CHECK(where(t) == q[62]);
+  }
+  {
+    StepAllocations step(&owners[0], 0);
+    Tensor t = block();
+    CHECK(where(t) == q[54]);  // the oldest free one, not q[63]
+  }
+}
+
+TEST_CASE("a sequence past kReplayed allocations keeps its start; scopes nested past kOwners") {
+  static const int owner = 0;
+  fill(64);
   const void* first = nullptr;
   {
-    StepAllocations step(&owner);  // past kReplayed allocations, nothing more is recorded
+    StepAllocations step(&owner, 0);  // past kReplayed allocations, nothing more is recorded
     for (std::size_t i = 0; i < StepAllocations::kReplayed + 10; ++i) {
       Tensor t = block();
       if (i == 0) first = where(t);
     }
   }
   {
-    StepAllocations step(&owner);
+    StepAllocations step(&owner, 0);
     Tensor t = block();
-    CHECK(where(t) == first);  // the sequence's start is intact
+    CHECK(where(t) == first);
   }
-  // kOwners + 1 owners in turn: the first one's sequence is forgotten, none is confused.
-  std::vector<int> owners(StepAllocations::kOwners + 1);
-  std::vector<const void*> got;
-  fill(64);
-  for (const int& o : owners) {
-    StepAllocations step(&o);
+  // kOwners + 2 scopes nested, each a new pair: the last two replay nothing (every slot runs a
+  // scope); the outermost's sequence survives them.
+  static std::array<int, StepAllocations::kOwners + 2> nested{};
+  const void* outermost = nullptr;
+  std::function<void(std::size_t)> nest = [&](std::size_t depth) {
+    if (depth == nested.size()) return;
+    StepAllocations step(&nested[depth], 0);
     Tensor t = block();
-    got.push_back(where(t));
-  }
-  const int& last = owners.back();
+    if (depth == 0) outermost = where(t);
+    nest(depth + 1);
+  };
+  nest(0);
   {
-    StepAllocations step(&last);
+    StepAllocations step(&nested[0], 0);
     Tensor t = block();
-    CHECK(where(t) == got.back());  // the most recent owner's block again
+    CHECK(where(t) == outermost);
   }
+}
+
+// A thread_local whose destructor runs a step after the thread's replay storage was drained (it
+// was made before the first scope, so it is destroyed after the drain): nothing is replayed and
+// nothing freed is touched (the sanitizer build checks the latter).
+TEST_CASE("a scope and an allocation in a destructor at the thread's exit replay nothing") {
+  static const int owner = 0;
+  static bool ran = false;
+  struct AtExit {
+    ~AtExit() {
+      StepAllocations step(&owner, 0);
+      Tensor t = block();
+      ran = where(t) != nullptr;
+    }
+  };
+  std::thread([] {
+    thread_local AtExit at_exit;
+    (void)at_exit;
+    StepAllocations step(&owner, 0);
+    Tensor t = block();
+  }).join();
+  CHECK(ran);
 }
 
 }  // TEST_SUITE

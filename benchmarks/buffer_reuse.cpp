@@ -91,15 +91,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: buffer_reuse [ROUNDS >= 1] [K >= 2]\n");
     return 2;
   }
+  const char* threads = std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset";
   for (algorithm alg : {algorithm::convolution_winograd, algorithm::convolution_direct}) {
     Conv conv(alg, k);
     conv.median_ms(50, k);  // warm-up: every buffer touched
     for (int r = 0; r < rounds; ++r) {
       const double fixed = conv.median_ms(250, 1), rotating = conv.median_ms(250, k);
       std::printf("%s forward, 64x32x13x13 -> 64: fixed output %.3f ms, %d outputs in turn %.3f "
-                  "ms, ratio %.3f  [%s]\n",
+                  "ms, ratio %.3f  [%s, OMP_NUM_THREADS=%s]\n",
                   alg == algorithm::convolution_winograd ? "Winograd" : "direct", fixed, k,
-                  rotating, rotating / fixed, cpu_model().c_str());
+                  rotating, rotating / fixed, cpu_model().c_str(), threads);
     }
   }
   return 0;

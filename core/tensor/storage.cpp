@@ -19,9 +19,10 @@ namespace tenet {
 // Storage comes from a small caching pool: a training step allocates tensors of the same
 // sizes again and again, and returning large blocks to the kernel (and faulting fresh zeroed
 // pages back in) cost more than the arithmetic. Freed blocks are kept per exact size, up to
-// a cap on the cached bytes. Inside a Model step (StepAllocations) an allocation takes the block
-// the same allocation of the previous step took when it is free: each tensor then lives in one
-// fixed block, as in the raw-oneDNN reference (benchmarks/README.md has what it gained).
+// a cap on the cached bytes. Inside a Model step (StepAllocations) an allocation of 64 KiB or
+// more takes the block the same allocation of the previous step took when it is free: each
+// tensor then lives in one fixed block, as in the raw-oneDNN reference (benchmarks/README.md,
+// "2026-12-07's fifth session", has what it gained).
 // Otherwise blocks go oldest first: a block freed long ago is what a program with one fixed
 // buffer per tensor would write to. Handing out the block freed last instead (a stack) made
 // every memory-bound primitive that writes a fresh buffer slower with identical descriptors:
@@ -173,9 +174,10 @@ struct Sequence {
   std::uint64_t last_use = 0;
   int running = 0;               // scopes of this pair running on the thread (never forgotten)
 };
-// Trivially destructible, so a step or an allocation in a destructor run at the thread's exit
-// (a static Model predicting) finds it still there: ReplayDrain frees the entries and closes it
-// first, and from then on nothing is replayed.
+// Trivially destructible, so a scope or an allocation in a destructor run at the thread's exit
+// finds it still there. ReplayDrain, made at the thread's first scope, frees the entries and
+// closes it before the thread-locals made earlier are destroyed; from then on nothing is
+// replayed.
 struct Replay {
   std::array<Sequence, StepAllocations::kOwners> sequences;
   std::uint64_t uses = 0;
@@ -242,8 +244,9 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
       if (!q.blocks) q.blocks = new (std::nothrow) std::byte*[StepAllocations::kReplayed]();
       if (q.blocks) {
         q.used = std::max(q.used, r.next + 1);
-        replayed = &q.blocks[r.next++];
+        replayed = &q.blocks[r.next];
       }
+      ++r.next;  // counted even without entries, so later positions stay the same
     }
   }
   std::byte* p = StoragePool::instance().take(rounded, replayed ? *replayed : nullptr);

@@ -39,11 +39,12 @@ bool is_onednn_header(const std::string& target) {
 
 // Programs whose subject is oneDNN itself: the raw-oneDNN reference the speed ratios are
 // measured against, the measurements of oneDNN's sgemm, pooling and convolution algorithms
-// against the alternatives tenet chose between, and the tests of the boundary.
+// against the alternatives tenet chose between, of a primitive writing fixed or rotating output
+// buffers (the storage replay), and the tests of the boundary.
 bool may_include_onednn(const std::string& path) {
   return starts_with(path, "core/kernels/") || starts_with(path, "benchmarks/reference/") ||
          path == "benchmarks/gemm_choice.cpp" || path == "benchmarks/pool_bench.cpp" ||
-         path == "benchmarks/conv_grid.cpp" ||
+         path == "benchmarks/conv_grid.cpp" || path == "benchmarks/buffer_reuse.cpp" ||
          starts_with(path, "tests/core/kernels/");
 }
 

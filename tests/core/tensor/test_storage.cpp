@@ -1,7 +1,7 @@
 // Suite "core/tensor": the tests of storage (the pool's choice of block). Inside a
-// StepAllocations scope the k-th allocation takes the block the k-th allocation of the owner's
-// previous scope on this thread took, when it is free; otherwise, and outside any scope, the
-// oldest free block of its size.
+// StepAllocations scope the k-th allocation of 64 KiB or more takes the block the k-th allocation
+// of the previous scope of the same (owner, tag) on this thread took, when it is free; otherwise,
+// and outside any scope, the oldest free block of its size.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -247,14 +247,20 @@ TEST_CASE("the same owner with another tag, and a 9th pair, keep sequences apart
 TEST_CASE("a sequence past kReplayed allocations keeps its start; scopes nested past kOwners") {
   static const int owner = 0;
   fill(64);
-  const void* first = nullptr;
+  // One block held aside: 63 free blocks rotate, so allocation kReplayed (1024, not a multiple
+  // of 63) gets another block than allocation 0; were it recorded over entry 0 (a wrap-around),
+  // the next scope's first allocation would want that block.
+  const Tensor aside = block();
+  const void *first = nullptr, *past = nullptr;
   {
     StepAllocations step(&owner, 0);  // past kReplayed allocations, nothing more is recorded
     for (std::size_t i = 0; i < StepAllocations::kReplayed + 10; ++i) {
       Tensor t = block();
       if (i == 0) first = where(t);
+      if (i == StepAllocations::kReplayed) past = where(t);
     }
   }
+  REQUIRE(past != first);
   {
     StepAllocations step(&owner, 0);
     Tensor t = block();
@@ -279,26 +285,33 @@ TEST_CASE("a sequence past kReplayed allocations keeps its start; scopes nested 
   }
 }
 
-// A thread_local whose destructor runs a step after the thread's replay storage was drained (it
-// was made before the first scope, so it is destroyed after the drain): nothing is replayed and
-// nothing freed is touched (the sanitizer build checks the latter).
-TEST_CASE("a scope and an allocation in a destructor at the thread's exit replay nothing") {
+// A thread_local whose destructor runs steps after the thread's replay storage was drained (it
+// was made before the first scope, so it is destroyed after the drain): nothing is replayed (two
+// scopes of one pair get different blocks there, the same ones before the drain) and nothing
+// freed is touched (the sanitizer build checks that).
+TEST_CASE("scopes and allocations in a destructor at the thread's exit replay nothing") {
   static const int owner = 0;
-  static bool ran = false;
-  struct AtExit {
-    ~AtExit() {
+  static const void *before[2], *after[2];
+  // Two scopes of (owner, 0), each allocating and freeing one block, with a free block older
+  // than it; records where each got its block.
+  static auto two_scopes = [](const void* (&got)[2]) {
+    fill(8);
+    for (const void*& g : got) {
       StepAllocations step(&owner, 0);
       Tensor t = block();
-      ran = where(t) != nullptr;
+      g = where(t);
     }
+  };
+  struct AtExit {
+    ~AtExit() { two_scopes(after); }
   };
   std::thread([] {
     thread_local AtExit at_exit;
     (void)at_exit;
-    StepAllocations step(&owner, 0);
-    Tensor t = block();
+    two_scopes(before);
   }).join();
-  CHECK(ran);
+  CHECK(before[0] == before[1]);  // replayed while the thread ran
+  CHECK(after[0] != after[1]);    // not after the drain: oldest first
 }
 
 }  // TEST_SUITE

@@ -22,9 +22,8 @@ namespace tenet {
 // a cap on the cached bytes. Inside a Model step (StepAllocations) an allocation of 64 KiB or
 // more takes the block the same allocation of the previous step took when it is free: each
 // tensor then lives in one fixed block, as in the raw-oneDNN reference (benchmarks/README.md,
-// "2026-12-07's fifth session", has what it gained).
-// Otherwise blocks go oldest first: a block freed long ago is what a program with one fixed
-// buffer per tensor would write to. Handing out the block freed last instead (a stack) made
+// "2026-12-07's fifth session", has what it gained). Otherwise blocks go oldest first: a block
+// freed long ago is what a program with one fixed buffer per tensor would write to. Handing out the block freed last instead (a stack) made
 // every memory-bound primitive that writes a fresh buffer slower with identical descriptors:
 // net B's first convolution forward 0.47-0.54 ms against 0.21 ms for the raw-oneDNN reference,
 // its first BatchNorm forward 0.69-0.73 against 0.50-0.54 and backward 0.86-0.95 against

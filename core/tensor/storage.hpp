@@ -55,16 +55,16 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
 // repeat their allocations in the same order, so each tensor of a step is written to the same
 // block every step, as in a program with one fixed buffer per tensor. GovernedStep holds one per
 // step: its owner the step's governors (training, predict or evaluate of one Model), its tag the
-// batch size. Only the block chosen differs: contents are written before they are read either
-// way. Only blocks of kSmallestReplayed bytes or more count (the allocations of a single-image
-// predict are smaller, and measured slower when replayed; a small block sits in a core's cache
-// whichever it is). Each thread remembers the blocks of its last kOwners (owner,
-// tag) pairs, up to kReplayed allocations a scope; a pair whose scope is running is never the
-// one forgotten (with kOwners scopes nested, a further one replays nothing). Scopes nest: the
-// inner one's allocations are counted apart and the outer one's count goes on after it. A scope
-// ends on the thread that began it (a local: every GovernedStep is one). After the thread's own
-// storage is gone (a scope or an allocation in a destructor run at its exit), nothing is
-// replayed.
+// batch size. Only the block chosen differs, never a value: a block handed out holds whatever
+// its last tensor left, under either rule. Only blocks of kSmallestReplayed bytes or more count
+// (the allocations of a single-image predict are smaller, and measured slower when replayed; a
+// small block sits in a core's cache whichever it is). Each thread remembers the blocks of its
+// last kOwners (owner, tag) pairs, up to kReplayed allocations a scope; a pair whose scope is
+// running is never the one forgotten (with kOwners scopes nested, a further one replays
+// nothing). Scopes nest: the inner one's allocations are counted apart and the outer one's count
+// goes on after it. A scope ends on the thread that began it (a local: every GovernedStep is
+// one). After the thread's own storage is gone (a scope or an allocation in a destructor run at
+// its exit), nothing is replayed.
 class StepAllocations {
  public:
   // kOwners: (owner, tag) pairs a thread remembers.

@@ -7,7 +7,7 @@
 # main job (build/examples/two_view) within 45 s. Each run holds the build lock, so no build
 # runs beside it.
 #
-# Usage: scripts/speed_goals.sh [RUNS=3]   (after scripts/build.sh; about 6 minutes at RUNS=3)
+# Usage: scripts/speed_goals.sh [RUNS=3]   (after scripts/build.sh; about 4 minutes at RUNS=3)
 # The raw outputs stay in $TMPDIR/tenet-speed-goals.XXXXXX (printed at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."

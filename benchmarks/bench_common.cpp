@@ -108,14 +108,6 @@ double seconds_since_process_start() {
   return uptime - start;
 }
 
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
 double load_average() {
   std::ifstream f("/proc/loadavg");
   double v = 0;

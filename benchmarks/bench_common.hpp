@@ -9,6 +9,7 @@
 #include <tenet/tenet.hpp>
 
 #include "core/base/thread_governor.hpp"
+#include "cpu_model.hpp"
 
 namespace tenet_bench {
 
@@ -29,7 +30,6 @@ double median(std::vector<double> v);
 double peak_rss_mib();                  // VmHWM of this process
 double rss_mib();                       // VmRSS of this process
 double seconds_since_process_start();  // from /proc, 10 ms resolution
-std::string cpu_model();               // /proc/cpuinfo's "model name" (lscpu's Model name)
 double load_average();                 // the 1-minute load average of the machine
 
 // A thread governor's decisions from counted step `from` on, on one line after `prefix`:

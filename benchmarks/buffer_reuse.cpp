@@ -14,23 +14,19 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include "cpu_model.hpp"
 
 using namespace dnnl;
 using tag = memory::format_tag;
 
 namespace {
 
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
+using tenet_bench::cpu_model;
 
 float* buffer(std::size_t bytes) {
   auto* p = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));

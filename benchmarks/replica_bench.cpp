@@ -27,7 +27,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
@@ -35,6 +34,7 @@
 #include <vector>
 
 #include "busy_process.hpp"
+#include "cpu_model.hpp"
 #include "reference/onednn_nets.hpp"
 
 namespace {
@@ -134,12 +134,7 @@ Figure chunks(const Batch& b, int rows, int steps, bool pinned = false) {
       pinned);
 }
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
+using tenet_bench::cpu_model;
 
 void report(const char* what, const Figure& f, double idle_two_threads) {
   std::printf("  %-12s %8.0f images/s  %.2f cores", what, f.images_per_second, f.cores);

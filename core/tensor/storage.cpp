@@ -163,9 +163,8 @@ struct InBlock {
 };
 }  // namespace
 
-namespace {
 // The blocks the allocations of one (owner, tag)'s last scope on this thread took, in order.
-struct Sequence {
+struct ReplaySequence {
   const void* owner = nullptr;
   std::int64_t tag = 0;
   std::byte** blocks = nullptr;  // kReplayed entries, made at the first replayed allocation
@@ -173,14 +172,16 @@ struct Sequence {
   std::uint64_t last_use = 0;
   int running = 0;               // scopes of this pair running on the thread (never forgotten)
 };
+
+namespace {
 // Trivially destructible, so a scope or an allocation in a destructor run at the thread's exit
 // finds it still there. ReplayDrain, made at the thread's first scope, frees the entries and
 // closes it before the thread-locals made earlier are destroyed; from then on nothing is
 // replayed.
 struct Replay {
-  std::array<Sequence, StepAllocations::kOwners> sequences;
+  std::array<ReplaySequence, StepAllocations::kOwners> sequences;
   std::uint64_t uses = 0;
-  Sequence* active = nullptr;  // the innermost scope's, null outside any
+  ReplaySequence* active = nullptr;  // the innermost scope's, null outside any
   std::size_t next = 0;        // its next allocation's index
   bool closed = false;
 };
@@ -190,7 +191,7 @@ struct ReplayDrain {
   ~ReplayDrain() {
     t_replay.closed = true;
     t_replay.active = nullptr;
-    for (Sequence& s : t_replay.sequences) delete[] s.blocks, s.blocks = nullptr;
+    for (ReplaySequence& s : t_replay.sequences) delete[] s.blocks, s.blocks = nullptr;
   }
 };
 // The thread's Replay, its drain registered for the thread's exit; null once drained.
@@ -206,11 +207,11 @@ StepAllocations::StepAllocations(const void* owner, std::int64_t tag) {
   if (!r) return;
   previous_sequence_ = r->active;
   previous_next_ = r->next;
-  Sequence* s = nullptr;
-  for (Sequence& q : r->sequences)
-    if (q.owner == owner && q.tag == tag && q.last_use > 0) s = &q;
+  ReplaySequence* s = nullptr;
+  for (ReplaySequence& q : r->sequences)
+    if (q.owner == owner && q.tag == tag) s = &q;
   if (!s) {  // a new pair takes the place of the one used longest ago that no scope is running
-    for (Sequence& q : r->sequences)
+    for (ReplaySequence& q : r->sequences)
       if (q.running == 0 && (!s || q.last_use < s->last_use)) s = &q;
     if (s) {
       s->owner = owner, s->tag = tag;
@@ -227,8 +228,8 @@ StepAllocations::StepAllocations(const void* owner, std::int64_t tag) {
 StepAllocations::~StepAllocations() {
   Replay& r = t_replay;
   if (r.closed) return;
-  if (sequence_) --static_cast<Sequence*>(sequence_)->running;
-  r.active = static_cast<Sequence*>(previous_sequence_);
+  if (sequence_) --sequence_->running;
+  r.active = previous_sequence_;
   r.next = previous_next_;
 }
 
@@ -239,7 +240,7 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
   if (rounded >= StepAllocations::kSmallestReplayed) {
     Replay& r = t_replay;
     if (r.active && r.next < StepAllocations::kReplayed) {  // (closed: active is null)
-      Sequence& q = *r.active;
+      ReplaySequence& q = *r.active;
       if (!q.blocks) q.blocks = new (std::nothrow) std::byte*[StepAllocations::kReplayed]();
       if (q.blocks) {
         q.used = std::max(q.used, r.next + 1);

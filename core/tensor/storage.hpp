@@ -65,6 +65,7 @@ std::shared_ptr<std::byte> allocate_storage(std::size_t bytes, const Shape& shap
 // goes on after it. A scope ends on the thread that began it (a local: every GovernedStep is
 // one). After the thread's own storage is gone (a scope or an allocation in a destructor run at
 // its exit), nothing is replayed.
+struct ReplaySequence;  // the blocks of one (owner, tag) on one thread (storage.cpp)
 class StepAllocations {
  public:
   // kOwners: (owner, tag) pairs a thread remembers.
@@ -75,8 +76,8 @@ class StepAllocations {
   StepAllocations& operator=(const StepAllocations&) = delete;
 
  private:
-  void* sequence_ = nullptr;  // this scope's, null when it replays nothing
-  void* previous_sequence_ = nullptr;
+  ReplaySequence* sequence_ = nullptr;  // this scope's, null when it replays nothing
+  ReplaySequence* previous_sequence_ = nullptr;
   std::size_t previous_next_ = 0;
 };
 

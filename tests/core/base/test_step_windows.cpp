@@ -16,7 +16,6 @@ using tenet::runtime::StepWindow;
 using tenet::runtime::ThreadGovernor;
 using tenet::runtime::ThreadGovernors;
 
-
 TEST_SUITE("core/base") {
 
 TEST_CASE("step window: short steps judged together, without the slowest eighth; long steps alone") {

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 #include "data/format_error.hpp"
 #include "data/hdf5_guard.hpp"
@@ -189,7 +190,14 @@ class Result {
     if (!had_length && got_.size() >= sizeof declared_) {
       std::memcpy(&declared_, got_.data(), sizeof declared_);
       if (declared_ > kMaxResult) malformed("a result of " + std::to_string(declared_) + " bytes");
-      got_.reserve(sizeof declared_ + declared_);  // bad_alloc here is a real lack of memory
+      try {
+        got_.reserve(sizeof declared_ + declared_);
+      } catch (const std::bad_alloc&) {  // a real lack of memory: said as for any tensor
+        child_.kill_and_reap();
+        throw Error("tenet: out of memory: could not allocate " + bytes_str(declared_) +
+                    " for the arrays read from " + path_ + "; free memory, or read fewer "
+                    "arrays at once (load_h5(path, names))");
+      }
     }
     if (got_.size() >= sizeof declared_ && got_.size() - sizeof declared_ > declared_)
       malformed("more bytes than the " + std::to_string(declared_) + " it announced");

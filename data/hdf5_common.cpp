@@ -79,8 +79,9 @@ HardLinkWalk walk_hard_links(hid_t file) {
 
 unsigned long long declared_bytes(const Shape& shape, DType dtype, unsigned long long limit) {
   unsigned long long bytes = dtype_size(dtype);
-  for (auto d : shape) {
+  for (auto d : shape)  // an axis of 0 holds nothing, however large the others (or the limit)
     if (d <= 0) return 0;
+  for (auto d : shape) {
     if (bytes > limit / static_cast<unsigned long long>(d)) return limit + 1;
     bytes *= static_cast<unsigned long long>(d);
   }

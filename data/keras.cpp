@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <fstream>
 #include <iostream>
@@ -58,18 +59,20 @@ bool is_zip(const std::string& path) {
   throw ContractError(info);
 }
 
-// The model of a parsed config (and its weights file, when given), built as far as it goes.
-PartialBuild build(const kd::Json& root, const std::string& name, const std::string& weights) {
-  PartialBuild out = kd::build_from_keras(root, name, /*initializers_matter=*/weights.empty());
+// The model of a parsed config, built as far as it goes and compiled by its compile config;
+// `weights` (called with the built model) gives the path of its weights file, or nothing.
+PartialBuild build(const kd::Json& root, const std::string& name,
+                   const std::function<std::string(const Model&)>& weights) {
+  PartialBuild out = kd::build_from_keras(root, name, /*initializers_matter=*/!weights);
   if (!out.model) return out;
   const kd::Json* compile = root.contains("compile_config") ? &root["compile_config"] : nullptr;
   if (auto options = kd::compile_from_keras(compile, name)) out.model->compile(*options);
-  if (!weights.empty()) {
-    try {
-      (void)out.model->load_weights(weights);
-    } catch (const ContractError& e) {
-      rename_file(e, weights, name + "/model.weights.h5");
-    }
+  if (!weights) return out;
+  const std::string path = weights(*out.model);
+  try {
+    (void)out.model->load_weights(path);
+  } catch (const ContractError& e) {
+    rename_file(e, path, name + "/model.weights.h5");
   }
   return out;
 }
@@ -85,16 +88,22 @@ auto guarded(const std::string& name, F&& f) {
 
 PartialBuild partial_from_archive(const std::string& src, bool in_memory, const std::string& name) {
   return guarded(name, [&] {
-    kd::TempDir temp;
-    const kd::Archive a = kd::read_archive(src, in_memory, name, temp);
-    if (!a.metadata.empty() && !kd::parse_json(a.metadata, name + "/metadata.json").is_object())
+    kd::ArchiveReader archive(src, in_memory, name);
+    if (!archive.metadata().empty() &&
+        !kd::parse_json(archive.metadata(), name + "/metadata.json").is_object())
       kd::bad_json(name + "/metadata.json", "the metadata", "a JSON object", nullptr);
-    return build(kd::parse_json(a.config, name + "/config.json"), name, a.weights);
+    kd::TempDir temp;
+    // The weights are extracted once the model is built, so that their size is bounded by
+    // what its parameters need (a small archive cannot unpack gigabytes for a small model).
+    return build(kd::parse_json(archive.config(), name + "/config.json"), name,
+                 [&](const Model& m) {
+                   return archive.extract_weights(temp, m.count_params());
+                 });
   });
 }
 
 PartialBuild partial_from_json(const std::string& text, const std::string& name) {
-  return guarded(name, [&] { return build(kd::parse_json(text, name), name, ""); });
+  return guarded(name, [&] { return build(kd::parse_json(text, name), name, nullptr); });
 }
 
 Model built(PartialBuild p) {
@@ -136,7 +145,19 @@ PartialBuild build_partial(const std::string& path, LoadOptions options, std::so
   require_model_file(path);
   if (is_zip(path)) return partial_from_archive(path, false, path);
   const std::string text = read_small_file(path);
-  if (text.starts_with("\x89HDF"))  // not JSON at all: say what it is
+  // Not JSON at all: say what it is. Keras 2's model.save('m.h5') stores the architecture in
+  // the root's model_config attribute; a weights file has none.
+  if (text.starts_with("\x89HDF") && text.find("model_config") != std::string::npos)
+    data::detail::format_error(path, "Keras model file",
+                               {"the file is a Keras 2 HDF5 model, not a .keras archive or Keras JSON",
+                                "a .keras archive (a zip) or a Keras JSON architecture",
+                                "an HDF5 file with a model_config attribute",
+                                "Keras 2's model.save('m.h5') (or save_format='h5') wrote the "
+                                "architecture and weights in the legacy HDF5 layout, which tenet "
+                                "does not read",
+                                "convert it with Keras: keras.models.load_model('m.h5').save("
+                                "'m.keras'), then load m.keras"});
+  if (text.starts_with("\x89HDF"))
     data::detail::format_error(path, "Keras model file",
                                {"the file is HDF5, not a .keras archive or Keras JSON",
                                 "a .keras archive (a zip) or a Keras JSON architecture",

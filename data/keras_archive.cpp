@@ -2,14 +2,19 @@
 // (data/keras_archive.hpp).
 #include "data/keras_archive.hpp"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include <tenet/core/base/error.hpp>
+#include "core/base/atomic_file.hpp"
 #include "data/format_error.hpp"
 #include "data/keras_json.hpp"
 
@@ -56,7 +61,13 @@ ZipPtr open_zip(const std::string& src, bool in_memory, const std::string& name)
     zip_error_init_with_code(&err, code);
   }
   const std::string why = zip_error_strerror(&err);
+  const bool twice = zip_error_code_zip(&err) == ZIP_ER_EXISTS;
   zip_error_fini(&err);
+  if (!z && twice)  // libzip's consistency check: "File already exists"
+    zip_error(name, "two entries of the archive have the same name",
+              "an entry name used twice", "the zip was written with one name added twice "
+              "(Python's zipfile allows it, with a warning); Keras writes each entry once, and "
+              "which copy counts would be a guess");
   if (!z) zip_error(name, "the file is not a readable zip archive", "libzip: " + why);
   return ZipPtr(z);
 }
@@ -93,7 +104,9 @@ struct EntryInfo {
   bool found = false;
 };
 
-EntryInfo locate(zip_t* z, const char* entry, std::uint64_t limit, const std::string& name) {
+// `why_limit`: what the limit stands for, told when an entry declares more (empty: a bomb).
+EntryInfo locate(zip_t* z, const char* entry, std::uint64_t limit, const std::string& name,
+                 const std::string& why_limit = "") {
   EntryInfo e;
   const zip_int64_t i = zip_name_locate(z, entry, 0);
   if (i < 0) return e;
@@ -111,7 +124,8 @@ EntryInfo locate(zip_t* z, const char* entry, std::uint64_t limit, const std::st
               "declared " + detail::bytes_str(st.size) + " from " +
                   detail::bytes_str(st.comp_size) + " compressed (at most " +
                   detail::bytes_str(limit) + ", and at most what deflate can expand to)",
-              "a zip bomb, or a damaged archive");
+              why_limit.empty() ? "a zip bomb, or a damaged archive"
+                                : why_limit + "; more is a zip bomb, or a damaged archive");
   e.index = static_cast<zip_uint64_t>(i);
   e.size = st.size;
   e.found = true;
@@ -129,9 +143,41 @@ std::string read_text(zip_t* z, const char* entry, std::uint64_t limit, const st
 
 }  // namespace
 
+namespace {
+
+const char kTempPrefix[] = "tenet-keras-";
+
+// Removes the directories (and the files in them) that TempDirs of processes now gone left in
+// `base`, killed before their destructor ran. Best effort: what cannot be removed stays.
+void remove_dead_temp_dirs(const std::string& base) {
+  DIR* d = ::opendir(base.c_str());
+  if (!d) return;
+  const std::size_t prefix = sizeof kTempPrefix - 1;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strncmp(e->d_name, kTempPrefix, prefix) != 0) continue;
+    const std::string dir = base + "/" + e->d_name;
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+        !files::owner_gone(e->d_name + prefix, static_cast<long>(st.st_mtim.tv_sec)))
+      continue;
+    if (DIR* inner = ::opendir(dir.c_str())) {
+      while (const dirent* f = ::readdir(inner))
+        if (std::strcmp(f->d_name, ".") != 0 && std::strcmp(f->d_name, "..") != 0)
+          ::unlink((dir + "/" + f->d_name).c_str());
+      ::closedir(inner);
+    }
+    ::rmdir(dir.c_str());
+  }
+  ::closedir(d);
+}
+
+}  // namespace
+
 TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/tenet-keras-XXXXXX";
+  const char* env = std::getenv("TMPDIR");
+  const std::string base = env && *env ? env : "/tmp";
+  remove_dead_temp_dirs(base);
+  std::string tmpl = base + "/" + kTempPrefix + files::owner_tag() + "XXXXXX";
   if (!mkdtemp(tmpl.data())) throw IOError("tenet: cannot create a temporary directory " + tmpl);
   dir_ = tmpl;
 }
@@ -146,31 +192,55 @@ std::string TempDir::file(const std::string& name) {
   return files_.back();
 }
 
-Archive read_archive(const std::string& src, bool in_memory, const std::string& name,
-                     TempDir& temp) {
-  ZipPtr z = open_zip(src, in_memory, name);
-  const zip_int64_t entries = zip_get_num_entries(z.get(), 0);
+struct ArchiveReader::Zip {
+  ZipPtr z;
+};
+
+ArchiveReader::ArchiveReader(const std::string& src, bool in_memory, const std::string& name)
+    : zip_(new Zip{open_zip(src, in_memory, name)}), name_(name) {
+  zip_t* z = zip_->z.get();
+  const zip_int64_t entries = zip_get_num_entries(z, 0);
   if (entries < 0 || static_cast<std::uint64_t>(entries) > kMaxArchiveEntries)
     zip_error(name, "the archive holds more entries than a Keras model file",
               std::to_string(entries) + " entries (at most " +
                   std::to_string(kMaxArchiveEntries) + ")");
-  Archive a;
-  a.config = read_text(z.get(), "config.json", kMaxJsonBytes, name);
-  if (locate(z.get(), "config.json", kMaxJsonBytes, name).found == false)
+  if (!locate(z, "config.json", kMaxJsonBytes, name).found)
     zip_error(name, "the archive has no config.json", "no entry named config.json");
-  a.metadata = read_text(z.get(), "metadata.json", kMaxMetadataBytes, name);
-  const EntryInfo w = locate(z.get(), "model.weights.h5", memory_bytes(), name);
-  if (!w.found) return a;
-  a.weights = temp.file("model.weights.h5");
-  std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(a.weights.c_str(), "wb"), std::fclose);
-  if (!out) throw IOError("tenet: cannot write the temporary file " + a.weights);
-  read_entry(z.get(), w.index, w.size, "model.weights.h5", name, [&](const char* p, std::size_t n) {
+  config_ = read_text(z, "config.json", kMaxJsonBytes, name);
+  metadata_ = read_text(z, "metadata.json", kMaxMetadataBytes, name);
+}
+
+ArchiveReader::~ArchiveReader() = default;
+
+std::string ArchiveReader::extract_weights(TempDir& temp, std::int64_t parameters) {
+  zip_t* z = zip_->z.get();
+  const EntryInfo w = locate(z, "model.weights.h5", weights_limit(parameters), name_,
+                             "the model of config.json has " + std::to_string(parameters) +
+                                 " parameters, whose weights and optimizer state fit in " +
+                                 detail::bytes_str(weights_limit(parameters)));
+  if (!w.found)
+    zip_error(name_, "the archive has no model.weights.h5", "no entry named model.weights.h5",
+              "the archive lost its weights (a copy or an edit of the zip dropped the entry); "
+              "Keras 3's load_model refuses it too, and a model with fresh weights would "
+              "pass for the saved one");
+  const std::string path = temp.file("model.weights.h5");
+  std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(path.c_str(), "wb"), std::fclose);
+  if (!out) throw IOError("tenet: cannot write the temporary file " + path);
+  read_entry(z, w.index, w.size, "model.weights.h5", name_, [&](const char* p, std::size_t n) {
     if (std::fwrite(p, 1, n, out.get()) != n)
-      throw IOError("tenet: cannot write the temporary file " + a.weights + " (disk full?)");
+      throw IOError("tenet: cannot write the temporary file " + path + " (disk full?)");
   });
   if (std::fflush(out.get()) != 0)
-    throw IOError("tenet: cannot write the temporary file " + a.weights + " (disk full?)");
-  return a;
+    throw IOError("tenet: cannot write the temporary file " + path + " (disk full?)");
+  return path;
+}
+
+std::uint64_t weights_limit(std::int64_t parameters) {
+  constexpr std::uint64_t kStructures = std::uint64_t{64} << 20;  // headers, names, optimizer
+  const auto values = static_cast<std::uint64_t>(std::max<std::int64_t>(parameters, 0));
+  const std::uint64_t per_value = 8 * 4;  // float64, and three optimizer slots
+  const std::uint64_t cap = memory_bytes();
+  return values > (cap - kStructures) / per_value ? cap : std::min(cap, values * per_value + kStructures);
 }
 
 std::string make_archive(const std::string& config, const std::string& metadata,

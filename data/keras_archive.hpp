@@ -1,6 +1,8 @@
 #pragma once
 // `.keras` archives (internal to data/): a zip of config.json, metadata.json and
 // model.weights.h5, read with limits and written in memory (data/keras_archive.cpp).
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,13 +11,8 @@ namespace tenet::data::keras_detail {
 inline constexpr std::size_t kMaxArchiveEntries = 64;
 inline constexpr std::size_t kMaxMetadataBytes = 1u << 20;
 
-struct Archive {
-  std::string config;    // config.json
-  std::string metadata;  // metadata.json ("" when absent)
-  std::string weights;   // model.weights.h5 copied to this temporary file ("" when absent)
-};
-
-// A temporary directory removed (with the files put in it) when this goes out of scope.
+// A temporary directory removed (with the files put in it) when this goes out of scope. Its
+// name holds the process id, so that a later one removes what a killed process left behind.
 class TempDir {
  public:
   TempDir();
@@ -29,13 +26,36 @@ class TempDir {
   std::vector<std::string> files_;
 };
 
-// Reads the archive at `path` (or held in `bytes` when `in_memory`); `name` names it in errors.
+// An open archive, at `path` (or held in `bytes` when `in_memory`, which must outlive it);
+// `name` names it in errors. config.json and metadata.json are read on opening.
 // data.format: not a zip, damaged, encrypted, over kMaxArchiveEntries entries, an entry whose
 // data does not match its declared size or CRC, a size beyond the limits (config.json
-// kMaxJsonBytes, metadata.json kMaxMetadataBytes, model.weights.h5 the machine's memory or
-// more than deflate can expand its compressed size to), config.json missing.
-Archive read_archive(const std::string& path_or_bytes, bool in_memory, const std::string& name,
-                     TempDir& temp);
+// kMaxJsonBytes, metadata.json kMaxMetadataBytes), config.json missing.
+class ArchiveReader {
+ public:
+  ArchiveReader(const std::string& path_or_bytes, bool in_memory, const std::string& name);
+  ~ArchiveReader();
+  ArchiveReader(const ArchiveReader&) = delete;
+  ArchiveReader& operator=(const ArchiveReader&) = delete;
+  const std::string& config() const { return config_; }      // config.json
+  const std::string& metadata() const { return metadata_; }  // metadata.json ("" when absent)
+  // model.weights.h5 copied to a file in `temp`, its path returned. data.format when the
+  // archive has none (Keras 3's load_model refuses such an archive too), or when it declares
+  // more than weights_limit(parameters) bytes (`parameters`: the built model's) or more than
+  // deflate can expand its compressed size to.
+  std::string extract_weights(TempDir& temp, std::int64_t parameters);
+
+ private:
+  struct Zip;
+  std::unique_ptr<Zip> zip_;
+  std::string name_, config_, metadata_;
+};
+
+// The most bytes a model.weights.h5 needs for a model of `parameters` values: float64 values
+// with three optimizer slots each, and room for the HDF5 structures; at most the machine's
+// memory.
+std::uint64_t weights_limit(std::int64_t parameters);
+
 // The zip holding the three entries, built in memory.
 std::string make_archive(const std::string& config, const std::string& metadata,
                          const std::string& weights_bytes, const std::string& path);

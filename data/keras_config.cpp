@@ -50,9 +50,14 @@ Json parse_json(const std::string& text, const std::string& file) {
                           "more than " + std::to_string(kMaxJsonDepth) + " levels",
                           "Keras writes about 8 levels; this file was not written by Keras", ""});
   } catch (const Json::exception& e) {
+    // The parser's words without its "[json.exception.parse_error.101] " tag.
+    std::string what = e.what();
+    if (what.starts_with("[json.exception.") && what.find("] ") != std::string::npos)
+      what.erase(0, what.find("] ") + 2);
     detail::format_error(file, "Keras model file",
                          {"the file is not valid JSON", "a JSON object as Keras writes it",
-                          e.what(), "the file is truncated, damaged, or not a Keras model", ""});
+                          text.empty() ? std::string("an empty file") : what,
+                          "the file is truncated, damaged, or not a Keras model", ""});
   }
 }
 

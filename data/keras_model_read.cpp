@@ -5,7 +5,9 @@
 #include <deque>
 #include <map>
 
+#include <tenet/core/contracts/checks.hpp>
 #include "core/base/user_call.hpp"
+#include "data/format_error.hpp"
 #include "data/keras_json.hpp"
 
 namespace tenet::data::keras_detail {
@@ -155,6 +157,15 @@ Ref Graph::read_ref(const Json& t, const std::string& what) {
                                 ? &(*items_[it->second])["inbound_nodes"] : nullptr;
   const std::size_t calls = entries_[it->second].cls == "InputLayer"
                                 ? 1 : (items_nodes && items_nodes->is_array() ? items_nodes->size() : 0);
+  if (calls == 0)  // a layer listed but never called: it has no output to refer to
+    detail::format_error(file_, "Keras model file",
+                         {what + " refers to '" + entries_[it->second].name + "', a layer that is "
+                          "never called in the model",
+                          "a layer with a call (inbound_nodes) producing this tensor",
+                          "'" + entries_[it->second].name + "' has no inbound_nodes",
+                          "the layer's calls were removed from the file, or the file was not "
+                          "written by Keras 3 (Keras records every call of a layer it saves)",
+                          ""});
   if ((*h)[1].get<std::uint64_t>() >= calls || (*h)[2].get<std::uint64_t>() != 0)
     bad_json(file_, what, "a node index below " + std::to_string(calls) +
              " and tensor index 0 (tenet's layers have one output)", h);
@@ -292,6 +303,11 @@ PartialBuild sequential(const Json& config, const std::string& file, bool init) 
     out.layers.push_back({x.name(), "InputLayer", {}, x.shape()});
     i = 1;
   } else {
+    if (!config.contains("build_input_shape") || config["build_input_shape"].is_null()) {
+      const Item first = layers->empty() ? Item{} : read_item((*layers)[0], 0, file);
+      checks::model_without_input_shape(
+          file, layers->empty() ? "" : "'" + first.name + "' (" + first.cls + ")");
+    }
     const Json input = {{"batch_shape", config.value("build_input_shape", Json())},
                         {"name", "input_layer"}};
     const ScopedOrigin origin = model_origin(file);  // the model's build_input_shape

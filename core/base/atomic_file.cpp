@@ -156,14 +156,14 @@ void check_target(const std::string& writer, const std::string& path, const std:
 // Whether the writer of a temporary file named "<run>-<pid>-..." (`rest`) is certainly gone:
 // its pid no longer exists (same run), or it ran on an earlier boot of this machine or in
 // another pid namespace and the file has not changed since this machine booted.
-bool writer_gone(const char* rest, const struct stat& st) {
+bool writer_gone(const char* rest, long mtime) {
   const std::string& run = tags().run;
   char* end = nullptr;
   if (std::strlen(rest) <= run.size() + 1 || rest[run.size()] != '-') return false;
   const long pid = std::strtol(rest + run.size() + 1, &end, 10);
   if (pid <= 0 || *end != '-') return false;
   if (std::string(rest, run.size()) != run)
-    return static_cast<double>(st.st_mtim.tv_sec) < boot_time() - 1;
+    return static_cast<double>(mtime) < boot_time() - 1;
   if (pid == ::getpid()) return false;  // another thread's save, running
   return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
@@ -183,13 +183,22 @@ void remove_dead_writers(const std::string& target) {
     const std::string path = (fs::path(dir) / e->d_name).string();
     struct stat st;
     if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        writer_gone(e->d_name + key.size(), st))
+        writer_gone(e->d_name + key.size(), static_cast<long>(st.st_mtim.tv_sec)))
       ::unlink(path.c_str());
   }
   ::closedir(d);
 }
 
 }  // namespace
+
+std::string owner_tag() {
+  return tags().host + "." + tags().run + "-" + std::to_string(static_cast<long>(::getpid())) + "-";
+}
+
+bool owner_gone(const char* rest, long mtime) {
+  const std::string host = tags().host + ".";
+  return std::strncmp(rest, host.c_str(), host.size()) == 0 && writer_gone(rest + host.size(), mtime);
+}
 
 AtomicFile::AtomicFile(const std::string& path, const std::string& writer)
     : path_(path), writer_(writer) {

@@ -75,6 +75,16 @@ void write_file_atomically(const std::string& path, const std::string& writer,
 std::string temp_file_name(const std::string& target, long pid, const std::string& suffix,
                            const std::string& run = {});
 
+// "<host>.<run>-<pid>-": this process as the temporary names above name it. Temporary
+// directories of other writers (a .keras archive's extracted weights) carry it too, so that
+// owner_gone can tell when what they left behind may be removed.
+std::string owner_tag();
+// Whether the owner named at the start of `rest` ("<host>.<run>-<pid>-...", as owner_tag
+// writes it) is certainly gone, by the rule of temporary files: this host, and its process no
+// longer exists (same run) or its run is an earlier boot or another pid namespace and `mtime`
+// (the file's, seconds since the epoch) is before this boot. Never this process.
+bool owner_gone(const char* rest, long mtime);
+
 // What a file that is not a regular file is, from its st_mode: "a directory", "a character
 // device", "a block device", "a FIFO (named pipe)", "a socket".
 const char* file_kind(unsigned mode);

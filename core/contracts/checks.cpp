@@ -251,6 +251,20 @@ void model_not_keras(const std::string& layer, const std::string& type) {
       .raise();
 }
 
+void model_without_input_shape(const std::string& file, const std::string& first_layer) {
+  Violation("model.unsupported", Phase::load, Site(file, "Keras model file"))
+      .summary(file + ": the Sequential was never built, so the file holds no input shape")
+      .expected("an InputLayer first, or build_input_shape")
+      .actual(first_layer.empty() ? "no layers" : "a first layer " + first_layer +
+                                                      " and no build_input_shape")
+      .cause("Keras saves a Sequential that was never called on data (and did not start with "
+             "keras.Input) without its input shape; tenet builds and checks every layer's "
+             "shape when it loads a model, which needs that shape")
+      .fix("in Keras, start the Sequential with keras.Input(shape=...) or call "
+           "model.build((None, ...)), then save it again")
+      .raise();
+}
+
 namespace {
 thread_local ScopedWeightBudget* g_budget = nullptr;
 }

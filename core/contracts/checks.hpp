@@ -287,6 +287,10 @@ void check_nonempty_axis(const Shape& shape, int axis, const std::string& op, co
                                     const std::string& subject, const std::string& option,
                                     const std::string& value, const std::string& supported);
 
+// model.unsupported: a Sequential in `file` saved before it was built, with no InputLayer and
+// no build_input_shape; `first_layer` ("'dense' (Dense)", or "" for none) is its first layer.
+[[noreturn]] void model_without_input_shape(const std::string& file, const std::string& first_layer);
+
 // model.unsupported when saving a model as a Keras file: layer `layer` of type `type` (a user's
 // own LayerImpl) has no Keras class, so Keras could not load the file.
 [[noreturn]] void model_not_keras(const std::string& layer, const std::string& type);

@@ -301,6 +301,15 @@ void check_input_dtype(const std::string& name, DType want, const Shape& want_sh
 
 void check_layer_float(DType got, const ValueRange& range, const Site& layer, Phase phase) {
   if (got == DType::f32) return;
+  if (phase == Phase::build && !is_floating(got))  // the graph feeds it integers: no data yet
+    check_dtype(got, DType::f32, "input.dtype", layer, phase,
+                "'" + layer.name + "' computes in float32, and the model's graph gives it " +
+                    std::string(dtype_name(got)[0] == 'i' ? "an " : "a ") +
+                    dtype_name(got) + " tensor (an integer Input, or an op that keeps integers) "
+                    "with no conversion in between; tenet does not cast silently",
+                "put Rescaling(1.0 / 255) before '" + layer.name + "' (for 0..255 pixels; it "
+                "outputs float32), or declare the Input float32 and pass x.astype(DType::f32) / "
+                "255.0");
   const IntegerAdvice a = !is_floating(got) ? integer_advice(got, range) : IntegerAdvice{
       std::string("layers compute in float32; this input is ") + dtype_name(got),
       "convert with x.astype(DType::f32)"};

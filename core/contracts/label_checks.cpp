@@ -88,15 +88,31 @@ void check_dense_targets(const Shape& p, const LabelFacts& labels, Phase phase, 
   Shape want = p;
   if (want.rank() > 0 && want[0] < 0 && l.rank() > 0) want[0] = l[0];
   if (l.rank() == p.rank() && l.compatible(want)) return;
+  std::string cause = "the model predicts " + p.str() + " per batch but the targets are " +
+                      l.str() + "; an element-wise loss would otherwise broadcast them against "
+                      "each other";
+  std::string fix = "reshape the targets to " + p.str() + ", or change the last layer's units "
+                    "to the number of target values";
+  const std::int64_t outputs = p.rank() == 2 ? p[1] : -1;
+  if (l.rank() == 1 && outputs > 1 && !is_floating(labels.dtype)) {
+    cause = "the targets are one " + std::string(dtype_name(labels.dtype)) + " per sample, "
+            "which looks like class indices, while this loss compares its " +
+            std::to_string(outputs) + " outputs per sample element by element with targets of "
+            "the same shape";
+    fix = "for class indices use SparseCategoricalCrossentropy (from_logits = true when the "
+          "last layer has no softmax), or give this loss one_hot(y, " + std::to_string(outputs) + ")";
+  } else if (l.rank() + 1 == p.rank() && p[p.rank() - 1] == 1) {
+    std::vector<std::int64_t> dims(l.begin(), l.end());
+    dims.push_back(1);
+    fix = "add the last axis to the targets: expand_dims(y, -1) makes them " + Shape(dims).str();
+  }
   Violation("loss.label_shape", phase, where)
-      .summary("regression targets must have the predictions' shape")
+      .summary("the targets of an element-wise loss must have the predictions' shape")
       .expected(p)
       .actual(l)
       .mark_differences(want, l)
-      .cause("the model predicts " + p.str() + " per batch but the targets are " + l.str() +
-             "; an element-wise loss would otherwise broadcast them against each other")
-      .fix("reshape the targets to " + p.str() + " (e.g. expand_dims(y, -1)), or change the "
-           "last layer's units to the number of target values")
+      .cause(cause)
+      .fix(fix)
       .raise();
 }
 

@@ -16,6 +16,7 @@ namespace tenet::numerics {
 namespace {
 
 thread_local std::string g_step;
+thread_local std::int64_t g_updates = -1;  // optimizer updates before this step; -1: unknown
 
 // Non-finite when every exponent bit is set (Inf, NaN): a bit test, so it holds under any
 // floating-point flags, and an or-reduction, which vectorises. The storage holds floats;
@@ -76,6 +77,9 @@ bool in_training() {
   return g_step.rfind("training step", 0) == 0 || g_step == "train_on_batch";
 }
 
+// A training step before any optimizer update (the weights are their initial values).
+bool first_update() { return in_training() && g_updates == 0; }
+
 // Why an op produced NaN/Inf, from its inputs.
 std::string output_cause(const std::string& op, const std::vector<Tensor>& inputs) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -104,9 +108,12 @@ std::string output_cause(const std::string& op, const std::vector<Tensor>& input
   for (const auto& in : inputs) largest = std::max(largest, scan(in).max_abs);
   return "the inputs are finite but large (largest magnitude " + magnitude(largest) +
          "): the result overflowed float range (3.4e+38)" +
-         (in_training() ? "; weights or activations are growing during training, usually "
-                          "because the learning rate is too high"
-                        : "");
+         (first_update() ? "; no weight has been updated yet (the first training step), so "
+                           "the overflow comes from the data and the layers' initial weights "
+                           "and options, not from training"
+          : in_training() ? "; weights or activations are growing during training, usually "
+                            "because the learning rate is too high"
+                          : "");
 }
 
 // The fix that goes with output_cause, case by case.
@@ -125,6 +132,10 @@ std::string output_fix(const std::string& op, const std::vector<Tensor>& inputs)
   if (op == "sqrt") return "keep the input of sqrt >= 0 (relu(x), or add a small epsilon)";
   if (op == "divide" && inputs.size() > 1)
     return "keep the divisor away from 0 (add a small epsilon, or mask the zeros)";
+  if (first_update())
+    return "scale the inputs down, or check the options and initial weights of this layer "
+           "and of the layers before it (a Rescaling scale, a kernel initializer) that make "
+           "values this large";
   return in_training() ? "lower the learning rate (e.g. by 10x), and scale the inputs to [0, 1]"
                        : "scale the inputs down so that the result fits float range";
 }
@@ -160,9 +171,19 @@ std::string magnitude(double v) {
   return buf;
 }
 
-StepLabel::StepLabel(std::string where) : previous_(std::move(g_step)) { g_step = std::move(where); }
-StepLabel::~StepLabel() { g_step = std::move(previous_); }
-void StepLabel::set(std::string where) { g_step = std::move(where); }
+StepLabel::StepLabel(std::string where, std::int64_t updates)
+    : previous_(std::move(g_step)), previous_updates_(g_updates) {
+  g_step = std::move(where);
+  g_updates = updates;
+}
+StepLabel::~StepLabel() {
+  g_step = std::move(previous_);
+  g_updates = previous_updates_;
+}
+void StepLabel::set(std::string where, std::int64_t updates) {
+  g_step = std::move(where);
+  g_updates = updates;
+}
 
 void raise(const Site& site, const std::string& subject, const Tensor& t, const std::string& cause,
            const std::string& fix) {
@@ -176,6 +197,13 @@ void check_op(const Tensor& t, const std::string& op, const std::string& what,
   if (all_finite(t)) return;
   const std::string in_layer = layer && layer->name != op ? " in " + layer->name : "";
   const Site site = layer ? *layer : Site(op, "op");
+  if (what == "gradient" && first_update())
+    raise(site, "the gradient of " + op + in_layer, t,
+          "the gradient reaching " + op + " overflowed (largest finite magnitude " +
+              magnitude(scan(t).max_abs) + ") in the first training step, before any weight "
+              "update: the values are this large with the data and the initial weights",
+          "scale the inputs down, check the options and initial weights of the layers (a "
+          "Rescaling scale, a kernel initializer), or use a from_logits loss");
   if (what == "gradient")
     raise(site, "the gradient of " + op + in_layer, t,
           "the gradient reaching " + op + " overflowed (largest finite magnitude " +

@@ -34,16 +34,19 @@ std::string magnitude(double v);
 
 // Names the running computation ("training step 3 (epoch 1, batch 2)") in numerics errors,
 // on this thread, for its lifetime; the previous label comes back afterwards.
+// `updates`: the optimizer updates the weights had before this step (-1: unknown); an overflow
+// in the first training step cannot be blamed on weights grown by training.
 class StepLabel {
  public:
-  explicit StepLabel(std::string where = "");
+  explicit StepLabel(std::string where = "", std::int64_t updates = -1);
   ~StepLabel();
   StepLabel(const StepLabel&) = delete;
   StepLabel& operator=(const StepLabel&) = delete;
-  void set(std::string where);
+  void set(std::string where, std::int64_t updates = -1);
 
  private:
   std::string previous_;
+  std::int64_t previous_updates_;
 };
 
 // Raises numerics.nonfinite: "<subject> holds non-finite values[ at <step>]", with the counts

@@ -96,8 +96,10 @@ struct TraceRow {
   std::string layer, type;
   Shape shape;                // the output's shape, batch axis included
   DType dtype = DType::f32;
-  double mean = 0, std = 0, min = 0, max = 0;  // std: population (NumPy's default, ddof 0)
+  // Over the finite elements (all NaN when none is); std: population (NumPy's default, ddof 0).
+  double mean = 0, std = 0, min = 0, max = 0;
   double zero_fraction = 0;   // elements exactly 0, as a fraction of all
+  std::int64_t nonfinite = 0;  // NaN and Inf elements
   std::optional<double> grad_norm;  // L2 norm of the trainable weights' gradients
 };
 struct ModelTrace {

@@ -178,7 +178,7 @@ Logs Model::train_on_batch(const std::vector<Tensor>& x, const Tensor& y,
   check_handles(x, &y, "train_on_batch", where);
   check_data(x, &y);
   check_samples(x, "train_on_batch", where);
-  numerics::StepLabel label("train_on_batch");
+  numerics::StepLabel label("train_on_batch", s_->compiled.optimizer.impl()->iterations());
   numerics::check_variables(*s_);
   numerics::check_inputs(*s_, x, y, -1);
   return train_step(x, y, false);
@@ -316,8 +316,8 @@ History Model::fit_source(BatchReader& train, BatchReader* validation, const Fit
     Tensor yb;
     std::int64_t index = 0, steps = 0;
     while (train.next(xb, yb, index)) {
-      step_label.set("training step " + std::to_string(++global_step) + ", epoch " +
-                     std::to_string(epoch + 1) + ", " + checks::batch_name(index));
+      step_label.set(training_step_name(++global_step, epoch, index),
+                     s_->compiled.optimizer.impl()->iterations());
       check_batch_inputs(*s_, train, xb, yb, index);
       if (global_step == 1) check_input_ranges(*s_, xb, o.warnings);  // once, at the start
       Logs logs = train_step(xb, yb, guard_nan, &tally);

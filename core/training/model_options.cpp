@@ -110,6 +110,11 @@ void check_handles(const std::vector<Tensor>& x, const Tensor* y, const std::str
   if (y && !y->defined()) checks::empty_handle(owner + "y", "Tensor", where, Phase::run);
 }
 
+std::string training_step_name(std::int64_t step, int epoch, std::int64_t index) {
+  return "training step " + std::to_string(step) + ", epoch " + std::to_string(epoch + 1) + ", " +
+         checks::batch_name(index);
+}
+
 void check_samples(const std::vector<Tensor>& x, const std::string& call, const Site& where) {
   if (x.empty() || x[0].rank() == 0 || x[0].dim(0) > 0) return;
   const bool trains = call == "fit" || call == "train_on_batch";
@@ -117,7 +122,8 @@ void check_samples(const std::vector<Tensor>& x, const std::string& call, const 
                                (trains ? "a step on no data has no loss to average, yet it "
                                          "would count an optimizer iteration and, with "
                                          "momentum or Adam, still move the weights"
-                                       : "a loss over no samples is a mean over nothing"),
+                                : call == "trace" ? "statistics over no samples describe nothing"
+                                                  : "a loss over no samples is a mean over nothing"),
                      "pass at least one sample, or skip the call when there is no data",
                      where);
 }

@@ -99,6 +99,8 @@ void check_handles(const std::vector<Tensor>& x, const Tensor* y, const std::str
                    const Site& where);
 // batch.empty when the arrays hold no sample.
 void check_samples(const std::vector<Tensor>& x, const std::string& call, const Site& where);
+// "training step 3, epoch 1, batch 3 of the epoch (...)": fit's step, as numerics errors name it.
+std::string training_step_name(std::int64_t step, int epoch, std::int64_t index);
 // batch.empty when fit's training or validation source has 0 batches per epoch.
 void check_batch_counts(const BatchReader& train, const BatchReader* validation,
                         const Site& where);

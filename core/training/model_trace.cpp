@@ -11,32 +11,42 @@ namespace tenet {
 
 namespace {
 
-// Output statistics over every element, in double precision, whatever the dtype.
+// Output statistics over the finite elements, in double precision, whatever the dtype; NaN and
+// Inf are counted apart (a min over NaN would otherwise print inf, and a mean hide it).
 void fill_stats(TraceRow& row, const Tensor& t) {
   row.shape = t.shape();
   row.dtype = t.dtype();
   const std::int64_t n = t.numel();
   if (n == 0) return;
   double sum = 0, sum_sq = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  std::int64_t zeros = 0;
+  std::int64_t zeros = 0, bad = 0;
   visit_dtype(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) {
       const auto v = static_cast<double>(p[i]);
+      if (!std::isfinite(v)) {
+        ++bad;
+        continue;
+      }
       sum += v;
       lo = std::min(lo, v);
       hi = std::max(hi, v);
       zeros += v == 0.0;
     }
-    const double mean = sum / static_cast<double>(n);
-    for (std::int64_t i = 0; i < n; ++i) sum_sq += (static_cast<double>(p[i]) - mean) * (static_cast<double>(p[i]) - mean);
+    const double mean = sum / static_cast<double>(n - bad);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto v = static_cast<double>(p[i]);
+      if (std::isfinite(v)) sum_sq += (v - mean) * (v - mean);
+    }
   });
-  row.mean = sum / static_cast<double>(n);
-  row.std = std::sqrt(sum_sq / static_cast<double>(n));
-  row.min = lo;
-  row.max = hi;
+  const double finite = static_cast<double>(n - bad), nan = std::numeric_limits<double>::quiet_NaN();
+  row.mean = bad == n ? nan : sum / finite;
+  row.std = bad == n ? nan : std::sqrt(sum_sq / finite);
+  row.min = bad == n ? nan : lo;
+  row.max = bad == n ? nan : hi;
   row.zero_fraction = static_cast<double>(zeros) / static_cast<double>(n);
+  row.nonfinite = bad;
 }
 
 // The L2 norm of a layer's trainable weights' gradients; empty when it has none.
@@ -61,6 +71,7 @@ ModelTrace Model::trace(const std::vector<Tensor>& x, const Tensor& y) {
   TrainingGuard guard(*s_, "trace");
   const bool with_loss = y.defined() && s_->is_compiled;
   check_data(x, with_loss ? &y : nullptr);
+  check_samples(x, "trace", call_site(*s_, "trace"));
   ModelTrace out;
   auto trainable = trainable_weights();
   for (auto& w : trainable) w.zero_grad();

@@ -32,6 +32,14 @@ std::string trace_table(const ModelTrace& t);
 Model load_compiled(const RunArgs& args, std::string& note);
 // The first `n` samples of every array (all when fewer).
 std::vector<Tensor> first_samples(const std::vector<Tensor>& xs, std::int64_t n);
+// input.count naming the Inputs DATA gives no array for, the names looked for and what DATA
+// holds (the model's own check goes by position and would blame the last Input).
+void check_inputs_found(const Model& m, const LoadedData& d);
+// ".svg" or ".dot" when `path` ends in it (".svg" alone counts: a hidden file), else "".
+std::string diagram_format(const std::string& path);
+// The error as the user of a file sees it: without lines inside tenet or this program, which
+// they did not write (the layer and file are still named).
+ContractError without_sites(const ContractError& e);
 // The model's input names, in order.
 std::vector<std::string> input_names(const Model& m);
 

@@ -5,6 +5,7 @@
 
 #include "core/training/model_state.hpp"
 #include "core/base/atomic_file.hpp"
+#include "core/contracts/checks.hpp"
 #include "tools/tenet/commands.hpp"
 #include "tools/tenet/diagram.hpp"
 
@@ -55,6 +56,28 @@ std::vector<Tensor> first_samples(const std::vector<Tensor>& xs, std::int64_t n)
   return out;
 }
 
+void check_inputs_found(const Model& m, const LoadedData& d) {
+  if (d.missing.empty()) return;
+  std::string listing, given, looked;
+  for (std::size_t i = 0; i < m.inputs().size(); ++i)
+    listing += (i ? ", " : "") + m.inputs()[i].name() + " " + m.inputs()[i].shape().str();
+  for (const auto& s : d.x_source) given += (given.empty() ? "" : "; ") + s;
+  for (std::size_t i = 0; i < d.missing.size(); ++i)
+    looked += (i ? "; " : "") + std::string("for ") + d.missing[i] + ": " + d.searched[i];
+  std::string fix, names;
+  for (const auto& in : d.missing) names += (names.empty() ? "" : ", ") + in;
+  for (const auto& in : d.missing) fix += (fix.empty() ? "" : " ") + std::string("--x ") + in + "=NAME";
+  checks::Violation("input.count", Phase::run, Site(m.name(), "Model"))
+      .summary("DATA holds no array for " + names + ": the model has " +
+               std::to_string(m.inputs().size()) + " input(s), DATA gives " +
+               std::to_string(d.x_source.size()))
+      .expected("an array for each Input: " + listing)
+      .actual(given.empty() ? "no array for any Input" : given)
+      .cause("DATA has no array under the names looked for (" + looked + "); it holds: " + d.held)
+      .fix("name the array of each missing Input: " + fix)
+      .raise();
+}
+
 std::vector<std::string> input_names(const Model& m) {
   std::vector<std::string> names;
   for (const auto& in : m.inputs()) names.push_back(in.name());
@@ -65,11 +88,24 @@ int summary(const std::string& model, std::ostream& out) {
   const auto build = keras::build_partial(model);
   if (build.failure) {
     print_built(build, out);
-    out << "\n" << build.failure->what();
+    out << "\n" << without_sites(*build.failure).what();
     return 1;
   }
   out << build.model->summary_text();
   return 0;
+}
+
+std::string diagram_format(const std::string& path) {
+  const auto dot = path.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  return ext == ".svg" || ext == ".dot" ? ext : "";
+}
+
+ContractError without_sites(const ContractError& e) {
+  ContractInfo info = e.info();
+  info.where.file.clear(), info.where.line = 0;
+  info.where.call_file.clear(), info.where.call_line = 0, info.where.call_what.clear();
+  return ContractError(info);
 }
 
 int diagram(const std::string& model, const std::string& output, std::ostream& out) {
@@ -77,14 +113,17 @@ int diagram(const std::string& model, const std::string& output, std::ostream& o
   if (std::filesystem::equivalent(output, model, ec))
     throw UsageError("-o " + output + ": it is the model file " + model + " itself (a link to "
                      "it); the diagram would replace the model. Give another output path");
+  if (std::filesystem::is_directory(output, ec))
+    throw UsageError("-o " + output + ": it is a directory; give a file name ending in .svg or "
+                     ".dot, e.g. " + (std::filesystem::path(output) / "model.svg").string());
   const auto build = keras::build_partial(model);
-  const std::string ext = std::filesystem::path(output).extension().string();
+  const std::string ext = diagram_format(output);
   const Diagram d = diagram_of(build, build.model ? build.model->name() : std::filesystem::path(model).stem().string());
   files::write_file_atomically(output, "tenet diagram", ext == ".svg" ? diagram_svg(d) : diagram_dot(d));
   out << "wrote " << output << ": " << d.nodes.size() << " layers, " << d.edges.size() << " connections\n";
   if (!build.failure) return 0;
   out << "the model does not build: layer '" << build.failing_layer << "' is drawn in red with the "
-      << "shapes reaching it\n\n" << build.failure->what();
+      << "shapes reaching it\n\n" << without_sites(*build.failure).what();
   return 1;
 }
 

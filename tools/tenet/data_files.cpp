@@ -2,6 +2,7 @@
 #include "tools/tenet/data_files.hpp"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -45,13 +46,22 @@ struct Source {
   std::map<std::string, Tensor> arrays;
 
   Tensor get(const std::string& flag, const std::string& name) const {
-    if (ends_with(name, ".npy") && !arrays.count(key_of(name))) return data::read_npy(name);
+    if (ends_with(name, ".npy") && !arrays.count(key_of(name))) {
+      std::error_code ec;  // a file that is not there is a mistake on the command line
+      if (!std::filesystem::exists(name, ec))
+        throw UsageError(flag + " " + name + ": no such file, and " + path + " holds no array '" +
+                         key_of(name) + "'; it holds: " + held());
+      return data::read_npy(name);
+    }
     if (auto it = arrays.find(key_of(name)); it != arrays.end()) return it->second;
-    std::string held;
-    for (const auto& [k, v] : arrays)  // names from the file: shown escaped, never as control codes
-      held += (held.empty() ? "" : ", ") + text::printable(k) + " " + v.shape().str();
     throw UsageError(flag + " " + name + ": " + path + " holds no array '" + key_of(name) +
-                     "'; it holds: " + (held.empty() ? "nothing" : held));
+                     "'; it holds: " + held());
+  }
+  // Names from the file: shown escaped, never as control codes.
+  std::string held() const {
+    std::string out;
+    for (const auto& [k, v] : arrays) out += (out.empty() ? "" : ", ") + text::printable(k) + " " + v.shape().str();
+    return out.empty() ? "nothing" : out;
   }
   std::optional<std::string> first_of(const std::vector<std::string>& names) const {
     for (const auto& n : names)
@@ -75,7 +85,21 @@ Source read_source(const DataArgs& args, std::size_t inputs) {
       if (!args.y.empty()) names.push_back(key_of(args.y));
       const bool all_named = args.x.size() == inputs && !args.y.empty();
       std::erase_if(names, [](const std::string& n) { return ends_with(n, ".npy"); });
-      s.arrays = all_named ? data::load_h5(args.path, names) : data::load_h5(args.path);
+      if (!all_named) {
+        s.arrays = data::load_h5(args.path);
+        break;
+      }
+      try {
+        s.arrays = data::load_h5(args.path, names);
+      } catch (const ContractError& e) {  // a name the file lacks: as for the other kinds
+        for (const auto& name : names) {
+          if (e.code() != "data.format" || !ends_with(e.info().summary, "no dataset named '" + name + "'"))
+            continue;
+          throw UsageError(std::string(name == key_of(args.y) ? "--y " : "--x ") + name + ": " +
+                           args.path + " holds no array '" + name + "'; " + e.actual());
+        }
+        throw;
+      }
     }
   }
   return s;
@@ -115,6 +139,7 @@ LoadedData load_data(const DataArgs& args, const std::vector<std::string>& input
   const Source source = read_source(args, input_names.size());
   const auto assigned = assign_inputs(args.x, input_names);
   LoadedData d;
+  d.held = source.held();
   for (std::size_t i = 0; i < input_names.size(); ++i) {
     const std::string& input = input_names[i];
     std::optional<std::string> name;
@@ -123,7 +148,11 @@ LoadedData load_data(const DataArgs& args, const std::vector<std::string>& input
     if (input_names.size() == 1) defaults.insert(defaults.end(), {"x", "images", "inputs"});
     if (!name) name = source.first_of(defaults);
     if (!name) {
+      d.x.emplace_back();
       d.missing.push_back(input);
+      std::string looked;
+      for (const auto& n : defaults) looked += (looked.empty() ? "" : ", ") + n;
+      d.searched.push_back(looked);
       continue;
     }
     d.x.push_back(source.get("--x", *name));

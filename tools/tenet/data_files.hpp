@@ -23,15 +23,18 @@ struct DataArgs {
 };
 
 struct LoadedData {
-  std::vector<Tensor> x;              // one per model input found, in the model's order
-  std::vector<std::string> x_source;  // "image <- /train/x" for each
+  std::vector<Tensor> x;              // one per model input, in its order; undefined: no array
+  std::vector<std::string> x_source;  // "image <- /train/x" for each input found
   std::vector<std::string> missing;   // model inputs with no array
+  std::vector<std::string> searched;  // for each missing input, the names looked for
+  std::string held;                   // the arrays DATA holds: "x (8, 4), y (8)"
   Tensor y;                           // undefined when the file has no labels
   std::string y_source;
 };
 
 // Reads the arrays; data.format / IOError from the readers pass through. A name that the file
-// does not hold raises UsageError listing what the file holds.
+// does not hold (an HDF5 dataset, an .npz array, a .npy file given to --x or --y) raises
+// UsageError listing what the file holds.
 LoadedData load_data(const DataArgs& args, const std::vector<std::string>& input_names);
 
 }  // namespace tenet::cli

@@ -5,6 +5,7 @@
 #include <functional>
 #include <ostream>
 
+#include "core/tensor/numerics.hpp"
 #include "core/training/model_state.hpp"
 #include "tools/tenet/commands.hpp"
 
@@ -23,10 +24,7 @@ struct Problems {
       // The user wrote no C++ here: lines inside tenet's reader or this program would only
       // mislead, so the message names the layer alone (and two checks meeting the same
       // problem report it once).
-      ContractInfo info = raised.info();
-      info.where.file.clear(), info.where.line = 0;
-      info.where.call_file.clear(), info.where.call_line = 0, info.where.call_what.clear();
-      const ContractError e(info);
+      const ContractError e = without_sites(raised);
       for (const auto& p : list)
         if (std::string(p.what()) == e.what()) return false;
       list.push_back(e);
@@ -52,24 +50,40 @@ std::vector<Tensor> stand_ins(const Model& m, std::int64_t n) {
 std::int64_t samples(const Tensor& t) { return t.rank() > 0 ? t.dim(0) : 1; }
 
 // Each check sees the real array under test and stand-ins for the rest.
+// numerics.nonfinite for an input array holding NaN/Inf: predict would return NaN for those
+// samples without a word, and fit would stop at its first step.
+void check_finite(const Model& m, const LoadedData& d, Problems& p) {
+  for (std::size_t i = 0; i < d.x.size(); ++i) {
+    if (!d.x[i].defined() || numerics::all_finite(d.x[i])) continue;
+    const std::string& in = m.inputs()[i].name();
+    p.attempt([&] {
+      numerics::raise(Site(in, "InputLayer"), "the data for Input '" + in + "'", d.x[i],
+                      "DATA holds NaN or Inf in this array; every output computed from those "
+                      "samples is NaN (a ReLU may turn it into 0 and hide it), and a training "
+                      "step would carry it into the weights",
+                      "drop or repair those samples (numpy: keep = np.isfinite(x).reshape("
+                      "len(x), -1).all(1); x, y = x[keep], y[keep])");
+    });
+  }
+}
+
 void check_data(const Model& m, const LoadedData& d, Problems& p) {
-  std::vector<Tensor> found;
-  for (const auto& x : d.x)
-    if (x.defined()) found.push_back(x);
-  if (found.size() != m.inputs().size()) p.attempt([&] { m.check_data(found, nullptr); });
+  p.attempt([&] { check_inputs_found(m, d); });
+  check_finite(m, d, p);
   for (std::size_t i = 0; i < d.x.size(); ++i) {
     if (!d.x[i].defined()) continue;
     auto xs = stand_ins(m, samples(d.x[i]));
     xs[i] = d.x[i];
     p.attempt([&] { m.check_data(xs, nullptr); });
   }
-  if (found.size() == d.x.size() && d.x.size() > 1) {  // the inputs' sample counts
+  const bool all_found = d.missing.empty();
+  if (all_found && d.x.size() > 1) {  // the inputs' sample counts
     std::vector<Tensor> xs;
     for (std::size_t i = 0; i < d.x.size(); ++i) xs.push_back(stand_in(m.inputs()[i], samples(d.x[i])));
     p.attempt([&] { m.check_data(xs, nullptr); });
   }
   if (!d.y.defined() || !model_state(m)->is_compiled) return;
-  if (found.size() == d.x.size())  // labels against the first input's sample count
+  if (all_found)  // labels against the first input's sample count
     p.attempt([&] { m.check_data(stand_ins(m, samples(d.x[0])), &d.y); });
   p.attempt([&] { m.check_data(stand_ins(m, samples(d.y)), &d.y); });  // against the loss
 }
@@ -79,6 +93,7 @@ void check_data(const Model& m, const LoadedData& d, Problems& p) {
 // problems, since fit trains anyway.
 void check_warnings(const Model& m, const LoadedData& d, Problems& w) {
   for (std::size_t i = 0; i < d.x.size(); ++i) {
+    if (!d.x[i].defined()) continue;
     auto xs = stand_ins(m, samples(d.x[i]));
     xs[i] = d.x[i];
     w.attempt([&] { check_input_ranges(*model_state(m), xs, WarningMode::raise); });
@@ -129,7 +144,7 @@ int explain(const RunArgs& args, std::ostream& out) {
   if (build.failure) {
     out << "model " << args.model << " does not build: layer '" << build.failing_layer
         << "' fails (the data was not checked: it needs a model)\n";
-    out << "\n--- problem 1 of 1 ---\n" << build.failure->what();
+    out << "\n--- problem 1 of 1 ---\n" << without_sites(*build.failure).what();
     return 1;
   }
   std::string note;

@@ -9,6 +9,8 @@
 #include <charconv>
 #include <cstdint>
 #include <iostream>
+#include <new>
+#include <string>
 
 #include "tools/tenet/commands.hpp"
 
@@ -72,10 +74,15 @@ int main(int argc, char** argv) {
   diagram->add_option("MODEL", model, "a .keras archive or Keras JSON")->required()->check(CLI::ExistingFile);
   diagram->add_option("-o,--output", output, "FILE.svg or FILE.dot")->required()
       ->check([](const std::string& s) {
-        const auto dot = s.rfind('.');
-        const std::string ext = dot == std::string::npos ? "" : s.substr(dot);
-        return ext == ".svg" || ext == ".dot" ? std::string() : "the output must end in .svg or .dot";
+        return tenet::cli::diagram_format(s).empty() ? "the output must end in .svg or .dot" : std::string();
       });
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (!first.empty() && first[0] != '-' && first != "explain" && first != "trace" &&
+      first != "summary" && first != "diagram") {
+    std::cerr << "tenet: unknown command '" << argv[1] << "'; the commands are explain, trace, "
+              << "summary and diagram\nRun with --help for more information.\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,10 +97,14 @@ int main(int argc, char** argv) {
     std::cerr << "tenet: " << e.what() << "\nRun with --help for more information.\n";
     return 2;
   } catch (const tenet::ContractError& e) {
-    std::cout << e.what();
+    std::cout << tenet::cli::without_sites(e).what();
     return 1;
   } catch (const tenet::Error& e) {
     std::cout << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {  // a file whose arrays do not fit in memory
+    std::cout << "tenet: out of memory: the model or the data does not fit in this machine's "
+                 "memory; use a smaller file, or a machine with more memory\n";
     return 1;
   }
 }

@@ -1,6 +1,7 @@
 // Iterating a Dataset: the per-epoch sample order, the stream of checked batches, and the
 // Epoch that prefetches batch k+1 on a background thread while batch k is used.
 #include <future>
+#include <mutex>
 #include <numeric>
 #include <random>
 
@@ -143,6 +144,7 @@ Generator make_stream(std::shared_ptr<const Spec> spec, std::int64_t epoch) {
 // ---------------------------------------------------------------- Epoch and prefetch
 
 struct Epoch::State {
+  std::mutex mutex;  // next() from several threads: each takes the next batch in turn
   Generator produce;
   UserCall call;  // the user's call this epoch serves, re-opened on the prefetch thread
   bool prefetch = true;
@@ -160,6 +162,7 @@ Epoch::Epoch(Generator produce, bool prefetch, std::source_location loc)
 
 std::optional<Batch> Epoch::next() {
   State& s = *state_;
+  const std::lock_guard lock(s.mutex);
   if (s.finished) return std::nullopt;
   const ScopedUserCall user(s.call);
   std::optional<Batch> b;

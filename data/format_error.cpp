@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/base/atomic_file.hpp"
+#include "core/base/user_call.hpp"
 #include <tenet/core/base/error.hpp>
 
 namespace tenet::data::detail {
@@ -32,6 +33,8 @@ void io_error(const std::string& file, const std::string& what, const std::strin
 void require_regular_file(const std::string& path, const std::string& missing,
                           const std::string& hint) {
   if (path.empty()) io_error("\"\"", "the path is empty", "pass the path of the file to read");
+  const UserCall call = current_user_call();  // "model.load_weights", "load_h5", ...
+  files::check_no_nul(call.active && call.what ? call.what : "reading a file", path, false);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;

@@ -7,6 +7,7 @@
 
 #include "data/format_error.hpp"
 #include "data/hdf5_guard.hpp"
+#include "core/base/atomic_file.hpp"
 #include "data/hdf5_common.hpp"
 #include <tenet/data/hdf5_io.hpp>
 
@@ -205,11 +206,13 @@ void detail::helper_read_h5(const std::string& path, const std::vector<std::stri
 }
 
 std::map<std::string, Tensor> load_h5(const std::string& path) {
+  files::check_no_nul("load_h5", path, false);  // here: the reading process cannot raise it
   return load_guarded(path, nullptr);
 }
 
 std::map<std::string, Tensor> load_h5(const std::string& path,
                                       const std::vector<std::string>& names) {
+  files::check_no_nul("load_h5", path, false);
   return load_guarded(path, &names);
 }
 

@@ -121,7 +121,14 @@ void write_h5_atomically(const std::string& path, const std::string& writer,
   {
     std::lock_guard<std::mutex> lock(hdf5_mutex());
     silence_hdf5();  // per thread: HDF5's error stack and its printing are thread-local
-    H5Id file(H5Fcreate(out.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+    // HDF5 1.10's file format: every metadata block (superblock, object headers with their
+    // datatype and layout messages, chunk indexes, heaps) carries a checksum, so a flipped bit
+    // in a dataset's description is refused like one in its data (Fletcher-32). h5py and Keras
+    // read it (any HDF5 from 1.10, 2017).
+    H5Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (!fapl.ok() || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0)
+      hdf5_write_failed(path, "file access properties");
+    H5Id file(H5Fcreate(out.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
               H5Fclose);
     if (!file.ok()) hdf5_write_failed(path, "cannot create " + out.temp_path());
     fill(file.get());

@@ -19,6 +19,49 @@ struct PendingStats {
   Tensor mean, variance;  // (C,)
 };
 
+// The statistics of the training-mode calls since the last commit, applied by commit_step in
+// call order (Keras applies one update per call). Past kExact calls without a commit (a
+// Model::call loop in training mode that nothing commits) the oldest are folded into one
+// update of the same effect, moving * momentum^k + b, so memory stays bounded; up to kExact
+// calls per commit the result is bit for bit the calls applied one by one.
+class PendingUpdates {
+ public:
+  void add(PendingStats p, float m) {
+    if (exact_.size() == kExact) {
+      const std::size_t n = static_cast<std::size_t>(p.mean.numel());
+      if (!folded_) fold_mean_.assign(n, 0.0f), fold_var_.assign(n, 0.0f), fold_scale_ = 1.0f;
+      for (const PendingStats& q : exact_) {
+        step(fold_mean_.data(), q.mean.data<float>(), n, m);
+        step(fold_var_.data(), q.variance.data<float>(), n, m);
+        fold_scale_ *= m;
+      }
+      folded_ = true;
+      exact_.clear();
+    }
+    exact_.push_back(std::move(p));
+  }
+  void apply(float* mean, float* var, std::size_t n, float m) const {
+    if (folded_)
+      for (std::size_t i = 0; i < n; ++i)
+        mean[i] = mean[i] * fold_scale_ + fold_mean_[i], var[i] = var[i] * fold_scale_ + fold_var_[i];
+    for (const PendingStats& p : exact_) {
+      step(mean, p.mean.data<float>(), n, m);
+      step(var, p.variance.data<float>(), n, m);
+    }
+  }
+  void clear() { exact_.clear(), folded_ = false; }
+
+ private:
+  static constexpr std::size_t kExact = 16;
+  static void step(float* moving, const float* batch, std::size_t n, float m) {
+    for (std::size_t i = 0; i < n; ++i) moving[i] = moving[i] * m + batch[i] * (1.0f - m);
+  }
+  std::vector<PendingStats> exact_;
+  std::vector<float> fold_mean_, fold_var_;
+  float fold_scale_ = 1.0f;
+  bool folded_ = false;
+};
+
 class BatchNormImpl : public LayerImpl, public fusion::Fusable {
  public:
   BatchNormImpl(BatchNormOptions o, std::source_location loc)
@@ -72,17 +115,8 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   }
 
   void commit_step() override {
-    float m = static_cast<float>(opt_.momentum);
-    float* mean = moving_mean_.data<float>();
-    float* var = moving_variance_.data<float>();
-    for (const PendingStats& p : pending_) {
-      const float* bm = p.mean.data<float>();
-      const float* bv = p.variance.data<float>();
-      for (std::int64_t i = 0; i < features_; ++i) {
-        mean[i] = mean[i] * m + bm[i] * (1.0f - m);
-        var[i] = var[i] * m + bv[i] * (1.0f - m);
-      }
-    }
+    pending_.apply(moving_mean_.data<float>(), moving_variance_.data<float>(),
+                   static_cast<std::size_t>(features_), static_cast<float>(opt_.momentum));
     pending_.clear();
   }
   void discard_step() override { pending_.clear(); }
@@ -102,7 +136,7 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   BatchNormOptions opt_;
   std::int64_t features_ = 0;
   Tensor gamma_, beta_, moving_mean_, moving_variance_;
-  std::vector<PendingStats> pending_;
+  PendingUpdates pending_;
   kernels::NormPlans plans_;
 };
 
@@ -132,7 +166,7 @@ Tensor BatchNormImpl::forward(const std::vector<Tensor>& in, const CallOptions& 
   });
   if (training && check_numerics())
     numerics::check_batch_statistics(state.mean, state.variance, x, site());
-  if (training) pending_.push_back({state.mean, state.variance});
+  if (training) pending_.add({state.mean, state.variance}, static_cast<float>(opt_.momentum));
   // Inference snapshots the moving statistics so a later commit cannot change this backward.
   if (!training && needs_grad({x, gamma_, beta_})) {
     state.mean = state.mean.clone();

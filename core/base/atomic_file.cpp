@@ -202,7 +202,8 @@ bool owner_gone(const char* rest, long mtime) {
 
 AtomicFile::AtomicFile(const std::string& path, const std::string& writer)
     : path_(path), writer_(writer) {
-  if (path.empty() || path.back() == '/') refuse_path(writer, path);
+  if (path.empty() || path.back() == '/' || path.find('\0') != std::string::npos)
+    refuse_path(writer, path);
   target_ = resolve(*this, path);
   check_target(writer_, path_, target_);
   // A read-only file (chmod a-w, or not writable by this user) is the user's protection: the

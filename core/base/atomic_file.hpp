@@ -95,5 +95,9 @@ const char* file_kind(unsigned mode);
 [[noreturn]] void refuse_target(const std::string& writer, const std::string& path,
                                 const std::string& target, const std::string& kind);
 [[noreturn]] void refuse_path(const std::string& writer, const std::string& path);
+// options.invalid when `path` holds a NUL character: the system would end the path there and
+// `user` (a writer when `writes`, else a reader) would use another file. Also in
+// core/contracts/file_errors.cpp.
+void check_no_nul(const std::string& user, const std::string& path, bool writes);
 
 }  // namespace tenet::files

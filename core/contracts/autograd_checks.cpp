@@ -45,6 +45,28 @@ void check_backward_seed(const Shape& shape, const Shape* seed) {
       .raise();
 }
 
+void check_set_grad(const Shape& shape, DType dtype, const Shape& grad, DType grad_dtype) {
+  if (grad == shape && grad_dtype == dtype) return;
+  const bool same_shape = grad == shape;
+  Violation("autograd.backward", Phase::run, Site("set_grad", "op"))
+      .summary(same_shape ? "set_grad was given a " + std::string(dtype_name(grad_dtype)) +
+                                " gradient for a " + dtype_name(dtype) + " tensor"
+                          : "set_grad was given a gradient of shape " + grad.str() +
+                                " for a tensor of shape " + shape.str())
+      .expected(std::string(dtype_name(dtype)) + " " + shape.str())
+      .actual(std::string(dtype_name(grad_dtype)) + " " + grad.str())
+      .cause(same_shape ? std::string("a gradient holds the values of its tensor's dtype; an "
+                                      "optimizer step would read them as that dtype")
+                        : "a gradient holds one value per element of its tensor (" +
+                              std::to_string(shape.numel()) + " here, " +
+                              std::to_string(grad.numel()) + " given); an optimizer step reads "
+                              "one per element, past the end of a smaller gradient")
+      .fix(same_shape ? "convert it to " + std::string(dtype_name(dtype)) + " with astype first"
+                      : "give each variable the gradient computed for it (w.grad() after "
+                        "backward has w's shape), or reshape it to " + shape.str())
+      .raise();
+}
+
 void non_finite(const NonFinite& f, const std::string& cause, const std::string& fix,
                 const Site& where) {
   Violation("numerics.nonfinite", Phase::run, where)

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/base/atomic_file.hpp"
+#include "core/base/text_escape.hpp"
 #include <tenet/core/contracts/checks.hpp>
 
 namespace tenet::files {
@@ -40,7 +41,21 @@ void refuse_target(const std::string& writer, const std::string& path,
                 example_name(writer) + "\"");
 }
 
+void check_no_nul(const std::string& user, const std::string& path, bool writes) {
+  const auto nul = path.find('\0');
+  if (nul == std::string::npos) return;
+  checks::invalid_option(
+      user + "'s path", "\"" + text::printable(path) + "\"", "a path without NUL characters",
+      Site(user, "op"), Phase::run,
+      "the path holds a NUL character at character " + std::to_string(nul + 1) + "; the system "
+      "ends a path there, so " + user + " would " + (writes ? "write" : "read") + " \"" +
+          text::printable(path.substr(0, nul)) + "\" instead (a NUL often comes from a C "
+      "buffer or a fixed-size field read whole)",
+      "cut the path at its first NUL, or build it from the text before it");
+}
+
 void refuse_path(const std::string& writer, const std::string& path) {
+  check_no_nul(writer, path, true);
   checks::invalid_option(
       writer + "'s path", path.empty() ? "\"\" (an empty path)" : "\"" + path + "\"",
       "the path of a file", Site(writer, "op"), Phase::run,

@@ -28,6 +28,9 @@ void check_gradient_shape(const std::string& op, std::size_t i, const Shape& gra
 // autograd.backward: backward() on a tensor of `shape` without a gradient (`seed` null) needs
 // one element; with one, the gradient must have the tensor's shape.
 void check_backward_seed(const Shape& shape, const Shape* seed);
+// Tensor::set_grad: a gradient must have its tensor's shape and dtype (an optimizer reads as
+// many values from it as the tensor holds).
+void check_set_grad(const Shape& shape, DType dtype, const Shape& grad, DType grad_dtype);
 
 // numerics.nonfinite: what a scan found in a tensor. The callers (core/tensor/numerics.cpp,
 // core/training/model_numerics.cpp) each write their own cause and fix, read from where the

@@ -34,6 +34,24 @@ CurrentLayerScope::~CurrentLayerScope() {
 const std::shared_ptr<const Site>& current_layer_site() { return g_current_layer; }
 Phase current_layer_phase() { return g_current_phase; }
 
+GradNode::~GradNode() {
+  // The closure first: tensors it captured are mostly also inputs, which then hold the last
+  // references. An input held only here whose own node is held only by it gives its inputs
+  // to the loop before it is released, so no release recurses into the one before.
+  backward = nullptr;
+  std::vector<Tensor> pending = std::move(inputs);
+  while (!pending.empty()) {
+    Tensor t = std::move(pending.back());
+    pending.pop_back();
+    const std::shared_ptr<TensorImpl>& impl = detail::TensorAccess::shared(t);
+    if (!impl || impl.use_count() != 1 || !impl->grad_fn || impl->grad_fn.use_count() != 1) continue;
+    GradNode& above = *impl->grad_fn;
+    above.backward = nullptr;
+    for (Tensor& in : above.inputs) pending.push_back(std::move(in));
+    above.inputs.clear();
+  }
+}
+
 bool needs_grad(const std::vector<Tensor>& inputs) {
   if (!g_grad_enabled) return false;
   for (const auto& t : inputs)

@@ -11,6 +11,7 @@
 #include "core/tensor/storage.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/op_checks.hpp"
 
 namespace tenet {
 
@@ -257,7 +258,11 @@ bool Tensor::requires_grad() const { return get(impl_, "requires_grad()").requir
 Tensor Tensor::grad() const {
   return get(impl_, "grad()").grad ? Tensor(impl_->grad) : Tensor();
 }
-void Tensor::set_grad(const Tensor& g) { impl_ptr(impl_, "set_grad()")->grad = g.impl_; }
+void Tensor::set_grad(const Tensor& g) {
+  TensorImpl* self = impl_ptr(impl_, "set_grad()");
+  if (g.impl_) checks::check_set_grad(self->shape, self->dtype, g.impl_->shape, g.impl_->dtype);
+  self->grad = g.impl_;
+}
 void Tensor::zero_grad() { impl_ptr(impl_, "zero_grad()")->grad.reset(); }
 const std::shared_ptr<GradNode>& Tensor::grad_fn() const { return get(impl_, "grad_fn()").grad_fn; }
 

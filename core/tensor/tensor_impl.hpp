@@ -37,6 +37,9 @@ struct GradNode {
   std::vector<Tensor> inputs;   // the op's inputs, in order
   BackwardFn backward;
   std::shared_ptr<const Site> layer;  // the layer whose call created this node, if any
+  // Releases the graph above it in a loop: a chain of 200,000 ops (a running total kept with
+  // gradients) released node by node, each from the one before, overflowed the stack.
+  ~GradNode();
 };
 
 namespace detail {

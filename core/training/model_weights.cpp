@@ -2,6 +2,7 @@
 // WeightsFormat (core/training/weights_format.hpp; data/checkpoint.cpp is the one tenet has).
 #include <atomic>
 
+#include "core/base/atomic_file.hpp"
 #include "core/contracts/checkpoint_checks.hpp"
 #include "core/training/model_numerics.hpp"
 #include "core/training/model_state.hpp"
@@ -46,6 +47,7 @@ void Model::save_weights(const std::string& path, std::source_location loc) cons
 std::vector<std::string> Model::load_weights(const std::string& path, WeightsLoadOptions options,
                                              std::source_location loc) {
   const ScopedUserCall user("model.load_weights", loc);
+  files::check_no_nul("load_weights", path, false);  // whichever format is installed
   check_trainable_since_compile(*s_, "load_weights");  // the file's slots pair with compile's
   return format("load_weights").load(variables(*s_), path, options);
 }

@@ -54,16 +54,22 @@ std::string keras_optimizer_name(const OptimizerImpl& opt) {
 
 namespace {
 
+// `keras`: an attribute Keras writes too ("name"), kept as h5py writes Python str attributes,
+// a variable-length string in the global heap. tenet's own ("tenet_version", "model_name", the
+// exact learning rate) are fixed-length: stored in the object header, under its checksum, so a
+// flipped bit in the exact learning rate is refused instead of loading another rate.
 void write_string_attr(hid_t obj, const char* key, const std::string& value,
-                       const std::string& path) {
-  // A variable-length UTF-8 string, as h5py writes Python str attributes.
+                       const std::string& path, bool keras = false) {
   H5Id type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_size(type.get(), keras ? H5T_VARIABLE : std::max<std::size_t>(value.size(), 1));
+  if (!keras) H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   H5Id space(H5Screate(H5S_SCALAR), H5Sclose);
   H5Id attr(H5Acreate2(obj, key, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   const char* p = value.c_str();
-  if (!attr.ok() || H5Awrite(attr.get(), type.get(), &p) < 0)
+  const std::string fixed = value.empty() ? std::string(1, '\0') : value;
+  if (!attr.ok() || H5Awrite(attr.get(), type.get(), keras ? static_cast<const void*>(&p)
+                                                           : fixed.data()) < 0)
     hdf5_write_failed(path, std::string("attribute '") + key + "'");
 }
 
@@ -80,7 +86,7 @@ hid_t make_vars_group(hid_t parent, const std::string& name, const std::string& 
   }
   if (vars < 0) hdf5_write_failed(path, "group '" + name + "/vars'");
   try {
-    write_string_attr(vars, "name", vars_name, path);
+    write_string_attr(vars, "name", vars_name, path, /*keras=*/true);
   } catch (...) {
     H5Gclose(vars);
     throw;

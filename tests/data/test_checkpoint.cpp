@@ -103,13 +103,22 @@ std::vector<std::string> members(hid_t file, const std::string& g) {
 std::string string_attr(hid_t file, const std::string& obj, const char* key) {
   hid_t a = H5Aopen_by_name(file, obj.c_str(), key, H5P_DEFAULT, H5P_DEFAULT);
   if (a < 0) return "<missing>";
+  hid_t type = H5Aget_type(a);
   hid_t mem = H5Tcopy(H5T_C_S1);
-  H5Tset_size(mem, H5T_VARIABLE);
   H5Tset_cset(mem, H5T_CSET_UTF8);
-  char* p = nullptr;
-  std::string out = H5Aread(a, mem, &p) >= 0 && p ? p : "<unreadable>";
-  if (p) H5free_memory(p);
+  std::string out = "<unreadable>";
+  if (H5Tis_variable_str(type) > 0) {  // Keras's own attributes ("name"), as h5py writes them
+    H5Tset_size(mem, H5T_VARIABLE);
+    char* p = nullptr;
+    if (H5Aread(a, mem, &p) >= 0 && p) out = p;
+    if (p) H5free_memory(p);
+  } else {  // tenet's (fixed-length, under the object header's checksum)
+    std::string buf(H5Tget_size(type) + 1, '\0');
+    H5Tset_size(mem, buf.size());
+    if (H5Aread(a, mem, buf.data()) >= 0) out = buf.c_str();
+  }
   H5Tclose(mem);
+  H5Tclose(type);
   H5Aclose(a);
   return out;
 }

@@ -15,7 +15,8 @@ bool OptimizerImpl::slots_fit(const std::vector<Tensor>& variables) const {
   for (std::size_t i = 0; i < variables.size(); ++i) {
     if (slots_[i].size() != static_cast<std::size_t>(slot_count())) return false;
     for (const Tensor& slot : slots_[i])
-      if (!(slot.shape() == variables[i].shape())) return false;  // the update would overrun it
+      if (!(slot.shape() == variables[i].shape()) || slot.dtype() != DType::f32)
+        return false;  // the update would overrun it, or read other bytes as floats
   }
   return true;
 }
@@ -116,6 +117,9 @@ void OptimizerImpl::set_learning_rate(double lr) {
 }
 
 void OptimizerImpl::set_state(std::int64_t iterations, std::vector<std::vector<Tensor>> slots) {
+  // As load_weights refuses it: -1 or 2^63-1 made Adam's next update NaN (or overflowed).
+  checks::check_option_range(where_.type + "::set_state iterations", iterations, 0,
+                             kMaxIterations, where_, Phase::run);
   iterations_ = iterations;
   slots_ = std::move(slots);
 }

@@ -50,6 +50,7 @@ class PendingUpdates {
     }
   }
   void clear() { exact_.clear(), folded_ = false; }
+  bool empty() const { return exact_.empty() && !folded_; }
 
  private:
   static constexpr std::size_t kExact = 16;
@@ -115,6 +116,7 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   }
 
   void commit_step() override {
+    if (pending_.empty()) return;  // nothing to apply (a layer never called has no statistics)
     pending_.apply(moving_mean_.data<float>(), moving_variance_.data<float>(),
                    static_cast<std::size_t>(features_), static_cast<float>(opt_.momentum));
     pending_.clear();

@@ -61,4 +61,13 @@ TEST_CASE("BatchNorm: a commit applies every call's update in order, past the 16
   }
 }
 
+TEST_CASE("BatchNorm: commit and discard of a layer never called do nothing") {
+  BatchNorm bn;
+  bn.commit();  // "the Tensor whose dtype() was called = an empty Tensor" before
+  bn.discard();
+  (void)bn(Tensor::ones({2, 3}), {.training = true});
+  bn.commit();
+  CHECK(bn.weights()[2].at({0}) == doctest::Approx(0.01));  // moving mean 0 -> 0.01 * 1
+}
+
 }  // TEST_SUITE

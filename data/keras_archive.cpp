@@ -141,10 +141,6 @@ std::string read_text(zip_t* z, const char* entry, std::uint64_t limit, const st
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 const char kTempPrefix[] = "tenet-keras-";
 
 // Removes the directories (and the files in them) that TempDirs of processes now gone left in

@@ -50,7 +50,8 @@ std::vector<std::pair<std::size_t, std::size_t>> slot_file_order(const Optimizer
                                                                   std::size_t variables);
 
 // Refuse values no training run produces, with data.format naming `path`, the variable and the
-// first bad value (checkpoint_values.cpp). Layers: NaN or infinite weights. Optimizer (`values`
+// first bad value (checkpoint_values.cpp). Layers: NaN or infinite weights, and negative values
+// in a variable the layer declares never negative (BatchNorm's moving_variance). Optimizer (`values`
 // as in the file: iteration, learning_rate, slots; `variable_names` names the trainable
 // variable each group of slots belongs to): an iteration count outside 0..2^53, a learning
 // rate that is not finite and > 0, NaN or infinite slots, a negative Adam velocity.

@@ -13,7 +13,7 @@ namespace {
 struct BadValue {
   std::int64_t index = -1;  // flat index of the first bad value, -1 when there is none
   double value = 0;
-  std::int64_t count = 0;   // how many values are bad
+  std::int64_t nonfinite = 0, negative = 0;  // how many values are bad, of each kind
 };
 
 // The first value that is not finite (or, with `nonnegative`, is negative).
@@ -22,9 +22,11 @@ BadValue scan(const T* p, std::int64_t n, bool nonnegative) {
   BadValue b;
   for (std::int64_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(p[i]);
-    if (std::isfinite(v) && (!nonnegative || v >= 0)) continue;
+    const bool nonfinite = !std::isfinite(v), negative = nonnegative && v < 0;
+    if (!nonfinite && !negative) continue;
     if (b.index < 0) b.index = i, b.value = v;
-    ++b.count;
+    b.nonfinite += nonfinite;
+    b.negative += negative;
   }
   return b;
 }
@@ -41,18 +43,31 @@ std::string number(double v) {
   return buf;
 }
 
-void check_values(const std::string& path, const std::string& variable, const Tensor& t,
-                  bool nonnegative, const std::string& cause, const std::string& fix) {
-  const BadValue b = scan(t, nonnegative);
-  if (b.index < 0) return;
+// "(2 of 4 values are negative)": the counts of each kind of bad value among n.
+std::string bad_counts(const BadValue& b, std::int64_t n) {
+  const std::string of = " of " + std::to_string(n) + " values are ";
+  if (b.negative == 0) return "(" + std::to_string(b.nonfinite) + of + "NaN or infinite)";
+  if (b.nonfinite == 0) return "(" + std::to_string(b.negative) + of + "negative)";
+  return "(" + std::to_string(b.nonfinite) + of + "NaN or infinite, " +
+         std::to_string(b.negative) + " negative)";
+}
+
+[[noreturn]] void bad_values(const std::string& path, const std::string& variable,
+                             const Tensor& t, bool nonnegative, const BadValue& b,
+                             const std::string& cause, const std::string& fix) {
   format_error(path, "weights file", {variable + " holds " + (std::isfinite(b.value)
         ? std::string("negative values") : "NaN or infinite values"),
       std::string(nonnegative ? "finite values >= 0" : "finite values") + " (" +
           dtype_name(t.dtype()) + " " + t.shape().str() + ")",
-      number(b.value) + " at flat index " + std::to_string(b.index) + " (" +
-          std::to_string(b.count) + " of " + std::to_string(t.numel()) + " values are NaN" +
-          (nonnegative ? ", infinite or negative)" : " or infinite)"),
+      number(b.value) + " at flat index " + std::to_string(b.index) + " " +
+          bad_counts(b, t.numel()),
       cause, fix});
+}
+
+void check_values(const std::string& path, const std::string& variable, const Tensor& t,
+                  bool nonnegative, const std::string& cause, const std::string& fix) {
+  const BadValue b = scan(t, nonnegative);
+  if (b.index >= 0) bad_values(path, variable, t, nonnegative, b, cause, fix);
 }
 
 const char* const kCorrupt = "the file is damaged or was edited";
@@ -62,16 +77,33 @@ const char* const kCorrupt = "the file is damaged or was edited";
 void check_layer_values(const std::string& path, const std::string& group, const LayerImpl& layer,
                         const std::vector<Tensor>& values) {
   const auto names = layer.weight_names();
-  for (std::size_t i = 0; i < values.size(); ++i)
-    check_values(path, "layers/" + group + "/vars/" + std::to_string(i) + " (" +
-                           (i < names.size() ? names[i] : "variable " + std::to_string(i)) +
-                           " of layer '" + layer.name() + "')",
-                 values[i], false,
+  const auto nonnegative = layer.variable_nonnegative();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const bool positive = i < nonnegative.size() && nonnegative[i];
+    const BadValue b = scan(values[i], positive);
+    if (b.index < 0) continue;
+    const std::string name = i < names.size() ? names[i] : "variable " + std::to_string(i);
+    const std::string variable = "layers/" + group + "/vars/" + std::to_string(i) + " (" + name +
+                                 " of layer '" + layer.name() + "')";
+    if (!std::isfinite(b.value))
+      bad_values(path, variable, values[i], positive, b,
                  std::string("the training that saved it diverged, or ") + kCorrupt +
                      "; a NaN or infinite weight makes every prediction NaN, so such a file is "
                      "never loaded",
                  "load a checkpoint saved before the loss became NaN (TerminateOnNaN stops fit "
                  "before it updates weights with a NaN loss)");
+    std::string order;
+    for (const auto& n : names) order += (order.empty() ? "" : ", ") + n;
+    const bool normalizes = layer.facts().value_rule == checks::ValueRule::normalizes;
+    bad_values(path, variable, values[i], positive, b,
+               std::string(kCorrupt) + " (a flipped sign bit makes a value negative): no training "
+               "makes a negative " + name + ", which '" + layer.name() + "' never holds" +
+                   (normalizes ? "; the layer divides by sqrt(" + name + " + epsilon), which is "
+                                 "NaN once a value is below -epsilon (every prediction NaN)"
+                               : std::string()),
+               "load the checkpoint as it was saved, or an earlier one; a file written by another "
+               "program must hold the layer's variables in the order " + order);
+  }
 }
 
 void check_optimizer_values(const std::string& path, const OptimizerImpl& opt,

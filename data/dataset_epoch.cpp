@@ -88,8 +88,10 @@ Generator tensor_source(std::shared_ptr<const Spec> s, std::int64_t epoch) {
   };
 }
 
-Generator generator_source(const Spec& s) {
-  return [next = s.make_epoch(), k = std::int64_t{0},
+Generator generator_source(const Spec& s, std::int64_t epoch) {
+  Generator next = s.make_epoch();
+  if (!next) checks::empty_generator(true, epoch, Site("from_generator", "Dataset", s.created));
+  return [next = std::move(next), k = std::int64_t{0},
           loc = s.created]() mutable -> std::optional<Batch> {
     std::optional<Batch> b = next();
     if (!b) return b;
@@ -132,7 +134,7 @@ Generator add_step(Generator prev, const Spec::Step& step) {
 }  // namespace
 
 Generator make_stream(std::shared_ptr<const Spec> spec, std::int64_t epoch) {
-  Generator g = spec->generator() ? generator_source(*spec) : tensor_source(spec, epoch);
+  Generator g = spec->generator() ? generator_source(*spec, epoch) : tensor_source(spec, epoch);
   for (const auto& step : spec->batch_steps) g = add_step(std::move(g), step);
   return [g = std::move(g), k = std::int64_t{0}]() mutable -> std::optional<Batch> {
     std::optional<Batch> b = g();
@@ -154,6 +156,7 @@ struct Epoch::State {
 
 Epoch::Epoch(Generator produce, bool prefetch, std::source_location loc)
     : state_(std::make_shared<State>()) {
+  if (!produce) checks::empty_generator(false, 0, Site("Epoch", "Dataset", loc));
   state_->produce = std::move(produce);
   state_->prefetch = prefetch;
   state_->call = current_user_call();  // inside model.fit: fit's line

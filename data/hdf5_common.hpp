@@ -38,6 +38,8 @@ void silence_hdf5();
 // HDF5 files are read in a separate process keeps libhdf5's own handler.
 void guard_hdf5_exit();
 
+// The most axes an array may have: load_h5 reads ranks 0..8, and save_h5 writes no other.
+inline constexpr int kMaxRank = 8;
 // Deflate never expands data beyond this ratio: the most a compressed dataset can declare per
 // byte of the file.
 inline constexpr unsigned long long kMaxDeflateRatio = 1032;

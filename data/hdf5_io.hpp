@@ -13,7 +13,8 @@ namespace tenet::data {
 using NamedArrays = std::vector<std::pair<std::string, Tensor>>;
 
 // Writes the arrays as datasets of one HDF5 file, in order ("a/b" creates group "a").
-// Refused with options.invalid, before anything is written: an empty Tensor(), an empty name,
+// Refused with options.invalid, before anything is written: an empty Tensor(), an array of
+// rank above 8 (load_h5 could not read it back), an empty name,
 // a name given twice, a name with an empty, '.' or '..' part ("a//b", "/a", "a/../b"), a name
 // that is also another array's group ("a" with "a/b"), and a `path` that is a directory,
 // device, FIFO or socket. Atomic (core/base/atomic_file.hpp): the file is written beside `path`

@@ -18,8 +18,8 @@ namespace {
 using detail::bytes_str;
 using detail::H5Id;
 
-constexpr int kMaxRank = 8;
 using detail::kMaxDeflateRatio;
+using detail::kMaxRank;
 
 [[noreturn]] void refuse(const std::string& path, std::string summary, std::string expected,
                          std::string actual, std::string cause, std::string fix = "") {

@@ -184,6 +184,21 @@ std::string name_problem(const std::string& name) {
       "give each array its own name, e.g. \"x\", \"y\" or \"train/x\"");
 }
 
+// load_h5 reads arrays of at most 8 axes, so a larger rank is refused before anything is
+// written (libhdf5 itself takes up to 32, and failed with an IOError beyond).
+void check_rank(std::size_t index, const std::string& name, const Shape& shape) {
+  if (shape.rank() <= detail::kMaxRank) return;
+  const std::string rank = std::to_string(shape.rank()), max = std::to_string(detail::kMaxRank);
+  checks::invalid_option(
+      "save_h5's array \"" + name + "\" (array " + std::to_string(index) + ")",
+      "rank " + rank + " " + shape.str(), "an array of rank 0 to " + max,
+      Site("save_h5", "op"), Phase::run,
+      "array " + std::to_string(index) + " (\"" + name + "\") has " + rank + " axes; load_h5 "
+      "reads arrays of at most " + max + " axes, so the file could never be loaded",
+      "reshape \"" + name + "\" to at most " + max + " axes before saving (e.g. merge its "
+      "leading axes with reshape) and back after loading");
+}
+
 // Every array holds a value and has a name of its own that is a valid HDF5 path.
 void check_arrays(const NamedArrays& arrays) {
   std::map<std::string, std::size_t> index;   // name -> position
@@ -194,6 +209,7 @@ void check_arrays(const NamedArrays& arrays) {
       checks::empty_handle("save_h5's array " + std::to_string(i) + " (\"" + name + "\")",
                            "Tensor", Site("save_h5", "op"), Phase::run);
     if (const std::string problem = name_problem(name); !problem.empty()) bad_name(i, name, problem);
+    check_rank(i, name, t.shape());
     if (const auto [it, fresh] = index.emplace(name, i); !fresh)
       bad_name(i, name, "is also the name of array " + std::to_string(it->second));
     for (std::size_t s = name.find('/'); s != std::string::npos; s = name.find('/', s + 1))

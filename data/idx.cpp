@@ -177,11 +177,10 @@ void write_idx(const std::string& path, const Tensor& values) {
                       "IDX files written by tenet hold unsigned bytes",
                       "convert first, e.g. values.astype(DType::u8)");
   checks::check_idx_rank(values.shape(), site);
+  checks::check_idx_dims(values.shape(), site);
   std::vector<unsigned char> header = {0, 0, 0x08, static_cast<unsigned char>(values.rank())};
-  for (auto d : values.shape()) {
-    if (d > 0xffffffffLL) internal_error("IDX dimension does not fit 32 bits");
+  for (auto d : values.shape())
     for (int s = 24; s >= 0; s -= 8) header.push_back(static_cast<unsigned char>(d >> s));
-  }
   const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
   files::AtomicFile out(path, "write_idx");
   const int fd = ::fcntl(out.fd(), F_DUPFD_CLOEXEC, 0);  // gzclose closes it; out keeps its own for the fsync

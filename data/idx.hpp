@@ -21,7 +21,8 @@ namespace tenet::data {
 Tensor read_idx(const std::string& path, int expected_rank = -1);
 
 // Writes a uint8 tensor (rank 1..255) as IDX; gzip-compressed when `path` ends in ".gz".
-// Other dtypes raise input.dtype, an empty Tensor() options.invalid. Written atomically
+// Other dtypes raise input.dtype, an empty Tensor() options.invalid, and so does an axis
+// longer than 4294967295 (IDX stores 32-bit sizes). Written atomically
 // through a temporary file of its own (core/base/atomic_file.hpp says what `path` may be: never a
 // device, FIFO, socket or directory; symlinks are written through); a user's "<path>.tmp" is
 // never touched. A write failure raises IOError and leaves no temporary file.

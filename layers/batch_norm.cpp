@@ -74,6 +74,14 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
                               "(1 - momentum); a momentum outside [0, 1] weighs them negatively "
                               "and they diverge");
     checks::check_option_above("BatchNormOptions::epsilon", o.epsilon, 0.0, site(), Phase::build);
+    checks::check_option_float32(
+        "BatchNormOptions::epsilon", o.epsilon,
+        "epsilon keeps sqrt(variance + epsilon) above 0, where a feature whose values are all "
+        "equal (variance 0) would normalise as 0 / 0 = NaN",
+        site(), Phase::build,
+        {.computes = "BatchNorm",
+         .if_inf = "it becomes inf and every output beta, whatever the input",
+         .usual = "1e-5 to 1e-3; Keras's default is 0.001"});
   }
 
   // Any shape (batch, ..., features) -> the same shape.
@@ -102,6 +110,7 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
     return {"gamma", "beta", "moving_mean", "moving_variance"};
   }
   std::vector<bool> variable_trainable() const override { return {true, true, false, false}; }
+  std::vector<bool> variable_nonnegative() const override { return {false, false, false, true}; }
   checks::LayerFacts facts() const override {
     checks::LayerFacts f;
     f.value_rule = checks::ValueRule::normalizes;

@@ -33,6 +33,7 @@ class Conv2DImpl : public LayerImpl, public fusion::Fusable {
     check_kernel_limits(in[0], phase);
     checks::check_known_last_axis("conv.channels", site(), in[0], "its kernel", phase);
     checks::check_built_size("conv.channels", site(), facts(), in[0], phase);
+    checks::check_nonempty_channels(site(), in[0], {win_.kh, win_.kw}, filters_, phase);
     return out;
   }
 

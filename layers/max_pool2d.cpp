@@ -1,5 +1,8 @@
 #include <tenet/layers/max_pool2d.hpp>
 
+#include <cstdint>
+#include <limits>
+
 #include <tenet/core/tensor/autograd.hpp>
 #include <tenet/core/contracts/checks.hpp>
 #include "core/contracts/layer_checks.hpp"
@@ -19,6 +22,21 @@ class MaxPool2DImpl : public LayerImpl, public fusion::Fusable {
     win_ = {pool[0], pool[1], s[0], s[1], 1, 1, o.padding};
     checks::check_window_option("MaxPool2D pool_size", pool, site());
     checks::check_window_option("MaxPool2DOptions::strides", s, site());
+    // Conv2D's limit (its convolution kernel's 32-bit sizes): within it, a window's cells and
+    // the position of its maximum fit the pooling loops' 64-bit arithmetic (from 2^32 per side
+    // the cell count overflowed it; from 2^31 positions kept in 32 bits gave wrong gradients).
+    constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
+    checks::check_window_limit("MaxPool2D pool_size", pool, kLimit,
+                               "pool windows are limited as Conv2D's kernels are; the pooling "
+                               "loops count a window's cells and the position of its maximum "
+                               "in 64 bits, which holds 2147483647 x 2147483647 cells",
+                               "use a pool of at most 2147483647 per side; for the maximum over "
+                               "the whole height and width, GlobalMaxPooling2D()",
+                               site());
+    checks::check_window_limit("MaxPool2DOptions::strides", s, kLimit,
+                               "strides are limited as Conv2D's are; a stride that reaches past "
+                               "the input already leaves one window along that axis",
+                               "use strides of at most 2147483647", site());
   }
 
   // (N, H, W, C) -> (N, H', W', C); H'/W' by TensorFlow's valid/same rule.

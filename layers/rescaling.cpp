@@ -16,6 +16,20 @@ class RescalingImpl : public LayerImpl, public detail::BuiltinLayer {
       : LayerImpl("Rescaling", "rescaling", o.name, loc), scale_(scale), offset_(offset) {
     checks::check_option_finite("Rescaling scale", scale, site(), Phase::build);
     checks::check_option_finite("Rescaling offset", offset, site(), Phase::build);
+    // Both become float32 operands of the computation (1e300 is no float32 value).
+    checks::check_option_float32("Rescaling scale", scale,
+                                 "the scale multiplies every input value", site(), Phase::build,
+                                 {.computes = "Rescaling",
+                                  .if_inf = "it becomes inf and every output inf or NaN",
+                                  .if_zero = "it becomes 0 and every output the offset",
+                                  .usual = "1/255 = 0.0039 or 1/127.5 = 0.0078"});
+    checks::check_option_float32("Rescaling offset", offset,
+                                 "the offset is added to every scaled value", site(),
+                                 Phase::build,
+                                 {.computes = "Rescaling",
+                                  .if_inf = "it becomes inf and every output inf or NaN",
+                                  .if_zero = "it becomes 0 and adds nothing",
+                                  .usual = "0 or -1"});
   }
 
   Shape output_shape(const std::vector<Shape>& in, Phase) override { return in[0]; }

@@ -25,6 +25,23 @@ checks::LabelFacts facts_of(const Tensor& labels, std::int64_t classes) {
 
 std::int64_t classes_of(const Shape& p) { return p.rank() > 0 ? p.dim(-1) : kUnknown; }
 
+// Whether some target lies outside [0, 1] (NaN included); `f` gets the first such value and the
+// range and wholeness of the others.
+bool outside_unit(const Tensor& labels, checks::BinaryTargets& f) {
+  const auto v = labels.to_vector<double>();
+  bool bad = false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const bool inside = v[i] >= 0 && v[i] <= 1;  // false for NaN
+    if (!inside && !bad) f.first = i, f.value = v[i];
+    bad = bad || !inside;
+    if (std::isnan(v[i])) continue;
+    f.lo = std::min(f.lo, v[i]);
+    f.hi = std::max(f.hi, v[i]);
+    f.integral = f.integral && v[i] == std::floor(v[i]);
+  }
+  return bad;
+}
+
 }  // namespace
 
 void check_count(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
@@ -34,6 +51,9 @@ void check_count(const Shape& p, const Tensor& labels, Phase phase, const Site& 
 void check_one_hot(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
   check_count(p, labels, phase, where);
   checks::check_one_hot_labels(p, facts_of(labels, kUnknown), phase, where);
+  checks::BinaryTargets f;
+  if (outside_unit(labels, f))
+    checks::categorical_target_range(f, labels.shape(), phase, where);
 }
 
 void check_dense(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
@@ -52,19 +72,8 @@ namespace tenet::labels {
 
 void check_binary(const Shape& p, const Tensor& labels, Phase phase, const Site& where) {
   check_dense(p, labels, phase, where);
-  const auto v = labels.to_vector<double>();
   checks::BinaryTargets f;
-  bool bad = false;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const bool inside = v[i] >= 0 && v[i] <= 1;  // false for NaN
-    if (!inside && !bad) f.first = i, f.value = v[i];
-    bad = bad || !inside;
-    if (std::isnan(v[i])) continue;
-    f.lo = std::min(f.lo, v[i]);
-    f.hi = std::max(f.hi, v[i]);
-    f.integral = f.integral && v[i] == std::floor(v[i]);
-  }
-  if (bad) checks::binary_target_range(f, phase, where);
+  if (outside_unit(labels, f)) checks::binary_target_range(f, phase, where);
 }
 
 }  // namespace tenet::labels

@@ -56,6 +56,36 @@ void check_weight_fits(std::size_t i, const std::string& name, const Shape& want
       .raise();
 }
 
+void negative_weight(const NegativeWeight& w, const LayerFacts& facts, const Site& layer) {
+  const NegativeValues& f = w.found;
+  const std::string var = "'" + w.name + "' of '" + layer.name + "'";
+  const std::string count = std::to_string(f.count) + " negative value" + (f.count == 1 ? "" : "s");
+  std::string cause = var + " (" + layer.type + ") is never negative: no training makes such a "
+                      "value";
+  cause += facts.value_rule == ValueRule::normalizes
+               ? ", and the layer divides by sqrt(" + w.name + " + epsilon), which is NaN once a "
+                 "value is below -epsilon (every prediction NaN)"
+               : ", and the layer computes wrong outputs with one";
+  cause += w.saving ? "; load_weights refuses such a file, and set_weights such values, so they "
+                      "were most likely written into the variable's tensor directly (weights() "
+                      "shares it)"
+                    : "; load_weights refuses a file holding such values too";
+  Violation("options.invalid", w.saving ? Phase::run : Phase::load, layer)
+      .summary(w.saving ? "save_weights: " + var + " holds " + count
+                        : "set_weights of '" + layer.name + "': " + w.name + " is given " + count)
+      .expected("values >= 0 in " + w.name + " " + w.shape.str())
+      .actual(option_value(f.value) + " at flat index " + std::to_string(f.first) + " (" +
+              std::to_string(f.count) + " of " + std::to_string(f.total) + " values are negative)")
+      .cause(cause)
+      .fix(w.saving ? "restore " + var + " (set_weights with values >= 0, or load_weights of an "
+                      "earlier checkpoint) before saving; the file at " + w.path +
+                      " was left as it was"
+                    : "pass values >= 0 for " + w.name + " (nothing was changed); the variables "
+                      "go in the order " + w.order + ", so values in another order land in the "
+                      "wrong variable")
+      .raise();
+}
+
 void weights_file_mismatch(const WeightsFileFacts& f, const Site& model) {
   const std::size_t n = f.differences.size();
   std::string cause = "the file and the model differ in " + std::to_string(n) + " place" +

@@ -16,6 +16,26 @@ void check_weight_count(const std::vector<std::string>& names, const std::vector
 // is `got` (`got_dtype`).
 void check_weight_fits(std::size_t i, const std::string& name, const Shape& want,
                        DType want_dtype, const Shape& got, DType got_dtype, const Site& layer);
+// The negative values of a variable that can never hold one (LayerImpl::variable_nonnegative).
+struct NegativeValues {
+  std::int64_t count = 0;   // how many values are negative
+  std::int64_t first = -1;  // row-major flat index of the first
+  double value = 0;         // its value
+  std::int64_t total = 0;   // the variable's values
+};
+// options.invalid: set_weights was given (`saving` false), or save_weights would write to
+// `path` (`saving` true), `found` negative values in variable `name` (of `shape`) of `layer`,
+// whose variables are, in order, `order` ("gamma, beta, moving_mean, moving_variance").
+// `facts` are the layer's: a normalising layer divides by sqrt(variance + epsilon).
+struct NegativeWeight {
+  bool saving = false;
+  std::string path, name, order;
+  Shape shape;
+  NegativeValues found;
+};
+[[noreturn]] void negative_weight(const NegativeWeight& w, const LayerFacts& facts,
+                                  const Site& layer);
+
 // A weights file that does not fit the model: `differences` lists each place they differ.
 struct WeightsFileFacts {
   std::string path, model;

@@ -353,12 +353,21 @@ namespace tenet::checks {
 // True when float32 holds `value` without turning it into inf or (a non-zero value) into 0:
 // 0, or a magnitude from 1.4e-45 to 3.4e+38. NaN is false.
 bool fits_float32(double value);
-// A real option already within its own range (a learning rate, an epsilon, a weight decay)
-// that the optimizers' float32 arithmetic uses: options.invalid when fits_float32 is false.
-// Above 3.4e+38 it would be inf in the update; a value > 0 below 1.4e-45 would be 0 (a rate that
-// never moves the weights, an epsilon that lets 0 / 0 make NaN). `role` says what it does.
+// What computes with a real option in float32, for check_option_float32's message: by default
+// an optimizer's update ("the update computes in float32, where it becomes inf and turns the
+// weights into inf or NaN"); a layer says what it does with the value instead.
+struct Float32Use {
+  std::string computes = "the update";  // "<computes> computes in float32"
+  std::string if_inf = "it becomes inf and turns the weights into inf or NaN";
+  std::string if_zero = "it becomes 0";
+  std::string usual = "1e-8 to 1e-1";   // usual values, suggested for a value below float32's
+};
+// A real option already within its own range (a learning rate, an epsilon, a weight decay, a
+// scale) that float32 arithmetic uses: options.invalid when fits_float32 is false. Above
+// 3.4e+38 it would be inf; a value > 0 below 1.4e-45 would be 0 (a rate that never moves the
+// weights, an epsilon that lets 0 / 0 make NaN). `role` says what it does.
 void check_option_float32(const std::string& option, double value, const std::string& role,
-                          const Site& where, Phase phase);
+                          const Site& where, Phase phase, const Float32Use& use = {});
 
 // ---- data-parallel fit (core/training/distributed*.cpp, docs/distributed.md) ----
 // distribution.unavailable: FitOptions::distribution in a build without MPI.

@@ -105,4 +105,21 @@ void check_batch_samples(const Shape& input0, const Shape& t, const std::string&
            " so that inputs and labels of each batch come from the same samples").raise();
 }
 
+void empty_generator(bool factory, std::int64_t epoch, const Site& where) {
+  const std::string empty = " holds no callable (it was default-constructed, or moved from)";
+  if (factory)
+    invalid_option("the Generator from_generator's factory returned", "an empty data::Generator",
+                   "a callable returning std::optional<data::Batch>", where, Phase::run,
+                   "from_generator calls its factory when each epoch begins, and the Generator "
+                   "it returned for epoch " + std::to_string(epoch) + " (counted from 0)" + empty +
+                       ": a path of the factory returns no lambda",
+                   "return a lambda on every path of the factory; an epoch without batches is "
+                   "[] { return std::optional<data::Batch>(); }");
+  invalid_option("Epoch's generator", "an empty data::Generator",
+                 "a callable returning std::optional<data::Batch>", where, Phase::run,
+                 "Epoch calls its generator for every batch, and the one given" + empty,
+                 "build the Epoch from a lambda returning std::optional<data::Batch> (std::nullopt "
+                 "ends the epoch), or take the epoch from a Dataset: dataset.epoch(0)");
+}
+
 }  // namespace tenet::checks

@@ -1,8 +1,8 @@
 #pragma once
 // The contracts of a data::Dataset's arrays and batches (internal: data/dataset*.cpp call
-// these): input.count, input.rank, batch.mismatch and batch.empty. The facts are shapes,
-// counts and names, so the messages live with the other checks although Dataset sits in data/.
-// Each message is written here once (dataset_checks.cpp).
+// these): input.count, input.rank, batch.mismatch, batch.empty, and options.invalid for an
+// empty generator. The facts are shapes, counts and names, so the messages live with the other
+// checks although Dataset sits in data/. Each message is written here once (dataset_checks.cpp).
 #include <cstdint>
 #include <string>
 
@@ -39,5 +39,12 @@ void check_batch_axis(const Shape& shape, const std::string& at, const std::stri
 void check_batch_samples(const Shape& input0, const Shape& shape, const std::string& at,
                          const std::string& name, const std::string& origin,
                          const std::vector<Shape>& shapes, const Site& where);
+
+// ---- generators ----
+
+// options.invalid: the data::Generator an epoch was to call holds no callable: the one
+// from_generator's factory returned when epoch `epoch` (counted from 0) began (`factory`), or
+// the one given to Epoch's constructor.
+[[noreturn]] void empty_generator(bool factory, std::int64_t epoch, const Site& where);
 
 }  // namespace tenet::checks

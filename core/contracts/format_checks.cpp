@@ -1,4 +1,5 @@
-// data.format, the frame of every refusal of a data file, and what an IDX file can hold.
+// data.format, the frame of every refusal of a data file, and what an IDX file can hold (its rank
+// and its 32-bit sizes).
 #include "core/contracts/format_checks.hpp"
 
 namespace tenet::checks {
@@ -23,6 +24,25 @@ void check_idx_rank(const Shape& values, const Site& where) {
       .summary("an IDX file holds an array of rank 1 to 255")
       .expected("rank 1..255").actual(values)
       .fix("expand_dims(values, 0) for a single value").raise();
+}
+
+void check_idx_dims(const Shape& values, const Site& where) {
+  constexpr std::int64_t kMax = 0xffffffffLL;  // the largest 32-bit unsigned size
+  for (int axis = 0; axis < values.rank(); ++axis) {
+    if (values[axis] <= kMax) continue;
+    const std::string size = std::to_string(values[axis]), max = std::to_string(kMax);
+    Violation("options.invalid", Phase::run, where)
+        .summary("axis " + std::to_string(axis) + " of " + values.str() + " has " + size +
+                 " elements, more than an IDX file can describe")
+        .expected("every axis of at most " + max + " elements")
+        .actual(values)
+        .mark({axis})
+        .cause("an IDX header stores each dimension as a 32-bit unsigned size (at most " + max +
+               "), and " + size + " does not fit")
+        .fix("split the array along axis " + std::to_string(axis) + " into several IDX files, "
+             "or save it with data::save_h5, which stores 64-bit sizes")
+        .raise();
+  }
 }
 
 }  // namespace tenet::checks

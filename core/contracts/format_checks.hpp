@@ -1,7 +1,7 @@
 #pragma once
 // The contracts of data files (internal: data/'s readers and writers call these): data.format
-// for a file that breaks its format, input.rank for an array an IDX file cannot hold. Each
-// message frame is written here once (format_checks.cpp).
+// for a file that breaks its format, input.rank and options.invalid for an array an IDX file
+// cannot hold. Each message frame is written here once (format_checks.cpp).
 #include <string>
 
 #include <tenet/core/contracts/checks.hpp>
@@ -24,5 +24,8 @@ struct FormatFacts {
                               const FormatFacts& facts);
 // input.rank: write_idx writes arrays of rank 1 to 255.
 void check_idx_rank(const Shape& values, const Site& where);
+// options.invalid: an IDX header stores each dimension as a 32-bit unsigned size, so write_idx
+// writes no axis longer than 4294967295.
+void check_idx_dims(const Shape& values, const Site& where);
 
 }  // namespace tenet::checks

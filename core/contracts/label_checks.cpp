@@ -221,7 +221,70 @@ std::pair<std::string, std::string> binary_range_explanation(double lo, double h
           "rescale or recode the targets into [0, 1]"};
 }
 
+// " (targets range from -1 to 1)", or nothing when every target is NaN.
+std::string range_text(const BinaryTargets& f) {
+  if (f.lo > f.hi) return "";
+  return " (targets range from " + option_value(f.lo) + " to " + option_value(f.hi) + ")";
+}
+
+// Why categorical targets hold values outside [0, 1] (`value` is the first such), read from
+// the values themselves.
+std::pair<std::string, std::string> categorical_range_explanation(double value, double lo,
+                                                                  double hi, bool integral,
+                                                                  std::int64_t classes) {
+  const std::string one_hot = "one_hot(y, " + std::to_string(classes) + ")";
+  const std::string rows = "categorical cross-entropy reads each row as the probabilities of "
+                           "the classes";
+  if (lo < 0)
+    return {rows + "; a negative target (the smallest is " + option_value(lo) + ") rewards "
+                "a lower probability for its class, so the loss has no minimum: training "
+                "drives it down without bound" +
+                (lo == -1 && integral ? " (-1 often marks a missing value, or a +-1 encoding)"
+                                      : std::string()),
+            "give each row probabilities in [0, 1]: " + one_hot + " for class indices; drop the "
+            "samples whose targets are missing"};
+  if (std::isnan(value))
+    return {rows + "; a NaN target has no such meaning and makes the loss NaN",
+            "replace or drop the samples holding NaN targets"};
+  if (integral)
+    return {"the targets are whole numbers up to " + option_value(hi) + ": counts or class "
+                "indices, while " + rows,
+            "for class indices use SparseCategoricalCrossentropy (or " + one_hot + "); for "
+            "counts divide each row by its sum"};
+  return {rows + "; a target above 1 (the largest is " + option_value(hi) + ") is no "
+              "probability",
+          "divide each row by its sum so that it holds probabilities"};
+}
+
 }  // namespace
+
+void categorical_target_range(const BinaryTargets& f, const Shape& labels, Phase phase,
+                              const Site& where) {
+  const int rank = labels.rank();
+  const std::int64_t classes = rank > 0 ? std::max<std::int64_t>(labels[rank - 1], 1) : 1;
+  const auto [cause, fix] = categorical_range_explanation(f.value, f.lo, f.hi, f.integral, classes);
+  std::vector<std::int64_t> index(static_cast<std::size_t>(rank));  // of element f.first
+  std::int64_t rest = static_cast<std::int64_t>(f.first);
+  for (int a = rank - 1; a >= 0; --a) {
+    const std::int64_t d = std::max<std::int64_t>(labels[a], 1);
+    index[static_cast<std::size_t>(a)] = rest % d;
+    rest /= d;
+  }
+  std::string at = "(";
+  for (int a = 0; a < rank; ++a) at += (a ? ", " : "") + std::to_string(index[a]);
+  at += rank == 1 ? ",)" : ")";
+  const std::string value = option_value(f.value);
+  const std::string cell = rank > 0 ? " (sample " + std::to_string(index[0]) + ", class " +
+                                          std::to_string(index[rank - 1]) + ")"
+                                    : std::string();
+  Violation("loss.label_range", phase, where)
+      .summary("categorical target " + value + " at " + at + cell + " is outside [0, 1]")
+      .expected("targets in [0, 1]: one row of class probabilities per sample")
+      .actual("labels" + at + " = " + value + range_text(f))
+      .cause(cause)
+      .fix(fix)
+      .raise();
+}
 
 void binary_target_range(const BinaryTargets& f, Phase phase, const Site& where) {
   const auto [cause, fix] = binary_range_explanation(f.lo, f.hi, f.integral);
@@ -229,8 +292,7 @@ void binary_target_range(const BinaryTargets& f, Phase phase, const Site& where)
   Violation("loss.label_range", phase, where)
       .summary("binary target " + value + " (element " + element + ") is outside [0, 1]")
       .expected("targets in [0, 1] (0 = no, 1 = yes)")
-      .actual("element " + element + " is " + value + " (targets range from " +
-              option_value(f.lo) + " to " + option_value(f.hi) + ")")
+      .actual("element " + element + " is " + value + range_text(f))
       .cause(cause)
       .fix(fix)
       .raise();

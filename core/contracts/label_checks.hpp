@@ -3,6 +3,8 @@
 // loss.label_dtype. Each message is written here once; causes read the facts of the labels the
 // loss found (shape, dtype, the range of the indices and the first one outside the classes) and
 // the predictions' shape, which may have an unknown (None) batch axis.
+#include <cmath>
+
 #include <tenet/core/contracts/checks.hpp>
 
 namespace tenet::checks {
@@ -39,13 +41,18 @@ void check_label_count(const Shape& predictions, const Shape& labels, Phase phas
 struct BinaryTargets {
   std::size_t first = 0;
   double value = 0;
-  double lo = 0, hi = 1;
+  double lo = HUGE_VAL, hi = -HUGE_VAL;  // of the values that are not NaN (lo > hi: none)
   bool integral = true;
 };
 // loss.label_range: binary targets outside [0, 1], explaining +-1 codes, 0/255 masks and
 // class indices.
 [[noreturn]] void binary_target_range(const BinaryTargets& facts, Phase phase,
                                       const Site& where);
+// loss.label_range: categorical cross-entropy targets outside [0, 1] (`facts` as for binary
+// targets, counted in the row-major order of `labels`, the labels' shape, which names the
+// sample and class of the first one). A negative target leaves the loss without a minimum.
+[[noreturn]] void categorical_target_range(const BinaryTargets& facts, const Shape& labels,
+                                           Phase phase, const Site& where);
 // one_hot's labels: one class index per sample, (N,) or (N, 1) (loss.label_shape).
 void check_one_hot_input(const Shape& labels, const Site& where);
 // A class index `value` at sample `i` given to `where.name` (one_hot, confusion_matrix): a whole

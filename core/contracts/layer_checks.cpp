@@ -150,6 +150,25 @@ void check_known_last_axis(const std::string& code, const Site& layer, const Sha
       .raise();
 }
 
+void check_nonempty_channels(const Site& layer, const Shape& input,
+                             std::array<std::int64_t, 2> kernel, std::int64_t filters,
+                             Phase phase) {
+  if (input.rank() != 4 || input[3] != 0) return;
+  const std::string weights = "its kernel " + Shape{kernel[0], kernel[1], 0, filters}.str();
+  Violation("conv.channels", phase, layer)
+      .summary(layer.type + " needs at least 1 input channel, but the input has 0")
+      .expected("(" + dim_str(input[0]) + ", " + dim_str(input[1]) + ", " + dim_str(input[2]) +
+                ", >=1)")
+      .actual(input)
+      .mark({3})
+      .cause(input_desc(0) + " has 0 channels (its last axis is empty): " + layer.type +
+             " sums over the input's channels, so " + weights + " would hold no weight (an "
+             "Input declared with 0 channels is refused when it is made)")
+      .fix("give '" + layer.name + "' at least one channel; a channel slice slice(x, 3, begin, "
+           "end) selects none when end <= begin")
+      .raise();
+}
+
 void check_dense_rank(const Shape& s, const Site& layer, Phase phase) {
   const bool image = s.rank() == 4;
   check_rank(s, 2, "dense.rank", layer, phase, "(None, features)",
@@ -348,6 +367,16 @@ void check_window_option(const std::string& option, std::array<std::int64_t, 2> 
   invalid_option(option, value, "two integers >= 1 (height, width)", where, Phase::build,
                          option + " counts pixels along height and width; " + value +
                              " has a size below 1, which covers or advances by no pixel");
+}
+
+void check_window_limit(const std::string& option, std::array<std::int64_t, 2> v,
+                        std::int64_t limit, const std::string& why, const std::string& fix,
+                        const Site& where) {
+  if (v[0] <= limit && v[1] <= limit) return;
+  const std::string value = "{" + num(v[0]) + ", " + num(v[1]) + "}";
+  invalid_option(option, value, "two integers from 1 to " + num(limit) + " (height, width)",
+                 where, Phase::build,
+                 option + " = " + value + " has a size above " + num(limit) + ": " + why, fix);
 }
 
 Shape windowed_output_shape(const Shape& in, const Window2D& w, const Site& where, Phase phase,

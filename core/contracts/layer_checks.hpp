@@ -36,6 +36,13 @@ void check_built_size(const std::string& code, const Site& layer, const LayerFac
 void check_known_last_axis(const std::string& code, const Site& layer, const Shape& input,
                            const std::string& weights, Phase phase);
 
+// conv.channels: a convolution's `input` (rank 4) needs at least one channel: its kernel of
+// `kernel` size and `filters` outputs would hold no weight. An eager tensor can have 0 channels
+// (a channel slice that selected none); an Input cannot (input.shape).
+void check_nonempty_channels(const Site& layer, const Shape& input,
+                             std::array<std::int64_t, 2> kernel, std::int64_t filters,
+                             Phase phase);
+
 // conv.rank: `input` must be (batch, height, width, channels) for a layer of `layer.type`.
 void check_image_rank(const Shape& input, const Site& layer, Phase phase);
 // conv.too_small: the window `w` leaves an output of `out_h` x `out_w` (one of them <= 0).
@@ -92,6 +99,12 @@ Shape windowed_output_shape(const Shape& in, const Window2D& w, const Site& wher
 // pool_size) are >= 1. `option` names it: "Conv2DOptions::strides".
 void check_window_option(const std::string& option, std::array<std::int64_t, 2> v,
                          const Site& where);
+
+// options.invalid when a size of a window option is above `limit`: `why` says where the limit
+// comes from, `fix` what to do instead.
+void check_window_limit(const std::string& option, std::array<std::int64_t, 2> v,
+                        std::int64_t limit, const std::string& why, const std::string& fix,
+                        const Site& where);
 
 // The window as contract causes read it (facts.hpp); `kernel` for Conv2D.
 WindowFacts window_facts(const Window2D& w, bool kernel);

@@ -236,19 +236,20 @@ bool fits_float32(double value) {
 }
 
 void check_option_float32(const std::string& option, double value, const std::string& role,
-                          const Site& where, Phase phase) {
+                          const Site& where, Phase phase, const Float32Use& use) {
   if (fits_float32(value)) return;
   const bool large = std::abs(value) > 1;
   invalid_option(option, real_str(value),
                  "a number float32 holds (0, or a size from 1.4e-45 to 3.4e+38)", where, phase,
                  option + " = " + real_str(value) + " is " +
-                     (large ? "above float32's largest value, 3.4e+38: the update computes in "
-                              "float32, where it becomes inf and turns the weights into inf or NaN"
-                            : "below float32's smallest value, 1.4e-45: the update computes in "
-                              "float32, where it becomes 0") +
-                     "; " + role,
+                     (large ? (value > 0 ? "above float32's largest value, 3.4e+38: "
+                                         : "below float32's lowest value, -3.4e+38: ")
+                            : (value > 0 ? "below float32's smallest value, 1.4e-45: "
+                                         : "closer to 0 than float32's smallest size, 1.4e-45: ")) +
+                     use.computes + " computes in float32, where " +
+                     (large ? use.if_inf : use.if_zero) + "; " + role,
                  "give " + option + " a value float32 holds" +
-                     (large ? "" : " (usual values are 1e-8 to 1e-1)"));
+                     (large ? "" : " (usual values are " + use.usual + ")"));
 }
 
 }  // namespace tenet::checks

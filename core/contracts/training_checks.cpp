@@ -1,5 +1,8 @@
-// model.compile (a loss, a compiled model, one call at a time, one output) and history.key.
+// model.compile (a loss, a compiled model, one call at a time, one output), history.key and
+// CSVLogger's separator.
 #include "core/contracts/training_checks.hpp"
+
+#include "core/base/text_escape.hpp"
 
 namespace tenet::checks {
 
@@ -100,6 +103,48 @@ void trainable_changed(const std::vector<std::string>& frozen,
            "optimizer it keeps the slots of the variables still trained), or set the flags "
            "back")
       .raise();
+}
+
+namespace {
+
+// Where `c` occurs in the values CSVLogger writes unquoted, or "" when it occurs in none.
+std::string value_character(char c) {
+  if (c >= '0' && c <= '9') return std::string("'") + c + "' is a digit, part of every number";
+  switch (c) {
+    case '.': return "'.' is the decimal point (0.25)";
+    case '-': return "'-' is a minus sign (-1.5, 1e-05)";
+    case '+': return "'+' is an exponent's sign (1e+20)";
+    case 'e': return "'e' marks an exponent (1e-05)";
+    case 'i': case 'f': return std::string("'") + c + "' is part of inf";
+    case 'n': return "'n' is part of nan and inf";
+    case 'a': return "'a' is part of nan";
+    case 'N': case 'A': return std::string("'") + c + "' is part of NA (a key an epoch lacks)";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+void check_csv_separator(char sep, const Site& where) {
+  const std::string in_values = value_character(sep);
+  const bool framing = sep == '"' || sep == '\n' || sep == '\r';
+  if (in_values.empty() && !framing && sep != '\0') return;
+  std::string cause;
+  if (!in_values.empty())
+    cause = in_values + ": CSVLogger writes each value unquoted, in shortest round-trip form "
+            "(3, 0.25, -1.5, 1e-05, 1e+20, inf, nan, NA), so a row such as \"1" +
+            std::string(1, sep) + "0.25\" (epoch 1, loss 0.25) could not be split back into its "
+            "values";
+  else if (framing)
+    cause = "RFC 4180 CSV quotes fields with '\"' and ends rows with line breaks, so neither can "
+            "also separate fields";
+  else
+    cause = "NUL ('\\0', a char left empty) is no text character: a file separated by it is not "
+            "read as text";
+  invalid_option("CSVLoggerOptions::separator", text::quoted(std::string(1, sep)),
+                 "one character no field holds: not a digit, '.', '+', '-', 'e', a letter of "
+                 "inf, nan or NA, '\"', CR, LF or NUL",
+                 where, Phase::run, cause, "use ',' (the default), ';' or '\\t'");
 }
 
 }  // namespace tenet::checks

@@ -31,4 +31,9 @@ void check_single_output(std::size_t outputs, const Site& model);
                                     const std::vector<std::string>& unfrozen,
                                     const std::string& call, const Site& model);
 
+// options.invalid: CSVLogger's separator must be a character no field of its rows can hold:
+// its values are written unquoted (digits, '.', '+', '-', 'e', inf, nan, NA), and '"', CR and
+// LF quote fields and end rows (RFC 4180); NUL is no text.
+void check_csv_separator(char separator, const Site& where);
+
 }  // namespace tenet::checks

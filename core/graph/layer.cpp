@@ -261,6 +261,17 @@ void LayerImpl::set_weights(const std::vector<Tensor>& values) {
     checks::check_weight_fits(i, i < names.size() ? names[i] : std::string("?"),
                               current[i].shape(), current[i].dtype(), values[i].shape(),
                               values[i].dtype(), site_);
+  const std::vector<bool> nonnegative = variable_nonnegative();
+  for (std::size_t i = 0; i < values.size() && i < nonnegative.size(); ++i) {
+    const checks::NegativeValues found = nonnegative[i] ? numerics::negatives(values[i])
+                                                        : checks::NegativeValues{};
+    if (found.count == 0) continue;
+    std::string order;
+    for (const auto& n : held) order += (order.empty() ? "" : ", ") + n;
+    checks::negative_weight({.saving = false, .path = {}, .name = held[i], .order = order,
+                             .shape = values[i].shape(), .found = found},
+                            facts(), site_);
+  }
   for (std::size_t i = 0; i < values.size(); ++i) {
     Tensor dst = current[i];
     std::memcpy(written_bytes(dst), values[i].raw_data(), values[i].nbytes());

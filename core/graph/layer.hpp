@@ -80,6 +80,11 @@ class LayerImpl {
   virtual std::vector<bool> variable_trainable() const {
     return std::vector<bool>(weights().size(), true);
   }
+  // Which variables can never hold a negative value (BatchNorm: moving_variance, a variance):
+  // set_weights, save_weights and load_weights refuse a negative value there. None by default.
+  virtual std::vector<bool> variable_nonnegative() const {
+    return std::vector<bool>(weights().size(), false);
+  }
   // Called by Model after a successful training step; BatchNorm commits its moving statistics
   // here so that a step that fails leaves them untouched.
   virtual void commit_step() {}

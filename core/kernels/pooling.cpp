@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "core/kernels/context.hpp"
@@ -316,15 +317,22 @@ bool use_avx512_rows(bool wanted) {
   return g_avx512_rows.load();
 }
 
-std::size_t argmax_bytes(const PoolWindow& w) { return w.kh * w.kw < 255 ? 1 : 4; }
+std::size_t argmax_bytes(const PoolWindow& w) {
+  // kh <= INT32_MAX / kw exactly when the window's kh * kw cells fit int32 (no overflow to ask).
+  if (w.kh > std::numeric_limits<std::int32_t>::max() / w.kw) return 8;
+  return w.kh * w.kw < 255 ? 1 : 4;
+}
 
 void max_pool_forward(const float* x, const LaneBlocks& xb, float* y, const LaneBlocks& yb,
                       void* argmax, const PoolWindow& w, bool relu_input) {
   FloatModeScope mode;  // denormals flushed, as in every oneDNN kernel tenet runs
-  if (argmax_bytes(w) == 1)
+  const std::size_t bytes = argmax_bytes(w);
+  if (bytes == 1)
     forward(x, xb, y, yb, static_cast<std::uint8_t*>(argmax), w, relu_input);
-  else
+  else if (bytes == 4)
     forward(x, xb, y, yb, static_cast<std::int32_t*>(argmax), w, relu_input);
+  else
+    forward(x, xb, y, yb, static_cast<std::int64_t*>(argmax), w, relu_input);
 }
 
 bool reads_row_major_dy(const LaneBlocks& xb, const LaneBlocks& yb, const PoolWindow& w,
@@ -335,10 +343,13 @@ bool reads_row_major_dy(const LaneBlocks& xb, const LaneBlocks& yb, const PoolWi
 void max_pool_backward(const float* dy, const LaneBlocks& yb, const void* argmax, float* dx,
                        const LaneBlocks& xb, const PoolWindow& w, std::int64_t dy_channels) {
   FloatModeScope mode;
-  if (argmax_bytes(w) == 1)
+  const std::size_t bytes = argmax_bytes(w);
+  if (bytes == 1)
     backward(dy, yb, static_cast<const std::uint8_t*>(argmax), dx, xb, w, dy_channels);
-  else
+  else if (bytes == 4)
     backward(dy, yb, static_cast<const std::int32_t*>(argmax), dx, xb, w, dy_channels);
+  else
+    backward(dy, yb, static_cast<const std::int64_t*>(argmax), dx, xb, w, dy_channels);
 }
 
 }  // namespace tenet::kernels

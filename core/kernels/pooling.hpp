@@ -37,8 +37,10 @@ struct PoolWindow {
   std::int64_t kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
 };
 
-// Bytes per stored argmax position (the cell of a window holding its maximum): one when a
-// window has fewer than 255 cells, else four. The argmax buffer holds yb.size() of them.
+// Bytes per stored argmax position (the cell of a window holding its maximum, counted from the
+// window's corner): one when a window has fewer than 255 cells, four when its cells fit int32,
+// else eight (each side is at most 2^31 - 1: MaxPool2D refuses more, so kh * kw fits int64).
+// The argmax buffer holds yb.size() of them.
 std::size_t argmax_bytes(const PoolWindow& w);
 
 // y = the maximum of x over each window (cells outside x, from "same" padding, never count;

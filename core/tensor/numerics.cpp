@@ -142,6 +142,19 @@ std::string output_fix(const std::string& op, const std::vector<Tensor>& inputs)
 
 }  // namespace
 
+checks::NegativeValues negatives(const Tensor& t) {
+  checks::NegativeValues f;
+  f.total = t.numel();
+  if (!is_floating(t.dtype()) || f.total == 0) return f;
+  const std::vector<double> v = t.to_vector<double>();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!(v[i] < 0)) continue;
+    if (f.first < 0) f.first = static_cast<std::int64_t>(i), f.value = v[i];
+    ++f.count;
+  }
+  return f;
+}
+
 bool all_finite(const Tensor& t) {
   if (!t.defined() || !is_floating(t.dtype()) || t.numel() == 0) return true;
   if (auto layout = blocked_layout(t)) {

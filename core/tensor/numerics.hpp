@@ -13,6 +13,7 @@
 
 #include <tenet/core/base/error.hpp>
 #include <tenet/core/tensor/tensor.hpp>
+#include "core/contracts/checkpoint_checks.hpp"
 #include "core/contracts/input_checks.hpp"
 
 namespace tenet::numerics {
@@ -29,6 +30,9 @@ struct Scan {
 bool all_finite(const Tensor& t);
 // Exact counts in row-major order (through a scratch copy when the tensor is blocked).
 Scan scan(const Tensor& t);
+// The negative values of a floating tensor in row-major order (none for integer tensors): for
+// the variables a layer declares never negative (LayerImpl::variable_nonnegative).
+checks::NegativeValues negatives(const Tensor& t);
 // "%.3g" of a magnitude, as messages print it.
 std::string magnitude(double v);
 

@@ -19,7 +19,6 @@
 #include "core/training/path_template.hpp"
 #include "core/contracts/checkpoint_checks.hpp"
 #include "core/contracts/training_checks.hpp"
-#include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
 #include "core/tensor/tensor_impl.hpp"  // written_bytes
 
@@ -148,13 +147,7 @@ class TerminateOnNaNImpl : public CallbackImpl {
 class CSVLoggerImpl : public CallbackImpl {
  public:
   CSVLoggerImpl(std::string path, CSVLoggerOptions o) : path_(std::move(path)), o_(o) {
-    const char sep = o_.separator;
-    if (sep == '"' || sep == '\n' || sep == '\r' || sep == '\0')
-      checks::invalid_option("CSVLoggerOptions::separator", text::quoted(std::string(1, sep)),
-                             "one character other than '\"', CR, LF and NUL", Site("CSVLogger", "Callback"),
-                             Phase::run, "RFC 4180 CSV quotes fields with '\"' and ends rows with "
-                             "line breaks, so neither can also separate fields",
-                             "use ',' (the default), ';' or '\\t'");
+    checks::check_csv_separator(o_.separator, Site("CSVLogger", "Callback"));
   }
   // The file is rewritten whole (atomically) at the start and after each epoch, never opened
   // in place: a FIFO, device or directory is refused (options.invalid) instead of blocking.

@@ -67,6 +67,8 @@ class TerminateOnNaN : public Callback {
 };
 
 struct CSVLoggerOptions {
+  // Any character no field holds (options.invalid otherwise): not a digit, '.', '+', '-', 'e' or
+  // a letter of inf, nan and NA (values are written unquoted), nor '"', CR, LF or NUL.
   char separator = ',';
   bool append = false;
 };

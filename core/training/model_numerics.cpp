@@ -16,6 +16,8 @@ struct NamedVariable {
   std::string name;
   const LayerImpl* layer;
   bool trainable;
+  std::string weight;  // its own name ("moving_variance")
+  bool nonnegative;    // never negative (LayerImpl::variable_nonnegative)
 };
 
 // Every variable in layer order; the trainable ones in the order of trainable_weights().
@@ -25,12 +27,28 @@ std::vector<NamedVariable> variables(const Model::State& s) {
     auto ws = l->weights();
     auto names = l->weight_names();
     auto tr = l->trainable();
-    for (std::size_t i = 0; i < ws.size(); ++i)
-      out.push_back({ws[i], "'" + (i < names.size() ? names[i] : std::to_string(i)) + "' of '" +
-                                l->name() + "'",
-                     l.get(), i < tr.size() && tr[i]});
+    auto nonnegative = l->variable_nonnegative();
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+      const std::string weight = i < names.size() ? names[i] : std::to_string(i);
+      out.push_back({ws[i], "'" + weight + "' of '" + l->name() + "'", l.get(),
+                     i < tr.size() && tr[i], weight,
+                     i < nonnegative.size() && nonnegative[i]});
+    }
   }
   return out;
+}
+
+// save_weights of a variable its layer declares never negative: options.invalid at the first
+// negative value (load_weights would refuse the file, as set_weights refuses such values).
+void check_saved_sign(const NamedVariable& v, const std::string& path) {
+  if (!v.nonnegative) return;
+  const checks::NegativeValues found = negatives(v.value);
+  if (found.count == 0) return;
+  std::string order;
+  for (const auto& n : v.layer->weight_names()) order += (order.empty() ? "" : ", ") + n;
+  checks::negative_weight({.saving = true, .path = path, .name = v.weight, .order = order,
+                           .shape = v.value.shape(), .found = found},
+                          v.layer->facts(), v.layer->site());
 }
 
 void check_array(const Tensor& t, const Site& site, const std::string& subject,
@@ -66,12 +84,14 @@ void check_saved_variables(const Model::State& s, const std::string& path) {
   const std::string fix = "save before the weights diverge (TerminateOnNaN stops fit before a NaN "
                           "loss updates them; check_numerics names the step that spoils them); "
                           "the file at " + path + " was left as it was";
-  for (const auto& v : variables(s))
+  for (const auto& v : variables(s)) {
     if (!all_finite(v.value))
       raise(v.layer->site(), "variable " + v.name, v.value,
             "save_weights would write a NaN/Inf weight, and load_weights refuses such a file: "
             "the training that made these weights diverged, or set_weights gave them",
             fix);
+    check_saved_sign(v, path);
+  }
   const OptimizerImpl* opt = s.is_compiled ? s.compiled.optimizer.impl().get() : nullptr;
   if (!opt) return;
   for (const auto& per_variable : opt->slots())

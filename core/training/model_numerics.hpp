@@ -12,8 +12,10 @@ namespace tenet::numerics {
 // Every variable of every layer (BatchNorm's moving statistics included) is finite.
 void check_variables(const Model::State& s);
 // For save_weights, always (whatever the checking state): every variable and optimizer slot is
-// finite, else numerics.nonfinite naming it, before `path` is touched. load_weights refuses such
-// a file, so writing it would replace a loadable checkpoint with one that can never be loaded.
+// finite, else numerics.nonfinite naming it, and a variable its layer declares never negative
+// (BatchNorm's moving_variance) holds no negative value, else options.invalid; both before
+// `path` is touched. load_weights refuses such a file, so writing it would replace a loadable
+// checkpoint with one that can never be loaded.
 void check_saved_variables(const Model::State& s, const std::string& path);
 // The inputs and floating labels are finite; else names the input and where the first
 // NaN/Inf lies. batch_index < 0: `x` and `y` are the arrays the user gave, whose rows are the

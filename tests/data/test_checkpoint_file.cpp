@@ -18,6 +18,7 @@
 
 using namespace tenet;
 using namespace ckpt;
+using tenet::testing::has;
 namespace fs = std::filesystem;
 
 TEST_SUITE("data") {
@@ -103,6 +104,63 @@ TEST_CASE("load_weights given a Keras model file says so and points to keras::lo
   CHECK(tenet::testing::mentions(e, "keras::load_model(path)"));  // old: "of another format"
   e = tenet::testing::capture([&] { m.load_weights(json); });
   CHECK(tenet::testing::mentions(e, "the file is JSON text, as a Keras architecture is"));
+}
+
+TEST_CASE("hostile api: a negative moving_variance is refused by set_weights, save_weights and load_weights") {
+  // Accepted by all three before, and predict gave NaN (sqrt of a negative variance + epsilon).
+  TempDir dir;
+  clear_session();
+  auto build = [] {
+    auto in = Input({2});
+    return Model(in, Dense(2, {.seed = 1})(BatchNorm({.name = "bn"})(in)));
+  };
+  Model a = build();
+  Layer bn = a.get_layer("bn");
+  const std::vector<Tensor> before = clones(bn.weights());
+  // set_weights: two negative values, the first -4 at flat index 0.
+  ContractError e = capture([&] {
+    bn.set_weights({Tensor::ones({2}), Tensor::zeros({2}), Tensor::zeros({2}),
+                    Tensor::from_vector(std::vector<float>{-4.0f, -1.0f}, {2})});
+  });
+  CHECK(e.code() == "options.invalid");
+  CHECK(e.site().name == "bn");
+  CHECK(e.info().summary == "set_weights of 'bn': moving_variance is given 2 negative values");
+  CHECK(e.expected() == "values >= 0 in moving_variance (2,)");
+  CHECK(e.actual() == "-4 at flat index 0 (2 of 2 values are negative)");
+  CHECK(has(e.cause(), "sqrt(moving_variance + epsilon)"));
+  CHECK(has(e.fix(), "gamma, beta, moving_mean, moving_variance"));
+  CHECK(bitwise_equal(before, bn.weights()));  // nothing changed
+  // save_weights: written into the tensor directly, refused before the file is touched.
+  const std::string path = dir.file("bn.weights.h5");
+  a.save_weights(path);
+  bn.weights()[3].data<float>()[1] = -0.5f;
+  e = capture([&] { a.save_weights(path); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(e.info().summary == "save_weights: 'moving_variance' of 'bn' holds 1 negative value");
+  CHECK(e.actual() == "-0.5 at flat index 1 (1 of 2 values are negative)");
+  CHECK(has(e.fix(), path + " was left as it was"));
+  bn.weights()[3].data<float>()[1] = 1.0f;
+  // load_weights: a file whose moving_variance was changed (a flipped sign bit: Keras's files
+  // have no checksum) is data.format naming the layer, the variable, the count, the first value.
+  a.save_weights(path);
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  REQUIRE(f >= 0);
+  hid_t set = H5Dopen2(f, "layers/batch_normalization/vars/3", H5P_DEFAULT);
+  REQUIRE(set >= 0);
+  const float negative[2] = {2.0f, -3.0f};
+  CHECK(H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, negative) >= 0);
+  H5Dclose(set);
+  H5Fclose(f);
+  Model b = build();
+  const std::vector<Tensor> fresh = clones(b.weights());
+  e = capture([&] { b.load_weights(path); });
+  CHECK(e.code() == "data.format");
+  CHECK(has(e.info().summary,
+            "layers/batch_normalization/vars/3 (moving_variance of layer 'bn') holds negative values"));
+  CHECK(e.expected() == "finite values >= 0 (float32 (2,))");
+  CHECK(e.actual() == "-3 at flat index 1 (1 of 2 values are negative)");
+  CHECK(has(e.cause(), "no training makes a negative moving_variance"));
+  CHECK(bitwise_equal(fresh, b.weights()));
 }
 
 }  // TEST_SUITE

@@ -191,4 +191,41 @@ TEST_CASE("map results are checked; stack_samples raises batch.ragged") {
   CHECK(e.actual() == "(64, 64, 3)");
 }
 
+TEST_CASE("hostile api: an empty Generator from a factory, or given to Epoch, is options.invalid") {
+  // Both escaped as a raw std::bad_function_call, from fit and from next().
+  clear_session();
+  bool cached = true;
+  auto factory = [&]() -> data::Generator {
+    if (cached) return data::Generator();  // a path that forgot to return its lambda
+    return [k = 0]() mutable -> std::optional<Batch> {
+      if (k++ == 2) return std::nullopt;
+      return Batch{{Tensor::zeros({2, 1})}, Tensor::zeros({2}, DType::i32), 0};
+    };
+  };
+  const unsigned line = __LINE__ + 1;
+  Dataset ds = Dataset::from_generator(std::function<data::Generator()>(factory));
+  auto in = Input({1});
+  Model m(in, Dense(2, {.seed = 1})(in));
+  m.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+  auto e = capture("options.invalid", [&] { m.fit(ds, {.verbose = 0}); });
+  CHECK(has(e.what(), "the Generator from_generator's factory returned"));
+  CHECK(e.actual() == "an empty data::Generator");
+  CHECK(e.expected() == "a callable returning std::optional<data::Batch>");
+  CHECK(has(e.where(), "'from_generator' (Dataset) created at " + at(__FILE__, line)));
+  CHECK(has(e.cause(), "the Generator it returned for epoch 0 (counted from 0) holds no callable"));
+  CHECK(has(e.fix(), "return a lambda on every path of the factory"));
+  e = capture("options.invalid", [&] { (void)ds.epoch(4).next(); });
+  CHECK(has(e.cause(), "for epoch 4 (counted from 0)"));
+  cached = false;  // the same dataset trains once the factory returns a lambda
+  CHECK(m.fit(ds, {.verbose = 0})["loss"].size() == 1);
+
+  const unsigned epoch_line = __LINE__ + 1;
+  auto ep = capture("options.invalid", [] { (void)data::Epoch(data::Generator(), true).next(); });
+  CHECK(has(ep.what(), "Epoch's generator"));
+  CHECK(ep.actual() == "an empty data::Generator");
+  CHECK(has(ep.where(), "'Epoch' (Dataset) created at " + at(__FILE__, epoch_line)));
+  CHECK(has(ep.cause(), "Epoch calls its generator for every batch"));
+  CHECK(has(ep.fix(), "dataset.epoch(0)"));
+}
+
 }  // TEST_SUITE

@@ -209,4 +209,33 @@ TEST_CASE("save_h5 refuses an empty Tensor and bad or clashing names with option
   CHECK(data::load_h5(path).size() == 3);
 }
 
+TEST_CASE("hostile api: save_h5 refuses an array of more than 8 axes before writing, naming it") {
+  // Rank 9 was written, then refused by load_h5 ("too many axes"); rank 33 failed inside
+  // libhdf5 as an IOError.
+  TempDir d;
+  const std::string path = d.file("deep.h5");
+  data::save_h5(path, {{"keep", Tensor::ones({2})}});
+  const std::vector<unsigned char> before = read_bytes(path);
+  for (int rank : {9, 33}) {
+    CAPTURE(rank);
+    std::vector<std::int64_t> dims(static_cast<std::size_t>(rank), 1);
+    dims.back() = 2;
+    const Tensor deep = Tensor::ones(Shape(dims));
+    ContractError e = capture([&] {
+      data::save_h5(path, {{"x", Tensor::zeros({3})}, {"deep/array", deep}});
+    });
+    CHECK(e.code() == "options.invalid");
+    CHECK(e.site().name == "save_h5");
+    CHECK(has(e.what(), "save_h5's array \"deep/array\" (array 1)"));
+    CHECK(e.actual() == "rank " + std::to_string(rank) + " " + deep.shape().str());
+    CHECK(e.expected() == "an array of rank 0 to 8");
+    CHECK(has(e.cause(), "has " + std::to_string(rank) + " axes; load_h5 reads arrays of at most 8"));
+    CHECK(read_bytes(path) == before);  // nothing written
+  }
+  // Rank 8 is written and reads back.
+  const Tensor eight = Tensor::ones({1, 1, 1, 1, 1, 1, 1, 2});
+  data::save_h5(path, {{"x", eight}});
+  CHECK(data::load_h5(path).at("x").shape() == eight.shape());
+}
+
 }  // TEST_SUITE

@@ -265,4 +265,27 @@ TEST_CASE("write_idx refuses an empty Tensor with options.invalid") {
   CHECK(std::string(e.what()).find("write_idx's values") != std::string::npos);
 }
 
+TEST_CASE("hostile api: write_idx of an axis longer than 32 bits is options.invalid, nothing written") {
+  // The header stores each size in 32 bits: 2^32 raised InternalError ("a bug in tenet").
+  TempDir d;
+  const std::string path = d.file("wide.idx");
+  for (const Shape& shape : {Shape{0, std::int64_t{1} << 32}, Shape{std::int64_t{1} << 40, 0, 3}}) {
+    CAPTURE(shape.str());
+    const Tensor t = Tensor::zeros(shape, DType::u8);  // empty: no memory needed
+    const ContractError e = capture("options.invalid", [&] { data::write_idx(path, t); });
+    const int axis = shape[0] > 0xffffffffLL ? 0 : 1;
+    CHECK(e.site().name == "write_idx");
+    CHECK(e.actual() == shape.str());
+    CHECK(e.expected() == "every axis of at most 4294967295 elements");
+    CHECK(has(e.info().summary, "axis " + std::to_string(axis) + " of " + shape.str() + " has " +
+                                    std::to_string(shape[axis]) + " elements"));
+    CHECK(has(e.cause(), "stores each dimension as a 32-bit unsigned size"));
+    CHECK(has(e.fix(), "data::save_h5"));
+    CHECK_FALSE(fs::exists(path));
+  }
+  // 2^32 - 1 still fits the header.
+  data::write_idx(path, Tensor::zeros({0, 0xffffffffLL}, DType::u8));
+  CHECK(data::read_idx(path).shape() == Shape{0, 0xffffffffLL});
+}
+
 }  // TEST_SUITE

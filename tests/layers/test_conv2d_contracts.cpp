@@ -88,4 +88,32 @@ TEST_CASE("a new input shape or dtype after repeated calls still meets the contr
   CHECK(conv(Tensor::zeros({1, 8, 8, 3})).shape() == Shape{1, 6, 6, 8});  // the kept one still runs
 }
 
+TEST_CASE("hostile api: Conv2D on a tensor of 0 channels is conv.channels, forward and backward") {
+  // oneDNN refused the shapes and tenet raised InternalError ("a bug in tenet").
+  clear_session();
+  const Tensor rgb = Tensor::uniform({2, 8, 8, 3}, 1);
+  const Tensor none = slice(rgb, 3, 3, 3);  // channels 3..3 of an RGB image: (2, 8, 8, 0)
+  REQUIRE(none.shape() == Shape{2, 8, 8, 0});
+  Conv2D conv(4, {3, 3}); const unsigned line = __LINE__;
+  auto e = capture("conv.channels", [&] { (void)conv(none); });
+  CHECK(e.phase() == Phase::run);
+  CHECK(has(e.where(), "'conv2d' (Conv2D) created at " + at(__FILE__, line)));
+  CHECK(has(e.info().summary, "Conv2D needs at least 1 input channel, but the input has 0"));
+  CHECK(e.expected() == "(2, 8, 8, >=1)");
+  CHECK(e.actual() == "(2, 8, 8, 0)");
+  CHECK(has(e.cause(), "its kernel (3, 3, 0, 4) would hold no weight"));
+  CHECK(has(e.fix(), "slice(x, 3, begin, end) selects none when end <= begin"));
+  // With a gradient to compute (the backward pass is planned with the forward), with an empty
+  // batch as well, and a 1x1 kernel: the same refusal, and the layer stays unbuilt.
+  Tensor x = Tensor::zeros({2, 8, 8, 0}).requires_grad(true);
+  capture("conv.channels", [&] { conv(x).sum().backward(); });
+  Conv2D one(4, {1, 1});
+  auto empty = capture("conv.channels", [&] { (void)one(Tensor::zeros({0, 4, 4, 0})); });
+  CHECK(empty.actual() == "(0, 4, 4, 0)");
+  CHECK(has(empty.cause(), "its kernel (1, 1, 0, 4)"));
+  CHECK(conv.weights().empty());
+  CHECK(conv(rgb).shape() == Shape{2, 6, 6, 4});  // built by the first good call
+  CHECK(one(Tensor::zeros({0, 4, 4, 3})).shape() == Shape{0, 4, 4, 4});  // an empty batch runs
+}
+
 }  // TEST_SUITE

@@ -71,4 +71,29 @@ TEST_CASE("options.invalid: layer options outside their ranges") {
   CHECK(Dropout(0.0)(Tensor::ones({2, 2}), {.training = true}).sum().item() == 4.0);
 }
 
+TEST_CASE("hostile api: a BatchNorm epsilon or Rescaling scale and offset float32 cannot hold") {
+  // epsilon 1e-50 is > 0 as a double but 0 in float32: a constant feature normalised 0 / 0 = NaN
+  // (Adam refuses the same epsilon).
+  auto e = capture([] { (void)BatchNorm({.epsilon = 1e-50}); });
+  check_invalid(e, "BatchNormOptions::epsilon", "1e-50", "a number float32 holds");
+  CHECK(has(e, "1e-50 is below float32's smallest value, 1.4e-45"));
+  CHECK(has(e, "BatchNorm computes in float32, where it becomes 0"));
+  CHECK(has(e, "0 / 0 = NaN"));
+  e = capture([] { (void)BatchNorm({.epsilon = 1e300}); });
+  check_invalid(e, "BatchNormOptions::epsilon", "1e+300", "3.4e+38");
+  CHECK(has(e, "above float32's largest value, 3.4e+38"));
+  CHECK_NOTHROW((void)BatchNorm({.epsilon = 1e-40}));  // a float32 denormal, not 0
+  // Rescaling's scale and offset are float32 operands: 1e300 was an undefined conversion.
+  e = capture([] { (void)Rescaling(1e300); });
+  check_invalid(e, "Rescaling scale", "1e+300", "a number float32 holds");
+  CHECK(has(e, "Rescaling computes in float32, where it becomes inf"));
+  e = capture([] { (void)Rescaling(1.0 / 255, -1e39); });
+  check_invalid(e, "Rescaling offset", "-1e+39", "a number float32 holds");
+  CHECK(has(e, "-1e+39 is below float32's lowest value, -3.4e+38"));
+  e = capture([] { (void)Rescaling(1e-50); });
+  check_invalid(e, "Rescaling scale", "1e-50", "a number float32 holds");
+  CHECK(has(e, "it becomes 0 and every output the offset"));
+  CHECK_NOTHROW((void)Rescaling(0.0, -1.0));  // 0 is a float32 value
+}
+
 }  // TEST_SUITE

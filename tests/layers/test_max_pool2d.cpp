@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -242,6 +243,55 @@ TEST_CASE("MaxPool2D after Concatenate: odd channels, batch 1, infinities, both 
       CHECK(wide == (avx512 && kernels::use_avx512_rows(true)));
     }
   kernels::use_avx512_rows(true);
+}
+
+TEST_CASE("hostile api: MaxPool2D sizes above Conv2D's limit are refused; windows up to it get exact gradients") {
+  constexpr std::int64_t kMax = 2147483647;  // Conv2D's limit on kernel extent and strides
+  // 2^31 per side gave wrong gradients, 2^32 and more overflowed the window arithmetic (UBSan).
+  auto e = capture([] { (void)MaxPool2D({kMax + 1, kMax + 1}, {.strides = {1, 1}}); });
+  tenet::testing::check_invalid_option(e, "MaxPool2D pool_size", "{2147483648, 2147483648}",
+                                       "two integers from 1 to 2147483647");
+  CHECK(e.phase() == Phase::build);
+  CHECK(has(e, "has a size above 2147483647"));
+  CHECK(has(e.fix(), "GlobalMaxPooling2D()"));
+  e = capture([] { (void)MaxPool2D({2, 2}, {.strides = {1, std::int64_t{1} << 40}}); });
+  tenet::testing::check_invalid_option(e, "MaxPool2DOptions::strides", "{1, 1099511627776}",
+                                       "from 1 to 2147483647");
+  // At the limit (accepted, as by Conv2D) a window has more cells than int32 counts: the
+  // positions of the maxima are kept in 64 bits. The old 32-bit positions aliased, and the
+  // gradient of a sum over 8x8x3 outputs summed to 512 instead of 192.
+  CHECK(kernels::argmax_bytes({.kh = 2, .kw = 2}) == 1);
+  CHECK(kernels::argmax_bytes({.kh = 46340, .kw = 46340}) == 4);  // 2147395600 cells
+  CHECK(kernels::argmax_bytes({.kh = 46341, .kw = 46341}) == 8);  // 2147488281 cells
+  CHECK(kernels::argmax_bytes({.kh = kMax, .kw = kMax}) == 8);
+  for (auto [kh, kw, c] : {std::array<std::int64_t, 3>{kMax, kMax, 3}, {3, kMax, 3},
+                           {kMax, kMax, 16}}) {
+    CAPTURE(kh);
+    CAPTURE(kw);
+    CAPTURE(c);
+    Tensor x = Tensor::randn({1, 8, 8, c}, 7).requires_grad(true);
+    Tensor y = MaxPool2D({kh, kw}, {.strides = {1, 1}, .padding = Padding::same})(x);
+    REQUIRE(y.shape() == Shape{1, 8, 8, c});
+    y.sum().backward();
+    // The reference: each output's window ("same": (k - 1) / 2 cells of padding before) adds 1
+    // at its first maximum.
+    const std::vector<float> xs = x.to_vector<float>();
+    std::vector<float> want(xs.size(), 0.0f);
+    for (std::int64_t oh = 0; oh < 8; ++oh)
+      for (std::int64_t ow = 0; ow < 8; ++ow)
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+          const std::int64_t h0 = oh - (kh - 1) / 2, w0 = ow - (kw - 1) / 2;
+          std::int64_t best = -1;
+          const std::int64_t h1 = std::min<std::int64_t>(h0 + kh, 8);
+          const std::int64_t w1 = std::min<std::int64_t>(w0 + kw, 8);
+          for (std::int64_t i = std::max<std::int64_t>(h0, 0); i < h1; ++i)
+            for (std::int64_t j = std::max<std::int64_t>(w0, 0); j < w1; ++j)
+              if (best < 0 || xs[(i * 8 + j) * c + ch] > xs[best]) best = (i * 8 + j) * c + ch;
+          want[static_cast<std::size_t>(best)] += 1.0f;
+        }
+    CHECK(x.grad().to_vector<float>() == want);
+    CHECK(x.grad().sum().item() == doctest::Approx(static_cast<double>(y.numel())));
+  }
 }
 
 }  // TEST_SUITE

@@ -16,6 +16,7 @@
 using namespace tenet;
 using tenet::testing::capture;
 using tenet::testing::check_gradients;
+using tenet::testing::has;
 using tenet::testing::Rows;
 using tenet::testing::kClasses;
 using tenet::testing::kLogits;
@@ -60,6 +61,38 @@ TEST_CASE("categorical cross-entropy from logits is stable for logits like 1000"
   // One fused node, not a chain of ops.
   CHECK(loss.grad_fn()->inputs.size() == 1);
   CHECK(loss.grad_fn()->inputs[0].same_as(z));
+}
+
+TEST_CASE("hostile api: categorical targets outside [0, 1] are loss.label_range, as binary ones") {
+  // Targets of -1 made a loss that falls without bound (-4.9, -32, -606, ... over five epochs).
+  auto in = Input({4});
+  Model m(in, Dense(3, {.seed = 1})(in));
+  m.compile({.optimizer = SGD({.learning_rate = 0.5}),
+             .loss = CategoricalCrossentropy({.from_logits = true})});
+  const Tensor x = Tensor::randn({64, 4}, 1);
+  auto e = capture([&] { m.fit(x, Tensor::full({64, 3}, -1.0), {.epochs = 5, .verbose = 0}); });
+  CHECK(e.code() == "loss.label_range");
+  CHECK(e.phase() == Phase::run);
+  CHECK(has(e.info().summary, "categorical target -1 at (0, 0) (sample 0, class 0)"));
+  CHECK(has(e.expected(), "targets in [0, 1]"));
+  CHECK(has(e.actual(), "labels(0, 0) = -1"));
+  CHECK(has(e, "the loss has no minimum"));
+  CHECK(has(e.fix(), "one_hot(y, 3)"));
+  // Both forms of the loss, the first offending element named by sample and class; counts are
+  // whole numbers above 1.
+  const Tensor counts = Tensor::from_vector(std::vector<float>{0, 1, 0, 0, 3, 0}, {2, 3});
+  for (bool logits : {false, true}) {
+    CAPTURE(logits);
+    e = capture([&] {
+      (void)CategoricalCrossentropy({.from_logits = logits})(Tensor::full({2, 3}, 0.3), counts);
+    });
+    CHECK(e.code() == "loss.label_range");
+    CHECK(has(e.actual(), "labels(1, 1) = 3 (targets range from 0 to 3)"));
+    CHECK(has(e.cause(), "whole numbers up to 3"));
+  }
+  // Probabilities pass: soft rows and the limits 0 and 1 themselves.
+  const Tensor soft = Tensor::from_vector(std::vector<float>{0, 1, 0, 0.25f, 0.5f, 0.25f}, {2, 3});
+  CHECK(std::isfinite(CategoricalCrossentropy()(Tensor::full({2, 3}, 0.3), soft).item()));
 }
 
 }  // TEST_SUITE

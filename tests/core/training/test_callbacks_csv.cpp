@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <string>
 
@@ -161,6 +162,41 @@ TEST_CASE("hostile IO: CSVLogger still writes, appends and keeps rows across fit
   int rows = 0;
   while (std::getline(again, line)) ++rows;
   CHECK(rows == 3);
+}
+
+TEST_CASE("hostile api: CSVLogger refuses a separator that its unquoted values can hold") {
+  // With '1' the row of epoch 1 read "11012.04...", with '.' "1.0.2.04...": unreadable logs.
+  HostileDir dir;
+  const std::string log = dir.file("log.csv");
+  for (char sep : std::string("0123456789.+-einfaNA") + '\0') {
+    CAPTURE(static_cast<int>(sep));
+    auto e = capture([&] { CSVLogger(log, {.separator = sep}); });
+    CHECK(e.code() == "options.invalid");
+    CHECK(has(e.what(), "CSVLoggerOptions::separator"));
+    CHECK(e.actual() == (sep ? std::string("\"") + sep + "\"" : std::string("\"\\x00\"")));
+    CHECK(has(e.expected(), "not a digit, '.', '+', '-', 'e', a letter of inf, nan or NA"));
+    if (sep) {
+      CHECK(has(e.cause(), std::string("'") + sep + "' "));
+      CHECK(has(e, std::string("a row such as \"1") + sep + "0.25\""));
+    }
+  }
+  auto digit = capture([&] { CSVLogger(log, {.separator = '1'}); });
+  CHECK(has(digit.cause(), "'1' is a digit, part of every number"));
+  CHECK(has(digit.fix(), "use ',' (the default), ';' or '\\t'"));
+  CHECK(has(capture([&] { CSVLogger(log, {.separator = '\0'}); }).cause(), "NUL"));
+  // Characters no value holds still separate, and the file reads back by them.
+  for (char sep : {';', '\t', ' ', '|', 'x'}) {
+    CAPTURE(static_cast<int>(sep));
+    auto m = tiny_model();
+    fit_with(m, CSVLogger(log, {.separator = sep}));
+    std::ifstream in(log);
+    std::string header, row;
+    std::getline(in, header);
+    std::getline(in, row);
+    CHECK(header == std::string("epoch") + sep + "loss");
+    REQUIRE(row.find(sep) == 1);
+    CHECK(std::isfinite(std::stod(row.substr(2))));
+  }
 }
 
 }  // TEST_SUITE

@@ -14,15 +14,17 @@ struct BadValue {
   std::int64_t index = -1;  // flat index of the first bad value, -1 when there is none
   double value = 0;
   std::int64_t nonfinite = 0, negative = 0;  // how many values are bad, of each kind
+  double tolerance = 0;  // negative: below -tolerance
 };
 
 // The first value that is not finite (or, with `nonnegative`, is negative).
 template <class T>
-BadValue scan(const T* p, std::int64_t n, bool nonnegative) {
+BadValue scan(const T* p, std::int64_t n, bool nonnegative, double tolerance) {
   BadValue b;
+  b.tolerance = tolerance;
   for (std::int64_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(p[i]);
-    const bool nonfinite = !std::isfinite(v), negative = nonnegative && v < 0;
+    const bool nonfinite = !std::isfinite(v), negative = nonnegative && v < -tolerance;
     if (!nonfinite && !negative) continue;
     if (b.index < 0) b.index = i, b.value = v;
     b.nonfinite += nonfinite;
@@ -31,9 +33,10 @@ BadValue scan(const T* p, std::int64_t n, bool nonnegative) {
   return b;
 }
 
-BadValue scan(const Tensor& t, bool nonnegative) {
-  if (t.dtype() == DType::f32) return scan(t.data<float>(), t.numel(), nonnegative);
-  if (t.dtype() == DType::f64) return scan(t.data<double>(), t.numel(), nonnegative);
+// `tolerance`: how far below 0 a never-negative variable may go (LayerImpl::negative_tolerance).
+BadValue scan(const Tensor& t, bool nonnegative, double tolerance = 0.0) {
+  if (t.dtype() == DType::f32) return scan(t.data<float>(), t.numel(), nonnegative, tolerance);
+  if (t.dtype() == DType::f64) return scan(t.data<double>(), t.numel(), nonnegative, tolerance);
   return {};
 }
 
@@ -46,18 +49,22 @@ std::string number(double v) {
 // "(2 of 4 values are negative)": the counts of each kind of bad value among n.
 std::string bad_counts(const BadValue& b, std::int64_t n) {
   const std::string of = " of " + std::to_string(n) + " values are ";
+  const std::string neg = b.tolerance > 0 ? "below -" + number(b.tolerance) : "negative";
   if (b.negative == 0) return "(" + std::to_string(b.nonfinite) + of + "NaN or infinite)";
-  if (b.nonfinite == 0) return "(" + std::to_string(b.negative) + of + "negative)";
+  if (b.nonfinite == 0) return "(" + std::to_string(b.negative) + of + neg + ")";
   return "(" + std::to_string(b.nonfinite) + of + "NaN or infinite, " +
-         std::to_string(b.negative) + " negative)";
+         std::to_string(b.negative) + " " + neg + ")";
 }
 
 [[noreturn]] void bad_values(const std::string& path, const std::string& variable,
                              const Tensor& t, bool nonnegative, const BadValue& b,
                              const std::string& cause, const std::string& fix) {
   format_error(path, "weights file", {variable + " holds " + (std::isfinite(b.value)
-        ? std::string("negative values") : "NaN or infinite values"),
-      std::string(nonnegative ? "finite values >= 0" : "finite values") + " (" +
+        ? (b.tolerance > 0 ? "values below -" + number(b.tolerance) : std::string("negative values"))
+        : "NaN or infinite values"),
+      std::string(nonnegative ? "finite values >= " + (b.tolerance > 0 ? "-" + number(b.tolerance)
+                                                                           : std::string("0"))
+                              : "finite values") + " (" +
           dtype_name(t.dtype()) + " " + t.shape().str() + ")",
       number(b.value) + " at flat index " + std::to_string(b.index) + " " +
           bad_counts(b, t.numel()),
@@ -80,7 +87,7 @@ void check_layer_values(const std::string& path, const std::string& group, const
   const auto nonnegative = layer.variable_nonnegative();
   for (std::size_t i = 0; i < values.size(); ++i) {
     const bool positive = i < nonnegative.size() && nonnegative[i];
-    const BadValue b = scan(values[i], positive);
+    const BadValue b = scan(values[i], positive, layer.negative_tolerance());
     if (b.index < 0) continue;
     const std::string name = i < names.size() ? names[i] : "variable " + std::to_string(i);
     const std::string variable = "layers/" + group + "/vars/" + std::to_string(i) + " (" + name +
@@ -95,9 +102,12 @@ void check_layer_values(const std::string& path, const std::string& group, const
     std::string order;
     for (const auto& n : names) order += (order.empty() ? "" : ", ") + n;
     const bool normalizes = layer.facts().value_rule == checks::ValueRule::normalizes;
+    const double tol = layer.negative_tolerance();
     bad_values(path, variable, values[i], positive, b,
                std::string(kCorrupt) + " (a flipped sign bit makes a value negative): no training "
-               "makes a negative " + name + ", which '" + layer.name() + "' never holds" +
+               "makes " + name + (tol > 0 ? " below -" + number(tol) + " (rounding in training "
+                                            "gives at most tiny negatives, which load)"
+                                          : " negative") +
                    (normalizes ? "; the layer divides by sqrt(" + name + " + epsilon), which is "
                                  "NaN once a value is below -epsilon (every prediction NaN)"
                                : std::string()),

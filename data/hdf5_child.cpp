@@ -195,8 +195,8 @@ class Result {
       } catch (const std::bad_alloc&) {  // a real lack of memory: said as for any tensor
         child_.kill_and_reap();
         throw Error("tenet: out of memory: could not allocate " + bytes_str(declared_) +
-                    " for the arrays read from " + path_ + "; free memory, or read fewer "
-                    "arrays at once (load_h5(path, names))");
+                    " for the arrays read from " + path_ + "; free memory, or use a smaller "
+                    "file (data::load_h5(path, names) reads only the arrays named)");
       }
     }
     if (got_.size() >= sizeof declared_ && got_.size() - sizeof declared_ > declared_)

@@ -131,6 +131,7 @@ ImageFolder image_folder(const std::string& directory, ImageFolderOptions o, std
   std::error_code ec;
   if (directory.empty())
     detail::io_error("\"\"", "the path is empty", "pass the folder with one subfolder per class");
+  files::check_no_nul("image_folder", directory, false);
   if (!fs::is_directory(directory, ec))
     detail::io_error(directory, fs::exists(directory, ec) ? "is not a directory" : "does not exist",
                      "image_folder takes a folder with one subfolder per class");

@@ -97,7 +97,7 @@ PartialBuild partial_from_archive(const std::string& src, bool in_memory, const 
     // what its parameters need (a small archive cannot unpack gigabytes for a small model).
     return build(kd::parse_json(archive.config(), name + "/config.json"), name,
                  [&](const Model& m) {
-                   return archive.extract_weights(temp, m.count_params());
+                   return archive.extract_weights(temp, m.count_params(), m.weights().size());
                  });
   });
 }

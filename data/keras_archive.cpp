@@ -3,6 +3,7 @@
 #include "data/keras_archive.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -144,27 +145,43 @@ std::string read_text(zip_t* z, const char* entry, std::uint64_t limit, const st
 const char kTempPrefix[] = "tenet-keras-";
 
 // Removes the directories (and the files in them) that TempDirs of processes now gone left in
-// `base`, killed before their destructor ran. Best effort: what cannot be removed stays.
+// `base`, killed before their destructor ran. Only this user's, opened without following a
+// link and checked to be the directory looked at: on a shared /tmp another user could swap
+// one for a link to a directory of ours between the look and the removal. Best effort: what
+// cannot be removed stays.
 void remove_dead_temp_dirs(const std::string& base) {
-  DIR* d = ::opendir(base.c_str());
-  if (!d) return;
+  const int base_fd = ::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base_fd < 0) return;
+  DIR* d = ::fdopendir(base_fd);
+  if (!d) {
+    ::close(base_fd);
+    return;
+  }
   const std::size_t prefix = sizeof kTempPrefix - 1;
   while (const dirent* e = ::readdir(d)) {
     if (std::strncmp(e->d_name, kTempPrefix, prefix) != 0) continue;
-    const std::string dir = base + "/" + e->d_name;
-    struct stat st;
-    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+    struct stat st, opened;
+    if (::fstatat(base_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+        st.st_uid != ::geteuid() ||
         !files::owner_gone(e->d_name + prefix, static_cast<long>(st.st_mtim.tv_sec)))
       continue;
-    if (DIR* inner = ::opendir(dir.c_str())) {
+    const int fd = ::openat(base_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (::fstat(fd, &opened) != 0 || opened.st_dev != st.st_dev || opened.st_ino != st.st_ino) {
+      ::close(fd);
+      continue;
+    }
+    if (DIR* inner = ::fdopendir(fd)) {  // owns fd from here
       while (const dirent* f = ::readdir(inner))
         if (std::strcmp(f->d_name, ".") != 0 && std::strcmp(f->d_name, "..") != 0)
-          ::unlink((dir + "/" + f->d_name).c_str());
+          ::unlinkat(fd, f->d_name, 0);
       ::closedir(inner);
+    } else {
+      ::close(fd);
     }
-    ::rmdir(dir.c_str());
+    ::unlinkat(base_fd, e->d_name, AT_REMOVEDIR);
   }
-  ::closedir(d);
+  ::closedir(d);  // closes base_fd
 }
 
 }  // namespace
@@ -208,12 +225,15 @@ ArchiveReader::ArchiveReader(const std::string& src, bool in_memory, const std::
 
 ArchiveReader::~ArchiveReader() = default;
 
-std::string ArchiveReader::extract_weights(TempDir& temp, std::int64_t parameters) {
+std::string ArchiveReader::extract_weights(TempDir& temp, std::int64_t parameters,
+                                           std::size_t variables) {
   zip_t* z = zip_->z.get();
-  const EntryInfo w = locate(z, "model.weights.h5", weights_limit(parameters), name_,
+  const std::uint64_t limit = weights_limit(parameters, variables);
+  const EntryInfo w = locate(z, "model.weights.h5", limit, name_,
                              "the model of config.json has " + std::to_string(parameters) +
-                                 " parameters, whose weights and optimizer state fit in " +
-                                 detail::bytes_str(weights_limit(parameters)));
+                                 " parameters in " + std::to_string(variables) + " variables, "
+                                 "whose weights and optimizer state fit in " +
+                                 detail::bytes_str(limit));
   if (!w.found)
     zip_error(name_, "the archive has no model.weights.h5", "no entry named model.weights.h5",
               "the archive lost its weights (a copy or an edit of the zip dropped the entry); "
@@ -231,12 +251,14 @@ std::string ArchiveReader::extract_weights(TempDir& temp, std::int64_t parameter
   return path;
 }
 
-std::uint64_t weights_limit(std::int64_t parameters) {
-  constexpr std::uint64_t kStructures = std::uint64_t{64} << 20;  // headers, names, optimizer
+std::uint64_t weights_limit(std::int64_t parameters, std::size_t variables) {
+  constexpr std::uint64_t kStructures = std::uint64_t{64} << 20;  // the file's own structures
+  constexpr std::uint64_t kPerVariable = 64 << 10;  // a variable's groups, headers, chunk index
   const auto values = static_cast<std::uint64_t>(std::max<std::int64_t>(parameters, 0));
   const std::uint64_t per_value = 8 * 4;  // float64, and three optimizer slots
   const std::uint64_t cap = memory_bytes();
-  return values > (cap - kStructures) / per_value ? cap : std::min(cap, values * per_value + kStructures);
+  const std::uint64_t fixed = kStructures + std::min<std::uint64_t>(variables, 1u << 24) * kPerVariable;
+  return fixed >= cap || values > (cap - fixed) / per_value ? cap : values * per_value + fixed;
 }
 
 std::string make_archive(const std::string& config, const std::string& metadata,

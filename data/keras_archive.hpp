@@ -41,9 +41,9 @@ class ArchiveReader {
   const std::string& metadata() const { return metadata_; }  // metadata.json ("" when absent)
   // model.weights.h5 copied to a file in `temp`, its path returned. data.format when the
   // archive has none (Keras 3's load_model refuses such an archive too), or when it declares
-  // more than weights_limit(parameters) bytes (`parameters`: the built model's) or more than
-  // deflate can expand its compressed size to.
-  std::string extract_weights(TempDir& temp, std::int64_t parameters);
+  // more than weights_limit(parameters, variables) bytes (the built model's counts) or more
+  // than deflate can expand its compressed size to.
+  std::string extract_weights(TempDir& temp, std::int64_t parameters, std::size_t variables);
 
  private:
   struct Zip;
@@ -51,10 +51,10 @@ class ArchiveReader {
   std::string name_, config_, metadata_;
 };
 
-// The most bytes a model.weights.h5 needs for a model of `parameters` values: float64 values
-// with three optimizer slots each, and room for the HDF5 structures; at most the machine's
-// memory.
-std::uint64_t weights_limit(std::int64_t parameters);
+// The most bytes a model.weights.h5 needs for a model of `parameters` values in `variables`
+// tensors: float64 values with three optimizer slots each, 64 KiB of HDF5 structures a variable
+// and 64 MiB for the file's own; at most the machine's memory.
+std::uint64_t weights_limit(std::int64_t parameters, std::size_t variables);
 
 // The zip holding the three entries, built in memory.
 std::string make_archive(const std::string& config, const std::string& metadata,

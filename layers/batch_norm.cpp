@@ -111,6 +111,7 @@ class BatchNormImpl : public LayerImpl, public fusion::Fusable {
   }
   std::vector<bool> variable_trainable() const override { return {true, true, false, false}; }
   std::vector<bool> variable_nonnegative() const override { return {false, false, false, true}; }
+  double negative_tolerance() const override { return opt_.epsilon; }
   checks::LayerFacts facts() const override {
     checks::LayerFacts f;
     f.value_rule = checks::ValueRule::normalizes;

@@ -59,9 +59,13 @@ void check_weight_fits(std::size_t i, const std::string& name, const Shape& want
 void negative_weight(const NegativeWeight& w, const LayerFacts& facts, const Site& layer) {
   const NegativeValues& f = w.found;
   const std::string var = "'" + w.name + "' of '" + layer.name + "'";
-  const std::string count = std::to_string(f.count) + " negative value" + (f.count == 1 ? "" : "s");
-  std::string cause = var + " (" + layer.type + ") is never negative: no training makes such a "
-                      "value";
+  const std::string count = std::to_string(f.count) + (f.tolerance > 0 ? " value" : " negative value") +
+                            (f.count == 1 ? "" : "s") +
+                            (f.tolerance > 0 ? " below -" + option_value(f.tolerance) : "");
+  const std::string below = f.tolerance > 0 ? "below -" + option_value(f.tolerance) : "negative";
+  std::string cause = var + " (" + layer.type + ") is never " + below + ": no training makes such a "
+                      "value" + (f.tolerance > 0 ? " (rounding in training gives at most tiny "
+                                                   "negatives, which are accepted)" : "");
   cause += facts.value_rule == ValueRule::normalizes
                ? ", and the layer divides by sqrt(" + w.name + " + epsilon), which is NaN once a "
                  "value is below -epsilon (every prediction NaN)"
@@ -73,9 +77,11 @@ void negative_weight(const NegativeWeight& w, const LayerFacts& facts, const Sit
   Violation("options.invalid", w.saving ? Phase::run : Phase::load, layer)
       .summary(w.saving ? "save_weights: " + var + " holds " + count
                         : "set_weights of '" + layer.name + "': " + w.name + " is given " + count)
-      .expected("values >= 0 in " + w.name + " " + w.shape.str())
+      .expected("values >= " + (f.tolerance > 0 ? "-" + option_value(f.tolerance) : std::string("0")) +
+                " in " + w.name + " " + w.shape.str())
       .actual(option_value(f.value) + " at flat index " + std::to_string(f.first) + " (" +
-              std::to_string(f.count) + " of " + std::to_string(f.total) + " values are negative)")
+              std::to_string(f.count) + " of " + std::to_string(f.total) + " values are " +
+              (f.tolerance > 0 ? "below -" + option_value(f.tolerance) : std::string("negative")) + ")")
       .cause(cause)
       .fix(w.saving ? "restore " + var + " (set_weights with values >= 0, or load_weights of an "
                       "earlier checkpoint) before saving; the file at " + w.path +

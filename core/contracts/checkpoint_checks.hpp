@@ -22,6 +22,7 @@ struct NegativeValues {
   std::int64_t first = -1;  // row-major flat index of the first
   double value = 0;         // its value
   std::int64_t total = 0;   // the variable's values
+  double tolerance = 0;     // counted: values below -tolerance (LayerImpl::negative_tolerance)
 };
 // options.invalid: set_weights was given (`saving` false), or save_weights would write to
 // `path` (`saving` true), `found` negative values in variable `name` (of `shape`) of `layer`,

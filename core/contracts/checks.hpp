@@ -351,7 +351,8 @@ void charge_weights(const Shape& weight, const Site& layer);
 namespace tenet::checks {
 
 // True when float32 holds `value` without turning it into inf or (a non-zero value) into 0:
-// 0, or a magnitude from 1.4e-45 to 3.4e+38. NaN is false.
+// 0, or a magnitude from 1.2e-38 (float32's smallest normal: denormals are flushed to 0 while
+// tenet computes) to 3.4e+38. NaN is false.
 bool fits_float32(double value);
 // What computes with a real option in float32, for check_option_float32's message: by default
 // an optimizer's update ("the update computes in float32, where it becomes inf and turns the

@@ -231,7 +231,9 @@ namespace tenet::checks {
 bool fits_float32(double value) {
   const double size = std::abs(value);  // compared, never cast: a double beyond float's range
                                         // cast to float is undefined behaviour
-  return value == 0 || (size >= std::numeric_limits<float>::denorm_min() &&
+  // From float32's smallest normal size: tenet computes with denormals flushed to 0
+  // (kernels::FloatModeScope), so 1e-40 would act as 0.
+  return value == 0 || (size >= std::numeric_limits<float>::min() &&
                         size <= std::numeric_limits<float>::max());
 }
 
@@ -240,12 +242,14 @@ void check_option_float32(const std::string& option, double value, const std::st
   if (fits_float32(value)) return;
   const bool large = std::abs(value) > 1;
   invalid_option(option, real_str(value),
-                 "a number float32 holds (0, or a size from 1.4e-45 to 3.4e+38)", where, phase,
+                 "a number float32 holds (0, or a size from 1.2e-38 to 3.4e+38)", where, phase,
                  option + " = " + real_str(value) + " is " +
                      (large ? (value > 0 ? "above float32's largest value, 3.4e+38: "
                                          : "below float32's lowest value, -3.4e+38: ")
-                            : (value > 0 ? "below float32's smallest value, 1.4e-45: "
-                                         : "closer to 0 than float32's smallest size, 1.4e-45: ")) +
+                            : (value > 0 ? "below float32's smallest normal value, 1.2e-38 "
+                                           "(tenet flushes smaller ones to 0): "
+                                         : "closer to 0 than float32's smallest normal size, "
+                                           "1.2e-38 (tenet flushes smaller ones to 0): ")) +
                      use.computes + " computes in float32, where " +
                      (large ? use.if_inf : use.if_zero) + "; " + role,
                  "give " + option + " a value float32 holds" +

@@ -263,8 +263,8 @@ void LayerImpl::set_weights(const std::vector<Tensor>& values) {
                               values[i].dtype(), site_);
   const std::vector<bool> nonnegative = variable_nonnegative();
   for (std::size_t i = 0; i < values.size() && i < nonnegative.size(); ++i) {
-    const checks::NegativeValues found = nonnegative[i] ? numerics::negatives(values[i])
-                                                        : checks::NegativeValues{};
+    const checks::NegativeValues found =
+        nonnegative[i] ? numerics::negatives(values[i], negative_tolerance()) : checks::NegativeValues{};
     if (found.count == 0) continue;
     std::string order;
     for (const auto& n : held) order += (order.empty() ? "" : ", ") + n;

@@ -85,6 +85,9 @@ class LayerImpl {
   virtual std::vector<bool> variable_nonnegative() const {
     return std::vector<bool>(weights().size(), false);
   }
+  // How far below 0 such a variable may go and still compute (BatchNorm: epsilon, since it
+  // divides by sqrt(variance + epsilon); training in E[x^2] - E[x]^2 rounds to tiny negatives).
+  virtual double negative_tolerance() const { return 0.0; }
   // Called by Model after a successful training step; BatchNorm commits its moving statistics
   // here so that a step that fails leaves them untouched.
   virtual void commit_step() {}

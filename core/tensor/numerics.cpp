@@ -108,9 +108,10 @@ std::string output_cause(const std::string& op, const std::vector<Tensor>& input
   for (const auto& in : inputs) largest = std::max(largest, scan(in).max_abs);
   return "the inputs are finite but large (largest magnitude " + magnitude(largest) +
          "): the result overflowed float range (3.4e+38)" +
-         (first_update() ? "; no weight has been updated yet (the first training step), so "
-                           "the overflow comes from the data and the layers' initial weights "
-                           "and options, not from training"
+         (first_update() ? "; no optimizer update has run in this model yet (its first "
+                           "training step): the weights are as initialised, loaded or set, so "
+                           "the overflow comes from the data, those weights and the layers' "
+                           "options, not from training"
           : in_training() ? "; weights or activations are growing during training, usually "
                             "because the learning rate is too high"
                           : "");
@@ -142,13 +143,14 @@ std::string output_fix(const std::string& op, const std::vector<Tensor>& inputs)
 
 }  // namespace
 
-checks::NegativeValues negatives(const Tensor& t) {
+checks::NegativeValues negatives(const Tensor& t, double tolerance) {
   checks::NegativeValues f;
   f.total = t.numel();
+  f.tolerance = tolerance;
   if (!is_floating(t.dtype()) || f.total == 0) return f;
   const std::vector<double> v = t.to_vector<double>();
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!(v[i] < 0)) continue;
+    if (!(v[i] < -tolerance)) continue;
     if (f.first < 0) f.first = static_cast<std::int64_t>(i), f.value = v[i];
     ++f.count;
   }
@@ -213,8 +215,9 @@ void check_op(const Tensor& t, const std::string& op, const std::string& what,
   if (what == "gradient" && first_update())
     raise(site, "the gradient of " + op + in_layer, t,
           "the gradient reaching " + op + " overflowed (largest finite magnitude " +
-              magnitude(scan(t).max_abs) + ") in the first training step, before any weight "
-              "update: the values are this large with the data and the initial weights",
+              magnitude(scan(t).max_abs) + ") in the first training step, before any optimizer "
+              "update: the values are this large with the data and the weights as initialised, "
+              "loaded or set",
           "scale the inputs down, check the options and initial weights of the layers (a "
           "Rescaling scale, a kernel initializer), or use a from_logits loss");
   if (what == "gradient")

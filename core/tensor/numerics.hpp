@@ -32,7 +32,7 @@ bool all_finite(const Tensor& t);
 Scan scan(const Tensor& t);
 // The negative values of a floating tensor in row-major order (none for integer tensors): for
 // the variables a layer declares never negative (LayerImpl::variable_nonnegative).
-checks::NegativeValues negatives(const Tensor& t);
+checks::NegativeValues negatives(const Tensor& t, double tolerance = 0.0);  // below -tolerance
 // "%.3g" of a magnitude, as messages print it.
 std::string magnitude(double v);
 

@@ -256,7 +256,7 @@ class LearningRateSchedulerImpl : public CallbackImpl {
     if (!(lr > 0 && checks::fits_float32(lr)))
       checks::invalid_option("the LearningRateScheduler function's result",
                              checks::option_value(lr),
-                             "a rate > 0 that float32 holds (1.4e-45 to 3.4e+38)", Site("LearningRateScheduler", "Callback"),
+                             "a rate > 0 that float32 holds (1.2e-38 to 3.4e+38)", Site("LearningRateScheduler", "Callback"),
                              Phase::run,
                              "for epoch " + std::to_string(epoch) + " (0-based) the function "
                              "returned " + checks::option_value(lr) +

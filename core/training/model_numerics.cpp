@@ -42,7 +42,7 @@ std::vector<NamedVariable> variables(const Model::State& s) {
 // negative value (load_weights would refuse the file, as set_weights refuses such values).
 void check_saved_sign(const NamedVariable& v, const std::string& path) {
   if (!v.nonnegative) return;
-  const checks::NegativeValues found = negatives(v.value);
+  const checks::NegativeValues found = negatives(v.value, v.layer->negative_tolerance());
   if (found.count == 0) return;
   std::string order;
   for (const auto& n : v.layer->weight_names()) order += (order.empty() ? "" : ", ") + n;

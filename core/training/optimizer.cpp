@@ -120,6 +120,13 @@ void OptimizerImpl::set_state(std::int64_t iterations, std::vector<std::vector<T
   // As load_weights refuses it: -1 or 2^63-1 made Adam's next update NaN (or overflowed).
   checks::check_option_range(where_.type + "::set_state iterations", iterations, 0,
                              kMaxIterations, where_, Phase::run);
+  for (const auto& per_variable : slots)  // the update reads them as float32
+    for (const Tensor& slot : per_variable)
+      if (slot.defined() && slot.dtype() != DType::f32)
+        checks::invalid_option(where_.type + "::set_state slots", dtype_name(slot.dtype()),
+                               "float32 slots", where_, Phase::run,
+                               "the optimizer's update reads and writes its slots as float32",
+                               "convert them with astype(DType::f32) first");
   iterations_ = iterations;
   slots_ = std::move(slots);
 }

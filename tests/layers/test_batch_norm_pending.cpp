@@ -24,7 +24,12 @@ double rss_mib() {
 
 TEST_SUITE("layers") {
 
+#if defined(__SANITIZE_ADDRESS__)
+// ASan's quarantine keeps freed memory resident: the RSS bound below says nothing there.
+TEST_CASE("BatchNorm: training-mode calls never committed hold bounded memory" * doctest::skip()) {
+#else
 TEST_CASE("BatchNorm: training-mode calls never committed hold bounded memory") {
+#endif
   auto in = Input({1024});
   Model m(in, Dense(4, {.seed = 1})(BatchNorm()(in)));
   const Tensor x = Tensor::randn({2, 1024}, 1);

@@ -29,7 +29,7 @@ TEST_CASE("hyperparameters float32 cannot hold are options.invalid when the opti
   CHECK(e.actual() == "1e+39");
   CHECK(mentions(e, "SGDOptions::learning_rate = 1e+39 is above float32's largest value"));
   e = capture([] { (void)Adam({.learning_rate = 1e-50}); });  // 0 in float: never moves
-  CHECK(mentions(e, "AdamOptions::learning_rate = 1e-50 is below float32's smallest value"));
+  CHECK(mentions(e, "AdamOptions::learning_rate = 1e-50 is below float32's smallest normal value"));
   // An epsilon that is 0 in float32: a weight whose gradient is 0 would get 0 / 0 = NaN.
   e = capture([] { (void)Adam({.epsilon = 1e-50}); });
   CHECK(e.code() == "options.invalid");

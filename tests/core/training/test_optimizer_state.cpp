@@ -25,13 +25,19 @@ TEST_CASE("set_state refuses an iteration count load_weights refuses; Adam stays
     CHECK(has(e, std::to_string(bad)));
   }
   CHECK(adam.impl()->iterations() == 0);  // unchanged
-  // Slots of another dtype are replaced by fresh ones, never read as float32.
-  Tensor w = Tensor::ones({4}).requires_grad(true);
-  adam.impl()->set_state(3, {{Tensor::ones({4}, DType::f64), Tensor::ones({4}, DType::f64)}});
+  // Slots of another dtype are refused, never read as float32 (nor dropped without a word).
+  auto d = capture([&] {
+    adam.impl()->set_state(3, {{Tensor::ones({4}, DType::f64), Tensor::ones({4}, DType::f64)}});
+  });
+  CHECK(d.code() == "options.invalid");
+  CHECK(has(d, "set_state slots"));
+  CHECK(adam.impl()->iterations() == 0);
+  Tensor w = Tensor::ones({4}).requires_grad(true);  // float32 slots of its shape are used
+  adam.impl()->set_state(3, {{Tensor::zeros({4}), Tensor::zeros({4})}});
   w.set_grad(Tensor::full({4}, 0.5));
   adam.impl()->step({w});
+  CHECK(adam.impl()->iterations() == 4);
   for (int i = 0; i < 4; ++i) CHECK(std::isfinite(w.at({i})));
-  CHECK(adam.impl()->slots()[0][0].dtype() == DType::f32);
 }
 
 }  // TEST_SUITE

@@ -9,6 +9,7 @@
 
 #include <tenet/tenet.hpp>
 #include <tenet/data/idx.hpp>
+#include <tenet/data/image_folder.hpp>
 
 #include "support/test_util.hpp"
 
@@ -68,7 +69,8 @@ TEST_CASE("readers refuse a path with a NUL instead of reading the file before i
   const std::vector<std::pair<std::string, std::function<void()>>> reads = {
       {"load_weights", [&] { (void)model.load_weights(with_nul(weights, ".other")); }},
       {"load_h5", [&] { (void)data::load_h5(with_nul((dir.path / "d.h5").string(), ".other")); }},
-      {"load_model", [&] { (void)keras::load_model(with_nul(weights, ".keras")); }}};
+      {"load_model", [&] { (void)keras::load_model(with_nul(weights, ".keras")); }},
+      {"image_folder", [&] { (void)data::image_folder(with_nul(dir.path.string(), "/other")); }}};
   for (const auto& [name, read] : reads) {
     CAPTURE(name);
     auto e = capture(read);

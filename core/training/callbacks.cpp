@@ -331,15 +331,27 @@ EarlyStopping::EarlyStopping(EarlyStoppingOptions o) : Callback(std::make_shared
 TerminateOnNaN::TerminateOnNaN() : Callback(std::make_shared<TerminateOnNaNImpl>()) {}
 CSVLogger::CSVLogger(std::string path, CSVLoggerOptions o)
     : Callback(std::make_shared<CSVLoggerImpl>(std::move(path), o)) {}
+namespace {
+// Keras's callbacks print (1) or not (0); FitOptions::verbose is refused outside its range too.
+int checked_verbose(const char* option, int v, const char* callback) {
+  checks::check_option_range(option, v, 0, 1, Site(callback, "Callback"), Phase::build);
+  return v;
+}
+}  // namespace
+
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions o)
-    : Callback(std::make_shared<ReduceLROnPlateauImpl>(std::move(o))) {}
+    : Callback((checked_verbose("ReduceLROnPlateauOptions::verbose", o.verbose, "ReduceLROnPlateau"),
+                std::make_shared<ReduceLROnPlateauImpl>(std::move(o)))) {}
 LearningRateScheduler::LearningRateScheduler(std::function<double(int, double)> schedule,
                                              int verbose)
-    : Callback(std::make_shared<LearningRateSchedulerImpl>(std::move(schedule), verbose)) {}
+    : Callback(std::make_shared<LearningRateSchedulerImpl>(
+          std::move(schedule),
+          checked_verbose("LearningRateScheduler verbose", verbose, "LearningRateScheduler"))) {}
 
 LambdaCallback::LambdaCallback(LambdaCallbackOptions o) : Callback(std::make_shared<LambdaCallbackImpl>(std::move(o))) {}
 ModelCheckpoint::ModelCheckpoint(std::string path, ModelCheckpointOptions o, std::source_location loc)
-    : Callback(std::make_shared<ModelCheckpointImpl>(std::move(path), std::move(o),
-                                                     Site("ModelCheckpoint", "Callback", loc))) {}
+    : Callback((checked_verbose("ModelCheckpointOptions::verbose", o.verbose, "ModelCheckpoint"),
+                std::make_shared<ModelCheckpointImpl>(std::move(path), std::move(o),
+                                                      Site("ModelCheckpoint", "Callback", loc)))) {}
 
 }  // namespace tenet

@@ -122,8 +122,14 @@ void Graph::read_layers(const Json& config) {
              nullptr);
   for (const Json& item : *layers) {
     Entry e = read_entry(item, entries_.size());
-    if (!by_name_.emplace(e.name, entries_.size()).second)
-      bad_json(file_, "layer name '" + e.name + "'", "names used once", &item["class_name"]);
+    if (const auto [at, added] = by_name_.emplace(e.name, entries_.size()); !added)
+      detail::format_error(file_, "Keras model file",
+                           {"two layers are named '" + e.name + "'", "each layer name used once",
+                            "layer " + std::to_string(at->second) + " (" + entries_[at->second].cls +
+                                ") and layer " + std::to_string(entries_.size()) + " (" + e.cls +
+                                ") are both named '" + e.name + "'",
+                            "Keras gives every layer of a model its own name; the file was "
+                            "edited, or not written by Keras 3", ""});
     entries_.push_back(std::move(e));
     items_.push_back(&item);
   }

@@ -186,3 +186,15 @@ TEST_CASE("keras refuse: a weights file given to load_model is named as HDF5, no
   CHECK(has(e, "the file is HDF5, not a .keras archive or Keras JSON"));  // old: "not valid JSON"
   CHECK(has(e, "call model.load_weights(path)"));
 }
+
+TEST_CASE("keras refuse: two layers of one name are named, with their positions and classes") {
+  // The message showed the second layer's class as the "actual" value, not the name.
+  const std::string json = R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+    {"class_name": "InputLayer", "name": "x", "config": {"batch_shape": [null, 4], "dtype": "float32", "name": "x"}, "inbound_nodes": []},
+    {"class_name": "Dense", "name": "x", "config": {"units": 2}, "inbound_nodes": []}],
+    "input_layers": [["x", 0, 0]], "output_layers": [["x", 0, 0]]}})";
+  const ContractError e = refused(json);
+  CHECK(e.code() == "data.format");
+  CHECK(has(e, "two layers are named 'x'"));
+  CHECK(e.actual() == "layer 0 (InputLayer) and layer 1 (Dense) are both named 'x'");
+}

@@ -118,7 +118,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
 // A path that names no file raises IOError; one naming a directory, device, FIFO or socket is
 // refused with data.format without being opened (a FIFO would block).
 void require_model_file(const std::string& path) {
-  if (path.find('\0') != std::string::npos) data::detail::require_regular_file(path);  // refuses
+  files::check_no_nul("keras.load_model", path, false);  // before stat reads a shorter path
   struct stat st;
   if (!path.empty() && ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     data::detail::format_error(path, "Keras model file",

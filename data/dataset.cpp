@@ -168,9 +168,12 @@ std::pair<Dataset, Dataset> Dataset::split(double fraction, std::source_location
              "mixing validation samples into training",
              "call split() first and shuffle the training part: "
              "auto [train, val] = ds.split(0.2); train = train.shuffle(seed)");
-  const std::int64_t n = batched() ? cardinality() : spec_->selected_samples();
-  const auto n_val = static_cast<std::int64_t>(std::llround(static_cast<double>(n) * fraction));
-  return {take(n - n_val), skip(n - n_val)};
+  const bool batches = batched();
+  const std::int64_t n = batches ? cardinality() : spec_->selected_samples();
+  const std::int64_t at = checks::validation_start(
+      n, fraction, "Dataset::split", "validation_fraction = " + checks::option_value(fraction),
+      batches ? "batch" : "sample", site);
+  return {take(at), skip(at)};
 }
 
 Dataset Dataset::prefetch(bool on) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/base/text_escape.hpp"
 #include "core/base/user_call.hpp"
 
 namespace tenet {
@@ -36,7 +37,9 @@ Site Site::call(std::string n, std::string t, const std::source_location& loc) {
 }
 
 std::string Site::str() const {
-  std::string s = "'" + name + "' (" + type + ")";
+  // A name is the user's text: a control character in it (a NUL, an escape sequence) is shown
+  // escaped, so it can neither cut the message short nor act on the terminal.
+  std::string s = "'" + text::printable(name) + "' (" + text::printable(type) + ")";
   if (!origin.empty()) s += " " + origin;
   else if (!file.empty()) s += " created at " + file + ":" + std::to_string(line);
   // A layer created and called on one line (Dense(10)(x)) shows that line once.

@@ -265,11 +265,12 @@ const Handle& defined(const Handle& handle, Arg&& argument, const Site& where,
 // n + batch - 1 that overflows for a batch size near INT64_MAX.
 std::int64_t batch_count(std::int64_t n, std::int64_t batch);
 
-// True when `value`, truncated toward zero, is a value of the integer dtype `to` (always true
-// for a float dtype): converting anything else (NaN, 1e20 to int64) is undefined behaviour.
-bool fits_integer(double value, DType to);
+// True when `value` is a value of dtype `to`: for an integer dtype, once truncated toward zero
+// (converting NaN or 1e20 to int64 is undefined behaviour); for float32, NaN, an infinity or a
+// finite number within its range (1e300 would silently become +inf); float64 holds any double.
+bool fits_dtype(double value, DType to);
 // Raises `code` for `what` ("the fill value", "element 3 of astype's input") = `value`, which
-// the integer dtype `to` cannot hold (fits_integer was false).
+// the dtype `to` cannot hold (fits_dtype was false).
 [[noreturn]] void not_representable(const std::string& code, const std::string& what,
                                     double value, DType to, const Site& where, Phase phase);
 

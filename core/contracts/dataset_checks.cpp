@@ -3,6 +3,7 @@
 #include "core/contracts/dataset_checks.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tenet::checks {
 
@@ -13,6 +14,29 @@ std::string count_str(std::int64_t n, const char* unit) {
 }
 
 }  // namespace
+
+std::int64_t validation_start(std::int64_t n, double fraction, const std::string& call,
+                              const std::string& option, const char* unit, const Site& where) {
+  const auto at = static_cast<std::int64_t>(std::floor(static_cast<double>(n) * (1.0 - fraction)));
+  if (at > 0 && at < n) return at;
+  const bool no_training = at <= 0;
+  Violation("batch.empty", Phase::run, where)
+      .summary(call + "'s " + option + " of " + count_str(n, unit) + " leaves " +
+               (no_training ? std::string("nothing to train on") : "no validation " + std::string(unit)))
+      .expected("at least 1 " + std::string(unit) + " in each part")
+      .actual(no_training ? "0 to train on, " + std::to_string(n) + " for validation"
+                          : std::to_string(n) + " to train on, 0 for validation")
+      .cause("the training part is the first floor(" + std::to_string(n) + " x (1 - " +
+             option_value(fraction) + ")) = " + std::to_string(std::max<std::int64_t>(at, 0)) +
+             " " + unit + (at == 1 ? "" : "s") + " and validation the rest, as in Keras" +
+             (n < 2 ? "; " + count_str(n, unit) + " cannot be split in two" : std::string{}))
+      .fix(n < 2 ? "use more " + std::string(unit) + "s, or no validation part"
+           : no_training ? "a smaller fraction, such as " + option_value(0.2)
+                         : "a fraction of at least 1/" + std::to_string(n) + " = " +
+                               option_value(1.0 / static_cast<double>(n)) +
+                               ", or no validation part")
+      .raise();
+}
 
 void check_dataset_inputs(std::size_t count, const Site& where) {
   if (count > 0) return;

@@ -27,6 +27,13 @@ void check_dataset_samples(const Shape& input0, const Shape& shape, const std::s
 void check_remainder(std::int64_t samples, std::int64_t size, bool drop_remainder,
                      const Site& where);
 
+// The validation part of `n` samples (or batches: `unit` "sample" or "batch") for a
+// validation `fraction`, by Keras's rule: it starts at floor(n * (1 - fraction)), the return
+// value. batch.empty when either part would be empty. `call` is "fit" or "Dataset::split",
+// `option` the fraction as the user wrote it ("validation_split = 0.01").
+std::int64_t validation_start(std::int64_t n, double fraction, const std::string& call,
+                              const std::string& option, const char* unit, const Site& where);
+
 // ---- the batches of an epoch (`at` is "batch 3"; `origin` is from_generator, map, ...) ----
 
 // input.count: a batch with `count` inputs (needs one or more).

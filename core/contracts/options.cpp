@@ -178,8 +178,11 @@ std::pair<double, double> integer_range(DType to) {
 }
 }  // namespace
 
-bool fits_integer(double value, DType to) {
-  if (is_floating(to)) return true;
+bool fits_dtype(double value, DType to) {
+  if (to == DType::f64) return true;
+  // float32 holds NaN and the infinities as such; a finite double beyond its range would
+  // silently become an infinity.
+  if (to == DType::f32) return !std::isfinite(value) || std::isfinite(static_cast<float>(value));
   const auto [lo, hi] = integer_range(to);
   const double t = std::trunc(value);
   return t >= lo && t < hi;  // false for NaN
@@ -187,12 +190,27 @@ bool fits_integer(double value, DType to) {
 
 void not_representable(const std::string& code, const std::string& what, double value,
                        DType to, const Site& where, Phase phase) {
+  const std::string name = dtype_name(to);
+  if (is_floating(to)) {
+    const double top = std::numeric_limits<float>::max();
+    const std::string range = "[" + real_str(-top) + ", " + real_str(top) + "]";
+    Violation(code, phase, where)
+        .summary(what + " = " + real_str(value) + " cannot be converted to " + name)
+        .expected("a number within " + name + "'s finite range " + range +
+                  ", or an infinity or NaN given as such")
+        .actual(real_str(value))
+        .cause(real_str(value) + " lies outside " + name +
+               "'s finite range; converting it would silently give " +
+               (value > 0 ? "+inf" : "-inf"))
+        .fix("pass std::numeric_limits<float>::infinity() if an infinity is meant; otherwise "
+             "rescale the value (or use DType::f64)")
+        .raise();
+  }
   const std::string range = visit_dtype(to, [](auto tag) {
     using T = decltype(tag);
     return "[" + std::to_string(+std::numeric_limits<T>::min()) + ", " +
            std::to_string(+std::numeric_limits<T>::max()) + "]";
   });
-  const std::string name = dtype_name(to);
   const std::string cause =
       std::isnan(value) ? "NaN has no " + name + " value"
       : std::isinf(value) ? "an infinity has no " + name + " value"

@@ -1,6 +1,9 @@
 #include "core/contracts/user_layer_checks.hpp"
 
+#include <algorithm>
+
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/text_escape.hpp"
 
 namespace tenet::checks {
 
@@ -304,6 +307,37 @@ void run_output_mismatch(const Shape& built, const Shape& produced, const Site& 
       .fix("make forward produce the same shape on every call for inputs of the same shape, in "
            "training as in inference; compute what differs in training inside that shape")
       .raise();
+}
+
+void check_layer_name(const std::string& name, const std::string& base_name, const Site& layer) {
+  const std::string option = layer.type + " name";
+  const std::string valid = "a non-empty name without '/' or NUL, other than '.' and '..'";
+  if (base_name.empty())
+    invalid_option(layer.type + " base_name", "''", "a non-empty snake-case class name", layer,
+                   Phase::build,
+                   "the layer class passes an empty base_name to LayerImpl, so its automatic "
+                   "names are '', '_1', '_2'...; a weights file cannot store a layer named ''",
+                   "pass the class's snake-case name as base_name (LayerImpl(\"" + layer.type +
+                       "\", \"my_layer\", name, loc)), or give each layer a name");
+  if (name.empty() || name == "." || name == "..")
+    invalid_option(option, "'" + name + "'", valid, layer, Phase::build,
+                   "a weights file stores each layer's variables under layers/<name>/, and '" +
+                       name + "' names no group of its own there",
+                   "give the layer a name with a letter or digit, e.g. '" + base_name + "'");
+  for (const char bad : {'/', '\0'}) {
+    if (name.find(bad) == std::string::npos) continue;
+    std::string fixed = name;
+    std::replace(fixed.begin(), fixed.end(), bad, '_');
+    invalid_option(option, "'" + text::printable(name) + "'", valid,
+                   layer, Phase::build,
+                   bad == '/' ? "'/' separates groups in a weights file (layers/<name>/vars), "
+                                "so '" + name + "' would be saved as nested layers and never "
+                                "load back"
+                              : "a weights file cuts a name at its NUL, so the layer would be "
+                                "saved under another name and never load back",
+                   bad == '/' ? "use '_' or '-' instead of '/', e.g. '" + fixed + "'"
+                              : "remove the NUL byte from the name");
+  }
 }
 
 }  // namespace tenet::checks

@@ -47,6 +47,11 @@ Shape shown_shape(const Shape& s, std::int64_t batch);
 [[noreturn]] void run_output_mismatch(const Shape& built, const Shape& produced,
                                       const Site& layer, bool training);
 
+// options.invalid: a layer class's `base_name` (the stem of automatic names) must not be
+// empty, and a layer's name (given, or made from base_name) must be one a weights file can
+// store and find again: not empty, without '/' or NUL, and not "." or "..".
+void check_layer_name(const std::string& name, const std::string& base_name, const Site& layer);
+
 // The facts of an expect_shape / expect_dtype that failed.
 struct ExpectFacts {
   Site where;                     // the layer being called, or the check itself outside one

@@ -11,6 +11,7 @@
 #include "core/contracts/checkpoint_checks.hpp"
 #include "core/contracts/input_checks.hpp"
 #include "core/contracts/layer_checks.hpp"
+#include "core/contracts/user_layer_checks.hpp"
 #include <tenet/core/contracts/checks.hpp>
 #include "core/base/user_call.hpp"
 #include "core/tensor/numerics.hpp"
@@ -29,16 +30,7 @@ LayerImpl::LayerImpl(std::string type, std::string base_name, std::string name,
       name_(name.empty() ? unique_layer_name(base_name_) : std::move(name)),
       site_(name_, type_, loc), shared_site_(std::make_shared<const Site>(site_)),
       checked_(std::make_shared<CheckedInputs>()) {
-  if (name_.find('/') != std::string::npos)  // Keras refuses it too
-    checks::invalid_option(type_ + " name", "'" + name_ + "'", "a name without '/'", site_,
-                           Phase::build,
-                           "'/' separates groups in a weights file (layers/<name>/vars), so '" +
-                               name_ + "' would be saved as nested layers and never load back",
-                           "use '_' or '-' instead of '/', e.g. '" + [&] {
-                             std::string n = name_;
-                             std::replace(n.begin(), n.end(), '/', '_');
-                             return n;
-                           }() + "'");
+  checks::check_layer_name(name_, base_name_, site_);  // Keras refuses '/' too
 }
 
 Shape LayerImpl::output_shape(const std::vector<Shape>& inputs, Phase) {

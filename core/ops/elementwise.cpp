@@ -180,6 +180,10 @@ Tensor scalar_like(const Tensor& a, double s, BinOp op, const char* side) {
   const Site site(op == BinOp::add ? "add" : op == BinOp::sub ? "subtract"
                   : op == BinOp::mul ? "multiply" : "divide", "op");
   checks::defined(a, [&] { return std::string("the ") + side + " operand of " + symbol(op); }, site);
+  // A float32 operand takes a double beyond its range as the infinity it rounds to, as
+  // PyTorch and NumPy do: x * 1e300 is +inf either way. Tensor::full refuses that value.
+  if (a.dtype() == DType::f32 && !checks::fits_dtype(s, DType::f32))
+    s = std::copysign(std::numeric_limits<double>::infinity(), s);
   return Tensor::scalar(s, a.dtype());
 }
 

@@ -87,7 +87,7 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype) {
 }
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
-  if (!checks::fits_integer(value, dtype))
+  if (!checks::fits_dtype(value, dtype))
     checks::not_representable("options.invalid", "the fill value", value, dtype,
                               Site("Tensor", "factory"), Phase::run);
   Tensor t = empty(shape, dtype);
@@ -294,7 +294,7 @@ Tensor Tensor::astype(DType to) const {
       T* dst = written_data<T>(out);
       if constexpr (std::is_floating_point_v<F> && std::is_integral_v<T>) {
         for (std::int64_t i = 0; i < n; ++i)
-          if (!checks::fits_integer(static_cast<double>(src[i]), to))
+          if (!checks::fits_dtype(static_cast<double>(src[i]), to))
             checks::not_representable("input.dtype", "element " + std::to_string(i) +
                                       " of astype's input", src[i], to,
                                       Site("astype", "op"), Phase::run);

@@ -11,6 +11,7 @@
 #include "core/training/model_numerics.hpp"
 #include "core/tensor/numerics.hpp"
 #include "core/training/model_state.hpp"
+#include "core/contracts/dataset_checks.hpp"
 #include "core/contracts/training_checks.hpp"
 #include <tenet/core/ops/ops.hpp>
 #include "core/training/progress.hpp"
@@ -230,18 +231,15 @@ static ArrayReaders array_readers(const Model& m, const std::vector<Tensor>& x, 
   Tensor yt = y, yv;
   if (options.validation_split > 0 && !options.validation_data) {
     const std::int64_t n = x[0].dim(0);
-    const auto split = static_cast<std::int64_t>(static_cast<double>(n) * (1.0 - options.validation_split));
+    const std::int64_t split = checks::validation_start(
+        n, options.validation_split, "fit",
+        "validation_split = " + checks::option_value(options.validation_split), "sample", where);
     for (std::size_t i = 0; i < x.size(); ++i) {
       xt[i] = slice(x[i].detach(), 0, 0, split);
       xv.push_back(slice(x[i].detach(), 0, split, n));
     }
     yt = slice(y.detach(), 0, 0, split);
     yv = slice(y.detach(), 0, split, n);
-    if (split == 0)
-      checks::no_samples("fit", "validation_split = " + checks::option_value(options.validation_split) +
-                                    " keeps all " + std::to_string(n) + " samples for validation "
-                                    "(the training part rounds down to 0)",
-                         "a smaller validation_split, or more samples", where);
   } else if (options.validation_data) {
     xv = options.validation_data->x;
     yv = options.validation_data->y;

@@ -102,6 +102,19 @@ TEST_CASE("take/skip count samples before batch() and batches after; split sizes
   auto [tb, vb] = numbered(100).batch(10).split(0.3);
   CHECK(tb.cardinality() == 7);
   CHECK(vb.cardinality() == 3);
+  // Keras's rule: validation starts at floor(n * (1 - fraction)), so 1 % of 8 samples is 1
+  // sample (it was rounded to 0, a silently empty validation set).
+  auto [t8, v8] = numbered(8).split(0.01);
+  CHECK(t8.num_samples() == 7);
+  CHECK(v8.num_samples() == 1);
+  auto none = capture_contract([] { (void)numbered(8).split(1e-17); });
+  CHECK(none.code() == "batch.empty");
+  CHECK(none.info().summary.find("leaves no validation sample") != std::string::npos);
+  CHECK(none.fix().find("at least 1/8") != std::string::npos);
+  auto one = capture_contract([] { (void)numbered(1).batch(4).split(0.5); });
+  CHECK(one.code() == "batch.empty");
+  CHECK(one.info().summary.find("of 1 batch leaves nothing to train on") != std::string::npos);
+  CHECK(one.cause().find("1 batch cannot be split in two") != std::string::npos);
   auto late = capture_contract([] { (void)numbered(10).shuffle(1).split(0.5); });
   CHECK(late.code() == "options.invalid");
   CHECK(late.actual() == "a shuffled dataset");

@@ -63,12 +63,28 @@ TEST_CASE("options.invalid: layer options outside their ranges") {
   CHECK(has(two.cause(), "2 axes are -1"));
   check_invalid(capture([] { (void)Reshape({0, 4}); }), "Reshape target", "{0, 4}", "sizes >= 1");
   auto slash = capture([] { (void)Dense(4, {.name = "encoder/dense"}); });
-  check_invalid(slash, "Dense name", "'encoder/dense'", "a name without '/'");
+  check_invalid(slash, "Dense name", "'encoder/dense'", "without '/'");
   CHECK(has(slash.fix(), "'encoder_dense'"));
   // The limits themselves are valid: momentum 1 freezes the statistics, rate 0 keeps every unit.
   CHECK_NOTHROW((void)BatchNorm({.momentum = 1.0}));
   CHECK_NOTHROW((void)BatchNorm({.momentum = 0.0}));
   CHECK(Dropout(0.0)(Tensor::ones({2, 2}), {.training = true}).sum().item() == 4.0);
+}
+
+TEST_CASE("hostile api: layer names a weights file could not store or find again") {
+  // "." and ".." were saved as layers/./vars and layers/../vars, a NUL cut the name short:
+  // the file was written and never loaded back.
+  auto dot = capture([] { (void)Dense(4, {.name = "."}); });
+  check_invalid(dot, "Dense name", "'.'", "other than '.' and '..'");
+  CHECK(has(dot.fix(), "e.g. 'dense'"));
+  check_invalid(capture([] { (void)Conv2D(4, {3, 3}, {.name = ".."}); }), "Conv2D name", "'..'",
+                "other than '.' and '..'");
+  auto nul = capture([] { (void)Dense(4, {.name = std::string("head\0x", 6)}); });
+  check_invalid(nul, "Dense name", "'head\\x00x'", "without '/' or NUL");
+  CHECK(has(nul.where(), "'head\\x00x' (Dense)"));  // shown escaped, not cut at the NUL
+  CHECK(has(nul.cause(), "cuts a name at its NUL"));
+  // Dots inside a name are fine.
+  CHECK(Dense(4, {.name = "head.v2"}).name() == "head.v2");
 }
 
 TEST_CASE("hostile api: a BatchNorm epsilon or Rescaling scale and offset float32 cannot hold") {

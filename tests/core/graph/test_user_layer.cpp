@@ -126,6 +126,14 @@ Layer train_slip(Slip slip, std::source_location loc = std::source_location::cur
   return Layer(std::make_shared<TrainSlipImpl>(slip, loc));
 }
 
+// A user layer class that forgot its base_name (the stem of automatic names).
+class NamelessImpl : public LayerImpl {
+ public:
+  explicit NamelessImpl(std::string name, std::source_location loc = std::source_location::current())
+      : LayerImpl("Nameless", "", std::move(name), loc) {}
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override { return in[0]; }
+};
+
 }  // namespace
 
 TEST_SUITE("core/graph") {
@@ -300,6 +308,19 @@ TEST_CASE("a user layer whose forward changes shape or returns nothing in traini
   auto none = capture("options.invalid", [&] { fit(empty); });
   CHECK(has(none.what(), "the Tensor returned by forward of 'train_slip_2'"));
   CHECK(none.site().name == "train_slip_2");
+}
+
+TEST_CASE("a user layer class with an empty base_name is refused where it is created") {
+  // Its automatic names were '', '_1': save_weights wrote a file load_weights could not read.
+  const unsigned line = __LINE__ + 1;
+  auto e = capture("options.invalid", [] { NamelessImpl layer(""); });
+  CHECK(e.phase() == Phase::build);
+  CHECK(has(e.what(), "Nameless base_name"));
+  CHECK(has(e.cause(), "automatic names are '', '_1'"));
+  CHECK(has(e.fix(), "LayerImpl(\"Nameless\", \"my_layer\", name, loc)"));
+  CHECK(has(e.where(), "created at " + at(__FILE__, line)));
+  // Given a name, the class is still refused: the next unnamed instance would be ''.
+  (void)capture("options.invalid", [] { NamelessImpl layer("mine"); });
 }
 
 }  // TEST_SUITE

@@ -109,6 +109,25 @@ TEST_CASE("hostile api: a float that no integer dtype value holds is refused, no
   CHECK(Tensor::full({1}, -1.5, DType::f32).astype(DType::i32).item() == -1);
 }
 
+TEST_CASE("hostile api: a finite fill value beyond float32's range is refused, not made inf") {
+  // Tensor::full({2}, 1e300) was silently a tensor of +inf (PyTorch refuses it too).
+  auto e = capture([] { (void)Tensor::full({2}, 1e300); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "the fill value = 1e+300 cannot be converted to float32"));
+  CHECK(mentions(e, "would silently give +inf"));
+  e = capture([] { (void)Tensor::scalar(-4e38); });
+  CHECK(mentions(e, "would silently give -inf"));
+  // Infinity and NaN asked for as such, the largest float, and float64 still work.
+  CHECK(std::isinf(Tensor::full({1}, kInf).item()));
+  CHECK(std::isnan(Tensor::full({1}, kNaN).item()));
+  CHECK(Tensor::full({1}, 3.4028234663852886e38).item() == 3.4028234663852886e38);
+  CHECK(Tensor::full({1}, 1e300, DType::f64).item() == 1e300);
+  // A scalar operand is an operation, not a fill: it rounds as PyTorch's x * 1e300 does.
+  CHECK((Tensor::ones({2}) * 1e300).at({1}) == kInf);
+  CHECK((Tensor::ones({1}) / 1e300).item() == 0.0);
+  CHECK((Tensor::ones({1}) - 1e300).item() == -kInf);
+}
+
 TEST_CASE("hostile api: randn and uniform refuse parameters that give no distribution") {
   auto e = capture([] { (void)Tensor::randn({3}, 1, 0.0, -1.0); });
   CHECK(e.code() == "options.invalid");

@@ -164,7 +164,16 @@ TEST_CASE("batch.empty: fit and train_on_batch on zero samples move no weight or
   // validation_split leaving nothing to train on: 1 sample, split 0.5.
   auto split = capture([&] { m.fit(features(1), labels(1), {.validation_split = 0.5, .verbose = 0}); });
   CHECK(split.code() == "batch.empty");
-  CHECK(has(split.cause(), "validation_split = 0.5 keeps all 1 samples for validation"));
+  CHECK(has(split.info().summary, "fit's validation_split = 0.5 of 1 sample leaves nothing to train on"));
+  CHECK(has(split.cause(), "floor(1 x (1 - 0.5)) = 0 samples"));
+  CHECK(has(split.cause(), "1 sample cannot be split in two"));
+  check_unchanged(m, before);
+  // A fraction so small that the validation part is empty: Keras refuses it too (it was
+  // silently trained without validation).
+  auto tiny = capture([&] { m.fit(features(8), labels(8), {.validation_split = 1e-17, .verbose = 0}); });
+  CHECK(tiny.code() == "batch.empty");
+  CHECK(tiny.actual() == "8 to train on, 0 for validation");
+  CHECK(has(tiny.fix(), "at least 1/8 = 0.125"));
   check_unchanged(m, before);
   // A dataset with no batch (take(0)), and evaluate / test_on_batch on nothing.
   auto none = data::Dataset::from_tensors({features(8)}, labels(8)).take(0);

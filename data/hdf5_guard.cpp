@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/base/text_escape.hpp"
 #include "data/format_error.hpp"
 #include "data/hdf5_common.hpp"
 #include <tenet/data/hdf5_io.hpp>
@@ -71,7 +72,16 @@ milliseconds read_allowance(const std::string& path) {
   if (const char* env = std::getenv("TENET_HDF5_CPU_BUDGET_MS"); env && *env) {
     char* end = nullptr;
     const long long v = std::strtoll(env, &end, 10);
-    if (end && *end == '\0' && v > 0) base = std::min(v, 10'000'000LL);  // at most ~3 hours
+    if (!(end && *end == '\0' && v > 0 && v <= 10'000'000LL))  // at most ~3 hours
+      checks::invalid_option(
+          "TENET_HDF5_CPU_BUDGET_MS", text::quoted(text::valid_utf8(env), 64),
+          "an integer number of milliseconds in [1, 10000000]",
+          Site("TENET_HDF5_CPU_BUDGET_MS", "environment variable"), Phase::load,
+          "TENET_HDF5_CPU_BUDGET_MS replaces the 1000 ms of CPU time the reading process may "
+          "spend before the file counts as stuck; a value tenet cannot read would silently "
+          "keep the default",
+          "unset it, or set a whole number of milliseconds, e.g. TENET_HDF5_CPU_BUDGET_MS=5000");
+    base = v;
   }
   return milliseconds(base + 20 * static_cast<long long>(most >> 20));
 }

@@ -280,7 +280,7 @@ TEST_CASE("HDF5: in-process reads give the same arrays and the same errors as a 
   CHECK(data::detail::last_read_path() == ReadPath::in_process);
 }
 
-TEST_CASE("HDF5: a bad TENET_HDF5_ISOLATION or TENET_H5_READER is refused with options.invalid") {
+TEST_CASE("HDF5: a bad TENET_HDF5_ISOLATION, TENET_HDF5_CPU_BUDGET_MS or TENET_H5_READER is refused with options.invalid") {
   TempDir dir;
   const std::string path = dir.file("a.h5");
   data::save_h5(path, {{"a", Tensor::ones({3})}});
@@ -291,6 +291,22 @@ TEST_CASE("HDF5: a bad TENET_HDF5_ISOLATION or TENET_H5_READER is refused with o
     CHECK(std::string(e.what()).find("TENET_HDF5_ISOLATION = 'sideways'") != std::string::npos);
     CHECK(e.expected() == "'in_process' or 'process'");
     Isolated here(data::Isolation::child_process);  // the API's choice wins over the variable
+    CHECK(data::load_h5(path).count("a") == 1);
+  }
+  // A budget tenet cannot read was silently the default 1000 ms.
+  for (const std::string bad : {"5s", "0", "-1", "99999999999", "1e3"}) {
+    CAPTURE(bad);
+    Env budget("TENET_HDF5_CPU_BUDGET_MS", bad.c_str());
+    Isolated here(data::Isolation::child_process);
+    const ContractError e = capture_contract([&] { data::load_h5(path); });
+    CHECK(e.code() == "options.invalid");
+    CHECK(e.expected() == "an integer number of milliseconds in [1, 10000000]");
+    CHECK(std::string(e.what()).find("TENET_HDF5_CPU_BUDGET_MS = \"" + std::string(bad) + "\"") !=
+          std::string::npos);
+  }
+  {
+    Env budget("TENET_HDF5_CPU_BUDGET_MS", "5000");
+    Isolated here(data::Isolation::child_process);
     CHECK(data::load_h5(path).count("a") == 1);
   }
   Env env("TENET_H5_READER", dir.file("no-such-reader"));

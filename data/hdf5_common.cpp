@@ -42,7 +42,14 @@ hid_t checksummed_dcpl(const std::vector<hsize_t>& dims, std::size_t element_siz
   std::vector<hsize_t> chunk = dims;
   hsize_t bytes = element_size;
   for (hsize_t d : dims) bytes *= d;
-  if (dcpl < 0 || dims.empty() || bytes == 0) return dcpl;
+  if (dcpl < 0 || bytes == 0) return dcpl;
+  // A scalar (an optimizer's iteration count, its learning rate) is too small to chunk: its
+  // value is stored inside the dataset's object header, whose checksum then covers it too.
+  if (dims.empty()) {
+    if (H5Pset_layout(dcpl, H5D_COMPACT) >= 0) return dcpl;
+    H5Pclose(dcpl);
+    return -1;
+  }
   // Split the outer axes first: chunk[i] rows of what lies inside axis i.
   for (std::size_t i = 0; i < chunk.size() && bytes > kMaxChunkBytes; ++i) {
     const hsize_t inner = bytes / chunk[i];

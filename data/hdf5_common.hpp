@@ -67,8 +67,9 @@ std::string first_bytes(const std::string& path);
 // A new dataset creation property list for an array of `dims` (`element_size` bytes each):
 // chunked (whole arrays up to 1 MiB; larger ones split along their first axes into chunks of at
 // most 1 MiB) with HDF5's Fletcher-32 checksum filter, so that reading data whose bytes changed
-// fails. Scalars and empty arrays cannot be chunked: they get HDF5's default (contiguous, no
-// checksum). The caller closes the list (H5Pclose).
+// fails. Scalars cannot be chunked: they are compact, their value inside the dataset's object
+// header, which the file format (HDF5 1.10's, see hdf5_write.cpp) checksums. Empty arrays hold
+// no value and get HDF5's default. The caller closes the list (H5Pclose).
 hid_t checksummed_dcpl(const std::vector<hsize_t>& dims, std::size_t element_size);
 
 // Refuses a dataset whose H5Dread failed (data.format naming `file` and dataset `name`): a

@@ -4,6 +4,7 @@
 #include <tenet/core/ops/image.hpp>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include <tenet/core/contracts/checks.hpp>
@@ -12,6 +13,17 @@
 namespace tenet {
 
 namespace {
+
+// sz * (trunc(q) + plus) as a float, computed as TensorFlow does (a 64-bit integer product)
+// wherever that is defined. Where it is not (q NaN, or so large that the conversion or the
+// product overflows: coordinates near float's range, from a near-zero projection), q
+// saturates instead, so every float maps to some coordinate.
+float multiple(std::int64_t sz, float q, std::int64_t plus = 0) {
+  if (std::isnan(q)) return 0.0f;
+  const float limit = static_cast<float>(std::numeric_limits<std::int64_t>::max() / sz / 4);
+  const auto t = static_cast<std::int64_t>(std::fmin(std::fmax(q, -limit), limit));
+  return static_cast<float>(sz * (t + plus));
+}
 
 // Maps a sampling coordinate outside [0, len - 1] back inside, exactly as TensorFlow's
 // MapCoordinate (float arithmetic, 64-bit integer multiples, the final clamp included).
@@ -27,12 +39,12 @@ float map_coordinate(float c, std::int64_t len, FillMode mode) {
         if (len <= 1) return 0.0f;
         const std::int64_t sz2 = 2 * len;
         if (c < static_cast<float>(sz2))  // always true here: TensorFlow's own test, kept
-          c = static_cast<float>(sz2 * static_cast<std::int64_t>(-c / static_cast<float>(sz2))) + c;
+          c = multiple(sz2, -c / static_cast<float>(sz2)) + c;
         c = c < static_cast<float>(-len) ? c + static_cast<float>(sz2) : -c - 1;
       } else if (c > last) {
         if (len <= 1) return 0.0f;
         const std::int64_t sz2 = 2 * len;
-        c -= static_cast<float>(sz2 * static_cast<std::int64_t>(c / static_cast<float>(sz2)));
+        c -= multiple(sz2, c / static_cast<float>(sz2));
         if (c >= static_cast<float>(len)) c = static_cast<float>(sz2) - c - 1;
       }
       return std::fmin(std::fmax(c, 0.0f), last);
@@ -40,11 +52,11 @@ float map_coordinate(float c, std::int64_t len, FillMode mode) {
       if (c < 0) {
         if (len <= 1) return 0.0f;
         const std::int64_t sz = len - 1;
-        c += static_cast<float>(len * (static_cast<std::int64_t>(-c / static_cast<float>(sz)) + 1));
+        c += multiple(len, -c / static_cast<float>(sz), 1);
       } else if (c > last) {
         if (len <= 1) return 0.0f;
         const std::int64_t sz = len - 1;
-        c -= static_cast<float>(len * static_cast<std::int64_t>(c / static_cast<float>(sz)));
+        c -= multiple(len, c / static_cast<float>(sz));
       }
       return std::fmin(std::fmax(c, 0.0f), last);
   }
@@ -76,7 +88,19 @@ Taps taps_of(const ImageTransform& t, std::int64_t ox, std::int64_t oy, const Ge
   const float in_y = (t[3] * fx + t[4] * fy + t[5]) / projection;
   const float x = map_coordinate(in_x, g.w, o.fill_mode);
   const float y = map_coordinate(in_y, g.h, o.fill_mode);
+  // A point left far outside (constant mode) from 2^24 on, where floats are more than a pixel
+  // apart, or NaN (inf / inf): TensorFlow's bilinear weights x1 - x and x - x0 are both 0 there,
+  // giving 0 instead of the fill value, and its integer conversions are undefined beyond 2^63.
+  constexpr float kExact = 16777216.0f;  // 2^24
+  if (!(std::fabs(x) < kExact && std::fabs(y) < kExact)) {
+    taps.fill_all = true;
+    return taps;
+  }
+  // In range as floats first: converting NaN or 1e30 to an integer is undefined (TensorFlow
+  // converts first; for coordinates inside the image both orders agree).
   auto at = [&](float py, float px) -> std::int64_t {
+    if (!(py > -1.0f && py < static_cast<float>(g.h) && px > -1.0f && px < static_cast<float>(g.w)))
+      return -1;
     const auto iy = static_cast<std::int64_t>(py), ix = static_cast<std::int64_t>(px);
     return 0 <= iy && iy < g.h && 0 <= ix && ix < g.w ? iy * g.w + ix : -1;
   };
@@ -137,7 +161,18 @@ void check_images(const Tensor& images, const Site& site) {
                       "x.astype(DType::f32), scaled as the model expects");
 }
 
-void check_transform_count(const Shape& s, std::size_t count, const Site& site) {
+void check_transforms(const Shape& s, const std::vector<ImageTransform>& t, const Site& site) {
+  for (std::size_t row = 0; row < t.size(); ++row)
+    for (std::size_t k = 0; k < t[row].size(); ++k)
+      if (!std::isfinite(t[row][k]))
+        checks::invalid_option(
+            "affine_transform transforms[" + std::to_string(row) + "][" + std::to_string(k) + "]",
+            checks::option_value(t[row][k]), "a finite number", site, Phase::run,
+            "a transform with a NaN or infinite entry maps every output pixel to no input point, "
+            "so the image would come out NaN or blank",
+            "check the computation that built the matrix (an angle or a zoom factor that is "
+            "NaN, a division by 0)");
+  const std::size_t count = t.size();
   if (count == 1 || static_cast<std::int64_t>(count) == s[0]) return;
   checks::invalid_option("affine_transform transforms", std::to_string(count) + " rows",
                          "one row, or one per image (" + std::to_string(s[0]) + ")", site,
@@ -165,7 +200,7 @@ Tensor affine_transform(const Tensor& images, const std::vector<ImageTransform>&
                         AffineTransformOptions o) {
   const Site site("affine_transform", "op");
   check_images(images, site);
-  check_transform_count(images.shape(), transforms.size(), site);
+  check_transforms(images.shape(), transforms, site);
   const Shape s = images.shape();
   const Geometry g{s[0], s[1], s[2], s[3]};
   Tensor y = Tensor::empty(s, DType::f32);

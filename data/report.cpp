@@ -9,6 +9,9 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include "core/contracts/label_checks.hpp"
+#include "core/contracts/op_checks.hpp"
+#include "core/contracts/training_checks.hpp"
+#include "data/report_counts.hpp"
 #include "core/base/text_escape.hpp"
 #include "core/base/atomic_file.hpp"
 #include "core/training/csv_rows.hpp"
@@ -91,9 +94,8 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
     o << "<text x='" << l - 6 << "' y='" << py(v) + 4 << "' text-anchor='end' font-size='11'>" << tick_text(v, a.step) << "</text>\n";
   }
   const int every = epoch_label_step(first, last);
-  for (int e = first; e <= last; ++e)
-    if (e % every == 0)
-      o << "<text x='" << px_of(e) << "' y='" << b + 16 << "' text-anchor='middle' font-size='11'>" << e << "</text>\n";
+  for (int e = (first + every - 1) / every * every; e <= last; e += every)
+    o << "<text x='" << px_of(e) << "' y='" << b + 16 << "' text-anchor='middle' font-size='11'>" << e << "</text>\n";
   o << "<text x='" << (l + r) / 2 << "' y='" << b + 32 << "' text-anchor='middle' font-size='12'>epoch</text>\n";
   double lx = l + 10;  // the legend sits under the axis label, never over the curves
   const double ly = b + 52;
@@ -122,6 +124,9 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
 }  // namespace
 
 void plot_history(const History& h, const std::string& path, const std::string& title) {
+  std::vector<std::pair<std::string, std::size_t>> counts;
+  for (const auto& [key, values] : h.history) counts.emplace_back(key, values.size());
+  checks::check_history(h.epoch, counts, "plot_history", Site("plot_history", "report"));
   std::vector<std::pair<std::string, std::string>> panels = {{"loss", "Loss"}, {"accuracy", "Accuracy"}};
   std::ostringstream o;
   const double W = 900, H = 400;
@@ -172,9 +177,20 @@ Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int6
   return m;
 }
 
+namespace detail {
+std::vector<std::int64_t> confusion_counts(const Tensor& matrix, const std::string& what,
+                                           const Site& where) {
+  checks::defined(matrix, what, where);
+  const auto v = matrix.to_vector<double>();
+  checks::check_counts(matrix.shape(), v, what, where);
+  return std::vector<std::int64_t>(v.begin(), v.end());
+}
+}  // namespace detail
+
 std::vector<Confusion> top_confusions(const Tensor& matrix, std::size_t count) {
+  const auto v = detail::confusion_counts(matrix, "top_confusions' matrix",
+                                        Site("top_confusions", "op"));
   const std::int64_t n = matrix.dim(0);
-  auto v = matrix.to_vector<std::int64_t>();
   std::vector<Confusion> all;
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t j = 0; j < n; ++j)

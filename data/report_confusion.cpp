@@ -9,6 +9,7 @@
 #include "core/base/text_escape.hpp"
 #include "core/training/path_template.hpp"
 #include "core/base/atomic_file.hpp"
+#include "data/report_counts.hpp"
 
 namespace tenet {
 
@@ -26,8 +27,14 @@ std::string shade(double share) {
 
 std::string confusion_svg(const Tensor& matrix, const std::vector<std::string>& names,
                           const std::string& title) {
-  const std::int64_t n = matrix.rank() == 2 ? matrix.dim(0) : 0;
-  const std::vector<std::int64_t> v = matrix.astype(DType::i64).to_vector<std::int64_t>();
+  const Site site("confusion_svg", "op");
+  const std::vector<std::int64_t> v = detail::confusion_counts(matrix, "confusion_svg's matrix", site);
+  const std::int64_t n = matrix.dim(0);
+  if (!names.empty() && static_cast<std::int64_t>(names.size()) != n)
+    checks::invalid_option("confusion_svg's class_names", std::to_string(names.size()) + " names",
+                           "none, or one per class (" + std::to_string(n) + ")", site, Phase::run,
+                           "the names label the matrix's rows and columns in order",
+                           "pass one name per class, or none to label them by index");
   auto name = [&](std::int64_t i) {
     return text::xml(i < static_cast<std::int64_t>(names.size()) ? names[static_cast<std::size_t>(i)]
                                                                  : std::to_string(i));

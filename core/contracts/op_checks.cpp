@@ -3,6 +3,7 @@
 #include "core/contracts/op_checks.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace tenet::checks {
@@ -116,6 +117,35 @@ void check_matmul(const Shape& sa, DType ta, const Shape& sb, DType tb, const Si
       .cause(cause)
       .fix(fix)
       .raise();
+}
+
+void check_counts(const Shape& s, const std::vector<double>& v, const std::string& what,
+                  const Site& where) {
+  if (s.rank() != 2 || s[0] != s[1])
+    Violation("input.rank", Phase::run, where)
+        .summary(what + " is not a square matrix of counts")
+        .expected("(classes, classes)").actual(s)
+        .cause(s.rank() == 2 ? "row i counts the samples of true class i by predicted class, so "
+                               "there are as many columns as rows"
+                             : "a confusion matrix has one row and one column per class")
+        .fix("confusion_matrix(labels, predicted, classes) makes one")
+        .raise();
+  const auto n = static_cast<std::size_t>(s[0]);
+  for (std::size_t i = 0; i < n; ++i) {
+    double row = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double c = v[i * n + j];
+      row += c;
+      if (c >= 0 && c == std::floor(c) && row < 0x1p62) continue;  // false for NaN
+      invalid_option(what + "[" + std::to_string(i) + "][" + std::to_string(j) + "]",
+                     option_value(c), "a whole count >= 0, with each row's total below 2^62",
+                     where, Phase::run,
+                     c >= 0 && c == std::floor(c)
+                         ? "row " + std::to_string(i) + "'s counts add up past 2^62"
+                         : "each cell counts samples, so it is a whole number of 0 or more",
+                     "pass the counts confusion_matrix(labels, predicted, classes) returns");
+    }
+  }
 }
 
 }  // namespace tenet::checks

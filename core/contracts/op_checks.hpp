@@ -1,7 +1,8 @@
 #pragma once
 // The contracts of tensor ops and of the backward pass (internal: core/tensor and core/ops call
 // these). Each message is written here once.
-//   reshape.axis (transpose), batch.empty (stack), matmul.shape    op_checks.cpp
+//   reshape.axis (transpose), batch.empty (stack), matmul.shape, confusion matrices
+//                                                   op_checks.cpp
 //   autograd.backward, numerics.nonfinite          autograd_checks.cpp
 #include <cstdint>
 #include <string>
@@ -17,6 +18,13 @@ void check_permutation(const std::vector<int>& perm, int rank, const Site& where
 void check_stack_count(std::size_t count, const Site& where);
 // matmul.shape: (M, K) x (K, N) or (B, M, K) x (B, K, N) of one floating dtype.
 void check_matmul(const Shape& a, DType a_dtype, const Shape& b, DType b_dtype,
+                  const Site& where);
+
+// A confusion matrix given to top_confusions or confusion_svg (`what`), of shape `s` and
+// `values` (row by row), must be a square (classes, classes) matrix of counts: input.rank for
+// another shape; options.invalid for a count that is negative, not whole, NaN, or so large that
+// a row's total overflows.
+void check_counts(const Shape& s, const std::vector<double>& values, const std::string& what,
                   const Site& where);
 
 // ---- the backward pass (autograd_checks.cpp) ----

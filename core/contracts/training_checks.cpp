@@ -147,4 +147,29 @@ void check_csv_separator(char sep, const Site& where) {
                  where, Phase::run, cause, "use ',' (the default), ';' or '\\t'");
 }
 
+void check_history(const std::vector<int>& epochs,
+                   const std::vector<std::pair<std::string, std::size_t>>& value_counts,
+                   const std::string& call, const Site& where) {
+  constexpr int kMostEpochs = 1 << 30;
+  for (std::size_t i = 0; i < epochs.size(); ++i) {
+    const int e = epochs[i];
+    const bool after = i == 0 || e > epochs[i - 1];
+    if (e >= 0 && e < kMostEpochs && after) continue;
+    invalid_option(call + "'s History::epoch[" + std::to_string(i) + "]", std::to_string(e),
+                   "epoch numbers from 0 up, strictly increasing, below 2^30", where, Phase::run,
+                   !after ? "it does not follow epoch[" + std::to_string(i - 1) + "] = " +
+                                std::to_string(epochs[i - 1]) + "; the curves are drawn in epoch order"
+                          : "History counts epochs from 0 (initial_epoch first), as fit fills it",
+                   "pass the History that fit returned, or number its epochs 0, 1, 2, ...");
+  }
+  for (const auto& [key, count] : value_counts)
+    if (count > epochs.size())
+      invalid_option(call + "'s History::history[\"" + key + "\"]",
+                     std::to_string(count) + " values",
+                     "at most one value per epoch (" + std::to_string(epochs.size()) + ")", where,
+                     Phase::run, "each value is drawn at its epoch, and " +
+                         std::to_string(count - epochs.size()) + " of them have none",
+                     "add the epochs to History::epoch, or drop the extra values");
+}
+
 }  // namespace tenet::checks

@@ -2,6 +2,7 @@
 // The contracts of compiling and training a Model (internal: core/training calls these):
 // model.compile and history.key. Each message is written here once (training_checks.cpp).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tenet/core/contracts/checks.hpp>
@@ -30,6 +31,12 @@ void check_single_output(std::size_t outputs, const Site& model);
 [[noreturn]] void trainable_changed(const std::vector<std::string>& frozen,
                                     const std::vector<std::string>& unfrozen,
                                     const std::string& call, const Site& model);
+
+// options.invalid: a History given to `call` ("plot_history") must number its epochs from 0 up,
+// strictly increasing and below 2^30, and hold no more values per key than it has epochs.
+void check_history(const std::vector<int>& epochs,
+                   const std::vector<std::pair<std::string, std::size_t>>& value_counts,
+                   const std::string& call, const Site& where);
 
 // options.invalid: CSVLogger's separator must be a character no field of its rows can hold:
 // its values are written unquoted (digits, '.', '+', '-', 'e', inf, nan, NA), and '"', CR and

@@ -51,4 +51,65 @@ TEST_CASE("confusion_matrix refuses a fractional label instead of truncating it 
   CHECK(m == std::vector<std::int64_t>{1, 0, 0, 0, 1, 0, 0, 0, 1});
 }
 
+TEST_CASE("hostile api: confusion_svg and top_confusions refuse what is not a matrix of counts") {
+  // A (5, 3) matrix was read past its end (15 values read as 25); rank 1 too.
+  auto e = capture([] { (void)confusion_svg(Tensor::zeros({5, 3}, DType::i64)); });
+  CHECK(e.code() == "input.rank");
+  CHECK(e.expected() == "(classes, classes)");
+  CHECK(e.actual() == "(5, 3)");
+  CHECK(has(e.cause(), "as many columns as rows"));
+  e = capture([] { (void)top_confusions(Tensor::zeros({4}, DType::i64), 3); });
+  CHECK(e.code() == "input.rank");
+  CHECK(has(e.cause(), "one row and one column per class"));
+  // Negative, fractional or NaN counts shaded cells outside white..blue.
+  e = capture([] {
+    (void)confusion_svg(Tensor::from_vector(std::vector<std::int64_t>{3, -1, 0, 2}, {2, 2}));
+  });
+  CHECK(e.code() == "options.invalid");
+  CHECK(has(e.what(), "confusion_svg's matrix[0][1]"));
+  CHECK(e.actual() == "-1");
+  CHECK(has(e.cause(), "whole number of 0 or more"));
+  e = capture([] { (void)top_confusions(Tensor::from_vector(std::vector<float>{1, 0.5f, 0, 1}, {2, 2}), 1); });
+  CHECK(has(e.what(), "top_confusions' matrix[0][1]"));
+  const double big = 0x1p61;
+  e = capture([&] { (void)confusion_svg(Tensor::from_vector(std::vector<double>{big, big, big, 1}, {2, 2})); });
+  CHECK(has(e.cause(), "row 0's counts add up past 2^62"));
+  // One name per class, or none.
+  e = capture([] { (void)confusion_svg(Tensor::zeros({3, 3}, DType::i64), {"cat", "dog"}); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(e.actual() == "2 names");
+  CHECK(has(e.expected(), "one per class (3)"));
+  // Counts in float (a matrix summed by hand) are fine when whole.
+  const Tensor m = Tensor::from_vector(std::vector<float>{5, 1, 2, 7}, {2, 2});
+  CHECK(has(confusion_svg(m, {"no", "yes"}), ">yes</text>"));
+  CHECK(top_confusions(m, 1)[0].count == 2);
+}
+
+TEST_CASE("hostile api: plot_history refuses epochs it cannot draw") {
+  const fs::path path = fs::temp_directory_path() / ("tenet_hist_" + std::to_string(::getpid()) + ".svg");
+  History h;
+  h.history = {{"loss", {1.0, 0.5}}};
+  h.epoch = {0, 2147483647};  // its label loop overflowed int (undefined behaviour)
+  auto e = capture([&] { plot_history(h, path.string()); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(has(e.what(), "plot_history's History::epoch[1]"));
+  CHECK(e.actual() == "2147483647");
+  h.epoch = {3, 1};
+  e = capture([&] { plot_history(h, path.string()); });
+  CHECK(has(e.cause(), "does not follow epoch[0] = 3"));
+  h.epoch = {-1, 0};
+  CHECK(capture([&] { plot_history(h, path.string()); }).actual() == "-1");
+  h.epoch = {0};  // two values for one epoch: the second had no place
+  e = capture([&] { plot_history(h, path.string()); });
+  CHECK(has(e.what(), "History::history[\"loss\"]"));
+  CHECK(e.actual() == "2 values");
+  CHECK(!fs::exists(path));
+  // Far epochs that fit: labels every 10^8, written in a moment.
+  h.epoch = {0, 1000000000};
+  plot_history(h, path.string());
+  CHECK(has(read_file(path), ">1000000001</text>") == false);
+  CHECK(has(read_file(path), ">1000000000</text>"));
+  fs::remove(path);
+}
+
 }  // TEST_SUITE

@@ -71,9 +71,9 @@ Axis value_axis(const std::vector<Series>& series, bool fraction) {
 }
 
 // The epoch labels' spacing: every epoch up to 10, else 2, 5, 10, 20, 50, ... epochs apart.
-int epoch_label_step(int first, int last) {
-  for (int base = 1;; base *= 10)
-    for (int m : {1, 2, 5})
+std::int64_t epoch_label_step(std::int64_t first, std::int64_t last) {
+  for (std::int64_t base = 1;; base *= 10)
+    for (std::int64_t m : {1, 2, 5})
       if ((last - first) / (m * base) < 10) return m * base;
 }
 
@@ -83,9 +83,14 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
            const std::vector<Series>& series, const std::vector<int>& epochs, bool fraction) {
   const Axis a = value_axis(series, fraction);
   const double l = x + 55, r = x + w - 15, t = y + 30, b = y + h - 60;
-  const int first = epochs.empty() ? 0 : epochs.front() + 1, last = epochs.empty() ? 0 : epochs.back() + 1;
-  auto px_of = [&](int e) { return last > first ? l + (r - l) * (e - first) / (last - first) : (l + r) / 2; };
-  auto px = [&](std::size_t i) { return px_of(i < epochs.size() ? epochs[i] + 1 : first); };
+  // Labels count from 1; int64, so that fit's last epoch (INT_MAX - 1) + 1 and the label steps fit.
+  const std::int64_t first = epochs.empty() ? 0 : std::int64_t{epochs.front()} + 1;
+  const std::int64_t last = epochs.empty() ? 0 : std::int64_t{epochs.back()} + 1;
+  auto px_of = [&](std::int64_t e) {
+    return last > first ? l + (r - l) * static_cast<double>(e - first) / static_cast<double>(last - first)
+                        : (l + r) / 2;
+  };
+  auto px = [&](std::size_t i) { return px_of(i < epochs.size() ? std::int64_t{epochs[i]} + 1 : first); };
   auto py = [&](double v) { return b - (b - t) * (v - a.lo) / (a.hi - a.lo); };
   o << "<text x='" << (l + r) / 2 << "' y='" << y + 18 << "' text-anchor='middle' font-size='15' font-weight='bold'>" << text::xml(title) << "</text>\n";
   o << "<rect x='" << l << "' y='" << t << "' width='" << r - l << "' height='" << b - t << "' fill='#fafafa' stroke='#999'/>\n";
@@ -93,8 +98,8 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
     o << "<line x1='" << l << "' x2='" << r << "' y1='" << py(v) << "' y2='" << py(v) << "' stroke='#e3e3e3'/>\n";
     o << "<text x='" << l - 6 << "' y='" << py(v) + 4 << "' text-anchor='end' font-size='11'>" << tick_text(v, a.step) << "</text>\n";
   }
-  const int every = epoch_label_step(first, last);
-  for (int e = (first + every - 1) / every * every; e <= last; e += every)
+  const std::int64_t every = epoch_label_step(first, last);
+  for (std::int64_t e = (first + every - 1) / every * every; e <= last; e += every)
     o << "<text x='" << px_of(e) << "' y='" << b + 16 << "' text-anchor='middle' font-size='11'>" << e << "</text>\n";
   o << "<text x='" << (l + r) / 2 << "' y='" << b + 32 << "' text-anchor='middle' font-size='12'>epoch</text>\n";
   double lx = l + 10;  // the legend sits under the axis label, never over the curves
@@ -121,12 +126,16 @@ void panel(std::ostringstream& o, double x, double y, double w, double h, const 
   }
 }
 
+void check_history_for(const History& h, const char* call) {
+  std::vector<std::pair<std::string, std::size_t>> counts;
+  for (const auto& [key, values] : h.history) counts.emplace_back(key, values.size());
+  checks::check_history(h.epoch, counts, call, Site(call, "report"));
+}
+
 }  // namespace
 
 void plot_history(const History& h, const std::string& path, const std::string& title) {
-  std::vector<std::pair<std::string, std::size_t>> counts;
-  for (const auto& [key, values] : h.history) counts.emplace_back(key, values.size());
-  checks::check_history(h.epoch, counts, "plot_history", Site("plot_history", "report"));
+  check_history_for(h, "plot_history");
   std::vector<std::pair<std::string, std::string>> panels = {{"loss", "Loss"}, {"accuracy", "Accuracy"}};
   std::ostringstream o;
   const double W = 900, H = 400;
@@ -149,6 +158,7 @@ void plot_history(const History& h, const std::string& path, const std::string& 
 }
 
 void write_history_csv(const History& h, const std::string& path) {
+  check_history_for(h, "write_history_csv");
   std::vector<std::string> keys;
   for (const auto& [k, v] : h.history) keys.push_back(k);
   std::string out = csv_rows::header(keys);

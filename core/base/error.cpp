@@ -1,6 +1,7 @@
 #include <tenet/core/base/error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <sstream>
 
 #include "core/base/text_escape.hpp"
@@ -61,6 +62,12 @@ ScopedOrigin::ScopedOrigin(std::string origin) : origin_(std::move(origin)), pre
 }
 ScopedOrigin::~ScopedOrigin() { g_origin = previous_; }
 const std::string* current_origin() { return g_origin; }
+
+namespace {
+std::atomic<Audience> g_audience{Audience::cpp};
+}  // namespace
+void set_audience(Audience a) { g_audience.store(a); }
+Audience audience() { return g_audience.load(); }
 
 namespace {
 thread_local UserCall g_user_call;

@@ -66,4 +66,12 @@ class ScopedOrigin {
 // The innermost origin on this thread (null when none).
 const std::string* current_origin();
 
+// Who reads the fixes of contract errors: a C++ program (the default), or a user of the
+// `tenet` command, who holds a Keras model and NumPy arrays and needs the code in a fix in
+// Python (NumPy / Keras) notation. A program sets it once, before its first call into tenet
+// (tools/tenet/main.cpp); checks::snippet picks the notation.
+enum class Audience { cpp, python };
+void set_audience(Audience audience);
+Audience audience();
+
 }  // namespace tenet

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/base/text_escape.hpp"
+#include "core/base/user_call.hpp"
 
 namespace tenet::checks {
 
@@ -64,6 +65,10 @@ Violation& Violation::cause(std::string t) { info_.cause = std::move(t); return 
 Violation& Violation::fix(std::string t) { info_.fix = std::move(t); return *this; }
 Violation& Violation::operands(std::vector<Shape> s) { info_.operands = std::move(s); return *this; }
 void Violation::raise() const { throw ContractError(info_); }
+
+std::string snippet(const std::string& cpp, const std::string& python) {
+  return audience() == Audience::python ? python : cpp;
+}
 
 std::vector<int> differing_axes(const Shape& e, const Shape& a) {
   std::vector<int> out;

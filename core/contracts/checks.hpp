@@ -69,6 +69,11 @@ SizeOrigin input_origin(std::size_t i);
 // The facts of the layer that produced input i (default facts when unknown).
 LayerFacts input_producer(std::size_t i);
 
+// Code in a fix, in the notation of the message's reader (core/base/user_call.hpp, Audience):
+// `cpp` for a C++ program, `python` (NumPy / Keras) for a user of the tenet command, who has a
+// Keras model and NumPy arrays: snippet("expand_dims(x, -1)", "np.expand_dims(x, -1)").
+std::string snippet(const std::string& cpp, const std::string& python);
+
 // Builds a ContractError fact by fact, then raises it.
 class Violation {
  public:

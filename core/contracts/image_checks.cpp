@@ -1,8 +1,56 @@
 // The contracts of image arrays: resize's arguments, the batches preprocessing takes, crop and
-// pad targets, and an image folder's images of different sizes.
+// pad targets, an image folder's images of different sizes, and the conversion between image
+// formats (grayscale, RGB, RGBA) that a channel mismatch calls for.
 #include "core/contracts/image_checks.hpp"
 
 namespace tenet::checks {
+
+namespace {
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+
+const char* format_name(std::int64_t c) {
+  return c == 1 ? "grayscale" : c == 3 ? "RGB" : c == 4 ? "RGBA" : "";
+}
+
+// The conversion from `got` to `want` channels, as calls on x (N, H, W, got): tenet's, or
+// NumPy's for a user of the tenet command (checks::snippet).
+std::string channel_conversion(std::int64_t got, std::int64_t want) {
+  if (got == 4 && want == 3)
+    return "drop the alpha channel: " + snippet("slice(x, -1, 0, 3)", "x[..., :3]") +
+           " keeps red, green and blue";
+  if (got == 4 && want == 1)
+    return "drop the alpha channel and average the colours: " +
+           snippet("slice(x, -1, 0, 3).mean(-1, true)", "x[..., :3].mean(axis=-1, keepdims=True)");
+  if (got == 3 && want == 1)
+    return "average the colour channels: " +
+           snippet("x.mean(-1, true)", "x.mean(axis=-1, keepdims=True)");
+  if (got == 1 && want == 3)
+    return "repeat the gray channel: " + snippet("concat({x, x, x}, -1)", "np.repeat(x, 3, axis=-1)");
+  const std::string alpha = snippet("Tensor::ones(x.shape().with(3, 1))", "np.ones_like(x[..., :1])");
+  if (got == 1 && want == 4)
+    return "repeat the gray channel and add an opaque alpha: " +
+           snippet("concat({x, x, x, " + alpha + "}, -1)",
+                   "np.concatenate([x, x, x, " + alpha + "], axis=-1)");
+  return "add an opaque alpha channel: " + snippet("concat({x, " + alpha + "}, -1)",
+                                                   "np.concatenate([x, " + alpha + "], axis=-1)");
+}
+
+}  // namespace
+
+ChannelAdvice channel_advice(std::int64_t got, std::int64_t want) {
+  ChannelAdvice a;
+  const std::string g = format_name(got), w = format_name(want);
+  if (g.empty() || w.empty() || got == want) return a;
+  a.known = true;
+  a.cause = g + " images (" + num(got) + " channel" + (got == 1 ? "" : "s") + ") where " + w +
+            " images (" + num(want) + " channel" + (want == 1 ? "" : "s") + ") are expected";
+  if (got == 4) a.cause += "; the 4th channel is alpha (transparency)";
+  a.cause += ". Only a channel conversion fixes this: a reshape would mix pixels and channels";
+  a.fix = channel_conversion(got, want);
+  return a;
+}
+
 
 void check_resize_args(const Shape& s, std::array<std::int64_t, 2> size, const Site& where) {
   if (s.rank() != 3 && s.rank() != 4)

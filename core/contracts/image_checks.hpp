@@ -1,8 +1,9 @@
 #pragma once
 // The contracts of image arrays (internal: core/ops/image.cpp's resize and data/'s
 // preprocessing and image folders call these): input.rank, input.shape, resize.size and
-// batch.ragged for images of different sizes. Each message is written here once
-// (image_checks.cpp).
+// batch.ragged for images of different sizes; and the advice on images of another channel
+// count (RGBA where RGB is expected) that input.shape and conv.channels give. Each message is
+// written here once (image_checks.cpp).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,15 @@
 #include <tenet/core/contracts/checks.hpp>
 
 namespace tenet::checks {
+
+// What to say about images of `got` channels where `want` are expected: RGBA against RGB,
+// grayscale against RGB and so on. `known` is false when neither count names an image format.
+struct ChannelAdvice {
+  bool known = false;
+  std::string cause;  // "RGBA images (4 channels: red, green, blue, alpha) where RGB (3) ..."
+  std::string fix;    // "drop the alpha channel: slice(x, -1, 0, 3)"
+};
+ChannelAdvice channel_advice(std::int64_t got, std::int64_t want);
 
 // resize: images of rank 3 or 4 (input.rank), a target size >= 1 (resize.size) and no empty
 // axis in the images (resize.size).

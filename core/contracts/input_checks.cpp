@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/contracts/image_checks.hpp"
 #include "core/contracts/layer_checks.hpp"
 
 namespace tenet::checks {
@@ -12,6 +13,18 @@ namespace {
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::string hw(const Shape& s) { return dim_str(s[1]) + "x" + dim_str(s[2]); }
 std::string value(double v) { return option_value(v); }
+
+// The code of the fixes below, in the reader's notation (checks::snippet).
+std::string to_f32() { return snippet("x.astype(DType::f32)", "x.astype('float32')"); }
+std::string by_255() { return snippet(" / 255.0", " / 255"); }
+std::string rescaling() { return snippet("Rescaling(1.0 / 255)", "keras.layers.Rescaling(1 / 255)"); }
+std::string expand_dims(const char* axis) {
+  return snippet("expand_dims(x, ", "np.expand_dims(x, ") + axis + ")";
+}
+std::string resize_to(const Shape& want) {
+  return snippet("data::resize(x, {" + dim_str(want[1]) + ", " + dim_str(want[2]) + "})",
+                 "keras.ops.image.resize(x, (" + dim_str(want[1]) + ", " + dim_str(want[2]) + "))");
+}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string s;
@@ -38,35 +51,44 @@ IntegerAdvice integer_advice(DType got, const ValueRange& r) {
   if (r.known && r.lo == r.hi && (r.lo == 0 || r.lo > 1))
     return {t + " data whose values are " + (r.lo == 0 ? std::string("all zeros") : "all " + value(r.lo)) +
                 ", so its scale cannot be told from the values; tenet does not cast silently",
-            "x.astype(DType::f32), divided by 255.0 if the real data is 0..255 pixels (x.astype("
-            "DType::f32) / 255.0, or Rescaling(1.0 / 255) after a uint8 Input)"};
+            to_f32() + ", divided by 255 if the real data is 0..255 pixels (" + to_f32() + by_255() +
+                ", or " + rescaling() + " after a uint8 Input)"};
   if (r.known && r.lo >= 0 && r.hi <= 1)
     return {t + " data whose values are only " + (r.hi > r.lo ? "0 and 1" : value(r.hi)) +
                 " (a mask or binary data, not 0..255 pixels); tenet does not cast silently",
-            "x.astype(DType::f32), without scaling: the values are already in [0, 1]"};
+            to_f32() + ", without scaling: the values are already in [0, 1]"};
   if (r.known && r.lo >= 0 && r.hi < kFewLevels)
     return {t + " values from " + value(r.lo) + " to " + value(r.hi) + ": " + value(r.hi - r.lo + 1) +
                 " levels at most, too few for 8-bit pixels (which reach up to 255); more likely "
                 "class indices, counts or quantised levels, which dividing by 255 would squeeze "
                 "into [0, " + value(r.hi) + "/255]; tenet does not cast silently",
-            "x.astype(DType::f32), scaled by its own range if the values are levels of one "
-            "quantity (x.astype(DType::f32) / " + value(r.hi) + ".0 brings them to [0, 1]); if "
-            "they are category codes, one-hot encode them instead"};
+            to_f32() + ", scaled by its own range if the values are levels of one quantity (" +
+                to_f32() + " / " + value(r.hi) + snippet(".0", "") + " brings them to [0, 1]); if "
+                "they are category codes, one-hot encode them instead"};
   if (!r.known || (r.lo >= 0 && r.hi <= 255))
     return {(r.known ? t + " pixels from " + value(r.lo) + " to " + value(r.hi)
                      : "integer (" + t + ") data") +
                 " passed as is; tenet does not cast silently, because a cast without scaling "
                 "trains on values up to 255 times larger than intended",
-            "x.astype(DType::f32) / 255.0 (or data::to_float(x)), or declare the Input with dtype "
-            "uint8 and put Rescaling(1.0 / 255) first"};
+            to_f32() + by_255() + snippet(" (or data::to_float(x))", "") +
+                ", or declare the Input with dtype uint8 and put " + rescaling() + " first"};
   return {t + " values from " + value(r.lo) + " to " + value(r.hi) + ": not 8-bit pixels, so "
               "dividing by 255 would not bring them to [0, 1]",
-          "x.astype(DType::f32), then normalise them (e.g. (x - mean) / std of the training data)"};
+          to_f32() + ", then normalise them (e.g. (x - mean) / std of the training data)"};
 }
 
-std::string none_input(const Shape& want) {
-  return "Input({kUnknown, kUnknown, " + dim_str(want[3]) + "})";
+// An Input declared like `want` (its batch axis left out) with None on the `unknown` axes.
+std::string input_decl(const Shape& want, const std::vector<int>& unknown) {
+  std::string dims;
+  for (int d = 1; d < want.rank(); ++d) {
+    const bool none = std::find(unknown.begin(), unknown.end(), d) != unknown.end();
+    dims += (d > 1 ? ", " : "") + (none ? snippet("kUnknown", "None") : dim_str(want[d]));
+  }
+  return snippet("Input({" + dims + "})",
+                 "keras.Input(shape=(" + dims + (want.rank() == 2 ? ",))" : "))"));
 }
+
+std::string none_input(const Shape& want) { return input_decl(want, {1, 2}); }
 
 struct Text {
   std::string cause, fix;
@@ -80,12 +102,7 @@ Text feature_text(const Shape& want, const Shape& got, const SizeUse& use, const
   const std::string w = dim_str(want[last]), g = dim_str(got[last]);
   const std::string one = unit.substr(0, unit.size() - 1);  // "1 channel"
   const std::string w_unit = want[last] == 1 ? one : unit, g_unit = got[last] == 1 ? one : unit;
-  const std::string sample = [&] {
-    std::string t = "Input({";
-    for (int d = 1; d < want.rank(); ++d)
-      t += (d > 1 ? ", " : "") + (d == last ? std::string("kUnknown") : dim_str(want[d]));
-    return t + "})";
-  }();
+  const std::string sample = input_decl(want, {last});
   if (use.feature_fixers.empty())
     return {"the Input declares " + w + " " + w_unit + " and the data has " + g + ", but no "
                 "layer of this model depends on that count" +
@@ -111,7 +128,6 @@ Text several_axes_text(const Shape& want, const Shape& got, const std::vector<in
                        const SizeUse& use) {
   std::vector<std::string> declared, data;
   bool middle = false, last = false;
-  std::string none = "Input({";  // the declaration with None on the differing axes
   for (int d : diff) {
     const std::string axis = axis_name(d, want.rank());
     declared.push_back(axis.rfind("axis ", 0) == 0 ? dim_str(want[d]) + " on " + axis
@@ -120,10 +136,7 @@ Text several_axes_text(const Shape& want, const Shape& got, const std::vector<in
     middle |= d > 0 && d < want.rank() - 1;
     last |= d == want.rank() - 1;
   }
-  for (int i = 1; i < want.rank(); ++i)
-    none += (i > 1 ? ", " : "") +
-            (std::find(diff.begin(), diff.end(), i) != diff.end() ? std::string("kUnknown") : dim_str(want[i]));
-  none += "})";
+  const std::string none = input_decl(want, diff);  // None on the differing axes
   std::vector<std::string> needs;
   if (middle) needs.insert(needs.end(), use.fixers.begin(), use.fixers.end());
   if (last) needs.insert(needs.end(), use.feature_fixers.begin(), use.feature_fixers.end());
@@ -192,33 +205,36 @@ void check_input_rank(const std::string& name, const Shape& want, const Shape& g
   const int r = want.rank();
   if (got.rank() == r - 1 && same_dims(got, 0, want, 1, r - 1)) {
     cause = "this looks like a single sample without its batch axis";
-    fix = "expand_dims(x, 0) to make a batch of one";
+    fix = expand_dims("0") + " to make a batch of one";
   } else if (got.rank() == r - 1 && want[r - 1] == 1 && same_dims(got, 1, want, 1, r - 2)) {
     cause = "the channel axis is missing: grayscale images stored as (N, H, W) need (N, H, W, 1)";
-    fix = "expand_dims(x, -1)";
+    fix = expand_dims("-1");
   } else if (got.rank() == r - 1 && r == 4 && want[3] > 1 && same_dims(got, 1, want, 1, 2)) {
     cause = "the channel axis is missing: (N, H, W) holds one value per pixel, grayscale images, "
             "while the Input takes " + num(want[3]) + " channels";
-    fix = "expand_dims(x, -1) gives (N, H, W, 1); then " +
-          (want[3] == 3 ? std::string("repeat the gray channel for RGB: concat({g, g, g}, -1) with g = "
-                                      "expand_dims(x, -1)")
+    fix = expand_dims("-1") + " gives (N, H, W, 1); then " +
+          (want[3] == 3 ? "repeat the gray channel for RGB: " +
+                              snippet("concat({g, g, g}, -1) with g = expand_dims(x, -1)",
+                                      "np.repeat(np.expand_dims(x, -1), 3, axis=-1)")
                         : "convert the images to " + num(want[3]) + " channels") +
           ", or build the model for 1 channel";
   } else if (got.rank() == r - 1 && r == 4 && got[2] == want[3]) {
     cause = "this looks like a single image " + got.str() + " without its batch axis, and of " +
             num(got[0]) + "x" + num(got[1]) + " where the Input declares " + hw(want);
-    fix = "expand_dims(x, 0) to make a batch of one, and resize it to " + hw(want) +
-          " (data::resize(x, {" + dim_str(want[1]) + ", " + dim_str(want[2]) + "}) takes one image too)";
+    fix = expand_dims("0") + " to make a batch of one, and resize it to " + hw(want) + " (" +
+          resize_to(want) + snippet(" takes one image too)", ")");
   } else if (got.rank() == r + 1 && same_dims(got, 2, want, 1, r - 1)) {
     cause = "the data has two batch axes (batches of " + num(got[1]) +
             " stacked again): it was batched twice";
-    fix = "remove the second batching (call Dataset::batch once), or reshape to (" +
-          num(got[0] * got[1]) + ", ...)";
+    fix = snippet("remove the second batching (call Dataset::batch once), or reshape to (",
+                  "reshape the array to (") + num(got[0] * got[1]) + ", ...)";
   } else {
     cause = "array " + num(static_cast<std::int64_t>(index)) + " has " + num(got.rank()) +
             " axes but the Input has " + num(r) + " (batch axis included)";
-    fix = "give the data the Input's axes, batch first: " + want.str() + " (expand_dims adds a "
-          "missing axis, squeeze removes one of size 1); or declare the Input for the data's shape";
+    fix = "give the data the Input's axes, batch first: " + want.str() + " (" +
+          snippet("expand_dims", "np.expand_dims") + " adds a missing axis, " +
+          snippet("squeeze", "np.squeeze") + " removes one of size 1); or declare the Input for "
+          "the data's shape";
   }
   Violation("input.rank", Phase::run, where)
       .summary("data for Input '" + name + "' has rank " + num(got.rank()) +
@@ -246,14 +262,13 @@ void check_input_shape(const std::string& name, const Shape& want, const Shape& 
             (use.free.empty() ? "" : ": " + joined(use.free) + " work on any size") +
             ". Only the Input's declaration refuses " + hw(got);
     fix = "declare the Input with None height and width, " + none_input(want) +
-          ", and the model takes images of any size; or resize the data to " + hw(want) +
-          " (data::resize(x, {" + dim_str(want[1]) + ", " + dim_str(want[2]) + "}))";
+          ", and the model takes images of any size; or resize the data to " + hw(want) + " (" +
+          resize_to(want) + ")";
   } else if (spatial) {
     cause = "the model was built for " + hw(want) + " and " + joined(use.fixers) +
             "; with " + hw(got) + " that size would differ";
-    fix = "resize the data to " + hw(want) + " (data::resize(x, {" + dim_str(want[1]) + ", " +
-          dim_str(want[2]) + "}), or a Resizing(" + dim_str(want[1]) + ", " + dim_str(want[2]) +
-          ") layer after the Input)";
+    fix = "resize the data to " + hw(want) + " (" + resize_to(want) + ", or a Resizing(" +
+          dim_str(want[1]) + ", " + dim_str(want[2]) + ") layer after the Input)";
     if (use.flattened)
       fix += "; to take any size, use GlobalAveragePooling2D() instead of Flatten() and declare " +
              none_input(want);
@@ -288,7 +303,7 @@ void check_input_dtype(const std::string& name, DType want, const Shape& want_sh
   const IntegerAdvice a = ints ? integer_advice(got, range) : IntegerAdvice{
       std::string("the data is ") + dtype_name(got) + " and the Input is " + dtype_name(want) +
           "; tenet does not convert silently",
-      std::string("x.astype(DType::") + (want == DType::f32 ? "f32" : "f64") + ")"};
+      want == DType::f32 ? to_f32() : snippet("x.astype(DType::f64)", "x.astype('float64')")};
   Violation("input.dtype", Phase::run, where)
       .summary(std::string("data for Input '") + name + "' is " + dtype_name(got) +
                ", the Input expects " + dtype_name(want))
@@ -307,12 +322,11 @@ void check_layer_float(DType got, const ValueRange& range, const Site& layer, Ph
                     std::string(dtype_name(got)[0] == 'i' ? "an " : "a ") +
                     dtype_name(got) + " tensor (an integer Input, or an op that keeps integers) "
                     "with no conversion in between; tenet does not cast silently",
-                "put Rescaling(1.0 / 255) before '" + layer.name + "' (for 0..255 pixels; it "
-                "outputs float32), or declare the Input float32 and pass x.astype(DType::f32) / "
-                "255.0");
+                "put " + rescaling() + " before '" + layer.name + "' (for 0..255 pixels; it "
+                "outputs float32), or declare the Input float32 and pass " + to_f32() + by_255());
   const IntegerAdvice a = !is_floating(got) ? integer_advice(got, range) : IntegerAdvice{
       std::string("layers compute in float32; this input is ") + dtype_name(got),
-      "convert with x.astype(DType::f32)"};
+      "convert with " + to_f32()};
   check_dtype(got, DType::f32, "input.dtype", layer, phase,
               "'" + layer.name + "' computes in float32 and receives " + a.cause, a.fix);
 }
@@ -334,9 +348,10 @@ void check_sample_counts(const SampleArrays& a, const Shape* y, const Site& wher
           .cause("every Input needs one entry per sample; " + a.names[0] + " has " +
                  std::to_string(n) + " and " + a.names[i] + " has " + std::to_string(x[i][0]) +
                  "." + note)
-          .fix("slice the arrays to the same samples (slice(x, 0, 0, " +
-               std::to_string(std::min(n, x[i][0])) + ")) or fix the pipeline that "
-               "produced them")
+          .fix("slice the arrays to the same samples (" +
+               snippet("slice(x, 0, 0, " + std::to_string(std::min(n, x[i][0])) + ")",
+                       "x[:" + std::to_string(std::min(n, x[i][0])) + "]") +
+               ") or fix the pipeline that produced them")
           .raise();
   if (!y || (y->rank() > 0 && (*y)[0] == n)) return;
   const std::string labels = y->rank() == 0 ? std::string("a scalar label")

@@ -7,6 +7,16 @@
 namespace tenet::checks {
 
 namespace {
+// Code in the fixes below, in the reader's notation (checks::snippet).
+std::string one_hot_code(const std::string& classes) {
+  return snippet("one_hot(y, " + classes + ")", "keras.utils.to_categorical(y, " + classes + ")");
+}
+std::string as_float_code() { return snippet("y.astype(DType::f32)", "y.astype('float32')"); }
+std::string as_int_code() { return snippet("y.astype(DType::i32)", "y.astype('int32')"); }
+std::string argmax_code() { return snippet("y.argmax(-1)", "y.argmax(axis=-1)"); }
+}  // namespace
+
+namespace {
 
 
 // The shape the labels should have: the predictions' with the given last axis.
@@ -52,7 +62,7 @@ void check_one_hot_labels(const Shape& p, const LabelFacts& labels, Phase phase,
         .cause("the labels " + l.str() + " hold one " + (is_floating(labels.dtype) ? "" : "integer ") +
                "value per sample: they look like class indices, but CategoricalCrossentropy "
                "expects one row of " + c + " probabilities per sample")
-        .fix("either one-hot encode them with one_hot(y, " + c + "), or keep the indices and "
+        .fix("either one-hot encode them with " + one_hot_code(c) + ", or keep the indices and "
              "use SparseCategoricalCrossentropy() as the loss")
         .raise();
   if (l.rank() != p.rank() || (classes >= 0 && l.dim(-1) != classes))
@@ -66,8 +76,7 @@ void check_one_hot_labels(const Shape& p, const LabelFacts& labels, Phase phase,
                " but the model has " + c + " outputs: the labels were encoded for another "
                "number of classes, or the last layer has the wrong number of units")
         .fix("give the last layer one unit per class (Dense(" +
-             dim_str(l.rank() ? l.dim(-1) : 0) + ")), or encode the labels with one_hot(y, " +
-             c + ")")
+             dim_str(l.rank() ? l.dim(-1) : 0) + ")), or encode the labels with " + one_hot_code(c))
         .raise();
   if (!is_floating(labels.dtype))
     Violation("loss.label_dtype", phase, where)
@@ -77,8 +86,8 @@ void check_one_hot_labels(const Shape& p, const LabelFacts& labels, Phase phase,
         .actual(dtype_name(labels.dtype))
         .cause(std::string("the labels are ") + dtype_name(labels.dtype) +
                "; a one-hot loss reads each row as class probabilities")
-        .fix("cast one-hot rows with y.astype(DType::f32); build them from class indices with "
-             "one_hot(y, " + c + ")")
+        .fix("cast one-hot rows with " + as_float_code() + "; build them from class indices with " +
+             one_hot_code(c))
         .raise();
 }
 
@@ -100,11 +109,12 @@ void check_dense_targets(const Shape& p, const LabelFacts& labels, Phase phase, 
             std::to_string(outputs) + " outputs per sample element by element with targets of "
             "the same shape";
     fix = "for class indices use SparseCategoricalCrossentropy (from_logits = true when the "
-          "last layer has no softmax), or give this loss one_hot(y, " + std::to_string(outputs) + ")";
+          "last layer has no softmax), or give this loss " + one_hot_code(std::to_string(outputs));
   } else if (l.rank() + 1 == p.rank() && p[p.rank() - 1] == 1) {
     std::vector<std::int64_t> dims(l.begin(), l.end());
     dims.push_back(1);
-    fix = "add the last axis to the targets: expand_dims(y, -1) makes them " + Shape(dims).str();
+    fix = "add the last axis to the targets: " +
+          snippet("expand_dims(y, -1)", "np.expand_dims(y, -1)") + " makes them " + Shape(dims).str();
   }
   Violation("loss.label_shape", phase, where)
       .summary("the targets of an element-wise loss must have the predictions' shape")
@@ -135,8 +145,8 @@ void check_sparse_labels(const Shape& p, const LabelFacts& labels, Phase phase, 
                    : "the labels are floating-point numbers; a sparse loss reads each label as "
                      "a class index")
         .fix(one_hot_rows ? "use CategoricalCrossentropy() for one-hot rows, or turn them into "
-                            "indices with y.argmax(-1) (then astype(DType::i32) is not needed)"
-                          : "cast the indices with y.astype(DType::i32), or use "
+                            "indices with " + argmax_code() + " (then no cast is needed)"
+                          : "cast the indices with " + as_int_code() + ", or use "
                             "CategoricalCrossentropy() if they are one-hot rows")
         .raise();
   if (!looks_like_indices(p, l))
@@ -150,8 +160,8 @@ void check_sparse_labels(const Shape& p, const LabelFacts& labels, Phase phase, 
                             : "the labels have rank " + std::to_string(l.rank()) +
                                   " but the predictions " + p.str() + " need rank " +
                                   std::to_string(want.rank()))
-        .fix(one_hot_rows ? "use CategoricalCrossentropy() with y.astype(DType::f32), or "
-                            "convert the rows to indices with y.argmax(-1)"
+        .fix(one_hot_rows ? "use CategoricalCrossentropy() with " + as_float_code() + ", or "
+                            "convert the rows to indices with " + argmax_code()
                           : "reshape the labels to " + want.str())
         .raise();
   if (classes < 0 || labels.first_outside < 0) return;
@@ -232,7 +242,7 @@ std::string range_text(const BinaryTargets& f) {
 std::pair<std::string, std::string> categorical_range_explanation(double value, double lo,
                                                                   double hi, bool integral,
                                                                   std::int64_t classes) {
-  const std::string one_hot = "one_hot(y, " + std::to_string(classes) + ")";
+  const std::string one_hot = one_hot_code(std::to_string(classes));
   const std::string rows = "categorical cross-entropy reads each row as the probabilities of "
                            "the classes";
   if (lo < 0)

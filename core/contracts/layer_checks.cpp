@@ -1,4 +1,5 @@
 #include "core/contracts/layer_checks.hpp"
+#include "core/contracts/image_checks.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -29,23 +30,6 @@ std::string arithmetic(std::int64_t in, std::int64_t k, std::int64_t s, std::int
   return "(" + num(in) + " - " + num(span_of(k, d)) + ")/" + num(s) + " + 1 = " + num(out);
 }
 
-const char* format_name(std::int64_t c) {
-  return c == 1 ? "grayscale" : c == 3 ? "RGB" : c == 4 ? "RGBA" : "";
-}
-
-// The conversion from `got` to `want` channels, written as tenet calls on x (N, H, W, got).
-std::string channel_conversion(std::int64_t got, std::int64_t want) {
-  if (got == 4 && want == 3) return "drop the alpha channel: slice(x, -1, 0, 3) keeps red, green and blue";
-  if (got == 4 && want == 1)
-    return "drop the alpha channel and average the colours: slice(x, -1, 0, 3).mean(-1, true)";
-  if (got == 3 && want == 1) return "average the colour channels: x.mean(-1, true)";
-  if (got == 1 && want == 3) return "repeat the gray channel: concat({x, x, x}, -1)";
-  if (got == 1 && want == 4)
-    return "repeat the gray channel and add an opaque alpha: concat({x, x, x, "
-           "Tensor::ones(x.shape().with(3, 1))}, -1)";
-  return "add an opaque alpha channel: concat({x, Tensor::ones(x.shape().with(3, 1))}, -1)";
-}
-
 // "its input gives 2048 features": what the producer's facts say about where a size came from.
 std::string size_source_text(const LayerFacts& up, std::int64_t got) {
   if (up.size_rule == SizeRule::flattens)
@@ -64,19 +48,6 @@ std::string known_last_axis_text(const Shape& s) {
 }
 
 }  // namespace
-
-ChannelAdvice channel_advice(std::int64_t got, std::int64_t want) {
-  ChannelAdvice a;
-  const std::string g = format_name(got), w = format_name(want);
-  if (g.empty() || w.empty() || got == want) return a;
-  a.known = true;
-  a.cause = g + " images (" + num(got) + " channel" + (got == 1 ? "" : "s") + ") where " + w +
-            " images (" + num(want) + " channel" + (want == 1 ? "" : "s") + ") are expected";
-  if (got == 4) a.cause += "; the 4th channel is alpha (transparency)";
-  a.cause += ". Only a channel conversion fixes this: a reshape would mix pixels and channels";
-  a.fix = channel_conversion(got, want);
-  return a;
-}
 
 void check_built_size(const std::string& code, const Site& layer, const LayerFacts& facts,
                       const Shape& input, Phase phase) {
@@ -130,11 +101,12 @@ void check_known_last_axis(const std::string& code, const Site& layer, const Sha
         .raise();
   const int ax = input.rank() - 1;
   const bool flattened = input_producer(0).size_rule == SizeRule::flattens;
-  std::string example = "Input({";
+  std::string dims;
   for (int i = 1; i < input.rank(); ++i)
-    example += (i > 1 ? ", " : "") + (i == ax ? std::string(input.rank() == 4 ? "3" : "16")
-                                              : input[i] < 0 ? "kUnknown" : num(input[i]));
-  example += "})";
+    dims += (i > 1 ? ", " : "") + (i == ax ? std::string(input.rank() == 4 ? "3" : "16")
+                                           : input[i] < 0 ? snippet("kUnknown", "None") : num(input[i]));
+  const std::string example = snippet("Input({" + dims + "})",
+                                      "keras.Input(shape=(" + dims + (input.rank() == 2 ? ",))" : "))"));
   v.summary(layer.type + " needs a known size on the last axis to create " + weights +
             ", but it is None")
       .expected(known_last_axis_text(input))
@@ -164,8 +136,9 @@ void check_nonempty_channels(const Site& layer, const Shape& input,
       .cause(input_desc(0) + " has 0 channels (its last axis is empty): " + layer.type +
              " sums over the input's channels, so " + weights + " would hold no weight (an "
              "Input declared with 0 channels is refused when it is made)")
-      .fix("give '" + layer.name + "' at least one channel; a channel slice slice(x, 3, begin, "
-           "end) selects none when end <= begin")
+      .fix("give '" + layer.name + "' at least one channel; a channel slice " +
+           snippet("slice(x, 3, begin, end)", "x[..., begin:end]") +
+           " selects none when end <= begin")
       .raise();
 }
 
@@ -178,8 +151,9 @@ void check_dense_rank(const Shape& s, const Site& layer, Phase phase) {
                          " features) or GlobalAveragePooling2D() (one value per channel: " +
                          dim_str(s[3]) + " features) before '" + layer.name + "'"
                    : "put Flatten() before '" + layer.name + "'" +
-                         (s.rank() < 2 ? ", or give the data a batch axis with expand_dims(x, 0)"
-                                       : ""));
+                         (s.rank() < 2 ? ", or give the data a batch axis with " +
+                                             snippet("expand_dims(x, 0)", "np.expand_dims(x, 0)")
+                                       : std::string()));
 }
 
 void check_flatten_rank(const Shape& s, const Site& layer, Phase phase) {
@@ -189,7 +163,7 @@ void check_flatten_rank(const Shape& s, const Site& layer, Phase phase) {
       .expected("(None, ...)")
       .actual(s)
       .cause("received " + input_desc(0) + ", a scalar")
-      .fix("give the tensor a batch axis with expand_dims(x, 0)")
+      .fix("give the tensor a batch axis with " + snippet("expand_dims(x, 0)", "np.expand_dims(x, 0)"))
       .raise();
 }
 
@@ -262,18 +236,22 @@ void check_image_rank(const Shape& in, const Site& where, Phase phase) {
     expected = "(None, " + dim_str(in[1]) + ", " + dim_str(in[2]) + ", channels)";
     cause = "the channel axis is missing: " + got + " has (batch, height, width) but " +
             where.type + " needs (batch, height, width, channels)";
-    fix = "add the channel axis with expand_dims(x, -1) (grayscale images become (N, " +
-          dim_str(in[1]) + ", " + dim_str(in[2]) + ", 1)), or put Reshape({" + dim_str(in[1]) +
-          ", " + dim_str(in[2]) + ", 1}) first";
+    fix = "add the channel axis with " + snippet("expand_dims(x, -1)", "np.expand_dims(x, -1)") +
+          " (grayscale images become (N, " + dim_str(in[1]) + ", " + dim_str(in[2]) +
+          ", 1)), or put " + snippet("Reshape({" + dim_str(in[1]) + ", " + dim_str(in[2]) + ", 1})",
+                                     "keras.layers.Reshape((" + dim_str(in[1]) + ", " +
+                                         dim_str(in[2]) + ", 1))") + " first";
     if (phase == Phase::run && in[2] >= 0 && in[2] <= 4)
-      fix += "; if this is a single image without its batch axis, use expand_dims(x, 0)";
+      fix += "; if this is a single image without its batch axis, use " +
+             snippet("expand_dims(x, 0)", "np.expand_dims(x, 0)");
   } else if (in.rank() == 2) {
     cause = "height, width and channels are missing: " + got +
             " is flat (batch, features), e.g. images flattened to vectors or a Dense output";
     std::int64_t side = in[1] > 0 ? std::llround(std::sqrt(double(in[1]))) : 0;
     std::string shape = side > 0 && side * side == in[1] ? num(side) + ", " + num(side) + ", 1"
                                                          : "height, width, channels";
-    fix = "reshape the features into images with Reshape({" + shape + "}) before '" +
+    fix = "reshape the features into images with " +
+          snippet("Reshape({" + shape + "})", "keras.layers.Reshape((" + shape + "))") + " before '" +
           where.name + "', or apply '" + where.name + "' before the Flatten";
   } else if (in.rank() > 4) {
     cause = got + " has " + num(in.rank() - 4) + " axis too many: data batched twice, or an "
@@ -316,8 +294,8 @@ void window_too_small(const Shape& in, const WindowFacts& w, std::int64_t out_h,
   const bool pooled_before = o.facts.window.present && !o.facts.window.is_kernel;
   cause += "; the input is " + input_desc(0);
   if (!o.sentence.empty()) cause += ", and its size comes from this step: " + o.sentence;
-  std::string fix = "give '" + where.name + "' padding \"same\" (.padding = Padding::same), use a " +
-                    "smaller " + what;
+  std::string fix = "give '" + where.name + "' padding \"same\" (" +
+                    snippet(".padding = Padding::same", "padding=\"same\"") + "), use a smaller " + what;
   if (w.dh > 1 || w.dw > 1) fix += " or a smaller dilation";
   fix += pooled_before ? ", use fewer pooling steps before it (remove or shrink '" + o.layer + "')"
                        : ", or feed a larger input";

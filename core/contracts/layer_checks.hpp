@@ -17,15 +17,6 @@
 
 namespace tenet::checks {
 
-// What to say about images of `got` channels where `want` are expected: RGBA against RGB,
-// grayscale against RGB and so on. `known` is false when neither count names an image format.
-struct ChannelAdvice {
-  bool known = false;
-  std::string cause;  // "RGBA images (4 channels: red, green, blue, alpha) where RGB (3) ..."
-  std::string fix;    // "drop the alpha channel: slice(x, -1, 0, 3)"
-};
-ChannelAdvice channel_advice(std::int64_t got, std::int64_t want);
-
 // The size on the last axis a built layer's weights fix (facts.built_last_axis): raises `code`
 // (dense.features, batchnorm.features, conv.channels) when `input` has another one. A layer
 // built for it by a first call receives another size on a later call.

@@ -21,6 +21,12 @@ std::string concat_spatial_cause(std::size_t i) {
   return ". The sizes come from different steps: " + a.sentence + ", while " + b.sentence;
 }
 
+// A MaxPool2D of h x w windows, in the reader's notation (Keras calls it MaxPooling2D).
+std::string max_pool(std::int64_t h, std::int64_t w) {
+  const std::string size = std::to_string(h) + ", " + std::to_string(w);
+  return snippet("MaxPool2D({" + size + "})", "MaxPooling2D((" + size + "))");
+}
+
 // The spatial fix for concat.shape: padding "same" on the odd branch's valid convolution
 // (plus the pooling still needed), pooling that branch, or Resizing to the first's size.
 std::string concat_spatial_fix(const Shape& first, const Shape& other,
@@ -30,13 +36,14 @@ std::string concat_spatial_fix(const Shape& first, const Shape& other,
   SizeOrigin o = input_origin(i);
   std::vector<std::string> ways;
   if (o.valid_conv && o.same_h > 0 && o.same_w > 0) {
-    std::string w = "give '" + o.layer + "' padding \"same\" (.padding = Padding::same) so it keeps " +
+    std::string w = "give '" + o.layer + "' padding \"same\" (" +
+                    snippet(".padding = Padding::same", "padding=\"same\"") + ") so it keeps " +
                     hw(o.same_h, o.same_w);
     if (first[1] > 0 && first[2] > 0 && (o.same_h != first[1] || o.same_w != first[2])) {
       if (o.same_h % first[1] == 0 && o.same_w % first[2] == 0 &&
           o.same_h / first[1] == o.same_w / first[2])
-        w += ", then pool it with MaxPool2D({" + std::to_string(o.same_h / first[1]) + ", " +
-             std::to_string(o.same_w / first[2]) + "}) to " + target;
+        w += ", then pool it with " + max_pool(o.same_h / first[1], o.same_w / first[2]) +
+             " to " + target;
       else
         w += ", then bring it to " + target;
     }
@@ -46,9 +53,9 @@ std::string concat_spatial_fix(const Shape& first, const Shape& other,
   const bool halves = first[1] > 0 && first[2] > 0 && other[1] % first[1] == 0 &&
                      other[2] % first[2] == 0 && other[1] / first[1] == other[2] / first[2];
   if (halves)
-    ways.push_back("pool the branch of " + branch + " with MaxPool2D({" +
-                   std::to_string(other[1] / first[1]) + ", " + std::to_string(other[2] / first[2]) +
-                   "}) (" + hw(other[1], other[2]) + " -> " + target + ")");
+    ways.push_back("pool the branch of " + branch + " with " +
+                   max_pool(other[1] / first[1], other[2] / first[2]) + " (" +
+                   hw(other[1], other[2]) + " -> " + target + ")");
   else
     ways.push_back("pool or crop the branch of " + branch + " (" + hw(other[1], other[2]) +
                    ") down to " + target);

@@ -46,7 +46,8 @@ Text unscaled_text(const RangeFacts& f) {
               "Rescaling follows the Input, so " + who + " computes on values of that size, "
               "far from the roughly [-1, 1] its weights were initialised for",
           "standardise each feature with the training data's mean and standard deviation "
-          "((x - mean) / std), or put BatchNorm() right after the Input"};
+          "((x - mean) / std), or put " + snippet("BatchNorm()", "keras.layers.BatchNormalization()") +
+              " right after the Input"};
 }
 
 // A Rescaling brings the values below kRangeSmall (scaled twice) or beyond kRangeLarge.
@@ -102,8 +103,9 @@ void check_input_range(const RangeFacts& f, WarningMode mode, const Site& where)
       .actual(span(f.lo, f.hi) + (f.rescaling.empty() ? "" : ", " + span(a, b) + " after " +
                                                                f.rescaling))
       .cause(t.cause)
-      .fix(t.fix + ". This is a warning (fit trains anyway): FitOptions::warnings = "
-                   "WarningMode::off silences it, WarningMode::raise makes it an error");
+      .fix(t.fix + ". This is a warning (fit trains anyway)" +
+           snippet(": FitOptions::warnings = WarningMode::off silences it, WarningMode::raise "
+                   "makes it an error", ""));
   if (mode == WarningMode::raise) v.raise();
   std::cerr << "tenet warning: " << ContractError(v.info()).what() << std::endl;
 }

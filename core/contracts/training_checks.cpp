@@ -2,6 +2,8 @@
 // CSVLogger's separator.
 #include "core/contracts/training_checks.hpp"
 
+#include <limits>
+
 #include "core/base/text_escape.hpp"
 
 namespace tenet::checks {
@@ -150,13 +152,16 @@ void check_csv_separator(char sep, const Site& where) {
 void check_history(const std::vector<int>& epochs,
                    const std::vector<std::pair<std::string, std::size_t>>& value_counts,
                    const std::string& call, const Site& where) {
-  constexpr int kMostEpochs = 1 << 30;
+  // fit numbers epochs up to INT_MAX - 1 (epochs = INT_MAX); the charts and CSV rows count
+  // them from 1, so INT_MAX itself has no label.
+  constexpr int kLast = std::numeric_limits<int>::max() - 1;
   for (std::size_t i = 0; i < epochs.size(); ++i) {
     const int e = epochs[i];
     const bool after = i == 0 || e > epochs[i - 1];
-    if (e >= 0 && e < kMostEpochs && after) continue;
+    if (e >= 0 && e <= kLast && after) continue;
     invalid_option(call + "'s History::epoch[" + std::to_string(i) + "]", std::to_string(e),
-                   "epoch numbers from 0 up, strictly increasing, below 2^30", where, Phase::run,
+                   "epoch numbers from 0 up, strictly increasing, at most " + std::to_string(kLast) +
+                       " (fit's last)", where, Phase::run,
                    !after ? "it does not follow epoch[" + std::to_string(i - 1) + "] = " +
                                 std::to_string(epochs[i - 1]) + "; the curves are drawn in epoch order"
                           : "History counts epochs from 0 (initial_epoch first), as fit fills it",

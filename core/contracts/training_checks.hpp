@@ -32,8 +32,9 @@ void check_single_output(std::size_t outputs, const Site& model);
                                     const std::vector<std::string>& unfrozen,
                                     const std::string& call, const Site& model);
 
-// options.invalid: a History given to `call` ("plot_history") must number its epochs from 0 up,
-// strictly increasing and below 2^30, and hold no more values per key than it has epochs.
+// options.invalid: a History given to `call` ("plot_history", "write_history_csv") must number
+// its epochs from 0 up, strictly increasing, at most INT_MAX - 1 (the last fit numbers), and
+// hold no more values per key than it has epochs.
 void check_history(const std::vector<int>& epochs,
                    const std::vector<std::pair<std::string, std::size_t>>& value_counts,
                    const std::string& call, const Site& where);

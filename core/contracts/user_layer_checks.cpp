@@ -309,6 +309,24 @@ void run_output_mismatch(const Shape& built, const Shape& produced, const Site& 
       .raise();
 }
 
+void batch_changed(std::int64_t batch, const Shape& produced, const Site& layer, bool training) {
+  Violation("layer.output_shape", Phase::run, layer)
+      .summary(layer_text(layer) + " returned " + num(produced[0]) + " rows for a batch of " +
+               num(batch) + " samples")
+      .expected(produced.with(0, batch))
+      .actual(produced)
+      .mark({0})
+      .cause("each sample needs its own output row, and this forward" +
+             std::string(training ? " (training = true)" : "") + " changed axis 0, the batch: "
+             "a slice of the rows, a reduction over axis 0, or a tensor made for a fixed batch "
+             "size. The loss would then pair " + num(produced[0]) + " predictions with " +
+             num(batch) + " labels, and predict would return " + num(produced[0]) + " rows")
+      .fix("keep axis 0 as the input's: reduce over the other axes (x.mean(-1, true)), and "
+           "make constant tensors with the input's batch size or a size-1 axis that "
+           "broadcasts")
+      .raise();
+}
+
 void check_layer_name(const std::string& name, const std::string& base_name, const Site& layer) {
   const std::string option = layer.type + " name";
   const std::string valid = "a non-empty name without '/' or NUL, other than '.' and '..'";

@@ -52,6 +52,11 @@ Shape shown_shape(const Shape& s, std::int64_t batch);
 // store and find again: not empty, without '/' or NUL, and not "." or "..".
 void check_layer_name(const std::string& name, const std::string& base_name, const Site& layer);
 
+// layer.output_shape (phase run): forward of `layer` returned `produced`, whose batch axis is not
+// the `batch` samples its input holds.
+[[noreturn]] void batch_changed(std::int64_t batch, const Shape& produced, const Site& layer,
+                                bool training);
+
 // The facts of an expect_shape / expect_dtype that failed.
 struct ExpectFacts {
   Site where;                     // the layer being called, or the check itself outside one

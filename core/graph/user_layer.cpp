@@ -118,11 +118,13 @@ void check_run_output(const LayerImpl& layer, const std::vector<Shape>& inputs, 
                       const BuildOutputs& seen, bool training) {
   checks::defined(out, [&] { return "the Tensor returned by forward of '" + layer.name() + "'"; },
                   layer.site(), Phase::run);
+  const Shape& got = out.shape();
+  if (!inputs.empty() && inputs[0].rank() > 0 && got.rank() > 0 && got[0] != inputs[0][0])
+    checks::batch_changed(inputs[0][0], got, layer.site(), training);
   std::vector<Shape> key;
   for (const Shape& s : inputs) key.push_back(any_batch(s));
   for (const auto& [in, built] : seen) {
     if (in != key) continue;
-    const Shape& got = out.shape();
     bool same = got.rank() == built.rank();
     for (int i = 1; same && i < got.rank(); ++i) same = built[i] == kUnknown || built[i] == got[i];
     if (!same) checks::run_output_mismatch(built, got, layer.site(), training);

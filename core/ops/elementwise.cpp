@@ -222,15 +222,40 @@ Tensor operator*(const Tensor& a, Operand b) {
 Tensor operator/(const Tensor& a, Operand b) {
   return binary(a, b.tensor, BinOp::div, Site::call("divide", "op", b.loc));
 }
-Tensor operator+(const Tensor& a, double s) { return a + scalar_like(a, s, BinOp::add, "left"); }
-Tensor operator-(const Tensor& a, double s) { return a - scalar_like(a, s, BinOp::sub, "left"); }
-Tensor operator*(const Tensor& a, double s) { return a * scalar_like(a, s, BinOp::mul, "left"); }
-Tensor operator/(const Tensor& a, double s) { return a / scalar_like(a, s, BinOp::div, "left"); }
-Tensor operator+(double s, const Tensor& a) { return scalar_like(a, s, BinOp::add, "right") + a; }
-Tensor operator-(double s, const Tensor& a) { return scalar_like(a, s, BinOp::sub, "right") - a; }
-Tensor operator*(double s, const Tensor& a) { return scalar_like(a, s, BinOp::mul, "right") * a; }
-Tensor operator/(double s, const Tensor& a) { return scalar_like(a, s, BinOp::div, "right") / a; }
-Tensor operator-(const Tensor& a) { return scalar_like(a, 0.0, BinOp::sub, "right") - a; }
+namespace {
+// a op s (s op a when `scalar_left`). A floating scalar meets an integer tensor as float32.
+Tensor with_scalar(const Tensor& a, double s, BinOp op, bool scalar_left, bool floating_scalar) {
+  const char* side = scalar_left ? "right" : "left";
+  const Tensor x = floating_scalar && a.defined() && !is_floating(a.dtype()) ? a.astype(DType::f32) : a;
+  const Tensor c = scalar_like(x, s, op, side);
+  const Tensor& l = scalar_left ? c : x;
+  const Tensor& r = scalar_left ? x : c;
+  switch (op) {
+    case BinOp::add: return l + r;
+    case BinOp::sub: return l - r;
+    case BinOp::mul: return l * r;
+    case BinOp::div: return l / r;
+  }
+  return l + r;
+}
+}  // namespace
+
+Tensor operator+(const Tensor& a, double s) { return with_scalar(a, s, BinOp::add, false, true); }
+Tensor operator-(const Tensor& a, double s) { return with_scalar(a, s, BinOp::sub, false, true); }
+Tensor operator*(const Tensor& a, double s) { return with_scalar(a, s, BinOp::mul, false, true); }
+Tensor operator/(const Tensor& a, double s) { return with_scalar(a, s, BinOp::div, false, true); }
+Tensor operator+(double s, const Tensor& a) { return with_scalar(a, s, BinOp::add, true, true); }
+Tensor operator-(double s, const Tensor& a) { return with_scalar(a, s, BinOp::sub, true, true); }
+Tensor operator*(double s, const Tensor& a) { return with_scalar(a, s, BinOp::mul, true, true); }
+Tensor operator/(double s, const Tensor& a) { return with_scalar(a, s, BinOp::div, true, true); }
+Tensor operator-(const Tensor& a) { return with_scalar(a, 0.0, BinOp::sub, true, false); }
+namespace detail {
+static_assert(static_cast<int>(ScalarOp::div) == static_cast<int>(BinOp::div) &&
+              static_cast<int>(ScalarOp::sub) == static_cast<int>(BinOp::sub));
+Tensor integral_scalar(const Tensor& a, double s, ScalarOp op, bool scalar_left) {
+  return with_scalar(a, s, static_cast<BinOp>(op), scalar_left, false);
+}
+}  // namespace detail
 
 Tensor add(const Tensor& a, const Tensor& b, std::source_location loc) {
   return binary(a, b, BinOp::add, Site::call("add", "op", loc));

@@ -16,7 +16,9 @@ namespace {
 
 // Where output index `o` samples along one axis: two source indices and the weight of the
 // upper one. TF computes in = (o + 0.5) * scale - 0.5 and clamps the indices, not `in`, but
-// both give the same value since the two indices coincide outside [0, in_size - 1].
+// both give the same value since the two indices coincide outside [0, in_size - 1]. Both
+// indices are clamped into the axis: from 2^24 on, float rounding can put `in` at in_size
+// itself, and TensorFlow's lower index then reads one pixel past the axis.
 struct Tap {
   std::int64_t lo, hi;
   float w;  // weight of `hi`; `lo` gets 1 - w
@@ -29,7 +31,7 @@ std::vector<Tap> taps(std::int64_t in_size, std::int64_t out_size) {
     const float in = (static_cast<float>(o) + 0.5f) * scale - 0.5f;
     const float fl = std::floor(in);
     Tap& tap = t[static_cast<std::size_t>(o)];
-    tap.lo = std::max<std::int64_t>(static_cast<std::int64_t>(fl), 0);
+    tap.lo = std::clamp<std::int64_t>(static_cast<std::int64_t>(fl), 0, in_size - 1);
     tap.hi = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(in)), in_size - 1);
     tap.w = in - fl;
   }

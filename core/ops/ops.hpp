@@ -1,6 +1,7 @@
 #pragma once
 // Tensor operations. All float ops record autograd history; gradients are checked against
 // finite differences in tests/test_core.cpp. Binary ops broadcast like NumPy.
+#include <concepts>
 #include <source_location>
 #include <vector>
 
@@ -29,6 +30,10 @@ Tensor operator+(const Tensor& a, Operand b);
 Tensor operator-(const Tensor& a, Operand b);
 Tensor operator*(const Tensor& a, Operand b);
 Tensor operator/(const Tensor& a, Operand b);
+// A scalar operand. A floating one (0.5, 255.0, 1.0f) makes an integer tensor float32 first, as
+// in PyTorch: uint8 pixels / 255.0 are 0.78 (not 200 / 255 = 0), u8 * 0.5 is 100, 1.0 - u8 is
+// negative. An integral one (2, n) keeps the tensor's dtype: int32 * 2 stays int32, and
+// int32 / 2 divides as integers (toward zero). A float tensor takes either as its own dtype.
 Tensor operator+(const Tensor& a, double s);
 Tensor operator-(const Tensor& a, double s);
 Tensor operator*(const Tensor& a, double s);
@@ -38,6 +43,35 @@ Tensor operator-(double s, const Tensor& a);
 Tensor operator*(double s, const Tensor& a);
 Tensor operator/(double s, const Tensor& a);
 Tensor operator-(const Tensor& a);
+namespace detail {
+enum class ScalarOp { add, sub, mul, div };
+// `a op s`, or `s op a` when `scalar_left`, for an integral scalar s (kept as a's dtype).
+Tensor integral_scalar(const Tensor& a, double s, ScalarOp op, bool scalar_left);
+}  // namespace detail
+template <std::integral I> Tensor operator+(const Tensor& a, I s) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::add, false);
+}
+template <std::integral I> Tensor operator-(const Tensor& a, I s) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::sub, false);
+}
+template <std::integral I> Tensor operator*(const Tensor& a, I s) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::mul, false);
+}
+template <std::integral I> Tensor operator/(const Tensor& a, I s) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::div, false);
+}
+template <std::integral I> Tensor operator+(I s, const Tensor& a) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::add, true);
+}
+template <std::integral I> Tensor operator-(I s, const Tensor& a) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::sub, true);
+}
+template <std::integral I> Tensor operator*(I s, const Tensor& a) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::mul, true);
+}
+template <std::integral I> Tensor operator/(I s, const Tensor& a) {
+  return detail::integral_scalar(a, static_cast<double>(s), detail::ScalarOp::div, true);
+}
 Tensor add(const Tensor& a, const Tensor& b,
            std::source_location loc = std::source_location::current());
 Tensor multiply(const Tensor& a, const Tensor& b,

@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <limits>
 #include <random>
+#include <utility>
 #include <sstream>
 
 #include "core/tensor/storage.hpp"
@@ -140,6 +141,10 @@ Tensor Tensor::uniform(const Shape& shape, std::uint64_t seed, double low, doubl
   checks::check_option_real("Tensor::uniform high", high, low,
                             std::numeric_limits<double>::infinity(), false, site, Phase::run,
                             "values are drawn from [low, high), so high cannot be below low");
+  for (const auto& [name, v] : {std::pair{"low", low}, std::pair{"high", high}})
+    if (!checks::fits_dtype(v, DType::f32))  // the draws would be infinities
+      checks::not_representable("options.invalid", std::string("Tensor::uniform ") + name, v,
+                                DType::f32, site, Phase::run);
   Tensor t = empty(shape, DType::f32);
   std::mt19937_64 gen(seed);
   float* p = written_data<float>(t);

@@ -1,6 +1,7 @@
 #include "core/training/csv_rows.hpp"
 
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 
 #include "core/base/text_escape.hpp"
@@ -14,7 +15,7 @@ std::string header(const std::vector<std::string>& keys, char separator) {
 }
 
 std::string row(int epoch, const std::vector<std::optional<double>>& values, char separator) {
-  std::string out = std::to_string(epoch + 1);
+  std::string out = std::to_string(std::int64_t{epoch} + 1);  // INT_MAX has a row too
   for (const auto& v : values) {
     out += separator;
     if (!v) {

@@ -109,6 +109,21 @@ TEST_CASE("hostile api: plot_history refuses epochs it cannot draw") {
   plot_history(h, path.string());
   CHECK(has(read_file(path), ">1000000001</text>") == false);
   CHECK(has(read_file(path), ">1000000000</text>"));
+  // fit(epochs = INT_MAX, initial_epoch = INT_MAX - 1) numbers its one epoch 2147483646:
+  // plot_history and write_history_csv take that History (the first limit, 2^30, refused it).
+  h.epoch = {2147483646};
+  h.history = {{"loss", {0.5}}};
+  plot_history(h, path.string());
+  CHECK(has(read_file(path), ">2147483647</text>"));
+  const fs::path csv = fs::path(path).replace_extension(".csv");
+  write_history_csv(h, csv.string());
+  CHECK(has(read_file(csv), "2147483647,0.5"));
+  h.epoch = {0, 2147483647};
+  h.history = {{"loss", {1.0, 0.5}}};
+  e = capture([&] { write_history_csv(h, csv.string()); });  // its row would print -2147483648
+  CHECK(has(e.what(), "write_history_csv's History::epoch[1]"));
+  CHECK(has(e.expected(), "at most 2147483646 (fit's last)"));
+  fs::remove(csv);
   fs::remove(path);
 }
 

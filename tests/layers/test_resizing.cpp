@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <tenet/core/graph/layer.hpp>
@@ -104,6 +105,25 @@ TEST_CASE("resize accepts one image (H, W, C) and uint8 data") {
   auto e = capture([] { (void)resize(Tensor::zeros({28, 28}), {14, 14}); });
   CHECK(e.code() == "input.rank");
   CHECK(has(e.fix(), "expand_dims(x, -1)"));
+}
+
+TEST_CASE("hostile api: resize of an axis past 2^25 stays inside it, forward and backward") {
+  // (o + 0.5) * scale - 0.5 rounds up to the axis length there: the lower tap read (and the
+  // gradient wrote) one pixel past the row, so the last output pixel was 0 instead of 7.
+  const std::int64_t w = (std::int64_t{1} << 25) + 4;
+  for (const bool width : {true, false}) {
+    CAPTURE(width);
+    const Shape s = width ? Shape{1, 1, w, 1} : Shape{1, w, 1, 1};
+    Tensor x = Tensor::full(s, 7.0).requires_grad(true);
+    Tensor y = resize(x, width ? std::array<std::int64_t, 2>{1, w} : std::array<std::int64_t, 2>{w, 1});
+    const float* p = y.data<float>();
+    CHECK(p[0] == 7.0f);
+    CHECK(p[w - 1] == 7.0f);
+    y.sum().backward();
+    const std::vector<std::int64_t> last = width ? std::vector<std::int64_t>{0, 0, w - 1, 0}
+                                                 : std::vector<std::int64_t>{0, w - 1, 0, 0};
+    CHECK(x.grad().at(last) == doctest::Approx(1.0));
+  }
 }
 
 TEST_CASE("resize and Resizing gradients pass gradcheck (up and down)") {

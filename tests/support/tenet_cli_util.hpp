@@ -53,8 +53,13 @@ inline std::string read_text(const std::string& path) {
 inline std::string message_facts(const std::string& text) {
   std::string kept;
   std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);)
-    if (line.find("where:") == std::string::npos && line.find("called at") == std::string::npos) kept += line + "\n";
+  bool in_fix = false;  // the fix's code is C++ in the gallery, Python in the command
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  fix:", 0) == 0) in_fix = true;
+    else if (line.rfind("            ", 0) != 0) in_fix = false;
+    if (!in_fix && line.find("where:") == std::string::npos && line.find("called at") == std::string::npos)
+      kept += line + "\n";
+  }
   static const std::regex names(R"(\b(conv2d|dense|flatten|concatenate|max_pooling2d|add)(_\d+)?\b)");
   kept = std::regex_replace(kept, names, "$1_#");
   kept = std::regex_replace(kept, std::regex(R"(\s+)"), " ");

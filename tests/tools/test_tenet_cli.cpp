@@ -2,7 +2,9 @@
 // message, several problems in one run, trace, summary, diagram, exit statuses.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <tuple>
 #include <vector>
 
 #include <tenet/tenet.hpp>
@@ -56,6 +58,34 @@ TEST_CASE("tenet explain: every seed fixture prints the gallery's code and messa
     ++explained;
   }
   CHECK(explained == 11);
+}
+
+TEST_CASE("tenet explain: fixes show Python (NumPy / Keras) code, the gallery's C++") {
+  // The command's user holds a Keras model and NumPy arrays: x.astype(DType::f32) or
+  // slice(x, -1, 0, 3) were C++ they could not run.
+  const Run gallery = run_command(std::string(TENET_BINARY_DIR) + "/examples/error_gallery");
+  const auto fix_of = [](const std::string& text) {
+    const auto at = text.find("  fix:");
+    return at == std::string::npos ? std::string() : text.substr(at, text.find("\n\n", at) - at);
+  };
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"uint8_images", "x.astype('float32') / 255", "x.astype(DType::f32) / 255.0"},
+      {"rgba", "x[..., :3] keeps red, green and blue", "slice(x, -1, 0, 3) keeps red"},
+      {"single_image", "np.expand_dims(x, 0)", "expand_dims(x, 0)"},
+      {"integer_labels", "keras.utils.to_categorical(y, 10)", "one_hot(y, 10)"},
+      {"concat_valid", "padding=\"same\"", ".padding = Padding::same"}};
+  for (const auto& [name, python, cpp] : cases) {
+    CAPTURE(name);
+    const std::vector<Fixture> all = manifest();
+    const auto it = std::find_if(all.begin(), all.end(), [&](const Fixture& m) { return m.name == name; });
+    REQUIRE(it != all.end());
+    const std::string cli = fix_of(run_tenet("explain " + name + ".keras" + it->args).out);
+    const std::string cxx = fix_of(gallery_case(gallery.out, it->gallery_case));
+    CHECK(cli.find(python) != std::string::npos);
+    CHECK(cli.find(cpp) == std::string::npos);
+    CHECK(cli.find("DType::") == std::string::npos);
+    CHECK(cxx.find(cpp) != std::string::npos);
+  }
 }
 
 TEST_CASE("tenet explain: independent problems are all reported in one run") {

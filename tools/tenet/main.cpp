@@ -12,6 +12,7 @@
 #include <new>
 #include <string>
 
+#include "core/base/user_call.hpp"
 #include "tools/tenet/commands.hpp"
 
 namespace {
@@ -57,6 +58,8 @@ void add_data_options(CLI::App* cmd, RunArgs& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Its user holds a Keras model and NumPy arrays: fixes show Python (NumPy / Keras) code.
+  tenet::set_audience(tenet::Audience::python);
   CLI::App app{"tenet: explains a Keras model and its data: shape, dtype, batch and label "
                "mistakes, one batch traced layer by layer, the summary and the diagram"};
   app.require_subcommand(1);

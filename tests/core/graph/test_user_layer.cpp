@@ -126,6 +126,15 @@ Layer train_slip(Slip slip, std::source_location loc = std::source_location::cur
   return Layer(std::make_shared<TrainSlipImpl>(slip, loc));
 }
 
+// Stacks its batch twice: the batch axis changes (rows added along axis 0).
+class TwiceImpl : public LayerImpl {
+ public:
+  TwiceImpl() : LayerImpl("Twice", "twice", "", std::source_location::current()) {}
+  Tensor forward(const std::vector<Tensor>& in, const CallOptions&) override {
+    return concat({in[0], in[0]}, 0);
+  }
+};
+
 // A user layer class that forgot its base_name (the stem of automatic names).
 class NamelessImpl : public LayerImpl {
  public:
@@ -321,6 +330,23 @@ TEST_CASE("a user layer class with an empty base_name is refused where it is cre
   CHECK(has(e.where(), "created at " + at(__FILE__, line)));
   // Given a name, the class is still refused: the next unnamed instance would be ''.
   (void)capture("options.invalid", [] { NamelessImpl layer("mine"); });
+}
+
+TEST_CASE("a user layer that changes the batch axis is refused while data flows, naming it") {
+  // predict of 5 samples returned (10, 3), and evaluate blamed the labels (batch.mismatch).
+  clear_session();
+  auto in = Input({4});
+  Model m(in, Dense(3, {.seed = 1})(Layer(std::make_shared<TwiceImpl>())(in)));
+  const Tensor x = Tensor::ones({5, 4});
+  auto e = capture("layer.output_shape", [&] { (void)m.predict(x); });
+  CHECK(e.site().name == "twice");
+  CHECK(has(e.what(), "'twice' (Twice) returned 10 rows for a batch of 5 samples"));
+  CHECK(e.expected() == "(5, 4)");
+  CHECK(e.actual() == "(10, 4)");
+  CHECK(has(e.cause(), "pair 10 predictions with 5 labels"));
+  m.compile({.optimizer = SGD(), .loss = SparseCategoricalCrossentropy({.from_logits = true})});
+  auto fit = capture("layer.output_shape", [&] { m.fit(x, Tensor::zeros({5}, DType::i32), {.verbose = 0}); });
+  CHECK(has(fit.cause(), "(training = true)"));
 }
 
 }  // TEST_SUITE

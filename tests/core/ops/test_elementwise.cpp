@@ -62,6 +62,34 @@ TEST_CASE("hostile api: integer arithmetic wraps instead of trapping or undefine
          Tensor::from_vector(std::vector<std::int32_t>{1})).item() == hi32);
 }
 
+TEST_CASE("hostile api: a floating scalar makes an integer tensor float32, an integral one keeps it") {
+  // u8 / 255.0 divided as integers (the scalar cast to uint8): every pixel became 0.
+  const Tensor u8 = Tensor::full({1, 2, 2, 1}, 200, DType::u8);
+  const Tensor scaled = u8 / 255.0;
+  CHECK(scaled.dtype() == DType::f32);
+  CHECK(scaled.at({0, 1, 1, 0}) == doctest::Approx(200.0 / 255.0));
+  CHECK((u8 * 0.5).at({0, 0, 0, 0}) == 100.0);
+  CHECK((1.0 - u8).at({0, 0, 0, 0}) == -199.0);
+  const Tensor i32 = Tensor::full({2}, 7, DType::i32);
+  CHECK((i32 * 0.5).at({0}) == 3.5);
+  CHECK((i32 / 2.0).dtype() == DType::f32);
+  CHECK((i32 / 2.0).at({1}) == 3.5);
+  CHECK((2.5f * i32).at({0}) == 17.5);
+  // An integral scalar keeps the integer dtype and its arithmetic (division toward zero).
+  CHECK((i32 * 2).dtype() == DType::i32);
+  CHECK((i32 * 2).at({0}) == 14);
+  CHECK((i32 / 2).at({0}) == 3);
+  CHECK((u8 - std::uint8_t{1}).dtype() == DType::u8);
+  CHECK((-i32).dtype() == DType::i32);
+  CHECK((10 - i32).at({1}) == 3);
+  // A float tensor takes either kind as its own dtype, with gradients.
+  Tensor x = Tensor::from_vector(std::vector<float>{1, 2}).requires_grad(true);
+  Tensor y = (x * 3 + 0.5).sum();
+  CHECK(y.item() == 10.0);
+  y.backward();
+  CHECK(x.grad().at({0}) == 3.0);
+}
+
 TEST_CASE("relu's gradient passes exactly where the input is positive") {
   Tensor x = Tensor::from_vector<float>({-2.f, 0.f, 3.f, -0.5f, 7.f, 1e-8f, -1e-8f, 4.f, -9.f},
                                         {9}).requires_grad(true);

@@ -94,8 +94,8 @@ TEST_CASE("hostile api: a float that no integer dtype value holds is refused, no
   CHECK(mentions(e, "[-2147483648, 2147483647]"));
   e = capture([] { (void)Tensor::full({1}, -1, DType::u8); });
   CHECK(mentions(e, "-1 lies outside uint8's range [0, 255]"));
-  e = capture([] { (void)(Tensor::ones({2}, DType::i32) + kInf); });
-  CHECK(e.code() == "options.invalid");
+  // A floating scalar makes an integer tensor float32 (as PyTorch): int32 + inf is +inf.
+  CHECK((Tensor::ones({2}, DType::i32) + kInf).at({0}) == kInf);
   e = capture([] { (void)Tensor::from_vector(std::vector<float>{1, 2, static_cast<float>(kNaN)}).astype(DType::i32); });
   CHECK(e.code() == "input.dtype");
   CHECK(e.site().name == "astype");
@@ -141,6 +141,22 @@ TEST_CASE("hostile api: randn and uniform refuse parameters that give no distrib
   CHECK(mentions(e, "Tensor::uniform high = 1"));
   CHECK(mentions(e, "a finite number >= 5"));
   CHECK(Tensor::randn({3}, 1, 2.0, 0.0).to_vector<float>() == std::vector<float>{2, 2, 2});
+  // Bounds beyond float32 drew infinities (uniform({3}, 1, -1e300, 1e300) was all -inf).
+  e = capture([] { (void)Tensor::uniform({3}, 1, -1e300, 1e300); });
+  CHECK(e.code() == "options.invalid");
+  CHECK(mentions(e, "Tensor::uniform low = -1e+300 cannot be converted to float32"));
+}
+
+TEST_CASE("hostile api: the mean of no element is NaN, an integer tensor's mean is float32") {
+  // Both were 0 (NumPy and PyTorch give NaN); an int32 mean of 3 and 4 was 3.
+  CHECK(std::isnan(Tensor::zeros({0, 3}).mean().item()));
+  const Tensor per_column = Tensor::zeros({0, 3}).mean(0);
+  CHECK(per_column.shape() == Shape{3});
+  CHECK(std::isnan(per_column.at({2})));
+  const Tensor ints = Tensor::from_vector(std::vector<std::int32_t>{3, 4});
+  CHECK(ints.mean().dtype() == DType::f32);
+  CHECK(ints.mean().item() == 3.5);
+  CHECK(Tensor::ones({2, 3}).mean(1).at({1}) == 1.0);
 }
 
 TEST_CASE("storage_version: renewed by every write, shared by views, never trusted once a pointer escaped") {

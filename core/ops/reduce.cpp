@@ -102,14 +102,14 @@ Tensor Tensor::sum() const {
 Tensor Tensor::mean(int axis, bool keepdims) const {
   int ax = reduce_axis(*this, axis, "mean");
   Tensor s = sum(ax, keepdims);
-  // Divided by a double: an integer tensor's mean is float32, as NumPy's is float (3.5, not
-  // 3), and the mean of no element is 0 / 0 = NaN, as in NumPy and PyTorch (it was 0).
-  return s / static_cast<double>(shape()[ax]);
+  // Divided by a double: an integer tensor's mean is float32, as NumPy's is float (3.5, not 3).
+  // The mean of no element stays 0 (a loss over an empty batch is 0).
+  return s / static_cast<double>(std::max<std::int64_t>(shape()[ax], 1));
 }
 
 Tensor Tensor::mean() const {
   checks::defined(*this, "the Tensor whose mean() was called", Site("mean", "op"));
-  return sum() / static_cast<double>(numel());
+  return sum() / static_cast<double>(std::max<std::int64_t>(numel(), 1));
 }
 
 Tensor Tensor::max(int axis, bool keepdims) const {

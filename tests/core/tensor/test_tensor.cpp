@@ -147,12 +147,8 @@ TEST_CASE("hostile api: randn and uniform refuse parameters that give no distrib
   CHECK(mentions(e, "Tensor::uniform low = -1e+300 cannot be converted to float32"));
 }
 
-TEST_CASE("hostile api: the mean of no element is NaN, an integer tensor's mean is float32") {
-  // Both were 0 (NumPy and PyTorch give NaN); an int32 mean of 3 and 4 was 3.
-  CHECK(std::isnan(Tensor::zeros({0, 3}).mean().item()));
-  const Tensor per_column = Tensor::zeros({0, 3}).mean(0);
-  CHECK(per_column.shape() == Shape{3});
-  CHECK(std::isnan(per_column.at({2})));
+TEST_CASE("hostile api: an integer tensor's mean is float32") {
+  // An int32 mean of 3 and 4 was 3.
   const Tensor ints = Tensor::from_vector(std::vector<std::int32_t>{3, 4});
   CHECK(ints.mean().dtype() == DType::f32);
   CHECK(ints.mean().item() == 3.5);

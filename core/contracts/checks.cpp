@@ -35,6 +35,10 @@ LayerFacts input_producer(std::size_t i) {
   if (g_context && i < g_context->producers.size()) return g_context->producers[i];
   return {};
 }
+const std::string& validation_data() {
+  static const std::string none;
+  return g_context ? g_context->validation : none;
+}
 
 Violation::Violation(std::string code, Phase phase, Site where) {
   info_.code = std::move(code);
@@ -63,7 +67,12 @@ Violation& Violation::provenance(std::vector<std::string> lines) {
 Violation& Violation::cause(std::string t) { info_.cause = std::move(t); return *this; }
 Violation& Violation::fix(std::string t) { info_.fix = std::move(t); return *this; }
 Violation& Violation::operands(std::vector<Shape> s) { info_.operands = std::move(s); return *this; }
-void Violation::raise() const { throw ContractError(info_); }
+void Violation::raise() const {
+  if (!g_context || g_context->validation.empty()) throw ContractError(info_);
+  ContractInfo info = info_;  // validation data: the summary says which data is at fault
+  info.summary = g_context->validation + ": " + info.summary;
+  throw ContractError(info);
+}
 
 std::vector<int> differing_axes(const Shape& e, const Shape& a) {
   std::vector<int> out;

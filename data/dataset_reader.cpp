@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/dataset_checks.hpp"
 #include <tenet/core/training/model.hpp>
 #include <tenet/data/dataset.hpp>
 
@@ -29,18 +30,30 @@ class DatasetReader : public BatchReader {
     } else {
       epoch_.emplace(ds_.epoch(epoch));
     }
+    ++passes_;
+    batches_ = 0;
   }
   bool next(std::vector<Tensor>& inputs, Tensor& labels, std::int64_t& index) override {
     std::optional<data::Batch> b = fetch();
+    if (!b && batches_ == 0 && validation())  // evaluate's own refusal would name evaluate
+      checks::empty_validation({.kind = checks::EmptyValidation::Kind::generator, .pass = passes_},
+                               Site(model_.name() + ".fit", "Model"));
     if (!b) return false;
+    ++batches_;
     const bool labelled = call_ != "predict";
     if (labelled && !b->labels.defined()) raise_no_labels(b->index);
-    try {
-      model_.check_data(b->inputs, labelled ? &b->labels : nullptr);
-    } catch (const ContractError& e) {  // name the batch, keep every other fact
-      ContractInfo info = e.info();
-      info.summary = checks::batch_name(b->index) + ": " + info.summary;
-      throw ContractError(info);
+    if (validation()) {  // its messages name it, and fix it rather than the model
+      const checks::ScopedCallContext named(
+          {.validation = "fit's validation dataset, " + checks::batch_name(b->index)});
+      model_.check_data(b->inputs, &b->labels);
+    } else {
+      try {
+        model_.check_data(b->inputs, labelled ? &b->labels : nullptr);
+      } catch (const ContractError& e) {  // name the batch, keep every other fact
+        ContractInfo info = e.info();
+        info.summary = checks::batch_name(b->index) + ": " + info.summary;
+        throw ContractError(info);
+      }
     }
     inputs = std::move(b->inputs);
     labels = std::move(b->labels);
@@ -56,6 +69,8 @@ class DatasetReader : public BatchReader {
     if (*range_ == ds_.end()) return std::nullopt;
     return **range_;
   }
+
+  bool validation() const { return call_ == "fit's validation"; }
 
   [[noreturn]] void raise_no_labels(std::int64_t index) const {
     const std::string name = call_.substr(0, call_.find('\''));
@@ -78,6 +93,7 @@ class DatasetReader : public BatchReader {
   std::string call_;
   std::optional<data::Epoch> epoch_;
   std::optional<data::Epoch::iterator> range_;  // predict's
+  std::int64_t passes_ = 0, batches_ = 0;  // epochs started; batches read in this one
   bool advance_ = false;
 };
 

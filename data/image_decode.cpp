@@ -8,6 +8,7 @@
 #include <memory>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/enum_checks.hpp"
 #include "data/format_error.hpp"
 
 namespace tenet::data {
@@ -107,8 +108,19 @@ std::string other_format(const std::vector<std::uint8_t>& b) {
 
 }  // namespace
 
+const char* color_mode_name(ColorMode mode) {
+  switch (mode) {
+    case ColorMode::rgb: return "rgb";
+    case ColorMode::grayscale: return "grayscale";
+    case ColorMode::rgba: return "rgba";
+  }
+  return "?";
+}
+
 Tensor decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name,
                     ColorMode mode) {
+  checks::check_enum("decode_image mode", mode, "ColorMode", 3, color_mode_name,
+                     Site("decode_image", "data"), Phase::load);
   const int c = channels_of(mode);
   if (starts_with(bytes, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}))
     return decode_png(bytes, name, c);

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/enum_checks.hpp"
 #include "core/contracts/image_checks.hpp"
 #include <tenet/core/ops/image.hpp>
 #include "core/base/atomic_file.hpp"
@@ -122,6 +123,8 @@ Tensor resized(const Tensor& image, std::array<std::int64_t, 2> size) {
 
 ImageFolder image_folder(const std::string& directory, ImageFolderOptions o, std::source_location loc) {
   const Site where("image_folder", "data", loc);
+  checks::check_enum("ImageFolderOptions::color_mode", o.color_mode, "ColorMode", 3,
+                     color_mode_name, where, Phase::load);
   if (o.image_size)
     for (int i = 0; i < 2; ++i)
       checks::check_option_positive(std::string("ImageFolderOptions::image_size[") + char('0' + i) + "]",

@@ -21,6 +21,7 @@
 namespace tenet::data {
 
 enum class ColorMode { rgb, grayscale, rgba };  // 3, 1 or 4 channels
+const char* color_mode_name(ColorMode mode);     // "rgb", "grayscale", "rgba" (Keras's names)
 
 struct ImageFolderOptions {
   // Resize every image to (height, width), bilinear as Keras's Resizing. Without it, every image
@@ -40,12 +41,14 @@ struct ImageFolder {
 // for a folder without class subfolders or images, and for a corrupt, truncated or unsupported
 // image (naming the file and what its decoder said) or a special file (FIFO, device) named
 // like an image; batch.ragged for images of different sizes without image_size;
-// options.invalid for an image_size below 1 or an image or folder too large for memory.
+// options.invalid for an image_size below 1, a color_mode that is no ColorMode, or an image or
+// folder too large for memory.
 ImageFolder image_folder(const std::string& directory, ImageFolderOptions options = {},
                          std::source_location loc = std::source_location::current());
 
 // Decodes one PNG or JPEG image held in memory into (H, W, C) uint8; `name` names it in
-// errors (data.format when the bytes are not a supported, intact image).
+// errors (data.format when the bytes are not a supported, intact image; options.invalid for a
+// `mode` that is no ColorMode).
 Tensor decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name,
                     ColorMode mode = ColorMode::rgb);
 

@@ -14,6 +14,7 @@ namespace tenet {
 
 Tensor one_hot(const Tensor& labels, std::int64_t classes, std::source_location loc) {
   const Site site = Site::call("one_hot", "op", loc);
+  checks::defined(labels, "one_hot's labels", site);
   checks::check_option_positive("one_hot classes", classes, "the width of each one-hot row",
                                 site, Phase::run);
   checks::check_one_hot_input(labels.shape(), site);
@@ -30,7 +31,9 @@ Tensor one_hot(const Tensor& labels, std::int64_t classes, std::source_location 
 }
 
 Tensor to_float(const Tensor& x, double scale) {
-  checks::check_option_finite("to_float scale", scale, Site("to_float", "op"), Phase::run);
+  const Site site("to_float", "op");
+  checks::defined(x, "to_float's x", site);
+  checks::check_option_finite("to_float scale", scale, site, Phase::run);
   return x.astype(DType::f32) * scale;
 }
 
@@ -45,6 +48,7 @@ struct Geometry {
 };
 
 Geometry geometry(const Tensor& images, const char* op) {
+  checks::defined(images, [&] { return op + std::string("'s images"); }, Site(op, "op"));
   checks::check_image_batch(images.shape(), op);
   return {images.dim(0), images.dim(1), images.dim(2), images.rank() == 4 ? images.dim(3) : 1};
 }
@@ -73,16 +77,16 @@ Tensor resize(const Tensor& images, std::array<std::int64_t, 2> size) {
 }
 
 Tensor pad_to(const Tensor& images, std::array<std::int64_t, 2> size) {
-  checks::check_crop_or_pad(images.shape(), size, true, "pad_to");
   const Geometry g = geometry(images, "pad_to");
+  checks::check_crop_or_pad(images.shape(), size, true, "pad_to");
   Tensor out = Tensor::zeros(with_size(images, size[0], size[1]), images.dtype());
   copy_window(images, out, 0, 0, (size[0] - g.h) / 2, (size[1] - g.w) / 2, g.h, g.w);
   return out;
 }
 
 Tensor center_crop(const Tensor& images, std::array<std::int64_t, 2> size) {
-  checks::check_crop_or_pad(images.shape(), size, false, "center_crop");
   const Geometry g = geometry(images, "center_crop");
+  checks::check_crop_or_pad(images.shape(), size, false, "center_crop");
   Tensor out = Tensor::empty(with_size(images, size[0], size[1]), images.dtype());
   copy_window(images, out, (g.h - size[0]) / 2, (g.w - size[1]) / 2, 0, 0, size[0], size[1]);
   return out;

@@ -173,6 +173,8 @@ void write_history_csv(const History& h, const std::string& path) {
 
 Tensor confusion_matrix(const Tensor& labels, const Tensor& predicted, std::int64_t classes) {
   const Site site("confusion_matrix", "op");
+  checks::defined(labels, "confusion_matrix's labels", site);
+  checks::defined(predicted, "confusion_matrix's predicted", site);
   checks::check_compare(labels.shape(), predicted.shape(), site);
   // Read as double: a float label 2.5 is refused, not truncated to class 2.
   const auto t = labels.to_vector<double>(), p = predicted.to_vector<double>();

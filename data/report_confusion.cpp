@@ -10,6 +10,7 @@
 #include "core/training/path_template.hpp"
 #include "core/base/atomic_file.hpp"
 #include "data/report_counts.hpp"
+#include "core/contracts/input_checks.hpp"
 
 namespace tenet {
 
@@ -30,6 +31,16 @@ std::string confusion_svg(const Tensor& matrix, const std::vector<std::string>& 
   const Site site("confusion_svg", "op");
   const std::vector<std::int64_t> v = detail::confusion_counts(matrix, "confusion_svg's matrix", site);
   const std::int64_t n = matrix.dim(0);
+  constexpr std::int64_t kMostClasses = 1000;  // about 160 bytes a cell: 160 MB of SVG
+  if (n > kMostClasses)
+    checks::invalid_option("confusion_svg's matrix", matrix.shape().str(),
+                           "at most " + std::to_string(kMostClasses) + " classes a side", site,
+                           Phase::run,
+                           "the picture has one cell of about 160 bytes per (true, predicted) "
+                           "pair: " + std::to_string(n) + " x " + std::to_string(n) + " cells, "
+                           "about " + std::to_string(n * n * 160 / 1000000) + " MB of SVG, far "
+                           "too many to read",
+                           "list the most frequent confusions instead: top_confusions(matrix, 20)");
   if (!names.empty() && static_cast<std::int64_t>(names.size()) != n)
     checks::invalid_option("confusion_svg's class_names", std::to_string(names.size()) + " names",
                            "none, or one per class (" + std::to_string(n) + ")", site, Phase::run,
@@ -90,6 +101,12 @@ class ConfusionMatrixLoggerImpl : public CallbackImpl {
   // One output unit has no top class to count (always class 0), and a picture of thousands of
   // classes is unreadable: both refused before any epoch.
   void on_train_begin(Model& m) override {
+    for (std::size_t i = 0; i < x_.size(); ++i)  // before any epoch, not after the first
+      checks::defined(x_[i], [&] { return "ConfusionMatrixLogger's x[" + std::to_string(i) + "]"; },
+                      site_, Phase::run);
+    if (!x_.empty())
+      checks::check_label_samples("ConfusionMatrixLogger's y", y_.shape(), "its x[0]",
+                                  x_[0].shape(), site_);
     const Shape& out = m.outputs().front().shape();
     const std::int64_t classes = out.rank() >= 2 ? out[out.rank() - 1] : 0;
     if (classes > kMaxClasses)

@@ -9,6 +9,7 @@
 #include <numbers>
 
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/enum_checks.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include "core/graph/builtin.hpp"
 #include "layers/random_draws.hpp"
@@ -81,6 +82,10 @@ AffineAugmentImpl::AffineAugmentImpl(std::string type, std::string base_name,
                             site(), Phase::build,
                             "the images are float32, where " + checks::option_value(o.fill_value) +
                                 " is infinite: FillMode::constant would fill the border with inf");
+  checks::check_enum((this->type() + " fill_mode").c_str(), o.fill_mode, "FillMode", 4,
+                     fill_mode_name, site(), Phase::build);
+  checks::check_enum((this->type() + " interpolation").c_str(), o.interpolation, "Interpolation",
+                     2, interpolation_name, site(), Phase::build);
 }
 
 Shape AffineAugmentImpl::output_shape(const std::vector<Shape>& in, Phase phase) {

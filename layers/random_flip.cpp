@@ -4,6 +4,7 @@
 #include <tenet/core/ops/image.hpp>
 #include "layers/random_draws.hpp"
 #include "core/graph/builtin.hpp"
+#include "core/contracts/enum_checks.hpp"
 #include "core/contracts/layer_checks.hpp"
 
 namespace tenet {
@@ -23,7 +24,10 @@ class RandomFlipImpl : public LayerImpl, public detail::BuiltinLayer {
  public:
   RandomFlipImpl(FlipMode mode, const RandomFlipOptions& o, std::source_location loc)
       : LayerImpl("RandomFlip", "random_flip", o.name, loc), mode_(mode),
-        seed_(layer_seed(o.seed)) {}
+        seed_(layer_seed(o.seed)) {
+    checks::check_enum("RandomFlip mode", mode, "FlipMode", 3, flip_mode_name, site(),
+                       Phase::build);
+  }
 
   Shape output_shape(const std::vector<Shape>& in, Phase phase) override {
     checks::check_image_rank(in[0], site(), phase);

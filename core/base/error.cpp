@@ -68,6 +68,9 @@ std::atomic<Audience> g_audience{Audience::cpp};
 }  // namespace
 void set_audience(Audience a) { g_audience.store(a); }
 Audience audience() { return g_audience.load(); }
+std::string snippet(const std::string& cpp, const std::string& python) {
+  return audience() == Audience::python ? python : cpp;
+}
 
 namespace {
 thread_local UserCall g_user_call;

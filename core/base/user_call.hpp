@@ -73,5 +73,8 @@ const std::string* current_origin();
 enum class Audience { cpp, python };
 void set_audience(Audience audience);
 Audience audience();
+// Code in a fix, in the reader's notation: `cpp` for a C++ program, `python` (NumPy / Keras)
+// for a user of the tenet command: snippet("expand_dims(x, -1)", "np.expand_dims(x, -1)").
+std::string snippet(const std::string& cpp, const std::string& python);
 
 }  // namespace tenet

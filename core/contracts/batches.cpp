@@ -7,6 +7,13 @@
 
 namespace tenet::checks {
 
+std::string fix_for_data(const std::string& fix, const std::string& data_fix) {
+  const std::string& data = validation_data();
+  if (data.empty()) return fix;
+  return data_fix + "; " + data.substr(0, data.find(',')) +
+         " must match the data the model trains on, which the model fits";
+}
+
 std::string sample_count_note(const std::vector<Shape>& shapes) {
   const bool images = std::any_of(shapes.begin(), shapes.end(),
                                   [](const Shape& s) { return s.rank() == 4; });

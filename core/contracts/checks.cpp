@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "core/base/text_escape.hpp"
-#include "core/base/user_call.hpp"
 
 namespace tenet::checks {
 
@@ -35,6 +34,10 @@ SizeOrigin input_origin(std::size_t i) {
 LayerFacts input_producer(std::size_t i) {
   if (g_context && i < g_context->producers.size()) return g_context->producers[i];
   return {};
+}
+const std::string& validation_data() {
+  static const std::string none;
+  return g_context ? g_context->validation : none;
 }
 
 Violation::Violation(std::string code, Phase phase, Site where) {
@@ -64,10 +67,11 @@ Violation& Violation::provenance(std::vector<std::string> lines) {
 Violation& Violation::cause(std::string t) { info_.cause = std::move(t); return *this; }
 Violation& Violation::fix(std::string t) { info_.fix = std::move(t); return *this; }
 Violation& Violation::operands(std::vector<Shape> s) { info_.operands = std::move(s); return *this; }
-void Violation::raise() const { throw ContractError(info_); }
-
-std::string snippet(const std::string& cpp, const std::string& python) {
-  return audience() == Audience::python ? python : cpp;
+void Violation::raise() const {
+  if (!g_context || g_context->validation.empty()) throw ContractError(info_);
+  ContractInfo info = info_;  // validation data: the summary says which data is at fault
+  info.summary = g_context->validation + ": " + info.summary;
+  throw ContractError(info);
 }
 
 std::vector<int> differing_axes(const Shape& e, const Shape& a) {

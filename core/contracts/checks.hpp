@@ -12,8 +12,8 @@
 // labels), graph_checks.hpp (model.graph), training_checks.hpp (model.compile, history.key),
 // op_checks.hpp (reshape.axis of transpose, stack, matmul.shape, autograd.backward,
 // numerics.nonfinite), image_checks.hpp (resize, crop and pad, an image folder's sizes),
-// dataset_checks.hpp (a Dataset's arrays and batches), checkpoint_checks.hpp
-// (checkpoint.mismatch) and format_checks.hpp (data.format, IDX). Causes read facts: LayerFacts
+// dataset_checks.hpp (a Dataset's arrays and batches), checkpoint_checks.hpp, format_checks.hpp
+// (data.format, IDX) and enum_checks.hpp (an enum value no enumerator). Causes read facts: LayerFacts
 // (facts.hpp) that layers expose, the call context, the data's values; never type names or
 // describe() text. Nothing outside core/contracts constructs a Violation
 // (`grep -rn "Violation(" core layers losses data tools`); the architecture test keeps it so.
@@ -48,6 +48,9 @@ struct CallContext {
   std::vector<SizeOrigin> origins;      // per input, filled for symbolic calls
   std::vector<LayerFacts> producers;    // per input, the facts of the layer that made it
   std::vector<std::string> producer_names;  // per input, that layer's name ("conv2d_1")
+  // While fit checks its validation data, its name ("FitOptions::validation_data"): every
+  // summary raised in the scope starts with it, and fixes change only that data (fix_for_data).
+  std::string validation;
 };
 class ScopedCallContext {
  public:
@@ -68,11 +71,11 @@ std::string input_desc(std::size_t i);
 SizeOrigin input_origin(std::size_t i);
 // The facts of the layer that produced input i (default facts when unknown).
 LayerFacts input_producer(std::size_t i);
-
-// Code in a fix, in the notation of the message's reader (core/base/user_call.hpp, Audience):
-// `cpp` for a C++ program, `python` (NumPy / Keras) for a user of the tenet command, who has a
-// Keras model and NumPy arrays: snippet("expand_dims(x, -1)", "np.expand_dims(x, -1)").
-std::string snippet(const std::string& cpp, const std::string& python);
+// The validation data the current context names (CallContext::validation), or "".
+const std::string& validation_data();
+// `fix`; for validation data `data_fix`, its part that changes the data, said of that data:
+// the model fits its training data, so changing it or its loss is no fix (batches.cpp).
+std::string fix_for_data(const std::string& fix, const std::string& data_fix);
 
 // Builds a ContractError fact by fact, then raises it.
 class Violation {
@@ -292,11 +295,9 @@ void check_nonempty_axis(const Shape& shape, int axis, const std::string& op, co
 [[noreturn]] void model_unsupported(const std::string& file, const Site& where,
                                     const std::string& subject, const std::string& option,
                                     const std::string& value, const std::string& supported);
-
 // model.unsupported: a Sequential in `file` saved before it was built, with no InputLayer and
 // no build_input_shape; `first_layer` ("'dense' (Dense)", or "" for none) is its first layer.
 [[noreturn]] void model_without_input_shape(const std::string& file, const std::string& first_layer);
-
 // model.unsupported when saving a model as a Keras file: layer `layer` of type `type` (a user's
 // own LayerImpl) has no Keras class, so Keras could not load the file.
 [[noreturn]] void model_not_keras(const std::string& layer, const std::string& type);

@@ -38,6 +38,35 @@ std::int64_t validation_start(std::int64_t n, double fraction, const std::string
       .raise();
 }
 
+void empty_validation(const EmptyValidation& f, const Site& where) {
+  using K = EmptyValidation::Kind;
+  const std::string data = f.kind == K::arrays ? "FitOptions::validation_data"
+                                               : "fit's validation dataset";
+  const std::string found =
+      f.kind == K::arrays ? "its x has shape " + f.shape.str() + ", 0 samples"
+      : f.kind == K::batches ? "it has 0 batches per epoch"
+                             : "its generator yielded no batch in validation pass " +
+                                   std::to_string(f.pass) + " of this fit (fit reads it after "
+                                   "each training epoch)";
+  Violation("batch.empty", Phase::run, where)
+      .summary(data + " holds no samples")
+      .expected("at least 1 validation sample")
+      .actual(f.kind == K::arrays ? "0 samples " + f.shape.str() : "no batch")
+      .cause(data + " was given, but " + found + "; val_loss over no samples would be a mean "
+             "over nothing, and fit would report no val_ keys")
+      .fix(f.kind == K::arrays
+               ? "give FitOptions::validation_data at least one sample, or leave it unset to "
+                 "train without validation"
+               : f.kind == K::batches
+                   ? "give the validation dataset at least one sample (with drop_remainder, at "
+                     "least one full batch), or call fit without a validation dataset"
+                   : "make the generator yield at least one batch every epoch (a Generator "
+                     "given alone goes on where the last epoch stopped; from_generator with a "
+                     "std::function<Generator()> starts each epoch afresh), or call fit "
+                     "without a validation dataset")
+      .raise();
+}
+
 void check_dataset_inputs(std::size_t count, const Site& where) {
   if (count > 0) return;
   Violation("input.count", Phase::run, where)

@@ -34,6 +34,17 @@ void check_remainder(std::int64_t samples, std::int64_t size, bool drop_remainde
 std::int64_t validation_start(std::int64_t n, double fraction, const std::string& call,
                               const std::string& option, const char* unit, const Site& where);
 
+// batch.empty: fit's validation data holds no sample, so it has no val_ logs to report (Keras
+// refuses it too): FitOptions::validation_data whose x is `shape` (arrays), a validation
+// Dataset of 0 batches per epoch (batches), or a generator that yielded no batch in this fit's
+// validation pass `pass` (counted from 1; fit reads it once after each training epoch).
+struct EmptyValidation {
+  enum class Kind { arrays, batches, generator } kind = Kind::arrays;
+  Shape shape;
+  std::int64_t pass = 1;
+};
+[[noreturn]] void empty_validation(const EmptyValidation& facts, const Site& where);
+
 // ---- the batches of an epoch (`at` is "batch 3"; `origin` is from_generator, map, ...) ----
 
 // input.count: a batch with `count` inputs (needs one or more).

@@ -1,6 +1,7 @@
 // The contracts of image arrays: resize's arguments, the batches preprocessing takes, crop and
 // pad targets, an image folder's images of different sizes, and the conversion between image
 // formats (grayscale, RGB, RGBA) that a channel mismatch calls for.
+#include "core/base/user_call.hpp"
 #include "core/contracts/image_checks.hpp"
 
 namespace tenet::checks {
@@ -36,6 +37,21 @@ std::string channel_conversion(std::int64_t got, std::int64_t want) {
                                                    "np.concatenate([x, " + alpha + "], axis=-1)");
 }
 
+// resize.size: `op` (resize, center_crop, pad_to) makes images of `size`, which needs a row and
+// a column (a size of 0 would make empty images, a negative one no images at all).
+void check_target_size(std::array<std::int64_t, 2> size, const std::string& op, const Site& where) {
+  if (size[0] >= 1 && size[1] >= 1) return;
+  const bool h = size[0] < 1;
+  Violation("resize.size", Phase::run, where)
+      .summary(op + " needs a positive target size")
+      .expected("height >= 1 and width >= 1")
+      .actual("(" + std::to_string(size[0]) + ", " + std::to_string(size[1]) + ")")
+      .cause("the target's " + std::string(h ? "height" : "width") + " is " +
+             std::to_string(h ? size[0] : size[1]) + ": an image needs at least one row and "
+             "one column (the size is {height, width}, without channels)")
+      .fix("pass the target size as {height, width}, e.g. {28, 28}")
+      .raise();
+}
 }  // namespace
 
 ChannelAdvice channel_advice(std::int64_t got, std::int64_t want) {
@@ -64,18 +80,7 @@ void check_resize_args(const Shape& s, std::array<std::int64_t, 2> size, const S
         .fix(s.rank() == 2 ? "add the channel axis first: resize(expand_dims(x, -1), {h, w})"
                            : "reshape the data to (N, H, W, C) before resizing")
         .raise();
-  if (size[0] < 1 || size[1] < 1) {
-    const bool h = size[0] < 1;
-    Violation("resize.size", Phase::run, where)
-        .summary("resize needs a positive target size")
-        .expected("height >= 1 and width >= 1")
-        .actual("(" + std::to_string(size[0]) + ", " + std::to_string(size[1]) + ")")
-        .cause("the target's " + std::string(h ? "height" : "width") + " is " +
-               std::to_string(h ? size[0] : size[1]) + ": an image needs at least one row and "
-               "one column (the size is {height, width}, without channels)")
-        .fix("pass the target size as {height, width}, e.g. {28, 28}")
-        .raise();
-  }
+  check_target_size(size, "resize", where);
   static const char* const kAxis[] = {"height", "width", "channels"};
   const int first = s.rank() == 4 ? 1 : 0;  // the axis of the height
   for (int i = 0; i < s.rank(); ++i) {
@@ -113,9 +118,9 @@ void check_image_batch(const Shape& images, const std::string& op) {
 void check_crop_or_pad(const Shape& images, std::array<std::int64_t, 2> size, bool grow,
                        const std::string& op) {
   check_image_batch(images, op);
+  check_target_size(size, op, Site(op, "op"));
   const std::int64_t h = images[1], w = images[2];
-  const bool bad = size[0] < 0 || size[1] < 0 ||
-                   (grow ? (size[0] < h || size[1] < w) : (size[0] > h || size[1] > w));
+  const bool bad = grow ? (size[0] < h || size[1] < w) : (size[0] > h || size[1] > w);
   if (!bad) return;
   Violation("input.shape", Phase::run, Site(op, "op"))
       .summary(op + (grow ? " cannot shrink images" : " cannot enlarge images"))

@@ -27,7 +27,7 @@ void check_resize_args(const Shape& images, std::array<std::int64_t, 2> size, co
 // input.rank: `op` (center_crop, pad_to, ...) takes a batch of images (N, H, W, C) or (N, H, W).
 void check_image_batch(const Shape& images, const std::string& op);
 // input.shape: `op` crops (`grow` false: a target of at most the images' size) or pads (`grow`
-// true: at least their size) images of `images` to `size`.
+// true: at least their size) images of `images` to `size`; resize.size for a size below 1.
 void check_crop_or_pad(const Shape& images, std::array<std::int64_t, 2> size, bool grow,
                        const std::string& op);
 // batch.ragged (phase load): image `other` (`got`, file `other_file`) differs in size from the

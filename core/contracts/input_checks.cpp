@@ -1,3 +1,4 @@
+#include "core/base/user_call.hpp"
 #include "core/contracts/input_checks.hpp"
 
 #include <algorithm>
@@ -70,8 +71,9 @@ IntegerAdvice integer_advice(DType got, const ValueRange& r) {
                      : "integer (" + t + ") data") +
                 " passed as is; tenet does not cast silently, because a cast without scaling "
                 "trains on values up to 255 times larger than intended",
-            to_f32() + by_255() + snippet(" (or data::to_float(x))", "") +
-                ", or declare the Input with dtype uint8 and put " + rescaling() + " first"};
+            fix_for_data(to_f32() + by_255() + snippet(" (or data::to_float(x))", "") +
+                             ", or declare the Input with dtype uint8 and put " + rescaling() + " first",
+                         to_f32() + by_255() + snippet(" (or data::to_float(x))", ""))};
   return {t + " values from " + value(r.lo) + " to " + value(r.hi) + ": not 8-bit pixels, so "
               "dividing by 255 would not bring them to [0, 1]",
           to_f32() + ", then normalise them (e.g. (x - mean) / std of the training data)"};
@@ -103,22 +105,23 @@ Text feature_text(const Shape& want, const Shape& got, const SizeUse& use, const
   const std::string one = unit.substr(0, unit.size() - 1);  // "1 channel"
   const std::string w_unit = want[last] == 1 ? one : unit, g_unit = got[last] == 1 ? one : unit;
   const std::string sample = input_decl(want, {last});
+  const std::string keep = "give the data the " + w + " " + w_unit + " the model was trained on (" +
+                           (unit == "features" ? "check how the columns were selected or encoded: "
+                                                 "one too many or too few"
+                                               : "check how the images were decoded or stacked") + ")";
   if (use.feature_fixers.empty())
     return {"the Input declares " + w + " " + w_unit + " and the data has " + g + ", but no "
                 "layer of this model depends on that count" +
                 (use.feature_free.empty() ? "" : ": " + joined(use.feature_free) +
                                                      " work on any count") +
                 ". Only the Input's declaration refuses " + g,
-            "declare the Input with a None last axis, " + sample + ", and the model takes any "
-            "count; or give the data " + w + " " + w_unit};
+            fix_for_data("declare the Input with a None last axis, " + sample + ", and the model "
+                         "takes any count; or give the data " + w + " " + w_unit,
+                         "give the data " + w + " " + w_unit)};
   return {"the Input declares " + w + " " + w_unit + " and " + joined(use.feature_fixers) +
               "; the data has " + g + " " + g_unit + ", which those layers cannot take",
-          "give the data the " + w + " " + w_unit + " the model was trained on (" +
-              (unit == "features" ? "check how the columns were selected or encoded: one too "
-                                    "many or too few"
-                                  : "check how the images were decoded or stacked") +
-              "), or build the model for " + g + " " + g_unit + " (Input with " + g +
-              " on the last axis) and train it again"};
+          fix_for_data(keep + ", or build the model for " + g + " " + g_unit + " (Input with " +
+                           g + " on the last axis) and train it again", keep)};
 }
 
 // input.shape on several kinds of axes at once (or the middle axes of a sequence): each axis
@@ -148,10 +151,10 @@ Text several_axes_text(const Shape& want, const Shape& got, const std::vector<in
                 (diff.size() == 1 ? "that size" : "those sizes") +
                 (use.free.empty() ? "" : ": " + joined(use.free) + " work on any size") +
                 ". Only the Input's declaration refuses it",
-            "declare the Input with None there, " + none + ", and the model takes any size; or " +
-                reshape};
+            fix_for_data("declare the Input with None there, " + none + ", and the model takes "
+                         "any size; or " + reshape, reshape)};
   return {cause + (needs.empty() ? "" : "; " + joined(needs)),
-          reshape + ", or build the model for " + got.with(0, kUnknown).str()};
+          fix_for_data(reshape + ", or build the model for " + got.with(0, kUnknown).str(), reshape)};
 }
 
 }  // namespace
@@ -193,8 +196,10 @@ void check_input_count(const std::vector<std::string>& names, const std::vector<
                                                    names.begin() + static_cast<long>(got), names.end()))
                    : num(got - names.size()) + " array(s) more than the model has Inputs")
       .fix(fewer ? "pass one array per Input, in this order: {" + order + "}"
-                 : "drop the extra arrays, or add the Inputs they are meant for to the Model: {" +
-                       order + "}")
+                 : fix_for_data("drop the extra arrays, or add the Inputs they are meant for to "
+                                "the Model: {" + order + "}",
+                                "drop the extra arrays: one array per Input, in this order: {" +
+                                    order + "}"))
       .raise();
 }
 
@@ -216,8 +221,8 @@ void check_input_rank(const std::string& name, const Shape& want, const Shape& g
           (want[3] == 3 ? "repeat the gray channel for RGB: " +
                               snippet("concat({g, g, g}, -1) with g = expand_dims(x, -1)",
                                       "np.repeat(np.expand_dims(x, -1), 3, axis=-1)")
-                        : "convert the images to " + num(want[3]) + " channels") +
-          ", or build the model for 1 channel";
+                        : "convert the images to " + num(want[3]) + " channels");
+    fix = fix_for_data(fix + ", or build the model for 1 channel", fix);
   } else if (got.rank() == r - 1 && r == 4 && got[2] == want[3]) {
     cause = "this looks like a single image " + got.str() + " without its batch axis, and of " +
             num(got[0]) + "x" + num(got[1]) + " where the Input declares " + hw(want);
@@ -233,8 +238,8 @@ void check_input_rank(const std::string& name, const Shape& want, const Shape& g
             " axes but the Input has " + num(r) + " (batch axis included)";
     fix = "give the data the Input's axes, batch first: " + want.str() + " (" +
           snippet("expand_dims", "np.expand_dims") + " adds a missing axis, " +
-          snippet("squeeze", "np.squeeze") + " removes one of size 1); or declare the Input for "
-          "the data's shape";
+          snippet("squeeze", "np.squeeze") + " removes one of size 1)";
+    fix = fix_for_data(fix + "; or declare the Input for the data's shape", fix);
   }
   Violation("input.rank", Phase::run, where)
       .summary("data for Input '" + name + "' has rank " + num(got.rank()) +
@@ -261,22 +266,23 @@ void check_input_shape(const std::string& name, const Shape& want, const Shape& 
             "of this model depends on the height and width" +
             (use.free.empty() ? "" : ": " + joined(use.free) + " work on any size") +
             ". Only the Input's declaration refuses " + hw(got);
-    fix = "declare the Input with None height and width, " + none_input(want) +
-          ", and the model takes images of any size; or resize the data to " + hw(want) + " (" +
-          resize_to(want) + ")";
+    const std::string resize = "resize the data to " + hw(want) + " (" + resize_to(want) + ")";
+    fix = fix_for_data("declare the Input with None height and width, " + none_input(want) +
+                           ", and the model takes images of any size; or " + resize, resize);
   } else if (spatial) {
     cause = "the model was built for " + hw(want) + " and " + joined(use.fixers) +
             "; with " + hw(got) + " that size would differ";
     fix = "resize the data to " + hw(want) + " (" + resize_to(want) + ", or a Resizing(" +
           dim_str(want[1]) + ", " + dim_str(want[2]) + ") layer after the Input)";
     if (use.flattened)
-      fix += "; to take any size, use GlobalAveragePooling2D() instead of Flatten() and declare " +
-             none_input(want);
+      fix = fix_for_data(fix + "; to take any size, use GlobalAveragePooling2D() instead of "
+                               "Flatten() and declare " + none_input(want), fix);
   } else if (ca.known) {
     cause = "the model was built for " + num(want[3]) + " channels and the data has " +
             num(got[3]) + ": " + ca.cause;
-    fix = ca.fix + "; or build the model for " + num(got[3]) + " channel" +
-          (got[3] == 1 ? "" : "s") + " (its Input and the layers after it) and train it again";
+    fix = fix_for_data(ca.fix + "; or build the model for " + num(got[3]) + " channel" +
+                           (got[3] == 1 ? "" : "s") + " (its Input and the layers after it) and "
+                           "train it again", ca.fix);
   } else if (diff == std::vector<int>{want.rank() - 1}) {
     const Text t = feature_text(want, got, use, image ? "channels" : "features");
     cause = t.cause;
@@ -325,8 +331,8 @@ void check_layer_float(DType got, const ValueRange& range, const Site& layer, Ph
                 "put " + rescaling() + " before '" + layer.name + "' (for 0..255 pixels; it "
                 "outputs float32), or declare the Input float32 and pass " + to_f32() + by_255());
   const IntegerAdvice a = !is_floating(got) ? integer_advice(got, range) : IntegerAdvice{
-      std::string("layers compute in float32; this input is ") + dtype_name(got),
-      "convert with " + to_f32()};
+      std::string(dtype_name(got)) + " data; tenet does not cast silently (Keras would cast it)",
+      "convert with " + to_f32() + " before '" + layer.name + "'"};
   check_dtype(got, DType::f32, "input.dtype", layer, phase,
               "'" + layer.name + "' computes in float32 and receives " + a.cause, a.fix);
 }
@@ -365,6 +371,23 @@ void check_sample_counts(const SampleArrays& a, const Shape* y, const Site& wher
              "; each sample needs its label, on axis 0." + note)
       .fix("slice inputs and labels to the same samples, or check that labels and inputs "
            "come from the same split")
+      .raise();
+}
+
+void check_label_samples(const std::string& labels, const Shape& y, const std::string& inputs,
+                         const Shape& x, const Site& where) {
+  if (y.rank() == 0 || x.rank() == 0 || y[0] == x[0]) return;
+  Violation("batch.mismatch", Phase::run, where)
+      .summary(labels + " holds " + std::to_string(y[0]) + " labels for " + std::to_string(x[0]) +
+               " samples of " + inputs)
+      .expected(std::to_string(x[0]) + " labels (one per sample of " + inputs + " " + x.str() + ")")
+      .actual(std::to_string(y[0]) + " labels " + y.str())
+      .mark({0})
+      .cause(labels + " gives the true class of each sample of " + inputs + ", in order, so "
+             "both count the same samples on axis 0: " + std::to_string(x[0]) + " and " +
+             std::to_string(y[0]))
+      .fix("pass the labels of the same samples as " + inputs + " (slice both with the same "
+           "indices)")
       .raise();
 }
 

@@ -82,5 +82,9 @@ struct SampleArrays {
 // batch.mismatch: every input array, and the labels (`labels` null: none), hold one entry per
 // sample. The note about resizing is made only when the model has an image Input.
 void check_sample_counts(const SampleArrays& arrays, const Shape* labels, const Site& where);
+// batch.mismatch: `labels` ("ConfusionMatrixLogger's y", of shape `y`) give one label per
+// sample of `inputs` ("its x[0]", of shape `x`), so both count the same samples on axis 0.
+void check_label_samples(const std::string& labels, const Shape& y, const std::string& inputs,
+                         const Shape& x, const Site& where);
 
 }  // namespace tenet::checks

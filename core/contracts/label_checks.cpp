@@ -1,3 +1,4 @@
+#include "core/base/user_call.hpp"
 #include "core/contracts/label_checks.hpp"
 
 #include <algorithm>
@@ -62,8 +63,9 @@ void check_one_hot_labels(const Shape& p, const LabelFacts& labels, Phase phase,
         .cause("the labels " + l.str() + " hold one " + (is_floating(labels.dtype) ? "" : "integer ") +
                "value per sample: they look like class indices, but CategoricalCrossentropy "
                "expects one row of " + c + " probabilities per sample")
-        .fix("either one-hot encode them with " + one_hot_code(c) + ", or keep the indices and "
-             "use SparseCategoricalCrossentropy() as the loss")
+        .fix(fix_for_data("either one-hot encode them with " + one_hot_code(c) + ", or keep the "
+                          "indices and use SparseCategoricalCrossentropy() as the loss",
+                          "one-hot encode them with " + one_hot_code(c)))
         .raise();
   if (l.rank() != p.rank() || (classes >= 0 && l.dim(-1) != classes))
     Violation("loss.label_shape", phase, where)
@@ -75,8 +77,10 @@ void check_one_hot_labels(const Shape& p, const LabelFacts& labels, Phase phase,
         .cause("the labels are one-hot rows of width " + dim_str(l.rank() ? l.dim(-1) : 0) +
                " but the model has " + c + " outputs: the labels were encoded for another "
                "number of classes, or the last layer has the wrong number of units")
-        .fix("give the last layer one unit per class (Dense(" +
-             dim_str(l.rank() ? l.dim(-1) : 0) + ")), or encode the labels with " + one_hot_code(c))
+        .fix(fix_for_data("give the last layer one unit per class (Dense(" +
+                              dim_str(l.rank() ? l.dim(-1) : 0) + ")), or encode the labels "
+                              "with " + one_hot_code(c),
+                          "encode the labels with " + one_hot_code(c)))
         .raise();
   if (!is_floating(labels.dtype))
     Violation("loss.label_dtype", phase, where)
@@ -100,16 +104,19 @@ void check_dense_targets(const Shape& p, const LabelFacts& labels, Phase phase, 
   std::string cause = "the model predicts " + p.str() + " per batch but the targets are " +
                       l.str() + "; an element-wise loss would otherwise broadcast them against "
                       "each other";
-  std::string fix = "reshape the targets to " + p.str() + ", or change the last layer's units "
-                    "to the number of target values";
+  std::string fix = fix_for_data("reshape the targets to " + p.str() + ", or change the last "
+                                 "layer's units to the number of target values",
+                                 "reshape the targets to " + p.str());
   const std::int64_t outputs = p.rank() == 2 ? p[1] : -1;
   if (l.rank() == 1 && outputs > 1 && !is_floating(labels.dtype)) {
     cause = "the targets are one " + std::string(dtype_name(labels.dtype)) + " per sample, "
             "which looks like class indices, while this loss compares its " +
             std::to_string(outputs) + " outputs per sample element by element with targets of "
             "the same shape";
-    fix = "for class indices use SparseCategoricalCrossentropy (from_logits = true when the "
-          "last layer has no softmax), or give this loss " + one_hot_code(std::to_string(outputs));
+    fix = fix_for_data("for class indices use SparseCategoricalCrossentropy (from_logits = true "
+                       "when the last layer has no softmax), or give this loss " +
+                           one_hot_code(std::to_string(outputs)),
+                       "give this loss " + one_hot_code(std::to_string(outputs)));
   } else if (l.rank() + 1 == p.rank() && p[p.rank() - 1] == 1) {
     std::vector<std::int64_t> dims(l.begin(), l.end());
     dims.push_back(1);
@@ -126,45 +133,11 @@ void check_dense_targets(const Shape& p, const LabelFacts& labels, Phase phase, 
       .raise();
 }
 
-void check_sparse_labels(const Shape& p, const LabelFacts& labels, Phase phase, const Site& where) {
-  check_class_axis(p, labels.shape, phase, where);
-  const Shape& l = labels.shape;
-  const std::int64_t classes = p.rank() > 0 ? p.dim(-1) : kUnknown;
+namespace {
+// loss.label_range: a class index outside [0, classes), the first one named with its sample.
+[[noreturn]] void sparse_label_range(const LabelFacts& labels, std::int64_t classes, Phase phase,
+                                     const Site& where) {
   const std::string c = dim_str(classes);
-  const Shape want = p.rank() > 0 ? p.removed(p.rank() - 1) : p;
-  const bool one_hot_rows = l.rank() == p.rank() && l.rank() > 0 && l.dim(-1) != 1;
-  if (is_floating(labels.dtype))
-    Violation("loss.label_dtype", phase, where)
-        .summary(std::string("SparseCategoricalCrossentropy needs integer class indices, got ") +
-                 dtype_name(labels.dtype) + " labels " + l.str())
-        .expected("integer class indices (uint8, int32 or int64) of shape " + want.str())
-        .actual(std::string(dtype_name(labels.dtype)) + " " + l.str())
-        .cause(one_hot_rows
-                   ? "the labels are float rows of width " + dim_str(l.dim(-1)) +
-                         ": they look like one-hot rows, which a sparse loss does not read"
-                   : "the labels are floating-point numbers; a sparse loss reads each label as "
-                     "a class index")
-        .fix(one_hot_rows ? "use CategoricalCrossentropy() for one-hot rows, or turn them into "
-                            "indices with " + argmax_code() + " (then no cast is needed)"
-                          : "cast the indices with " + as_int_code() + ", or use "
-                            "CategoricalCrossentropy() if they are one-hot rows")
-        .raise();
-  if (!looks_like_indices(p, l))
-    Violation("loss.label_shape", phase, where)
-        .summary("sparse labels must hold one class index per sample")
-        .expected(want.str() + " or " + label_shape_for(p, 1).str())
-        .actual(l)
-        .mark({l.rank() - 1})
-        .cause(one_hot_rows ? "the labels have " + dim_str(l.dim(-1)) + " columns: they look "
-                              "like one-hot rows, not class indices"
-                            : "the labels have rank " + std::to_string(l.rank()) +
-                                  " but the predictions " + p.str() + " need rank " +
-                                  std::to_string(want.rank()))
-        .fix(one_hot_rows ? "use CategoricalCrossentropy() with " + as_float_code() + ", or "
-                            "convert the rows to indices with " + argmax_code()
-                          : "reshape the labels to " + want.str())
-        .raise();
-  if (classes < 0 || labels.first_outside < 0) return;
   const std::int64_t lo = labels.lo, hi = labels.hi, i = labels.first_outside, bad = labels.outside_value;
   const bool one_based = lo == 1 && hi == classes;
   const std::string hint = one_based ? "; the labels run from 1 to " + c + ", so they look 1-based" : "";
@@ -180,10 +153,59 @@ void check_sparse_labels(const Shape& p, const LabelFacts& labels, Phase phase, 
       .fix(one_based ? "subtract 1 from every label so that classes start at 0"
                      : lo < 0 ? "labels must be class indices from 0; map the negative ones (" +
                                     std::to_string(lo) + ") to a class or drop those samples"
-                              : "check the label encoding (labels must start at 0), or give the "
-                                "last layer " + std::to_string(std::max<std::int64_t>(hi + 1, classes)) +
-                                    " units if there are that many classes")
+                              : fix_for_data("check the label encoding (labels must start at 0), or "
+                                             "give the last layer " +
+                                                 std::to_string(std::max<std::int64_t>(hi + 1, classes)) +
+                                                 " units if there are that many classes",
+                                             "check the label encoding: the labels must be the "
+                                             "class indices 0 to " + std::to_string(classes - 1)))
       .raise();
+}
+}  // namespace
+
+void check_sparse_labels(const Shape& p, const LabelFacts& labels, Phase phase, const Site& where) {
+  check_class_axis(p, labels.shape, phase, where);
+  const Shape& l = labels.shape;
+  const std::int64_t classes = p.rank() > 0 ? p.dim(-1) : kUnknown;
+  const Shape want = p.rank() > 0 ? p.removed(p.rank() - 1) : p;
+  const bool one_hot_rows = l.rank() == p.rank() && l.rank() > 0 && l.dim(-1) != 1;
+  if (is_floating(labels.dtype))
+    Violation("loss.label_dtype", phase, where)
+        .summary(std::string("SparseCategoricalCrossentropy needs integer class indices, got ") +
+                 dtype_name(labels.dtype) + " labels " + l.str())
+        .expected("integer class indices (uint8, int32 or int64) of shape " + want.str())
+        .actual(std::string(dtype_name(labels.dtype)) + " " + l.str())
+        .cause(one_hot_rows
+                   ? "the labels are float rows of width " + dim_str(l.dim(-1)) +
+                         ": they look like one-hot rows, which a sparse loss does not read"
+                   : "the labels are floating-point numbers; a sparse loss reads each label as "
+                     "a class index")
+        .fix(one_hot_rows ? fix_for_data("use CategoricalCrossentropy() for one-hot rows, or turn "
+                                         "them into indices with " + argmax_code() +
+                                             " (then no cast is needed)",
+                                         "turn them into indices with " + argmax_code())
+                          : fix_for_data("cast the indices with " + as_int_code() + ", or use "
+                                         "CategoricalCrossentropy() if they are one-hot rows",
+                                         "cast the indices with " + as_int_code()))
+        .raise();
+  if (!looks_like_indices(p, l))
+    Violation("loss.label_shape", phase, where)
+        .summary("sparse labels must hold one class index per sample")
+        .expected(want.str() + " or " + label_shape_for(p, 1).str())
+        .actual(l)
+        .mark({l.rank() - 1})
+        .cause(one_hot_rows ? "the labels have " + dim_str(l.dim(-1)) + " columns: they look "
+                              "like one-hot rows, not class indices"
+                            : "the labels have rank " + std::to_string(l.rank()) +
+                                  " but the predictions " + p.str() + " need rank " +
+                                  std::to_string(want.rank()))
+        .fix(one_hot_rows ? fix_for_data("use CategoricalCrossentropy() with " + as_float_code() +
+                                             ", or convert the rows to indices with " + argmax_code(),
+                                         "convert the rows to indices with " + argmax_code())
+                          : "reshape the labels to " + want.str())
+        .raise();
+  if (classes < 0 || labels.first_outside < 0) return;
+  sparse_label_range(labels, classes, phase, where);
 }
 
 }  // namespace tenet::checks

@@ -1,3 +1,4 @@
+#include "core/base/user_call.hpp"
 #include "core/contracts/layer_checks.hpp"
 #include "core/contracts/image_checks.hpp"
 

@@ -2,6 +2,7 @@
 // tensors (Concatenate, Add, Multiply and the concat op).
 #include <algorithm>
 
+#include "core/base/user_call.hpp"
 #include "core/contracts/layer_checks.hpp"
 
 namespace tenet::checks {

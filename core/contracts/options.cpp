@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/base/text_escape.hpp"
+#include "core/contracts/enum_checks.hpp"
 
 namespace tenet::checks {
 
@@ -75,6 +76,17 @@ void check_option_real(const std::string& option, double value, double lo, doubl
                              : (hi_inclusive ? "above " : "at or above ") + real_str(hi) +
                                    ", the end of the valid range");
   invalid_option(option, real_str(value), valid, where, phase, nan_cause(option, value, why));
+}
+
+void invalid_enum(const std::string& option, const std::string& value,
+                  const std::vector<std::string>& names, const Site& where, Phase phase) {
+  std::string listed;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    listed += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  invalid_option(option, value, "one of " + listed, where, phase,
+                 value + " is none of the " + std::to_string(names.size()) + " values of its "
+                 "type: an integer cast to the enum makes such a value, and it has no meaning",
+                 "pass one of " + listed);
 }
 
 void empty_handle(const std::string& argument, const std::string& type, const Site& where,

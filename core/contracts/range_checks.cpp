@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/base/user_call.hpp"
 #include "core/contracts/input_checks.hpp"
 
 namespace tenet::checks {

@@ -177,6 +177,36 @@ void output_shape_mismatch(const Shape& declared, const Shape& produced, const U
       .raise();
 }
 
+void empty_weight(std::size_t index, std::size_t count, const Site& layer) {
+  invalid_option("weights()[" + num(static_cast<std::int64_t>(index)) + "] of " + layer_text(layer),
+                 "an empty Tensor", "a Tensor that holds a value", layer, Phase::build,
+                 "weights() of '" + layer.name + "' returns " + num(static_cast<std::int64_t>(count)) +
+                     " Tensors and the " + ordinal(index) + " is default-constructed (empty): a "
+                     "variable the layer declares but never creates",
+                 "create every variable before weights() returns it (e.g. kernel_ = "
+                 "Tensor::zeros({in, units}) in build()), or leave the empty one out of weights() "
+                 "and weight_names()");
+}
+
+void check_output_batch_axis(const Shape& output, bool declared, const UserCallFacts& f) {
+  if (output.rank() > 0 || f.inputs.empty() || f.inputs[0].rank() == 0) return;
+  Violation("layer.output_shape", Phase::build, f.layer)
+      .summary(layer_text(f.layer) + (declared ? " declares the output () in output_shape"
+                                               : " returns a tensor of rank 0 from forward") +
+               ": it has no batch axis")
+      .expected("(None, ...): the batch axis first, one entry per sample")
+      .actual(output)
+      .cause((declared ? std::string("output_shape returns a shape without axes")
+                       : run_text(f) + ", and forward returned a single number for the whole "
+                                       "batch") +
+             "; a layer's output keeps the batch axis of its input " + shapes_text(f.inputs) +
+             ", so the layers after it would have no samples to work on")
+      .fix("keep the batch axis: reduce over the axes after it only (x.sum(1) or x.mean(1) give "
+           "one value per sample), or return a tensor whose axis 0 is the batch" +
+           std::string(declared ? ", and return its shape from output_shape" : ""))
+      .raise();
+}
+
 void output_shape_unknowable(const UserCallFacts& f) {
   std::vector<int> unknown;
   int rank = 0;

@@ -37,6 +37,13 @@ Shape shown_shape(const Shape& s, std::int64_t batch);
 // layer.output_shape: the layer's output_shape returns `declared`, forward produced `produced`.
 [[noreturn]] void output_shape_mismatch(const Shape& declared, const Shape& produced,
                                         const UserCallFacts& facts);
+// options.invalid: the Tensor at `index` of the `count` that weights() of `layer` returns is
+// empty (default-constructed): a variable declared but never created.
+[[noreturn]] void empty_weight(std::size_t index, std::size_t count, const Site& layer);
+// layer.output_shape: the layer's output `output` has no axes, so no batch axis, while its
+// inputs have one: as forward produced it at build time, or as output_shape declares it
+// (`declared`). The layers after it would have no samples to work on.
+void check_output_batch_axis(const Shape& output, bool declared, const UserCallFacts& facts);
 // layer.output_shape: the layer declares no output_shape, and an input axis other than the
 // batch is unknown, so no tensor exists to run forward on.
 [[noreturn]] void output_shape_unknowable(const UserCallFacts& facts);

@@ -22,7 +22,11 @@ checks::UserCallFacts facts_of(const LayerImpl& layer, const std::vector<Symboli
   checks::UserCallFacts f;
   f.layer = layer.site();
   for (const auto& x : inputs) f.inputs.push_back(x.shape());
-  for (const auto& w : layer.weights()) f.weights.push_back(w.shape());
+  const std::vector<Tensor> weights = layer.weights();
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (!weights[i].defined()) checks::empty_weight(i, weights.size(), layer.site());
+    f.weights.push_back(weights[i].shape());
+  }
   f.weight_names = layer.weight_names();
   return f;
 }
@@ -84,11 +88,13 @@ Shape run_at_build(LayerImpl& layer, const std::vector<SymbolicTensor>& inputs,
                    const Shape& declared) {
   checks::UserCallFacts f = facts_of(layer, inputs);
   const bool has_rule = layer.declares_output_shape();
+  if (has_rule) checks::check_output_batch_axis(declared, true, f);
   if (!runnable(f.inputs)) {
     if (has_rule) return declared;  // nothing concrete to run on: its own rule stands
     checks::output_shape_unknowable(f);
   }
   const Tensor out = run(layer, inputs, f);
+  checks::check_output_batch_axis(out.shape(), false, f);
   Shape produced = checks::shown_shape(out.shape(), f.batch);
   if (f.batch == 1 && produced.rank() > 0 && produced[0] == 1 && !f.inputs.empty() &&
       f.inputs[0].rank() > 0 && f.inputs[0][0] == kUnknown)

@@ -9,6 +9,7 @@
 
 #include <tenet/core/contracts/checks.hpp>
 #include <tenet/core/tensor/autograd.hpp>
+#include "core/contracts/enum_checks.hpp"
 
 namespace tenet {
 
@@ -180,6 +181,17 @@ void check_transforms(const Shape& s, const std::vector<ImageTransform>& t, cons
                          "pass one transform for all images or one per image");
 }
 
+// Enumerators that exist, and a fill value float32 holds (as RandomTranslation and the other
+// layers refuse): NaN or inf would fill the border with NaN or inf.
+void check_options(const AffineTransformOptions& o, const Site& site) {
+  checks::check_enum("AffineTransformOptions::fill_mode", o.fill_mode, "FillMode", 4,
+                     fill_mode_name, site, Phase::run);
+  checks::check_enum("AffineTransformOptions::interpolation", o.interpolation, "Interpolation", 2,
+                     interpolation_name, site, Phase::run);
+  checks::check_option_finite("AffineTransformOptions::fill_value", o.fill_value, site,
+                              Phase::run);
+}
+
 }  // namespace
 
 const char* fill_mode_name(FillMode m) {
@@ -201,6 +213,7 @@ Tensor affine_transform(const Tensor& images, const std::vector<ImageTransform>&
   const Site site("affine_transform", "op");
   check_images(images, site);
   check_transforms(images.shape(), transforms, site);
+  check_options(o, site);
   const Shape s = images.shape();
   const Geometry g{s[0], s[1], s[2], s[3]};
   Tensor y = Tensor::empty(s, DType::f32);

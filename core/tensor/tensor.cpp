@@ -12,6 +12,7 @@
 #include "core/tensor/storage.hpp"
 #include "core/tensor/tensor_impl.hpp"
 #include <tenet/core/contracts/checks.hpp>
+#include "core/contracts/enum_checks.hpp"
 #include "core/contracts/op_checks.hpp"
 
 namespace tenet {
@@ -68,11 +69,25 @@ struct ImplAllocator {
 };
 }  // namespace
 
+namespace {
+// `dtype` as `call` ("Tensor::zeros") received it: options.invalid for DType(42), which would
+// make a tensor of dtype "?" whose elements no code can read.
+DType checked_dtype(DType dtype, const char* call) {
+  if (static_cast<unsigned>(dtype) <= static_cast<unsigned>(DType::i64)) [[likely]] return dtype;
+  static constexpr const char* kNames[] = {"f32", "f64", "u8", "i32", "i64"};
+  checks::check_enum((std::string(call) + " dtype").c_str(), dtype, "DType", 5,
+                     [](DType t) { return kNames[static_cast<int>(t)]; },
+                     Site(call, std::string(call) == "astype" ? "op" : "factory"), Phase::run);
+  return dtype;
+}
+}  // namespace
+
 std::shared_ptr<TensorImpl> new_tensor_impl() {
   return std::allocate_shared<TensorImpl>(ImplAllocator<TensorImpl>());
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  checked_dtype(dtype, "Tensor::empty");
   const std::size_t bytes = storage_bytes(shape, dtype);
   auto impl = new_tensor_impl();
   impl->shape = shape;
@@ -82,12 +97,13 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
 }
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) {
-  Tensor t = empty(shape, dtype);
+  Tensor t = empty(shape, checked_dtype(dtype, "Tensor::zeros"));
   std::memset(written_bytes(t), 0, t.nbytes());
   return t;
 }
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
+  checked_dtype(dtype, "Tensor::full");
   if (!checks::fits_dtype(value, dtype))
     checks::not_representable("options.invalid", "the fill value", value, dtype,
                               Site("Tensor", "factory"), Phase::run);
@@ -100,11 +116,17 @@ Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
   return t;
 }
 
-Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
-Tensor Tensor::scalar(double value, DType dtype) { return full(Shape{}, value, dtype); }
+Tensor Tensor::ones(const Shape& shape, DType dtype) {
+  return full(shape, 1.0, checked_dtype(dtype, "Tensor::ones"));
+}
+Tensor Tensor::scalar(double value, DType dtype) {
+  return full(Shape{}, value, checked_dtype(dtype, "Tensor::scalar"));
+}
 
 Tensor Tensor::arange(std::int64_t n, DType dtype) {
-  Tensor t = empty(Shape{n}, dtype);
+  checks::check_option_range("Tensor::arange n", n, 0, std::numeric_limits<std::int64_t>::max(),
+                             Site("Tensor::arange", "factory"), Phase::run);
+  Tensor t = empty(Shape{n}, checked_dtype(dtype, "Tensor::arange"));
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = written_data<T>(t);
@@ -289,7 +311,7 @@ Tensor Tensor::clone() const {
 }
 
 Tensor Tensor::astype(DType to) const {
-  Tensor out = empty(get(impl_, "astype()").shape, to);
+  Tensor out = empty(get(impl_, "astype()").shape, checked_dtype(to, "astype"));
   std::int64_t n = numel();
   visit_dtype(dtype(), [&](auto from_tag) {
     using F = decltype(from_tag);

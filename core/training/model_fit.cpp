@@ -243,12 +243,14 @@ static ArrayReaders array_readers(const Model& m, const std::vector<Tensor>& x, 
   } else if (options.validation_data) {
     xv = options.validation_data->x;
     yv = options.validation_data->y;
-    m.check_data(xv, &yv);
+    const checks::ScopedCallContext named({.validation = "FitOptions::validation_data"});
+    m.check_data(xv, &yv);  // messages name it, and fix it rather than the model
   }
+  if (!xv.empty() && xv[0].dim(0) == 0)  // Keras refuses it; ignored, no val_ key would exist
+    checks::empty_validation({.shape = xv[0].shape()}, where);
   ArrayReaders r;
   r.train = std::make_unique<ArrayReader>(xt, yt, options.batch_size, options.shuffle, options.seed);
-  if (!xv.empty() && xv[0].dim(0) > 0)
-    r.validation = std::make_unique<ArrayReader>(xv, yv, options.batch_size, false, 0);
+  if (!xv.empty()) r.validation = std::make_unique<ArrayReader>(xv, yv, options.batch_size, false, 0);
   // The whole arrays, before any step: a NaN is named by its sample, before anything trains.
   NumericsScope numerics_scope(options.check_numerics || check_numerics());
   numerics::StepLabel step_label("the start of fit");

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/training/model_state.hpp"
+#include "core/contracts/dataset_checks.hpp"
 #include "core/contracts/training_checks.hpp"
 
 namespace tenet {
@@ -139,7 +140,7 @@ void check_batch_counts(const BatchReader& train, const BatchReader* validation,
                         const Site& where) {
   if (train.steps() == 0) no_batches("the training data has 0 batches per epoch", where);
   if (validation && validation->steps() == 0)
-    no_batches("the validation data has 0 batches", where);
+    checks::empty_validation({.kind = checks::EmptyValidation::Kind::batches}, where);
 }
 
 void end_on_empty_epoch(int epoch, int first_epoch, History& h, const Site& where) {

@@ -174,6 +174,24 @@ TEST_CASE("augmentation layers refuse a fill_value float32 cannot hold (old: the
   CHECK(numerics::all_finite(out));
 }
 
+TEST_CASE("augmentation layers refuse enum values that are none of their enumerators") {
+  const auto bad_mode = static_cast<FillMode>(9);
+  check_invalid_option(capture([&] { (void)RandomRotation(0.1, {.fill_mode = bad_mode}); }),
+                       "RandomRotation fill_mode", "FillMode(9)",
+                       "one of FillMode::reflect, FillMode::wrap, FillMode::constant or FillMode::nearest");
+  check_invalid_option(capture([&] { (void)RandomZoom(0.1, {.fill_mode = bad_mode}); }),
+                       "RandomZoom fill_mode", "FillMode(9)", "FillMode::nearest");
+  check_invalid_option(
+      capture([] { (void)RandomTranslation(0.1, 0.1, {.interpolation = static_cast<Interpolation>(9)}); }),
+      "RandomTranslation interpolation", "Interpolation(9)",
+      "one of Interpolation::bilinear or Interpolation::nearest");
+  const ContractError flip = capture([] { (void)RandomFlip(static_cast<FlipMode>(7)); });
+  check_invalid_option(flip, "RandomFlip mode", "FlipMode(7)",
+                       "one of FlipMode::horizontal, FlipMode::vertical or "
+                       "FlipMode::horizontal_and_vertical");
+  CHECK(flip.phase() == Phase::build);
+}
+
 TEST_CASE("a model with augmentation trains, and predict is unaffected by it") {
   auto in = Input({9, 8, 3});
   auto x = RandomFlip(FlipMode::horizontal, {.seed = 1})(in);

@@ -138,3 +138,18 @@ TEST_CASE("the caret line under expected marks the axis that differs, whatever t
   CHECK_MESSAGE(has(same.what(), "expected: (4, 2048)\n                ^^^^\n"), same.what());
   differ(e, same);
 }
+
+TEST_CASE("input.dtype: a float64 tensor into a float32 layer says what it is, once") {
+  // old: "'rescaling' computes in float32 and receives layers compute in float32; this input is
+  // float64"
+  auto e = raised("input.dtype", [] {
+    (void)Rescaling(1.0 / 255, 0.0, {.name = "rescaling"})(Tensor::ones({1, 2, 2, 1}, DType::f64));
+  });
+  CHECK(e.cause() == "'rescaling' computes in float32 and receives float64 data; tenet does not "
+                     "cast silently (Keras would cast it)");
+  CHECK(e.fix() == "convert with x.astype(DType::f32) before 'rescaling'");
+  auto ints = raised("input.dtype", [] {
+    (void)Dense(2, {.name = "d"})(Tensor::ones({1, 4}, DType::i64));
+  });
+  differ(e, ints);
+}

@@ -65,4 +65,29 @@ TEST_CASE("hostile api: affine_transform maps coordinates near float's range to 
   CHECK(allclose(affine_transform(x, {{1, 0, 0, 0, 1, 0, 0, 0}}, {.fill_mode = FillMode::reflect}), x));
 }
 
+TEST_CASE("hostile api: affine_transform refuses enum values out of range and a NaN fill_value") {
+  const ImageTransform identity = {1, 0, 0, 0, 1, 0, 0, 0};
+  auto mode = capture([&] {
+    (void)affine_transform(images(), {identity}, {.fill_mode = static_cast<FillMode>(9)});
+  });
+  CHECK(mode.code() == "options.invalid");
+  CHECK(has(mode.what(), "AffineTransformOptions::fill_mode"));
+  CHECK(mode.actual() == "FillMode(9)");
+  CHECK(mode.expected() == "one of FillMode::reflect, FillMode::wrap, FillMode::constant or "
+                           "FillMode::nearest");
+  auto interp = capture([&] {
+    (void)affine_transform(images(), {identity}, {.interpolation = static_cast<Interpolation>(9)});
+  });
+  CHECK(has(interp.what(), "AffineTransformOptions::interpolation"));
+  CHECK(interp.actual() == "Interpolation(9)");
+  CHECK(interp.expected() == "one of Interpolation::bilinear or Interpolation::nearest");
+  // NaN would fill the border with NaN (the augmentation layers refuse it as well).
+  auto fill = capture([&] {
+    (void)affine_transform(images(), {identity}, {.fill_value = std::nanf("")});
+  });
+  CHECK(fill.code() == "options.invalid");
+  CHECK(has(fill.what(), "AffineTransformOptions::fill_value"));
+  CHECK(fill.actual() == "NaN");
+}
+
 }  // TEST_SUITE

@@ -234,4 +234,29 @@ TEST_CASE("new_tensor_impl: a reused TensorImpl holds no stale gradient, graph o
   CHECK(Tensor::full({2}, 7.0).to_vector<float>() == std::vector<float>{7, 7});
 }
 
+TEST_CASE("hostile api: DType(42) and arange(-1) are options.invalid naming the value") {
+  const auto bad = static_cast<DType>(42);
+  const std::string dtypes = "one of DType::f32, DType::f64, DType::u8, DType::i32 or DType::i64";
+  for (auto* make : {+[](DType d) { (void)Tensor::zeros({2}, d); },
+                     +[](DType d) { (void)Tensor::ones({2}, d); },
+                     +[](DType d) { (void)Tensor::arange(3, d); },
+                     +[](DType d) { (void)Tensor::ones({2}).astype(d); }}) {
+    const ContractError e = capture([&] { make(bad); });
+    INFO(e.what());
+    CHECK(e.code() == "options.invalid");
+    CHECK(e.actual() == "DType(42)");
+    CHECK(e.expected() == dtypes);
+    CHECK(!has(e.what(), "got ?"));
+  }
+  CHECK(has(capture([&] { (void)Tensor::zeros({2}, bad); }).what(), "Tensor::zeros dtype"));
+  CHECK(has(capture([&] { (void)Tensor::ones({2}).astype(bad); }).what(), "astype dtype"));
+  const ContractError n = capture([] { (void)Tensor::arange(-1); });
+  CHECK(n.code() == "options.invalid");
+  CHECK(has(n.what(), "Tensor::arange n"));
+  CHECK(n.actual() == "-1");
+  CHECK(n.expected() == "an integer >= 0");
+  CHECK(!has(n.what(), "None"));
+  CHECK(Tensor::arange(0).shape() == Shape{0});
+}
+
 }  // TEST_SUITE

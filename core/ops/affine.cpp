@@ -97,11 +97,7 @@ Taps taps_of(const ImageTransform& t, std::int64_t ox, std::int64_t oy, const Ge
     taps.fill_all = true;
     return taps;
   }
-  // In range as floats first: converting NaN or 1e30 to an integer is undefined (TensorFlow
-  // converts first; for coordinates inside the image both orders agree).
-  auto at = [&](float py, float px) -> std::int64_t {
-    if (!(py > -1.0f && py < static_cast<float>(g.h) && px > -1.0f && px < static_cast<float>(g.w)))
-      return -1;
+  auto at = [&](float py, float px) -> std::int64_t {  // |py|, |px| < 2^24: the casts are defined
     const auto iy = static_cast<std::int64_t>(py), ix = static_cast<std::int64_t>(px);
     return 0 <= iy && iy < g.h && 0 <= ix && ix < g.w ? iy * g.w + ix : -1;
   };
